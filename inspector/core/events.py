@@ -1,0 +1,151 @@
+"""Value objects every layer shares: Event, StreamSummary and Moment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One recorded event, decoded as far as it could be.
+
+    A row that cannot be decoded still becomes an Event: ``data`` is None, ``raw`` keeps
+    the original bytes or text and ``problem`` says why, so one bad row never ends a read.
+    """
+
+    position: int
+    stream: str
+    version: int | None
+    type: str
+    recorded_at: datetime | None = None
+    data: Any = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    raw: bytes | str | None = None
+    problem: str | None = None
+
+    @property
+    def actor(self) -> str | None:
+        return actor_of(self.metadata)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``events --json`` shape of design.md §6."""
+        return {
+            "position": self.position,
+            "stream": self.stream,
+            "version": self.version,
+            "type": self.type,
+            "recorded_at": format_time(self.recorded_at),
+            "actor": self.actor,
+            "data": self.data,
+            "metadata": self.metadata,
+            "problem": self.problem,
+        }
+
+
+_ACTOR_KEYS = ("actor", "user", "user_id", "userId", "user_name", "userName", "$user", "__actor")
+
+
+def actor_of(metadata: dict[str, Any] | None) -> str | None:
+    """The actor named in event metadata under any of the usual keys."""
+    if not isinstance(metadata, dict):
+        return None
+    for key in _ACTOR_KEYS:
+        value = metadata.get(key)
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSummary:
+    stream: str
+    category: str | None
+    count: int
+    first_version: int | None
+    last_version: int | None
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "category": self.category,
+            "count": self.count,
+            "first_version": self.first_version,
+            "last_version": self.last_version,
+            "first_at": format_time(self.first_at),
+            "last_at": format_time(self.last_at),
+        }
+
+
+def category_of_stream_name(stream: str) -> str:
+    """Message DB's rule: the category is the part of the name before the first ``-``."""
+    return stream.split("-", 1)[0]
+
+
+def format_time(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str | datetime | int | float | None) -> datetime | None:
+    """Parse an ISO-8601 instant (or epoch seconds) into an aware UTC datetime.
+
+    Naive times are taken as UTC, as the stores we read record them.
+    Returns None for None or text that is not a time.
+    """
+    if text is None:
+        return None
+    if isinstance(text, datetime):
+        value = text
+    elif isinstance(text, (int, float)):
+        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+    else:
+        raw = str(text).strip()
+        if not raw:
+            return None
+        if raw.endswith(("Z", "z")):
+            raw = raw[:-1] + "+00:00"
+        # '+0400' (EventSauce) -> '+04:00'
+        raw = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", raw)
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+_VERSION_MOMENT = re.compile(r"^[vV](-?\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """A point in a stream's life: a version (``v42``) or an instant (ISO-8601)."""
+
+    version: int | None = None
+    at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if (self.version is None) == (self.at is None):
+            raise ValueError("a moment is either a version or an instant")
+
+    def __str__(self) -> str:
+        return f"v{self.version}" if self.version is not None else format_time(self.at) or ""
+
+
+def parse_moment(text: str) -> Moment:
+    """``v42`` → version 42; anything else must be an ISO-8601 instant."""
+    text = text.strip()
+    match = _VERSION_MOMENT.match(text)
+    if match:
+        return Moment(version=int(match.group(1)))
+    at = parse_time(text)
+    if at is None:
+        raise ValueError(f"not a moment: {text!r} (use vN or an ISO-8601 time such as 2024-05-01T12:00Z)")
+    return Moment(at=at)

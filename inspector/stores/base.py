@@ -1,0 +1,162 @@
+"""The EventStore port: what every adapter offers, read-only, paged and cancellable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
+
+from inspector.core.cancel import CancelToken
+from inspector.core.events import Event, StreamSummary
+
+
+class StoreError(Exception):
+    """A store could not be opened or read; the message is one line a user can act on."""
+
+
+class ConnectionLost(StoreError):
+    """The server closed the connection; the caller may reconnect and retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoreInfo:
+    layout: str
+    engine: str
+    location: str  # URL or path, password redacted
+    server_version: str | None = None
+    read_only: bool = True
+    events: int | None = None
+    streams: int | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "layout": self.layout,
+            "engine": self.engine,
+            "location": self.location,
+            "server_version": self.server_version,
+            "read_only": self.read_only,
+            "events": self.events,
+            "streams": self.streams,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Filters for ``read_all`` and ``histogram``; pushed into SQL where the layout can."""
+
+    types: tuple[str, ...] = ()
+    streams: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    actor: str | None = None
+    text: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.types or self.streams or self.since or self.until or self.actor or self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A store-native snapshot: the aggregate's state as of ``version``."""
+
+    stream: str
+    version: int
+    type: str
+    state: Any
+    recorded_at: datetime | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    start: datetime
+    end: datetime
+    counts: list[int] = field(default_factory=list)
+
+    @property
+    def bucket_seconds(self) -> float:
+        if not self.counts:
+            return 0.0
+        return (self.end - self.start).total_seconds() / len(self.counts)
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    """Read-only access to one event store.
+
+    Paging is by key (``after=``), never by offset. Long calls take a CancelToken.
+    """
+
+    layout_name: str
+
+    def describe(self) -> StoreInfo:
+        """Layout, engine, server version, read-only status, counts where cheap."""
+
+    def streams(
+        self,
+        *,
+        match: str | None = None,
+        category: str | None = None,
+        after: str | None = None,
+        limit: int = 500,
+    ) -> list[StreamSummary]:
+        """A page of streams in name order after ``after``; ``match`` is a glob or substring."""
+
+    def categories(self) -> list[tuple[str, int]]:
+        """Categories with their stream counts."""
+
+    def event_types(self) -> list[tuple[str, int]]:
+        """Event types with their event counts."""
+
+    def read_stream(
+        self,
+        stream: str,
+        *,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        limit: int | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Event]:
+        """The stream's events in version order, fetched page by page."""
+
+    def read_all(
+        self,
+        *,
+        after_position: int | None = None,
+        limit: int = 500,
+        filters: EventFilter | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[Event]:
+        """A page of events from all streams in global order after ``after_position``."""
+
+    def histogram(
+        self, start: datetime, end: datetime, buckets: int, filters: EventFilter | None = None
+    ) -> Histogram:
+        """Event counts per equal time bucket, computed by the database."""
+
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """The first and last recorded times in the store."""
+
+    def snapshots(self, stream: str) -> list[Snapshot]:
+        """Store-native snapshots of the stream, oldest first (empty when the layout has none)."""
+
+    def latest_position(self) -> int | None:
+        """The highest global position, for live tail."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def glob_to_like(pattern: str) -> str:
+    """``wallet-*`` → ``wallet-%``; plain text without wildcards matches as a substring."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if "*" in pattern or "?" in pattern:
+        return escaped.replace("*", "%").replace("?", "_")
+    return f"%{escaped}%"
+
+
+def collect(events: Iterator[Event] | Sequence[Event]) -> list[Event]:
+    return list(events)

@@ -1,0 +1,128 @@
+"""Open engines read-only, and keep passwords out of everything we print or save."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+
+from inspector.stores.base import StoreError
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_url(target: str) -> bool:
+    return "://" in target
+
+
+def redact(target: str | URL) -> str:
+    """The target as it may be shown: a URL's password becomes ``***``."""
+    if isinstance(target, URL):
+        return target.render_as_string(hide_password=True)
+    if is_url(str(target)):
+        try:
+            return make_url(str(target)).render_as_string(hide_password=True)
+        except Exception:  # an unparsable URL: hide everything after the scheme's user part
+            scheme, _, rest = str(target).partition("://")
+            return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else str(target)
+    return str(target)
+
+
+def sqlite_read_only_engine(path: str | Path) -> Engine:
+    """An engine on an existing SQLite file that cannot write to it.
+
+    ``mode=ro`` makes SQLite refuse every write at the file level; ``query_only``
+    adds a second refusal inside the connection.
+    """
+    file = Path(path).expanduser()
+    if not file.exists():
+        raise StoreError(f"no such file: {file}")
+    if file.is_dir():
+        raise StoreError(f"{file} is a folder, not a store file")
+    try:
+        with file.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        raise StoreError(f"cannot read {file}: {exc.strerror}") from None
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{file} is not an SQLite database")
+    uri = f"file:{file.resolve().as_posix()}?mode=ro"
+    engine = sa.create_engine(
+        "sqlite+pysqlite:///" + uri + "&uri=true",
+        connect_args={"check_same_thread": False},
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _query_only(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+        dbapi_connection.execute("PRAGMA query_only = ON")
+
+    return engine
+
+
+def server_read_only_engine(url: str) -> Engine:
+    """An engine on a PostgreSQL or MySQL/MariaDB server whose sessions are read-only."""
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise StoreError(f"not a database URL: {redact(url)}") from None
+    backend = parsed.get_backend_name()
+    if parsed.password is None:
+        env_password = _password_from_environment(backend)
+        if env_password is not None:
+            parsed = parsed.set(password=env_password)
+    kwargs: dict = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4}
+    if backend == "postgresql":
+        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on -c TimeZone=UTC"}
+    elif backend in ("mysql", "mariadb"):
+        kwargs["connect_args"] = {"init_command": "SET SESSION time_zone = '+00:00'"}
+    elif backend == "sqlite":
+        database = parsed.database
+        if not database or database == ":memory:":
+            raise StoreError("an in-memory SQLite URL has no events to inspect")
+        return sqlite_read_only_engine(database)
+    else:
+        raise StoreError(f"unsupported database {backend!r}: use sqlite, postgresql or mysql URLs")
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        extra = "postgres" if backend == "postgresql" else "mysql"
+        raise StoreError(
+            f"the driver {exc.name!r} is not installed: pip install 'event-stream-inspector[{extra}]'"
+        ) from None
+    except Exception as exc:  # bad URL parts: report without the password
+        raise StoreError(f"cannot use {redact(parsed)}: {exc}") from None
+    if backend in ("mysql", "mariadb"):
+
+        @sa.event.listens_for(engine, "connect")
+        def _read_only_session(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET SESSION TRANSACTION READ ONLY")
+
+    return engine
+
+
+def _password_from_environment(backend: str) -> str | None:
+    """The engine's usual variable (PGPASSWORD, MYSQL_PWD), or the inspector's own."""
+    names = {"postgresql": ("PGPASSWORD",), "mysql": ("MYSQL_PWD",), "mariadb": ("MYSQL_PWD",)}.get(backend, ())
+    for name in ("INSPECTOR_DB_PASSWORD", *names):
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def enforce_read_only_check(engine: Engine) -> bool:
+    """True when the engine's sessions refuse writes (what ``info`` reports)."""
+    backend = engine.dialect.name
+    with engine.connect() as conn:
+        if backend == "sqlite":
+            return conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
+        if backend == "postgresql":
+            return conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+        if backend in ("mysql", "mariadb"):
+            value = conn.exec_driver_sql("SELECT @@session.tx_read_only").scalar()
+            return int(value) == 1
+    return False

@@ -1,0 +1,267 @@
+"""JSON Lines files: one event object per line, as ``events --json``/``export --format jsonl`` write them.
+
+The file is scanned once, keeping only byte offsets and per-stream summaries in memory;
+events are decoded again from disk when read. A bad line becomes an Event with a problem.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from array import array
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+from inspector.core.cancel import CancelToken, check
+from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time
+from inspector.stores.base import EventFilter, Histogram, Snapshot, StoreError, StoreInfo
+
+
+@dataclass
+class _StreamIndex:
+    offsets: array = field(default_factory=lambda: array("q"))
+    versions: list[int | None] = field(default_factory=list)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+
+class JsonlEventStore:
+    layout_name = "jsonl"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise StoreError(f"no such file: {self.path}")
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a folder, not a store file")
+        self._offsets = array("q")  # line start, in global (file) order
+        self._streams: dict[str, _StreamIndex] = {}
+        self._types: dict[str, int] = {}
+        self._bad_lines = 0
+        self._scan()
+
+    def _scan(self) -> None:
+        try:
+            handle = self.path.open("rb")
+        except OSError as exc:
+            raise StoreError(f"cannot read {self.path}: {exc.strerror}") from None
+        with handle:
+            offset = 0
+            for line in handle:
+                start = offset
+                offset += len(line)
+                if not line.strip():
+                    continue
+                position = len(self._offsets)
+                self._offsets.append(start)
+                event = self._decode(line, position)
+                if event.problem and event.stream == "(unreadable)":
+                    self._bad_lines += 1
+                index = self._streams.setdefault(event.stream, _StreamIndex())
+                index.offsets.append(start)
+                index.versions.append(event.version)
+                if event.recorded_at is not None:
+                    if index.first_at is None or event.recorded_at < index.first_at:
+                        index.first_at = event.recorded_at
+                    if index.last_at is None or event.recorded_at > index.last_at:
+                        index.last_at = event.recorded_at
+                self._types[event.type] = self._types.get(event.type, 0) + 1
+        if self._offsets and self._bad_lines == len(self._offsets):
+            raise StoreError(f"{self.path} is not a JSON Lines event file (no line is a JSON object)")
+
+    def _decode(self, line: bytes, position: int) -> Event:
+        try:
+            doc = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+                         problem=f"line {position + 1}: malformed JSON: {exc}")
+        if not isinstance(doc, dict):
+            return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+                         problem=f"line {position + 1}: not a JSON object")
+        problems = []
+        version = doc.get("version")
+        if not isinstance(version, int):
+            problems.append("version missing" if version is None else f"version {version!r} is not a number")
+            version = None
+        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        if doc.get("actor") and "actor" not in metadata:
+            metadata = {**metadata, "actor": doc["actor"]}
+        if doc.get("problem"):
+            problems.append(str(doc["problem"]))
+        return Event(
+            position=int(doc["position"]) if isinstance(doc.get("position"), int) else position,
+            stream=str(doc.get("stream") or "(no stream)"),
+            version=version,
+            type=str(doc.get("type") or "(no type)"),
+            recorded_at=parse_time(doc.get("recorded_at")),
+            data=doc.get("data"),
+            metadata=metadata,
+            problem="; ".join(problems) or None,
+        )
+
+    def _read_at(self, offset: int, line_number: int) -> Event:
+        with self.path.open("rb") as handle:
+            handle.seek(offset)
+            return self._decode(handle.readline(), line_number)
+
+    def _read_many(self, offsets: list[tuple[int, int]]) -> Iterator[Event]:
+        with self.path.open("rb") as handle:
+            for line_number, offset in offsets:
+                handle.seek(offset)
+                yield self._decode(handle.readline(), line_number)
+
+    # --- the port ---------------------------------------------------------------------
+    def describe(self, *, counts: bool = True) -> StoreInfo:
+        notes = (f"{self._bad_lines} line(s) are not readable events",) if self._bad_lines else ()
+        return StoreInfo(
+            layout="jsonl", engine="file", location=str(self.path), read_only=True,
+            events=len(self._offsets), streams=len(self._streams), notes=notes,
+        )
+
+    def streams(self, *, match=None, category=None, after=None, limit=500) -> list[StreamSummary]:
+        result = []
+        for name in sorted(self._streams):
+            if after is not None and name <= after:
+                continue
+            if match and not _matches(name, match):
+                continue
+            if category and category_of_stream_name(name) != category:
+                continue
+            result.append(self._summary(name))
+            if len(result) >= limit:
+                break
+        return result
+
+    def _summary(self, name: str) -> StreamSummary:
+        index = self._streams[name]
+        versions = [v for v in index.versions if v is not None]
+        return StreamSummary(
+            stream=name, category=category_of_stream_name(name), count=len(index.versions),
+            first_version=min(versions) if versions else None, last_version=max(versions) if versions else None,
+            first_at=index.first_at, last_at=index.last_at,
+        )
+
+    def categories(self) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for name in self._streams:
+            key = category_of_stream_name(name)
+            counts[key] = counts.get(key, 0) + 1
+        return sorted(counts.items())
+
+    def event_types(self) -> list[tuple[str, int]]:
+        return sorted(self._types.items())
+
+    def read_stream(self, stream, *, from_version=None, to_version=None, limit=None, cancel: CancelToken | None = None):
+        index = self._streams.get(stream)
+        if index is None:
+            return
+        order = sorted(
+            range(len(index.versions)),
+            key=lambda i: (index.versions[i] is not None, index.versions[i] or 0, index.offsets[i]),
+        )
+        chosen = []
+        for i in order:
+            version = index.versions[i]
+            if version is not None:
+                if from_version is not None and version < from_version:
+                    continue
+                if to_version is not None and version > to_version:
+                    continue
+            elif from_version is not None:
+                continue
+            chosen.append((self._line_of(index.offsets[i]), index.offsets[i]))
+            if limit is not None and len(chosen) >= limit:
+                break
+        for count, event in enumerate(self._read_many(chosen)):
+            if count % 1000 == 0:
+                check(cancel)
+            yield event
+
+    def _line_of(self, offset: int) -> int:
+        # offsets are ascending: binary search for the line number
+        lo, hi = 0, len(self._offsets)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._offsets[mid] < offset:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def read_all(self, *, after_position=None, limit=500, filters: EventFilter | None = None, cancel=None, descending=False):
+        filters = filters or EventFilter()
+        result: list[Event] = []
+        numbers = range(len(self._offsets) - 1, -1, -1) if descending else range(len(self._offsets))
+        with self.path.open("rb") as handle:
+            for count, line_number in enumerate(numbers):
+                if count % 1000 == 0:
+                    check(cancel)
+                handle.seek(self._offsets[line_number])
+                event = self._decode(handle.readline(), line_number)
+                if after_position is not None:
+                    if (event.position <= after_position) if not descending else (event.position >= after_position):
+                        continue
+                if _accepts(filters, event):
+                    result.append(event)
+                    if len(result) >= limit:
+                        break
+        return result
+
+    def time_range(self):
+        firsts = [i.first_at for i in self._streams.values() if i.first_at]
+        lasts = [i.last_at for i in self._streams.values() if i.last_at]
+        return (min(firsts) if firsts else None, max(lasts) if lasts else None)
+
+    def histogram(self, start, end, buckets, filters=None) -> Histogram:
+        counts = [0] * max(buckets, 0)
+        if buckets <= 0 or end <= start:
+            return Histogram(start, end, [])
+        width = (end - start).total_seconds() / buckets
+        filters = filters or EventFilter()
+        with self.path.open("rb") as handle:
+            for line_number, offset in enumerate(self._offsets):
+                handle.seek(offset)
+                event = self._decode(handle.readline(), line_number)
+                if event.recorded_at is None or not (start <= event.recorded_at < end):
+                    continue
+                if _accepts(filters, event):
+                    slot = int((event.recorded_at - start).total_seconds() // width)
+                    if 0 <= slot < buckets:
+                        counts[slot] += 1
+        return Histogram(start, end, counts)
+
+    def snapshots(self, stream: str) -> list[Snapshot]:
+        return []
+
+    def latest_position(self) -> int | None:
+        return len(self._offsets) - 1 if self._offsets else None
+
+    def close(self) -> None:
+        pass
+
+
+def _matches(name: str, pattern: str) -> bool:
+    if "*" in pattern or "?" in pattern:
+        return fnmatch.fnmatchcase(name, pattern)
+    return pattern.lower() in name.lower()
+
+
+def _accepts(filters: EventFilter, event: Event) -> bool:
+    if filters.types and event.type not in filters.types:
+        return False
+    if filters.streams and event.stream not in filters.streams:
+        return False
+    if filters.since and (event.recorded_at is None or event.recorded_at < filters.since):
+        return False
+    if filters.until and (event.recorded_at is None or event.recorded_at > filters.until):
+        return False
+    if filters.actor and event.actor != filters.actor:
+        return False
+    if filters.text:
+        blob: Any = orjson.dumps([event.data, event.metadata], default=str).decode().lower()
+        if filters.text.lower() not in blob:
+            return False
+    return True

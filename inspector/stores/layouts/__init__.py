@@ -1,0 +1,20 @@
+"""SQL table layouts: each maps one library's tables onto the Event model.
+
+A layout is found by ``detect`` from table and column names only; ``--layout`` forces one.
+Layouts are tried in ``LAYOUTS`` order, most specific first.
+"""
+
+from __future__ import annotations
+
+from inspector.stores.layouts.base import SqlLayout
+from inspector.stores.layouts.eventsourcing import EventsourcingLayout
+from inspector.stores.layouts.generic import GenericLayout
+
+LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, GenericLayout]
+
+
+def layout_names() -> list[str]:
+    return [layout.name for layout in LAYOUTS] + ["jsonl"]
+
+
+__all__ = ["LAYOUTS", "SqlLayout", "layout_names"]
