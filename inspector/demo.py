@@ -37,6 +37,7 @@ CREATE TABLE events (
 );
 CREATE INDEX events_stream_version ON events (stream, version);
 CREATE INDEX events_recorded_at ON events (recorded_at);
+CREATE TABLE demo_info (key TEXT PRIMARY KEY, value TEXT);
 """
 
 PEOPLE = [
@@ -256,6 +257,10 @@ def build_demo(path: str | Path, *, streams: int = 60, events: int = 5400, seed:
                 for position, d in enumerate(ordered, start=1)
             ],
         )
+        conn.executemany(
+            "INSERT INTO demo_info (key, value) VALUES (?, ?)",
+            [("generator", "inspector.demo"), ("seed", str(seed)), ("streams", str(streams)), ("events", str(events))],
+        )
     conn.close()
     b.planted.streams = len({d.stream for d in b.drafts})
     b.planted.events = len(b.drafts)
@@ -274,3 +279,16 @@ def ensure_demo(path: Path | None = None) -> Path:
     if not target.exists():
         build_demo(target)
     return target
+
+
+def is_demo_store(store: object) -> bool:
+    """True for a store written by ``build_demo`` (it carries a ``demo_info`` table)."""
+    import sqlalchemy as sa
+
+    engine = getattr(store, "engine", None)
+    if engine is None:
+        return False
+    try:
+        return "demo_info" in sa.inspect(engine).get_table_names()
+    except sa.exc.SQLAlchemyError:
+        return False
