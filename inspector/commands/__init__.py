@@ -1,0 +1,1 @@
+"""Subcommand groups of ``event-inspector``; each module has ``register(subparsers, common)``."""

@@ -1,0 +1,173 @@
+"""Subcommands that read a store: demo, info, streams, events, check."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from inspector.cli import InputError, open_store_from_args, print_json, print_table
+from inspector.core.events import format_time, parse_time
+from inspector.core.health import check_store
+from inspector.demo import build_demo, default_demo_path
+from inspector.stores import EventFilter
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    demo = subparsers.add_parser("demo", help="write the demo store (a small marketplace with planted faults)")
+    demo.add_argument("--path", help=f"where to write it (default: {default_demo_path()})")
+    demo.add_argument("--streams", type=int, default=60, help="number of streams (default 60)")
+    demo.add_argument("--events", type=int, default=5400, help="number of events (default 5400)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed: same seed, same store (default 7)")
+    demo.add_argument("--json", action="store_true", help="print where the planted faults are, as JSON")
+    demo.set_defaults(handler=run_demo)
+
+    info = subparsers.add_parser("info", parents=[common], help="layout, engine, counts and notes of a store")
+    info.add_argument("store")
+    info.set_defaults(handler=run_info)
+
+    streams = subparsers.add_parser("streams", parents=[common], help="list streams with counts and activity")
+    streams.add_argument("store")
+    streams.add_argument("--category", help="only streams of this category")
+    streams.add_argument("--match", metavar="GLOB", help="stream name glob (wallet-*) or substring")
+    streams.add_argument("--after", metavar="STREAM", help="continue the listing after this stream name")
+    streams.add_argument("--limit", type=int, default=100, help="at most this many streams (default 100)")
+    streams.set_defaults(handler=run_streams)
+
+    events = subparsers.add_parser("events", parents=[common], help="list events, filtered")
+    events.add_argument("store")
+    events.add_argument("--stream", help="only this stream, in version order")
+    events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
+    events.add_argument("--actor", help="only events caused by this actor")
+    events.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
+    events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601)")
+    events.add_argument("--grep", metavar="TEXT", help="text in the payload or metadata")
+    events.add_argument("--after", type=int, metavar="POSITION", help="continue after this global position")
+    events.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
+    events.set_defaults(handler=run_events)
+
+    check = subparsers.add_parser(
+        "check", parents=[common],
+        help="find version gaps, duplicate versions, time regressions and undecodable payloads",
+    )
+    check.add_argument("store")
+    check.add_argument("--stream", help="check only this stream")
+    check.set_defaults(handler=run_check)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else default_demo_path()
+    if args.streams < 6 or args.events < 100:
+        raise InputError("the demo needs at least 6 streams and 100 events")
+    planted = build_demo(path, streams=args.streams, events=args.events, seed=args.seed)
+    if args.json:
+        print_json({"path": str(path), **planted.__dict__})
+    else:
+        print(f"wrote {planted.events} events in {planted.streams} streams to {path}")
+        print(f"  negative balance: {planted.negative_wallet[0]} at v{planted.negative_wallet[1]}")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    store = open_store_from_args(args)
+    try:
+        info = store.describe()
+    finally:
+        store.close()
+    if args.json:
+        print_json(info.to_json())
+        return 0
+    print(f"store:     {info.location}")
+    print(f"layout:    {info.layout}")
+    print(f"engine:    {info.engine}" + (f" {info.server_version}" if info.server_version else ""))
+    print(f"read-only: {'yes' if info.read_only else 'NO'}")
+    if info.events is not None:
+        print(f"events:    {info.events}")
+    if info.streams is not None:
+        print(f"streams:   {info.streams}")
+    for note in info.notes:
+        print(f"note:      {note}")
+    return 0
+
+
+def run_streams(args: argparse.Namespace) -> int:
+    store = open_store_from_args(args)
+    try:
+        page = store.streams(match=args.match, category=args.category, after=args.after, limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print_json([summary.to_json() for summary in page])
+        return 0
+    print_table(
+        ["stream", "category", "events", "first", "last", "last activity"],
+        [(s.stream, s.category, s.count, s.first_version, s.last_version, format_time(s.last_at)) for s in page],
+        right=(2, 3, 4),
+    )
+    return 0
+
+
+def _time_arg(value: str | None, name: str):
+    if value is None:
+        return None
+    parsed = parse_time(value)
+    if parsed is None:
+        raise InputError(f"{name} {value!r} is not an ISO-8601 time (e.g. 2026-08-01T12:00Z)")
+    return parsed
+
+
+def run_events(args: argparse.Namespace) -> int:
+    since, until = _time_arg(args.since, "--since"), _time_arg(args.until, "--until")
+    store = open_store_from_args(args)
+    try:
+        if args.stream and not (args.types or args.actor or since or until or args.grep or args.after):
+            events = list(store.read_stream(args.stream, limit=args.limit))
+        else:
+            filters = EventFilter(
+                types=tuple(args.types), streams=(args.stream,) if args.stream else (),
+                since=since, until=until, actor=args.actor, text=args.grep,
+            )
+            events = store.read_all(after_position=args.after, limit=args.limit, filters=filters)
+    finally:
+        store.close()
+    if args.json:
+        print_json([event.to_json() for event in events])
+        return 0
+    print_table(
+        ["position", "stream", "version", "type", "recorded at", "actor", "summary"],
+        [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e)) for e in events],
+        right=(0, 2),
+    )
+    return 0
+
+
+def summarize(event, width: int = 60) -> str:
+    """One line for an event's payload: its problem, or its first fields."""
+    if event.problem:
+        return f"! {event.problem}"[:width]
+    data = event.data
+    if isinstance(data, dict):
+        text = ", ".join(f"{key}={value}" for key, value in data.items() if not isinstance(value, (dict, list)))
+    else:
+        text = "" if data is None else str(data)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def run_check(args: argparse.Namespace) -> int:
+    store = open_store_from_args(args)
+    try:
+        report = check_store(store, stream=args.stream)
+    finally:
+        store.close()
+    if args.json:
+        print_json(report.to_json())
+        return 0
+    if not report.findings:
+        print(f"no problems found in {report.streams_checked} stream(s)")
+        return 0
+    print_table(
+        ["kind", "stream", "version", "detail"],
+        [(f.kind, f.stream, f.version, f.detail) for f in report.findings],
+        right=(2,),
+    )
+    print(f"\n{len(report.findings)} finding(s) in {report.streams_checked} stream(s)")
+    return 0
