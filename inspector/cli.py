@@ -23,6 +23,7 @@ from inspector.stores.layouts import layout_names
 #: Modules that add subcommands: each has ``register(subparsers, common)``.
 COMMAND_MODULES = [
     "inspector.commands.store",
+    "inspector.commands.export",
 ]
 
 PROG = "event-inspector"

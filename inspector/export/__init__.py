@@ -1,0 +1,290 @@
+"""Export a slice of a store: JSON Lines, CSV or HTML audit report, a local SQLite copy, a pytest fixture.
+
+Events stream from the store page by page into a temporary file that replaces the
+target only when the export completes, so a cancelled or failed export leaves nothing
+half-written. The store itself is never the target.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import os
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from inspector import __version__
+from inspector.core.cancel import CancelToken, Progress, check
+from inspector.core.events import Event, format_time
+from inspector.core.masking import Masker
+from inspector.stores.base import EventFilter, EventStore, StoreError
+
+FORMATS = ("jsonl", "csv", "html", "sqlite", "pytest")
+PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    path: Path
+    format: str
+    events: int
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """Which events to export."""
+
+    stream: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def describe(self) -> str:
+        parts = [f"stream {self.stream}" if self.stream else "all streams"]
+        if self.since:
+            parts.append(f"since {format_time(self.since)}")
+        if self.until:
+            parts.append(f"until {format_time(self.until)}")
+        return ", ".join(parts)
+
+
+def iter_slice(store: EventStore, part: Slice, cancel: CancelToken | None = None) -> Iterator[Event]:
+    """The slice's events: one stream in version order, or all streams in global order."""
+    if part.stream is not None:
+        for event in store.read_stream(part.stream, cancel=cancel):
+            if part.since and (event.recorded_at is None or event.recorded_at < part.since):
+                continue
+            if part.until and (event.recorded_at is None or event.recorded_at > part.until):
+                continue
+            yield event
+        return
+    filters = EventFilter(since=part.since, until=part.until)
+    after = None
+    while True:
+        page = store.read_all(after_position=after, limit=PAGE, filters=filters, cancel=cancel)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].position
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    """The ``events --json`` shape, plus the raw payload when it could not be decoded."""
+    record = event.to_json()
+    if event.raw is not None:
+        if isinstance(event.raw, bytes):
+            try:
+                record["raw"] = event.raw.decode("utf-8")
+            except UnicodeDecodeError:
+                record["raw_base64"] = base64.b64encode(event.raw).decode("ascii")
+        else:
+            record["raw"] = event.raw
+    return record
+
+
+def summary_of(event: Event, width: int = 80) -> str:
+    """One plain line for a person reading an audit report."""
+    if event.problem:
+        return f"unreadable: {event.problem}"[:width]
+    data = event.data
+    if isinstance(data, dict):
+        text = ", ".join(f"{k}={v}" for k, v in data.items() if not isinstance(v, (dict, list)))
+    else:
+        text = "" if data is None else str(data)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def export(
+    store: EventStore,
+    fmt: str,
+    output: str | Path,
+    *,
+    part: Slice = Slice(),
+    mask: tuple[str, ...] = (),
+    projector: str | None = None,
+    projector_path: str | None = None,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> ExportResult:
+    if fmt not in FORMATS:
+        raise StoreError(f"unknown export format {fmt!r}: choose from {', '.join(FORMATS)}")
+    target = Path(output).expanduser()
+    _refuse_to_overwrite_the_store(store, target)
+    if fmt == "pytest" and part.stream is None:
+        raise StoreError("a pytest fixture replays one stream: give --stream")
+    masker = Masker(mask)
+    events = (masker.event(event) for event in iter_slice(store, part, cancel))
+    counted = _Counter(events, progress, cancel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        writer = _WRITERS[fmt]
+        writer(counted, temp, store=store, part=part, masker=masker, target=target,
+               projector=projector, projector_path=projector_path)
+        check(cancel)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return ExportResult(target, fmt, counted.count)
+
+
+def _refuse_to_overwrite_the_store(store: EventStore, target: Path) -> None:
+    location = getattr(store, "location", None) or getattr(store, "path", None)
+    if location is None or "://" in str(location):
+        return
+    try:
+        same = target.resolve() == Path(str(location)).expanduser().resolve()
+    except OSError:
+        same = False
+    if same:
+        raise StoreError(f"refusing to export onto the store itself: {target}")
+
+
+class _Counter:
+    def __init__(self, events: Iterator[Event], progress: Progress | None, cancel: CancelToken | None) -> None:
+        self._events = events
+        self._progress = progress
+        self._cancel = cancel
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Event]:
+        for event in self._events:
+            self.count += 1
+            if self.count % 500 == 0:
+                check(self._cancel)
+                if self._progress is not None:
+                    self._progress(self.count, None)
+            yield event
+
+
+# --- writers --------------------------------------------------------------------------------
+def _write_jsonl(events, path: Path, **_: Any) -> None:
+    with path.open("wb") as out:
+        for event in events:
+            out.write(orjson.dumps(event_record(event), default=str) + b"\n")
+
+
+CSV_COLUMNS = ["position", "stream", "version", "type", "recorded_at", "actor", "correlation_id",
+               "causation_id", "summary", "data", "problem"]
+
+
+def _csv_row(event: Event) -> list[Any]:
+    meta = event.metadata if isinstance(event.metadata, dict) else {}
+    return [
+        event.position, event.stream, event.version, event.type, format_time(event.recorded_at),
+        event.actor or "", meta.get("correlation_id", ""), meta.get("causation_id", ""),
+        summary_of(event), orjson.dumps(event.data, default=str).decode() if event.data is not None else "",
+        event.problem or "",
+    ]
+
+
+def _write_csv(events, path: Path, **_: Any) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for event in events:
+            writer.writerow(_csv_row(event))
+
+
+_HTML_HEAD = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font: 14px system-ui, sans-serif; margin: 2em; color: #222; }}
+h1 {{ font-size: 1.4em; }} dl {{ display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }}
+dt {{ color: #666; }} table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .3em .5em; text-align: left; vertical-align: top; }}
+th {{ background: #f4f4f4; position: sticky; top: 0; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.mono {{ font-family: ui-monospace, monospace; font-size: 12px; }} tr.problem td {{ background: #fff1f0; }}
+</style></head><body>
+"""
+
+
+def _write_html(events, path: Path, *, store: EventStore, part: Slice, masker: Masker, **_: Any) -> None:
+    location = getattr(store, "location", None) or str(getattr(store, "path", ""))
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_HTML_HEAD.format(title=html.escape(f"Audit report: {part.describe()}")))
+        out.write(f"<h1>Audit report: {html.escape(part.describe())}</h1>\n<dl>")
+        generated = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        for label, value in [
+            ("Store", location), ("Layout", getattr(store, "layout_name", "")),
+            ("Generated", f"{generated} by event-inspector {__version__}"),
+            ("Masked", ", ".join(sorted(masker.keys | ({"e-mail addresses"} if masker.emails else set()))) or "nothing"),
+        ]:
+            out.write(f"<dt>{html.escape(label)}</dt><dd>{html.escape(str(value))}</dd>")
+        out.write("</dl>\n<table><thead><tr>")
+        for header in ["Position", "Time (UTC)", "Stream", "Version", "Type", "Actor", "Correlation", "Summary"]:
+            out.write(f"<th>{header}</th>")
+        out.write("</tr></thead><tbody>\n")
+        count = 0
+        for event in events:
+            count += 1
+            meta = event.metadata if isinstance(event.metadata, dict) else {}
+            css = ' class="problem"' if event.problem else ""
+            cells = [
+                ("num", event.position), ("mono", format_time(event.recorded_at) or ""), ("mono", event.stream),
+                ("num", "" if event.version is None else event.version), ("", event.type),
+                ("", event.actor or ""), ("mono", meta.get("correlation_id", "")), ("", summary_of(event, 160)),
+            ]
+            out.write(f"<tr{css}>" + "".join(
+                f'<td class="{cls}">{html.escape(str(value))}</td>' if cls else f"<td>{html.escape(str(value))}</td>"
+                for cls, value in cells) + "</tr>\n")
+        out.write(f"</tbody></table>\n<p>{count} event(s).</p></body></html>\n")
+
+
+SQLITE_SCHEMA = """
+CREATE TABLE events (
+    position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, type TEXT NOT NULL,
+    recorded_at TEXT, data TEXT, metadata TEXT
+);
+CREATE INDEX events_stream_version ON events (stream, version);
+"""
+
+
+def _write_sqlite(events, path: Path, **_: Any) -> None:
+    """A local copy in the generic layout: it opens in the inspector like any store."""
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(SQLITE_SCHEMA)
+        batch: list[tuple[Any, ...]] = []
+        for event in events:
+            if event.data is not None or event.raw is None:
+                data = orjson.dumps(event.data, default=str).decode()
+            else:
+                data = event.raw.decode("utf-8", "replace") if isinstance(event.raw, bytes) else event.raw
+            batch.append((event.position, event.stream, event.version, event.type,
+                          format_time(event.recorded_at), data,
+                          orjson.dumps(event.metadata, default=str).decode()))
+            if len(batch) >= PAGE:
+                conn.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?,?)", batch)
+                batch.clear()
+        conn.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?,?)", batch)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _write_pytest(events, path: Path, *, store: EventStore, part: Slice, target: Path,
+                  projector: str | None, projector_path: str | None, **_: Any) -> None:
+    from inspector.export.fixture import write_fixture
+
+    write_fixture(events, path, store=store, stream=part.stream or "", target=target,
+                  projector=projector, projector_path=projector_path)
+
+
+_WRITERS: dict[str, Callable[..., None]] = {
+    "jsonl": _write_jsonl,
+    "csv": _write_csv,
+    "html": _write_html,
+    "sqlite": _write_sqlite,
+    "pytest": _write_pytest,
+}

@@ -1,0 +1,123 @@
+"""Turn a slice of one stream into a self-contained pytest test.
+
+The test embeds the slice's events as JSON Lines, opens them as a store, replays them
+with the same projector, and asserts the state recorded at export time. Run it anywhere
+the inspector is installed: ``pytest test_wallet_slice.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable
+
+import orjson
+
+from inspector import __version__
+from inspector.core.events import Event
+from inspector.stores.base import EventStore
+
+DEMO_PROJECTOR = "inspector.replay.demo_projector"
+
+_TEMPLATE = '''"""Replay fixture exported by event-inspector {version}.
+
+Store: {location}
+Stream: {stream} ({count} events, v{first}..v{last})
+Projector: {projector_label}
+
+Run: pytest {filename}
+"""
+
+import json
+
+import pytest
+
+from inspector.replay import load_projectors, replay
+from inspector.stores import open_store
+
+STREAM = {stream_literal}
+PROJECTOR = {projector_literal}
+PROJECTOR_PATH = {path_literal}
+
+EVENTS = {events_literal}
+
+EXPECTED_STATE = json.loads({state_literal})
+EXPECTED_VERSION = {last}
+
+
+@pytest.fixture()
+def slice_store(tmp_path):
+    path = tmp_path / "slice.jsonl"
+    path.write_text(EVENTS, encoding="utf-8")
+    store = open_store(str(path))
+    yield store
+    store.close()
+
+
+def test_{test_name}_replays_to_the_exported_state(slice_store):
+    projectors = load_projectors(PROJECTOR, path=PROJECTOR_PATH, store=slice_store)
+    result = replay(slice_store, STREAM, projectors=projectors, cache=None)
+    assert result.stopped is None, result.stopped
+    assert result.version == EXPECTED_VERSION
+    assert result.state == EXPECTED_STATE
+'''
+
+
+def _literal(text: str) -> str:
+    """A Python string literal for ``text`` that survives any content."""
+    if "'''" not in text and not text.endswith("\\") and "\\" not in text:
+        return "'''" + text + "'''"
+    return repr(text)
+
+
+def write_fixture(
+    events: Iterable[Event],
+    path: Path,
+    *,
+    store: EventStore,
+    stream: str,
+    target: Path,
+    projector: str | None,
+    projector_path: str | None,
+) -> None:
+    from inspector.demo import is_demo_store
+    from inspector.export import event_record
+    from inspector.replay import load_projectors, replay
+    from inspector.stores.jsonl import JsonlEventStore
+
+    lines = [orjson.dumps(event_record(event), default=str).decode() for event in events]
+    if not lines:
+        raise ValueError(f"stream {stream!r} has no events in this slice")
+    spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else None)
+    # The expected state is what the exported events replay to, so the fixture pins the projector's behaviour.
+    slice_file = path.with_suffix(".slice.jsonl")
+    slice_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        sliced = JsonlEventStore(slice_file)
+        result = replay(sliced, stream, projectors=load_projectors(spec, path=projector_path, store=sliced), cache=None)
+    finally:
+        slice_file.unlink(missing_ok=True)
+    if result.stopped is not None:
+        raise ValueError(f"the projector raised at v{result.stopped.version}: {result.stopped.error}")
+    versions = [orjson.loads(line).get("version") for line in lines]
+    known = [v for v in versions if isinstance(v, int)]
+    location = getattr(store, "location", None) or str(getattr(store, "path", ""))
+    test_name = re.sub(r"\W+", "_", stream).strip("_").lower() or "stream"
+    source = _TEMPLATE.format(
+        version=__version__,
+        location=location,
+        stream=stream,
+        count=len(lines),
+        first=min(known) if known else 0,
+        last=result.version,
+        projector_label=spec or "generic (last value per field)",
+        filename=target.name,
+        stream_literal=repr(stream),
+        projector_literal=repr(spec),
+        path_literal=repr(projector_path),
+        events_literal=_literal("\n".join(lines) + "\n"),
+        state_literal=_literal(orjson.dumps(result.state, default=str, option=orjson.OPT_SORT_KEYS).decode()),
+        test_name=test_name,
+    )
+    path.write_text(source, encoding="utf-8")
+
