@@ -103,6 +103,8 @@ def test_check_reports_the_planted_faults_as_json(demo_copy, capsys):
         ("events", "{store}", "--grep", "roof"),
         ("events", "{store}", "--stream", "nope"),
         ("check", "{store}"),
+        ("export", "{store}", "--format", "sqlite", "-o", "{store}.copy.db"),
+        ("export", "{store}", "--format", "html", "-o", "{store}.html", "--mask", "emails"),
     ],
 )
 def test_no_command_changes_the_store(demo_copy, capsys, argv):
