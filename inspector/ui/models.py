@@ -1,0 +1,677 @@
+"""Read-only item models over the core's value objects.
+
+The lazy models never query on the GUI thread: ``fetchMore`` asks the runner for the
+next key-paged page and inserts the rows when they arrive (``canFetchMore`` is false
+while a page is on its way, so views cannot pile up requests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
+
+from inspector.core.events import Event, StreamSummary
+from inspector.stores.base import EventFilter
+from inspector.ui.presenting import (
+    json_pointer,
+    local_time,
+    relative_age,
+    short_value,
+    summarize,
+    type_colour,
+    utc_time,
+    value_kind,
+)
+from inspector.ui.runner import TaskRunner
+
+#: Role holding the row's core object (StreamSummary, Event, Change or Blame).
+ObjectRole = Qt.ItemDataRole.UserRole + 1
+#: Role holding native, comparable values (numbers, datetimes) for sorting via a proxy.
+SortRole = Qt.ItemDataRole.UserRole + 2
+
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+PROBLEM_COLOUR = QColor("#d9534f")
+_ICONS: dict[str, QIcon] = {}
+
+
+def type_icon(event_type: str) -> QIcon:
+    """A small swatch in the type's colour, shared by every view."""
+    icon = _ICONS.get(event_type)
+    if icon is None:
+        pixmap = QPixmap(10, 10)
+        pixmap.fill(QColor(type_colour(event_type)))
+        icon = _ICONS[event_type] = QIcon(pixmap)
+    return icon
+
+
+def _valid_parent(parent: QModelIndex | QPersistentModelIndex) -> bool:
+    return parent is not None and parent.isValid()
+
+
+# --- streams --------------------------------------------------------------------------------
+class StreamListModel(QAbstractTableModel):
+    """Streams of the store, fetched a key-paged page at a time as the view scrolls."""
+
+    COLUMNS = ("Stream", "Events", "Last activity")
+    STREAM, COUNT, LAST = range(3)
+
+    #: rows arrived (or the query was exhausted); listeners such as the timeline re-read rows
+    rowsLoaded = Signal()
+    loadingChanged = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent=None, *, page_size: int = 200) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._page_size = page_size
+        self._store: Any = None
+        self._rows: list[StreamSummary] = []
+        self._match: str | None = None
+        self._category: str | None = None
+        self._exhausted = True
+        self._loading = False
+        self._generation = 0
+
+    # --- query ---------------------------------------------------------------------
+    def set_store(self, store: Any) -> None:
+        self._store = store
+        self.set_query(None, None)
+
+    def set_query(self, match: str | None, category: str | None) -> None:
+        self._runner.cancel("streams")
+        self.beginResetModel()
+        self._rows = []
+        self._match = match or None
+        self._category = category or None
+        self._exhausted = self._store is None
+        self._loading = False
+        self._generation += 1
+        self.endResetModel()
+        self.rowsLoaded.emit()
+        if self._store is not None:
+            self.fetchMore(QModelIndex())
+
+    @property
+    def query(self) -> tuple[str | None, str | None]:
+        return self._match, self._category
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    # --- lazy paging ---------------------------------------------------------------
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not _valid_parent(parent) and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if not self.canFetchMore(parent):
+            return
+        store, match, category = self._store, self._match, self._category
+        after = self._rows[-1].stream if self._rows else None
+        limit, generation = self._page_size, self._generation
+        self._set_loading(True)
+        self._runner.submit(
+            "streams",
+            lambda cancel, progress: store.streams(match=match, category=category, after=after, limit=limit),
+            lambda page: self._on_page(generation, page),
+            lambda exc: self._on_failed(generation, exc),
+            label="Listing streams",
+        )
+
+    def _on_page(self, generation: int, page: list[StreamSummary]) -> None:
+        if generation != self._generation:
+            return
+        self._set_loading(False)
+        if len(page) < self._page_size:
+            self._exhausted = True
+        if page:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+        self.rowsLoaded.emit()
+
+    def _on_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._set_loading(False)
+        self._exhausted = True
+        self.rowsLoaded.emit()
+        self.failed.emit(f"Listing streams failed: {exc}")
+
+    def _set_loading(self, value: bool) -> None:
+        if value != self._loading:
+            self._loading = value
+            self.loadingChanged.emit(value)
+
+    # --- access --------------------------------------------------------------------
+    def summaries(self) -> list[StreamSummary]:
+        return list(self._rows)
+
+    def summary(self, row: int) -> StreamSummary | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, stream: str) -> int | None:
+        for row, summary in enumerate(self._rows):
+            if summary.stream == stream:
+                return row
+        return None
+
+    # --- Qt model ------------------------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if _valid_parent(parent) else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if _valid_parent(parent) else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section == self.COUNT:
+                return RIGHT
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        summary = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.STREAM:
+                return summary.stream
+            if column == self.COUNT:
+                return f"{summary.count:,}"
+            if column == self.LAST:
+                return relative_age(summary.last_at)
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                f"{summary.stream}\ncategory: {summary.category or '—'}\n"
+                f"{summary.count:,} events, v{summary.first_version}…v{summary.last_version}\n"
+                f"first: {local_time(summary.first_at)}  (UTC {utc_time(summary.first_at)})\n"
+                f"last: {local_time(summary.last_at)}  (UTC {utc_time(summary.last_at)})"
+            )
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column == self.COUNT:
+            return RIGHT
+        elif role == Qt.ItemDataRole.FontRole and column == self.STREAM:
+            return _monospace()
+        elif role == ObjectRole:
+            return summary
+        elif role == SortRole:
+            return (summary.stream, summary.count, summary.last_at)[column]
+        return None
+
+
+# --- events ---------------------------------------------------------------------------------
+class EventRowsModel(QAbstractTableModel):
+    """A table of events (position, stream, version, type, time, actor, summary)."""
+
+    COLUMNS = ("Position", "Stream", "Version", "Type", "Time", "Actor", "Summary")
+    POSITION, STREAM, VERSION, TYPE, TIME, ACTOR, SUMMARY = range(7)
+    NUMERIC = (POSITION, VERSION)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[Event] = []
+
+    def set_events(self, events: list[Event]) -> None:
+        self.beginResetModel()
+        self._rows = list(events)
+        self.endResetModel()
+
+    def events(self) -> list[Event]:
+        return list(self._rows)
+
+    def event_at(self, row: int) -> Event | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of_position(self, position: int) -> int | None:
+        for row, event in enumerate(self._rows):
+            if event.position == position:
+                return row
+        return None
+
+    def row_of_version(self, stream: str, version: int) -> int | None:
+        for row, event in enumerate(self._rows):
+            if event.stream == stream and event.version == version:
+                return row
+        return None
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if _valid_parent(parent) else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if _valid_parent(parent) else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMERIC:
+                return RIGHT
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        event = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.POSITION:
+                return str(event.position)
+            if column == self.STREAM:
+                return event.stream
+            if column == self.VERSION:
+                return "—" if event.version is None else str(event.version)
+            if column == self.TYPE:
+                return event.type
+            if column == self.TIME:
+                return local_time(event.recorded_at)
+            if column == self.ACTOR:
+                return event.actor or ""
+            if column == self.SUMMARY:
+                return summarize(event)
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.TIME:
+                return f"UTC {utc_time(event.recorded_at)}"
+            if column == self.SUMMARY:
+                return event.problem or summarize(event, limit=400)
+            if event.problem:
+                return f"{event.stream} v{event.version}: {event.problem}"
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMERIC:
+            return RIGHT
+        elif role == Qt.ItemDataRole.DecorationRole and column == self.TYPE:
+            return type_icon(event.type)
+        elif role == Qt.ItemDataRole.ForegroundRole and event.problem:
+            return QBrush(PROBLEM_COLOUR)
+        elif role == Qt.ItemDataRole.FontRole and column in (self.POSITION, self.STREAM, self.VERSION):
+            return _monospace()
+        elif role == ObjectRole:
+            return event
+        elif role == SortRole:
+            return (event.position, event.stream, event.version, event.type, event.recorded_at,
+                    event.actor, summarize(event))[column]
+        return None
+
+
+class EventTableModel(EventRowsModel):
+    """Events matching a filter, fetched a position-keyed page at a time."""
+
+    rowsLoaded = Signal()
+    loadingChanged = Signal(bool)
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent=None, *, page_size: int = 500) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._page_size = page_size
+        self._store: Any = None
+        self._filter = EventFilter()
+        self._exhausted = True
+        self._loading = False
+        self._generation = 0
+        self._wanted_position: int | None = None
+
+    def set_store(self, store: Any) -> None:
+        self._store = store
+        self.set_filter(EventFilter())
+
+    def set_filter(self, filters: EventFilter) -> None:
+        self._runner.cancel("events")
+        self.beginResetModel()
+        self._rows = []
+        self._filter = filters
+        self._exhausted = self._store is None
+        self._loading = False
+        self._generation += 1
+        self.endResetModel()
+        self.rowsLoaded.emit()
+        if self._store is not None:
+            self.fetchMore(QModelIndex())
+
+    @property
+    def filter(self) -> EventFilter:
+        return self._filter
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    @property
+    def exhausted(self) -> bool:
+        return self._exhausted
+
+    def want_position(self, position: int) -> None:
+        """Keep paging until the event at ``position`` is loaded (for 'select everywhere')."""
+        self._wanted_position = position
+        if self.row_of_position(position) is None:
+            self.fetchMore(QModelIndex())
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not _valid_parent(parent) and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        if not self.canFetchMore(parent):
+            return
+        store, filters = self._store, self._filter
+        after = self._rows[-1].position if self._rows else None
+        limit, generation = self._page_size, self._generation
+        self._loading = True
+        self.loadingChanged.emit(True)
+        self._runner.submit(
+            "events",
+            lambda cancel, progress: store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel),
+            lambda page: self._on_page(generation, page),
+            lambda exc: self._on_failed(generation, exc),
+            label="Reading events",
+        )
+
+    def _on_page(self, generation: int, page: list[Event]) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self.loadingChanged.emit(False)
+        if len(page) < self._page_size:
+            self._exhausted = True
+        if page:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+        self.rowsLoaded.emit()
+        wanted = self._wanted_position
+        if wanted is not None and self.row_of_position(wanted) is None and page and page[-1].position < wanted:
+            self.fetchMore(QModelIndex())
+
+    def _on_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._loading = False
+        self._exhausted = True
+        self.loadingChanged.emit(False)
+        self.rowsLoaded.emit()
+        self.failed.emit(f"Reading events failed: {exc}")
+
+
+# --- JSON tree ------------------------------------------------------------------------------
+@dataclass(eq=False)
+class _Node:
+    key: str
+    value: Any
+    path: tuple[Any, ...]
+    parent: "_Node | None"
+    row: int
+    children: list["_Node"] = field(default_factory=list)
+
+
+def _build(key: str, value: Any, path: tuple[Any, ...], parent: _Node | None, row: int) -> _Node:
+    node = _Node(key, value, path, parent, row)
+    if isinstance(value, dict):
+        node.children = [_build(str(k), v, path + (k,), node, i) for i, (k, v) in enumerate(value.items())]
+    elif isinstance(value, list):
+        node.children = [_build(f"[{i}]", v, path + (i,), node, i) for i, v in enumerate(value)]
+    return node
+
+
+HIGHLIGHT = {"add": QColor(76, 175, 80, 90), "remove": QColor(229, 57, 53, 90), "change": QColor(255, 179, 0, 100)}
+
+
+class JsonTreeModel(QAbstractItemModel):
+    """A JSON value as an expandable tree (key, value, kind); paths may be highlighted."""
+
+    COLUMNS = ("Key", "Value", "Kind")
+    KEY, VALUE, KIND = range(3)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._root = _Node("", None, (), None, 0)
+        self._highlights: dict[str, str] = {}
+        self._ancestors: set[str] = set()
+
+    def set_value(self, value: Any, highlights: dict[str, str] | None = None, *, top_level: bool = True) -> None:
+        """Show ``value``; a dict's keys become the top rows (``top_level``) or one root row."""
+        self.beginResetModel()
+        if top_level and isinstance(value, dict):
+            self._root = _build("", value, (), None, 0)
+        else:
+            self._root = _Node("", None, (), None, 0)
+            self._root.children = [_build("value", value, (), self._root, 0)]
+        self._highlights = dict(highlights or {})
+        self._ancestors = set()
+        for pointer in self._highlights:
+            parts = pointer.split("/")[1:]
+            for depth in range(1, len(parts)):
+                self._ancestors.add("/" + "/".join(parts[:depth]))
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_value({})
+
+    def find(self, *path: Any) -> QModelIndex:
+        """The index of the node at ``path`` (keys and indexes), or an invalid index."""
+        node = self._root
+        for part in path:
+            match = next((child for child in node.children if child.path and child.path[-1] == part), None)
+            if match is None:
+                return QModelIndex()
+            node = match
+        return self.createIndex(node.row, 0, node) if node is not self._root else QModelIndex()
+
+    def value_at(self, *path: Any) -> Any:
+        index = self.find(*path)
+        return index.internalPointer().value if index.isValid() else None
+
+    def highlighted(self) -> dict[str, str]:
+        return dict(self._highlights)
+
+    def _node(self, index: QModelIndex) -> _Node:
+        return index.internalPointer() if index.isValid() else self._root
+
+    def index(self, row, column, parent=QModelIndex()):
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        node = self._node(parent)
+        if 0 <= row < len(node.children):
+            return self.createIndex(row, column, node.children[row])
+        return QModelIndex()
+
+    def parent(self, index=QModelIndex()):  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        node: _Node = index.internalPointer()
+        parent = node.parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        if _valid_parent(parent) and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 3:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: _Node = index.internalPointer()
+        column = index.column()
+        pointer = json_pointer(node.path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.KEY:
+                return node.key
+            if column == self.VALUE:
+                if isinstance(node.value, (dict, list)):
+                    return f"{len(node.value)} item{'s' if len(node.value) != 1 else ''}"
+                return short_value(node.value, 200)
+            if column == self.KIND:
+                return value_kind(node.value)
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            op = self._highlights.get(pointer)
+            text = f"{pointer or '/'}"
+            if op:
+                text += f"  ({'added' if op == 'add' else 'removed' if op == 'remove' else 'changed'} by this event)"
+            return text
+        elif role == Qt.ItemDataRole.BackgroundRole:
+            op = self._highlights.get(pointer)
+            if op:
+                return QBrush(HIGHLIGHT.get(op, HIGHLIGHT["change"]))
+        elif role == Qt.ItemDataRole.FontRole:
+            if pointer in self._ancestors or pointer in self._highlights:
+                font = _monospace() if column == self.VALUE else QFont()
+                font.setBold(True)
+                return font
+            if column == self.VALUE:
+                return _monospace()
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column == self.VALUE and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+            return RIGHT
+        elif role == ObjectRole:
+            return node.value
+        return None
+
+
+# --- diff -----------------------------------------------------------------------------------
+@dataclass(eq=False)
+class _DiffNode:
+    item: Any  # a Change or a Blame
+    parent: "_DiffNode | None"
+    row: int
+    children: list["_DiffNode"] = field(default_factory=list)
+
+
+OP_WORDS = {"add": "added", "remove": "removed", "change": "changed"}
+
+
+class DiffTreeModel(QAbstractItemModel):
+    """Changed paths of a StateDiff, each with the events that changed it (blame) as children."""
+
+    COLUMNS = ("Path", "Change", "Before (A)", "After (B)", "Changed by")
+    PATH, OP, BEFORE, AFTER, BLAME = range(5)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._root = _DiffNode(None, None, 0)
+
+    def set_changes(self, changes: list[Any]) -> None:
+        self.beginResetModel()
+        self._root = _DiffNode(None, None, 0)
+        for row, change in enumerate(changes):
+            node = _DiffNode(change, self._root, row)
+            node.children = [_DiffNode(blame, node, i) for i, blame in enumerate(change.events or [])]
+            self._root.children.append(node)
+        self.endResetModel()
+
+    def paths(self) -> list[str]:
+        return [node.item.path for node in self._root.children]
+
+    def change_at(self, path: str) -> Any:
+        return next((node.item for node in self._root.children if node.item.path == path), None)
+
+    def index_of_path(self, path: str) -> QModelIndex:
+        for node in self._root.children:
+            if node.item.path == path:
+                return self.createIndex(node.row, 0, node)
+        return QModelIndex()
+
+    def _node(self, index: QModelIndex) -> _DiffNode:
+        return index.internalPointer() if index.isValid() else self._root
+
+    def index(self, row, column, parent=QModelIndex()):
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        node = self._node(parent)
+        if 0 <= row < len(node.children):
+            return self.createIndex(row, column, node.children[row])
+        return QModelIndex()
+
+    def parent(self, index=QModelIndex()):  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        node: _DiffNode = index.internalPointer()
+        parent = node.parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        if _valid_parent(parent) and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 5:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: _DiffNode = index.internalPointer()
+        column = index.column()
+        is_blame = node.parent is not self._root
+        item = node.item
+        if role == Qt.ItemDataRole.DisplayRole:
+            if is_blame:
+                if column == self.PATH:
+                    return f"v{item.version}  {item.type}"
+                if column == self.BLAME:
+                    return " · ".join(part for part in (item.actor or "", local_time(item.recorded_at)) if part)
+                return None
+            if column == self.PATH:
+                return item.path or "/"
+            if column == self.OP:
+                return OP_WORDS.get(item.op, item.op)
+            if column == self.BEFORE:
+                return "" if item.op == "add" else short_value(item.before, 60)
+            if column == self.AFTER:
+                return "" if item.op == "remove" else short_value(item.after, 60)
+            if column == self.BLAME:
+                events = item.events or []
+                if not events:
+                    return "—"
+                last = events[-1]
+                more = f" (+{len(events) - 1} more)" if len(events) > 1 else ""
+                return f"v{last.version} {last.type}{more}"
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            if is_blame:
+                return (f"v{item.version} {item.type}\nactor: {item.actor or '—'}\n"
+                        f"{local_time(item.recorded_at)} (UTC {utc_time(item.recorded_at)})\n"
+                        "Double-click to show this event")
+            return f"{item.path}: {short_value(item.before, 200)} → {short_value(item.after, 200)}"
+        elif role == Qt.ItemDataRole.BackgroundRole and not is_blame and column in (self.PATH, self.OP):
+            return QBrush(HIGHLIGHT.get(item.op, HIGHLIGHT["change"]))
+        elif role == Qt.ItemDataRole.DecorationRole and is_blame and column == self.PATH:
+            return type_icon(item.type)
+        elif role == Qt.ItemDataRole.FontRole and column in (self.PATH, self.BEFORE, self.AFTER) and not is_blame:
+            return _monospace()
+        elif role == ObjectRole:
+            return item
+        return None
+
+
+_MONO: QFont | None = None
+
+
+def _monospace() -> QFont:
+    global _MONO
+    if _MONO is None:
+        from PySide6.QtGui import QFontDatabase
+
+        _MONO = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    return QFont(_MONO)

@@ -1,0 +1,154 @@
+"""One small background runner for every store call and replay the window makes.
+
+A task is a plain function ``fn(cancel: CancelToken, progress) -> result`` that blocks;
+it runs on a ``concurrent.futures`` pool and its outcome comes back through a Qt signal
+that is delivered on the GUI thread. Tasks are grouped in *channels*: submitting to a
+channel cancels the task already running there and disconnects it, so a stale result
+can never arrive (latest wins). Page fetches, timeline queries and replays use separate
+channels and therefore never cancel each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from inspector.core.cancel import CancelToken, Cancelled
+
+
+@dataclass
+class Task:
+    """What the GUI thread keeps about one submitted task."""
+
+    channel: str
+    ticket: int
+    label: str
+    cancel: CancelToken = field(default_factory=CancelToken)
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[BaseException], None] | None = None
+    on_progress: Callable[[int, int | None], None] | None = None
+    future: Future | None = None
+
+
+class TaskRunner(QObject):
+    """Runs blocking calls off the GUI thread; latest wins per channel."""
+
+    #: internal: (ticket, ok, result-or-exception), emitted on a worker thread
+    _finished = Signal(int, bool, object)
+    #: internal: (ticket, done, total), emitted on a worker thread
+    _progressed = Signal(int, int, object)
+    #: a task started or ended: (channel, label, running)
+    activity = Signal(str, str, bool)
+    #: progress of any task, on the GUI thread: (channel, done, total or None)
+    progress = Signal(str, int, object)
+
+    def __init__(self, parent: QObject | None = None, *, workers: int = 4) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inspector-task")
+        self._tickets = itertools.count(1)
+        self._current: dict[str, Task] = {}
+        self._by_ticket: dict[int, Task] = {}
+        self._closed = False
+        # A bound method of a QObject living on the GUI thread: Qt queues the call there.
+        self._finished.connect(self._on_worker_finished)
+        self._progressed.connect(self._on_worker_progressed)
+
+    # --- submitting ----------------------------------------------------------------------
+    def submit(
+        self,
+        channel: str,
+        fn: Callable[[CancelToken, Callable[[int, int | None], None]], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        label: str = "",
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> Task | None:
+        """Run ``fn`` on a worker; the callbacks run later on the GUI thread."""
+        if self._closed:
+            return None
+        self.cancel(channel)
+        task = Task(channel, next(self._tickets), label or channel, on_done=on_done,
+                    on_error=on_error, on_progress=on_progress)
+        self._current[channel] = task
+        self._by_ticket[task.ticket] = task
+        ticket = task.ticket
+        last_reported: list[Any] = [None]
+
+        def report(done: int, total: int | None = None) -> None:
+            # Only when the rounded value changes: no signal storms from tight loops.
+            key = (done * 200 // total) if total else done // 1000
+            if key != last_reported[0]:
+                last_reported[0] = key
+                self._progressed.emit(ticket, int(done), total)
+
+        def work() -> None:
+            try:
+                task.cancel.raise_if_cancelled()
+                result = fn(task.cancel, report)
+            except BaseException as exc:  # delivered to on_error; never kills the pool
+                if not isinstance(exc, Cancelled):
+                    exc.__inspector_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
+                self._emit(ticket, False, exc)
+            else:
+                self._emit(ticket, True, result)
+
+        self.activity.emit(channel, task.label, True)
+        task.future = self._pool.submit(work)
+        return task
+
+    def _emit(self, ticket: int, ok: bool, payload: Any) -> None:
+        try:
+            self._finished.emit(ticket, ok, payload)
+        except RuntimeError:  # the runner was deleted while the worker finished
+            pass
+
+    def cancel(self, channel: str) -> None:
+        """Cancel the channel's task (if any); its result will be dropped."""
+        task = self._current.pop(channel, None)
+        if task is not None:
+            task.cancel.cancel()
+            self.activity.emit(channel, task.label, False)
+
+    def busy(self, channel: str) -> bool:
+        return channel in self._current
+
+    def running(self) -> list[Task]:
+        return list(self._current.values())
+
+    def shutdown(self) -> None:
+        """Cancel everything and wait for workers (they stop at their next cancel check)."""
+        self._closed = True
+        for channel in list(self._current):
+            self.cancel(channel)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # --- delivery on the GUI thread --------------------------------------------------------
+    @Slot(int, bool, object)
+    def _on_worker_finished(self, ticket: int, ok: bool, payload: Any) -> None:
+        task = self._by_ticket.pop(ticket, None)
+        if task is None or self._current.get(task.channel) is not task:
+            return  # superseded or cancelled: latest wins
+        del self._current[task.channel]
+        self.activity.emit(task.channel, task.label, False)
+        if ok:
+            if task.on_done is not None:
+                task.on_done(payload)
+        elif isinstance(payload, Cancelled):
+            return
+        elif task.on_error is not None:
+            task.on_error(payload)
+
+    @Slot(int, int, object)
+    def _on_worker_progressed(self, ticket: int, done: int, total: Any) -> None:
+        task = self._by_ticket.get(ticket)
+        if task is None or self._current.get(task.channel) is not task:
+            return
+        if task.on_progress is not None:
+            task.on_progress(done, total)
+        self.progress.emit(task.channel, done, total)

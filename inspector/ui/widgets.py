@@ -1,0 +1,242 @@
+"""Small widgets: the error banner, the event view, the open-store dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.events import Event
+from inspector.ui.models import JsonTreeModel
+from inspector.ui.presenting import local_time, raw_text, type_colour, utc_time
+
+
+def monospace_font():
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+class ErrorBanner(QFrame):
+    """A non-modal message strip: names what failed and why; the window stays usable."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet(
+            "#errorBanner { background: rgba(217, 83, 79, 40); border: 1px solid #d9534f; border-radius: 3px; }"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        icon = QLabel("⚠")
+        icon.setStyleSheet("color: #d9534f; font-weight: bold;")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(icon)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""
+
+
+class EventView(QWidget):
+    """One event: a header line, its problem (if any), a JSON tree and the raw text."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.shown_event: Event | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.header = QLabel("Select an event in the table or on the timeline.")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setObjectName("eventProblem")
+        self.problem.setStyleSheet(
+            "#eventProblem { color: #d9534f; font-weight: bold; padding: 4px;"
+            " border: 1px solid #d9534f; border-radius: 3px; }"
+        )
+        self.problem.hide()
+        self.model = JsonTreeModel(self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.raw = QPlainTextEdit()
+        self.raw.setReadOnly(True)
+        self.raw.setFont(monospace_font())
+        self.raw.setPlaceholderText("The event's stored text appears here.")
+        copy_row = QHBoxLayout()
+        raw_label = QLabel("Raw")
+        raw_label.setStyleSheet("font-weight: bold;")
+        self.copy_button = QPushButton("Copy raw")
+        self.copy_button.setEnabled(False)
+        self.copy_button.clicked.connect(self.copy_raw)
+        copy_row.addWidget(raw_label)
+        copy_row.addStretch(1)
+        copy_row.addWidget(self.copy_button)
+        raw_box = QWidget()
+        raw_layout = QVBoxLayout(raw_box)
+        raw_layout.setContentsMargins(0, 0, 0, 0)
+        raw_layout.addLayout(copy_row)
+        raw_layout.addWidget(self.raw)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.tree)
+        split.addWidget(raw_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.problem)
+        layout.addWidget(split, 1)
+
+    def show_event(self, event: Event | None) -> None:  # type: ignore[override]
+        self.shown_event = event
+        if event is None:
+            self.header.setText("Select an event in the table or on the timeline.")
+            self.problem.hide()
+            self.model.clear()
+            self.raw.clear()
+            self.copy_button.setEnabled(False)
+            return
+        colour = type_colour(event.type)
+        actor = f" · {event.actor}" if event.actor else ""
+        self.header.setText(
+            f"<b>{event.stream}</b> v{event.version if event.version is not None else '—'} · "
+            f"<span style='color:{colour}; font-weight:bold'>■ {event.type}</span><br>"
+            f"<span title='UTC {utc_time(event.recorded_at)}'>{local_time(event.recorded_at)}</span>"
+            f"{actor} · position {event.position}"
+        )
+        self.header.setToolTip(f"UTC {utc_time(event.recorded_at)}")
+        if event.problem:
+            self.problem.setText(
+                f"Problem in {event.stream} v{event.version}: {event.problem}"
+            )
+            self.problem.show()
+        else:
+            self.problem.hide()
+        body = {"data": event.data, "metadata": event.metadata}
+        self.model.set_value(body)
+        self.tree.expandToDepth(1)
+        self.raw.setPlainText(raw_text(event))
+        self.copy_button.setEnabled(True)
+
+    def copy_raw(self) -> None:
+        QGuiApplication.clipboard().setText(self.raw.toPlainText())
+
+
+class OpenStoreDialog(QDialog):
+    """Asks for a store: a file path (with Browse…) or a SQLAlchemy URL, and an optional layout."""
+
+    LAYOUTS = ("auto-detect", "eventsourcing", "generic", "jsonl")
+
+    def __init__(self, recent: list[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open store")
+        self.setMinimumWidth(560)
+        form = QFormLayout(self)
+        self.target = QComboBox()
+        self.target.setEditable(True)
+        self.target.addItems(recent)
+        self.target.setCurrentText("")
+        self.target.lineEdit().setPlaceholderText("path/to/store.db, events.jsonl or postgresql+psycopg://user@host/db")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.target, 1)
+        row.addWidget(browse)
+        form.addRow("Store:", row)
+        self.layout_box = QComboBox()
+        self.layout_box.addItems(self.LAYOUTS)
+        form.addRow("Layout:", self.layout_box)
+        hint = QLabel("Stores are always opened read-only. Passwords are never saved; "
+                      "give them in the URL or the driver's environment variable.")
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+        form.addRow(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open store file", "", "Event stores (*.db *.sqlite *.sqlite3 *.db3 *.jsonl *.ndjson);;All files (*)"
+        )
+        if path:
+            self.target.setCurrentText(path)
+
+    def chosen(self) -> tuple[str, str | None]:
+        layout = self.layout_box.currentText()
+        return self.target.currentText().strip(), None if layout == "auto-detect" else layout
+
+
+class ProgressStrip(QWidget):
+    """Status-bar strip for the long task in progress: label, bar and Cancel."""
+
+    cancelRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QProgressBar
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setFixedWidth(160)
+        self.bar.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+        self.hide()
+
+    def start(self, text: str) -> None:
+        self.label.setText(text)
+        self.bar.setRange(0, 0)
+        self.show()
+
+    def update_progress(self, done: int, total: int | None) -> None:
+        if total:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(1000 * done / total))
+            self.bar.setFormat(f"{done:,} / {total:,}")
+        else:
+            self.bar.setRange(0, 0)
+
+    def finish(self) -> None:
+        self.hide()
