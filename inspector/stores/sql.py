@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -43,6 +44,8 @@ class SqlEventStore:
         self.layout_name = layout.name
         self.location = redact(location)
         self._epoch = epoch_seconds(layout)
+        #: rows per round trip; tests shrink it to put page edges where they want them
+        self.page_size = PAGE
 
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
@@ -57,6 +60,11 @@ class SqlEventStore:
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"{self.location}: {one_line(exc)}") from None
 
+    def _rows(self, query: sa.Executable) -> list[Any]:
+        """All rows of one bounded query, with the connection back in the pool before they are used."""
+        with self._connect() as conn:
+            return conn.execute(query).all()
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -68,7 +76,9 @@ class SqlEventStore:
             events = streams = None
             if counts:
                 events = conn.execute(sa.select(sa.func.count()).select_from(layout.table)).scalar()
-                streams = conn.execute(sa.select(sa.func.count(sa.distinct(layout.stream)))).scalar()
+                streams = conn.execute(
+                    sa.select(sa.func.count(sa.distinct(layout.stream))).select_from(layout.table)
+                ).scalar()
             notes = tuple(layout.notes(conn))
         read_only = enforce_read_only_check(self.engine)
         return StoreInfo(
@@ -83,6 +93,37 @@ class SqlEventStore:
         )
 
     # --- streams ----------------------------------------------------------------------
+    def stream_listing_query(self, *, match: str | None = None, category: str | None = None,
+                             after: str | None = None, limit: int = 500) -> sa.Select:
+        """One page of per-stream counts, grouped by the database.
+
+        Relies on the layout's ``stream_index`` (stream, version): GROUP BY stream in index
+        order with a keyset ``stream > :after`` reads only the page it returns.
+        """
+        layout = self.layout
+        query = (
+            sa.select(
+                layout.stream.label("stream"),
+                sa.func.count().label("count"),
+                sa.func.min(layout.version).label("first_version"),
+                sa.func.max(layout.version).label("last_version"),
+                (sa.func.min(layout.time) if layout.time is not None else sa.null()).label("first_at"),
+                (sa.func.max(layout.time) if layout.time is not None else sa.null()).label("last_at"),
+                (sa.func.min(layout.type) if layout.type is not None else sa.null()).label("first_type"),
+            )
+            .select_from(layout.table)
+            .where(layout.stream.is_not(None), *layout.scope())
+        )
+        if after is not None:
+            query = query.where(layout.stream > layout.stream_to_db(after))
+        if match:
+            query = query.where(layout.match_clause(match))
+        if category:
+            clause = layout.category_clause(category)
+            if clause is not None:
+                query = query.where(clause)
+        return query.group_by(layout.stream).order_by(layout.stream).limit(limit)
+
     def streams(
         self,
         *,
@@ -92,42 +133,26 @@ class SqlEventStore:
         limit: int = 500,
     ) -> list[StreamSummary]:
         layout = self.layout
-        category_sql = layout.category_clause(category) if category else None
+        in_sql = category is None or layout.category_clause(category) is not None
         result: list[StreamSummary] = []
         cursor = after
         # Category filters that only Python can apply may need more than one page.
         while len(result) < limit:
-            query = sa.select(
-                layout.stream.label("stream"),
-                sa.func.count().label("count"),
-                sa.func.min(layout.version).label("first_version"),
-                sa.func.max(layout.version).label("last_version"),
-                (sa.func.min(layout.time) if layout.time is not None else sa.null()).label("first_at"),
-                (sa.func.max(layout.time) if layout.time is not None else sa.null()).label("last_at"),
-                (sa.func.min(layout.type) if layout.type is not None else sa.null()).label("first_type"),
-            ).where(layout.stream.is_not(None))
-            if cursor is not None:
-                query = query.where(layout.stream > layout.stream_to_db(cursor))
-            if match:
-                query = query.where(layout.stream.like(glob_to_like(match), escape="\\"))
-            if category_sql is not None:
-                query = query.where(category_sql)
-            page_size = limit - len(result) if category is None or category_sql is not None else max(limit, PAGE)
-            query = query.group_by(layout.stream).order_by(layout.stream).limit(page_size)
-            with self._connect() as conn:
-                rows = conn.execute(query).all()
+            page_size = limit - len(result) if in_sql else max(limit, self.page_size)
+            rows = self._rows(self.stream_listing_query(
+                match=match, category=category if in_sql else None, after=cursor, limit=page_size))
             for row in rows:
                 name = layout.stream_from_db(row.stream)
                 summary = StreamSummary(
                     stream=name,
                     category=layout.category_of(name, row.first_type),
                     count=int(row.count),
-                    first_version=row.first_version,
-                    last_version=row.last_version,
+                    first_version=None if row.first_version is None else int(row.first_version),
+                    last_version=None if row.last_version is None else int(row.last_version),
                     first_at=layout.time_from_db(row.first_at),
                     last_at=layout.time_from_db(row.last_at),
                 )
-                if category and category_sql is None and summary.category != category:
+                if not in_sql and summary.category != category:
                     continue
                 result.append(summary)
                 if len(result) >= limit:
@@ -141,11 +166,11 @@ class SqlEventStore:
         counts: dict[str, int] = {}
         after = None
         while True:
-            page = self.streams(after=after, limit=PAGE)
+            page = self.streams(after=after, limit=self.page_size)
             for summary in page:
                 key = summary.category or "(none)"
                 counts[key] = counts.get(key, 0) + 1
-            if len(page) < PAGE:
+            if len(page) < self.page_size:
                 break
             after = page[-1].stream
         return sorted(counts.items())
@@ -154,16 +179,43 @@ class SqlEventStore:
         layout = self.layout
         if layout.type is None:
             return []
-        query = sa.select(layout.type, sa.func.count()).group_by(layout.type).order_by(layout.type)
-        with self._connect() as conn:
-            rows = conn.execute(query).all()
+        query = (
+            sa.select(layout.type, sa.func.count())
+            .select_from(layout.table)
+            .where(*layout.scope())
+            .group_by(layout.type)
+            .order_by(layout.type)
+        )
         merged: dict[str, int] = {}
-        for value, count in rows:
+        for value, count in self._rows(query):
             name = layout.type_from_db(value)
             merged[name] = merged.get(name, 0) + int(count)
         return sorted(merged.items())
 
     # --- events -----------------------------------------------------------------------
+    def stream_page_query(self, stream: str, *, after_version: int | None = None, after_position: Any = None,
+                          to_version: int | None = None, limit: int = PAGE) -> sa.Select:
+        """One page of a stream in (version, position) order; relies on the layout's ``stream_index``."""
+        layout = self.layout
+        query = sa.select(*layout.columns).select_from(layout.table).where(
+            layout.stream == layout.stream_to_db(stream), *layout.scope())
+        if after_version is not None:
+            if after_position is None:
+                query = query.where(layout.version > after_version)
+            else:
+                # (version, position) keyset: duplicate versions are not lost at a page edge.
+                query = query.where(
+                    sa.or_(
+                        layout.version > after_version,
+                        sa.and_(layout.version == after_version, layout.position > after_position),
+                    )
+                )
+        else:
+            query = query.where(layout.version.is_not(None))
+        if to_version is not None:
+            query = query.where(layout.version <= to_version)
+        return query.order_by(layout.version, layout.position).limit(limit)
+
     def read_stream(
         self,
         stream: str,
@@ -176,41 +228,27 @@ class SqlEventStore:
         layout = self.layout
         key = layout.stream_to_db(stream)
         yielded = 0
+        check(cancel)
         if from_version is None:
             # Rows without a version cannot be paged by version: read them first, by the same index.
             query = (
                 sa.select(*layout.columns)
-                .where(layout.stream == key, layout.version.is_(None))
+                .select_from(layout.table)
+                .where(layout.stream == key, layout.version.is_(None), *layout.scope())
                 .order_by(layout.position)
             )
-            with self._connect() as conn:
-                for row in conn.execute(query).all():
-                    yield layout.row_to_event(row)
-                    yielded += 1
+            if limit is not None:
+                query = query.limit(limit)
+            for row in self._rows(query):
+                yield layout.row_to_event(row)
+                yielded += 1
         last_version = None if from_version is None else from_version - 1
         last_position: Any = None
         while limit is None or yielded < limit:
             check(cancel)
-            page = PAGE if limit is None else min(PAGE, limit - yielded)
-            query = sa.select(*layout.columns).where(layout.stream == key)
-            if last_version is not None:
-                if last_position is None:
-                    query = query.where(layout.version > last_version)
-                else:
-                    # (version, position) keyset: duplicate versions are not lost at a page edge.
-                    query = query.where(
-                        sa.or_(
-                            layout.version > last_version,
-                            sa.and_(layout.version == last_version, layout.position > last_position),
-                        )
-                    )
-            else:
-                query = query.where(layout.version.is_not(None))
-            if to_version is not None:
-                query = query.where(layout.version <= to_version)
-            query = query.order_by(layout.version, layout.position).limit(page)
-            with self._connect() as conn:
-                rows = conn.execute(query).all()
+            page = self.page_size if limit is None else min(self.page_size, limit - yielded)
+            rows = self._rows(self.stream_page_query(
+                stream, after_version=last_version, after_position=last_position, to_version=to_version, limit=page))
             for row in rows:
                 yield layout.row_to_event(row)
             yielded += len(rows)
@@ -227,35 +265,44 @@ class SqlEventStore:
         cancel: CancelToken | None = None,
         descending: bool = False,
     ) -> list[Event]:
-        layout = self.layout
         filters = filters or EventFilter()
         where, python_filters = self._filter_clauses(filters)
         result: list[Event] = []
+        for event in self._scan(where, python_filters, after_position, descending, cancel,
+                                page=limit if not python_filters else max(self.page_size, limit)):
+            result.append(event)
+            if len(result) >= limit:
+                break
+        return result
+
+    def _scan(self, where: list[Any], python_filters: list[Any], after_position: Any, descending: bool,
+              cancel: CancelToken | None, page: int) -> Iterator[Event]:
+        """Events in global order matching SQL ``where`` and the Python predicates, page by page."""
+        layout = self.layout
         cursor = after_position
-        while len(result) < limit:
+        while True:
             check(cancel)
-            page = limit - len(result) if not python_filters else max(PAGE, limit)
-            query = sa.select(*layout.columns).where(*where)
+            query = sa.select(*layout.columns).select_from(layout.table).where(*where, *layout.scope())
             if cursor is not None:
                 query = query.where(layout.position < cursor if descending else layout.position > cursor)
             order = layout.position.desc() if descending else layout.position
-            query = query.order_by(order).limit(page)
-            with self._connect() as conn:
-                rows = conn.execute(query).all()
+            rows = self._rows(query.order_by(order).limit(page))
             for row in rows:
                 event = layout.row_to_event(row)
                 if all(accept(event) for accept in python_filters):
-                    result.append(event)
-                    if len(result) >= limit:
-                        break
+                    yield event
             if len(rows) < page:
-                break
+                return
             cursor = rows[-1].position
-        return result
 
     def _filter_clauses(self, filters: EventFilter) -> tuple[list[Any], list[Any]]:
-        """SQL clauses for what the layout can push down, Python predicates for the rest."""
+        """SQL clauses for what the layout can push down, Python predicates for the rest.
+
+        Layouts whose payload SQL cannot always read (compressed or encrypted state) give
+        ``unreadable_clause``: such rows pass the SQL part and are judged in Python after decoding.
+        """
         layout = self.layout
+        unreadable = layout.unreadable_clause()
         where: list[Any] = []
         python: list[Any] = []
         if filters.types:
@@ -268,13 +315,15 @@ class SqlEventStore:
         if filters.streams:
             where.append(layout.stream.in_([layout.stream_to_db(s) for s in filters.streams]))
         if filters.since or filters.until:
+            since, until = filters.since, filters.until
             if self._epoch is not None:
-                if filters.since:
-                    where.append(self._epoch >= filters.since.timestamp())
-                if filters.until:
-                    where.append(self._epoch <= filters.until.timestamp())
-            else:
-                since, until = filters.since, filters.until
+                bounds = []
+                if since:
+                    bounds.append(self._epoch >= round(since.timestamp(), 3))
+                if until:
+                    bounds.append(self._epoch <= round(until.timestamp(), 3))
+                where.append(sa.and_(*bounds) if unreadable is None else sa.or_(sa.and_(*bounds), unreadable))
+            if self._epoch is None or unreadable is not None:
                 python.append(
                     lambda e: e.recorded_at is not None
                     and (since is None or e.recorded_at >= since)
@@ -289,50 +338,94 @@ class SqlEventStore:
                 python.append(lambda e: e.actor == actor)
         if filters.text:
             exprs = layout.text_exprs()
+            needle = filters.text.lower()
             if exprs:
-                pattern = glob_to_like(filters.text)
-                where.append(sa.or_(*[sa.cast(expr, sa.Text).like(pattern, escape="\\") for expr in exprs]))
-            else:
-                needle = filters.text.lower()
+                pattern = glob_to_like(needle)
+                clause = sa.or_(
+                    *[sa.func.lower(sa.cast(expr, sa.Text)).like(pattern, escape="\\") for expr in exprs])
+                where.append(clause if unreadable is None else sa.or_(clause, unreadable))
+            if not exprs or unreadable is not None:
                 python.append(lambda e: needle in orjson.dumps([e.data, e.metadata], default=str).decode().lower())
         return where, python
 
     # --- time -------------------------------------------------------------------------
+    def _unreadable_events(self, where: list[Any] = (), python_filters: list[Any] = (),
+                           cancel: CancelToken | None = None) -> Iterator[Event]:
+        """Rows whose time SQL cannot read (compressed/encrypted payloads), decoded page by page."""
+        unreadable = self.layout.unreadable_clause()
+        if unreadable is None:
+            return iter(())
+        return self._scan([*where, unreadable], list(python_filters), None, False, cancel, self.page_size)
+
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         layout = self.layout
-        if layout.time is None:
+        if layout.time is None and layout.unreadable_clause() is None:
             return None, None
-        with self._connect() as conn:
-            row = conn.execute(sa.select(sa.func.min(layout.time), sa.func.max(layout.time))).one()
-        return layout.time_from_db(row[0]), layout.time_from_db(row[1])
+        first = last = None
+        if layout.time is not None:
+            row = self._rows(
+                sa.select(sa.func.min(layout.time), sa.func.max(layout.time))
+                .select_from(layout.table).where(*layout.scope()))[0]
+            first, last = layout.time_from_db(row[0]), layout.time_from_db(row[1])
+        for event in self._unreadable_events():
+            at = event.recorded_at
+            if at is not None:
+                first = at if first is None or at < first else first
+                last = at if last is None or at > last else last
+        return first, last
+
+    def histogram_query(self, start: datetime, end: datetime, buckets: int, where: list[Any]) -> sa.Select:
+        """Counts per bucket, grouped by the database (bucket = floor((epoch - start) / width))."""
+        width = (end - start).total_seconds() / buckets
+        start_s, end_s = round(start.timestamp(), 3), round(end.timestamp(), 3)
+        bucket = sa.func.floor((self._epoch - start_s) / width)
+        return (
+            sa.select(bucket.label("bucket"), sa.func.count())
+            .select_from(self.layout.table)
+            .where(self._epoch >= start_s, self._epoch < end_s, *where, *self.layout.scope())
+            .group_by(bucket)
+        )
 
     def histogram(
-        self, start: datetime, end: datetime, buckets: int, filters: EventFilter | None = None
+        self, start: datetime, end: datetime, buckets: int, filters: EventFilter | None = None,
+        cancel: CancelToken | None = None,
     ) -> Histogram:
         if buckets <= 0 or end <= start:
             return Histogram(start, end, [])
-        width = (end - start).total_seconds() / buckets
         counts = [0] * buckets
-        filters = filters or EventFilter()
-        if self._epoch is None:
-            raise StoreError(f"the {self.layout.name} layout keeps no time column: no histogram")
-        where, python_filters = self._filter_clauses(filters)
-        if python_filters:
-            raise StoreError("this filter cannot be counted by the database for this layout")
-        start_s, end_s = start.timestamp(), end.timestamp()
-        bucket = sa.func.floor((self._epoch - start_s) / width)
-        query = (
-            sa.select(bucket.label("bucket"), sa.func.count())
-            .where(self._epoch >= start_s, self._epoch < end_s, *where)
-            .group_by(bucket)
-        )
-        with self._connect() as conn:
-            for index, count in conn.execute(query):
-                if index is None:
-                    continue
-                slot = int(index)
+        width = (end - start) / buckets
+
+        def add(at: datetime | None) -> None:
+            if at is not None and start <= at < end:
+                slot = int((at - start) / width)
                 if 0 <= slot < buckets:
-                    counts[slot] += int(count)
+                    counts[slot] += 1
+
+        filters = filters or EventFilter()
+        unreadable = self.layout.unreadable_clause()
+        if self._epoch is None and unreadable is None:
+            raise StoreError(f"the {self.layout.name} layout keeps no time column: no histogram")
+        since = max(filter(None, (filters.since, start)))
+        until = min(filter(None, (filters.until, end)))
+        where, python_filters = self._filter_clauses(replace(filters, since=since, until=until))
+        if self._epoch is None:
+            for event in self._scan(where, python_filters, None, False, cancel, self.page_size):
+                add(event.recorded_at)
+            return Histogram(start, end, counts)
+        untimed_where, untimed_python = self._filter_clauses(replace(filters, since=None, until=None))
+        readable = [] if unreadable is None else [sa.not_(unreadable)]
+        if not untimed_python:
+            # the usual case: the database groups and counts
+            for index, count in self._rows(self.histogram_query(start, end, buckets, untimed_where + readable)):
+                if index is not None and 0 <= int(index) < buckets:
+                    counts[int(index)] += int(count)
+        else:
+            # a filter only Python can judge (an actor inside the payload): count what we read, page by page
+            for event in self._scan(where + readable, python_filters, None, False, cancel, self.page_size):
+                add(event.recorded_at)
+        if unreadable is not None:
+            for event in self._scan(where + [unreadable], python_filters, None, False, cancel, self.page_size):
+                add(event.recorded_at)
         return Histogram(start, end, counts)
 
     # --- snapshots, tail --------------------------------------------------------------
@@ -341,8 +434,9 @@ class SqlEventStore:
             return self.layout.snapshots(conn, stream)
 
     def latest_position(self) -> int | None:
-        with self._connect() as conn:
-            value = conn.execute(sa.select(sa.func.max(self.layout.position))).scalar()
+        value = self._rows(
+            sa.select(sa.func.max(self.layout.position)).select_from(self.layout.table).where(*self.layout.scope())
+        )[0][0]
         return None if value is None else int(value)
 
     def explain(self, query: sa.Select) -> str:

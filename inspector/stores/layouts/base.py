@@ -58,6 +58,23 @@ class SqlLayout:
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return category_of_stream_name(stream)
 
+    def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
+        """Streams whose shown name matches a glob (``*``, ``?``) or contains the text."""
+        from inspector.stores.base import glob_to_like
+
+        return self.stream.like(glob_to_like(pattern), escape="\\")
+
+    def scope(self) -> list[sa.ColumnElement[bool]]:
+        """Conditions every query carries (e.g. rows of one tenant); none by default."""
+        return []
+
+    def unreadable_clause(self) -> sa.ColumnElement[bool] | None:
+        """Rows whose payload SQL cannot look into (compressed, encrypted): None when SQL reads every row.
+
+        Time and text filters let such rows through and judge them in Python after decoding.
+        """
+        return None
+
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
         """A WHERE clause selecting the category's streams, or None to filter in Python."""
         return sa.or_(self.stream == category, self.stream.like(category.replace("%", r"\%") + "-%", escape="\\"))
@@ -103,13 +120,13 @@ class SqlLayout:
         return sa.case((sa.func.json_valid(column) == 1, sa.func.json_extract(column, f"$.{key}")), else_=None)
 
 
-def epoch_seconds(layout: SqlLayout) -> sa.ColumnElement[Any] | None:
+def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnElement[Any] | None:
     """Seconds since 1970 for the layout's time column, on the layout's engine.
 
     Histograms and time filters compare numbers, so text times (ISO-8601 in SQLite,
     Axon's text columns) and native timestamps work alike.
     """
-    custom = getattr(layout, "epoch_expr", None)
+    custom = getattr(layout, "epoch_expr", None) if use_custom else None
     if custom is not None:
         return custom()
     time = layout.time
@@ -117,7 +134,8 @@ def epoch_seconds(layout: SqlLayout) -> sa.ColumnElement[Any] | None:
         return None
     native = isinstance(getattr(time, "type", None), sa.DateTime)
     if layout.dialect == "sqlite":
-        return (sa.func.julianday(time) - 2440587.5) * 86400.0
+        # julianday is a double: round to the millisecond so a bound equal to an event's time matches it
+        return sa.func.round((sa.func.julianday(time) - 2440587.5) * 86400.0, 3)
     if layout.dialect == "postgresql":
         value = time if native else sa.cast(time, sa.DateTime(timezone=True))
         return sa.extract("epoch", value)
@@ -127,3 +145,10 @@ def epoch_seconds(layout: SqlLayout) -> sa.ColumnElement[Any] | None:
         # ISO text such as 2024-01-01T12:00:00.123Z: MySQL reads the first 26 characters
         return sa.func.unix_timestamp(sa.func.str_to_date(sa.func.left(time, 26), "%Y-%m-%dT%H:%i:%s.%f"))
     return None
+
+
+def rowid_column(table: sa.Table) -> sa.ColumnElement[Any]:
+    """SQLite's implicit rowid as a column of ``table`` (the global order of tables without one)."""
+    if "rowid" not in table.c:
+        table.append_column(sa.Column("rowid", sa.Integer, key="rowid"))
+    return table.c.rowid

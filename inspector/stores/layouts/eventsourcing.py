@@ -21,10 +21,12 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import decode_json, untranscode
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import Snapshot
-from inspector.stores.layouts.base import SqlLayout
+from inspector.stores.base import glob_to_like
+from inspector.stores.layouts.base import SqlLayout, rowid_column
 
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_PG_TIMESTAMP = r'"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"'
 _EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 
 
@@ -60,15 +62,28 @@ class EventsourcingLayout(SqlLayout):
         elif "id" in c:
             self.position = c.id
         else:
-            self.position = sa.literal_column(f'"{events.name}".rowid')
+            self.position = rowid_column(events)
         self.stream_index = f"the primary key of {events.name} (originator_id, originator_version)"
         self._uuid_column = not isinstance(c.originator_id.type, (sa.String, sa.Text)) or self.dialect == "postgresql"
         self._binary_ids = isinstance(c.originator_id.type, (sa.LargeBinary, sa.BINARY, sa.VARBINARY))
+        # The time lives inside ``state``: read it with SQL where the state is plain JSON;
+        # compressed or encrypted rows (``unreadable_clause``) are judged after decoding.
         self.time = None
         if self.dialect == "sqlite":
             text_state = sa.cast(self._state, sa.Text)
             self.time = sa.case(
                 (sa.func.json_valid(text_state) == 1, sa.func.json_extract(text_state, "$.timestamp._data_")),
+                else_=None,
+            )
+        elif self.dialect == "postgresql":
+            # a regular expression on the escaped bytes never fails, whatever the bytes are
+            found = sa.func.substring(sa.func.encode(self._state, "escape"), _PG_TIMESTAMP)
+            self.time = sa.cast(found, sa.DateTime(timezone=True))
+        elif self.dialect in ("mysql", "mariadb"):
+            text_state = sa.func.convert(self._state, sa.literal_column("utf8mb4"))
+            self.time = sa.case(
+                (sa.func.json_valid(text_state) == 1,
+                 sa.func.json_unquote(sa.func.json_extract(text_state, "$.timestamp._data_"))),
                 else_=None,
             )
         self.columns = [
@@ -120,6 +135,26 @@ class EventsourcingLayout(SqlLayout):
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return aggregate_of_topic(first_type)
+
+    def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
+        """Match the shown (hyphenated UUID) name against however the id is stored."""
+        if self._binary_ids:
+            return sa.func.lower(sa.func.hex(self.stream)).like(
+                glob_to_like(pattern.replace("-", "").lower()), escape="\\")
+        if self._uuid_column:
+            return sa.cast(self.stream, sa.Text).like(glob_to_like(pattern.lower()), escape="\\")
+        # SQLite stores uuid.hex: no hyphens; other text ids are matched as they are
+        hexed = pattern.replace("-", "").lower()
+        return sa.or_(self.stream.like(glob_to_like(hexed), escape="\\"),
+                      self.stream.like(glob_to_like(pattern), escape="\\"))
+
+    def unreadable_clause(self) -> sa.ColumnElement[bool] | None:
+        """States that do not start with ``{``: zlib-compressed (0x78) or encrypted."""
+        if self.dialect == "postgresql":
+            first = sa.func.encode(sa.func.substring(self._state, 1, 1), "hex")
+        else:
+            first = sa.func.lower(sa.func.hex(sa.func.substr(self._state, 1, 1)))
+        return sa.or_(self._state.is_(None), first != "7b")
 
     def type_from_db(self, value: Any) -> str:
         return event_name_of_topic(value)

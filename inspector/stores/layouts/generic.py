@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import decode_json
 from inspector.core.events import Event, actor_of, parse_time
 from inspector.stores.base import StoreError
-from inspector.stores.layouts.base import SqlLayout
+from inspector.stores.layouts.base import SqlLayout, rowid_column
 
 DEFAULT_COLUMNS = {
     "position": "position",
@@ -102,7 +102,7 @@ class GenericLayout(SqlLayout):
         if "position" in cols:
             self.position = c[cols["position"]]
         elif engine.dialect.name == "sqlite":
-            self.position = sa.literal_column(f'"{mapping.table}".rowid')
+            self.position = rowid_column(reflected)
         else:
             raise StoreError("the mapping needs a position column (a global order) on this engine")
         self._time_codec = self._resolve_time_codec()
@@ -157,7 +157,7 @@ class GenericLayout(SqlLayout):
         if self.mapping.data_codec == "text":
             data, raw = row.data, None
         else:
-            decoded = decode_json(row.data)
+            decoded = decode_json(row.data, allow_null=False)
             data, raw = decoded.value, decoded.raw
             if decoded.problem:
                 problems.append(decoded.problem)
@@ -176,6 +176,8 @@ class GenericLayout(SqlLayout):
             problems.append("stream is NULL")
         if row.version is None:
             problems.append("version is NULL")
+        if row.type is None:
+            problems.append("type is NULL")
         return Event(
             position=int(row.position) if row.position is not None else -1,
             stream=self.stream_from_db(row.stream),
@@ -187,6 +189,18 @@ class GenericLayout(SqlLayout):
             raw=raw,
             problem="; ".join(problems) or None,
         )
+
+    def epoch_expr(self) -> sa.ColumnElement[Any] | None:
+        """Seconds since 1970 in SQL for epoch codecs; None lets ``epoch_seconds`` handle text and native times."""
+        if self.time is None:
+            return None
+        if self._time_codec == "epoch_ms":
+            return self.time / 1000.0
+        if self._time_codec == "epoch_s":
+            return self.time * 1.0
+        from inspector.stores.layouts.base import epoch_seconds
+
+        return epoch_seconds(self, use_custom=False)
 
     def time_from_db(self, value: Any) -> datetime | None:
         if value is None:
