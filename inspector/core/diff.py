@@ -1,0 +1,145 @@
+"""The structural difference of two JSON states, with JSON-pointer paths (RFC 6901).
+
+Pure and Qt-free: the replay engine adds blame (which events changed each path);
+this module only compares values. Dicts are compared key by key and lists index by
+index, so a change deep inside a document is reported at its own path rather than
+as a change of the whole parent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+
+from inspector.core.events import format_time
+
+_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Blame:
+    """One event that changed a path between two moments."""
+
+    version: int | None
+    type: str
+    recorded_at: datetime | None = None
+    actor: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "type": self.type,
+            "recorded_at": format_time(self.recorded_at),
+            "actor": self.actor,
+        }
+
+
+@dataclass(slots=True)
+class Change:
+    """One added, removed or changed path; ``events`` is filled in by blame."""
+
+    path: str
+    op: str  # "add" | "remove" | "change"
+    before: Any = None
+    after: Any = None
+    events: list[Blame] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "op": self.op,
+            "before": self.before,
+            "after": self.after,
+            "events": [blame.to_json() for blame in self.events],
+        }
+
+
+def escape(token: Any) -> str:
+    """One JSON-pointer reference token: ``~`` → ``~0``, ``/`` → ``~1``."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def split_pointer(path: str) -> list[str]:
+    """``/a/b~1c`` → ``["a", "b/c"]``; the root ``""`` → ``[]``."""
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise ValueError(f"not a JSON pointer: {path!r}")
+    return [unescape(token) for token in path[1:].split("/")]
+
+
+def resolve(document: Any, path: str, default: Any = None) -> Any:
+    """The value at ``path`` in ``document``, or ``default`` when the path does not exist."""
+    value = document
+    for token in split_pointer(path):
+        if isinstance(value, dict):
+            if token not in value:
+                # Keys need not be strings in a projector's state (ints are common).
+                matched = next((k for k in value if not isinstance(k, str) and str(k) == token), _MISSING)
+                if matched is _MISSING:
+                    return default
+                token = matched
+            value = value[token]
+        elif isinstance(value, list):
+            if not token.isdigit() or int(token) >= len(value):
+                return default
+            value = value[int(token)]
+        else:
+            return default
+    return value
+
+
+def diff_states(before: Any, after: Any) -> list[Change]:
+    """Every path whose value differs between ``before`` and ``after``, in document order."""
+    return list(_walk("", before, after))
+
+
+def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
+    if before is after:
+        return
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key, old in before.items():
+            new = after.get(key, _MISSING)
+            child = f"{path}/{escape(key)}"
+            if new is _MISSING:
+                yield Change(child, "remove", old, None)
+            elif old is not new and not _same(old, new):
+                yield from _walk(child, old, new)
+        for key, new in after.items():
+            if key not in before:
+                yield Change(f"{path}/{escape(key)}", "add", None, new)
+        return
+    if isinstance(before, list) and isinstance(after, list):
+        shared = min(len(before), len(after))
+        for index in range(shared):
+            old, new = before[index], after[index]
+            if old is not new and not _same(old, new):
+                yield from _walk(f"{path}/{index}", old, new)
+        for index in range(shared, len(before)):
+            yield Change(f"{path}/{index}", "remove", before[index], None)
+        for index in range(shared, len(after)):
+            yield Change(f"{path}/{index}", "add", None, after[index])
+        return
+    if not _same(before, after):
+        yield Change(path, "change", before, after)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON values: ``1 == True`` in Python, but not in a state diff."""
+    if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
+        return False
+    return a == b
+
+
+def top_key(path: str) -> str | None:
+    """The first token of a pointer (the state's top-level field), or None for the root."""
+    tokens = split_pointer(path)
+    return tokens[0] if tokens else None
+
+
+__all__ = ["Blame", "Change", "diff_states", "escape", "resolve", "split_pointer", "top_key", "unescape"]

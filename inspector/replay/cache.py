@@ -1,0 +1,198 @@
+"""The inspector's own snapshot cache: projector state at checkpoint versions, in SQLite.
+
+Entries are keyed by store identity (layout + redacted location, hashed), stream,
+projector code hash and version, and carry a fingerprint of the events at that
+version. The replay engine checks the fingerprint against the store before using an
+entry, so a stale entry (a rebuilt store, an edited projector) is never wrong, only
+slower. The cache is bounded: least recently used entries are evicted first.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from inspector.replay.projectors import hash_text
+
+DEFAULT_EVERY = 1000
+DEFAULT_MAX_ENTRIES = 50_000
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    store TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    projector TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    recorded_at TEXT,
+    state BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    used REAL NOT NULL,
+    PRIMARY KEY (store, stream, projector, version)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS snapshots_used ON snapshots (used);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    version: int
+    fingerprint: str
+    recorded_at: str | None
+    state: bytes
+
+
+def default_cache_path() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("event-inspector", appauthor=False)) / "snapshots.sqlite"
+
+
+def store_identity(store: Any) -> str:
+    """A key for the store that never contains a password: layout + redacted location, hashed."""
+    location = getattr(store, "location", None) or str(getattr(store, "path", "")) or repr(type(store))
+    return hash_text(getattr(store, "layout_name", "?"), str(location))
+
+
+class SnapshotCache:
+    """A bounded, thread-safe SQLite cache of projector state at checkpoint versions.
+
+    ``every`` is the checkpoint interval in versions; ``path=":memory:"`` keeps the
+    cache in memory (bisect uses that when no cache is given).
+    """
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        every: int = DEFAULT_EVERY,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        if every < 1:
+            raise ValueError("the snapshot interval must be at least 1 event")
+        self.every = every
+        self.max_entries = max(1, max_entries)
+        self.max_bytes = max(1, max_bytes)
+        self.path = str(path) if path is not None else str(default_cache_path())
+        self._lock = threading.Lock()
+        self._conn = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError:
+            # Our own cache file is damaged: put it aside and start empty (a miss is only slower).
+            os.replace(self.path, self.path + ".corrupt")
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(_SCHEMA)
+        return conn
+
+    # --- reading ----------------------------------------------------------------------
+    def latest(self, store: str, stream: str, projector: str, upto: int | None) -> CacheEntry | None:
+        """The entry with the highest version at or before ``upto`` (any version when None)."""
+        query = (
+            "SELECT version, fingerprint, recorded_at, state FROM snapshots"
+            " WHERE store = ? AND stream = ? AND projector = ?"
+        )
+        params: list[Any] = [store, stream, projector]
+        if upto is not None:
+            query += " AND version <= ?"
+            params.append(upto)
+        query += " ORDER BY version DESC LIMIT 1"
+        with self._lock:
+            row = self._conn.execute(query, params).fetchone()
+            if row is None:
+                return None
+            self._conn.execute(
+                "UPDATE snapshots SET used = ? WHERE store = ? AND stream = ? AND projector = ? AND version = ?",
+                (time.time(), store, stream, projector, row[0]),
+            )
+        return CacheEntry(int(row[0]), row[1], row[2], bytes(row[3]))
+
+    def versions(self, store: str, stream: str, projector: str) -> list[int]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT version FROM snapshots WHERE store = ? AND stream = ? AND projector = ? ORDER BY version",
+                (store, stream, projector),
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM snapshots").fetchone()[0])
+
+    # --- writing ----------------------------------------------------------------------
+    def put_many(self, store: str, stream: str, projector: str, entries: Iterable[CacheEntry]) -> None:
+        now = time.time()
+        rows = [
+            (store, stream, projector, e.version, e.fingerprint, e.recorded_at, e.state, len(e.state), now)
+            for e in entries
+        ]
+        if not rows:
+            return
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?)", rows)
+                self._evict()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def _evict(self) -> None:
+        count, size = self._conn.execute("SELECT count(*), coalesce(sum(size), 0) FROM snapshots").fetchone()
+        if count <= self.max_entries and size <= self.max_bytes:
+            return
+        # Drop the least recently used entries until both bounds hold again.
+        doomed = []
+        for store, stream, projector, version, row_size in self._conn.execute(
+            "SELECT store, stream, projector, version, size FROM snapshots ORDER BY used"
+        ):
+            if count <= self.max_entries and size <= self.max_bytes:
+                break
+            doomed.append((store, stream, projector, version))
+            count -= 1
+            size -= row_size
+        self._conn.executemany(
+            "DELETE FROM snapshots WHERE store = ? AND stream = ? AND projector = ? AND version = ?", doomed
+        )
+
+    def discard(self, store: str, stream: str, projector: str, version: int) -> None:
+        """Forget one entry (its fingerprint no longer matches the store)."""
+        with self._lock:
+            self._conn.execute(
+                "DELETE FROM snapshots WHERE store = ? AND stream = ? AND projector = ? AND version = ?",
+                (store, stream, projector, version),
+            )
+
+    def clear(self) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM snapshots")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "SnapshotCache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["CacheEntry", "SnapshotCache", "default_cache_path", "store_identity"]

@@ -1,0 +1,809 @@
+"""Replay a stream to any moment, diff two moments with blame, bisect a predicate.
+
+Reconstruction reads like the domain: take the latest snapshot at or before the
+target (store-native or from our cache, whichever is later), read the events after
+it, fold them. While folding, checkpoints are written to the cache every N versions
+so the next replay anywhere in the stream starts close by.
+
+Invariants:
+* a snapshot is never after the target version;
+* a cache entry is used only when the store's events at its version still carry the
+  fingerprint recorded with it, so a stale entry costs time, never correctness;
+* a projector that raises stops the replay at that event, and the state returned is
+  the state just before it;
+* nothing is written to the inspected store (the cache is a separate file).
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterator
+
+import orjson
+
+from inspector.core.cancel import CancelToken, Cancelled, Progress, check
+from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, _same
+from inspector.core.events import Event, Moment, category_of_stream_name, format_time, parse_time
+from inspector.replay.cache import CacheEntry, SnapshotCache, store_identity
+from inspector.replay.projectors import (
+    GENERIC_PROJECTOR,
+    Projector,
+    ProjectorError,
+    ProjectorSet,
+    hash_text,
+)
+
+#: How often (in events) the loop looks at the cancel token and the clock.
+_CHECK_EVERY = 256
+#: Least time between two progress calls, so a UI is not flooded with signals.
+_PROGRESS_SECONDS = 0.1
+#: A replay that applied at least this many events leaves its final state in the cache too.
+_KEEP_FINAL_AFTER = 200
+#: Checkpoints kept in memory before they are written to the cache in one transaction.
+_FLUSH_EVERY = 16
+#: At most this many events are listed between two moments, and blamed per path.
+EVENTS_LIMIT = 10_000
+BLAME_LIMIT = 1_000
+
+
+# --- results -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class StoppedAt:
+    """The event whose projector raised, and what it raised."""
+
+    version: int | None
+    type: str
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "type": self.type, "error": self.error}
+
+
+@dataclass
+class ReplayResult:
+    """A stream's state at one moment, and how it was obtained."""
+
+    stream: str
+    version: int | None
+    recorded_at: datetime | None
+    state: Any
+    projector: str
+    snapshot_source: str | None = None  # "store" | "cache" | None
+    snapshot_version: int | None = None
+    events_applied: int = 0
+    elapsed_ms: float = 0.0
+    stopped: StoppedAt | None = None
+    problem: str | None = None
+    #: The projector's own state object (an aggregate for native replay); not part of the JSON.
+    raw_state: Any = field(default=None, repr=False)
+    #: The last event applied (or the snapshot's), for bisect predicates and the window.
+    last_event: Event | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        """One line saying how the state was obtained, e.g. ``snapshot v1200 from cache + 37 events, 2.1 ms``."""
+        if self.problem:
+            return self.problem
+        noun = "event" if self.events_applied == 1 else "events"
+        if self.snapshot_source is not None:
+            where = "the store" if self.snapshot_source == "store" else "cache"
+            text = f"snapshot v{self.snapshot_version} from {where} + {self.events_applied} {noun}"
+        else:
+            text = f"{self.events_applied} {noun} from the start"
+        text += f", {self.elapsed_ms:.1f} ms"
+        if self.stopped is not None:
+            text += f"; stopped at v{self.stopped.version} ({self.stopped.type}): {self.stopped.error}"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``replay --json`` shape of design.md §6 (plus ``problem``, null when all went well)."""
+        return {
+            "stream": self.stream,
+            "version": self.version,
+            "recorded_at": format_time(self.recorded_at),
+            "state": self.state,
+            "projector": self.projector,
+            "snapshot": {"source": self.snapshot_source, "version": self.snapshot_version},
+            "events_applied": self.events_applied,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "stopped": None if self.stopped is None else self.stopped.to_json(),
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MomentRef:
+    version: int | None
+    recorded_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": self.version, "recorded_at": format_time(self.recorded_at)}
+
+
+@dataclass
+class StateDiff:
+    """What changed between two moments of one stream, and which events changed it."""
+
+    stream: str
+    from_: MomentRef
+    to: MomentRef
+    changes: list[Change] = field(default_factory=list)
+    events_between: list[Event] = field(default_factory=list)
+    events_between_total: int = 0
+    projector: str = ""
+    elapsed_ms: float = 0.0
+    stopped: StoppedAt | None = None
+    problem: str | None = None
+    before: Any = field(default=None, repr=False)
+    after: Any = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "from": self.from_.to_json(),
+            "to": self.to.to_json(),
+            "changes": [change.to_json() for change in self.changes],
+            "events_between": self.events_between_total,
+            "projector": self.projector,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "stopped": None if self.stopped is None else self.stopped.to_json(),
+            "problem": self.problem,
+        }
+
+
+@dataclass
+class BisectResult:
+    """The first version at which a predicate over state holds."""
+
+    stream: str
+    expression: str
+    found: bool
+    version: int | None = None
+    event: Event | None = None
+    state_before: Any = None
+    state_after: Any = None
+    probes: int = 0
+    elapsed_ms: float = 0.0
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "when": self.expression,
+            "found": self.found,
+            "version": self.version,
+            "event": None if self.event is None else self.event.to_json(),
+            "state_before": self.state_before,
+            "state_after": self.state_after,
+            "probes": self.probes,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "problem": self.problem,
+        }
+
+
+# --- helpers -------------------------------------------------------------------------
+class _Throttle:
+    """Calls ``progress(done, total)`` at most every 0.1 s (and always at the end)."""
+
+    def __init__(self, progress: Progress | None, total: int | None) -> None:
+        self.progress = progress
+        self.total = total
+        self.last = 0.0
+
+    def tick(self, done: int) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if now - self.last >= _PROGRESS_SECONDS:
+            self.last = now
+            self.progress(done, self.total)
+
+    def finish(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress(done, self.total if self.total is not None else done)
+
+
+def _event_print(event: Event) -> str:
+    """What identifies an event's content: position, type, time and payload."""
+    try:
+        data = orjson.dumps(event.data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    except (TypeError, orjson.JSONEncodeError):
+        data = repr(event.data).encode()
+    return hash_text(str(event.position), event.type, format_time(event.recorded_at) or "", data,
+                     event.raw if isinstance(event.raw, (bytes, str)) else b"")
+
+
+def _fingerprint(prints: list[str]) -> str:
+    return hash_text(*prints)
+
+
+def _choose_projector(projectors: ProjectorSet | Projector | None, store: Any, stream: str, first: Event) -> Projector:
+    if isinstance(projectors, Projector):
+        return projectors
+    if projectors is None:
+        from inspector.replay.projectors import load_projectors
+
+        projectors = load_projectors(None, store=store)
+    return projectors.for_stream(stream, _category_of(first))
+
+
+def _category_of(event: Event) -> str | None:
+    topic = event.metadata.get("topic") if isinstance(event.metadata, dict) else None
+    if topic:
+        from inspector.stores.layouts.eventsourcing import aggregate_of_topic
+
+        return aggregate_of_topic(str(topic))
+    return category_of_stream_name(event.stream)
+
+
+def _first_event(store: Any, stream: str, cancel: CancelToken | None) -> Event | None:
+    for event in store.read_stream(stream, from_version=None, limit=50, cancel=cancel):
+        if event.version is not None:
+            return event
+    return None
+
+
+def version_at(store: Any, stream: str, instant: datetime, *, cancel: CancelToken | None = None) -> int | None:
+    """The last version recorded at or before ``instant``: the stream up to its first later event.
+
+    Events are applied in version order, so the state at an instant is a prefix of the
+    stream; an event recorded out of order (a clock that went back) does not pull later
+    versions in. None when the stream's first event is already after the instant.
+    """
+    native = getattr(store, "version_at", None)
+    if callable(native):
+        return native(stream, instant)
+    last: int | None = None
+    for event in store.read_stream(stream, from_version=None, cancel=cancel):
+        if event.version is None:
+            continue
+        if event.recorded_at is not None and event.recorded_at > instant:
+            break
+        last = event.version
+    return last
+
+
+def _resolve(store: Any, stream: str, moment: Moment | None, cancel: CancelToken | None) -> tuple[int | None, bool]:
+    """(target version, whether the moment lies before the stream's first event)."""
+    if moment is None:
+        return None, False
+    if moment.version is not None:
+        return moment.version, moment.version < 1
+    assert moment.at is not None
+    version = version_at(store, stream, moment.at, cancel=cancel)
+    return (0, True) if version is None else (version, False)
+
+
+# --- the fold ------------------------------------------------------------------------
+class _Stale(Exception):
+    """A cache entry's fingerprint no longer matches the store."""
+
+
+@dataclass
+class _Outcome:
+    state: Any
+    version: int | None
+    recorded_at: datetime | None
+    last_event: Event | None
+    source: str | None
+    snapshot_version: int | None
+    applied: int
+    stopped: StoppedAt | None = None
+
+
+class _Run:
+    """One reconstruction of one stream with one projector."""
+
+    def __init__(
+        self,
+        store: Any,
+        stream: str,
+        projector: Projector,
+        cache: SnapshotCache | None,
+        use_store_snapshots: bool,
+        cancel: CancelToken | None,
+        progress: Progress | None,
+    ) -> None:
+        self.store = store
+        self.stream = stream
+        self.projector = projector
+        self.cache = cache
+        self.use_store_snapshots = use_store_snapshots
+        self.cancel = cancel
+        self.progress = progress
+        self.store_key = store_identity(store) if cache is not None else ""
+        self.pending: list[CacheEntry] = []
+        self.cache_writable = cache is not None
+        self.cache_checked = False
+
+    # --- starting point ---------------------------------------------------------------
+    def start(self, upto: int | None, *, skip_cache: bool = False) -> tuple[Any, int | None, str | None, CacheEntry | None, datetime | None]:
+        """(state, version, source, cache entry to verify, recorded_at) to fold from."""
+        best_store = None
+        if self.use_store_snapshots and self.projector.uses_store_snapshots:
+            best_store = self.projector.store_snapshot(self.store, self.stream, upto)
+        entry = None
+        if self.cache is not None and not skip_cache:
+            entry = self.cache.latest(self.store_key, self.stream, self.projector.code_hash, upto)
+        if entry is not None and (best_store is None or entry.version > best_store[0]):
+            try:
+                state = self.projector.load(entry.state)
+            except Exception:  # an unreadable entry is a miss
+                self.cache.discard(self.store_key, self.stream, self.projector.code_hash, entry.version)  # type: ignore[union-attr]
+                return self.start(upto, skip_cache=skip_cache)
+            return state, entry.version, "cache", entry, parse_time(entry.recorded_at)
+        if best_store is not None:
+            version, state = best_store
+            return state, version, "store", None, None
+        return self.projector.initial(), None, None, None, None
+
+    # --- folding ----------------------------------------------------------------------
+    def run(
+        self,
+        upto: int | None,
+        *,
+        stop_before: Event | None = None,
+        observe: Callable[[Any, Event], None] | None = None,
+    ) -> _Outcome:
+        skip_cache = False
+        for _attempt in range(4):
+            try:
+                return self._run_once(upto, skip_cache=skip_cache, stop_before=stop_before, observe=observe)
+            except _Stale:
+                skip_cache = _attempt >= 2
+                continue
+        return self._run_once(upto, skip_cache=True, stop_before=stop_before, observe=observe)
+
+    def _run_once(
+        self,
+        upto: int | None,
+        *,
+        skip_cache: bool,
+        stop_before: Event | None,
+        observe: Callable[[Any, Event], None] | None,
+    ) -> _Outcome:
+        projector = self.projector
+        state, version, source, entry, recorded_at = self.start(upto, skip_cache=skip_cache)
+        start_version = version
+        after = version
+        verify: CacheEntry | None = entry
+        verify_prints: list[str] = []
+        if verify is not None:
+            after = verify.version - 1  # read the snapshot's own version again to check its fingerprint
+        every = self.cache.every if self.cache is not None else 0
+        next_checkpoint = ((version or 0) // every + 1) * every if every else None
+        group_version: int | None = None
+        group_prints: list[str] = []
+        applied = 0
+        last_event: Event | None = None
+        throttle = _Throttle(self.progress, None if upto is None else max(upto - (version or 0), 0))
+        fold = projector.fold
+        writes_cache = self.cache_writable
+        try:
+            for event, item in projector.read(self.store, self.stream, after=after, upto=upto, cancel=self.cancel):
+                ev_version = event.version
+                if ev_version is None:
+                    continue  # rows without a version cannot be placed in the stream's order
+                if verify is not None:
+                    if ev_version == verify.version:
+                        verify_prints.append(_event_print(event))
+                        last_event = event
+                        continue
+                    if _fingerprint(verify_prints) != verify.fingerprint:
+                        self._stale(verify)
+                    verify = None
+                if ev_version != group_version:
+                    # The previous version is complete: maybe keep a checkpoint of it.
+                    if next_checkpoint is not None and group_version is not None and group_version >= next_checkpoint:
+                        if writes_cache:
+                            writes_cache = self._checkpoint(state, group_version, group_prints, last_event)
+                        next_checkpoint = (group_version // every + 1) * every
+                    group_version = ev_version
+                    group_prints = []
+                if stop_before is not None and event.position == stop_before.position and ev_version == stop_before.version:
+                    break
+                if writes_cache:
+                    group_prints.append(_event_print(event))
+                try:
+                    state = fold(state, item)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # the user's projector: its error ends the replay, not the program
+                    return self._stopped(upto, applied, event, exc, observe)
+                applied += 1
+                last_event = event
+                version = ev_version
+                if observe is not None:
+                    observe(state, event)
+                if applied % _CHECK_EVERY == 0:
+                    check(self.cancel)
+                    throttle.tick(applied)
+            if verify is not None:
+                # The stream ended at (or before) the snapshot's version: check what we saw.
+                if not verify_prints or _fingerprint(verify_prints) != verify.fingerprint:
+                    self._stale(verify)
+            keep_final = (
+                writes_cache
+                and group_version is not None
+                and applied >= _KEEP_FINAL_AFTER
+                and stop_before is None
+            )
+            if keep_final:
+                self._checkpoint(state, group_version, group_prints, last_event)
+        finally:
+            self._flush()
+        throttle.finish(applied)
+        if last_event is None and version is not None:
+            # Started from a store snapshot at the target itself: show that event's time.
+            for event in self.store.read_stream(self.stream, from_version=version, to_version=version, cancel=self.cancel):
+                last_event = event
+        if last_event is not None:
+            recorded_at = last_event.recorded_at
+        return _Outcome(state, version, recorded_at, last_event, source, start_version, applied)
+
+    def _stale(self, entry: CacheEntry) -> None:
+        assert self.cache is not None
+        self.pending.clear()
+        self.cache.discard(self.store_key, self.stream, self.projector.code_hash, entry.version)
+        raise _Stale()
+
+    def _checkpoint(self, state: Any, version: int, prints: list[str], last_event: Event | None) -> bool:
+        """Queue the state at ``version`` for the cache; False when this state cannot be cached."""
+        if not self.cache_checked:
+            self.cache_checked = True
+            if not self.projector.cacheable(state):
+                self.cache_writable = False
+                return False
+        try:
+            blob = self.projector.dump(state)
+        except Exception:  # a state that stopped being serialisable: stop caching it
+            self.cache_writable = False
+            return False
+        recorded = format_time(last_event.recorded_at) if last_event is not None else None
+        self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob))
+        if len(self.pending) >= _FLUSH_EVERY:
+            self._flush()
+        return True
+
+    def _flush(self) -> None:
+        if self.cache is not None and self.pending:
+            entries, self.pending = self.pending, []
+            self.cache.put_many(self.store_key, self.stream, self.projector.code_hash, entries)
+
+    def _stopped(self, upto, applied, event, exc, observe) -> _Outcome:  # noqa: ANN001 - internal
+        """Rebuild the state just before the failing event (the projector may have half-changed it)."""
+        self.pending.clear()
+        self.cache_writable = False
+        again = _Run(self.store, self.stream, self.projector, self.cache, self.use_store_snapshots, self.cancel, None)
+        again.cache_writable = False
+        before = again.run(event.version, stop_before=event)
+        error = f"{type(exc).__name__}: {exc}"
+        before.stopped = StoppedAt(event.version, event.type, error)
+        return before
+
+
+# --- public API ----------------------------------------------------------------------
+def replay(
+    store: Any,
+    stream: str,
+    *,
+    at: Moment | None = None,
+    projectors: ProjectorSet | Projector | None = None,
+    cache: SnapshotCache | None = None,
+    use_store_snapshots: bool = True,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> ReplayResult:
+    """The stream's state at ``at`` (a version or an instant; None = its latest version)."""
+    started = time.perf_counter()
+    first = _first_event(store, stream, cancel)
+    if first is None:
+        name = projectors.name if isinstance(projectors, Projector) else GENERIC_PROJECTOR.name
+        return ReplayResult(stream, None, None, {}, name, problem=f"no events in stream {stream!r}",
+                            elapsed_ms=_ms(started))
+    projector = _choose_projector(projectors, store, stream, first)
+    upto, before_start = _resolve(store, stream, at, cancel)
+    if upto is not None and upto < 0:
+        return ReplayResult(stream, None, None, projector.to_json(projector.initial()), projector.name,
+                            problem=f"version {upto} does not exist: versions start at 1", elapsed_ms=_ms(started))
+    if before_start:
+        initial = projector.initial()
+        return ReplayResult(stream, None, None, projector.to_json(initial), projector.name,
+                            raw_state=initial, elapsed_ms=_ms(started))
+    run = _Run(store, stream, projector, cache, use_store_snapshots, cancel, progress)
+    try:
+        outcome = run.run(upto)
+    except ProjectorError as exc:
+        return ReplayResult(stream, None, None, None, projector.name, problem=str(exc), elapsed_ms=_ms(started))
+    return _result(stream, projector, outcome, started)
+
+
+def _result(stream: str, projector: Projector, outcome: _Outcome, started: float) -> ReplayResult:
+    try:
+        state = projector.to_json(outcome.state)
+    except Exception as exc:  # a native aggregate whose attributes cannot be shown
+        state, problem = None, f"state cannot be shown as JSON: {type(exc).__name__}: {exc}"
+    else:
+        problem = None
+    return ReplayResult(
+        stream=stream,
+        version=outcome.version,
+        recorded_at=outcome.recorded_at,
+        state=state,
+        projector=projector.name,
+        snapshot_source=outcome.source,
+        snapshot_version=outcome.snapshot_version,
+        events_applied=outcome.applied,
+        elapsed_ms=_ms(started),
+        stopped=outcome.stopped,
+        problem=problem,
+        raw_state=outcome.state,
+        last_event=outcome.last_event,
+    )
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+class _BlameTracker:
+    """Watches the changed top-level fields while folding from A to B and blames each event that moved one."""
+
+    def __init__(self, projector: Projector, state_a: Any, changes: list[Change]) -> None:
+        self.projector = projector
+        self.groups: dict[Any, list[Change]] = {}
+        for change in changes:
+            self.groups.setdefault(top_key(change.path), []).append(change)
+        self.root_only = not isinstance(state_a, dict)
+        self.seen: dict[Any, Any] = {}
+        for key in self.groups:
+            self.seen[key] = _detach(self._value(state_a, key))
+        self.events: list[Event] = []
+        self.total = 0
+        self.truncated = False
+
+    @staticmethod
+    def _value(state: Any, key: Any) -> Any:
+        if key is None:
+            return state
+        if isinstance(state, dict):
+            if key in state:
+                return state[key]
+            return resolve(state, "/" + key.replace("~", "~0").replace("/", "~1"), _ABSENT)
+        return _ABSENT
+
+    def observe(self, raw_state: Any, event: Event) -> None:
+        self.total += 1
+        if len(self.events) < EVENTS_LIMIT:
+            self.events.append(event)
+        if not self.groups:
+            return
+        state = self.projector.to_json(raw_state)
+        blame = None
+        for key, changes in self.groups.items():
+            new = self._value(state, key)
+            old = self.seen[key]
+            if new is old or _same(new, old):
+                continue
+            if blame is None:
+                blame = Blame(event.version, event.type, event.recorded_at, event.actor)
+            old_doc = old if key is None else {key: old}
+            new_doc = new if key is None else {key: new}
+            for change in changes:
+                path = change.path if key is not None else change.path
+                if not _same(resolve(old_doc, path, _ABSENT), resolve(new_doc, path, _ABSENT)):
+                    if len(change.events) < BLAME_LIMIT:
+                        change.events.append(blame)
+                    else:
+                        self.truncated = True
+            self.seen[key] = _detach(new)
+
+
+_ABSENT = object()
+
+
+def _detach(value: Any) -> Any:
+    """A copy that later in-place changes of the state cannot reach (scalars are shared)."""
+    if isinstance(value, (dict, list)):
+        try:
+            return orjson.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
+        except (TypeError, orjson.JSONEncodeError):
+            import copy
+
+            return copy.deepcopy(value)
+    return value
+
+
+def diff(
+    store: Any,
+    stream: str,
+    a: Moment,
+    b: Moment,
+    *,
+    projectors: ProjectorSet | Projector | None = None,
+    cache: SnapshotCache | None = None,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> StateDiff:
+    """The state at ``b`` against the state at ``a``, each changed path blamed on the events between."""
+    started = time.perf_counter()
+    first = _first_event(store, stream, cancel)
+    if first is None:
+        return StateDiff(stream, MomentRef(None, None), MomentRef(None, None),
+                         problem=f"no events in stream {stream!r}", elapsed_ms=_ms(started))
+    projector = _choose_projector(projectors, store, stream, first)
+    at_a = replay(store, stream, at=a, projectors=projector, cache=cache, cancel=cancel)
+    at_b = replay(store, stream, at=b, projectors=projector, cache=cache, cancel=cancel)
+    for side in (at_a, at_b):
+        if side.problem:
+            return StateDiff(stream, MomentRef(at_a.version, at_a.recorded_at), MomentRef(at_b.version, at_b.recorded_at),
+                             projector=projector.name, problem=side.problem, elapsed_ms=_ms(started))
+    changes = diff_states(at_a.state, at_b.state)
+    low, high = (at_a, at_b) if (at_a.version or 0) <= (at_b.version or 0) else (at_b, at_a)
+    tracker = _BlameTracker(projector, low.state, changes)
+    stopped = at_a.stopped or at_b.stopped
+    if (high.version or 0) > (low.version or 0):
+        # Fold from the earlier moment to the later one, watching the changed fields.
+        state = projector.copy(low.raw_state)
+        after = low.version
+        fold_upto = high.version
+        throttle = _Throttle(progress, (fold_upto or 0) - (after or 0))
+        for count, (event, item) in enumerate(projector.read(store, stream, after=after, upto=fold_upto, cancel=cancel), 1):
+            if event.version is None:
+                continue
+            try:
+                state = projector.fold(state, item)
+            except Exception as exc:  # reported in the result, as replay does
+                stopped = StoppedAt(event.version, event.type, f"{type(exc).__name__}: {exc}")
+                break
+            tracker.observe(state, event)
+            if count % _CHECK_EVERY == 0:
+                check(cancel)
+                throttle.tick(count)
+        throttle.finish(tracker.total)
+    return StateDiff(
+        stream=stream,
+        from_=MomentRef(at_a.version, at_a.recorded_at),
+        to=MomentRef(at_b.version, at_b.recorded_at),
+        changes=changes,
+        events_between=tracker.events,
+        events_between_total=tracker.total,
+        projector=projector.name,
+        elapsed_ms=_ms(started),
+        stopped=stopped,
+        before=at_a.state,
+        after=at_b.state,
+    )
+
+
+# --- bisect --------------------------------------------------------------------------
+_SAFE_BUILTINS = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in (
+        "abs", "all", "any", "bool", "dict", "float", "int", "isinstance", "len", "list",
+        "max", "min", "round", "set", "sorted", "str", "sum", "tuple", "None", "True", "False",
+    )
+}
+#: Errors that mean "the predicate does not hold here" (a field not there yet, a None).
+_NOT_YET = (KeyError, IndexError, TypeError, AttributeError, ValueError, ZeroDivisionError)
+
+
+class _Predicate:
+    def __init__(self, expression: str) -> None:
+        self.expression = expression
+        tree = ast.parse(expression, "<when>", "eval")
+        loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.unknown = sorted(loaded - bound - set(_SAFE_BUILTINS) - {"state", "event"})
+        self.code = compile(tree, "<when>", "eval")
+
+    def __call__(self, state: Any, event: Event | None) -> bool:
+        try:
+            return bool(eval(self.code, {"__builtins__": _SAFE_BUILTINS}, {"state": state, "event": event}))
+        except _NOT_YET:
+            return False
+
+
+def bisect(
+    store: Any,
+    stream: str,
+    when: str,
+    *,
+    projectors: ProjectorSet | Projector | None = None,
+    cache: SnapshotCache | None = None,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> BisectResult:
+    """The first version at which ``when`` (a Python expression over ``state`` and ``event``) holds.
+
+    Binary search over versions: each probe is a replay that starts from the nearest
+    snapshot, so it assumes the predicate stays true once it became true (an invariant
+    that broke and was never repaired). Without a cache, an in-memory one is used so
+    the probes share checkpoints.
+    """
+    started = time.perf_counter()
+    try:
+        predicate = _Predicate(when)
+    except SyntaxError as exc:
+        return BisectResult(stream, when, False, problem=f"--when is not a Python expression: {exc.msg}",
+                            elapsed_ms=_ms(started))
+    if predicate.unknown:
+        return BisectResult(stream, when, False, elapsed_ms=_ms(started),
+                            problem=f"--when may use only state and event; unknown name(s): {', '.join(predicate.unknown)}")
+    first = _first_event(store, stream, cancel)
+    if first is None:
+        return BisectResult(stream, when, False, problem=f"no events in stream {stream!r}", elapsed_ms=_ms(started))
+    projector = _choose_projector(projectors, store, stream, first)
+    probe_cache = cache if cache is not None else SnapshotCache(":memory:", every=max(1, 200))
+    probes = 0
+
+    def probe(version: int | None) -> ReplayResult:
+        nonlocal probes
+        probes += 1
+        check(cancel)
+        result = replay(store, stream, at=None if version is None else Moment(version=version),
+                        projectors=projector, cache=probe_cache, cancel=cancel)
+        if progress is not None:
+            progress(probes, None)
+        return result
+
+    try:
+        latest = probe(None)
+        if latest.problem or latest.stopped:
+            return _bisect_stopped(stream, when, latest, probes, started)
+        if not predicate(latest.state, latest.last_event):
+            return BisectResult(stream, when, False, probes=probes, elapsed_ms=_ms(started),
+                                state_after=latest.state)
+        low, high = first.version - 1, latest.version  # predicate false at ``low`` (before the stream), true at ``high``
+        high_result = latest
+        assert low is not None and high is not None
+        while high - low > 1:
+            middle = (low + high) // 2
+            result = probe(middle)
+            if result.problem or result.stopped:
+                return _bisect_stopped(stream, when, result, probes, started)
+            if predicate(result.state, result.last_event):
+                high, high_result = result.version if result.version is not None else middle, result
+            else:
+                low = middle
+        before = probe(high - 1) if high - 1 >= first.version else None
+    finally:
+        if cache is None:
+            probe_cache.close()
+    return BisectResult(
+        stream=stream,
+        expression=when,
+        found=True,
+        version=high,
+        event=high_result.last_event,
+        state_before=before.state if before is not None else projector.to_json(projector.initial()),
+        state_after=high_result.state,
+        probes=probes,
+        elapsed_ms=_ms(started),
+    )
+
+
+def _bisect_stopped(stream: str, when: str, result: ReplayResult, probes: int, started: float) -> BisectResult:
+    if result.problem:
+        problem = result.problem
+    else:
+        assert result.stopped is not None
+        problem = (f"the projector raised at v{result.stopped.version} ({result.stopped.type}): "
+                   f"{result.stopped.error}; bisect cannot look past it")
+    return BisectResult(stream, when, False, probes=probes, elapsed_ms=_ms(started), problem=problem,
+                        state_after=result.state)
+
+
+__all__ = [
+    "BisectResult",
+    "MomentRef",
+    "ReplayResult",
+    "StateDiff",
+    "StoppedAt",
+    "bisect",
+    "diff",
+    "replay",
+    "version_at",
+]
