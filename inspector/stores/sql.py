@@ -114,7 +114,7 @@ class SqlEventStore:
             .select_from(layout.table)
             .where(layout.stream.is_not(None), *layout.scope())
         )
-        if after is not None:
+        if after is not None and layout.stream_exists_possibly(after):
             query = query.where(layout.stream > layout.stream_to_db(after))
         if match:
             query = query.where(layout.match_clause(match))
@@ -226,9 +226,11 @@ class SqlEventStore:
         cancel: CancelToken | None = None,
     ) -> Iterator[Event]:
         layout = self.layout
+        check(cancel)
+        if not layout.stream_exists_possibly(stream):
+            return
         key = layout.stream_to_db(stream)
         yielded = 0
-        check(cancel)
         if from_version is None:
             # Rows without a version cannot be paged by version: read them first, by the same index.
             query = (
@@ -313,7 +315,8 @@ class SqlEventStore:
                 wanted = set(filters.types)
                 python.append(lambda event: event.type in wanted)
         if filters.streams:
-            where.append(layout.stream.in_([layout.stream_to_db(s) for s in filters.streams]))
+            possible = [layout.stream_to_db(s) for s in filters.streams if layout.stream_exists_possibly(s)]
+            where.append(layout.stream.in_(possible) if possible else sa.false())
         if filters.since or filters.until:
             since, until = filters.since, filters.until
             if self._epoch is not None:

@@ -175,12 +175,13 @@ def es_broken_rows() -> tuple[str, list[tuple[int, str, bytes]], list[BadRow], l
         (1, topic, encrypted),
         (2, topic, b'{"timestamp":{"_type_":"datetime_iso","_data_":"2024-03-0'),
         (3, topic, orjson.dumps({"amount": {"_type_": "decimal_str", "_data_": "1.50"}})),
+        (4, topic, zlib.compress(orjson.dumps({"amount": {"_type_": "decimal_str", "_data_": "2.50"}}))),
     ]
     bad = [
         BadRow(str(broken), 1, "Ledger.Corrected", "encrypted"),
         BadRow(str(broken), 2, "Ledger.Corrected", "malformed JSON"),
     ]
-    return str(broken), rows, bad, [(str(broken), 3, "Ledger.Corrected")]
+    return str(broken), rows, bad, [(str(broken), 3, "Ledger.Corrected"), (str(broken), 4, "Ledger.Corrected")]
 
 
 class TestEventsourcingLayoutOnSqlite(EventStoreContract, SqlContract, FileContract):

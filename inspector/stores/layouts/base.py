@@ -52,6 +52,10 @@ class SqlLayout:
         """The stored value for a stream name shown to the user."""
         return stream
 
+    def stream_exists_possibly(self, stream: str) -> bool:
+        """False when no row could hold this name (text that is not a UUID, for a uuid column)."""
+        return True
+
     def stream_from_db(self, value: Any) -> str:
         return "" if value is None else str(value)
 

@@ -124,6 +124,9 @@ class EventsourcingLayout(SqlLayout):
             return str(uuid.UUID(hex=text))
         return text
 
+    def stream_exists_possibly(self, stream: str) -> bool:
+        return bool(_UUID.match(stream)) or not (self._binary_ids or self._uuid_column)
+
     def stream_to_db(self, stream: str) -> Any:
         if not _UUID.match(stream):
             return stream
@@ -202,7 +205,7 @@ class EventsourcingLayout(SqlLayout):
 
     # --- snapshots ---------------------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
-        if self.snapshot_table is None:
+        if self.snapshot_table is None or not self.stream_exists_possibly(stream):
             return []
         c = self.snapshot_table.c
         rows = conn.execute(

@@ -1,0 +1,45 @@
+"""A fresh database per test class on the local servers, dropped afterwards.
+
+Each class gets its own database, so fixed table names (``mt_events``, the
+``message_store`` schema) never collide with other tests running at the same time.
+Rows are written through a separate writable engine, never the inspector's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+
+@dataclass
+class ScratchDatabase:
+    url: str  # for the inspector
+    writer: sa.Engine  # writable, for the test's own DDL and rows
+    _admin_url: str
+    _name: str
+
+    def drop(self) -> None:
+        self.writer.dispose()
+        admin = sa.create_engine(self._admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if admin.dialect.name == "postgresql":
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{self._name}`")
+        admin.dispose()
+
+
+def scratch_database(server_url: str, label: str) -> ScratchDatabase:
+    name = f"insp_{label}_{uuid.uuid4().hex[:10]}".lower()
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if admin.dialect.name == "postgresql":
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        else:
+            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    admin.dispose()
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return ScratchDatabase(url, sa.create_engine(url), server_url, name)
