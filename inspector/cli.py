@@ -24,6 +24,7 @@ from inspector.stores.layouts import layout_names
 COMMAND_MODULES = [
     "inspector.commands.store",
     "inspector.commands.export",
+    "inspector.commands.replay",
 ]
 
 PROG = "event-inspector"

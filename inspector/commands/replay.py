@@ -1,0 +1,198 @@
+"""Subcommands that rebuild state: replay, diff, bisect (design.md §6)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+import orjson
+
+from inspector.cli import InputError, open_store_from_args, print_json, print_table
+from inspector.core.events import Moment, format_time, parse_moment
+from inspector.replay import (
+    ProjectorError,
+    SnapshotCache,
+    bisect,
+    diff,
+    load_projectors,
+    replay,
+)
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    projector_options = argparse.ArgumentParser(add_help=False)
+    group = projector_options.add_argument_group("projector options")
+    group.add_argument(
+        "--projector", metavar="FILE_OR_MODULE",
+        help="a .py file or module with @projector functions; 'native' rebuilds eventsourcing aggregates "
+             "with your own classes; 'generic' = last value of each payload field "
+             "(default: the demo's projector for the demo store, else generic)",
+    )
+    group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the snapshot cache")
+
+    rep = subparsers.add_parser(
+        "replay", parents=[common, projector_options],
+        help="a stream's state at a version or an instant",
+        description="Rebuild a stream's state at MOMENT (vN or an ISO-8601 time; default: its latest version).",
+    )
+    rep.add_argument("store")
+    rep.add_argument("--stream", required=True, help="the stream to replay")
+    rep.add_argument("--at", metavar="MOMENT", help="vN or an ISO-8601 time (the last version recorded at or before it)")
+    rep.set_defaults(handler=run_replay)
+
+    dif = subparsers.add_parser(
+        "diff", parents=[common, projector_options],
+        help="what changed in a stream's state between two moments, and which events changed it",
+    )
+    dif.add_argument("store")
+    dif.add_argument("--stream", required=True)
+    dif.add_argument("--from", dest="from_", required=True, metavar="MOMENT", help="vN or an ISO-8601 time")
+    dif.add_argument("--to", required=True, metavar="MOMENT", help="vN or an ISO-8601 time")
+    dif.set_defaults(handler=run_diff)
+
+    bis = subparsers.add_parser(
+        "bisect", parents=[common, projector_options],
+        help="the first version at which a predicate over the state holds",
+        description="Binary search for the first version where EXPR is true, e.g. --when 'state[\"credits\"] < 0'. "
+                    "EXPR sees `state` and `event` (the event at that version).",
+    )
+    bis.add_argument("store")
+    bis.add_argument("--stream", required=True)
+    bis.add_argument("--when", required=True, metavar="EXPR", help="a Python expression over state (and event)")
+    bis.set_defaults(handler=run_bisect)
+
+
+def _moment(text: str | None, option: str) -> Moment | None:
+    if text is None:
+        return None
+    try:
+        return parse_moment(text)
+    except ValueError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+def _setup(args: argparse.Namespace) -> tuple[Any, Any, SnapshotCache | None]:
+    store = open_store_from_args(args)
+    try:
+        projectors = load_projectors(args.projector, path=args.path, store=store)
+    except ProjectorError as exc:
+        store.close()
+        raise InputError(str(exc)) from None
+    cache = None if args.no_cache else SnapshotCache()
+    return store, projectors, cache
+
+
+def _close(store: Any, cache: SnapshotCache | None) -> None:
+    store.close()
+    if cache is not None:
+        cache.close()
+
+
+def _show(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def _print_state(state: Any, indent: str = "  ") -> None:
+    if isinstance(state, dict) and state:
+        width = min(max(len(str(key)) for key in state), 32)
+        for key, value in state.items():
+            print(f"{indent}{str(key).ljust(width)}  {_show(value)}")
+    else:
+        print(f"{indent}{_show(state)}")
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    at = _moment(args.at, "--at")
+    store, projectors, cache = _setup(args)
+    try:
+        result = replay(store, args.stream, at=at, projectors=projectors, cache=cache)
+    finally:
+        _close(store, cache)
+    if result.problem:
+        raise InputError(result.problem)
+    if args.json:
+        print_json(result.to_json())
+    else:
+        when = f" ({format_time(result.recorded_at)})" if result.recorded_at else ""
+        version = "before its first event" if result.version is None else f"v{result.version}{when}"
+        print(f"{result.stream} at {version}, projector {result.projector}")
+        print(f"  {result.describe()}")
+        print("state:")
+        _print_state(result.state)
+    if result.stopped is not None:
+        print(
+            f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
+            f"{result.stopped.error}; the state shown is the state just before it",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    a, b = _moment(args.from_, "--from"), _moment(args.to, "--to")
+    assert a is not None and b is not None
+    store, projectors, cache = _setup(args)
+    try:
+        result = diff(store, args.stream, a, b, projectors=projectors, cache=cache)
+    finally:
+        _close(store, cache)
+    if result.problem:
+        raise InputError(result.problem)
+    if args.json:
+        print_json(result.to_json())
+    else:
+        print(f"{result.stream}: v{result.from_.version} -> v{result.to.version}, "
+              f"{len(result.changes)} change(s), {result.events_between_total} event(s) between, "
+              f"projector {result.projector}")
+        if result.changes:
+            print()
+            print_table(
+                ["path", "op", "before", "after", "changed by"],
+                [
+                    (c.path, c.op, "" if c.op == "add" else _show(c.before), "" if c.op == "remove" else _show(c.after),
+                     _blame_text(c.events))
+                    for c in result.changes
+                ],
+            )
+    if result.stopped is not None:
+        print(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
+              f"{result.stopped.error}", file=sys.stderr)
+    return 0
+
+
+def _blame_text(events: list) -> str:
+    """The latest three events that changed a path (the ones nearest the later moment)."""
+    shown = [f"v{e.version} {e.type}" + (f" by {e.actor}" if e.actor else "") for e in events[-3:]]
+    if len(events) > 3:
+        shown.insert(0, f"{len(events) - 3} earlier")
+    return "; ".join(shown)
+
+
+def run_bisect(args: argparse.Namespace) -> int:
+    store, projectors, cache = _setup(args)
+    try:
+        result = bisect(store, args.stream, args.when, projectors=projectors, cache=cache)
+    finally:
+        _close(store, cache)
+    if result.problem:
+        raise InputError(result.problem)
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    if not result.found:
+        print(f"{args.when} never holds in {args.stream} (checked up to its latest version, {result.probes} probe(s))")
+        return 0
+    event = result.event
+    print(f"first version where {args.when} holds: v{result.version} ({result.probes} probes, {result.elapsed_ms:.1f} ms)")
+    if event is not None:
+        by = f" by {event.actor}" if event.actor else ""
+        print(f"  event: {event.type} at {format_time(event.recorded_at)}{by}")
+        if event.data is not None:
+            print(f"  data:  {_show(event.data)}")
+    print("state before:")
+    _print_state(result.state_before)
+    print("state after:")
+    _print_state(result.state_after)
+    return 0
