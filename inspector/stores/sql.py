@@ -444,10 +444,12 @@ class SqlEventStore:
 
     def explain(self, query: sa.Select) -> str:
         """The engine's plan for a query, as text (used by the index checks)."""
-        compiled = query.compile(self.engine, compile_kwargs={"literal_binds": True})
+        compiled = str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
+        if self.engine.dialect.paramstyle in ("format", "pyformat"):
+            compiled = compiled.replace("%", "%%")  # literal percents, not placeholders
         prefix = {"sqlite": "EXPLAIN QUERY PLAN ", "postgresql": "EXPLAIN ", "mysql": "EXPLAIN ", "mariadb": "EXPLAIN "}
         with self._connect() as conn:
-            rows = conn.exec_driver_sql(prefix.get(self.engine.dialect.name, "EXPLAIN ") + str(compiled)).all()
+            rows = conn.exec_driver_sql(prefix.get(self.engine.dialect.name, "EXPLAIN ") + compiled).all()
         return "\n".join(" ".join(str(part) for part in row) for row in rows)
 
 
