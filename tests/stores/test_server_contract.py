@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from datetime import datetime, timezone
 
 import orjson
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
 
 from inspector.stores import open_store
 
@@ -156,4 +158,58 @@ class TestEventsourcingLayoutOnPostgres(EventStoreContract, SqlContract):
             db, "eventsourcing", streams=ids, type_name=es_type, categories=ES_CATEGORIES,
             bad=bad, decodable=decodable,
             snapshots={ids["wallet-a"]: [(v, {"credits": balance("wallet-a", v)}) for v in (3, 6)]},
+        )
+
+
+# --- Message DB ----------------------------------------------------------------------------
+MESSAGE_DB_DDL = """
+CREATE SCHEMA message_store;
+CREATE OR REPLACE FUNCTION message_store.category(stream_name varchar) RETURNS varchar AS $$
+BEGIN
+  RETURN SPLIT_PART(stream_name, '-', 1);
+END;
+$$ LANGUAGE plpgsql IMMUTABLE;
+CREATE TABLE IF NOT EXISTS message_store.messages (
+  global_position bigserial NOT NULL,
+  position bigint NOT NULL,
+  time TIMESTAMP WITHOUT TIME ZONE DEFAULT (now() AT TIME ZONE 'utc') NOT NULL,
+  stream_name text NOT NULL,
+  type text NOT NULL,
+  data jsonb,
+  metadata jsonb,
+  id UUID NOT NULL DEFAULT gen_random_uuid()
+);
+ALTER TABLE message_store.messages ADD PRIMARY KEY (global_position);
+CREATE UNIQUE INDEX messages_id ON message_store.messages (id);
+CREATE UNIQUE INDEX messages_stream ON message_store.messages (stream_name, position);
+CREATE INDEX messages_category ON message_store.messages (
+  message_store.category(stream_name), global_position,
+  message_store.category(metadata->>'correlationStreamName'))
+"""
+
+
+class TestMessageDbLayoutOnPostgres(EventStoreContract, SqlContract):
+    """message_store.messages with Message DB's own DDL; positions are 0-based, time is UTC without zone."""
+
+    def build(self, request, tmp_path) -> Built:
+        db = scratch_database(request.getfixturevalue("postgres_url"), "mdb")
+        jsonb = sa.dialects.postgresql.JSONB
+        messages = sa.table("messages", *(sa.column(n) for n in ("position", "time", "stream_name", "type")),
+                            sa.column("data", jsonb), sa.column("metadata", jsonb), schema="message_store")
+        with db.writer.begin() as conn:
+            conn.exec_driver_sql(MESSAGE_DB_DDL.split("CREATE TABLE")[0].split("CREATE OR REPLACE")[0])
+            conn.exec_driver_sql("CREATE OR REPLACE" + MESSAGE_DB_DDL.split("CREATE OR REPLACE")[1].split("CREATE TABLE")[0])
+            for statement in ("CREATE TABLE" + MESSAGE_DB_DDL.split("CREATE TABLE", 1)[1]).split(";"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
+            for d in DRAFTS:
+                conn.execute(messages.insert().values(
+                    position=d.version - 1, time=d.at.replace(tzinfo=None), stream_name=d.key, type=d.type,
+                    data=d.data, metadata={"actor": d.actor, "correlationStreamName": "ui-1"}))
+            conn.execute(messages.insert().values(position=0, time=datetime(2024, 2, 1), stream_name="broken-1",
+                                                  type="Broken", data=sa.null(), metadata=sa.null()))
+        return _built_on(
+            db, "messagedb", streams={k: k for k in STREAM_KEYS}, type_name=_shown_type, categories=CATEGORIES,
+            bad=[BadRow("broken-1", 0, "Broken", "payload is NULL")], version_offset=-1,
+            extra_times=[datetime(2024, 2, 1, tzinfo=timezone.utc)],
         )

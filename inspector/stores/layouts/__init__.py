@@ -9,8 +9,9 @@ from __future__ import annotations
 from inspector.stores.layouts.base import SqlLayout
 from inspector.stores.layouts.eventsourcing import EventsourcingLayout
 from inspector.stores.layouts.generic import GenericLayout
+from inspector.stores.layouts.messagedb import MessageDbLayout
 
-LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, GenericLayout]
+LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, MessageDbLayout, GenericLayout]
 
 
 def layout_names() -> list[str]:
