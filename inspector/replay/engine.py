@@ -17,6 +17,7 @@ Invariants:
 from __future__ import annotations
 
 import ast
+import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,7 @@ from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, _same
 from inspector.core.events import Event, Moment, category_of_stream_name, format_time, parse_time
 from inspector.replay.cache import CacheEntry, SnapshotCache, store_identity
+from inspector.replay.reader import materialize
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
     Projector,
@@ -38,6 +40,7 @@ from inspector.replay.projectors import (
 
 #: How often (in events) the loop looks at the cancel token and the clock.
 _CHECK_EVERY = 256
+_CHECK_MASK = _CHECK_EVERY - 1
 #: Least time between two progress calls, so a UI is not flooded with signals.
 _PROGRESS_SECONDS = 0.1
 #: A replay that applied at least this many events leaves its final state in the cache too.
@@ -205,8 +208,11 @@ class _Throttle:
             self.progress(done, self.total if self.total is not None else done)
 
 
-def _event_print(event: Event) -> str:
-    """What identifies an event's content: position, type, time and payload."""
+def _event_print(event: Any) -> str:
+    """What identifies an event's content: position, version, type and payload."""
+    stored = getattr(event, "payload_text", None)
+    if stored is not None:
+        return hash_text(str(event.position), str(event.version), event.type, stored)
     try:
         data = orjson.dumps(event.data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
     except (TypeError, orjson.JSONEncodeError):
@@ -340,108 +346,95 @@ class _Run:
         return self.projector.initial(), None, None, None, None
 
     # --- folding ----------------------------------------------------------------------
-    def run(
-        self,
-        upto: int | None,
-        *,
-        stop_before: Event | None = None,
-        observe: Callable[[Any, Event], None] | None = None,
-    ) -> _Outcome:
+    def run(self, upto: int | None, *, stop_before: Any = None) -> _Outcome:
         skip_cache = False
-        for _attempt in range(4):
+        for attempt in range(4):
             try:
-                return self._run_once(upto, skip_cache=skip_cache, stop_before=stop_before, observe=observe)
+                return self._run_once(upto, skip_cache=skip_cache, stop_before=stop_before)
             except _Stale:
-                skip_cache = _attempt >= 2
-                continue
-        return self._run_once(upto, skip_cache=True, stop_before=stop_before, observe=observe)
+                skip_cache = attempt >= 2  # a cache that keeps going stale is bypassed
+        return self._run_once(upto, skip_cache=True, stop_before=stop_before)
 
-    def _run_once(
-        self,
-        upto: int | None,
-        *,
-        skip_cache: bool,
-        stop_before: Event | None,
-        observe: Callable[[Any, Event], None] | None,
-    ) -> _Outcome:
+    def _run_once(self, upto: int | None, *, skip_cache: bool, stop_before: Any) -> _Outcome:
         projector = self.projector
-        state, version, source, entry, recorded_at = self.start(upto, skip_cache=skip_cache)
-        start_version = version
-        after = version
-        verify: CacheEntry | None = entry
-        verify_prints: list[str] = []
-        if verify is not None:
-            after = verify.version - 1  # read the snapshot's own version again to check its fingerprint
+        state, start_version, source, verify, recorded_at = self.start(upto, skip_cache=skip_cache)
+        # A cache entry is checked first: its own version is read again and fingerprinted.
+        after = start_version if verify is None else verify.version - 1
         every = self.cache.every if self.cache is not None else 0
-        next_checkpoint = ((version or 0) // every + 1) * every if every else None
+        next_checkpoint: float = ((start_version or 0) // every + 1) * every if every else float("inf")
         group_version: int | None = None
-        group_prints: list[str] = []
+        group_events: list[Any] = []
         applied = 0
-        last_event: Event | None = None
-        throttle = _Throttle(self.progress, None if upto is None else max(upto - (version or 0), 0))
+        last_event: Any = None
+        throttle = _Throttle(self.progress, None if upto is None else max(upto - (start_version or 0), 0))
         fold = projector.fold
+        cancel = self.cancel
         writes_cache = self.cache_writable
+        events: Iterator[Any] = projector.read(self.store, self.stream, after=after, upto=upto, cancel=cancel)
         try:
-            for event, item in projector.read(self.store, self.stream, after=after, upto=upto, cancel=self.cancel):
-                ev_version = event.version
-                if ev_version is None:
-                    continue  # rows without a version cannot be placed in the stream's order
-                if verify is not None:
-                    if ev_version == verify.version:
-                        verify_prints.append(_event_print(event))
-                        last_event = event
-                        continue
-                    if _fingerprint(verify_prints) != verify.fingerprint:
-                        self._stale(verify)
-                    verify = None
-                if ev_version != group_version:
+            if verify is not None:
+                events, last_event = self._verify(verify, events)
+            event = None
+            for event in events:
+                version = event.version
+                if version != group_version:
+                    if version is None:
+                        continue  # rows without a version cannot be placed in the stream's order
                     # The previous version is complete: maybe keep a checkpoint of it.
-                    if next_checkpoint is not None and group_version is not None and group_version >= next_checkpoint:
+                    if group_version is not None and group_version >= next_checkpoint:
                         if writes_cache:
-                            writes_cache = self._checkpoint(state, group_version, group_prints, last_event)
+                            writes_cache = self._checkpoint(state, group_version, group_events, last_event)
                         next_checkpoint = (group_version // every + 1) * every
-                    group_version = ev_version
-                    group_prints = []
-                if stop_before is not None and event.position == stop_before.position and ev_version == stop_before.version:
+                    group_version = version
+                    if writes_cache:
+                        group_events = []
+                if stop_before is not None and event.position == stop_before.position and version == stop_before.version:
                     break
                 if writes_cache:
-                    group_prints.append(_event_print(event))
+                    group_events.append(event)
                 try:
-                    state = fold(state, item)
+                    state = fold(state, event)
                 except Cancelled:
                     raise
                 except Exception as exc:  # the user's projector: its error ends the replay, not the program
-                    return self._stopped(upto, applied, event, exc, observe)
-                applied += 1
+                    return self._stopped(event, exc)
                 last_event = event
-                version = ev_version
-                if observe is not None:
-                    observe(state, event)
-                if applied % _CHECK_EVERY == 0:
-                    check(self.cancel)
+                applied += 1
+                if not applied & _CHECK_MASK:
+                    check(cancel)
                     throttle.tick(applied)
-            if verify is not None:
-                # The stream ended at (or before) the snapshot's version: check what we saw.
-                if not verify_prints or _fingerprint(verify_prints) != verify.fingerprint:
-                    self._stale(verify)
-            keep_final = (
-                writes_cache
-                and group_version is not None
-                and applied >= _KEEP_FINAL_AFTER
-                and stop_before is None
-            )
-            if keep_final:
-                self._checkpoint(state, group_version, group_prints, last_event)
+            if writes_cache and group_version is not None and applied >= _KEEP_FINAL_AFTER and stop_before is None:
+                self._checkpoint(state, group_version, group_events, last_event)
         finally:
             self._flush()
         throttle.finish(applied)
+        version = start_version if last_event is None else last_event.version
         if last_event is None and version is not None:
             # Started from a store snapshot at the target itself: show that event's time.
-            for event in self.store.read_stream(self.stream, from_version=version, to_version=version, cancel=self.cancel):
-                last_event = event
+            for found in self.store.read_stream(self.stream, from_version=version, to_version=version, cancel=cancel):
+                last_event = found
         if last_event is not None:
+            last_event = materialize(last_event)
             recorded_at = last_event.recorded_at
         return _Outcome(state, version, recorded_at, last_event, source, start_version, applied)
+
+    def _verify(self, entry: CacheEntry, events: Iterator[Any]) -> tuple[Iterator[Any], Any]:
+        """Check the events at the cache entry's version against its fingerprint; the rest follow."""
+        prints: list[str] = []
+        last = None
+        for event in events:
+            if event.version is None:
+                continue
+            if event.version == entry.version:
+                prints.append(_event_print(event))
+                last = event
+                continue
+            if _fingerprint(prints) != entry.fingerprint:
+                self._stale(entry)
+            return itertools.chain((event,), events), last
+        if not prints or _fingerprint(prints) != entry.fingerprint:
+            self._stale(entry)
+        return iter(()), last
 
     def _stale(self, entry: CacheEntry) -> None:
         assert self.cache is not None
@@ -449,7 +442,7 @@ class _Run:
         self.cache.discard(self.store_key, self.stream, self.projector.code_hash, entry.version)
         raise _Stale()
 
-    def _checkpoint(self, state: Any, version: int, prints: list[str], last_event: Event | None) -> bool:
+    def _checkpoint(self, state: Any, version: int, events: list[Any], last_event: Any) -> bool:
         """Queue the state at ``version`` for the cache; False when this state cannot be cached."""
         if not self.cache_checked:
             self.cache_checked = True
@@ -462,6 +455,7 @@ class _Run:
             self.cache_writable = False
             return False
         recorded = format_time(last_event.recorded_at) if last_event is not None else None
+        prints = [_event_print(event) for event in events]
         self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob))
         if len(self.pending) >= _FLUSH_EVERY:
             self._flush()
@@ -472,15 +466,14 @@ class _Run:
             entries, self.pending = self.pending, []
             self.cache.put_many(self.store_key, self.stream, self.projector.code_hash, entries)
 
-    def _stopped(self, upto, applied, event, exc, observe) -> _Outcome:  # noqa: ANN001 - internal
+    def _stopped(self, event: Any, exc: Exception) -> _Outcome:
         """Rebuild the state just before the failing event (the projector may have half-changed it)."""
-        self.pending.clear()
+        self._flush()  # checkpoints taken before the failing event are sound
         self.cache_writable = False
         again = _Run(self.store, self.stream, self.projector, self.cache, self.use_store_snapshots, self.cancel, None)
         again.cache_writable = False
         before = again.run(event.version, stop_before=event)
-        error = f"{type(exc).__name__}: {exc}"
-        before.stopped = StoppedAt(event.version, event.type, error)
+        before.stopped = StoppedAt(event.version, event.type, f"{type(exc).__name__}: {exc}")
         return before
 
 
@@ -577,7 +570,7 @@ class _BlameTracker:
     def observe(self, raw_state: Any, event: Event) -> None:
         self.total += 1
         if len(self.events) < EVENTS_LIMIT:
-            self.events.append(event)
+            self.events.append(materialize(event))
         if not self.groups:
             return
         state = self.projector.to_json(raw_state)
@@ -650,11 +643,11 @@ def diff(
         after = low.version
         fold_upto = high.version
         throttle = _Throttle(progress, (fold_upto or 0) - (after or 0))
-        for count, (event, item) in enumerate(projector.read(store, stream, after=after, upto=fold_upto, cancel=cancel), 1):
+        for count, event in enumerate(projector.read(store, stream, after=after, upto=fold_upto, cancel=cancel, full=True), 1):
             if event.version is None:
                 continue
             try:
-                state = projector.fold(state, item)
+                state = projector.fold(state, event)
             except Exception as exc:  # reported in the result, as replay does
                 stopped = StoppedAt(event.version, event.type, f"{type(exc).__name__}: {exc}")
                 break

@@ -36,6 +36,22 @@ _ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 _PAGE = 2000
 
 
+class NativeEvent:
+    """An Event together with the domain event the library decoded from the same row."""
+
+    __slots__ = ("_event", "domain")
+
+    def __init__(self, event: Event, domain: Any) -> None:
+        self._event = event
+        self.domain = domain
+
+    def event(self) -> Event:
+        return self._event
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._event, name)
+
+
 class _Broken:
     """A stored event the library could not turn into a domain event; folding it stops the replay."""
 
@@ -90,10 +106,11 @@ class NativeEventsourcingProjector(Projector):
     def initial(self) -> Any:
         return None
 
-    def fold(self, state: Any, item: Any) -> Any:
-        if isinstance(item, _Broken):
-            raise ValueError(item.error)
-        return item.mutate(state)
+    def fold(self, state: Any, event: Any) -> Any:
+        domain = event.domain
+        if isinstance(domain, _Broken):
+            raise ValueError(domain.error)
+        return domain.mutate(state)
 
     def to_json(self, state: Any) -> Any:
         if state is None:
@@ -167,7 +184,8 @@ class NativeEventsourcingProjector(Projector):
         after: int | None,
         upto: int | None,
         cancel: CancelToken | None,
-    ) -> Iterator[tuple[Event, Any]]:
+        full: bool = False,
+    ) -> Iterator["NativeEvent"]:
         from inspector.stores.layouts.eventsourcing import event_name_of_topic
 
         layout = self._layout(store)
@@ -194,17 +212,19 @@ class NativeEventsourcingProjector(Projector):
                 actor = getattr(domain, "actor", None)
                 if isinstance(actor, str):
                     metadata["actor"] = actor
-                event = Event(
-                    position=int(position),
-                    stream=stream,
-                    version=int(version),
-                    type=event_name_of_topic(topic),
-                    recorded_at=timestamp if isinstance(timestamp, datetime) else None,
-                    data=None,
-                    metadata=metadata,
-                    problem=domain.error if isinstance(domain, _Broken) else None,
+                yield NativeEvent(
+                    Event(
+                        position=int(position),
+                        stream=stream,
+                        version=int(version),
+                        type=event_name_of_topic(topic),
+                        recorded_at=timestamp if isinstance(timestamp, datetime) else None,
+                        data=None,
+                        metadata=metadata,
+                        problem=domain.error if isinstance(domain, _Broken) else None,
+                    ),
+                    domain,
                 )
-                yield event, domain
             if len(rows) < _PAGE:
                 return
             cursor = int(rows[-1][1])

@@ -149,11 +149,15 @@ class Projector:
         after: int | None,
         upto: int | None,
         cancel: CancelToken | None,
-    ) -> Iterator[tuple[Event, Any]]:
-        """``(event, what fold receives)`` pairs after version ``after`` up to ``upto``."""
-        from_version = None if after is None else after + 1
-        for event in store.read_stream(stream, from_version=from_version, to_version=upto, cancel=cancel):
-            yield event, event
+        full: bool = False,
+    ) -> Iterator[Event]:
+        """The events ``fold`` receives, after version ``after`` up to ``upto``.
+
+        ``full`` asks for completely decoded events (diffs show each one's time and actor).
+        """
+        from inspector.replay.reader import read_for_replay
+
+        return read_for_replay(store, stream, after=after, upto=upto, cancel=cancel, full=full)
 
     def store_snapshot(self, store: Any, stream: str, upto: int | None) -> tuple[int, Any] | None:
         """The latest usable store-native snapshot at or before ``upto``: ``(version, state)``."""
