@@ -10,12 +10,14 @@ import base64
 import sys
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QByteArray, QFileSystemWatcher, QItemSelectionModel, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QFileDialog,
+    QInputDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,9 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.events import Event
+from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter, open_store, redact
-from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel
+from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel, type_icon
+from inspector.ui.replay_views import DiffView, StateView
+from inspector.ui.timeline import TimelineWidget
 from inspector.ui.runner import TaskRunner
 from inspector.ui.settings import Settings, without_password
 from inspector.ui.widgets import ErrorBanner, EventView, OpenStoreDialog, ProgressStrip
@@ -70,10 +74,16 @@ class MainWindow(QMainWindow):
         self.store_info: Any = None
         self.current_stream: str | None = None
         self.current_event: Event | None = None
+        self.projectors: Any = None
+        self.projector_file: str | None = None
+        self.moments: dict[str, Moment | None] = {"A": None, "B": None}
+        self._cache: Any = None
+        self._state_request: tuple[str, int] | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
 
         self._build_browser()
+        self._build_timeline()
         self._build_events()
         self._build_details()
         self._build_central()
@@ -126,6 +136,14 @@ class MainWindow(QMainWindow):
         box.addWidget(self.streams_view, 1)
         box.addWidget(self.streams_status)
 
+    def _build_timeline(self) -> None:
+        self.timeline = TimelineWidget(self.runner)
+        self.timeline.eventClicked.connect(self.select_event)
+        self.timeline.regionChanged.connect(self._on_timeline_region_changed)
+        self.timeline.cursorRequested.connect(self._on_timeline_cursor_requested)
+        self.timeline.cursorMoved.connect(self._on_timeline_cursor_moved)
+        self.timeline.failed.connect(self.show_error)
+
     def _build_events(self) -> None:
         self.event_model = EventTableModel(self.runner, self)
         self.events_view = QTableView()
@@ -138,7 +156,7 @@ class MainWindow(QMainWindow):
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
         header = self.events_view.horizontalHeader()
-        for column, width in ((0, 70), (1, 150), (2, 60), (3, 140), (4, 140), (5, 150)):
+        for column, width in ((0, 62), (1, 130), (2, 58), (3, 130), (4, 132), (5, 130)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
@@ -186,13 +204,38 @@ class MainWindow(QMainWindow):
     def _build_details(self) -> None:
         self.tabs = QTabWidget()
         self.event_view = EventView()
+        self.state_view = StateView()
+        self.diff_view = DiffView()
         self.tabs.addTab(self.event_view, "Event")
+        self.tabs.addTab(self.state_view, "State")
+        self.tabs.addTab(self.diff_view, "Diff")
+        self.state_view.versionRequested.connect(self._on_state_version_requested)
+        bar = self.state_view.projector_bar
+        bar.loadRequested.connect(self.choose_projector_file)
+        bar.reloadRequested.connect(self.reload_projectors)
+        bar.resetRequested.connect(lambda: self.set_projector_file(None))
+        self.diff_view.eventRequested.connect(self.jump_to_version)
+        self.projector_watcher = QFileSystemWatcher(self)
+        self.projector_watcher.fileChanged.connect(self._on_projector_file_changed)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(300)
+        self._reload_timer.timeout.connect(self.reload_projectors)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(250)
+        self._progress_timer.timeout.connect(self._show_progress_strip)
+        self._progress_text = ""
 
     def _build_central(self) -> None:
         self.banner = ErrorBanner()
         self.centre_split = QSplitter(Qt.Orientation.Vertical)
         self.centre_split.setObjectName("centreSplit")
+        self.centre_split.addWidget(self.timeline)
         self.centre_split.addWidget(self.events_panel)
+        self.centre_split.setStretchFactor(0, 3)
+        self.centre_split.setStretchFactor(1, 2)
+        self.centre_split.setSizes([430, 300])
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.setObjectName("mainSplit")
         self.main_split.addWidget(self.browser)
@@ -201,7 +244,7 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 3)
         self.main_split.setStretchFactor(2, 2)
-        self.main_split.setSizes([300, 620, 360])
+        self.main_split.setSizes([235, 680, 365])
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 0)
@@ -251,6 +294,18 @@ class MainWindow(QMainWindow):
 
         self.view_menu = self.menuBar().addMenu("&View")
         self.tools_menu = self.menuBar().addMenu("&Tools")
+        self.bisect_action = QAction("&Bisect: first version where…", self)
+        self.bisect_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.bisect_action.triggered.connect(self.bisect_dialog)
+        self.tools_menu.addAction(self.bisect_action)
+        load_projector = QAction("Load &projector file…", self)
+        load_projector.triggered.connect(self.choose_projector_file)
+        self.tools_menu.addAction(load_projector)
+        for index, name in enumerate(("Event", "State", "Diff")):
+            action = QAction(f"Show {name} tab", self)
+            action.setShortcut(QKeySequence(f"Alt+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, i=index: self.tabs.setCurrentIndex(i))
+            self.view_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Event Stream Inspector", self)
         about.triggered.connect(self.show_about)
@@ -286,6 +341,9 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop background work and release the store (idempotent)."""
         self.runner.shutdown()
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
         if self.store is not None:
             try:
                 self.store.close()
@@ -319,10 +377,12 @@ class MainWindow(QMainWindow):
             try:
                 info = _describe(store)
                 types = store.event_types()
+                span = store.time_range()
             except Exception:
                 store.close()
                 raise
-            return store, info, types
+            projectors, problem = self._load_projectors(store, self.settings.projector_for(target))
+            return store, info, types, span, projectors, problem
 
         self.runner.submit("open", work, lambda result: self._on_store_opened(target, *result),
                            self._on_open_failed, label=f"Opening {shown}")
@@ -331,7 +391,8 @@ class MainWindow(QMainWindow):
         self.store_label.setText("No store open" if self.store is None else redact(self.store_target or ""))
         self.show_error(f"Could not open the store: {exc}")
 
-    def _on_store_opened(self, target: str, store: Any, info: Any, types: list[tuple[str, int]]) -> None:
+    def _on_store_opened(self, target: str, store: Any, info: Any, types: list[tuple[str, int]],
+                         span: tuple[Any, Any], projectors: Any, problem: str | None) -> None:
         old = self.store
         for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
             self.runner.cancel(channel)
@@ -353,8 +414,6 @@ class MainWindow(QMainWindow):
         self.type_box.clear()
         self.type_box.addItem("All types", ALL)
         for name, count in types:
-            from inspector.ui.models import type_icon
-
             self.type_box.addItem(type_icon(name), f"{name} ({count:,})", name)
         self.type_box.blockSignals(False)
         self.category_box.blockSignals(True)
@@ -368,10 +427,13 @@ class MainWindow(QMainWindow):
         self.runner.submit("categories", lambda cancel, progress: store.categories(), self._on_categories,
                            lambda exc: self.show_error(f"Listing categories failed: {exc}"),
                            label="Counting categories")
-        self.store_opened(store)
-
-    def store_opened(self, store: Any) -> None:
-        """Hook for the parts of the window that follow the store (timeline, replay)."""
+        self.moments = {"A": None, "B": None}
+        self.timeline.set_store(store, span[0], span[1], [name for name, _count in types])
+        self.state_view.set_stream(None, None, None)
+        self.diff_view.show_moments(None, None, None)
+        self._set_projectors(projectors, self.settings.projector_for(target) if projectors is not None else None)
+        if problem:
+            self.show_error(problem)
 
     def _on_categories(self, categories: list[tuple[str, int]]) -> None:
         current = self.category_box.currentData()
@@ -419,6 +481,7 @@ class MainWindow(QMainWindow):
             text = f"{shown:,}{more} streams · select one to see its events"
         self.streams_status.setText(text)
         self._reselect_current_stream()
+        self.timeline.set_streams([summary.stream for summary in model.summaries()])
 
     def _reselect_current_stream(self) -> None:
         if self.current_stream is None:
@@ -450,10 +513,19 @@ class MainWindow(QMainWindow):
         else:
             self._reselect_current_stream()
         self.refresh_events()
-        self.stream_selected(stream)
-
-    def stream_selected(self, stream: str | None) -> None:
-        """Hook for the parts of the window that follow the selected stream."""
+        self.timeline.set_selected_stream(stream)
+        summary = None
+        if stream is not None:
+            row = self.stream_model.row_of(stream)
+            summary = self.stream_model.summary(row) if row is not None else None
+        if summary is not None:
+            self.state_view.set_stream(stream, summary.first_version, summary.last_version)
+        else:
+            self.state_view.set_stream(stream, None, None)
+        if stream is not None and (self.current_event is None or self.current_event.stream != stream):
+            if summary is not None and summary.last_version is not None:
+                self.request_state(stream, summary.last_version)
+        self.request_diff()
 
     # --- events ------------------------------------------------------------------------
     def current_filter(self) -> EventFilter:
@@ -473,6 +545,8 @@ class MainWindow(QMainWindow):
             return
         self.event_model.set_filter(self.current_filter())
         self._update_events_title()
+        # One stream's table does not repeat the stream's name on every row.
+        self.events_view.setColumnHidden(EventTableModel.STREAM, self.current_stream is not None)
 
     def _update_events_title(self) -> None:
         parts = [f"Events of {self.current_stream}" if self.current_stream else "All events"]
@@ -519,20 +593,286 @@ class MainWindow(QMainWindow):
         else:
             self.event_model.want_position(event.position)
         self.event_view.show_event(event)
-        if not same:
-            self.event_selected(event)
+        self.timeline.set_selected_event(event)
+        if not same and event.version is not None:
+            self.state_view.set_version(event.version)
+            if self.state_view.version != event.version:
+                self.request_state(event.stream, event.version)
 
-    def event_selected(self, event: Event) -> None:
-        """Hook for the parts of the window that follow the selected event."""
+    def jump_to_version(self, stream: str, version: int) -> None:
+        """Find the event at ``stream`` v``version`` and select it everywhere."""
+        store = self.store
+        if store is None:
+            return
+
+        def work(cancel, progress):
+            return next(iter(store.read_stream(stream, from_version=version, to_version=version, limit=1,
+                                               cancel=cancel)), None)
+
+        def done(event: Event | None) -> None:
+            if event is None:
+                self.show_error(f"{stream} has no event at v{version}.")
+            else:
+                self.select_event(event)
+
+        self.runner.submit("jump", work, done, lambda exc: self.show_error(f"Reading {stream} v{version} failed: {exc}"))
+
+    # --- timeline ------------------------------------------------------------------------
+    def _on_timeline_region_changed(self, region: Any) -> None:
+        self.region_filter = region
+        self.refresh_events()
+
+    def _on_timeline_cursor_requested(self, name: str) -> None:
+        event = self.current_event
+        if event is None or event.version is None:
+            self.show_error(f"Select an event first: cursor {name} is placed on the selected event.")
+            return
+        self.set_cursor(name, Moment(version=event.version), event.recorded_at)
+
+    def _on_timeline_cursor_moved(self, name: str, when: Any) -> None:
+        self.set_cursor(name, Moment(at=when), when)
+
+    def set_cursor(self, name: str, moment: Moment | None, when: Any = None) -> None:
+        """Set diff moment ``name`` ("A" or "B") and show its cursor on the timeline."""
+        self.moments[name] = moment
+        self.timeline.place_cursor(name, when if moment is not None else None)
+        self.request_diff()
+
+    # --- replay --------------------------------------------------------------------------
+    def _load_projectors(self, store: Any, spec: str | None) -> tuple[Any, str | None]:
+        """Projectors for ``store`` (runs on a worker); a bad file falls back to the default."""
+        from inspector.replay import load_projectors
+
+        if spec:
+            try:
+                return load_projectors(spec, store=store), None
+            except Exception as exc:  # the user's file: say what is wrong, keep working
+                problem = f"Projector file {spec} could not be loaded: {exc}"
+                return load_projectors(None, store=store), problem
+        return load_projectors(None, store=store), None
+
+    def _snapshot_cache(self) -> Any:
+        if self._cache is None:
+            from inspector.replay import SnapshotCache
+
+            self._cache = SnapshotCache()
+        return self._cache
+
+    def _set_projectors(self, projectors: Any, source: str | None) -> None:
+        self.projectors = projectors
+        old = self.projector_watcher.files()
+        if old:
+            self.projector_watcher.removePaths(old)
+        self.projector_file = source
+        if source:
+            self.projector_watcher.addPath(source)
+        label = getattr(projectors, "label", None) or ", ".join(getattr(projectors, "names", []) or ["generic"])
+        self.state_view.projector_bar.show_projectors(label, source)
+
+    def choose_projector_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load projector file", "", "Python files (*.py);;All files (*)")
+        if path:
+            self.set_projector_file(path)
+
+    def set_projector_file(self, path: str | None) -> None:
+        """Use the projector file at ``path`` (None: the default), remembered for this store."""
+        if self.store_target is not None:
+            self.settings.set_projector_for(self.store_target, path)
+        self.projector_file = path
+        self.reload_projectors()
+
+    def reload_projectors(self) -> None:
+        store, spec = self.store, self.projector_file
+        if store is None:
+            return
+
+        def work(cancel, progress):
+            from inspector.replay import load_projectors
+
+            if spec:
+                return load_projectors(spec, store=store)
+            return load_projectors(None, store=store)
+
+        def done(projectors: Any) -> None:
+            self._set_projectors(projectors, spec)
+            self.banner.hide()
+            self._replay_again()
+
+        def failed(exc: BaseException) -> None:
+            self.show_error(f"Projector file {spec} could not be loaded: {exc}")
+            if spec and spec not in self.projector_watcher.files():
+                self.projector_watcher.addPath(spec)
+
+        self.runner.submit("projector", work, done, failed, label="Loading projectors")
+
+    def _on_projector_file_changed(self, path: str) -> None:
+        # Editors often replace the file: watch the new one too.
+        if path not in self.projector_watcher.files():
+            QTimer.singleShot(100, lambda: self.projector_watcher.addPath(path))
+        self._reload_timer.start()
+
+    def _replay_again(self) -> None:
+        stream = self.state_view.stream
+        if stream is not None:
+            self.state_view.version = None
+            self.request_state(stream, self.state_view.slider.value())
+        self.request_diff()
+
+    def _on_state_version_requested(self, version: int) -> None:
+        stream = self.state_view.stream
+        if stream is not None:
+            self.request_state(stream, version, select=True)
+
+    def request_state(self, stream: str, version: int, *, select: bool = False) -> None:
+        """Replay ``stream`` to ``version`` on a worker; show it in the State tab (latest wins)."""
+        store, projectors = self.store, self.projectors
+        if store is None or projectors is None:
+            return
+        cache = self._snapshot_cache()
+        self._state_request = (stream, version)
+        self.state_view.show_working(stream, version)
+
+        def work(cancel, progress):
+            from inspector.core.diff import diff_states
+            from inspector.replay import replay
+
+            result = replay(store, stream, at=Moment(version=version), projectors=projectors, cache=cache,
+                            cancel=cancel, progress=progress)
+            changes: list[Any] = []
+            if result.problem is None and result.stopped is None and result.version is not None:
+                previous = replay(store, stream, at=Moment(version=result.version - 1), projectors=projectors,
+                                  cache=cache, cancel=cancel)
+                if previous.problem is None and previous.stopped is None and previous.version is not None:
+                    changes = diff_states(previous.state, result.state)
+            return result, changes
+
+        def done(outcome: tuple[Any, list[Any]]) -> None:
+            self._end_progress()
+            result, changes = outcome
+            self.state_view.show_result(result, changes)
+            if result.stopped is not None:
+                self.show_error(f"The projector stopped replaying {stream} at v{result.stopped.version} "
+                                f"({result.stopped.type}): {result.stopped.error}. The state shown is the one just before it.")
+            elif result.problem:
+                self.show_error(f"Replay of {stream} to v{version}: {result.problem}")
+            last = result.last_event
+            if select and last is not None and last.version == result.version and last.stream == stream:
+                self.select_event(last)
+
+        def failed(exc: BaseException) -> None:
+            self._end_progress()
+            self.state_view.show_failed(f"Replay failed: {exc}")
+            self.show_error(f"Replay of {stream} to v{version} failed: {exc}")
+
+        self._begin_progress("state", f"Replaying {stream} to v{version}")
+        self.runner.submit("state", work, done, failed, label=f"Replaying {stream}",
+                           on_progress=self.progress_strip.update_progress)
+
+    def request_diff(self) -> None:
+        """Compare the selected stream at A and B on a worker; show it in the Diff tab."""
+        a, b, stream = self.moments["A"], self.moments["B"], self.current_stream
+        self.diff_view.show_moments(stream, a, b)
+        store, projectors = self.store, self.projectors
+        if a is None or b is None or stream is None or store is None or projectors is None:
+            self.runner.cancel("diff")
+            return
+        cache = self._snapshot_cache()
+        self.diff_view.show_working()
+
+        def work(cancel, progress):
+            from inspector.replay import diff
+
+            return diff(store, stream, a, b, projectors=projectors, cache=cache, cancel=cancel, progress=progress)
+
+        def done(result: Any) -> None:
+            self._end_progress()
+            self.diff_view.show_diff(result)
+            if result.problem:
+                self.show_error(f"Diff of {stream} from {a} to {b}: {result.problem}")
+
+        def failed(exc: BaseException) -> None:
+            self._end_progress()
+            self.diff_view.show_failed(f"Diff failed: {exc}")
+            self.show_error(f"Diff of {stream} from {a} to {b} failed: {exc}")
+
+        self._begin_progress("diff", f"Comparing {stream} {a} → {b}")
+        self.runner.submit("diff", work, done, failed, label=f"Comparing {stream}",
+                           on_progress=self.progress_strip.update_progress)
+
+    def bisect_dialog(self) -> None:
+        stream = self.current_stream
+        if stream is None:
+            self.show_error("Select a stream first: bisect searches one stream's versions.")
+            return
+        expression, ok = QInputDialog.getText(
+            self, "Bisect", f"First version of {stream} where this holds (Python, sees state and event):",
+            text=self.settings.get("last_bisect", 'state["credits"] < 0'))
+        if ok and expression.strip():
+            self.settings.set("last_bisect", expression.strip())
+            self.run_bisect(stream, expression.strip())
+
+    def run_bisect(self, stream: str, expression: str) -> None:
+        """Find the first version where ``expression`` holds and select that event."""
+        store, projectors = self.store, self.projectors
+        if store is None or projectors is None:
+            return
+        cache = self._snapshot_cache()
+
+        def work(cancel, progress):
+            from inspector.replay import bisect
+
+            return bisect(store, stream, expression, projectors=projectors, cache=cache, cancel=cancel,
+                          progress=progress)
+
+        def done(result: Any) -> None:
+            self._end_progress()
+            if result.problem:
+                self.show_error(f"Bisect of {stream} for {expression}: {result.problem}")
+            elif not result.found:
+                self.show_error(f"{expression} never holds in {stream} (checked {result.probes} versions).")
+            elif result.event is not None:
+                self.statusBar().showMessage(f"{expression} first holds at {stream} v{result.version}", 8000)
+                self.select_event(result.event)
+                self.tabs.setCurrentWidget(self.state_view)
+
+        def failed(exc: BaseException) -> None:
+            self._end_progress()
+            self.show_error(f"Bisect of {stream} for {expression} failed: {exc}")
+
+        self._begin_progress("bisect", f"Bisecting {stream}")
+        self.runner.submit("bisect", work, done, failed, label=f"Bisecting {stream}",
+                           on_progress=self.progress_strip.update_progress)
+
+    # --- progress ------------------------------------------------------------------------
+    def _begin_progress(self, channel: str, text: str) -> None:
+        # Shown only for work that takes a moment: quick replays do not flash a bar.
+        self._progress_channel = channel
+        self._progress_text = text
+        self._progress_timer.start()
+
+    def _show_progress_strip(self) -> None:
+        if self.runner.busy(getattr(self, "_progress_channel", "")):
+            self.progress_strip.start(self._progress_text)
+
+    def _end_progress(self) -> None:
+        if not any(self.runner.busy(channel) for channel in ("state", "diff", "bisect")):
+            self._progress_timer.stop()
+            self.progress_strip.finish()
 
     # --- messages ----------------------------------------------------------------------
     def show_error(self, text: str) -> None:
         self.banner.show_message(text)
 
     def _on_progress_cancel(self) -> None:
+        cancelled_state = self.runner.busy("state")
         for channel in ("state", "diff", "bisect"):
             self.runner.cancel(channel)
+        self._progress_timer.stop()
         self.progress_strip.finish()
+        if cancelled_state:
+            self.state_view.version = None
+            self.state_view.show_cancelled()
+        self.statusBar().showMessage("Cancelled.", 4000)
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -38,8 +38,10 @@ class Task:
 class TaskRunner(QObject):
     """Runs blocking calls off the GUI thread; latest wins per channel."""
 
-    #: internal: (ticket, ok, result-or-exception), emitted on a worker thread
-    _finished = Signal(int, bool, object)
+    #: internal: (ticket, (ok, result-or-exception)), emitted on a worker thread.
+    #: The outcome travels as one object: a bare bool argument in a queued signal
+    #: corrupted Py_True's reference count at exit under PySide6 6.12.
+    _finished = Signal(int, object)
     #: internal: (ticket, done, total), emitted on a worker thread
     _progressed = Signal(int, int, object)
     #: a task started or ended: (channel, label, running)
@@ -104,7 +106,7 @@ class TaskRunner(QObject):
 
     def _emit(self, ticket: int, ok: bool, payload: Any) -> None:
         try:
-            self._finished.emit(ticket, ok, payload)
+            self._finished.emit(ticket, (ok, payload))
         except RuntimeError:  # the runner was deleted while the worker finished
             pass
 
@@ -129,8 +131,9 @@ class TaskRunner(QObject):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     # --- delivery on the GUI thread --------------------------------------------------------
-    @Slot(int, bool, object)
-    def _on_worker_finished(self, ticket: int, ok: bool, payload: Any) -> None:
+    @Slot(int, object)
+    def _on_worker_finished(self, ticket: int, outcome: tuple[bool, Any]) -> None:
+        ok, payload = outcome
         task = self._by_ticket.pop(ticket, None)
         if task is None or self._current.get(task.channel) is not task:
             return  # superseded or cancelled: latest wins

@@ -127,10 +127,10 @@ def test_recent_stores_and_window_state_are_remembered_without_passwords(qtbot, 
     qtbot.addWidget(again)
     again.show()
     qtbot.waitExposed(again)
-    assert again.size() == window.size()
+    assert abs(again.width() - window.width()) <= 2 and abs(again.height() - window.height()) <= 2
     assert again.settings.recent_stores()[0] == "postgresql+psycopg://ann@db.example/events"
     assert str(demo_copy) in again.settings.recent_stores()
-    assert again.main_split.sizes()[0] == window.main_split.sizes()[0]
+    assert abs(again.main_split.sizes()[0] - window.main_split.sizes()[0]) <= 2
     again.shutdown()
 
 

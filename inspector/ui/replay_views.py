@@ -1,0 +1,378 @@
+"""The State and Diff tabs: they show what the replay engine returned, nothing more.
+
+Requests go out as signals; the window runs them on the background runner and hands
+the results back through ``show_*`` methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.events import Moment
+from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
+from inspector.ui.presenting import local_time, utc_time
+from inspector.ui.timeline import CURSOR_COLOURS
+
+
+def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
+    view = QTreeView()
+    view.setModel(model)
+    view.setUniformRowHeights(True)
+    view.setAlternatingRowColors(True)
+    header = view.header()
+    if widths:
+        for column, width in enumerate(widths):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+    else:  # key, value (stretches), kind
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+    return view
+
+
+class ProjectorBar(QWidget):
+    """Which projector is active, with Load… and Reload."""
+
+    loadRequested = Signal()
+    reloadRequested = Signal()
+    resetRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("Projector: —")
+        self.label.setMinimumWidth(40)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.load_button = QPushButton("Load…")
+        self.load_button.setToolTip("Load a projector file (.py); it is remembered for this store")
+        self.load_button.clicked.connect(self.loadRequested)
+        self.reload_button = QPushButton("Reload")
+        self.reload_button.setToolTip("Load the projector file again (also done when the file changes)")
+        self.reload_button.clicked.connect(self.reloadRequested)
+        self.reload_button.setEnabled(False)
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Default")
+        self.reset_button.setToolTip("Forget the projector file and use the built-in projector")
+        self.reset_button.clicked.connect(self.resetRequested)
+        self.reset_button.setEnabled(False)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.load_button)
+        row.addWidget(self.reload_button)
+        row.addWidget(self.reset_button)
+
+    def show_projectors(self, label: str, source: str | None) -> None:
+        where = f" — {source}" if source else " (built in)"
+        self.label.setText(f"Projector: <b>{label}</b>{where}")
+        self.label.setToolTip(source or "built-in projector")
+        self.reload_button.setEnabled(bool(source))
+        self.reset_button.setEnabled(bool(source))
+
+
+class StateView(QWidget):
+    """Replayed state at a version, a scrubber over versions, and how the state was obtained."""
+
+    versionRequested = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.stream: str | None = None
+        self.version: int | None = None
+        self.result: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.projector_bar = ProjectorBar()
+        self.header = QLabel("Select a stream on the left (or an event) to replay its state.")
+        self.header.setWordWrap(True)
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setEnabled(False)
+        self.slider.setToolTip("Scrub through the stream's versions")
+        self.slider.valueChanged.connect(self._on_slider_value_changed)
+        self.back_button = QToolButton()
+        self.back_button.setText("◀")
+        self.back_button.setToolTip("Previous version")
+        self.back_button.setAutoRepeat(True)
+        self.back_button.clicked.connect(lambda: self.step(-1))
+        self.forward_button = QToolButton()
+        self.forward_button.setText("▶")
+        self.forward_button.setToolTip("Next version")
+        self.forward_button.setAutoRepeat(True)
+        self.forward_button.clicked.connect(lambda: self.step(1))
+        self.play_button = QToolButton()
+        self.play_button.setText("Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Step through the versions one by one")
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.version_label = QLabel("")
+        self.version_label.setMinimumWidth(90)
+        self.version_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        scrub = QHBoxLayout()
+        scrub.addWidget(self.back_button)
+        scrub.addWidget(self.slider, 1)
+        scrub.addWidget(self.forward_button)
+        scrub.addWidget(self.play_button)
+        scrub.addWidget(self.version_label)
+        for button in (self.back_button, self.forward_button, self.play_button):
+            button.setEnabled(False)
+
+        self.describe_label = QLabel("")
+        self.describe_label.setWordWrap(True)
+        self.describe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model = JsonTreeModel(self)
+        self.tree = _tree(self.model)
+        legend = QLabel("<span style='background: rgba(255,179,0,0.4)'>&nbsp;changed&nbsp;</span> "
+                        "<span style='background: rgba(76,175,80,0.35)'>&nbsp;added&nbsp;</span> "
+                        "by the event at this version")
+        legend.setEnabled(False)
+        layout.addWidget(self.projector_bar)
+        layout.addWidget(self.header)
+        layout.addLayout(scrub)
+        layout.addWidget(self.describe_label)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(legend)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(lambda: self.versionRequested.emit(self.slider.value()))
+        self._player = QTimer(self)
+        self._player.setInterval(450)
+        self._player.timeout.connect(self._on_player_tick)
+
+    # --- inputs ------------------------------------------------------------------------
+    def set_stream(self, stream: str | None, first: int | None, last: int | None) -> None:
+        self.play_button.setChecked(False)
+        self.stream = stream
+        self.result = None
+        self.model.clear()
+        self.describe_label.setText("")
+        enabled = stream is not None and first is not None and last is not None
+        self.slider.blockSignals(True)
+        if enabled:
+            self.slider.setRange(first, last)
+            self.slider.setValue(last)
+        self.slider.blockSignals(False)
+        for widget in (self.slider, self.back_button, self.forward_button, self.play_button):
+            widget.setEnabled(enabled)
+        if stream is None:
+            self.header.setText("Select a stream on the left (or an event) to replay its state.")
+            self.version_label.setText("")
+        else:
+            self.header.setText(f"<b>{stream}</b>")
+            self._update_version_label(self.slider.value())
+
+    def set_version(self, version: int) -> None:
+        """Move the scrubber without asking for a replay (the caller does that)."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(version)
+        self.slider.blockSignals(False)
+        self._update_version_label(version)
+
+    def step(self, delta: int) -> None:
+        self.slider.setValue(self.slider.value() + delta)
+
+    def _on_slider_value_changed(self, value: int) -> None:
+        self._update_version_label(value)
+        self._debounce.start()
+
+    def _update_version_label(self, value: int) -> None:
+        if self.slider.isEnabled():
+            self.version_label.setText(f"v{value} of v{self.slider.maximum()}")
+
+    def _on_play_toggled(self, on: bool) -> None:
+        self.play_button.setText("Pause" if on else "Play")
+        if on:
+            if self.slider.value() >= self.slider.maximum():
+                self.slider.setValue(self.slider.minimum())
+            self._player.start()
+        else:
+            self._player.stop()
+
+    def _on_player_tick(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.play_button.setChecked(False)
+        else:
+            self.step(1)
+
+    # --- results -----------------------------------------------------------------------
+    def show_working(self, stream: str, version: int) -> None:
+        self.describe_label.setText(f"Replaying {stream} to v{version}…")
+
+    def show_result(self, result: Any, changes: list[Any]) -> None:
+        self.result = result
+        self.version = result.version
+        highlights = {change.path: change.op for change in changes if change.op != "remove"}
+        self.model.set_value(result.state if result.state is not None else {}, highlights)
+        self.tree.expandToDepth(0)
+        for pointer in highlights:
+            parts = [part for part in pointer.split("/")[1:]]
+            index = self.model.find(*[_key(part) for part in parts])
+            while index.isValid():
+                self.tree.expand(index)
+                index = index.parent()
+        when = local_time(result.recorded_at)
+        at = f"v{result.version}" if result.version is not None else "before the first event"
+        self.header.setText(f"<b>{result.stream}</b> at {at}"
+                            + (f" · <span title='UTC {utc_time(result.recorded_at)}'>{when}</span>" if when else ""))
+        text = result.describe()
+        if changes:
+            text += f" · {len(changes)} field{'s' if len(changes) != 1 else ''} changed by this event"
+        self.describe_label.setText(text)
+        colour = "#d9534f" if (result.stopped is not None or result.problem) else ""
+        self.describe_label.setStyleSheet(f"color: {colour};" if colour else "")
+        if result.version is not None:
+            self.set_version(result.version)
+
+    def show_cancelled(self) -> None:
+        self.describe_label.setText("Replay cancelled. Move the scrubber or select an event to replay again.")
+        self.describe_label.setStyleSheet("")
+
+    def show_failed(self, text: str) -> None:
+        self.describe_label.setText(text)
+        self.describe_label.setStyleSheet("color: #d9534f;")
+
+
+def _key(part: str) -> Any:
+    text = part.replace("~1", "/").replace("~0", "~")
+    return int(text) if text.isdigit() else text
+
+
+class DiffView(QWidget):
+    """State at A against state at B: changed paths, blame per path, the events between."""
+
+    eventRequested = Signal(str, int)  # stream, version
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.diff: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.model = DiffTreeModel(self)
+        self.tree = _tree(self.model, (120, 66, 80, 80))
+        self.tree.setToolTip("Changed paths; expand one to see the events that changed it")
+        self.tree.activated.connect(self._on_tree_activated)
+        self.tree.doubleClicked.connect(self._on_tree_activated)
+        self.tree.clicked.connect(self._on_tree_clicked)
+        self.between_model = EventRowsModel(self)
+        self.between = QTableView()
+        self.between.setModel(self.between_model)
+        self.between.verticalHeader().hide()
+        self.between.verticalHeader().setDefaultSectionSize(22)
+        self.between.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.between.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.between.setShowGrid(False)
+        self.between.setWordWrap(False)
+        for column in (EventRowsModel.POSITION, EventRowsModel.STREAM):
+            self.between.hideColumn(column)
+        self.between.horizontalHeader().setStretchLastSection(True)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.VERSION, 55)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.TYPE, 125)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.TIME, 128)
+        self.between.hideColumn(EventRowsModel.SUMMARY)
+        self.between.activated.connect(self._on_between_activated)
+        self.between.clicked.connect(self._on_between_activated)
+        self.between_label = QLabel("Events between A and B")
+        self.between_label.setStyleSheet("font-weight: bold;")
+        lower = QWidget()
+        lower_box = QVBoxLayout(lower)
+        lower_box.setContentsMargins(0, 0, 0, 0)
+        lower_box.addWidget(self.between_label)
+        lower_box.addWidget(self.between, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("diffSplit")
+        split.addWidget(self.tree)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(self.header)
+        layout.addWidget(self.summary)
+        layout.addWidget(split, 1)
+        self.show_moments(None, None, None)
+
+    def show_moments(self, stream: str | None, a: Moment | None, b: Moment | None) -> None:
+        def side(name: str, moment: Moment | None) -> str:
+            colour = CURSOR_COLOURS[name]
+            text = "not set" if moment is None else (f"v{moment.version}" if moment.version is not None
+                                                      else local_time(moment.at))
+            return f"<span style='color:{colour}; font-weight:bold'>{name}</span> {text}"
+
+        self.header.setText(f"{side('A', a)} &nbsp;→&nbsp; {side('B', b)}"
+                            + (f" &nbsp;·&nbsp; <b>{stream}</b>" if stream else ""))
+        if a is None or b is None or stream is None:
+            self.summary.setText("Select a stream, then put cursors A and B on the timeline (select an event and "
+                                 "press Set A / Set B, or drag them) to compare two moments.")
+            self.summary.setStyleSheet("")
+            self.model.set_changes([])
+            self.between_model.set_events([])
+
+    def show_working(self) -> None:
+        self.summary.setText("Comparing…")
+        self.summary.setStyleSheet("")
+
+    def show_diff(self, diff: Any) -> None:
+        self.diff = diff
+        self.model.set_changes(diff.changes)
+        self.tree.expandAll()
+        self.between_model.set_events(diff.events_between)
+        total = getattr(diff, "events_between_total", len(diff.events_between))
+        shown = len(diff.events_between)
+        self.between_label.setText(f"Events between A and B ({total:,}"
+                                   + (f", first {shown:,} listed)" if shown < total else ")"))
+        if diff.problem:
+            self.summary.setText(diff.problem)
+            self.summary.setStyleSheet("color: #d9534f;")
+            return
+        count = len(diff.changes)
+        text = (f"{count} path{'s' if count != 1 else ''} changed from v{diff.from_.version} to v{diff.to.version}"
+                if count else f"No difference between v{diff.from_.version} and v{diff.to.version}")
+        text += f" · {diff.elapsed_ms:.1f} ms"
+        if diff.stopped is not None:
+            text += f" · projector stopped at v{diff.stopped.version} ({diff.stopped.type}): {diff.stopped.error}"
+        self.summary.setText(text)
+        self.summary.setStyleSheet("color: #d9534f;" if diff.stopped is not None else "")
+
+    def show_failed(self, text: str) -> None:
+        self.summary.setText(text)
+        self.summary.setStyleSheet("color: #d9534f;")
+
+    def _on_tree_clicked(self, index: QModelIndex) -> None:
+        if index.parent().isValid():
+            self._on_tree_activated(index)
+
+    def _on_tree_activated(self, index: QModelIndex) -> None:
+        if not index.isValid() or not index.parent().isValid() or self.diff is None:
+            return
+        blame = index.siblingAtColumn(0).data(ObjectRole)
+        if blame is not None and blame.version is not None:
+            self.eventRequested.emit(self.diff.stream, blame.version)
+
+    def _on_between_activated(self, index: QModelIndex) -> None:
+        event = self.between_model.event_at(index.row())
+        if event is not None and event.version is not None:
+            self.eventRequested.emit(event.stream, event.version)

@@ -1,0 +1,423 @@
+"""The timeline: one lane per listed stream, event ticks coloured by type, the store's
+event rate above, a region that filters the table and two cursors A and B.
+
+Only the visible time range and the visible lanes are fetched (debounced after each
+zoom, pan or scroll), so the view stays fast on big stores; the histogram is counted
+by the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QScrollBar,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.events import Event
+from inspector.stores.base import EventFilter
+from inspector.ui.presenting import local_time, type_colour, utc_time
+from inspector.ui.runner import TaskRunner
+
+#: At most this many events are drawn for one view; beyond it the user is asked to zoom in.
+EVENT_CAP = 20_000
+MAX_LANES = 30
+LANE_PIXELS = 13
+AXIS_WIDTH = 128
+CURSOR_COLOURS = {"A": "#1e88e5", "B": "#e53935"}
+
+
+def _epoch(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _instant(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def _short(name: str, limit: int = 20) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _tip(x: float, y: float, data: Any) -> str:
+    event: Event = data
+    return (f"{event.type}\n{event.stream} v{event.version}\n{local_time(event.recorded_at)} "
+            f"(UTC {utc_time(event.recorded_at)})\nactor: {event.actor or '—'}")
+
+
+class TimelineWidget(QWidget):
+    """Lanes, histogram, region and cursors; tells the window what the user picked."""
+
+    eventClicked = Signal(object)  # Event
+    regionChanged = Signal(object)  # (since, until) or None
+    cursorMoved = Signal(str, object)  # "A"/"B", datetime
+    cursorRequested = Signal(str)  # "A"/"B": put it on the selected event
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent=None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._store: Any = None
+        self._streams: list[str] = []
+        self._selected_stream: str | None = None
+        self._top = 0
+        self._events: list[Event] = []
+        self._drawn_key: Any = None
+        self.capped = False
+        self.loaded_range: tuple[float, float] | None = None
+        self._build()
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self._request)
+
+    # --- construction ------------------------------------------------------------------
+    def _build(self) -> None:
+        pg.setConfigOptions(antialias=False, foreground=self.palette().color(QPalette.ColorRole.Text),
+                            background=self.palette().color(QPalette.ColorRole.Base))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 0, 4, 0)
+        title = QLabel("Timeline")
+        title.setStyleSheet("font-weight: bold;")
+        self.region_button = QToolButton()
+        self.region_button.setText("Filter by region")
+        self.region_button.setCheckable(True)
+        self.region_button.setToolTip("Show a draggable time region; the event table lists only its events")
+        self.region_button.toggled.connect(self._on_region_toggled)
+        self.a_button = QToolButton()
+        self.a_button.setText("Set A")
+        self.a_button.setToolTip("Put cursor A (diff from) on the selected event; drag it to move it")
+        self.a_button.clicked.connect(lambda: self.cursorRequested.emit("A"))
+        self.b_button = QToolButton()
+        self.b_button.setText("Set B")
+        self.b_button.setToolTip("Put cursor B (diff to) on the selected event; drag it to move it")
+        self.b_button.clicked.connect(lambda: self.cursorRequested.emit("B"))
+        fit = QToolButton()
+        fit.setText("Fit all")
+        fit.setToolTip("Show the store's whole time range")
+        fit.clicked.connect(self.fit_all)
+        self.info = QLabel("")
+        self.info.setEnabled(False)
+        bar.addWidget(title)
+        bar.addSpacing(8)
+        bar.addWidget(self.info, 1)
+        bar.addWidget(self.region_button)
+        bar.addWidget(self.a_button)
+        bar.addWidget(self.b_button)
+        bar.addWidget(fit)
+        layout.addLayout(bar)
+
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(self.legend)
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.ci.setContentsMargins(2, 2, 6, 2)
+        self.graphics.ci.setSpacing(0)
+        self.hist_plot = self.graphics.addPlot(row=0, col=0)
+        self.lanes_plot = self.graphics.addPlot(
+            row=1, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
+        )
+        self.graphics.ci.layout.setRowStretchFactor(0, 1)
+        self.graphics.ci.layout.setRowStretchFactor(1, 4)
+        self.hist_plot.setMaximumHeight(80)
+        self.hist_plot.setMinimumHeight(50)
+        for plot in (self.hist_plot, self.lanes_plot):
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=True, y=False)
+        self.hist_plot.getAxis("bottom").setStyle(showValues=False)
+        self.hist_plot.getAxis("bottom").setHeight(4)
+        self.hist_plot.setLabel("left", "events")
+        self.hist_plot.getAxis("left").setStyle(tickLength=-4)
+        self.hist_plot.setXLink(self.lanes_plot)
+        self.lanes_plot.getAxis("left").setStyle(tickLength=0)
+        self.lanes_plot.showGrid(x=True, y=False, alpha=0.15)
+        self.lanes_plot.getViewBox().invertY(True)
+        self.lanes_plot.getViewBox().setLimits(minXRange=1.0)
+        self.lanes_plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._schedule())
+
+        self.bars = pg.BarGraphItem(x0=[], height=[], width=1, brush=QColor(100, 140, 200, 170), pen=None)
+        self.hist_plot.addItem(self.bars)
+        self.lane_highlight = pg.LinearRegionItem(orientation="horizontal", movable=False,
+                                                  brush=QColor(255, 193, 7, 50), pen=pg.mkPen(None))
+        self.lane_highlight.setZValue(-10)
+        self.lane_highlight.hide()
+        self.lanes_plot.addItem(self.lane_highlight)
+        self.ticks = pg.ScatterPlotItem(symbol="|", size=LANE_PIXELS - 2, pxMode=True, hoverable=True, tip=_tip,
+                                        hoverSize=LANE_PIXELS + 4, hoverPen=pg.mkPen("w", width=1))
+        self.ticks.sigClicked.connect(self._on_ticks_clicked)
+        self.lanes_plot.addItem(self.ticks)
+        self.selected_marker = pg.ScatterPlotItem(symbol="o", size=LANE_PIXELS + 4, pxMode=True,
+                                                  brush=None, pen=pg.mkPen(self.palette().color(QPalette.ColorRole.Text), width=2))
+        self.lanes_plot.addItem(self.selected_marker)
+        self.region = pg.LinearRegionItem(brush=QColor(30, 136, 229, 40))
+        self.region.setZValue(-5)
+        self.region.hide()
+        self.region.sigRegionChangeFinished.connect(self._on_region_moved)
+        self.lanes_plot.addItem(self.region)
+        self.cursors: dict[str, pg.InfiniteLine] = {}
+        for name, colour in CURSOR_COLOURS.items():
+            line = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(colour, width=2),
+                                   label=name, labelOpts={"position": 0.04, "color": colour, "fill": (0, 0, 0, 0)})
+            line.hide()
+            line.sigPositionChangeFinished.connect(lambda l, n=name: self.cursorMoved.emit(n, _instant(l.value())))
+            self.lanes_plot.addItem(line)
+            self.cursors[name] = line
+
+        self.scroll = QScrollBar(Qt.Orientation.Vertical)
+        self.scroll.setToolTip("Scroll the stream lanes")
+        self.scroll.valueChanged.connect(self._on_scroll)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.graphics, 1)
+        row.addWidget(self.scroll)
+        layout.addLayout(row, 1)
+        self.empty = QLabel("Open a store to see its streams on a timeline.", self.graphics)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    # --- inputs from the window -------------------------------------------------------
+    def set_store(self, store: Any, start: datetime | None, end: datetime | None, types: list[str]) -> None:
+        self._store = store
+        self._events = []
+        self._drawn_key = None
+        self.ticks.setData([])
+        self.selected_marker.setData([])
+        for line in self.cursors.values():
+            line.hide()
+        self.region_button.setChecked(False)
+        self.set_legend(types)
+        if start is not None and end is not None:
+            pad = max((end - start).total_seconds() * 0.01, 60.0)
+            self.lanes_plot.setXRange(_epoch(start) - pad, _epoch(end) + pad, padding=0)
+        self._schedule()
+
+    def set_legend(self, types: list[str]) -> None:
+        items = [f"<span style='color:{type_colour(t)}'>■</span>&nbsp;{t}" for t in types]
+        self.legend.setText("&nbsp;&nbsp; ".join(items))
+        self.legend.setVisible(bool(items))
+
+    def set_streams(self, streams: list[str]) -> None:
+        if streams == self._streams:
+            return
+        self._streams = list(streams)
+        self._update_scroll()
+        self._layout_lanes()
+        self._schedule()
+
+    def set_selected_stream(self, stream: str | None) -> None:
+        self._selected_stream = stream
+        if stream in self._streams:
+            lane = self._streams.index(stream)
+            if not (self._top <= lane < self._top + self.visible_lanes()):
+                self.scroll.setValue(max(0, lane - self.visible_lanes() // 2))
+        self._layout_highlight()
+
+    def set_selected_event(self, event: Event | None) -> None:
+        self._selected_event = event
+        self._draw_selected()
+
+    def place_cursor(self, name: str, when: datetime | None) -> None:
+        line = self.cursors[name]
+        if when is None:
+            line.hide()
+            return
+        line.setValue(_epoch(when))
+        line.show()
+
+    def cursor_time(self, name: str) -> datetime | None:
+        line = self.cursors[name]
+        return _instant(line.value()) if line.isVisible() else None
+
+    def fit_all(self) -> None:
+        store = self._store
+        if store is None:
+            return
+        self._runner.submit("timeline-range", lambda cancel, progress: store.time_range(),
+                            lambda span: span[0] and span[1] and self.lanes_plot.setXRange(
+                                _epoch(span[0]), _epoch(span[1]), padding=0.01),
+                            lambda exc: self.failed.emit(f"Reading the time range failed: {exc}"))
+
+    # --- lanes -------------------------------------------------------------------------
+    def visible_lanes(self) -> int:
+        height = self.lanes_plot.getViewBox().height() or 300
+        return max(3, min(MAX_LANES, int(height // LANE_PIXELS)))
+
+    def visible_streams(self) -> list[str]:
+        return self._streams[self._top: self._top + self.visible_lanes()]
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self.empty.resize(self.graphics.size())
+        QTimer.singleShot(0, self._relayout)
+
+    def _relayout(self) -> None:
+        self._update_scroll()
+        self._layout_lanes()
+        self._schedule()
+
+    def _update_scroll(self) -> None:
+        lanes = self.visible_lanes()
+        self.scroll.setRange(0, max(0, len(self._streams) - lanes))
+        self.scroll.setPageStep(lanes)
+        self.scroll.setVisible(len(self._streams) > lanes)
+
+    def _on_scroll(self, value: int) -> None:
+        self._top = value
+        self._layout_lanes()
+        self._draw()
+        self._schedule()
+
+    def _layout_lanes(self) -> None:
+        lanes = self.visible_lanes()
+        visible = self.visible_streams()
+        self.lanes_plot.setYRange(self._top - 0.5, self._top + lanes - 0.5, padding=0)
+        ticks = [(self._top + i, _short(name)) for i, name in enumerate(visible)]
+        self.lanes_plot.getAxis("left").setTicks([ticks, []])
+        self._layout_highlight()
+        if not self._streams:
+            self.empty.setText("No streams listed: change the filter or open a store."
+                               if self._store is not None else "Open a store to see its streams on a timeline.")
+            self.empty.show()
+        else:
+            self.empty.hide()
+
+    def _layout_highlight(self) -> None:
+        if self._selected_stream in self._streams:
+            lane = self._streams.index(self._selected_stream)
+            self.lane_highlight.setRegion((lane - 0.5, lane + 0.5))
+            self.lane_highlight.show()
+        else:
+            self.lane_highlight.hide()
+        self._draw_selected()
+
+    # --- fetching the visible range -------------------------------------------------------
+    def _schedule(self) -> None:
+        self._debounce.start()
+
+    def view_range(self) -> tuple[datetime, datetime]:
+        (x0, x1), _ = self.lanes_plot.getViewBox().viewRange()
+        return _instant(x0), _instant(max(x1, x0 + 1))
+
+    def _request(self) -> None:
+        store = self._store
+        if store is None:
+            return
+        since, until = self.view_range()
+        streams = tuple(self.visible_streams())
+        key = (streams, since, until)
+        if key == self._drawn_key:
+            return
+        buckets = max(20, min(200, int(self.hist_plot.getViewBox().width() // 5) or 120))
+
+        def work(cancel, progress):
+            events: list[Event] = []
+            if streams:
+                events = store.read_all(filters=EventFilter(streams=streams, since=since, until=until),
+                                        limit=EVENT_CAP + 1, cancel=cancel)
+            try:
+                histogram = store.histogram(since, until, buckets)
+            except Exception as exc:  # a layout without times: lanes still draw
+                histogram = exc
+            return events, histogram
+
+        self._runner.submit("timeline", work, lambda result: self._on_loaded(key, *result),
+                            lambda exc: self.failed.emit(f"Reading the timeline failed: {exc}"),
+                            label="Drawing the timeline")
+
+    def _on_loaded(self, key: Any, events: list[Event], histogram: Any) -> None:
+        self._drawn_key = key
+        self.capped = len(events) > EVENT_CAP
+        self._events = events[:EVENT_CAP]
+        self.loaded_range = (_epoch(key[1]), _epoch(key[2]))
+        self._draw()
+        if isinstance(histogram, Exception):
+            self.bars.setOpts(x0=[], height=[], width=1)
+            self.hist_plot.setTitle(None)
+        else:
+            counts = np.asarray(histogram.counts, dtype=float)
+            width = histogram.bucket_seconds
+            x0 = _epoch(histogram.start) + np.arange(len(counts)) * width
+            self.bars.setOpts(x0=x0, height=counts, width=width * 0.9)
+            self.hist_plot.setYRange(0, max(1.0, float(counts.max()) if len(counts) else 1.0) * 1.1, padding=0)
+        shown = f"{len(self._events):,} events in view"
+        if self.capped:
+            shown = f"first {EVENT_CAP:,} events in view — zoom in to see all"
+        lanes = self.visible_streams()
+        self.info.setText(f"{len(lanes)} of {len(self._streams)} lanes · {shown}" if self._streams else "")
+
+    def _draw(self) -> None:
+        lane_of = {name: self._top + i for i, name in enumerate(self.visible_streams())}
+        spots = []
+        for event in self._events:
+            lane = lane_of.get(event.stream)
+            if lane is None or event.recorded_at is None:
+                continue
+            colour = type_colour(event.type)
+            spots.append({"pos": (_epoch(event.recorded_at), lane), "data": event,
+                          "brush": colour, "pen": pg.mkPen(colour)})
+        self.ticks.setData(spots)
+        self._draw_selected()
+
+    def _draw_selected(self) -> None:
+        event = getattr(self, "_selected_event", None)
+        if event is None or event.recorded_at is None or event.stream not in self._streams:
+            self.selected_marker.setData([])
+            return
+        lane = self._streams.index(event.stream)
+        self.selected_marker.setData([{"pos": (_epoch(event.recorded_at), lane)}])
+
+    def drawn_events(self) -> list[Event]:
+        return [spot.data() for spot in self.ticks.points()]
+
+    # --- user actions -------------------------------------------------------------------
+    def _on_ticks_clicked(self, _item, points, _ev) -> None:
+        if len(points):
+            self.eventClicked.emit(points[0].data())
+
+    def _on_region_toggled(self, on: bool) -> None:
+        if on:
+            (x0, x1), _ = self.lanes_plot.getViewBox().viewRange()
+            third = (x1 - x0) / 3
+            self.region.setRegion((x0 + third, x1 - third))
+            self.region.show()
+            self._on_region_moved()
+        else:
+            self.region.hide()
+            self.regionChanged.emit(None)
+
+    def _on_region_moved(self, *_args) -> None:
+        if self.region.isVisible():
+            x0, x1 = self.region.getRegion()
+            self.regionChanged.emit((_instant(x0), _instant(x1)))
+
+    def set_region(self, since: datetime, until: datetime) -> None:
+        """Show the region at [since, until] and filter the table to it (as a drag would)."""
+        self.region.setRegion((_epoch(since), _epoch(until)))
+        if not self.region_button.isChecked():
+            self.region.show()
+            self.region_button.blockSignals(True)
+            self.region_button.setChecked(True)
+            self.region_button.blockSignals(False)
+        self._on_region_moved()

@@ -1,0 +1,78 @@
+"""Screenshots of the real window on the demo store, at 1280x800.
+
+Run: ``python resources/screenshots/make_screenshots.py`` (offscreen; writes the PNGs
+next to this script). The demo store is built fresh in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HERE = Path(__file__).resolve().parent
+
+
+def _wait(app, condition, timeout=15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        app.processEvents()
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not reach the expected state")
+        time.sleep(0.01)
+
+
+def _settle(app, seconds=0.6) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as home:
+        for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+            os.environ[name] = str(Path(home) / name.lower())
+        from inspector.demo import build_demo
+        from inspector.ui.app import MainWindow, make_app
+
+        store = Path(home) / "demo.db"
+        planted = build_demo(store)
+        stream, bad = planted.negative_wallet
+        app = make_app()
+        window = MainWindow(str(store))
+        window.resize(1280, 800)
+        window.show()
+        _wait(app, lambda: window.store is not None and window.stream_model.rowCount() > 0)
+        window.filter_edit.setText("wallet")
+        _wait(app, lambda: window.stream_model.exhausted and window.stream_model.rowCount() > 0
+              and all(window.stream_model.index(r, 0).data().startswith("wallet")
+                      for r in range(window.stream_model.rowCount())))
+        window.jump_to_version(stream, bad - 1)
+        _wait(app, lambda: window.current_event is not None and window.current_event.version == bad - 1)
+        window.timeline.cursorRequested.emit("A")
+        window.jump_to_version(stream, bad)
+        _wait(app, lambda: window.current_event is not None and window.current_event.version == bad)
+        window.timeline.cursorRequested.emit("B")
+        _wait(app, lambda: window.state_view.version == bad and window.diff_view.diff is not None
+              and window.timeline.drawn_events())
+        _settle(app)
+        window.tabs.setCurrentWidget(window.event_view)
+        _settle(app, 0.3)
+        window.grab().save(str(HERE / "main-window.png"))
+        window.tabs.setCurrentWidget(window.state_view)
+        _settle(app, 0.3)
+        window.grab().save(str(HERE / "state-view.png"))
+        window.tabs.setCurrentWidget(window.diff_view)
+        _settle(app, 0.3)
+        window.grab().save(str(HERE / "diff-view.png"))
+        window.close()
+    print(f"screenshots written to {HERE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
