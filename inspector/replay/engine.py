@@ -574,8 +574,18 @@ class _BlameTracker:
         if not self.groups:
             return
         state = self.projector.to_json(raw_state)
+        groups: Any = self.groups
+        if type(raw_state) is _TrackedState:
+            # Only the fields the projector wrote (or reached into) can have changed.
+            touched = raw_state.take_touched()
+            if touched is not None:
+                groups = [(key, self.groups[key]) for key in touched if key in self.groups]
+            else:
+                groups = self.groups.items()
+        else:
+            groups = self.groups.items()
         blame = None
-        for key, changes in self.groups.items():
+        for key, changes in groups:
             new = self._value(state, key)
             old = self.seen[key]
             if new is old or _same(new, old):
@@ -595,6 +605,82 @@ class _BlameTracker:
 
 
 _ABSENT = object()
+_CONTAINERS = (dict, list, set)
+
+
+class _TrackedState(dict):
+    """A state dict that remembers which top-level fields a fold wrote or reached into.
+
+    Blame then compares only those fields after each event instead of all of them,
+    which keeps a diff of a 10,000-field state fast. Iterating values or items hands out
+    nested containers we cannot follow, so it marks every field as touched.
+    """
+
+    __slots__ = ("touched", "everything")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.touched: set[Any] = set()
+        self.everything = False
+
+    def take_touched(self) -> set[Any] | None:
+        touched, everything = self.touched, self.everything
+        self.touched, self.everything = set(), False
+        return None if everything else touched
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.touched.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.touched.add(key)
+        super().__delitem__(key)
+
+    def __getitem__(self, key: Any) -> Any:
+        value = super().__getitem__(key)
+        if isinstance(value, _CONTAINERS):
+            self.touched.add(key)
+        return value
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = super().get(key, default)
+        if isinstance(value, _CONTAINERS):
+            self.touched.add(key)
+        return value
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.touched.add(key)
+        return super().setdefault(key, default)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self.touched.add(key)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        key, value = super().popitem()
+        self.touched.add(key)
+        return key, value
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        other = dict(*args, **kwargs)
+        self.touched.update(other)
+        super().update(other)
+
+    def __ior__(self, other: Any) -> "_TrackedState":
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        self.touched.update(self.keys())
+        super().clear()
+
+    def values(self) -> Any:
+        self.everything = True
+        return super().values()
+
+    def items(self) -> Any:
+        self.everything = True
+        return super().items()
 
 
 def _detach(value: Any) -> Any:
@@ -640,6 +726,8 @@ def diff(
     if (high.version or 0) > (low.version or 0):
         # Fold from the earlier moment to the later one, watching the changed fields.
         state = projector.copy(low.raw_state)
+        if type(state) is dict:
+            state = _TrackedState(state)
         after = low.version
         fold_upto = high.version
         throttle = _Throttle(progress, (fold_upto or 0) - (after or 0))

@@ -171,9 +171,10 @@ class NativeEventsourcingProjector(Projector):
     def _domain(self, stored: Any) -> Any:
         try:
             return self.mapper.to_domain_event(stored)
-        except (ImportError, AttributeError) as exc:
-            return _Broken(f"cannot import {stored.topic!r} ({exc}); point --path at the folder with your domain code")
-        except Exception as exc:  # undecodable state: encrypted, custom transcoding, corrupt
+        except Exception as exc:  # undecodable state: encrypted, custom transcoding, corrupt, or code not found
+            if isinstance(exc, (ImportError, AttributeError)) or type(exc).__name__ == "TopicError":
+                return _Broken(f"cannot import {stored.topic!r} ({exc}); "
+                               "point --path at the folder with your domain code")
             return _Broken(f"cannot decode {stored.topic!r}: {type(exc).__name__}: {exc}")
 
     def read(
