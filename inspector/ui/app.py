@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
         header = self.events_view.horizontalHeader()
-        for column, width in ((0, 62), (1, 130), (2, 58), (3, 130), (4, 132), (5, 130)):
+        for column, width in ((0, 62), (1, 130), (2, 58), (3, 130), (4, 142), (5, 130)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 3)
         self.main_split.setStretchFactor(2, 2)
-        self.main_split.setSizes([235, 680, 365])
+        self.main_split.setSizes([285, 640, 355])
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 0)

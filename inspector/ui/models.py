@@ -629,7 +629,8 @@ class DiffTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if is_blame:
                 if column == self.PATH:
-                    return f"v{item.version}  {item.type}"
+                    who = " · ".join(part for part in (item.actor or "", local_time(item.recorded_at)) if part)
+                    return f"v{item.version} {item.type}" + (f" · {who}" if who else "")
                 if column == self.BLAME:
                     return " · ".join(part for part in (item.actor or "", local_time(item.recorded_at)) if part)
                 return None

@@ -275,6 +275,7 @@ class DiffView(QWidget):
         self.summary.setWordWrap(True)
         self.model = DiffTreeModel(self)
         self.tree = _tree(self.model, (120, 66, 80, 80))
+        self.tree.setColumnHidden(DiffTreeModel.BLAME, True)  # the expanded blame rows say it
         self.tree.setToolTip("Changed paths; expand one to see the events that changed it")
         self.tree.activated.connect(self._on_tree_activated)
         self.tree.doubleClicked.connect(self._on_tree_activated)
@@ -291,9 +292,9 @@ class DiffView(QWidget):
         for column in (EventRowsModel.POSITION, EventRowsModel.STREAM):
             self.between.hideColumn(column)
         self.between.horizontalHeader().setStretchLastSection(True)
-        self.between.horizontalHeader().resizeSection(EventRowsModel.VERSION, 55)
-        self.between.horizontalHeader().resizeSection(EventRowsModel.TYPE, 125)
-        self.between.horizontalHeader().resizeSection(EventRowsModel.TIME, 128)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.VERSION, 52)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.TYPE, 118)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.TIME, 122)
         self.between.hideColumn(EventRowsModel.SUMMARY)
         self.between.activated.connect(self._on_between_activated)
         self.between.clicked.connect(self._on_between_activated)
@@ -338,6 +339,11 @@ class DiffView(QWidget):
     def show_diff(self, diff: Any) -> None:
         self.diff = diff
         self.model.set_changes(diff.changes)
+        # A blame row reads as one line across the columns: version, type, actor, time.
+        for row in range(self.model.rowCount()):
+            parent = self.model.index(row, 0)
+            for child in range(self.model.rowCount(parent)):
+                self.tree.setFirstColumnSpanned(child, parent, True)
         self.tree.expandAll()
         self.between_model.set_events(diff.events_between)
         total = getattr(diff, "events_between_total", len(diff.events_between))
