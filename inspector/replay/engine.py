@@ -44,7 +44,7 @@ _CHECK_MASK = _CHECK_EVERY - 1
 #: Least time between two progress calls, so a UI is not flooded with signals.
 _PROGRESS_SECONDS = 0.1
 #: A replay that applied at least this many events leaves its final state in the cache too.
-_KEEP_FINAL_AFTER = 200
+_KEEP_FINAL_AFTER = 100
 #: Checkpoints kept in memory before they are written to the cache in one transaction.
 _FLUSH_EVERY = 16
 #: At most this many events are listed between two moments, and blamed per path.
