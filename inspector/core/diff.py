@@ -108,7 +108,7 @@ def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
             child = f"{path}/{escape(key)}"
             if new is _MISSING:
                 yield Change(child, "remove", old, None)
-            elif old is not new and not _same(old, new):
+            elif old is not new and not same_value(old, new):
                 yield from _walk(child, old, new)
         for key, new in after.items():
             if key not in before:
@@ -118,18 +118,18 @@ def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
         shared = min(len(before), len(after))
         for index in range(shared):
             old, new = before[index], after[index]
-            if old is not new and not _same(old, new):
+            if old is not new and not same_value(old, new):
                 yield from _walk(f"{path}/{index}", old, new)
         for index in range(shared, len(before)):
             yield Change(f"{path}/{index}", "remove", before[index], None)
         for index in range(shared, len(after)):
             yield Change(f"{path}/{index}", "add", None, after[index])
         return
-    if not _same(before, after):
+    if not same_value(before, after):
         yield Change(path, "change", before, after)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as JSON values: ``1 == True`` in Python, but not in a state diff."""
     if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
         return False
@@ -142,4 +142,4 @@ def top_key(path: str) -> str | None:
     return tokens[0] if tokens else None
 
 
-__all__ = ["Blame", "Change", "diff_states", "escape", "resolve", "split_pointer", "top_key", "unescape"]
+__all__ = ["Blame", "Change", "diff_states", "same_value", "escape", "resolve", "split_pointer", "top_key", "unescape"]

@@ -21,12 +21,12 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import orjson
 
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
-from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, _same
+from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, same_value
 from inspector.core.events import Event, Moment, category_of_stream_name, format_time, parse_time
 from inspector.replay.cache import CacheEntry, SnapshotCache, store_identity
 from inspector.replay.reader import materialize
@@ -588,7 +588,7 @@ class _BlameTracker:
         for key, changes in groups:
             new = self._value(state, key)
             old = self.seen[key]
-            if new is old or _same(new, old):
+            if new is old or same_value(new, old):
                 continue
             if blame is None:
                 blame = Blame(event.version, event.type, event.recorded_at, event.actor)
@@ -596,7 +596,7 @@ class _BlameTracker:
             new_doc = new if key is None else {key: new}
             for change in changes:
                 path = change.path if key is not None else change.path
-                if not _same(resolve(old_doc, path, _ABSENT), resolve(new_doc, path, _ABSENT)):
+                if not same_value(resolve(old_doc, path, _ABSENT), resolve(new_doc, path, _ABSENT)):
                     if len(change.events) < BLAME_LIMIT:
                         change.events.append(blame)
                     else:
