@@ -134,8 +134,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+#: X11 libraries Qt's xcb platform plugin loads, with the Debian/Ubuntu package that has each.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_x11_packages() -> list[str]:
+    """Packages Qt needs to open a window on X11 that this machine lacks.
+
+    Without them Qt aborts with a message that names only the first; this names all.
+    Empty when not on X11 (Wayland, offscreen, macOS, Windows) or when all are there.
+    """
+    import ctypes.util
+    import os
+
+    if not sys.platform.startswith("linux") or not os.environ.get("DISPLAY"):
+        return []
+    if os.environ.get("QT_QPA_PLATFORM", "xcb") != "xcb" or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    return [package for library, package in XCB_LIBRARIES.items() if ctypes.util.find_library(library) is None]
+
+
 def _run_gui(argv: list[str]) -> int:
     args = gui_parser().parse_args(argv)
+    missing = missing_x11_packages()
+    if missing:
+        return fail(
+            "the window needs X11 libraries that are not installed: "
+            f"{', '.join(missing)} (Debian/Ubuntu: sudo apt install {' '.join(missing)})"
+        )
     target = args.store
     if target and args.ask_password and "://" in target:
         from sqlalchemy.engine import make_url

@@ -170,3 +170,18 @@ def test_help_lists_the_subcommands():
 def test_urls_are_shown_without_their_password(capsys):
     code, _, err = run(capsys, "info", "postgresql+psycopg://ann:s3cret@127.0.0.1:1/nowhere")
     assert code == 1 and "s3cret" not in err
+
+
+def test_missing_x11_libraries_are_named_with_their_packages(monkeypatch, capsys):
+    import ctypes.util
+
+    import inspector.cli as cli
+
+    monkeypatch.setattr(cli.sys, "platform", "linux")
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else f"lib{name}.so")
+    code = cli.main([])
+    err = capsys.readouterr().err
+    assert code == 1 and "libxcb-cursor0" in err and "apt install" in err
