@@ -260,14 +260,19 @@ def version_at(store: Any, stream: str, instant: datetime, *, cancel: CancelToke
     """
     native = getattr(store, "version_at", None)
     if callable(native):
-        return native(stream, instant)
+        found = native(stream, instant)
+        if found is not NotImplemented:
+            return found
     last: int | None = None
+    before_last: int | None = None  # the version before ``last``, for a duplicate recorded later
     for event in store.read_stream(stream, from_version=None, cancel=cancel):
         if event.version is None:
             continue
         if event.recorded_at is not None and event.recorded_at > instant:
-            break
-        last = event.version
+            # Replaying to a version applies all its events: a later duplicate rules that version out.
+            return before_last if event.version == last else last
+        if event.version != last:
+            before_last, last = last, event.version
     return last
 
 

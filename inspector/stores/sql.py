@@ -377,6 +377,30 @@ class SqlEventStore:
                 last = at if last is None or at > last else last
         return first, last
 
+    def version_at(self, stream: str, instant: datetime) -> Any:
+        """The last version before the stream's first event recorded after ``instant``, by SQL.
+
+        Two small aggregates over the stream's rows (index ``stream_index``) instead of decoding
+        the stream up to the instant. ``NotImplemented`` when this layout's times cannot be read
+        by SQL (no time column, or compressed payloads); the caller then reads the stream.
+        With a duplicated version recorded on both sides of ``instant`` the answer is the version
+        before it: replaying to a version applies all its events, and one of them is later.
+        """
+        layout = self.layout
+        if self._epoch is None or layout.unreadable_clause() is not None:
+            return NotImplemented
+        key = layout.stream_to_db(stream)
+        in_stream = [layout.stream == key, layout.version.is_not(None), *layout.scope()]
+        first_later = self._rows(
+            sa.select(sa.func.min(layout.version)).select_from(layout.table)
+            .where(*in_stream, self._epoch > round(instant.timestamp(), 3))
+        )[0][0]
+        query = sa.select(sa.func.max(layout.version)).select_from(layout.table).where(*in_stream)
+        if first_later is not None:
+            query = query.where(layout.version < first_later)
+        value = self._rows(query)[0][0]
+        return None if value is None else int(value)
+
     def histogram_query(self, start: datetime, end: datetime, buckets: int, where: list[Any]) -> sa.Select:
         """Counts per bucket, grouped by the database (bucket = floor((epoch - start) / width))."""
         width = (end - start).total_seconds() / buckets
