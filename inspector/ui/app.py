@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QFileSystemWatcher, QItemSelectionModel, 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QToolButton,
     QApplication,
     QComboBox,
     QFileDialog,
@@ -34,12 +35,13 @@ from PySide6.QtWidgets import (
 
 from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter, open_store, redact
+from inspector.ui.live import LiveFollower, Reconnector
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel, type_icon
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.runner import TaskRunner
 from inspector.ui.settings import Settings, without_password
-from inspector.ui.widgets import ErrorBanner, EventView, OpenStoreDialog, ProgressStrip
+from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, OpenStoreDialog, ProgressStrip
 
 APP_NAME = "Event Stream Inspector"
 ALL = "__all__"
@@ -81,6 +83,15 @@ class MainWindow(QMainWindow):
         self._state_request: tuple[str, int] | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
+        self.follower = LiveFollower(self.runner, self)
+        self.follower.eventsArrived.connect(self._on_follower_events_arrived)
+        self.follower.failed.connect(self.show_error)
+        self.live_count = 0
+        self.reconnector = Reconnector(self.runner, self)
+        self.runner.connectionLost.connect(self.reconnector.on_connection_lost)
+        self.reconnector.lost.connect(self._on_reconnector_lost)
+        self.reconnector.retrying.connect(self._on_reconnector_retrying)
+        self.reconnector.restored.connect(self._on_reconnector_restored)
 
         self._build_browser()
         self._build_timeline()
@@ -229,6 +240,8 @@ class MainWindow(QMainWindow):
 
     def _build_central(self) -> None:
         self.banner = ErrorBanner()
+        self.connection_banner = ConnectionBanner()
+        self.connection_banner.retryRequested.connect(self.reconnector.probe)
         self.centre_split = QSplitter(Qt.Orientation.Vertical)
         self.centre_split.setObjectName("centreSplit")
         self.centre_split.addWidget(self.timeline)
@@ -248,6 +261,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 0)
+        box.addWidget(self.connection_banner)
         box.addWidget(self.banner)
         box.addWidget(self.main_split, 1)
         self.setCentralWidget(central)
@@ -264,8 +278,14 @@ class MainWindow(QMainWindow):
         self.readonly_badge.setToolTip("The store is opened read-only: nothing the inspector does can change it.")
         self.progress_strip = ProgressStrip()
         self.progress_strip.cancelRequested.connect(self._on_progress_cancel)
+        self.live_label = QLabel("")
+        self.live_label.hide()
+        self.live_button = QToolButton()
+        self.live_button.setAutoRaise(True)
         status.addWidget(self.store_label, 1)
         status.addPermanentWidget(self.progress_strip)
+        status.addPermanentWidget(self.live_label)
+        status.addPermanentWidget(self.live_button)
         status.addPermanentWidget(self.layout_label)
         status.addPermanentWidget(self.readonly_badge)
 
@@ -293,6 +313,15 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.find_action)
 
         self.view_menu = self.menuBar().addMenu("&View")
+        self.follow_action = QAction("Follow &live", self)
+        self.follow_action.setCheckable(True)
+        self.follow_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.follow_action.setToolTip("Follow live (Ctrl+L): show events as they are written, polling about once a second")
+        self.follow_action.toggled.connect(self.set_following)
+        self.view_menu.addAction(self.follow_action)
+        self.view_menu.addSeparator()
+        self.live_button.setDefaultAction(self.follow_action)
+        self.live_button.setText("● Live")
         self.tools_menu = self.menuBar().addMenu("&Tools")
         self.bisect_action = QAction("&Bisect: first version where…", self)
         self.bisect_action.setShortcut(QKeySequence("Ctrl+B"))
@@ -378,11 +407,12 @@ class MainWindow(QMainWindow):
                 info = _describe(store)
                 types = store.event_types()
                 span = store.time_range()
+                latest = store.latest_position()
             except Exception:
                 store.close()
                 raise
             projectors, problem = self._load_projectors(store, self.settings.projector_for(target))
-            return store, info, types, span, projectors, problem
+            return store, info, types, span, latest, projectors, problem
 
         self.runner.submit("open", work, lambda result: self._on_store_opened(target, *result),
                            self._on_open_failed, label=f"Opening {shown}")
@@ -392,7 +422,7 @@ class MainWindow(QMainWindow):
         self.show_error(f"Could not open the store: {exc}")
 
     def _on_store_opened(self, target: str, store: Any, info: Any, types: list[tuple[str, int]],
-                         span: tuple[Any, Any], projectors: Any, problem: str | None) -> None:
+                         span: tuple[Any, Any], latest: int | None, projectors: Any, problem: str | None) -> None:
         old = self.store
         for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
             self.runner.cancel(channel)
@@ -407,6 +437,15 @@ class MainWindow(QMainWindow):
         self.layout_label.setText(f"Layout: {info.layout} ({info.engine})")
         self.readonly_badge.setVisible(bool(info.read_only))
         self.banner.hide()
+        self.connection_banner.hide()
+        self.reconnector.set_store(store)
+        # Live events start after the last one that existed when the store was opened, so
+        # nothing written while the first pages load is missed (the table drops repeats).
+        engine = str(getattr(info, "engine", ""))
+        lookback = 0 if engine in ("sqlite", "jsonl") else 50  # sequences can commit out of order
+        self.follower.set_store(store, latest, lookback=lookback)
+        self.live_count = 0
+        self._update_live_label()
         self.current_stream = None
         self.current_event = None
         self.event_view.show_event(None)
@@ -859,8 +898,79 @@ class MainWindow(QMainWindow):
             self._progress_timer.stop()
             self.progress_strip.finish()
 
+    # --- live tail ---------------------------------------------------------------------
+    def set_following(self, on: bool) -> None:
+        """Follow live: poll for new events about once a second and add them to what is shown."""
+        if self.follow_action.isChecked() != on:
+            self.follow_action.setChecked(on)  # toggled() calls back here
+            return
+        if on:
+            self.follower.start()
+        else:
+            self.follower.stop()
+        self._update_live_label()
+
+    def _update_live_label(self) -> None:
+        if not self.follower.following:
+            self.live_label.hide()
+            return
+        if self.reconnector.active:
+            text = "Live: paused while reconnecting"
+        elif self.live_count:
+            text = f"Live: {self.live_count:,} new event{'s' if self.live_count != 1 else ''}"
+        else:
+            text = "Live: waiting for new events"
+        self.live_label.setText(text)
+        self.live_label.show()
+
+    def _on_follower_events_arrived(self, events: list[Event]) -> None:
+        self.live_count += len(events)
+        # Streams first: a new stream's lane exists before its ticks are drawn.
+        self.stream_model.add_live_events(events)
+        self.event_model.add_live_events(events)
+        self.timeline.add_live_events(events)
+        known = {self.type_box.itemData(i) for i in range(self.type_box.count())}
+        new_types = sorted({event.type for event in events} - known)
+        if new_types:
+            self.type_box.blockSignals(True)
+            for name in new_types:
+                self.type_box.addItem(type_icon(name), name, name)
+            self.type_box.blockSignals(False)
+            self.timeline.set_legend([self.type_box.itemData(i) for i in range(1, self.type_box.count())])
+        stream = self.state_view.stream
+        versions = [event.version for event in events if event.stream == stream and event.version is not None]
+        if stream is not None and versions:
+            self.state_view.extend_versions(max(versions))
+        self._update_live_label()
+
+    # --- connection loss -------------------------------------------------------------
+    def _store_where(self) -> str:
+        return redact(self.store_target or "the store")
+
+    def _on_reconnector_lost(self, message: str) -> None:
+        self.follower.pause()
+        self.connection_banner.show_lost(self._store_where())
+        self._update_live_label()
+
+    def _on_reconnector_retrying(self, attempts: int, delay: float, why: str) -> None:
+        self.connection_banner.show_retrying(self._store_where(), attempts, delay, why)
+
+    def _on_reconnector_restored(self) -> None:
+        """The store answers again: read again what is shown and carry on following."""
+        self.connection_banner.show_restored(self._store_where())
+        if self.banner.isVisible() and "lost" in self.banner.text():
+            self.banner.hide()
+        self._apply_stream_query()
+        self.refresh_events()
+        self.timeline.refetch()
+        self._replay_again()
+        self.follower.resume()
+        self._update_live_label()
+
     # --- messages ----------------------------------------------------------------------
     def show_error(self, text: str) -> None:
+        if self.runner.delivering_connection_loss and self.reconnector.active:
+            return  # the connection banner says it, and says when it is back
         self.banner.show_message(text)
 
     def _on_progress_cancel(self) -> None:

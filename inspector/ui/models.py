@@ -7,13 +7,14 @@ while a page is on its way, so views cannot pile up requests).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+import bisect
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QPixmap
 
-from inspector.core.events import Event, StreamSummary
+from inspector.core.events import Event, StreamSummary, category_of_stream_name
 from inspector.stores.base import EventFilter
 from inspector.ui.presenting import (
     json_pointer,
@@ -150,6 +151,47 @@ class StreamListModel(QAbstractTableModel):
         if value != self._loading:
             self._loading = value
             self.loadingChanged.emit(value)
+
+    # --- live tail -----------------------------------------------------------------
+    def add_live_events(self, events: Sequence[Event]) -> None:
+        """Count new events into their streams' rows; a new stream gets a row where it sorts.
+
+        A new stream is listed only where the key-paged list already reaches (the list is
+        exhausted or the name sorts before its last row), so paging on stays gap-free.
+        """
+        from inspector.ui.live import stream_matches
+
+        changed: set[int] = set()
+        for event in events:
+            row = self.row_of(event.stream)
+            if row is not None:
+                old = self._rows[row]
+                if event.version is not None and old.last_version is not None and event.version <= old.last_version:
+                    continue  # the page was read after the event was written: already counted
+                last_at = old.last_at
+                if event.recorded_at is not None and (last_at is None or event.recorded_at > last_at):
+                    last_at = event.recorded_at
+                last_version = old.last_version
+                if event.version is not None and (last_version is None or event.version > last_version):
+                    last_version = event.version
+                self._rows[row] = replace(old, count=old.count + 1, last_version=last_version, last_at=last_at)
+                changed.add(row)
+                continue
+            if not stream_matches(event.stream, self._match, self._category):
+                continue
+            names = [summary.stream for summary in self._rows]
+            if not self._exhausted and (not names or event.stream > names[-1]):
+                continue  # a later page will bring it
+            at = bisect.bisect_left(names, event.stream)
+            self.beginInsertRows(QModelIndex(), at, at)
+            self._rows.insert(at, StreamSummary(event.stream, category_of_stream_name(event.stream), 1,
+                                                event.version, event.version, event.recorded_at, event.recorded_at))
+            self.endInsertRows()
+            changed = {row + 1 if row >= at else row for row in changed}
+        for row in changed:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        if events:
+            self.rowsLoaded.emit()
 
     # --- access --------------------------------------------------------------------
     def summaries(self) -> list[StreamSummary]:
@@ -308,25 +350,29 @@ class EventTableModel(EventRowsModel):
     loadingChanged = Signal(bool)
     failed = Signal(str)
 
-    def __init__(self, runner: TaskRunner, parent=None, *, page_size: int = 500) -> None:
+    def __init__(self, runner: TaskRunner, parent=None, *, page_size: int = 500, channel: str = "events") -> None:
         super().__init__(parent)
         self._runner = runner
         self._page_size = page_size
+        self._channel = channel
         self._store: Any = None
         self._filter = EventFilter()
         self._exhausted = True
         self._loading = False
         self._generation = 0
         self._wanted_position: int | None = None
+        #: live events that came while a page was on its way; applied when it lands
+        self._pending_live: list[Event] = []
 
     def set_store(self, store: Any) -> None:
         self._store = store
         self.set_filter(EventFilter())
 
     def set_filter(self, filters: EventFilter) -> None:
-        self._runner.cancel("events")
+        self._runner.cancel(self._channel)
         self.beginResetModel()
         self._rows = []
+        self._pending_live = []
         self._filter = filters
         self._exhausted = self._store is None
         self._loading = False
@@ -366,7 +412,7 @@ class EventTableModel(EventRowsModel):
         self._loading = True
         self.loadingChanged.emit(True)
         self._runner.submit(
-            "events",
+            self._channel,
             lambda cancel, progress: store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel),
             lambda page: self._on_page(generation, page),
             lambda exc: self._on_failed(generation, exc),
@@ -385,6 +431,9 @@ class EventTableModel(EventRowsModel):
             self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
             self._rows.extend(page)
             self.endInsertRows()
+        if self._exhausted and self._pending_live:
+            pending, self._pending_live = self._pending_live, []
+            self._insert_live(pending)
         self.rowsLoaded.emit()
         wanted = self._wanted_position
         if wanted is not None and self.row_of_position(wanted) is None and page and page[-1].position < wanted:
@@ -395,9 +444,57 @@ class EventTableModel(EventRowsModel):
             return
         self._loading = False
         self._exhausted = True
+        self._pending_live = []
         self.loadingChanged.emit(False)
         self.rowsLoaded.emit()
         self.failed.emit(f"Reading events failed: {exc}")
+
+    # --- live tail -----------------------------------------------------------------
+    def add_live_events(self, events: Sequence[Event]) -> int:
+        """Append the new events the current filter admits, without re-reading the rows shown.
+
+        Only once the table has read to its end: before that, paging on reaches them anyway
+        (and appending would move the paging key past unread rows). Returns rows added.
+        """
+        from inspector.ui.live import event_matches
+
+        wanted = [event for event in events if event_matches(self._filter, event)]
+        if not wanted or self._store is None:
+            return 0
+        if self._loading:
+            self._pending_live.extend(wanted)
+            return 0
+        if not self._exhausted:
+            return 0
+        added = self._insert_live(wanted)
+        if added:
+            self.rowsLoaded.emit()
+        return added
+
+    def _insert_live(self, events: Sequence[Event]) -> int:
+        ordered = sorted({event.position: event for event in events}.values(), key=lambda e: e.position)
+        last = self._rows[-1].position if self._rows else None
+        tail = [event for event in ordered if last is None or event.position > last]
+        late = [event for event in ordered if last is not None and event.position <= last]
+        added = 0
+        if late:  # a lower position committed late (lookback): it goes where it sorts
+            positions = [row.position for row in self._rows]
+            for event in late:
+                at = bisect.bisect_left(positions, event.position)
+                if at < len(positions) and positions[at] == event.position:
+                    continue  # already shown
+                self.beginInsertRows(QModelIndex(), at, at)
+                self._rows.insert(at, event)
+                positions.insert(at, event.position)
+                self.endInsertRows()
+                added += 1
+        if tail:  # the usual case: newer than everything shown, appended in one go
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(tail) - 1)
+            self._rows.extend(tail)
+            self.endInsertRows()
+            added += len(tail)
+        return added
 
 
 # --- JSON tree ------------------------------------------------------------------------------

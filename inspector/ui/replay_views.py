@@ -189,6 +189,14 @@ class StateView(QWidget):
         self.slider.blockSignals(False)
         self._update_version_label(version)
 
+    def extend_versions(self, last: int) -> None:
+        """The stream grew (live tail): let the scrubber reach its new last version."""
+        if self.slider.isEnabled() and last > self.slider.maximum():
+            self.slider.blockSignals(True)
+            self.slider.setMaximum(last)
+            self.slider.blockSignals(False)
+            self._update_version_label(self.slider.value())
+
     def step(self, delta: int) -> None:
         self.slider.setValue(self.slider.value() + delta)
 

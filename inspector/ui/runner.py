@@ -19,6 +19,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal, Slot
 
 from inspector.core.cancel import CancelToken, Cancelled
+from inspector.stores.base import ConnectionLost
 
 
 @dataclass
@@ -48,6 +49,9 @@ class TaskRunner(QObject):
     activity = Signal(str, str, bool)
     #: progress of any task, on the GUI thread: (channel, done, total or None)
     progress = Signal(str, int, object)
+    #: a task failed because the server connection was lost: (message). Emitted before the
+    #: task's own ``on_error``, so the window can start reconnecting and say so once.
+    connectionLost = Signal(str)
 
     def __init__(self, parent: QObject | None = None, *, workers: int = 4) -> None:
         super().__init__(parent)
@@ -56,6 +60,9 @@ class TaskRunner(QObject):
         self._current: dict[str, Task] = {}
         self._by_ticket: dict[int, Task] = {}
         self._closed = False
+        #: True while a ConnectionLost error is being handed to a task's ``on_error``: the
+        #: window's connection banner already says it, so error messages may stay quiet.
+        self.delivering_connection_loss = False
         # A bound method of a QObject living on the GUI thread: Qt queues the call there.
         self._finished.connect(self._on_worker_finished)
         self._progressed.connect(self._on_worker_progressed)
@@ -144,6 +151,14 @@ class TaskRunner(QObject):
                 task.on_done(payload)
         elif isinstance(payload, Cancelled):
             return
+        elif isinstance(payload, ConnectionLost):
+            self.connectionLost.emit(str(payload))
+            if task.on_error is not None:
+                self.delivering_connection_loss = True
+                try:
+                    task.on_error(payload)
+                finally:
+                    self.delivering_connection_loss = False
         elif task.on_error is not None:
             task.on_error(payload)
 

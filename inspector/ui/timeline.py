@@ -76,6 +76,8 @@ class TimelineWidget(QWidget):
         self._drawn_key: Any = None
         self.capped = False
         self.loaded_range: tuple[float, float] | None = None
+        #: the drawn histogram: (first bucket start, bucket seconds, counts), bumped by live events
+        self._hist: tuple[float, float, Any] | None = None
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -353,19 +355,63 @@ class TimelineWidget(QWidget):
         self.loaded_range = (_epoch(key[1]), _epoch(key[2]))
         self._draw()
         if isinstance(histogram, Exception):
+            self._hist = None
             self.bars.setOpts(x0=[], height=[], width=1)
             self.hist_plot.setTitle(None)
         else:
             counts = np.asarray(histogram.counts, dtype=float)
-            width = histogram.bucket_seconds
-            x0 = _epoch(histogram.start) + np.arange(len(counts)) * width
-            self.bars.setOpts(x0=x0, height=counts, width=width * 0.9)
-            self.hist_plot.setYRange(0, max(1.0, float(counts.max()) if len(counts) else 1.0) * 1.1, padding=0)
+            self._hist = (_epoch(histogram.start), histogram.bucket_seconds, counts)
+            self._draw_histogram()
+        self._update_info()
+
+    def _draw_histogram(self) -> None:
+        if self._hist is None:
+            return
+        start, width, counts = self._hist
+        x0 = start + np.arange(len(counts)) * width
+        self.bars.setOpts(x0=x0, height=counts, width=width * 0.9)
+        self.hist_plot.setYRange(0, max(1.0, float(counts.max()) if len(counts) else 1.0) * 1.1, padding=0)
+
+    def _update_info(self) -> None:
         shown = f"{len(self._events):,} events in view"
         if self.capped:
             shown = f"first {EVENT_CAP:,} events in view — zoom in to see all"
         lanes = self.visible_streams()
         self.info.setText(f"{len(lanes)} of {len(self._streams)} lanes · {shown}" if self._streams else "")
+
+    def add_live_events(self, events: list[Event], *, follow: bool = True) -> None:
+        """Draw events that were just written: ticks at once, counted into the histogram.
+
+        With ``follow``, a view whose right edge is behind the newest event slides right to
+        show it (keeping its width), which also fetches the new range from the store.
+        """
+        timed = [event for event in events if event.recorded_at is not None]
+        if not timed:
+            return
+        (x0, x1), _ = self.lanes_plot.getViewBox().viewRange()
+        known = {event.position for event in self._events}
+        fresh = [event for event in timed if event.position not in known]
+        if not self.capped:
+            self._events.extend(fresh[: max(0, EVENT_CAP - len(self._events))])
+        if self._hist is not None:
+            start, width, counts = self._hist
+            for event in fresh:
+                bucket = int((_epoch(event.recorded_at) - start) // width) if width else -1
+                if 0 <= bucket < len(counts):
+                    counts[bucket] += 1
+            self._draw_histogram()
+        self._draw()
+        self._update_info()
+        newest = max(_epoch(event.recorded_at) for event in timed)
+        if follow and newest > x1:
+            span = x1 - x0
+            end = newest + span * 0.05
+            self.lanes_plot.setXRange(end - span, end, padding=0)
+
+    def refetch(self) -> None:
+        """Read the visible range again (after a reconnect), even if it did not change."""
+        self._drawn_key = None
+        self._schedule()
 
     def _draw(self) -> None:
         lane_of = {name: self._top + i for i, name in enumerate(self.visible_streams())}

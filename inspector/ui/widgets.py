@@ -240,3 +240,69 @@ class ProgressStrip(QWidget):
 
     def finish(self) -> None:
         self.hide()
+
+
+class ConnectionBanner(QFrame):
+    """Says the connection was lost and is being restored, then that it is back.
+
+    Separate from the error banner: it tracks one condition (the store's connection) and
+    changes its own text as reconnect attempts go, without hiding other messages.
+    """
+
+    retryRequested = Signal()
+
+    STYLES = {
+        "lost": "#connectionBanner { background: rgba(255, 179, 0, 50); border: 1px solid #ffb300; border-radius: 3px; }",
+        "restored": "#connectionBanner { background: rgba(76, 175, 80, 45); border: 1px solid #4caf50; border-radius: 3px; }",
+    }
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        from PySide6.QtCore import QTimer
+
+        self.setObjectName("connectionBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.retry_button = QToolButton()
+        self.retry_button.setText("Retry now")
+        self.retry_button.setAutoRaise(True)
+        self.retry_button.clicked.connect(self.retryRequested)
+        close = QToolButton()
+        close.setText("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.retry_button)
+        layout.addWidget(close)
+        self.state = "hidden"
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.setInterval(8000)
+        self._hide_timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_lost(self, where: str, detail: str = "") -> None:
+        self._set("lost", f"⚠ Connection to {where} lost — reconnecting…" + (f"  ({detail})" if detail else ""))
+
+    def show_retrying(self, where: str, attempts: int, delay: float, why: str) -> None:
+        self._set("lost", f"⚠ Connection to {where} lost — reconnecting: attempt {attempts} failed ({why}); "
+                          f"next try in {delay:g} s.")
+
+    def show_restored(self, where: str) -> None:
+        self._set("restored", f"✓ Connection to {where} restored — the view was refreshed.")
+        self._hide_timer.start()
+
+    def _set(self, state: str, text: str) -> None:
+        self.state = state
+        self._hide_timer.stop()
+        self.setStyleSheet(self.STYLES[state])
+        self.label.setText(text)
+        self.retry_button.setVisible(state == "lost")
+        self.show()
+
+    def text(self) -> str:
+        return self.label.text() if self.isVisible() else ""

@@ -26,3 +26,38 @@ def window(qtbot, demo_copy):
     qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
     yield win
     win.shutdown()
+
+
+@pytest.fixture
+def pg_events_db(postgres_url):
+    """A fresh PostgreSQL database with a generic ``events`` table and a writable engine.
+
+    Yields ``(url, writer)``: the inspector opens ``url`` read-only; the test writes rows
+    (and locks or kills sessions) through ``writer``, a connection of its own.
+    """
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = f"insp_ui_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    writer = sa.create_engine(url)
+    with writer.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE events (position bigserial PRIMARY KEY, stream text NOT NULL, version bigint, "
+            "type text, recorded_at timestamptz, data text, metadata jsonb)")
+        conn.exec_driver_sql("CREATE INDEX events_stream_version ON events (stream, version)")
+        for version, kind in enumerate(("WalletOpened", "CreditsGranted", "CreditsSpent"), start=1):
+            conn.exec_driver_sql(
+                "INSERT INTO events (stream, version, type, recorded_at, data, metadata) "
+                "VALUES ('wallet-1', %(v)s, %(t)s, now() - interval '1 hour' * (4 - %(v)s), '{\"amount\": 5}', "
+                "'{\"actor\": \"ann@example.com\"}')", {"v": version, "t": kind})
+    yield url, writer
+    writer.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()

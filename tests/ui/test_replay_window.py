@@ -53,7 +53,7 @@ def test_scrubbing_to_a_version_shows_the_balance_at_that_version(qtbot, window,
     # the field the event at this version changed is highlighted, and the scrubber selected that event
     assert state.model.highlighted().get("/credits") == "change"
     assert window.current_event.version == bad and window.current_event.stream == stream
-    assert "events" in state.describe_label.text() and "ms" in state.describe_label.text()
+    assert "event" in state.describe_label.text() and "ms" in state.describe_label.text()
 
     state.back_button.click()
     qtbot.waitUntil(lambda: state.version == bad - 1, timeout=5000)
