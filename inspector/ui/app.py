@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.follower.eventsArrived.connect(self._on_follower_events_arrived)
         self.follower.failed.connect(self.show_error)
         self.live_count = 0
+        self.last_export: Any = None
         self.reconnector = Reconnector(self.runner, self)
         self.runner.connectionLost.connect(self.reconnector.on_connection_lost)
         self.reconnector.lost.connect(self._on_reconnector_lost)
@@ -300,6 +301,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.open_demo_action)
         self.recent_menu = file_menu.addMenu("&Recent stores")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        self.export_action = QAction("&Export slice…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.triggered.connect(self.export_dialog)
+        file_menu.addAction(self.export_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -894,9 +900,63 @@ class MainWindow(QMainWindow):
             self.progress_strip.start(self._progress_text)
 
     def _end_progress(self) -> None:
-        if not any(self.runner.busy(channel) for channel in ("state", "diff", "bisect")):
+        if not any(self.runner.busy(channel) for channel in ("state", "diff", "bisect", "export")):
             self._progress_timer.stop()
             self.progress_strip.finish()
+
+    # --- export ------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        """File › Export slice…: the dialog opens prefilled; the export runs in the background."""
+        from pathlib import Path
+
+        from inspector.ui.export_dialog import ExportDialog
+
+        if self.store is None:
+            self.show_error("Open a store first: File › Open store (Ctrl+O).")
+            return
+        target = self.store_target or ""
+        store_path = None if "://" in target else target
+        folder = self.settings.get("last_export_dir") or str(Path.home())
+        dialog = ExportDialog(stream=self.current_stream, region=self.region_filter, folder=folder,
+                              store_path=store_path, parent=self)
+        dialog.accepted.connect(lambda: dialog.request is not None and self.run_export(dialog.request))
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        self.export_dialog_widget = dialog
+        dialog.open()  # window-modal, without a nested event loop
+
+    def run_export(self, request: Any) -> None:
+        """Write the slice to ``request.output`` on a worker, with progress and Cancel."""
+        from inspector.core.cancel import Cancelled
+        from inspector.export import export
+
+        store, projector = self.store, self.projector_file
+        if store is None:
+            return
+        self.settings.set("last_export_dir", str(request.output.parent))
+
+        def work(cancel, progress):
+            result = export(store, request.format, request.output, part=request.part, mask=request.mask,
+                            projector=projector, cancel=cancel, progress=progress)
+            if cancel.cancelled:  # cancelled just as it finished: honour the Cancel
+                result.path.unlink(missing_ok=True)
+                raise Cancelled("cancelled")
+            return result
+
+        def done(result: Any) -> None:
+            self._end_progress()
+            self.last_export = result
+            masked = " (e-mail addresses masked)" if "emails" in request.mask else ""
+            self.statusBar().showMessage(
+                f"Exported {result.events:,} event{'s' if result.events != 1 else ''} of "
+                f"{request.part.describe()} to {result.path}{masked}", 20000)
+
+        def failed(exc: BaseException) -> None:
+            self._end_progress()
+            self.show_error(f"Export to {request.output} failed: {exc}")
+
+        self._begin_progress("export", f"Exporting {request.format} to {request.output.name}")
+        self.runner.submit("export", work, done, failed, label=f"Exporting to {request.output.name}",
+                           on_progress=self.progress_strip.update_progress)
 
     # --- live tail ---------------------------------------------------------------------
     def set_following(self, on: bool) -> None:
@@ -975,14 +1035,16 @@ class MainWindow(QMainWindow):
 
     def _on_progress_cancel(self) -> None:
         cancelled_state = self.runner.busy("state")
-        for channel in ("state", "diff", "bisect"):
+        cancelled_export = self.runner.busy("export")
+        for channel in ("state", "diff", "bisect", "export"):
             self.runner.cancel(channel)
         self._progress_timer.stop()
         self.progress_strip.finish()
         if cancelled_state:
             self.state_view.version = None
             self.state_view.show_cancelled()
-        self.statusBar().showMessage("Cancelled.", 4000)
+        self.statusBar().showMessage("Export cancelled: nothing was written." if cancelled_export else "Cancelled.",
+                                     6000)
 
     def show_about(self) -> None:
         QMessageBox.about(

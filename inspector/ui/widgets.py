@@ -226,6 +226,7 @@ class ProgressStrip(QWidget):
         self.hide()
 
     def start(self, text: str) -> None:
+        self._text = text
         self.label.setText(text)
         self.bar.setRange(0, 0)
         self.show()
@@ -235,8 +236,9 @@ class ProgressStrip(QWidget):
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(1000 * done / total))
             self.bar.setFormat(f"{done:,} / {total:,}")
-        else:
+        else:  # no total known (an export streams its slice): a busy bar and the count so far
             self.bar.setRange(0, 0)
+            self.label.setText(f"{getattr(self, '_text', '')} · {done:,} events")
 
     def finish(self) -> None:
         self.hide()

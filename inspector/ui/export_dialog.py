@@ -1,0 +1,222 @@
+"""File › Export slice…: what to export, where to, and what to mask.
+
+The dialog only gathers and checks an ``ExportRequest``; the window runs ``export()`` on
+the background runner with progress and Cancel.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from PySide6.QtCore import QDateTime
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.masking import MASK_EMAILS
+from inspector.export import FORMATS, Slice
+
+FORMAT_LABELS = {
+    "jsonl": "JSON Lines — every field, opens in the inspector",
+    "csv": "CSV — audit spreadsheet",
+    "html": "HTML — audit report",
+    "sqlite": "SQLite — a local store to replay offline",
+    "pytest": "pytest fixture — replays one stream and pins its state",
+}
+SUFFIXES = {"jsonl": ".jsonl", "csv": ".csv", "html": ".html", "sqlite": ".db", "pytest": ".py"}
+FILTERS = {
+    "jsonl": "JSON Lines (*.jsonl)", "csv": "CSV (*.csv)", "html": "HTML (*.html)",
+    "sqlite": "SQLite (*.db *.sqlite)", "pytest": "Python (*.py)",
+}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    format: str
+    output: Path
+    part: Slice
+    mask: tuple[str, ...]
+
+
+def default_file_name(fmt: str, stream: str | None) -> str:
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", stream or "events").strip("-") or "events"
+    if fmt == "pytest":
+        return "test_" + re.sub(r"\W+", "_", base).strip("_") + ".py"
+    return base + SUFFIXES[fmt]
+
+
+def _to_qt(value: datetime, *, up: bool = False) -> QDateTime:
+    seconds = value.timestamp()
+    return QDateTime.fromSecsSinceEpoch(math.ceil(seconds) if up else math.floor(seconds))
+
+
+def _from_qt(value: QDateTime) -> datetime:
+    return datetime.fromtimestamp(value.toSecsSinceEpoch(), tz=timezone.utc)
+
+
+class ExportDialog(QDialog):
+    """Format, output file, scope, time range (from the timeline region) and masking."""
+
+    def __init__(self, *, stream: str | None, region: tuple[datetime, datetime] | None, folder: str,
+                 store_path: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export slice")
+        self.setMinimumWidth(620)
+        self._stream = stream
+        self._store_path = store_path
+        self._folder = folder
+        self.request: ExportRequest | None = None
+        form = QFormLayout()
+
+        self.format_box = QComboBox()
+        for fmt in FORMATS:
+            self.format_box.addItem(FORMAT_LABELS.get(fmt, fmt), fmt)
+        form.addRow("Format:", self.format_box)
+
+        self.output_edit = QLineEdit(str(Path(folder) / default_file_name(self.format(), stream)))
+        self.output_edit.setToolTip("A new file; the store itself is never written")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.output_edit, 1)
+        row.addWidget(browse)
+        form.addRow("Save to:", row)
+
+        self.stream_radio = QRadioButton(f"Selected stream: {stream}" if stream else "Selected stream (none selected)")
+        self.all_radio = QRadioButton("All streams")
+        self.stream_radio.setEnabled(stream is not None)
+        (self.stream_radio if stream else self.all_radio).setChecked(True)
+        scope = QButtonGroup(self)
+        scope.addButton(self.stream_radio)
+        scope.addButton(self.all_radio)
+        scope_box = QVBoxLayout()
+        scope_box.addWidget(self.stream_radio)
+        scope_box.addWidget(self.all_radio)
+        form.addRow("Streams:", scope_box)
+
+        self.since_check = QCheckBox("From")
+        self.until_check = QCheckBox("until")
+        self.since_edit = QDateTimeEdit()
+        self.until_edit = QDateTimeEdit()
+        for edit in (self.since_edit, self.until_edit):
+            edit.setDisplayFormat("yyyy-MM-dd HH:mm:ss")
+            edit.setCalendarPopup(True)
+            edit.setToolTip("Local time")
+        if region is not None:
+            self.since_edit.setDateTime(_to_qt(region[0]))
+            self.until_edit.setDateTime(_to_qt(region[1], up=True))
+            self.since_check.setChecked(True)
+            self.until_check.setChecked(True)
+        else:
+            now = QDateTime.currentDateTime()
+            self.since_edit.setDateTime(now.addDays(-1))
+            self.until_edit.setDateTime(now)
+        self.since_check.toggled.connect(self.since_edit.setEnabled)
+        self.until_check.toggled.connect(self.until_edit.setEnabled)
+        self.since_edit.setEnabled(self.since_check.isChecked())
+        self.until_edit.setEnabled(self.until_check.isChecked())
+        times = QHBoxLayout()
+        times.addWidget(self.since_check)
+        times.addWidget(self.since_edit, 1)
+        times.addWidget(self.until_check)
+        times.addWidget(self.until_edit, 1)
+        form.addRow("Time:", times)
+        hint = QLabel("Prefilled from the timeline region." if region else
+                      "Whole history; tick From/until to limit it (or drag a region on the timeline first).")
+        hint.setEnabled(False)
+        form.addRow("", hint)
+
+        self.mask_emails = QCheckBox("Mask e-mail addresses (the domain is kept)")
+        self.mask_emails.setChecked(True)
+        self.mask_fields = QLineEdit()
+        self.mask_fields.setPlaceholderText("also mask these fields, e.g. owner, member, metadata.actor")
+        form.addRow("Masking:", self.mask_emails)
+        form.addRow("", self.mask_fields)
+
+        self.problem = QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d9534f;")
+        self.problem.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        self.format_box.currentIndexChanged.connect(self._on_format_changed)
+        self._last_format = self.format()
+
+    # --- inputs --------------------------------------------------------------------------
+    def format(self) -> str:
+        return self.format_box.currentData()
+
+    def set_format(self, fmt: str) -> None:
+        self.format_box.setCurrentIndex(self.format_box.findData(fmt))
+
+    def _on_format_changed(self, _index: int) -> None:
+        # The suggested name follows the format unless the user typed a name of their own.
+        old = default_file_name(self._last_format, self._stream)
+        current = Path(self.output_edit.text().strip())
+        if current.name == old:
+            self.output_edit.setText(str(current.with_name(default_file_name(self.format(), self._stream))))
+        self._last_format = self.format()
+        self.problem.hide()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export to", self.output_edit.text(), FILTERS[self.format()])
+        if path:
+            self.output_edit.setText(path)
+
+    # --- checking ------------------------------------------------------------------------
+    def build_request(self) -> ExportRequest | str:
+        """The request, or what is wrong with the inputs in one sentence."""
+        fmt = self.format()
+        text = self.output_edit.text().strip()
+        if not text:
+            return "Choose a file to save to."
+        output = Path(text).expanduser()
+        if output.is_dir():
+            return f"{output} is a folder: add a file name."
+        if self._store_path and output.resolve() == Path(self._store_path).expanduser().resolve():
+            return "That is the store itself: the inspector never writes to it. Choose another file."
+        stream = self._stream if self.stream_radio.isChecked() else None
+        if fmt == "pytest" and stream is None:
+            return "A pytest fixture replays one stream: select a stream first and choose “Selected stream”."
+        since = _from_qt(self.since_edit.dateTime()) if self.since_check.isChecked() else None
+        until = _from_qt(self.until_edit.dateTime()) if self.until_check.isChecked() else None
+        if since and until and since > until:
+            return "The time range ends before it starts."
+        mask = [field.strip() for field in self.mask_fields.text().replace(";", ",").split(",") if field.strip()]
+        if self.mask_emails.isChecked():
+            mask.insert(0, MASK_EMAILS)
+        return ExportRequest(fmt, output, Slice(stream, since, until), tuple(mask))
+
+    def accept(self) -> None:
+        outcome = self.build_request()
+        if isinstance(outcome, str):
+            self.problem.setText(outcome)
+            self.problem.show()
+            return
+        self.request = outcome
+        super().accept()
