@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter, open_store, redact
+from inspector.ui.audit import AuditView
 from inspector.ui.live import LiveFollower, Reconnector
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel, type_icon
 from inspector.ui.replay_views import DiffView, StateView
@@ -221,6 +222,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.event_view, "Event")
         self.tabs.addTab(self.state_view, "State")
         self.tabs.addTab(self.diff_view, "Diff")
+        self.audit_view = AuditView(self.runner)
+        self.tabs.addTab(self.audit_view, "Audit")
+        self.audit_view.eventActivated.connect(self.select_event)
+        self.audit_view.message.connect(lambda text: self.statusBar().showMessage(text, 20000))
+        self.audit_view.failed.connect(self.show_error)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.state_view.versionRequested.connect(self._on_state_version_requested)
         bar = self.state_view.projector_bar
         bar.loadRequested.connect(self.choose_projector_file)
@@ -336,7 +343,7 @@ class MainWindow(QMainWindow):
         load_projector = QAction("Load &projector file…", self)
         load_projector.triggered.connect(self.choose_projector_file)
         self.tools_menu.addAction(load_projector)
-        for index, name in enumerate(("Event", "State", "Diff")):
+        for index, name in enumerate(("Event", "State", "Diff", "Audit")):
             action = QAction(f"Show {name} tab", self)
             action.setShortcut(QKeySequence(f"Alt+{index + 1}"))
             action.triggered.connect(lambda _checked=False, i=index: self.tabs.setCurrentIndex(i))
@@ -467,6 +474,7 @@ class MainWindow(QMainWindow):
         self.category_box.blockSignals(False)
         self.stream_model.set_store(store)
         self.event_model.set_store(store)
+        self.audit_view.set_store(store, None if "://" in target else target)
         self._apply_stream_query()
         self._update_events_title()
         self.runner.submit("categories", lambda cancel, progress: store.categories(), self._on_categories,
@@ -603,8 +611,14 @@ class MainWindow(QMainWindow):
         self.events_title.setText(" ".join(parts))
         self.show_all_button.setVisible(self.current_stream is not None)
 
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.audit_view:
+            self.audit_view.offer_actors(self.event_model.events())
+
     def _on_event_model_rows_loaded(self) -> None:
         self._update_events_title()
+        if self.tabs.currentWidget() is self.audit_view:
+            self.audit_view.offer_actors(self.event_model.events())
         if self.current_event is not None:
             row = self.event_model.row_of_position(self.current_event.position)
             if row is not None and self.events_view.currentIndex().row() != row:

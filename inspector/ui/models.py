@@ -364,9 +364,22 @@ class EventTableModel(EventRowsModel):
         #: live events that came while a page was on its way; applied when it lands
         self._pending_live: list[Event] = []
 
-    def set_store(self, store: Any) -> None:
+    def set_store(self, store: Any, *, load: bool = True) -> None:
+        """Read ``store``'s events (``load``), or only remember it until ``set_filter`` asks."""
         self._store = store
-        self.set_filter(EventFilter())
+        if load:
+            self.set_filter(EventFilter())
+            return
+        self._runner.cancel(self._channel)
+        self.beginResetModel()
+        self._rows = []
+        self._pending_live = []
+        self._filter = EventFilter()
+        self._exhausted = True
+        self._loading = False
+        self._generation += 1
+        self.endResetModel()
+        self.rowsLoaded.emit()
 
     def set_filter(self, filters: EventFilter) -> None:
         self._runner.cancel(self._channel)

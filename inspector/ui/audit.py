@@ -1,0 +1,402 @@
+"""The Audit tab: who did what, when — one actor's events across streams, each with its
+causation chain and the events that share its correlation id, exportable as CSV.
+
+The lookups at the top are Qt-free and blocking (they run on the runner); they page by
+key with ``read_all`` and are capped, so a huge store never makes them unbounded.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.cancel import CancelToken, check
+from inspector.core.events import Event, format_time
+from inspector.core.masking import MASK_EMAILS, Masker
+from inspector.export import CSV_COLUMNS, summary_of
+from inspector.stores.base import EventFilter
+from inspector.ui.models import EventRowsModel, EventTableModel
+from inspector.ui.runner import TaskRunner
+
+#: How far a causation chain is followed, and how many correlated events are listed.
+CHAIN_LIMIT = 25
+CORRELATED_LIMIT = 200
+#: Pages read while looking for one event id (a text search; the cap bounds a miss).
+SEARCH_PAGES = 20
+PAGE = 500
+
+
+def _meta(event: Event, key: str) -> str | None:
+    value = event.metadata.get(key) if isinstance(event.metadata, dict) else None
+    return None if value in (None, "") else str(value)
+
+
+def _matching(store: Any, needle: str, cancel: CancelToken | None, pages: int = SEARCH_PAGES) -> Iterator[Event]:
+    """Events whose payload or metadata mention ``needle``, page by page, at most ``pages`` pages."""
+    after = None
+    for _ in range(pages):
+        page = store.read_all(after_position=after, limit=PAGE, filters=EventFilter(text=needle), cancel=cancel)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].position
+
+
+def find_by_event_id(store: Any, event_id: str, cancel: CancelToken | None = None) -> Event | None:
+    """The event whose ``metadata.event_id`` is ``event_id`` (None when the store has none)."""
+    return next((e for e in _matching(store, event_id, cancel) if _meta(e, "event_id") == event_id), None)
+
+
+def causation_chain(store: Any, event: Event, *, limit: int = CHAIN_LIMIT,
+                    cancel: CancelToken | None = None) -> tuple[list[Event], str]:
+    """``event`` and the events that caused it, root first, and how the chain ended."""
+    chain = [event]
+    seen = {_meta(event, "event_id")}
+    current = event
+    while True:
+        check(cancel)
+        cause_id = _meta(current, "causation_id")
+        if cause_id is None:
+            return chain[::-1], "the first event has no causation id"
+        if len(chain) >= limit:
+            return chain[::-1], f"stopped after {limit} events"
+        if cause_id in seen:
+            return chain[::-1], "the chain loops back on itself"
+        cause = find_by_event_id(store, cause_id)
+        if cause is None:
+            # A causation id that names no event is usually the command or request that
+            # started it all (the demo uses the correlation id for that).
+            origin = "its correlation id" if cause_id == _meta(current, "correlation_id") else "no stored event"
+            return chain[::-1], f"caused by {cause_id} ({origin})"
+        chain.append(cause)
+        seen.add(cause_id)
+        current = cause
+
+
+def correlated_events(store: Any, event: Event, *, limit: int = CORRELATED_LIMIT,
+                      cancel: CancelToken | None = None) -> list[Event]:
+    """Events sharing ``event``'s correlation id, in global order (at most ``limit``)."""
+    correlation = _meta(event, "correlation_id")
+    if correlation is None:
+        return []
+    found = []
+    for other in _matching(store, correlation, cancel):
+        if _meta(other, "correlation_id") == correlation:
+            found.append(other)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def actor_events(store: Any, actor: str, cancel: CancelToken | None = None) -> Iterator[Event]:
+    """Every event ``actor`` caused, across streams, in global order."""
+    after = None
+    while True:
+        page = store.read_all(after_position=after, limit=PAGE, filters=EventFilter(actor=actor), cancel=cancel)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].position
+
+
+def write_audit_csv(events: Iterable[Event], output: str | Path, *, mask: tuple[str, ...] = (MASK_EMAILS,),
+                    cancel: CancelToken | None = None,
+                    progress: Callable[[int, int | None], None] | None = None) -> int:
+    """Write ``events`` as the audit CSV (the export's columns), masked; returns the row count.
+
+    Written to a temporary file that replaces ``output`` only when complete.
+    """
+    target = Path(output).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    masker = Masker(mask)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    count = 0
+    try:
+        with open(temp_name, "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(CSV_COLUMNS)
+            for event in events:
+                event = masker.event(event)
+                writer.writerow([
+                    event.position, event.stream, event.version, event.type, format_time(event.recorded_at),
+                    event.actor or "", _meta(event, "correlation_id") or "", _meta(event, "causation_id") or "",
+                    summary_of(event), orjson.dumps(event.data, default=str).decode() if event.data is not None else "",
+                    event.problem or "",
+                ])
+                count += 1
+                if count % 500 == 0:
+                    check(cancel)
+                    if progress is not None:
+                        progress(count, None)
+        check(cancel)
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def _table(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setAlternatingRowColors(True)
+    header = view.horizontalHeader()
+    header.resizeSection(EventRowsModel.TIME, 132)
+    header.resizeSection(EventRowsModel.STREAM, 128)
+    header.resizeSection(EventRowsModel.VERSION, 44)
+    header.resizeSection(EventRowsModel.TYPE, 118)
+    header.setStretchLastSection(True)
+    view.setToolTip("Double-click an event to show it in the window")
+    return view
+
+
+class AuditView(QWidget):
+    """Pick an actor; see what they did; follow one event's causes and correlated events."""
+
+    #: the user wants this event shown everywhere in the window (double-click)
+    eventActivated = Signal(object)
+    #: a one-line result for the status bar
+    message = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent=None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._store: Any = None
+        self._store_path: str | None = None
+        self.selected: Event | None = None
+        self.actor: str | None = None
+        self.chain_end = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+
+        self.actor_box = QComboBox()
+        self.actor_box.setEditable(True)
+        self.actor_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.actor_box.lineEdit().setPlaceholderText("Actor (pick one from the events shown, or type)")
+        self.actor_box.setToolTip("The actors of the events in the table, most active first; any actor may be typed")
+        self.actor_box.activated.connect(lambda _i: self.show_actor(self.current_actor()))
+        self.actor_box.lineEdit().returnPressed.connect(lambda: self.show_actor(self.current_actor()))
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Save this actor's events as CSV, with e-mail addresses masked")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.actor_box, 1)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+
+        self.summary = QLabel("Pick an actor to see every event they caused, across streams, in order.")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        self.model = EventTableModel(runner, self, channel="audit")
+        self.model.rowsLoaded.connect(self._update_summary)
+        self.model.failed.connect(self.failed)
+        self.table = _table(self.model)
+        for column in (EventRowsModel.POSITION, EventRowsModel.ACTOR):
+            self.table.hideColumn(column)
+        self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
+        self.table.doubleClicked.connect(lambda index: self._activate(self.model, index))
+
+        self.chain_label = QLabel("Causation chain")
+        self.chain_label.setStyleSheet("font-weight: bold;")
+        self.chain_label.setWordWrap(True)
+        self.chain_model = EventRowsModel(self)
+        self.chain = _table(self.chain_model)
+        self.chain.hideColumn(EventRowsModel.POSITION)
+        self.chain.doubleClicked.connect(lambda index: self._activate(self.chain_model, index))
+        self.correlated_label = QLabel("Correlated events")
+        self.correlated_label.setStyleSheet("font-weight: bold;")
+        self.correlated_label.setWordWrap(True)
+        self.correlated_model = EventRowsModel(self)
+        self.correlated = _table(self.correlated_model)
+        self.correlated.hideColumn(EventRowsModel.POSITION)
+        self.correlated.doubleClicked.connect(lambda index: self._activate(self.correlated_model, index))
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("auditSplit")
+        split.addWidget(self.table)
+        for label, view in ((self.chain_label, self.chain), (self.correlated_label, self.correlated)):
+            box = QWidget()
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(0, 4, 0, 0)
+            inner.addWidget(label)
+            inner.addWidget(view, 1)
+            split.addWidget(box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setStretchFactor(2, 2)
+        layout.addWidget(split, 1)
+        self._show_no_selection()
+
+    # --- inputs ------------------------------------------------------------------------
+    def set_store(self, store: Any, store_path: str | None) -> None:
+        self._store = store
+        self._store_path = store_path
+        self.actor: str | None = None
+        self.model.set_store(store, load=False)  # show_actor sets the query
+        self.actor_box.clear()
+        self.actor_box.setEditText("")
+        self.export_button.setEnabled(False)
+        self.summary.setText("Pick an actor to see every event they caused, across streams, in order.")
+        self._show_no_selection()
+
+    def offer_actors(self, events: Iterable[Event]) -> None:
+        """Fill the actor list from the events shown, most active first (typed text is kept)."""
+        counts = Counter(event.actor for event in events if event.actor)
+        typed = self.actor_box.currentText()
+        self.actor_box.blockSignals(True)
+        self.actor_box.clear()
+        for actor, count in counts.most_common():
+            self.actor_box.addItem(f"{actor}  ({count:,} shown)", actor)
+        self.actor_box.setCurrentIndex(-1)
+        self.actor_box.setEditText(typed)
+        self.actor_box.blockSignals(False)
+
+    def actors_offered(self) -> list[str]:
+        return [self.actor_box.itemData(i) for i in range(self.actor_box.count())]
+
+    def current_actor(self) -> str:
+        text = self.actor_box.currentText().strip()
+        index = self.actor_box.findText(text)
+        if index >= 0 and self.actor_box.itemData(index):
+            return self.actor_box.itemData(index)
+        return text
+
+    def show_actor(self, actor: str) -> None:
+        """List every event ``actor`` caused, paged lazily as the table scrolls."""
+        actor = actor.strip()
+        if not actor or self._store is None:
+            return
+        self.actor = actor
+        self.actor_box.setEditText(actor)
+        self.model.set_filter(EventFilter(actor=actor))
+        self.export_button.setEnabled(True)
+        self._show_no_selection()
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        actor = self.actor
+        if not actor:
+            return
+        events = self.model.events()
+        streams = len({event.stream for event in events})
+        more = "" if self.model.exhausted else "+ (scroll for more)"
+        if self.model.loading and not events:
+            self.summary.setText(f"Reading the events of {actor}…")
+        elif not events:
+            self.summary.setText(f"No event names {actor} as its actor.")
+        else:
+            self.summary.setText(f"<b>{html.escape(actor)}</b>: {len(events):,}{more} events in {streams:,} "
+                                 f"stream{'s' if streams != 1 else ''}, oldest first. Select one to see its causes.")
+
+    # --- chain -------------------------------------------------------------------------
+    def _show_no_selection(self) -> None:
+        self.selected = None
+        self.chain_end = ""
+        self._runner.cancel("audit-chain")
+        self.chain_model.set_events([])
+        self.correlated_model.set_events([])
+        self.chain_label.setText("Causation chain — select an event above")
+        self.correlated_label.setText("Correlated events")
+
+    def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        event = self.model.event_at(current.row()) if current.isValid() else None
+        if event is not None:
+            self.show_causes(event)
+
+    def show_causes(self, event: Event) -> None:
+        """Follow ``event``'s causation ids back to the first cause, and list its correlated events."""
+        store = self._store
+        if store is None:
+            return
+        self.selected = event
+        self.chain_label.setText(f"Causation chain of {event.stream} v{event.version} — reading…")
+        self.correlated_label.setText("Correlated events — reading…")
+
+        def work(cancel, progress):
+            chain, end = causation_chain(store, event, cancel=cancel)
+            return chain, end, correlated_events(store, event, cancel=cancel)
+
+        self._runner.submit("audit-chain", work, lambda result: self._on_chain(event, *result),
+                            lambda exc: self._on_chain_failed(event, exc), label="Following causes")
+
+    def _on_chain(self, event: Event, chain: list[Event], end: str, correlated: list[Event]) -> None:
+        self.chain_end = end
+        self.chain_model.set_events(chain)
+        self.chain.selectRow(len(chain) - 1)
+        causes = len(chain) - 1
+        self.chain_label.setText(
+            f"Causation chain of {event.stream} v{event.version}: {causes} cause{'s' if causes != 1 else ''}, "
+            f"first cause at the top; {end}")
+        correlation = _meta(event, "correlation_id")
+        capped = " (first ones)" if len(correlated) >= CORRELATED_LIMIT else ""
+        self.correlated_label.setText(
+            f"Correlated events{capped}: {len(correlated):,} share correlation id {correlation}"
+            if correlation else "Correlated events: this event has no correlation id")
+        self.correlated_model.set_events(correlated)
+
+    def _on_chain_failed(self, event: Event, exc: BaseException) -> None:
+        self.chain_label.setText(f"Causation chain of {event.stream} v{event.version}: reading failed ({exc})")
+        self.correlated_label.setText("Correlated events")
+        self.failed.emit(f"Following the causes of {event.stream} v{event.version} failed: {exc}")
+
+    def _activate(self, model: EventRowsModel, index: QModelIndex) -> None:
+        event = model.event_at(index.row())
+        if event is not None:
+            self.eventActivated.emit(event)
+
+    # --- export ------------------------------------------------------------------------
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export audit CSV", str(Path.home() / "audit.csv"), "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str | Path) -> None:
+        """Write every event of the current actor to ``path`` as CSV, e-mail addresses masked."""
+        store, actor = self._store, self.actor
+        if store is None or not actor:
+            return
+        target = Path(path).expanduser()
+        if self._store_path and target.resolve() == Path(self._store_path).expanduser().resolve():
+            self.failed.emit("That is the store itself: the inspector never writes to it. Choose another file.")
+            return
+
+        def work(cancel, progress):
+            return write_audit_csv(actor_events(store, actor, cancel), target, cancel=cancel, progress=progress)
+
+        def done(count: int) -> None:
+            self.message.emit(f"Audit CSV: {count:,} events of the chosen actor written to {target} "
+                              "(e-mail addresses masked)")
+
+        self._runner.submit("audit-export", work, done,
+                            lambda exc: self.failed.emit(f"Audit export to {target} failed: {exc}"),
+                            label="Exporting the audit CSV")
