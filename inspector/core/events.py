@@ -98,10 +98,19 @@ def parse_time(text: str | datetime | int | float | None) -> datetime | None:
     Naive times are taken as UTC, as the stores we read record them.
     Returns None for None or text that is not a time.
     """
+    try:
+        return _parse_time(text)
+    except (OverflowError, ValueError, OSError):
+        return None  # a time the platform cannot represent (year 1, 1e20 s) is no time
+
+
+def _parse_time(text: str | datetime | int | float | None) -> datetime | None:
     if text is None:
         return None
     if isinstance(text, datetime):
         value = text
+    elif isinstance(text, bool):
+        return None
     elif isinstance(text, (int, float)):
         return datetime.fromtimestamp(float(text), tz=timezone.utc)
     else:

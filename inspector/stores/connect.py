@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -19,17 +21,27 @@ def is_url(target: str) -> bool:
     return "://" in target
 
 
+#: URL query keys whose values are secrets (libpq, psycopg, PyMySQL spellings).
+SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "sslpassword", "sslkey_password", "passfile", "token", "secret"}
+
+
 def redact(target: str | URL) -> str:
-    """The target as it may be shown: a URL's password becomes ``***``."""
+    """The target as it may be shown: a URL's password, and secrets in its query, become ``***``."""
     if isinstance(target, URL):
-        return target.render_as_string(hide_password=True)
-    if is_url(str(target)):
+        url = target
+    elif is_url(str(target)):
         try:
-            return make_url(str(target)).render_as_string(hide_password=True)
-        except Exception:  # an unparsable URL: hide everything after the scheme's user part
+            url = make_url(str(target))
+        except Exception:  # an unparsable URL: keep only the scheme and the host part
             scheme, _, rest = str(target).partition("://")
-            return f"{scheme}://***@{rest.rpartition('@')[2]}" if "@" in rest else str(target)
-    return str(target)
+            host = rest.rpartition("@")[2].split("?", 1)[0]
+            return f"{scheme}://***@{host}" if "@" in rest or "?" in rest else f"{scheme}://{host}"
+    else:
+        return str(target)
+    secret = {key: "***" for key in url.query if key.lower() in SECRET_QUERY_KEYS}
+    if secret:
+        url = url.update_query_dict(secret)
+    return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 def sqlite_read_only_engine(path: str | Path) -> Engine:
@@ -50,10 +62,14 @@ def sqlite_read_only_engine(path: str | Path) -> Engine:
         raise StoreError(f"cannot read {file}: {exc.strerror}") from None
     if header != SQLITE_HEADER:
         raise StoreError(f"{file} is not an SQLite database")
-    uri = f"file:{file.resolve().as_posix()}?mode=ro"
+    # Quote the path: '?', '#' or '%' in a file name would otherwise end the path early,
+    # open another file and drop mode=ro.
+    uri = f"file:{quote(file.resolve().as_posix(), safe='/')}?mode=ro"
+    # The driver gets the URI itself: SQLAlchemy's URL parsing would unquote the path again.
     engine = sa.create_engine(
-        "sqlite+pysqlite:///" + uri + "&uri=true",
-        connect_args={"check_same_thread": False},
+        "sqlite+pysqlite://",
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        poolclass=sa.pool.QueuePool,
     )
 
     @sa.event.listens_for(engine, "connect")

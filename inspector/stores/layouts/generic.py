@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +210,7 @@ class GenericLayout(SqlLayout):
                 seconds = float(value) / (1000.0 if self._time_codec == "epoch_ms" else 1.0)
             except (TypeError, ValueError):
                 return None
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+            return parse_time(seconds)  # guards times out of the platform's range
         return parse_time(value)
 
     def actor_expr(self) -> sa.ColumnElement[Any] | None:
