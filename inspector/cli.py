@@ -86,6 +86,17 @@ def open_store_from_args(args: argparse.Namespace, target: str | None = None) ->
     return open_store(target, layout=getattr(args, "layout", None), mapping=getattr(args, "mapping", None))
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def print_json(document: Any) -> None:
     sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
 
@@ -132,6 +143,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return fail(f"cannot use{where}: {exc.strerror or exc}")
+    except Exception as exc:  # the last line of defence: one line, never a traceback (INSPECTOR_DEBUG=1 shows it)
+        import os
+
+        if os.environ.get("INSPECTOR_DEBUG") == "1":
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        return fail(f"{type(exc).__name__}: {message} (set INSPECTOR_DEBUG=1 for details)")
 
 
 #: X11 libraries Qt's xcb platform plugin loads, with the Debian/Ubuntu package that has each.

@@ -237,6 +237,7 @@ def build_demo(path: str | Path, *, streams: int = 60, events: int = 5400, seed:
     # --- write: global positions follow recording order ----------------------------------
     ordered = sorted(b.drafts, key=lambda d: (d.at, d.stream, d.version))
     target = Path(path)
+    refuse_to_replace(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         target.unlink()
@@ -265,6 +266,26 @@ def build_demo(path: str | Path, *, streams: int = 60, events: int = 5400, seed:
     b.planted.streams = len({d.stream for d in b.drafts})
     b.planted.events = len(b.drafts)
     return b.planted
+
+
+class NotADemoStore(ValueError):
+    """The demo path names a file that is not an earlier demo store."""
+
+
+def refuse_to_replace(target: Path) -> None:
+    """Only a missing file or an earlier demo store may be (re)written: never a user's store or file."""
+    if target.is_dir():
+        raise NotADemoStore(f"{target} is a folder: give a file name for the demo store")
+    if not target.exists():
+        return
+    try:
+        with sqlite3.connect(f"file:{target.resolve().as_posix()}?mode=ro", uri=True) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        conn.close()
+    except sqlite3.DatabaseError:
+        tables = set()
+    if "demo_info" not in tables:
+        raise NotADemoStore(f"{target} exists and is not a demo store: refusing to replace it")
 
 
 def default_demo_path() -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspector.cli import InputError, open_store_from_args, print_json, print_table
+from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
-from inspector.demo import build_demo, default_demo_path
+from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
 
 
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     streams.add_argument("--category", help="only streams of this category")
     streams.add_argument("--match", metavar="GLOB", help="stream name glob (wallet-*) or substring")
     streams.add_argument("--after", metavar="STREAM", help="continue the listing after this stream name")
-    streams.add_argument("--limit", type=int, default=100, help="at most this many streams (default 100)")
+    streams.add_argument("--limit", type=positive_int, default=100, help="at most this many streams (default 100)")
     streams.set_defaults(handler=run_streams)
 
     events = subparsers.add_parser("events", parents=[common], help="list events, filtered")
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601)")
     events.add_argument("--grep", metavar="TEXT", help="text in the payload or metadata")
     events.add_argument("--after", type=int, metavar="POSITION", help="continue after this global position")
-    events.add_argument("--limit", type=int, default=100, help="at most this many events (default 100)")
+    events.add_argument("--limit", type=positive_int, default=100, help="at most this many events (default 100)")
     events.set_defaults(handler=run_events)
 
     check = subparsers.add_parser(
@@ -58,7 +58,10 @@ def run_demo(args: argparse.Namespace) -> int:
     path = Path(args.path) if args.path else default_demo_path()
     if args.streams < 6 or args.events < 100:
         raise InputError("the demo needs at least 6 streams and 100 events")
-    planted = build_demo(path, streams=args.streams, events=args.events, seed=args.seed)
+    try:
+        planted = build_demo(path, streams=args.streams, events=args.events, seed=args.seed)
+    except NotADemoStore as exc:
+        raise InputError(str(exc)) from None
     if args.json:
         print_json({"path": str(path), **planted.__dict__})
     else:

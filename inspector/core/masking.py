@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from typing import Any, Iterable
 
-from inspector.core.events import Event
+from inspector.core.events import _ACTOR_KEYS, Event
 
 MASK_EMAILS = "emails"
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -34,6 +34,13 @@ class Masker:
         names = [name.strip() for name in fields if name.strip()]
         self.emails = MASK_EMAILS in names or "email" in names
         self.keys = {name.split(".")[-1] for name in names if name != MASK_EMAILS}
+        if self.keys & set(_ACTOR_KEYS):
+            # "actor" means whoever caused the event, under whichever key the store records it.
+            self.keys |= set(_ACTOR_KEYS)
+        self._raw_fields = (
+            re.compile(r'("(?:%s)"\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9.eE+-]+|true|false)' % "|".join(map(re.escape, sorted(self.keys))))
+            if self.keys else None
+        )
 
     @property
     def active(self) -> bool:
@@ -50,16 +57,26 @@ class Masker:
             return mask_text(value)
         return value
 
+    def text(self, text: str) -> str:
+        """Mask undecodable payload text: named fields where they look like JSON, and e-mail addresses."""
+        if self._raw_fields is not None:
+            text = self._raw_fields.sub(lambda m: f'{m.group(1)}"{_token(m.group(2).strip(chr(34)))}"', text)
+        return mask_text(text) if self.emails else text
+
     def event(self, event: Event) -> Event:
         if not self.active:
             return event
         raw = event.raw
-        if isinstance(raw, str) and self.emails:
-            raw = mask_text(raw)
-        elif isinstance(raw, bytes) and self.emails:
-            raw = mask_text(raw.decode("utf-8", "replace")).encode("utf-8")
+        if isinstance(raw, str):
+            raw = self.text(raw)
+        elif isinstance(raw, bytes):
+            try:
+                raw = self.text(raw.decode("utf-8")).encode("utf-8")
+            except UnicodeDecodeError:
+                pass  # binary that is not text: nothing readable to mask
         return replace(
             event,
+            stream=mask_text(event.stream) if self.emails else event.stream,
             data=self.value(event.data),
             metadata=self.value(event.metadata) if isinstance(event.metadata, dict) else event.metadata,
             raw=raw,

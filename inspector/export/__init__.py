@@ -121,8 +121,13 @@ def export(
     masker = Masker(mask)
     events = (masker.event(event) for event in iter_slice(store, part, cancel))
     counted = _Counter(events, progress, cancel)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    if target.is_dir():
+        raise StoreError(f"{target} is a folder: give a file name to export to")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from None
     os.close(handle)
     temp = Path(temp_name)
     try:
@@ -137,12 +142,34 @@ def export(
     return ExportResult(target, fmt, counted.count)
 
 
-def _refuse_to_overwrite_the_store(store: EventStore, target: Path) -> None:
+def store_file(store: EventStore) -> Path | None:
+    """The file behind a file store (a SQLite path or URL, a JSON Lines file), else None."""
     location = getattr(store, "location", None) or getattr(store, "path", None)
-    if location is None or "://" in str(location):
+    if location is None:
+        return None
+    text = str(location)
+    if "://" in text:
+        from sqlalchemy.engine import make_url
+
+        try:
+            url = make_url(text)
+        except Exception:
+            return None
+        if url.get_backend_name() != "sqlite" or not url.database:
+            return None
+        text = url.database.removeprefix("file:").split("?", 1)[0]
+    return Path(text).expanduser()
+
+
+def _refuse_to_overwrite_the_store(store: EventStore, target: Path) -> None:
+    """The target may be neither the store's file (by any path or link) nor its -wal/-shm/-journal."""
+    source = store_file(store)
+    if source is None:
         return
     try:
-        same = target.resolve() == Path(str(location)).expanduser().resolve()
+        resolved = source.resolve()
+        protected = {resolved, *(resolved.with_name(resolved.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
+        same = target.resolve() in protected or (target.exists() and source.exists() and target.samefile(source))
     except OSError:
         same = False
     if same:
@@ -265,12 +292,25 @@ def _write_sqlite(events, path: Path, **_: Any) -> None:
                           format_time(event.recorded_at), data,
                           orjson.dumps(event.metadata, default=str).decode()))
             if len(batch) >= PAGE:
-                conn.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?,?)", batch)
+                _insert(conn, batch)
                 batch.clear()
-        conn.executemany("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?,?)", batch)
+        _insert(conn, batch)
         conn.commit()
     finally:
         conn.close()
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    try:
+        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?)", rows)
+    except sqlite3.IntegrityError:
+        taken = {row[0] for row in conn.execute("SELECT position FROM events")}
+        seen: set[Any] = set()
+        repeated = next((row[0] for row in rows if row[0] in taken or row[0] in seen or seen.add(row[0])), "?")
+        raise StoreError(
+            f"position {repeated} appears more than once in this slice: "
+            "a SQLite copy keys events by position (export to jsonl instead)"
+        ) from None
 
 
 def _write_pytest(events, path: Path, *, store: EventStore, part: Slice, target: Path,

@@ -15,7 +15,7 @@ import orjson
 
 from inspector import __version__
 from inspector.core.events import Event
-from inspector.stores.base import EventStore
+from inspector.stores.base import EventStore, StoreError
 
 DEMO_PROJECTOR = "inspector.replay.demo_projector"
 
@@ -83,22 +83,27 @@ def write_fixture(
     from inspector.demo import is_demo_store
     from inspector.export import event_record
     from inspector.replay import load_projectors, replay
+    from inspector.replay.projectors import ProjectorError
     from inspector.stores.jsonl import JsonlEventStore
 
     lines = [orjson.dumps(event_record(event), default=str).decode() for event in events]
     if not lines:
-        raise ValueError(f"stream {stream!r} has no events in this slice")
+        raise StoreError(f"stream {stream!r} has no events in this slice")
     spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else None)
     # The expected state is what the exported events replay to, so the fixture pins the projector's behaviour.
     slice_file = path.with_suffix(".slice.jsonl")
     slice_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         sliced = JsonlEventStore(slice_file)
-        result = replay(sliced, stream, projectors=load_projectors(spec, path=projector_path, store=sliced), cache=None)
+        try:
+            projectors = load_projectors(spec, path=projector_path, store=sliced)
+        except ProjectorError as exc:
+            raise StoreError(str(exc)) from None
+        result = replay(sliced, stream, projectors=projectors, cache=None)
     finally:
         slice_file.unlink(missing_ok=True)
     if result.stopped is not None:
-        raise ValueError(f"the projector raised at v{result.stopped.version}: {result.stopped.error}")
+        raise StoreError(f"the projector raised at v{result.stopped.version}: {result.stopped.error}")
     versions = [orjson.loads(line).get("version") for line in lines]
     known = [v for v in versions if isinstance(v, int)]
     location = getattr(store, "location", None) or str(getattr(store, "path", ""))

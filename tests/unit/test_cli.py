@@ -185,3 +185,28 @@ def test_missing_x11_libraries_are_named_with_their_packages(monkeypatch, capsys
     code = cli.main([])
     err = capsys.readouterr().err
     assert code == 1 and "libxcb-cursor0" in err and "apt install" in err
+
+
+def test_demo_never_replaces_a_file_that_is_not_a_demo_store(demo_copy, tmp_path, capsys):
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep me")
+    code, _, err = run(capsys, "demo", "--path", str(precious))
+    assert code == 1 and "not a demo store" in err and precious.read_text() == "keep me"
+    code, _, err = run(capsys, "demo", "--path", str(tmp_path))
+    assert code == 1 and "is a folder" in err
+    code, _, _ = run(capsys, "demo", "--path", str(demo_copy), "--streams", "8", "--events", "200")
+    assert code == 0  # an earlier demo store may be rewritten
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "many"])
+def test_a_limit_below_one_is_a_usage_error(demo_copy, limit):
+    result = subprocess.run([sys.executable, "-m", "inspector", "events", str(demo_copy), "--limit", limit],
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and "--limit" in result.stderr
+
+
+def test_an_unexpected_error_is_one_line_not_a_traceback(tmp_path, capsys):
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('table = "events"\ncolumns = 3\n')
+    code, _, err = run(capsys, "streams", str(tmp_path / "x.db"), "--mapping", str(mapping))
+    assert code == 1 and len(err.strip().splitlines()) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import hashlib
 import json
 import subprocess
@@ -98,3 +99,67 @@ def test_export_from_the_cli_reports_what_it_wrote(demo_store_path, tmp_path, ca
 def test_a_pytest_fixture_needs_a_stream(demo, tmp_path):
     with pytest.raises(StoreError, match="--stream"):
         export(demo, "pytest", tmp_path / "t.py")
+
+
+def _jsonl_store(tmp_path, rows):
+    path = tmp_path / "people.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows) + '{"stream": "acct-1", "version": 3, "type": "Broken", "data": null, "problem": "x"}\n')
+    return open_store(str(path))
+
+
+def test_masking_reaches_stream_names_actor_aliases_and_raw_text(tmp_path):
+    store = _jsonl_store(tmp_path, [
+        {"stream": "user-carol@example.com", "version": 1, "type": "Joined", "data": {"owner": "Carol Smith"}},
+        {"stream": "acct-1", "version": 1, "type": "Opened", "data": {}, "metadata": {"userName": "Dave Jones"}},
+    ])
+    from inspector.core.masking import Masker
+
+    masker = Masker(["emails", "owner", "actor"])
+    events = [masker.event(e) for e in store.read_all(limit=10)]
+    assert "carol" not in events[0].stream and events[0].stream.endswith("@example.com")
+    assert events[0].data["owner"].startswith("masked:")
+    assert events[1].actor.startswith("masked:")
+    raw = masker.text('{"owner": "Carol Smith", "amount": 3')
+    assert "Carol" not in raw and '"amount": 3' in raw
+
+
+def test_a_sqlite_copy_refuses_a_slice_with_repeated_positions(tmp_path):
+    path = tmp_path / "twice.jsonl"
+    row = {"position": 7, "stream": "s-1", "version": 1, "type": "T", "data": {}}
+    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "stream": "s-2"}) + "\n")
+    with pytest.raises(StoreError, match="position 7 appears more than once"):
+        export(open_store(str(path)), "sqlite", tmp_path / "copy.db")
+    assert not (tmp_path / "copy.db").exists()
+
+
+def test_export_refuses_a_sqlite_url_naming_the_store(demo_store_path, tmp_path):
+    copy = tmp_path / "victim.db"
+    shutil.copy(demo_store_path, copy)
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    store = open_store(f"sqlite:///{copy}")
+    with pytest.raises(StoreError, match="onto the store itself"):
+        export(store, "sqlite", copy)
+    link = tmp_path / "link.db"
+    link.symlink_to(copy)
+    with pytest.raises(StoreError, match="onto the store itself"):
+        export(store, "jsonl", link)
+    with pytest.raises(StoreError, match="onto the store itself"):
+        export(store, "jsonl", tmp_path / "victim.db-wal")
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+
+
+def test_exporting_to_a_folder_or_an_unwritable_place_is_one_clear_error(demo, tmp_path, capsys):
+    with pytest.raises(StoreError, match="is a folder"):
+        export(demo, "csv", tmp_path)
+    code = main(["export", str(demo.location), "--format", "csv", "-o", "/proc/nope/x.csv"])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "cannot write" in err
+
+
+def test_a_pytest_fixture_of_an_unknown_stream_or_projector_is_one_clear_error(demo_store_path, demo_planted, tmp_path, capsys):
+    code = main(["export", str(demo_store_path), "--stream", "nope", "--format", "pytest", "-o", str(tmp_path / "t.py")])
+    assert code == 1 and "no events" in capsys.readouterr().err
+    code = main(["export", str(demo_store_path), "--stream", demo_planted.negative_wallet[0], "--format", "pytest",
+                 "-o", str(tmp_path / "t.py"), "--projector", str(tmp_path / "missing.py")])
+    err = capsys.readouterr().err
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "missing.py" in err
