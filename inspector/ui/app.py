@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
         header = self.events_view.horizontalHeader()
-        for column, width in ((0, 62), (1, 130), (2, 58), (3, 130), (4, 142), (5, 130)):
+        # The actor column fits a support address such as support:ines@example.com.
+        for column, width in ((0, 58), (1, 124), (2, 56), (3, 132), (4, 136), (5, 172)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
@@ -265,7 +266,7 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 3)
         self.main_split.setStretchFactor(2, 2)
-        self.main_split.setSizes([285, 640, 355])
+        self.main_split.setSizes([265, 640, 375])
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 0)
@@ -598,8 +599,10 @@ class MainWindow(QMainWindow):
             return
         self.event_model.set_filter(self.current_filter())
         self._update_events_title()
-        # One stream's table does not repeat the stream's name on every row.
+        # One stream's table does not repeat the stream's name on every row, and its versions
+        # order it, so the global position gives its width to the summary (the Event tab has it).
         self.events_view.setColumnHidden(EventTableModel.STREAM, self.current_stream is not None)
+        self.events_view.setColumnHidden(EventTableModel.POSITION, self.current_stream is not None)
 
     def _update_events_title(self) -> None:
         parts = [f"Events of {self.current_stream}" if self.current_stream else "All events"]
@@ -625,7 +628,8 @@ class MainWindow(QMainWindow):
                 self._set_current_event_row(row)
 
     def _set_current_event_row(self, row: int) -> None:
-        index = self.event_model.index(row, 0)
+        # A visible column: scrollTo ignores an index in a hidden one (position, for one stream).
+        index = self.event_model.index(row, EventTableModel.TYPE)
         selection = self.events_view.selectionModel()
         selection.blockSignals(True)
         selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect

@@ -35,7 +35,10 @@ from inspector.core.events import Event, format_time
 from inspector.core.masking import MASK_EMAILS, Masker
 from inspector.export import CSV_COLUMNS, summary_of
 from inspector.stores.base import EventFilter
-from inspector.ui.models import EventRowsModel, EventTableModel
+from PySide6.QtGui import QBrush
+
+from inspector.ui.models import PROBLEM_COLOUR, EventRowsModel, EventTableModel, ObjectRole, type_icon
+from inspector.ui.presenting import local_time, summarize, utc_time
 from inspector.ui.runner import TaskRunner
 
 #: How far a causation chain is followed, and how many correlated events are listed.
@@ -157,21 +160,66 @@ def write_audit_csv(events: Iterable[Event], output: str | Path, *, mask: tuple[
     return count
 
 
+class _ActivityColumns:
+    """Two columns that read like an activity feed in the narrow right pane:
+    the time (date over clock), then "type · stream vN" over the payload in plain words."""
+
+    COLUMNS = ("Time", "Event")
+    TIME, EVENT = range(2)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        event = self.event_at(index.row()) if index.isValid() else None
+        if event is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.TIME:
+                return local_time(event.recorded_at).replace(" ", "\n") or "—"
+            version = "" if event.version is None else f" v{event.version}"
+            return f"{event.type} · {event.stream}{version}\n{summarize(event, limit=70)}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.TIME:
+                return f"UTC {utc_time(event.recorded_at)}"
+            return f"{event.type} · {event.stream} v{event.version}\n{event.problem or summarize(event, limit=400)}"
+        if role == Qt.ItemDataRole.DecorationRole and column == self.EVENT:
+            return type_icon(event.type)
+        if role == Qt.ItemDataRole.ForegroundRole and event.problem:
+            return QBrush(PROBLEM_COLOUR)
+        if role == ObjectRole:
+            return event
+        return None
+
+
+class AuditEventModel(_ActivityColumns, EventTableModel):
+    """The actor's events, key-paged like the main table."""
+
+
+class AuditRowsModel(_ActivityColumns, EventRowsModel):
+    """A fixed list of events (a causation chain, correlated events)."""
+
+
 def _table(model) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(22)
+    view.verticalHeader().setDefaultSectionSize(2 * view.fontMetrics().lineSpacing() + 6)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setShowGrid(False)
     view.setWordWrap(False)
     view.setAlternatingRowColors(True)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = view.horizontalHeader()
-    header.resizeSection(EventRowsModel.TIME, 132)
-    header.resizeSection(EventRowsModel.STREAM, 128)
-    header.resizeSection(EventRowsModel.VERSION, 44)
-    header.resizeSection(EventRowsModel.TYPE, 118)
+    header.resizeSection(_ActivityColumns.TIME, view.fontMetrics().horizontalAdvance("2026-09-26") + 16)
     header.setStretchLastSection(True)
     view.setToolTip("Double-click an event to show it in the window")
     return view
@@ -217,28 +265,24 @@ class AuditView(QWidget):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
 
-        self.model = EventTableModel(runner, self, channel="audit")
+        self.model = AuditEventModel(runner, self, channel="audit")
         self.model.rowsLoaded.connect(self._update_summary)
         self.model.failed.connect(self.failed)
         self.table = _table(self.model)
-        for column in (EventRowsModel.POSITION, EventRowsModel.ACTOR):
-            self.table.hideColumn(column)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.table.doubleClicked.connect(lambda index: self._activate(self.model, index))
 
         self.chain_label = QLabel("Causation chain")
         self.chain_label.setStyleSheet("font-weight: bold;")
         self.chain_label.setWordWrap(True)
-        self.chain_model = EventRowsModel(self)
+        self.chain_model = AuditRowsModel(self)
         self.chain = _table(self.chain_model)
-        self.chain.hideColumn(EventRowsModel.POSITION)
         self.chain.doubleClicked.connect(lambda index: self._activate(self.chain_model, index))
         self.correlated_label = QLabel("Correlated events")
         self.correlated_label.setStyleSheet("font-weight: bold;")
         self.correlated_label.setWordWrap(True)
-        self.correlated_model = EventRowsModel(self)
+        self.correlated_model = AuditRowsModel(self)
         self.correlated = _table(self.correlated_model)
-        self.correlated.hideColumn(EventRowsModel.POSITION)
         self.correlated.doubleClicked.connect(lambda index: self._activate(self.correlated_model, index))
 
         split = QSplitter(Qt.Orientation.Vertical)

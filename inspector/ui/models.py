@@ -325,6 +325,8 @@ class EventRowsModel(QAbstractTableModel):
                 return f"UTC {utc_time(event.recorded_at)}"
             if column == self.SUMMARY:
                 return event.problem or summarize(event, limit=400)
+            if column == self.ACTOR and event.actor:
+                return event.actor
             if event.problem:
                 return f"{event.stream} v{event.version}: {event.problem}"
         elif role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMERIC:

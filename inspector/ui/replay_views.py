@@ -82,9 +82,10 @@ class ProjectorBar(QWidget):
         row.addWidget(self.reset_button)
 
     def show_projectors(self, label: str, source: str | None) -> None:
-        where = f" — {source}" if source else " (built in)"
+        # The built-in projector's name is enough; the tooltip says where it comes from.
+        where = f" — {source}" if source else ""
         self.label.setText(f"Projector: <b>{label}</b>{where}")
-        self.label.setToolTip(source or "built-in projector")
+        self.label.setToolTip(source or f"{label}: the built-in projector")
         self.reload_button.setEnabled(bool(source))
         self.reset_button.setEnabled(bool(source))
 
@@ -282,8 +283,16 @@ class DiffView(QWidget):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.model = DiffTreeModel(self)
-        self.tree = _tree(self.model, (120, 66, 80, 80))
+        self.tree = _tree(self.model)
         self.tree.setColumnHidden(DiffTreeModel.BLAME, True)  # the expanded blame rows say it
+        # Paths and ops keep their width; before and after share the rest, so neither is cut short.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(DiffTreeModel.PATH, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(DiffTreeModel.PATH, 96)
+        header.setSectionResizeMode(DiffTreeModel.OP, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(DiffTreeModel.BEFORE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DiffTreeModel.AFTER, QHeaderView.ResizeMode.Stretch)
         self.tree.setToolTip("Changed paths; expand one to see the events that changed it")
         self.tree.activated.connect(self._on_tree_activated)
         self.tree.doubleClicked.connect(self._on_tree_activated)
@@ -301,9 +310,12 @@ class DiffView(QWidget):
             self.between.hideColumn(column)
         self.between.horizontalHeader().setStretchLastSection(True)
         self.between.horizontalHeader().resizeSection(EventRowsModel.VERSION, 52)
-        self.between.horizontalHeader().resizeSection(EventRowsModel.TYPE, 118)
-        self.between.horizontalHeader().resizeSection(EventRowsModel.TIME, 122)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.TYPE, 112)
+        self.between.horizontalHeader().resizeSection(EventRowsModel.TIME, 136)
         self.between.hideColumn(EventRowsModel.SUMMARY)
+        # The hidden summary is the last column, so the actor takes the remaining width itself.
+        self.between.horizontalHeader().setStretchLastSection(False)
+        self.between.horizontalHeader().setSectionResizeMode(EventRowsModel.ACTOR, QHeaderView.ResizeMode.Stretch)
         self.between.activated.connect(self._on_between_activated)
         self.between.clicked.connect(self._on_between_activated)
         self.between_label = QLabel("Events between A and B")

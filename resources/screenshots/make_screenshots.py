@@ -69,6 +69,21 @@ def main() -> int:
         window.tabs.setCurrentWidget(window.diff_view)
         _settle(app, 0.3)
         window.grab().save(str(HERE / "diff-view.png"))
+        # Audit: one actor across streams, an event's causation chain and correlated events.
+        window.tabs.setCurrentWidget(window.audit_view)
+        audit = window.audit_view
+        audit.show_actor("dana@example.com")
+        _wait(app, lambda: audit.model.rowCount() > 20)
+        # an event two causes deep, so the chain has something to show
+        shown = audit.model.events()
+        ids = {e.metadata.get("event_id") for e in shown}
+        row = next(r for r, e in enumerate(shown) if r > 6 and e.metadata.get("causation_id") in ids
+                   and e.version is not None and e.version > 2)
+        audit.table.setCurrentIndex(audit.model.index(row, 0))
+        audit.table.scrollTo(audit.model.index(row, 0))
+        _wait(app, lambda: audit.selected is not None and bool(audit.chain_end))
+        _settle(app, 0.4)
+        window.grab().save(str(HERE / "audit-view.png"))
         window.close()
     print(f"screenshots written to {HERE}")
     return 0

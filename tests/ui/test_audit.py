@@ -8,7 +8,7 @@ import hashlib
 from PySide6.QtCore import QModelIndex, Qt
 
 from inspector.stores import open_store
-from inspector.ui.models import EventRowsModel
+from inspector.ui.presenting import summarize
 
 
 def _all_events(path):
@@ -71,9 +71,11 @@ def test_an_actors_events_across_streams_with_causes_correlations_and_a_masked_c
     times = [e.recorded_at for e in shown]
     assert times == sorted(times)  # in time order
     assert f"{len(expected):,} events in {len({e.stream for e in expected})} streams" in view.summary.text()
-    row = 5
-    assert view.model.index(row, EventRowsModel.SUMMARY).data()  # plain words, e.g. amount=20 · reason=top-up
-    assert view.table.isColumnHidden(EventRowsModel.ACTOR)
+    first = expected[0]
+    what = view.model.index(0, 1).data()  # type, where, then the payload in plain words
+    assert what.startswith(f"{first.type} · {first.stream} v{first.version}\n")
+    assert what.split("\n")[1] == summarize(first, limit=70) and "=" in what.split("\n")[1]
+    assert view.model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole).startswith("UTC 2026-")
 
     # an event with a cause: its chain is followed back through metadata.event_id
     by_id = {e.metadata.get("event_id"): e for e in everything}
@@ -99,7 +101,7 @@ def test_an_actors_events_across_streams_with_causes_correlations_and_a_masked_c
         qtmodeltester.check(model)
 
     # double-click shows the first cause everywhere in the window
-    root = view.chain_model.index(0, EventRowsModel.TYPE)
+    root = view.chain_model.index(0, 1)
     view.chain.doubleClicked.emit(root)
     qtbot.waitUntil(lambda: window.current_event is not None and window.current_event.position == want_chain[0].position,
                     timeout=5000)
