@@ -109,7 +109,7 @@ class SqlEventStore:
                 sa.func.max(layout.version).label("last_version"),
                 (sa.func.min(layout.time) if layout.time is not None else sa.null()).label("first_at"),
                 (sa.func.max(layout.time) if layout.time is not None else sa.null()).label("last_at"),
-                (sa.func.min(layout.type) if layout.type is not None else sa.null()).label("first_type"),
+                _or_null(layout.category_hint()).label("first_type"),
             )
             .select_from(layout.table)
             .where(layout.stream.is_not(None), *layout.scope())
@@ -491,6 +491,10 @@ class SqlEventStore:
         with self._connect() as conn:
             rows = conn.exec_driver_sql(prefix.get(self.engine.dialect.name, "EXPLAIN ") + compiled).all()
         return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
+def _or_null(expr: sa.ColumnElement[Any] | None) -> sa.ColumnElement[Any]:
+    return sa.null() if expr is None else expr
 
 
 def _looks_disconnected(exc: sa.exc.DBAPIError) -> bool:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from inspector.stores.layouts.base import SqlLayout
 from inspector.stores.layouts.eventsourcing import EventsourcingLayout
 from inspector.stores.layouts.generic import GenericLayout
+from inspector.stores.layouts.marten import MartenLayout
 from inspector.stores.layouts.messagedb import MessageDbLayout
 
-LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, MessageDbLayout, GenericLayout]
+# Table-name layouts first; EventSauce (found by columns in any table) and the generic layout last.
+LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, MessageDbLayout, MartenLayout, GenericLayout]
 
 
 def layout_names() -> list[str]:

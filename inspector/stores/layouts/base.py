@@ -8,7 +8,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.events import Event, category_of_stream_name
-from inspector.stores.base import Snapshot
+from inspector.stores.base import Snapshot, escape_like
+
+_DATE = (
+    r"(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-"
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)"
+)
+_ZONE = r"(?:[Zz]|[+-](?:0[0-9]|1[0-5])(?::?[0-5][0-9])?)?"
+#: An ISO-8601 instant the server's own cast accepts: checked first, so one bad row never fails a query.
+ISO_TIME_PG = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?{_ZONE}$"
+#: The same with seconds required: the MySQL/MariaDB expression below reads them by position.
+ISO_TIME_MYSQL = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?{_ZONE}$"
 
 
 class SqlLayout:
@@ -59,6 +71,36 @@ class SqlLayout:
     def stream_from_db(self, value: Any) -> str:
         return "" if value is None else str(value)
 
+    # --- exact stream names ----------------------------------------------------------
+    def exact_text_streams(self) -> bool:
+        """True where the engine compares stream names by a collation that is not exact.
+
+        MySQL/MariaDB's default ``utf8mb4_general_ci`` ignores case and trailing spaces
+        (even ``utf8mb4_bin`` pads spaces), so ``order-1``, ``Order-1`` and ``order-1 ``
+        would be one stream: such columns also compare their bytes.
+        """
+        return self.dialect in ("mysql", "mariadb") and isinstance(getattr(self.stream, "type", None), sa.String)
+
+    def stream_key(self) -> sa.ColumnElement[Any]:
+        """The stream as compared exactly: its bytes on MySQL/MariaDB text columns, else the column."""
+        return sa.cast(self.stream, sa.LargeBinary) if self.exact_text_streams() else self.stream
+
+    def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
+        """Rows of exactly this stream; the plain ``=`` stays first so the stream index is still used."""
+        value = self.stream_to_db(stream)
+        clause = self.stream == value
+        if self.exact_text_streams():
+            clause = sa.and_(clause, self.stream_key() == str(value).encode())
+        return clause
+
+    def stream_in(self, streams: Sequence[str]) -> sa.ColumnElement[bool]:
+        """Rows of exactly these streams (names the column cannot hold are left out by the caller)."""
+        values = [self.stream_to_db(s) for s in streams]
+        clause = self.stream.in_(values)
+        if self.exact_text_streams():
+            clause = sa.and_(clause, self.stream_key().in_([str(v).encode() for v in values]))
+        return clause
+
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return category_of_stream_name(stream)
 
@@ -79,9 +121,41 @@ class SqlLayout:
         """
         return None
 
+    def category_hint(self) -> sa.ColumnElement[Any] | None:
+        """What a stream listing (grouped by stream) hands ``category_of`` as ``first_type``.
+
+        By default the stream's smallest event type, which names the aggregate in topic-style
+        types; layouts that keep the aggregate type elsewhere (Marten's ``mt_streams.type``,
+        Axon's ``type`` column) return their own expression, valid in a GROUP BY stream query.
+        """
+        return None if self.type is None else sa.func.min(self.type)
+
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
         """A WHERE clause selecting the category's streams, or None to filter in Python."""
-        return sa.or_(self.stream == category, self.stream.like(category.replace("%", r"\%") + "-%", escape="\\"))
+        if type(self).category_of is not SqlLayout.category_of:
+            return None  # a subclass names categories its own way and must say how to select them
+        key = self.stream_key()
+        exact = category.encode() if self.exact_text_streams() else category
+        prefix = escape_like(category) + "-%"
+        return sa.or_(key == exact, key.like(prefix.encode() if self.exact_text_streams() else prefix, escape="\\"))
+
+    def category_expr(self) -> sa.ColumnElement[Any] | None:
+        """The category in SQL, for grouping in the database; None where only Python can tell it.
+
+        The default is Message DB's rule, the text before the first ``-``, as ``category_of``;
+        a layout that overrides ``category_of`` gets None unless it overrides this as well.
+        """
+        if type(self).category_of is not SqlLayout.category_of:
+            return None
+        stream = self.stream
+        if self.dialect == "postgresql":
+            return sa.func.split_part(stream, "-", 1)
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.func.substring_index(stream, "-", 1)
+        if self.dialect == "sqlite":
+            dash = sa.func.instr(stream, "-")
+            return sa.case((dash > 0, sa.func.substr(stream, 1, dash - 1)), else_=stream)
+        return None
 
     def type_from_db(self, value: Any) -> str:
         """The type as events show it (layouts may shorten stored type names)."""
@@ -103,6 +177,15 @@ class SqlLayout:
         from inspector.core.events import parse_time
 
         return parse_time(value)
+
+    def time_sorts_as_stored(self) -> bool:
+        """True when MIN/MAX of ``time`` as stored is the first/last instant.
+
+        Native timestamps do; text does only when every row is written in one ISO-8601
+        form and zone (Axon's, a generic mapping that declares ``time = "iso"``). Otherwise
+        offsets and mixed forms make text order wrong, and the adapter compares epoch seconds.
+        """
+        return isinstance(getattr(self.time, "type", None), sa.DateTime)
 
     # --- snapshots and notes ---------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
@@ -138,17 +221,43 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
         return None
     native = isinstance(getattr(time, "type", None), sa.DateTime)
     if layout.dialect == "sqlite":
-        # julianday is a double: round to the millisecond so a bound equal to an event's time matches it
+        # julianday reads ISO text with or without fraction, Z or offset, and is NULL for anything else;
+        # it is a double: round to the millisecond so a bound equal to an event's time matches it
         return sa.func.round((sa.func.julianday(time) - 2440587.5) * 86400.0, 3)
     if layout.dialect == "postgresql":
-        value = time if native else sa.cast(time, sa.DateTime(timezone=True))
-        return sa.extract("epoch", value)
+        if native:
+            return sa.extract("epoch", time)
+        # a failed cast would end the whole query: only text shaped like a valid instant is cast.
+        # Text without a zone is UTC because the session's TimeZone is UTC (connect.py).
+        text = sa.cast(time, sa.Text)
+        return sa.case((text.regexp_match(ISO_TIME_PG), sa.extract("epoch", sa.cast(text, sa.DateTime(timezone=True)))),
+                       else_=None)
     if layout.dialect in ("mysql", "mariadb"):
         if native:
             return sa.func.unix_timestamp(time)
-        # ISO text such as 2024-01-01T12:00:00.123Z: MySQL reads the first 26 characters
-        return sa.func.unix_timestamp(sa.func.str_to_date(sa.func.left(time, 26), "%Y-%m-%dT%H:%i:%s.%f"))
+        return mysql_iso_epoch(time)
     return None
+
+
+def mysql_iso_epoch(time: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """Epoch seconds of ISO-8601 text on MySQL/MariaDB, NULL for text that is not an instant.
+
+    ``str_to_date`` neither reads offsets nor optional fractions, so the parts are read
+    apart: the date and time by position, the fraction and the zone by pattern.
+    ``TIMESTAMPDIFF`` from 1970 does not depend on the session time zone or 2038.
+    """
+    text = sa.func.trim(time)
+    base = sa.func.str_to_date(
+        sa.func.concat(sa.func.left(text, 10), " ", sa.func.substring(text, 12, 8)), "%Y-%m-%d %H:%i:%s")
+    seconds = sa.func.timestampdiff(sa.literal_column("SECOND"), sa.literal("1970-01-01 00:00:00"), base)
+    fraction = sa.func.coalesce(
+        sa.cast(sa.func.concat("0", sa.func.nullif(sa.func.regexp_substr(text, "[.][0-9]+"), "")),
+                sa.Numeric(20, 9)), 0)
+    zone = sa.func.replace(sa.func.nullif(sa.func.regexp_substr(text, "[+-][0-9]{2}(:?[0-9]{2})?$"), ""), ":", "")
+    sign = sa.case((sa.func.left(zone, 1) == "-", -1), else_=1)
+    minutes = sa.case((sa.func.length(zone) == 5, sa.cast(sa.func.substring(zone, 4, 2), sa.Integer)), else_=0)
+    offset = sa.func.coalesce(sign * (sa.cast(sa.func.substring(zone, 2, 2), sa.Integer) * 3600 + minutes * 60), 0)
+    return sa.case((text.regexp_match(ISO_TIME_MYSQL), seconds + fraction - offset), else_=None)
 
 
 def rowid_column(table: sa.Table) -> sa.ColumnElement[Any]:
