@@ -201,18 +201,26 @@ class MainWindow(QMainWindow):
         self.text_edit.textChanged.connect(lambda _t: self._table_filter_timer.start())
         self.region_filter: tuple[Any, Any] | None = None
 
+        # Title and filters on two rows: with a stream's name in the title, one row squeezed
+        # the actor and text boxes to nothing at the default window size.
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(self.events_title)
         bar.addWidget(self.show_all_button)
         bar.addStretch(1)
-        bar.addWidget(self.type_box)
-        bar.addWidget(self.actor_edit)
-        bar.addWidget(self.text_edit)
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addWidget(self.type_box)
+        filters.addWidget(self.actor_edit, 2)
+        filters.addWidget(self.text_edit, 3)
+        self.actor_edit.setMinimumWidth(100)
+        self.text_edit.setMinimumWidth(140)
         self.events_panel = QWidget()
         box = QVBoxLayout(self.events_panel)
         box.setContentsMargins(4, 2, 4, 2)
+        box.setSpacing(3)
         box.addLayout(bar)
+        box.addLayout(filters)
         box.addWidget(self.events_view, 1)
 
     def _build_details(self) -> None:
@@ -266,7 +274,8 @@ class MainWindow(QMainWindow):
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 3)
         self.main_split.setStretchFactor(2, 2)
-        self.main_split.setSizes([265, 640, 375])
+        browser = self._browser_width()
+        self.main_split.setSizes([browser, 905 - browser, 375])
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 0)
@@ -274,6 +283,20 @@ class MainWindow(QMainWindow):
         box.addWidget(self.banner)
         box.addWidget(self.main_split, 1)
         self.setCentralWidget(central)
+
+    def _browser_width(self) -> int:
+        """Wide enough for a 20-character stream name (acl-project-133e6153), its count and age."""
+        from PySide6.QtGui import QFontMetrics
+
+        from inspector.ui.models import _monospace
+
+        view = self.streams_view
+        names = QFontMetrics(_monospace()).horizontalAdvance("acl-project-133e6153") + 10
+        text = view.fontMetrics()
+        counts = max(text.horizontalAdvance("Events"), text.horizontalAdvance("99,999")) + 14
+        ages = max(text.horizontalAdvance("Last"), text.horizontalAdvance("116 d ago")) + 14
+        scrollbar = view.verticalScrollBar().sizeHint().width()
+        return max(265, min(360, names + counts + ages + scrollbar + 2 * view.frameWidth() + 10))
 
     def _build_status(self) -> None:
         status = self.statusBar()
@@ -534,6 +557,13 @@ class MainWindow(QMainWindow):
             more = "" if model.exhausted else "+ (scroll for more)"
             text = f"{shown:,}{more} streams · select one to see its events"
         self.streams_status.setText(text)
+        if shown:
+            # ResizeToContents columns shrink to their headers when a new query empties the
+            # list and do not grow again on their own when its rows arrive
+            header = self.streams_view.horizontalHeader()
+            for column in (StreamListModel.COUNT, StreamListModel.LAST):
+                header.resizeSection(column, max(header.sectionSizeHint(column),
+                                                 self.streams_view.sizeHintForColumn(column)))
         self._reselect_current_stream()
         self.timeline.set_streams([summary.stream for summary in model.summaries()])
 
@@ -1084,6 +1114,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(app_version())
     app.setStyle("Fusion")
+    from inspector.ui.theme import dark_palette, is_dark
+
+    if QApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark and not is_dark(app.palette()):
+        # the system asks for dark but the platform gave Qt a light palette (no platform theme)
+        app.setPalette(dark_palette())
     return app
 
 

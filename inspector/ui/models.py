@@ -56,7 +56,9 @@ def _valid_parent(parent: QModelIndex | QPersistentModelIndex) -> bool:
 class StreamListModel(QAbstractTableModel):
     """Streams of the store, fetched a key-paged page at a time as the view scrolls."""
 
-    COLUMNS = ("Stream", "Events", "Last activity")
+    #: "Last" is short so the stream names get the width; its tooltip says "Last activity"
+    COLUMNS = ("Stream", "Events", "Last")
+    HEADER_TIPS = ("The stream's name", "Number of events in the stream", "Last activity (local time on hover)")
     STREAM, COUNT, LAST = range(3)
 
     #: rows arrived (or the query was exhausted); listeners such as the timeline re-read rows
@@ -217,6 +219,8 @@ class StreamListModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self.COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return self.HEADER_TIPS[section]
             if role == Qt.ItemDataRole.TextAlignmentRole and section == self.COUNT:
                 return RIGHT
         return None

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,7 +34,12 @@ from inspector.ui.runner import TaskRunner
 EVENT_CAP = 20_000
 MAX_LANES = 30
 LANE_PIXELS = 13
-AXIS_WIDTH = 128
+#: the lane-name axis is as wide as the longest visible name, within these bounds (pixels);
+#: a name wider than the maximum is elided in the middle, so every lane keeps its label
+AXIS_MIN_WIDTH = 64
+AXIS_MAX_WIDTH = 230
+#: pyqtgraph's gap between a tick label and the axis line, plus a little slack for rounding
+_AXIS_TEXT_GAP = 5 + 6
 CURSOR_COLOURS = {"A": "#1e88e5", "B": "#e53935"}
 
 
@@ -44,10 +49,6 @@ def _epoch(value: datetime) -> float:
 
 def _instant(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-
-def _short(name: str, limit: int = 20) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _tip(x: float, y: float, data: Any) -> str:
@@ -141,8 +142,9 @@ class TimelineWidget(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 4)
         self.hist_plot.setMaximumHeight(80)
         self.hist_plot.setMinimumHeight(50)
+        self._axis_width = AXIS_MIN_WIDTH
         for plot in (self.hist_plot, self.lanes_plot):
-            plot.getAxis("left").setWidth(AXIS_WIDTH)
+            plot.getAxis("left").setWidth(self._axis_width)
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.setMouseEnabled(x=True, y=False)
@@ -198,6 +200,35 @@ class TimelineWidget(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._apply_palette()
+
+    # --- dark or light ---------------------------------------------------------------------
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().changeEvent(event)
+        if hasattr(self, "empty") and event.type() in (
+                QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.FontChange):
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        """Background, axes and markers from the current palette (dark or light)."""
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.Text)
+        base = palette.color(QPalette.ColorRole.Base)
+        line = QColor(text)
+        line.setAlpha(150)
+        self.graphics.setBackground(base)
+        font = self.font()
+        for plot in (self.hist_plot, self.lanes_plot):
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(line))
+                axis.setTextPen(pg.mkPen(text))
+                axis.setTickFont(font)
+        self.hist_plot.setLabel("left", "events", color=text.name())
+        self.selected_marker.setPen(pg.mkPen(text, width=2))
+        self.ticks.opts["hoverPen"] = pg.mkPen(text, width=1)
+        self.lane_highlight.setBrush(QColor(255, 193, 7, 70 if base.lightness() < 128 else 50))
+        self._layout_lanes()
 
     # --- inputs from the window -------------------------------------------------------
     def set_store(self, store: Any, start: datetime | None, end: datetime | None, types: list[str]) -> None:
@@ -295,7 +326,9 @@ class TimelineWidget(QWidget):
         lanes = self.visible_lanes()
         visible = self.visible_streams()
         self.lanes_plot.setYRange(self._top - 0.5, self._top + lanes - 0.5, padding=0)
-        ticks = [(self._top + i, _short(name)) for i, name in enumerate(visible)]
+        labels = self._lane_labels(visible)
+        ticks = [(self._top + i, label) for i, label in enumerate(labels)]
+        self._fit_axis(labels)
         self.lanes_plot.getAxis("left").setTicks([ticks, []])
         self._layout_highlight()
         if not self._streams:
@@ -304,6 +337,38 @@ class TimelineWidget(QWidget):
             self.empty.show()
         else:
             self.empty.hide()
+
+    def _lane_labels(self, names: list[str]) -> list[str]:
+        """Each lane's name, elided in the middle only when wider than the axis may grow."""
+        metrics = QFontMetricsF(self.font())
+        widest = AXIS_MAX_WIDTH - _AXIS_TEXT_GAP
+        return [name if metrics.horizontalAdvance(name) <= widest
+                else metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, widest) for name in names]
+
+    def _fit_axis(self, labels: list[str]) -> None:
+        """Make the left axes wide enough for every label: pyqtgraph drops labels that do not fit."""
+        metrics = QFontMetricsF(self.font())
+        text = max((metrics.horizontalAdvance(label) for label in labels), default=0.0)
+        width = int(min(AXIS_MAX_WIDTH, max(AXIS_MIN_WIDTH, text + _AXIS_TEXT_GAP)) + 0.999)
+        if width != self._axis_width:
+            self._axis_width = width
+            for plot in (self.hist_plot, self.lanes_plot):
+                plot.getAxis("left").setWidth(width)
+
+    def lane_labels(self) -> list[str]:
+        """The labels pyqtgraph actually draws on the lane axis (for tests and screenshots)."""
+        from PySide6.QtGui import QPainter, QPicture
+
+        axis = self.lanes_plot.getAxis("left")
+        picture = QPicture()
+        painter = QPainter(picture)
+        try:
+            if axis.style["tickFont"] is not None:
+                painter.setFont(axis.style["tickFont"])
+            specs = axis.generateDrawSpecs(painter)
+        finally:
+            painter.end()
+        return [text for _rect, _flags, text in (specs[2] if specs else [])]
 
     def _layout_highlight(self) -> None:
         if self._selected_stream in self._streams:

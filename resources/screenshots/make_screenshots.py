@@ -1,7 +1,8 @@
 """Screenshots of the real window on the demo store, at 1280x800.
 
 Run: ``python resources/screenshots/make_screenshots.py`` (offscreen; writes the PNGs
-next to this script). The demo store is built fresh in a temporary folder.
+next to this script). The demo store is built fresh in a temporary folder. ``dark.png``
+is the State tab under a dark palette.
 """
 
 from __future__ import annotations
@@ -84,6 +85,13 @@ def main() -> int:
         _wait(app, lambda: audit.selected is not None and bool(audit.chain_end))
         _settle(app, 0.4)
         window.grab().save(str(HERE / "audit-view.png"))
+        # Dark: the same window under a dark palette, on the State tab (highlighted fields).
+        from inspector.ui.theme import dark_palette
+
+        app.setPalette(dark_palette())
+        window.tabs.setCurrentWidget(window.state_view)
+        _settle(app, 0.5)
+        window.grab().save(str(HERE / "dark.png"))
         window.close()
     print(f"screenshots written to {HERE}")
     return 0
