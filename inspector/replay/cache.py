@@ -1,10 +1,13 @@
 """The inspector's own snapshot cache: projector state at checkpoint versions, in SQLite.
 
-Entries are keyed by store identity (layout + redacted location, hashed), stream,
-projector code hash and version, and carry a fingerprint of the events at that
-version. The replay engine checks the fingerprint against the store before using an
-entry, so a stale entry (a rebuilt store, an edited projector) is never wrong, only
-slower. The cache is bounded: least recently used entries are evicted first.
+Entries are keyed by store identity (layout + redacted location, and for a store
+that is a file the file's own identity: device, inode, size, times), stream, projector
+code hash and version. Each carries what the replay engine checks before using it: a
+fingerprint of the events at its version, a fingerprint of the stream's first event,
+and the number of events up to its version (counted by SQL on server stores; a file
+store's prefix is already pinned by the file identity). A stale entry (a rebuilt or
+re-exported store, archived early events, an edited projector) is therefore never
+wrong, only slower. The cache is bounded: least recently used entries are evicted first.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ DEFAULT_EVERY = 1000
 DEFAULT_MAX_ENTRIES = 50_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
+#: Bumped when entries gain something to check: older entries are dropped, not trusted.
+_SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
     store TEXT NOT NULL,
@@ -30,6 +35,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     projector TEXT NOT NULL,
     version INTEGER NOT NULL,
     fingerprint TEXT NOT NULL,
+    first TEXT NOT NULL,
+    prefix_count INTEGER,
     recorded_at TEXT,
     state BLOB NOT NULL,
     size INTEGER NOT NULL,
@@ -42,10 +49,19 @@ CREATE INDEX IF NOT EXISTS snapshots_used ON snapshots (used);
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
+    """Projector state after every event up to ``version``, and what proves it still fits the store.
+
+    ``fingerprint``: the events at ``version``; ``first``: the stream's first event;
+    ``prefix_count``: the number of versioned events up to ``version`` (None where the
+    store identity already pins the whole file).
+    """
+
     version: int
     fingerprint: str
     recorded_at: str | None
     state: bytes
+    first: str = ""
+    prefix_count: int | None = None
 
 
 def default_cache_path() -> Path:
@@ -55,9 +71,52 @@ def default_cache_path() -> Path:
 
 
 def store_identity(store: Any) -> str:
-    """A key for the store that never contains a password: layout + redacted location, hashed."""
+    """A key for the store that never contains a password, hashed.
+
+    Layout + redacted location; for a store that is a file (JSON Lines, SQLite) also the
+    file's identity, so a file rewritten or replaced at the same path is another store.
+    """
     location = getattr(store, "location", None) or str(getattr(store, "path", "")) or repr(type(store))
-    return hash_text(getattr(store, "layout_name", "?"), str(location))
+    parts = [getattr(store, "layout_name", "?"), str(location)]
+    file = store_file(store)
+    if file is not None:
+        parts.append(_file_identity(file))
+    return hash_text(*parts)
+
+
+def store_file(store: Any) -> Path | None:
+    """The file a store reads, when it is one (a JSON Lines file, an SQLite database); None for servers."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return Path(path)
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.dialect.name != "sqlite":
+        return None
+    location = str(getattr(store, "location", "") or "")
+    from inspector.stores.connect import is_url
+
+    if is_url(location):
+        from sqlalchemy.engine import make_url
+
+        try:
+            database = make_url(location).database
+        except Exception:  # a location we cannot parse: no file to pin, the prefix is counted instead
+            return None
+        return Path(database) if database else None
+    return Path(location).expanduser() if location else None
+
+
+def _file_identity(path: Path) -> str:
+    """Device, inode, size and change times of the file (and of an SQLite write-ahead log beside it)."""
+    parts = [str(path.resolve())]
+    for candidate in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = candidate.stat()
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+    return "|".join(parts)
 
 
 class SnapshotCache:
@@ -98,6 +157,17 @@ class SnapshotCache:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY")
         conn.execute("PRAGMA synchronous=NORMAL")
+        if conn.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+            # Entries from an older inspector lack the prefix checks: drop them (a miss is only slower).
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+                    conn.execute("DROP TABLE IF EXISTS snapshots")
+                    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         conn.executescript(_SCHEMA)
         return conn
 
@@ -105,7 +175,7 @@ class SnapshotCache:
     def latest(self, store: str, stream: str, projector: str, upto: int | None) -> CacheEntry | None:
         """The entry with the highest version at or before ``upto`` (any version when None)."""
         query = (
-            "SELECT version, fingerprint, recorded_at, state FROM snapshots"
+            "SELECT version, fingerprint, recorded_at, state, first, prefix_count FROM snapshots"
             " WHERE store = ? AND stream = ? AND projector = ?"
         )
         params: list[Any] = [store, stream, projector]
@@ -121,7 +191,8 @@ class SnapshotCache:
                 "UPDATE snapshots SET used = ? WHERE store = ? AND stream = ? AND projector = ? AND version = ?",
                 (time.time(), store, stream, projector, row[0]),
             )
-        return CacheEntry(int(row[0]), row[1], row[2], bytes(row[3]))
+        return CacheEntry(int(row[0]), row[1], row[2], bytes(row[3]), row[4],
+                          None if row[5] is None else int(row[5]))
 
     def versions(self, store: str, stream: str, projector: str) -> list[int]:
         with self._lock:
@@ -139,7 +210,8 @@ class SnapshotCache:
     def put_many(self, store: str, stream: str, projector: str, entries: Iterable[CacheEntry]) -> None:
         now = time.time()
         rows = [
-            (store, stream, projector, e.version, e.fingerprint, e.recorded_at, e.state, len(e.state), now)
+            (store, stream, projector, e.version, e.fingerprint, e.first, e.prefix_count, e.recorded_at, e.state,
+             len(e.state), now)
             for e in entries
         ]
         if not rows:
@@ -147,7 +219,7 @@ class SnapshotCache:
         with self._lock:
             self._conn.execute("BEGIN")
             try:
-                self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?)", rows)
+                self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
                 self._evict()
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -195,4 +267,4 @@ class SnapshotCache:
         self.close()
 
 
-__all__ = ["CacheEntry", "SnapshotCache", "default_cache_path", "store_identity"]
+__all__ = ["CacheEntry", "SnapshotCache", "default_cache_path", "store_file", "store_identity"]

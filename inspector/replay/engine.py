@@ -7,8 +7,11 @@ so the next replay anywhere in the stream starts close by.
 
 Invariants:
 * a snapshot is never after the target version;
-* a cache entry is used only when the store's events at its version still carry the
-  fingerprint recorded with it, so a stale entry costs time, never correctness;
+* a cache entry is used only when the store still has the history it was taken from:
+  the same file (for file stores, part of the store identity), the same first event,
+  the same number of events up to the entry's version (counted by SQL on server
+  stores) and the same events at that version; so a stale entry costs time, never
+  correctness;
 * a projector that raises stops the replay at that event, and the state returned is
   the state just before it;
 * nothing is written to the inspected store (the cache is a separate file).
@@ -28,7 +31,7 @@ import orjson
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, same_value
 from inspector.core.events import Event, Moment, category_of_stream_name, format_time, parse_time
-from inspector.replay.cache import CacheEntry, SnapshotCache, store_identity
+from inspector.replay.cache import CacheEntry, SnapshotCache, store_file, store_identity
 from inspector.replay.reader import materialize
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
@@ -251,6 +254,30 @@ def _first_event(store: Any, stream: str, cancel: CancelToken | None) -> Event |
     return None
 
 
+def prefix_count(store: Any, stream: str, version: int, cancel: CancelToken | None = None) -> int:
+    """The number of the stream's versioned events up to ``version``.
+
+    On SQL stores one count over the stream's (stream, version) index range; other
+    stores are read.
+    """
+    layout = getattr(store, "layout", None)
+    if layout is not None and getattr(store, "engine", None) is not None:
+        import sqlalchemy as sa
+
+        if not layout.stream_exists_possibly(stream):
+            return 0
+        query = (
+            sa.select(sa.func.count()).select_from(layout.table)
+            .where(layout.stream == layout.stream_to_db(stream), layout.version.is_not(None),
+                   layout.version <= version, *layout.scope())
+        )
+        connect = getattr(store, "_connect", None)
+        with (connect() if callable(connect) else store.engine.connect()) as conn:
+            return int(conn.execute(query).scalar() or 0)
+    return sum(1 for event in store.read_stream(stream, from_version=None, to_version=version, cancel=cancel)
+               if event.version is not None)
+
+
 def version_at(store: Any, stream: str, instant: datetime, *, cancel: CancelToken | None = None) -> int | None:
     """The last version recorded at or before ``instant``: the stream up to its first later event.
 
@@ -316,6 +343,7 @@ class _Run:
         use_store_snapshots: bool,
         cancel: CancelToken | None,
         progress: Progress | None,
+        first: Event,
     ) -> None:
         self.store = store
         self.stream = stream
@@ -324,7 +352,12 @@ class _Run:
         self.use_store_snapshots = use_store_snapshots
         self.cancel = cancel
         self.progress = progress
+        self.first = first
         self.store_key = store_identity(store) if cache is not None else ""
+        #: Every entry names the stream's first event; a file store's prefix is pinned by its identity.
+        self.first_print = _event_print(first) if cache is not None else ""
+        self.counts_prefix = cache is not None and store_file(store) is None
+        self.base_count: int | None = 0
         self.pending: list[CacheEntry] = []
         self.cache_writable = cache is not None
         self.cache_checked = False
@@ -363,8 +396,18 @@ class _Run:
     def _run_once(self, upto: int | None, *, skip_cache: bool, stop_before: Any) -> _Outcome:
         projector = self.projector
         state, start_version, source, verify, recorded_at = self.start(upto, skip_cache=skip_cache)
-        # A cache entry is checked first: its own version is read again and fingerprinted.
+        # A cache entry is checked first: the stream's first event and the number of events
+        # up to it, then its own version is read again and fingerprinted.
+        if verify is not None:
+            self._verify_prefix(verify)
         after = start_version if verify is None else verify.version - 1
+        # Events up to the starting point, so each checkpoint can record its own prefix count.
+        if verify is not None:
+            self.base_count = verify.prefix_count
+        elif start_version is not None and self.cache_writable:
+            self.base_count = self._prefix_count(start_version)
+        else:
+            self.base_count = 0
         every = self.cache.every if self.cache is not None else 0
         next_checkpoint: float = ((start_version or 0) // every + 1) * every if every else float("inf")
         group_version: int | None = None
@@ -388,7 +431,7 @@ class _Run:
                     # The previous version is complete: maybe keep a checkpoint of it.
                     if group_version is not None and group_version >= next_checkpoint:
                         if writes_cache:
-                            writes_cache = self._checkpoint(state, group_version, group_events, last_event)
+                            writes_cache = self._checkpoint(state, group_version, group_events, last_event, applied)
                         next_checkpoint = (group_version // every + 1) * every
                     group_version = version
                     if writes_cache:
@@ -409,7 +452,7 @@ class _Run:
                     check(cancel)
                     throttle.tick(applied)
             if writes_cache and group_version is not None and applied >= _KEEP_FINAL_AFTER and stop_before is None:
-                self._checkpoint(state, group_version, group_events, last_event)
+                self._checkpoint(state, group_version, group_events, last_event, applied)
         finally:
             self._flush()
         throttle.finish(applied)
@@ -441,14 +484,30 @@ class _Run:
             self._stale(entry)
         return iter(()), last
 
+    def _verify_prefix(self, entry: CacheEntry) -> None:
+        """The entry was taken from this history: same first event, same number of events up to it."""
+        if entry.first != self.first_print:
+            self._stale(entry)
+        if self.counts_prefix and (entry.prefix_count is None or entry.prefix_count != self._prefix_count(entry.version)):
+            self._stale(entry)
+
+    def _prefix_count(self, version: int) -> int | None:
+        """How many versioned events the stream has up to ``version``; None where the file identity pins them."""
+        if not self.counts_prefix:
+            return None
+        return prefix_count(self.store, self.stream, version, self.cancel)
+
     def _stale(self, entry: CacheEntry) -> None:
         assert self.cache is not None
         self.pending.clear()
         self.cache.discard(self.store_key, self.stream, self.projector.code_hash, entry.version)
         raise _Stale()
 
-    def _checkpoint(self, state: Any, version: int, events: list[Any], last_event: Any) -> bool:
-        """Queue the state at ``version`` for the cache; False when this state cannot be cached."""
+    def _checkpoint(self, state: Any, version: int, events: list[Any], last_event: Any, applied: int) -> bool:
+        """Queue the state at ``version`` for the cache; False when this state cannot be cached.
+
+        ``applied`` events were folded since the starting point, whose own prefix count is ``base_count``.
+        """
         if not self.cache_checked:
             self.cache_checked = True
             if not self.projector.cacheable(state):
@@ -461,7 +520,10 @@ class _Run:
             return False
         recorded = format_time(last_event.recorded_at) if last_event is not None else None
         prints = [_event_print(event) for event in events]
-        self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob))
+        count = None if self.base_count is None else self.base_count + applied
+        if self.counts_prefix and count is None:
+            return True  # the prefix cannot be vouched for: keep folding, do not keep this state
+        self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob, self.first_print, count))
         if len(self.pending) >= _FLUSH_EVERY:
             self._flush()
         return True
@@ -475,7 +537,8 @@ class _Run:
         """Rebuild the state just before the failing event (the projector may have half-changed it)."""
         self._flush()  # checkpoints taken before the failing event are sound
         self.cache_writable = False
-        again = _Run(self.store, self.stream, self.projector, self.cache, self.use_store_snapshots, self.cancel, None)
+        again = _Run(self.store, self.stream, self.projector, self.cache, self.use_store_snapshots, self.cancel, None,
+                     self.first)
         again.cache_writable = False
         before = again.run(event.version, stop_before=event)
         before.stopped = StoppedAt(event.version, event.type, f"{type(exc).__name__}: {exc}")
@@ -510,7 +573,7 @@ def replay(
         initial = projector.initial()
         return ReplayResult(stream, None, None, projector.to_json(initial), projector.name,
                             raw_state=initial, elapsed_ms=_ms(started))
-    run = _Run(store, stream, projector, cache, use_store_snapshots, cancel, progress)
+    run = _Run(store, stream, projector, cache, use_store_snapshots, cancel, progress, first)
     try:
         outcome = run.run(upto)
     except ProjectorError as exc:

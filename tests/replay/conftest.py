@@ -49,3 +49,59 @@ def counter_store(tmp_path):
     store = open_store(str(path))
     yield store
     store.close()
+
+
+def write_store_from_zero(path: Path, stream: str, events: list[tuple[str, dict]]) -> Path:
+    """A generic-layout SQLite store whose stream counts its versions from 0, as some stores do."""
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+            " recorded_at TEXT, data TEXT, metadata TEXT);"
+            "CREATE INDEX events_stream_version ON events (stream, version);"
+        )
+        conn.executemany(
+            "INSERT INTO events VALUES (?,?,?,?,?,?,?)",
+            [(version + 1, stream, version, kind, (start + timedelta(minutes=version)).isoformat().replace("+00:00", "Z"),
+              orjson.dumps(data).decode(), "{}") for version, (kind, data) in enumerate(events)],
+        )
+    conn.close()
+    return path
+
+
+class ScratchPostgres:
+    """A database of its own on the local PostgreSQL, with a writable engine for the test's rows.
+
+    The inspector opens ``url`` read-only, as a user would; ``writer`` plays the application.
+    """
+
+    def __init__(self, server_url: str) -> None:
+        import uuid
+
+        import sqlalchemy as sa
+        from sqlalchemy.engine import make_url
+
+        self._server_url = server_url
+        self.name = f"insp_replay_{uuid.uuid4().hex[:10]}"
+        admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{self.name}"')
+        admin.dispose()
+        self.url = make_url(server_url).set(database=self.name).render_as_string(hide_password=False)
+        self.writer = sa.create_engine(self.url)
+
+    def drop(self) -> None:
+        import sqlalchemy as sa
+
+        self.writer.dispose()
+        admin = sa.create_engine(self._server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture()
+def scratch_postgres(postgres_url):
+    database = ScratchPostgres(postgres_url)
+    yield database
+    database.drop()
