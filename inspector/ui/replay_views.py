@@ -142,10 +142,11 @@ class StateView(QWidget):
         self.describe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = JsonTreeModel(self)
         self.tree = _tree(self.model)
-        legend = QLabel("<span style='background: rgba(255,179,0,0.4)'>&nbsp;changed&nbsp;</span> "
-                        "<span style='background: rgba(76,175,80,0.35)'>&nbsp;added&nbsp;</span> "
-                        "by the event at this version")
-        legend.setEnabled(False)
+        # Enabled on purpose: greyed text on the tinted swatches was unreadable (dark and light);
+        # the swatches carry the same tints as the highlighted rows, with the same text colour.
+        legend = self.legend = QLabel("<span style='background: rgba(255,179,0,0.4)'>&nbsp;changed&nbsp;</span> "
+                                      "<span style='background: rgba(76,175,80,0.35)'>&nbsp;added&nbsp;</span> "
+                                      "by the event at this version")
         layout.addWidget(self.projector_bar)
         layout.addWidget(self.header)
         layout.addLayout(scrub)

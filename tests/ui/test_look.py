@@ -118,6 +118,7 @@ def test_dark_palette_keeps_the_window_readable(qtbot, dark_app, demo_copy, demo
     for tint in HIGHLIGHT.values():
         assert contrast(text, _effective(tint, base)) >= 4.5
     assert contrast(PROBLEM_COLOUR, base) >= 4.0
+    assert win.state_view.legend.isEnabled()  # the legend's swatches read like the rows they explain
     # READ-ONLY badge: white on green whatever the palette
     assert contrast(QColor("white"), QColor("#2e7d32")) >= 4.5
     # banners: the label uses the palette text on a tinted background
