@@ -143,7 +143,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        print(f"{result.stream}: v{result.from_.version} -> v{result.to.version}, "
+        print(f"{result.stream}: {_moment_text(result.from_.version)} -> {_moment_text(result.to.version)}, "
               f"{len(result.changes)} change(s), {result.events_between_total} event(s) between, "
               f"projector {result.projector}")
         if result.changes:
@@ -160,6 +160,11 @@ def run_diff(args: argparse.Namespace) -> int:
         print(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
               f"{result.stopped.error}", file=sys.stderr)
     return 0
+
+
+def _moment_text(version: int | None) -> str:
+    """``v0``, ``v12``; a moment before the stream's first event has no version."""
+    return "before its first event" if version is None else f"v{version}"
 
 
 def _blame_text(events: list) -> str:

@@ -303,12 +303,17 @@ def version_at(store: Any, stream: str, instant: datetime, *, cancel: CancelToke
     return last
 
 
-def _resolve(store: Any, stream: str, moment: Moment | None, cancel: CancelToken | None) -> tuple[int | None, bool]:
-    """(target version, whether the moment lies before the stream's first event)."""
+def _resolve(store: Any, stream: str, moment: Moment | None, first: Event,
+             cancel: CancelToken | None) -> tuple[int | None, bool]:
+    """(target version, whether the moment lies before the stream's first event).
+
+    The stream's own first version decides: Message DB counts from 0, most stores from 1,
+    a slice exported with ``--since`` from wherever it starts.
+    """
     if moment is None:
         return None, False
     if moment.version is not None:
-        return moment.version, moment.version < 1
+        return moment.version, moment.version < first.version
     assert moment.at is not None
     version = version_at(store, stream, moment.at, cancel=cancel)
     return (0, True) if version is None else (version, False)
@@ -565,10 +570,11 @@ def replay(
         return ReplayResult(stream, None, None, {}, name, problem=f"no events in stream {stream!r}",
                             elapsed_ms=_ms(started))
     projector = _choose_projector(projectors, store, stream, first)
-    upto, before_start = _resolve(store, stream, at, cancel)
+    upto, before_start = _resolve(store, stream, at, first, cancel)
     if upto is not None and upto < 0:
         return ReplayResult(stream, None, None, projector.to_json(projector.initial()), projector.name,
-                            problem=f"version {upto} does not exist: versions start at 1", elapsed_ms=_ms(started))
+                            problem=f"version {upto} does not exist: versions start at {first.version}",
+                            elapsed_ms=_ms(started))
     if before_start:
         initial = projector.initial()
         return ReplayResult(stream, None, None, projector.to_json(initial), projector.name,
@@ -763,6 +769,11 @@ def _detach(value: Any) -> Any:
     return value
 
 
+def _order(version: int | None) -> float:
+    """A moment's place in the stream: None (before its first event) comes before every version, 0 included."""
+    return float("-inf") if version is None else version
+
+
 def diff(
     store: Any,
     stream: str,
@@ -788,17 +799,17 @@ def diff(
             return StateDiff(stream, MomentRef(at_a.version, at_a.recorded_at), MomentRef(at_b.version, at_b.recorded_at),
                              projector=projector.name, problem=side.problem, elapsed_ms=_ms(started))
     changes = diff_states(at_a.state, at_b.state)
-    low, high = (at_a, at_b) if (at_a.version or 0) <= (at_b.version or 0) else (at_b, at_a)
+    low, high = (at_a, at_b) if _order(at_a.version) <= _order(at_b.version) else (at_b, at_a)
     tracker = _BlameTracker(projector, low.state, changes)
     stopped = at_a.stopped or at_b.stopped
-    if (high.version or 0) > (low.version or 0):
+    if _order(high.version) > _order(low.version):
         # Fold from the earlier moment to the later one, watching the changed fields.
         state = projector.copy(low.raw_state)
         if type(state) is dict:
             state = _TrackedState(state)
         after = low.version
         fold_upto = high.version
-        throttle = _Throttle(progress, (fold_upto or 0) - (after or 0))
+        throttle = _Throttle(progress, fold_upto - (first.version - 1 if after is None else after))
         for count, event in enumerate(projector.read(store, stream, after=after, upto=fold_upto, cancel=cancel, full=True), 1):
             if event.version is None:
                 continue
