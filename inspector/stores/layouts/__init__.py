@@ -6,6 +6,7 @@ Layouts are tried in ``LAYOUTS`` order, most specific first.
 
 from __future__ import annotations
 
+from inspector.stores.layouts.axon import AxonLayout
 from inspector.stores.layouts.base import SqlLayout
 from inspector.stores.layouts.eventsauce import EventSauceLayout
 from inspector.stores.layouts.eventsourcing import EventsourcingLayout
@@ -14,7 +15,8 @@ from inspector.stores.layouts.marten import MartenLayout
 from inspector.stores.layouts.messagedb import MessageDbLayout
 
 # Table-name layouts first; EventSauce (found by columns in any table) and the generic layout last.
-LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, MessageDbLayout, MartenLayout, EventSauceLayout, GenericLayout]
+LAYOUTS: list[type[SqlLayout]] = [EventsourcingLayout, MessageDbLayout, MartenLayout, AxonLayout, EventSauceLayout,
+                                   GenericLayout]
 
 
 def layout_names() -> list[str]:
