@@ -178,3 +178,11 @@ def test_eventsauce_without_the_reconstitution_index_is_reported(mysql_url):
             store.close()
     finally:
         db.drop()
+
+
+class TestEventSauceStringIdsOnMariadb(EventStoreContract, LooseVersionsContract, SqlContract):
+    """The ``*UuidV4MessageRepository`` variant: ids stored as 36-character text."""
+
+    def build(self, request, tmp_path) -> Built:
+        db = scratch_database(request.getfixturevalue("mysql_url"), "esaucetxt")
+        return _build(db, EVENTSAUCE_MYSQL_DDL.replace("BINARY(16)", "CHAR(36)"), str, MYSQL_BAD)

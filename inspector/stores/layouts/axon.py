@@ -91,6 +91,10 @@ class AxonLayout(SqlLayout):
         snapshot_table = sa.Table(snapshots, metadata, autoload_with=engine) if snapshots else None
         return cls(engine, sa.Table(events, metadata, autoload_with=engine), snapshot_table)
 
+    def time_sorts_as_stored(self) -> bool:
+        """Axon writes every ``time_stamp`` as UTC ISO-8601 (``DateTimeUtils.formatInstant``): text order is time order."""
+        return True
+
     # --- large objects -----------------------------------------------------------------
     def _is_large_object(self, column: sa.Column[Any]) -> bool:
         from sqlalchemy.dialects.postgresql import OID

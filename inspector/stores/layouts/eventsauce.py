@@ -101,7 +101,12 @@ class EventSauceLayout(SqlLayout):
             return ""
         blob = as_bytes(value)
         if blob is not None:
-            return str(uuid.UUID(bytes=blob)) if len(blob) == 16 else blob.hex()
+            if len(blob) == 16:
+                return str(uuid.UUID(bytes=blob))
+            try:  # a text id compared by its bytes (exact stream keys on MySQL collations)
+                return blob.decode("utf-8")
+            except UnicodeDecodeError:
+                return blob.hex()
         return str(value)
 
     def stream_exists_possibly(self, stream: str) -> bool:
