@@ -150,9 +150,14 @@ class EventStore(Protocol):
         """Release connections."""
 
 
+def escape_like(text: str) -> str:
+    """Text matched literally by ``LIKE ... ESCAPE '\\'``: ``_`` and ``%`` in a name are not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def glob_to_like(pattern: str) -> str:
     """``wallet-*`` → ``wallet-%``; plain text without wildcards matches as a substring."""
-    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = escape_like(pattern)
     if "*" in pattern or "?" in pattern:
         return escaped.replace("*", "%").replace("?", "_")
     return f"%{escaped}%"

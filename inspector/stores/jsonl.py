@@ -1,13 +1,20 @@
 """JSON Lines files: one event object per line, as ``events --json``/``export --format jsonl`` write them.
 
-The file is scanned once, keeping only byte offsets and per-stream summaries in memory;
-events are decoded again from disk when read. A bad line becomes an Event with a problem.
+The file is scanned once, keeping only byte offsets, a position index and per-stream
+summaries in memory; events are decoded again from disk when read. A bad line becomes an
+Event with a problem. A ``.gz`` file is decompressed once into the user cache folder,
+because reading lines back by offset needs a file that can seek.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import gzip
+import hashlib
+import os
+import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,7 +44,15 @@ class JsonlEventStore:
             raise StoreError(f"no such file: {self.path}")
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a store file")
-        self._offsets = array("q")  # line start, in global (file) order
+        #: the file the user opened; ``path`` is what is read (a decompressed copy for ``.gz``)
+        self.source = self.path
+        if self.path.name.lower().endswith(".gz"):
+            self.path = _decompressed_copy(self.path)
+        self._offsets = array("q")  # line start, in file order
+        self._positions = array("q")  # each line's event position, in file order
+        #: lines in (position, line) order and their positions, for binary search by ``after_position``
+        self._order = array("q")
+        self._sorted_positions = array("q")
         self._streams: dict[str, _StreamIndex] = {}
         self._types: dict[str, int] = {}
         self._bad_lines = 0
@@ -58,6 +73,7 @@ class JsonlEventStore:
                 position = len(self._offsets)
                 self._offsets.append(start)
                 event = self._decode(line, position)
+                self._positions.append(event.position)
                 if event.problem and event.stream == "(unreadable)":
                     self._bad_lines += 1
                 index = self._streams.setdefault(event.stream, _StreamIndex())
@@ -70,7 +86,22 @@ class JsonlEventStore:
                         index.last_at = event.recorded_at
                 self._types[event.type] = self._types.get(event.type, 0) + 1
         if self._offsets and self._bad_lines == len(self._offsets):
-            raise StoreError(f"{self.path} is not a JSON Lines event file (no line is a JSON object)")
+            raise StoreError(f"{self.source} is not a JSON Lines event file (no line is a JSON object)")
+        self._index_positions()
+
+    def _index_positions(self) -> None:
+        """Lines in position order (ties by line), so paging by position is a binary search.
+
+        Exports written by the inspector are already in order and skip the sort; two exports
+        concatenated (positions 10-12, then 1-3) are not, and still page in position order.
+        """
+        positions = self._positions
+        if all(positions[i] <= positions[i + 1] for i in range(len(positions) - 1)):
+            self._order = array("q", range(len(positions)))
+            self._sorted_positions = array("q", positions)
+            return
+        self._order = array("q", sorted(range(len(positions)), key=lambda line: (positions[line], line)))
+        self._sorted_positions = array("q", (positions[line] for line in self._order))
 
     def _decode(self, line: bytes, position: int) -> Event:
         try:
@@ -117,7 +148,7 @@ class JsonlEventStore:
     def describe(self, *, counts: bool = True) -> StoreInfo:
         notes = (f"{self._bad_lines} line(s) are not readable events",) if self._bad_lines else ()
         return StoreInfo(
-            layout="jsonl", engine="file", location=str(self.path), read_only=True,
+            layout="jsonl", engine="file", location=str(self.source), read_only=True,
             events=len(self._offsets), streams=len(self._streams), notes=notes,
         )
 
@@ -194,16 +225,20 @@ class JsonlEventStore:
     def read_all(self, *, after_position=None, limit=500, filters: EventFilter | None = None, cancel=None, descending=False):
         filters = filters or EventFilter()
         result: list[Event] = []
-        numbers = range(len(self._offsets) - 1, -1, -1) if descending else range(len(self._offsets))
+        # start at the first line past the cursor in position order: a page costs its own lines
+        if descending:
+            end = len(self._order) if after_position is None else bisect_left(self._sorted_positions, after_position)
+            ranks = range(end - 1, -1, -1)
+        else:
+            begin = 0 if after_position is None else bisect_right(self._sorted_positions, after_position)
+            ranks = range(begin, len(self._order))
         with self.path.open("rb") as handle:
-            for count, line_number in enumerate(numbers):
+            for count, rank in enumerate(ranks):
                 if count % 1000 == 0:
                     check(cancel)
+                line_number = self._order[rank]
                 handle.seek(self._offsets[line_number])
                 event = self._decode(handle.readline(), line_number)
-                if after_position is not None:
-                    if (event.position <= after_position) if not descending else (event.position >= after_position):
-                        continue
                 if _accepts(filters, event):
                     result.append(event)
                     if len(result) >= limit:
@@ -237,10 +272,38 @@ class JsonlEventStore:
         return []
 
     def latest_position(self) -> int | None:
-        return len(self._offsets) - 1 if self._offsets else None
+        return self._sorted_positions[-1] if self._sorted_positions else None
 
     def close(self) -> None:
         pass
+
+
+def _decompressed_copy(path: Path) -> Path:
+    """A decompressed copy of a ``.jsonl.gz`` in the user cache folder, made once per file version.
+
+    The copy is keyed by the file's path, size and modification time, written under a
+    temporary name and renamed, so an interrupted copy is never read as a whole one.
+    """
+    from platformdirs import user_cache_dir
+
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:24]
+    folder = Path(user_cache_dir("event-inspector", appauthor=False)) / "jsonl"
+    target = folder / f"{key}.jsonl"
+    if target.exists():
+        return target
+    partial = folder / f"{key}.{os.getpid()}.partial"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with gzip.open(path, "rb") as source, partial.open("wb") as copy:
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        partial.replace(target)
+    except (OSError, EOFError, zlib.error) as exc:
+        partial.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise StoreError(f"cannot decompress {path}: {reason}") from None
+    return target
 
 
 def _matches(name: str, pattern: str) -> bool:

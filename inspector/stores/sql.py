@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from inspector.core.cancel import CancelToken, check
-from inspector.core.events import Event, StreamSummary
+from inspector.core.events import Event, StreamSummary, parse_time
 from inspector.stores.base import (
     ConnectionLost,
     EventFilter,
@@ -77,7 +77,7 @@ class SqlEventStore:
             if counts:
                 events = conn.execute(sa.select(sa.func.count()).select_from(layout.table)).scalar()
                 streams = conn.execute(
-                    sa.select(sa.func.count(sa.distinct(layout.stream))).select_from(layout.table)
+                    sa.select(sa.func.count(sa.distinct(layout.stream_key()))).select_from(layout.table)
                 ).scalar()
             notes = tuple(layout.notes(conn))
         read_only = enforce_read_only_check(self.engine)
@@ -93,36 +93,95 @@ class SqlEventStore:
         )
 
     # --- streams ----------------------------------------------------------------------
-    def stream_listing_query(self, *, match: str | None = None, category: str | None = None,
-                             after: str | None = None, limit: int = 500) -> sa.Select:
-        """One page of per-stream counts, grouped by the database.
-
-        Relies on the layout's ``stream_index`` (stream, version): GROUP BY stream in index
-        order with a keyset ``stream > :after`` reads only the page it returns.
-        """
+    def _time_key(self) -> sa.ColumnElement[Any] | None:
+        """What MIN/MAX of the recorded time are taken over: the column as stored when it sorts
+        as time (fast: one step down an index), else its epoch seconds (mixed text forms)."""
         layout = self.layout
-        query = (
-            sa.select(
-                layout.stream.label("stream"),
-                sa.func.count().label("count"),
-                sa.func.min(layout.version).label("first_version"),
-                sa.func.max(layout.version).label("last_version"),
-                (sa.func.min(layout.time) if layout.time is not None else sa.null()).label("first_at"),
-                (sa.func.max(layout.time) if layout.time is not None else sa.null()).label("last_at"),
-                _or_null(layout.category_hint()).label("first_type"),
-            )
-            .select_from(layout.table)
-            .where(layout.stream.is_not(None), *layout.scope())
-        )
-        if after is not None and layout.stream_exists_possibly(after):
-            query = query.where(layout.stream > layout.stream_to_db(after))
+        if layout.time is None:
+            return None
+        if layout.time_sorts_as_stored() or self._epoch is None:
+            return layout.time
+        return self._epoch
+
+    def _time_value(self, value: Any) -> datetime | None:
+        """A MIN/MAX of ``_time_key`` as an aware datetime (None for no time)."""
+        if value is None:
+            return None
+        if self._time_key() is self._epoch:
+            return parse_time(float(value))
+        return self.layout.time_from_db(value)
+
+    def _listing_columns(self, stream: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
+        layout = self.layout
+        time = self._time_key()
+        return [
+            stream.label("stream"),
+            sa.func.count().label("count"),
+            sa.func.min(layout.version).label("first_version"),
+            sa.func.max(layout.version).label("last_version"),
+            (sa.func.min(time) if time is not None else sa.null()).label("first_at"),
+            (sa.func.max(time) if time is not None else sa.null()).label("last_at"),
+            _or_null(layout.category_hint()).label("first_type"),
+        ]
+
+    def _listing_where(self, query: sa.Select, match: str | None, category: str | None) -> sa.Select:
+        layout = self.layout
+        query = query.select_from(layout.table).where(layout.stream.is_not(None), *layout.scope())
         if match:
             query = query.where(layout.match_clause(match))
         if category:
             clause = layout.category_clause(category)
             if clause is not None:
                 query = query.where(clause)
+        return query
+
+    def stream_listing_query(self, *, match: str | None = None, category: str | None = None,
+                             after: str | None = None, limit: int = 500, inclusive: bool = False) -> sa.Select:
+        """One page of per-stream counts, grouped by the database.
+
+        Relies on the layout's ``stream_index`` (stream, version): GROUP BY stream in index
+        order with a keyset ``stream > :after`` reads only the page it returns.
+        ``inclusive`` keeps the group equal to ``after`` (see ``_exact_listing_rows``).
+        """
+        layout = self.layout
+        query = self._listing_where(sa.select(*self._listing_columns(layout.stream)), match, category)
+        if after is not None and layout.stream_exists_possibly(after):
+            key = layout.stream_to_db(after)
+            query = query.where(layout.stream >= key if inclusive else layout.stream > key)
         return query.group_by(layout.stream).order_by(layout.stream).limit(limit)
+
+    def stream_split_query(self, *, match: str | None = None, category: str | None = None,
+                           after: str | None = None, upto: Any = None, limit: int = 500) -> sa.Select:
+        """Per-stream counts grouped by the exact name, between ``after`` and ``upto`` in collation order.
+
+        For MySQL/MariaDB text streams: ``upto`` bounds the rows read to the groups one
+        ``stream_listing_query`` page found through the index, so the extra grouping by
+        bytes (which no index orders) only sorts that page.
+        """
+        layout = self.layout
+        key = layout.stream_key()
+        query = self._listing_where(sa.select(*self._listing_columns(sa.func.min(layout.stream))), match, category)
+        if after is not None:
+            query = query.where(layout.stream >= after, sa.not_(sa.and_(layout.stream == after, key <= after.encode())))
+        if upto is not None:
+            query = query.where(layout.stream <= upto)
+        return query.group_by(layout.stream, key).order_by(layout.stream, key).limit(limit)
+
+    def _exact_listing_rows(self, match: str | None, category: str | None, after: str | None,
+                            limit: int) -> list[Any]:
+        """A page of streams told apart by their bytes, in (collation, bytes) order after ``after``.
+
+        The first query takes ``limit + 1`` collation groups from ``after`` on through the
+        index; each holds at least one exact name and only the first may be used up, so they
+        hold the page. The second splits just those groups by their bytes.
+        """
+        groups = self._rows(self.stream_listing_query(match=match, category=category, after=after,
+                                                      limit=limit + 1, inclusive=True))
+        if not groups:
+            return []
+        upto = groups[-1].stream if len(groups) > limit else None
+        return self._rows(self.stream_split_query(match=match, category=category, after=after, upto=upto,
+                                                  limit=limit))
 
     def streams(
         self,
@@ -139,8 +198,11 @@ class SqlEventStore:
         # Category filters that only Python can apply may need more than one page.
         while len(result) < limit:
             page_size = limit - len(result) if in_sql else max(limit, self.page_size)
-            rows = self._rows(self.stream_listing_query(
-                match=match, category=category if in_sql else None, after=cursor, limit=page_size))
+            if layout.exact_text_streams():
+                rows = self._exact_listing_rows(match, category if in_sql else None, cursor, page_size)
+            else:
+                rows = self._rows(self.stream_listing_query(
+                    match=match, category=category if in_sql else None, after=cursor, limit=page_size))
             for row in rows:
                 name = layout.stream_from_db(row.stream)
                 summary = StreamSummary(
@@ -149,8 +211,8 @@ class SqlEventStore:
                     count=int(row.count),
                     first_version=None if row.first_version is None else int(row.first_version),
                     last_version=None if row.last_version is None else int(row.last_version),
-                    first_at=layout.time_from_db(row.first_at),
-                    last_at=layout.time_from_db(row.last_at),
+                    first_at=self._time_value(row.first_at),
+                    last_at=self._time_value(row.last_at),
                 )
                 if not in_sql and summary.category != category:
                     continue
@@ -163,7 +225,26 @@ class SqlEventStore:
         return result
 
     def categories(self) -> list[tuple[str, int]]:
+        """Categories with their stream counts, grouped by the database where the layout can say
+        the category in SQL; by walking the stream listing where only Python can (topics)."""
+        layout = self.layout
+        expr = layout.category_expr()
         counts: dict[str, int] = {}
+        if expr is not None:
+            exact = layout.exact_text_streams()
+            group = sa.cast(expr, sa.LargeBinary) if exact else expr
+            query = (
+                sa.select(group, sa.func.count(sa.distinct(layout.stream_key())))
+                .select_from(layout.table)
+                .where(layout.stream.is_not(None), *layout.scope())
+                .group_by(group)
+            )
+            for value, count in self._rows(query):
+                if isinstance(value, (bytes, bytearray, memoryview)):
+                    value = bytes(value).decode("utf-8", errors="replace")
+                key = value or "(none)"
+                counts[key] = counts.get(key, 0) + int(count)
+            return sorted(counts.items())
         after = None
         while True:
             page = self.streams(after=after, limit=self.page_size)
@@ -197,8 +278,7 @@ class SqlEventStore:
                           to_version: int | None = None, limit: int = PAGE) -> sa.Select:
         """One page of a stream in (version, position) order; relies on the layout's ``stream_index``."""
         layout = self.layout
-        query = sa.select(*layout.columns).select_from(layout.table).where(
-            layout.stream == layout.stream_to_db(stream), *layout.scope())
+        query = sa.select(*layout.columns).select_from(layout.table).where(layout.stream_is(stream), *layout.scope())
         if after_version is not None:
             if after_position is None:
                 query = query.where(layout.version > after_version)
@@ -229,14 +309,13 @@ class SqlEventStore:
         check(cancel)
         if not layout.stream_exists_possibly(stream):
             return
-        key = layout.stream_to_db(stream)
         yielded = 0
         if from_version is None:
             # Rows without a version cannot be paged by version: read them first, by the same index.
             query = (
                 sa.select(*layout.columns)
                 .select_from(layout.table)
-                .where(layout.stream == key, layout.version.is_(None), *layout.scope())
+                .where(layout.stream_is(stream), layout.version.is_(None), *layout.scope())
                 .order_by(layout.position)
             )
             if limit is not None:
@@ -315,8 +394,8 @@ class SqlEventStore:
                 wanted = set(filters.types)
                 python.append(lambda event: event.type in wanted)
         if filters.streams:
-            possible = [layout.stream_to_db(s) for s in filters.streams if layout.stream_exists_possibly(s)]
-            where.append(layout.stream.in_(possible) if possible else sa.false())
+            possible = [s for s in filters.streams if layout.stream_exists_possibly(s)]
+            where.append(layout.stream_in(possible) if possible else sa.false())
         if filters.since or filters.until:
             since, until = filters.since, filters.until
             if self._epoch is not None:
@@ -365,13 +444,19 @@ class SqlEventStore:
         if layout.time is None and layout.unreadable_clause() is None:
             return None, None
         first = last = None
-        if layout.time is not None:
+        time = self._time_key()
+        if time is not None and time is layout.time:
             # Two queries, not one: alone, MIN and MAX each take one step down an index on the time column.
             bounds = [
                 self._rows(sa.select(aggregate(layout.time)).select_from(layout.table).where(*layout.scope()))[0][0]
                 for aggregate in (sa.func.min, sa.func.max)
             ]
-            first, last = layout.time_from_db(bounds[0]), layout.time_from_db(bounds[1])
+            first, last = self._time_value(bounds[0]), self._time_value(bounds[1])
+        elif time is not None:
+            # text in mixed forms or zones: compare instants; a row that is not a time has none
+            low, high = self._rows(
+                sa.select(sa.func.min(time), sa.func.max(time)).select_from(layout.table).where(*layout.scope()))[0]
+            first, last = self._time_value(low), self._time_value(high)
         for event in self._unreadable_events():
             at = event.recorded_at
             if at is not None:
@@ -391,8 +476,7 @@ class SqlEventStore:
         layout = self.layout
         if self._epoch is None or layout.unreadable_clause() is not None:
             return NotImplemented
-        key = layout.stream_to_db(stream)
-        in_stream = [layout.stream == key, layout.version.is_not(None), *layout.scope()]
+        in_stream = [layout.stream_is(stream), layout.version.is_not(None), *layout.scope()]
         first_later = self._rows(
             sa.select(sa.func.min(layout.version)).select_from(layout.table)
             .where(*in_stream, self._epoch > round(instant.timestamp(), 3))
@@ -458,8 +542,10 @@ class SqlEventStore:
         untimed_where, untimed_python = self._filter_clauses(replace(filters, since=None, until=None))
         readable = [] if unreadable is None else [sa.not_(unreadable)]
         if not untimed_python:
-            # the usual case: the database groups and counts
-            for index, count in self._rows(self.histogram_query(start, end, buckets, untimed_where + readable)):
+            # the usual case: the database groups and counts; the buckets bound the time to
+            # [start, end), so the filter's own bounds are added only when it has some
+            bounded = where if filters.since or filters.until else untimed_where
+            for index, count in self._rows(self.histogram_query(start, end, buckets, bounded + readable)):
                 if index is not None and 0 <= int(index) < buckets:
                     counts[int(index)] += int(count)
         else:

@@ -83,7 +83,8 @@ class SqlLayout:
 
     def stream_key(self) -> sa.ColumnElement[Any]:
         """The stream as compared exactly: its bytes on MySQL/MariaDB text columns, else the column."""
-        return sa.cast(self.stream, sa.LargeBinary) if self.exact_text_streams() else self.stream
+        # typed as text for SQL operators (LIKE); the driver still hands back bytes
+        return sa.type_coerce(sa.cast(self.stream, sa.LargeBinary), sa.String) if self.exact_text_streams() else self.stream
 
     def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
         """Rows of exactly this stream; the plain ``=`` stays first so the stream index is still used."""
@@ -221,9 +222,17 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
         return None
     native = isinstance(getattr(time, "type", None), sa.DateTime)
     if layout.dialect == "sqlite":
-        # julianday reads ISO text with or without fraction, Z or offset, and is NULL for anything else;
-        # it is a double: round to the millisecond so a bound equal to an event's time matches it
-        return sa.func.round((sa.func.julianday(time) - 2440587.5) * 86400.0, 3)
+        # julianday reads ISO text with or without fraction, Z or offset;
+        # it is a double: round to the millisecond so a bound equal to an event's time matches it.
+        # julianday also takes 'now', bare numbers and 30 February (as 2 March): the GLOB and the
+        # day check (only for days past 28, to stay cheap) leave those without a time, as Python does.
+        text = sa.cast(time, sa.Text)
+        day = sa.func.substr(text, 1, 10)
+        shaped = sa.and_(
+            text.op("GLOB")("[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9][ T][0-2][0-9]:[0-5][0-9]*"),
+            sa.or_(sa.func.substr(text, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
+        )
+        return sa.case((shaped, sa.func.round((sa.func.julianday(time) - 2440587.5) * 86400.0, 3)), else_=None)
     if layout.dialect == "postgresql":
         if native:
             return sa.extract("epoch", time)

@@ -20,8 +20,7 @@ from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import decode_json, untranscode
 from inspector.core.events import Event, parse_time
-from inspector.stores.base import Snapshot
-from inspector.stores.base import glob_to_like
+from inspector.stores.base import Snapshot, escape_like, glob_to_like
 from inspector.stores.layouts.base import SqlLayout, rowid_column
 
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -76,9 +75,9 @@ class EventsourcingLayout(SqlLayout):
                 else_=None,
             )
         elif self.dialect == "postgresql":
-            # a regular expression on the escaped bytes never fails, whatever the bytes are
-            found = sa.func.substring(sa.func.encode(self._state, "escape"), _PG_TIMESTAMP)
-            self.time = sa.cast(found, sa.DateTime(timezone=True))
+            # a regular expression on the escaped bytes never fails, whatever the bytes are; the text
+            # found is cast only by ``epoch_seconds``, which checks it first (a bad time is no time)
+            self.time = sa.func.substring(sa.func.encode(self._state, "escape"), _PG_TIMESTAMP, type_=sa.Text)
         elif self.dialect in ("mysql", "mariadb"):
             text_state = sa.func.convert(self._state, sa.literal_column("utf8mb4"))
             self.time = sa.case(
@@ -163,7 +162,7 @@ class EventsourcingLayout(SqlLayout):
         return event_name_of_topic(value)
 
     def type_clause(self, types):  # noqa: ANN001 - same as the base
-        return sa.or_(*[self.type.like(f"%:{name}") for name in types])
+        return sa.or_(*[self.type.like(f"%:{escape_like(name)}", escape="\\") for name in types])
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
         return None  # the category is the aggregate class in the topic: filtered per page

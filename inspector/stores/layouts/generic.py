@@ -16,6 +16,8 @@ another table and other columns::
     [codec]
     data = "json"              # json | text
     time = "auto"              # auto | iso | epoch_s | epoch_ms | native
+                               # "iso" also declares every row written in one ISO form and zone,
+                               # so the first/last time come from the index on the column
     actor = "actor"            # key in metadata, or "column:NAME"
 """
 
@@ -140,7 +142,9 @@ class GenericLayout(SqlLayout):
             names = {col["name"] for col in inspector.get_columns(name)}
             if all(DEFAULT_COLUMNS[key] in names for key in REQUIRED):
                 columns = {key: value for key, value in DEFAULT_COLUMNS.items() if value in names}
-                return cls.from_mapping(engine, ColumnMapping(table=name, columns=columns))
+                # the demo store writes its times itself, all in one ISO form: they sort as text
+                time_codec = "iso" if name == "events" and "demo_info" in tables else "auto"
+                return cls.from_mapping(engine, ColumnMapping(table=name, columns=columns, time_codec=time_codec))
         return None
 
     @classmethod
@@ -212,6 +216,12 @@ class GenericLayout(SqlLayout):
                 return None
             return parse_time(seconds)  # guards times out of the platform's range
         return parse_time(value)
+
+    def time_sorts_as_stored(self) -> bool:
+        """Numbers and native timestamps sort as time; text only when the mapping declares ``time = "iso"``."""
+        if self.time is None:
+            return False
+        return self._time_codec in ("epoch_s", "epoch_ms", "native") or self.mapping.time_codec == "iso"
 
     def actor_expr(self) -> sa.ColumnElement[Any] | None:
         if self._actor_column is not None:
