@@ -136,18 +136,22 @@ class SqlEventStore:
         return query
 
     def stream_listing_query(self, *, match: str | None = None, category: str | None = None,
-                             after: str | None = None, limit: int = 500, inclusive: bool = False) -> sa.Select:
+                             after: str | None = None, limit: int = 500, inclusive: bool = False,
+                             having: sa.ColumnElement[bool] | None = None) -> sa.Select:
         """One page of per-stream counts, grouped by the database.
 
         Relies on the layout's ``stream_index`` (stream, version): GROUP BY stream in index
         order with a keyset ``stream > :after`` reads only the page it returns.
-        ``inclusive`` keeps the group equal to ``after`` (see ``_exact_listing_rows``).
+        ``inclusive`` keeps the group equal to ``after`` (see ``_exact_listing_rows``);
+        ``having`` narrows the groups by the layout's ``category_having``.
         """
         layout = self.layout
         query = self._listing_where(sa.select(*self._listing_columns(layout.stream)), match, category)
         if after is not None and layout.stream_exists_possibly(after):
             key = layout.stream_to_db(after)
             query = query.where(layout.stream >= key if inclusive else layout.stream > key)
+        if having is not None:
+            query = query.having(having)
         return query.group_by(layout.stream).order_by(layout.stream).limit(limit)
 
     def stream_split_query(self, *, match: str | None = None, category: str | None = None,
@@ -193,6 +197,8 @@ class SqlEventStore:
     ) -> list[StreamSummary]:
         layout = self.layout
         in_sql = category is None or layout.category_clause(category) is not None
+        # where only Python can tell the category, the database still leaves out most other streams
+        having = None if in_sql or layout.exact_text_streams() else layout.category_having(category)
         result: list[StreamSummary] = []
         cursor = after
         # Category filters that only Python can apply may need more than one page.
@@ -202,7 +208,8 @@ class SqlEventStore:
                 rows = self._exact_listing_rows(match, category if in_sql else None, cursor, page_size)
             else:
                 rows = self._rows(self.stream_listing_query(
-                    match=match, category=category if in_sql else None, after=cursor, limit=page_size))
+                    match=match, category=category if in_sql else None, after=cursor, limit=page_size,
+                    having=having))
             for row in rows:
                 name = layout.stream_from_db(row.stream)
                 summary = StreamSummary(

@@ -347,3 +347,64 @@ def test_an_eventsourcing_type_with_an_underscore_matches_only_itself(tmp_path):
         assert [e.type for e in found] == ["Wallet.Credits_Granted"]
     finally:
         store.close()
+
+
+def test_an_eventsourcing_state_with_a_bad_timestamp_on_postgres_is_an_event_without_time(postgres_url):
+    db = scratch_database(postgres_url, "estime")
+    try:
+        with db.writer.begin() as conn:
+            conn.exec_driver_sql(
+                "CREATE TABLE shop_events (originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                "topic text, state bytea, notification_id bigserial, PRIMARY KEY (originator_id, originator_version))")
+            for version, stamp in enumerate(("2026-01-01T10:00:00+00:00", "garbage", "2026-02-30T10:00:00+00:00",
+                                             "2026-01-01T12:00:00+02:00"), start=1):
+                state = orjson.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": stamp}, "amount": version})
+                conn.exec_driver_sql(
+                    "INSERT INTO shop_events (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
+                    ("0b6c7d2e-0000-4000-8000-000000000001", version, "shop:Wallet.CreditsGranted", state))
+        store = open_store(db.url)
+        try:
+            found = store.read_all(filters=EventFilter(since=datetime(2026, 1, 1, 9, 0, tzinfo=UTC)))
+            assert [e.version for e in found] == [1, 4]
+            assert [e.recorded_at for e in store.read_all()] == [
+                datetime(2026, 1, 1, 10, 0, tzinfo=UTC), None, None, datetime(2026, 1, 1, 10, 0, tzinfo=UTC)]
+            assert store.time_range() == (datetime(2026, 1, 1, 10, 0, tzinfo=UTC),) * 2
+        finally:
+            store.close()
+    finally:
+        db.drop()
+
+
+def test_an_eventsourcing_category_listing_reads_only_candidate_streams(tmp_path, monkeypatch):
+    path = tmp_path / "es-many.db"
+    writer = sa.create_engine(f"sqlite:///{path}")
+    state = orjson.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-01T10:00:00+00:00"}})
+    with writer.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+                             "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+        for number in range(600):
+            topic = "shop:Job.Posted" if number % 200 == 0 else "shop:Wallet.Opened"
+            conn.exec_driver_sql("INSERT INTO stored_events VALUES (?, ?, ?, ?)", (f"{number:032x}", 1, topic, state))
+        conn.exec_driver_sql("INSERT INTO stored_events VALUES (?, ?, ?, ?)",
+                             (f"{999:032x}", 1, "shop:MyJob.Posted", state))  # a name containing "Job"
+    writer.dispose()
+    store = open_store(str(path))
+    try:
+        fetched = 0
+        rows = store._rows
+
+        def counting(query):
+            nonlocal fetched
+            found = rows(query)
+            fetched += len(found)
+            return found
+
+        monkeypatch.setattr(store, "_rows", counting)
+        store.page_size = 100
+        jobs = store.streams(category="Job")
+        assert [s.category for s in jobs] == ["Job"] * 3
+        assert fetched <= 4  # the three Job streams and the MyJob candidate, not 601 streams
+        assert [s.stream for s in store.streams(category="Wallet", limit=1000)] == [
+            s.stream for s in store.streams(limit=1000) if s.category == "Wallet"]
+    finally:
+        store.close()

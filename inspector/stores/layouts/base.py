@@ -140,6 +140,12 @@ class SqlLayout:
         prefix = escape_like(category) + "-%"
         return sa.or_(key == exact, key.like(prefix.encode() if self.exact_text_streams() else prefix, escape="\\"))
 
+    def category_having(self, category: str) -> sa.ColumnElement[bool] | None:
+        """For layouts without a ``category_clause``: a HAVING clause on a listing grouped by
+        stream that keeps at least every stream of the category (Python still checks each one),
+        so a category listing reads a page of candidates, not every stream. None: no narrowing."""
+        return None
+
     def category_expr(self) -> sa.ColumnElement[Any] | None:
         """The category in SQL, for grouping in the database; None where only Python can tell it.
 

@@ -167,6 +167,17 @@ class EventsourcingLayout(SqlLayout):
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
         return None  # the category is the aggregate class in the topic: filtered per page
 
+    def category_having(self, category: str) -> sa.ColumnElement[bool] | None:
+        """Streams whose first topic names the aggregate: ``…Wallet.Event`` or a bare ``…Wallet``.
+
+        A superset (``MyWallet.X`` also matches ``%Wallet.%``): ``category_of`` decides.
+        """
+        hint = self.category_hint()
+        if hint is None:
+            return None
+        name = escape_like(category)
+        return sa.or_(hint.like(f"%{name}.%", escape="\\"), hint.like(f"%{name}", escape="\\"))
+
     # --- decoding ----------------------------------------------------------------------
     def decode_state(self, state: Any) -> tuple[Any, str | None]:
         decoded = decode_json(state, allow_null=False)
