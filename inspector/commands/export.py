@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--stream", help="only this stream (required for --format pytest)")
     parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
     parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601)")
+    parser.add_argument("--actor", help="only events caused by this actor (an audit trail)")
     parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     parser.add_argument(
@@ -34,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_export(args: argparse.Namespace) -> int:
-    part = Slice(stream=args.stream, since=_time_arg(args.since, "--since"), until=_time_arg(args.until, "--until"))
+    part = Slice(stream=args.stream, since=_time_arg(args.since, "--since"), until=_time_arg(args.until, "--until"),
+                 actor=args.actor)
     store = open_store_from_args(args)
     try:
         result = export(

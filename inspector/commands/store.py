@@ -8,6 +8,7 @@ from pathlib import Path
 from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
+from inspector.core.summary import summarize
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
 
@@ -137,22 +138,10 @@ def run_events(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["position", "stream", "version", "type", "recorded at", "actor", "summary"],
-        [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e)) for e in events],
+        [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60)) for e in events],
         right=(0, 2),
     )
     return 0
-
-
-def summarize(event, width: int = 60) -> str:
-    """One line for an event's payload: its problem, or its first fields."""
-    if event.problem:
-        return f"! {event.problem}"[:width]
-    data = event.data
-    if isinstance(data, dict):
-        text = ", ".join(f"{key}={value}" for key, value in data.items() if not isinstance(value, (dict, list)))
-    else:
-        text = "" if data is None else str(data)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def run_check(args: argparse.Namespace) -> int:

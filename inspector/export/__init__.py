@@ -24,6 +24,7 @@ from inspector import __version__
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, format_time
 from inspector.core.masking import Masker
+from inspector.core.summary import summarize
 from inspector.stores.base import EventFilter, EventStore, StoreError
 
 FORMATS = ("jsonl", "csv", "html", "sqlite", "pytest")
@@ -44,9 +45,12 @@ class Slice:
     stream: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    actor: str | None = None
 
     def describe(self) -> str:
         parts = [f"stream {self.stream}" if self.stream else "all streams"]
+        if self.actor:
+            parts.append(f"caused by {self.actor}")
         if self.since:
             parts.append(f"since {format_time(self.since)}")
         if self.until:
@@ -62,9 +66,11 @@ def iter_slice(store: EventStore, part: Slice, cancel: CancelToken | None = None
                 continue
             if part.until and (event.recorded_at is None or event.recorded_at > part.until):
                 continue
+            if part.actor and event.actor != part.actor:
+                continue
             yield event
         return
-    filters = EventFilter(since=part.since, until=part.until)
+    filters = EventFilter(since=part.since, until=part.until, actor=part.actor)
     after = None
     while True:
         page = store.read_all(after_position=after, limit=PAGE, filters=filters, cancel=cancel)
@@ -86,18 +92,6 @@ def event_record(event: Event) -> dict[str, Any]:
         else:
             record["raw"] = event.raw
     return record
-
-
-def summary_of(event: Event, width: int = 80) -> str:
-    """One plain line for a person reading an audit report."""
-    if event.problem:
-        return f"unreadable: {event.problem}"[:width]
-    data = event.data
-    if isinstance(data, dict):
-        text = ", ".join(f"{k}={v}" for k, v in data.items() if not isinstance(v, (dict, list)))
-    else:
-        text = "" if data is None else str(data)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def export(
@@ -209,7 +203,7 @@ def _csv_row(event: Event) -> list[Any]:
     return [
         event.position, event.stream, event.version, event.type, format_time(event.recorded_at),
         event.actor or "", meta.get("correlation_id", ""), meta.get("causation_id", ""),
-        summary_of(event), orjson.dumps(event.data, default=str).decode() if event.data is not None else "",
+        summarize(event, 120), orjson.dumps(event.data, default=str).decode() if event.data is not None else "",
         event.problem or "",
     ]
 
@@ -259,7 +253,7 @@ def _write_html(events, path: Path, *, store: EventStore, part: Slice, masker: M
             cells = [
                 ("num", event.position), ("mono", format_time(event.recorded_at) or ""), ("mono", event.stream),
                 ("num", "" if event.version is None else event.version), ("", event.type),
-                ("", event.actor or ""), ("mono", meta.get("correlation_id", "")), ("", summary_of(event, 160)),
+                ("", event.actor or ""), ("mono", meta.get("correlation_id", "")), ("", summarize(event, 160)),
             ]
             out.write(f"<tr{css}>" + "".join(
                 f'<td class="{cls}">{html.escape(str(value))}</td>' if cls else f"<td>{html.escape(str(value))}</td>"

@@ -7,15 +7,11 @@ key with ``read_all`` and are capped, so a huge store never makes them unbounded
 
 from __future__ import annotations
 
-import csv
 import html
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
-import orjson
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.cancel import CancelToken, check
-from inspector.core.events import Event, format_time
-from inspector.core.masking import MASK_EMAILS, Masker
-from inspector.export import CSV_COLUMNS, summary_of
+from inspector.core.events import Event
+from inspector.core.masking import MASK_EMAILS
+from inspector.export import ExportResult, Slice, export
 from inspector.stores.base import EventFilter
 from PySide6.QtGui import QBrush
 
@@ -109,55 +105,6 @@ def correlated_events(store: Any, event: Event, *, limit: int = CORRELATED_LIMIT
             if len(found) >= limit:
                 break
     return found
-
-
-def actor_events(store: Any, actor: str, cancel: CancelToken | None = None) -> Iterator[Event]:
-    """Every event ``actor`` caused, across streams, in global order."""
-    after = None
-    while True:
-        page = store.read_all(after_position=after, limit=PAGE, filters=EventFilter(actor=actor), cancel=cancel)
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = page[-1].position
-
-
-def write_audit_csv(events: Iterable[Event], output: str | Path, *, mask: tuple[str, ...] = (MASK_EMAILS,),
-                    cancel: CancelToken | None = None,
-                    progress: Callable[[int, int | None], None] | None = None) -> int:
-    """Write ``events`` as the audit CSV (the export's columns), masked; returns the row count.
-
-    Written to a temporary file that replaces ``output`` only when complete.
-    """
-    target = Path(output).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    masker = Masker(mask)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(handle)
-    count = 0
-    try:
-        with open(temp_name, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(CSV_COLUMNS)
-            for event in events:
-                event = masker.event(event)
-                writer.writerow([
-                    event.position, event.stream, event.version, event.type, format_time(event.recorded_at),
-                    event.actor or "", _meta(event, "correlation_id") or "", _meta(event, "causation_id") or "",
-                    summary_of(event), orjson.dumps(event.data, default=str).decode() if event.data is not None else "",
-                    event.problem or "",
-                ])
-                count += 1
-                if count % 500 == 0:
-                    check(cancel)
-                    if progress is not None:
-                        progress(count, None)
-        check(cancel)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return count
 
 
 class _ActivityColumns:
@@ -430,15 +377,14 @@ class AuditView(QWidget):
         if store is None or not actor:
             return
         target = Path(path).expanduser()
-        if self._store_path and target.resolve() == Path(self._store_path).expanduser().resolve():
-            self.failed.emit("That is the store itself: the inspector never writes to it. Choose another file.")
-            return
 
         def work(cancel, progress):
-            return write_audit_csv(actor_events(store, actor, cancel), target, cancel=cancel, progress=progress)
+            # export() refuses the store's own file, writes via a temporary file, masks and reports progress.
+            return export(store, "csv", target, part=Slice(actor=actor), mask=(MASK_EMAILS,),
+                          cancel=cancel, progress=progress)
 
-        def done(count: int) -> None:
-            self.message.emit(f"Audit CSV: {count:,} events of the chosen actor written to {target} "
+        def done(result: ExportResult) -> None:
+            self.message.emit(f"Audit CSV: {result.events:,} events of the chosen actor written to {target} "
                               "(e-mail addresses masked)")
 
         self._runner.submit("audit-export", work, done,

@@ -120,6 +120,14 @@ def test_an_actors_events_across_streams_with_causes_correlations_and_a_masked_c
     assert rows[0]["actor"].startswith("masked:")
     assert hashlib.sha256(demo_copy.read_bytes()).hexdigest() == before
 
+    # the store's own file is refused, with a message, and left as it was
+    messages = []
+    view.failed.connect(messages.append)
+    view.export_csv(demo_copy)
+    qtbot.waitUntil(lambda: bool(messages), timeout=10000)
+    assert "onto the store itself" in messages[0]
+    assert hashlib.sha256(demo_copy.read_bytes()).hexdigest() == before
+
 
 def test_an_actor_nobody_is_says_so(qtbot, window):
     view = window.audit_view

@@ -82,7 +82,7 @@ def test_a_broken_payload_is_listed_with_its_problem(demo_copy, demo_planted, ca
     code, out, _ = run(capsys, "events", str(demo_copy), "--stream", stream)
     assert code == 0
     line = next(line for line in out.splitlines() if f" {stream} " in f" {line} " and " JobPosted " in line)
-    assert "! malformed JSON" in line
+    assert "⚠ malformed JSON" in line
 
 
 def test_check_reports_the_planted_faults_as_json(demo_copy, capsys):

@@ -163,3 +163,13 @@ def test_a_pytest_fixture_of_an_unknown_stream_or_projector_is_one_clear_error(d
                  "-o", str(tmp_path / "t.py"), "--projector", str(tmp_path / "missing.py")])
     err = capsys.readouterr().err
     assert code == 1 and len(err.strip().splitlines()) == 1 and "missing.py" in err
+
+
+def test_an_actors_audit_trail_holds_only_that_actors_events(demo, tmp_path, capsys):
+    code = main(["export", str(demo.location), "--actor", "system:billing", "--format", "csv",
+                 "-o", str(tmp_path / "billing.csv"), "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["events"] > 0
+    rows = list(csv.DictReader((tmp_path / "billing.csv").read_text().splitlines()))
+    assert rows and {row["actor"] for row in rows} == {"system:billing"}
+    positions = [int(row["position"]) for row in rows]
+    assert positions == sorted(positions)

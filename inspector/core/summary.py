@@ -1,0 +1,43 @@
+"""Events in plain words, one line each: the CLI's tables, audit reports and the window share it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspector.core.events import Event
+
+
+def short_value(value: Any, limit: int = 60) -> str:
+    """A one-line rendering of a JSON value."""
+    if isinstance(value, str):
+        text = value
+    elif value is None:
+        text = "null"
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {short_value(v, 20)}" for k, v in list(value.items())[:4])
+        text += ", …}" if len(value) > 4 else "}"
+    elif isinstance(value, list):
+        text = f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summarize(event: Event, limit: int = 90) -> str:
+    """The payload in plain words: ``amount=20 · reason=top-up``; the problem when undecodable."""
+    if event.problem and event.data is None:
+        return f"⚠ {event.problem}"
+    data = event.data
+    if isinstance(data, dict):
+        parts = [f"{key}={short_value(value, 28)}" for key, value in data.items()]
+        text = " · ".join(parts)
+    elif data is None:
+        text = ""
+    else:
+        text = short_value(data, limit)
+    if event.problem:
+        text = f"⚠ {event.problem} · {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
