@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
@@ -23,9 +25,38 @@ from inspector.stores.base import (
     glob_to_like,
 )
 from inspector.stores.connect import enforce_read_only_check, redact
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds
+from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds
 
 PAGE = 1000
+#: at most this many connections count one SQLite histogram's buckets side by side
+HISTOGRAM_THREADS = 4
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class StoredTime:
+    """The layout's time column as stored, with bounds written in its own form.
+
+    ``after(t)`` is the smallest stored value at or after ``t`` and ``before(t)`` the
+    largest at or before it (text rounds to the stored precision; timestamps and numbers
+    compare as they are), so ``column >= after(a) AND column < after(b)`` holds exactly the
+    rows timed in ``[a, b)``, and is an index range where the column is indexed.
+    """
+
+    column: sa.ColumnElement[Any]
+    guard: sa.ColumnElement[bool] | None
+    indexed: bool
+    after: Any  # Callable[[datetime], Any]
+    before: Any
+
+    def at_least(self, instant: datetime) -> sa.ColumnElement[bool]:
+        return self.column >= self.after(instant)
+
+    def below(self, instant: datetime) -> sa.ColumnElement[bool]:
+        return self.column < self.after(instant)
+
+    def at_most(self, instant: datetime) -> sa.ColumnElement[bool]:
+        return self.column <= self.before(instant)
 
 
 def one_line(exc: BaseException) -> str:
@@ -46,6 +77,10 @@ class SqlEventStore:
         self._epoch = epoch_seconds(layout)
         #: rows per round trip; tests shrink it to put page edges where they want them
         self.page_size = PAGE
+        #: count histogram buckets as ranges of the indexed time column where the layout allows
+        #: (``stored_time``); tests turn it off to compare with the epoch-seconds path
+        self.histogram_by_index = True
+        self._stored_time: Any = _UNKNOWN
 
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
@@ -520,6 +555,118 @@ class SqlEventStore:
             .group_by(bucket)
         )
 
+    def stored_time(self) -> StoredTime | None:
+        """The time column as stored, when histograms may count ranges of it: the layout's times
+        sort as stored (``SqlLayout.stored_time``), an index starts with the column, and, for
+        text, its first and last values are written in one ISO form (learned from them).
+        Worked out once per store; None (the epoch-seconds path) otherwise."""
+        if self._stored_time is _UNKNOWN:
+            found = self._find_stored_time()
+            if found is not _UNKNOWN:
+                self._stored_time = found
+            else:
+                return None  # no rows yet: ask again later
+        return self._stored_time
+
+    def _find_stored_time(self) -> Any:
+        layout = self.layout
+        stored = layout.stored_time()
+        if stored is None or layout.unreadable_clause() is not None:
+            return None
+        column, guard = stored
+        table = column.table
+        with self._connect() as conn:
+            inspector = sa.inspect(conn)
+            schema = getattr(table, "schema", None)
+            leading = [(index.get("column_names") or [None])[0]
+                       for index in inspector.get_indexes(table.name, schema=schema)]
+            leading.append((inspector.get_pk_constraint(table.name, schema=schema).get("constrained_columns")
+                            or [None])[0])
+        indexed = column.name in leading
+        if not indexed:
+            return None
+        scale = layout.stored_time_scale()
+        if scale is not None:
+            def number(instant: datetime) -> float:
+                return instant.timestamp() * scale
+            return StoredTime(column, guard, indexed, number, number)
+        native = isinstance(column.type, sa.DateTime) and self.engine.dialect.name != "sqlite"
+        if native:
+            aware = bool(getattr(column.type, "timezone", False))
+
+            def stamp(instant: datetime) -> datetime:
+                return instant if aware else instant.astimezone(timezone.utc).replace(tzinfo=None)
+            return StoredTime(column, guard, indexed, stamp, stamp)
+        # text: the first and the last value (one step down the index each) say the form
+        where = [column.is_not(None), *([guard] if guard is not None else []), *layout.scope()]
+        samples = [self._rows(sa.select(aggregate(column)).select_from(table).where(*where))[0][0]
+                   for aggregate in (sa.func.min, sa.func.max)]
+        if samples[0] is None:
+            return _UNKNOWN
+        forms = {IsoTextForm.of(sample) for sample in samples}
+        form = forms.pop() if len(forms) == 1 else None
+        if form is None:
+            return None
+        # compare as text, whatever type the column is declared with (SQLite DATETIME holds text)
+        return StoredTime(sa.type_coerce(column, sa.String()), guard, indexed, form.at_or_after, form.at_or_before)
+
+    @staticmethod
+    def bucket_edges(start: datetime, end: datetime, buckets: int) -> list[datetime]:
+        """``buckets + 1`` instants from ``start`` to ``end``: bucket ``i`` is ``[edges[i], edges[i+1])``."""
+        return [start + (end - start) * i / buckets for i in range(buckets)] + [end]
+
+    def histogram_range_query(self, start: datetime, end: datetime, buckets: int, where: list[Any] = (),
+                              only: list[int] | None = None) -> sa.Select | None:
+        """One row of counts, one column per bucket: each a count over a range of the stored time
+        column, so an index on it answers each bucket by counting its entries in that range
+        (and a zoom reads only its own part of the index). ``where`` holds the other filters
+        and the bounds from the filter's since/until; ``only`` picks buckets (default all).
+        None when this store has no ``stored_time``."""
+        stored = self.stored_time()
+        if stored is None:
+            return None
+        edges = self.bucket_edges(start, end, buckets)
+        scope = [*([stored.guard] if stored.guard is not None else []), *where, *self.layout.scope()]
+        counts = [
+            sa.select(sa.func.count()).select_from(self.layout.table)
+            .where(stored.at_least(edges[i]), stored.below(edges[i + 1]), *scope).scalar_subquery()
+            for i in (range(buckets) if only is None else only)
+        ]
+        return sa.select(*counts)
+
+    def _histogram_by_ranges(self, stored: StoredTime, start: datetime, end: datetime, buckets: int,
+                             filters: EventFilter, where: list[Any], cancel: CancelToken | None) -> list[int]:
+        bounds = list(where)
+        if filters.since:
+            bounds.append(stored.at_least(filters.since))
+        if filters.until:
+            bounds.append(stored.at_most(filters.until))
+        edges = self.bucket_edges(start, end, buckets)
+        # buckets narrower than the stored precision hold nothing (their range is empty)
+        wanted = [i for i in range(buckets) if stored.after(edges[i]) != stored.after(edges[i + 1])]
+        counts = [0] * buckets
+        if not wanted:
+            return counts
+        # SQLite counts in this process: a few connections side by side, buckets dealt out in turn
+        threads = 1
+        if self.engine.dialect.name == "sqlite":
+            threads = max(1, min(HISTOGRAM_THREADS, os.cpu_count() or 1, len(wanted)))
+        parts = [wanted[k::threads] for k in range(threads)]
+
+        def count(part: list[int]) -> list[Any]:
+            check(cancel)
+            return list(self._rows(self.histogram_range_query(start, end, buckets, bounds, only=part))[0])
+
+        if threads == 1:
+            results = [count(parts[0])]
+        else:
+            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="histogram") as pool:
+                results = list(pool.map(count, parts))
+        for part, values in zip(parts, results):
+            for index, value in zip(part, values):
+                counts[index] = int(value or 0)
+        return counts
+
     def histogram(
         self, start: datetime, end: datetime, buckets: int, filters: EventFilter | None = None,
         cancel: CancelToken | None = None,
@@ -548,8 +695,18 @@ class SqlEventStore:
             return Histogram(start, end, counts)
         untimed_where, untimed_python = self._filter_clauses(replace(filters, since=None, until=None))
         readable = [] if unreadable is None else [sa.not_(unreadable)]
-        if not untimed_python:
-            # the usual case: the database groups and counts; the buckets bound the time to
+        stored = self.stored_time() if self.histogram_by_index and not untimed_python else None
+        if (stored is not None and untimed_where and self.engine.dialect.name in ("mysql", "mariadb")
+                and isinstance(stored.column.type, sa.DateTime)):
+            # with other filters each row of a bucket's range is looked up by its primary key: over
+            # a wide range slower on MariaDB than one grouped pass over native timestamps (2.4 s
+            # against 1.9 s for 1 M rows), so that pass stays; ISO text is far slower to read there
+            stored = None
+        if stored is not None:
+            # times that sort as stored, under an index: each bucket is a range of that index
+            counts[:] = self._histogram_by_ranges(stored, start, end, buckets, filters, untimed_where, cancel)
+        elif not untimed_python:
+            # the epoch path: the database groups and counts; the buckets bound the time to
             # [start, end), so the filter's own bounds are added only when it has some
             bounded = where if filters.since or filters.until else untimed_where
             for index, count in self._rows(self.histogram_query(start, end, buckets, bounded + readable)):

@@ -76,6 +76,7 @@ def test_mariadb_stream_listing_and_reads_use_the_stream_index(mysql_url):
 
 
 def test_sqlite_stream_listing_and_reads_use_the_stream_index(tmp_path):
+    """And a histogram counts each bucket over a range of the time index (``events_recorded_at``)."""
     path = tmp_path / "big.db"
     writer = sa.create_engine(f"sqlite:///{path}")
     with writer.begin() as conn:
@@ -86,6 +87,7 @@ def test_sqlite_stream_listing_and_reads_use_the_stream_index(tmp_path):
             "INSERT INTO events (stream, version, type, recorded_at, data, metadata) "
             f"SELECT 'wallet-' || (i % {STREAMS}), i / {STREAMS} + 1, 'CreditsGranted', "
             "strftime('%Y-%m-%dT%H:%M:%fZ', 1704067200 + i, 'unixepoch'), '{\"amount\": 1}', '{}' FROM n")
+        conn.exec_driver_sql("CREATE INDEX events_recorded_at ON events (recorded_at)")
         conn.exec_driver_sql("ANALYZE")
     writer.dispose()
     store = open_store(str(path))
@@ -93,3 +95,16 @@ def test_sqlite_stream_listing_and_reads_use_the_stream_index(tmp_path):
     store.close()
     assert "USING INDEX events_stream_version" in listing and "SCAN events " not in listing + " ", listing
     assert "USING INDEX events_stream_version" in page, page
+    # the text times are declared to be in one ISO form (time = "iso"), so they sort as stored
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('table = "events"\n[columns]\nposition = "position"\nstream = "stream"\nversion = "version"\n'
+                       'type = "type"\nrecorded_at = "recorded_at"\ndata = "data"\n[codec]\ntime = "iso"\n')
+    store = open_store(str(path), mapping=mapping)
+    first, last = store.time_range()
+    zoom = (first + (last - first) * 0.45, first + (last - first) * 0.55)
+    histogram = store.explain(store.histogram_range_query(*zoom, 120))
+    store.close()
+    searches = [line for line in histogram.splitlines() if "events" in line]
+    assert len(searches) == 120, histogram
+    assert all("SEARCH events USING COVERING INDEX events_recorded_at (recorded_at>? AND recorded_at<?)" in line
+               for line in searches), histogram

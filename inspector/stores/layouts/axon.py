@@ -95,6 +95,10 @@ class AxonLayout(SqlLayout):
         """Axon writes every ``time_stamp`` as UTC ISO-8601 (``DateTimeUtils.formatInstant``): text order is time order."""
         return True
 
+    def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None]:
+        """``time_stamp`` itself, where it reads as a time (text that does not is no time, as in ``time``)."""
+        return self._c["timestamp"], self.time.is_not(None)
+
     # --- large objects -----------------------------------------------------------------
     def _is_large_object(self, column: sa.Column[Any]) -> bool:
         from sqlalchemy.dialects.postgresql import OID

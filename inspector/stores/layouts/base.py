@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Sequence
 
 import sqlalchemy as sa
@@ -194,6 +197,25 @@ class SqlLayout:
         """
         return isinstance(getattr(self.time, "type", None), sa.DateTime)
 
+    def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:
+        """The table column holding the time as stored, for range tests an index on it answers.
+
+        Only where the layout's times sort as stored and ``time`` is that column itself (or,
+        with the guard returned next to it, the column where it reads as a time: Axon's).
+        A range ``lo <= column < hi`` with bounds in the column's own form then selects
+        exactly the rows whose time lies in the range. None: times are only compared as
+        epoch seconds (mixed text, times inside a payload).
+        """
+        time = self.time
+        if not self.time_sorts_as_stored() or not isinstance(time, sa.Column) or time.table is not self.table:
+            return None
+        return time, None
+
+    def stored_time_scale(self) -> float | None:
+        """For times stored as numbers: units per second (1 for epoch seconds, 1000 for
+        milliseconds), so range bounds can be written as numbers. None for text and timestamps."""
+        return None
+
     # --- snapshots and notes ---------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
         return []
@@ -273,6 +295,75 @@ def mysql_iso_epoch(time: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     minutes = sa.case((sa.func.length(zone) == 5, sa.cast(sa.func.substring(zone, 4, 2), sa.Integer)), else_=0)
     offset = sa.func.coalesce(sign * (sa.cast(sa.func.substring(zone, 2, 2), sa.Integer) * 3600 + minutes * 60), 0)
     return sa.case((text.regexp_match(ISO_TIME_MYSQL), seconds + fraction - offset), else_=None)
+
+
+_ISO_FORM = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})(?P<sep>[T ])(?P<hm>\d{2}:\d{2})(?P<sec>:\d{2})?"
+    r"(?:(?P<dot>[.,])(?P<frac>\d{1,9}))?(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+
+
+@dataclass(frozen=True)
+class IsoTextForm:
+    """The one ISO-8601 form a column's text times are written in, learned from a stored value.
+
+    Bounds written in that form compare with the stored text as the instants compare, so
+    a time range is a range of the column (and of its index). ``at_or_after`` rounds up to
+    the stored precision and ``at_or_before`` down: for a value ``v`` on that grid,
+    ``v >= at_or_after(t)`` exactly when ``v >= t``, and ``v <= at_or_before(t)`` when ``v <= t``.
+    """
+
+    sep: str
+    seconds: bool
+    dot: str
+    digits: int
+    zone: str  # '' (UTC, as naive text is read), 'Z'/'z', or an offset as written ('+02:00', '+0200', '+02')
+
+    @classmethod
+    def of(cls, sample: Any) -> "IsoTextForm | None":
+        if not isinstance(sample, str):
+            return None
+        match = _ISO_FORM.match(sample)
+        if match is None:
+            return None
+        frac = match["frac"] or ""
+        return cls(sep=match["sep"], seconds=bool(match["sec"]), dot=match["dot"] or "", digits=len(frac),
+                   zone=match["zone"] or "")
+
+    def _offset(self) -> timedelta:
+        if self.zone in ("", "Z", "z"):
+            return timedelta(0)
+        sign = -1 if self.zone[0] == "-" else 1
+        digits = self.zone[1:].replace(":", "")
+        return sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+
+    def _step(self) -> timedelta:
+        if not self.seconds:
+            return timedelta(minutes=1)
+        return timedelta(microseconds=10 ** max(0, 6 - self.digits))
+
+    def _render(self, local: datetime) -> str:
+        text = f"{local.year:04d}-{local.month:02d}-{local.day:02d}{self.sep}{local.hour:02d}:{local.minute:02d}"
+        if self.seconds:
+            text += f":{local.second:02d}"
+        if self.digits:
+            text += self.dot + f"{local.microsecond:06d}{'0' * 3}"[: self.digits]
+        return text + self.zone
+
+    def _local(self, instant: datetime) -> datetime:
+        return (instant.astimezone(timezone.utc) + self._offset()).replace(tzinfo=None)
+
+    def at_or_before(self, instant: datetime) -> str:
+        local = self._local(instant)
+        step = self._step()
+        floored = local - (local - datetime.min) % step
+        return self._render(floored)
+
+    def at_or_after(self, instant: datetime) -> str:
+        local = self._local(instant)
+        step = self._step()
+        rest = (local - datetime.min) % step
+        return self._render(local + (step - rest) if rest else local)
 
 
 def rowid_column(table: sa.Table) -> sa.ColumnElement[Any]:

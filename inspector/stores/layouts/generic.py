@@ -223,6 +223,9 @@ class GenericLayout(SqlLayout):
             return False
         return self._time_codec in ("epoch_s", "epoch_ms", "native") or self.mapping.time_codec == "iso"
 
+    def stored_time_scale(self) -> float | None:
+        return {"epoch_s": 1.0, "epoch_ms": 1000.0}.get(self._time_codec)
+
     def actor_expr(self) -> sa.ColumnElement[Any] | None:
         if self._actor_column is not None:
             return self._actor_column
