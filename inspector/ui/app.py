@@ -41,7 +41,7 @@ from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel, ty
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.runner import TaskRunner
-from inspector.ui.settings import Settings, without_password
+from inspector.ui.settings import Settings, normalized_target, without_secrets
 from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, OpenStoreDialog, ProgressStrip
 
 APP_NAME = "Event Stream Inspector"
@@ -435,6 +435,9 @@ class MainWindow(QMainWindow):
 
     def open_target(self, target: str, *, layout: str | None = None, mapping: str | None = None) -> None:
         """Open ``target`` on a worker; the window switches to it when it is ready."""
+        # One spelling per store (absolute, resolved path): the recent entry, the remembered
+        # projector and the audit/export paths must not depend on the working directory.
+        target = normalized_target(target)
         shown = redact(target)
         self.store_label.setText(f"Opening {shown}…")
 
@@ -1134,4 +1137,4 @@ def run_gui(target: str | None, *, layout: str | None = None, mapping: str | Non
     return app.exec()
 
 
-__all__ = ["MainWindow", "make_app", "run_gui", "without_password"]
+__all__ = ["MainWindow", "make_app", "run_gui", "without_secrets"]

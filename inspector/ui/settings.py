@@ -1,7 +1,8 @@
 """Window settings and recent stores in the platformdirs user config dir. No Qt here.
 
-Passwords never reach this file: URLs are saved with the password removed (the driver
-then takes it from the environment or a prompt), and anything else is saved as given.
+Passwords never reach this file: URLs are saved with the password and the secret query
+parameters removed (the driver then takes them from the environment or a prompt). Stores
+are keyed by one spelling each: file paths are saved absolute and resolved.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+from inspector.stores.connect import SECRET_QUERY_KEYS, is_url
 
 MAX_RECENT = 10
 
@@ -20,21 +23,60 @@ def config_dir() -> Path:
     return Path(user_config_dir("event-inspector", appauthor=False))
 
 
-def without_password(target: str) -> str:
-    """``postgresql://u:secret@h/db`` → ``postgresql://u@h/db``; paths unchanged."""
-    if "://" not in target:
+def without_secrets(target: str) -> str:
+    """The target as it may be saved: no password and no secret query parameters.
+
+    ``postgresql://u:pw@h/db?sslpassword=x&sslmode=require`` → ``postgresql://u@h/db?sslmode=require``.
+    The secret query keys are dropped entirely (not masked): a saved ``***`` would be sent
+    as the password when the recent entry is opened again.
+    """
+    if not is_url(target):
         return target
     try:
         from sqlalchemy.engine import make_url
 
         url = make_url(target)
-    except Exception:  # unparsable: keep only what cannot hold a password
+    except Exception:  # unparsable: keep only what cannot hold a secret (no user info, no query)
         scheme, _, rest = target.partition("://")
-        return f"{scheme}://{rest.rpartition('@')[2]}"
-    if url.password is None:
+        return f"{scheme}://{rest.rpartition('@')[2].split('?', 1)[0]}"
+    secret = [key for key in url.query if key.lower() in SECRET_QUERY_KEYS]
+    if url.password is None and not secret:
         return target
+    if secret:
+        url = url.difference_update_query(secret)
     # URL.set(password=None) keeps the old password ("None" means "unchanged"): replace it.
     return url._replace(password=None).render_as_string(hide_password=False)
+
+
+def normalized_target(target: str) -> str:
+    """One spelling per store: file paths (and ``sqlite:///`` paths) made absolute and resolved.
+
+    ``/tmp/x/../x/s.db``, ``./s.db`` run from ``/tmp/x`` and ``~/s.db`` all name one file, so
+    they must share one recent entry and one remembered projector, wherever the app starts.
+    Server URLs are left as given.
+    """
+    if not is_url(target):
+        if not target.strip():
+            return target
+        return str(Path(target).expanduser().resolve())
+    try:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(target)
+    except Exception:
+        return target
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return target
+    resolved = str(Path(url.database).expanduser().resolve())
+    if resolved == url.database:
+        return target
+    return url.set(database=resolved).render_as_string(hide_password=False)
+
+
+def store_key(target: str) -> str:
+    """How ``target`` is named in the settings file: normalized, without secrets."""
+    return without_secrets(normalized_target(target))
 
 
 class Settings:
@@ -49,6 +91,30 @@ class Settings:
                 self._data = loaded
         except (OSError, ValueError):
             self._data = {}
+        if self._scrub_secrets():
+            try:
+                self.save()
+            except OSError:  # a read-only config dir: at least nothing new is written
+                pass
+
+    def _scrub_secrets(self) -> bool:
+        """Remove secrets an older version saved with the recent stores; True if any was."""
+        changed = False
+        recent = self._data.get("recent_stores")
+        if isinstance(recent, list):
+            cleaned: list[Any] = []
+            for item in recent:
+                entry = without_secrets(item) if isinstance(item, str) else item
+                if entry not in cleaned:
+                    cleaned.append(entry)
+            if cleaned != recent:
+                self._data["recent_stores"], changed = cleaned, True
+        projectors = self._data.get("projectors")
+        if isinstance(projectors, dict):
+            cleaned_keys = {without_secrets(str(key)): value for key, value in projectors.items()}
+            if cleaned_keys != projectors:
+                self._data["projectors"], changed = cleaned_keys, True
+        return changed
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._data.get(key, default)
@@ -68,18 +134,18 @@ class Settings:
         return [item for item in self._data.get("recent_stores", []) if isinstance(item, str)]
 
     def add_recent_store(self, target: str) -> None:
-        entry = without_password(target)
+        entry = store_key(target)
         recent = [item for item in self.recent_stores() if item != entry]
         self.set("recent_stores", [entry, *recent][:MAX_RECENT])
 
     # --- projector per store ---------------------------------------------------------
-    def projector_for(self, store_key: str) -> str | None:
-        value = self._data.get("projectors", {}).get(without_password(store_key))
+    def projector_for(self, target: str) -> str | None:
+        value = self._data.get("projectors", {}).get(store_key(target))
         return value if isinstance(value, str) else None
 
-    def set_projector_for(self, store_key: str, projector: str | None) -> None:
+    def set_projector_for(self, target: str, projector: str | None) -> None:
         projectors = dict(self._data.get("projectors", {}))
-        key = without_password(store_key)
+        key = store_key(target)
         if projector:
             projectors[key] = projector
         else:

@@ -1,0 +1,114 @@
+"""Review fixes in the window: settings without secrets, one key per store, prompt close,
+shortcuts from line edits, empty states, remembered projectors and preferences."""
+
+from __future__ import annotations
+
+import json
+
+from inspector.ui.settings import Settings
+
+PROJECTOR = (
+    "from inspector.replay import projector\n\n"
+    "@projector('wallet')\n"
+    "def counted(state, event):\n"
+    "    state['seen'] = state.get('seen', 0) + 1\n"
+    "    return state\n"
+)
+
+
+def _open_window(qtbot, target, settings=None):
+    from inspector.ui.app import MainWindow, make_app
+
+    make_app()
+    win = MainWindow(str(target), settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
+    return win
+
+
+# --- 1. secrets in the settings file ------------------------------------------------------
+def test_secret_query_parameters_of_an_opened_store_never_reach_the_settings_file(qtbot, demo_copy, tmp_path):
+    source = tmp_path / "counted.py"
+    source.write_text(PROJECTOR)
+    url = f"sqlite:///{demo_copy}?password=hunter2&sslpassword=hunter3&mode=ro"
+    win = _open_window(qtbot, url)
+    try:
+        assert "hunter2" not in win.windowTitle()
+        win.set_projector_file(str(source))
+        qtbot.waitUntil(lambda: win.projector_file == str(source), timeout=10000)
+        text = win.settings.path.read_text()
+        assert "hunter2" not in text and "hunter3" not in text
+        saved = json.loads(text)
+        assert saved["recent_stores"][0] == f"sqlite:///{demo_copy}?mode=ro"
+        assert saved["projectors"] == {f"sqlite:///{demo_copy}?mode=ro": str(source)}
+        # and the same store opened again with the secret finds its projector
+        assert win.settings.projector_for(url) == str(source)
+    finally:
+        win.shutdown()
+
+
+def test_server_urls_are_saved_without_any_secret_spelling(tmp_path):
+    settings = Settings(tmp_path / "settings.json")
+    for url in (
+        "postgresql+psycopg:///events?host=db&user=ann&password=hunter4",
+        "postgresql+psycopg://ann@db/events?sslpassword=hunter5&application_name=x",
+        "postgresql+psycopg://ann:hunter6@db/events?sslmode=require&PASSWORD=hunter7",
+        "mysql+pymysql://ann@db/events?passwd=hunter8",
+    ):
+        settings.add_recent_store(url)
+        settings.set_projector_for(url, "/p.py")
+    text = settings.path.read_text()
+    assert not any(f"hunter{n}" in text for n in range(4, 9))
+    assert settings.recent_stores() == [
+        "mysql+pymysql://ann@db/events",
+        "postgresql+psycopg://ann@db/events?sslmode=require",
+        "postgresql+psycopg://ann@db/events?application_name=x",
+        "postgresql+psycopg:///events?host=db&user=ann",
+    ]
+
+
+def test_secrets_an_older_version_saved_are_removed_when_the_settings_are_read(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({
+        "recent_stores": ["postgresql+psycopg://postgres@127.0.0.1/rv?password=hunter3",
+                          "postgresql+psycopg://postgres@127.0.0.1/rv"],
+        "projectors": {"postgresql+psycopg://postgres@127.0.0.1/rv?sslpassword=hunter7": "/p.py"},
+    }))
+    settings = Settings(path)
+    assert "hunter" not in path.read_text()
+    assert settings.recent_stores() == ["postgresql+psycopg://postgres@127.0.0.1/rv"]
+    assert settings.projector_for("postgresql+psycopg://postgres@127.0.0.1/rv") == "/p.py"
+
+
+# --- 2. one key per store -----------------------------------------------------------------
+def test_one_store_spelled_two_ways_is_one_recent_entry_with_its_projector(qtbot, demo_copy, tmp_path,
+                                                                          monkeypatch):
+    source = tmp_path / "counted.py"
+    source.write_text(PROJECTOR)
+    win = _open_window(qtbot, demo_copy)
+    win.set_projector_file(str(source))
+    qtbot.waitUntil(lambda: win.projector_file == str(source), timeout=10000)
+    win.shutdown()
+
+    roundabout = demo_copy.parent / ".." / demo_copy.parent.name / demo_copy.name
+    again = _open_window(qtbot, roundabout, settings=Settings())
+    try:
+        assert again.store_target == str(demo_copy)
+        assert again.settings.recent_stores() == [str(demo_copy)]
+        assert again.projector_file == str(source)
+        assert again.state_view.projector_bar.label.toolTip() == str(source)
+    finally:
+        again.shutdown()
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(demo_copy.parent)
+    relative = _open_window(qtbot, demo_copy.name, settings=Settings())
+    relative.shutdown()
+    monkeypatch.chdir(elsewhere)
+    settings = Settings()
+    assert settings.recent_stores() == [str(demo_copy)]  # absolute: opens from any directory
+    url = Settings()
+    url.add_recent_store(f"sqlite:///../{demo_copy.name}")  # from tmp/elsewhere
+    assert url.recent_stores()[0] == f"sqlite:///{demo_copy}"
