@@ -517,37 +517,72 @@ class EventTableModel(EventRowsModel):
 
 
 # --- JSON tree ------------------------------------------------------------------------------
-@dataclass(eq=False)
 class _Node:
-    key: str
-    value: Any
-    path: tuple[Any, ...]
-    parent: "_Node | None"
-    row: int
-    children: list["_Node"] = field(default_factory=list)
+    """One key or index of a JSON value; its children are made the first time they are asked
+    for (a view asks only for expanded nodes), so a 5 MB value opens as its top level.
 
+    A node keeps only its own key or index (``part``): the label and the path from the root
+    are worked out when asked, which keeps an 80,000-item list cheap to open.
+    """
 
-def _build(key: str, value: Any, path: tuple[Any, ...], parent: _Node | None, row: int) -> _Node:
-    node = _Node(key, value, path, parent, row)
-    if isinstance(value, dict):
-        node.children = [_build(str(k), v, path + (k,), node, i) for i, (k, v) in enumerate(value.items())]
-    elif isinstance(value, list):
-        node.children = [_build(f"[{i}]", v, path + (i,), node, i) for i, v in enumerate(value)]
-    return node
+    __slots__ = ("part", "value", "parent", "row", "_children", "_label")
+
+    def __init__(self, part: Any, value: Any, parent: "_Node | None", row: int, *, label: str | None = None,
+                 children: "list[_Node] | None" = None) -> None:
+        self.part, self.value, self.parent, self.row = part, value, parent, row
+        self._label = label  # a node that is no key of its parent (the root, a wrapped value)
+        self._children = children
+
+    @property
+    def key(self) -> str:
+        if self._label is not None:
+            return self._label
+        return f"[{self.part}]" if isinstance(self.parent.value, list) else str(self.part)
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        parts = []
+        node = self
+        while node is not None and node._label is None:
+            parts.append(node.part)
+            node = node.parent
+        return tuple(reversed(parts))
+
+    @property
+    def child_count(self) -> int:
+        if self._children is not None:
+            return len(self._children)
+        return len(self.value) if isinstance(self.value, (dict, list)) else 0
+
+    @property
+    def children(self) -> "list[_Node]":
+        if self._children is None:
+            value = self.value
+            if isinstance(value, dict):
+                self._children = [_Node(k, v, self, i) for i, (k, v) in enumerate(value.items())]
+            elif isinstance(value, list):
+                self._children = [_Node(i, v, self, i) for i, v in enumerate(value)]
+            else:
+                self._children = []
+        return self._children
 
 
 HIGHLIGHT = {"add": QColor(76, 175, 80, 90), "remove": QColor(229, 57, 53, 90), "change": QColor(255, 179, 0, 100)}
 
 
 class JsonTreeModel(QAbstractItemModel):
-    """A JSON value as an expandable tree (key, value, kind); paths may be highlighted."""
+    """A JSON value as an expandable tree (key, value, kind); paths may be highlighted.
+
+    Children are built when a view first asks for them (``hasChildren`` answers without
+    building), so showing a value costs its top level, not its size.
+    """
 
     COLUMNS = ("Key", "Value", "Kind")
     KEY, VALUE, KIND = range(3)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._root = _Node("", None, (), None, 0)
+        self._root = _Node(None, {}, None, 0, label="")
         self._highlights: dict[str, str] = {}
         self._ancestors: set[str] = set()
 
@@ -555,10 +590,10 @@ class JsonTreeModel(QAbstractItemModel):
         """Show ``value``; a dict's keys become the top rows (``top_level``) or one root row."""
         self.beginResetModel()
         if top_level and isinstance(value, dict):
-            self._root = _build("", value, (), None, 0)
+            self._root = _Node(None, value, None, 0, label="")
         else:
-            self._root = _Node("", None, (), None, 0)
-            self._root.children = [_build("value", value, (), self._root, 0)]
+            self._root = _Node(None, None, None, 0, label="", children=[])
+            self._root.children.append(_Node(None, value, self._root, 0, label="value"))
         self._highlights = dict(highlights or {})
         self._ancestors = set()
         for pointer in self._highlights:
@@ -570,14 +605,22 @@ class JsonTreeModel(QAbstractItemModel):
     def clear(self) -> None:
         self.set_value({})
 
+    def child_count(self, index: QModelIndex) -> int:
+        """How many children the node at ``index`` has, without building them."""
+        return self._node(index).child_count
+
     def find(self, *path: Any) -> QModelIndex:
         """The index of the node at ``path`` (keys and indexes), or an invalid index."""
         node = self._root
         for part in path:
-            match = next((child for child in node.children if child.path and child.path[-1] == part), None)
-            if match is None:
+            value = node.value
+            if isinstance(value, dict) and part in value:
+                row = next(i for i, key in enumerate(value) if key == part)
+            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+                row = part
+            else:
                 return QModelIndex()
-            node = match
+            node = node.children[row]  # builds only the levels on the way
         return self.createIndex(node.row, 0, node) if node is not self._root else QModelIndex()
 
     def value_at(self, *path: Any) -> Any:
@@ -611,6 +654,11 @@ class JsonTreeModel(QAbstractItemModel):
         if _valid_parent(parent) and parent.column() != 0:
             return 0
         return len(self._node(parent).children)
+
+    def hasChildren(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
+        if _valid_parent(parent) and parent.column() != 0:
+            return False
+        return self._node(parent).child_count > 0
 
     def columnCount(self, parent=QModelIndex()) -> int:
         return len(self.COLUMNS)

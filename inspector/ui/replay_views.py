@@ -29,6 +29,7 @@ from inspector.core.events import Moment
 from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
 from inspector.ui.presenting import local_time, utc_time
 from inspector.ui.timeline import CURSOR_COLOURS
+from inspector.ui.widgets import expand_small_containers, json_tree_columns
 
 
 def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
@@ -42,10 +43,7 @@ def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
     else:  # key, value (stretches), kind
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        json_tree_columns(view)
     return view
 
 
@@ -234,7 +232,7 @@ class StateView(QWidget):
         self.version = result.version
         highlights = {change.path: change.op for change in changes if change.op != "remove"}
         self.model.set_value(result.state if result.state is not None else {}, highlights)
-        self.tree.expandToDepth(0)
+        expand_small_containers(self.tree, depth=0)
         for pointer in highlights:
             parts = [part for part in pointer.split("/")[1:]]
             index = self.model.find(*[_key(part) for part in parts])

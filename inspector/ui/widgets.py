@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,8 +29,58 @@ from inspector.ui.models import JsonTreeModel
 from inspector.ui.presenting import local_time, raw_text, type_colour, utc_time
 
 
+#: a container with more children than this is not expanded for the user (expanding lays
+#: out every child row; the user can still expand it)
+EXPAND_LIMIT = 300
+#: the raw view shows at most this many characters until the user asks for all of it
+#: (QPlainTextEdit takes ~0.3 s per MB to lay out, on the GUI thread)
+RAW_LIMIT = 200_000
+
+
 def monospace_font():
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def expand_small_containers(tree: QTreeView, depth: int, limit: int = EXPAND_LIMIT) -> None:
+    """Expand the JSON tree's containers down to ``depth`` (0: the top rows) that have at
+    most ``limit`` children; bigger ones stay collapsed, and only the first ``limit`` rows of
+    a level are looked at."""
+    model: JsonTreeModel = tree.model()
+
+    def walk(parent: QModelIndex, level: int) -> None:
+        for row in range(min(limit, model.rowCount(parent))):
+            index = model.index(row, 0, parent)
+            if 0 < model.child_count(index) <= limit:
+                tree.expand(index)
+                if level < depth:
+                    walk(index, level + 1)
+
+    walk(QModelIndex(), 0)
+    fit_json_columns(tree)
+
+
+def json_tree_columns(tree: QTreeView) -> None:
+    """Key and kind as wide as their shown rows, value stretched. Not ResizeToContents:
+    it re-measures on every change of rows, and expanding a big container is change enough."""
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+    header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+    tree.expanded.connect(lambda _index: fit_json_columns(tree))
+
+
+def fit_json_columns(tree: QTreeView) -> None:
+    """Size key and kind to the rows on screen (Qt measures at most ~1000 rows)."""
+    for column in (0, 2):
+        tree.resizeColumnToContents(column)
+
+
+def size_words(characters: int) -> str:
+    """``840 KB``, ``5.1 MB``: how big a text is, for a button."""
+    if characters >= 1_000_000:
+        return f"{characters / 1_000_000:.1f} MB"
+    return f"{max(1, round(characters / 1000))} KB"
 
 
 class ErrorBanner(QFrame):
@@ -91,22 +141,28 @@ class EventView(QWidget):
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        json_tree_columns(self.tree)
         self.raw = QPlainTextEdit()
         self.raw.setReadOnly(True)
         self.raw.setFont(monospace_font())
         self.raw.setPlaceholderText("The event's stored text appears here.")
+        self._raw_text = ""
         copy_row = QHBoxLayout()
         raw_label = QLabel("Raw")
         raw_label.setStyleSheet("font-weight: bold;")
+        self.raw_note = QLabel("")
+        self.raw_note.setEnabled(False)
+        self.show_all_button = QPushButton("Show all")
+        self.show_all_button.setToolTip("Show the whole stored text (a big text takes a moment to lay out)")
+        self.show_all_button.clicked.connect(self.show_all_raw)
+        self.show_all_button.hide()
         self.copy_button = QPushButton("Copy raw")
+        self.copy_button.setToolTip("Copy the event's whole stored text")
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self.copy_raw)
         copy_row.addWidget(raw_label)
-        copy_row.addStretch(1)
+        copy_row.addWidget(self.raw_note, 1)
+        copy_row.addWidget(self.show_all_button)
         copy_row.addWidget(self.copy_button)
         raw_box = QWidget()
         raw_layout = QVBoxLayout(raw_box)
@@ -128,7 +184,7 @@ class EventView(QWidget):
             self.header.setText("Select an event in the table or on the timeline.")
             self.problem.hide()
             self.model.clear()
-            self.raw.clear()
+            self._set_raw("")
             self.copy_button.setEnabled(False)
             return
         colour = type_colour(event.type)
@@ -149,12 +205,34 @@ class EventView(QWidget):
             self.problem.hide()
         body = {"data": event.data, "metadata": event.metadata}
         self.model.set_value(body)
-        self.tree.expandToDepth(1)
-        self.raw.setPlainText(raw_text(event))
+        expand_small_containers(self.tree, depth=1)
+        self._set_raw(raw_text(event))
         self.copy_button.setEnabled(True)
 
+    def _set_raw(self, text: str) -> None:
+        self._raw_text = text
+        if len(text) <= RAW_LIMIT:
+            self.raw.setPlainText(text)
+            self.raw_note.setText("")
+            self.show_all_button.hide()
+            return
+        self.raw.setPlainText(text[:RAW_LIMIT] + "\n…")
+        self.raw_note.setText(f"showing the first {size_words(RAW_LIMIT)} of {size_words(len(text))}")
+        self.show_all_button.setText(f"Show all ({size_words(len(text))})")
+        self.show_all_button.show()
+
+    @property
+    def raw_truncated(self) -> bool:
+        return self.show_all_button.isVisible()
+
+    def show_all_raw(self) -> None:
+        """Lay out the whole stored text (the user asked: it may take a moment)."""
+        self.raw.setPlainText(self._raw_text)
+        self.raw_note.setText("")
+        self.show_all_button.hide()
+
     def copy_raw(self) -> None:
-        QGuiApplication.clipboard().setText(self.raw.toPlainText())
+        QGuiApplication.clipboard().setText(self._raw_text)
 
 
 class OpenStoreDialog(QDialog):

@@ -146,3 +146,90 @@ def test_live_events_add_their_ticks_and_keep_the_drawn_ones(qtbot, runner, lane
     assert [s.data().version for s in added] == [1001, 1002, 1003]
     assert all(s.pos().y() == 2 and s.brush().color().name() == type_colour("Refunded") for s in added)
     assert "6,004 events in view" in timeline.info.text()
+
+
+# --- 2. a huge event --------------------------------------------------------------------------
+def _huge_event() -> Event:
+    """A ~2 MB event: one list of 30,000 small objects, beside small fields."""
+    items = [{"k": i, "s": "x" * 40} for i in range(30_000)]
+    return Event(position=1, stream="huge-1", version=1, type="Imported", recorded_at=T0,
+                 data={"blob": items, "count": 30_000, "owner": {"name": "ann"}},
+                 metadata={"actor": "ann@example.com"})
+
+
+def test_selecting_a_2_mb_event_shows_its_top_level_and_a_truncated_raw_view_quickly(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from inspector.ui.presenting import raw_text
+    from inspector.ui.widgets import RAW_LIMIT, EventView
+
+    event = _huge_event()
+    text = raw_text(event)
+    assert len(text) > 1_500_000
+    view = EventView()
+    qtbot.addWidget(view)
+    view.resize(420, 640)
+    view.show()
+    qtbot.waitExposed(view)
+
+    def show_and_paint():
+        view.show_event(event)
+        QApplication.processEvents()
+
+    assert _blocked(show_and_paint) < 0.5  # eager tree + whole text + expanding 30,000 rows: ~2 s
+    model, tree = view.model, view.tree
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == ["data", "metadata"]
+    blob = model.find("data", "blob")
+    assert blob.isValid() and model.index(blob.row(), 1, blob.parent()).data() == "30000 items"
+    # small containers open, the 30,000-item list stays closed until the user opens it
+    assert tree.isExpanded(model.find("data")) and tree.isExpanded(model.find("metadata"))
+    assert not tree.isExpanded(blob)
+    assert model.hasChildren(blob)
+    assert model.value_at("data", "owner", "name") == "ann"
+    # the raw view holds the first 200 KB and says how much there is; Copy takes it all
+    shown = view.raw.toPlainText()
+    assert len(shown) <= RAW_LIMIT + 2 and text.startswith(shown[:RAW_LIMIT])
+    assert view.show_all_button.isVisible()
+    assert view.show_all_button.text() == f"Show all ({len(text) / 1_000_000:.1f} MB)"
+    view.copy_raw()
+    assert QApplication.clipboard().text() == text
+    view.show_all_button.click()
+    assert view.raw.toPlainText() == text and not view.show_all_button.isVisible()
+    # a small event shows whole again, without the button
+    small = Event(position=2, stream="s", version=1, type="T", recorded_at=T0, data={"a": [1, 2]}, metadata={})
+    view.show_event(small)
+    assert view.raw.toPlainText() == raw_text(small) and not view.show_all_button.isVisible()
+    assert tree.isExpanded(model.find("data", "a"))
+
+
+def test_opening_a_big_list_in_the_json_tree_lists_every_item(qtbot, qtmodeltester):
+    from inspector.ui.models import JsonTreeModel
+
+    model = JsonTreeModel()
+    model.set_value({"blob": list(range(5000)), "nested": {"a": [{"b": 1}]}}, {"/nested/a/0/b": "add"})
+    blob = model.find("blob")
+    assert model.hasChildren(blob) and model.child_count(blob) == 5000
+    assert model.rowCount(blob) == 5000
+    assert model.index(4999, 0, blob).data() == "[4999]" and model.index(4999, 1, blob).data() == "4999"
+    leaf = model.find("nested", "a", 0, "b")
+    assert leaf.isValid() and leaf.data() == "b"
+    assert model.data(leaf, 3) == "/nested/a/0/b  (added by this event)"  # tooltip: pointer and change
+    assert model.parent(model.parent(leaf)) == model.find("nested", "a")
+    qtmodeltester.check(model)
+
+
+def test_the_state_of_a_huge_event_shows_without_expanding_its_big_list(qtbot):
+    from types import SimpleNamespace
+
+    from inspector.ui.replay_views import StateView
+
+    view = StateView()
+    qtbot.addWidget(view)
+    view.show()
+    state = {"items": [{"k": i} for i in range(30_000)], "owner": {"name": "ann"}, "count": 3}
+    result = SimpleNamespace(state=state, version=1, stream="huge-1", recorded_at=T0, stopped=None, problem=None,
+                             describe=lambda: "replayed 1 event")
+    assert _blocked(lambda: view.show_result(result, [])) < 0.3
+    items = view.model.find("items")
+    assert not view.tree.isExpanded(items) and view.tree.isExpanded(view.model.find("owner"))
+    assert view.model.value_at("owner", "name") == "ann"
