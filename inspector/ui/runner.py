@@ -6,13 +6,20 @@ that is delivered on the GUI thread. Tasks are grouped in *channels*: submitting
 channel cancels the task already running there and disconnects it, so a stale result
 can never arrive (latest wins). Page fetches, timeline queries and replays use separate
 channels and therefore never cancel each other.
+
+Page fetches and stream listings run on a small pool of their own: a replay stuck in a
+user's projector (or a slow diff) holds a replay worker, never the worker the stream list
+needs. Cancelling only asks a task to stop at its next check, so closing never waits for
+one: the workers are daemon threads and a task that never checks is simply abandoned.
 """
 
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -36,6 +43,75 @@ class Task:
     future: Future | None = None
 
 
+#: Channels whose tasks read one page or one listing: they get the page pool.
+PAGE_CHANNELS = frozenset({"streams", "categories", "events", "audit", "jump"})
+
+
+class WorkerPool:
+    """A few daemon threads running submitted calls in order.
+
+    Not ``ThreadPoolExecutor``: its threads are joined at interpreter exit, so one call
+    stuck in a driver or a projector would keep a closed application alive.
+    """
+
+    def __init__(self, workers: int, name: str) -> None:
+        self._workers = max(1, workers)
+        self._name = name
+        self._queue: queue.SimpleQueue[tuple[Future, Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._closed = False
+
+    def submit(self, fn: Callable[[], Any]) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if self._closed:
+                future.cancel()
+                return future
+            self._queue.put((future, fn))
+            if self._idle == 0 and len(self._threads) < self._workers:
+                thread = threading.Thread(target=self._run, name=f"{self._name}-{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle = max(0, self._idle - 1)
+        return future
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            future, fn = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn()
+                except BaseException as exc:  # noqa: BLE001 - handed to whoever holds the future
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self) -> None:
+        """Drop the calls not started yet and let idle workers end; never waits."""
+        with self._lock:
+            self._closed = True
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+            for _thread in self._threads:
+                self._queue.put(None)
+
+    def threads(self) -> list[threading.Thread]:
+        return list(self._threads)
+
+
 class TaskRunner(QObject):
     """Runs blocking calls off the GUI thread; latest wins per channel."""
 
@@ -53,9 +129,10 @@ class TaskRunner(QObject):
     #: task's own ``on_error``, so the window can start reconnecting and say so once.
     connectionLost = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, *, workers: int = 4) -> None:
+    def __init__(self, parent: QObject | None = None, *, workers: int = 4, page_workers: int = 2) -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inspector-task")
+        self._pool = WorkerPool(workers, "inspector-task")
+        self._page_pool = WorkerPool(page_workers, "inspector-page")
         self._tickets = itertools.count(1)
         self._current: dict[str, Task] = {}
         self._by_ticket: dict[int, Task] = {}
@@ -108,7 +185,8 @@ class TaskRunner(QObject):
                 self._emit(ticket, True, result)
 
         self.activity.emit(channel, task.label, True)
-        task.future = self._pool.submit(work)
+        pool = self._page_pool if channel in PAGE_CHANNELS else self._pool
+        task.future = pool.submit(work)
         return task
 
     def _emit(self, ticket: int, ok: bool, payload: Any) -> None:
@@ -131,11 +209,14 @@ class TaskRunner(QObject):
         return list(self._current.values())
 
     def shutdown(self) -> None:
-        """Cancel everything and wait for workers (they stop at their next cancel check)."""
+        """Cancel everything and return at once: running tasks stop at their next cancel
+        check, and whatever they return is dropped (a stuck one is abandoned)."""
         self._closed = True
         for channel in list(self._current):
             self.cancel(channel)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._by_ticket.clear()
+        self._pool.shutdown()
+        self._page_pool.shutdown()
 
     # --- delivery on the GUI thread --------------------------------------------------------
     @Slot(int, object)

@@ -112,3 +112,54 @@ def test_one_store_spelled_two_ways_is_one_recent_entry_with_its_projector(qtbot
     url = Settings()
     url.add_recent_store(f"sqlite:///../{demo_copy.name}")  # from tmp/elsewhere
     assert url.recent_stores()[0] == f"sqlite:///{demo_copy}"
+
+
+# --- 3. closing with a stuck worker; page fetches beside stuck replays ---------------------
+def test_the_window_closes_at_once_while_a_task_is_stuck(qtbot, window):
+    import threading
+    import time
+
+    release, started = threading.Event(), threading.Event()
+
+    def stuck(cancel, progress):  # a projector that never looks at its cancel token
+        started.set()
+        release.wait(30)
+        return "late"
+
+    arrived = []
+    window.runner.submit("state", stuck, arrived.append, label="Replaying a stuck stream")
+    assert started.wait(5)
+    began = time.perf_counter()
+    try:
+        window.close()
+        elapsed = time.perf_counter() - began
+    finally:
+        release.set()
+    assert elapsed < 1.0
+    assert window.store is None
+    qtbot.wait(100)
+    assert arrived == []  # the late result of a closed window is dropped
+
+
+def test_streams_still_load_while_every_replay_worker_is_stuck(qtbot, window):
+    import threading
+
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def stuck(cancel, progress):
+        started.release()
+        release.wait(30)
+
+    try:
+        for channel in ("state", "diff", "bisect", "export"):
+            window.runner.submit(channel, stuck)
+        for _ in range(4):
+            assert started.acquire(timeout=5)
+        window.filter_edit.setText("wallet-*")
+        qtbot.waitUntil(lambda: window.stream_model.exhausted and window.stream_model.rowCount() > 0
+                        and window.stream_model.query[0] == "wallet-*", timeout=5000)
+        names = [window.stream_model.index(r, 0).data() for r in range(window.stream_model.rowCount())]
+        assert all(name.startswith("wallet-") for name in names)
+    finally:
+        release.set()
