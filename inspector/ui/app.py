@@ -10,7 +10,7 @@ import base64
 import sys
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QFileSystemWatcher, QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -62,6 +62,31 @@ def _describe(store: Any) -> Any:
         return store.describe(counts=False)
     except TypeError:  # adapters whose describe() takes no options
         return store.describe()
+
+
+class WindowShortcutsFirst(QObject):
+    """Lets the window's own shortcuts win over a text field's key bindings.
+
+    On X11 a line edit claims Ctrl+E (end of line) through ``ShortcutOverride``, so Export
+    never fired while the filter box had focus. For the window's few shortcuts the
+    override is refused before the field sees it; editing keys the window does not use
+    (Ctrl+A, Ctrl+C, …) stay with the field.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self.keys: set[int] = set()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() != QEvent.Type.ShortcutOverride or not self.keys:
+            return False
+        if not isinstance(watched, QWidget) or watched.window() is not self._window:
+            return False
+        if event.keyCombination().toCombined() in self.keys:
+            event.ignore()  # not the field's: the shortcut map gets the key
+            return True
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -377,6 +402,13 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
         self._fill_recent_menu()
+        self._shortcuts_first = WindowShortcutsFirst(self)
+        self._shortcuts_first.keys = {
+            action.shortcut()[0].toCombined()
+            for action in (self.export_action, self.follow_action, self.bisect_action)
+            if not action.shortcut().isEmpty()
+        }
+        QApplication.instance().installEventFilter(self._shortcuts_first)
 
     # --- window state ------------------------------------------------------------------
     def _splitters(self) -> dict[str, QSplitter]:
@@ -406,6 +438,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop background work and release the store (idempotent)."""
+        QApplication.instance().removeEventFilter(self._shortcuts_first)
         self.runner.shutdown()
         if self._cache is not None:
             self._cache.close()

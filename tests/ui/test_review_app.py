@@ -163,3 +163,38 @@ def test_streams_still_load_while_every_replay_worker_is_stuck(qtbot, window):
         assert all(name.startswith("wallet-") for name in names)
     finally:
         release.set()
+
+
+# --- 4. window shortcuts win over line-edit key bindings ------------------------------------
+def test_ctrl_e_in_the_stream_filter_opens_the_export_dialog(qtbot, window):
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from inspector.ui.export_dialog import ExportDialog
+
+    class ClaimsCtrlE(QObject):
+        """What an X11 line edit does: Ctrl+E is its end-of-line key (offscreen has no such binding)."""
+
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.ShortcutOverride and event.keyCombination() == Qt.Key.Key_E | \
+                    Qt.KeyboardModifier.ControlModifier:
+                event.accept()
+                return True
+            return False
+
+    x11_binding = ClaimsCtrlE(window.filter_edit)
+    window.filter_edit.installEventFilter(x11_binding)
+    window.activateWindow()
+    window.filter_edit.setText("wallet")
+    window.filter_edit.setFocus()
+    window.filter_edit.setCursorPosition(0)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.filter_edit, timeout=2000)
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: any(isinstance(w, ExportDialog) and w.isVisible() for w in QApplication.topLevelWidgets()),
+                    timeout=2000)
+    assert window.filter_edit.text() == "wallet"
+    window.export_dialog_widget.reject()
+    # editing keys the window does not use stay with the line edit
+    window.filter_edit.setFocus()
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_edit.selectedText() == "wallet"
