@@ -628,6 +628,12 @@ class MainWindow(QMainWindow):
         if stream == self.current_stream:
             return
         self.current_stream = stream
+        if stream is not None and self.current_event is not None and self.current_event.stream != stream:
+            # Another stream: the event shown belongs to the old one (select_event sets its
+            # event before it gets here, so an event of the new stream is kept).
+            self.current_event = None
+            self.event_view.show_event(None)
+            self.timeline.set_selected_event(None)
         if stream is None:
             self.streams_view.selectionModel().clearSelection()
         else:

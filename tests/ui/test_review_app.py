@@ -198,3 +198,31 @@ def test_ctrl_e_in_the_stream_filter_opens_the_export_dialog(qtbot, window):
     window.filter_edit.setFocus()
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert window.filter_edit.selectedText() == "wallet"
+
+
+# --- 5. the Event tab follows the stream ---------------------------------------------------
+def _select_stream(qtbot, win, stream):
+    win.filter_edit.setText(stream)
+    qtbot.waitUntil(lambda: win.stream_model.row_of(stream) is not None, timeout=5000)
+    win.streams_view.setCurrentIndex(win.stream_model.index(win.stream_model.row_of(stream), 0))
+    qtbot.waitUntil(lambda: win.event_model.rowCount() > 0 and win.event_model.exhausted
+                    and win.event_model.event_at(0).stream == stream, timeout=5000)
+
+
+def test_selecting_another_stream_clears_the_event_tab(qtbot, window, demo_planted):
+    first, _bad = demo_planted.negative_wallet
+    window.filter_edit.setText("wallet-*")
+    qtbot.waitUntil(lambda: window.stream_model.exhausted and window.stream_model.rowCount() > 1, timeout=5000)
+    second = next(s.stream for s in window.stream_model.summaries() if s.stream != first)
+    _select_stream(qtbot, window, first)
+    window.events_view.setCurrentIndex(window.event_model.index(1, 0))
+    assert first in window.event_view.header.text()
+
+    _select_stream(qtbot, window, second)
+    assert window.current_event is None
+    assert window.event_view.header.text().startswith("Select an event")
+    assert first not in window.event_view.header.text()
+    assert not window.event_view.copy_button.isEnabled()
+    # an event chosen in the new stream shows as usual
+    window.events_view.setCurrentIndex(window.event_model.index(0, 0))
+    assert second in window.event_view.header.text()
