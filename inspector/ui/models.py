@@ -72,6 +72,9 @@ class StreamListModel(QAbstractTableModel):
         self._page_size = page_size
         self._store: Any = None
         self._rows: list[StreamSummary] = []
+        #: the rows' stream names, and each name's row: live events find their row at once
+        self._names: list[str] = []
+        self._row_of: dict[str, int] = {}
         self._match: str | None = None
         self._category: str | None = None
         self._exhausted = True
@@ -87,6 +90,8 @@ class StreamListModel(QAbstractTableModel):
         self._runner.cancel("streams")
         self.beginResetModel()
         self._rows = []
+        self._names = []
+        self._row_of = {}
         self._match = match or None
         self._category = category or None
         self._exhausted = self._store is None
@@ -138,6 +143,8 @@ class StreamListModel(QAbstractTableModel):
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
             self._rows.extend(page)
+            self._names.extend(summary.stream for summary in page)
+            self._row_of.update((summary.stream, first + i) for i, summary in enumerate(page))
             self.endInsertRows()
         self.rowsLoaded.emit()
 
@@ -160,38 +167,46 @@ class StreamListModel(QAbstractTableModel):
 
         A new stream is listed only where the key-paged list already reaches (the list is
         exhausted or the name sorts before its last row), so paging on stays gap-free.
+        Rows are found by name in a dict, rebuilt once per batch that lists new streams
+        (not once per stream): a batch costs its size plus one pass over the list at most.
         """
         from inspector.ui.live import stream_matches
 
-        changed: set[int] = set()
+        changed: set[str] = set()
+        new: dict[str, StreamSummary] = {}
         for event in events:
-            row = self.row_of(event.stream)
+            row = self._row_of.get(event.stream)
             if row is not None:
-                old = self._rows[row]
-                if event.version is not None and old.last_version is not None and event.version <= old.last_version:
-                    continue  # the page was read after the event was written: already counted
-                last_at = old.last_at
-                if event.recorded_at is not None and (last_at is None or event.recorded_at > last_at):
-                    last_at = event.recorded_at
-                last_version = old.last_version
-                if event.version is not None and (last_version is None or event.version > last_version):
-                    last_version = event.version
-                self._rows[row] = replace(old, count=old.count + 1, last_version=last_version, last_at=last_at)
-                changed.add(row)
+                counted = _counted(self._rows[row], event)
+                if counted is not None:
+                    self._rows[row] = counted
+                    changed.add(event.stream)
+                continue
+            known = new.get(event.stream)
+            if known is not None:
+                new[event.stream] = _counted(known, event) or known
                 continue
             if not stream_matches(event.stream, self._match, self._category):
                 continue
-            names = [summary.stream for summary in self._rows]
-            if not self._exhausted and (not names or event.stream > names[-1]):
+            if not self._exhausted and (not self._names or event.stream > self._names[-1]):
                 continue  # a later page will bring it
-            at = bisect.bisect_left(names, event.stream)
+            new[event.stream] = StreamSummary(event.stream, category_of_stream_name(event.stream), 1,
+                                              event.version, event.version, event.recorded_at, event.recorded_at)
+        for stream in sorted(new):
+            at = bisect.bisect_left(self._names, stream)
             self.beginInsertRows(QModelIndex(), at, at)
-            self._rows.insert(at, StreamSummary(event.stream, category_of_stream_name(event.stream), 1,
-                                                event.version, event.version, event.recorded_at, event.recorded_at))
+            self._rows.insert(at, new[stream])
+            self._names.insert(at, stream)
             self.endInsertRows()
-            changed = {row + 1 if row >= at else row for row in changed}
-        for row in changed:
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        if new:
+            self._row_of = {name: row for row, name in enumerate(self._names)}
+        rows = sorted(self._row_of[stream] for stream in changed)
+        if len(rows) > 16:  # one signal for a big batch: views repaint what they show, once
+            rows = [(rows[0], rows[-1])]
+        else:
+            rows = [(row, row) for row in rows]
+        for top, bottom in rows:
+            self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(self.COLUMNS) - 1))
         if events:
             self.rowsLoaded.emit()
 
@@ -203,10 +218,7 @@ class StreamListModel(QAbstractTableModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, stream: str) -> int | None:
-        for row, summary in enumerate(self._rows):
-            if summary.stream == stream:
-                return row
-        return None
+        return self._row_of.get(stream)
 
     # --- Qt model ------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -255,6 +267,46 @@ class StreamListModel(QAbstractTableModel):
         return None
 
 
+#: a jump shows about this many matching events before the wanted one
+JUMP_CONTEXT = 50
+
+
+def _read_window(store: Any, filters: EventFilter, position: int, context: int, limit: int,
+                 cancel: Any) -> tuple[int | None, list[Event]]:
+    """The first page of rows around ``position``: (the key it starts after or None, the page).
+
+    Positions are the paging key, so "``context`` events earlier" is found by position,
+    or, in one stream's table, by version (its positions may be far apart).
+    """
+    after = position - context - 1
+    if len(filters.streams) == 1 and context:
+        (stream,) = filters.streams
+        hit = store.read_all(after_position=position - 1, limit=1, filters=EventFilter(streams=(stream,)),
+                             cancel=cancel)
+        if hit and hit[0].position == position and hit[0].version is not None:
+            earlier = next(iter(store.read_stream(stream, from_version=hit[0].version - context, limit=1,
+                                                  cancel=cancel)), None)
+            if earlier is not None:
+                after = min(after, earlier.position - 1)
+    first = store.read_all(limit=1, filters=filters, cancel=cancel)
+    if not first or first[0].position > after:
+        after = None  # nothing is skipped: the rows start at the beginning
+    return after, store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel)
+
+
+def _counted(old: StreamSummary, event: Event) -> StreamSummary | None:
+    """``old`` with ``event`` counted in, or None when the row already counts it."""
+    if event.version is not None and old.last_version is not None and event.version <= old.last_version:
+        return None  # the page was read after the event was written: already counted
+    last_at = old.last_at
+    if event.recorded_at is not None and (last_at is None or event.recorded_at > last_at):
+        last_at = event.recorded_at
+    last_version = old.last_version
+    if event.version is not None and (last_version is None or event.version > last_version):
+        last_version = event.version
+    return replace(old, count=old.count + 1, last_version=last_version, last_at=last_at)
+
+
 # --- events ---------------------------------------------------------------------------------
 class EventRowsModel(QAbstractTableModel):
     """A table of events (position, stream, version, type, time, actor, summary)."""
@@ -266,10 +318,13 @@ class EventRowsModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[Event] = []
+        #: position -> row, built when first asked after the rows were replaced or shifted
+        self._row_index: dict[int, int] | None = None
 
     def set_events(self, events: list[Event]) -> None:
         self.beginResetModel()
         self._rows = list(events)
+        self._row_index = None
         self.endResetModel()
 
     def events(self) -> list[Event]:
@@ -279,10 +334,16 @@ class EventRowsModel(QAbstractTableModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of_position(self, position: int) -> int | None:
-        for row, event in enumerate(self._rows):
-            if event.position == position:
-                return row
-        return None
+        if self._row_index is None:
+            self._row_index = {event.position: row for row, event in enumerate(self._rows)}
+        return self._row_index.get(position)
+
+    def _append_rows(self, events: Sequence[Event]) -> None:
+        """Append ``events`` as rows (inside begin/endInsertRows), keeping the index current."""
+        first = len(self._rows)
+        self._rows.extend(events)
+        if self._row_index is not None:
+            self._row_index.update((event.position, first + i) for i, event in enumerate(events))
 
     def row_of_version(self, stream: str, version: int) -> int | None:
         for row, event in enumerate(self._rows):
@@ -367,6 +428,8 @@ class EventTableModel(EventRowsModel):
         self._loading = False
         self._generation = 0
         self._wanted_position: int | None = None
+        #: the paging key the rows start after when a jump loaded a window (None: from the start)
+        self._window_after: int | None = None
         #: live events that came while a page was on its way; applied when it lands
         self._pending_live: list[Event] = []
 
@@ -379,6 +442,8 @@ class EventTableModel(EventRowsModel):
         self._runner.cancel(self._channel)
         self.beginResetModel()
         self._rows = []
+        self._row_index = None
+        self._window_after = None
         self._pending_live = []
         self._filter = EventFilter()
         self._exhausted = True
@@ -391,6 +456,8 @@ class EventTableModel(EventRowsModel):
         self._runner.cancel(self._channel)
         self.beginResetModel()
         self._rows = []
+        self._row_index = None
+        self._window_after = None
         self._pending_live = []
         self._filter = filters
         self._exhausted = self._store is None
@@ -413,11 +480,48 @@ class EventTableModel(EventRowsModel):
     def exhausted(self) -> bool:
         return self._exhausted
 
+    @property
+    def starts_after(self) -> int | None:
+        """The position the rows start after when a jump skipped earlier events (None: from the start)."""
+        return self._window_after
+
     def want_position(self, position: int) -> None:
-        """Keep paging until the event at ``position`` is loaded (for 'select everywhere')."""
+        """Show the event at ``position`` (for 'select everywhere').
+
+        Unless it is loaded already, the rows are read again from just before it (about
+        ``JUMP_CONTEXT`` matching events earlier), so a jump to v190000 of a 200,000-event
+        stream reads one page, not 190,000 rows; paging on from there works as usual.
+        """
         self._wanted_position = position
-        if self.row_of_position(position) is None:
-            self.fetchMore(QModelIndex())
+        if self._store is None or self.row_of_position(position) is not None:
+            return
+        if self._rows and self._rows[0].position < position < self._rows[-1].position and self._window_after is None:
+            return  # within the rows read from the start: the filter does not admit it
+        self._runner.cancel(self._channel)
+        self._generation += 1
+        generation, store, filters, limit = self._generation, self._store, self._filter, self._page_size
+        context = max(0, min(JUMP_CONTEXT, limit // 2))
+        self._pending_live = []
+        self._loading = True
+        self.loadingChanged.emit(True)
+        self._runner.submit(
+            self._channel,
+            lambda cancel, progress: _read_window(store, filters, position, context, limit, cancel),
+            lambda window: self._on_window(generation, *window),
+            lambda exc: self._on_failed(generation, exc),
+            label="Reading events",
+        )
+
+    def _on_window(self, generation: int, after: int | None, page: list[Event]) -> None:
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self._rows = []
+        self._row_index = None
+        self._window_after = after
+        self._exhausted = False
+        self.endResetModel()
+        self._on_page(generation, page)
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
         return not _valid_parent(parent) and not self._exhausted and not self._loading
@@ -448,7 +552,7 @@ class EventTableModel(EventRowsModel):
         if page:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-            self._rows.extend(page)
+            self._append_rows(page)
             self.endInsertRows()
         if self._exhausted and self._pending_live:
             pending, self._pending_live = self._pending_live, []
@@ -504,13 +608,14 @@ class EventTableModel(EventRowsModel):
                     continue  # already shown
                 self.beginInsertRows(QModelIndex(), at, at)
                 self._rows.insert(at, event)
+                self._row_index = None  # the rows after it moved down
                 positions.insert(at, event.position)
                 self.endInsertRows()
                 added += 1
         if tail:  # the usual case: newer than everything shown, appended in one go
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(tail) - 1)
-            self._rows.extend(tail)
+            self._append_rows(tail)
             self.endInsertRows()
             added += len(tail)
         return added

@@ -21,7 +21,7 @@ T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 TYPES = ("Opened", "Credited", "Debited", "Closed")
 
 
-def _make_store(path, streams: dict[str, int], *, extra: list[tuple] = ()) -> str:
+def _make_store(path, streams: dict[str, int]) -> str:
     """A generic-layout SQLite store: ``streams`` maps a name to its number of events."""
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
@@ -33,7 +33,7 @@ def _make_store(path, streams: dict[str, int], *, extra: list[tuple] = ()) -> st
             rows.append((stream, version, TYPES[version % len(TYPES)],
                          (T0 + timedelta(seconds=version * 10 + offset)).isoformat(),
                          json.dumps({"n": version}), json.dumps({"actor": f"user{version % 7}@example.com"})))
-    rows.extend(extra)
+    rows.sort(key=lambda row: row[3] or "")  # written in time order: the streams' positions interleave
     conn.executemany("INSERT INTO events (stream, version, type, recorded_at, data, metadata) "
                      "VALUES (?, ?, ?, ?, ?, ?)", rows)
     conn.commit()
@@ -233,3 +233,106 @@ def test_the_state_of_a_huge_event_shows_without_expanding_its_big_list(qtbot):
     items = view.model.find("items")
     assert not view.tree.isExpanded(items) and view.tree.isExpanded(view.model.find("owner"))
     assert view.model.value_at("owner", "name") == "ann"
+
+
+# --- 3. live events into a long stream list ---------------------------------------------------
+def test_a_live_batch_into_a_long_stream_list_counts_each_row_and_lists_new_streams_in_order(
+        qtbot, qtmodeltester, runner, tmp_path):
+    from PySide6.QtWidgets import QTableView
+
+    from inspector.ui.models import StreamListModel
+
+    names = [f"acct-{i:05d}" for i in range(0, 10_000, 2)]  # 5,000 streams, every other number
+    store = open_store(_make_store(tmp_path / "long.db", dict.fromkeys(names, 1)))
+    try:
+        model = StreamListModel(runner, page_size=2500)
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.show()
+        model.set_store(store)
+        while not model.exhausted:
+            qtbot.waitUntil(lambda: not model.loading, timeout=10000)
+            model.fetchMore()
+        qtbot.waitUntil(lambda: model.rowCount() == 5000 and model.exhausted, timeout=10000)
+
+        now = T0 + timedelta(days=1)
+        into_old = [Event(position=100_000 + i, stream=names[(i * 37) % 5000], version=2 + i // 5000,
+                          type="Credited", recorded_at=now, data={}, metadata={}) for i in range(3000)]
+        brand_new = [Event(position=200_000 + i, stream=f"acct-{i * 200 + 1:05d}", version=1, type="Opened",
+                           recorded_at=now, data={}, metadata={}) for i in range(50)]
+        batch = into_old + brand_new + brand_new[:1]  # the repeat: already counted, no second row
+        # a linear search per event and a rebuilt name list per new stream took ~1 s here
+        assert _blocked(lambda: model.add_live_events(batch)) < 0.3
+
+        assert model.rowCount() == 5050
+        listed = [model.index(r, 0).data() for r in range(model.rowCount())]
+        assert listed == sorted(names + [e.stream for e in brand_new])
+        for stream in (names[0], names[37], names[4999], brand_new[0].stream, brand_new[49].stream):
+            assert model.row_of(stream) == listed.index(stream)
+        assert model.row_of("acct-99999") is None
+        touched = {e.stream for e in into_old}
+        assert len(touched) == 3000  # 37 and 5000 share no factor: one event per stream
+        assert all(model.summary(model.row_of(stream)).count == 2 for stream in touched)
+        hit = model.summary(model.row_of(names[37]))
+        assert hit.count == 2 and hit.last_version == 2 and hit.last_at == now
+        untouched = next(name for name in names if name not in touched)
+        assert model.summary(model.row_of(untouched)).count == 1
+        fresh = model.summary(model.row_of(brand_new[3].stream))
+        assert fresh.count == 1 and fresh.last_at == now
+        assert model.index(model.row_of(names[37]), StreamListModel.COUNT).data() == "2"
+        qtmodeltester.check(model)
+    finally:
+        store.close()
+
+
+# --- 4. jumping to a far event ----------------------------------------------------------------
+def test_jumping_to_a_far_event_reads_a_window_around_it_and_pages_on_from_there(
+        qtbot, qtmodeltester, runner, tmp_path):
+    from PySide6.QtWidgets import QTableView
+
+    from inspector.stores import EventFilter
+    from inspector.ui.models import EventTableModel
+
+    # big-1's events interleave with another stream's, so its positions are far apart
+    store = open_store(_make_store(tmp_path / "far.db", {"big-1": 3000, "other": 3000}))
+    try:
+        events = {e.version: e for e in store.read_stream("big-1")}
+        model = EventTableModel(runner, page_size=40)
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        view.show()
+        model.set_store(store, load=False)
+        model.set_filter(EventFilter(streams=("big-1",)))
+        qtbot.waitUntil(lambda: model.rowCount() == 40, timeout=5000)
+        reads = []
+        runner.activity.connect(lambda channel, _label, running: running and reads.append(channel))
+
+        wanted = events[2900]
+        model.want_position(wanted.position)
+        qtbot.waitUntil(lambda: model.row_of_position(wanted.position) is not None and not model.loading,
+                        timeout=5000)
+        row = model.row_of_position(wanted.position)
+        assert model.index(row, EventTableModel.VERSION).data() == "2900"
+        assert model.rowCount() == 40  # one page around it, not the 2,900 rows before it
+        assert reads == ["events"]
+        # the page starts 20 versions earlier (half a page of context), and goes on in order
+        shown = [model.event_at(r).version for r in range(model.rowCount())]
+        assert shown == list(range(2880, 2920))
+        assert model.starts_after == events[2880].position - 1
+        model.fetchMore()
+        qtbot.waitUntil(lambda: model.rowCount() == 80, timeout=5000)
+        assert [model.event_at(r).version for r in range(40, 80)] == list(range(2920, 2960))
+
+        # jumping back near the start shows the table from its first row again
+        model.want_position(events[3].position)
+        qtbot.waitUntil(lambda: model.row_of_position(events[3].position) is not None and not model.loading,
+                        timeout=5000)
+        assert model.event_at(0).version == 1 and model.starts_after is None
+        # an event the filter does not admit is not chased
+        model.want_position(events[10].position + 1)  # the other stream's event next to it
+        assert not model.loading
+        qtmodeltester.check(model)
+    finally:
+        store.close()
