@@ -164,7 +164,9 @@ class MainWindow(QMainWindow):
         self.category_box.currentIndexChanged.connect(lambda _i: self._apply_stream_query())
         self.streams_view.selectionModel().currentRowChanged.connect(self._on_streams_current_changed)
         self.stream_model.rowsLoaded.connect(self._on_stream_model_rows_loaded)
-        self.stream_model.failed.connect(self.show_error)
+        self.stream_model.loadingChanged.connect(self._on_stream_model_loading_changed)
+        self.stream_model.failed.connect(self._on_stream_model_failed)
+        self._streams_failed = False
 
         self.browser = QWidget()
         box = QVBoxLayout(self.browser)
@@ -580,12 +582,26 @@ class MainWindow(QMainWindow):
         self.stream_model.set_query(self.filter_edit.text().strip() or None,
                                     None if category in (None, ALL) else category)
 
-    def _on_stream_model_rows_loaded(self) -> None:
+    def _on_stream_model_loading_changed(self, loading: bool) -> None:
+        if loading:
+            self._streams_failed = False
+        self._update_streams_status()
+
+    def _on_stream_model_failed(self, message: str) -> None:
+        self._streams_failed = True
+        self._update_streams_status()
+        self.show_error(message)
+
+    def _update_streams_status(self) -> None:
         model = self.stream_model
         shown = model.rowCount()
         if self.store is None:
             text = "Open a store: File › Open store (Ctrl+O)"
-        elif model.loading and shown == 0:
+        elif shown == 0 and self._streams_failed:
+            text = "Listing streams failed (see the message above)."
+        elif shown == 0 and (model.loading or not model.exhausted):
+            # A new query empties the list before its first page is asked for: until a
+            # fetch has finished, "no stream matches" would be a guess.
             text = "Loading streams…"
         elif shown == 0:
             text = "No stream matches the filter." if model.query != (None, None) else "This store holds no streams."
@@ -593,6 +609,11 @@ class MainWindow(QMainWindow):
             more = "" if model.exhausted else "+ (scroll for more)"
             text = f"{shown:,}{more} streams · select one to see its events"
         self.streams_status.setText(text)
+
+    def _on_stream_model_rows_loaded(self) -> None:
+        model = self.stream_model
+        shown = model.rowCount()
+        self._update_streams_status()
         if shown:
             # ResizeToContents columns shrink to their headers when a new query empties the
             # list and do not grow again on their own when its rows arrive

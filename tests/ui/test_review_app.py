@@ -226,3 +226,40 @@ def test_selecting_another_stream_clears_the_event_tab(qtbot, window, demo_plant
     # an event chosen in the new stream shows as usual
     window.events_view.setCurrentIndex(window.event_model.index(0, 0))
     assert second in window.event_view.header.text()
+
+
+# --- 6. the stream list's empty state ------------------------------------------------------
+def test_the_stream_list_says_loading_until_a_finished_fetch_found_nothing(qtbot, window, monkeypatch):
+    import threading
+
+    gate = threading.Event()
+    listing = window.store.streams
+
+    def slow_streams(*args, **kwargs):
+        gate.wait(10)
+        return listing(*args, **kwargs)
+
+    monkeypatch.setattr(window.store, "streams", slow_streams)
+    try:
+        window.filter_edit.setText("no-such-stream-*")
+        qtbot.waitUntil(lambda: window.stream_model.query[0] == "no-such-stream-*", timeout=3000)
+        assert window.stream_model.rowCount() == 0
+        assert window.streams_status.text() == "Loading streams…"
+        qtbot.wait(300)
+        assert window.streams_status.text() == "Loading streams…"
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: window.streams_status.text() == "No stream matches the filter.", timeout=5000)
+
+
+def test_a_failed_stream_listing_is_not_called_an_empty_result(qtbot, window, monkeypatch):
+    from inspector.stores import StoreError
+
+    def broken(*args, **kwargs):
+        raise StoreError("the server went away")
+
+    monkeypatch.setattr(window.store, "streams", broken)
+    window.filter_edit.setText("wallet-*")
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
+    assert "the server went away" in window.banner.text()
+    assert window.streams_status.text() == "Listing streams failed (see the message above)."
