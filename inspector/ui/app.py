@@ -546,7 +546,10 @@ class MainWindow(QMainWindow):
         self.timeline.set_store(store, span[0], span[1], [name for name, _count in types])
         self.state_view.set_stream(None, None, None)
         self.diff_view.show_moments(None, None, None)
-        self._set_projectors(projectors, self.settings.projector_for(target) if projectors is not None else None)
+        remembered = self.settings.projector_for(target)
+        # A remembered file that fails to load stays remembered (it may be fixed by the next
+        # session) but is not named as the projector in use: the built-in one is.
+        self._set_projectors(projectors, remembered if projectors is not None and not problem else None)
         if problem:
             self.show_error(problem)
 
@@ -831,33 +834,39 @@ class MainWindow(QMainWindow):
             self.set_projector_file(path)
 
     def set_projector_file(self, path: str | None) -> None:
-        """Use the projector file at ``path`` (None: the default), remembered for this store."""
-        if self.store_target is not None:
-            self.settings.set_projector_for(self.store_target, path)
-        self.projector_file = path
-        self.reload_projectors()
+        """Use the projector file at ``path`` (None: the default), remembered for this store
+        once it has loaded: a broken file leaves the previous projector active and remembered."""
+        self._load_projectors_from(path, chosen=True)
 
     def reload_projectors(self) -> None:
-        store, spec = self.store, self.projector_file
+        """Load the current projector file again (it changed on disk, or Reload was asked)."""
+        self._load_projectors_from(self.projector_file, chosen=False)
+
+    def _load_projectors_from(self, spec: str | None, *, chosen: bool) -> None:
+        store, target = self.store, self.store_target
         if store is None:
             return
 
         def work(cancel, progress):
             from inspector.replay import load_projectors
 
-            if spec:
-                return load_projectors(spec, store=store)
-            return load_projectors(None, store=store)
+            return load_projectors(spec or None, store=store)
 
         def done(projectors: Any) -> None:
+            if chosen and target is not None:
+                self.settings.set_projector_for(target, spec)
             self._set_projectors(projectors, spec)
             self.banner.hide()
             self._replay_again()
 
         def failed(exc: BaseException) -> None:
+            if chosen:
+                current = self.projector_file or "the built-in projector"
+                self.show_error(f"Projector file {spec} could not be loaded: {exc}. Still using {current}.")
+                return
             self.show_error(f"Projector file {spec} could not be loaded: {exc}")
             if spec and spec not in self.projector_watcher.files():
-                self.projector_watcher.addPath(spec)
+                self.projector_watcher.addPath(spec)  # editors replace files: keep watching for the fix
 
         self.runner.submit("projector", work, done, failed, label="Loading projectors")
 

@@ -263,3 +263,35 @@ def test_a_failed_stream_listing_is_not_called_an_empty_result(qtbot, window, mo
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
     assert "the server went away" in window.banner.text()
     assert window.streams_status.text() == "Listing streams failed (see the message above)."
+
+
+# --- 7. a projector is remembered once it has loaded ---------------------------------------
+def test_a_broken_projector_file_leaves_the_previous_one_active_and_remembered(qtbot, window, demo_copy,
+                                                                             demo_planted, tmp_path):
+    stream, _bad = demo_planted.negative_wallet
+    good = tmp_path / "counted.py"
+    good.write_text(PROJECTOR)
+    broken = tmp_path / "broken.py"
+    broken.write_text("def broken(:\n")
+    _select_stream(qtbot, window, stream)
+    state = window.state_view
+    window.set_projector_file(str(good))
+    qtbot.waitUntil(lambda: state.model.value_at("seen") is not None, timeout=10000)
+    seen = state.model.value_at("seen")
+
+    window.set_projector_file(str(broken))
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10000)
+    assert "broken.py" in window.banner.text() and f"Still using {good}" in window.banner.text()
+    assert window.projector_file == str(good)
+    assert state.projector_bar.label.toolTip() == str(good)
+    assert window.settings.projector_for(str(demo_copy)) == str(good)
+    assert str(broken) not in window.settings.path.read_text()
+    assert state.model.value_at("seen") == seen
+
+    window.shutdown()
+    again = _open_window(qtbot, demo_copy, settings=Settings())
+    try:
+        assert again.projector_file == str(good)
+        assert not again.banner.isVisible()
+    finally:
+        again.shutdown()
