@@ -38,6 +38,7 @@ from inspector.stores import EventFilter, open_store, redact
 from inspector.ui.audit import AuditView
 from inspector.ui.live import LiveFollower, Reconnector
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel, type_icon
+from inspector.ui.preferences import Preferences, PreferencesDialog
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.runner import TaskRunner
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
                  settings: Settings | None = None) -> None:
         super().__init__()
         self.settings = settings or Settings()
+        self.preferences = Preferences.load(self.settings)
         self.runner = TaskRunner(self)
         self.store: Any = None
         self.store_target: str | None = None
@@ -109,7 +111,7 @@ class MainWindow(QMainWindow):
         self._state_request: tuple[str, int] | None = None
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
-        self.follower = LiveFollower(self.runner, self)
+        self.follower = LiveFollower(self.runner, self, interval_ms=self.preferences.poll_ms)
         self.follower.eventsArrived.connect(self._on_follower_events_arrived)
         self.follower.failed.connect(self.show_error)
         self.live_count = 0
@@ -185,7 +187,7 @@ class MainWindow(QMainWindow):
         self.timeline.failed.connect(self.show_error)
 
     def _build_events(self) -> None:
-        self.event_model = EventTableModel(self.runner, self)
+        self.event_model = EventTableModel(self.runner, self, page_size=self.preferences.page_size)
         self.events_view = QTableView()
         self.events_view.setModel(self.event_model)
         self.events_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -375,6 +377,12 @@ class MainWindow(QMainWindow):
         self.find_action.setShortcut(QKeySequence.StandardKey.Find)
         self.find_action.triggered.connect(self.focus_filter)
         edit_menu.addAction(self.find_action)
+        edit_menu.addSeparator()
+        self.preferences_action = QAction("&Preferences…", self)
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.preferences_action.triggered.connect(self.preferences_dialog)
+        edit_menu.addAction(self.preferences_action)
 
         self.view_menu = self.menuBar().addMenu("&View")
         self.follow_action = QAction("Follow &live", self)
@@ -407,7 +415,7 @@ class MainWindow(QMainWindow):
         self._shortcuts_first = WindowShortcutsFirst(self)
         self._shortcuts_first.keys = {
             action.shortcut()[0].toCombined()
-            for action in (self.export_action, self.follow_action, self.bisect_action)
+            for action in (self.export_action, self.follow_action, self.bisect_action, self.preferences_action)
             if not action.shortcut().isEmpty()
         }
         QApplication.instance().installEventFilter(self._shortcuts_first)
@@ -814,8 +822,47 @@ class MainWindow(QMainWindow):
         if self._cache is None:
             from inspector.replay import SnapshotCache
 
-            self._cache = SnapshotCache()
+            self._cache = SnapshotCache(every=self.preferences.snapshot_every,
+                                        max_bytes=self.preferences.cache_mb * 1024 * 1024)
         return self._cache
+
+    # --- preferences -----------------------------------------------------------------------
+    def preferences_dialog(self) -> None:
+        """Edit › Preferences…: window-modal; the values apply (and are saved) on OK."""
+        dialog = PreferencesDialog(self.preferences, self)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.preferences()))
+        dialog.clearCacheRequested.connect(lambda: self.clear_snapshot_cache(dialog))
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        self.preferences_dialog_widget = dialog
+        dialog.open()
+
+    def apply_preferences(self, preferences: Preferences) -> None:
+        """Save ``preferences`` and use them from now on (the page size from the next start)."""
+        self.preferences = preferences
+        preferences.save(self.settings)
+        if self._cache is not None:
+            # Plain attributes the replay reads when it starts and the cache when it stores.
+            self._cache.every = preferences.snapshot_every
+            self._cache.max_bytes = preferences.cache_mb * 1024 * 1024
+        self.follower.interval_ms = preferences.poll_ms
+        self.statusBar().showMessage("Preferences saved.", 5000)
+
+    def clear_snapshot_cache(self, dialog: PreferencesDialog | None = None) -> None:
+        """Forget every saved snapshot, on a worker (the cache file may be large)."""
+        cache = self._snapshot_cache()
+
+        def done(_result: Any) -> None:
+            self.statusBar().showMessage("Snapshot cache cleared.", 8000)
+            if dialog is not None and dialog.isVisible():
+                dialog.show_cache_cleared("Cleared.")
+
+        def failed(exc: BaseException) -> None:
+            self.show_error(f"Clearing the snapshot cache failed: {exc}")
+            if dialog is not None and dialog.isVisible():
+                dialog.show_cache_cleared("Not cleared.")
+
+        self.runner.submit("cache-clear", lambda cancel, progress: cache.clear(), done, failed,
+                           label="Clearing the snapshot cache")
 
     def _set_projectors(self, projectors: Any, source: str | None) -> None:
         self.projectors = projectors

@@ -205,8 +205,8 @@ def _select_stream(qtbot, win, stream):
     win.filter_edit.setText(stream)
     qtbot.waitUntil(lambda: win.stream_model.row_of(stream) is not None, timeout=5000)
     win.streams_view.setCurrentIndex(win.stream_model.index(win.stream_model.row_of(stream), 0))
-    qtbot.waitUntil(lambda: win.event_model.rowCount() > 0 and win.event_model.exhausted
-                    and win.event_model.event_at(0).stream == stream, timeout=5000)
+    qtbot.waitUntil(lambda: win.event_model.rowCount() > 0 and win.event_model.event_at(0).stream == stream,
+                    timeout=5000)
 
 
 def test_selecting_another_stream_clears_the_event_tab(qtbot, window, demo_planted):
@@ -295,3 +295,69 @@ def test_a_broken_projector_file_leaves_the_previous_one_active_and_remembered(q
         assert not again.banner.isVisible()
     finally:
         again.shutdown()
+
+
+# --- 8. preferences ------------------------------------------------------------------------
+def test_preferences_are_remembered_after_a_restart_and_used(qtbot, window, demo_copy, demo_planted):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from inspector.ui.preferences import PreferencesDialog
+
+    qtbot.keyClick(window.filter_edit, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(getattr(window, "preferences_dialog_widget", None), PreferencesDialog)
+                    and window.preferences_dialog_widget.isVisible(), timeout=2000)
+    dialog = window.preferences_dialog_widget
+    assert dialog.every_box.value() == 1000 and dialog.poll_box.value() == 1000
+    dialog.every_box.setValue(50)
+    dialog.cache_box.setValue(64)
+    dialog.poll_box.setValue(2500)
+    dialog.page_box.setValue(120)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert window.follower.interval_ms == 2500  # used at once
+    window.shutdown()
+
+    again = _open_window(qtbot, demo_copy, settings=Settings())
+    try:
+        assert again.preferences.snapshot_every == 50 and again.preferences.cache_mb == 64
+        assert again.follower.interval_ms == 2500
+        # the table reads pages of the remembered size
+        qtbot.waitUntil(lambda: again.event_model.rowCount() > 0 and not again.event_model.loading, timeout=5000)
+        assert again.event_model.rowCount() == 120
+        # replays keep a snapshot every 50 events
+        again.filter_edit.setText("wallet-*")
+        qtbot.waitUntil(lambda: again.stream_model.exhausted and again.stream_model.rowCount() > 1, timeout=5000)
+        stream = max(again.stream_model.summaries(), key=lambda summary: summary.last_version or 0).stream
+        _select_stream(qtbot, again, stream)
+        qtbot.waitUntil(lambda: again.state_view.version is not None, timeout=10000)
+        cache = again._snapshot_cache()
+        assert cache.max_bytes == 64 * 1024 * 1024
+        last = again.state_view.version
+        again.state_view.slider.setValue(last)
+        qtbot.waitUntil(lambda: {50, 100, 150} <= set(_cached_versions(cache)), timeout=10000)
+        assert all(version % 50 == 0 or version == last for version in _cached_versions(cache))
+
+        # Clear snapshot cache empties it and says so
+        again.preferences_action.trigger()
+        dialog = again.preferences_dialog_widget
+        assert dialog.every_box.value() == 50 and dialog.page_box.value() == 120
+        qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.cache_status.text() == "Cleared.", timeout=5000)
+        assert len(cache) == 0
+        dialog.reject()
+    finally:
+        again.shutdown()
+
+
+def _cached_versions(cache):
+    with cache._lock:
+        return [row[0] for row in cache._conn.execute("SELECT version FROM snapshots")]
+
+
+def test_unusable_preferences_in_the_settings_file_fall_back_or_are_clamped(tmp_path):
+    from inspector.ui.preferences import Preferences
+
+    settings = Settings(tmp_path / "settings.json")
+    settings.set("preferences", {"snapshot_every": "often", "cache_mb": 1, "poll_ms": True, "page_size": 10**9})
+    loaded = Preferences.load(settings)
+    assert loaded == Preferences(snapshot_every=1000, cache_mb=16, poll_ms=1000, page_size=10_000)
