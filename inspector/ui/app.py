@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self.category_box.currentIndexChanged.connect(lambda _i: self._apply_stream_query())
         self.streams_view.selectionModel().currentRowChanged.connect(self._on_streams_current_changed)
         self.stream_model.rowsLoaded.connect(self._on_stream_model_rows_loaded)
+        self._stream_rows_fitted = 0  # rows the count/age columns were last fitted to
+        self.stream_model.modelReset.connect(self._on_stream_model_reset)
         self.stream_model.loadingChanged.connect(self._on_stream_model_loading_changed)
         self.stream_model.failed.connect(self._on_stream_model_failed)
         self._streams_failed = False
@@ -621,17 +623,24 @@ class MainWindow(QMainWindow):
             text = f"{shown:,}{more} streams · select one to see its events"
         self.streams_status.setText(text)
 
+    def _on_stream_model_reset(self) -> None:
+        self._stream_rows_fitted = 0
+
     def _on_stream_model_rows_loaded(self) -> None:
         model = self.stream_model
         shown = model.rowCount()
         self._update_streams_status()
-        if shown:
+        fitted = self._stream_rows_fitted
+        if shown and (fitted == 0 or shown - fitted >= 100):
             # ResizeToContents columns shrink to their headers when a new query empties the
-            # list and do not grow again on their own when its rows arrive
+            # list and do not grow again on their own when its rows arrive. Fitting asks the
+            # model about many rows, so it runs when a query's first rows or a new page arrive,
+            # not on every live batch into a long list.
             header = self.streams_view.horizontalHeader()
             for column in (StreamListModel.COUNT, StreamListModel.LAST):
                 header.resizeSection(column, max(header.sectionSizeHint(column),
                                                  self.streams_view.sizeHintForColumn(column)))
+            self._stream_rows_fitted = shown
         self._reselect_current_stream()
         self.timeline.set_streams([summary.stream for summary in model.summaries()])
 
@@ -715,6 +724,11 @@ class MainWindow(QMainWindow):
         count = self.event_model.rowCount()
         more = "" if self.event_model.exhausted else "+"
         parts.append(f"({count:,}{more})")
+        if self.event_model.starts_after is not None and count:
+            # A jump to a far event loaded the rows around it, not everything before it.
+            first = self.event_model.event_at(0)
+            where = f"v{first.version}" if self.current_stream and first.version is not None else f"position {first.position:,}"
+            parts.append(f"from {where}, earlier events not loaded")
         self.events_title.setText(" ".join(parts))
         self.show_all_button.setVisible(self.current_stream is not None)
 
