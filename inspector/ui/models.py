@@ -428,6 +428,8 @@ class EventTableModel(EventRowsModel):
         self._loading = False
         self._generation = 0
         self._wanted_position: int | None = None
+        #: a jump asked for while the first page was loading: done only if that page lacks the event
+        self._jump_when_first_page_lacks_it = False
         #: the paging key the rows start after when a jump loaded a window (None: from the start)
         self._window_after: int | None = None
         #: live events that came while a page was on its way; applied when it lands
@@ -495,6 +497,12 @@ class EventTableModel(EventRowsModel):
         self._wanted_position = position
         if self._store is None or self.row_of_position(position) is not None:
             return
+        if self._loading and not self._rows and self._window_after is None:
+            # The first page from the start is on its way and may well hold it (a short
+            # stream): look there first, and jump only if it is not in that page.
+            self._jump_when_first_page_lacks_it = True
+            return
+        self._jump_when_first_page_lacks_it = False
         if self._rows and self._rows[0].position < position < self._rows[-1].position and self._window_after is None:
             return  # within the rows read from the start: the filter does not admit it
         self._runner.cancel(self._channel)
@@ -560,7 +568,12 @@ class EventTableModel(EventRowsModel):
         self.rowsLoaded.emit()
         wanted = self._wanted_position
         if wanted is not None and self.row_of_position(wanted) is None and page and page[-1].position < wanted:
-            self.fetchMore(QModelIndex())
+            if self._jump_when_first_page_lacks_it:
+                self.want_position(wanted)
+            else:
+                self.fetchMore(QModelIndex())
+        else:
+            self._jump_when_first_page_lacks_it = False
 
     def _on_failed(self, generation: int, exc: BaseException) -> None:
         if generation != self._generation:
