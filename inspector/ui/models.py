@@ -688,7 +688,40 @@ class _Node:
 HIGHLIGHT = {"add": QColor(76, 175, 80, 90), "remove": QColor(229, 57, 53, 90), "change": QColor(255, 179, 0, 100)}
 
 
-class JsonTreeModel(QAbstractItemModel):
+class _NodeTreeModel(QAbstractItemModel):
+    """Tree navigation shared by the JSON and diff trees: nodes with ``children``, ``parent`` and ``row``.
+
+    Subclasses set ``self._root`` and say what each node shows.
+    """
+
+    _root: Any
+
+    def _node(self, index: QModelIndex) -> Any:
+        return index.internalPointer() if index.isValid() else self._root
+
+    def index(self, row, column, parent=QModelIndex()):
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        node = self._node(parent)
+        if 0 <= row < len(node.children):
+            return self.createIndex(row, column, node.children[row])
+        return QModelIndex()
+
+    def parent(self, index=QModelIndex()):  # type: ignore[override]
+        if not index.isValid():
+            return QModelIndex()
+        parent = index.internalPointer().parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        if _valid_parent(parent) and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+
+class JsonTreeModel(_NodeTreeModel):
     """A JSON value as an expandable tree (key, value, kind); paths may be highlighted.
 
     Children are built when a view first asks for them (``hasChildren`` answers without
@@ -747,31 +780,6 @@ class JsonTreeModel(QAbstractItemModel):
 
     def highlighted(self) -> dict[str, str]:
         return dict(self._highlights)
-
-    def _node(self, index: QModelIndex) -> _Node:
-        return index.internalPointer() if index.isValid() else self._root
-
-    def index(self, row, column, parent=QModelIndex()):
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        node = self._node(parent)
-        if 0 <= row < len(node.children):
-            return self.createIndex(row, column, node.children[row])
-        return QModelIndex()
-
-    def parent(self, index=QModelIndex()):  # type: ignore[override]
-        if not index.isValid():
-            return QModelIndex()
-        node: _Node = index.internalPointer()
-        parent = node.parent
-        if parent is None or parent is self._root:
-            return QModelIndex()
-        return self.createIndex(parent.row, 0, parent)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        if _valid_parent(parent) and parent.column() != 0:
-            return 0
-        return len(self._node(parent).children)
 
     def hasChildren(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
         if _valid_parent(parent) and parent.column() != 0:
@@ -837,7 +845,7 @@ class _DiffNode:
 OP_WORDS = {"add": "added", "remove": "removed", "change": "changed"}
 
 
-class DiffTreeModel(QAbstractItemModel):
+class DiffTreeModel(_NodeTreeModel):
     """Changed paths of a StateDiff, each with the events that changed it (blame) as children."""
 
     COLUMNS = ("Path", "Change", "Before (A)", "After (B)", "Changed by")
@@ -867,31 +875,6 @@ class DiffTreeModel(QAbstractItemModel):
             if node.item.path == path:
                 return self.createIndex(node.row, 0, node)
         return QModelIndex()
-
-    def _node(self, index: QModelIndex) -> _DiffNode:
-        return index.internalPointer() if index.isValid() else self._root
-
-    def index(self, row, column, parent=QModelIndex()):
-        if not self.hasIndex(row, column, parent):
-            return QModelIndex()
-        node = self._node(parent)
-        if 0 <= row < len(node.children):
-            return self.createIndex(row, column, node.children[row])
-        return QModelIndex()
-
-    def parent(self, index=QModelIndex()):  # type: ignore[override]
-        if not index.isValid():
-            return QModelIndex()
-        node: _DiffNode = index.internalPointer()
-        parent = node.parent
-        if parent is None or parent is self._root:
-            return QModelIndex()
-        return self.createIndex(parent.row, 0, parent)
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        if _valid_parent(parent) and parent.column() != 0:
-            return 0
-        return len(self._node(parent).children)
 
     def columnCount(self, parent=QModelIndex()) -> int:
         return len(self.COLUMNS)
