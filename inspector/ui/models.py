@@ -695,6 +695,7 @@ class _NodeTreeModel(QAbstractItemModel):
     """
 
     _root: Any
+    COLUMNS: tuple[str, ...] | list[str]
 
     def _node(self, index: QModelIndex) -> Any:
         return index.internalPointer() if index.isValid() else self._root
@@ -719,6 +720,15 @@ class _NodeTreeModel(QAbstractItemModel):
         if _valid_parent(parent) and parent.column() != 0:
             return 0
         return len(self._node(parent).children)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
 
 
 class JsonTreeModel(_NodeTreeModel):
@@ -785,14 +795,6 @@ class JsonTreeModel(_NodeTreeModel):
         if _valid_parent(parent) and parent.column() != 0:
             return False
         return self._node(parent).child_count > 0
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 3:
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -875,14 +877,6 @@ class DiffTreeModel(_NodeTreeModel):
             if node.item.path == path:
                 return self.createIndex(node.row, 0, node)
         return QModelIndex()
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 5:
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
