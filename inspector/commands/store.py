@@ -88,6 +88,10 @@ def run_info(args: argparse.Namespace) -> int:
         print(f"events:    {info.events}")
     if info.streams is not None:
         print(f"streams:   {info.streams}")
+    if info.columns:
+        print("columns:")
+        print_table(["role", "column", "type", "read as"],
+                    [(c.role, c.column, c.sql_type, c.reading) for c in info.columns])
     for note in info.notes:
         print(f"note:      {note}")
     return 0

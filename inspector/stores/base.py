@@ -19,6 +19,26 @@ class ConnectionLost(StoreError):
 
 
 @dataclass(frozen=True, slots=True)
+class ColumnReading:
+    """How the inspector reads one column a layout uses, as found in the schema.
+
+    ``role`` is the Event field it feeds (``position``, ``stream``, ``version``, ``type``,
+    ``recorded_at``, ``data``, ``metadata``, ``actor``, ``tenant``...), ``column`` the
+    table column (``table.column``), ``sql_type`` the type the database reports for it
+    (e.g. ``uuid``, ``DATETIME(3)``, ``jsonb``) and ``reading`` one line on how its values
+    are read (e.g. ``epoch milliseconds (by magnitude)``, ``compared byte-exact``).
+    """
+
+    role: str
+    column: str
+    sql_type: str
+    reading: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"role": self.role, "column": self.column, "type": self.sql_type, "reading": self.reading}
+
+
+@dataclass(frozen=True, slots=True)
 class StoreInfo:
     layout: str
     engine: str
@@ -28,6 +48,8 @@ class StoreInfo:
     events: int | None = None
     streams: int | None = None
     notes: tuple[str, ...] = ()
+    #: the columns the layout reads, with the types found in the schema
+    columns: tuple[ColumnReading, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +61,7 @@ class StoreInfo:
             "events": self.events,
             "streams": self.streams,
             "notes": list(self.notes),
+            "columns": [column.to_json() for column in self.columns],
         }
 
 

@@ -125,6 +125,7 @@ class SqlEventStore:
             events=events,
             streams=streams,
             notes=notes,
+            columns=tuple(layout.column_readings()),
         )
 
     # --- streams ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.events import Event, category_of_stream_name
-from inspector.stores.base import Snapshot, escape_like
+from inspector.stores.base import ColumnReading, Snapshot, escape_like
 
 _DATE = (
     r"(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-"
@@ -215,6 +215,45 @@ class SqlLayout:
         """For times stored as numbers: units per second (1 for epoch seconds, 1000 for
         milliseconds), so range bounds can be written as numbers. None for text and timestamps."""
         return None
+
+    # --- what ``info`` says about the columns ----------------------------------------
+    def column_readings(self) -> list[ColumnReading]:
+        """Each column this layout reads, with its type as reflected from the schema and how it is read.
+
+        The default covers the expressions that are plain table columns; layouts add what
+        only they know (payload codecs, times inside a payload, tenants) by overriding.
+        """
+        readings = []
+        for role in ("position", "stream", "version", "type", "time"):
+            expr = getattr(self, role, None)
+            if isinstance(expr, sa.Column) and expr.table is not None:
+                readings.append(ColumnReading(
+                    role="recorded_at" if role == "time" else role,
+                    column=f"{getattr(expr.table, 'name', '?')}.{expr.name}",
+                    sql_type=self.sql_type_name(expr),
+                    reading=self.describe_reading(role, expr),
+                ))
+        return readings
+
+    def sql_type_name(self, column: sa.ColumnElement[Any]) -> str:
+        """The column's type as this engine spells it (``uuid``, ``DATETIME(3)``, ``jsonb``)."""
+        try:
+            return str(column.type.compile(dialect=self.engine.dialect))
+        except Exception:  # a type the dialect cannot render (reflected NullType): say what SQLAlchemy saw
+            return type(column.type).__name__
+
+    def describe_reading(self, role: str, column: sa.ColumnElement[Any]) -> str:
+        """One line on how a column of this role and type is read (layouts refine it)."""
+        kind = column.type
+        if role == "stream":
+            if self.exact_text_streams():
+                return "text, compared byte-exact (the collation is not)"
+            return "text" if isinstance(kind, sa.String) else f"{type(kind).__name__.lower()} shown as text"
+        if role == "time":
+            if isinstance(kind, sa.DateTime):
+                return "timestamp with time zone" if getattr(kind, "timezone", False) else "timestamp read as UTC"
+            return "ISO-8601 text" if isinstance(kind, sa.String) else "as stored"
+        return "integer" if isinstance(kind, sa.Integer) else "as stored"
 
     # --- snapshots and notes ---------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
