@@ -11,7 +11,6 @@ edited projector never reuses state computed by its previous version.
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import importlib
 import importlib.util
@@ -26,12 +25,12 @@ import orjson
 
 from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, category_of_stream_name
+from inspector.core.matching import StreamPattern
 from inspector.stores.base import Snapshot
 
 ProjectorFunction = Callable[[Any, Event], Any]
 
 _MARK = "__inspector_projector__"
-_GLOB_CHARS = frozenset("*?[")
 
 
 class ProjectorError(Exception):
@@ -58,12 +57,12 @@ def projector(pattern: str) -> Callable[[ProjectorFunction], ProjectorFunction]:
 
 
 def matches(pattern: str, stream: str, category: str | None) -> bool:
-    """A glob matches the stream name; a plain word matches the category (or ``word-…`` streams)."""
-    if _GLOB_CHARS & set(pattern):
-        return fnmatch.fnmatchcase(stream, pattern)
-    if category is not None and pattern.lower() == category.lower():
-        return True
-    return stream == pattern or category_of_stream_name(stream).lower() == pattern.lower()
+    """A glob matches the stream name by the stores' stream-pattern rule (``inspector.core.matching``:
+    case-sensitive); a plain word is a category, equal to the stream's category (or the text before
+    its first ``-``), or the stream's whole name."""
+    if StreamPattern(pattern).is_glob:
+        return StreamPattern(pattern).matches(stream)
+    return pattern in (stream, category, category_of_stream_name(stream))
 
 
 def hash_text(*parts: str | bytes) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, StreamSummary
+from inspector.core.matching import EventFilter, StreamPattern
 
 
 class StoreError(Exception):
@@ -63,22 +64,6 @@ class StoreInfo:
             "notes": list(self.notes),
             "columns": [column.to_json() for column in self.columns],
         }
-
-
-@dataclass(frozen=True, slots=True)
-class EventFilter:
-    """Filters for ``read_all`` and ``histogram``; pushed into SQL where the layout can."""
-
-    types: tuple[str, ...] = ()
-    streams: tuple[str, ...] = ()
-    since: datetime | None = None
-    until: datetime | None = None
-    actor: str | None = None
-    text: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.types or self.streams or self.since or self.until or self.actor or self.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,11 +164,24 @@ def escape_like(text: str) -> str:
 
 
 def glob_to_like(pattern: str) -> str:
-    """``wallet-*`` → ``wallet-%``; plain text without wildcards matches as a substring."""
-    escaped = escape_like(pattern)
-    if "*" in pattern or "?" in pattern:
-        return escaped.replace("*", "%").replace("?", "_")
-    return f"%{escaped}%"
+    """A stream pattern (see ``inspector.core.matching``) as a ``LIKE`` pattern with ``\\`` as escape.
+
+    ``wallet-*`` → ``wallet-%``; plain text without wildcards matches as a substring. Whether
+    the LIKE compares case-sensitively is up to the caller (``SqlLayout.match_clause``).
+    """
+    return "".join("%" if part == "*" else "_" if part == "?" else escape_like(part)
+                   for part in StreamPattern(pattern).parts())
+
+
+def glob_to_sqlite_glob(pattern: str) -> str:
+    """A stream pattern as an SQLite ``GLOB`` pattern (case-sensitive, by character).
+
+    ``[``, ``]`` and GLOB's own wildcards in the literal parts are wrapped in brackets.
+    """
+    def literal(part: str) -> str:
+        return "".join(f"[{ch}]" if ch in "[]" else ch for ch in part)
+
+    return "".join(part if part in ("*", "?") else literal(part) for part in StreamPattern(pattern).parts())
 
 
 def collect(events: Iterator[Event] | Sequence[Event]) -> list[Event]:

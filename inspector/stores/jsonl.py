@@ -8,7 +8,6 @@ because reading lines back by offset needs a file that can seek.
 
 from __future__ import annotations
 
-import fnmatch
 import gzip
 import hashlib
 import os
@@ -24,6 +23,7 @@ import orjson
 
 from inspector.core.cancel import CancelToken, check
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time
+from inspector.core.matching import accepts, stream_matches
 from inspector.stores.base import EventFilter, Histogram, Snapshot, StoreError, StoreInfo
 
 
@@ -157,7 +157,7 @@ class JsonlEventStore:
         for name in sorted(self._streams):
             if after is not None and name <= after:
                 continue
-            if match and not _matches(name, match):
+            if not stream_matches(name, match):
                 continue
             if category and category_of_stream_name(name) != category:
                 continue
@@ -239,7 +239,7 @@ class JsonlEventStore:
                 line_number = self._order[rank]
                 handle.seek(self._offsets[line_number])
                 event = self._decode(handle.readline(), line_number)
-                if _accepts(filters, event):
+                if accepts(filters, event):
                     result.append(event)
                     if len(result) >= limit:
                         break
@@ -262,7 +262,7 @@ class JsonlEventStore:
                 event = self._decode(handle.readline(), line_number)
                 if event.recorded_at is None or not (start <= event.recorded_at < end):
                     continue
-                if _accepts(filters, event):
+                if accepts(filters, event):
                     slot = int((event.recorded_at - start).total_seconds() // width)
                     if 0 <= slot < buckets:
                         counts[slot] += 1
@@ -304,27 +304,3 @@ def _decompressed_copy(path: Path) -> Path:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise StoreError(f"cannot decompress {path}: {reason}") from None
     return target
-
-
-def _matches(name: str, pattern: str) -> bool:
-    if "*" in pattern or "?" in pattern:
-        return fnmatch.fnmatchcase(name, pattern)
-    return pattern.lower() in name.lower()
-
-
-def _accepts(filters: EventFilter, event: Event) -> bool:
-    if filters.types and event.type not in filters.types:
-        return False
-    if filters.streams and event.stream not in filters.streams:
-        return False
-    if filters.since and (event.recorded_at is None or event.recorded_at < filters.since):
-        return False
-    if filters.until and (event.recorded_at is None or event.recorded_at > filters.until):
-        return False
-    if filters.actor and event.actor != filters.actor:
-        return False
-    if filters.text:
-        blob: Any = orjson.dumps([event.data, event.metadata], default=str).decode().lower()
-        if filters.text.lower() not in blob:
-            return False
-    return True

@@ -9,12 +9,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
-import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from inspector.core.cancel import CancelToken, check
 from inspector.core.events import Event, StreamSummary, parse_time
+from inspector.core.matching import searchable_text
 from inspector.stores.base import (
     ConnectionLost,
     EventFilter,
@@ -470,7 +470,7 @@ class SqlEventStore:
                     *[sa.func.lower(sa.cast(expr, sa.Text)).like(pattern, escape="\\") for expr in exprs])
                 where.append(clause if unreadable is None else sa.or_(clause, unreadable))
             if not exprs or unreadable is not None:
-                python.append(lambda e: needle in orjson.dumps([e.data, e.metadata], default=str).decode().lower())
+                python.append(lambda e: needle in searchable_text(e))
         return where, python
 
     # --- time -------------------------------------------------------------------------

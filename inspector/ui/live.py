@@ -9,13 +9,13 @@ it probes the store with growing delays, off the GUI thread, until a call succee
 
 from __future__ import annotations
 
-import fnmatch
 from typing import Any, Sequence
 
-import orjson
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from inspector.core.events import Event, category_of_stream_name
+from inspector.core.matching import accepts
+from inspector.core.matching import stream_matches as pattern_matches
 from inspector.stores.base import ConnectionLost, EventFilter
 from inspector.ui.runner import TaskRunner
 
@@ -29,35 +29,15 @@ def event_matches(filters: EventFilter, event: Event) -> bool:
     Live events arrive unfiltered (the timeline and the stream list need all of them);
     the table keeps only those its current filter would have read.
     """
-    if filters.types and event.type not in filters.types:
-        return False
-    if filters.streams and event.stream not in filters.streams:
-        return False
-    if filters.since or filters.until:
-        if event.recorded_at is None:
-            return False
-        if filters.since and event.recorded_at < filters.since:
-            return False
-        if filters.until and event.recorded_at > filters.until:
-            return False
-    if filters.actor and event.actor != filters.actor:
-        return False
-    if filters.text:
-        body = orjson.dumps([event.data, event.metadata], default=str).decode().lower()
-        if filters.text.lower() not in body:
-            return False
-    return True
+    return accepts(filters, event)
 
 
 def stream_matches(stream: str, match: str | None, category: str | None) -> bool:
-    """Whether a newly seen stream belongs in a list queried with ``match`` and ``category``."""
+    """Whether a newly seen stream belongs in a list queried with ``match`` and ``category``
+    (the stores' stream-pattern rule, ``inspector.core.matching``)."""
     if category is not None and category_of_stream_name(stream) != category:
         return False
-    if not match:
-        return True
-    if "*" in match or "?" in match:
-        return fnmatch.fnmatchcase(stream.lower(), match.lower())
-    return match.lower() in stream.lower()
+    return pattern_matches(stream, match)
 
 
 class LiveFollower(QObject):

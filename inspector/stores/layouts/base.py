@@ -9,6 +9,8 @@ from typing import Any, ClassVar, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.events import Event, category_of_stream_name
 from inspector.stores.base import ColumnReading, Snapshot, escape_like
@@ -109,10 +111,26 @@ class SqlLayout:
         return category_of_stream_name(stream)
 
     def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
-        """Streams whose shown name matches a glob (``*``, ``?``) or contains the text."""
-        from inspector.stores.base import glob_to_like
+        """Streams whose shown name matches a stream pattern (``inspector.core.matching``'s rule)."""
+        return self.name_matches(self.stream, pattern)
 
-        return self.stream.like(glob_to_like(pattern), escape="\\")
+    def name_matches(self, text: sa.ColumnElement[Any], pattern: str) -> sa.ColumnElement[bool]:
+        """``text`` (the name as shown, as SQL text) matched case-sensitively by a stream pattern.
+
+        SQLite: ``GLOB`` (case-sensitive, by character; ``LIKE`` there ignores ASCII case).
+        PostgreSQL: ``LIKE``, exact under the deterministic collations PostgreSQL creates by default.
+        MariaDB/MySQL: ``LIKE`` under ``utf8mb4_bin`` after converting to utf8mb4, so neither the
+        column's case-insensitive collation nor its emoji folding applies and ``_`` is one character.
+        """
+        from inspector.stores.base import glob_to_like, glob_to_sqlite_glob
+
+        if self.dialect == "sqlite":
+            return sa.type_coerce(text, sa.Text).op("GLOB")(glob_to_sqlite_glob(pattern))
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.collate(Utf8mb4(text), "utf8mb4_bin").like(glob_to_like(pattern), escape="\\")
+        if not isinstance(getattr(text, "type", None), sa.String):
+            text = sa.cast(text, sa.Text)
+        return text.like(glob_to_like(pattern), escape="\\")
 
     def scope(self) -> list[sa.ColumnElement[bool]]:
         """Conditions every query carries (e.g. rows of one tenant); none by default."""
@@ -273,6 +291,19 @@ class SqlLayout:
         if self.dialect in ("mysql", "mariadb"):
             return sa.func.json_unquote(sa.func.json_extract(column, f"$.{key}"))
         return sa.case((sa.func.json_valid(column) == 1, sa.func.json_extract(column, f"$.{key}")), else_=None)
+
+
+class Utf8mb4(FunctionElement[str]):
+    """MySQL/MariaDB ``CONVERT(expr USING utf8mb4)``: text in one character set, whatever the column's."""
+
+    type = sa.String()
+    name = "convert_using_utf8mb4"
+    inherit_cache = True
+
+
+@compiles(Utf8mb4)
+def _compile_utf8mb4(element: Utf8mb4, compiler: Any, **kw: Any) -> str:
+    return f"CONVERT({compiler.process(element.clauses, **kw)} USING utf8mb4)"
 
 
 def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnElement[Any] | None:
