@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -25,6 +26,8 @@ import pytest
 import sqlalchemy as sa
 
 from inspector.core.cancel import Cancelled, CancelToken
+from inspector.core.events import Moment
+from inspector.replay import GENERIC_PROJECTOR, SnapshotCache, bisect, diff, load_projectors, projector, replay
 from inspector.stores import EventFilter, EventStore
 
 BASE_TIME = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -89,6 +92,45 @@ def balance(key: str, upto: int) -> int:
     return total
 
 
+def wallet_state(key: str, upto: int) -> dict[str, Any]:
+    """What ``contract_wallet`` must hold after version ``upto`` (1-based), computed from the drafts."""
+    state: dict[str, Any] = {}
+    for d in DRAFTS:
+        if d.key != key or d.version > upto:
+            continue
+        if d.type == "Opened":
+            state["owner"] = d.data["owner"]
+        elif d.type == "CreditsGranted":
+            state["credits"] = state.get("credits", 0) + d.data["amount"]
+            state["grants"] = state.get("grants", 0) + 1
+        elif d.type == "CreditsSpent":
+            state["credits"] = state.get("credits", 0) - d.data["amount"]
+            state["spent"] = state.get("spent", 0) + d.data["amount"]
+    return state
+
+
+def _kind(type_shown: str) -> str:
+    """A layout's type name reduced to the draft's: ``Wallet.CreditsGranted``, ``credits_granted``,
+    ``com.acme.marketplace.wallet.CreditsGranted`` and ``marketplace.wallets.events.credits_granted``
+    all become ``creditsgranted``."""
+    return re.split(r"[.:$]", type_shown)[-1].replace("_", "").lower()
+
+
+@projector("wallet")
+def contract_wallet(state: dict, event) -> dict:
+    """The wallet projector every layout's wallets are replayed with (owner, credits, grants, spent)."""
+    kind = _kind(event.type)
+    if kind == "opened":
+        state["owner"] = event.data["owner"]
+    elif kind == "creditsgranted":
+        state["credits"] = state.get("credits", 0) + event.data["amount"]
+        state["grants"] = state.get("grants", 0) + 1
+    elif kind == "creditsspent":
+        state["credits"] = state.get("credits", 0) - event.data["amount"]
+        state["spent"] = state.get("spent", 0) + event.data["amount"]
+    return state
+
+
 @dataclass(frozen=True)
 class BadRow:
     """A row the builder planted that cannot be decoded: it must come back with a problem."""
@@ -117,6 +159,9 @@ class Built:
     #: rows in a bad stream that look odd (compressed, plain among compressed) but must decode:
     #: (stream shown, version, type shown)
     decodable: list[tuple[str, int, str]] = field(default_factory=list)
+    #: rows in a format the layout shows raw without decoding, not damage (Axon's XStream XML):
+    #: (stream shown, version, type shown, the raw text expected)
+    shown_raw: list[tuple[str, int, str, str]] = field(default_factory=list)
     #: store-native snapshots: stream shown -> [(version, expected subset of state)]
     snapshots: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     #: a stream with duplicate and NULL versions: (stream shown, versions in expected read order)
@@ -153,8 +198,225 @@ def data_matches(event_data: Any, draft: Draft) -> bool:
     return isinstance(event_data, dict) and all(event_data.get(k) == v for k, v in draft.data.items())
 
 
-class EventStoreContract:
-    """The tests every adapter passes. Subclasses implement ``build``."""
+def _wallet_projector():
+    """``contract_wallet`` as the CLI would load it: the @projector functions of this module."""
+    (found,) = load_projectors(__name__).projectors
+    return found
+
+
+def _instant_between(earlier: datetime, later: datetime) -> datetime:
+    return earlier + (later - earlier) / 2
+
+
+def _top_level_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[str, Any, Any]]:
+    """path -> (op, before, after) between two flat states."""
+    changes: dict[str, tuple[str, Any, Any]] = {}
+    for key in before.keys() | after.keys():
+        if key not in after:
+            changes["/" + key] = ("remove", before[key], None)
+        elif key not in before:
+            changes["/" + key] = ("add", None, after[key])
+        elif before[key] != after[key]:
+            changes["/" + key] = ("change", before[key], after[key])
+    return changes
+
+
+#: a predicate over the wallet's state that, once true, stays true in wallet-a
+BISECT_WHEN = 'state.get("credits", 0) < 10 and state.get("spent", 0) > 0'
+
+
+def _bisect_holds(state: dict[str, Any]) -> bool:
+    return state.get("credits", 0) < 10 and state.get("spent", 0) > 0
+
+
+class ReplayContract:
+    """Replay, diff and bisect through ``inspector.replay`` give the answers computed from ``DRAFTS``.
+
+    Each runs without a cache and with a snapshot cache (checkpoints every 2 versions) that a
+    first replay of the whole stream has already filled, so the answers come through the cache.
+    """
+
+    WALLET = "wallet-a"
+
+    @pytest.fixture(params=["without cache", "with snapshot cache"])
+    def replay_cache(self, request, built, tmp_path):
+        if request.param == "without cache":
+            yield None
+            return
+        cache = SnapshotCache(tmp_path / "snapshots.sqlite", every=2)
+        # Fill the cache: later calls start from its checkpoints.
+        warm = replay(built.store, built.streams[self.WALLET], projectors=_wallet_projector(), cache=cache)
+        assert warm.problem is None, warm.problem
+        yield cache
+        cache.close()
+
+    def _drafts_of(self, key: str) -> list[Draft]:
+        return [d for d in DRAFTS if d.key == key]
+
+    def test_replay_to_each_version_gives_the_wallet_computed_from_the_drafts(self, built, store, replay_cache):
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        mine = self._drafts_of(self.WALLET)
+        for draft in mine:
+            (shown,) = built.v(draft.version)
+            result = replay(store, name, at=Moment(version=shown), projectors=wallet, cache=replay_cache)
+            assert result.problem is None, (shown, result.problem)
+            assert result.stopped is None, (shown, result.stopped)
+            assert result.version == shown
+            assert result.state == wallet_state(self.WALLET, draft.version), shown
+            assert result.state.get("credits", 0) == balance(self.WALLET, draft.version)
+            assert result.last_event is not None
+            assert (result.last_event.stream, result.last_event.version) == (name, shown)
+            if replay_cache is None:
+                assert result.events_applied == draft.version
+                assert result.snapshot_source is None
+            if built.has_time:
+                assert result.recorded_at == draft.at
+        latest = replay(store, name, projectors=wallet, cache=replay_cache)
+        assert latest.problem is None
+        assert latest.version == built.v(len(mine))[0]
+        assert latest.state == wallet_state(self.WALLET, len(mine))
+
+    def test_replay_at_an_instant_between_two_events_answers_the_earlier_version(self, built, store, replay_cache):
+        if not built.has_time:
+            return
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        mine = self._drafts_of(self.WALLET)
+        for earlier, later in zip(mine, mine[1:]):
+            instant = _instant_between(earlier.at, later.at)
+            result = replay(store, name, at=Moment(at=instant), projectors=wallet, cache=replay_cache)
+            assert result.problem is None, (instant, result.problem)
+            assert result.version == built.v(earlier.version)[0], instant
+            assert result.state == wallet_state(self.WALLET, earlier.version), instant
+            # an instant equal to an event's own time includes that event
+            exact = replay(store, name, at=Moment(at=later.at), projectors=wallet, cache=replay_cache)
+            assert exact.version == built.v(later.version)[0], later.at
+            assert exact.state == wallet_state(self.WALLET, later.version)
+        before = replay(store, name, at=Moment(at=mine[0].at - timedelta(seconds=1)), projectors=wallet,
+                        cache=replay_cache)
+        assert before.problem is None
+        assert (before.version, before.state, before.events_applied) == (None, {}, 0)
+        after = replay(store, name, at=Moment(at=mine[-1].at + timedelta(days=30)), projectors=wallet,
+                       cache=replay_cache)
+        assert after.version == built.v(mine[-1].version)[0]
+        assert after.state == wallet_state(self.WALLET, mine[-1].version)
+
+    def test_replay_to_a_version_beyond_the_last_says_there_is_no_such_version(self, built, store, replay_cache):
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        (beyond,) = built.v(len(self._drafts_of(self.WALLET)) + 1)
+        result = replay(store, name, at=Moment(version=beyond), projectors=wallet, cache=replay_cache)
+        assert result.problem is not None, (
+            f"replay to v{beyond} answered v{result.version} with {result.state} and no problem"
+        )
+        assert str(beyond) in result.problem, result.problem
+        assert result.version != beyond
+
+    def test_replay_with_the_generic_projector_keeps_the_last_value_of_each_field(self, built, store, replay_cache):
+        name = built.streams[self.WALLET]
+        amount = None
+        for draft in self._drafts_of(self.WALLET):
+            amount = draft.data.get("amount", amount)
+            (shown,) = built.v(draft.version)
+            result = replay(store, name, at=Moment(version=shown), projectors=GENERIC_PROJECTOR, cache=replay_cache)
+            assert result.problem is None, result.problem
+            assert result.projector == "generic"
+            assert result.version == shown
+            assert result.state.get("owner") == "alice", result.state  # written by Opened, never again
+            assert result.state.get("amount") == amount, (shown, result.state)
+
+    def test_diff_between_two_versions_blames_the_events_that_changed_each_path(self, built, store, replay_cache):
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        mine = self._drafts_of(self.WALLET)
+        low, high = 2, 5
+        result = diff(store, name, Moment(version=built.v(low)[0]), Moment(version=built.v(high)[0]),
+                      projectors=wallet, cache=replay_cache)
+        assert result.problem is None, result.problem
+        assert (result.from_.version, result.to.version) == tuple(built.v(low, high))
+        assert result.before == wallet_state(self.WALLET, low)
+        assert result.after == wallet_state(self.WALLET, high)
+        expected = _top_level_changes(wallet_state(self.WALLET, low), wallet_state(self.WALLET, high))
+        assert {c.path: (c.op, c.before, c.after) for c in result.changes} == expected
+        assert set(expected) >= {"/credits", "/grants", "/spent"}
+        for change in result.changes:
+            key = change.path[1:]
+            blamed = [d for d in mine if low < d.version <= high
+                      and wallet_state(self.WALLET, d.version).get(key) != wallet_state(self.WALLET, d.version - 1).get(key)]
+            assert [(b.version, b.type) for b in change.events] == [
+                (built.v(d.version)[0], built.type_name(d)) for d in blamed
+            ], change.path
+            if built.has_time:
+                assert [b.recorded_at for b in change.events] == [d.at for d in blamed]
+            assert [b.actor for b in change.events] == [d.actor for d in blamed]
+        between = [d for d in mine if low < d.version <= high]
+        assert result.events_between_total == len(between)
+        assert [(e.stream, e.version) for e in result.events_between] == built.shown(between)
+
+    def test_bisect_finds_the_first_version_where_the_predicate_holds(self, built, store, replay_cache):
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        mine = self._drafts_of(self.WALLET)
+        holds = [_bisect_holds(wallet_state(self.WALLET, d.version)) for d in mine]
+        first = next(d for i, d in enumerate(mine) if all(holds[i:]))
+        assert 1 < first.version < len(mine)  # the data set makes this a real search
+        result = bisect(store, name, BISECT_WHEN, projectors=wallet, cache=replay_cache)
+        assert result.problem is None, result.problem
+        assert result.found
+        assert result.version == built.v(first.version)[0]
+        assert result.event is not None
+        assert (result.event.stream, result.event.version) == (name, result.version)
+        assert result.event.type == built.type_name(first)
+        assert result.state_after == wallet_state(self.WALLET, first.version)
+        assert result.state_before == wallet_state(self.WALLET, first.version - 1)
+
+    def test_bisect_of_a_predicate_true_from_the_first_event_or_never(self, built, store, replay_cache):
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        opened = bisect(store, name, 'state.get("owner") == "alice"', projectors=wallet, cache=replay_cache)
+        assert opened.problem is None and opened.found
+        assert opened.version == built.v(1)[0]
+        assert opened.state_before == {}
+        never = bisect(store, name, 'state.get("credits", 0) > 1000', projectors=wallet, cache=replay_cache)
+        assert never.problem is None
+        assert not never.found and never.version is None
+
+    def test_a_second_replay_starts_from_a_checkpoint_in_the_snapshot_cache(self, built, store, tmp_path):
+        name, wallet = built.streams[self.WALLET], _wallet_projector()
+        cache = SnapshotCache(tmp_path / "checkpoints.sqlite", every=2)
+        try:
+            cold = replay(store, name, projectors=wallet, cache=cache)
+            assert cold.snapshot_source is None and cold.events_applied == len(self._drafts_of(self.WALLET))
+            (target,) = built.v(5)
+            warm = replay(store, name, at=Moment(version=target), projectors=wallet, cache=cache)
+            assert warm.problem is None
+            assert warm.snapshot_source == "cache", warm.describe()
+            assert warm.snapshot_version is not None and warm.snapshot_version <= target
+            assert warm.events_applied == target - warm.snapshot_version
+            assert warm.state == wallet_state(self.WALLET, 5)
+        finally:
+            cache.close()
+
+    def test_a_projector_for_the_category_the_store_lists_is_chosen_for_its_streams(self, built, store, tmp_path):
+        """A user names the category as the store shows it (``streams`` lists it) in ``@projector``."""
+        wallet_category = built.categories["wallet"]
+        if wallet_category is None:
+            return
+        file = tmp_path / "wallet_projector.py"
+        file.write_text(
+            "from inspector.replay import projector\n\n\n"
+            f"@projector({wallet_category!r})\n"
+            "def wallet(state, event):\n"
+            "    state['seen'] = state.get('seen', 0) + 1\n"
+            "    return state\n",
+            encoding="utf-8",
+        )
+        projectors = load_projectors(str(file))
+        result = replay(store, built.streams[self.WALLET], projectors=projectors)
+        assert result.problem is None, result.problem
+        assert result.projector == "wallet"
+        assert result.state == {"seen": len(self._drafts_of(self.WALLET))}
+        job = replay(store, built.streams["job-x"], projectors=projectors)
+        assert job.projector == "generic"
+
+
+class EventStoreContract(ReplayContract):
+    """The tests every adapter passes, replay, diff and bisect included. Subclasses implement ``build``."""
 
     def build(self, request: pytest.FixtureRequest, tmp_path: Path) -> Built:
         raise NotImplementedError  # each store subclass writes DRAFTS in its own layout
@@ -194,7 +456,7 @@ class EventStoreContract:
         info = store.describe()
         assert info.layout == built.layout
         assert info.read_only is True
-        expected_rows = len(DRAFTS) + len(built.bad) + len(built.decodable)
+        expected_rows = len(DRAFTS) + len(built.bad) + len(built.decodable) + len(built.shown_raw)
         expected_rows += len(built.loose[1]) if built.loose else 0
         if info.events is not None:
             assert info.events == expected_rows
@@ -235,10 +497,27 @@ class EventStoreContract:
         glob = name[: max(3, len(name) - 2)] + "*"
         assert [s.stream for s in store.streams(match=glob)] == [n for n in everything if fnmatch.fnmatchcase(n, glob)]
         middle = name[1:5]
-        expected = [n for n in everything if middle.lower() in n.lower()]
+        expected = [n for n in everything if middle in n]  # a case-sensitive substring
         assert [s.stream for s in store.streams(match=middle)] == expected
         assert name in expected
         assert store.streams(match="no-such-stream-anywhere*") == []
+
+    def test_streams_match_is_case_sensitive_on_every_store(self, built, store):
+        """A pattern matches the name exactly as shown: ``WALLET-*`` does not list ``wallet-a``."""
+        everything = [s.stream for s in store.streams(limit=1000)]
+        for name in (built.streams["wallet-a"], built.streams["job-x"]):
+            for pattern in (name.swapcase(), name.swapcase()[:4] + "*", "*" + name.swapcase()[-4:]):
+                if pattern.lower() == pattern.upper():
+                    continue  # no letters to change the case of
+                expected = [n for n in everything if fnmatch.fnmatchcase(n, pattern)] if "*" in pattern else [
+                    n for n in everything if pattern in n]
+                assert [s.stream for s in store.streams(match=pattern, limit=1000)] == expected, pattern
+        shown = built.streams["wallet-a"]
+        assert [s.stream for s in store.streams(match=shown, limit=1000)] == [n for n in everything if shown in n]
+        single = shown[:-1] + "?"
+        assert [s.stream for s in store.streams(match=single, limit=1000)] == [
+            n for n in everything if fnmatch.fnmatchcase(n, single)
+        ]
 
     def test_streams_of_one_category_and_category_counts(self, built, store):
         for logical in ("wallet", "job"):
@@ -256,6 +535,8 @@ class EventStoreContract:
         for row in built.bad:
             expected[row.type] += 1
         for _, _, kind in built.decodable:
+            expected[kind] += 1
+        for _, _, kind, _ in built.shown_raw:
             expected[kind] += 1
         counts = dict(store.event_types())
         for name, count in expected.items():
@@ -396,6 +677,11 @@ class EventStoreContract:
         for stream, version, _ in built.decodable:
             (event,) = [e for e in store.read_stream(stream) if e.version == version]
             assert event.problem is None and isinstance(event.data, dict)
+
+    def test_rows_in_a_format_shown_raw_are_not_problems(self, built, store):
+        for stream, version, _, raw in built.shown_raw:
+            (event,) = [e for e in store.read_stream(stream) if e.version == version]
+            assert (event.problem, event.data, event.raw) == (None, None, raw)
 
 
 class LooseVersionsContract:
