@@ -6,25 +6,41 @@ folds them to lower case). Columns are found by name ignoring case and underscor
 
 ``global_index`` is the global order (a sequence, with gaps); ``sequence_number`` the
 0-based version; ``payload_type`` the event class (the type shown), ``type`` the aggregate
-type (the category); ``time_stamp`` ISO-8601 text in UTC. Payload and metadata are bytes
-from the configured serializer: Jackson JSON is decoded, XStream XML (Axon 4's default,
-starts with ``<``) is shown raw with a problem. Hibernate on PostgreSQL stores them as
-``oid`` large objects, read with ``lo_get`` only when the object exists, so a dangling
-reference is a problem on one event rather than a failed query.
+type (the category). Every column is read by the type the schema declares for it, so the
+schemas teams derive from Axon's DDL read as well as the default:
+
+- ``time_stamp``: ISO-8601 UTC text (Axon's ``DateTimeUtils.formatInstant``, the default),
+  SQL ``timestamp``/``timestamptz`` (PostgreSQL) or ``DATETIME(n)``/``TIMESTAMP(n)``
+  (MariaDB/MySQL; zone-less values are UTC), or an epoch number whose unit (seconds,
+  milliseconds, microseconds or nanoseconds) is told by the magnitude of the latest row.
+- ``payload``/``meta_data``: bytes from the configured serializer (``bytea``, ``BLOB``,
+  ``LONGBLOB``; Hibernate on PostgreSQL stores them as ``oid`` large objects, read with
+  ``lo_get`` only when the object exists, so a dangling reference is a problem on one
+  event rather than a failed query), or text, ``json``/``jsonb`` where a team changed
+  the type. Jackson JSON is decoded; XStream XML (Axon 4's default serializer, starts with
+  ``<``) is a format the inspector does not decode, not damage: the event keeps the XML
+  text in ``raw`` with no problem (XML that is not well-formed is a problem).
+- ``aggregate_identifier``: compared byte-exact, whatever the collation.
+
 Indexes to rely on: unique ``(aggregate_identifier, sequence_number)`` and ``global_index``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
+from xml.parsers import expat
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
+from sqlalchemy.sql.sqltypes import _Binary
 
 from inspector.core.decoding import as_bytes, decode_json
 from inspector.core.events import Event, parse_time
-from inspector.stores.base import Snapshot
-from inspector.stores.layouts.base import SqlLayout
+from inspector.stores.base import ColumnReading, Snapshot
+from inspector.stores.layouts.base import SqlLayout, epoch_seconds
 
 #: column roles, keyed by the column name in lower case without underscores
 _REQUIRED = ("globalindex", "aggregateidentifier", "sequencenumber", "type", "eventidentifier", "payload",
@@ -34,6 +50,12 @@ _SNAPSHOT_REQUIRED = ("aggregateidentifier", "sequencenumber", "payload", "paylo
 _ISO_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})$"
 #: Metadata keys naming who acted, in the order they are tried (Axon itself records none).
 ACTOR_KEYS = ("actor", "userId", "user_id", "username", "user")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: epoch units told by magnitude: (units per second, name, the smallest magnitude read in that unit).
+#: 1e11 s is the year 5138 and 1e11 ms is March 1973, so each unit owns the range of plausible times.
+_EPOCH_UNITS = ((10**9, "nanoseconds", 10**17), (10**6, "microseconds", 10**14), (1000, "milliseconds", 10**11),
+                (1, "seconds", 0))
+_NUMBER_TYPES = (sa.Integer, sa.Numeric, sa.Float)
 
 
 def _key(name: str) -> str:
@@ -44,10 +66,113 @@ def _columns(table: sa.Table) -> dict[str, sa.Column[Any]]:
     return {_key(column.name): column for column in table.columns}
 
 
+def epoch_unit_of(sample: Any) -> tuple[int, str]:
+    """(units per second, unit name) of an epoch number, told by its magnitude (milliseconds when None)."""
+    if sample is None:
+        return 1000, "milliseconds"
+    magnitude = abs(Decimal(str(sample)))
+    for scale, name, smallest in _EPOCH_UNITS:
+        if magnitude >= smallest:
+            return scale, name
+    return 1, "seconds"
+
+
+def instant_of_epoch(value: Any, scale: int) -> datetime | None:
+    """An aware UTC datetime from an epoch number in units of ``1/scale`` s, exact to the microsecond
+    (finer units are truncated); None for no value or an instant out of ``datetime``'s range."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        micros = (Decimal(str(value)) * 1_000_000 / scale).to_integral_value(rounding=ROUND_FLOOR)
+        return _EPOCH + timedelta(microseconds=int(micros))
+    except (InvalidOperation, OverflowError, ValueError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class _TimeKind:
+    """How one ``time_stamp`` column is read: ``iso`` text, ``native`` timestamps, ``epoch`` numbers or ``none``."""
+
+    kind: str
+    scale: int = 1  # units per second, for ``epoch``
+    unit: str = ""  # "milliseconds", for ``epoch``
+    told_by: str = ""  # how the unit was told, for ``info``
+
+    @classmethod
+    def of(cls, column: sa.Column[Any], sample: Any = None, empty: bool = False) -> "_TimeKind":
+        kind = column.type
+        if isinstance(kind, sa.DateTime):
+            return cls("native")
+        if isinstance(kind, _NUMBER_TYPES):
+            scale, unit = epoch_unit_of(sample)
+            told = "assumed: no rows to tell by magnitude" if empty else f"by magnitude of {sample}"
+            return cls("epoch", scale, unit, told)
+        if isinstance(kind, sa.String):
+            return cls("iso")
+        return cls("none")
+
+    def read(self, value: Any) -> datetime | None:
+        if value is None or self.kind == "none":
+            return None
+        if self.kind == "epoch":
+            return instant_of_epoch(value, self.scale)
+        if self.kind == "native" and not isinstance(value, datetime):
+            return None  # a zero date a driver hands back as text or None
+        return parse_time(value)
+
+    def problem(self, column: str, value: Any) -> str:
+        if self.kind == "epoch":
+            return f"{column} {value} is not an instant in range (epoch {self.unit})"
+        if self.kind == "native":
+            return f"{column} {str(value)[:40]!r} is not a valid timestamp"
+        return f"{column} {str(value)[:40]!r} is not an ISO-8601 instant"
+
+
+class _XmlCheck:
+    """Whether serialized bytes are well-formed XML (XStream's output), and the text they hold."""
+
+    class _Unchecked(Exception):
+        pass
+
+    @classmethod
+    def text_of(cls, blob: bytes) -> tuple[str, str | None]:
+        """(the XML as text, None) or (the text as far as readable, why it is not well-formed XML)."""
+        parser = expat.ParserCreate()
+        declared: list[str] = []
+
+        def xml_decl(version: str, encoding: str | None, standalone: int) -> None:
+            if encoding:
+                declared.append(encoding)
+
+        def doctype(*_: Any) -> None:
+            raise cls._Unchecked  # entity declarations are not expanded here: shown raw, unchecked
+
+        parser.XmlDeclHandler = xml_decl
+        parser.StartDoctypeDeclHandler = doctype
+        problem = None
+        try:
+            parser.Parse(blob, True)
+        except cls._Unchecked:
+            pass
+        except expat.ExpatError as exc:
+            problem = f"XML payload is not well-formed ({expat.ErrorString(exc.code)} at line {exc.lineno}, " \
+                      f"column {exc.offset}), shown raw"
+        try:
+            text = blob.decode(declared[0] if declared else "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            text = blob.decode("utf-8", "replace")
+        return text, problem
+
+
+def _looks_like_xml(blob: bytes) -> bool:
+    return blob.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
 class AxonLayout(SqlLayout):
     name = "axon"
 
-    def __init__(self, engine: Engine, events: sa.Table, snapshots: sa.Table | None) -> None:
+    def __init__(self, engine: Engine, events: sa.Table, snapshots: sa.Table | None,
+                 time_kind: "_TimeKind | None" = None, snapshot_time_kind: "_TimeKind | None" = None) -> None:
         super().__init__(engine)
         c = _columns(events)
         self.table = events
@@ -58,13 +183,21 @@ class AxonLayout(SqlLayout):
         self.version = c["sequencenumber"]
         self.type = c["payloadtype"]
         self._aggregate_type = c["type"]
-        self.time = sa.case((c["timestamp"].regexp_match(_ISO_TIME), c["timestamp"]), else_=None)
+        stamp = c["timestamp"]
+        self._time_kind = time_kind or _TimeKind.of(stamp)
+        self._snapshot_time_kind = snapshot_time_kind
+        if self._time_kind.kind == "iso":
+            self.time = sa.case((stamp.regexp_match(_ISO_TIME), stamp), else_=None)
+        elif self._time_kind.kind in ("native", "epoch"):
+            self.time = stamp
+        else:
+            self.time = None
         self.stream_index = (f"the unique index of {events.name} ({self.stream.name}, {self.version.name})")
-        self._payload = self._bytes(c["payload"])
-        self._meta = self._bytes(c["metadata"]) if "metadata" in c else None
+        self._payload = self._serialized(c["payload"])
+        self._meta = self._serialized(c["metadata"]) if "metadata" in c else None
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
-            self.type.label("type"), c["timestamp"].label("recorded_at"), self._aggregate_type.label("aggregate"),
+            self.type.label("type"), stamp.label("recorded_at"), self._aggregate_type.label("aggregate"),
             c["eventidentifier"].label("event_id"),
             (c["payloadrevision"] if "payloadrevision" in c else sa.null()).label("revision"),
             self._payload.label("payload"),
@@ -89,31 +222,83 @@ class AxonLayout(SqlLayout):
             return None
         metadata = sa.MetaData()
         snapshot_table = sa.Table(snapshots, metadata, autoload_with=engine) if snapshots else None
-        return cls(engine, sa.Table(events, metadata, autoload_with=engine), snapshot_table)
+        table = sa.Table(events, metadata, autoload_with=engine)
+        order = _columns(table)["globalindex"]
+        time_kind = cls._time_kind_of(engine, table, order)
+        snapshot_kind = None
+        if snapshot_table is not None and "timestamp" in _columns(snapshot_table):
+            if time_kind.kind == "epoch" and isinstance(_columns(snapshot_table)["timestamp"].type, _NUMBER_TYPES):
+                snapshot_kind = time_kind  # one entity class writes both tables: one unit
+            else:
+                snapshot_kind = cls._time_kind_of(engine, snapshot_table, None)
+        return cls(engine, table, snapshot_table, time_kind, snapshot_kind)
 
+    @staticmethod
+    def _time_kind_of(engine: Engine, table: sa.Table, order: sa.Column[Any] | None) -> _TimeKind:
+        """The time column's kind; for epoch numbers the unit, told by the magnitude of the latest
+        row by ``order`` (one step down its index), or of any row without ``order``."""
+        column = _columns(table)["timestamp"]
+        if not isinstance(column.type, _NUMBER_TYPES):
+            return _TimeKind.of(column)
+        query = sa.select(column).where(column.is_not(None), column != 0)
+        if order is not None:
+            query = query.order_by(order.desc())
+        with engine.connect() as conn:
+            sample = conn.execute(query.limit(1)).scalar()
+        return _TimeKind.of(column, sample, empty=sample is None)
+
+    # --- time --------------------------------------------------------------------------
     def time_sorts_as_stored(self) -> bool:
-        """Axon writes every ``time_stamp`` as UTC ISO-8601 (``DateTimeUtils.formatInstant``): text order is time order."""
-        return True
+        """True for every kind read: Axon writes ISO text as UTC ``formatInstant`` (text order is
+        time order), timestamps sort as instants, and an epoch column holds one unit."""
+        return self.time is not None
 
-    def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None]:
-        """``time_stamp`` itself, where it reads as a time (text that does not is no time, as in ``time``)."""
-        return self._c["timestamp"], self.time.is_not(None)
+    def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:
+        """``time_stamp`` itself; for text with a guard: where it reads as a time (as in ``time``)."""
+        if self.time is None:
+            return None
+        stamp = self._c["timestamp"]
+        return stamp, (self.time.is_not(None) if self._time_kind.kind == "iso" else None)
 
-    # --- large objects -----------------------------------------------------------------
+    def stored_time_scale(self) -> float | None:
+        """Units per second of an epoch ``time_stamp`` (1000 for milliseconds); None otherwise."""
+        return float(self._time_kind.scale) if self._time_kind.kind == "epoch" else None
+
+    def epoch_expr(self) -> sa.ColumnElement[Any] | None:
+        """Seconds since 1970 in SQL: epoch numbers scaled by their unit, else the engine's own reading."""
+        if self._time_kind.kind == "epoch":
+            stamp = self._c["timestamp"]
+            return stamp * 1.0 if self._time_kind.scale == 1 else stamp / float(self._time_kind.scale)
+        return epoch_seconds(self, use_custom=False)
+
+    def time_from_db(self, value: Any) -> datetime | None:
+        return self._time_kind.read(value)
+
+    # --- serialized columns ------------------------------------------------------------
     def _is_large_object(self, column: sa.Column[Any]) -> bool:
         from sqlalchemy.dialects.postgresql import OID
 
         return self.dialect == "postgresql" and isinstance(column.type, OID)
 
-    def _bytes(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-        """The column's bytes: ``lo_get`` for Hibernate's ``oid``, guarded against missing objects."""
-        if not self._is_large_object(column):
-            return column
-        catalog = sa.table("pg_largeobject_metadata", sa.column("oid"), schema="pg_catalog")
-        present = sa.select(sa.literal(1)).where(catalog.c.oid == column).exists()
-        return sa.type_coerce(sa.case((present, sa.func.lo_get(column)), else_=None), sa.LargeBinary())
+    def _serialized(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        """The column's serialized form: ``lo_get`` for Hibernate's ``oid`` (guarded against missing
+        objects), JSON types as their text (so numbers stay as written), bytes and text as stored."""
+        if self._is_large_object(column):
+            catalog = sa.table("pg_largeobject_metadata", sa.column("oid"), schema="pg_catalog")
+            present = sa.select(sa.literal(1)).where(catalog.c.oid == column).exists()
+            return sa.type_coerce(sa.case((present, sa.func.lo_get(column)), else_=None), sa.LargeBinary())
+        if isinstance(column.type, sa.JSON):
+            return sa.cast(column, sa.Text)
+        return column
 
-    # --- categories, text --------------------------------------------------------------
+    def _exact(self, column: sa.ColumnElement[Any], value: str) -> sa.ColumnElement[bool]:
+        """``column = value`` byte-exact: MySQL/MariaDB collations ignore case and trailing spaces."""
+        clause = column == value
+        if self.dialect in ("mysql", "mariadb") and isinstance(getattr(column, "type", None), sa.String):
+            clause = sa.and_(clause, sa.cast(column, sa.LargeBinary) == value.encode())
+        return clause
+
+    # --- categories, types, text -------------------------------------------------------
     def category_hint(self) -> sa.ColumnElement[Any]:
         return sa.func.min(self._aggregate_type)
 
@@ -121,19 +306,36 @@ class AxonLayout(SqlLayout):
         return first_type
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
-        return self._aggregate_type == category
+        return self._exact(self._aggregate_type, category)
+
+    def type_clause(self, types: Any) -> sa.ColumnElement[bool] | None:
+        clause = self.type.in_(list(types))
+        if self.dialect in ("mysql", "mariadb") and isinstance(self.type.type, sa.String):
+            clause = sa.and_(clause, sa.cast(self.type, sa.LargeBinary).in_([t.encode() for t in types]))
+        return clause
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         blobs = [self._payload] + ([self._meta] if self._meta is not None else [])
         if self.dialect == "postgresql":
-            return [sa.func.encode(blob, "escape") for blob in blobs]
+            # bytes as escaped text (valid for any bytes); text and JSON text as they are
+            return [sa.func.encode(blob, "escape") if isinstance(blob.type, _Binary) else blob for blob in blobs]
         return [sa.cast(blob, sa.Text) for blob in blobs]
 
     # --- decoding ----------------------------------------------------------------------
     def _decode(self, value: Any, reference: Any, what: str) -> tuple[Any, Any, str | None]:
-        """(data, raw, problem) for one serialized column; a dangling large object is a problem."""
+        """(data, raw, problem) for one serialized column.
+
+        JSON is decoded; XStream XML is kept as text in ``raw`` with no problem (a format,
+        not damage) unless it is not well-formed; a dangling large object is a problem.
+        """
         if value is None and reference is not None and as_bytes(reference) is None and not isinstance(reference, str):
             return None, None, f"{what} large object {reference} does not exist"
+        blob = as_bytes(value)
+        if blob is None and isinstance(value, str):
+            blob = value.encode("utf-8")
+        if blob is not None and _looks_like_xml(blob):
+            text, problem = _XmlCheck.text_of(blob)
+            return None, text, problem
         decoded = decode_json(value, allow_null=what != "metadata")
         return decoded.value, decoded.raw, decoded.problem
 
@@ -150,6 +352,7 @@ class AxonLayout(SqlLayout):
         meta, meta_raw, meta_problem = self._decode(row.meta, None, "metadata")
         if meta_problem:
             problems.append(f"metadata: {meta_problem}")
+        if meta_raw is not None:
             metadata["raw_metadata"] = meta_raw.decode("utf-8", "replace") if isinstance(meta_raw, bytes) else meta_raw
         elif isinstance(meta, dict):
             metadata.update(meta)
@@ -161,9 +364,9 @@ class AxonLayout(SqlLayout):
             actor = next((meta[key] for key in ACTOR_KEYS if meta.get(key) is not None), None)
             if actor is not None:
                 metadata["actor"] = actor if isinstance(actor, str) else str(actor)
-        recorded_at = parse_time(row.recorded_at)
-        if recorded_at is None and row.recorded_at is not None:
-            problems.append(f"time_stamp {str(row.recorded_at)[:40]!r} is not an ISO-8601 instant")
+        recorded_at = self.time_from_db(row.recorded_at)
+        if recorded_at is None and row.recorded_at is not None and self._time_kind.kind != "none":
+            problems.append(self._time_kind.problem(self._c["timestamp"].name, row.recorded_at))
         return Event(
             position=int(row.position),
             stream=self.stream_from_db(row.stream),
@@ -183,19 +386,87 @@ class AxonLayout(SqlLayout):
             return []
         c = _columns(self.snapshot_table)
         time = c.get("timestamp")
+        kind = self._snapshot_time_kind or (_TimeKind.of(time) if time is not None else _TimeKind("none"))
         rows = conn.execute(
-            sa.select(c["sequencenumber"], c["payloadtype"], self._bytes(c["payload"]),
+            sa.select(c["sequencenumber"], c["payloadtype"], self._serialized(c["payload"]),
                       c["payload"] if self._is_large_object(c["payload"]) else sa.null(),
                       time if time is not None else sa.null())
-            .where(c["aggregateidentifier"] == stream)
+            .where(self._exact(c["aggregateidentifier"], stream))
             .order_by(c["sequencenumber"])
         )
         result = []
-        for version, kind, payload, reference, at in rows:
-            state, _, problem = self._decode(payload, reference, "payload")
-            result.append(Snapshot(stream=stream, version=int(version), type=str(kind), state=state,
-                                   recorded_at=parse_time(at), problem=problem))
+        for version, snapshot_type, payload, reference, at in rows:
+            state, raw, problem = self._decode(payload, reference, "payload")
+            if state is None and raw is not None and problem is None:
+                problem = "XML snapshot (XStream), not decoded"
+            result.append(Snapshot(stream=stream, version=int(version), type=str(snapshot_type), state=state,
+                                   recorded_at=kind.read(at), problem=problem))
         return result
+
+    # --- what ``info`` says ------------------------------------------------------------
+    def column_readings(self) -> list[ColumnReading]:
+        """Every column read, with the type found in the schema and how its values are read."""
+        c = self._c
+        table = self.table.name
+        readings = [
+            ColumnReading("position", f"{table}.{self.position.name}", self.sql_type_name(self.position),
+                          "integer, the global order (from a sequence: gaps are normal)"),
+            ColumnReading("stream", f"{table}.{self.stream.name}", self.sql_type_name(self.stream),
+                          self.describe_reading("stream", self.stream)),
+            ColumnReading("version", f"{table}.{self.version.name}", self.sql_type_name(self.version),
+                          "integer, Axon's 0-based sequence number"),
+            ColumnReading("type", f"{table}.{self.type.name}", self.sql_type_name(self.type),
+                          "event class name (or alias), as stored"),
+            ColumnReading("category", f"{table}.{self._aggregate_type.name}",
+                          self.sql_type_name(self._aggregate_type), "aggregate type, as stored"),
+            ColumnReading("recorded_at", f"{table}.{c['timestamp'].name}", self.sql_type_name(c["timestamp"]),
+                          self._time_reading(self._time_kind, c["timestamp"])),
+            ColumnReading("data", f"{table}.{c['payload'].name}", self.sql_type_name(c["payload"]),
+                          self._serialized_reading(c["payload"])),
+        ]
+        if "metadata" in c:
+            readings.append(ColumnReading("metadata", f"{table}.{c['metadata'].name}",
+                                          self.sql_type_name(c["metadata"]), self._serialized_reading(c["metadata"])))
+        readings.append(ColumnReading("metadata", f"{table}.{c['eventidentifier'].name}",
+                                      self.sql_type_name(c["eventidentifier"]), "text, as metadata.event_id"))
+        if "payloadrevision" in c:
+            readings.append(ColumnReading("metadata", f"{table}.{c['payloadrevision'].name}",
+                                          self.sql_type_name(c["payloadrevision"]),
+                                          "text, as metadata.payload_revision"))
+        if self.snapshot_table is not None:
+            s = _columns(self.snapshot_table)
+            name = self.snapshot_table.name
+            readings.append(ColumnReading("snapshot", f"{name}.{s['payload'].name}", self.sql_type_name(s["payload"]),
+                                          self._serialized_reading(s["payload"])))
+            if "timestamp" in s:
+                kind = self._snapshot_time_kind or _TimeKind.of(s["timestamp"])
+                readings.append(ColumnReading("snapshot", f"{name}.{s['timestamp'].name}",
+                                              self.sql_type_name(s["timestamp"]),
+                                              self._time_reading(kind, s["timestamp"])))
+        return readings
+
+    def _time_reading(self, kind: _TimeKind, column: sa.Column[Any]) -> str:
+        if kind.kind == "iso":
+            return "ISO-8601 text in UTC (Axon's formatInstant): text order is time order"
+        if kind.kind == "native":
+            if getattr(column.type, "timezone", False):
+                return "timestamp with time zone"
+            return "timestamp read as UTC"
+        if kind.kind == "epoch":
+            return f"epoch {kind.unit} ({kind.told_by})"
+        return "not read as a time (a type neither text, timestamp nor number)"
+
+    def _serialized_reading(self, column: sa.Column[Any]) -> str:
+        formats = "JSON decoded, XStream XML shown raw"
+        if self._is_large_object(column):
+            return f"large object bytes read with lo_get: {formats}"
+        if isinstance(column.type, sa.JSON):
+            return "JSON, decoded from its text"
+        if isinstance(column.type, _Binary):
+            return f"serializer bytes: {formats}"
+        if isinstance(column.type, sa.String):
+            return f"serializer text: {formats}"
+        return f"as stored: {formats}"
 
     # --- notes -------------------------------------------------------------------------
     def notes(self, conn: sa.Connection) -> list[str]:
@@ -212,9 +483,14 @@ class AxonLayout(SqlLayout):
         if self._is_large_object(self._c["payload"]):
             notes.append("payloads are PostgreSQL large objects (Hibernate oid), read with lo_get: the role needs "
                          "SELECT on them, and text search reads every payload")
+        stamp = self._c["timestamp"]
+        if self._time_kind.kind == "epoch":
+            notes.append(f"{stamp.name} holds epoch {self._time_kind.unit} ({self._time_kind.told_by})")
+        elif self._time_kind.kind == "none":
+            notes.append(f"{stamp.name} is {self.sql_type_name(stamp)}, not read as a time: events have no time")
         first = conn.execute(sa.select(self._payload).order_by(self.position).limit(1)).scalar()
         sample = as_bytes(first) or (first.encode() if isinstance(first, str) else b"")
-        if sample.lstrip().startswith(b"<"):
+        if _looks_like_xml(sample):
             notes.append("payloads are XStream XML (Axon's default serializer): XML payload, shown raw, not decoded")
         if self.snapshot_table is None:
             notes.append("no snapshot_event_entry table: replays start from the first event or the inspector's cache")
