@@ -1,8 +1,26 @@
-"""The Python ``eventsourcing`` library's tables (9.x).
+"""The Python ``eventsourcing`` library's tables (9.x) and eventsourcing-sqlalchemy's.
 
-SQLite: ``stored_events`` + ``stored_snapshots``, ids as 32-char hex, position = rowid.
-PostgreSQL: ``<app>_events`` + ``<app>_snapshots``, uuid ids, ``notification_id``.
-eventsourcing-sqlalchemy: the same names with an ``id`` column as the position.
+Tables: ``stored_events`` + ``stored_snapshots`` (SQLite; position = rowid) or
+``<app>_events`` + ``<app>_snapshots`` (PostgreSQL; position = ``notification_id``);
+eventsourcing-sqlalchemy uses the same names with an ``id`` column as the position.
+
+Stream ids (``originator_id``) are read by the column's type as reflected from the schema:
+
+* ``uuid`` (PostgreSQL default): shown as the canonical lowercase hyphenated UUID; a
+  name that is not one cannot be a stream and is never sent to the server.
+* ``text``/``varchar`` on PostgreSQL and MariaDB (``ORIGINATOR_ID_TYPE=text``, 9.4+):
+  raw text, shown exactly as stored, whatever it looks like.
+* ``BINARY(16)``/``BLOB``/``bytea`` (eventsourcing-sqlalchemy's ``UUIDType`` on SQLite
+  and MySQL/MariaDB): 16 bytes shown as a hyphenated UUID, other lengths as lowercase hex.
+* ``TEXT`` on SQLite, where the library writes ``uuid.hex`` for UUID ids (default) and the
+  raw string for str ids (``ORIGINATOR_ID_TYPE=text``) into the same column type, so the
+  rule looks at each stored value: a value of exactly 32 lowercase hex digits is shown as
+  the hyphenated UUID, unless that hyphenated spelling is itself stored as an id (then the
+  two are two streams, and the hex one is shown as stored); every other value is shown as
+  stored. Back the other way, a hyphenated name means the stored hyphenated value when
+  there is one, else its hex; a 32-hex name is a stream only beside its hyphenated twin.
+  Every shown name thus maps back to exactly one stored value, and two stored values
+  never share a shown name.
 
 ``state`` is JSON made by the library's JSONTranscoder, maybe zlib-compressed, maybe
 AES-GCM encrypted (then undecodable without the key, and reported as such). The event
@@ -13,20 +31,35 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import decode_json, untranscode
 from inspector.core.events import Event, parse_time
-from inspector.stores.base import Snapshot, escape_like, glob_to_like
-from inspector.stores.layouts.base import SqlLayout, rowid_column
+from inspector.stores.base import ColumnReading, Snapshot, escape_like
+from inspector.stores.layouts.base import SqlLayout, Utf8mb4, rowid_column
 
-_HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+#: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
+_UUID_HEX = re.compile(r"^[0-9a-f]{32}$")
+_EVEN_HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
 _PG_TIMESTAMP = r'"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"'
 _EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
+
+#: How ``originator_id`` is stored, from its reflected (SQLite: declared) type; see the module docstring.
+ID_UUID = "uuid"  # a native uuid column
+ID_BINARY = "binary"  # 16 raw bytes (BINARY(16), BLOB, bytea)
+ID_TEXT = "text"  # text: uuid.hex or raw strings, told apart per value
+ID_AS_STORED = "as stored"  # any other type: shown as its text
+
+_ID_READINGS = {
+    ID_UUID: "uuid, shown as the lowercase hyphenated UUID",
+    ID_BINARY: "16 bytes shown as a hyphenated UUID (other lengths as hex)",
+    ID_TEXT: "text: raw ids as stored (ORIGINATOR_ID_TYPE=text); 32 lowercase hex digits (uuid.hex)"
+             " shown as a hyphenated UUID unless that spelling is stored too",
+    ID_AS_STORED: "as stored, shown as text",
+}
 
 
 def aggregate_of_topic(topic: str | None) -> str | None:
@@ -42,6 +75,64 @@ def event_name_of_topic(topic: str | None) -> str:
     if not topic:
         return "(no topic)"
     return topic.split(":", 1)[-1]
+
+
+def canonical_uuid(name: str) -> uuid.UUID | None:
+    """The UUID a name spells in canonical form (lowercase, hyphenated), else None."""
+    if len(name) != 36:
+        return None
+    try:
+        value = uuid.UUID(name)
+    except ValueError:
+        return None
+    return value if str(value) == name else None
+
+
+def _sqlite_declared_type(engine: Engine, table: str, column: str) -> str:
+    """The type text a SQLite column was declared with (reflection keeps only its affinity:
+    ``BINARY(16)`` comes back as NUMERIC)."""
+    quoted = '"' + table.replace('"', '""') + '"'
+    with engine.connect() as conn:
+        for row in conn.exec_driver_sql(f"PRAGMA table_info({quoted})"):
+            if row[1] == column:
+                return str(row[2] or "")
+    return ""
+
+
+def _reflect(engine: Engine, metadata: sa.MetaData, name: str) -> sa.Table:
+    """The table with ``originator_id`` typed as SQLite declared it (bytes or text)."""
+    if engine.dialect.name != "sqlite":
+        return sa.Table(name, metadata, autoload_with=engine)
+    table = sa.Table(name, metadata, autoload_with=engine)
+    if "originator_id" in table.c:
+        declared = _sqlite_declared_type(engine, name, "originator_id")
+        column = table.c.originator_id
+        column.type = sa.LargeBinary() if any(word in declared.upper() for word in ("BLOB", "BINARY")) else sa.Text()
+        column.info["declared"] = declared
+    return table
+
+
+def id_kind(column: sa.Column[Any], dialect: str) -> str:
+    """How a table's ``originator_id`` column stores ids: ``ID_UUID``, ``ID_BINARY``, ``ID_TEXT`` or ``ID_AS_STORED``."""
+    kind = column.type
+    if isinstance(kind, sa.Uuid):
+        return ID_UUID
+    if isinstance(kind, sa.types._Binary):
+        return ID_BINARY
+    if isinstance(kind, sa.String) or dialect == "sqlite":
+        return ID_TEXT
+    return ID_AS_STORED
+
+
+def _hyphenated(hex32: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """SQL for 32 hex digits written as ``8-4-4-4-12`` (``||``, or ``concat`` on MySQL)."""
+    dash = sa.literal_column("'-'", sa.String())
+    parts = [sa.func.substr(hex32, start, length, type_=sa.String())
+             for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+    shown = parts[0]
+    for part in parts[1:]:
+        shown = shown + dash + part
+    return shown
 
 
 class EventsourcingLayout(SqlLayout):
@@ -63,8 +154,10 @@ class EventsourcingLayout(SqlLayout):
         else:
             self.position = rowid_column(events)
         self.stream_index = f"the primary key of {events.name} (originator_id, originator_version)"
-        self._uuid_column = not isinstance(c.originator_id.type, (sa.String, sa.Text)) or self.dialect == "postgresql"
-        self._binary_ids = isinstance(c.originator_id.type, (sa.LargeBinary, sa.BINARY, sa.VARBINARY))
+        self.id_kind = id_kind(c.originator_id, self.dialect)
+        self.snapshot_id_kind = (
+            None if snapshots is None or "originator_id" not in snapshots.c
+            else id_kind(snapshots.c.originator_id, self.dialect))
         # The time lives inside ``state``: read it with SQL where the state is plain JSON;
         # compressed or encrypted rows (``unreadable_clause``) are judged after decoding.
         self.time = None
@@ -79,7 +172,7 @@ class EventsourcingLayout(SqlLayout):
             # found is cast only by ``epoch_seconds``, which checks it first (a bad time is no time)
             self.time = sa.func.substring(sa.func.encode(self._state, "escape"), _PG_TIMESTAMP, type_=sa.Text)
         elif self.dialect in ("mysql", "mariadb"):
-            text_state = sa.func.convert(self._state, sa.literal_column("utf8mb4"))
+            text_state = Utf8mb4(self._state)
             self.time = sa.case(
                 (sa.func.json_valid(text_state) == 1,
                  sa.func.json_unquote(sa.func.json_extract(text_state, "$.timestamp._data_"))),
@@ -87,7 +180,8 @@ class EventsourcingLayout(SqlLayout):
             )
         self.columns = [
             self.position.label("position"),
-            self.stream.label("stream"),
+            # SQLite text ids: the shown name is worked out by SQL, row by row (see ``shown_stream``)
+            (self.shown_stream() if self.id_kind == ID_TEXT else self.stream).label("stream"),
             self.version.label("version"),
             self.type.label("type"),
             self._state.label("state"),
@@ -104,51 +198,123 @@ class EventsourcingLayout(SqlLayout):
             if not _EVENT_COLUMNS <= columns:
                 continue
             metadata = sa.MetaData()
-            events = sa.Table(name, metadata, autoload_with=engine)
+            events = _reflect(engine, metadata, name)
             snap_name = name[: -len("_events")] + "_snapshots"
-            snapshots = sa.Table(snap_name, metadata, autoload_with=engine) if snap_name in names else None
+            snapshots = _reflect(engine, metadata, snap_name) if snap_name in names else None
             return cls(engine, events, snapshots)
         return None
 
     # --- ids ---------------------------------------------------------------------------
+    def _same_id(self, column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
+        """``column`` holds exactly ``value``: ``=`` (indexed) plus, where the collation is not
+        exact (MySQL/MariaDB text), the same bytes."""
+        clause = column == value
+        if self.exact_text_streams():
+            as_bytes = value.encode() if isinstance(value, str) else sa.cast(value, sa.LargeBinary)
+            clause = sa.and_(clause, sa.cast(column, sa.LargeBinary) == as_bytes)
+        return clause
+
+    def _stored(self, value: str) -> bool:
+        """True when some event row has exactly this ``originator_id`` (one primary-key probe)."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.literal(1)).select_from(self.table)
+                                .where(self._same_id(self.stream, value)).limit(1)).first() is not None
+
     def stream_from_db(self, value: Any) -> str:
+        """The shown name of a stored id (see the module docstring for each column type);
+        a shown name given back is returned unchanged."""
         if value is None:
             return ""
         if isinstance(value, uuid.UUID):
             return str(value)
-        if isinstance(value, (bytes, bytearray, memoryview)) and len(bytes(value)) == 16:
-            return str(uuid.UUID(bytes=bytes(value)))
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            raw = bytes(value)
+            return str(uuid.UUID(bytes=raw)) if len(raw) == 16 else raw.hex()
         text = str(value)
-        if _HEX_ID.match(text):
-            return str(uuid.UUID(hex=text))
+        if self.id_kind == ID_TEXT and _UUID_HEX.match(text):
+            shown = str(uuid.UUID(hex=text))
+            return text if self._stored(shown) else shown
         return text
 
     def stream_exists_possibly(self, stream: str) -> bool:
-        return bool(_UUID.match(stream)) or not (self._binary_ids or self._uuid_column)
+        kind = self.id_kind
+        if kind == ID_UUID:
+            return canonical_uuid(stream) is not None
+        if kind == ID_BINARY:
+            return canonical_uuid(stream) is not None or (len(stream) != 32 and bool(_EVEN_HEX.match(stream)))
+        if kind == ID_TEXT and _UUID_HEX.match(stream):
+            # a stored uuid.hex is shown hyphenated, and as stored only beside its hyphenated twin
+            return self._stored(str(uuid.UUID(hex=stream)))
+        return True
 
     def stream_to_db(self, stream: str) -> Any:
-        if not _UUID.match(stream):
+        """The stored ``originator_id`` for a shown name; None (matches no row) for a name
+        the column cannot hold, so a caller that skips ``stream_exists_possibly`` reads nothing."""
+        return self._to_db(self.id_kind, stream)
+
+    def _to_db(self, kind: str, stream: str) -> Any:
+        if kind == ID_AS_STORED:
             return stream
-        if self._binary_ids:
-            return uuid.UUID(stream).bytes
-        if self._uuid_column:
-            return uuid.UUID(stream)
-        return uuid.UUID(stream).hex
+        found = canonical_uuid(stream)
+        if kind == ID_UUID:
+            return found
+        if kind == ID_BINARY:
+            if found is not None:
+                return found.bytes
+            return bytes.fromhex(stream) if len(stream) != 32 and _EVEN_HEX.match(stream) else None
+        # ID_TEXT: a hyphenated name is the hyphenated text when that is stored, else the library's uuid.hex
+        if found is not None and not self._stored(stream):
+            return found.hex
+        return stream
+
+    def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
+        value = self.stream_to_db(stream)
+        return sa.false() if value is None else self._same_id(self.stream, value)
+
+    def stream_in(self, streams: Sequence[str]) -> sa.ColumnElement[bool]:
+        values = [value for value in map(self.stream_to_db, streams) if value is not None]
+        if not values:
+            return sa.false()
+        clause = self.stream.in_(values)
+        if self.exact_text_streams():
+            clause = sa.and_(clause, sa.cast(self.stream, sa.LargeBinary).in_([v.encode() for v in values]))
+        return clause
+
+    def shown_stream(self) -> sa.ColumnElement[Any]:
+        """The shown name in SQL, row by row: what ``stream_from_db`` gives for the stored id.
+
+        For text ids it also answers, per 32-hex row, whether the hyphenated twin is stored
+        (one primary-key probe), so matching and event rows agree with ``stream_from_db``.
+        """
+        stored = self.stream
+        kind = self.id_kind
+        if kind == ID_UUID:
+            return sa.cast(stored, sa.Text)
+        if kind == ID_BINARY:
+            hexed = (sa.func.encode(stored, "hex", type_=sa.String()) if self.dialect == "postgresql"
+                     else sa.func.lower(sa.func.hex(stored, type_=sa.String()), type_=sa.String()))
+            return sa.case((sa.func.length(stored) == 16, _hyphenated(hexed)), else_=hexed)
+        if kind != ID_TEXT:
+            return sa.cast(stored, sa.Text)
+        hyphenated = _hyphenated(stored)
+        twin = self.table.alias("twin")
+        twin_stored = (sa.select(sa.literal(1)).select_from(twin)
+                       .where(self._same_id(twin.c.originator_id, hyphenated)).correlate_except(twin).exists())
+        if self.dialect == "sqlite":
+            uuid_hex = sa.and_(sa.func.typeof(stored) == "text", sa.func.length(stored) == 32,
+                               stored.op("NOT GLOB")("*[^0-9a-f]*"))
+        elif self.dialect in ("mysql", "mariadb"):
+            uuid_hex = sa.collate(Utf8mb4(stored), "utf8mb4_bin").regexp_match("^[0-9a-f]{32}$")
+        else:
+            uuid_hex = sa.cast(stored, sa.Text).regexp_match("^[0-9a-f]{32}$")
+        return sa.case((sa.and_(uuid_hex, sa.not_(twin_stored)), hyphenated), else_=stored)
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return aggregate_of_topic(first_type)
 
     def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
-        """Match the shown (hyphenated UUID) name against however the id is stored."""
-        if self._binary_ids:
-            return sa.func.lower(sa.func.hex(self.stream)).like(
-                glob_to_like(pattern.replace("-", "").lower()), escape="\\")
-        if self._uuid_column:
-            return sa.cast(self.stream, sa.Text).like(glob_to_like(pattern.lower()), escape="\\")
-        # SQLite stores uuid.hex: no hyphens; other text ids are matched as they are
-        hexed = pattern.replace("-", "").lower()
-        return sa.or_(self.stream.like(glob_to_like(hexed), escape="\\"),
-                      self.stream.like(glob_to_like(pattern), escape="\\"))
+        """The stream-pattern rule (``name_matches``) applied to the shown name, not to the stored id."""
+        return self.name_matches(self.shown_stream(), pattern)
 
     def unreadable_clause(self) -> sa.ColumnElement[bool] | None:
         """States that do not start with ``{``: zlib-compressed (0x78) or encrypted."""
@@ -214,13 +380,22 @@ class EventsourcingLayout(SqlLayout):
         return [sa.cast(self._state, sa.Text)]
 
     # --- snapshots ---------------------------------------------------------------------
+    def snapshot_key(self, stream: str) -> Any:
+        """The snapshot table's ``originator_id`` for a shown name, or None when it cannot hold it."""
+        if self.snapshot_table is None or self.snapshot_id_kind is None or not self.stream_exists_possibly(stream):
+            return None
+        kind = self.snapshot_id_kind
+        # the library writes a snapshot's id as it writes the events' (SQLite: the spelling the events use)
+        return self.stream_to_db(stream) if kind in (self.id_kind, ID_TEXT) else self._to_db(kind, stream)
+
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
-        if self.snapshot_table is None or not self.stream_exists_possibly(stream):
+        key = self.snapshot_key(stream)
+        if key is None:
             return []
         c = self.snapshot_table.c
         rows = conn.execute(
             sa.select(c.originator_version, c.topic, c.state)
-            .where(c.originator_id == self.stream_to_db(stream))
+            .where(c.originator_id == key)
             .order_by(c.originator_version)
         )
         result = []
@@ -246,3 +421,46 @@ class EventsourcingLayout(SqlLayout):
         if self.snapshot_table is None:
             notes.append("no snapshot table: replays start from version 1 or the inspector's own cache")
         return notes
+
+    # --- what ``info`` says about the columns ------------------------------------------
+    def _declared(self, column: sa.Column[Any]) -> str:
+        """The type as the schema spells it (SQLite: as declared, e.g. ``BINARY(16)``)."""
+        declared = column.info.get("declared")
+        return declared if declared is not None else self.sql_type_name(column)
+
+    def column_readings(self) -> list[ColumnReading]:
+        """``originator_id`` with its type and how it is read, the version, the topic, the
+        ``state`` payload, and the time inside it; the snapshot table's id when it has one."""
+        name = self.table.name
+        c = self.table.c
+        position = self.position
+        if position.name == "rowid":
+            reading = ColumnReading("position", f"{name}.rowid", "INTEGER (rowid)",
+                                    "SQLite's rowid: the library's notification id")
+        else:
+            what = "notification id" if position.name == "notification_id" else "id (eventsourcing-sqlalchemy)"
+            reading = ColumnReading("position", f"{name}.{position.name}", self.sql_type_name(position),
+                                    f"integer: the library's {what}, the global order")
+        stream_reading = _ID_READINGS[self.id_kind]
+        if self.exact_text_streams():
+            stream_reading += ", compared byte-exact (the collation is not)"
+        state_type = self._declared(c.state)
+        readings = [
+            reading,
+            ColumnReading("stream", f"{name}.originator_id", self._declared(c.originator_id), stream_reading),
+            ColumnReading("version", f"{name}.originator_version", self.sql_type_name(c.originator_version),
+                          "integer"),
+            ColumnReading("type", f"{name}.topic", self.sql_type_name(c.topic),
+                          "topic 'module:Class.Event': the type shown is the class path after ':'"),
+            ColumnReading("data", f"{name}.state", state_type,
+                          "JSON from the library's JSONTranscoder (zlib-compressed state is inflated;"
+                          " AES-GCM encrypted state is not readable without the key)"),
+            ColumnReading("recorded_at", f"{name}.state", state_type,
+                          "state.timestamp (inside the payload): the library's datetime_iso, UTC"),
+        ]
+        snapshots = self.snapshot_table
+        if snapshots is not None and "originator_id" in snapshots.c and self.snapshot_id_kind is not None:
+            readings.append(ColumnReading(
+                "snapshot", f"{snapshots.name}.originator_id", self._declared(snapshots.c.originator_id),
+                _ID_READINGS[self.snapshot_id_kind]))
+        return readings
