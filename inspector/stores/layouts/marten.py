@@ -1,16 +1,37 @@
 """Marten (JasperFx, PostgreSQL): ``mt_events`` + ``mt_streams``.
 
-``seq_id`` is the global order (from ``mt_events_sequence``, with gaps); ``stream_id``
-is a uuid, or varchar under ``StreamIdentity.AsString``; ``type`` is the event alias
-(``credits_granted``). The category is the aggregate type Marten keeps per stream in
-``mt_streams.type``: a stream listing looks it up once per listed stream through the
-primary key of ``mt_streams`` instead of joining it into every event query, so reads,
-filters and histograms touch ``mt_events`` alone.
+Schema versions read (DDL of Marten's ``EventsTable``/``StreamsTable``, v2/v3 to 9.x):
 
-Optional metadata columns (``correlation_id``, ``causation_id``, ``headers``,
-``user_name``), ``tenant_id``, 9.x binary events (``bdata``) and the ≤ v8 per-stream
-``snapshot`` are used when present. Indexes to rely on: ``pk_mt_events_stream_and_version
-(stream_id, version)`` for streams, the ``seq_id`` primary key for the global order.
+* v4-v8: ``stream_id`` uuid, or varchar under ``StreamIdentity.AsString``; ``version``
+  bigint; ``timestamp`` timestamptz; per-stream ``snapshot``/``snapshot_version`` in
+  ``mt_streams``; opt-in metadata columns ``correlation_id``, ``causation_id``,
+  ``headers``, ``user_name``; ``is_archived``.
+* 9.x: no snapshot columns in ``mt_streams``; binary events in ``bdata`` (``data = '{}'``),
+  read as JSON where they are JSON and kept raw otherwise; ``is_skipped``.
+* v2/v3: ``integer`` versions and ``timestamp without time zone`` times, read as UTC.
+
+Column types are taken from the schema (reflected), not from the version.
+
+``seq_id`` is the global order (from ``mt_events_sequence``, with gaps); ``type`` is the
+event alias (``credits_granted``). The category is the aggregate type Marten keeps per
+stream in ``mt_streams.type``: a stream listing looks it up once per listed stream through
+the primary key of ``mt_streams`` instead of joining it into every event query.
+
+**Tenants.** Under conjoined tenancy ``(tenant_id, stream_id)`` is the stream: two tenants
+may hold streams with the same id and the same versions. When the store holds any
+``tenant_id`` other than ``*DEFAULT*`` (decided when the store is opened), every stream is
+shown as ``<tenant>/<stream id>`` (``acme/7f3c…``), listed by tenant then stream id, and every
+read of a stream selects exactly that tenant and id (through the
+``(tenant_id, stream_id, version)`` index Marten creates under conjoined tenancy). The form
+is reversible: ``%`` and ``/`` inside a tenant are written ``%25`` and ``%2F``, and a NULL
+tenant is ``%00``, so the first ``/`` always ends the tenant. Stores with only the default
+tenant keep the plain stream ids as names.
+
+Archived events (``is_archived``, Marten's ``ArchiveStream``) are read like any other event
+and carry ``is_archived: true`` in their metadata: an inspector shows what is stored,
+whereas Marten's own queries leave them out. Indexes to rely on: ``pk_mt_events_stream_and_version``
+(``(stream_id, version)``, or ``(tenant_id, stream_id, version)`` when conjoined) for streams,
+the ``seq_id`` primary key for the global order.
 """
 
 from __future__ import annotations
@@ -24,7 +45,7 @@ from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import as_bytes, decode_json
 from inspector.core.events import Event, parse_time
-from inspector.stores.base import Snapshot, glob_to_like
+from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
 from inspector.stores.layouts.base import SqlLayout
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -36,18 +57,60 @@ _OPTIONAL = ("id", "tenant_id", "mt_dotnet_type", "correlation_id", "causation_i
 #: Header keys that name the actor when ``user_name`` is empty, in the order SQL and Python both try them.
 ACTOR_HEADERS = ("actor", "user", "user_name", "userName")
 
+#: The tenant Marten writes when a store is not multi-tenanted.
+DEFAULT_TENANT = "*DEFAULT*"
+#: Ends the tenant part of a tenant-qualified stream name.
+TENANT_SEPARATOR = "/"
+#: The tenant part of a stream whose rows have a NULL ``tenant_id``.
+NULL_TENANT = "%00"
+_TENANT_ESCAPE = re.compile(r"%(25|2F)")
+
+
+def tenant_stream_name(tenant: str | None, stream_id: str) -> str:
+    """``acme``, ``7f3c…`` → ``acme/7f3c…``: the name a stream of a multi-tenant store is shown by.
+
+    ``%`` and ``/`` in the tenant become ``%25`` and ``%2F``; a NULL tenant is ``%00``.
+    """
+    part = NULL_TENANT if tenant is None else tenant.replace("%", "%25").replace("/", "%2F")
+    return f"{part}{TENANT_SEPARATOR}{stream_id}"
+
+
+def split_tenant_stream_name(name: str) -> tuple[str | None, str]:
+    """The inverse of ``tenant_stream_name``: ``(tenant or None, stream id)``.
+
+    Raises ValueError for a name no tenant-qualified stream is shown by (no ``/``, or a
+    ``%`` in the tenant part that is not one of the three escapes).
+    """
+    part, separator, stream_id = name.partition(TENANT_SEPARATOR)
+    if not separator:
+        raise ValueError(f"{name!r} is not tenant/stream")
+    if part == NULL_TENANT:
+        return None, stream_id
+    tenant = _TENANT_ESCAPE.sub(lambda m: "%" if m[1] == "25" else "/", part)
+    if tenant_stream_name(tenant, "") != part + TENANT_SEPARATOR:
+        raise ValueError(f"{name!r} has a tenant part that is not written as the inspector writes it")
+    return tenant, stream_id
+
 
 class MartenLayout(SqlLayout):
+    """Marten's events; ``tenants`` says whether stream names carry their tenant (see the module)."""
+
     name = "marten"
     stream_index = "pk_mt_events_stream_and_version (stream_id, version)"
 
-    def __init__(self, engine: Engine, events: sa.Table, streams: sa.Table) -> None:
+    def __init__(self, engine: Engine, events: sa.Table, streams: sa.Table, *, tenants: bool = False) -> None:
         super().__init__(engine)
         c = events.c
         self.table = events
         self.streams_table = streams
         self.position = c.seq_id
-        self.stream = c.stream_id
+        self._stream_id = c.stream_id
+        self._tenant: sa.Column[Any] | None = c.tenant_id if "tenant_id" in c else None
+        #: stream names are ``tenant/id``: the store holds tenants other than the default one
+        self.tenants = bool(tenants and self._tenant is not None)
+        self.stream = self._qualified_name() if self.tenants else c.stream_id
+        if self.tenants:
+            self.stream_index = "pk_mt_events_stream_and_version (tenant_id, stream_id, version)"
         self.version = c.version
         self.type = c.type
         self.time = c["timestamp"]
@@ -58,6 +121,13 @@ class MartenLayout(SqlLayout):
             self.type.label("type"), self.time.label("recorded_at"), c.data.label("data"),
             *[c[name].label(f"m_{name}") for name in self._optional],
         ]
+
+    def _qualified_name(self) -> sa.ColumnElement[Any]:
+        """``tenant_stream_name`` in SQL: NULL where ``stream_id`` is NULL, like the plain column."""
+        assert self._tenant is not None
+        escaped = sa.func.replace(sa.func.replace(self._tenant, "%", "%25"), "/", "%2F")
+        tenant = sa.type_coerce(sa.func.coalesce(escaped, NULL_TENANT), sa.Text)
+        return tenant.concat(TENANT_SEPARATOR).concat(sa.cast(self._stream_id, sa.Text))
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "MartenLayout | None":
@@ -79,33 +149,122 @@ class MartenLayout(SqlLayout):
             qualified = None if schema == default else schema
             events = sa.Table("mt_events", metadata, autoload_with=engine, schema=qualified)
             streams = sa.Table("mt_streams", metadata, autoload_with=engine, schema=qualified)
-            return cls(engine, events, streams)
+            return cls(engine, events, streams, tenants=cls._has_tenants(engine, events))
         return None
 
+    @staticmethod
+    def _has_tenants(engine: Engine, events: sa.Table) -> bool:
+        """True when some event belongs to a tenant other than ``*DEFAULT*`` (NULL included)."""
+        if "tenant_id" not in events.c:
+            return False
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.literal(1)).select_from(events)
+                .where(events.c.tenant_id.is_distinct_from(DEFAULT_TENANT)).limit(1)
+            ).first() is not None
+
     # --- ids ---------------------------------------------------------------------------
+    def _split(self, stream: str) -> tuple[str | None, str] | None:
+        """``(tenant, stream id)`` of a tenant-qualified name the store could hold, else None.
+
+        The id must be written as the store shows it (a uuid in its lowercase text form),
+        so a name selects the same rows here as it does compared with the shown name in SQL.
+        """
+        try:
+            tenant, stream_id = split_tenant_stream_name(stream)
+        except ValueError:
+            return None
+        if self._uuid_ids and not (_UUID.match(stream_id) and str(uuid.UUID(stream_id)) == stream_id):
+            return None
+        return tenant, stream_id
+
+    def _id_to_db(self, stream_id: str) -> Any:
+        return uuid.UUID(stream_id) if self._uuid_ids and _UUID.match(stream_id) else stream_id
+
     def stream_exists_possibly(self, stream: str) -> bool:
+        if self.tenants:
+            return self._split(stream) is not None
         return not self._uuid_ids or bool(_UUID.match(stream))
 
     def stream_to_db(self, stream: str) -> Any:
-        return uuid.UUID(stream) if self._uuid_ids and _UUID.match(stream) else stream
+        if self.tenants:
+            return stream  # compared with the shown name (``self.stream``); reads use ``stream_is``
+        return self._id_to_db(stream)
+
+    def _tenant_is(self, tenant: str | None, column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        return column.is_(None) if tenant is None else column == tenant
+
+    def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
+        """Rows of exactly this stream: with tenants, ``tenant_id = :t AND stream_id = :id`` (the
+        columns of the conjoined stream index), never the shown name compared as text."""
+        if not self.tenants:
+            return super().stream_is(stream)
+        split = self._split(stream)
+        if split is None:
+            return sa.false()
+        tenant, stream_id = split
+        assert self._tenant is not None
+        return sa.and_(self._tenant_is(tenant, self._tenant), self._stream_id == self._id_to_db(stream_id))
+
+    def stream_in(self, streams: Any) -> sa.ColumnElement[bool]:
+        if not self.tenants:
+            return super().stream_in(streams)
+        return sa.or_(sa.false(), *[self.stream_is(stream) for stream in streams])
+
+    def listing_keys(self) -> list[sa.ColumnElement[Any]]:
+        """Listings group and order by tenant, then stream id: the order of the stream index."""
+        if not self.tenants:
+            return super().listing_keys()
+        assert self._tenant is not None
+        return [self._tenant, self._stream_id]
+
+    def listing_after(self, after: str, *, inclusive: bool = False) -> sa.ColumnElement[bool]:
+        """Streams listed after ``after`` in (tenant, stream id) order; NULL tenants come last."""
+        if not self.tenants:
+            return super().listing_after(after, inclusive=inclusive)
+        split = self._split(after)
+        if split is None:
+            return sa.true()
+        tenant, stream_id = split
+        assert self._tenant is not None
+        key = self._id_to_db(stream_id)
+        later_id = self._stream_id >= key if inclusive else self._stream_id > key
+        if tenant is None:
+            return sa.and_(self._tenant.is_(None), later_id)
+        later = sa.tuple_(self._tenant, self._stream_id) >= (tenant, key) if inclusive \
+            else sa.tuple_(self._tenant, self._stream_id) > (tenant, key)
+        return sa.or_(later, self._tenant.is_(None))
 
     def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
-        if self._uuid_ids:
-            return sa.cast(self.stream, sa.Text).like(glob_to_like(pattern.lower()), escape="\\")
+        """The pattern against the name as shown (``tenant/id`` with tenants), case-sensitively."""
+        if self.tenants or self._uuid_ids:
+            return sa.cast(self.stream, sa.Text).like(glob_to_like(pattern), escape="\\")
         return self.stream.like(glob_to_like(pattern), escape="\\")
 
     # --- categories: mt_streams.type ---------------------------------------------------
+    def _stream_row(self, stream_id: Any, tenant: Any = None) -> list[sa.ColumnElement[bool]]:
+        """``mt_streams`` rows of a stream (with ``tenant`` under tenants, as its primary key is)."""
+        s = self.streams_table.c
+        where = [s.id == stream_id]
+        if self.tenants and "tenant_id" in s:
+            where.append(self._tenant_is(tenant, s.tenant_id) if not isinstance(tenant, sa.ColumnElement)
+                         else s.tenant_id == tenant)
+        return where
+
     def category_hint(self) -> sa.ColumnElement[Any]:
         """The stream's aggregate type, looked up by ``mt_streams``' primary key per listed stream."""
         s = self.streams_table.c
-        return sa.select(sa.func.min(s.type)).where(s.id == self.stream).scalar_subquery()
+        return sa.select(sa.func.min(s.type)).where(*self._stream_row(self._stream_id, self._tenant)).scalar_subquery()
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return first_type
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
         s = self.streams_table.c
-        return self.stream.in_(sa.select(s.id).where(s.type == category))
+        if self.tenants and "tenant_id" in s:
+            assert self._tenant is not None
+            return sa.tuple_(self._tenant, self._stream_id).in_(sa.select(s.tenant_id, s.id).where(s.type == category))
+        return self._stream_id.in_(sa.select(s.id).where(s.type == category))
 
     # --- actor and text ----------------------------------------------------------------
     def actor_expr(self) -> sa.ColumnElement[Any] | None:
@@ -184,13 +343,21 @@ class MartenLayout(SqlLayout):
 
     # --- snapshots ---------------------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
-        """Marten ≤ v8 keeps at most one snapshot per stream, in ``mt_streams.snapshot``."""
+        """Marten ≤ v8 keeps at most one snapshot per stream, in ``mt_streams.snapshot``
+        (9.x has no such columns: no snapshots). With tenants, the stream's own tenant's row."""
         s = self.streams_table.c
         if "snapshot" not in s or "snapshot_version" not in s or not self.stream_exists_possibly(stream):
             return []
+        if self.tenants:
+            split = self._split(stream)
+            assert split is not None
+            tenant, stream_id = split
+            where = self._stream_row(self._id_to_db(stream_id), tenant)
+        else:
+            where = self._stream_row(self._id_to_db(stream))
         rows = conn.execute(
             sa.select(s.snapshot_version, s.type, s.snapshot)
-            .where(s.id == self.stream_to_db(stream), s.snapshot.is_not(None), s.snapshot_version.is_not(None))
+            .where(*where, s.snapshot.is_not(None), s.snapshot_version.is_not(None))
             .order_by(s.snapshot_version)
         )
         result = []
@@ -200,32 +367,87 @@ class MartenLayout(SqlLayout):
                                    state=decoded.value, problem=decoded.problem))
         return result
 
-    # --- notes -------------------------------------------------------------------------
+    # --- what ``info`` says ------------------------------------------------------------
+    def column_readings(self) -> list[ColumnReading]:
+        """Every column read, with its reflected type; the tenant column says the name form."""
+        c, s = self.table.c, self.streams_table.c
+        events, streams = self.table.name, self.streams_table.name
+
+        def reading(role: str, table: str, column: sa.Column[Any], how: str) -> ColumnReading:
+            return ColumnReading(role=role, column=f"{table}.{column.name}", sql_type=self.sql_type_name(column),
+                                 reading=how)
+
+        id_form = "uuid, shown in its lowercase text form" if self._uuid_ids else "text, compared exactly"
+        if self.tenants:
+            id_form += "; the name shown is <tenant>/<stream id>"
+        time_kind = self.time.type
+        aware = isinstance(time_kind, sa.DateTime) and bool(getattr(time_kind, "timezone", False))
+        found = [
+            reading("position", events, c.seq_id, "global order (mt_events_sequence, gaps are normal)"),
+            reading("stream", events, c.stream_id, id_form),
+        ]
+        if self._tenant is not None:
+            if self.tenants:
+                how = ("part of the stream: names are <tenant>/<stream id>, listed by tenant then id "
+                       "('%' and '/' in a tenant written %25 and %2F, a NULL tenant %00)")
+            else:
+                how = f"only {DEFAULT_TENANT} when opened: names are the plain stream ids; tenant_id in metadata"
+            found.append(reading("tenant", events, self._tenant, how))
+        found += [
+            reading("version", events, c.version, "integer, per stream from 1"),
+            reading("type", events, c.type, "event alias as stored (e.g. credits_granted)"),
+            reading("recorded_at", events, c["timestamp"],
+                    "timestamp with time zone" if aware else "timestamp without time zone, read as UTC"),
+            reading("data", events, c.data, "JSON, numbers kept exact"),
+        ]
+        if "bdata" in c:
+            found.append(reading("data", events, c.bdata, "binary event body: JSON where it is JSON, else kept raw"))
+        for name, role, how in (("id", "metadata", "event id (metadata event_id)"),
+                                ("mt_dotnet_type", "metadata", "metadata dotnet_type"),
+                                ("correlation_id", "metadata", "metadata correlation_id"),
+                                ("causation_id", "metadata", "metadata causation_id"),
+                                ("user_name", "actor", "the actor when not empty"),
+                                ("headers", "actor", "JSON headers (metadata headers); actor from "
+                                 + "/".join(ACTOR_HEADERS) + " when user_name is empty"),
+                                ("is_archived", "archived", "archived events are shown, metadata is_archived = true"),
+                                ("is_skipped", "metadata", "metadata is_skipped = true")):
+            if name in c:
+                found.append(reading(role, events, c[name], how))
+        found.append(reading("category", streams, s.type, "the stream's aggregate type"))
+        if "snapshot" in s and "snapshot_version" in s:
+            found.append(reading("snapshot", streams, s.snapshot, "store-native snapshot (JSON)"))
+            found.append(reading("snapshot", streams, s.snapshot_version, "the version the snapshot is at"))
+        return found
+
     def notes(self, conn: sa.Connection) -> list[str]:
-        """Missing indexes and tenancy, so ``info`` says why a read may be slow or mixed."""
+        """Missing indexes, tenants and archived events, so ``info`` says why a read may be slow and what is shown."""
         notes: list[str] = []
         inspector = sa.inspect(conn)
         schema = self.table.schema
         indexes = [tuple(ix.get("column_names") or ()) for ix in inspector.get_indexes("mt_events", schema=schema)]
         primary = tuple(inspector.get_pk_constraint("mt_events", schema=schema).get("constrained_columns") or ())
         indexes.append(primary)
+        conjoined_index = any(ix[:3] == ("tenant_id", "stream_id", "version") for ix in indexes)
         if not any(ix[:2] == ("stream_id", "version") for ix in indexes):
-            if any(ix[:3] == ("tenant_id", "stream_id", "version") for ix in indexes):
+            if conjoined_index and not self.tenants:
                 notes.append("conjoined tenancy: the stream index starts with tenant_id, so reading one stream "
                              "across tenants cannot use it fully")
-            else:
+            elif not conjoined_index:
                 notes.append("no index on mt_events (stream_id, version) (pk_mt_events_stream_and_version): "
                              "stream listing and stream reads scan the table")
         if primary != ("seq_id",):
             notes.append(f"mt_events primary key is ({', '.join(primary) or 'none'}), not seq_id: "
                          "seq_id may repeat across tenants (tenant-partitioned events)")
-        if "tenant_id" in self.table.c:
-            tenants = conn.execute(
-                sa.select(sa.func.count()).select_from(
-                    sa.select(self.table.c.tenant_id).distinct().limit(2).subquery())
-            ).scalar()
-            if tenants and tenants > 1:
-                notes.append("events of several tenants are shown together; each event's tenant_id is in its metadata")
+        if self.tenants:
+            notes.append("tenants: each stream is a tenant and a stream id, shown as <tenant>/<stream id> "
+                         "(e.g. acme/7f3c...); the same id in two tenants is two streams")
+        if "is_archived" in self.table.c:
+            archived = conn.execute(
+                sa.select(sa.literal(1)).select_from(self.table).where(self.table.c.is_archived.is_(True)).limit(1)
+            ).first()
+            if archived is not None:
+                notes.append("archived events (is_archived) are shown and replayed like the others, flagged "
+                             "is_archived in their metadata (Marten's own queries leave them out)")
         if "bdata" in self.table.c:
             notes.append("binary events (bdata) are decoded as JSON where they are JSON, otherwise shown raw")
         if "headers" not in self.table.c and "user_name" not in self.table.c:
