@@ -2,7 +2,8 @@
 
 Payloads and metadata are Jackson JSON bytes, except the planted XStream XML rows (a format
 shown raw, not damage); on PostgreSQL the JPA variant keeps them as ``oid`` large objects
-(``lo_from_bytea``), one of them dangling. Sequence numbers are 0-based, so the shown versions are the drafts' minus one.
+(``lo_from_bytea``), one of them dangling. Sequence numbers are 0-based, so the shown versions
+are the drafts' minus one.
 """
 
 from __future__ import annotations

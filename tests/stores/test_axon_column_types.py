@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 import pytest
-import sqlalchemy as sa
 
 from inspector.cli import main
 from inspector.stores import EventFilter, open_store
@@ -258,6 +257,9 @@ def test_a_stream_differing_only_in_case_is_another_stream(axon_store, capsys):
     assert code == 0 and events == []
     assert list(store.read_stream("order-9 ")) == []
     assert store.snapshots("ORDER-9") == []
+    assert store.read_all(filters=EventFilter(types=("com.acme.order.orderpaid",))) == []
+    assert [s.stream for s in store.streams(category="order")] == []
+    assert [s.stream for s in store.streams(category="Order")] == ["order-9"]
     (snapshot,) = store.snapshots("order-9")
     assert (snapshot.version, snapshot.state, snapshot.recorded_at, snapshot.problem) == (0, PLACED, PLACED_AT, None)
 
@@ -342,5 +344,46 @@ def test_an_empty_epoch_column_is_read_as_milliseconds_and_info_says_so(mysql_ur
             assert store.time_range() == (None, None)
         finally:
             store.close()
+    finally:
+        db.drop()
+
+
+def test_text_search_looks_into_every_payload_type(axon_store, capsys):
+    variant, url, store = axon_store
+    found = store.read_all(filters=EventFilter(text="paid"))
+    assert [(e.stream, e.version) for e in found] == [("order-9", 1)]
+    code, events = cli(capsys, "events", url, "--grep", "12.50", "--json")
+    assert [(e["stream"], e["version"], e["data"]) for e in events] == [("order-9", 0, PLACED)]
+    if variant.holds_xml:
+        assert [e.stream for e in store.read_all(filters=EventFilter(text="r-1"))] == ["refund-3"]
+
+
+def test_a_postgres_timestamp_no_datetime_can_hold_is_one_event_without_time(postgres_url, capsys):
+    """'infinity', BC dates and years past 9999 fit a PostgreSQL timestamp but not a datetime."""
+    variant = next(v for v in VARIANTS if v.id == "postgres-jpa-timestamp-oid")
+    db = build(variant, postgres_url)
+    try:
+        with db.writer.begin() as conn:
+            for number, value in enumerate(("infinity", "0044-03-15 12:00 BC", "20000-01-01 00:00")):
+                conn.exec_driver_sql(
+                    "INSERT INTO domain_event_entry (global_index, aggregate_identifier, sequence_number, type, "
+                    "event_identifier, payload, payload_type, time_stamp) "
+                    "VALUES (%s, 'order-9', %s, 'Order', %s, lo_from_bytea(0, '{}'), 'com.acme.order.OrderNoted', "
+                    "CAST(%s AS timestamp))", (1000 + number, 2 + number, str(uuid.uuid4()), value))
+        store = open_store(db.url)
+        try:
+            events = list(store.read_stream("order-9"))
+            assert [(e.version, e.recorded_at) for e in events] == [
+                (0, PLACED_AT), (1, PAID_AT), (2, None), (3, None), (4, None)]
+            assert "'infinity' is not an instant a datetime can hold" in events[2].problem
+            assert store.time_range() == (REFUND_AT, PAID_AT)
+            (order,) = [s for s in store.streams() if s.stream == "order-9"]
+            assert (order.count, order.last_at) == (5, PAID_AT)
+            assert store.version_at("order-9", at(13, 26, 0)) == 0
+            assert store.histogram(at(13, 25, 0), at(13, 27, 0), 2).counts == [1, 1]
+        finally:
+            store.close()
+        code, result = cli(capsys, "replay", db.url, "--stream", "order-9", "--at", BETWEEN, "--no-cache", "--json")
+        assert (code, result["version"]) == (0, 0)
     finally:
         db.drop()

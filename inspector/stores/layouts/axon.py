@@ -124,7 +124,7 @@ class _TimeKind:
         if self.kind == "epoch":
             return f"{column} {value} is not an instant in range (epoch {self.unit})"
         if self.kind == "native":
-            return f"{column} {str(value)[:40]!r} is not a valid timestamp"
+            return f"{column} {str(value)[:40]!r} is not an instant a datetime can hold (years 1 to 9999)"
         return f"{column} {str(value)[:40]!r} is not an ISO-8601 instant"
 
 
@@ -188,21 +188,30 @@ class AxonLayout(SqlLayout):
         self._snapshot_time_kind = snapshot_time_kind
         if self._time_kind.kind == "iso":
             self.time = sa.case((stamp.regexp_match(_ISO_TIME), stamp), else_=None)
+        elif self._time_kind.kind == "native" and self.dialect == "postgresql":
+            # PostgreSQL holds 'infinity', BC dates and years past 9999, which no driver hands back
+            # as a datetime (the whole read would fail): SQL sees them as no time, as bad text
+            self.time = sa.case((self._representable(stamp), stamp), else_=None)
         elif self._time_kind.kind in ("native", "epoch"):
             self.time = stamp
         else:
             self.time = None
+        self._time_guard = None if self.time is None or self.time is stamp else self.time.is_not(None)
+        recorded_at = stamp if self._time_guard is None or self._time_kind.kind == "iso" else self.time
+        unrepresentable = (sa.case((self._time_guard, sa.null()), else_=sa.cast(stamp, sa.Text))
+                           if self._time_kind.kind == "native" and self._time_guard is not None else sa.null())
         self.stream_index = (f"the unique index of {events.name} ({self.stream.name}, {self.version.name})")
         self._payload = self._serialized(c["payload"])
         self._meta = self._serialized(c["metadata"]) if "metadata" in c else None
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
-            self.type.label("type"), stamp.label("recorded_at"), self._aggregate_type.label("aggregate"),
+            self.type.label("type"), recorded_at.label("recorded_at"), self._aggregate_type.label("aggregate"),
             c["eventidentifier"].label("event_id"),
             (c["payloadrevision"] if "payloadrevision" in c else sa.null()).label("revision"),
             self._payload.label("payload"),
             (c["payload"] if self._is_large_object(c["payload"]) else sa.null()).label("payload_ref"),
             (self._meta if self._meta is not None else sa.null()).label("meta"),
+            unrepresentable.label("unrepresentable_time"),
         ]
 
     @classmethod
@@ -258,7 +267,16 @@ class AxonLayout(SqlLayout):
         if self.time is None:
             return None
         stamp = self._c["timestamp"]
-        return stamp, (self.time.is_not(None) if self._time_kind.kind == "iso" else None)
+        return stamp, self._time_guard
+
+    @staticmethod
+    def _representable(stamp: sa.Column[Any]) -> sa.ColumnElement[bool]:
+        """Timestamps a Python ``datetime`` can hold: years 1 to 9999 (in UTC for ``timestamptz``)."""
+        aware = bool(getattr(stamp.type, "timezone", False))
+        low, high = datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)
+        if aware:
+            low, high = low.replace(tzinfo=timezone.utc), high.replace(tzinfo=timezone.utc)
+        return sa.and_(stamp >= sa.literal(low, stamp.type), stamp <= sa.literal(high, stamp.type))
 
     def stored_time_scale(self) -> float | None:
         """Units per second of an epoch ``time_stamp`` (1000 for milliseconds); None otherwise."""
@@ -365,8 +383,9 @@ class AxonLayout(SqlLayout):
             if actor is not None:
                 metadata["actor"] = actor if isinstance(actor, str) else str(actor)
         recorded_at = self.time_from_db(row.recorded_at)
-        if recorded_at is None and row.recorded_at is not None and self._time_kind.kind != "none":
-            problems.append(self._time_kind.problem(self._c["timestamp"].name, row.recorded_at))
+        stored = row.recorded_at if row.unrepresentable_time is None else row.unrepresentable_time
+        if recorded_at is None and stored is not None and self._time_kind.kind != "none":
+            problems.append(self._time_kind.problem(self._c["timestamp"].name, stored))
         return Event(
             position=int(row.position),
             stream=self.stream_from_db(row.stream),
@@ -387,6 +406,8 @@ class AxonLayout(SqlLayout):
         c = _columns(self.snapshot_table)
         time = c.get("timestamp")
         kind = self._snapshot_time_kind or (_TimeKind.of(time) if time is not None else _TimeKind("none"))
+        if time is not None and kind.kind == "native" and self.dialect == "postgresql":
+            time = sa.case((self._representable(time), time), else_=None)
         rows = conn.execute(
             sa.select(c["sequencenumber"], c["payloadtype"], self._serialized(c["payload"]),
                       c["payload"] if self._is_large_object(c["payload"]) else sa.null(),
