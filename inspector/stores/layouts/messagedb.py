@@ -1,15 +1,24 @@
-"""Message DB (message-db 1.x, PostgreSQL): ``message_store.messages``.
+"""Message DB (message-db 1.x, PostgreSQL; DDL of v1.3.0): ``message_store.messages``.
 
 Streams are named ``category-id``; ``position`` is the 0-based version within the
 stream and ``global_position`` the global order (with gaps). ``time`` is a timestamp
-without time zone that Message DB always writes in UTC. Indexes to rely on:
-``messages_stream (stream_name, position)`` for streams, ``messages_category
-(message_store.category(stream_name), global_position, ...)`` for categories, and
-the primary key for ``$all``.
+without time zone that Message DB always writes in UTC, read as UTC. ``data`` and
+``metadata`` are jsonb (numbers kept exact); the actor is ``metadata.actor``. Stream
+names are compared with ``=`` on ``text``, which PostgreSQL does byte for byte under
+its deterministic collations: ``account-1``, ``Account-1`` and ``account-1 `` are three
+streams.
+
+The table is looked for in the ``message_store`` schema, else in any other schema
+(``public`` in older installs, or a schema of its own) holding a ``messages`` table with
+Message DB's columns; its ``category()`` function is used from the same schema when it is
+there. Indexes to rely on: ``messages_stream (stream_name, position)`` for streams,
+``messages_category (message_store.category(stream_name), global_position, ...)`` for
+categories, and the primary key for ``$all``.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +26,12 @@ from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import decode_json
 from inspector.core.events import Event, parse_time
+from inspector.stores.base import ColumnReading
 from inspector.stores.layouts.base import SqlLayout
 
 SCHEMA = "message_store"
+#: schema names ``sa.func.<schema>`` renders as written (others would need quoting)
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _COLUMNS = {"global_position", "position", "time", "stream_name", "type", "data", "metadata"}
 
 
@@ -37,7 +49,8 @@ class MessageDbLayout(SqlLayout):
         self.type = c.type
         self.time = c.time
         self._data, self._metadata = c.data, c.metadata
-        self._has_category_function = has_category_function
+        self.schema = messages.schema or SCHEMA
+        self._has_category_function = has_category_function and bool(_PLAIN_NAME.match(self.schema))
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
             self.type.label("type"), self.time.label("recorded_at"), self._data.label("data"),
@@ -46,23 +59,31 @@ class MessageDbLayout(SqlLayout):
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "MessageDbLayout | None":
-        if engine.dialect.name != "postgresql" or SCHEMA not in inspector.get_schema_names():
+        """``message_store.messages``, else a ``messages`` table with Message DB's columns in the
+        default schema (``public``), else in the first other schema (by name) holding one."""
+        if engine.dialect.name != "postgresql":
             return None
-        if "messages" not in inspector.get_table_names(schema=SCHEMA):
-            return None
-        if not _COLUMNS <= {col["name"] for col in inspector.get_columns("messages", schema=SCHEMA)}:
-            return None
-        with engine.connect() as conn:
-            has_function = bool(conn.exec_driver_sql(
-                "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname = 'message_store' AND p.proname = 'category'").first())
-        messages = sa.Table("messages", sa.MetaData(), autoload_with=engine, schema=SCHEMA)
-        return cls(engine, messages, has_function)
+        names = inspector.get_schema_names()
+        default = inspector.default_schema_name
+        others = sorted(s for s in names if s not in (SCHEMA, default, "information_schema") and not s.startswith("pg_"))
+        for schema in [s for s in (SCHEMA, default) if s in names] + others:
+            if "messages" not in inspector.get_table_names(schema=schema):
+                continue
+            if not _COLUMNS <= {col["name"] for col in inspector.get_columns("messages", schema=schema)}:
+                continue
+            with engine.connect() as conn:
+                has_function = bool(conn.exec_driver_sql(
+                    "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = %(schema)s AND p.proname = 'category'", {"schema": schema}).first())
+            messages = sa.Table("messages", sa.MetaData(), autoload_with=engine, schema=schema)
+            return cls(engine, messages, has_function)
+        return None
 
     def category_expr(self) -> sa.ColumnElement[Any]:
-        """``message_store.category(stream_name)``: the expression the ``messages_category`` index is on."""
+        """``<schema>.category(stream_name)``: the expression the ``messages_category`` index is on
+        (``split_part(stream_name, '-', 1)``, the same rule, where the function is missing)."""
         if self._has_category_function:
-            return sa.func.message_store.category(self.stream)
+            return getattr(sa.func, self.schema).category(self.stream)
         return sa.func.split_part(self.stream, "-", 1)
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
@@ -92,8 +113,33 @@ class MessageDbLayout(SqlLayout):
             problem="; ".join(problems) or None,
         )
 
+    def column_readings(self) -> list[ColumnReading]:
+        """Every column read, with its reflected type."""
+        c = self.table.c
+        table = self.table.name
+
+        def reading(role: str, column: sa.Column[Any], how: str) -> ColumnReading:
+            return ColumnReading(role=role, column=f"{table}.{column.name}", sql_type=self.sql_type_name(column),
+                                 reading=how)
+
+        kind = c.time.type
+        aware = isinstance(kind, sa.DateTime) and bool(getattr(kind, "timezone", False))
+        found = [
+            reading("position", c.global_position, "global order (gaps are normal)"),
+            reading("stream", c.stream_name, "text, compared exactly; category = text before the first '-'"),
+            reading("version", c.position, "0-based position within the stream"),
+            reading("type", c.type, "as stored"),
+            reading("recorded_at", c.time,
+                    "timestamp with time zone" if aware else "timestamp without time zone, read as UTC"),
+            reading("data", c.data, "JSON, numbers kept exact"),
+            reading("metadata", c.metadata, "JSON; the actor is metadata.actor"),
+        ]
+        return found
+
     def notes(self, conn: sa.Connection) -> list[str]:
         notes = ["versions are Message DB positions: 0-based within each stream"]
+        if self.schema != SCHEMA:
+            notes.append(f"messages table found in schema {self.schema!r}, not {SCHEMA!r}")
         if not self._has_category_function:
-            notes.append("no message_store.category() function: category filters cannot use messages_category")
+            notes.append(f"no {self.schema}.category() function: category filters cannot use messages_category")
         return notes
