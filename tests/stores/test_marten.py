@@ -1,7 +1,8 @@
 """Marten on PostgreSQL: the store contract with Marten's own DDL and rows as Marten writes them.
 
-Two shapes: v8 with uuid stream ids, the opt-in metadata columns and a per-stream snapshot;
-9.x in its own schema with string stream ids, ``headers`` only and binary events (``bdata``).
+Three shapes: v8 with uuid stream ids, the opt-in metadata columns and a per-stream snapshot;
+9.x in its own schema with string stream ids, ``headers`` only and binary events (``bdata``);
+v8 under conjoined tenancy, shown by tenant-qualified names. More variants: test_marten_variants.py.
 """
 
 from __future__ import annotations
@@ -196,6 +197,47 @@ class TestMartenStringIdsInOwnSchemaOnPostgres(EventStoreContract, SqlContract):
         notes = store.describe().notes
         assert any("bdata" in note for note in notes)
         assert not [note for note in notes if "index" in note]
+
+
+class TestMartenConjoinedTenantOnPostgres(EventStoreContract, SqlContract):
+    """Marten 8 under conjoined tenancy, every stream in tenant ``marketplace``: the whole contract
+    through tenant-qualified names (``marketplace/<uuid>``) and the (tenant_id, stream_id, version) index."""
+
+    def build(self, request, tmp_path) -> Built:
+        from .test_marten_variants import CONJOINED_V8_DDL
+
+        db = scratch_database(request.getfixturevalue("postgres_url"), "martenconj")
+        ids = {key: str(uuid.uuid5(uuid.NAMESPACE_URL, f"marten/conjoined/{key}")) for key in STREAM_KEYS}
+        broken = str(uuid.uuid5(uuid.NAMESPACE_URL, "marten/conjoined/broken"))
+        with db.writer.begin() as conn:
+            _ddl(conn, CONJOINED_V8_DDL.format(
+                id_type="uuid", snapshot="snapshot jsonb, snapshot_version integer,", bdata="",
+                metadata="correlation_id varchar, causation_id varchar, headers jsonb, user_name varchar,"))
+            # the tenant Marten's session writes for ``store.LightweightSession("marketplace")``
+            for table in ("mt_streams", "mt_events"):
+                conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN tenant_id SET DEFAULT 'marketplace'")
+            write_marten(conn, "public", ids, v9=False)
+            conn.exec_driver_sql(
+                "UPDATE mt_streams SET snapshot = %s, snapshot_version = 3 WHERE id = %s",
+                (orjson.dumps({"id": ids["wallet-a"], "owner": "alice", "credits": balance("wallet-a", 3)}).decode(),
+                 ids["wallet-a"]))
+            conn.exec_driver_sql("INSERT INTO mt_streams (id, type, version) VALUES (%s, 'Refund', 1)", (broken,))
+            conn.exec_driver_sql(
+                "INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp) "
+                "VALUES (nextval('mt_events_sequence'), %s, %s, 1, 'null'::jsonb, 'credits_granted', %s)",
+                (uuid.uuid4(), broken, EARLY))
+        shown = {key: f"marketplace/{value}" for key, value in ids.items()}
+        return _built_on(
+            db, streams=shown, bad=[BadRow(f"marketplace/{broken}", 1, "credits_granted", "payload is NULL")],
+            extra_times=[EARLY], snapshots={shown["wallet-a"]: [(3, {"credits": balance("wallet-a", 3)})]},
+        )
+
+    def test_every_event_carries_its_tenant(self, store):
+        assert {e.metadata["tenant_id"] for e in store.read_all(limit=100)} == {"marketplace"}
+
+    def test_the_plain_stream_id_is_no_stream_of_a_tenanted_store(self, built, store):
+        plain = built.streams["wallet-a"].split("/", 1)[1]
+        assert list(store.read_stream(plain)) == [] and store.snapshots(plain) == []
 
 
 def test_marten_tables_without_the_stream_index_are_reported(postgres_url):
