@@ -13,9 +13,9 @@ import importlib
 import sys
 from typing import Any, Callable, Sequence
 
-import orjson
 
 from inspector import __version__
+from inspector.core import jsontext
 from inspector.core.cancel import Cancelled
 from inspector.stores import EventStore, StoreError, open_store, redact
 from inspector.stores.layouts import layout_names
@@ -98,7 +98,8 @@ def positive_int(text: str) -> int:
 
 
 def print_json(document: Any) -> None:
-    sys.stdout.write(orjson.dumps(document, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+    """One JSON document on stdout; numbers exactly as held (big ints, Decimals, NaN/Infinity tokens)."""
+    sys.stdout.write(jsontext.dumps(document, indent=True) + "\n")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> None:

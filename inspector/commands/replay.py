@@ -6,9 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-import orjson
-
 from inspector.cli import InputError, open_store_from_args, print_json, print_table
+from inspector.core import jsontext
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.replay import (
     ProjectorError,
@@ -91,7 +90,7 @@ def _close(store: Any, cache: SnapshotCache | None) -> None:
 
 
 def _show(value: Any) -> str:
-    return orjson.dumps(value, default=str).decode()
+    return jsontext.dumps(value)
 
 
 def _print_state(state: Any, indent: str = "  ") -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
 from inspector.core.events import format_time
@@ -130,10 +131,45 @@ def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Equal as JSON values: ``1 == True`` in Python, but not in a state diff."""
-    if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
+    """Equal as JSON values: ``1 == True`` in Python, but not in a state diff.
+
+    Numbers are equal when they are the same JSON number, whatever their Python type:
+    ``Decimal('1.50')`` is ``1.5``, and a float counts as the decimal its shortest
+    ``repr`` writes (``0.1`` is ``Decimal('0.1')``, not ``Decimal('0.1000000000000000055511151231257827')``).
+    Integers of any size compare exactly (10^30 and 10^30+1 differ). NaN is the same as NaN.
+    """
+    kind = type(a)
+    if kind is type(b):
+        if kind is float:
+            return a == b or (a != a and b != b)
+        if kind is Decimal:
+            return _number(a) == _number(b)
+        return a == b
+    if isinstance(a, bool) or isinstance(b, bool):
         return False
+    if isinstance(a, (int, float, Decimal)) and isinstance(b, (int, float, Decimal)):
+        return _number(a) == _number(b)
     return a == b
+
+
+def _number(value: int | float | Decimal) -> Any:
+    """A number as one comparable value: a Decimal for finite numbers, a word for NaN/±infinity."""
+    if isinstance(value, float):
+        if value != value:
+            return "nan"
+        if value - value != 0.0:
+            return "+inf" if value > 0 else "-inf"
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return "nan"
+        if value.is_infinite():
+            return "+inf" if value > 0 else "-inf"
+        return value
+    try:
+        return Decimal(value)
+    except (InvalidOperation, ValueError):  # pragma: no cover - every int converts
+        return value
 
 
 def top_key(path: str) -> str | None:

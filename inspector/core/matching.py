@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
+from inspector.core import jsontext
 
 WILDCARDS = frozenset("*?")
 
@@ -103,7 +103,7 @@ class EventFilter:
 def searchable_text(event: Any) -> str:
     """The lower-cased JSON of an event's payload and metadata, as the text filter searches it."""
     try:
-        return orjson.dumps([event.data, event.metadata], default=str).decode().lower()
+        return jsontext.dumps([event.data, event.metadata]).lower()  # numbers with all their digits
     except (TypeError, ValueError, RecursionError):
         return repr([event.data, event.metadata]).lower()
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from inspector.core.events import Event
+from inspector.core.jsontext import number_text
 
 
 def short_value(value: Any, limit: int = 60) -> str:
@@ -20,6 +22,8 @@ def short_value(value: Any, limit: int = 60) -> str:
         text += ", …}" if len(value) > 4 else "}"
     elif isinstance(value, list):
         text = f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
+    elif isinstance(value, (int, float, Decimal)):
+        text = number_text(value)  # all an int's digits, a Decimal's digits, NaN/Infinity as JSON writes them
     else:
         text = str(value)
     text = " ".join(text.split())

@@ -18,9 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import orjson
-
 from inspector import __version__
+from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, format_time
 from inspector.core.masking import Masker
@@ -191,7 +190,7 @@ class _Counter:
 def _write_jsonl(events, path: Path, **_: Any) -> None:
     with path.open("wb") as out:
         for event in events:
-            out.write(orjson.dumps(event_record(event), default=str) + b"\n")
+            out.write(jsontext.dumps_bytes(event_record(event)) + b"\n")
 
 
 CSV_COLUMNS = ["position", "stream", "version", "type", "recorded_at", "actor", "correlation_id",
@@ -203,7 +202,7 @@ def _csv_row(event: Event) -> list[Any]:
     return [
         event.position, event.stream, event.version, event.type, format_time(event.recorded_at),
         event.actor or "", meta.get("correlation_id", ""), meta.get("causation_id", ""),
-        summarize(event, 120), orjson.dumps(event.data, default=str).decode() if event.data is not None else "",
+        summarize(event, 120), jsontext.dumps(event.data) if event.data is not None else "",
         event.problem or "",
     ]
 
@@ -279,12 +278,12 @@ def _write_sqlite(events, path: Path, **_: Any) -> None:
         batch: list[tuple[Any, ...]] = []
         for event in events:
             if event.data is not None or event.raw is None:
-                data = orjson.dumps(event.data, default=str).decode()
+                data = jsontext.dumps(event.data)
             else:
                 data = event.raw.decode("utf-8", "replace") if isinstance(event.raw, bytes) else event.raw
             batch.append((event.position, event.stream, event.version, event.type,
                           format_time(event.recorded_at), data,
-                          orjson.dumps(event.metadata, default=str).decode()))
+                          jsontext.dumps(event.metadata)))
             if len(batch) >= PAGE:
                 _insert(conn, batch)
                 batch.clear()

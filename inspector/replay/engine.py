@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, same_value
 from inspector.core.events import Event, Moment, category_of_stream_name, format_time, parse_time
@@ -217,7 +218,7 @@ def _event_print(event: Any) -> str:
     if stored is not None:
         return hash_text(str(event.position), str(event.version), event.type, stored)
     try:
-        data = orjson.dumps(event.data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+        data = jsontext.dumps_bytes(event.data, sort_keys=True)  # exact numbers: 10^30 and 10^30+1 differ
     except (TypeError, orjson.JSONEncodeError):
         data = repr(event.data).encode()
     return hash_text(str(event.position), event.type, format_time(event.recorded_at) or "", data,
@@ -760,12 +761,7 @@ class _TrackedState(dict):
 def _detach(value: Any) -> Any:
     """A copy that later in-place changes of the state cannot reach (scalars are shared)."""
     if isinstance(value, (dict, list)):
-        try:
-            return orjson.loads(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
-        except (TypeError, orjson.JSONEncodeError):
-            import copy
-
-            return copy.deepcopy(value)
+        return jsontext.exact_copy(value)  # big ints, Decimals and NaN survive (deepcopy for those)
     return value
 
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
+from inspector.core import jsontext
 from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, category_of_stream_name
 from inspector.core.matching import StreamPattern
@@ -115,11 +116,15 @@ class Projector:
         return state
 
     def dump(self, state: Any) -> bytes:
-        """Serialise state for the snapshot cache; raises TypeError when it cannot."""
-        return orjson.dumps(state, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+        """Serialise state for the snapshot cache; raises TypeError when it cannot.
+
+        Numbers keep their exact value and type (integers of any size, Decimals with their
+        exponent, NaN/Infinity); non-string keys, datetimes and other objects raise.
+        """
+        return jsontext.dumps_state(state)
 
     def load(self, blob: bytes) -> Any:
-        return orjson.loads(blob)
+        return jsontext.loads_state(blob)
 
     def cacheable(self, state: Any) -> bool:
         """Only state that survives a dump/load round trip unchanged may be cached."""

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from inspector.core.decoding import loads_exact
 from inspector.stores.base import StoreError
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
@@ -70,6 +71,7 @@ def sqlite_read_only_engine(path: str | Path) -> Engine:
         "sqlite+pysqlite://",
         creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
         poolclass=sa.pool.QueuePool,
+        json_deserializer=loads_exact,  # a column typed JSON: numbers exactly as written
     )
 
     @sa.event.listens_for(engine, "connect")
@@ -90,7 +92,9 @@ def server_read_only_engine(url: str) -> Engine:
         env_password = _password_from_environment(backend)
         if env_password is not None:
             parsed = parsed.set(password=env_password)
-    kwargs: dict = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4}
+    # json/jsonb values the driver parses (psycopg) or SQLAlchemy parses (a column typed JSON)
+    # keep integers of any size, decimals as written and NaN/Infinity: see loads_exact.
+    kwargs: dict = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "json_deserializer": loads_exact}
     if backend == "postgresql":
         kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on -c TimeZone=UTC"}
     elif backend in ("mysql", "mariadb"):

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import orjson
 
 from inspector.core.cancel import CancelToken, check
+from inspector.core.decoding import loads_exact
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.base import EventFilter, Histogram, Snapshot, StoreError, StoreInfo
@@ -105,8 +106,8 @@ class JsonlEventStore:
 
     def _decode(self, line: bytes, position: int) -> Event:
         try:
-            doc = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
+            doc = loads_exact(line)  # numbers exactly as written (big ints, long decimals, NaN)
+        except ValueError as exc:
             return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: malformed JSON: {exc}")
         if not isinstance(doc, dict):

@@ -828,7 +828,7 @@ class JsonTreeModel(_NodeTreeModel):
                 return font
             if column == self.VALUE:
                 return _monospace()
-        elif role == Qt.ItemDataRole.TextAlignmentRole and column == self.VALUE and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column == self.VALUE and value_kind(node.value) == "number":
             return RIGHT
         elif role == ObjectRole:
             return node.value

@@ -8,6 +8,7 @@ from __future__ import annotations
 import colorsys
 import zlib
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 from inspector.core.events import Event, format_time
@@ -64,7 +65,7 @@ def value_kind(value: Any) -> str:
         return "array"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return "number"
     if value is None:
         return "null"
@@ -78,7 +79,7 @@ def json_pointer(parts: tuple[Any, ...]) -> str:
 
 def raw_text(event: Event) -> str:
     """The event's original text: the undecodable raw payload, or its JSON pretty-printed."""
-    import orjson
+    from inspector.core import jsontext
 
     if event.raw is not None:
         if isinstance(event.raw, bytes):
@@ -88,4 +89,4 @@ def raw_text(event: Event) -> str:
                 return event.raw.hex(" ", 1)
         return str(event.raw)
     body = {"data": event.data, "metadata": event.metadata}
-    return orjson.dumps(body, option=orjson.OPT_INDENT_2, default=str).decode()
+    return jsontext.dumps(body, indent=True)  # numbers exactly: big ints, Decimals, NaN/Infinity
