@@ -151,7 +151,7 @@ def run_diff(args: argparse.Namespace) -> int:
                 ["path", "op", "before", "after", "changed by"],
                 [
                     (c.path, c.op, "" if c.op == "add" else _show(c.before), "" if c.op == "remove" else _show(c.after),
-                     _blame_text(c.events))
+                     _blame_text(c.events, c.events_omitted))
                     for c in result.changes
                 ],
             )
@@ -166,11 +166,13 @@ def _moment_text(version: int | None) -> str:
     return "before its first event" if version is None else f"v{version}"
 
 
-def _blame_text(events: list) -> str:
-    """The latest three events that changed a path (the ones nearest the later moment)."""
+def _blame_text(events: list, omitted: int = 0) -> str:
+    """The latest three events that changed a path (the ones nearest the later moment), and how
+    many earlier ones there were (blame keeps the latest when it must cut: ``omitted`` more)."""
     shown = [f"v{e.version} {e.type}" + (f" by {e.actor}" if e.actor else "") for e in events[-3:]]
-    if len(events) > 3:
-        shown.insert(0, f"{len(events) - 3} earlier")
+    earlier = len(events) - len(shown) + omitted
+    if earlier:
+        shown.insert(0, f"{earlier:,} earlier")
     return "; ".join(shown)
 
 

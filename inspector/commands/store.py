@@ -49,10 +49,21 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     check = subparsers.add_parser(
         "check", parents=[common],
         help="find version gaps, duplicate versions, time regressions and undecodable payloads",
+        description="Check every stream (or one) for damage: version gaps, duplicate or missing versions, "
+                    "times that go back, payloads that cannot be decoded. A payload kept in a format the "
+                    "layout documents but the inspector does not decode (Axon's XStream XML) is not damage.",
+        epilog=f"exit status: 0 nothing found; {FINDINGS_EXIT} something found (0 with --exit-zero); "
+               "1 the store could not be read; 2 bad usage",
     )
     check.add_argument("store")
     check.add_argument("--stream", help="check only this stream")
+    check.add_argument("--exit-zero", action="store_true",
+                       help=f"exit 0 even when something is found (default: exit {FINDINGS_EXIT})")
     check.set_defaults(handler=run_check)
+
+
+#: ``check``'s exit status when it found something (1 is kept for a store that cannot be read)
+FINDINGS_EXIT = 3
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -154,9 +165,10 @@ def run_check(args: argparse.Namespace) -> int:
         report = check_store(store, stream=args.stream)
     finally:
         store.close()
+    found = FINDINGS_EXIT if report.findings and not args.exit_zero else 0
     if args.json:
         print_json(report.to_json())
-        return 0
+        return found
     if not report.findings:
         print(f"no problems found in {report.streams_checked} stream(s)")
         return 0
@@ -166,4 +178,4 @@ def run_check(args: argparse.Namespace) -> int:
         right=(2,),
     )
     print(f"\n{len(report.findings)} finding(s) in {report.streams_checked} stream(s)")
-    return 0
+    return found

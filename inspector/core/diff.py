@@ -38,13 +38,18 @@ class Blame:
 
 @dataclass(slots=True)
 class Change:
-    """One added, removed or changed path; ``events`` is filled in by blame."""
+    """One added, removed or changed path; ``events`` is filled in by blame.
+
+    Blame keeps the *latest* events that changed the path when there are more than it
+    keeps; ``events_omitted`` counts the earlier ones left out (0 when none were).
+    """
 
     path: str
     op: str  # "add" | "remove" | "change"
     before: Any = None
     after: Any = None
     events: list[Blame] = field(default_factory=list)
+    events_omitted: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +58,7 @@ class Change:
             "before": self.before,
             "after": self.after,
             "events": [blame.to_json() for blame in self.events],
+            "events_omitted": self.events_omitted,
         }
 
 

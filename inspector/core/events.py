@@ -42,7 +42,15 @@ class Event:
             "data": self.data,
             "metadata": self.metadata,
             "problem": self.problem,
+            "raw": raw_text(self.raw) if self.data is None else None,
         }
+
+
+def raw_text(raw: bytes | str | None) -> str | None:
+    """A payload kept as written, as text: UTF-8 as it is, other bytes with ``\\xNN`` escapes."""
+    if raw is None or isinstance(raw, str):
+        return raw
+    return bytes(raw).decode("utf-8", errors="backslashreplace")
 
 
 _ACTOR_KEYS = ("actor", "user", "user_id", "userId", "user_name", "userName", "$user", "__actor")
@@ -84,6 +92,21 @@ class StreamSummary:
 def category_of_stream_name(stream: str) -> str:
     """Message DB's rule: the category is the part of the name before the first ``-``."""
     return stream.split("-", 1)[0]
+
+
+def aggregate_of_topic(topic: str | None) -> str | None:
+    """``shop.domain:Wallet.CreditsGranted`` → ``Wallet``."""
+    if not topic:
+        return None
+    qualname = topic.split(":", 1)[-1]
+    return qualname.rsplit(".", 1)[0] if "." in qualname else qualname
+
+
+def event_name_of_topic(topic: str | None) -> str:
+    """``shop.domain:Wallet.CreditsGranted`` → ``Wallet.CreditsGranted`` (the full topic stays in metadata)."""
+    if not topic:
+        return "(no topic)"
+    return topic.split(":", 1)[-1]
 
 
 def format_time(value: datetime | None) -> str | None:

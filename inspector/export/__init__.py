@@ -135,28 +135,9 @@ def export(
     return ExportResult(target, fmt, counted.count)
 
 
-def store_file(store: EventStore) -> Path | None:
-    """The file behind a file store (a SQLite path or URL, a JSON Lines file), else None."""
-    location = getattr(store, "location", None) or getattr(store, "path", None)
-    if location is None:
-        return None
-    text = str(location)
-    if "://" in text:
-        from sqlalchemy.engine import make_url
-
-        try:
-            url = make_url(text)
-        except Exception:
-            return None
-        if url.get_backend_name() != "sqlite" or not url.database:
-            return None
-        text = url.database.removeprefix("file:").split("?", 1)[0]
-    return Path(text).expanduser()
-
-
 def _refuse_to_overwrite_the_store(store: EventStore, target: Path) -> None:
     """The target may be neither the store's file (by any path or link) nor its -wal/-shm/-journal."""
-    source = store_file(store)
+    source = store.source_file()
     if source is None:
         return
     try:

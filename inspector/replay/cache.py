@@ -71,52 +71,9 @@ def default_cache_path() -> Path:
 
 
 def store_identity(store: Any) -> str:
-    """A key for the store that never contains a password, hashed.
-
-    Layout + redacted location; for a store that is a file (JSON Lines, SQLite) also the
-    file's identity, so a file rewritten or replaced at the same path is another store.
-    """
-    location = getattr(store, "location", None) or str(getattr(store, "path", "")) or repr(type(store))
-    parts = [getattr(store, "layout_name", "?"), str(location)]
-    file = store_file(store)
-    if file is not None:
-        parts.append(_file_identity(file))
-    return hash_text(*parts)
-
-
-def store_file(store: Any) -> Path | None:
-    """The file a store reads, when it is one (a JSON Lines file, an SQLite database); None for servers."""
-    path = getattr(store, "path", None)
-    if path is not None:
-        return Path(path)
-    engine = getattr(store, "engine", None)
-    if engine is None or engine.dialect.name != "sqlite":
-        return None
-    location = str(getattr(store, "location", "") or "")
-    from inspector.stores.connect import is_url
-
-    if is_url(location):
-        from sqlalchemy.engine import make_url
-
-        try:
-            database = make_url(location).database
-        except Exception:  # a location we cannot parse: no file to pin, the prefix is counted instead
-            return None
-        return Path(database) if database else None
-    return Path(location).expanduser() if location else None
-
-
-def _file_identity(path: Path) -> str:
-    """Device, inode, size and change times of the file (and of an SQLite write-ahead log beside it)."""
-    parts = [str(path.resolve())]
-    for candidate in (path, path.with_name(path.name + "-wal")):
-        try:
-            st = candidate.stat()
-        except OSError:
-            parts.append("-")
-            continue
-        parts.append(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
-    return "|".join(parts)
+    """The store's cache key (``EventStore.identity``): never contains a password; a file
+    rewritten or replaced at the same path is another store."""
+    return str(store.identity())
 
 
 class SnapshotCache:
@@ -267,4 +224,4 @@ class SnapshotCache:
         self.close()
 
 
-__all__ = ["CacheEntry", "SnapshotCache", "default_cache_path", "store_file", "store_identity"]
+__all__ = ["CacheEntry", "SnapshotCache", "default_cache_path", "store_identity"]

@@ -31,9 +31,10 @@ import orjson
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, same_value
-from inspector.core.events import Event, Moment, category_of_stream_name, format_time, parse_time
-from inspector.replay.cache import CacheEntry, SnapshotCache, store_file, store_identity
-from inspector.replay.reader import materialize
+from inspector.core.events import Event, Moment, format_time, parse_time
+from inspector.replay.cache import CacheEntry, SnapshotCache
+from inspector.stores.base import EventStore
+from inspector.stores.lazy import materialize
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
     Projector,
@@ -229,23 +230,17 @@ def _fingerprint(prints: list[str]) -> str:
     return hash_text(*prints)
 
 
-def _choose_projector(projectors: ProjectorSet | Projector | None, store: Any, stream: str, first: Event) -> Projector:
+def _choose_projector(projectors: ProjectorSet | Projector | None, store: EventStore, stream: str,
+                      first: Event) -> Projector:
+    """The projector for the stream: given, or the first of a set that applies to the stream's
+    name or to the category the store lists it under."""
     if isinstance(projectors, Projector):
         return projectors
     if projectors is None:
         from inspector.replay.projectors import load_projectors
 
         projectors = load_projectors(None, store=store)
-    return projectors.for_stream(stream, _category_of(first))
-
-
-def _category_of(event: Event) -> str | None:
-    topic = event.metadata.get("topic") if isinstance(event.metadata, dict) else None
-    if topic:
-        from inspector.stores.layouts.eventsourcing import aggregate_of_topic
-
-        return aggregate_of_topic(str(topic))
-    return category_of_stream_name(event.stream)
+    return projectors.for_stream(stream, store.category(stream))
 
 
 def _first_event(store: Any, stream: str, cancel: CancelToken | None) -> Event | None:
@@ -255,42 +250,22 @@ def _first_event(store: Any, stream: str, cancel: CancelToken | None) -> Event |
     return None
 
 
-def prefix_count(store: Any, stream: str, version: int, cancel: CancelToken | None = None) -> int:
-    """The number of the stream's versioned events up to ``version``.
-
-    On SQL stores one count over the stream's (stream, version) index range; other
-    stores are read.
-    """
-    layout = getattr(store, "layout", None)
-    if layout is not None and getattr(store, "engine", None) is not None:
-        import sqlalchemy as sa
-
-        if not layout.stream_exists_possibly(stream):
-            return 0
-        query = (
-            sa.select(sa.func.count()).select_from(layout.table)
-            .where(layout.stream == layout.stream_to_db(stream), layout.version.is_not(None),
-                   layout.version <= version, *layout.scope())
-        )
-        connect = getattr(store, "_connect", None)
-        with (connect() if callable(connect) else store.engine.connect()) as conn:
-            return int(conn.execute(query).scalar() or 0)
-    return sum(1 for event in store.read_stream(stream, from_version=None, to_version=version, cancel=cancel)
-               if event.version is not None)
+def prefix_count(store: EventStore, stream: str, version: int, cancel: CancelToken | None = None) -> int:
+    """The number of the stream's versioned events up to ``version``, counted by the store."""
+    check(cancel)
+    return store.count_upto(stream, version)
 
 
-def version_at(store: Any, stream: str, instant: datetime, *, cancel: CancelToken | None = None) -> int | None:
+def version_at(store: EventStore, stream: str, instant: datetime, *, cancel: CancelToken | None = None) -> int | None:
     """The last version recorded at or before ``instant``: the stream up to its first later event.
 
     Events are applied in version order, so the state at an instant is a prefix of the
     stream; an event recorded out of order (a clock that went back) does not pull later
     versions in. None when the stream's first event is already after the instant.
     """
-    native = getattr(store, "version_at", None)
-    if callable(native):
-        found = native(stream, instant)
-        if found is not NotImplemented:
-            return found
+    found = store.version_at(stream, instant)
+    if found is not NotImplemented:
+        return found
     last: int | None = None
     before_last: int | None = None  # the version before ``last``, for a duplicate recorded later
     for event in store.read_stream(stream, from_version=None, cancel=cancel):
@@ -359,10 +334,10 @@ class _Run:
         self.cancel = cancel
         self.progress = progress
         self.first = first
-        self.store_key = store_identity(store) if cache is not None else ""
+        self.store_key = store.identity() if cache is not None else ""
         #: Every entry names the stream's first event; a file store's prefix is pinned by its identity.
         self.first_print = _event_print(first) if cache is not None else ""
-        self.counts_prefix = cache is not None and store_file(store) is None
+        self.counts_prefix = cache is not None and store.source_file() is None
         self.base_count: int | None = 0
         self.pending: list[CacheEntry] = []
         self.cache_writable = cache is not None
@@ -585,7 +560,12 @@ def replay(
         outcome = run.run(upto)
     except ProjectorError as exc:
         return ReplayResult(stream, None, None, None, projector.name, problem=str(exc), elapsed_ms=_ms(started))
-    return _result(stream, projector, outcome, started)
+    result = _result(stream, projector, outcome, started)
+    if at is not None and at.version is not None and outcome.stopped is None and outcome.version != upto:
+        # never answer another version silently: the state shown is the one before, named as such
+        nearest = "" if outcome.version is None else f"; the last version before it is v{outcome.version}"
+        result.problem = f"stream {stream!r} has no event at v{upto}{nearest}"
+    return result
 
 
 def _result(stream: str, projector: Projector, outcome: _Outcome, started: float) -> ReplayResult:
@@ -672,9 +652,12 @@ class _BlameTracker:
             for change in changes:
                 path = change.path if key is not None else change.path
                 if not same_value(resolve(old_doc, path, _ABSENT), resolve(new_doc, path, _ABSENT)):
-                    if len(change.events) < BLAME_LIMIT:
-                        change.events.append(blame)
-                    else:
+                    change.events.append(blame)
+                    if len(change.events) >= 2 * BLAME_LIMIT:
+                        # keep the latest: the last change of a path is what a user asks about
+                        dropped = len(change.events) - BLAME_LIMIT
+                        del change.events[:dropped]
+                        change.events_omitted += dropped
                         self.truncated = True
             self.seen[key] = _detach(new)
 
@@ -819,6 +802,11 @@ def diff(
                 check(cancel)
                 throttle.tick(count)
         throttle.finish(tracker.total)
+    for change in changes:
+        if len(change.events) > BLAME_LIMIT:
+            dropped = len(change.events) - BLAME_LIMIT
+            del change.events[:dropped]
+            change.events_omitted += dropped
     return StateDiff(
         stream=stream,
         from_=MomentRef(at_a.version, at_a.recorded_at),

@@ -26,10 +26,10 @@ from datetime import date, datetime, time as dtime
 from typing import Any, Iterator
 
 import orjson
-import sqlalchemy as sa
 
 from inspector.core.cancel import CancelToken, check
-from inspector.core.events import Event
+from inspector.core.events import Event, event_name_of_topic
+from inspector.stores.base import EventStore
 from inspector.replay.projectors import Projector, ProjectorError, hash_text
 
 _ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
@@ -149,13 +149,11 @@ class NativeEventsourcingProjector(Projector):
         return self.load(self.dump(state))
 
     # --- reading ----------------------------------------------------------------------
-    def _layout(self, store: Any) -> Any:
-        layout = getattr(store, "layout", None)
-        if getattr(store, "layout_name", None) != "eventsourcing" or layout is None:
+    def _check_layout(self, store: EventStore) -> None:
+        if store.layout_name != "eventsourcing":
             raise ProjectorError(
-                f"native replay reads eventsourcing stores only; this store's layout is {getattr(store, 'layout_name', '?')}"
+                f"native replay reads eventsourcing stores only; this store's layout is {store.layout_name}"
             )
-        return layout
 
     def _stored(self, stream: str, version: int, topic: str, state: Any) -> Any:
         from eventsourcing.persistence import StoredEvent
@@ -179,7 +177,7 @@ class NativeEventsourcingProjector(Projector):
 
     def read(
         self,
-        store: Any,
+        store: EventStore,
         stream: str,
         *,
         after: int | None,
@@ -187,81 +185,45 @@ class NativeEventsourcingProjector(Projector):
         cancel: CancelToken | None,
         full: bool = False,
     ) -> Iterator["NativeEvent"]:
-        from inspector.stores.layouts.eventsourcing import event_name_of_topic
-
-        layout = self._layout(store)
-        table = layout.table
-        key = layout.stream_to_db(stream)
-        version_col = table.c.originator_version
-        cursor = after
-        while True:
-            check(cancel)
-            query = sa.select(layout.position.label("position"), version_col, table.c.topic, table.c.state).where(
-                table.c.originator_id == key
+        """The stream's events after ``after`` up to ``upto``, each with the domain event the
+        library's mapper makes of the stored row."""
+        self._check_layout(store)
+        for record in store.stored_records(stream, after=after, upto=upto, cancel=cancel):
+            topic = record.type or ""
+            domain = self._domain(self._stored(stream, record.version, topic, record.payload))
+            timestamp = getattr(domain, "timestamp", None)
+            metadata: dict[str, Any] = {"topic": topic}
+            actor = getattr(domain, "actor", None)
+            if isinstance(actor, str):
+                metadata["actor"] = actor
+            yield NativeEvent(
+                Event(
+                    position=record.position,
+                    stream=stream,
+                    version=record.version,
+                    type=event_name_of_topic(topic),
+                    recorded_at=timestamp if isinstance(timestamp, datetime) else None,
+                    data=None,
+                    metadata=metadata,
+                    problem=domain.error if isinstance(domain, _Broken) else None,
+                ),
+                domain,
             )
-            if cursor is not None:
-                query = query.where(version_col > cursor)
-            if upto is not None:
-                query = query.where(version_col <= upto)
-            query = query.order_by(version_col).limit(_PAGE)
-            with store.engine.connect() as conn:
-                rows = conn.execute(query).all()
-            for position, version, topic, state in rows:
-                domain = self._domain(self._stored(stream, int(version), topic, state))
-                timestamp = getattr(domain, "timestamp", None)
-                metadata: dict[str, Any] = {"topic": topic}
-                actor = getattr(domain, "actor", None)
-                if isinstance(actor, str):
-                    metadata["actor"] = actor
-                yield NativeEvent(
-                    Event(
-                        position=int(position),
-                        stream=stream,
-                        version=int(version),
-                        type=event_name_of_topic(topic),
-                        recorded_at=timestamp if isinstance(timestamp, datetime) else None,
-                        data=None,
-                        metadata=metadata,
-                        problem=domain.error if isinstance(domain, _Broken) else None,
-                    ),
-                    domain,
-                )
-            if len(rows) < _PAGE:
-                return
-            cursor = int(rows[-1][1])
 
-    def store_snapshot(self, store: Any, stream: str, upto: int | None) -> tuple[int, Any] | None:
+    def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any] | None:
         """The latest library snapshot at or before ``upto`` that decodes and matches an event."""
-        layout = self._layout(store)
-        table = getattr(layout, "snapshot_table", None)
-        if table is None:
-            return None
-        key = layout.stream_to_db(stream)
-        query = sa.select(table.c.originator_version, table.c.topic, table.c.state).where(table.c.originator_id == key)
-        if upto is not None:
-            query = query.where(table.c.originator_version <= upto)
-        query = query.order_by(table.c.originator_version.desc()).limit(5)
-        events = layout.table
-        with store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-            for version, topic, state in rows:
-                # Consistent = the stream really has an event at the snapshot's version.
-                exists = conn.execute(
-                    sa.select(sa.literal(1)).where(events.c.originator_id == key,
-                                                   events.c.originator_version == version)
-                ).first()
-                if exists is None:
-                    continue
-                snapshot = self._domain(self._stored(stream, int(version), topic, state))
-                if isinstance(snapshot, _Broken):
-                    continue
-                try:
-                    aggregate = snapshot.mutate(None)
-                except Exception:  # a snapshot the classes cannot restore: fall back to an older one
-                    continue
-                if getattr(aggregate, "version", version) != version:
-                    continue
-                return int(version), aggregate
+        self._check_layout(store)
+        for record in store.stored_snapshot_records(stream, upto):
+            snapshot = self._domain(self._stored(stream, record.version, record.type or "", record.payload))
+            if isinstance(snapshot, _Broken):
+                continue
+            try:
+                aggregate = snapshot.mutate(None)
+            except Exception:  # a snapshot the classes cannot restore: fall back to an older one
+                continue
+            if getattr(aggregate, "version", record.version) != record.version:
+                continue
+            return record.version, aggregate
         return None
 
 

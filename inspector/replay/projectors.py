@@ -159,9 +159,7 @@ class Projector:
 
         ``full`` asks for completely decoded events (diffs show each one's time and actor).
         """
-        from inspector.replay.reader import read_for_replay
-
-        return read_for_replay(store, stream, after=after, upto=upto, cancel=cancel, full=full)
+        return store.read_for_replay(stream, after=after, upto=upto, cancel=cancel, full=full)
 
     def store_snapshot(self, store: Any, stream: str, upto: int | None) -> tuple[int, Any] | None:
         """The latest usable store-native snapshot at or before ``upto``: ``(version, state)``."""

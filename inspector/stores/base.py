@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 from inspector.core.cancel import CancelToken
@@ -79,6 +80,20 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One row as the writing library stored it, for replay with that library's own code.
+
+    ``type`` and ``payload`` are undecoded (e.g. an eventsourcing topic and its ``state``
+    bytes); ``version`` is the stream version the row holds.
+    """
+
+    position: int
+    version: int
+    type: str | None
+    payload: bytes | str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Histogram:
     start: datetime
     end: datetime
@@ -112,6 +127,9 @@ class EventStore(Protocol):
         limit: int = 500,
     ) -> list[StreamSummary]:
         """A page of streams in name order after ``after``; ``match`` is a glob or substring."""
+
+    def category(self, stream: str) -> str | None:
+        """The category ``streams`` lists for this stream (None when it has no events)."""
 
     def categories(self) -> list[tuple[str, int]]:
         """Categories with their stream counts."""
@@ -150,6 +168,41 @@ class EventStore(Protocol):
 
     def snapshots(self, stream: str) -> list[Snapshot]:
         """Store-native snapshots of the stream, oldest first (empty when the layout has none)."""
+
+    # --- replay support ----------------------------------------------------------------
+    def read_for_replay(
+        self,
+        stream: str,
+        *,
+        after: int | None = None,
+        upto: int | None = None,
+        cancel: CancelToken | None = None,
+        full: bool = False,
+    ) -> Iterator[Event]:
+        """The stream's versioned events after version ``after`` up to ``upto``, in (version,
+        position) order, for a fold: payloads decoded when first read (``full``: every field at once)."""
+
+    def count_upto(self, stream: str, version: int) -> int:
+        """How many versioned events the stream has at versions up to ``version``."""
+
+    def version_at(self, stream: str, instant: datetime) -> Any:
+        """The last version recorded at or before ``instant`` (None: before the stream), worked out
+        by the store; ``NotImplemented`` when only decoding the events can tell."""
+
+    def stored_records(self, stream: str, *, after: int | None = None, upto: int | None = None,
+                       cancel: CancelToken | None = None) -> Iterator[StoredRecord]:
+        """The stream's versioned rows after ``after`` up to ``upto`` as stored, in version order
+        (for the writing library's own decoder: native replay)."""
+
+    def stored_snapshot_records(self, stream: str, upto: int | None) -> list[StoredRecord]:
+        """The layout's own snapshot rows at or before ``upto``, newest first, only those whose
+        version the stream really has (empty when the layout keeps none)."""
+
+    def source_file(self) -> Path | None:
+        """The file the store was opened from (SQLite, JSON Lines); None for a server."""
+
+    def identity(self) -> str:
+        """A key for the snapshot cache: changes when the store is another one (a replaced file)."""
 
     def latest_position(self) -> int | None:
         """The highest global position, for live tail."""

@@ -19,13 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-import orjson
-
 from inspector.core.cancel import CancelToken, check
 from inspector.core.decoding import loads_exact
-from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time
+from inspector.core import jsontext
+from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
 from inspector.core.matching import accepts, stream_matches
-from inspector.stores.base import EventFilter, Histogram, Snapshot, StoreError, StoreInfo
+from inspector.stores.identity import store_identity_key
+from inspector.stores.base import EventFilter, Histogram, Snapshot, StoredRecord, StoreError, StoreInfo
 
 
 @dataclass
@@ -176,6 +176,10 @@ class JsonlEventStore:
             first_at=index.first_at, last_at=index.last_at,
         )
 
+    def category(self, stream: str) -> str | None:
+        """The category ``streams`` lists for this stream: the text before its first ``-``."""
+        return category_of_stream_name(stream) if stream in self._streams else None
+
     def categories(self) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
         for name in self._streams:
@@ -211,6 +215,45 @@ class JsonlEventStore:
             if count % 1000 == 0:
                 check(cancel)
             yield event
+
+    def read_for_replay(self, stream: str, *, after: int | None = None, upto: int | None = None,
+                        cancel: CancelToken | None = None, full: bool = False) -> Iterator[Event]:
+        """The stream's versioned events after ``after`` up to ``upto``, in (version, line) order."""
+        for event in self.read_stream(stream, from_version=None if after is None else after + 1, to_version=upto,
+                                      cancel=cancel):
+            if event.version is not None:
+                yield event
+
+    def stored_records(self, stream: str, *, after: int | None = None, upto: int | None = None,
+                       cancel: CancelToken | None = None) -> Iterator[StoredRecord]:
+        """Each versioned line's position, version, type and payload as written (JSON text)."""
+        for event in self.read_for_replay(stream, after=after, upto=upto, cancel=cancel):
+            assert event.version is not None
+            payload = raw_text(event.raw) if event.data is None else jsontext.dumps(event.data)
+            yield StoredRecord(event.position, event.version, event.type, payload)
+
+    def stored_snapshot_records(self, stream: str, upto: int | None) -> list[StoredRecord]:
+        """None: a JSON Lines file keeps no snapshots."""
+        return []
+
+    def count_upto(self, stream: str, version: int) -> int:
+        """How many versioned events the stream has at versions up to ``version`` (from the line index)."""
+        index = self._streams.get(stream)
+        if index is None:
+            return 0
+        return sum(1 for v in index.versions if v is not None and v <= version)
+
+    def version_at(self, stream: str, instant: datetime) -> Any:
+        """``NotImplemented``: times are only known after decoding, so the caller reads the stream."""
+        return NotImplemented
+
+    def source_file(self) -> Path:
+        """The file the user opened (the ``.jsonl.gz`` itself, not its decompressed copy)."""
+        return self.source
+
+    def identity(self) -> str:
+        """Layout, path and the opened file's identity (a rewritten file is another store)."""
+        return store_identity_key(self.layout_name, str(self.source), self.source)
 
     def _line_of(self, offset: int) -> int:
         # offsets are ascending: binary search for the line number

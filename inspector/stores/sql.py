@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,12 +23,17 @@ from inspector.stores.base import (
     Snapshot,
     StoreError,
     StoreInfo,
+    StoredRecord,
     glob_to_like,
 )
 from inspector.stores.connect import enforce_read_only_check, redact
+from inspector.stores.identity import sqlite_file_of, store_identity_key
+from inspector.stores.lazy import LazyEvent
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds
 
 PAGE = 1000
+#: rows per driver round trip while a fold streams one stream's events
+FOLD_BATCH = 2000
 #: at most this many connections count one SQLite histogram's buckets side by side
 HISTOGRAM_THREADS = 4
 _UNKNOWN = object()
@@ -184,11 +190,11 @@ class SqlEventStore:
         layout = self.layout
         query = self._listing_where(sa.select(*self._listing_columns(layout.stream)), match, category)
         if after is not None and layout.stream_exists_possibly(after):
-            key = layout.stream_to_db(after)
-            query = query.where(layout.stream >= key if inclusive else layout.stream > key)
+            query = query.where(layout.listing_after(after, inclusive=inclusive))
         if having is not None:
             query = query.having(having)
-        return query.group_by(layout.stream).order_by(layout.stream).limit(limit)
+        keys = layout.listing_keys()  # the stream column, or its key columns (Marten's tenant, id)
+        return query.group_by(*keys).order_by(*keys).limit(limit)
 
     def stream_split_query(self, *, match: str | None = None, category: str | None = None,
                            after: str | None = None, upto: Any = None, limit: int = 500) -> sa.Select:
@@ -266,6 +272,19 @@ class SqlEventStore:
                 break
             cursor = layout.stream_from_db(rows[-1].stream)
         return result
+
+    def category(self, stream: str) -> str | None:
+        """The category ``streams`` lists for this stream (None when the stream has no rows)."""
+        layout = self.layout
+        if not layout.stream_exists_possibly(stream):
+            return None
+        keys = layout.listing_keys()
+        query = (self._listing_where(sa.select(*self._listing_columns(layout.stream)), None, None)
+                 .where(layout.stream_is(stream)).group_by(*keys).limit(1))
+        rows = self._rows(query)
+        if not rows:
+            return None
+        return layout.category_of(layout.stream_from_db(rows[0].stream), rows[0].first_type)
 
     def categories(self) -> list[tuple[str, int]]:
         """Categories with their stream counts, grouped by the database where the layout can say
@@ -380,6 +399,106 @@ class SqlEventStore:
                 return
             last_version, last_position = rows[-1].version, rows[-1].position
 
+    # --- replay support ---------------------------------------------------------------
+    def _fold_query(self, stream: str, after: int | None, upto: int | None) -> sa.Select:
+        """The stream's versioned rows after ``after`` up to ``upto`` in (version, position) order:
+        one range of the layout's ``stream_index``, exact whatever the collation."""
+        layout = self.layout
+        query = sa.select(*layout.columns).select_from(layout.table).where(layout.stream_is(stream), *layout.scope())
+        query = query.where(layout.version > after) if after is not None else query.where(layout.version.is_not(None))
+        if upto is not None:
+            query = query.where(layout.version <= upto)
+        return query.order_by(layout.version, layout.position)
+
+    def read_for_replay(
+        self,
+        stream: str,
+        *,
+        after: int | None = None,
+        upto: int | None = None,
+        cancel: CancelToken | None = None,
+        full: bool = False,
+    ) -> Iterator[Event]:
+        """The stream's versioned events after version ``after`` up to ``upto``, for a fold.
+
+        One streamed query (not pages) over the stream's index; events are ``LazyEvent``s
+        whose payload is decoded when the projector first reads it (``full``: plain Events,
+        every field decoded, for diffs). Rows without a version are left out: a fold applies
+        versions. Raises ``Cancelled`` between batches once ``cancel`` is set.
+        """
+        layout = self.layout
+        check(cancel)
+        if not layout.stream_exists_possibly(stream):
+            return
+        query = self._fold_query(stream, after, upto)
+        with self._connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=FOLD_BATCH).execute(query)
+            for rows in result.partitions():
+                check(cancel)
+                if full:
+                    for row in rows:
+                        yield layout.row_to_event(row)
+                else:
+                    for row in rows:
+                        yield LazyEvent(row, layout, stream)
+
+    def stored_records(self, stream: str, *, after: int | None = None, upto: int | None = None,
+                       cancel: CancelToken | None = None) -> Iterator[StoredRecord]:
+        """The stream's versioned rows as stored (type and payload undecoded), in version order."""
+        layout = self.layout
+        check(cancel)
+        if not layout.stream_exists_possibly(stream):
+            return
+        with self._connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=FOLD_BATCH).execute(
+                self._fold_query(stream, after, upto))
+            for rows in result.partitions():
+                check(cancel)
+                for row in rows:
+                    yield layout.stored_record(row)
+
+    def stored_snapshot_records(self, stream: str, upto: int | None) -> list[StoredRecord]:
+        """The layout's snapshot rows at or before ``upto``, newest first, whose version the stream has."""
+        layout = self.layout
+        if not layout.stream_exists_possibly(stream):
+            return []
+        query = layout.snapshot_records_query(stream, upto)
+        if query is None:
+            return []
+        found = []
+        with self._connect() as conn:
+            for version, kind, payload in conn.execute(query).all():
+                exists = conn.execute(
+                    sa.select(sa.literal(1)).select_from(layout.table)
+                    .where(layout.stream_is(stream), layout.version == version, *layout.scope()).limit(1)
+                ).first()
+                if exists is not None:
+                    found.append(StoredRecord(-1, int(version), None if kind is None else str(kind),
+                                              bytes(payload) if isinstance(payload, memoryview) else payload))
+        return found
+
+    def count_upto(self, stream: str, version: int) -> int:
+        """How many versioned events the stream has at versions up to ``version``, counted by SQL."""
+        layout = self.layout
+        if not layout.stream_exists_possibly(stream):
+            return 0
+        query = (
+            sa.select(sa.func.count()).select_from(layout.table)
+            .where(layout.stream_is(stream), layout.version.is_not(None), layout.version <= version, *layout.scope())
+        )
+        return int(self._rows(query)[0][0])
+
+    def source_file(self) -> Path | None:
+        """The SQLite file this store reads; None on servers."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        return sqlite_file_of(self.location)
+
+    def identity(self) -> str:
+        """What makes this store this store for the snapshot cache (hashed, never a password):
+        layout, redacted location and, for a file, the file's identity (``file_identity``)."""
+        return store_identity_key(self.layout_name, self.location, self.source_file())
+
     def read_all(
         self,
         *,
@@ -444,9 +563,9 @@ class SqlEventStore:
             if self._epoch is not None:
                 bounds = []
                 if since:
-                    bounds.append(self._epoch >= round(since.timestamp(), 3))
+                    bounds.append(self.layout.time_clause(">=", since))  # exact in the column's own unit
                 if until:
-                    bounds.append(self._epoch <= round(until.timestamp(), 3))
+                    bounds.append(self.layout.time_clause("<=", until))
                 where.append(sa.and_(*bounds) if unreadable is None else sa.or_(sa.and_(*bounds), unreadable))
             if self._epoch is None or unreadable is not None:
                 python.append(
@@ -522,7 +641,7 @@ class SqlEventStore:
         in_stream = [layout.stream_is(stream), layout.version.is_not(None), *layout.scope()]
         first_later = self._rows(
             sa.select(sa.func.min(layout.version)).select_from(layout.table)
-            .where(*in_stream, self._epoch > round(instant.timestamp(), 3))
+            .where(*in_stream, layout.time_clause(">", instant))
         )[0][0]
         query = sa.select(sa.func.max(layout.version)).select_from(layout.table).where(*in_stream)
         if first_later is not None:
@@ -539,22 +658,23 @@ class SqlEventStore:
         ``floor()`` is slow: together about twice as fast on a million rows.
         """
         width = (end - start).total_seconds() / buckets
-        start_s = round(start.timestamp(), 3)
+        start_s, end_s = round(start.timestamp(), 3), round(end.timestamp(), 3)
+        epoch = self._epoch
+        assert epoch is not None
+        # The range is bounded by the times themselves, [start, end): an offset computed in
+        # floating point may round an event at ``end`` into the last bucket, or one just
+        # below a bucket's edge over it; the caller clamps the bucket to [0, buckets).
         inner = (
-            sa.select(((self._epoch - start_s) / width).label("offset"))
+            sa.select(((epoch - start_s) / width).label("offset"))
             .select_from(self.layout.table)
-            .where(*where, *self.layout.scope())
+            .where(*where, epoch >= start_s, epoch < end_s, *self.layout.scope())
         )
         sqlite = self.engine.dialect.name == "sqlite"
         if sqlite:
             inner = inner.limit(-1)
         offset = inner.subquery("timed").c.offset
         bucket = sa.cast(offset, sa.Integer) if sqlite else sa.func.floor(offset)
-        return (
-            sa.select(bucket.label("bucket"), sa.func.count())
-            .where(offset >= 0, offset < buckets)
-            .group_by(bucket)
-        )
+        return sa.select(bucket.label("bucket"), sa.func.count()).group_by(bucket)
 
     def stored_time(self) -> StoredTime | None:
         """The time column as stored, when histograms may count ranges of it: the layout's times
@@ -586,11 +706,9 @@ class SqlEventStore:
         indexed = column.name in leading
         if not indexed:
             return None
-        scale = layout.stored_time_scale()
-        if scale is not None:
-            def number(instant: datetime) -> float:
-                return instant.timestamp() * scale
-            return StoredTime(column, guard, indexed, number, number)
+        numbers = layout.stored_time_numbers()  # epoch numbers: bounds in their unit (exact for integers)
+        if numbers is not None:
+            return StoredTime(column, guard, indexed, *numbers)
         native = isinstance(column.type, sa.DateTime) and self.engine.dialect.name != "sqlite"
         if native:
             aware = bool(getattr(column.type, "timezone", False))
@@ -711,8 +829,8 @@ class SqlEventStore:
             # [start, end), so the filter's own bounds are added only when it has some
             bounded = where if filters.since or filters.until else untimed_where
             for index, count in self._rows(self.histogram_query(start, end, buckets, bounded + readable)):
-                if index is not None and 0 <= int(index) < buckets:
-                    counts[int(index)] += int(count)
+                if index is not None:
+                    counts[min(max(int(index), 0), buckets - 1)] += int(count)
         else:
             # a filter only Python can judge (an actor inside the payload): count what we read, page by page
             for event in self._scan(where + readable, python_filters, None, False, cancel, self.page_size):

@@ -906,14 +906,18 @@ class DiffTreeModel(_NodeTreeModel):
                 if not events:
                     return "—"
                 last = events[-1]
-                more = f" (+{len(events) - 1} more)" if len(events) > 1 else ""
+                others = len(events) - 1 + getattr(item, "events_omitted", 0)
+                more = f" (+{others:,} more)" if others else ""
                 return f"v{last.version} {last.type}{more}"
         elif role == Qt.ItemDataRole.ToolTipRole:
             if is_blame:
                 return (f"v{item.version} {item.type}\nactor: {item.actor or '—'}\n"
                         f"{local_time(item.recorded_at)} (UTC {utc_time(item.recorded_at)})\n"
                         "Double-click to show this event")
-            return f"{item.path}: {short_value(item.before, 200)} → {short_value(item.after, 200)}"
+            omitted = getattr(item, "events_omitted", 0)
+            note = (f"\n{len(item.events):,} latest changing events listed; {omitted:,} earlier ones left out"
+                    if omitted else "")
+            return f"{item.path}: {short_value(item.before, 200)} → {short_value(item.after, 200)}{note}"
         elif role == Qt.ItemDataRole.BackgroundRole and not is_blame and column in (self.PATH, self.OP):
             return QBrush(HIGHLIGHT.get(item.op, HIGHLIGHT["change"]))
         elif role == Qt.ItemDataRole.DecorationRole and is_blame and column == self.PATH:

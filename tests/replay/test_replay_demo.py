@@ -151,7 +151,7 @@ def test_diff_blames_each_acl_member_change_on_exactly_the_events_that_touched_t
     assert result.events_between_total == len([r for r in rows if low < r[0] <= high])
     shape = result.to_json()
     assert set(shape) >= {"stream", "from", "to", "changes"}
-    assert set(shape["changes"][0]) == {"path", "op", "before", "after", "events"}
+    assert set(shape["changes"][0]) == {"path", "op", "before", "after", "events", "events_omitted"}
 
 
 def test_diff_between_instants_uses_the_versions_recorded_by_then(demo_store, demo_store_path, demo_planted):

@@ -18,7 +18,9 @@ def _now() -> str:
 
 def _select_stream(qtbot, win, stream, match=None):
     win.filter_edit.setText(match or stream)
-    qtbot.waitUntil(lambda: win.stream_model.row_of(stream) is not None and win.stream_model.exhausted, timeout=5000)
+    # the filtered list, not the one shown before the filter was typed
+    qtbot.waitUntil(lambda: win.stream_model.query == (match or stream, None) and win.stream_model.exhausted
+                    and win.stream_model.row_of(stream) is not None, timeout=5000)
     win.streams_view.setCurrentIndex(win.stream_model.index(win.stream_model.row_of(stream), 0))
     qtbot.waitUntil(lambda: win.event_model.exhausted and win.event_model.rowCount() > 0
                     and win.event_model.filter.streams == (stream,), timeout=5000)

@@ -87,5 +87,5 @@ def test_an_event_serialises_to_the_documented_json_shape():
     assert event.to_json() == {
         "position": 3, "stream": "wallet-1", "version": 2, "type": "CreditsSpent",
         "recorded_at": "2026-01-01T00:00:00Z", "actor": "ann", "data": {"amount": 3},
-        "metadata": {"actor": "ann"}, "problem": None,
+        "metadata": {"actor": "ann"}, "problem": None, "raw": None,
     }

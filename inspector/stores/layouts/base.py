@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
@@ -13,7 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.events import Event, category_of_stream_name
-from inspector.stores.base import ColumnReading, Snapshot, escape_like
+from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 
 _DATE = (
     r"(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-"
@@ -65,6 +66,44 @@ class SqlLayout:
     def row_to_event(self, row: Row[Any]) -> Event:
         raise NotImplementedError  # abstract: every layout decodes its own rows
 
+    # --- rows for a fold (``inspector.stores.lazy.LazyEvent``) ------------------------
+    def lazy_type(self, row: Row[Any], event: Any) -> str:
+        """The type ``row_to_event`` would give, from the row alone when it has a ``type`` column."""
+        if "type" in row._fields:
+            return self.type_from_db(row.type)
+        return event.event().type
+
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The decoded payload of ``row`` (what ``row_to_event(row).data`` is); layouts that can
+        decode the payload alone, without times and metadata, override this."""
+        return event.event().data
+
+    def payload_print(self, row: Row[Any]) -> bytes | str | None:
+        """The payload as stored when it is text or bytes (for checkpoint fingerprints), else None."""
+        for name in ("data", "state", "payload"):
+            if name in row._fields:
+                value = getattr(row, name)
+                if isinstance(value, memoryview):
+                    return bytes(value)
+                return value if isinstance(value, (bytes, str)) else None
+        return None
+
+    def stored_record(self, row: Row[Any]) -> StoredRecord:
+        """The row as stored: position, version, type and payload undecoded (native replay)."""
+        payload = None
+        for name in ("data", "state", "payload"):
+            if name in row._fields:
+                payload = getattr(row, name)
+                payload = bytes(payload) if isinstance(payload, memoryview) else payload
+                break
+        kind = row.type if "type" in row._fields else None
+        return StoredRecord(int(row.position), int(row.version), None if kind is None else str(kind), payload)
+
+    def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
+        """``(version, type, payload)`` of the layout's own snapshots of the stream at or before
+        ``upto``, newest first (a few); None when the layout keeps no snapshots this way."""
+        return None
+
     def stream_to_db(self, stream: str) -> Any:
         """The stored value for a stream name shown to the user."""
         return stream
@@ -106,6 +145,18 @@ class SqlLayout:
         if self.exact_text_streams():
             clause = sa.and_(clause, self.stream_key().in_([str(v).encode() for v in values]))
         return clause
+
+    def listing_keys(self) -> list[sa.ColumnElement[Any]]:
+        """What a stream listing groups and orders by: the stream column by default; a layout
+        whose streams have a key of several columns (Marten's tenant and id) gives them, in
+        the order of its stream index, and ``stream`` is then an expression of them."""
+        return [self.stream]
+
+    def listing_after(self, after: str, *, inclusive: bool = False) -> sa.ColumnElement[bool]:
+        """The keyset condition of a listing that goes on after the stream shown as ``after``
+        (``inclusive`` keeps that stream), in ``listing_keys`` order."""
+        key = self.stream_to_db(after)
+        return self.stream >= key if inclusive else self.stream > key
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return category_of_stream_name(stream)
@@ -233,6 +284,33 @@ class SqlLayout:
         """For times stored as numbers: units per second (1 for epoch seconds, 1000 for
         milliseconds), so range bounds can be written as numbers. None for text and timestamps."""
         return None
+
+    def stored_time_numbers(self) -> tuple[Callable[[datetime], Any], Callable[[datetime], Any]] | None:
+        """For times stored as numbers: ``(after, before)``, the bounds ``stored_time`` ranges use:
+        ``column >= after(t)`` (and ``column < after(t)``), ``column <= before(t)`` select the rows
+        timed at or after (before, at or before) ``t``. Layouts that know the column's number type
+        give exact bounds (integers, decimals); by default ``t`` in seconds times ``stored_time_scale``."""
+        scale = self.stored_time_scale()
+        if scale is None:
+            return None
+
+        def number(instant: datetime) -> float:
+            return instant.timestamp() * scale
+        return number, number
+
+    def time_clause(self, op: str, instant: datetime) -> sa.ColumnElement[bool] | None:
+        """Rows whose recorded time is ``op`` (``>=``, ``>``, ``<=``, ``<``) the instant, in SQL.
+
+        By default epoch seconds (``epoch_seconds``) against the instant rounded to the
+        millisecond (SQLite's ``julianday`` is rounded so); layouts that can compare exactly
+        in the column's own form (epoch integers, native timestamps) override it.
+        None when SQL cannot read the layout's times.
+        """
+        epoch = epoch_seconds(self)
+        if epoch is None:
+            return None
+        compare = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}[op]
+        return compare(epoch, round(instant.timestamp(), 3))
 
     # --- what ``info`` says about the columns ----------------------------------------
     def column_readings(self) -> list[ColumnReading]:
