@@ -512,3 +512,26 @@ class TestMartenV8ArchivedStreamsSingleTenant:
         info = store.describe()
         assert any("archived" in note and "shown" in note for note in info.notes)
         assert any(c.role == "archived" and c.column == "mt_events.is_archived" for c in info.columns)
+
+
+def test_a_tenant_written_without_conjoined_tenancy_is_still_shown_in_the_name(postgres_url):
+    """Database-per-tenant Marten writes the session's tenant into a v8 schema keyed by id alone:
+    the tenant is found from mt_streams and shown, and reads use (stream_id, version)."""
+    from .test_marten import MARTEN_V8_DDL
+
+    db = scratch_database(postgres_url, "martendbt")
+    try:
+        with db.writer.begin() as conn:
+            _ddl(conn, MARTEN_V8_DDL.format(schema="public", id_type="uuid"))
+            _stream_row(conn, "acme", SHARED, "Wallet", 2)
+            _append(conn, "acme", SHARED, 1, "wallet_opened", {"owner": "alice"}, T0)
+            _append(conn, "acme", SHARED, 2, "credits_granted", {"amount": 5}, T0 + timedelta(minutes=1))
+        store = open_store(db.url)
+        try:
+            assert [(s.stream, s.category, s.count) for s in store.streams()] == [(f"acme/{SHARED}", "Wallet", 2)]
+            assert [e.version for e in store.read_stream(f"acme/{SHARED}")] == [1, 2]
+            assert list(store.read_stream(SHARED)) == []
+        finally:
+            store.close()
+    finally:
+        db.drop()

@@ -149,19 +149,33 @@ class MartenLayout(SqlLayout):
             qualified = None if schema == default else schema
             events = sa.Table("mt_events", metadata, autoload_with=engine, schema=qualified)
             streams = sa.Table("mt_streams", metadata, autoload_with=engine, schema=qualified)
-            return cls(engine, events, streams, tenants=cls._has_tenants(engine, events))
+            tenants = cls._has_tenants(engine, inspector, events, streams)
+            return cls(engine, events, streams, tenants=tenants)
         return None
 
     @staticmethod
-    def _has_tenants(engine: Engine, events: sa.Table) -> bool:
-        """True when some event belongs to a tenant other than ``*DEFAULT*`` (NULL included)."""
+    def _has_tenants(engine: Engine, inspector: sa.Inspector, events: sa.Table, streams: sa.Table) -> bool:
+        """True when some stream belongs to a tenant other than ``*DEFAULT*`` (NULL included).
+
+        Asked of ``mt_events`` when an index starts with ``tenant_id`` (conjoined tenancy: two
+        steps down it), else of ``mt_streams`` (one row per stream, the same tenants as Marten
+        writes them) where it has the column, so a large single-tenant store opens without
+        reading every event.
+        """
         if "tenant_id" not in events.c:
             return False
+        indexes = inspector.get_indexes(events.name, schema=events.schema)
+        primary = inspector.get_pk_constraint(events.name, schema=events.schema).get("constrained_columns") or []
+        leading = {(ix.get("column_names") or [None])[0] for ix in indexes} | {primary[0] if primary else None}
+        table = events if "tenant_id" in leading or "tenant_id" not in streams.c else streams
+        tenant = table.c.tenant_id
         with engine.connect() as conn:
+            low = conn.execute(sa.select(sa.func.min(tenant)).select_from(table)).scalar()
+            high = conn.execute(sa.select(sa.func.max(tenant)).select_from(table)).scalar()
+            if low not in (None, DEFAULT_TENANT) or high not in (None, DEFAULT_TENANT):
+                return True
             return conn.execute(
-                sa.select(sa.literal(1)).select_from(events)
-                .where(events.c.tenant_id.is_distinct_from(DEFAULT_TENANT)).limit(1)
-            ).first() is not None
+                sa.select(sa.literal(1)).select_from(table).where(tenant.is_(None)).limit(1)).first() is not None
 
     # --- ids ---------------------------------------------------------------------------
     def _split(self, stream: str) -> tuple[str | None, str] | None:
