@@ -183,9 +183,12 @@ def test_stream_patterns_match_the_names_as_shown(text_ids):
         wallet = [s.stream for s in store.streams(match=str(WALLET)[:13] + "*")]
         uuid_text = [s.stream for s in store.streams(match=UUID_TEXT[:9] + "*")]
         upper = [s.stream for s in store.streams(match="TICKET-*")]
+        contained = [s.stream for s in store.streams(match="A17")]
+        stored_hex = [s.stream for s in store.streams(match=WALLET.hex[:12] + "*")]
     finally:
         store.close()
     assert (tickets, wallet, uuid_text, upper) == ([TICKET], [str(WALLET)], [UUID_TEXT], [])
+    assert (contained, stored_hex) == ([TICKET], [])  # the wallet's name is hyphenated, not its stored hex
 
 
 def test_paging_one_stream_at_a_time_meets_every_stream_once(text_ids):
@@ -270,6 +273,9 @@ def test_both_spellings_of_one_uuid_are_two_streams_each_read_alone(twin_ids):
         wallet = list(store.read_stream(WALLET.hex))
         paged = [page[0].stream for page in (store.streams(limit=1), store.streams(after=names[0], limit=1))]
         hex_match = [s.stream for s in store.streams(match=WALLET.hex[:8] + "*")]
+        only_hex = [s.stream for s in store.streams(match=WALLET.hex[:12] + "*")]
+        filtered = {name: [(e.stream, e.type) for e in store.read_all(filters=EventFilter(streams=(name,)))]
+                    for name in (str(WALLET), WALLET.hex)}
     finally:
         store.close()
     assert names == sorted([str(WALLET), WALLET.hex])
@@ -277,6 +283,8 @@ def test_both_spellings_of_one_uuid_are_two_streams_each_read_alone(twin_ids):
     assert [(e.stream, e.type) for e in wallet] == [(WALLET.hex, "Wallet.Opened"), (WALLET.hex, "Wallet.CreditsGranted")]
     assert sorted(paged) == names
     assert sorted(hex_match) == names  # both names start with the same 8 hex digits
+    assert only_hex == [WALLET.hex]
+    assert filtered == {str(WALLET): [(e.stream, e.type) for e in ticket], WALLET.hex: [(e.stream, e.type) for e in wallet]}
 
 
 def test_both_spellings_check_clean_from_the_cli(twin_ids, capsys):

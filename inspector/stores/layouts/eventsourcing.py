@@ -4,23 +4,25 @@ Tables: ``stored_events`` + ``stored_snapshots`` (SQLite; position = rowid) or
 ``<app>_events`` + ``<app>_snapshots`` (PostgreSQL; position = ``notification_id``);
 eventsourcing-sqlalchemy uses the same names with an ``id`` column as the position.
 
-Stream ids (``originator_id``) are read by the column's type as reflected from the schema:
+Stream ids (``originator_id``) are read by the column's type as reflected from the schema
+(on SQLite, as declared: its reflection turns ``BINARY(16)`` into NUMERIC):
 
 * ``uuid`` (PostgreSQL default): shown as the canonical lowercase hyphenated UUID; a
   name that is not one cannot be a stream and is never sent to the server.
-* ``text``/``varchar`` on PostgreSQL and MariaDB (``ORIGINATOR_ID_TYPE=text``, 9.4+):
-  raw text, shown exactly as stored, whatever it looks like.
 * ``BINARY(16)``/``BLOB``/``bytea`` (eventsourcing-sqlalchemy's ``UUIDType`` on SQLite
   and MySQL/MariaDB): 16 bytes shown as a hyphenated UUID, other lengths as lowercase hex.
-* ``TEXT`` on SQLite, where the library writes ``uuid.hex`` for UUID ids (default) and the
-  raw string for str ids (``ORIGINATOR_ID_TYPE=text``) into the same column type, so the
-  rule looks at each stored value: a value of exactly 32 lowercase hex digits is shown as
-  the hyphenated UUID, unless that hyphenated spelling is itself stored as an id (then the
-  two are two streams, and the hex one is shown as stored); every other value is shown as
-  stored. Back the other way, a hyphenated name means the stored hyphenated value when
-  there is one, else its hex; a 32-hex name is a stream only beside its hyphenated twin.
-  Every shown name thus maps back to exactly one stored value, and two stored values
-  never share a shown name.
+* text on SQLite (``TEXT``, always) and PostgreSQL (``ORIGINATOR_ID_TYPE=text``, 9.4+):
+  the library writes the raw string for str ids and ``uuid.hex`` for UUID ids (SQLite's
+  default; also what a text column on PostgreSQL receives for a UUID id) into the same
+  column, so the rule looks at each stored value. A value of exactly 32 lowercase hex
+  digits is shown as the hyphenated UUID, unless that hyphenated spelling is itself stored
+  as an id: then the two are two streams and the hex one is shown as stored. Every other
+  value (``ticket-A17``, a UUID written as text) is shown exactly as stored. Back the other
+  way, a hyphenated name is the stored hyphenated value when there is one, else its hex;
+  a 32-hex name is a stream only beside its hyphenated twin. Every shown name thus maps
+  back to exactly one stored value, and no two stored values share a shown name.
+* text on MySQL/MariaDB (the library writes none; a table made by hand) and any other
+  type: shown as stored.
 
 ``state`` is JSON made by the library's JSONTranscoder, maybe zlib-compressed, maybe
 AES-GCM encrypted (then undecodable without the key, and reported as such). The event
@@ -37,13 +39,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import decode_json, untranscode
-from inspector.core.events import Event, parse_time
+from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
+from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, escape_like
 from inspector.stores.layouts.base import SqlLayout, Utf8mb4, rowid_column
 
 #: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
 _UUID_HEX = re.compile(r"^[0-9a-f]{32}$")
 _EVEN_HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
+_REPROBE_ROWS = 1000  # event rows of one uuid.hex id shown before its twin is probed again
+_SHOWN_MEMO = 4096  # uuid.hex ids remembered at most
 _PG_TIMESTAMP = r'"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"'
 _EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 
@@ -58,23 +63,8 @@ _ID_READINGS = {
     ID_BINARY: "16 bytes shown as a hyphenated UUID (other lengths as hex)",
     ID_TEXT: "text: raw ids as stored (ORIGINATOR_ID_TYPE=text); 32 lowercase hex digits (uuid.hex)"
              " shown as a hyphenated UUID unless that spelling is stored too",
-    ID_AS_STORED: "as stored, shown as text",
+    ID_AS_STORED: "as stored, shown as text",  # MySQL/MariaDB text, or a type the library does not write
 }
-
-
-def aggregate_of_topic(topic: str | None) -> str | None:
-    """``shop.domain:Wallet.CreditsGranted`` → ``Wallet``."""
-    if not topic:
-        return None
-    qualname = topic.split(":", 1)[-1]
-    return qualname.rsplit(".", 1)[0] if "." in qualname else qualname
-
-
-def event_name_of_topic(topic: str | None) -> str:
-    """``shop.domain:Wallet.CreditsGranted`` → ``Wallet.CreditsGranted`` (the full topic stays in metadata)."""
-    if not topic:
-        return "(no topic)"
-    return topic.split(":", 1)[-1]
 
 
 def canonical_uuid(name: str) -> uuid.UUID | None:
@@ -119,6 +109,10 @@ def id_kind(column: sa.Column[Any], dialect: str) -> str:
         return ID_UUID
     if isinstance(kind, sa.types._Binary):
         return ID_BINARY
+    if dialect in ("mysql", "mariadb"):
+        # the library writes no MySQL/MariaDB text ids: such a column (made by hand) is shown as stored,
+        # which keeps the byte-exact listing there (it pages on stored names) exact
+        return ID_AS_STORED
     if isinstance(kind, sa.String) or dialect == "sqlite":
         return ID_TEXT
     return ID_AS_STORED
@@ -155,6 +149,9 @@ class EventsourcingLayout(SqlLayout):
             self.position = rowid_column(events)
         self.stream_index = f"the primary key of {events.name} (originator_id, originator_version)"
         self.id_kind = id_kind(c.originator_id, self.dialect)
+        self._probe: sa.Select | None = None  # built on first use by ``_stored``
+        # event rows of text ids: stored uuid.hex -> (shown name, rows left before it is probed again)
+        self._shown: dict[str, tuple[str, int]] = {}
         self.snapshot_id_kind = (
             None if snapshots is None or "originator_id" not in snapshots.c
             else id_kind(snapshots.c.originator_id, self.dialect))
@@ -180,8 +177,7 @@ class EventsourcingLayout(SqlLayout):
             )
         self.columns = [
             self.position.label("position"),
-            # SQLite text ids: the shown name is worked out by SQL, row by row (see ``shown_stream``)
-            (self.shown_stream() if self.id_kind == ID_TEXT else self.stream).label("stream"),
+            self.stream.label("stream"),
             self.version.label("version"),
             self.type.label("type"),
             self._state.label("state"),
@@ -210,15 +206,33 @@ class EventsourcingLayout(SqlLayout):
         exact (MySQL/MariaDB text), the same bytes."""
         clause = column == value
         if self.exact_text_streams():
-            as_bytes = value.encode() if isinstance(value, str) else sa.cast(value, sa.LargeBinary)
+            as_bytes = value.encode() if isinstance(value, str) else sa.cast(value, sa.LargeBinary())
             clause = sa.and_(clause, sa.cast(column, sa.LargeBinary) == as_bytes)
         return clause
 
     def _stored(self, value: str) -> bool:
-        """True when some event row has exactly this ``originator_id`` (one primary-key probe)."""
+        """True when some event row has exactly this ``originator_id`` (one primary-key probe).
+
+        Stream listings ask this for each ``uuid.hex`` row, so SQLite probes through the
+        driver (about 0.1 ms each) and servers through one statement built once.
+        """
+        if self.dialect == "sqlite":
+            quoted = '"' + self.table.name.replace('"', '""') + '"'
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute(f"SELECT 1 FROM {quoted} WHERE originator_id = ? LIMIT 1", (value,))
+                found = cursor.fetchone() is not None
+                cursor.close()
+                return found
+            finally:
+                raw.close()
+        if self._probe is None:
+            value_param = sa.bindparam("value", type_=sa.Text())
+            self._probe = (sa.select(sa.literal(1)).select_from(self.table)
+                           .where(self._same_id(self.stream, value_param)).limit(1))
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.literal(1)).select_from(self.table)
-                                .where(self._same_id(self.stream, value)).limit(1)).first() is not None
+            return conn.execute(self._probe, {"value": value}).first() is not None
 
     def stream_from_db(self, value: Any) -> str:
         """The shown name of a stored id (see the module docstring for each column type);
@@ -235,6 +249,23 @@ class EventsourcingLayout(SqlLayout):
             shown = str(uuid.UUID(hex=text))
             return text if self._stored(shown) else shown
         return text
+
+    def _event_stream(self, value: Any) -> str:
+        """``stream_from_db`` for event rows, which repeat one id for a whole stream: a stored
+        ``uuid.hex`` is probed for its twin once and then again after ``_REPROBE_ROWS`` rows,
+        as often as a stream page (1000 rows) is queried again, so a twin written while a
+        stream is read shows up no later than on the next page."""
+        if self.id_kind != ID_TEXT or not isinstance(value, str) or not _UUID_HEX.match(value):
+            return self.stream_from_db(value)
+        memo = self._shown.get(value)
+        if memo is not None and memo[1] > 0:
+            self._shown[value] = (memo[0], memo[1] - 1)
+            return memo[0]
+        shown = self.stream_from_db(value)
+        if len(self._shown) >= _SHOWN_MEMO:
+            self._shown.clear()
+        self._shown[value] = (shown, _REPROBE_ROWS - 1)
+        return shown
 
     def stream_exists_possibly(self, stream: str) -> bool:
         kind = self.id_kind
@@ -280,16 +311,25 @@ class EventsourcingLayout(SqlLayout):
             clause = sa.and_(clause, sa.cast(self.stream, sa.LargeBinary).in_([v.encode() for v in values]))
         return clause
 
-    def shown_stream(self) -> sa.ColumnElement[Any]:
-        """The shown name in SQL, row by row: what ``stream_from_db`` gives for the stored id.
+    def _uuid_hex(self, stored: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """SQL: the stored text is 32 lowercase hex digits (what ``uuid.hex`` writes)."""
+        if self.dialect == "sqlite":
+            return sa.and_(sa.func.typeof(stored) == "text", sa.func.length(stored) == 32,
+                           stored.op("NOT GLOB", is_comparison=True)("*[^0-9a-f]*"))
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.collate(Utf8mb4(stored), "utf8mb4_bin").regexp_match("^[0-9a-f]{32}$")
+        return sa.cast(stored, sa.Text).regexp_match("^[0-9a-f]{32}$")
 
-        For text ids it also answers, per 32-hex row, whether the hyphenated twin is stored
-        (one primary-key probe), so matching and event rows agree with ``stream_from_db``.
-        """
+    def _twin_stored(self, hyphenated: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """SQL: some event row has the hyphenated spelling as its id (a primary-key probe per row)."""
+        twin = self.table.alias("twin")
+        return (sa.select(sa.literal(1)).select_from(twin)
+                .where(self._same_id(twin.c.originator_id, hyphenated)).correlate_except(twin).exists())
+
+    def shown_stream(self) -> sa.ColumnElement[Any]:
+        """The shown name in SQL, row by row: what ``stream_from_db`` gives for the stored id."""
         stored = self.stream
         kind = self.id_kind
-        if kind == ID_UUID:
-            return sa.cast(stored, sa.Text)
         if kind == ID_BINARY:
             hexed = (sa.func.encode(stored, "hex", type_=sa.String()) if self.dialect == "postgresql"
                      else sa.func.lower(sa.func.hex(stored, type_=sa.String()), type_=sa.String()))
@@ -297,24 +337,41 @@ class EventsourcingLayout(SqlLayout):
         if kind != ID_TEXT:
             return sa.cast(stored, sa.Text)
         hyphenated = _hyphenated(stored)
-        twin = self.table.alias("twin")
-        twin_stored = (sa.select(sa.literal(1)).select_from(twin)
-                       .where(self._same_id(twin.c.originator_id, hyphenated)).correlate_except(twin).exists())
-        if self.dialect == "sqlite":
-            uuid_hex = sa.and_(sa.func.typeof(stored) == "text", sa.func.length(stored) == 32,
-                               stored.op("NOT GLOB")("*[^0-9a-f]*"))
-        elif self.dialect in ("mysql", "mariadb"):
-            uuid_hex = sa.collate(Utf8mb4(stored), "utf8mb4_bin").regexp_match("^[0-9a-f]{32}$")
-        else:
-            uuid_hex = sa.cast(stored, sa.Text).regexp_match("^[0-9a-f]{32}$")
-        return sa.case((sa.and_(uuid_hex, sa.not_(twin_stored)), hyphenated), else_=stored)
+        return sa.case((sa.and_(self._uuid_hex(stored), sa.not_(self._twin_stored(hyphenated))), hyphenated),
+                       else_=stored)
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return aggregate_of_topic(first_type)
 
     def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
-        """The stream-pattern rule (``name_matches``) applied to the shown name, not to the stored id."""
-        return self.name_matches(self.shown_stream(), pattern)
+        """The stream-pattern rule (``name_matches``) applied to the shown name, not to the stored id.
+
+        For text ids the hyphenated spelling is built (string concatenation is slow on a big
+        table) only for ``uuid.hex`` rows that pass a cheaper test first: a name that matches
+        the pattern still matches it with every ``-`` taken out of both and ``?`` read as ``*``,
+        so that loose pattern on the stored hex keeps every row that can match. The twin probe
+        runs only where the two spellings disagree about the pattern.
+        """
+        if self.id_kind != ID_TEXT:
+            return self.name_matches(self.shown_stream(), pattern)
+        stored = self.stream
+        hyphenated = _hyphenated(stored)
+        loose = pattern.replace("-", "")
+        if StreamPattern(pattern).is_glob:
+            loose = loose.replace("?", "*")
+        def matches(text: sa.ColumnElement[Any], glob: str) -> sa.ColumnElement[bool]:
+            return sa.type_coerce(self.name_matches(text, glob), sa.Boolean())  # SQLite's GLOB is typed as text
+
+        can_match = matches(stored, loose) if loose else sa.true()
+        as_stored = matches(stored, pattern)
+        as_hyphenated = sa.and_(can_match, matches(hyphenated, pattern))
+        twin = self._twin_stored(hyphenated)
+        uuid_hex = self._uuid_hex(stored)
+        return sa.or_(
+            sa.and_(sa.not_(uuid_hex), as_stored),
+            sa.and_(uuid_hex, as_stored, sa.or_(as_hyphenated, twin)),
+            sa.and_(uuid_hex, as_hyphenated, sa.not_(as_stored), sa.not_(twin)),
+        )
 
     def unreadable_clause(self) -> sa.ColumnElement[bool] | None:
         """States that do not start with ``{``: zlib-compressed (0x78) or encrypted."""
@@ -364,7 +421,7 @@ class EventsourcingLayout(SqlLayout):
                     metadata[key] = data[key]
         return Event(
             position=int(row.position),
-            stream=self.stream_from_db(row.stream),
+            stream=self._event_stream(row.stream),
             version=int(row.version) if row.version is not None else None,
             type=event_name_of_topic(row.type),
             recorded_at=recorded_at,
@@ -380,6 +437,17 @@ class EventsourcingLayout(SqlLayout):
         return [sa.cast(self._state, sa.Text)]
 
     # --- snapshots ---------------------------------------------------------------------
+    def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
+        """The library's ``*_snapshots`` rows of the stream at or before ``upto``, newest first (5)."""
+        key = self.snapshot_key(stream)
+        if key is None:
+            return None
+        c = self.snapshot_table.c
+        query = sa.select(c.originator_version, c.topic, c.state).where(c.originator_id == key)
+        if upto is not None:
+            query = query.where(c.originator_version <= upto)
+        return query.order_by(c.originator_version.desc()).limit(5)
+
     def snapshot_key(self, stream: str) -> Any:
         """The snapshot table's ``originator_id`` for a shown name, or None when it cannot hold it."""
         if self.snapshot_table is None or self.snapshot_id_kind is None or not self.stream_exists_possibly(stream):
