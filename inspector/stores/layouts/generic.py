@@ -6,7 +6,7 @@ another table and other columns::
 
     table = "audit_events"
     [columns]
-    position = "id"            # global order (optional: falls back to stream+version)
+    position = "id"            # global order (optional on SQLite: falls back to the rowid)
     stream = "aggregate_id"
     version = "seq"
     type = "event_type"
@@ -15,27 +15,60 @@ another table and other columns::
     metadata = "meta"          # optional
     [codec]
     data = "json"              # json | text
-    time = "auto"              # auto | iso | epoch_s | epoch_ms | native
+    time = "auto"              # auto | iso | native | epoch_s | epoch_ms | epoch_us | epoch_ns
                                # "iso" also declares every row written in one ISO form and zone,
                                # so the first/last time come from the index on the column
     actor = "actor"            # key in metadata, or "column:NAME"
+
+Every column's type is read from the schema (reflected), never assumed from the engine:
+
+- ids (``stream``): text/varchar/char as stored; ``uuid`` (PostgreSQL, MariaDB 10.7+) shown as
+  the canonical lower-case UUID text, and only that spelling names the stream (any other text
+  matches no row, without an SQL error); binary ids (``bytea``, ``BINARY(16)``, ``VARBINARY``,
+  ``BLOB``): 16 bytes are shown as a UUID, other bytes as their UTF-8 text, and bytes that are
+  not UTF-8 text (or whose text looks like a UUID or starts with ``0x``) as ``0x`` + hex, so
+  every stored value has exactly one name and every name maps back to exactly one value.
+- payloads (``data``, ``metadata``): ``json``/``jsonb`` are read as their text (the server renders
+  it; numbers stay as written, not parsed into floats by the driver); text, ``LONGTEXT`` (MariaDB's
+  ``JSON`` is a ``LONGTEXT`` with a check) and binary columns holding UTF-8 JSON (maybe
+  zlib-compressed) are decoded in Python; a payload that is not JSON is an event with a problem.
+- times (``recorded_at``, codec ``auto``): native timestamps (PostgreSQL ``timestamp`` read as
+  UTC, ``timestamptz``; MariaDB ``DATETIME(n)``/``TIMESTAMP(n)`` read as UTC, fractional seconds
+  kept); text (and SQLite columns declared ``DATETIME``/``TIMESTAMP``, which hold text) as
+  ISO-8601 (without a zone: UTC); numbers (integer, decimal, floating point) as epoch times.
+
+Epoch numbers: the mapping may declare the unit (``epoch_s``, ``epoch_ms``, ``epoch_us``,
+``epoch_ns``). Without one, the unit is told by magnitude when the store is opened, from the
+median of the first and last few stored values (by position): below 1e11 seconds, below 1e14
+milliseconds, below 1e17 microseconds, else nanoseconds (each unit reads dates from about 1973
+to 5138 unambiguously; an empty table is read as seconds). ``info`` says which unit is used and
+whether it was declared or assumed. Times are Python datetimes, which hold microseconds: integer
+and decimal epochs finer than that are truncated to the microsecond, floating point ones rounded
+to the nearest; every time comparison (filters, histograms, replay at an instant) is made in SQL
+on that same reading with exact integer or decimal bounds, so a nanosecond ``BIGINT`` is never
+compared through a double.
 """
 
 from __future__ import annotations
 
+import math
+import operator
+import re
 import tomllib
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_FLOOR, Context, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import decode_json
-from inspector.core.events import Event, actor_of, parse_time
-from inspector.stores.base import StoreError
-from inspector.stores.layouts.base import SqlLayout, rowid_column
+from inspector.core.decoding import as_bytes, decode_json
+from inspector.core.events import Event, category_of_stream_name, parse_time
+from inspector.stores.base import ColumnReading, StoreError, escape_like
+from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column
 
 DEFAULT_COLUMNS = {
     "position": "position",
@@ -48,6 +81,71 @@ DEFAULT_COLUMNS = {
 }
 REQUIRED = ("stream", "version", "type", "data")
 DEFAULT_TABLES = ("events", "event_store")
+DATA_CODECS = ("json", "text")
+#: epoch codecs and their units per second
+EPOCH_SCALE = {"epoch_s": 1, "epoch_ms": 10**3, "epoch_us": 10**6, "epoch_ns": 10**9}
+TIME_CODECS = ("auto", "iso", "native", *EPOCH_SCALE)
+EPOCH_UNIT_NAMES = {"epoch_s": "seconds", "epoch_ms": "milliseconds", "epoch_us": "microseconds",
+                    "epoch_ns": "nanoseconds"}
+#: how many values from each end of the table (by position) tell an epoch unit by magnitude
+MAGNITUDE_SAMPLE = 16
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+_EXACT = Context(prec=80)
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_ANY_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEX_NAME = re.compile(r"^0x(?:[0-9a-f]{2})*$")
+
+
+def epoch_unit_by_magnitude(values: list[Any]) -> str | None:
+    """The epoch codec (``epoch_s`` ... ``epoch_ns``) that reads these stored numbers as dates.
+
+    The median of the non-zero magnitudes decides: below 1e11 seconds, below 1e14
+    milliseconds, below 1e17 microseconds, else nanoseconds. None when there is no number.
+    """
+    magnitudes = sorted(abs(float(v)) for v in values
+                        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) and v)
+    magnitudes = [m for m in magnitudes if math.isfinite(m)]
+    if not magnitudes:
+        return None
+    median = magnitudes[len(magnitudes) // 2]
+    for limit, codec in ((1e11, "epoch_s"), (1e14, "epoch_ms"), (1e17, "epoch_us")):
+        if median < limit:
+            return codec
+    return "epoch_ns"
+
+
+def epoch_to_datetime(value: Any, scale: int, *, nearest: bool = False) -> datetime | None:
+    """A stored epoch number (``scale`` units per second) as an aware UTC datetime.
+
+    Integers and decimals are truncated to the microsecond; floats (and values of a floating
+    point column, ``nearest``, which some drivers hand over as decimals) rounded to the nearest.
+    None for anything else (text, NaN) and for times a datetime cannot hold.
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, int):
+            micros = value * 10**6 // scale
+        elif isinstance(value, (Decimal, float)):
+            number = Decimal(value)
+            if not number.is_finite():
+                return None
+            exact = _EXACT.divide(_EXACT.multiply(number, 10**6), scale)
+            micros = round(exact) if nearest or isinstance(value, float) else int(exact.to_integral_value(ROUND_FLOOR))
+        else:
+            return None
+        return _EPOCH + timedelta(microseconds=micros)
+    except (OverflowError, ValueError, ArithmeticError):
+        return None
+
+
+def _micros(instant: datetime) -> int:
+    """Whole microseconds since 1970 of an aware (or naive UTC) instant, exactly."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return (instant - _EPOCH) // _MICROSECOND
 
 
 @dataclass
@@ -72,14 +170,29 @@ class ColumnMapping:
         if missing:
             raise StoreError(f"the column mapping {path} lacks columns for: {', '.join(missing)}")
         codec = doc.get("codec", {})
+        data_codec, time_codec = codec.get("data", "json"), codec.get("time", "auto")
+        if data_codec not in DATA_CODECS:
+            raise StoreError(f"the column mapping {path}: data codec {data_codec!r} is not one of "
+                             f"{', '.join(DATA_CODECS)}")
+        if time_codec not in TIME_CODECS:
+            raise StoreError(f"the column mapping {path}: time codec {time_codec!r} is not one of "
+                             f"{', '.join(TIME_CODECS)}")
         return cls(
             table=doc["table"],
             columns=columns,
             schema=doc.get("schema"),
-            data_codec=codec.get("data", "json"),
-            time_codec=codec.get("time", "auto"),
+            data_codec=data_codec,
+            time_codec=time_codec,
             actor=codec.get("actor", "actor"),
         )
+
+
+def _is_binary(kind: sa.types.TypeEngine[Any]) -> bool:
+    return isinstance(kind, (sa.LargeBinary, sa.types._Binary))
+
+
+def _is_json(kind: sa.types.TypeEngine[Any]) -> bool:
+    return isinstance(kind, sa.JSON)
 
 
 class GenericLayout(SqlLayout):
@@ -98,19 +211,32 @@ class GenericLayout(SqlLayout):
         self.stream = c[cols["stream"]]
         self.version = c[cols["version"]]
         self.type = c[cols["type"]]
-        self._data = c[cols["data"]]
-        self._metadata = c[cols["metadata"]] if "metadata" in cols else None
-        self.time = c[cols["recorded_at"]] if "recorded_at" in cols else None
+        self._data_column = c[cols["data"]]
+        self._metadata_column = c[cols["metadata"]] if "metadata" in cols else None
+        #: the time column as reflected (``time`` may wrap it so the driver hands back raw values)
+        self.time_column = c[cols["recorded_at"]] if "recorded_at" in cols else None
         if "position" in cols:
             self.position = c[cols["position"]]
         elif engine.dialect.name == "sqlite":
             self.position = rowid_column(reflected)
         else:
             raise StoreError("the mapping needs a position column (a global order) on this engine")
+        stream_type = self.stream.type
+        self._id_kind = "uuid" if isinstance(stream_type, sa.Uuid) else "binary" if _is_binary(stream_type) else "text"
+        self._data = self._payload_expr(self._data_column)
+        self._metadata = self._payload_expr(self._metadata_column) if self._metadata_column is not None else None
+        self.time = self._time_expr()
+        self._json_checked = self._json_checked_columns()
+        #: how the time unit was settled: "declared", "magnitude" or "no values" (epoch codecs only)
+        self._unit_source = "declared"
         self._time_codec = self._resolve_time_codec()
+        self._scale = EPOCH_SCALE.get(self._time_codec)
         self._actor_column = None
         if mapping.actor.startswith("column:"):
-            self._actor_column = c[mapping.actor.split(":", 1)[1]]
+            name = mapping.actor.split(":", 1)[1]
+            if name not in c:
+                raise StoreError(f"table {mapping.table} has no actor column {name!r} named in the mapping")
+            self._actor_column = c[name]
         self.columns = [
             self.position.label("position"),
             self.stream.label("stream"),
@@ -122,16 +248,69 @@ class GenericLayout(SqlLayout):
             (self._actor_column if self._actor_column is not None else sa.null()).label("actor"),
         ]
 
+    # --- reading columns as their reflected types -------------------------------------------
+    def _payload_expr(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        """The payload as its stored text or bytes: JSON columns are rendered as text by the server
+        (PostgreSQL) or left unparsed (a JSON type elsewhere), so the driver never turns numbers into floats."""
+        if _is_json(column.type):
+            if self.dialect == "postgresql":
+                return sa.cast(column, sa.Text)
+            return sa.type_coerce(column, sa.types.NullType())
+        return column
+
+    def _time_expr(self) -> sa.ColumnElement[Any] | None:
+        """The time column; on SQLite without SQLAlchemy's own date parsing (SQLite has no
+        timestamp type: a ``DATETIME`` column holds text, and a bad row must not end a read)."""
+        column = self.time_column
+        if column is None:
+            return None
+        if self.dialect == "sqlite" and not isinstance(column.type, (sa.Integer, sa.Float, sa.Numeric)):
+            return sa.type_coerce(column, sa.types.NullType())
+        return column
+
+    def _numeric_time(self) -> bool:
+        return self.time_column is not None and isinstance(self.time_column.type, (sa.Integer, sa.Float, sa.Numeric))
+
     def _resolve_time_codec(self) -> str:
         codec = self.mapping.time_codec
-        if codec != "auto" or self.time is None:
+        if self.time_column is None:
             return codec
-        column_type = self.time.type
-        if isinstance(column_type, sa.DateTime):
+        column_type = self.time_column.type
+        native = isinstance(column_type, sa.DateTime) and self.dialect != "sqlite"
+        if codec != "auto":
+            # a declared codec must fit the column's reflected type: a wrong unit is worse than an error
+            where = f"{self.mapping.table}.{self.time_column.name} is {self.sql_type_name(self.time_column)}"
+            if codec in EPOCH_SCALE and not self._numeric_time() and not isinstance(column_type, sa.types.NullType):
+                raise StoreError(f"the mapping reads times as {codec}, but {where}, not a number column")
+            if codec in ("iso", "native") and self._numeric_time():
+                raise StoreError(f"the mapping reads times as {codec}, but {where}: use an epoch codec")
+            if codec == "native" and self.dialect == "sqlite":
+                return "iso"  # SQLite has no timestamp type: its DATETIME columns hold text
+            if codec == "native" and not native:
+                raise StoreError(f"the mapping reads times as native timestamps, but {where}")
+            if codec == "iso" and native:
+                raise StoreError(f"the mapping reads times as ISO text, but {where}: use native")
+            return codec
+        if isinstance(column_type, sa.DateTime) and self.dialect != "sqlite":
             return "native"
-        if isinstance(column_type, (sa.Integer, sa.Float, sa.Numeric)):
-            return "epoch_s"
+        if self._numeric_time():
+            found = epoch_unit_by_magnitude(self._time_sample())
+            self._unit_source = "magnitude" if found else "no values"
+            return found or "epoch_s"
         return "iso"
+
+    def _time_sample(self) -> list[Any]:
+        """A few stored time values from both ends of the table (by position: its key)."""
+        column = self.time_column
+        where = [column.is_not(None)]
+        if self.dialect == "sqlite":
+            where.append(sa.func.typeof(column).in_(("integer", "real")))
+        values: list[Any] = []
+        with self.engine.connect() as conn:
+            for order in (self.position, self.position.desc()):
+                query = sa.select(column).select_from(self.table).where(*where).order_by(order)
+                values.extend(conn.execute(query.limit(MAGNITUDE_SAMPLE)).scalars())
+        return values
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "GenericLayout | None":
@@ -155,11 +334,105 @@ class GenericLayout(SqlLayout):
             raise StoreError(f"no table {mapping.table!r} in this database") from None
         return cls(engine, mapping, table)
 
+    # --- ids ---------------------------------------------------------------------------
+    def stream_from_db(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        blob = as_bytes(value)
+        if blob is None:
+            return str(value)
+        if len(blob) == 16:
+            return str(uuid.UUID(bytes=blob))
+        try:
+            text = blob.decode("utf-8")
+        except UnicodeDecodeError:
+            return "0x" + blob.hex()
+        if _ANY_UUID.match(text) or text.startswith("0x"):
+            return "0x" + blob.hex()  # shown apart from a 16-byte id and from hex names
+        return text
+
+    def stream_exists_possibly(self, stream: str) -> bool:
+        if self._id_kind == "uuid":
+            return bool(_CANONICAL_UUID.match(stream))
+        if self._id_kind == "binary" and (_ANY_UUID.match(stream) or stream.startswith("0x")):
+            return bool(_CANONICAL_UUID.match(stream) or _HEX_NAME.match(stream))
+        return True
+
+    def stream_to_db(self, stream: str) -> Any:
+        if self._id_kind == "uuid":
+            return uuid.UUID(stream) if _CANONICAL_UUID.match(stream) else stream
+        if self._id_kind == "binary":
+            if _CANONICAL_UUID.match(stream):
+                return uuid.UUID(stream).bytes
+            if _HEX_NAME.match(stream):
+                return bytes.fromhex(stream[2:])
+            return stream.encode("utf-8")
+        return stream
+
+    def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
+        if not self.stream_exists_possibly(stream):
+            return sa.false()  # e.g. text that is not a UUID, for a uuid column: no row, no SQL error
+        return super().stream_is(stream)
+
+    def _shown_stream(self) -> sa.ColumnElement[Any]:
+        """The stream name as ``stream_from_db`` shows it, in SQL (uuid and binary ids)."""
+        column = self.stream
+        if self._id_kind == "uuid":
+            return sa.cast(column, sa.String)
+        if self.dialect == "postgresql":
+            hexed, text = sa.func.encode(column, "hex"), sa.func.encode(column, "escape")
+        else:
+            hexed, text = sa.func.lower(sa.func.hex(column)), sa.cast(column, sa.String)
+        hexed = sa.type_coerce(hexed, sa.String)
+        parts = [sa.func.substr(hexed, start, size) for start, size in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
+        hyphenated = parts[0]
+        for part in parts[1:]:
+            hyphenated = hyphenated + "-" + part
+        return sa.case((sa.func.length(column) == 16, hyphenated), else_=sa.type_coerce(text, sa.String))
+
+    def match_clause(self, pattern: str) -> sa.ColumnElement[bool]:
+        if self._id_kind == "text":
+            return super().match_clause(pattern)
+        return self.name_matches(self._shown_stream(), pattern)
+
+    # --- categories: the text before the first '-' of text ids; uuid and binary ids have none ------
+    def category_of(self, stream: str, first_type: str | None) -> str | None:
+        return category_of_stream_name(stream) if self._id_kind == "text" else None
+
+    def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
+        if self._id_kind != "text":
+            return sa.false()
+        key = self.stream_key()
+        exact = self.exact_text_streams()
+        prefix = escape_like(category) + "-%"
+        return sa.or_(key == (category.encode() if exact else category),
+                      key.like(prefix.encode() if exact else prefix, escape="\\"))
+
+    def category_expr(self) -> sa.ColumnElement[Any] | None:
+        if self._id_kind != "text":
+            return sa.null()
+        stream = self.stream
+        if self.dialect == "postgresql":
+            return sa.func.split_part(stream, "-", 1)
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.func.substring_index(stream, "-", 1)
+        dash = sa.func.instr(stream, "-")
+        return sa.case((dash > 0, sa.func.substr(stream, 1, dash - 1)), else_=stream)
+
     # --- decoding ----------------------------------------------------------------------
     def row_to_event(self, row: Row[Any]) -> Event:
         problems: list[str] = []
         if self.mapping.data_codec == "text":
             data, raw = row.data, None
+            blob = as_bytes(data)
+            if blob is not None:
+                try:
+                    data = blob.decode("utf-8")
+                except UnicodeDecodeError:
+                    data, raw = None, blob
+                    problems.append(f"binary payload ({len(blob)} bytes), not UTF-8 text")
         else:
             decoded = decode_json(row.data, allow_null=False)
             data, raw = decoded.value, decoded.raw
@@ -194,50 +467,233 @@ class GenericLayout(SqlLayout):
             problem="; ".join(problems) or None,
         )
 
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
+        if self.mapping.data_codec == "text":
+            return event.event().data
+        return decode_json(row.data, allow_null=False).value
+
+    # --- time ----------------------------------------------------------------------------
     def epoch_expr(self) -> sa.ColumnElement[Any] | None:
-        """Seconds since 1970 in SQL for epoch codecs; None lets ``epoch_seconds`` handle text and native times."""
+        """Seconds since 1970 in SQL (for histogram buckets); None when the table keeps no time."""
         if self.time is None:
             return None
-        if self._time_codec == "epoch_ms":
-            return self.time / 1000.0
-        if self._time_codec == "epoch_s":
-            return self.time * 1.0
-        from inspector.stores.layouts.base import epoch_seconds
-
+        if self._scale is not None:
+            seconds = self.time / float(self._scale) if self._scale != 1 else self.time * 1.0
+            if self.dialect == "sqlite":  # a text value in a number column is no time
+                return sa.case((sa.func.typeof(self.time).in_(("integer", "real")), seconds), else_=None)
+            return seconds
         return epoch_seconds(self, use_custom=False)
 
     def time_from_db(self, value: Any) -> datetime | None:
         if value is None:
             return None
-        if self._time_codec in ("epoch_s", "epoch_ms"):
-            try:
-                seconds = float(value) / (1000.0 if self._time_codec == "epoch_ms" else 1.0)
-            except (TypeError, ValueError):
-                return None
-            return parse_time(seconds)  # guards times out of the platform's range
+        if self._scale is not None:
+            return epoch_to_datetime(value, self._scale, nearest=isinstance(self.time_column.type, sa.Float))
+        if self._time_codec == "iso" and not isinstance(value, (str, datetime)):
+            return None  # a number in a text time column is not a time (SQL reads it as none either)
         return parse_time(value)
 
     def time_sorts_as_stored(self) -> bool:
         """Numbers and native timestamps sort as time; text only when the mapping declares ``time = "iso"``."""
         if self.time is None:
             return False
-        return self._time_codec in ("epoch_s", "epoch_ms", "native") or self.mapping.time_codec == "iso"
+        if self._scale is not None or (self._time_codec == "native" and self.dialect != "sqlite"):
+            return True
+        return self.mapping.time_codec == "iso"
+
+    def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:
+        if self.time_column is None or not self.time_sorts_as_stored():
+            return None
+        guard = None
+        if self._scale is not None and self.dialect == "sqlite":
+            guard = sa.func.typeof(self.time_column).in_(("integer", "real"))
+        return self.time_column, guard
 
     def stored_time_scale(self) -> float | None:
-        return {"epoch_s": 1.0, "epoch_ms": 1000.0}.get(self._time_codec)
+        return None if self._scale is None else float(self._scale)
 
+    def _epoch_bound(self, micros: int) -> Any:
+        """The stored number from which on values read as at or after ``micros`` (microseconds since 1970).
+
+        Integers: the exact ceiling; decimals: the exact value; floats (rounded to the nearest
+        microsecond when read): the midpoint below, as the nearest float.
+        """
+        scale = self._scale
+        kind = self.time_column.type
+        if isinstance(kind, sa.Float):
+            return float(_EXACT.divide(_EXACT.multiply(Decimal(2 * micros - 1), scale), 2 * 10**6))
+        if isinstance(kind, sa.Integer):
+            return -((-micros * scale) // 10**6)
+        return _EXACT.divide(Decimal(micros * scale), 10**6)
+
+    def stored_time_numbers(self) -> tuple[Callable[[datetime], Any], Callable[[datetime], Any]] | None:
+        """Exact bounds for times stored as numbers: ``column >= after(t)`` / ``column < after(t)``
+        and ``column <= before(t)`` hold exactly for the rows read as at/after, before, at/before ``t``."""
+        if self._scale is None:
+            return None
+        kind = self.time_column.type
+
+        def after(instant: datetime) -> Any:
+            return self._epoch_bound(_micros(instant))
+
+        def before(instant: datetime) -> Any:
+            upper = self._epoch_bound(_micros(instant) + 1)
+            if isinstance(kind, sa.Float):
+                return math.nextafter(upper, -math.inf)
+            if isinstance(kind, sa.Integer):
+                return upper - 1
+            return upper - Decimal("1e-40")
+
+        return after, before
+
+    def time_clause(self, op: str, instant: datetime) -> sa.ColumnElement[bool] | None:
+        """``recorded time <op> instant`` in SQL, exact: epoch numbers against bounds in their unit,
+        native timestamps against the instant itself; text keeps the adapter's epoch seconds."""
+        if self.time is None:
+            return None
+        if self._scale is not None:
+            micros = _micros(instant)
+            # read times are whole microseconds: t > i  <=>  t >= i + 1us, t <= i  <=>  t < i + 1us
+            lower, strict = {">=": (micros, False), ">": (micros + 1, False),
+                             "<": (micros, True), "<=": (micros + 1, True)}[op]
+            bound = self._epoch_bound(lower)
+            clause = self.time_column < bound if strict else self.time_column >= bound
+            if self.dialect == "sqlite":
+                clause = sa.and_(sa.func.typeof(self.time_column).in_(("integer", "real")), clause)
+            return clause
+        if self._time_codec == "native" and self.dialect != "sqlite":
+            aware = bool(getattr(self.time_column.type, "timezone", False))
+            value = instant if aware else instant.astimezone(timezone.utc).replace(tzinfo=None)
+            compare = {">=": operator.ge, ">": operator.gt, "<": operator.lt, "<=": operator.le}[op]
+            return compare(self.time_column, value)
+        if self.dialect in ("postgresql", "mysql", "mariadb"):
+            # ISO text: the server reads it to the microsecond (exact decimals); bound likewise
+            epoch = self.epoch_expr()
+            compare = {">=": operator.ge, ">": operator.gt, "<": operator.lt, "<=": operator.le}[op]
+            return compare(epoch, sa.literal(_EXACT.divide(Decimal(_micros(instant)), 10**6), sa.Numeric(30, 6)))
+        return super().time_clause(op, instant)  # SQLite text: julianday, to the millisecond
+
+    # --- filters -------------------------------------------------------------------------
     def actor_expr(self) -> sa.ColumnElement[Any] | None:
         if self._actor_column is not None:
             return self._actor_column
         if self._metadata is None:
             return None
-        return self.json_field(self._metadata, self.mapping.actor)
+        if self.dialect == "postgresql" and not _is_json(self._metadata_column.type):
+            return None  # a cast of text that is not JSON would fail the query: Python reads the actor
+        return self.json_field(self._metadata_column, self.mapping.actor)
+
+    def _searchable(self, expr: sa.ColumnElement[Any], column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        if self.dialect == "postgresql" and _is_binary(column.type):
+            return sa.func.encode(column, "escape")  # bytes as text (a cast would show hex); never fails
+        return expr
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
-        exprs = [self._data]
+        exprs = [self._searchable(self._data, self._data_column)]
         if self._metadata is not None:
-            exprs.append(self._metadata)
+            exprs.append(self._searchable(self._metadata, self._metadata_column))
         return exprs
+
+    # --- what ``info`` says ------------------------------------------------------------
+    def column_readings(self) -> list[ColumnReading]:
+        """Every mapped column with its reflected type and how it is read."""
+        roles: list[tuple[str, sa.Column[Any] | None]] = [
+            ("position", self.position), ("stream", self.stream), ("version", self.version), ("type", self.type),
+            ("recorded_at", self.time_column), ("data", self._data_column), ("metadata", self._metadata_column),
+        ]
+        if self._actor_column is not None:
+            roles.append(("actor", self._actor_column))
+        elif self._metadata_column is not None:
+            roles.append(("actor", self._metadata_column))
+        readings = []
+        for role, column in roles:
+            if column is None:
+                continue
+            name = "rowid" if column.name == "rowid" and self.mapping.columns.get("position") != "rowid" else column.name
+            readings.append(ColumnReading(
+                role=role, column=f"{self.table.name}.{name}",
+                sql_type="INTEGER (rowid)" if name == "rowid" and role == "position" else self.sql_type_name(column),
+                reading=self.describe_reading(role, column),
+            ))
+        return readings
+
+    def describe_reading(self, role: str, column: sa.ColumnElement[Any]) -> str:
+        kind = column.type
+        if role == "position":
+            if self.mapping.columns.get("position") is None and self.dialect == "sqlite":
+                return "SQLite's rowid, the global order (the mapping names no position column)"
+            return "integer, the global order"
+        if role == "stream":
+            if self._id_kind == "uuid":
+                return "uuid shown as text (canonical lower-case; other spellings match no stream)"
+            if self._id_kind == "binary":
+                return "bytes: 16 shown as a UUID, others as UTF-8 text (0x-hex when not text)"
+            return super().describe_reading(role, column)
+        if role == "version":
+            return "integer" if isinstance(kind, (sa.Integer, sa.Numeric)) else "as stored, read as an integer"
+        if role == "type":
+            return "text"
+        if role == "recorded_at":
+            return self._describe_time()
+        if role == "actor":
+            if self._actor_column is not None:
+                return "text (the mapping's actor column)"
+            return f"the {self.mapping.actor!r} key of the metadata"
+        return self._describe_payload(role, column)
+
+    def _describe_time(self) -> str:
+        codec = self._time_codec
+        kind = self.time_column.type
+        if self._scale is not None:
+            unit = f"epoch {EPOCH_UNIT_NAMES[codec]}"
+            precision = " (finer than microseconds: truncated)" if self._scale > 10**6 else ""
+            if self._unit_source == "magnitude":
+                return f"{unit}, assumed from magnitude{precision}"
+            if self._unit_source == "no values":
+                return f"{unit}, assumed (no values yet to tell the unit by)"
+            return f"{unit}, declared in the mapping{precision}"
+        if codec == "native":
+            if getattr(kind, "timezone", False):
+                return "timestamp with time zone"
+            if self.dialect in ("mysql", "mariadb"):
+                fsp = getattr(kind, "fsp", None)
+                kept = f", {fsp} fractional digits kept" if fsp else ", whole seconds"
+                return f"{self.sql_type_name(self.time_column).split('(')[0].lower()} read as UTC{kept}"
+            return "timestamp read as UTC"
+        declared = " in one form and zone, declared (sorts as stored)" if self.mapping.time_codec == "iso" else ""
+        compared = "; time filters compare to the millisecond" if self.dialect == "sqlite" else ""
+        return f"ISO-8601 text{declared}, without a zone read as UTC{compared}"
+
+    def _describe_payload(self, role: str, column: sa.Column[Any]) -> str:
+        kind = column.type
+        if role == "data" and self.mapping.data_codec == "text":
+            return "plain text, not decoded"
+        if _is_json(kind):
+            spelled = "jsonb" if self.sql_type_name(column).lower() == "jsonb" else "json"
+            return f"{spelled}, read as its text (numbers kept as written)"
+        if _is_binary(kind):
+            return "bytes holding UTF-8 JSON (zlib-compressed read too)"
+        if column.name in self._json_checked:
+            return "JSON (MariaDB: LONGTEXT with a json_valid check), decoded as text"
+        return "JSON text"
+
+    def _json_checked_columns(self) -> set[str]:
+        """Columns MariaDB declared ``JSON``: a LONGTEXT with a ``json_valid(column)`` check."""
+        if self.dialect not in ("mysql", "mariadb"):
+            return set()
+        # column checks are not reflected by SQLAlchemy: MariaDB lists them in information_schema
+        query = sa.text(
+            "SELECT check_clause FROM information_schema.check_constraints"
+            " WHERE constraint_schema = COALESCE(:schema, DATABASE()) AND table_name = :table")
+        try:
+            with self.engine.connect() as conn:
+                clauses = [str(text).lower() for text in
+                           conn.execute(query, {"schema": self.mapping.schema, "table": self.mapping.table}).scalars()]
+        except sa.exc.SQLAlchemyError:  # MySQL's check_constraints has no table_name: its JSON is a type anyway
+            return set()
+        return {column.name for column in (self._data_column, self._metadata_column)
+                if column is not None and f"json_valid(`{column.name.lower()}`)" in clauses}
 
     def notes(self, conn: sa.Connection) -> list[str]:
         notes = []
@@ -258,4 +714,6 @@ class GenericLayout(SqlLayout):
             notes.append(
                 f"no index starts with {stream_col!r}: stream listing and stream reads scan the whole table"
             )
+        if self._unit_source == "no values" and self._scale is not None:
+            notes.append("the time column holds no number yet: read as epoch seconds until it does (reopen)")
         return notes
