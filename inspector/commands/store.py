@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     streams = subparsers.add_parser("streams", parents=[common], help="list streams with counts and activity")
     streams.add_argument("store")
     streams.add_argument("--category", help="only streams of this category")
-    streams.add_argument("--match", metavar="GLOB", help="stream name glob (wallet-*) or substring")
+    streams.add_argument("--match", metavar="GLOB",
+                         help="stream name glob (wallet-*, chat-?) or, without * or ?, a substring; "
+                              "case-sensitive, on the name as shown, the same on every engine")
     streams.add_argument("--after", metavar="STREAM", help="continue the listing after this stream name")
     streams.add_argument("--limit", type=positive_int, default=100, help="at most this many streams (default 100)")
     streams.set_defaults(handler=run_streams)

@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
         self.stream_model = StreamListModel(self.runner, self)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter streams (text or glob: wallet-*)  Ctrl+F")
+        self.filter_edit.setToolTip("Streams whose name contains the text, or matches a glob (* any run, ? one "
+                                    "character).\nCase-sensitive, on the name as shown, on every store.")
         self.filter_edit.setClearButtonEnabled(True)
         self.category_box = QComboBox()
         self.category_box.addItem("All categories", ALL)

@@ -121,14 +121,43 @@ class SqlLayout:
 
         MySQL/MariaDB's default ``utf8mb4_general_ci`` ignores case and trailing spaces
         (even ``utf8mb4_bin`` pads spaces), so ``order-1``, ``Order-1`` and ``order-1 ``
-        would be one stream: such columns also compare their bytes.
+        would be one stream; on PostgreSQL a column under a nondeterministic (ICU,
+        case-insensitive) collation does the same. Such columns also compare their bytes.
         """
-        return self.dialect in ("mysql", "mariadb") and isinstance(getattr(self.stream, "type", None), sa.String)
+        if not isinstance(getattr(self.stream, "type", None), sa.String):
+            return False
+        if self.dialect in ("mysql", "mariadb"):
+            return True
+        return self.dialect == "postgresql" and self._nondeterministic_stream_collation()
+
+    def _nondeterministic_stream_collation(self) -> bool:
+        """Whether the PostgreSQL stream column's collation is nondeterministic (asked once)."""
+        cached = getattr(self, "_nondeterministic", None)
+        if cached is None:
+            cached = False
+            column, table = self.stream, getattr(self.stream, "table", None)
+            if isinstance(column, sa.Column) and isinstance(table, sa.Table):
+                name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+                query = sa.text(
+                    "SELECT NOT c.collisdeterministic FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
+                    "WHERE a.attrelid = to_regclass(:table) AND a.attname = :column")
+                try:
+                    with self.engine.connect() as conn:
+                        cached = bool(conn.execute(query, {"table": name, "column": column.name}).scalar())
+                except sa.exc.SQLAlchemyError:  # PostgreSQL before 12 has no nondeterministic collations
+                    cached = False
+            self._nondeterministic = cached
+        return cached
 
     def stream_key(self) -> sa.ColumnElement[Any]:
-        """The stream as compared exactly: its bytes on MySQL/MariaDB text columns, else the column."""
+        """The stream as compared exactly: its UTF-8 bytes where the collation is not exact
+        (``exact_text_streams``), else the column. Compare it with ``name.encode()``."""
+        if not self.exact_text_streams():
+            return self.stream
         # typed as text for SQL operators (LIKE); the driver still hands back bytes
-        return sa.type_coerce(sa.cast(self.stream, sa.LargeBinary), sa.String) if self.exact_text_streams() else self.stream
+        if self.dialect == "postgresql":
+            return sa.type_coerce(sa.func.convert_to(self.stream, "UTF8"), sa.String)
+        return sa.type_coerce(sa.cast(self.stream, sa.LargeBinary), sa.String)
 
     def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
         """Rows of exactly this stream; the plain ``=`` stays first so the stream index is still used."""
@@ -181,6 +210,10 @@ class SqlLayout:
             return sa.collate(Utf8mb4(text), "utf8mb4_bin").like(glob_to_like(pattern), escape="\\")
         if not isinstance(getattr(text, "type", None), sa.String):
             text = sa.cast(text, sa.Text)
+        if self.dialect == "postgresql":
+            # "C" compares code points whatever the column's collation (a nondeterministic one
+            # would refuse LIKE, a case-insensitive one would fold case)
+            text = sa.collate(text, "C")
         return text.like(glob_to_like(pattern), escape="\\")
 
     def scope(self) -> list[sa.ColumnElement[bool]]:
