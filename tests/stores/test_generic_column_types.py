@@ -23,7 +23,9 @@ import pytest
 import sqlalchemy as sa
 
 from inspector.cli import main
-from inspector.core.events import format_time
+from inspector.core.events import Moment, format_time
+from inspector.replay import replay
+from inspector.replay.cache import SnapshotCache
 from inspector.stores import open_store
 from inspector.stores.base import EventFilter
 
@@ -338,10 +340,22 @@ def test_replay_at_an_event_instant_includes_it_and_one_step_before_does_not(bui
     _, result = run(capsys, "replay", built.target, "--stream", name, "--at", shown(at - built.kind.precision),
                     "--json")
     assert result["version"] == 1
-    # again, now from the snapshot cache the first replay filled
-    _, result = run(capsys, "replay", built.target, "--stream", name, "--at", "v3", "--json")
-    _, again = run(capsys, "replay", built.target, "--stream", name, "--at", "v3", "--json")
-    assert again["state"] == result["state"] and again["version"] == 3
+
+
+def test_replay_with_the_snapshot_cache_starts_from_a_checkpoint_whatever_the_payload_type(built, store, tmp_path):
+    # a jsonb payload the driver parsed into a dict once failed the checkpoint fingerprint
+    cache = SnapshotCache(tmp_path / "snapshots.sqlite", every=2)
+    try:
+        name = built.names["B"]
+        cold = replay(store, name, cache=cache)
+        warm = replay(store, name, cache=cache)
+        at_time = replay(store, name, at=Moment(at=built.times[("B", 2)]), cache=cache)
+    finally:
+        cache.close()
+    assert cold.problem is None and warm.problem is None, (cold.problem, warm.problem)
+    assert warm.snapshot_source == "cache" and warm.state == cold.state and warm.version == 3
+    assert warm.state["big"] == BIG and Decimal(str(warm.state["price"])) == Decimal(PRICE)
+    assert at_time.version == 2 and at_time.state["note"] == "lantern"
 
 
 @pytest.mark.parametrize("by_index", [True, False], ids=["index ranges", "epoch seconds"])
