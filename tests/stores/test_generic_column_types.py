@@ -376,6 +376,8 @@ def test_text_search_looks_into_every_payload_type(built, capsys):
 def test_a_stream_is_read_by_its_shown_name_and_no_other(built, capsys):
     _, events = run(capsys, "events", built.target, "--stream", built.names["B"], "--json")
     assert [e["version"] for e in events] == [1, 2, 3]
+    _, rows = run(capsys, "streams", built.target, "--match", built.names["A"][:13] + "*", "--json")
+    assert [row["stream"] for row in rows] == [built.names["A"]]  # patterns match the name as shown
     for other in ("not-a-uuid", built.names["A"].upper(), "0xzz"):
         if other == built.names["A"]:
             continue

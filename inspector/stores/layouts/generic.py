@@ -661,7 +661,7 @@ class GenericLayout(SqlLayout):
                 kept = f", {fsp} fractional digits kept" if fsp else ", whole seconds"
                 return f"{self.sql_type_name(self.time_column).split('(')[0].lower()} read as UTC{kept}"
             return "timestamp read as UTC"
-        declared = " in one form and zone, declared (sorts as stored)" if self.mapping.time_codec == "iso" else ""
+        declared = ", all in one form and zone (sorts as stored)" if self.mapping.time_codec == "iso" else ""
         compared = "; time filters compare to the millisecond" if self.dialect == "sqlite" else ""
         return f"ISO-8601 text{declared}, without a zone read as UTC{compared}"
 
