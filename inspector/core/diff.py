@@ -90,7 +90,8 @@ def resolve(document: Any, path: str, default: Any = None) -> Any:
                 matched = next((k for k in value if not isinstance(k, str) and str(k) == token), _MISSING)
                 if matched is _MISSING:
                     return default
-                token = matched
+                value = value[matched]
+                continue
             value = value[token]
         elif isinstance(value, list):
             if not token.isdigit() or int(token) >= len(value):

@@ -280,7 +280,12 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     except sqlite3.IntegrityError:
         taken = {row[0] for row in conn.execute("SELECT position FROM events")}
         seen: set[Any] = set()
-        repeated = next((row[0] for row in rows if row[0] in taken or row[0] in seen or seen.add(row[0])), "?")
+        repeated: Any = "?"
+        for row in rows:
+            if row[0] in taken or row[0] in seen:
+                repeated = row[0]
+                break
+            seen.add(row[0])
         raise StoreError(
             f"position {repeated} appears more than once in this slice: "
             "a SQLite copy keys events by position (export to jsonl instead)"

@@ -18,9 +18,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from inspector.replay.projectors import hash_text
+
+if TYPE_CHECKING:
+    from inspector.stores.base import EventStore
 
 DEFAULT_EVERY = 1000
 DEFAULT_MAX_ENTRIES = 50_000
@@ -70,7 +73,7 @@ def default_cache_path() -> Path:
     return Path(user_cache_dir("event-inspector", appauthor=False)) / "snapshots.sqlite"
 
 
-def store_identity(store: Any) -> str:
+def store_identity(store: "EventStore") -> str:
     """The store's cache key (``EventStore.identity``): never contains a password; a file
     rewritten or replaced at the same path is another store."""
     return str(store.identity())

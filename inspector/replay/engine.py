@@ -243,7 +243,7 @@ def _choose_projector(projectors: ProjectorSet | Projector | None, store: EventS
     return projectors.for_stream(stream, store.category(stream))
 
 
-def _first_event(store: Any, stream: str, cancel: CancelToken | None) -> Event | None:
+def _first_event(store: EventStore, stream: str, cancel: CancelToken | None) -> Event | None:
     for event in store.read_stream(stream, from_version=None, limit=50, cancel=cancel):
         if event.version is not None:
             return event
@@ -279,7 +279,7 @@ def version_at(store: EventStore, stream: str, instant: datetime, *, cancel: Can
     return last
 
 
-def _resolve(store: Any, stream: str, moment: Moment | None, first: Event,
+def _resolve(store: EventStore, stream: str, moment: Moment | None, first: Event,
              cancel: CancelToken | None) -> tuple[int | None, bool]:
     """(target version, whether the moment lies before the stream's first event).
 
@@ -289,6 +289,7 @@ def _resolve(store: Any, stream: str, moment: Moment | None, first: Event,
     if moment is None:
         return None, False
     if moment.version is not None:
+        assert first.version is not None  # _first_event returns a versioned event
         return moment.version, moment.version < first.version
     assert moment.at is not None
     version = version_at(store, stream, moment.at, cancel=cancel)
@@ -317,7 +318,7 @@ class _Run:
 
     def __init__(
         self,
-        store: Any,
+        store: EventStore,
         stream: str,
         projector: Projector,
         cache: SnapshotCache | None,
@@ -528,7 +529,7 @@ class _Run:
 
 # --- public API ----------------------------------------------------------------------
 def replay(
-    store: Any,
+    store: EventStore,
     stream: str,
     *,
     at: Moment | None = None,
@@ -569,12 +570,11 @@ def replay(
 
 
 def _result(stream: str, projector: Projector, outcome: _Outcome, started: float) -> ReplayResult:
+    problem: str | None = None
     try:
         state = projector.to_json(outcome.state)
     except Exception as exc:  # a native aggregate whose attributes cannot be shown
         state, problem = None, f"state cannot be shown as JSON: {type(exc).__name__}: {exc}"
-    else:
-        problem = None
     return ReplayResult(
         stream=stream,
         version=outcome.version,
@@ -724,7 +724,7 @@ class _TrackedState(dict):
         self.touched.update(other)
         super().update(other)
 
-    def __ior__(self, other: Any) -> "_TrackedState":
+    def __ior__(self, other: Any) -> "_TrackedState":  # type: ignore[override,misc]  # dict's |= takes any mapping
         self.update(other)
         return self
 
@@ -754,7 +754,7 @@ def _order(version: int | None) -> float:
 
 
 def diff(
-    store: Any,
+    store: EventStore,
     stream: str,
     a: Moment,
     b: Moment,
@@ -788,6 +788,7 @@ def diff(
             state = _TrackedState(state)
         after = low.version
         fold_upto = high.version
+        assert fold_upto is not None and first.version is not None  # high is after low, so it has a version
         throttle = _Throttle(progress, fold_upto - (first.version - 1 if after is None else after))
         for count, event in enumerate(projector.read(store, stream, after=after, upto=fold_upto, cancel=cancel, full=True), 1):
             if event.version is None:
@@ -851,7 +852,7 @@ class _Predicate:
 
 
 def bisect(
-    store: Any,
+    store: EventStore,
     stream: str,
     when: str,
     *,
@@ -900,6 +901,7 @@ def bisect(
         if not predicate(latest.state, latest.last_event):
             return BisectResult(stream, when, False, probes=probes, elapsed_ms=_ms(started),
                                 state_after=latest.state)
+        assert first.version is not None and latest.version is not None
         low, high = first.version - 1, latest.version  # predicate false at ``low`` (before the stream), true at ``high``
         high_result = latest
         assert low is not None and high is not None

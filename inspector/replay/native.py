@@ -96,7 +96,7 @@ class NativeEventsourcingProjector(Projector):
             from eventsourcing.application import Application
 
             Application.register_transcodings(object.__new__(Application), transcoder)
-        self.mapper = Mapper(transcoder=transcoder)
+        self.mapper: Any = Mapper(transcoder=transcoder)
         self.code_hash = hash_text("native", getattr(lib, "__version__", "?"), application or "", path or "")
 
     def applies_to(self, stream: str, category: str | None = None) -> bool:
@@ -184,7 +184,7 @@ class NativeEventsourcingProjector(Projector):
         upto: int | None,
         cancel: CancelToken | None,
         full: bool = False,
-    ) -> Iterator["NativeEvent"]:
+    ) -> Iterator[Any]:  # NativeEvent: an Event with the domain event beside it
         """The stream's events after ``after`` up to ``upto``, each with the domain event the
         library's mapper makes of the stored row."""
         self._check_layout(store)

@@ -9,6 +9,7 @@ from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
 from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, StreamSummary
+from inspector.stores.lazy import FoldEvent
 from inspector.core.matching import EventFilter, StreamPattern
 
 
@@ -178,7 +179,7 @@ class EventStore(Protocol):
         upto: int | None = None,
         cancel: CancelToken | None = None,
         full: bool = False,
-    ) -> Iterator[Event]:
+    ) -> Iterator[FoldEvent]:
         """The stream's versioned events after version ``after`` up to ``upto``, in (version,
         position) order, for a fold: payloads decoded when first read (``full``: every field at once)."""
 

@@ -23,6 +23,7 @@ from inspector.core.cancel import CancelToken, check
 from inspector.core.decoding import loads_exact
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
+from inspector.stores.lazy import FoldEvent
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.identity import store_identity_key
 from inspector.stores.base import EventFilter, Histogram, Snapshot, StoredRecord, StoreError, StoreInfo
@@ -217,7 +218,7 @@ class JsonlEventStore:
             yield event
 
     def read_for_replay(self, stream: str, *, after: int | None = None, upto: int | None = None,
-                        cancel: CancelToken | None = None, full: bool = False) -> Iterator[Event]:
+                        cancel: CancelToken | None = None, full: bool = False) -> Iterator[FoldEvent]:
         """The stream's versioned events after ``after`` up to ``upto``, in (version, line) order."""
         for event in self.read_stream(stream, from_version=None if after is None else after + 1, to_version=upto,
                                       cancel=cancel):

@@ -10,7 +10,7 @@ row, so each value is exactly the one a full read gives.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from inspector.core.events import Event
 
@@ -93,6 +93,10 @@ class LazyEvent:
         return f"LazyEvent({self.stream!r}, v{self.version}, {self.type!r})"
 
 
+#: what a fold is given: a plain Event, or a LazyEvent with the same attributes
+FoldEvent = Union[Event, LazyEvent]
+
+
 def materialize(event: Any) -> Event:
     """A plain Event for results that outlive the replay (last event, events between)."""
     if isinstance(event, Event):
@@ -100,4 +104,4 @@ def materialize(event: Any) -> Event:
     return event.event()
 
 
-__all__ = ["LazyEvent", "materialize"]
+__all__ = ["FoldEvent", "LazyEvent", "materialize"]

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -28,7 +28,7 @@ from inspector.stores.base import (
 )
 from inspector.stores.connect import enforce_read_only_check, redact
 from inspector.stores.identity import sqlite_file_of, store_identity_key
-from inspector.stores.lazy import LazyEvent
+from inspector.stores.lazy import FoldEvent, LazyEvent
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds
 
 PAGE = 1000
@@ -104,7 +104,7 @@ class SqlEventStore:
     def _rows(self, query: sa.Executable) -> list[Any]:
         """All rows of one bounded query, with the connection back in the pool before they are used."""
         with self._connect() as conn:
-            return conn.execute(query).all()
+            return list(conn.execute(query).all())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -240,7 +240,9 @@ class SqlEventStore:
         layout = self.layout
         in_sql = category is None or layout.category_clause(category) is not None
         # where only Python can tell the category, the database still leaves out most other streams
-        having = None if in_sql or layout.exact_text_streams() else layout.category_having(category)
+        having = None
+        if not in_sql and category is not None and not layout.exact_text_streams():
+            having = layout.category_having(category)
         result: list[StreamSummary] = []
         cursor = after
         # Category filters that only Python can apply may need more than one page.
@@ -418,7 +420,7 @@ class SqlEventStore:
         upto: int | None = None,
         cancel: CancelToken | None = None,
         full: bool = False,
-    ) -> Iterator[Event]:
+    ) -> Iterator[FoldEvent]:
         """The stream's versioned events after version ``after`` up to ``upto``, for a fold.
 
         One streamed query (not pages) over the stream's index; events are ``LazyEvent``s
@@ -563,9 +565,9 @@ class SqlEventStore:
             if self._epoch is not None:
                 bounds = []
                 if since:
-                    bounds.append(self.layout.time_clause(">=", since))  # exact in the column's own unit
+                    bounds.append(self._time_clause(">=", since))  # exact in the column's own unit
                 if until:
-                    bounds.append(self.layout.time_clause("<=", until))
+                    bounds.append(self._time_clause("<=", until))
                 where.append(sa.and_(*bounds) if unreadable is None else sa.or_(sa.and_(*bounds), unreadable))
             if self._epoch is None or unreadable is not None:
                 python.append(
@@ -593,7 +595,13 @@ class SqlEventStore:
         return where, python
 
     # --- time -------------------------------------------------------------------------
-    def _unreadable_events(self, where: list[Any] = (), python_filters: list[Any] = (),
+    def _time_clause(self, op: str, instant: datetime) -> sa.ColumnElement[bool]:
+        """``layout.time_clause``, for callers that checked the layout's times are read by SQL."""
+        clause = self.layout.time_clause(op, instant)
+        assert clause is not None, "the layout's times are not read by SQL"
+        return clause
+
+    def _unreadable_events(self, where: Sequence[Any] = (), python_filters: Sequence[Any] = (),
                            cancel: CancelToken | None = None) -> Iterator[Event]:
         """Rows whose time SQL cannot read (compressed/encrypted payloads), decoded page by page."""
         unreadable = self.layout.unreadable_clause()
@@ -641,7 +649,7 @@ class SqlEventStore:
         in_stream = [layout.stream_is(stream), layout.version.is_not(None), *layout.scope()]
         first_later = self._rows(
             sa.select(sa.func.min(layout.version)).select_from(layout.table)
-            .where(*in_stream, layout.time_clause(">", instant))
+            .where(*in_stream, self._time_clause(">", instant))
         )[0][0]
         query = sa.select(sa.func.max(layout.version)).select_from(layout.table).where(*in_stream)
         if first_later is not None:
@@ -701,8 +709,8 @@ class SqlEventStore:
             schema = getattr(table, "schema", None)
             leading = [(index.get("column_names") or [None])[0]
                        for index in inspector.get_indexes(table.name, schema=schema)]
-            leading.append((inspector.get_pk_constraint(table.name, schema=schema).get("constrained_columns")
-                            or [None])[0])
+            primary = inspector.get_pk_constraint(table.name, schema=schema).get("constrained_columns") or []
+            leading.extend(primary[:1])
         indexed = column.name in leading
         if not indexed:
             return None
@@ -734,7 +742,7 @@ class SqlEventStore:
         """``buckets + 1`` instants from ``start`` to ``end``: bucket ``i`` is ``[edges[i], edges[i+1])``."""
         return [start + (end - start) * i / buckets for i in range(buckets)] + [end]
 
-    def histogram_range_query(self, start: datetime, end: datetime, buckets: int, where: list[Any] = (),
+    def histogram_range_query(self, start: datetime, end: datetime, buckets: int, where: Sequence[Any] = (),
                               only: list[int] | None = None) -> sa.Select | None:
         """One row of counts, one column per bucket: each a count over a range of the stored time
         column, so an index on it answers each bucket by counting its entries in that range
@@ -774,7 +782,9 @@ class SqlEventStore:
 
         def count(part: list[int]) -> list[Any]:
             check(cancel)
-            return list(self._rows(self.histogram_range_query(start, end, buckets, bounds, only=part))[0])
+            query = self.histogram_range_query(start, end, buckets, bounds, only=part)
+            assert query is not None  # ``stored`` was found, so there is a query
+            return list(self._rows(query)[0])
 
         if threads == 1:
             results = [count(parts[0])]
