@@ -1,24 +1,30 @@
-"""``event-inspector``: the GUI with no subcommand, headless subcommands otherwise.
+"""``event-inspector``: the GUI with no subcommand (or a bare STORE), headless subcommands otherwise.
 
 A thin shell over core/stores/replay: every subcommand opens the store read-only,
 calls one core function and prints text or one JSON document. Exit codes: 0 success,
-1 store or input error (one line on stderr), 2 bad usage.
+1 store or input error (one line on stderr), 2 bad usage (a mistyped subcommand included).
+
+Importing this module is cheap: SQLAlchemy, the stores and Qt are imported only by the
+command that needs them, so ``--version``, ``--help`` of the launcher and shell completion
+answer at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import getpass
 import importlib
+import os
 import sys
-from typing import Any, Callable, Sequence
-
+import time
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from inspector import __version__
-from inspector.core import jsontext
-from inspector.core.cancel import Cancelled
-from inspector.stores import EventStore, StoreError, open_store, redact
-from inspector.stores.layouts import layout_names
+
+if TYPE_CHECKING:
+    from inspector.core.cancel import Progress
+    from inspector.stores import EventStore
 
 #: Modules that add subcommands: each has ``register(subparsers, common)``.
 COMMAND_MODULES = [
@@ -37,6 +43,8 @@ class InputError(Exception):
 def common_options() -> argparse.ArgumentParser:
     """Options every store-reading subcommand takes."""
     common = argparse.ArgumentParser(add_help=False)
+    from inspector.stores.layouts import layout_names
+
     group = common.add_argument_group("store options")
     group.add_argument("--layout", choices=layout_names(), help="force a layout instead of detecting it")
     group.add_argument("--mapping", metavar="TOML", help="column mapping for the generic layout")
@@ -47,6 +55,63 @@ def common_options() -> argparse.ArgumentParser:
     )
     group.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     return common
+
+
+#: Help of the positional STORE, shared by every subcommand that reads a store.
+STORE_HELP = (
+    "the store: a SQLAlchemy URL (sqlite:///events.db, postgresql+psycopg://me@host/db, "
+    "mysql+pymysql://root@127.0.0.1/test) or a .db/.sqlite/.jsonl file"
+)
+
+#: One example per subcommand, shown under its --help.
+EXAMPLES = {
+    "demo": ["event-inspector demo --path demo.db", "event-inspector demo --path small.db --streams 12 --events 600"],
+    "info": ["event-inspector info demo.db", "event-inspector info postgresql+psycopg://me@db.example/prod --json"],
+    "streams": ["event-inspector streams demo.db --category wallet", "event-inspector streams demo.db --match 'wallet-*' --limit 20 --after wallet-119f03dc"],
+    "events": ["event-inspector events demo.db --stream wallet-9b2e71cc --limit 20",
+               "event-inspector events demo.db --actor alice@example.com --type CreditsSpent --since 2026-08-01 --json --page"],
+    "check": ["event-inspector check demo.db", "event-inspector check demo.db --stream wallet-9b2e71cc --json --exit-zero"],
+    "export": ["event-inspector export demo.db --stream wallet-9b2e71cc --format jsonl -o wallet.jsonl",
+               "event-inspector export demo.db --format csv -o audit.csv --mask emails"],
+    "replay": ["event-inspector replay demo.db --stream wallet-9b2e71cc --at v100",
+               "event-inspector replay demo.db --stream wallet-9b2e71cc --at 2026-08-15T12:00Z --projector my_projector.py"],
+    "diff": ["event-inspector diff demo.db --stream wallet-9b2e71cc --from v190 --to v194"],
+    "bisect": ["event-inspector bisect demo.db --stream wallet-9b2e71cc --when 'state[\"credits\"] < 0'"],
+    "completion": ["event-inspector completion bash > ~/.local/share/bash-completion/completions/event-inspector",
+                   "event-inspector completion zsh > ~/.zfunc/_event-inspector",
+                   "event-inspector completion fish > ~/.config/fish/completions/event-inspector.fish"],
+}
+
+#: Shells ``completion`` writes a script for.
+SHELLS = ("bash", "zsh", "fish")
+
+#: File names that open in the window when given without a subcommand (besides any URL or existing path).
+STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".jsonl", ".jsonl.gz", ".ndjson")
+
+
+def _finish_subcommand_help(parser: argparse.ArgumentParser) -> None:
+    """Name the positional STORE in every subcommand's help and end each with its examples."""
+    import shtab
+
+    subparsers = _subcommands(parser)
+    for name, sub in subparsers.items():
+        for action in sub._actions:
+            if action.dest == "store" and not action.option_strings:
+                action.metavar = "STORE"
+                action.help = action.help or STORE_HELP
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+        lines = EXAMPLES.get(name)
+        if lines:
+            sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            text = "examples:\n" + "\n".join(f"  {line}" for line in lines)
+            sub.epilog = f"{sub.epilog}\n\n{text}" if sub.epilog else text
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,17 +131,50 @@ def build_parser() -> argparse.ArgumentParser:
     common = common_options()
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, common)
+    completion = subparsers.add_parser(
+        "completion", help="print the shell completion script for bash, zsh or fish",
+        description="Print a completion script for SHELL on stdout; save it where your shell looks for completions.",
+    )
+    completion.add_argument("shell", metavar="SHELL", choices=SHELLS, help="bash, zsh or fish")
+    completion.set_defaults(handler=run_completion)
+    _finish_subcommand_help(parser)
     return parser
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """Print the completion script (made by ``shtab`` from this very parser)."""
+    import shtab
+
+    sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
+    return 0
 
 
 def gui_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, parents=[common_options()], add_help=False)
-    parser.add_argument("store", nargs="?")
+    parser = argparse.ArgumentParser(prog=PROG, parents=[common_options()], add_help=False,
+                                     usage=f"{PROG} [STORE] [--layout L] [--mapping TOML] [--ask-password]"
+                                           f" | {PROG} COMMAND ... (see {PROG} --help)")
+    parser.add_argument("store", nargs="?", metavar="STORE")
     return parser
+
+
+def _looks_like_a_store(text: str) -> bool:
+    """A URL, an existing path, or a file name with a store's suffix (which may not exist yet: the window says so)."""
+    return "://" in text or os.path.exists(text) or text.lower().endswith(STORE_SUFFIXES)
+
+
+def _not_a_command(word: str, commands: Sequence[str]) -> int:
+    """Usage error for a word that is neither a subcommand nor a store (exit 2), with the nearest command."""
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; commands: {', '.join(sorted(commands))}"
+    print(f"usage: {PROG} [STORE] | {PROG} COMMAND ... (see {PROG} --help)", file=sys.stderr)
+    print(f"{PROG}: error: '{word}' is neither a command nor a store (no such file or URL){hint}", file=sys.stderr)
+    return 2
 
 
 def open_store_from_args(args: argparse.Namespace, target: str | None = None) -> EventStore:
     """Open ``args.store`` (or ``target``) read-only, asking for a password when told to."""
+    from inspector.stores import open_store, redact
+
     target = target or args.store
     if getattr(args, "ask_password", False) and "://" in target:
         from sqlalchemy.engine import make_url
@@ -99,6 +197,8 @@ def positive_int(text: str) -> int:
 
 def print_json(document: Any) -> None:
     """One JSON document on stdout; numbers exactly as held (big ints, Decimals, NaN/Infinity tokens)."""
+    from inspector.core import jsontext
+
     sys.stdout.write(jsontext.dumps(document, indent=True) + "\n")
 
 
@@ -125,14 +225,66 @@ def fail(message: str) -> int:
     return 1
 
 
+class TerminalProgress:
+    """A ``progress(done, total)`` callback that keeps one line on stderr up to date.
+
+    Made by :func:`terminal_progress` only when stderr is a terminal, so pipes, files and
+    scripts never see it. Redraws at most every 0.2 s; ``close()`` clears the line.
+    """
+
+    def __init__(self, label: str, unit: str, stream: Any) -> None:
+        self.label, self.unit, self.stream = label, unit, stream
+        self._last = 0.0
+        self._drawn = False
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.2 and not (total is not None and done >= total):
+            return
+        self._last = now
+        of = f" of {total:,}" if total else ""
+        self.stream.write(f"\r{self.label}: {done:,}{of} {self.unit}\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self._drawn = False
+
+
+def terminal_progress(label: str, unit: str) -> TerminalProgress | None:
+    """A progress line on stderr when stderr is a terminal, else None (no progress shown)."""
+    stream = sys.stderr
+    try:
+        if stream is None or not stream.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return TerminalProgress(label, unit, stream)
+
+
+def _version_only(argv: Sequence[str]) -> bool:
+    return len(argv) == 1 and argv[0] in ("--version", "-V")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if _version_only(argv):  # answered before anything heavy (SQLAlchemy, Qt) is imported
+        print(f"{PROG} {__version__}")
+        return 0
     parser = build_parser()
-    commands = set(parser._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
+    commands = _subcommands(parser)
+    if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version", "-V")):
+        if argv and not argv[0].startswith("-") and not _looks_like_a_store(argv[0]):
+            return _not_a_command(argv[0], list(commands))
         return _run_gui(argv)
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    from inspector.core.cancel import Cancelled
+    from inspector.stores import StoreError
+
     try:
         return handler(args)
     except (StoreError, InputError) as exc:
@@ -183,6 +335,8 @@ def missing_x11_packages() -> list[str]:
 
 def _run_gui(argv: list[str]) -> int:
     args = gui_parser().parse_args(argv)
+    if args.store and not _looks_like_a_store(args.store):
+        return _not_a_command(args.store, list(_subcommands(build_parser())))
     missing = missing_x11_packages()
     if missing:
         return fail(
@@ -193,11 +347,42 @@ def _run_gui(argv: list[str]) -> int:
     if target and args.ask_password and "://" in target:
         from sqlalchemy.engine import make_url
 
+        from inspector.stores import redact
+
         password = getpass.getpass(f"Password for {redact(target)}: ")
         target = make_url(target).set(password=password).render_as_string(hide_password=False)
     from inspector.ui.app import run_gui
 
     return run_gui(target, layout=args.layout, mapping=args.mapping)
+
+
+def gui_main(argv: Sequence[str] | None = None) -> int:
+    """``event-inspector-gui``: the window only, for launchers (the ``gui-scripts`` entry).
+
+    On Windows it runs under ``pythonw`` with no console, so there is no stdout or stderr:
+    whatever would have been printed (a usage error, a missing library) is shown in a
+    message box instead of being lost.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if sys.stderr is not None and sys.stdout is not None:
+        try:
+            return _run_gui(argv)
+        except SystemExit as exc:  # argparse's usage error
+            return exc.code if isinstance(exc.code, int) else 2
+    import io
+
+    captured = io.StringIO()
+    sys.stdout = sys.stderr = captured
+    try:
+        code = _run_gui(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 2
+    if code and captured.getvalue().strip():
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        _app = QApplication.instance() or QApplication([PROG])
+        QMessageBox.critical(None, "Event Stream Inspector", captured.getvalue().strip())
+    return code
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from inspector.cli import open_store_from_args, print_json
+from inspector.cli import open_store_from_args, print_json, terminal_progress
 from inspector.commands.store import _time_arg
 from inspector.export import FORMATS, Slice, export
 
@@ -38,13 +38,16 @@ def run_export(args: argparse.Namespace) -> int:
     part = Slice(stream=args.stream, since=_time_arg(args.since, "--since"), until=_time_arg(args.until, "--until"),
                  actor=args.actor)
     store = open_store_from_args(args)
+    progress = terminal_progress("exporting", "events")
     try:
         result = export(
             store, args.format, args.output, part=part, mask=tuple(args.mask),
-            projector=args.projector, projector_path=args.path,
+            projector=args.projector, projector_path=args.path, progress=progress,
         )
     finally:
         store.close()
+        if progress is not None:
+            progress.close()
     if args.json:
         print_json({"path": str(result.path), "format": result.format, "events": result.events})
     else:

@@ -1,22 +1,24 @@
-"""Subcommands that rebuild state: replay, diff, bisect (design.md §6)."""
+"""Subcommands that rebuild state: replay, diff, bisect.
+
+While a projector runs, ``print()`` in it goes to stderr (stdout carries only our output,
+one JSON document with ``--json``), and whatever it raises, ``SystemExit`` and
+``KeyboardInterrupt`` included, is reported as its error at that event; Ctrl+C still
+interrupts (exit 130). With ``--time-limit`` the work runs in a worker process that is
+stopped when the limit passes (exit 1 with a message saying so).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from contextlib import contextmanager, redirect_stdout
+from typing import Any, Callable, Iterator
 
-from inspector.cli import InputError, open_store_from_args, print_json, print_table
+from inspector.cli import InputError, open_store_from_args, print_json, print_table, terminal_progress
 from inspector.core import jsontext
 from inspector.core.events import Moment, format_time, parse_moment
-from inspector.replay import (
-    ProjectorError,
-    SnapshotCache,
-    bisect,
-    diff,
-    load_projectors,
-    replay,
-)
+from inspector.replay import ProjectorError, SnapshotCache, load_projectors, worker
+from inspector.replay.projectors import marked_interrupts
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the snapshot cache")
+    group.add_argument(
+        "--time-limit", metavar="SECONDS", type=_seconds,
+        help="stop after SECONDS (a projector stuck in a loop, a slow store): the work runs in a worker "
+             "process that is ended when the limit passes; exit 1 with a message",
+    )
 
     rep = subparsers.add_parser(
         "replay", parents=[common, projector_options],
@@ -63,6 +70,41 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     bis.set_defaults(handler=run_bisect)
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds above zero (a bad value is a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text}")
+    return value
+
+
+@contextmanager
+def _projector_code() -> Iterator[None]:
+    """While a user's projector may run: its print() goes to stderr, and Ctrl+C is told apart
+    from a KeyboardInterrupt it raises."""
+    with redirect_stdout(sys.stderr), marked_interrupts():
+        yield
+
+
+def _run(what: str, call: Callable[..., Any], args: argparse.Namespace, *call_args: Any, **kwargs: Any) -> Any:
+    """``call`` (worker.replay/diff/bisect) in this process, or in a worker under ``--time-limit``."""
+    limit = args.time_limit
+    try:
+        with _projector_code():
+            return call(*call_args, time_limit=limit, isolate=None if limit is not None else False, **kwargs)
+    except worker.TimeLimitReached:
+        raise InputError(f"{what} stopped: --time-limit {limit:g} s reached before it finished "
+                         "(the projector, or the store, was still working)") from None
+    except worker.WorkerDied as exc:
+        raise InputError(f"{what} failed: {exc}") from None
+    finally:
+        if limit is not None:
+            worker.shutdown()
+
+
 def _moment(text: str | None, option: str) -> Moment | None:
     if text is None:
         return None
@@ -75,7 +117,8 @@ def _moment(text: str | None, option: str) -> Moment | None:
 def _setup(args: argparse.Namespace) -> tuple[Any, Any, SnapshotCache | None]:
     store = open_store_from_args(args)
     try:
-        projectors = load_projectors(args.projector, path=args.path, store=store)
+        with _projector_code():  # a module's top-level print() too
+            projectors = load_projectors(args.projector, path=args.path, store=store)
     except ProjectorError as exc:
         store.close()
         raise InputError(str(exc)) from None
@@ -105,10 +148,14 @@ def _print_state(state: Any, indent: str = "  ") -> None:
 def run_replay(args: argparse.Namespace) -> int:
     at = _moment(args.at, "--at")
     store, projectors, cache = _setup(args)
+    progress = terminal_progress("replaying", "events")
     try:
-        result = replay(store, args.stream, at=at, projectors=projectors, cache=cache)
+        result = _run(f"replay of {args.stream}", worker.replay, args, store, args.stream, at=at,
+                      projectors=projectors, cache=cache, progress=progress)
     finally:
         _close(store, cache)
+        if progress is not None:
+            progress.close()
     if result.problem:
         raise InputError(result.problem)
     if args.json:
@@ -126,6 +173,8 @@ def run_replay(args: argparse.Namespace) -> int:
             f"{result.stopped.error}; the state shown is the state just before it",
             file=sys.stderr,
         )
+    if result.state_note:
+        print(f"warning: {result.state_note}", file=sys.stderr)
     return 0
 
 
@@ -134,7 +183,8 @@ def run_diff(args: argparse.Namespace) -> int:
     assert a is not None and b is not None
     store, projectors, cache = _setup(args)
     try:
-        result = diff(store, args.stream, a, b, projectors=projectors, cache=cache)
+        result = _run(f"diff of {args.stream}", worker.diff, args, store, args.stream, a, b,
+                      projectors=projectors, cache=cache)
     finally:
         _close(store, cache)
     if result.problem:
@@ -179,7 +229,8 @@ def _blame_text(events: list, omitted: int = 0) -> str:
 def run_bisect(args: argparse.Namespace) -> int:
     store, projectors, cache = _setup(args)
     try:
-        result = bisect(store, args.stream, args.when, projectors=projectors, cache=cache)
+        result = _run(f"bisect of {args.stream}", worker.bisect, args, store, args.stream, args.when,
+                      projectors=projectors, cache=cache)
     finally:
         _close(store, cache)
     if result.problem:

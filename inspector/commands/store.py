@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
+import shlex
+
+from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.summary import summarize
@@ -33,7 +35,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                          help="stream name glob (wallet-*, chat-?) or, without * or ?, a substring; "
                               "case-sensitive, on the name as shown, the same on every engine")
     streams.add_argument("--after", metavar="STREAM", help="continue the listing after this stream name")
-    streams.add_argument("--limit", type=positive_int, default=100, help="at most this many streams (default 100)")
+    streams.add_argument("--limit", type=positive_int, default=100,
+                         help="at most this many streams (default 100); a closing line says when there are more")
+    streams.add_argument("--page", action="store_true",
+                         help='with --json: {"streams": [...], "more": bool, "next_after": STREAM or null} '
+                              "instead of a bare list (next_after is what --after takes)")
     streams.set_defaults(handler=run_streams)
 
     events = subparsers.add_parser("events", parents=[common], help="list events, filtered")
@@ -45,7 +51,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601)")
     events.add_argument("--grep", metavar="TEXT", help="text in the payload or metadata")
     events.add_argument("--after", type=int, metavar="POSITION", help="continue after this global position")
-    events.add_argument("--limit", type=positive_int, default=100, help="at most this many events (default 100)")
+    events.add_argument("--limit", type=positive_int, default=100,
+                        help="at most this many events (default 100); a closing line says when there are more")
+    events.add_argument("--page", action="store_true",
+                        help='with --json: {"events": [...], "more": bool, "next_after": POSITION or null} '
+                             "instead of a bare list (next_after is what --after takes)")
     events.set_defaults(handler=run_events)
 
     check = subparsers.add_parser(
@@ -97,6 +107,10 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"layout:    {info.layout}")
     print(f"engine:    {info.engine}" + (f" {info.server_version}" if info.server_version else ""))
     print(f"read-only: {'yes' if info.read_only else 'NO'}")
+    if info.role_can_write is not None:
+        verdict = "could write (the session is read-only; a read-only role makes sure: see README)" \
+            if info.role_can_write else "cannot write"
+        print(f"role:      {verdict}" + (f" - {info.role_note}" if info.role_note else ""))
     if info.events is not None:
         print(f"events:    {info.events}")
     if info.streams is not None:
@@ -113,17 +127,24 @@ def run_info(args: argparse.Namespace) -> int:
 def run_streams(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
     try:
-        page = store.streams(match=args.match, category=args.category, after=args.after, limit=args.limit)
+        # one row past the limit says whether there are more, without counting them
+        page = store.streams(match=args.match, category=args.category, after=args.after, limit=args.limit + 1)
     finally:
         store.close()
+    more = len(page) > args.limit
+    page = page[: args.limit]
+    next_after = page[-1].stream if more and page else None
     if args.json:
-        print_json([summary.to_json() for summary in page])
+        listed = [summary.to_json() for summary in page]
+        print_json({"streams": listed, "more": more, "next_after": next_after} if args.page else listed)
         return 0
     print_table(
         ["stream", "category", "events", "first", "last", "last activity"],
         [(s.stream, s.category, s.count, s.first_version, s.last_version, format_time(s.last_at)) for s in page],
         right=(2, 3, 4),
     )
+    if next_after is not None:
+        print(f"\nmore streams than the {len(page)} shown: continue with --after {shlex.quote(next_after)}")
     return 0
 
 
@@ -139,34 +160,64 @@ def _time_arg(value: str | None, name: str):
 def run_events(args: argparse.Namespace) -> int:
     since, until = _time_arg(args.since, "--since"), _time_arg(args.until, "--until")
     store = open_store_from_args(args)
+    # One row past the limit says whether there are more, without counting them.
     try:
-        if args.stream and not (args.types or args.actor or since or until or args.grep or args.after):
-            events = list(store.read_stream(args.stream, limit=args.limit))
+        filters = EventFilter(
+            types=tuple(args.types), streams=(args.stream,) if args.stream else (),
+            since=since, until=until, actor=args.actor, text=args.grep,
+        )
+        if args.stream and not (args.types or args.actor or since or until or args.grep or args.after is not None):
+            events = list(store.read_stream(args.stream, limit=args.limit + 1))
+            more = len(events) > args.limit
+            events = events[: args.limit]
+            next_after = _stream_cursor(store, events, filters) if more else None
         else:
-            filters = EventFilter(
-                types=tuple(args.types), streams=(args.stream,) if args.stream else (),
-                since=since, until=until, actor=args.actor, text=args.grep,
-            )
-            events = store.read_all(after_position=args.after, limit=args.limit, filters=filters)
+            events = store.read_all(after_position=args.after, limit=args.limit + 1, filters=filters)
+            more = len(events) > args.limit
+            events = events[: args.limit]
+            next_after = events[-1].position if more and events else None
     finally:
         store.close()
     if args.json:
-        print_json([event.to_json() for event in events])
+        listed = [event.to_json() for event in events]
+        print_json({"events": listed, "more": more, "next_after": next_after} if args.page else listed)
         return 0
     print_table(
         ["position", "stream", "version", "type", "recorded at", "actor", "summary"],
         [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60)) for e in events],
         right=(0, 2),
     )
+    if more and next_after is not None:
+        print(f"\nmore events than the {len(events)} shown: continue with --after {next_after}")
+    elif more:
+        print(f"\nmore events than the {len(events)} shown: raise --limit to see them "
+              "(this stream's positions are not in version order, so --after cannot continue this list)")
     return 0
+
+
+def _stream_cursor(store, shown: list, filters: EventFilter) -> int | None:
+    """The ``--after`` position that continues one stream's version-ordered first page, or None.
+
+    ``--after`` pages by global position. It continues this page exactly when the page holds
+    the stream's first events by position too, so one more read (by position) checks that.
+    """
+    if not shown:
+        return None
+    by_position = store.read_all(after_position=None, limit=len(shown), filters=filters)
+    if sorted(e.position for e in by_position) != sorted(e.position for e in shown):
+        return None
+    return max(e.position for e in shown)
 
 
 def run_check(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
+    progress = terminal_progress("checking", "streams")
     try:
-        report = check_store(store, stream=args.stream)
+        report = check_store(store, stream=args.stream, progress=progress)
     finally:
         store.close()
+        if progress is not None:
+            progress.close()
     found = FINDINGS_EXIT if report.findings and not args.exit_zero else 0
     if args.json:
         print_json(report.to_json())
