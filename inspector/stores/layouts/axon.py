@@ -171,6 +171,12 @@ def _looks_like_xml(blob: bytes) -> bool:
 class AxonLayout(SqlLayout):
     name = "axon"
 
+    # Axon's own columns of ``domain_event_entry`` (found whatever their case)
+    position: sa.Column[Any]
+    stream: sa.Column[Any]
+    version: sa.Column[Any]
+    type: sa.Column[Any]
+
     def __init__(self, engine: Engine, events: sa.Table, snapshots: sa.Table | None,
                  time_kind: "_TimeKind | None" = None, snapshot_time_kind: "_TimeKind | None" = None) -> None:
         super().__init__(engine)
@@ -197,7 +203,8 @@ class AxonLayout(SqlLayout):
         else:
             self.time = None
         self._time_guard = None if self.time is None or self.time is stamp else self.time.is_not(None)
-        recorded_at = stamp if self._time_guard is None or self._time_kind.kind == "iso" else self.time
+        recorded_at = (stamp if self.time is None or self._time_guard is None or self._time_kind.kind == "iso"
+                       else self.time)
         unrepresentable = (sa.case((self._time_guard, sa.null()), else_=sa.cast(stamp, sa.Text))
                            if self._time_kind.kind == "native" and self._time_guard is not None else sa.null())
         self.stream_index = (f"the unique index of {events.name} ({self.stream.name}, {self.version.name})")
@@ -327,7 +334,7 @@ class AxonLayout(SqlLayout):
         return self._exact(self._aggregate_type, category)
 
     def type_clause(self, types: Any) -> sa.ColumnElement[bool] | None:
-        clause = self.type.in_(list(types))
+        clause: sa.ColumnElement[bool] = self.type.in_(list(types))
         if self.dialect in ("mysql", "mariadb") and isinstance(self.type.type, sa.String):
             clause = sa.and_(clause, sa.cast(self.type, sa.LargeBinary).in_([t.encode() for t in types]))
         return clause
@@ -404,10 +411,11 @@ class AxonLayout(SqlLayout):
         if self.snapshot_table is None:
             return []
         c = _columns(self.snapshot_table)
-        time = c.get("timestamp")
-        kind = self._snapshot_time_kind or (_TimeKind.of(time) if time is not None else _TimeKind("none"))
-        if time is not None and kind.kind == "native" and self.dialect == "postgresql":
-            time = sa.case((self._representable(time), time), else_=None)
+        column = c.get("timestamp")
+        kind = self._snapshot_time_kind or (_TimeKind.of(column) if column is not None else _TimeKind("none"))
+        time: sa.ColumnElement[Any] | None = column
+        if column is not None and kind.kind == "native" and self.dialect == "postgresql":
+            time = sa.case((self._representable(column), column), else_=None)
         rows = conn.execute(
             sa.select(c["sequencenumber"], c["payloadtype"], self._serialized(c["payload"]),
                       c["payload"] if self._is_large_object(c["payload"]) else sa.null(),

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from inspector.core.decoding import whole_number
 from inspector.core.events import Event, category_of_stream_name
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 
@@ -40,7 +41,7 @@ class SqlLayout:
     name: ClassVar[str] = "abstract"
 
     #: The event table and the expressions for each Event field.
-    table: sa.FromClause
+    table: sa.Table
     position: sa.ColumnElement[Any]
     stream: sa.ColumnElement[Any]
     version: sa.ColumnElement[Any]
@@ -49,8 +50,9 @@ class SqlLayout:
     time: sa.ColumnElement[Any] | None = None
     #: Columns fetched for each event row, in ``row_to_event``'s order.
     columns: Sequence[sa.ColumnElement[Any]] = ()
-    #: Name of the index that keeps ``(stream, version)`` reads fast, for EXPLAIN checks and ``info``.
-    stream_index: ClassVar[str | None] = None
+    #: Name of the index that keeps ``(stream, version)`` reads fast, for EXPLAIN checks and ``info``
+    #: (a class default; layouts name the index they found per instance).
+    stream_index: str | None = None
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -65,6 +67,17 @@ class SqlLayout:
     # --- mapping ---------------------------------------------------------------------
     def row_to_event(self, row: Row[Any]) -> Event:
         raise NotImplementedError  # abstract: every layout decodes its own rows
+
+    def version_number(self) -> sa.ColumnElement[Any]:
+        """The version for MIN/MAX aggregates (listings, replay at an instant): only values that
+        are whole numbers, NULL for anything else a column may hold (SQLite keeps text in an
+        INTEGER column, and text sorts above every number there)."""
+        version = self.version
+        if self.dialect == "sqlite":
+            kind = sa.func.typeof(version)
+            return sa.case((kind == "integer", version),
+                           (sa.and_(kind == "real", version == sa.cast(version, sa.Integer)), version), else_=None)
+        return version
 
     # --- rows for a fold (``inspector.stores.lazy.LazyEvent``) ------------------------
     def lazy_type(self, row: Row[Any], event: Any) -> str:
@@ -170,7 +183,7 @@ class SqlLayout:
     def stream_in(self, streams: Sequence[str]) -> sa.ColumnElement[bool]:
         """Rows of exactly these streams (names the column cannot hold are left out by the caller)."""
         values = [self.stream_to_db(s) for s in streams]
-        clause = self.stream.in_(values)
+        clause: sa.ColumnElement[bool] = self.stream.in_(values)
         if self.exact_text_streams():
             clause = sa.and_(clause, self.stream_key().in_([str(v).encode() for v in values]))
         return clause
@@ -417,6 +430,13 @@ def _compile_utf8mb4(element: Utf8mb4, compiler: Any, **kw: Any) -> str:
     return f"CONVERT({compiler.process(element.clauses, **kw)} USING utf8mb4)"
 
 
+def version_of(value: Any) -> tuple[int | None, str | None]:
+    """A stored version as ``(int, None)``, or ``(None, problem)`` when it is no whole number
+    within 64 bits (text such as ``'three'``, ``1.5``, a boolean, ``1e300``, NULL): every layout's
+    ``row_to_event`` reads versions through it, so an odd value is an event with a problem."""
+    return whole_number(value, "version")
+
+
 def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnElement[Any] | None:
     """Seconds since 1970 for the layout's time column, on the layout's engine.
 
@@ -547,7 +567,7 @@ class IsoTextForm:
         return self._render(local + (step - rest) if rest else local)
 
 
-def rowid_column(table: sa.Table) -> sa.ColumnElement[Any]:
+def rowid_column(table: sa.Table) -> sa.Column[Any]:
     """SQLite's implicit rowid as a column of ``table`` (the global order of tables without one)."""
     if "rowid" not in table.c:
         table.append_column(sa.Column("rowid", sa.Integer, key="rowid"))

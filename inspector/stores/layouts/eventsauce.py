@@ -99,6 +99,11 @@ class EventSauceLayout(SqlLayout):
     name = "eventsauce"
     stream_index = "reconstitution (aggregate_root_id, version)"
 
+    # the stream and version are the table's own columns; the time is always read (header, else column)
+    stream: sa.Column[Any]
+    version: sa.Column[Any]
+    time: sa.ColumnElement[Any]
+
     def __init__(self, engine: Engine, table: sa.Table) -> None:
         super().__init__(engine)
         c = table.c
@@ -188,6 +193,7 @@ class EventSauceLayout(SqlLayout):
         column = self._time_column
         if column is None:
             return from_header
+        stored: sa.ColumnElement[Any]
         if isinstance(column.type, sa.DateTime):
             if self.dialect == "postgresql" and not getattr(column.type, "timezone", False):
                 stored = sa.func.timezone("UTC", column)  # a zone-less timestamp is UTC
@@ -222,6 +228,7 @@ class EventSauceLayout(SqlLayout):
         """The event id as a 128-bit number: a UUID's own bits, else the MD5 of the stored id."""
         e = self._event_id
         kind = e.type
+        hexed: sa.ColumnElement[Any]
         if self.dialect == "postgresql":
             if isinstance(kind, sa.Uuid):
                 hexed = sa.func.replace(sa.cast(e, sa.Text), "-", "")
@@ -234,12 +241,14 @@ class EventSauceLayout(SqlLayout):
             hexed = sa.func.coalesce(hexed, "0" * 32)
             from sqlalchemy.dialects.postgresql import BIT
 
-            total: sa.ColumnElement[Any] | None = None
+            terms: list[sa.ColumnElement[Any]] = []
             for k in range(4):  # four 32-bit words, each read through bit(64) so it stays non-negative
                 word = sa.cast(sa.cast(sa.literal("x") + sa.func.lpad(sa.func.substr(hexed, 1 + 8 * k, 8), 16, "0"),
                                        BIT(64)), sa.BigInteger)
-                term = sa.cast(word, sa.Numeric(65, 0)) * sa.literal_column(str(2 ** (32 * (3 - k))))
-                total = term if total is None else total + term
+                terms.append(sa.cast(word, sa.Numeric(65, 0)) * sa.literal_column(str(2 ** (32 * (3 - k)))))
+            total = terms[0]
+            for term in terms[1:]:
+                total = total + term
             return total
         if isinstance(kind, _BINARY_TYPES):
             hexed = sa.case((sa.func.length(e) == 16, sa.func.hex(e)), else_=sa.func.md5(e))
@@ -284,6 +293,7 @@ class EventSauceLayout(SqlLayout):
         lowercase hyphenated UUIDs in SQL; on MySQL/MariaDB text is compared as bytes, since
         their collations ignore case in LIKE."""
         like = glob_to_like(pattern)
+        shown: sa.ColumnElement[Any]
         if self._binary_ids:
             shown = sa.func.lower(sa.func.hex(self.stream))
             for at in (21, 17, 13, 9):  # from the end, so earlier positions stay put

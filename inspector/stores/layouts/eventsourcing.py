@@ -123,7 +123,7 @@ def _hyphenated(hex32: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     dash = sa.literal_column("'-'", sa.String())
     parts = [sa.func.substr(hex32, start, length, type_=sa.String())
              for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
-    shown = parts[0]
+    shown: sa.ColumnElement[Any] = parts[0]
     for part in parts[1:]:
         shown = shown + dash + part
     return shown
@@ -158,6 +158,7 @@ class EventsourcingLayout(SqlLayout):
         # The time lives inside ``state``: read it with SQL where the state is plain JSON;
         # compressed or encrypted rows (``unreadable_clause``) are judged after decoding.
         self.time = None
+        text_state: sa.ColumnElement[Any]
         if self.dialect == "sqlite":
             text_state = sa.cast(self._state, sa.Text)
             self.time = sa.case(
@@ -306,7 +307,7 @@ class EventsourcingLayout(SqlLayout):
         values = [value for value in map(self.stream_to_db, streams) if value is not None]
         if not values:
             return sa.false()
-        clause = self.stream.in_(values)
+        clause: sa.ColumnElement[bool] = self.stream.in_(values)
         if self.exact_text_streams():
             clause = sa.and_(clause, sa.cast(self.stream, sa.LargeBinary).in_([v.encode() for v in values]))
         return clause
@@ -439,10 +440,10 @@ class EventsourcingLayout(SqlLayout):
     # --- snapshots ---------------------------------------------------------------------
     def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
         """The library's ``*_snapshots`` rows of the stream at or before ``upto``, newest first (5)."""
-        key = self.snapshot_key(stream)
-        if key is None:
+        key, table = self.snapshot_key(stream), self.snapshot_table
+        if key is None or table is None:  # a key is only given where there is a snapshot table
             return None
-        c = self.snapshot_table.c
+        c = table.c
         query = sa.select(c.originator_version, c.topic, c.state).where(c.originator_id == key)
         if upto is not None:
             query = query.where(c.originator_version <= upto)
@@ -457,10 +458,10 @@ class EventsourcingLayout(SqlLayout):
         return self.stream_to_db(stream) if kind in (self.id_kind, ID_TEXT) else self._to_db(kind, stream)
 
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
-        key = self.snapshot_key(stream)
-        if key is None:
+        key, table = self.snapshot_key(stream), self.snapshot_table
+        if key is None or table is None:  # a key is only given where there is a snapshot table
             return []
-        c = self.snapshot_table.c
+        c = table.c
         rows = conn.execute(
             sa.select(c.originator_version, c.topic, c.state)
             .where(c.originator_id == key)

@@ -65,10 +65,10 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import as_bytes, decode_json
+from inspector.core.decoding import as_bytes, decode_json, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_like
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column
+from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column, version_of
 
 DEFAULT_COLUMNS = {
     "position": "position",
@@ -199,6 +199,12 @@ class GenericLayout(SqlLayout):
     name = "generic"
     stream_index = "an index on (stream, version)"
 
+    # every mapped expression is a reflected column of ``table`` (position may be SQLite's rowid)
+    position: sa.Column[Any]
+    stream: sa.Column[Any]
+    version: sa.Column[Any]
+    type: sa.Column[Any]
+
     def __init__(self, engine: Engine, mapping: ColumnMapping, reflected: sa.Table) -> None:
         super().__init__(engine)
         self.mapping = mapping
@@ -209,7 +215,9 @@ class GenericLayout(SqlLayout):
         if missing:
             raise StoreError(f"table {mapping.table} has no column(s) {', '.join(missing)} named in the mapping")
         self.stream = c[cols["stream"]]
-        self.version = c[cols["version"]]
+        #: the version column as reflected; ``version`` reads it as a number (see ``_version_expr``)
+        self.version_column = c[cols["version"]]
+        self.version = self._version_expr(self.version_column)
         self.type = c[cols["type"]]
         self._data_column = c[cols["data"]]
         self._metadata_column = c[cols["metadata"]] if "metadata" in cols else None
@@ -241,6 +249,7 @@ class GenericLayout(SqlLayout):
             self.position.label("position"),
             self.stream.label("stream"),
             self.version.label("version"),
+            *([self.version_column.label("stored_version")] if self.version is not self.version_column else []),
             self.type.label("type"),
             (self.time if self.time is not None else sa.null()).label("recorded_at"),
             self._data.label("data"),
@@ -249,6 +258,22 @@ class GenericLayout(SqlLayout):
         ]
 
     # --- reading columns as their reflected types -------------------------------------------
+    def _version_expr(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+        """Versions in a text column, as numbers: text of up to 18 digits is cast to an integer
+        in SQL (so versions sort and compare as numbers, v10 after v9), anything else is NULL
+        there and an event with a problem in Python. Number columns are read as they are."""
+        kind = column.type
+        if isinstance(kind, (sa.Integer, sa.Numeric, sa.Float)) or not isinstance(kind, (sa.String, sa.types.NullType)):
+            return column
+        if self.dialect == "sqlite":
+            trimmed = sa.func.trim(column)
+            digits = sa.and_(sa.func.typeof(column) == "text", trimmed.op("GLOB")("[0-9]*"),
+                             sa.not_(trimmed.op("GLOB")("*[^0-9]*")), sa.func.length(trimmed) <= 18)
+            return sa.case((sa.func.typeof(column).in_(("integer", "real")), column),
+                           (digits, sa.cast(trimmed, sa.Integer)), else_=None)
+        pattern = r"^[[:space:]]*[0-9]{1,18}[[:space:]]*$"
+        return sa.case((column.regexp_match(pattern), sa.cast(sa.func.trim(column), sa.BigInteger)), else_=None)
+
     def _payload_expr(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
         """The payload as its stored text or bytes: JSON columns are rendered as text by the server
         (PostgreSQL) or left unparsed (a JSON type elsewhere), so the driver never turns numbers into floats."""
@@ -266,6 +291,12 @@ class GenericLayout(SqlLayout):
             return None
         if self.dialect == "sqlite" and not isinstance(column.type, (sa.Integer, sa.Float, sa.Numeric)):
             return sa.type_coerce(column, sa.types.NullType())
+        return column
+
+    def _stored_time_column(self) -> sa.Column[Any]:
+        """The time column, where the time codec says times are read (epoch and native codecs need one)."""
+        column = self.time_column
+        assert column is not None, "a time codec is resolved only for a mapped time column"
         return column
 
     def _numeric_time(self) -> bool:
@@ -301,7 +332,7 @@ class GenericLayout(SqlLayout):
 
     def _time_sample(self) -> list[Any]:
         """A few stored time values from both ends of the table (by position: its key)."""
-        column = self.time_column
+        column = self._stored_time_column()
         where = [column.is_not(None)]
         if self.dialect == "sqlite":
             where.append(sa.func.typeof(column).in_(("integer", "real")))
@@ -381,13 +412,15 @@ class GenericLayout(SqlLayout):
         column = self.stream
         if self._id_kind == "uuid":
             return sa.cast(column, sa.String)
+        hexed: sa.ColumnElement[Any]
+        text: sa.ColumnElement[Any]
         if self.dialect == "postgresql":
             hexed, text = sa.func.encode(column, "hex"), sa.func.encode(column, "escape")
         else:
             hexed, text = sa.func.lower(sa.func.hex(column)), sa.cast(column, sa.String)
         hexed = sa.type_coerce(hexed, sa.String)
         parts = [sa.func.substr(hexed, start, size) for start, size in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))]
-        hyphenated = parts[0]
+        hyphenated: sa.ColumnElement[Any] = parts[0]
         for part in parts[1:]:
             hyphenated = hyphenated + "-" + part
         return sa.case((sa.func.length(column) == 16, hyphenated), else_=sa.type_coerce(text, sa.String))
@@ -424,6 +457,7 @@ class GenericLayout(SqlLayout):
     # --- decoding ----------------------------------------------------------------------
     def row_to_event(self, row: Row[Any]) -> Event:
         problems: list[str] = []
+        raw: bytes | str | None
         if self.mapping.data_codec == "text":
             data, raw = row.data, None
             blob = as_bytes(data)
@@ -451,14 +485,18 @@ class GenericLayout(SqlLayout):
             metadata = {**metadata, "actor": metadata[self.mapping.actor]}
         if row.stream is None:
             problems.append("stream is NULL")
-        if row.version is None:
-            problems.append("version is NULL")
+        version, version_problem = version_of(row.stored_version if "stored_version" in row._fields else row.version)
+        if version_problem:
+            problems.append(version_problem)
+        position, position_problem = whole_number(row.position, "position")
+        if position_problem:
+            problems.append(position_problem)
         if row.type is None:
             problems.append("type is NULL")
         return Event(
-            position=int(row.position) if row.position is not None else -1,
+            position=-1 if position is None else position,
             stream=self.stream_from_db(row.stream),
-            version=int(row.version) if row.version is not None else None,
+            version=version,
             type=str(row.type) if row.type is not None else "(no type)",
             recorded_at=self.time_from_db(row.recorded_at),
             data=data,
@@ -489,7 +527,8 @@ class GenericLayout(SqlLayout):
         if value is None:
             return None
         if self._scale is not None:
-            return epoch_to_datetime(value, self._scale, nearest=isinstance(self.time_column.type, sa.Float))
+            return epoch_to_datetime(value, self._scale,
+                                     nearest=isinstance(self._stored_time_column().type, sa.Float))
         if self._time_codec == "iso" and not isinstance(value, (str, datetime)):
             return None  # a number in a text time column is not a time (SQL reads it as none either)
         return parse_time(value)
@@ -520,7 +559,8 @@ class GenericLayout(SqlLayout):
         microsecond when read): the midpoint below, as the nearest float.
         """
         scale = self._scale
-        kind = self.time_column.type
+        assert scale is not None, "epoch bounds are asked only of epoch codecs"
+        kind = self._stored_time_column().type
         if isinstance(kind, sa.Float):
             return float(_EXACT.divide(_EXACT.multiply(Decimal(2 * micros - 1), scale), 2 * 10**6))
         if isinstance(kind, sa.Integer):
@@ -532,7 +572,7 @@ class GenericLayout(SqlLayout):
         and ``column <= before(t)`` hold exactly for the rows read as at/after, before, at/before ``t``."""
         if self._scale is None:
             return None
-        kind = self.time_column.type
+        kind = self._stored_time_column().type
 
         def after(instant: datetime) -> Any:
             return self._epoch_bound(_micros(instant))
@@ -558,18 +598,21 @@ class GenericLayout(SqlLayout):
             lower, strict = {">=": (micros, False), ">": (micros + 1, False),
                              "<": (micros, True), "<=": (micros + 1, True)}[op]
             bound = self._epoch_bound(lower)
-            clause = self.time_column < bound if strict else self.time_column >= bound
+            column = self._stored_time_column()
+            clause: sa.ColumnElement[bool] = column < bound if strict else column >= bound
             if self.dialect == "sqlite":
-                clause = sa.and_(sa.func.typeof(self.time_column).in_(("integer", "real")), clause)
+                clause = sa.and_(sa.func.typeof(column).in_(("integer", "real")), clause)
             return clause
         if self._time_codec == "native" and self.dialect != "sqlite":
-            aware = bool(getattr(self.time_column.type, "timezone", False))
+            column = self._stored_time_column()
+            aware = bool(getattr(column.type, "timezone", False))
             value = instant if aware else instant.astimezone(timezone.utc).replace(tzinfo=None)
             compare = {">=": operator.ge, ">": operator.gt, "<": operator.lt, "<=": operator.le}[op]
-            return compare(self.time_column, value)
+            return compare(column, value)
         if self.dialect in ("postgresql", "mysql", "mariadb"):
             # ISO text: the server reads it to the microsecond (exact decimals); bound likewise
             epoch = self.epoch_expr()
+            assert epoch is not None, "these engines read ISO text times in SQL"
             compare = {">=": operator.ge, ">": operator.gt, "<": operator.lt, "<=": operator.le}[op]
             return compare(epoch, sa.literal(_EXACT.divide(Decimal(_micros(instant)), 10**6), sa.Numeric(30, 6)))
         return super().time_clause(op, instant)  # SQLite text: julianday, to the millisecond
@@ -578,11 +621,12 @@ class GenericLayout(SqlLayout):
     def actor_expr(self) -> sa.ColumnElement[Any] | None:
         if self._actor_column is not None:
             return self._actor_column
-        if self._metadata is None:
+        column = self._metadata_column
+        if self._metadata is None or column is None:
             return None
-        if self.dialect == "postgresql" and not _is_json(self._metadata_column.type):
+        if self.dialect == "postgresql" and not _is_json(column.type):
             return None  # a cast of text that is not JSON would fail the query: Python reads the actor
-        return self.json_field(self._metadata_column, self.mapping.actor)
+        return self.json_field(column, self.mapping.actor)
 
     def _searchable(self, expr: sa.ColumnElement[Any], column: sa.Column[Any]) -> sa.ColumnElement[Any]:
         if self.dialect == "postgresql" and _is_binary(column.type):
@@ -591,7 +635,7 @@ class GenericLayout(SqlLayout):
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         exprs = [self._searchable(self._data, self._data_column)]
-        if self._metadata is not None:
+        if self._metadata is not None and self._metadata_column is not None:
             exprs.append(self._searchable(self._metadata, self._metadata_column))
         return exprs
 
@@ -599,7 +643,7 @@ class GenericLayout(SqlLayout):
     def column_readings(self) -> list[ColumnReading]:
         """Every mapped column with its reflected type and how it is read."""
         roles: list[tuple[str, sa.Column[Any] | None]] = [
-            ("position", self.position), ("stream", self.stream), ("version", self.version), ("type", self.type),
+            ("position", self.position), ("stream", self.stream), ("version", self.version_column), ("type", self.type),
             ("recorded_at", self.time_column), ("data", self._data_column), ("metadata", self._metadata_column),
         ]
         if self._actor_column is not None:
@@ -631,7 +675,11 @@ class GenericLayout(SqlLayout):
                 return "bytes: 16 shown as a UUID, others as UTF-8 text (0x-hex when not text)"
             return super().describe_reading(role, column)
         if role == "version":
-            return "integer" if isinstance(kind, (sa.Integer, sa.Numeric)) else "as stored, read as an integer"
+            if isinstance(kind, sa.Integer):
+                return "integer"
+            if isinstance(kind, (sa.Numeric, sa.Float)):
+                return "number; whole numbers are versions, others an event with a problem"
+            return "text of digits read as an integer; other text an event with a problem"
         if role == "type":
             return "text"
         if role == "recorded_at":
@@ -640,11 +688,13 @@ class GenericLayout(SqlLayout):
             if self._actor_column is not None:
                 return "text (the mapping's actor column)"
             return f"the {self.mapping.actor!r} key of the metadata"
+        assert isinstance(column, sa.Column), "payload readings are of mapped columns"
         return self._describe_payload(role, column)
 
     def _describe_time(self) -> str:
         codec = self._time_codec
-        kind = self.time_column.type
+        column = self._stored_time_column()
+        kind = column.type
         if self._scale is not None:
             unit = f"epoch {EPOCH_UNIT_NAMES[codec]}"
             precision = " (finer than microseconds: truncated)" if self._scale > 10**6 else ""
@@ -659,7 +709,7 @@ class GenericLayout(SqlLayout):
             if self.dialect in ("mysql", "mariadb"):
                 fsp = getattr(kind, "fsp", None)
                 kept = f", {fsp} fractional digits kept" if fsp else ", whole seconds"
-                return f"{self.sql_type_name(self.time_column).split('(')[0].lower()} read as UTC{kept}"
+                return f"{self.sql_type_name(column).split('(')[0].lower()} read as UTC{kept}"
             return "timestamp read as UTC"
         declared = ", all in one form and zone (sorts as stored)" if self.mapping.time_codec == "iso" else ""
         compared = "; time filters compare to the millisecond" if self.dialect == "sqlite" else ""
@@ -698,7 +748,7 @@ class GenericLayout(SqlLayout):
     def notes(self, conn: sa.Connection) -> list[str]:
         notes = []
         inspector = sa.inspect(conn)
-        stream_col, version_col = self.stream.name, self.version.name
+        stream_col, version_col = self.stream.name, self.version_column.name
         indexed = False
         for index in inspector.get_indexes(self.mapping.table, schema=self.mapping.schema):
             cols = index.get("column_names") or []

@@ -394,7 +394,7 @@ class MartenLayout(SqlLayout):
         id_form = "uuid, shown in its lowercase text form" if self._uuid_ids else "text, compared exactly"
         if self.tenants:
             id_form += "; the name shown is <tenant>/<stream id>"
-        time_kind = self.time.type
+        time_kind = c["timestamp"].type
         aware = isinstance(time_kind, sa.DateTime) and bool(getattr(time_kind, "timezone", False))
         found = [
             reading("position", events, c.seq_id, "global order (mt_events_sequence, gaps are normal)"),
