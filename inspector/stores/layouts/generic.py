@@ -199,10 +199,9 @@ class GenericLayout(SqlLayout):
     name = "generic"
     stream_index = "an index on (stream, version)"
 
-    # every mapped expression is a reflected column of ``table`` (position may be SQLite's rowid)
+    # reflected columns of ``table`` (position may be SQLite's rowid); ``version`` may be an expression
     position: sa.Column[Any]
     stream: sa.Column[Any]
-    version: sa.Column[Any]
     type: sa.Column[Any]
 
     def __init__(self, engine: Engine, mapping: ColumnMapping, reflected: sa.Table) -> None:
