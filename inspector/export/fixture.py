@@ -15,6 +15,7 @@ from inspector import __version__
 from inspector.core import jsontext
 from inspector.core.decoding import loads_exact
 from inspector.core.events import Event
+from inspector.core.masking import Masker
 from inspector.stores.base import EventStore, StoreError
 
 DEMO_PROJECTOR = "inspector.replay.demo_projector"
@@ -71,6 +72,14 @@ def _literal(text: str) -> str:
     return repr(text)
 
 
+def _recorded_builtin(store: EventStore) -> str | None:
+    """The demo's projector when ``store`` is a slice recorded as exported with it (never a user's file)."""
+    from inspector.export.provenance import recorded_projector
+
+    record = recorded_projector(store.source_file())
+    return DEMO_PROJECTOR if record is not None and record.get("kind") == "demo" else None
+
+
 def write_fixture(
     events: Iterable[Event],
     path: Path,
@@ -80,6 +89,7 @@ def write_fixture(
     target: Path,
     projector: str | None,
     projector_path: str | None,
+    masker: Masker | None = None,
 ) -> None:
     from inspector.demo import is_demo_store
     from inspector.export import event_record
@@ -90,7 +100,7 @@ def write_fixture(
     lines = [jsontext.dumps(event_record(event)) for event in events]
     if not lines:
         raise StoreError(f"stream {stream!r} has no events in this slice")
-    spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else None)
+    spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else _recorded_builtin(store))
     # The expected state is what the exported events replay to, so the fixture pins the projector's behaviour.
     slice_file = path.with_suffix(".slice.jsonl")
     slice_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -105,9 +115,13 @@ def write_fixture(
         slice_file.unlink(missing_ok=True)
     if result.stopped is not None:
         raise StoreError(f"the projector raised at v{result.stopped.version}: {result.stopped.error}")
+    if result.events_applied == 0:  # a fixture that replays nothing would pass whatever the projector does
+        raise StoreError(f"stream {stream!r} replays no event from this slice: no fixture written")
     versions = [loads_exact(line).get("version") for line in lines]
     known = [v for v in versions if isinstance(v, int)]
     location = getattr(store, "location", None) or str(getattr(store, "path", ""))
+    if masker is not None:
+        location = masker.mask_text(location)
     test_name = re.sub(r"\W+", "_", stream).strip("_").lower() or "stream"
     source = _TEMPLATE.format(
         version=__version__,

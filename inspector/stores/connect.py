@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
@@ -22,34 +23,205 @@ def is_url(target: str) -> bool:
     return "://" in target
 
 
-#: URL query keys whose values are secrets (libpq, psycopg, PyMySQL spellings).
-SECRET_QUERY_KEYS = {"password", "passwd", "pwd", "sslpassword", "sslkey_password", "passfile", "token", "secret"}
+#: URL query keys whose values are shown as written (libpq, psycopg, PyMySQL spellings); every
+#: other key's value is redacted, and so is any key whose name hints at a secret.
+SAFE_QUERY_KEYS = frozenset({
+    "charset", "sslmode", "connect_timeout", "application_name", "client_encoding", "target_session_attrs",
+    "gssencmode", "binary_prefix", "local_infile", "read_timeout", "write_timeout", "autocommit", "host",
+    "port", "sslrootcert", "sslcert", "sslcrl", "ssl_ca", "ssl_cert", "ssl_check_hostname",
+    "ssl_verify_cert", "ssl_verify_identity", "ssl_disabled", "keepalives", "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout", "load_balance_hosts", "channel_binding",
+    "sslsni", "ssl_min_protocol_version", "ssl_max_protocol_version", "program_name", "unix_socket",
+})
+_SECRET_HINT = re.compile(r"pass|pwd|secret|token|key|auth|cred|cookie|sig", re.IGNORECASE)
+#: a host list (host[:port][,host[:port]...]) that ends a URL's authority
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]*)(?::[0-9]*)?(?:,(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]*)(?::[0-9]*)?)*(?=[/?#]|$)")
+
+
+#: what may follow a URL's user info: host list, then a path without ``@``, then a query of
+#: ``key=value`` pairs (URLs of databases have no fragment)
+_AFTER_CREDENTIALS = re.compile(
+    _HOST.pattern + r"(?:/[^?#@]*)?(?:\?(?:[^=&#]+=[^&#]*(?:&[^=&#]+=[^&#]*)*)?)?$"
+)
+
+
+def _credentials_end(rest: str) -> int:
+    """Where the user-info part of a URL's ``rest`` (after ``scheme://``) ends: the index of its
+    ``@``, or -1. A password may hold unencoded ``@``, ``/``, ``?`` or ``#``: the ``@`` taken is
+    the first one after which the rest reads as host, path and ``key=value`` query (an address
+    in the query is never taken for the host); failing that, the last ``@``."""
+    for index, char in enumerate(rest):
+        if char == "@" and _AFTER_CREDENTIALS.match(rest, index + 1):
+            return index
+    return rest.rfind("@")
+
+
+def normalise_url(target: str) -> str:
+    """``target`` with a password (or user name) that holds unencoded URL characters
+    (``@``, ``/``, ``?``, ``#``) percent-encoded, so the host is read as the host.
+
+    A URL that parses as written is returned unchanged.
+    """
+    scheme, sep, rest = target.partition("://")
+    if not sep:
+        return target
+    end = _credentials_end(rest)
+    if end < 0:
+        return target
+    credentials = rest[:end]
+    if not any(ch in credentials for ch in "@/?#"):
+        return target
+    user, colon, password = credentials.partition(":")
+    encoded = quote(user, safe="%") + (colon + quote(password, safe="") if colon else "")
+    return f"{scheme}://{encoded}{rest[end:]}"
+
+
+def _shown_query_value(key: str) -> bool:
+    return key.lower() in SAFE_QUERY_KEYS and not _SECRET_HINT.search(key)
 
 
 def redact(target: str | URL) -> str:
-    """The target as it may be shown: a URL's password, and secrets in its query, become ``***``."""
+    """The target as it may be shown: a URL's password, and every query value that may be a
+    secret (any key not known to be harmless), become ``***``. A password holding unencoded
+    ``@`` (``user:p@ss@host``) is hidden whole, never its tail."""
     if isinstance(target, URL):
         url = target
     elif is_url(str(target)):
+        text = normalise_url(str(target))
         try:
-            url = make_url(str(target))
+            url = make_url(text)
         except Exception:  # an unparsable URL: keep only the scheme and the host part
-            scheme, _, rest = str(target).partition("://")
-            host = rest.rpartition("@")[2].split("?", 1)[0]
-            return f"{scheme}://***@{host}" if "@" in rest or "?" in rest else f"{scheme}://{host}"
+            scheme, _, rest = text.partition("://")
+            end = _credentials_end(rest)
+            host = rest[end + 1:] if end >= 0 else rest
+            host = host.split("?", 1)[0].split("#", 1)[0]
+            return f"{scheme}://***@{host}" if end >= 0 or "?" in rest else f"{scheme}://{host}"
     else:
         return str(target)
-    secret = {key: "***" for key in url.query if key.lower() in SECRET_QUERY_KEYS}
+    secret = {key: "***" for key in url.query if not _shown_query_value(key)}
     if secret:
         url = url.update_query_dict(secret)
     return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
+def scrub(text: str, *secrets: str | None) -> str:
+    """``text`` with each secret (as written or percent-encoded) replaced by ``***``."""
+    for secret in secrets:
+        if secret and len(secret) >= 3:
+            for form in {secret, quote(secret, safe=""), quote(secret)}:
+                text = text.replace(form, "***")
+    return text
+
+
+class ReadOnlyRefused(StoreError):
+    """A statement or call that could write, or could turn the inspector's connection writable."""
+
+
+# SQLite authorizer: what a statement on the inspector's connections may do. Anything else
+# (INSERT/UPDATE/DELETE, CREATE/DROP/ALTER of any object, temp ones included, ATTACH/DETACH,
+# ANALYZE, REINDEX...) is denied while the statement is prepared, before it runs.
+_SQLITE_ALLOWED = frozenset({
+    sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_TRANSACTION,
+    sqlite3.SQLITE_SAVEPOINT, sqlite3.SQLITE_RECURSIVE,
+})
+#: pragmas that read with an argument (``table_info(events)``); any other pragma given a value sets it
+_SQLITE_READING_PRAGMAS = frozenset({
+    "table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+    "foreign_key_check", "integrity_check", "quick_check", "table_list",
+})
+#: pragmas that act (checkpoint, vacuum, analyse) even without a value
+_SQLITE_ACTING_PRAGMAS = frozenset({"optimize", "wal_checkpoint", "incremental_vacuum", "shrink_memory"})
+
+
+def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str | None, _source: str | None) -> int:
+    if action in _SQLITE_ALLOWED:
+        if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() == "load_extension":
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA:
+        name = (arg1 or "").lower()
+        if name in _SQLITE_ACTING_PRAGMAS:
+            return sqlite3.SQLITE_DENY
+        if arg2 is None or name in _SQLITE_READING_PRAGMAS:
+            return sqlite3.SQLITE_OK
+    return sqlite3.SQLITE_DENY
+
+
+class GuardedSqliteConnection(sqlite3.Connection):
+    """A ``sqlite3`` connection that stays read-only whoever holds it.
+
+    Opened with ``mode=ro``; ``PRAGMA query_only = ON`` is set and then an authorizer is
+    installed that denies, on every statement, writes of any kind, ``ATTACH``/``DETACH`` and
+    any pragma given a value (so ``PRAGMA query_only = OFF`` is refused). The authorizer cannot
+    be replaced or removed, and extension loading and ``deserialize`` are refused.
+    """
+
+    _guarded = False
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - sqlite3.connect's own
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA query_only = ON")
+        super().set_authorizer(_sqlite_authorizer)
+        self._guarded = True
+
+    def set_authorizer(self, *_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+        if self._guarded:
+            raise ReadOnlyRefused("the inspector's SQLite connection keeps its read-only authorizer")
+        super().set_authorizer(*_args, **_kwargs)
+
+    def enable_load_extension(self, *_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+        raise ReadOnlyRefused("the inspector's SQLite connection loads no extensions")
+
+    def load_extension(self, *_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+        raise ReadOnlyRefused("the inspector's SQLite connection loads no extensions")
+
+    def deserialize(self, *_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+        raise ReadOnlyRefused("the inspector's SQLite connection is never replaced in memory")
+
+
+#: the sidecar files SQLite keeps beside a WAL-mode database while it is read
+WAL_SIDECARS = ("-wal", "-shm")
+#: store files whose WAL sidecars this process's engines caused (they were absent when opened)
+_SIDECARS_WE_CAUSED: set[Path] = set()
+
+
+def _sidecars(file: Path) -> list[Path]:
+    return [file.with_name(file.name + suffix) for suffix in WAL_SIDECARS]
+
+
+def _tidy_wal_sidecars(file: Path) -> None:
+    """Let SQLite remove the ``-wal``/``-shm`` it created for our reads, when nothing else uses them.
+
+    A read-only connection cannot delete them on close; the connection that closes last does,
+    after its checkpoint. So, when the ``-wal`` holds no frames (nothing to copy into the store),
+    one connection opened without ``mode=ro`` but guarded like every other (``query_only`` and
+    the authorizer: it can run no write) reads the schema and closes: SQLite itself then removes
+    both files only if no other connection, in any process, has the store open.
+    """
+    wal, _shm = _sidecars(file)
+    try:
+        if not wal.exists() or wal.stat().st_size != 0:
+            return  # frames written by someone else: a checkpoint would write the store
+        uri = f"file:{quote(file.as_posix(), safe='/')}?mode=rw"
+        conn = sqlite3.connect(uri, uri=True, factory=GuardedSqliteConnection)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, StoreError):
+        return  # left for the next writer, which removes them as usual
+    if not any(path.exists() for path in _sidecars(file)):
+        _SIDECARS_WE_CAUSED.discard(file)
+
+
 def sqlite_read_only_engine(path: str | Path) -> Engine:
     """An engine on an existing SQLite file that cannot write to it.
 
-    ``mode=ro`` makes SQLite refuse every write at the file level; ``query_only``
-    adds a second refusal inside the connection.
+    ``mode=ro`` makes SQLite refuse every write at the file level; on every connection
+    ``query_only`` and an authorizer that cannot be switched off refuse writes, ``ATTACH``
+    and pragma changes (``GuardedSqliteConnection``). On a WAL-mode store, the ``-wal`` and
+    ``-shm`` files SQLite creates for reading are removed again when the engine's last
+    connection closes, where SQLite allows it (no other connection open, no frames in the WAL).
     """
     file = Path(path).expanduser()
     if not file.exists():
@@ -63,26 +235,86 @@ def sqlite_read_only_engine(path: str | Path) -> Engine:
         raise StoreError(f"cannot read {file}: {exc.strerror}") from None
     if header != SQLITE_HEADER:
         raise StoreError(f"{file} is not an SQLite database")
+    resolved = file.resolve()
+    if not any(sidecar.exists() for sidecar in _sidecars(resolved)):
+        _SIDECARS_WE_CAUSED.add(resolved)
     # Quote the path: '?', '#' or '%' in a file name would otherwise end the path early,
     # open another file and drop mode=ro.
-    uri = f"file:{quote(file.resolve().as_posix(), safe='/')}?mode=ro"
+    uri = f"file:{quote(resolved.as_posix(), safe='/')}?mode=ro"
     # The driver gets the URI itself: SQLAlchemy's URL parsing would unquote the path again.
     engine = sa.create_engine(
         "sqlite+pysqlite://",
-        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+        creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, factory=GuardedSqliteConnection),
         poolclass=sa.pool.QueuePool,
         json_deserializer=loads_exact,  # a column typed JSON: numbers exactly as written
     )
+    open_connections = [0]
 
     @sa.event.listens_for(engine, "connect")
-    def _query_only(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
-        dbapi_connection.execute("PRAGMA query_only = ON")
+    def _opened(_dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+        open_connections[0] += 1
+
+    @sa.event.listens_for(engine.pool, "close")
+    def _closed(dbapi_connection, _record):  # noqa: ANN001
+        dbapi_connection.close()  # the pool closes it after this event: SQLite must see it closed now
+        open_connections[0] -= 1
+        if open_connections[0] <= 0 and resolved in _SIDECARS_WE_CAUSED:
+            _tidy_wal_sidecars(resolved)
+
+    @sa.event.listens_for(engine.pool, "close_detached")
+    def _closed_detached(dbapi_connection, _record=None):  # noqa: ANN001
+        _closed(dbapi_connection, _record)
 
     return engine
 
 
+#: statements through the inspector's engine that could turn its session writable or write
+#: beside the store's tables (PostgreSQL large objects and set_config, roles, COPY and
+#: INTO OUTFILE, dblink's second connection); matched case-insensitively anywhere in the text
+_WRITE_ESCAPES = re.compile(
+    r"""\bREAD\s+WRITE\b
+      | \bSET\b[^;]*(?:tx|transaction)_read_only\b
+      | \bset_config\s*\(
+      | \blo_\w+\s*\( | \blo(?:creat|write|import|export|unlink)\s*\(
+      | \bSET\s+(?:SESSION\s+|LOCAL\s+)?(?:ROLE|PASSWORD)\b | \bSESSION\s+AUTHORIZATION\b
+      | \bdblink\w*\s*\( | \bINTO\s+(?:OUTFILE|DUMPFILE)\b | ^\s*COPY\b
+      | \bpg_(?:file_write|terminate_backend|cancel_backend|reload_conf|rotate_logfile|switch_wal|promote
+               |create_restore_point|\w*replication\w*)\s*\(
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+def refuse_write_escapes(statement: str) -> None:
+    """Raise ``ReadOnlyRefused`` for a statement that could turn the session writable
+    (``SET TRANSACTION READ WRITE``, ``set_config``, roles) or write outside the session's
+    read-only rule (PostgreSQL ``lo_create``/``lo_unlink``, ``COPY``... ``INTO OUTFILE``).
+    Plain writes (INSERT, DELETE, DDL) are left to the read-only session, which refuses them.
+
+    This guards statements sent through the inspector's engine. Code holding the raw driver
+    connection can still switch a PostgreSQL or MariaDB session back to read-write: only a
+    role without write privileges makes that impossible (``role_can_write`` says which).
+    """
+    found = _WRITE_ESCAPES.search(statement)
+    if found is not None:
+        shown = " ".join(found.group(0).split())
+        raise ReadOnlyRefused(f"refused: {shown!r} could write or make the session writable (the inspector is read-only)")
+
+
+#: run when a pooled connection is handed out, so a session someone switched to read-write
+#: (through the driver) never serves the next caller that way
+_PG_RESET = "SET SESSION AUTHORIZATION DEFAULT; RESET ALL"  # back to the startup options: read-only, UTC
+_MYSQL_RESET = "SET SESSION TRANSACTION READ ONLY"
+
+
 def server_read_only_engine(url: str) -> Engine:
-    """An engine on a PostgreSQL or MySQL/MariaDB server whose sessions are read-only."""
+    """An engine on a PostgreSQL or MySQL/MariaDB server whose sessions are read-only.
+
+    PostgreSQL sessions start with ``default_transaction_read_only=on``, MySQL/MariaDB ones
+    run ``SET SESSION TRANSACTION READ ONLY``; statements through the engine are checked by
+    ``refuse_write_escapes``; a pooled connection is reset to read-only each time it is handed
+    out. A password with unencoded ``@``, ``/``, ``?`` or ``#`` is read as written; errors
+    never show it.
+    """
+    url = normalise_url(url)
     try:
         parsed = make_url(url)
     except Exception:
@@ -106,6 +338,7 @@ def server_read_only_engine(url: str) -> Engine:
         return sqlite_read_only_engine(database)
     else:
         raise StoreError(f"unsupported database {backend!r}: use sqlite, postgresql or mysql URLs")
+    password = None if parsed.password is None else str(parsed.password)
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except ModuleNotFoundError as exc:
@@ -114,15 +347,48 @@ def server_read_only_engine(url: str) -> Engine:
             f"the driver {exc.name!r} is not installed: pip install 'event-stream-inspector[{extra}]'"
         ) from None
     except Exception as exc:  # bad URL parts: report without the password
-        raise StoreError(f"cannot use {redact(parsed)}: {exc}") from None
+        raise StoreError(f"cannot use {redact(parsed)}: {scrub(str(exc), password)}") from None
+
     if backend in ("mysql", "mariadb"):
 
         @sa.event.listens_for(engine, "connect")
         def _read_only_session(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
             with dbapi_connection.cursor() as cursor:
-                cursor.execute("SET SESSION TRANSACTION READ ONLY")
+                cursor.execute(_MYSQL_RESET)
+
+    @sa.event.listens_for(engine, "checkout")
+    def _reset_to_read_only(dbapi_connection, _record, _proxy):  # noqa: ANN001 - DB-API objects
+        try:
+            _reset_session(backend, dbapi_connection)
+        except Exception as exc:  # a dead connection: the pool drops it and opens another
+            raise sa.exc.DisconnectionError(scrub(str(exc), password)) from None
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _guard(_conn, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
+        refuse_write_escapes(statement)
+
+    if password:
+
+        @sa.event.listens_for(engine, "handle_error")
+        def _no_password_in_errors(context):  # noqa: ANN001 - SQLAlchemy's ExceptionContext
+            original = context.original_exception
+            if original is not None and scrub(str(original), password) != str(original):
+                raise StoreError(f"{redact(parsed)}: {scrub(str(original), password).splitlines()[0]}") from None
 
     return engine
+
+
+def _reset_session(backend: str, dbapi_connection) -> None:  # noqa: ANN001 - a DB-API connection
+    if backend == "postgresql":
+        dbapi_connection.rollback()
+        dbapi_connection.autocommit = True  # RESET is transactional: run it on its own
+        try:
+            dbapi_connection.execute(_PG_RESET)
+        finally:
+            dbapi_connection.autocommit = False
+    else:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(_MYSQL_RESET)
 
 
 def _password_from_environment(backend: str) -> str | None:
@@ -146,3 +412,100 @@ def enforce_read_only_check(engine: Engine) -> bool:
             value = conn.exec_driver_sql("SELECT @@session.tx_read_only").scalar()
             return int(value) == 1
     return False
+
+
+_MYSQL_WRITE_PRIVILEGES = frozenset({
+    "ALL", "ALL PRIVILEGES", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "CREATE", "INDEX", "TRIGGER",
+    "DELETE HISTORY", "EXECUTE", "SUPER", "FILE",
+})
+_MYSQL_GRANT = re.compile(r"^GRANT\s+(?P<privileges>.+?)\s+ON\s+(?:(?:TABLE|PROCEDURE|FUNCTION|PACKAGE(?:\s+BODY)?)\s+)?"
+                          r"(?P<target>\S+)\s+TO\s", re.IGNORECASE)
+
+
+def role_can_write(engine: Engine, tables: tuple[tuple[str | None, str], ...] = ()) -> tuple[bool | None, str]:
+    """Whether the role the engine connects as could write to the store, were its session
+    switched back to read-write, and why: ``(True, "superuser")``, ``(False, "...")``, or
+    ``(None, reason)`` when the server does not say (SQLite and JSON Lines have no roles: the
+    inspector's own guard cannot be switched off there).
+
+    PostgreSQL: superuser, or INSERT/UPDATE/DELETE/TRUNCATE on any table of the schemas of
+    ``tables`` (``(schema, table)`` pairs; ``None`` is the current schema), through its own
+    grants or those of roles it inherits. MySQL/MariaDB: ``SHOW GRANTS`` (with the grants of
+    the roles it lists) holding a writing privilege (INSERT, UPDATE, DELETE, DROP, ALTER, ALL...)
+    on ``*.*``, on the store's database or on one of its tables.
+    """
+    backend = engine.dialect.name
+    try:
+        with engine.connect() as conn:
+            if backend == "postgresql":
+                return _postgres_role_can_write(conn, tables)
+            if backend in ("mysql", "mariadb"):
+                return _mysql_role_can_write(conn)
+    except StoreError:
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        original = getattr(exc, "orig", None) or exc
+        return None, f"could not read the role's privileges: {str(original).splitlines()[0] if str(original) else type(original).__name__}"
+    return None, "no roles: the inspector's read-only guard on this store cannot be switched off"
+
+
+def _postgres_role_can_write(conn: sa.Connection, tables: tuple[tuple[str | None, str], ...]) -> tuple[bool | None, str]:
+    role, superuser = conn.execute(sa.text(
+        "SELECT current_user, rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user"
+    )).one()
+    if superuser:
+        return True, f"role {role} is a superuser"
+    schemas = sorted({schema for schema, _ in tables if schema} or {conn.execute(sa.text("SELECT current_schema()")).scalar() or "public"})
+    writable = conn.execute(sa.text(
+        "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = ANY(:schemas) AND c.relkind IN ('r', 'p') "
+        "AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') ORDER BY 1 LIMIT 4"
+    ), {"schemas": schemas}).scalars().all()
+    if writable:
+        return True, f"role {role} may insert, update, delete or truncate {', '.join(writable)}"
+    return False, f"role {role} has no write privilege on the tables of {', '.join(schemas)}"
+
+
+def _mysql_role_can_write(conn: sa.Connection) -> tuple[bool | None, str]:
+    user, database = conn.execute(sa.text("SELECT CURRENT_USER(), DATABASE()")).one()
+    lines = [row[0] for row in conn.exec_driver_sql("SHOW GRANTS")]
+    seen_roles: set[str] = set()
+    index = 0
+    while index < len(lines):  # a granted role's own grants, once each
+        line = lines[index]
+        index += 1
+        role = re.match(r"^GRANT\s+(`[^`]+`(?:@`[^`]*`)?)\s+TO\s", line, re.IGNORECASE)
+        if role and " ON " not in line.upper() and role.group(1) not in seen_roles:
+            seen_roles.add(role.group(1))
+            try:
+                lines += [row[0] for row in conn.exec_driver_sql(f"SHOW GRANTS FOR {role.group(1)}")]
+            except sa.exc.DBAPIError:
+                return None, f"{user} holds role {role.group(1)}, whose grants it cannot read"
+    for line in lines:
+        match = _MYSQL_GRANT.match(line)
+        if match is None:
+            continue
+        privileges = {re.sub(r"\s*\(.*?\)", "", part).strip().upper() for part in match.group("privileges").split(",")}
+        if not privileges & _MYSQL_WRITE_PRIVILEGES:
+            continue
+        target_db = match.group("target").split(".", 1)[0].strip("`")
+        if target_db == "*" or _mysql_db_pattern_matches(target_db, database or ""):
+            shown = ", ".join(sorted(privileges & _MYSQL_WRITE_PRIVILEGES))
+            return True, f"{user} holds {shown} on {match.group('target')}"
+    return False, f"{user} holds no writing privilege on {database or 'this server'}"
+
+
+def _mysql_db_pattern_matches(pattern: str, database: str) -> bool:
+    """A grant's database name, where ``_`` and ``%`` are wildcards unless escaped."""
+    regex = ""
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            regex += re.escape(pattern[index + 1])
+            index += 2
+            continue
+        regex += "." if char == "_" else ".*" if char == "%" else re.escape(char)
+        index += 1
+    return re.fullmatch(regex, database, re.IGNORECASE) is not None

@@ -712,7 +712,8 @@ class SqlContract:
                     conn.execute(statement)
                     conn.commit()
             message = str(refused.value.orig).lower().replace("-", "").replace(" ", "")
-            assert "readonly" in message, message
+            # SQLite's authorizer refuses it while preparing ("not authorized"); servers' sessions say read-only
+            assert "readonly" in message or "notauthorized" in message, message
         with store.engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == before
 
