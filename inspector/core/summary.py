@@ -9,6 +9,10 @@ from inspector.core.events import Event
 from inspector.core.jsontext import number_text
 
 
+#: Envelope fields the ``eventsourcing`` library writes into every stored event's state.
+ENVELOPE_KEYS = frozenset({"timestamp", "originator_topic", "originator_id", "originator_version"})
+
+
 def short_value(value: Any, limit: int = 60) -> str:
     """A one-line rendering of a JSON value."""
     if isinstance(value, str):
@@ -36,7 +40,10 @@ def summarize(event: Event, limit: int = 90) -> str:
         return f"⚠ {event.problem}"
     data = event.data
     if isinstance(data, dict):
-        parts = [f"{key}={short_value(value, 28)}" for key, value in data.items()]
+        # What the event says first; fields a library adds to every event (eventsourcing's
+        # ``timestamp``, ``originator_topic``) last, so they never push it out of a short line.
+        items = sorted(data.items(), key=lambda item: item[0] in ENVELOPE_KEYS)
+        parts = [f"{key}={short_value(value, 28)}" for key, value in items]
         text = " · ".join(parts)
     elif data is None:
         text = ""

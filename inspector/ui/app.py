@@ -42,7 +42,7 @@ from inspector.ui.preferences import Preferences, PreferencesDialog
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.runner import TaskRunner
-from inspector.ui.settings import Settings, normalized_target, without_secrets
+from inspector.ui.settings import Settings, normalized_target, store_key, without_secrets
 from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, OpenStoreDialog, ProgressStrip
 
 APP_NAME = "Event Stream Inspector"
@@ -106,6 +106,10 @@ class MainWindow(QMainWindow):
         self.current_event: Event | None = None
         self.projectors: Any = None
         self.projector_file: str | None = None
+        self.projector_choice: Any = None  # inspector.replay.choices.ProjectorChoice in force
+        self.projector_reason = ""
+        self.projector_offer: Any = None  # a choice a slice's source used, offered (not loaded)
+        self.slice_record: dict[str, Any] | None = None  # the projector an opened slice records
         self.moments: dict[str, Moment | None] = {"A": None, "B": None}
         self._cache: Any = None
         self._state_request: tuple[str, int] | None = None
@@ -273,8 +277,10 @@ class MainWindow(QMainWindow):
         self.state_view.versionRequested.connect(self._on_state_version_requested)
         bar = self.state_view.projector_bar
         bar.loadRequested.connect(self.choose_projector_file)
+        bar.choiceRequested.connect(self.choose_projector)
         bar.reloadRequested.connect(self.reload_projectors)
-        bar.resetRequested.connect(lambda: self.set_projector_file(None))
+        bar.resetRequested.connect(lambda: self.set_projector_choice(None))
+        bar.offerAccepted.connect(self._accept_projector_offer)
         self.diff_view.eventRequested.connect(self.jump_to_version)
         self.projector_watcher = QFileSystemWatcher(self)
         self.projector_watcher.fileChanged.connect(self._on_projector_file_changed)
@@ -498,8 +504,8 @@ class MainWindow(QMainWindow):
             except Exception:
                 store.close()
                 raise
-            projectors, problem = self._load_projectors(store, self.settings.projector_for(target))
-            return store, info, types, span, latest, projectors, problem
+            loaded = self._load_projectors(store, target)
+            return store, info, types, span, latest, loaded
 
         self.runner.submit("open", work, lambda result: self._on_store_opened(target, *result),
                            self._on_open_failed, label=f"Opening {shown}")
@@ -509,7 +515,7 @@ class MainWindow(QMainWindow):
         self.show_error(f"Could not open the store: {exc}")
 
     def _on_store_opened(self, target: str, store: Any, info: Any, types: list[tuple[str, int]],
-                         span: tuple[Any, Any], latest: int | None, projectors: Any, problem: str | None) -> None:
+                         span: tuple[Any, Any], latest: int | None, loaded: Any) -> None:
         old = self.store
         for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
             self.runner.cancel(channel)
@@ -557,11 +563,15 @@ class MainWindow(QMainWindow):
         self.moments = {"A": None, "B": None}
         self.timeline.set_store(store, span[0], span[1], [name for name, _count in types])
         self.state_view.set_stream(None, None, None)
+        self.state_view.snapshot_owner = {"eventsourcing": "the eventsourcing library", "axon": "Axon",
+                                          "marten": "Marten"}.get(getattr(store, "layout_name", ""))
         self.diff_view.show_moments(None, None, None)
-        remembered = self.settings.projector_for(target)
-        # A remembered file that fails to load stays remembered (it may be fixed by the next
-        # session) but is not named as the projector in use: the built-in one is.
-        self._set_projectors(projectors, remembered if projectors is not None and not problem else None)
+        # A remembered choice that fails to load stays remembered (it may be fixed by the next
+        # session) but is not named as the projector in use: the default one is.
+        projectors, choice, reason, problem, record, offer = loaded
+        self.slice_record = record
+        self._set_projectors(projectors, choice, reason)
+        self._offer_projector(offer)
         if problem:
             self.show_error(problem)
 
@@ -822,17 +832,24 @@ class MainWindow(QMainWindow):
         self.request_diff()
 
     # --- replay --------------------------------------------------------------------------
-    def _load_projectors(self, store: Any, spec: str | None) -> tuple[Any, str | None]:
-        """Projectors for ``store`` (runs on a worker); a bad file falls back to the default."""
-        from inspector.replay import load_projectors
+    def _load_projectors(self, store: Any, target: str) -> tuple[Any, Any, str, str | None, Any, Any]:
+        """Projectors for ``store`` opened as ``target`` (runs on a worker): the remembered choice,
+        the one a slice records, the demo's, or the generic one; a choice that fails to load falls
+        back to the default. Returns (projectors, choice, reason, problem, slice record, offer)."""
+        from inspector.export.provenance import recorded_projector
+        from inspector.replay.choices import default_choice, offered_choice
 
-        if spec:
-            try:
-                return load_projectors(spec, store=store), None
-            except Exception as exc:  # the user's file: say what is wrong, keep working
-                problem = f"Projector file {spec} could not be loaded: {exc}"
-                return load_projectors(None, store=store), problem
-        return load_projectors(None, store=store), None
+        record = recorded_projector(store.source_file())
+        source = record.get("source") if record else None
+        offer = offered_choice(record, self.settings.projector_choice_for(source) if isinstance(source, str) else None)
+        remembered = self.settings.projector_choice_for(target)
+        choice, reason = default_choice(store, remembered, record)
+        try:
+            return choice.load(store), choice, reason, None, record, offer
+        except Exception as exc:  # the user's code: say what is wrong, keep working
+            problem = f"Projector {choice.describe()} could not be loaded: {exc}"
+            fallback, why = default_choice(store, None, record)
+            return fallback.load(store), fallback, f"{why} ({choice.describe()} failed to load)", problem, record, offer
 
     def _snapshot_cache(self) -> Any:
         if self._cache is None:
@@ -880,54 +897,113 @@ class MainWindow(QMainWindow):
         self.runner.submit("cache-clear", lambda cancel, progress: cache.clear(), done, failed,
                            label="Clearing the snapshot cache")
 
-    def _set_projectors(self, projectors: Any, source: str | None) -> None:
+    def _set_projectors(self, projectors: Any, choice: Any, reason: str) -> None:
+        from inspector.replay.choices import ProjectorChoice
+
+        choice = choice or ProjectorChoice("generic")
         self.projectors = projectors
+        self.projector_choice = choice
+        self.projector_reason = reason
         old = self.projector_watcher.files()
         if old:
             self.projector_watcher.removePaths(old)
-        self.projector_file = source
-        if source:
-            self.projector_watcher.addPath(source)
+        source = choice.target if choice.kind in ("file", "native") else None
+        self.projector_file = choice.target if choice.kind == "file" else None
+        if self.projector_file:
+            self.projector_watcher.addPath(self.projector_file)
         label = getattr(projectors, "label", None) or ", ".join(getattr(projectors, "names", []) or ["generic"])
-        self.state_view.projector_bar.show_projectors(label, source)
+        remembered = self.store_target is not None and self.settings.projector_choice_for(self.store_target) is not None
+        self.state_view.projector_bar.show_choice(choice.kind, label, source, reason, choice.explanation(self.store),
+                                                  remembered=remembered)
+        if self.projector_offer is not None and self.projector_offer == choice:
+            self._offer_projector(None)
+
+    def _offer_projector(self, offer: Any) -> None:
+        self.projector_offer = offer
+        bar = self.state_view.projector_bar
+        if offer is None or offer == self.projector_choice:
+            bar.offer(None)
+        else:
+            bar.offer(f"Use {offer.describe()}: the projector of this slice's source store")
+
+    def _accept_projector_offer(self) -> None:
+        if self.projector_offer is not None:
+            self.set_projector_choice(self.projector_offer)
+
+    def choose_projector(self, kind: str) -> None:
+        """Switch to a projector kind: a folder is asked for native eventsourcing, a file for a file."""
+        from inspector.replay.choices import ProjectorChoice
+
+        if kind == "file":
+            self.choose_projector_file()
+        elif kind == "native":
+            start = (self.projector_choice.target if self.projector_choice is not None
+                     and self.projector_choice.kind == "native" else None) or self._store_folder()
+            folder = QFileDialog.getExistingDirectory(
+                self, "Folder with your eventsourcing application's code (on the import path)", start)
+            if folder:
+                self.set_projector_choice(ProjectorChoice("native", folder))
+        else:
+            self.set_projector_choice(ProjectorChoice(kind))
+
+    def _store_folder(self) -> str:
+        from pathlib import Path
+
+        target = self.store_target or ""
+        return str(Path(target).parent) if target and "://" not in target else ""
 
     def choose_projector_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load projector file", "", "Python files (*.py);;All files (*)")
+        start = self.projector_file or self._store_folder()
+        path, _ = QFileDialog.getOpenFileName(self, "Load projector file", start, "Python files (*.py);;All files (*)")
         if path:
             self.set_projector_file(path)
 
     def set_projector_file(self, path: str | None) -> None:
         """Use the projector file at ``path`` (None: the default), remembered for this store
         once it has loaded: a broken file leaves the previous projector active and remembered."""
-        self._load_projectors_from(path, chosen=True)
+        from inspector.replay.choices import ProjectorChoice
+
+        self.set_projector_choice(ProjectorChoice("file", path) if path else None)
+
+    def set_projector_choice(self, choice: Any) -> None:
+        """Use ``choice`` (a ProjectorChoice; None forgets the store's choice and uses the default),
+        remembered for this store once it has loaded."""
+        self._load_projectors_from(choice, chosen=True)
 
     def reload_projectors(self) -> None:
-        """Load the current projector file again (it changed on disk, or Reload was asked)."""
-        self._load_projectors_from(self.projector_file, chosen=False)
+        """Load the current projector again (its file changed on disk, or Reload was asked)."""
+        self._load_projectors_from(self.projector_choice, chosen=False)
 
-    def _load_projectors_from(self, spec: str | None, *, chosen: bool) -> None:
-        store, target = self.store, self.store_target
+    def _load_projectors_from(self, choice: Any, *, chosen: bool) -> None:
+        store, target, record = self.store, self.store_target, self.slice_record
         if store is None:
             return
 
         def work(cancel, progress):
-            from inspector.replay import load_projectors
+            from inspector.replay.choices import default_choice
 
-            return load_projectors(spec or None, store=store)
+            if choice is None:
+                picked, reason = default_choice(store, None, record)
+            else:
+                picked, reason = choice, ("chosen in the window" if chosen else self.projector_reason)
+            return picked.load(store), picked, reason
 
-        def done(projectors: Any) -> None:
+        def done(outcome: Any) -> None:
+            projectors, picked, reason = outcome
             if chosen and target is not None:
-                self.settings.set_projector_for(target, spec)
-            self._set_projectors(projectors, spec)
+                self.settings.set_projector_for(target, None if choice is None else choice.to_setting())
+            self._set_projectors(projectors, picked, reason)
             self.banner.hide()
             self._replay_again()
 
         def failed(exc: BaseException) -> None:
+            what = choice.describe() if choice is not None else "the default projector"
             if chosen:
-                current = self.projector_file or "the built-in projector"
-                self.show_error(f"Projector file {spec} could not be loaded: {exc}. Still using {current}.")
+                current = self.projector_choice.describe() if self.projector_choice is not None else "the default"
+                self.show_error(f"Projector {what} could not be loaded: {exc}. Still using {current}.")
                 return
-            self.show_error(f"Projector file {spec} could not be loaded: {exc}")
+            self.show_error(f"Projector {what} could not be loaded: {exc}")
+            spec = self.projector_file
             if spec and spec not in self.projector_watcher.files():
                 self.projector_watcher.addPath(spec)  # editors replace files: keep watching for the fix
 
@@ -1112,17 +1188,28 @@ class MainWindow(QMainWindow):
         from inspector.core.cancel import Cancelled
         from inspector.export import export
 
-        store, projector = self.store, self.projector_file
+        from inspector.export.provenance import record_projector
+        from inspector.replay.choices import projector_record
+
+        store, choice, projectors = self.store, self.projector_choice, self.projectors
         if store is None:
             return
         self.settings.set("last_export_dir", str(request.output.parent))
+        # The fixture replays with the projector in force; slices record it (name, module or file, code hash).
+        projector = choice.spec() if choice is not None and choice.kind != "generic" else None
+        projector_path = choice.path() if choice is not None else None
+        record = projector_record(choice, projectors) if choice is not None and projectors is not None else None
+        if record is not None:
+            record["source"] = store_key(self.store_target or "")  # as the settings name it: no secret
 
         def work(cancel, progress):
             result = export(store, request.format, request.output, part=request.part, mask=request.mask,
-                            projector=projector, cancel=cancel, progress=progress)
+                            projector=projector, projector_path=projector_path, cancel=cancel, progress=progress)
             if cancel.cancelled:  # cancelled just as it finished: honour the Cancel
                 result.path.unlink(missing_ok=True)
                 raise Cancelled("cancelled")
+            if record is not None:
+                record_projector(result.path, request.format, record)
             return result
 
         def done(result: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -48,44 +49,107 @@ def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
 
 
 class ProjectorBar(QWidget):
-    """Which projector is active, with Load… and Reload."""
+    """Which projector replays this store, why it was chosen, and a choice of the others.
 
-    loadRequested = Signal()
+    The choice box lists generic, native eventsourcing (asks for the folder with the
+    application's code), the demo's projector and a projector file, each with a one-line
+    explanation as its tooltip; ``choiceRequested`` carries the kind picked. A slice whose
+    source used a projector of the user's is offered through ``offerAccepted``.
+    """
+
+    choiceRequested = Signal(str)
+    loadRequested = Signal()  # a projector file (Tools › Load projector file…)
     reloadRequested = Signal()
     resetRequested = Signal()
+    offerAccepted = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        row = QHBoxLayout(self)
+        from inspector.replay.choices import EXPLANATIONS, KINDS, TITLES
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        caption = QLabel("Projector:")
+        self.choice_box = QComboBox()
+        self.choice_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.choice_box.setMinimumContentsLength(12)
+        for kind in KINDS:
+            self.choice_box.addItem(TITLES[kind], kind)
+            self.choice_box.setItemData(self.choice_box.count() - 1, EXPLANATIONS[kind], Qt.ItemDataRole.ToolTipRole)
+        self.choice_box.setToolTip("Which projector folds the events into state (remembered for this store)")
+        self.choice_box.activated.connect(self._on_choice_activated)
+        self.reload_button = QPushButton("Reload")
+        self.reload_button.setToolTip("Load the projector again (also done when its file changes)")
+        self.reload_button.clicked.connect(self.reloadRequested)
+        self.reload_button.setEnabled(False)
+        # Kept for Tools › Load projector file… and older callers; the choice box is the way in.
+        self.load_button = QPushButton("Load…")
+        self.load_button.clicked.connect(self.loadRequested)
+        self.load_button.hide()
+        self.reset_button = QToolButton()
+        self.reset_button.setText("Default")
+        self.reset_button.setToolTip("Forget the choice for this store and use the default projector")
+        self.reset_button.clicked.connect(self.resetRequested)
+        self.reset_button.setEnabled(False)
+        row.addWidget(caption)
+        row.addWidget(self.choice_box, 1)
+        row.addWidget(self.reload_button)
+        row.addWidget(self.reset_button)
         self.label = QLabel("Projector: —")
+        self.label.setWordWrap(True)
         self.label.setMinimumWidth(40)
         self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.load_button = QPushButton("Load…")
-        self.load_button.setToolTip("Load a projector file (.py); it is remembered for this store")
-        self.load_button.clicked.connect(self.loadRequested)
-        self.reload_button = QPushButton("Reload")
-        self.reload_button.setToolTip("Load the projector file again (also done when the file changes)")
-        self.reload_button.clicked.connect(self.reloadRequested)
-        self.reload_button.setEnabled(False)
-        self.reset_button = QToolButton()
-        self.reset_button.setText("Default")
-        self.reset_button.setToolTip("Forget the projector file and use the built-in projector")
-        self.reset_button.clicked.connect(self.resetRequested)
-        self.reset_button.setEnabled(False)
-        row.addWidget(self.label, 1)
-        row.addWidget(self.load_button)
-        row.addWidget(self.reload_button)
-        row.addWidget(self.reset_button)
+        self.explanation = QLabel("")
+        self.explanation.setWordWrap(True)
+        self.explanation.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.explanation.setStyleSheet("color: palette(placeholder-text);")
+        self.offer_button = QPushButton("")
+        self.offer_button.clicked.connect(self.offerAccepted)
+        self.offer_button.hide()
+        column.addLayout(row)
+        column.addWidget(self.label)
+        column.addWidget(self.explanation)
+        column.addWidget(self.offer_button)
+        self.kind = "generic"
+
+    def _on_choice_activated(self, index: int) -> None:
+        kind = self.choice_box.itemData(index)
+        self._select(self.kind)  # stays on the active one until the new one has loaded
+        self.choiceRequested.emit(kind)
+
+    def _select(self, kind: str) -> None:
+        index = self.choice_box.findData(kind)
+        self.choice_box.blockSignals(True)
+        self.choice_box.setCurrentIndex(max(index, 0))
+        self.choice_box.blockSignals(False)
+
+    def show_choice(self, kind: str, label: str, source: str | None, reason: str, explanation: str,
+                    *, remembered: bool) -> None:
+        """The active projector: its kind, name, file or folder, why it was chosen and what it does."""
+        self.kind = kind
+        self._select(kind)
+        where = f" — {source}" if source else ""
+        self.label.setText(f"Active: <b>{label}</b>{where}<br><i>Why:</i> {reason}")
+        self.label.setToolTip(source or f"{label}: a built-in projector")
+        self.explanation.setText(explanation)
+        self.reload_button.setEnabled(kind in ("file", "native"))
+        self.reset_button.setEnabled(remembered)
 
     def show_projectors(self, label: str, source: str | None) -> None:
-        # The built-in projector's name is enough; the tooltip says where it comes from.
-        where = f" — {source}" if source else ""
-        self.label.setText(f"Projector: <b>{label}</b>{where}")
-        self.label.setToolTip(source or f"{label}: the built-in projector")
-        self.reload_button.setEnabled(bool(source))
-        self.reset_button.setEnabled(bool(source))
+        """Older form of ``show_choice``: a file (``source``) or the built-in projector ``label``."""
+        self.show_choice("file" if source else "generic", label, source,
+                         "remembered for this store" if source else "the built-in projector", "",
+                         remembered=bool(source))
+
+    def offer(self, text: str | None) -> None:
+        """Offer another projector (``text`` says which); None hides the offer."""
+        self.offer_button.setVisible(bool(text))
+        self.offer_button.setText(text or "")
+        self.offer_button.setToolTip(text or "")
 
 
 class StateView(QWidget):
@@ -98,6 +162,8 @@ class StateView(QWidget):
         self.stream: str | None = None
         self.version: int | None = None
         self.result: Any = None
+        #: who wrote the store's own snapshots, for the provenance line (e.g. "the eventsourcing library")
+        self.snapshot_owner: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.projector_bar = ProjectorBar()
@@ -244,6 +310,9 @@ class StateView(QWidget):
         self.header.setText(f"<b>{result.stream}</b> at {at}"
                             + (f" · <span title='UTC {utc_time(result.recorded_at)}'>{when}</span>" if when else ""))
         text = result.describe()
+        if result.snapshot_source == "store" and self.snapshot_owner:
+            # name whose snapshot it is: "snapshot v10 stored by the eventsourcing library + 3 events"
+            text = text.replace(" from the store ", f" stored by {self.snapshot_owner} ", 1)
         if changes:
             text += f" · {len(changes)} field{'s' if len(changes) != 1 else ''} changed by this event"
         self.describe_label.setText(text)

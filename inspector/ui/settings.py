@@ -12,7 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from inspector.stores.connect import SECRET_QUERY_KEYS, is_url
+import re
+
+from inspector.stores.connect import is_url
+
+#: query keys that may hold a secret (password, passwd, sslpassword, token, …): never saved
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|key|auth|cred|cookie|sig", re.IGNORECASE)
 
 MAX_RECENT = 10
 
@@ -39,7 +44,7 @@ def without_secrets(target: str) -> str:
     except Exception:  # unparsable: keep only what cannot hold a secret (no user info, no query)
         scheme, _, rest = target.partition("://")
         return f"{scheme}://{rest.rpartition('@')[2].split('?', 1)[0]}"
-    secret = [key for key in url.query if key.lower() in SECRET_QUERY_KEYS]
+    secret = [key for key in url.query if _SECRET_KEY.search(key)]
     if url.password is None and not secret:
         return target
     if secret:
@@ -143,7 +148,14 @@ class Settings:
         value = self._data.get("projectors", {}).get(store_key(target))
         return value if isinstance(value, str) else None
 
-    def set_projector_for(self, target: str, projector: str | None) -> None:
+    def projector_choice_for(self, target: str) -> Any:
+        """The saved projector choice for ``target``: a file's path (str), a dict such as
+        ``{"kind": "native", "path": DIR}`` (see ``inspector.replay.choices``), or None."""
+        value = self._data.get("projectors", {}).get(store_key(target))
+        return value if isinstance(value, (str, dict)) else None
+
+    def set_projector_for(self, target: str, projector: Any) -> None:
+        """Remember ``projector`` (a file's path or a choice's dict; None forgets) for ``target``."""
         projectors = dict(self._data.get("projectors", {}))
         key = store_key(target)
         if projector:
