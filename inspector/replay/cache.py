@@ -4,8 +4,8 @@ Entries are keyed by store identity (layout + redacted location, and for a store
 that is a file the file's own identity: device, inode, size, times), stream, projector
 code hash and version. Each carries what the replay engine checks before using it: a
 fingerprint of the events at its version, a fingerprint of the stream's first event,
-and the number of events up to its version (counted by SQL on server stores; a file
-store's prefix is already pinned by the file identity). A stale entry (a rebuilt or
+and, on server stores, the server's change mark when it was taken: an entry is used only
+while nothing at all has been written since (a file store is pinned by its file identity). A stale entry (a rebuilt or
 re-exported store, archived early events, an edited projector) is therefore never
 wrong, only slower. The cache is bounded: least recently used entries are evicted first.
 """
@@ -30,7 +30,7 @@ DEFAULT_MAX_ENTRIES = 50_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 #: Bumped when entries gain something to check: older entries are dropped, not trusted.
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
     store TEXT NOT NULL,
@@ -40,6 +40,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     fingerprint TEXT NOT NULL,
     first TEXT NOT NULL,
     prefix_count INTEGER,
+    mark TEXT,
     recorded_at TEXT,
     state BLOB NOT NULL,
     size INTEGER NOT NULL,
@@ -65,6 +66,8 @@ class CacheEntry:
     state: bytes
     first: str = ""
     prefix_count: int | None = None
+    #: the store's change mark (``EventStore.change_mark``) when the entry was last known to fit
+    mark: str | None = None
 
 
 def default_cache_path() -> Path:
@@ -135,7 +138,7 @@ class SnapshotCache:
     def latest(self, store: str, stream: str, projector: str, upto: int | None) -> CacheEntry | None:
         """The entry with the highest version at or before ``upto`` (any version when None)."""
         query = (
-            "SELECT version, fingerprint, recorded_at, state, first, prefix_count FROM snapshots"
+            "SELECT version, fingerprint, recorded_at, state, first, prefix_count, mark FROM snapshots"
             " WHERE store = ? AND stream = ? AND projector = ?"
         )
         params: list[Any] = [store, stream, projector]
@@ -152,7 +155,7 @@ class SnapshotCache:
                 (time.time(), store, stream, projector, row[0]),
             )
         return CacheEntry(int(row[0]), row[1], row[2], bytes(row[3]), row[4],
-                          None if row[5] is None else int(row[5]))
+                          None if row[5] is None else int(row[5]), row[6])
 
     def versions(self, store: str, stream: str, projector: str) -> list[int]:
         with self._lock:
@@ -170,7 +173,7 @@ class SnapshotCache:
     def put_many(self, store: str, stream: str, projector: str, entries: Iterable[CacheEntry]) -> None:
         now = time.time()
         rows = [
-            (store, stream, projector, e.version, e.fingerprint, e.first, e.prefix_count, e.recorded_at, e.state,
+            (store, stream, projector, e.version, e.fingerprint, e.first, e.prefix_count, e.mark, e.recorded_at, e.state,
              len(e.state), now)
             for e in entries
         ]
@@ -179,7 +182,7 @@ class SnapshotCache:
         with self._lock:
             self._conn.execute("BEGIN")
             try:
-                self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 self._evict()
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -203,6 +206,22 @@ class SnapshotCache:
         self._conn.executemany(
             "DELETE FROM snapshots WHERE store = ? AND stream = ? AND projector = ? AND version = ?", doomed
         )
+
+    def confirm(self, store: str, stream: str, projector: str, version: int, mark: str) -> None:
+        """Record that the entry still fits the store as of ``mark`` (the store vouched for it)."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE snapshots SET mark = ? WHERE store = ? AND stream = ? AND projector = ? AND version = ?",
+                (mark, store, stream, projector, version),
+            )
+
+    def discard_older_marks(self, store: str, stream: str, projector: str, mark: str | None) -> None:
+        """Forget the stream's entries taken under another change mark than ``mark``."""
+        with self._lock:
+            self._conn.execute(
+                "DELETE FROM snapshots WHERE store = ? AND stream = ? AND projector = ? AND mark IS NOT ?",
+                (store, stream, projector, mark),
+            )
 
     def discard(self, store: str, stream: str, projector: str, version: int) -> None:
         """Forget one entry (its fingerprint no longer matches the store)."""

@@ -53,6 +53,12 @@ class StoreInfo:
     notes: tuple[str, ...] = ()
     #: the columns the layout reads, with the types found in the schema
     columns: tuple[ColumnReading, ...] = ()
+    #: whether the connected role could write to the store were its session switched back to
+    #: read-write (PostgreSQL, MySQL/MariaDB: from role attributes, table privileges, grants);
+    #: None where there are no roles (SQLite, JSON Lines: the guard cannot be switched off)
+    #: or the server would not say; ``role_note`` says why
+    role_can_write: bool | None = None
+    role_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +71,8 @@ class StoreInfo:
             "streams": self.streams,
             "notes": list(self.notes),
             "columns": [column.to_json() for column in self.columns],
+            "role_can_write": self.role_can_write,
+            "role_note": self.role_note,
         }
 
 
@@ -198,6 +206,14 @@ class EventStore(Protocol):
     def stored_snapshot_records(self, stream: str, upto: int | None) -> list[StoredRecord]:
         """The layout's own snapshot rows at or before ``upto``, newest first, only those whose
         version the stream really has (empty when the layout keeps none)."""
+
+    def change_mark(self) -> str | None:
+        """A token that changes whenever the store may have been written to, cheap to read
+        (a server's log position); None where ``identity`` already changes with the store."""
+
+    def unchanged_since(self, stream: str, version: int, mark: str, count: int) -> bool | None:
+        """Whether none of the stream's events up to ``version`` changed since the store showed
+        ``mark`` (holding ``count`` of them); None when the store cannot tell."""
 
     def source_file(self) -> Path | None:
         """The file the store was opened from (SQLite, JSON Lines); None for a server."""

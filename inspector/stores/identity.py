@@ -7,16 +7,40 @@ from pathlib import Path
 
 
 def file_identity(path: Path) -> str:
-    """Device, inode, size and change times of the file (and of an SQLite write-ahead log beside it)."""
+    """What changes when a store file's history may have: never what a reader's open changes.
+
+    The file's device, inode, size and modification time (a replaced, restored, appended or
+    rewritten file); for an SQLite database also its header's change counter (bumped by
+    every write transaction in rollback-journal mode) and, beside a WAL-mode database, the
+    write-ahead log's size and header (checkpoint sequence and salts: new frames make it
+    longer, a restarted log gets new salts). The log's times are left out: opening the
+    database changes them without writing anything.
+    """
     parts = [str(path.resolve())]
-    for candidate in (path, path.with_name(path.name + "-wal")):
+    try:
+        st = path.stat()
+    except OSError:
+        return "|".join([*parts, "-"])
+    parts.append(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
+    header = _read(path, 0, 100)
+    if header.startswith(b"SQLite format 3\x00"):
+        parts.append(header[24:28].hex())  # file change counter
+        wal = path.with_name(path.name + "-wal")
         try:
-            st = candidate.stat()
+            wal_size = wal.stat().st_size
         except OSError:
-            parts.append("-")
-            continue
-        parts.append(f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+            wal_size = -1
+        parts.append(f"wal:{wal_size}:{_read(wal, 0, 32).hex() if wal_size > 0 else ''}")
     return "|".join(parts)
+
+
+def _read(path: Path, offset: int, size: int) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            return handle.read(size)
+    except OSError:
+        return b""
 
 
 def store_identity_key(layout: str, location: str, file: Path | None) -> str:

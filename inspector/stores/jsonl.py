@@ -248,6 +248,14 @@ class JsonlEventStore:
         """``NotImplemented``: times are only known after decoding, so the caller reads the stream."""
         return NotImplemented
 
+    def change_mark(self) -> None:
+        """None: the file identity (``identity``) already changes when the file does."""
+        return None
+
+    def unchanged_since(self, stream: str, version: int, mark: str, count: int) -> None:
+        """None: a file store has no change marks (its identity changes with the file)."""
+        return None
+
     def source_file(self) -> Path:
         """The file the user opened (the ``.jsonl.gz`` itself, not its decompressed copy)."""
         return self.source

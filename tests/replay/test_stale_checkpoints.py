@@ -168,6 +168,7 @@ def test_a_ledger_whose_opening_entry_was_corrected_is_not_replayed_from_an_old_
 
 @pytest.mark.postgres
 def test_a_ledger_that_only_grew_keeps_using_its_checkpoints(scratch_postgres, ledger_projectors, tmp_path):
+    """An append leaves the events a checkpoint rests on as they were: the server vouches for them."""
     _ledger_on_postgres(scratch_postgres, [1] * 400)
     cache = SnapshotCache(tmp_path / "c.sqlite", every=100)
     with _Opened(scratch_postgres.url) as store:

@@ -30,6 +30,12 @@ def _plans(store) -> tuple[str, str]:
     return listing, page
 
 
+def _keyset_page(store) -> str:
+    """A page after (version, position): the version bound must start the index range, so a page
+    deep in a long stream does not read the stream from its first version."""
+    return store.explain(store.stream_page_query("wallet-4242", after_version=15, after_position=123, limit=1000))
+
+
 def test_postgres_stream_listing_and_reads_use_the_stream_index(postgres_url):
     db = scratch_database(postgres_url, "plan")
     try:
@@ -44,7 +50,9 @@ def test_postgres_stream_listing_and_reads_use_the_stream_index(postgres_url):
             conn.exec_driver_sql("VACUUM ANALYZE events")
         store = open_store(db.url)
         listing, page = _plans(store)
+        keyset = _keyset_page(store)
         store.close()
+        assert "events_stream_version" in keyset and "version >= " in keyset, keyset
         assert "events_stream_version" in listing and "Seq Scan" not in listing, listing
         assert "events_stream_version" in page and "Seq Scan" not in page, page
     finally:
@@ -64,6 +72,8 @@ def test_mariadb_stream_listing_and_reads_use_the_stream_index(mysql_url):
             conn.exec_driver_sql("ANALYZE TABLE events")
         store = open_store(db.url)
         listing, page = _plans(store)
+        keyset = _keyset_page(store)
+        assert "events_stream_version" in keyset and " range " in keyset, keyset
         # names told apart by their bytes: the second step reads only the rows of one listing page
         split = store.explain(store.stream_split_query(after="wallet-100", upto="wallet-10548", limit=500))
         store.close()
@@ -92,7 +102,9 @@ def test_sqlite_stream_listing_and_reads_use_the_stream_index(tmp_path):
     writer.dispose()
     store = open_store(str(path))
     listing, page = _plans(store)
+    keyset = _keyset_page(store)
     store.close()
+    assert "USING INDEX events_stream_version (stream=? AND version>?)" in keyset, keyset
     assert "USING INDEX events_stream_version" in listing and "SCAN events " not in listing + " ", listing
     assert "USING INDEX events_stream_version" in page, page
     # the text times are declared to be in one ISO form (time = "iso"), so they sort as stored
