@@ -367,6 +367,26 @@ def server_read_only_engine(url: str) -> Engine:
     def _guard(_conn, _cursor, statement, _parameters, _context, _executemany):  # noqa: ANN001
         refuse_write_escapes(statement)
 
+    if backend in ("mysql", "mariadb"):
+
+        @sa.event.listens_for(engine, "handle_error")
+        def _forget_a_stream_cut_short(context):  # noqa: ANN001 - SQLAlchemy's ExceptionContext
+            """A lost connection in the middle of a streamed result: PyMySQL would try to read the
+            rest of it from the closed socket when the cursor is closed or collected, and Python
+            prints each failure as an "Exception ignored" traceback. Nothing is left to read."""
+            if not context.is_disconnect:
+                return
+            holders = [getattr(context.execution_context, "cursor", None)]
+            if context.connection is not None:
+                try:
+                    holders.append(context.connection.connection.dbapi_connection)
+                except Exception:  # an invalidated connection: nothing to reach
+                    pass
+            for holder in holders:
+                result = getattr(holder, "_result", None)
+                if result is not None and getattr(result, "unbuffered_active", False):
+                    result.unbuffered_active = False
+
     if password:
 
         @sa.event.listens_for(engine, "handle_error")
