@@ -156,6 +156,8 @@ class MainWindow(QMainWindow):
         self.streams_view.verticalHeader().setDefaultSectionSize(22)
         self.streams_view.setShowGrid(False)
         self.streams_view.setAlternatingRowColors(True)
+        # Names that share a prefix (wallet-…, uuids) differ at the end: keep both ends visible.
+        self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.streams_view.horizontalHeader()
         header.setSectionResizeMode(StreamListModel.STREAM, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(StreamListModel.COUNT, QHeaderView.ResizeMode.ResizeToContents)
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         self._streams_failed = False
 
         self.browser = QWidget()
+        self.browser.setMinimumWidth(230)  # a narrow window squeezes the centre, not the names
         box = QVBoxLayout(self.browser)
         box.setContentsMargins(4, 4, 4, 4)
         box.addWidget(self.filter_edit)
@@ -273,6 +276,13 @@ class MainWindow(QMainWindow):
         self.audit_view.eventActivated.connect(self.select_event)
         self.audit_view.message.connect(lambda text: self.statusBar().showMessage(text, 20000))
         self.audit_view.failed.connect(self.show_error)
+        from inspector.ui.health import HealthView
+
+        self.health_view = HealthView()
+        self.tabs.addTab(self.health_view, "Health")
+        self.health_view.checkRequested.connect(self.run_check)
+        self.health_view.findingActivated.connect(self.jump_to_version)
+        self.health_view.streamActivated.connect(self.select_stream)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.state_view.versionRequested.connect(self._on_state_version_requested)
         bar = self.state_view.projector_bar
@@ -412,7 +422,7 @@ class MainWindow(QMainWindow):
         load_projector = QAction("Load &projector file…", self)
         load_projector.triggered.connect(self.choose_projector_file)
         self.tools_menu.addAction(load_projector)
-        for index, name in enumerate(("Event", "State", "Diff", "Audit")):
+        for index, name in enumerate(("Event", "State", "Diff", "Audit", "Health")):
             action = QAction(f"Show {name} tab", self)
             action.setShortcut(QKeySequence(f"Alt+{index + 1}"))
             action.triggered.connect(lambda _checked=False, i=index: self.tabs.setCurrentIndex(i))
@@ -529,6 +539,7 @@ class MainWindow(QMainWindow):
         self.store_label.setToolTip(shown)
         self.layout_label.setText(f"Layout: {info.layout} ({info.engine})")
         self.readonly_badge.setVisible(bool(info.read_only))
+        self.readonly_badge.setText(" READ-ONLY · role could write " if getattr(info, "role_can_write", None) else " READ-ONLY ")
         self.banner.hide()
         self.connection_banner.hide()
         self.reconnector.set_store(store)
@@ -563,6 +574,8 @@ class MainWindow(QMainWindow):
         self.moments = {"A": None, "B": None}
         self.timeline.set_store(store, span[0], span[1], [name for name, _count in types])
         self.state_view.set_stream(None, None, None)
+        self.health_view.clear()
+        self.tabs.setTabText(self.tabs.indexOf(self.health_view), "Health")
         self.state_view.snapshot_owner = {"eventsourcing": "the eventsourcing library", "axon": "Axon",
                                           "marten": "Marten"}.get(getattr(store, "layout_name", ""))
         self.diff_view.show_moments(None, None, None)
@@ -687,6 +700,11 @@ class MainWindow(QMainWindow):
             self.current_event = None
             self.event_view.show_event(None)
             self.timeline.set_selected_event(None)
+        for name, moment in self.moments.items():
+            if moment is not None and moment.version is not None:
+                # a version belongs to the stream it was set on; an instant holds for any stream
+                self.moments[name] = None
+                self.timeline.place_cursor(name, None)
         if stream is None:
             self.streams_view.selectionModel().clearSelection()
         else:
@@ -1147,6 +1165,44 @@ class MainWindow(QMainWindow):
         self.runner.submit("bisect", work, done, failed, label=f"Bisecting {stream}",
                            on_progress=self.progress_strip.update_progress)
 
+    # --- health ----------------------------------------------------------------------------
+    def run_check(self, listed: bool = False) -> None:
+        """The ``check`` findings of the store (``listed``: of the streams the list shows), in the Health tab."""
+        from inspector.core.health import CheckReport, check_store
+
+        store = self.store
+        if store is None:
+            self.show_error("Open a store first: File › Open store (Ctrl+O).")
+            return
+        streams = ([self.stream_model.summary(row).stream for row in range(self.stream_model.rowCount())]
+                   if listed else None)
+
+        def work(cancel, progress):
+            if streams is None:
+                return check_store(store, cancel=cancel, progress=progress)
+            report = CheckReport()
+            for count, name in enumerate(streams, start=1):
+                report.findings.extend(check_store(store, stream=name, cancel=cancel).findings)
+                report.streams_checked += 1
+                progress(count, len(streams))
+            return report
+
+        def done(report: Any) -> None:
+            self._end_progress()
+            self.health_view.show_report(report, listed)
+            count = len(report.findings)
+            self.tabs.setTabText(self.tabs.indexOf(self.health_view), f"Health ({count})" if count else "Health")
+
+        def failed(exc: BaseException) -> None:
+            self._end_progress()
+            self.health_view.show_failed(f"Check failed: {exc}")
+            self.show_error(f"Checking the store failed: {exc}")
+
+        self.health_view.show_working(listed)
+        self._begin_progress("check", "Checking streams")
+        self.runner.submit("check", work, done, failed, label="Checking streams",
+                           on_progress=self.progress_strip.update_progress)
+
     # --- progress ------------------------------------------------------------------------
     def _begin_progress(self, channel: str, text: str) -> None:
         # Shown only for work that takes a moment: quick replays do not flash a bar.
@@ -1159,7 +1215,7 @@ class MainWindow(QMainWindow):
             self.progress_strip.start(self._progress_text)
 
     def _end_progress(self) -> None:
-        if not any(self.runner.busy(channel) for channel in ("state", "diff", "bisect", "export")):
+        if not any(self.runner.busy(channel) for channel in ("state", "diff", "bisect", "export", "check")):
             self._progress_timer.stop()
             self.progress_strip.finish()
 
@@ -1306,7 +1362,9 @@ class MainWindow(QMainWindow):
     def _on_progress_cancel(self) -> None:
         cancelled_state = self.runner.busy("state")
         cancelled_export = self.runner.busy("export")
-        for channel in ("state", "diff", "bisect", "export"):
+        if self.runner.busy("check"):
+            self.health_view.show_failed("Check cancelled: press Check store to run it again.")
+        for channel in ("state", "diff", "bisect", "export", "check"):
             self.runner.cancel(channel)
         self._progress_timer.stop()
         self.progress_strip.finish()

@@ -1,8 +1,11 @@
-"""Screenshots of the real window on the demo store, at 1280x800.
+"""Screenshots of the real window on the demo store, at 1280x800 and 1024x700, and on a store
+written by the ``eventsourcing`` library.
 
 Run: ``python resources/screenshots/make_screenshots.py`` (offscreen; writes the PNGs
 next to this script). The demo store is built fresh in a temporary folder. ``dark.png``
-is the State tab under a dark palette.
+is the State tab under a dark palette; ``health-view.png`` the demo's planted faults;
+``compact-1024x700.png`` the window at 1024x700; ``eventsourcing-store.png`` an
+eventsourcing store with the native projector chosen (the library's snapshots used).
 """
 
 from __future__ import annotations
@@ -92,9 +95,100 @@ def main() -> int:
         window.tabs.setCurrentWidget(window.state_view)
         _settle(app, 0.5)
         window.grab().save(str(HERE / "dark.png"))
+        app.setPalette(app.style().standardPalette())
+        # Health: the demo's planted faults, one selected (its event shown in the table).
+        window.tabs.setCurrentWidget(window.health_view)
+        window.health_view.check_button.click()
+        _wait(app, lambda: window.health_view.check_button.isEnabled() and window.health_view.findings)
+        item = window.health_view.tree.topLevelItem(0)
+        window.health_view.tree.setCurrentItem(item)
+        window.health_view.tree.itemActivated.emit(item, 0)
+        _wait(app, lambda: window.current_event is not None
+              and window.current_event.stream == window.health_view.findings[0].stream)
+        _settle(app, 0.5)
+        window.grab().save(str(HERE / "health-view.png"))
+        # Compact: the same window at 1024x700, State tab.
+        window.tabs.setCurrentWidget(window.state_view)
+        window.resize(1024, 700)
+        _settle(app, 0.6)
+        window.grab().save(str(HERE / "compact-1024x700.png"))
         window.close()
+        _eventsourcing_store(app, Path(home))
     print(f"screenshots written to {HERE}")
     return 0
+
+
+def _eventsourcing_store(app, home: Path) -> None:
+    """A store written by the eventsourcing library, the native projector chosen with its code's folder."""
+    import textwrap
+
+    code = home / "bank_code"
+    code.mkdir()
+    (code / "bank_domain.py").write_text(textwrap.dedent("""
+        from eventsourcing.application import Application
+        from eventsourcing.domain import Aggregate, event
+
+
+        class Account(Aggregate):
+            @event("Opened")
+            def __init__(self, owner: str):
+                self.owner = owner
+                self.balance = 0
+                self.tags = []
+
+            @event("Deposited")
+            def deposit(self, amount: int, by: str):
+                self.balance += amount
+
+            @event("Withdrawn")
+            def withdraw(self, amount: int, by: str):
+                self.balance -= amount
+
+            @event("Tagged")
+            def tag(self, label: str):
+                self.tags.append(label)
+
+
+        class Bank(Application):
+            snapshotting_intervals = {Account: 50}
+        """), encoding="utf-8")
+    db = home / "bank.db"
+    os.environ["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+    os.environ["SQLITE_DBNAME"] = str(db)
+    sys.path.insert(0, str(code))
+    import bank_domain
+
+    bank = bank_domain.Bank()
+    for owner in ("ada", "grace", "linus", "margaret"):
+        account = bank_domain.Account(owner)
+        bank.save(account)
+        for i in range(1, 140):
+            if i % 9 == 0:
+                account.tag(f"t{i}")
+            elif i % 4 == 0:
+                account.withdraw(i, by="payments")
+            else:
+                account.deposit(i * 3, by=f"{owner}@example.com")
+            bank.save(account)
+    bank.close()
+    sys.path.remove(str(code))
+    from inspector.replay.choices import ProjectorChoice
+    from inspector.ui.app import MainWindow
+
+    window = MainWindow(str(db))
+    window.resize(1280, 800)
+    window.show()
+    _wait(app, lambda: window.store is not None and window.stream_model.rowCount() > 0)
+    window.streams_view.setCurrentIndex(window.stream_model.index(0, 0))
+    _wait(app, lambda: window.state_view.result is not None)
+    window.tabs.setCurrentWidget(window.state_view)
+    window.set_projector_choice(ProjectorChoice("native", str(code)))
+    _wait(app, lambda: window.projector_choice.kind == "native")
+    window.state_view.slider.setValue(120)
+    _wait(app, lambda: window.state_view.version == 120 and not window.runner.busy("state"))
+    _settle(app, 0.6)
+    window.grab().save(str(HERE / "eventsourcing-store.png"))
+    window.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,153 @@
+"""The Health tab: what ``event-inspector check`` finds in the open store, each finding a jump to its event.
+
+Findings come from ``inspector.core.health.check_store`` (version gaps, duplicate versions,
+time regressions, undecodable payloads, events without a version), run on the window's
+background runner for the whole store or for the streams the list shows.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.health import Finding
+
+KIND_WORDS = {
+    "version_gap": "Version gap",
+    "duplicate_version": "Duplicate version",
+    "time_regression": "Time goes back",
+    "undecodable_payload": "Unreadable payload",
+    "missing_version": "No version",
+    "snapshot_drift": "Snapshot drift",
+}
+
+
+def jump_version(finding: Finding) -> int | None:
+    """The version whose event shows the finding: the event before a gap, else the finding's own."""
+    if finding.version is None:
+        return None
+    if finding.kind == "version_gap":
+        return max(finding.version - 1, 0) or None
+    return finding.version
+
+
+class HealthView(QWidget):
+    """Check findings in a list; activating one asks the window to select its event."""
+
+    checkRequested = Signal(bool)  # True: only the streams listed on the left
+    findingActivated = Signal(str, int)  # stream, version
+    streamActivated = Signal(str)  # a finding without a version
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.findings: list[Finding] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        buttons = QHBoxLayout()
+        self.check_button = QPushButton("Check store")
+        self.check_button.setToolTip("Look for version gaps, duplicate versions, times that go back and "
+                                     "unreadable payloads in every stream (as event-inspector check does)")
+        self.check_button.clicked.connect(lambda: self.checkRequested.emit(False))
+        self.listed_button = QPushButton("Check listed streams")
+        self.listed_button.setToolTip("The same checks on the streams the list on the left shows")
+        self.listed_button.clicked.connect(lambda: self.checkRequested.emit(True))
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.listed_button)
+        buttons.addStretch(1)
+        self.summary = QLabel("Check the store to list what looks damaged; each finding jumps to its event.")
+        self.summary.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(4)
+        self.tree.setHeaderLabels(["Finding", "Stream", "Version", "Detail"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(1, 120)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tree.itemActivated.connect(self._on_item_activated)
+        self.tree.itemClicked.connect(self._on_item_activated)
+        self.tree.currentItemChanged.connect(self._on_current_item_changed)
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.detail)
+
+    def clear(self, text: str = "Check the store to list what looks damaged; each finding jumps to its event.") -> None:
+        self.findings = []
+        self.tree.clear()
+        self.detail.setText("")
+        self.summary.setText(text)
+
+    def show_working(self, listed: bool) -> None:
+        self.tree.clear()
+        self.summary.setText("Checking the listed streams…" if listed else "Checking every stream…")
+        self.check_button.setEnabled(False)
+        self.listed_button.setEnabled(False)
+
+    def show_report(self, report: Any, listed: bool) -> None:
+        self.check_button.setEnabled(True)
+        self.listed_button.setEnabled(True)
+        self.findings = list(report.findings)
+        self.tree.clear()
+        for finding in self.findings:
+            item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), finding.stream,
+                                    "" if finding.version is None else f"v{finding.version}", finding.detail])
+            item.setToolTip(1, finding.stream)
+            item.setToolTip(3, finding.detail)
+            item.setData(0, Qt.ItemDataRole.UserRole, finding)
+            item.setForeground(0, Qt.GlobalColor.red)
+            self.tree.addTopLevelItem(item)
+        where = "listed stream" if listed else "stream"
+        checked = f"{report.streams_checked:,} {where}{'s' if report.streams_checked != 1 else ''} checked"
+        count = len(self.findings)
+        if count:
+            self.summary.setText(f"{count} finding{'s' if count != 1 else ''} in {checked}. "
+                                 "Select one to go to its event.")
+        else:
+            self.summary.setText(f"Nothing found: {checked}.")
+
+    def show_failed(self, text: str) -> None:
+        self.check_button.setEnabled(True)
+        self.listed_button.setEnabled(True)
+        self.summary.setText(text)
+
+    def _on_current_item_changed(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
+        finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
+        self.detail.setText("" if finding is None else
+                            f"<b>{KIND_WORDS.get(finding.kind, finding.kind)}</b> in {html.escape(finding.stream)}: "
+                            f"{html.escape(finding.detail)}")
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+
+    def _on_item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        finding = item.data(0, Qt.ItemDataRole.UserRole)
+        if finding is None:
+            return
+        version = jump_version(finding)
+        if version is None:
+            self.streamActivated.emit(finding.stream)
+        else:
+            self.findingActivated.emit(finding.stream, version)
+
+
+__all__ = ["HealthView", "KIND_WORDS", "jump_version"]
