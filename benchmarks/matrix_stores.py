@@ -13,7 +13,6 @@ own envelope (EventSauce headers, Axon bytes, eventsourcing's transcoded ``state
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 import uuid

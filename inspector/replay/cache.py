@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from inspector.replay.projectors import hash_text
 
 if TYPE_CHECKING:
     from inspector.stores.base import EventStore

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 import orjson
 
-from inspector.core.cancel import CancelToken, check
+from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, event_name_of_topic
 from inspector.stores.base import EventStore
 from inspector.replay.projectors import Projector, ProjectorError, hash_text

@@ -7,7 +7,6 @@ import sqlite3
 import time
 from datetime import datetime, timezone
 
-import pytest
 
 from inspector.ui.models import EventTableModel
 

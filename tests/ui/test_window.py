@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from inspector.stores import open_store

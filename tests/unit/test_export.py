@@ -6,8 +6,6 @@ import csv
 import shutil
 import hashlib
 import json
-import subprocess
-import sys
 
 import pytest
 
