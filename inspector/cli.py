@@ -21,9 +21,9 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from inspector import __version__
+from inspector.core.terminal import printable
 
 if TYPE_CHECKING:
-    from inspector.core.cancel import Progress
     from inspector.stores import EventStore
 
 #: Modules that add subcommands: each has ``register(subparsers, common)``.
@@ -199,12 +199,19 @@ def print_json(document: Any) -> None:
     """One JSON document on stdout; numbers exactly as held (big ints, Decimals, NaN/Infinity tokens)."""
     from inspector.core import jsontext
 
-    sys.stdout.write(jsontext.dumps(document, indent=True) + "\n")
+    try:
+        text = jsontext.dumps(document, indent=True)
+    except (TypeError, RecursionError) as exc:  # nested deeper than JSON text can be written
+        raise InputError(f"the result cannot be written as JSON: {exc} (nested too deep?)") from None
+    sys.stdout.write(text + "\n")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> None:
-    """A plain aligned text table; numbers in ``right`` columns are right-aligned."""
-    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    """A plain aligned text table; numbers in ``right`` columns are right-aligned.
+
+    Every cell is passed through ``printable``: control and escape characters a store holds
+    are shown escaped (``\\x1b``), never sent to the terminal."""
+    cells = [[("" if value is None else printable(value)) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, value in enumerate(row):
@@ -221,7 +228,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Se
 
 
 def fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {printable(message)}", file=sys.stderr)
     return 1
 
 
@@ -351,9 +358,53 @@ def _run_gui(argv: list[str]) -> int:
 
         password = getpass.getpass(f"Password for {redact(target)}: ")
         target = make_url(target).set(password=password).render_as_string(hide_password=False)
+    if os.environ.get("INSPECTOR_SMOKE_TEST") == "1":
+        return _smoke_test(target, layout=args.layout, mapping=args.mapping)
     from inspector.ui.app import run_gui
 
     return run_gui(target, layout=args.layout, mapping=args.mapping)
+
+
+def _smoke_test(target: str | None, *, layout: str | None, mapping: str | None) -> int:
+    """``INSPECTOR_SMOKE_TEST=1``: open the window (on the demo store when no STORE is given), wait
+    until its stream list is filled, print one line and quit: 0 when the store opened with the
+    app icon set, 1 on an error banner or after 60 s. For checking an install or a bundle."""
+    from PySide6.QtCore import QTimer
+
+    from inspector.ui.app import MainWindow, make_app
+
+    app = make_app()
+    if target is None:
+        from inspector.demo import ensure_demo
+
+        target = str(ensure_demo())
+    window = MainWindow(target, layout=layout, mapping=mapping)
+    window.show()
+    outcome = {"code": 1}
+    deadline = time.monotonic() + 60
+
+    def poll() -> None:
+        streams = window.stream_model.rowCount()
+        if window.store is not None and streams > 0:
+            icon = not app.windowIcon().isNull()
+            print(f"smoke test: window open on {target}: {streams} streams listed, "
+                  f"app icon {'set' if icon else 'MISSING'}, desktop file name {app.desktopFileName()}")
+            outcome["code"] = 0 if icon else 1
+        elif window.banner.text():
+            print(f"smoke test: the window shows an error: {window.banner.text()}", file=sys.stderr)
+        elif time.monotonic() < deadline:
+            return
+        else:
+            print("smoke test: the store did not open within 60 s", file=sys.stderr)
+        timer.stop()
+        app.quit()
+
+    timer = QTimer()
+    timer.timeout.connect(poll)
+    timer.start(100)
+    app.exec()
+    window.shutdown()
+    return outcome["code"]
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:

@@ -18,7 +18,7 @@ HINT_TEXT = (
     "<b>This is the demo store.</b> Open your own with <b>File › Open store</b> (Ctrl+O): a .db, .sqlite or "
     ".jsonl file, or a URL such as <tt>postgresql+psycopg://me@host/db</tt>; <b>File › Recent stores</b> "
     "reopens one. <b>Tools › Load projector file…</b> replays streams with your own code "
-    "(a model to copy: About › Sample projectors)."
+    "(Help › About shows where the sample projectors to copy are)."
 )
 
 
