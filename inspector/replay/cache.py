@@ -109,13 +109,13 @@ class SnapshotCache:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            return self._connect()
+            return self._open_file()
         except sqlite3.DatabaseError:
             # Our own cache file is damaged: put it aside and start empty (a miss is only slower).
             os.replace(self.path, self.path + ".corrupt")
-            return self._connect()
+            return self._open_file()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _open_file(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL" if self.path != ":memory:" else "PRAGMA journal_mode=MEMORY")
         conn.execute("PRAGMA synchronous=NORMAL")
