@@ -343,6 +343,10 @@ class TimelineWidget(QWidget):
             line.hide()
         self.region_button.setChecked(False)
         self.set_legend(types)
+        self.set_range(start, end)
+
+    def set_range(self, start: datetime | None, end: datetime | None) -> None:
+        """Show ``start`` to ``end`` (the store's time range, when known) and fetch what it holds."""
         if start is not None and end is not None:
             pad = max((end - start).total_seconds() * 0.01, 60.0)
             self.lanes_plot.setXRange(_epoch(start) - pad, _epoch(end) + pad, padding=0)
