@@ -1,5 +1,5 @@
-"""Review fixes in the window: settings without secrets, one key per store, prompt close,
-shortcuts from line edits, empty states, remembered projectors and preferences."""
+"""What the window remembers between runs: recent stores (one entry per store, never a secret
+of its URL), the projector chosen for each store (only once it has loaded) and the preferences."""
 
 from __future__ import annotations
 
@@ -114,158 +114,7 @@ def test_one_store_spelled_two_ways_is_one_recent_entry_with_its_projector(qtbot
     assert url.recent_stores()[0] == f"sqlite:///{demo_copy}"
 
 
-# --- 3. closing with a stuck worker; page fetches beside stuck replays ---------------------
-def test_the_window_closes_at_once_while_a_task_is_stuck(qtbot, window):
-    import threading
-    import time
-
-    release, started = threading.Event(), threading.Event()
-
-    def stuck(cancel, progress):  # a projector that never looks at its cancel token
-        started.set()
-        release.wait(30)
-        return "late"
-
-    arrived = []
-    window.runner.submit("state", stuck, arrived.append, label="Replaying a stuck stream")
-    assert started.wait(5)
-    began = time.perf_counter()
-    try:
-        window.close()
-        elapsed = time.perf_counter() - began
-    finally:
-        release.set()
-    assert elapsed < 1.0
-    assert window.store is None
-    qtbot.wait(100)
-    assert arrived == []  # the late result of a closed window is dropped
-
-
-def test_streams_still_load_while_every_replay_worker_is_stuck(qtbot, window):
-    import threading
-
-    release = threading.Event()
-    started = threading.Semaphore(0)
-
-    def stuck(cancel, progress):
-        started.release()
-        release.wait(30)
-
-    try:
-        for channel in ("state", "diff", "bisect", "export"):
-            window.runner.submit(channel, stuck)
-        for _ in range(4):
-            assert started.acquire(timeout=5)
-        window.filter_edit.setText("wallet-*")
-        qtbot.waitUntil(lambda: window.stream_model.exhausted and window.stream_model.rowCount() > 0
-                        and window.stream_model.query[0] == "wallet-*", timeout=5000)
-        names = [window.stream_model.index(r, 0).data() for r in range(window.stream_model.rowCount())]
-        assert all(name.startswith("wallet-") for name in names)
-    finally:
-        release.set()
-
-
-# --- 4. window shortcuts win over line-edit key bindings ------------------------------------
-def test_ctrl_e_in_the_stream_filter_opens_the_export_dialog(qtbot, window):
-    from PySide6.QtCore import QEvent, QObject, Qt
-    from PySide6.QtWidgets import QApplication
-
-    from inspector.ui.export_dialog import ExportDialog
-
-    class ClaimsCtrlE(QObject):
-        """What an X11 line edit does: Ctrl+E is its end-of-line key (offscreen has no such binding)."""
-
-        def eventFilter(self, watched, event):  # noqa: N802
-            if event.type() == QEvent.Type.ShortcutOverride and event.keyCombination() == Qt.Key.Key_E | \
-                    Qt.KeyboardModifier.ControlModifier:
-                event.accept()
-                return True
-            return False
-
-    x11_binding = ClaimsCtrlE(window.filter_edit)
-    window.filter_edit.installEventFilter(x11_binding)
-    window.activateWindow()
-    window.filter_edit.setText("wallet")
-    window.filter_edit.setFocus()
-    window.filter_edit.setCursorPosition(0)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.filter_edit, timeout=2000)
-    qtbot.keyClick(window.filter_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: any(isinstance(w, ExportDialog) and w.isVisible() for w in QApplication.topLevelWidgets()),
-                    timeout=2000)
-    assert window.filter_edit.text() == "wallet"
-    window.export_dialog_widget.reject()
-    # editing keys the window does not use stay with the line edit
-    window.filter_edit.setFocus()
-    qtbot.keyClick(window.filter_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    assert window.filter_edit.selectedText() == "wallet"
-
-
-# --- 5. the Event tab follows the stream ---------------------------------------------------
-def _select_stream(qtbot, win, stream):
-    win.filter_edit.setText(stream)
-    qtbot.waitUntil(lambda: win.stream_model.row_of(stream) is not None, timeout=5000)
-    win.streams_view.setCurrentIndex(win.stream_model.index(win.stream_model.row_of(stream), 0))
-    qtbot.waitUntil(lambda: win.event_model.rowCount() > 0 and win.event_model.event_at(0).stream == stream,
-                    timeout=5000)
-
-
-def test_selecting_another_stream_clears_the_event_tab(qtbot, window, demo_planted):
-    first, _bad = demo_planted.negative_wallet
-    window.filter_edit.setText("wallet-*")
-    qtbot.waitUntil(lambda: window.stream_model.exhausted and window.stream_model.rowCount() > 1, timeout=5000)
-    second = next(s.stream for s in window.stream_model.summaries() if s.stream != first)
-    _select_stream(qtbot, window, first)
-    window.events_view.setCurrentIndex(window.event_model.index(1, 0))
-    assert first in window.event_view.header.text()
-
-    _select_stream(qtbot, window, second)
-    assert window.current_event is None
-    assert window.event_view.header.text().startswith("Select an event")
-    assert first not in window.event_view.header.text()
-    assert not window.event_view.copy_button.isEnabled()
-    # an event chosen in the new stream shows as usual
-    window.events_view.setCurrentIndex(window.event_model.index(0, 0))
-    assert second in window.event_view.header.text()
-
-
-# --- 6. the stream list's empty state ------------------------------------------------------
-def test_the_stream_list_says_loading_until_a_finished_fetch_found_nothing(qtbot, window, monkeypatch):
-    import threading
-
-    gate = threading.Event()
-    listing = window.store.streams
-
-    def slow_streams(*args, **kwargs):
-        gate.wait(10)
-        return listing(*args, **kwargs)
-
-    monkeypatch.setattr(window.store, "streams", slow_streams)
-    try:
-        window.filter_edit.setText("no-such-stream-*")
-        qtbot.waitUntil(lambda: window.stream_model.query[0] == "no-such-stream-*", timeout=3000)
-        assert window.stream_model.rowCount() == 0
-        assert window.streams_status.text() == "Loading streams…"
-        qtbot.wait(300)
-        assert window.streams_status.text() == "Loading streams…"
-    finally:
-        gate.set()
-    qtbot.waitUntil(lambda: window.streams_status.text() == "No stream matches the filter.", timeout=5000)
-
-
-def test_a_failed_stream_listing_is_not_called_an_empty_result(qtbot, window, monkeypatch):
-    from inspector.stores import StoreError
-
-    def broken(*args, **kwargs):
-        raise StoreError("the server went away")
-
-    monkeypatch.setattr(window.store, "streams", broken)
-    window.filter_edit.setText("wallet-*")
-    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=5000)
-    assert "the server went away" in window.banner.text()
-    assert window.streams_status.text() == "Listing streams failed (see the message above)."
-
-
-# --- 7. a projector is remembered once it has loaded ---------------------------------------
+# --- 3. a projector is remembered once it has loaded ---------------------------------------
 def test_a_broken_projector_file_leaves_the_previous_one_active_and_remembered(qtbot, window, demo_copy,
                                                                              demo_planted, tmp_path):
     stream, _bad = demo_planted.negative_wallet
@@ -297,7 +146,15 @@ def test_a_broken_projector_file_leaves_the_previous_one_active_and_remembered(q
         again.shutdown()
 
 
-# --- 8. preferences ------------------------------------------------------------------------
+def _select_stream(qtbot, win, stream):
+    win.filter_edit.setText(stream)
+    qtbot.waitUntil(lambda: win.stream_model.row_of(stream) is not None, timeout=5000)
+    win.streams_view.setCurrentIndex(win.stream_model.index(win.stream_model.row_of(stream), 0))
+    qtbot.waitUntil(lambda: win.event_model.rowCount() > 0 and win.event_model.event_at(0).stream == stream,
+                    timeout=5000)
+
+
+# --- 4. preferences ------------------------------------------------------------------------
 def test_preferences_are_remembered_after_a_restart_and_used(qtbot, window, demo_copy, demo_planted):
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QDialogButtonBox
