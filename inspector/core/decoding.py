@@ -16,6 +16,41 @@ import orjson
 
 _ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
+#: Deepest nesting of arrays and objects a payload is decoded to. JSON text writers stop at
+#: 255 levels (orjson) and the documents the inspector writes wrap a payload in a few levels
+#: of their own (``events --json``, a replay's state), so deeper payloads are kept raw.
+MAX_NESTING = 200
+#: A compressed payload may inflate to at most this many bytes (a zip bomb is a problem, not a hang).
+MAX_INFLATED = 64 * 1024 * 1024
+
+
+class TooDeep(ValueError):
+    """JSON nested deeper than ``MAX_NESTING`` levels (or than the parser could follow)."""
+
+
+def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether ``value`` nests dicts and lists (tuples) more than ``limit`` levels deep.
+
+    Iterative (no recursion limit); a scalar is depth 0, ``[]`` depth 1.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, tuple)))
+    return False
+
+
+class DeepJsonText(str):
+    """JSON text a driver handed over that is nested too deep to decode (kept as written)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
@@ -40,13 +75,24 @@ def decode_json(value: Any, *, allow_null: bool = True) -> Decoded:
     """Decode JSON held as text, bytes (maybe zlib-compressed) or an already-parsed value."""
     if value is None:
         return Decoded(None, None, None if allow_null else "payload is NULL")
-    if isinstance(value, (dict, list, int, float, bool, Decimal)):
+    if isinstance(value, DeepJsonText):
+        return Decoded(None, str(value), f"JSON nested deeper than {MAX_NESTING} levels, shown raw")
+    if isinstance(value, (dict, list)):
+        if nesting_exceeds(value):
+            return Decoded(None, None, f"JSON nested deeper than {MAX_NESTING} levels, not shown")
+        return Decoded(value)
+    if isinstance(value, (int, float, bool, Decimal)):
         return Decoded(value)
     blob = as_bytes(value)
     if blob is not None:
         if blob.startswith(_ZLIB_HEADERS):
             try:
-                blob = zlib.decompress(blob)
+                inflater = zlib.decompressobj()
+                inflated = inflater.decompress(blob, MAX_INFLATED + 1)
+                if len(inflated) > MAX_INFLATED:
+                    return Decoded(None, as_bytes(value),
+                                   f"compressed payload inflates beyond {MAX_INFLATED // (1024 * 1024)} MiB, not decoded")
+                blob = inflated
             except zlib.error:
                 pass  # not compressed after all: try it as JSON below
         if b"\x00" in blob[:64] and not blob.lstrip().startswith((b"{", b"[")):
@@ -91,7 +137,7 @@ def needs_exact_parser(blob: bytes) -> bool:
     return any(tiny in marks for tiny in _TINY_EXPONENTS) or marks.endswith((b"0es000", b"0es0000"))
 
 
-def loads_exact(text: str | bytes) -> Any:
+def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> Any:
     """Parse JSON text keeping every number exactly as written.
 
     Integers of any size stay ``int``. A number with a fraction or an exponent is a
@@ -104,19 +150,41 @@ def loads_exact(text: str | bytes) -> Any:
 
     Text that holds no such number is read by orjson (the common, fast path); the values
     are the same either way. ``bytes`` must be UTF-8. Raises ``ValueError`` (orjson's or
-    ``json``'s ``JSONDecodeError``, or ``UnicodeDecodeError``) on anything that is not JSON.
+    ``json``'s ``JSONDecodeError``, or ``UnicodeDecodeError``) on anything that is not JSON,
+    and ``TooDeep`` (a ``ValueError``) for arrays and objects nested more than ``max_depth``
+    levels (``None``: as deep as the parsers follow, about 1,000 levels).
     """
     blob = text if type(text) is bytes else text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    value = _parse(blob)
+    if max_depth is not None and blob.count(b"[") + blob.count(b"{") > max_depth and nesting_exceeds(value, max_depth):
+        raise TooDeep(f"JSON nested deeper than {max_depth} levels")
+    return value
+
+
+def _parse(blob: bytes) -> Any:
     marks = blob.translate(_NUMBER_MARKS)
-    if (_LONG_RUN in marks or b"0es000" in marks) and needs_exact_parser(blob):
-        return json.loads(blob.decode("utf-8"), parse_float=_exact_float, parse_int=_exact_int)
     try:
-        return orjson.loads(blob)
-    except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, or not JSON at all
-        try:
+        if (_LONG_RUN in marks or b"0es000" in marks) and needs_exact_parser(blob):
             return json.loads(blob.decode("utf-8"), parse_float=_exact_float, parse_int=_exact_int)
-        except ValueError:
-            raise refused from None
+        try:
+            return orjson.loads(blob)
+        except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, too deep, or not JSON at all
+            try:
+                return json.loads(blob.decode("utf-8"), parse_float=_exact_float, parse_int=_exact_int)
+            except ValueError:
+                raise refused from None
+    except RecursionError:
+        raise TooDeep("JSON nested deeper than the parser follows") from None
+
+
+def driver_loads(text: str | bytes) -> Any:
+    """``loads_exact`` for a database driver's JSON columns: JSON nested too deep comes back as
+    ``DeepJsonText`` (its text), which ``decode_json`` turns into a problem, so one such row
+    does not end the query. Anything that is not JSON raises as in ``loads_exact``."""
+    try:
+        return loads_exact(text)
+    except TooDeep:
+        return DeepJsonText(text if isinstance(text, str) else bytes(text).decode("utf-8", "replace"))
 
 
 def _exact_float(token: str) -> float | Decimal:
@@ -135,6 +203,8 @@ def _exact_int(token: str) -> int:
 
 
 def _json_problem(blob: bytes, exc: Exception) -> str:
+    if isinstance(exc, TooDeep):
+        return f"{exc}, shown raw"
     stripped = blob.lstrip()
     if stripped.startswith(b"<"):
         return "XML payload, shown raw"
@@ -154,13 +224,91 @@ def untranscode(value: Any) -> Any:
     a hyphenated UUID, ``decimal_str`` the decimal's text; unknown custom types keep
     their ``_data_``. The inspector never imports the classes a store names.
     """
-    if isinstance(value, dict):
-        if set(value) == {"_type_", "_data_"}:
-            kind, data = value["_type_"], value["_data_"]
-            if kind == "uuid_hex" and isinstance(data, str) and len(data) == 32:
+    kind = type(value)
+    if kind is dict:
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            name, data = value["_type_"], value["_data_"]
+            if name == "uuid_hex" and isinstance(data, str) and len(data) == 32:
                 return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
             return untranscode(data)
-        return {key: untranscode(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [untranscode(item) for item in value]
+        # this runs once per event in a replay: scalars are kept and the usual transcoded
+        # strings (times, decimals) unwrapped without a call
+        out = {}
+        for key, item in value.items():
+            if type(item) is dict:
+                if (len(item) == 2 and type(item.get("_data_")) is str and "_type_" in item
+                        and item["_type_"] != "uuid_hex"):
+                    out[key] = item["_data_"]
+                else:
+                    out[key] = untranscode(item)
+            elif type(item) is list:
+                out[key] = untranscode(item)
+            else:
+                out[key] = item
+        return out
+    if kind is list:
+        return [untranscode(item) if type(item) in _CONTAINERS else item for item in value]
     return value
+
+
+_CONTAINERS = (dict, list)
+
+
+#: Versions and positions are signed 64-bit integers in every store the inspector reads.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def whole_number(value: Any, what: str = "version") -> tuple[int | None, str | None]:
+    """A stored version (or position) as ``(int, None)``, or ``(None, problem)`` when it is not one.
+
+    Whole numbers within signed 64 bits are read as they are: ints, integral floats and
+    Decimals (``2.0``), and text of decimal digits (``'3'``, as a text column holds them).
+    Anything else is a problem, never a guess: ``1.5`` and ``2.999`` (not rounded or cut to
+    v1/v2), booleans, ``1e300`` and other numbers beyond 64 bits, NaN, text such as
+    ``'three'`` or ``''``, bytes. ``None`` gives ``(None, "<what> is NULL")``.
+    """
+    if value is None:
+        return None, f"{what} is NULL"
+    kind = type(value)
+    if kind is int:
+        if INT64_MIN <= value <= INT64_MAX:
+            return value, None
+        return None, f"{what} {value} is beyond 64 bits"
+    if isinstance(value, bool):
+        return None, f"{what} {value!r} is a boolean, not a whole number"
+    if isinstance(value, int):
+        return whole_number(int(value), what)
+    if isinstance(value, (float, Decimal)):
+        shown = str(value) if isinstance(value, Decimal) else repr(value)
+        try:
+            finite = value.is_finite() if isinstance(value, Decimal) else value - value == 0.0
+            if finite and value == int(value):
+                number = int(value)
+                if INT64_MIN <= number <= INT64_MAX:
+                    return number, None
+                return None, f"{what} {shown} is beyond 64 bits"
+        except (ArithmeticError, ValueError, OverflowError):
+            pass
+        return None, f"{what} {shown} is not a whole number"
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if digits.isascii() and digits.isdigit() and len(digits) <= 19:
+            return whole_number(int(text), what)
+        return None, f"{what} {value[:40]!r} is not a number"
+    blob = as_bytes(value)
+    if blob is not None:
+        return None, f"{what} is bytes ({len(blob)}), not a number"
+    return None, f"{what} {str(value)[:40]!r} is not a number"
+
+
+def text_or_bytes(blob: bytes) -> str | bytes:
+    """SQLite's text values: ``str`` when they are UTF-8, else the bytes as stored.
+
+    Used as the sqlite3 ``text_factory``: a TEXT value that is not UTF-8 then reaches the
+    layout as bytes (a payload with a problem) instead of failing the whole query.
+    """
+    try:
+        return blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return bytes(blob)

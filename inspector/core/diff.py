@@ -67,17 +67,39 @@ def escape(token: Any) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
+def key_token(key: Any, siblings: dict[Any, Any]) -> str:
+    """The pointer token of ``key`` in the dict ``siblings``.
+
+    A string key is its escaped text. A key of another type (a projector's state may use
+    ints) is its text too, unless the same dict also has a string key with that text
+    (``{1: 'a', '1': 'b'}``): then it is ``~<type>:<text>`` (``~int:1``), which no escaped
+    string token can be (``~`` is only ever followed by ``0`` or ``1`` there), so the two
+    keys have two paths and ``resolve`` finds each.
+    """
+    if type(key) is str:
+        return escape(key)
+    text = str(key)
+    if text in siblings:
+        return f"~{type(key).__name__}:{escape(text)}"
+    return escape(text)
+
+
 def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
 def split_pointer(path: str) -> list[str]:
-    """``/a/b~1c`` → ``["a", "b/c"]``; the root ``""`` → ``[]``."""
+    """``/a/b~1c`` → ``["a", "b/c"]``; the root ``""`` → ``[]``. A typed token (``~int:1``,
+    see ``key_token``) is kept as written."""
     if path == "":
         return []
     if not path.startswith("/"):
         raise ValueError(f"not a JSON pointer: {path!r}")
-    return [unescape(token) for token in path[1:].split("/")]
+    return [token if _typed(token) else unescape(token) for token in path[1:].split("/")]
+
+
+def _typed(token: str) -> bool:
+    return token.startswith("~") and not token.startswith(("~0", "~1")) and ":" in token
 
 
 def resolve(document: Any, path: str, default: Any = None) -> Any:
@@ -85,13 +107,19 @@ def resolve(document: Any, path: str, default: Any = None) -> Any:
     value = document
     for token in split_pointer(path):
         if isinstance(value, dict):
-            if token not in value:
+            if _typed(token):
+                kind, _, text = token[1:].partition(":")
+                text = unescape(text)
+                matched = next((k for k in value if type(k).__name__ == kind and str(k) == text), _MISSING)
+                if matched is _MISSING:
+                    return default
+                token = matched
+            elif token not in value:
                 # Keys need not be strings in a projector's state (ints are common).
                 matched = next((k for k in value if not isinstance(k, str) and str(k) == token), _MISSING)
                 if matched is _MISSING:
                     return default
-                value = value[matched]
-                continue
+                token = matched
             value = value[token]
         elif isinstance(value, list):
             if not token.isdigit() or int(token) >= len(value):
@@ -103,48 +131,74 @@ def resolve(document: Any, path: str, default: Any = None) -> Any:
 
 
 def diff_states(before: Any, after: Any) -> list[Change]:
-    """Every path whose value differs between ``before`` and ``after``, in document order."""
+    """Every path whose value differs between ``before`` and ``after``, in document order.
+
+    Values are compared as JSON values (``same_value``): ``True`` is not ``1`` at any depth,
+    NaN is NaN. The walk keeps its own stack, so any depth of nesting is compared.
+    """
     return list(_walk("", before, after))
 
 
 def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
+    stack = [_frame(path, before, after)]
+    while stack:
+        item = next(stack[-1], None)
+        if item is None:
+            stack.pop()
+        elif type(item) is Change:
+            yield item
+        else:
+            stack.append(_frame(*item))
+
+
+def _frame(path: str, before: Any, after: Any) -> Iterator[Any]:
+    """Changes at ``path``, and ``(path, old, new)`` for children to walk in their turn."""
     if before is after:
         return
     if isinstance(before, dict) and isinstance(after, dict):
         for key, old in before.items():
             new = after.get(key, _MISSING)
-            child = f"{path}/{escape(key)}"
+            child = f"{path}/{key_token(key, before)}"
             if new is _MISSING:
                 yield Change(child, "remove", old, None)
-            elif old is not new and not same_value(old, new):
-                yield from _walk(child, old, new)
+            elif old is not new:
+                yield (child, old, new)
         for key, new in after.items():
             if key not in before:
-                yield Change(f"{path}/{escape(key)}", "add", None, new)
+                yield Change(f"{path}/{key_token(key, after)}", "add", None, new)
         return
     if isinstance(before, list) and isinstance(after, list):
         shared = min(len(before), len(after))
         for index in range(shared):
             old, new = before[index], after[index]
-            if old is not new and not same_value(old, new):
-                yield from _walk(f"{path}/{index}", old, new)
+            if old is not new:
+                yield (f"{path}/{index}", old, new)
         for index in range(shared, len(before)):
             yield Change(f"{path}/{index}", "remove", before[index], None)
         for index in range(shared, len(after)):
             yield Change(f"{path}/{index}", "add", None, after[index])
         return
-    if not same_value(before, after):
-        yield Change(path, "change", before, after)
+    if isinstance(before, (dict, list)) or isinstance(after, (dict, list)) or not _same_scalar(before, after):
+        yield Change(path, "change", before, after)  # a container against anything else differs
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Equal as JSON values: ``1 == True`` in Python, but not in a state diff.
+    """Equal as JSON values: ``1 == True`` in Python, but not in a state diff, at any depth.
 
     Numbers are equal when they are the same JSON number, whatever their Python type:
     ``Decimal('1.50')`` is ``1.5``, and a float counts as the decimal its shortest
     ``repr`` writes (``0.1`` is ``Decimal('0.1')``, not ``Decimal('0.1000000000000000055511151231257827')``).
     Integers of any size compare exactly (10^30 and 10^30+1 differ). NaN is the same as NaN.
+    Dicts and lists are equal when every path holds the same value (compared without recursion).
     """
+    if a is b:
+        return True
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return next(_walk("", a, b), None) is None
+    return _same_scalar(a, b)
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
     kind = type(a)
     if kind is type(b):
         if kind is float:
@@ -185,4 +239,5 @@ def top_key(path: str) -> str | None:
     return tokens[0] if tokens else None
 
 
-__all__ = ["Blame", "Change", "diff_states", "same_value", "escape", "resolve", "split_pointer", "top_key", "unescape"]
+__all__ = ["Blame", "Change", "diff_states", "same_value", "escape", "key_token", "resolve", "split_pointer",
+           "top_key", "unescape"]

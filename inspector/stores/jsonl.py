@@ -20,13 +20,27 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from inspector.core.cancel import CancelToken, check
-from inspector.core.decoding import loads_exact
+from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, whole_number
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
 from inspector.stores.lazy import FoldEvent
 from inspector.core.matching import accepts, stream_matches
+from inspector.stores.files import refuse_special_file
 from inspector.stores.identity import store_identity_key
 from inspector.stores.base import EventFilter, Histogram, Snapshot, StoredRecord, StoreError, StoreInfo
+
+
+_BOM = b"\xef\xbb\xbf"
+#: A line longer than this is an event with a problem, not read into memory.
+MAX_LINE = 64 * 1024 * 1024
+#: A ``.jsonl.gz`` may inflate to at most this many times its size, or ``MIN_INFLATED_LIMIT``
+#: bytes when that is more; beyond, it is refused (event text compresses about 5-20 times,
+#: a file of newlines or a repeated row about 1,000 times).
+MAX_INFLATION = 100
+MIN_INFLATED_LIMIT = 32 * 1024 * 1024
+#: Decompressed copies kept in the user cache folder: at most this many, and this many bytes.
+CACHE_COPIES = 8
+CACHE_BYTES = 2 * 1024**3
 
 
 @dataclass
@@ -46,6 +60,7 @@ class JsonlEventStore:
             raise StoreError(f"no such file: {self.path}")
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a store file")
+        refuse_special_file(self.path)
         #: the file the user opened; ``path`` is what is read (a decompressed copy for ``.gz``)
         self.source = self.path
         if self.path.name.lower().endswith(".gz"):
@@ -67,10 +82,14 @@ class JsonlEventStore:
             raise StoreError(f"cannot read {self.path}: {exc.strerror}") from None
         with handle:
             offset = 0
-            for line in handle:
+            while line := handle.readline(MAX_LINE + 1):
                 start = offset
                 offset += len(line)
-                if not line.strip():
+                if len(line) > MAX_LINE and not line.endswith(b"\n"):
+                    while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        offset += len(rest)  # skip the rest of a line too long to read
+                    offset += len(rest)
+                elif not line.strip():
                     continue
                 position = len(self._offsets)
                 self._offsets.append(start)
@@ -106,45 +125,82 @@ class JsonlEventStore:
         self._sorted_positions = array("q", (positions[line] for line in self._order))
 
     def _decode(self, line: bytes, position: int) -> Event:
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            return Event(position, "(unreadable)", None, "(unreadable)",
+                         problem=f"line {position + 1} is longer than {MAX_LINE:,} bytes: not read")
+        if line.startswith(_BOM):
+            line = line[len(_BOM):]  # a UTF-8 byte order mark some editors write before the first line
         try:
-            doc = loads_exact(line)  # numbers exactly as written (big ints, long decimals, NaN)
-        except ValueError as exc:
+            # numbers exactly as written (big ints, long decimals, NaN); depth is checked per field below
+            doc = loads_exact(line, max_depth=None)
+        except TooDeep as exc:
             return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
-                         problem=f"line {position + 1}: malformed JSON: {exc}")
+                         problem=f"line {position + 1}: {exc}")
+        except ValueError as exc:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                reason = f"not UTF-8 text (byte 0x{line[bad.start]:02x} at column {bad.start + 1})"
+            else:
+                reason = f"malformed JSON: {exc}"
+            return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+                         problem=f"line {position + 1}: {reason}")
         if not isinstance(doc, dict):
             return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: not a JSON object")
         problems = []
-        version = doc.get("version")
-        if not isinstance(version, int):
-            problems.append("version missing" if version is None else f"version {version!r} is not a number")
+        if "version" in doc:
+            version, problem = whole_number(doc["version"], "version")
+            if problem:
+                problems.append(problem)
+        else:
             version = None
+            problems.append("version missing")
+        stored_position, problem = (position, None) if "position" not in doc else whole_number(doc["position"], "position")
+        if problem:
+            problems.append(f"{problem} (line {position + 1} placed by its line instead)")
+            stored_position = position
+        data, raw = doc.get("data"), None
         metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        if line.count(b"[") + line.count(b"{") > MAX_NESTING:
+            if nesting_exceeds(data):
+                data, raw = None, line.rstrip(b"\r\n")
+                problems.append(f"data: JSON nested deeper than {MAX_NESTING} levels, shown raw (the whole line)")
+            if nesting_exceeds(metadata):
+                metadata = {}
+                problems.append(f"metadata: JSON nested deeper than {MAX_NESTING} levels, left out")
+        if data is None and raw is None and isinstance(doc.get("raw"), str):
+            raw = doc["raw"]  # an exported event whose payload was not decoded: its text as written
         if doc.get("actor") and "actor" not in metadata:
             metadata = {**metadata, "actor": doc["actor"]}
+        stamp = doc.get("recorded_at")
+        recorded_at = parse_time(stamp) if isinstance(stamp, str) else None
+        if stamp is not None and recorded_at is None:
+            problems.append(f"recorded_at {str(stamp)[:40]!r} is not a time this inspector can hold")
         if doc.get("problem"):
             problems.append(str(doc["problem"]))
         return Event(
-            position=int(doc["position"]) if isinstance(doc.get("position"), int) else position,
+            position=stored_position,
             stream=str(doc.get("stream") or "(no stream)"),
             version=version,
             type=str(doc.get("type") or "(no type)"),
-            recorded_at=parse_time(doc.get("recorded_at")),
-            data=doc.get("data"),
+            recorded_at=recorded_at,
+            data=data,
             metadata=metadata,
+            raw=raw,
             problem="; ".join(problems) or None,
         )
 
     def _read_at(self, offset: int, line_number: int) -> Event:
         with self.path.open("rb") as handle:
             handle.seek(offset)
-            return self._decode(handle.readline(), line_number)
+            return self._decode(handle.readline(MAX_LINE + 1), line_number)
 
     def _read_many(self, offsets: list[tuple[int, int]]) -> Iterator[Event]:
         with self.path.open("rb") as handle:
             for line_number, offset in offsets:
                 handle.seek(offset)
-                yield self._decode(handle.readline(), line_number)
+                yield self._decode(handle.readline(MAX_LINE + 1), line_number)
 
     # --- the port ---------------------------------------------------------------------
     def describe(self, *, counts: bool = True) -> StoreInfo:
@@ -291,7 +347,7 @@ class JsonlEventStore:
                     check(cancel)
                 line_number = self._order[rank]
                 handle.seek(self._offsets[line_number])
-                event = self._decode(handle.readline(), line_number)
+                event = self._decode(handle.readline(MAX_LINE + 1), line_number)
                 if accepts(filters, event):
                     result.append(event)
                     if len(result) >= limit:
@@ -312,7 +368,7 @@ class JsonlEventStore:
         with self.path.open("rb") as handle:
             for line_number, offset in enumerate(self._offsets):
                 handle.seek(offset)
-                event = self._decode(handle.readline(), line_number)
+                event = self._decode(handle.readline(MAX_LINE + 1), line_number)
                 if event.recorded_at is None or not (start <= event.recorded_at < end):
                     continue
                 if accepts(filters, event):
@@ -335,25 +391,79 @@ def _decompressed_copy(path: Path) -> Path:
     """A decompressed copy of a ``.jsonl.gz`` in the user cache folder, made once per file version.
 
     The copy is keyed by the file's path, size and modification time, written under a
-    temporary name and renamed, so an interrupted copy is never read as a whole one.
+    temporary name and renamed, so an interrupted copy is never read as a whole one (and
+    removed, even on Ctrl+C; a killed process's leftovers are removed by the next copy).
+    A file that inflates beyond ``MAX_INFLATION`` times its size (at least
+    ``MIN_INFLATED_LIMIT`` bytes) is refused with ``StoreError``. The folder keeps at most
+    ``CACHE_COPIES`` copies and ``CACHE_BYTES`` bytes, the least recently used go first.
     """
     from platformdirs import user_cache_dir
 
-    stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:24]
+    info = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{info.st_size}|{info.st_mtime_ns}".encode()).hexdigest()[:24]
     folder = Path(user_cache_dir("event-inspector", appauthor=False)) / "jsonl"
     target = folder / f"{key}.jsonl"
     if target.exists():
+        try:
+            os.utime(target)  # recently used: kept longest
+        except OSError:
+            pass
         return target
+    limit = max(MIN_INFLATED_LIMIT, MAX_INFLATION * info.st_size)
     partial = folder / f"{key}.{os.getpid()}.partial"
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(folder)
+        written = 0
         with gzip.open(path, "rb") as source, partial.open("wb") as copy:
             while chunk := source.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise StoreError(
+                        f"{path} inflates to more than {limit:,} bytes ({MAX_INFLATION} times its size): "
+                        "refused (a compression bomb?); decompress it yourself to read it")
                 copy.write(chunk)
         partial.replace(target)
     except (OSError, EOFError, zlib.error) as exc:
         partial.unlink(missing_ok=True)
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise StoreError(f"cannot decompress {path}: {reason}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    _trim_cache(folder, keep=target)
     return target
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove ``.partial`` copies whose process is gone (killed while decompressing)."""
+    for leftover in folder.glob("*.partial"):
+        try:
+            pid = int(leftover.name.split(".")[-2])
+            if pid != os.getpid():
+                os.kill(pid, 0)  # raises when no such process
+                continue
+        except (ValueError, IndexError, ProcessLookupError):
+            pass
+        except OSError:
+            continue  # another user's process: leave its file
+        else:
+            continue  # ours, being written by another thread
+        leftover.unlink(missing_ok=True)
+
+
+def _trim_cache(folder: Path, *, keep: Path) -> None:
+    """Keep at most ``CACHE_COPIES`` copies and ``CACHE_BYTES`` bytes, newest use first."""
+    copies = []
+    for copy in folder.glob("*.jsonl"):
+        try:
+            info = copy.stat()
+        except OSError:
+            continue
+        copies.append((copy == keep, info.st_mtime, info.st_size, copy))
+    copies.sort(reverse=True)
+    total = 0
+    for rank, (_, _, size, copy) in enumerate(copies):
+        total += size
+        if copy != keep and (rank >= CACHE_COPIES or total > CACHE_BYTES):
+            copy.unlink(missing_ok=True)

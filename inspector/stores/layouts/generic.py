@@ -159,31 +159,55 @@ class ColumnMapping:
 
     @classmethod
     def load(cls, path: str | Path) -> "ColumnMapping":
+        """Read a TOML mapping file; ``StoreError`` names the file and the key that is wrong."""
+        where = f"the column mapping {path}"
         try:
-            doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise StoreError(f"cannot read the column mapping {path}: {exc}") from None
+            text = Path(path).read_bytes().decode("utf-8")
+            doc = tomllib.loads(text)
+        except OSError as exc:
+            raise StoreError(f"cannot read {where}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise StoreError(f"{where} is not a TOML text file (not UTF-8)") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise StoreError(f"{where} is not valid TOML: {exc}") from None
         if "table" not in doc:
-            raise StoreError(f"the column mapping {path} names no table (add: table = \"events\")")
-        columns = {key: value for key, value in doc.get("columns", {}).items() if value}
+            raise StoreError(f"{where} names no table (add: table = \"events\")")
+        if not isinstance(doc["table"], str) or not doc["table"]:
+            raise StoreError(f"{where}: table must be a table name in quotes, not {doc['table']!r}")
+        if "schema" in doc and not isinstance(doc["schema"], str):
+            raise StoreError(f"{where}: schema must be a name in quotes, not {doc['schema']!r}")
+        raw_columns = doc.get("columns", {})
+        if not isinstance(raw_columns, dict):
+            raise StoreError(f"{where}: [columns] must be a table of field = \"column\" lines, not {raw_columns!r}")
+        unknown = sorted(set(raw_columns) - set(DEFAULT_COLUMNS))
+        if unknown:
+            raise StoreError(f"{where}: unknown key(s) in [columns]: {', '.join(unknown)} "
+                             f"(known: {', '.join(DEFAULT_COLUMNS)})")
+        for key, value in raw_columns.items():
+            if value and not isinstance(value, str):
+                raise StoreError(f"{where}: columns.{key} must be a column name in quotes, not {value!r}")
+        columns = {key: value for key, value in raw_columns.items() if value}
         missing = [key for key in REQUIRED if key not in columns]
         if missing:
-            raise StoreError(f"the column mapping {path} lacks columns for: {', '.join(missing)}")
+            raise StoreError(f"{where} lacks columns for: {', '.join(missing)}")
         codec = doc.get("codec", {})
+        if not isinstance(codec, dict):
+            raise StoreError(f"{where}: [codec] must be a table (data, time, actor), not {codec!r}")
         data_codec, time_codec = codec.get("data", "json"), codec.get("time", "auto")
         if data_codec not in DATA_CODECS:
-            raise StoreError(f"the column mapping {path}: data codec {data_codec!r} is not one of "
-                             f"{', '.join(DATA_CODECS)}")
+            raise StoreError(f"{where}: codec.data {data_codec!r} is not one of {', '.join(DATA_CODECS)}")
         if time_codec not in TIME_CODECS:
-            raise StoreError(f"the column mapping {path}: time codec {time_codec!r} is not one of "
-                             f"{', '.join(TIME_CODECS)}")
+            raise StoreError(f"{where}: codec.time {time_codec!r} is not one of {', '.join(TIME_CODECS)}")
+        actor = codec.get("actor", "actor")
+        if not isinstance(actor, str) or not actor or actor == "column:":
+            raise StoreError(f"{where}: codec.actor must be a metadata key or \"column:NAME\", not {actor!r}")
         return cls(
             table=doc["table"],
             columns=columns,
             schema=doc.get("schema"),
             data_codec=data_codec,
             time_codec=time_codec,
-            actor=codec.get("actor", "actor"),
+            actor=actor,
         )
 
 
@@ -210,12 +234,14 @@ class GenericLayout(SqlLayout):
         cols = mapping.columns
         self.table = reflected
         c = reflected.c
-        missing = [name for name in cols.values() if name not in c]
+        missing = [f"columns.{key} = {name!r}" for key, name in cols.items() if name not in c]
         if missing:
-            raise StoreError(f"table {mapping.table} has no column(s) {', '.join(missing)} named in the mapping")
+            raise StoreError(f"table {mapping.table} has no column named in the mapping's {', '.join(missing)} "
+                             f"(its columns: {', '.join(col.name for col in reflected.columns)})")
         self.stream = c[cols["stream"]]
         #: the version column as reflected; ``version`` reads it as a number (see ``_version_expr``)
         self.version_column = c[cols["version"]]
+        self._version_guarded = False  # True: text versions cast in SQL, the stored text read too
         self.version = self._version_expr(self.version_column)
         self.type = c[cols["type"]]
         self._data_column = c[cols["data"]]
@@ -242,13 +268,14 @@ class GenericLayout(SqlLayout):
         if mapping.actor.startswith("column:"):
             name = mapping.actor.split(":", 1)[1]
             if name not in c:
-                raise StoreError(f"table {mapping.table} has no actor column {name!r} named in the mapping")
+                raise StoreError(f"table {mapping.table} has no column {name!r} (the mapping's codec.actor "
+                                 f"= \"column:{name}\"); its columns: {', '.join(col.name for col in reflected.columns)}")
             self._actor_column = c[name]
         self.columns = [
             self.position.label("position"),
             self.stream.label("stream"),
             self.version.label("version"),
-            *([self.version_column.label("stored_version")] if self.version is not self.version_column else []),
+            *([self._version_stored.label("stored_version")] if self._version_guarded else []),
             self.type.label("type"),
             (self.time if self.time is not None else sa.null()).label("recorded_at"),
             self._data.label("data"),
@@ -262,8 +289,14 @@ class GenericLayout(SqlLayout):
         in SQL (so versions sort and compare as numbers, v10 after v9), anything else is NULL
         there and an event with a problem in Python. Number columns are read as they are."""
         kind = column.type
+        if self.dialect == "sqlite" and not isinstance(kind, (sa.Integer, sa.Numeric, sa.Float, sa.String)):
+            # SQLite has no BOOLEAN or DATE storage: read what the column holds, not the declared type's
+            # conversion (a BOOLEAN column's 0, 1, 2 would become False, True, True)
+            column = sa.type_coerce(column, sa.types.NullType())  # type: ignore[assignment]
+            kind = column.type
         if isinstance(kind, (sa.Integer, sa.Numeric, sa.Float)) or not isinstance(kind, (sa.String, sa.types.NullType)):
             return column
+        self._version_guarded, self._version_stored = True, column
         if self.dialect == "sqlite":
             trimmed = sa.func.trim(column)
             digits = sa.and_(sa.func.typeof(column) == "text", trimmed.op("GLOB")("[0-9]*"),
@@ -487,6 +520,9 @@ class GenericLayout(SqlLayout):
         version, version_problem = version_of(row.stored_version if "stored_version" in row._fields else row.version)
         if version_problem:
             problems.append(version_problem)
+        recorded_at = self.time_from_db(row.recorded_at)
+        if recorded_at is None and row.recorded_at is not None:
+            problems.append(f"recorded_at {str(row.recorded_at)[:40]!r} is not a time this inspector can hold")
         position, position_problem = whole_number(row.position, "position")
         if position_problem:
             problems.append(position_problem)
@@ -497,7 +533,7 @@ class GenericLayout(SqlLayout):
             stream=self.stream_from_db(row.stream),
             version=version,
             type=str(row.type) if row.type is not None else "(no type)",
-            recorded_at=self.time_from_db(row.recorded_at),
+            recorded_at=recorded_at,
             data=data,
             metadata=metadata,
             raw=raw,

@@ -1,0 +1,41 @@
+"""Store content made safe to print on a terminal.
+
+A store can hold any text in stream names, types and payloads, including escape
+sequences that retitle, clear or recolour the terminal of whoever prints them. Text
+output (the CLI's tables and lines; never ``--json``, where JSON escapes apply) passes
+every value that comes from a store through ``printable``.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["printable"]
+
+# C0 controls (tab and newline too: a table cell is one line), DEL, C1 controls (U+0080-U+009F,
+# which some terminals read as CSI/OSC), the bidirectional overrides and isolates that reorder
+# what follows them, line/paragraph separators, and lone surrogates (not text at all).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: object) -> str:
+    """``text`` (``str()`` of any value) with every character that could control a terminal
+    written as a visible escape: ``\\x1b``, ``\\n``, ``\\r``, ``\\t``, ``\\x9b``, ``\\u202e``.
+
+    Everything else, including any other non-ASCII text and backslashes, is kept as it is,
+    so names without such characters print exactly as stored.
+    """
+    value = text if isinstance(text, str) else str(text)
+    if _UNSAFE.search(value) is None:
+        return value
+    return _UNSAFE.sub(_escape, value)

@@ -1,0 +1,84 @@
+"""Right answers on odd data: JSON-exact diffs, and mapping files whose mistakes are named."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from inspector.core.diff import diff_states, resolve, same_value
+from inspector.stores import StoreError, open_store
+
+
+def test_a_nested_change_from_an_integer_to_a_boolean_is_reported():
+    [change] = diff_states({"a": [1]}, {"a": [True]})
+    assert (change.path, change.op, change.before, change.after) == ("/a/0", "change", 1, True)
+    assert not same_value({"a": [1]}, {"a": [True]})
+    assert not same_value([0], [False])
+
+
+def test_an_integer_key_and_a_text_key_with_the_same_text_have_two_paths():
+    before = {1: "a", "1": "b"}
+    after = {1: "x", "1": "y"}
+    changes = {c.path: (c.before, c.after) for c in diff_states(before, after)}
+    assert changes == {"/~int:1": ("a", "x"), "/1": ("b", "y")}
+    assert resolve(after, "/~int:1") == "x" and resolve(after, "/1") == "y"
+    assert [c.path for c in diff_states({2: "a"}, {2: "b"})] == ["/2"]  # no twin: the plain text
+
+
+def test_two_equal_nan_states_are_no_change():
+    nan = float("nan")
+    assert diff_states({"x": nan, "y": [nan]}, {"x": float("nan"), "y": [float("nan")]}) == []
+
+
+def test_states_nested_thousands_of_levels_deep_are_compared():
+    deep_a: list = []
+    deep_b: list = []
+    for _ in range(5000):
+        deep_a, deep_b = [deep_a], [deep_b]
+    assert diff_states(deep_a, deep_b) == []
+    changed: list = [1]
+    for _ in range(5000):
+        changed = [changed]
+    [change] = diff_states(deep_a, changed)
+    assert change.path == "/0" * 5001 and change.op == "add" and change.after == 1
+
+
+@pytest.fixture()
+def table(tmp_path):
+    path = tmp_path / "audit.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE audit (id INTEGER PRIMARY KEY, agg TEXT, seq INTEGER, kind TEXT, body TEXT)")
+    conn.execute("INSERT INTO audit VALUES (1, 'order-1', 1, 'Paid', '{}')")
+    conn.commit()
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("text, named", [
+    ('table = "audit"\ncolumns = "x"\n', "[columns] must be a table"),
+    ('table = "audit"\n[columns]\nstream = "agg"\nversion = "seq"\ntype = "kind"\ndata = "body"\nbody = "x"\n',
+     "unknown key(s) in [columns]: body"),
+    ('table = "audit"\n[columns]\nstream = "agg"\nversion = 3\ntype = "kind"\ndata = "body"\n',
+     "columns.version must be a column name"),
+    ('table = "audit"\n[columns]\nstream = "agg"\nversion = "seq"\ntype = "kind"\ndata = "body"\n[codec]\n'
+     'actor = "column:who"\n', "has no column 'who' (the mapping's codec.actor"),
+    ('table = "audit"\n[columns]\nstream = "agg"\nversion = "sequence"\ntype = "kind"\ndata = "body"\n',
+     "columns.version = 'sequence'"),
+    ('table = "audit"\ncodec = 7\n[columns]\nstream = "agg"\nversion = "seq"\ntype = "kind"\ndata = "body"\n',
+     "[codec] must be a table"),
+    ("table = [1]\n", "table must be a table name"),
+])
+def test_a_mapping_mistake_names_the_key_that_is_wrong(table, tmp_path, text, named):
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(text)
+    with pytest.raises(StoreError) as raised:
+        open_store(str(table), mapping=mapping)
+    assert named in str(raised.value)
+
+
+def test_a_binary_file_given_as_a_mapping_is_named_as_not_toml(table, tmp_path):
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_bytes(b"\x00\xff\xfe binary")
+    with pytest.raises(StoreError, match="is not a TOML text file"):
+        open_store(str(table), mapping=mapping)
