@@ -40,7 +40,9 @@ from inspector.replay.projectors import (
     Projector,
     ProjectorError,
     ProjectorSet,
+    error_text,
     hash_text,
+    shown_state,
 )
 
 #: How often (in events) the loop looks at the cancel token and the clock.
@@ -85,6 +87,8 @@ class ReplayResult:
     elapsed_ms: float = 0.0
     stopped: StoppedAt | None = None
     problem: str | None = None
+    #: What had to change to show a state that is not plain JSON (tuple keys, cycles); None when nothing.
+    state_note: str | None = None
     #: The projector's own state object (an aggregate for native replay); not part of the JSON.
     raw_state: Any = field(default=None, repr=False)
     #: The last event applied (or the snapshot's), for bisect predicates and the window.
@@ -103,6 +107,8 @@ class ReplayResult:
         text += f", {self.elapsed_ms:.1f} ms"
         if self.stopped is not None:
             text += f"; stopped at v{self.stopped.version} ({self.stopped.type}): {self.stopped.error}"
+        if self.state_note:
+            text += f"; {self.state_note}"
         return text
 
     def to_json(self) -> dict[str, Any]:
@@ -118,6 +124,7 @@ class ReplayResult:
             "elapsed_ms": round(self.elapsed_ms, 3),
             "stopped": None if self.stopped is None else self.stopped.to_json(),
             "problem": self.problem,
+            "state_note": self.state_note,
         }
 
 
@@ -523,7 +530,7 @@ class _Run:
                      self.first)
         again.cache_writable = False
         before = again.run(event.version, stop_before=event)
-        before.stopped = StoppedAt(event.version, event.type, f"{type(exc).__name__}: {exc}")
+        before.stopped = StoppedAt(event.version, event.type, error_text(exc))
         return before
 
 
@@ -571,10 +578,13 @@ def replay(
 
 def _result(stream: str, projector: Projector, outcome: _Outcome, started: float) -> ReplayResult:
     problem: str | None = None
+    note: str | None = None
     try:
         state = projector.to_json(outcome.state)
     except Exception as exc:  # a native aggregate whose attributes cannot be shown
         state, problem = None, f"state cannot be shown as JSON: {type(exc).__name__}: {exc}"
+    else:
+        state, note = shown_state(state)  # tuple keys, cycles: shown as far as JSON allows, and said
     return ReplayResult(
         stream=stream,
         version=outcome.version,
@@ -587,6 +597,7 @@ def _result(stream: str, projector: Projector, outcome: _Outcome, started: float
         elapsed_ms=_ms(started),
         stopped=outcome.stopped,
         problem=problem,
+        state_note=note,
         raw_state=outcome.state,
         last_event=outcome.last_event,
     )
@@ -796,7 +807,7 @@ def diff(
             try:
                 state = projector.fold(state, event)
             except Exception as exc:  # reported in the result, as replay does
-                stopped = StoppedAt(event.version, event.type, f"{type(exc).__name__}: {exc}")
+                stopped = StoppedAt(event.version, event.type, error_text(exc))
                 break
             tracker.observe(state, event)
             if count % _CHECK_EVERY == 0:

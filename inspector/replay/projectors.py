@@ -15,9 +15,13 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import signal
 import sys
 import threading
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time as dtime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -29,13 +33,175 @@ from inspector.core.events import Event, category_of_stream_name
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import Snapshot
 
-ProjectorFunction = Callable[[Any, Event], Any]
+#: ``fn(state, event) -> state``; a user's function gets a ``ProjectorEvent`` (an Event's attributes)
+ProjectorFunction = Callable[[Any, Any], Any]
 
 _MARK = "__inspector_projector__"
 
 
 class ProjectorError(Exception):
     """A projector file or module could not be loaded; the message says why in one line."""
+
+
+class ProjectorRaised(Exception):
+    """A projector raised something that is not an ``Exception`` (``SystemExit``, ``KeyboardInterrupt``,
+    another ``BaseException``): carried as an ordinary error so it stops the replay at that event and
+    is reported as the projector's, instead of ending the program or reading as an interruption."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(repr(original))
+        self.original = original
+
+
+def error_text(exc: BaseException) -> str:
+    """How a projector's error is reported: ``ValueError: bad amount``, or ``SystemExit(3)`` for
+    what a projector raised that is not an ``Exception``."""
+    if isinstance(exc, ProjectorRaised):
+        return repr(exc.original)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class UserInterrupt(KeyboardInterrupt):
+    """Ctrl+C pressed by the user, raised while ``marked_interrupts()`` is in force."""
+
+
+_interrupts_marked = False
+
+
+@contextmanager
+def marked_interrupts() -> Iterator[None]:
+    """While in force (main thread only), Ctrl+C raises ``UserInterrupt``.
+
+    A plain ``KeyboardInterrupt`` that reaches a projector's fold is then the projector's own
+    and stops the replay like any error; outside it a ``KeyboardInterrupt`` is let through,
+    as it may be the user's.
+    """
+    global _interrupts_marked
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signum: int, frame: Any) -> None:
+        raise UserInterrupt()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    was, _interrupts_marked = _interrupts_marked, True
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        _interrupts_marked = was
+
+
+def mark_all_interrupts() -> None:
+    """For a worker process that ignores SIGINT: every ``KeyboardInterrupt`` there is a projector's."""
+    global _interrupts_marked
+    _interrupts_marked = True
+
+
+# --- what a user's projector is handed -----------------------------------------------------
+#: Values shared as they are: nothing a projector does to them can change them.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), Decimal, bytes, datetime, date, dtime})
+
+
+def private_copy(value: Any) -> Any:
+    """A deep copy of a decoded payload: dicts and lists copied, immutable values shared.
+
+    Numbers keep their exact value and type (integers of any size, Decimals, NaN).
+    """
+    kind = type(value)
+    if kind is dict:
+        copied = value.copy()  # one C-level copy; only nested containers are copied again
+        for key, item in value.items():
+            if type(item) not in _IMMUTABLE:
+                copied[key] = private_copy(item)
+        return copied
+    if kind is list:
+        copied_list = value.copy()
+        for index, item in enumerate(value):
+            if type(item) not in _IMMUTABLE:
+                copied_list[index] = private_copy(item)
+        return copied_list
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
+_UNREAD: Any = object()
+
+
+class ProjectorEvent:
+    """The event a user's projector receives: the same attributes as ``Event``, none settable.
+
+    ``data`` and ``metadata`` are the projector's own deep copies (made when first read), so
+    a projector that changes them, or keeps them in its state and changes that later, never
+    changes the event that diffs, blame, the event table and exports show.
+    """
+
+    # Every public attribute is a property without a setter: assigning one raises AttributeError.
+    __slots__ = ("_event", "_data", "_metadata")
+
+    def __init__(self, event: Any) -> None:
+        self._event = event
+        self._data: Any = _UNREAD
+        self._metadata: Any = _UNREAD
+
+    @property
+    def data(self) -> Any:
+        data = self._data
+        if data is _UNREAD:
+            data = self._data = private_copy(self._event.data)
+        return data
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        metadata = self._metadata
+        if metadata is _UNREAD:
+            metadata = self._metadata = private_copy(self._event.metadata)
+        return metadata
+
+    @property
+    def position(self) -> int:
+        return self._event.position
+
+    @property
+    def stream(self) -> str:
+        return self._event.stream
+
+    @property
+    def version(self) -> int | None:
+        return self._event.version
+
+    @property
+    def type(self) -> str:
+        return self._event.type
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        return self._event.recorded_at
+
+    @property
+    def raw(self) -> bytes | str | None:
+        return self._event.raw
+
+    @property
+    def problem(self) -> str | None:
+        return self._event.problem
+
+    @property
+    def actor(self) -> str | None:
+        return self._event.actor
+
+    def event(self) -> Event:
+        """A plain ``Event`` carrying this view's copies."""
+        plain = self._event if isinstance(self._event, Event) else self._event.event()
+        return replace(plain, data=self.data, metadata=self.metadata)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.event().to_json()
+
+    def __repr__(self) -> str:
+        return f"Event({self.stream!r}, v{self.version}, {self.type!r})"
 
 
 def projector(pattern: str) -> Callable[[ProjectorFunction], ProjectorFunction]:
@@ -99,6 +265,9 @@ class Projector:
     patterns: tuple[str, ...] = ()
     #: Whether store-native snapshots describe this projector's state.
     uses_store_snapshots: bool = False
+    #: The inspector's own projectors (generic, demo) may run in the window's process and get
+    #: events as they are; every other projector runs isolated and gets read-only events.
+    trusted: bool = False
 
     def applies_to(self, stream: str, category: str | None = None) -> bool:
         return any(matches(pattern, stream, category) for pattern in self.patterns)
@@ -130,7 +299,7 @@ class Projector:
         """Only state that survives a dump/load round trip unchanged may be cached."""
         try:
             return self.load(self.dump(state)) == state
-        except (TypeError, ValueError, orjson.JSONEncodeError):
+        except (TypeError, ValueError, RecursionError, orjson.JSONEncodeError):
             return False
 
     def copy(self, state: Any) -> Any:
@@ -184,8 +353,18 @@ class Projector:
         return f"<{type(self).__name__} {self.name} {self.code_hash}>"
 
 
+#: Modules whose ``@projector`` functions are the inspector's own (read events, never change them).
+TRUSTED_MODULES = frozenset({"inspector.replay.demo_projector"})
+
+
 class FunctionProjector(Projector):
-    """A user's ``@projector`` function."""
+    """A user's ``@projector`` function.
+
+    Unless it is one of the inspector's own (``trusted``), it receives each event as a
+    ``ProjectorEvent`` (read-only, with its own copies of ``data`` and ``metadata``), and
+    whatever it raises, ``SystemExit`` and ``KeyboardInterrupt`` included, stops the replay
+    at that event as its error (``ProjectorRaised``).
+    """
 
     def __init__(self, fn: ProjectorFunction, patterns: tuple[str, ...], code: str, source_path: str | None) -> None:
         self.fn = fn
@@ -193,9 +372,24 @@ class FunctionProjector(Projector):
         self.name = getattr(fn, "__name__", "projector")
         self.source_path = source_path
         self.code_hash = hash_text(code, self.name)
+        self.trusted = getattr(fn, "__module__", None) in TRUSTED_MODULES
 
     def fold(self, state: Any, event: Any) -> Any:
-        result = self.fn(state, event)
+        if self.trusted:
+            result = self.fn(state, event)
+        else:
+            try:
+                result = self.fn(state, ProjectorEvent(event))
+            except Exception:
+                raise
+            except UserInterrupt:
+                raise
+            except KeyboardInterrupt as exc:
+                if not _interrupts_marked:
+                    raise  # it may be the user's Ctrl+C
+                raise ProjectorRaised(exc) from exc
+            except BaseException as exc:  # SystemExit, GeneratorExit, a BaseException of its own
+                raise ProjectorRaised(exc) from exc
         # A function that mutates in place and forgets ``return state`` still works.
         return state if result is None else result
 
@@ -205,6 +399,7 @@ class GenericProjector(Projector):
 
     name = "generic"
     patterns = ("*",)
+    trusted = True
 
     def __init__(self) -> None:
         self.code_hash = hash_text(*_source_of(type(self).fold)[:1], "generic-1")
@@ -230,6 +425,15 @@ class ProjectorSet:
     fallback: Projector = GENERIC_PROJECTOR
     source_path: str | None = None
     label: str = "generic"
+    #: How ``load_projectors`` was asked for this set (``demo``, ``generic``, ``native...``, a file
+    #: or a module) and the ``--path`` folder: enough for a worker process to load it again.
+    spec: str | None = None
+    path: str | None = None
+
+    @property
+    def isolated(self) -> bool:
+        """Whether any projector here is user code (to run in a worker process that can be stopped)."""
+        return any(not getattr(p, "trusted", False) for p in [*self.projectors, self.fallback])
 
     def for_stream(self, stream: str, category: str | None = None) -> Projector:
         for candidate in self.projectors:
@@ -279,9 +483,15 @@ def _load_file(file: Path) -> Any:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except UserInterrupt:
+        sys.modules.pop(name, None)
+        raise
     except Exception as exc:  # the user's code: any error is reported, not raised further
         sys.modules.pop(name, None)
         raise ProjectorError(f"{file}: {type(exc).__name__}: {exc}") from None
+    except BaseException as exc:  # SystemExit at its top level: still the file's error, not ours
+        sys.modules.pop(name, None)
+        raise ProjectorError(f"{file}: raised {exc!r}") from None
     return module
 
 
@@ -295,46 +505,133 @@ def load_projectors(spec: str | None = None, *, path: str | None = None, store: 
     projector when ``path`` is given for an eventsourcing store, else the generic one.
     """
     with _load_lock:
-        _add_import_path(path)
-        if spec is None:
-            if store is not None and _is_demo(store):
-                from inspector.replay.demo_projector import DEMO_PROJECTORS
+        found = _load_projectors(spec, path=path, store=store)
+    found.path = path
+    return found
 
-                return ProjectorSet(list(DEMO_PROJECTORS), label="demo")
-            if path and store is not None and getattr(store, "layout_name", None) == "eventsourcing":
-                spec = "native"
-            else:
-                return ProjectorSet(label="generic")
-        if spec.strip().lower() in NATIVE_SPECS or spec.startswith("native:"):
-            from inspector.replay.native import NativeEventsourcingProjector
 
-            application = spec.split(":", 1)[1] if spec.startswith("native:") else None
-            native = NativeEventsourcingProjector(path=path, application=application)
-            return ProjectorSet([native], fallback=native, label=native.name)
-        if spec.strip().lower() == "generic":
-            return ProjectorSet(label="generic")
-        if spec.strip().lower() == "demo":
+def _load_projectors(spec: str | None, *, path: str | None, store: Any) -> ProjectorSet:
+    """``load_projectors`` under its lock."""
+    _add_import_path(path)
+    if spec is None:
+        if store is not None and _is_demo(store):
             from inspector.replay.demo_projector import DEMO_PROJECTORS
 
-            return ProjectorSet(list(DEMO_PROJECTORS), label="demo")
-        file = Path(spec).expanduser()
-        if spec.endswith(".py") or file.is_file():
-            if not file.is_file():
-                raise ProjectorError(f"projector file not found: {spec}")
-            module = _load_file(file)
-            source = str(file.resolve())
+            return ProjectorSet(list(DEMO_PROJECTORS), label="demo", spec="demo")
+        if path and store is not None and getattr(store, "layout_name", None) == "eventsourcing":
+            spec = "native"
         else:
-            try:
-                module = importlib.import_module(spec)
-            except Exception as exc:  # ImportError or the module's own error
-                raise ProjectorError(f"cannot import projector module {spec!r}: {type(exc).__name__}: {exc}") from None
-            source = getattr(module, "__file__", None)
-        found = projectors_in_module(module)
-        if not found:
-            raise ProjectorError(
-                f"{spec} defines no projector: decorate fn(state, event) with @projector('category')"
-            )
-        return ProjectorSet(found, source_path=source, label=", ".join(p.name for p in found))
+            return ProjectorSet(label="generic", spec="generic")
+    if spec.strip().lower() in NATIVE_SPECS or spec.startswith("native:"):
+        from inspector.replay.native import NativeEventsourcingProjector
+
+        application = spec.split(":", 1)[1] if spec.startswith("native:") else None
+        native = NativeEventsourcingProjector(path=path, application=application)
+        return ProjectorSet([native], fallback=native, label=native.name, spec=spec.strip())
+    if spec.strip().lower() == "generic":
+        return ProjectorSet(label="generic", spec="generic")
+    if spec.strip().lower() == "demo":
+        from inspector.replay.demo_projector import DEMO_PROJECTORS
+
+        return ProjectorSet(list(DEMO_PROJECTORS), label="demo", spec="demo")
+    file = Path(spec).expanduser()
+    if spec.endswith(".py") or file.is_file():
+        if not file.is_file():
+            raise ProjectorError(f"projector file not found: {spec}")
+        module = _load_file(file)
+        spec = str(file.resolve())
+        source: str | None = spec
+    else:
+        try:
+            module = importlib.import_module(spec)
+        except Exception as exc:  # ImportError or the module's own error
+            raise ProjectorError(f"cannot import projector module {spec!r}: {type(exc).__name__}: {exc}") from None
+        source = getattr(module, "__file__", None)
+    found = projectors_in_module(module)
+    if not found:
+        raise ProjectorError(
+            f"{spec} defines no projector: decorate fn(state, event) with @projector('category')"
+        )
+    return ProjectorSet(found, source_path=source, label=", ".join(p.name for p in found), spec=spec)
+
+
+# --- showing a state that is not plain JSON -------------------------------------------------
+_PLAIN_SCALARS = (str, int, float, bool, type(None), Decimal)
+_NOTES_SHOWN = 5
+
+
+def shown_state(state: Any) -> tuple[Any, str | None]:
+    """``(value, note)``: the state as JSON values, and what had to change to show it (None: nothing).
+
+    Integers of any size, Decimals and NaN/Infinity are JSON values here and stay exactly as
+    they are. Keys that are not text (tuples, numbers) are shown as text, tuples and sets as
+    lists, a container that contains itself as the text ``<cycle: /path>`` naming the place it
+    repeats, other objects as their ``repr``; the note lists the first few places.
+    """
+    try:
+        orjson.dumps(state)  # the usual case: plain JSON, shown as it is
+        return state, None
+    except (TypeError, orjson.JSONEncodeError):
+        pass
+    notes: list[str] = []
+    try:
+        value = _shown(state, "", {}, notes)
+    except RecursionError:
+        return None, "state is nested too deeply to be shown"
+    if not notes:
+        return value, None
+    more = f"; and {len(notes) - _NOTES_SHOWN} more" if len(notes) > _NOTES_SHOWN else ""
+    return value, "state is not plain JSON, shown as far as it can be: " + "; ".join(notes[:_NOTES_SHOWN]) + more
+
+
+def _pointer(path: str) -> str:
+    return path or "/"
+
+
+def _shown(value: Any, path: str, open_: dict[int, str], notes: list[str]) -> Any:
+    if isinstance(value, _PLAIN_SCALARS):
+        return value
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        marker = id(value)
+        if marker in open_:
+            notes.append(f"a cycle at {_pointer(path)} (back to {_pointer(open_[marker])})")
+            return f"<cycle: {_pointer(open_[marker])}>"
+        open_[marker] = path
+        try:
+            if isinstance(value, dict):
+                shown: dict[str, Any] = {}
+                for key, item in value.items():
+                    if isinstance(key, str):
+                        text = key
+                    else:
+                        text = str(key) if isinstance(key, (int, float, bool, type(None), Decimal)) else repr(key)
+                        notes.append(f"{type(key).__name__} key {key!r} at {_pointer(path)} shown as text")
+                    if text in shown:
+                        notes.append(f"two keys at {_pointer(path)} read {text!r} as text: the last is shown")
+                    shown[text] = _shown(item, f"{path}/{escape_key(text)}", open_, notes)
+                return shown
+            if isinstance(value, (set, frozenset)):
+                notes.append(f"a {type(value).__name__} at {_pointer(path)} shown as a list")
+                items = list(value)
+                try:
+                    items.sort()
+                except TypeError:
+                    items.sort(key=repr)
+                value = items
+            elif isinstance(value, tuple):
+                pass  # a tuple reads as a list in JSON: nothing is lost
+            return [_shown(item, f"{path}/{index}", open_, notes) for index, item in enumerate(value)]
+        finally:
+            del open_[marker]
+    if isinstance(value, (datetime, date, dtime)):
+        return value.isoformat()
+    notes.append(f"{type(value).__name__} at {_pointer(path)} shown as its repr")
+    return repr(value)
+
+
+def escape_key(key: str) -> str:
+    """A key as one JSON-pointer step (``~`` → ``~0``, ``/`` → ``~1``)."""
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _is_demo(store: Any) -> bool:
@@ -354,4 +651,5 @@ __all__ = [
     "matches",
     "projector",
     "projectors_in_module",
+    "shown_state",
 ]

@@ -935,6 +935,10 @@ class MainWindow(QMainWindow):
                                                   remembered=remembered)
         if self.projector_offer is not None and self.projector_offer == choice:
             self._offer_projector(None)
+        if getattr(projectors, "isolated", False):
+            from inspector.replay import worker
+
+            worker.prestart()  # user code replays in a worker process: have one ready
 
     def _offer_projector(self, offer: Any) -> None:
         self.projector_offer = offer
@@ -1056,7 +1060,7 @@ class MainWindow(QMainWindow):
 
         def work(cancel, progress):
             from inspector.core.diff import diff_states
-            from inspector.replay import replay
+            from inspector.replay.worker import replay  # user projectors: in a process Cancel stops
 
             result = replay(store, stream, at=Moment(version=version), projectors=projectors, cache=cache,
                             cancel=cancel, progress=progress)
@@ -1102,7 +1106,7 @@ class MainWindow(QMainWindow):
         self.diff_view.show_working()
 
         def work(cancel, progress):
-            from inspector.replay import diff
+            from inspector.replay.worker import diff  # user projectors: in a process Cancel stops
 
             return diff(store, stream, a, b, projectors=projectors, cache=cache, cancel=cancel, progress=progress)
 
@@ -1141,7 +1145,7 @@ class MainWindow(QMainWindow):
         cache = self._snapshot_cache()
 
         def work(cancel, progress):
-            from inspector.replay import bisect
+            from inspector.replay.worker import bisect  # user projectors: in a process Cancel stops
 
             return bisect(store, stream, expression, projectors=projectors, cache=cache, cancel=cancel,
                           progress=progress)

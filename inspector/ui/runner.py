@@ -7,10 +7,14 @@ channel cancels the task already running there and disconnects it, so a stale re
 can never arrive (latest wins). Page fetches, timeline queries and replays use separate
 channels and therefore never cancel each other.
 
-Page fetches and stream listings run on a small pool of their own: a replay stuck in a
-user's projector (or a slow diff) holds a replay worker, never the worker the stream list
-needs. Cancelling only asks a task to stop at its next check, so closing never waits for
-one: the workers are daemon threads and a task that never checks is simply abandoned.
+Page fetches and stream listings run on a small pool of their own: a slow diff holds a
+replay worker, never the worker the stream list needs. Replays, diffs and bisects with a
+user's projector run in a worker process (``inspector.replay.worker``) that Cancel stops
+for certain: the thread waiting for it is free again within half a second. Cancelling any
+other task asks it to stop at its next check, and a cancelled task that is still running
+no longer counts against its pool (another thread takes its place), so a call stuck in a
+driver can hold one thread but never stop the next task. Closing never waits: the threads
+are daemon threads and the worker processes are ended.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
         self._idle = 0
         self._closed = False
+        #: futures whose call was cancelled while running: their threads do not count
+        self._released: set[Future] = set()
 
     def submit(self, fn: Callable[[], Any]) -> Future:
         future: Future = Future()
@@ -70,13 +76,31 @@ class WorkerPool:
                 future.cancel()
                 return future
             self._queue.put((future, fn))
-            if self._idle == 0 and len(self._threads) < self._workers:
-                thread = threading.Thread(target=self._run, name=f"{self._name}-{len(self._threads)}", daemon=True)
-                self._threads.append(thread)
-                thread.start()
+            if self._idle == 0 and len(self._threads) < self._workers + len(self._released):
+                self._start_thread()
             else:
                 self._idle = max(0, self._idle - 1)
         return future
+
+    def _start_thread(self) -> None:
+        thread = threading.Thread(target=self._run, name=f"{self._name}-{len(self._threads)}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def release(self, future: Future) -> None:
+        """The call behind ``future`` was cancelled but still runs: its thread stops counting
+        against the pool (and leaves it when the call returns), so the next task gets a thread."""
+        with self._lock:
+            if self._closed or future in self._released or not future.running():
+                return
+            self._released.add(future)
+            if self._idle == 0 and not self._queue.empty():
+                self._start_thread()
+
+    def busy_threads(self) -> int:
+        """Threads running a call that was not cancelled."""
+        with self._lock:
+            return len(self._threads) - self._idle - len(self._released)
 
     def _run(self) -> None:
         while True:
@@ -92,6 +116,11 @@ class WorkerPool:
                 else:
                     future.set_result(result)
             with self._lock:
+                if future in self._released:
+                    # another thread took this one's place while it was stuck: leave
+                    self._released.discard(future)
+                    self._threads.remove(threading.current_thread())
+                    return
                 self._idle += 1
 
     def shutdown(self) -> None:
@@ -185,8 +214,7 @@ class TaskRunner(QObject):
                 self._emit(ticket, True, result)
 
         self.activity.emit(channel, task.label, True)
-        pool = self._page_pool if channel in PAGE_CHANNELS else self._pool
-        task.future = pool.submit(work)
+        task.future = self._pool_of(channel).submit(work)
         return task
 
     def _emit(self, ticket: int, ok: bool, payload: Any) -> None:
@@ -196,11 +224,21 @@ class TaskRunner(QObject):
             pass
 
     def cancel(self, channel: str) -> None:
-        """Cancel the channel's task (if any); its result will be dropped."""
+        """Cancel the channel's task (if any); its result will be dropped and, if it is still
+        running, its thread no longer holds a place in the pool."""
         task = self._current.pop(channel, None)
         if task is not None:
             task.cancel.cancel()
+            if task.future is not None:
+                self._pool_of(channel).release(task.future)
             self.activity.emit(channel, task.label, False)
+
+    def _pool_of(self, channel: str) -> WorkerPool:
+        return self._page_pool if channel in PAGE_CHANNELS else self._pool
+
+    def busy_workers(self) -> int:
+        """Task threads running a call nobody cancelled (what a stuck projector would hold)."""
+        return self._pool.busy_threads()
 
     def busy(self, channel: str) -> bool:
         return channel in self._current
@@ -217,6 +255,9 @@ class TaskRunner(QObject):
         self._by_ticket.clear()
         self._pool.shutdown()
         self._page_pool.shutdown()
+        from inspector.replay import worker
+
+        worker.shutdown()  # projector processes end with the window
 
     # --- delivery on the GUI thread --------------------------------------------------------
     @Slot(int, object)
