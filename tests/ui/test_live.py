@@ -57,10 +57,10 @@ def test_following_live_shows_rows_written_by_another_sqlite_connection_at_the_n
     window.runner.activity.connect(lambda channel, _label, running: running and reads.append(channel))
 
     qtbot.waitUntil(lambda: window.stream_model.query == ("wallet", None) and window.stream_model.exhausted,
-                    timeout=3000)
+                    timeout=10000)
     window.live_button.click()  # the status-bar button is the View › Follow live action
     assert window.follow_action.isChecked()
-    qtbot.waitUntil(lambda: window.follower.polls >= 1, timeout=3000)
+    qtbot.waitUntil(lambda: window.follower.polls >= 1, timeout=10000)
     assert window.live_label.text() == "Live: waiting for new events"
     assert window.follower.polls == 1  # about once a second, not in a tight loop
 
@@ -90,7 +90,7 @@ def test_following_live_shows_rows_written_by_another_sqlite_connection_at_the_n
     assert "events" not in reads
     assert window.events_title.text() == f"Events of {stream} ({before_rows + 1:,})"
     # the stream list counts it, and a new stream gets its row and a lane on the timeline
-    qtbot.waitUntil(lambda: window.stream_model.row_of("wallet-0000live") is not None, timeout=2000)
+    qtbot.waitUntil(lambda: window.stream_model.row_of("wallet-0000live") is not None, timeout=10000)
     summary = window.stream_model.summary(window.stream_model.row_of(stream))
     assert summary.count == count_before + 1 and summary.last_version == last_version + 1
     assert window.stream_model.index(window.stream_model.row_of(stream), 1).data() == f"{count_before + 1:,}"
@@ -99,7 +99,7 @@ def test_following_live_shows_rows_written_by_another_sqlite_connection_at_the_n
     window.timeline.scroll.setValue(0)
     assert window.timeline.visible_streams()[0] == "wallet-0000live"
     qtbot.waitUntil(lambda: {(e.stream, e.version) for e in window.timeline.drawn_events()}
-                    >= {(stream, last_version + 1), ("wallet-0000live", 1)}, timeout=2000)
+                    >= {(stream, last_version + 1), ("wallet-0000live", 1)}, timeout=10000)
     assert window.live_label.text() == "Live: 2 new events"
     # the scrubber reaches the new version
     assert window.state_view.slider.maximum() == last_version + 1
@@ -121,7 +121,7 @@ def test_following_live_on_postgres_shows_a_new_row_at_the_next_poll(qtbot, pg_e
         _select_stream(qtbot, win, "wallet-1")
         assert _shown_versions(win, "wallet-1") == [1, 2, 3]
         win.follow_action.trigger()
-        qtbot.waitUntil(lambda: win.follower.polls >= 1, timeout=3000)
+        qtbot.waitUntil(lambda: win.follower.polls >= 1, timeout=10000)
         arrivals = _polls_when_events_arrive(win)
         with writer.begin() as conn:
             conn.exec_driver_sql(
@@ -157,7 +157,7 @@ def test_a_killed_postgres_session_shows_a_banner_reconnects_and_refreshes(qtbot
         qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() == 1, timeout=10000)
         _select_stream(qtbot, win, "wallet-1")
         win.follow_action.trigger()
-        qtbot.waitUntil(lambda: win.follower.polls >= 1, timeout=3000)
+        qtbot.waitUntil(lambda: win.follower.polls >= 1, timeout=10000)
 
         # Hold a lock so the next poll waits inside the server, then kill the inspector's sessions.
         locker = writer.connect()
@@ -191,7 +191,7 @@ def test_a_killed_postgres_session_shows_a_banner_reconnects_and_refreshes(qtbot
             conn.exec_driver_sql(
                 "INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES "
                 "('wallet-1', 4, 'CreditsSpent', now(), '{\"amount\": 2}', '{}')")
-        qtbot.waitUntil(lambda: _shown_versions(win, "wallet-1") == [1, 2, 3, 4], timeout=3000)
+        qtbot.waitUntil(lambda: _shown_versions(win, "wallet-1") == [1, 2, 3, 4], timeout=10000)
     finally:
         win.shutdown()
 
@@ -224,11 +224,11 @@ def test_reconnect_retries_with_growing_delays_until_the_store_answers(qtbot, wi
     window.reconnector.retrying.connect(lambda attempts, delay, _why: waits.append((attempts, delay)))
     window.runner.submit("probe", lambda cancel, progress: flaky.latest_position(), None,
                          lambda exc: window.show_error(f"Reading failed: {exc}"))
-    qtbot.waitUntil(lambda: "attempt 2 failed" in window.connection_banner.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "attempt 2 failed" in window.connection_banner.text(), timeout=10000)
     assert "next try in 0.2 s" in window.connection_banner.text()
     assert "server closed the connection unexpectedly" in window.connection_banner.text()
     assert not window.banner.isVisible()
-    qtbot.waitUntil(lambda: "restored" in window.connection_banner.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "restored" in window.connection_banner.text(), timeout=10000)
     # the lost call, then probes after 0.05 s, 0.1 s and 0.2 s: each wait longer than the last
     assert flaky.probes == 4
     assert waits == [(1, 0.1), (2, 0.2)]

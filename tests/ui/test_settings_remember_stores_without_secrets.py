@@ -163,7 +163,7 @@ def test_preferences_are_remembered_after_a_restart_and_used(qtbot, window, demo
 
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: isinstance(getattr(window, "preferences_dialog_widget", None), PreferencesDialog)
-                    and window.preferences_dialog_widget.isVisible(), timeout=2000)
+                    and window.preferences_dialog_widget.isVisible(), timeout=10000)
     dialog = window.preferences_dialog_widget
     assert dialog.every_box.value() == 1000 and dialog.poll_box.value() == 1000
     dialog.every_box.setValue(50)

@@ -126,7 +126,7 @@ def test_six_thousand_ticks_draw_quickly_each_on_its_lane_in_its_type_colour(qtb
 def test_clicking_a_tick_among_thousands_selects_its_event(qtbot, runner, lanes_store):
     timeline = _timeline(qtbot, runner, lanes_store)
     spot = next(s for s in timeline.ticks.points() if s.data().stream == "acct-b" and s.data().version == 1234)
-    with qtbot.waitSignal(timeline.eventClicked, timeout=2000) as clicked:
+    with qtbot.waitSignal(timeline.eventClicked, timeout=10000) as clicked:
         timeline.ticks.sigClicked.emit(timeline.ticks, [spot], None)
     assert (clicked.args[0].stream, clicked.args[0].version) == ("acct-b", 1234)
 

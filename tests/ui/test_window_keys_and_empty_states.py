@@ -27,10 +27,10 @@ def test_ctrl_e_in_the_stream_filter_opens_the_export_dialog(qtbot, window):
     window.filter_edit.setText("wallet")
     window.filter_edit.setFocus()
     window.filter_edit.setCursorPosition(0)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.filter_edit, timeout=2000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.filter_edit, timeout=10000)
     qtbot.keyClick(window.filter_edit, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: any(isinstance(w, ExportDialog) and w.isVisible() for w in QApplication.topLevelWidgets()),
-                    timeout=2000)
+                    timeout=10000)
     assert window.filter_edit.text() == "wallet"
     window.export_dialog_widget.reject()
     # editing keys the window does not use stay with the line edit
@@ -82,7 +82,7 @@ def test_the_stream_list_says_loading_until_a_finished_fetch_found_nothing(qtbot
     monkeypatch.setattr(window.store, "streams", slow_streams)
     try:
         window.filter_edit.setText("no-such-stream-*")
-        qtbot.waitUntil(lambda: window.stream_model.query[0] == "no-such-stream-*", timeout=3000)
+        qtbot.waitUntil(lambda: window.stream_model.query[0] == "no-such-stream-*", timeout=10000)
         assert window.stream_model.rowCount() == 0
         assert window.streams_status.text() == "Loading streams…"
         # the listing is under way (held inside the store): still loading, not "nothing found"
