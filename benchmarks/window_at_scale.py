@@ -1,0 +1,263 @@
+"""How long the window holds its GUI thread on big views (not part of the test run).
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/window_at_scale.py [--repeat 3]
+
+The tests (tests/ui/test_window_at_scale.py and friends) check what the code does: one update
+of the timeline per redraw with a brush and pen per type, JSON tree nodes built only where a
+view opens them, one repaint signal for a big live batch, a JSON Lines page reading only its
+own lines. This script measures how long those take, each next to a bare floor measured in the
+same run (the least any implementation has to do), and prints the ratio and the target:
+
+  timeline redraw of 6,000 ticks on 3 lanes      floor: pyqtgraph setData, one brush and pen   target < 150 ms
+  showing a 2 MB event (tree and raw view)        floor: orjson.dumps of the event's data       target < 500 ms
+  showing a replayed state of 30,000 items        floor: orjson.dumps of the state              target < 300 ms
+  3,051 live events into a list of 5,000 streams  floor: a dict lookup per event                target < 300 ms
+  the last 500-line page of a 50,000-line JSONL   floor: the first page of the same file        ratio < 20
+  closing the window while a task is stuck        floor: closing it with no task running        target < 1 s
+
+Times are the best of ``--repeat`` runs, in milliseconds of wall-clock time on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import orjson  # noqa: E402
+
+from inspector.core.events import Event  # noqa: E402
+from inspector.stores import open_store  # noqa: E402
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+TYPES = ("Opened", "Credited", "Debited", "Closed")
+
+
+def best(fn, repeat: int) -> float:
+    """The shortest of ``repeat`` runs of ``fn``, in seconds."""
+    spent = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        spent.append(time.perf_counter() - started)
+    return min(spent)
+
+
+def report(label: str, ours: float, floor: float, target: str, ok: bool) -> None:
+    ratio = ours / floor if floor else float("inf")
+    print(f"  {label:<48} {ours * 1000:9.1f} ms  floor {floor * 1000:8.1f} ms  {ratio:7.1f}x  "
+          f"({target}: {'ok' if ok else 'MISSED'})")
+
+
+def make_store(path: Path, streams: dict[str, int]) -> str:
+    """A generic-layout SQLite store: ``streams`` maps a name to its number of events."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
+                 "type TEXT, recorded_at TEXT, data TEXT, metadata TEXT)")
+    conn.execute("CREATE INDEX events_stream_version ON events (stream, version)")
+    rows = []
+    for offset, (stream, count) in enumerate(streams.items()):
+        for version in range(1, count + 1):
+            rows.append((stream, version, TYPES[version % len(TYPES)],
+                         (T0 + timedelta(seconds=version * 10 + offset)).isoformat(),
+                         json.dumps({"n": version}), json.dumps({"actor": f"user{version % 7}@example.com"})))
+    rows.sort(key=lambda row: row[3])
+    conn.executemany("INSERT INTO events (stream, version, type, recorded_at, data, metadata) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.commit()
+    conn.close()
+    return str(path)
+
+
+def wait_until(condition, app, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("gave up waiting for the window")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def timeline(app, runner, folder: Path, repeat: int) -> None:
+    import numpy as np
+    import pyqtgraph as pg
+
+    from inspector.ui.timeline import TimelineWidget
+
+    store = open_store(make_store(folder / "lanes.db", {"acct-a": 2500, "acct-b": 2500, "acct-c": 1000}))
+    widget = TimelineWidget(runner)
+    widget.resize(900, 420)
+    widget.show()
+    start, end = store.time_range()
+    widget.set_store(store, start, end, list(TYPES))
+    widget.set_streams(["acct-a", "acct-b", "acct-c"])
+    wait_until(lambda: len(widget.drawn_events()) == 6000, app)
+    ours = best(widget._draw, repeat)
+    events = widget.drawn_events()
+    bare = pg.ScatterPlotItem()
+    x = np.array([e.recorded_at.timestamp() for e in events])
+    y = np.array([float(i % 3) for i in range(len(events))])
+    data = np.empty(len(events), dtype=object)
+    data[:] = events
+    brush, pen = pg.mkBrush("#4e79a7"), pg.mkPen("#4e79a7")
+    floor = best(lambda: bare.setData(x=x, y=y, data=data, brush=brush, pen=pen), repeat)
+    report("timeline redraw, 6,000 ticks on 3 lanes", ours, floor, "target < 150 ms", ours < 0.15)
+    widget.close()
+    store.close()
+
+
+def huge_event(app, repeat: int) -> None:
+    from inspector.ui.replay_views import StateView
+    from inspector.ui.widgets import EventView
+
+    items = [{"k": i, "s": "x" * 40} for i in range(30_000)]
+    event = Event(position=1, stream="huge-1", version=1, type="Imported", recorded_at=T0,
+                  data={"blob": items, "count": 30_000, "owner": {"name": "ann"}}, metadata={"actor": "ann@example.com"})
+    view = EventView()
+    view.resize(420, 640)
+    view.show()
+
+    def show_event():
+        view.show_event(event)
+        app.processEvents()
+
+    ours = best(show_event, repeat)
+    floor = best(lambda: orjson.dumps(event.data), repeat)
+    report("showing a 2 MB event (tree and raw view)", ours, floor, "target < 500 ms", ours < 0.5)
+    view.close()
+
+    from types import SimpleNamespace
+
+    state = {"items": [{"k": i} for i in range(30_000)], "owner": {"name": "ann"}, "count": 3}
+    result = SimpleNamespace(state=state, version=1, stream="huge-1", recorded_at=T0, stopped=None, problem=None,
+                             snapshot_source=None, describe=lambda: "replayed 1 event")
+    state_view = StateView()
+    state_view.show()
+
+    def show_state():
+        state_view.show_result(result, [])
+        app.processEvents()
+
+    ours = best(show_state, repeat)
+    floor = best(lambda: orjson.dumps(state), repeat)
+    report("showing a replayed state of 30,000 items", ours, floor, "target < 300 ms", ours < 0.3)
+    state_view.close()
+
+
+def live_batch(app, runner, folder: Path, repeat: int) -> None:
+    from inspector.ui.models import StreamListModel
+
+    names = [f"acct-{i:05d}" for i in range(0, 10_000, 2)]
+    store = open_store(make_store(folder / "long.db", dict.fromkeys(names, 1)))
+    now = T0 + timedelta(days=1)
+    into_old = [Event(position=100_000 + i, stream=names[(i * 37) % 5000], version=2 + i // 5000,
+                      type="Credited", recorded_at=now, data={}, metadata={}) for i in range(3000)]
+    brand_new = [Event(position=200_000 + i, stream=f"acct-{i * 200 + 1:05d}", version=1, type="Opened",
+                       recorded_at=now, data={}, metadata={}) for i in range(50)]
+    batch = into_old + brand_new + brand_new[:1]
+    spent = []
+    for _ in range(repeat):  # a fresh list each time: the batch changes it
+        model = StreamListModel(runner, page_size=2500)
+        model.set_store(store)
+        while not model.exhausted:
+            wait_until(lambda: not model.loading, app)
+            model.fetchMore()
+        wait_until(lambda: model.rowCount() == 5000 and model.exhausted, app)
+        started = time.perf_counter()
+        model.add_live_events(batch)
+        spent.append(time.perf_counter() - started)
+    ours = min(spent)
+    rows = {name: row for row, name in enumerate(names)}
+    floor = best(lambda: [rows.get(event.stream) for event in batch], repeat)
+    report("3,051 live events into 5,000 streams", ours, floor, "target < 300 ms", ours < 0.3)
+    store.close()
+
+
+def jsonl_pages(folder: Path, repeat: int) -> None:
+    from inspector.stores.jsonl import JsonlEventStore
+
+    path = folder / "big.jsonl"
+    lines = 50_000
+    with path.open("wb") as handle:
+        for position in range(1, lines + 1):
+            handle.write(orjson.dumps({"position": position, "stream": f"cart-{position % 100}",
+                                       "version": position // 100 + 1, "type": "Added",
+                                       "recorded_at": "2026-01-01T10:00:00Z", "data": {"n": position}}) + b"\n")
+    store = JsonlEventStore(path)
+    floor = best(lambda: store.read_all(limit=500), repeat)
+    ours = best(lambda: store.read_all(after_position=lines - 500, limit=500), repeat)
+    report("last 500-line page of a 50,000-line JSONL", ours, floor, "ratio < 20", ours < 20 * floor + 0.05)
+
+
+def closing(app, folder: Path, repeat: int) -> None:
+    from inspector.demo import build_demo
+    from inspector.ui.app import MainWindow
+
+    path = folder / "demo.db"
+    build_demo(path)
+
+    def close_once(stuck: bool) -> float:
+        window = MainWindow(str(path))
+        window.show()
+        wait_until(lambda: window.store is not None and window.stream_model.rowCount() > 0, app)
+        release, started = threading.Event(), threading.Event()
+
+        def never_looks_at_cancel(cancel, progress):
+            started.set()
+            release.wait(30)
+
+        if stuck:
+            window.runner.submit("state", never_looks_at_cancel, label="Replaying a stuck stream")
+            started.wait(5)
+        began = time.perf_counter()
+        try:
+            window.close()
+            return time.perf_counter() - began
+        finally:
+            release.set()
+
+    ours = min(close_once(True) for _ in range(repeat))
+    floor = min(close_once(False) for _ in range(repeat))
+    report("closing the window while a task is stuck", ours, floor, "target < 1 s", ours < 1.0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (the best is shown)")
+    args = parser.parse_args()
+    repeat = max(1, args.repeat)
+
+    from inspector.ui.app import make_app
+    from inspector.ui.runner import TaskRunner
+
+    app = make_app()
+    runner = TaskRunner()
+    with tempfile.TemporaryDirectory(prefix="inspector-window-bench-") as tmp:
+        folder = Path(tmp)
+        # the window's settings and caches go to the temporary folder, never the user's
+        for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+            os.environ[name] = str(folder / name.lower())
+        print(f"the window at scale (best of {repeat})")
+        timeline(app, runner, folder, repeat)
+        huge_event(app, repeat)
+        live_batch(app, runner, folder, repeat)
+        jsonl_pages(folder, repeat)
+        closing(app, folder, repeat)
+    runner.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
