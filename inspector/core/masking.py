@@ -121,8 +121,8 @@ class Masker:
         return _EMAIL.sub(lambda m: f"{self.token(m.group(1).lower())}@{m.group(3)}", text)
 
     def label(self, text: str | None) -> str | None:
-        """A name shown as is elsewhere (stream, type, actor in a title): e-mail addresses masked,
-        and the whole name masked when it is itself a masked field's value (an actor)."""
+        """A name an export shows (a stream in a title or a fixture): its e-mail addresses masked,
+        as the events' own stream names are."""
         if text is None:
             return None
         return self.mask_text(text)

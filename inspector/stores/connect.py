@@ -11,7 +11,8 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from inspector.core.decoding import loads_exact
+from inspector.core.decoding import driver_loads, text_or_bytes
+from inspector.stores.files import refuse_special_file
 from inspector.stores.base import StoreError
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".db3")
@@ -228,6 +229,7 @@ def sqlite_read_only_engine(path: str | Path) -> Engine:
         raise StoreError(f"no such file: {file}")
     if file.is_dir():
         raise StoreError(f"{file} is a folder, not a store file")
+    refuse_special_file(file)
     try:
         with file.open("rb") as handle:
             header = handle.read(16)
@@ -246,13 +248,14 @@ def sqlite_read_only_engine(path: str | Path) -> Engine:
         "sqlite+pysqlite://",
         creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, factory=GuardedSqliteConnection),
         poolclass=sa.pool.QueuePool,
-        json_deserializer=loads_exact,  # a column typed JSON: numbers exactly as written
+        json_deserializer=driver_loads,  # a column typed JSON: numbers exactly as written
     )
     open_connections = [0]
 
     @sa.event.listens_for(engine, "connect")
     def _opened(_dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
         open_connections[0] += 1
+        _dbapi_connection.text_factory = text_or_bytes  # TEXT that is not UTF-8 arrives as bytes, not an error
 
     @sa.event.listens_for(engine.pool, "close")
     def _closed(dbapi_connection, _record):  # noqa: ANN001
@@ -275,7 +278,8 @@ _WRITE_ESCAPES = re.compile(
     r"""\bREAD\s+WRITE\b
       | \bSET\b[^;]*(?:tx|transaction)_read_only\b
       | \bset_config\s*\(
-      | \blo_\w+\s*\( | \blo(?:creat|write|import|export|unlink)\s*\(
+      | \blo_(?:create|creat|unlink|import|export|put|from_bytea|truncate|truncate64)\s*\(
+      | \blo(?:creat|write|import|export|unlink)\s*\(
       | \bSET\s+(?:SESSION\s+|LOCAL\s+)?(?:ROLE|PASSWORD)\b | \bSESSION\s+AUTHORIZATION\b
       | \bdblink\w*\s*\( | \bINTO\s+(?:OUTFILE|DUMPFILE)\b | ^\s*COPY\b
       | \bpg_(?:file_write|terminate_backend|cancel_backend|reload_conf|rotate_logfile|switch_wal|promote
@@ -326,7 +330,7 @@ def server_read_only_engine(url: str) -> Engine:
             parsed = parsed.set(password=env_password)
     # json/jsonb values the driver parses (psycopg) or SQLAlchemy parses (a column typed JSON)
     # keep integers of any size, decimals as written and NaN/Infinity: see loads_exact.
-    kwargs: dict = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "json_deserializer": loads_exact}
+    kwargs: dict = {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "json_deserializer": driver_loads}
     if backend == "postgresql":
         kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on -c TimeZone=UTC"}
     elif backend in ("mysql", "mariadb"):
@@ -430,7 +434,7 @@ def enforce_read_only_check(engine: Engine) -> bool:
             return conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
         if backend in ("mysql", "mariadb"):
             value = conn.exec_driver_sql("SELECT @@session.tx_read_only").scalar()
-            return int(value) == 1
+            return value is not None and int(value) == 1
     return False
 
 
