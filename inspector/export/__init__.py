@@ -210,7 +210,8 @@ td.mono {{ font-family: ui-monospace, monospace; font-size: 12px; }} tr.problem 
 
 
 def _write_html(events, path: Path, *, store: EventStore, part: Slice, masker: Masker, **_: Any) -> None:
-    location = getattr(store, "location", None) or str(getattr(store, "path", ""))
+    location = masker.mask_text(getattr(store, "location", None) or str(getattr(store, "path", "")))
+    part = _masked_slice(part, masker)  # the title and heading name the slice: no address or actor in clear
     with path.open("w", encoding="utf-8") as out:
         out.write(_HTML_HEAD.format(title=html.escape(f"Audit report: {part.describe()}")))
         out.write(f"<h1>Audit report: {html.escape(part.describe())}</h1>\n<dl>")
@@ -239,6 +240,13 @@ def _write_html(events, path: Path, *, store: EventStore, part: Slice, masker: M
                 f'<td class="{cls}">{html.escape(str(value))}</td>' if cls else f"<td>{html.escape(str(value))}</td>"
                 for cls, value in cells) + "</tr>\n")
         out.write(f"</tbody></table>\n<p>{count} event(s).</p></body></html>\n")
+
+
+def _masked_slice(part: Slice, masker: Masker) -> Slice:
+    """The slice as a masked export names it: its stream and actor masked like the events' own."""
+    if not masker.active:
+        return part
+    return Slice(stream=masker.label(part.stream), since=part.since, until=part.until, actor=masker.actor(part.actor))
 
 
 SQLITE_SCHEMA = """
@@ -292,12 +300,13 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
         ) from None
 
 
-def _write_pytest(events, path: Path, *, store: EventStore, part: Slice, target: Path,
+def _write_pytest(events, path: Path, *, store: EventStore, part: Slice, target: Path, masker: Masker,
                   projector: str | None, projector_path: str | None, **_: Any) -> None:
     from inspector.export.fixture import write_fixture
 
-    write_fixture(events, path, store=store, stream=part.stream or "", target=target,
-                  projector=projector, projector_path=projector_path)
+    # The events carry the masked stream name: the fixture replays that name.
+    write_fixture(events, path, store=store, stream=masker.label(part.stream) or "", target=target,
+                  projector=projector, projector_path=projector_path, masker=masker)
 
 
 _WRITERS: dict[str, Callable[..., None]] = {

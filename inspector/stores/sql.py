@@ -26,7 +26,7 @@ from inspector.stores.base import (
     StoredRecord,
     glob_to_like,
 )
-from inspector.stores.connect import enforce_read_only_check, redact
+from inspector.stores.connect import enforce_read_only_check, redact, role_can_write
 from inspector.stores.identity import sqlite_file_of, store_identity_key
 from inspector.stores.lazy import FoldEvent, LazyEvent
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds
@@ -122,6 +122,8 @@ class SqlEventStore:
                 ).scalar()
             notes = tuple(layout.notes(conn))
         read_only = enforce_read_only_check(self.engine)
+        table = layout.table
+        can_write, role_note = role_can_write(self.engine, ((table.schema, table.name),))
         return StoreInfo(
             layout=layout.name,
             engine=self.engine.dialect.name,
@@ -132,6 +134,8 @@ class SqlEventStore:
             streams=streams,
             notes=notes,
             columns=tuple(layout.column_readings()),
+            role_can_write=can_write,
+            role_note=role_note,
         )
 
     # --- streams ----------------------------------------------------------------------
