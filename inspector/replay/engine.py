@@ -257,12 +257,6 @@ def _first_event(store: EventStore, stream: str, cancel: CancelToken | None) -> 
     return None
 
 
-def prefix_count(store: EventStore, stream: str, version: int, cancel: CancelToken | None = None) -> int:
-    """The number of the stream's versioned events up to ``version``, counted by the store."""
-    check(cancel)
-    return store.count_upto(stream, version)
-
-
 def version_at(store: EventStore, stream: str, instant: datetime, *, cancel: CancelToken | None = None) -> int | None:
     """The last version recorded at or before ``instant``: the stream up to its first later event.
 
@@ -342,10 +336,19 @@ class _Run:
         self.cancel = cancel
         self.progress = progress
         self.first = first
+        #: On a server, the change mark read before any event is: an entry written under the same
+        #: mark was taken from this very history (nothing at all was written since). A file
+        #: store's history is pinned by its identity instead. A server table whose writes no
+        #: mark shows (unlogged, non-InnoDB) is replayed without the cache: a right answer first.
+        self.mark = store.change_mark() if cache is not None and store.source_file() is None else None
+        self.server = cache is not None and store.source_file() is None
+        if self.server and self.mark is None:
+            self.cache = cache = None
         self.store_key = store.identity() if cache is not None else ""
-        #: Every entry names the stream's first event; a file store's prefix is pinned by its identity.
+        #: Every entry names the stream's first event.
         self.first_print = _event_print(first) if cache is not None else ""
-        self.counts_prefix = cache is not None and store.source_file() is None
+        #: versioned events before the starting point (None: unknown, from a store snapshot), so
+        #: each checkpoint records how many events it rests on, for ``unchanged_since``
         self.base_count: int | None = 0
         self.pending: list[CacheEntry] = []
         self.cache_writable = cache is not None
@@ -390,13 +393,11 @@ class _Run:
         if verify is not None:
             self._verify_prefix(verify)
         after = start_version if verify is None else verify.version - 1
-        # Events up to the starting point, so each checkpoint can record its own prefix count.
         if verify is not None:
-            self.base_count = verify.prefix_count
-        elif start_version is not None and self.cache_writable:
-            self.base_count = self._prefix_count(start_version)
+            self.base_count = verify.prefix_count  # the events at its version are checked, not folded again
         else:
-            self.base_count = 0
+            self.base_count = 0 if start_version is None else None
+        # Events up to the starting point, so each checkpoint can record its own prefix count.
         every = self.cache.every if self.cache is not None else 0
         next_checkpoint: float = ((start_version or 0) // every + 1) * every if every else float("inf")
         group_version: int | None = None
@@ -474,17 +475,23 @@ class _Run:
         return iter(()), last
 
     def _verify_prefix(self, entry: CacheEntry) -> None:
-        """The entry was taken from this history: same first event, same number of events up to it."""
+        """The entry was taken from this history: the same first event and, on a server, nothing
+        written since (the same change mark), or the store vouches that none of the stream's
+        events up to the entry was inserted, updated or deleted since its mark (then the entry
+        is confirmed under the new mark). Otherwise every entry of the stream under an older
+        mark goes: any of them may rest on an event changed since."""
         if entry.first != self.first_print:
             self._stale(entry)
-        if self.counts_prefix and (entry.prefix_count is None or entry.prefix_count != self._prefix_count(entry.version)):
-            self._stale(entry)
-
-    def _prefix_count(self, version: int) -> int | None:
-        """How many versioned events the stream has up to ``version``; None where the file identity pins them."""
-        if not self.counts_prefix:
-            return None
-        return prefix_count(self.store, self.stream, version, self.cancel)
+        if not self.server or entry.mark == self.mark:
+            return
+        assert self.cache is not None and self.mark is not None
+        if (entry.mark is not None and entry.prefix_count is not None
+                and self.store.unchanged_since(self.stream, entry.version, entry.mark, entry.prefix_count) is True):
+            self.cache.confirm(self.store_key, self.stream, self.projector.code_hash, entry.version, self.mark)
+            return
+        self.pending.clear()
+        self.cache.discard_older_marks(self.store_key, self.stream, self.projector.code_hash, self.mark)
+        raise _Stale()
 
     def _stale(self, entry: CacheEntry) -> None:
         assert self.cache is not None
@@ -493,10 +500,7 @@ class _Run:
         raise _Stale()
 
     def _checkpoint(self, state: Any, version: int, events: list[Any], last_event: Any, applied: int) -> bool:
-        """Queue the state at ``version`` for the cache; False when this state cannot be cached.
-
-        ``applied`` events were folded since the starting point, whose own prefix count is ``base_count``.
-        """
+        """Queue the state at ``version`` for the cache; False when this state cannot be cached."""
         if not self.cache_checked:
             self.cache_checked = True
             if not self.projector.cacheable(state):
@@ -510,9 +514,8 @@ class _Run:
         recorded = format_time(last_event.recorded_at) if last_event is not None else None
         prints = [_event_print(event) for event in events]
         count = None if self.base_count is None else self.base_count + applied
-        if self.counts_prefix and count is None:
-            return True  # the prefix cannot be vouched for: keep folding, do not keep this state
-        self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob, self.first_print, count))
+        self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob, self.first_print, count,
+                                       self.mark))
         if len(self.pending) >= _FLUSH_EVERY:
             self._flush()
         return True

@@ -29,7 +29,7 @@ from inspector.stores.base import (
 from inspector.stores.connect import enforce_read_only_check, redact, role_can_write
 from inspector.stores.identity import sqlite_file_of, store_identity_key
 from inspector.stores.lazy import FoldEvent, LazyEvent
-from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds
+from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, version_of
 
 PAGE = 1000
 #: rows per driver round trip while a fold streams one stream's events
@@ -87,6 +87,8 @@ class SqlEventStore:
         #: (``stored_time``); tests turn it off to compare with the epoch-seconds path
         self.histogram_by_index = True
         self._stored_time: Any = _UNKNOWN
+        #: whether the event table's writes move the server's log position (asked once)
+        self._logged: bool | None = None
 
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
@@ -163,8 +165,8 @@ class SqlEventStore:
         return [
             stream.label("stream"),
             sa.func.count().label("count"),
-            sa.func.min(layout.version).label("first_version"),
-            sa.func.max(layout.version).label("last_version"),
+            sa.func.min(layout.version_number()).label("first_version"),
+            sa.func.max(layout.version_number()).label("last_version"),
             (sa.func.min(time) if time is not None else sa.null()).label("first_at"),
             (sa.func.max(time) if time is not None else sa.null()).label("last_at"),
             _or_null(layout.category_hint()).label("first_type"),
@@ -264,8 +266,8 @@ class SqlEventStore:
                     stream=name,
                     category=layout.category_of(name, row.first_type),
                     count=int(row.count),
-                    first_version=None if row.first_version is None else int(row.first_version),
-                    last_version=None if row.last_version is None else int(row.last_version),
+                    first_version=version_of(row.first_version)[0],
+                    last_version=version_of(row.last_version)[0],
                     first_at=self._time_value(row.first_at),
                     last_at=self._time_value(row.last_at),
                 )
@@ -351,12 +353,12 @@ class SqlEventStore:
             if after_position is None:
                 query = query.where(layout.version > after_version)
             else:
-                # (version, position) keyset: duplicate versions are not lost at a page edge.
+                # (version, position) keyset: duplicate versions are not lost at a page edge. The
+                # ``version >= v`` conjunct alone bounds the index range (an OR of the two cases
+                # is not turned into one, and each page would read the stream from its start).
                 query = query.where(
-                    sa.or_(
-                        layout.version > after_version,
-                        sa.and_(layout.version == after_version, layout.position > after_position),
-                    )
+                    layout.version >= after_version,
+                    sa.or_(layout.version > after_version, layout.position > after_position),
                 )
         else:
             query = query.where(layout.version.is_not(None))
@@ -494,6 +496,108 @@ class SqlEventStore:
         )
         return int(self._rows(query)[0][0])
 
+    def change_mark(self) -> str | None:
+        """A token that changes whenever anything may have been written to the store's server:
+        PostgreSQL's transaction snapshot (next transaction id and those in progress: a write
+        takes an id, a commit leaves the in-progress list), MariaDB/MySQL's last-update time of
+        the event table (InnoDB keeps it per table, to the second). One round trip, whatever the store's size. None on SQLite (the file
+        identity pins it), for tables whose writes the log does not see (unlogged or temporary
+        PostgreSQL tables, non-InnoDB MySQL tables) and when the server will not say.
+
+        A mark that moves without a write to the stream (another table written) costs a recount
+        or a cold replay, never a wrong answer.
+        """
+        dialect = self.engine.dialect.name
+        if dialect not in ("postgresql", "mysql", "mariadb"):
+            return None
+        try:
+            with self._connect() as conn:
+                if self._logged is None:
+                    self._logged = self._table_is_logged(conn)
+                if not self._logged:
+                    return None
+                if dialect == "postgresql":
+                    # the transaction snapshot: the next transaction id and those still running;
+                    # only writing transactions take ids, so reads (even page pruning) leave it be
+                    value = conn.exec_driver_sql("SELECT txid_current_snapshot()::text").scalar()
+                else:
+                    value = self._mysql_update_mark(conn)
+        except StoreError:
+            return None
+        return None if value is None else f"{dialect}:{value}"
+
+    def _mysql_update_mark(self, conn: sa.Connection) -> str | None:
+        """InnoDB's last-update time of the event table (set at each commit that wrote to it,
+        to the second): a mark only once a second has passed since, so that a later write must
+        show a later time. None while the last write is that recent."""
+        table = self.layout.table
+        row = conn.execute(
+            sa.text("SELECT update_time, TIMESTAMPDIFF(MICROSECOND, update_time, NOW(6)) FROM information_schema.tables "
+                    "WHERE table_schema = coalesce(:schema, database()) AND table_name = :name"),
+            {"schema": getattr(table, "schema", None), "name": table.name},
+        ).first()
+        if row is None:
+            return None
+        updated, age_us = row
+        if updated is None:
+            return None  # no write since the server started (the time is not kept across restarts)
+        if age_us is None or int(age_us) < 1_100_000:
+            return None
+        return str(updated)
+
+    def unchanged_since(self, stream: str, version: int, mark: str, count: int) -> bool | None:
+        """Whether none of the stream's events up to ``version`` was inserted, updated or deleted
+        since the store showed ``mark``, when it then held ``count`` of them.
+
+        PostgreSQL: one pass over the stream's rows up to ``version`` (its index range) that
+        counts them and looks for a row version written by a transaction the mark's snapshot
+        did not see (``xmin`` at or after its next id, or among those then in progress); any
+        insert, update or delete leaves one, or a different count. None (cannot tell) on
+        other engines and for marks of another kind.
+        """
+        if self.engine.dialect.name != "postgresql" or not mark.startswith("postgresql:"):
+            return None
+        parts = mark.split(":")
+        if len(parts) != 4 or not parts[2].isdigit():
+            return None
+        layout = self.layout
+        xmax = int(parts[2]) % 2**32  # the 32-bit id rows carry, in the same epoch-less space
+        running = [int(x) % 2**32 for x in parts[3].split(",") if x.isdigit()]
+        xmin = sa.literal_column("xmin")
+        newer = sa.func.age(xmin) <= sa.func.age(sa.cast(sa.cast(str(xmax), sa.Text), _Xid()))
+        if running:
+            newer = sa.or_(newer, sa.cast(sa.cast(xmin, sa.Text), sa.BigInteger).in_(running))
+        query = (
+            sa.select(sa.func.count(), sa.func.count().filter(newer))
+            .select_from(layout.table)
+            .where(layout.stream_is(stream), layout.version.is_not(None), layout.version <= version, *layout.scope())
+        )
+        try:
+            total, changed = self._rows(query)[0]
+        except StoreError:
+            return None
+        return int(total) == count and int(changed) == 0
+
+    def _table_is_logged(self, conn: sa.Connection) -> bool:
+        """Whether writes to the event table move the server's log position (``change_mark``)."""
+        table = self.layout.table
+        schema = getattr(table, "schema", None)
+        try:
+            if self.engine.dialect.name == "postgresql":
+                name = f'"{schema}"."{table.name}"' if schema else f'"{table.name}"'
+                persistence = conn.execute(
+                    sa.text("SELECT relpersistence FROM pg_class WHERE oid = to_regclass(:name)"), {"name": name}
+                ).scalar()
+                return persistence == "p"
+            engine = conn.execute(
+                sa.text("SELECT engine FROM information_schema.tables "
+                        "WHERE table_schema = coalesce(:schema, database()) AND table_name = :name"),
+                {"schema": schema, "name": table.name},
+            ).scalar()
+            return str(engine or "").lower() == "innodb"
+        except sa.exc.SQLAlchemyError:
+            return False
+
     def source_file(self) -> Path | None:
         """The SQLite file this store reads; None on servers."""
         if self.engine.dialect.name != "sqlite":
@@ -627,9 +731,10 @@ class SqlEventStore:
             ]
             first, last = self._time_value(bounds[0]), self._time_value(bounds[1])
         elif time is not None:
-            # text in mixed forms or zones: compare instants; a row that is not a time has none
-            low, high = self._rows(
-                sa.select(sa.func.min(time), sa.func.max(time)).select_from(layout.table).where(*layout.scope()))[0]
+            # text in mixed forms or zones: compare instants; a row that is not a time has none.
+            # Each row's instant once, in a subquery kept apart (see ``histogram_query``).
+            at = self._unmerged(sa.select(time.label("at")).select_from(layout.table).where(*layout.scope()))
+            low, high = self._rows(sa.select(sa.func.min(at.c.at), sa.func.max(at.c.at)))[0]
             first, last = self._time_value(low), self._time_value(high)
         for event in self._unreadable_events():
             at = event.recorded_at
@@ -651,42 +756,62 @@ class SqlEventStore:
         if self._epoch is None or layout.unreadable_clause() is not None:
             return NotImplemented
         in_stream = [layout.stream_is(stream), layout.version.is_not(None), *layout.scope()]
+        number = layout.version_number()
         first_later = self._rows(
-            sa.select(sa.func.min(layout.version)).select_from(layout.table)
+            sa.select(sa.func.min(number)).select_from(layout.table)
             .where(*in_stream, self._time_clause(">", instant))
         )[0][0]
-        query = sa.select(sa.func.max(layout.version)).select_from(layout.table).where(*in_stream)
+        query = sa.select(sa.func.max(number)).select_from(layout.table).where(*in_stream)
         if first_later is not None:
             query = query.where(layout.version < first_later)
         value = self._rows(query)[0][0]
-        return None if value is None else int(value)
+        if value is None:
+            return None
+        version, problem = version_of(value)
+        return NotImplemented if problem else version  # an odd stored version: the caller reads the stream
+
+    def _unmerged(self, query: sa.Select) -> sa.Subquery:
+        """``query`` as a subquery the planner computes on its own rather than merging it into
+        the outer query (which would compute its columns once per use there): SQLite ``LIMIT -1``,
+        PostgreSQL ``OFFSET 0``, MariaDB/MySQL a LIMIT."""
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            query = query.limit(-1)
+        elif dialect == "postgresql":
+            query = query.offset(0)
+        else:
+            query = query.limit(2**62)
+        return query.subquery("timed")
 
     def histogram_query(self, start: datetime, end: datetime, buckets: int, where: list[Any]) -> sa.Select:
         """Counts per bucket, grouped by the database.
 
-        The bucket offset ``(epoch - start) / width`` is computed once per row in a subquery
-        and bounded outside it; on SQLite ``LIMIT -1`` keeps the subquery from being flattened
-        (which would evaluate the time expression three times) and a cast truncates where
-        ``floor()`` is slow: together about twice as fast on a million rows.
+        Each row's epoch seconds are computed once, in a subquery the planner is told not to
+        merge into the outer query (SQLite ``LIMIT -1``, PostgreSQL ``OFFSET 0``, MariaDB/MySQL
+        a LIMIT): merged, a time read out of a payload would be computed once per use (bounds,
+        offset, group), several times over. The rows are bounded by the times themselves,
+        ``[start, end)``: an offset computed in floating point may round an event at ``end``
+        into the last bucket; the caller clamps the bucket to ``[0, buckets)``. On SQLite a
+        cast truncates where ``floor()`` is slow.
         """
         width = (end - start).total_seconds() / buckets
         start_s, end_s = round(start.timestamp(), 3), round(end.timestamp(), 3)
         epoch = self._epoch
         assert epoch is not None
-        # The range is bounded by the times themselves, [start, end): an offset computed in
-        # floating point may round an event at ``end`` into the last bucket, or one just
-        # below a bucket's edge over it; the caller clamps the bucket to [0, buckets).
         inner = (
-            sa.select(((epoch - start_s) / width).label("offset"))
+            sa.select(epoch.label("at"))
             .select_from(self.layout.table)
-            .where(*where, epoch >= start_s, epoch < end_s, *self.layout.scope())
+            .where(*where, *self.layout.scope())
         )
-        sqlite = self.engine.dialect.name == "sqlite"
-        if sqlite:
-            inner = inner.limit(-1)
-        offset = inner.subquery("timed").c.offset
-        bucket = sa.cast(offset, sa.Integer) if sqlite else sa.func.floor(offset)
-        return sa.select(bucket.label("bucket"), sa.func.count()).group_by(bucket)
+        dialect = self.engine.dialect.name
+        at = self._unmerged(inner).c.at
+        offset = (at - start_s) / width
+        bucket = sa.cast(offset, sa.Integer) if dialect == "sqlite" else sa.func.floor(offset)
+        return (
+            sa.select(bucket.label("bucket"), sa.func.count())
+            .where(at >= start_s, at < end_s)
+            .group_by(bucket)
+        )
 
     def stored_time(self) -> StoredTime | None:
         """The time column as stored, when histograms may count ranges of it: the layout's times
@@ -874,6 +999,15 @@ class SqlEventStore:
         with self._connect() as conn:
             rows = conn.exec_driver_sql(prefix.get(self.engine.dialect.name, "EXPLAIN ") + compiled).all()
         return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
+class _Xid(sa.types.UserDefinedType[Any]):
+    """PostgreSQL's 32-bit transaction id type, for ``age()`` comparisons."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "xid"
 
 
 def _or_null(expr: sa.ColumnElement[Any] | None) -> sa.ColumnElement[Any]:
