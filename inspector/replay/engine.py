@@ -738,7 +738,7 @@ class _TrackedState(dict):
         self.touched.update(other)
         super().update(other)
 
-    def __ior__(self, other: Any) -> "_TrackedState":  # type: ignore[override,misc]  # dict's |= takes any mapping
+    def __ior__(self, other: Any) -> "_TrackedState":  # type: ignore[misc]  # dict's |= takes any mapping
         self.update(other)
         return self
 

@@ -563,7 +563,7 @@ class SqlEventStore:
         layout = self.layout
         xmax = int(parts[2]) % 2**32  # the 32-bit id rows carry, in the same epoch-less space
         running = [int(x) % 2**32 for x in parts[3].split(",") if x.isdigit()]
-        xmin = sa.literal_column("xmin")
+        xmin: sa.ColumnElement[Any] = sa.literal_column("xmin")
         newer = sa.func.age(xmin) <= sa.func.age(sa.cast(sa.cast(str(xmax), sa.Text), _Xid()))
         if running:
             newer = sa.or_(newer, sa.cast(sa.cast(xmin, sa.Text), sa.BigInteger).in_(running))
@@ -733,8 +733,8 @@ class SqlEventStore:
         elif time is not None:
             # text in mixed forms or zones: compare instants; a row that is not a time has none.
             # Each row's instant once, in a subquery kept apart (see ``histogram_query``).
-            at = self._unmerged(sa.select(time.label("at")).select_from(layout.table).where(*layout.scope()))
-            low, high = self._rows(sa.select(sa.func.min(at.c.at), sa.func.max(at.c.at)))[0]
+            timed = self._unmerged(sa.select(time.label("at")).select_from(layout.table).where(*layout.scope()))
+            low, high = self._rows(sa.select(sa.func.min(timed.c.at), sa.func.max(timed.c.at)))[0]
             first, last = self._time_value(low), self._time_value(high)
         for event in self._unreadable_events():
             at = event.recorded_at
