@@ -156,7 +156,8 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
     """
     blob = text if type(text) is bytes else text.encode("utf-8") if isinstance(text, str) else bytes(text)
     value = _parse(blob)
-    if max_depth is not None and blob.count(b"[") + blob.count(b"{") > max_depth and nesting_exceeds(value, max_depth):
+    if (max_depth is not None and len(blob) > max_depth  # deeper nesting needs that many brackets
+            and blob.count(b"[") + blob.count(b"{") > max_depth and nesting_exceeds(value, max_depth)):
         raise TooDeep(f"JSON nested deeper than {max_depth} levels")
     return value
 

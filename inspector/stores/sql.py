@@ -282,17 +282,24 @@ class SqlEventStore:
         return result
 
     def category(self, stream: str) -> str | None:
-        """The category ``streams`` lists for this stream (None when the stream has no rows)."""
+        """The category ``streams`` lists for this stream (None when the stream has no rows).
+
+        Where the layout tells it from the name (Message DB's rule) no query is needed; else
+        only the layout's category hint is aggregated over the stream's rows (no counts, no
+        times: a replay asks this before it starts).
+        """
         layout = self.layout
         if not layout.stream_exists_possibly(stream):
             return None
-        keys = layout.listing_keys()
-        query = (self._listing_where(sa.select(*self._listing_columns(layout.stream)), None, None)
-                 .where(layout.stream_is(stream)).group_by(*keys).limit(1))
+        hint = layout.category_hint()
+        if type(layout).category_of is SqlLayout.category_of or hint is None:
+            return layout.category_of(stream, None)
+        query = (self._listing_where(sa.select(hint.label("first_type")), None, None)
+                 .where(layout.stream_is(stream)).group_by(*layout.listing_keys()).limit(1))
         rows = self._rows(query)
         if not rows:
             return None
-        return layout.category_of(layout.stream_from_db(rows[0].stream), rows[0].first_type)
+        return layout.category_of(stream, rows[0].first_type)
 
     def categories(self) -> list[tuple[str, int]]:
         """Categories with their stream counts, grouped by the database where the layout can say
