@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -328,6 +327,10 @@ class MainWindow(QMainWindow):
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(4, 4, 4, 0)
+        from inspector.ui.first_run import first_run_hint
+
+        self.first_run_hint = first_run_hint(self.settings)
+        box.addWidget(self.first_run_hint)
         box.addWidget(self.connection_banner)
         box.addWidget(self.banner)
         box.addWidget(self.main_split, 1)
@@ -508,14 +511,12 @@ class MainWindow(QMainWindow):
             store = open_store(target, layout=layout, mapping=mapping)
             try:
                 info = _describe(store)
-                types = store.event_types()
-                span = store.time_range()
                 latest = store.latest_position()
             except Exception:
                 store.close()
                 raise
             loaded = self._load_projectors(store, target)
-            return store, info, types, span, latest, loaded
+            return store, info, latest, loaded
 
         self.runner.submit("open", work, lambda result: self._on_store_opened(target, *result),
                            self._on_open_failed, label=f"Opening {shown}")
@@ -524,8 +525,9 @@ class MainWindow(QMainWindow):
         self.store_label.setText("No store open" if self.store is None else redact(self.store_target or ""))
         self.show_error(f"Could not open the store: {exc}")
 
-    def _on_store_opened(self, target: str, store: Any, info: Any, types: list[tuple[str, int]],
-                         span: tuple[Any, Any], latest: int | None, loaded: Any) -> None:
+    def _on_store_opened(self, target: str, store: Any, info: Any, latest: int | None, loaded: Any) -> None:
+        """Show the new store at once: its streams and timeline first; the type counts and the
+        time range (store-wide aggregates, seconds on a big store) fill in when they arrive."""
         old = self.store
         for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
             self.runner.cancel(channel)
@@ -555,9 +557,7 @@ class MainWindow(QMainWindow):
         self.event_view.show_event(None)
         self.type_box.blockSignals(True)
         self.type_box.clear()
-        self.type_box.addItem("All types", ALL)
-        for name, count in types:
-            self.type_box.addItem(type_icon(name), f"{name} ({count:,})", name)
+        self.type_box.addItem("All types (counting…)", ALL)
         self.type_box.blockSignals(False)
         self.category_box.blockSignals(True)
         self.category_box.clear()
@@ -572,7 +572,15 @@ class MainWindow(QMainWindow):
                            lambda exc: self.show_error(f"Listing categories failed: {exc}"),
                            label="Counting categories")
         self.moments = {"A": None, "B": None}
-        self.timeline.set_store(store, span[0], span[1], [name for name, _count in types])
+        self.timeline.set_store(store, None, None, [])
+        self.runner.submit("store-types", lambda cancel, progress: store.event_types(),
+                           lambda types, opened=store: self._on_event_types(opened, types),
+                           lambda exc: self.show_error(f"Counting event types failed: {exc}"),
+                           label="Counting event types")
+        self.runner.submit("store-span", lambda cancel, progress: store.time_range(),
+                           lambda span, opened=store: self._on_time_range(opened, span),
+                           lambda exc: self.show_error(f"Reading the time range failed: {exc}"),
+                           label="Reading the time range")
         self.state_view.set_stream(None, None, None)
         self.health_view.clear()
         self.tabs.setTabText(self.tabs.indexOf(self.health_view), "Health")
@@ -587,6 +595,24 @@ class MainWindow(QMainWindow):
         self._offer_projector(offer)
         if problem:
             self.show_error(problem)
+
+    def _on_event_types(self, opened: Any, types: list[tuple[str, int]]) -> None:
+        if opened is not self.store:
+            return  # another store was opened meanwhile
+        current = self.type_box.currentData()
+        self.type_box.blockSignals(True)
+        self.type_box.clear()
+        self.type_box.addItem("All types", ALL)
+        for name, count in types:
+            self.type_box.addItem(type_icon(name), f"{name} ({count:,})", name)
+        self.type_box.setCurrentIndex(max(self.type_box.findData(current), 0))
+        self.type_box.blockSignals(False)
+        self.timeline.set_legend([name for name, _count in types])
+
+    def _on_time_range(self, opened: Any, span: tuple[Any, Any]) -> None:
+        if opened is not self.store:
+            return
+        self.timeline.set_range(span[0], span[1])
 
     def _on_categories(self, categories: list[tuple[str, int]]) -> None:
         current = self.category_box.currentData()
@@ -1379,14 +1405,14 @@ class MainWindow(QMainWindow):
                                      6000)
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"<h3>{APP_NAME} {app_version()}</h3>"
-            "<p>A read-only inspector for event stores: browse streams on a timeline, "
-            "replay aggregates to any moment, diff state with blame.</p>"
-            f"<p>Qt {QApplication.instance().applicationVersion() or ''} · Python {sys.version.split()[0]}</p>",
-        )
+        """Help › About: versions, where settings and the cache live, Clear snapshot cache."""
+        from inspector.ui.about import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.clearCacheRequested.connect(lambda: self.clear_snapshot_cache(dialog))
+        dialog.finished.connect(lambda _result: dialog.deleteLater())
+        self.about_dialog = dialog
+        dialog.open()
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -1397,6 +1423,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("event-inspector")
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(app_version())
+    from inspector import APP_ID
+    from inspector.ui.about import app_icon
+
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(APP_ID)  # Wayland matches windows to the desktop entry io.github.event_inspector.desktop
     app.setStyle("Fusion")
     from inspector.ui.theme import dark_palette, is_dark
 
