@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 DISMISSED_KEY = "first_run_hint_dismissed"
 
 HINT_TEXT = (
-    "<b>This is the demo store.</b> Open your own with <b>File › Open store</b> (Ctrl+O): a .db, .sqlite or "
+    "<b>New here?</b> Started without a store, the window shows a demo store. Open your own with "
+    "<b>File › Open store</b> (Ctrl+O): a .db, .sqlite or "
     ".jsonl file, or a URL such as <tt>postgresql+psycopg://me@host/db</tt>; <b>File › Recent stores</b> "
     "reopens one. <b>Tools › Load projector file…</b> replays streams with your own code "
     "(Help › About shows where the sample projectors to copy are)."
