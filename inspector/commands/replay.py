@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 
 from inspector.cli import InputError, open_store_from_args, print_json, print_table, terminal_progress
 from inspector.core import jsontext
+from inspector.core.terminal import printable
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.replay import ProjectorError, SnapshotCache, load_projectors, worker
 from inspector.replay.projectors import marked_interrupts
@@ -133,16 +134,19 @@ def _close(store: Any, cache: SnapshotCache | None) -> None:
 
 
 def _show(value: Any) -> str:
-    return jsontext.dumps(value)
+    try:
+        return jsontext.dumps(value)
+    except (TypeError, RecursionError):
+        return "(nested too deep to write as JSON)"
 
 
 def _print_state(state: Any, indent: str = "  ") -> None:
     if isinstance(state, dict) and state:
         width = min(max(len(str(key)) for key in state), 32)
         for key, value in state.items():
-            print(f"{indent}{str(key).ljust(width)}  {_show(value)}")
+            print(printable(f"{indent}{str(key).ljust(width)}  {_show(value)}"))
     else:
-        print(f"{indent}{_show(state)}")
+        print(printable(f"{indent}{_show(state)}"))
 
 
 def run_replay(args: argparse.Namespace) -> int:
@@ -163,14 +167,14 @@ def run_replay(args: argparse.Namespace) -> int:
     else:
         when = f" ({format_time(result.recorded_at)})" if result.recorded_at else ""
         version = "before its first event" if result.version is None else f"v{result.version}{when}"
-        print(f"{result.stream} at {version}, projector {result.projector}")
-        print(f"  {result.describe()}")
+        print(printable(f"{result.stream} at {version}, projector {result.projector}"))
+        print(printable(f"  {result.describe()}"))
         print("state:")
         _print_state(result.state)
     if result.stopped is not None:
-        print(
+        print(printable(
             f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
-            f"{result.stopped.error}; the state shown is the state just before it",
+            f"{result.stopped.error}; the state shown is the state just before it"),
             file=sys.stderr,
         )
     if result.state_note:
@@ -192,9 +196,9 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        print(f"{result.stream}: {_moment_text(result.from_.version)} -> {_moment_text(result.to.version)}, "
-              f"{len(result.changes)} change(s), {result.events_between_total} event(s) between, "
-              f"projector {result.projector}")
+        print(printable(f"{result.stream}: {_moment_text(result.from_.version)} -> {_moment_text(result.to.version)}, "
+                        f"{len(result.changes)} change(s), {result.events_between_total} event(s) between, "
+                        f"projector {result.projector}"))
         if result.changes:
             print()
             print_table(
@@ -206,8 +210,8 @@ def run_diff(args: argparse.Namespace) -> int:
                 ],
             )
     if result.stopped is not None:
-        print(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
-              f"{result.stopped.error}", file=sys.stderr)
+        print(printable(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
+                        f"{result.stopped.error}"), file=sys.stderr)
     return 0
 
 
@@ -239,15 +243,16 @@ def run_bisect(args: argparse.Namespace) -> int:
         print_json(result.to_json())
         return 0
     if not result.found:
-        print(f"{args.when} never holds in {args.stream} (checked up to its latest version, {result.probes} probe(s))")
+        print(printable(f"{args.when} never holds in {args.stream} (checked up to its latest version, "
+                        f"{result.probes} probe(s))"))
         return 0
     event = result.event
     print(f"first version where {args.when} holds: v{result.version} ({result.probes} probes, {result.elapsed_ms:.1f} ms)")
     if event is not None:
         by = f" by {event.actor}" if event.actor else ""
-        print(f"  event: {event.type} at {format_time(event.recorded_at)}{by}")
+        print(printable(f"  event: {event.type} at {format_time(event.recorded_at)}{by}"))
         if event.data is not None:
-            print(f"  data:  {_show(event.data)}")
+            print(printable(f"  data:  {_show(event.data)}"))
     print("state before:")
     _print_state(result.state_before)
     print("state after:")

@@ -11,6 +11,7 @@ from inspector.cli import InputError, open_store_from_args, positive_int, print_
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.summary import summarize
+from inspector.core.terminal import printable
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
 
@@ -103,7 +104,7 @@ def run_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info.to_json())
         return 0
-    print(f"store:     {info.location}")
+    print(printable(f"store:     {info.location}"))
     print(f"layout:    {info.layout}")
     print(f"engine:    {info.engine}" + (f" {info.server_version}" if info.server_version else ""))
     print(f"read-only: {'yes' if info.read_only else 'NO'}")
@@ -120,7 +121,7 @@ def run_info(args: argparse.Namespace) -> int:
         print_table(["role", "column", "type", "read as"],
                     [(c.role, c.column, c.sql_type, c.reading) for c in info.columns])
     for note in info.notes:
-        print(f"note:      {note}")
+        print(printable(f"note:      {note}"))
     return 0
 
 
@@ -144,7 +145,7 @@ def run_streams(args: argparse.Namespace) -> int:
         right=(2, 3, 4),
     )
     if next_after is not None:
-        print(f"\nmore streams than the {len(page)} shown: continue with --after {shlex.quote(next_after)}")
+        print("\n" + printable(f"more streams than the {len(page)} shown: continue with --after {shlex.quote(next_after)}"))
     return 0
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import html
 import os
+import shutil
 import sqlite3
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +28,7 @@ from inspector.core.events import Event, format_time
 from inspector.core.masking import Masker
 from inspector.core.summary import summarize
 from inspector.stores.base import EventFilter, EventStore, StoreError
+from inspector.stores.files import special_kind
 
 FORMATS = ("jsonl", "csv", "html", "sqlite", "pytest")
 PAGE = 1000
@@ -109,6 +113,7 @@ def export(
         raise StoreError(f"unknown export format {fmt!r}: choose from {', '.join(FORMATS)}")
     target = Path(output).expanduser()
     _refuse_to_overwrite_the_store(store, target)
+    _refuse_odd_targets(target, fmt)
     if fmt == "pytest" and part.stream is None:
         raise StoreError("a pytest fixture replays one stream: give --stream")
     masker = Masker(mask)
@@ -128,11 +133,51 @@ def export(
         writer(counted, temp, store=store, part=part, masker=masker, target=target,
                projector=projector, projector_path=projector_path)
         check(cancel)
+        if _gzipped(target):
+            _gzip_in_place(temp)
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return ExportResult(target, fmt, counted.count)
+
+
+def _gzipped(target: Path) -> bool:
+    return target.name.lower().endswith(".gz")
+
+
+def _refuse_odd_targets(target: Path, fmt: str) -> None:
+    """Exports write regular files only: a symbolic link (wherever it points), a FIFO, a
+    device or a socket is refused, never replaced or written through. ``.gz`` names are
+    written gzip-compressed (jsonl, csv, html); a SQLite copy or a pytest file cannot be."""
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from None
+    if info is not None:
+        mode = info.st_mode
+        if stat.S_ISLNK(mode):
+            raise StoreError(f"refusing to export to {target}: it is a symbolic link (give the file it points to, "
+                             "or another name)")
+        kind = special_kind(mode)
+        if kind is not None:
+            raise StoreError(f"refusing to export to {target}: it is {kind}; exports write regular files only")
+    if _gzipped(target) and fmt in ("sqlite", "pytest"):
+        raise StoreError(f"a {fmt} export cannot be gzip-compressed: name it without .gz")
+
+
+def _gzip_in_place(path: Path) -> None:
+    """Replace the finished export at ``path`` by its gzip-compressed form."""
+    packed = path.with_name(path.name + ".gz")
+    try:
+        with path.open("rb") as source, gzip.open(packed, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+        os.replace(packed, path)
+    except BaseException:
+        packed.unlink(missing_ok=True)
+        raise
 
 
 def _refuse_to_overwrite_the_store(store: EventStore, target: Path) -> None:

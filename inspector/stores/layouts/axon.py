@@ -40,7 +40,7 @@ from sqlalchemy.sql.sqltypes import _Binary
 from inspector.core.decoding import as_bytes, decode_json
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds
+from inspector.stores.layouts.base import SqlLayout, epoch_seconds, version_into
 
 #: column roles, keyed by the column name in lower case without underscores
 _REQUIRED = ("globalindex", "aggregateidentifier", "sequencenumber", "type", "eventidentifier", "payload",
@@ -396,7 +396,7 @@ class AxonLayout(SqlLayout):
         return Event(
             position=int(row.position),
             stream=self.stream_from_db(row.stream),
-            version=None if row.version is None else int(row.version),
+            version=version_into(row.version, problems),
             type=self.type_from_db(row.type),
             recorded_at=recorded_at,
             data=data,

@@ -437,6 +437,17 @@ def version_of(value: Any) -> tuple[int | None, str | None]:
     return whole_number(value, "version")
 
 
+def version_into(value: Any, problems: list[str]) -> int | None:
+    """``version_of`` for a ``row_to_event`` that collects problems: the version, or None with
+    the reason appended to ``problems`` (NULL is left to the layout: None, nothing appended)."""
+    if value is None:
+        return None
+    version, problem = version_of(value)
+    if problem:
+        problems.append(problem)
+    return version
+
+
 def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnElement[Any] | None:
     """Seconds since 1970 for the layout's time column, on the layout's engine.
 
@@ -457,11 +468,16 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
         # day check (only for days past 28, to stay cheap) leave those without a time, as Python does.
         text = sa.cast(time, sa.Text)
         day = sa.func.substr(text, 1, 10)
+        # Hour 24 and year 0 julianday reads, Python does not: no time on either side.
         shaped = sa.and_(
             text.op("GLOB")("[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9][ T][0-2][0-9]:[0-5][0-9]*"),
+            sa.func.substr(text, 12, 2) <= "23", sa.func.substr(text, 1, 4) != "0000",
             sa.or_(sa.func.substr(text, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
         )
-        return sa.case((shaped, sa.func.round((sa.func.julianday(time) - 2440587.5) * 86400.0, 3)), else_=None)
+        # julianday rounds to the millisecond first, so the last half millisecond of 9999 is
+        # NULL there: read those to the millisecond below (a time Python holds).
+        julian = sa.func.coalesce(sa.func.julianday(time), sa.func.julianday(sa.func.substr(text, 1, 23)))
+        return sa.case((shaped, sa.func.round((julian - 2440587.5) * 86400.0, 3)), else_=None)
     if layout.dialect == "postgresql":
         if native:
             return sa.extract("epoch", time)

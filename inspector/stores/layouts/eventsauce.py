@@ -58,7 +58,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
-from inspector.stores.layouts.base import _DATE, SqlLayout
+from inspector.stores.layouts.base import _DATE, SqlLayout, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 #: EventSauce's ``Y-m-d H:i:s.uO`` (the colon in the offset optional), with a real calendar date
@@ -358,7 +358,7 @@ class EventSauceLayout(SqlLayout):
         return Event(
             position=int(row.position),
             stream=self.stream_from_db(row.stream),
-            version=None if row.version is None else int(row.version),
+            version=version_into(row.version, problems),
             type=self.type_from_db(None if kind is None else str(kind)),
             recorded_at=self._time_of(headers.get("__time_of_recording"), row.time_column),
             data=data,

@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
-from inspector.stores.layouts.base import SqlLayout
+from inspector.stores.layouts.base import SqlLayout, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EVENT_COLUMNS = {"seq_id", "stream_id", "version", "data", "type", "timestamp"}
@@ -335,7 +335,7 @@ class MartenLayout(SqlLayout):
         return Event(
             position=int(row.position),
             stream=self.stream_from_db(row.stream),
-            version=None if row.version is None else int(row.version),
+            version=version_into(row.version, problems),
             type=self.type_from_db(row.type),
             recorded_at=parse_time(row.recorded_at),
             data=data,

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import decode_json
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading
-from inspector.stores.layouts.base import SqlLayout
+from inspector.stores.layouts.base import SqlLayout, version_into
 
 SCHEMA = "message_store"
 #: schema names ``sa.func.<schema>`` renders as written (others would need quoting)
@@ -108,7 +108,7 @@ class MessageDbLayout(SqlLayout):
         if meta.problem:
             problems.append(f"metadata: {meta.problem}")
         return Event(
-            position=int(row.position), stream=str(row.stream), version=int(row.version), type=str(row.type),
+            position=int(row.position), stream=str(row.stream), version=version_into(row.version, problems), type=str(row.type),
             recorded_at=parse_time(row.recorded_at), data=data.value, metadata=metadata, raw=data.raw,
             problem="; ".join(problems) or None,
         )
