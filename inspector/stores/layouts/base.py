@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Sequence
 
@@ -356,7 +357,12 @@ class SqlLayout:
         if epoch is None:
             return None
         compare = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}[op]
-        return compare(epoch, round(instant.timestamp(), 3))
+        if self.dialect == "sqlite":
+            # julianday keeps milliseconds: both sides rounded alike, so a time compares as its millisecond
+            return compare(epoch, round(instant.timestamp(), 3))
+        # PostgreSQL and MariaDB read the microseconds: the bound is exact too (a rounded one would
+        # leave out, or let in, the events of the same millisecond on the wrong side of it)
+        return compare(epoch, exact_epoch(instant))
 
     # --- what ``info`` says about the columns ----------------------------------------
     def column_readings(self) -> list[ColumnReading]:
@@ -446,6 +452,12 @@ def version_into(value: Any, problems: list[str]) -> int | None:
     if problem:
         problems.append(problem)
     return version
+
+
+def exact_epoch(instant: datetime) -> Decimal:
+    """Seconds since 1970 of an aware instant, exactly, to the microsecond."""
+    delta = instant - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
 
 
 def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnElement[Any] | None:

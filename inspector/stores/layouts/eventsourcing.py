@@ -51,7 +51,7 @@ _UUID_HEX = re.compile(r"^[0-9a-f]{32}$")
 _EVEN_HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
 _REPROBE_ROWS = 1000  # event rows of one uuid.hex id shown before its twin is probed again
 _SHOWN_MEMO = 4096  # uuid.hex ids remembered at most
-_PG_MARKER = b'"timestamp":{"_type_":"datetime_iso","_data_":"'
+_TIME_MARKER = b'"timestamp":{"_type_":"datetime_iso","_data_":"'
 _EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 
 #: How ``originator_id`` is stored, from its reflected (SQLite: declared) type; see the module docstring.
@@ -174,29 +174,31 @@ class EventsourcingLayout(SqlLayout):
         # The time lives inside ``state``: read it with SQL where the state is plain JSON;
         # compressed or encrypted rows (``unreadable_clause``) are judged after decoding.
         self.time = None
-        text_state: sa.ColumnElement[Any]
+        # The transcoded timestamp is found by a byte search, on every engine: it never fails,
+        # whatever the bytes (a JSON function would refuse the NaN/Infinity tokens the library's
+        # transcoder writes, and take such events out of time filters), and it is far cheaper than
+        # a regular expression or a JSON parse per row. The few bytes after the marker are cut at
+        # the closing quote; the text is cast only by ``epoch_seconds``, which checks its form
+        # first (a bad time is no time). Compressed or encrypted states hold no marker: they are
+        # judged after decoding (``unreadable_clause``).
+        marker = sa.literal(_TIME_MARKER, sa.LargeBinary)
         if self.dialect == "sqlite":
-            text_state = sa.cast(self._state, sa.Text)
+            found = sa.func.instr(self._state, marker)
+            after = sa.cast(sa.func.substr(self._state, found + len(_TIME_MARKER), 64), sa.Text)
             self.time = sa.case(
-                (sa.func.json_valid(text_state) == 1, sa.func.json_extract(text_state, "$.timestamp._data_")),
-                else_=None,
+                (found > 0, sa.func.substr(after, 1, sa.func.instr(after, '"') - 1)), else_=None,
             )
         elif self.dialect == "postgresql":
-            # the transcoded timestamp is found by a byte search (never fails, whatever the bytes; a
-            # regular expression over the whole escaped state costs ~30x more per row); the few
-            # bytes after it are escaped to text and cut at the closing quote. The text is cast
-            # only by ``epoch_seconds``, which checks its form first (a bad time is no time).
-            found = BytesPosition(sa.literal(_PG_MARKER, sa.LargeBinary), self._state)
-            after = sa.func.substring(self._state, found + len(_PG_MARKER), 64)
+            found = BytesPosition(marker, self._state)
+            after = sa.func.substring(self._state, found + len(_TIME_MARKER), 64)
             self.time = sa.case(
                 (found > 0, sa.func.split_part(sa.func.encode(after, "escape"), '"', 1)), else_=None,
             )
         elif self.dialect in ("mysql", "mariadb"):
-            text_state = Utf8mb4(self._state)
+            found = sa.func.locate(marker, self._state)
+            after = sa.func.substring(self._state, found + len(_TIME_MARKER), 64)
             self.time = sa.case(
-                (sa.func.json_valid(text_state) == 1,
-                 sa.func.json_unquote(sa.func.json_extract(text_state, "$.timestamp._data_"))),
-                else_=None,
+                (found > 0, Utf8mb4(sa.func.substring_index(after, '"', 1))), else_=None,
             )
         self.columns = [
             self.position.label("position"),
