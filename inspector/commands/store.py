@@ -63,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "check", parents=[common],
         help="find version gaps, duplicate versions, time regressions and undecodable payloads",
         description="Check every stream (or one) for damage: version gaps, duplicate or missing versions, "
-                    "times that go back, payloads that cannot be decoded. A payload kept in a format the "
+                    "times that go back, payloads that cannot be decoded, events damaged otherwise (a time, "
+                    "a version or metadata that cannot be read). A payload kept in a format the "
                     "layout documents but the inspector does not decode (Axon's XStream XML) is not damage.",
         epilog=f"exit status: 0 nothing found; {FINDINGS_EXIT} something found (0 with --exit-zero); "
                "1 the store could not be read; 2 bad usage",

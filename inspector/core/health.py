@@ -12,7 +12,8 @@ from typing import Any, Iterable, Protocol
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, StreamSummary, format_time
 
-KINDS = ("version_gap", "duplicate_version", "time_regression", "undecodable_payload", "missing_version")
+KINDS = ("version_gap", "duplicate_version", "time_regression", "undecodable_payload", "missing_version",
+         "damaged_event")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,10 @@ def check_events(stream: str, events: Iterable[Event], cancel: CancelToken | Non
             check(cancel)
         if event.problem and event.data is None and event.raw is not None:
             findings.append(Finding("undecodable_payload", stream, event.version,
+                                    f"{event.type} at position {event.position}: {event.problem}"))
+        elif event.problem and event.version is not None:
+            # damage outside the payload: a time, a version, metadata the event cannot be read with
+            findings.append(Finding("damaged_event", stream, event.version,
                                     f"{event.type} at position {event.position}: {event.problem}"))
         if event.version is None:
             findings.append(Finding("missing_version", stream, None,

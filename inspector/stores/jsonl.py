@@ -27,7 +27,7 @@ from inspector.stores.lazy import FoldEvent
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.files import refuse_special_file
 from inspector.stores.identity import store_identity_key
-from inspector.stores.base import EventFilter, Histogram, Snapshot, StoredRecord, StoreError, StoreInfo
+from inspector.stores.base import ColumnReading, EventFilter, Histogram, Snapshot, StoredRecord, StoreError, StoreInfo
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -49,6 +49,18 @@ class _StreamIndex:
     versions: list[int | None] = field(default_factory=list)
     first_at: datetime | None = None
     last_at: datetime | None = None
+
+
+#: How each field of a line is read (``info``): JSON has no declared types, so these are the rules.
+JSONL_READINGS = (
+    ColumnReading("position", "position", "JSON number", "integer up to 2^63-1; else the line number, with a problem"),
+    ColumnReading("stream", "stream", "JSON string", "the name as written, compared exactly"),
+    ColumnReading("version", "version", "JSON number", "a whole number (2.0 and \"3\" too); anything else is a problem"),
+    ColumnReading("type", "type", "JSON string", "as written"),
+    ColumnReading("recorded_at", "recorded_at", "JSON string", "ISO-8601 (no zone: UTC); anything else is a problem"),
+    ColumnReading("data", "data", "any JSON", "numbers exactly as written: big integers, long decimals, NaN/Infinity"),
+    ColumnReading("metadata", "metadata", "JSON object", "as written; the actor from actor/user/user_id keys"),
+)
 
 
 class JsonlEventStore:
@@ -207,7 +219,7 @@ class JsonlEventStore:
         notes = (f"{self._bad_lines} line(s) are not readable events",) if self._bad_lines else ()
         return StoreInfo(
             layout="jsonl", engine="file", location=str(self.source), read_only=True,
-            events=len(self._offsets), streams=len(self._streams), notes=notes,
+            events=len(self._offsets), streams=len(self._streams), notes=notes, columns=JSONL_READINGS,
         )
 
     def streams(self, *, match=None, category=None, after=None, limit=500) -> list[StreamSummary]:

@@ -102,3 +102,18 @@ def test_events_json_keeps_the_text_of_a_payload_it_could_not_decode(long_wallet
     assert event["data"] is None and event["raw"] == "<not json" and event["problem"]
     code, out, _ = run(capsys, "events", str(long_wallet), "--stream", WALLET, "--limit", "1", "--json")
     assert json.loads(out)[0]["raw"] is None  # decoded payloads carry no raw copy
+
+
+def test_check_reports_an_event_whose_time_cannot_be_read(tmp_path, capsys):
+    """Damage outside the payload is damage too: ``events`` flags it, so ``check`` reports it."""
+    path = tmp_path / "odd-time.jsonl"
+    path.write_text(
+        '{"position": 1, "stream": "meter-1", "version": 1, "type": "Read", "recorded_at": "2024-01-09T13:25:50Z",'
+        ' "data": {"kwh": 1}}\n'
+        '{"position": 2, "stream": "meter-1", "version": 2, "type": "Read", "recorded_at": "yesterday",'
+        ' "data": {"kwh": 2}}\n')
+    code, out, _ = run(capsys, "check", str(path), "--json")
+    assert code == 3
+    (finding,) = json.loads(out)["findings"]
+    assert (finding["kind"], finding["stream"], finding["version"]) == ("damaged_event", "meter-1", 2)
+    assert "yesterday" in finding["detail"]
