@@ -36,6 +36,7 @@ def nesting_exceeds(value: Any, limit: int = MAX_NESTING) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Any
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, (list, tuple)):

@@ -110,17 +110,17 @@ def resolve(document: Any, path: str, default: Any = None) -> Any:
             if _typed(token):
                 kind, _, text = token[1:].partition(":")
                 text = unescape(text)
-                matched = next((k for k in value if type(k).__name__ == kind and str(k) == text), _MISSING)
+                matched: Any = next((k for k in value if type(k).__name__ == kind and str(k) == text), _MISSING)
                 if matched is _MISSING:
                     return default
-                token = matched
             elif token not in value:
                 # Keys need not be strings in a projector's state (ints are common).
                 matched = next((k for k in value if not isinstance(k, str) and str(k) == token), _MISSING)
                 if matched is _MISSING:
                     return default
-                token = matched
-            value = value[token]
+            else:
+                matched = token
+            value = value[matched]
         elif isinstance(value, list):
             if not token.isdigit() or int(token) >= len(value):
                 return default

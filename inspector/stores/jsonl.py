@@ -168,12 +168,13 @@ class JsonlEventStore:
         else:
             version = None
             problems.append("version missing")
-        stored_position, problem = (position, None) if "position" not in doc else whole_number(doc["position"], "position")
+        found, problem = (position, None) if "position" not in doc else whole_number(doc["position"], "position")
+        stored_position = position if found is None else found
         if problem:
             problems.append(f"{problem} (line {position + 1} placed by its line instead)")
             stored_position = position
         data, raw = doc.get("data"), None
-        metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+        metadata: dict[str, Any] = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
         if line.count(b"[") + line.count(b"{") > MAX_NESTING:
             if nesting_exceeds(data):
                 data, raw = None, line.rstrip(b"\r\n")

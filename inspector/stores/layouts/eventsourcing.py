@@ -182,6 +182,8 @@ class EventsourcingLayout(SqlLayout):
         # first (a bad time is no time). Compressed or encrypted states hold no marker: they are
         # judged after decoding (``unreadable_clause``).
         marker = sa.literal(_TIME_MARKER, sa.LargeBinary)
+        found: sa.ColumnElement[Any]
+        after: sa.ColumnElement[Any]
         if self.dialect == "sqlite":
             found = sa.func.instr(self._state, marker)
             after = sa.cast(sa.func.substr(self._state, found + len(_TIME_MARKER), 64), sa.Text)
