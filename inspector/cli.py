@@ -371,7 +371,7 @@ def _smoke_test(target: str | None, *, layout: str | None, mapping: str | None) 
     app icon set, 1 on an error banner or after 60 s. For checking an install or a bundle."""
     from PySide6.QtCore import QTimer
 
-    from inspector.ui.app import MainWindow, make_app
+    from inspector.ui.app import MainWindow, leave_now, make_app
 
     app = make_app()
     if target is None:
@@ -404,7 +404,8 @@ def _smoke_test(target: str | None, *, layout: str | None, mapping: str | None) 
     timer.start(100)
     app.exec()
     window.shutdown()
-    return outcome["code"]
+    leave_now(outcome["code"])
+    return outcome["code"]  # not reached
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:

@@ -1446,7 +1446,26 @@ def run_gui(target: str | None, *, layout: str | None = None, mapping: str | Non
         target = str(ensure_demo())
     window = MainWindow(target, layout=layout, mapping=mapping)
     window.show()
-    return app.exec()
+    code = app.exec()
+    window.shutdown()
+    leave_now(code)
+    return code  # not reached
+
+
+def leave_now(code: int) -> None:
+    """End the process once the window is closed and its work stopped: output flushed, the
+    store and the snapshot cache already closed. Background threads may still sit in a query
+    nothing can interrupt; letting the interpreter tear Qt down under them can crash the
+    process on the way out, so it ends here instead."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 __all__ = ["MainWindow", "make_app", "run_gui", "without_secrets"]
