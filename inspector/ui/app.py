@@ -1067,7 +1067,7 @@ class MainWindow(QMainWindow):
         stream = self.state_view.stream
         if stream is not None:
             self.state_view.version = None
-            self.request_state(stream, self.state_view.slider.value())
+            self.request_state(stream, self.state_view.scrub_version())
         self.request_diff()
 
     def _on_state_version_requested(self, version: int) -> None:

@@ -152,10 +152,14 @@ class ProjectorBar(QWidget):
         self.offer_button.setToolTip(text or "")
 
 
+#: The largest position Qt's slider holds (a C int).
+_SLIDER_MAX = 2**31 - 1
+
+
 class StateView(QWidget):
     """Replayed state at a version, a scrubber over versions, and how the state was obtained."""
 
-    versionRequested = Signal(int)
+    versionRequested = Signal(object)  # a version: any int, 64 bits too
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -170,6 +174,7 @@ class StateView(QWidget):
         self.header = QLabel("Select a stream on the left (or an event) to replay its state.")
         self.header.setWordWrap(True)
 
+        self._base = 0  # the first version: the slider holds offsets from it
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setEnabled(False)
         self.slider.setToolTip("Scrub through the stream's versions")
@@ -221,7 +226,7 @@ class StateView(QWidget):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(120)
-        self._debounce.timeout.connect(lambda: self.versionRequested.emit(self.slider.value()))
+        self._debounce.timeout.connect(lambda: self.versionRequested.emit(self.scrub_version()))
         self._player = QTimer(self)
         self._player.setInterval(450)
         self._player.timeout.connect(self._on_player_tick)
@@ -236,8 +241,12 @@ class StateView(QWidget):
         enabled = stream is not None and first is not None and last is not None
         self.slider.blockSignals(True)
         if enabled:
-            self.slider.setRange(first, last)
-            self.slider.setValue(last)
+            assert first is not None and last is not None
+            # Qt's slider is a 32-bit int, a stream's versions need not be (a 64-bit version must
+            # not raise inside a slot): beyond its range the slider holds offsets from the first
+            self._base = 0 if -_SLIDER_MAX <= first and last <= _SLIDER_MAX else first
+            self.slider.setRange(self._offset(first), self._offset(last))
+            self.slider.setValue(self._offset(last))
         self.slider.blockSignals(False)
         for widget in (self.slider, self.back_button, self.forward_button, self.play_button):
             widget.setEnabled(enabled)
@@ -248,18 +257,26 @@ class StateView(QWidget):
             self.header.setText(f"<b>{stream}</b>")
             self._update_version_label(self.slider.value())
 
+    def scrub_version(self) -> int:
+        """The version the scrubber points at."""
+        return self._base + self.slider.value()
+
+    def _offset(self, version: int) -> int:
+        """A version as a slider position: its distance from the first, within Qt's int range."""
+        return max(0, min(version - self._base, _SLIDER_MAX))
+
     def set_version(self, version: int) -> None:
         """Move the scrubber without asking for a replay (the caller does that)."""
         self.slider.blockSignals(True)
-        self.slider.setValue(version)
+        self.slider.setValue(self._offset(version))
         self.slider.blockSignals(False)
-        self._update_version_label(version)
+        self._update_version_label(self.slider.value())
 
     def extend_versions(self, last: int) -> None:
         """The stream grew (live tail): let the scrubber reach its new last version."""
-        if self.slider.isEnabled() and last > self.slider.maximum():
+        if self.slider.isEnabled() and self._offset(last) > self.slider.maximum():
             self.slider.blockSignals(True)
-            self.slider.setMaximum(last)
+            self.slider.setMaximum(self._offset(last))
             self.slider.blockSignals(False)
             self._update_version_label(self.slider.value())
 
@@ -272,7 +289,7 @@ class StateView(QWidget):
 
     def _update_version_label(self, value: int) -> None:
         if self.slider.isEnabled():
-            self.version_label.setText(f"v{value} of v{self.slider.maximum()}")
+            self.version_label.setText(f"v{self._base + value} of v{self._base + self.slider.maximum()}")
 
     def _on_play_toggled(self, on: bool) -> None:
         self.play_button.setText("Pause" if on else "Play")
