@@ -30,6 +30,8 @@ from inspector.core.events import Moment
 from inspector.replay import GENERIC_PROJECTOR, SnapshotCache, bisect, diff, load_projectors, projector, replay
 from inspector.stores import EventFilter, EventStore
 
+from .servers import wait_for_a_change_mark
+
 BASE_TIME = datetime(2024, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 
@@ -379,6 +381,7 @@ class ReplayContract:
     def test_a_second_replay_starts_from_a_checkpoint_in_the_snapshot_cache(self, built, store, tmp_path):
         name, wallet = built.streams[self.WALLET], _wallet_projector()
         cache = SnapshotCache(tmp_path / "checkpoints.sqlite", every=2)
+        wait_for_a_change_mark(store)
         try:
             cold = replay(store, name, projectors=wallet, cache=cache)
             assert cold.snapshot_source is None and cold.events_applied == len(self._drafts_of(self.WALLET))

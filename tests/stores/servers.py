@@ -7,8 +7,10 @@ Rows are written through a separate writable engine, never the inspector's.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -43,3 +45,21 @@ def scratch_database(server_url: str, label: str) -> ScratchDatabase:
     admin.dispose()
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     return ScratchDatabase(url, sa.create_engine(url), server_url, name)
+
+
+def wait_for_a_change_mark(store: Any) -> None:
+    """Poll until ``store.change_mark()`` gives a mark (or fail after a hundred polls).
+
+    A server keeps replay checkpoints only under a change mark, and InnoDB gives one (its
+    table's last-update time) only a second after the last write: until then a replay is
+    right but uncached. File stores (SQLite, JSON Lines) are pinned by their file identity
+    instead and never give one: for them this returns at once.
+    """
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.dialect.name == "sqlite":
+        return
+    for _ in range(100):  # polls, a tenth of a second apart
+        if store.change_mark() is not None:
+            return
+        time.sleep(0.1)
+    assert store.change_mark() is not None, "the store never gave a change mark"

@@ -10,7 +10,6 @@ is told by magnitude, nanoseconds are compared as integers.
 
 from __future__ import annotations
 
-import time
 
 import json
 import sqlite3
@@ -31,7 +30,7 @@ from inspector.replay.cache import SnapshotCache
 from inspector.stores import open_store
 from inspector.stores.base import EventFilter
 
-from .servers import scratch_database
+from .servers import scratch_database, wait_for_a_change_mark
 
 UTC = timezone.utc
 BASE = datetime(2024, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)
@@ -347,13 +346,7 @@ def test_replay_at_an_event_instant_includes_it_and_one_step_before_does_not(bui
 def test_replay_with_the_snapshot_cache_starts_from_a_checkpoint_whatever_the_payload_type(built, store, tmp_path):
     # a jsonb payload the driver parsed into a dict once failed the checkpoint fingerprint
     cache = SnapshotCache(tmp_path / "snapshots.sqlite", every=2)
-    # a server keeps checkpoints only under a change mark; InnoDB's last-update time gives one a
-    # second after the last write (until then a replay is right but uncached)
-    for _ in range(100):  # polls, a tenth of a second apart
-        if store.engine.dialect.name == "sqlite" or store.change_mark() is not None:
-            break
-        time.sleep(0.1)
-    assert store.engine.dialect.name == "sqlite" or store.change_mark() is not None, "no change mark"
+    wait_for_a_change_mark(store)
     try:
         name = built.names["B"]
         cold = replay(store, name, cache=cache)
