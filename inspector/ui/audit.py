@@ -1,8 +1,8 @@
 """The Audit tab: who did what, when — one actor's events across streams, each with its
 causation chain and the events that share its correlation id, exportable as CSV.
 
-The lookups at the top are Qt-free and blocking (they run on the runner); they page by
-key with ``read_all`` and are capped, so a huge store never makes them unbounded.
+The look-ups (causation chain, correlated events) are Qt-free, in ``inspector.core.audit``;
+they run on the runner, page by key with ``read_all`` and are capped.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.cancel import CancelToken, check
+from inspector.core.audit import CORRELATED_LIMIT, causation_chain, correlated_events
+from inspector.core.audit import meta as _meta
 from inspector.core.events import Event
 from inspector.core.masking import MASK_EMAILS
 from inspector.export import ExportResult, Slice, export
@@ -36,76 +37,6 @@ from PySide6.QtGui import QBrush
 from inspector.ui.models import PROBLEM_COLOUR, EventRowsModel, EventTableModel, ObjectRole, type_icon
 from inspector.ui.presenting import local_time, summarize, utc_time
 from inspector.ui.runner import TaskRunner
-
-#: How far a causation chain is followed, and how many correlated events are listed.
-CHAIN_LIMIT = 25
-CORRELATED_LIMIT = 200
-#: Pages read while looking for one event id (a text search; the cap bounds a miss).
-SEARCH_PAGES = 20
-PAGE = 500
-
-
-def _meta(event: Event, key: str) -> str | None:
-    value = event.metadata.get(key) if isinstance(event.metadata, dict) else None
-    return None if value in (None, "") else str(value)
-
-
-def _matching(store: Any, needle: str, cancel: CancelToken | None, pages: int = SEARCH_PAGES) -> Iterator[Event]:
-    """Events whose payload or metadata mention ``needle``, page by page, at most ``pages`` pages."""
-    after = None
-    for _ in range(pages):
-        page = store.read_all(after_position=after, limit=PAGE, filters=EventFilter(text=needle), cancel=cancel)
-        yield from page
-        if len(page) < PAGE:
-            return
-        after = page[-1].position
-
-
-def find_by_event_id(store: Any, event_id: str, cancel: CancelToken | None = None) -> Event | None:
-    """The event whose ``metadata.event_id`` is ``event_id`` (None when the store has none)."""
-    return next((e for e in _matching(store, event_id, cancel) if _meta(e, "event_id") == event_id), None)
-
-
-def causation_chain(store: Any, event: Event, *, limit: int = CHAIN_LIMIT,
-                    cancel: CancelToken | None = None) -> tuple[list[Event], str]:
-    """``event`` and the events that caused it, root first, and how the chain ended."""
-    chain = [event]
-    seen = {_meta(event, "event_id")}
-    current = event
-    while True:
-        check(cancel)
-        cause_id = _meta(current, "causation_id")
-        if cause_id is None:
-            return chain[::-1], "the first event has no causation id"
-        if len(chain) >= limit:
-            return chain[::-1], f"stopped after {limit} events"
-        if cause_id in seen:
-            return chain[::-1], "the chain loops back on itself"
-        cause = find_by_event_id(store, cause_id)
-        if cause is None:
-            # A causation id that names no event is usually the command or request that
-            # started it all (the demo uses the correlation id for that).
-            origin = "its correlation id" if cause_id == _meta(current, "correlation_id") else "no stored event"
-            return chain[::-1], f"caused by {cause_id} ({origin})"
-        chain.append(cause)
-        seen.add(cause_id)
-        current = cause
-
-
-def correlated_events(store: Any, event: Event, *, limit: int = CORRELATED_LIMIT,
-                      cancel: CancelToken | None = None) -> list[Event]:
-    """Events sharing ``event``'s correlation id, in global order (at most ``limit``)."""
-    correlation = _meta(event, "correlation_id")
-    if correlation is None:
-        return []
-    found = []
-    for other in _matching(store, correlation, cancel):
-        if _meta(other, "correlation_id") == correlation:
-            found.append(other)
-            if len(found) >= limit:
-                break
-    return found
-
 
 class _ActivityColumns:
     """Two columns that read like an activity feed in the narrow right pane:

@@ -1,0 +1,159 @@
+"""Audit look-ups over any EventStore: who did what, what caused an event, what shares its correlation.
+
+Qt-free and blocking (the window runs them on its task runner, the CLI in the foreground).
+Every look-up pages by key with ``read_all`` (a text filter narrows the pages on the server)
+and is capped, so a huge store never makes one unbounded:
+
+- ``causation_chain(store, event)`` -> ``(events root first, how the chain ended)``:
+  follows ``metadata.causation_id`` back to the first cause, at most ``CHAIN_LIMIT`` events;
+- ``correlated_events(store, event)`` / ``events_with_correlation(store, id)`` -> events sharing
+  ``metadata.correlation_id``, in global order, at most ``CORRELATED_LIMIT``;
+- ``events_by_actor(store, actor)`` -> one page of the events whose actor is ``actor``;
+- ``event_at(store, stream, version)`` -> the event at that version, or None.
+
+A look-up for an id reads at most ``SEARCH_PAGES`` pages of ``PAGE`` events that mention the
+id; a miss beyond that reads as "no stored event". ``store`` is anything with the EventStore
+port's ``read_all(after_position=, limit=, filters=, cancel=)`` and ``read_stream(...)``.
+Errors: whatever the store raises (``StoreError``), ``Cancelled`` when ``cancel`` is set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from inspector.core.cancel import CancelToken, check
+from inspector.core.events import Event
+from inspector.core.matching import EventFilter
+
+#: How far a causation chain is followed, and how many correlated events are listed.
+CHAIN_LIMIT = 25
+CORRELATED_LIMIT = 200
+#: Pages read while looking for one id (a text search; the cap bounds a miss).
+SEARCH_PAGES = 20
+PAGE = 500
+
+
+def meta(event: Event, key: str) -> str | None:
+    """``event.metadata[key]`` as text, or None when absent or empty."""
+    value = event.metadata.get(key) if isinstance(event.metadata, dict) else None
+    return None if value in (None, "") else str(value)
+
+
+def _matching(store: Any, needle: str, cancel: CancelToken | None, pages: int = SEARCH_PAGES) -> Iterator[Event]:
+    """Events whose payload or metadata mention ``needle``, page by page, at most ``pages`` pages."""
+    after = None
+    for _ in range(pages):
+        page = store.read_all(after_position=after, limit=PAGE, filters=EventFilter(text=needle), cancel=cancel)
+        yield from page
+        if len(page) < PAGE:
+            return
+        after = page[-1].position
+
+
+def find_by_event_id(store: Any, event_id: str, cancel: CancelToken | None = None) -> Event | None:
+    """The event whose ``metadata.event_id`` is ``event_id`` (None when the store has none)."""
+    return next((e for e in _matching(store, event_id, cancel) if meta(e, "event_id") == event_id), None)
+
+
+def event_at(store: Any, stream: str, version: int, cancel: CancelToken | None = None) -> Event | None:
+    """The event at ``stream`` v``version`` (exact stream name), or None when there is none."""
+    return next(iter(store.read_stream(stream, from_version=version, to_version=version, limit=1,
+                                       cancel=cancel)), None)
+
+
+def causation_chain(store: Any, event: Event, *, limit: int = CHAIN_LIMIT,
+                    cancel: CancelToken | None = None) -> tuple[list[Event], str]:
+    """``event`` and the events that caused it, root first (``event`` last), and how the chain ended:
+    ``"the first event has no causation id"``, ``"stopped after N events"``, ``"the chain loops back
+    on itself"`` or ``"caused by ID (its correlation id | no stored event)"``."""
+    chain = [event]
+    seen = {meta(event, "event_id")}
+    current = event
+    while True:
+        check(cancel)
+        cause_id = meta(current, "causation_id")
+        if cause_id is None:
+            return chain[::-1], "the first event has no causation id"
+        if len(chain) >= limit:
+            return chain[::-1], f"stopped after {limit} events"
+        if cause_id in seen:
+            return chain[::-1], "the chain loops back on itself"
+        cause = find_by_event_id(store, cause_id, cancel)
+        if cause is None:
+            # A causation id that names no event is usually the command or request that
+            # started it all (the demo uses the correlation id for that).
+            origin = "its correlation id" if cause_id == meta(current, "correlation_id") else "no stored event"
+            return chain[::-1], f"caused by {cause_id} ({origin})"
+        chain.append(cause)
+        seen.add(cause_id)
+        current = cause
+
+
+def events_with_correlation(store: Any, correlation: str, *, limit: int = CORRELATED_LIMIT,
+                            cancel: CancelToken | None = None) -> list[Event]:
+    """Events whose ``metadata.correlation_id`` is ``correlation``, in global order (at most ``limit``)."""
+    found = []
+    for other in _matching(store, correlation, cancel):
+        if meta(other, "correlation_id") == correlation:
+            found.append(other)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def correlated_events(store: Any, event: Event, *, limit: int = CORRELATED_LIMIT,
+                      cancel: CancelToken | None = None) -> list[Event]:
+    """Events sharing ``event``'s correlation id, in global order (at most ``limit``; [] without one)."""
+    correlation = meta(event, "correlation_id")
+    if correlation is None:
+        return []
+    return events_with_correlation(store, correlation, limit=limit, cancel=cancel)
+
+
+def events_by_actor(store: Any, actor: str, *, limit: int = PAGE, after_position: int | None = None,
+                    cancel: CancelToken | None = None) -> list[Event]:
+    """One page of the events ``actor`` caused, across streams, in global order after ``after_position``."""
+    return store.read_all(after_position=after_position, limit=limit, filters=EventFilter(actor=actor),
+                          cancel=cancel)
+
+
+@dataclass
+class CausesOf:
+    """What led to one event: its causation chain (root first, the event last) and its correlated events."""
+
+    event: Event
+    chain: list[Event]
+    chain_end: str
+    correlated: list[Event] = field(default_factory=list)
+
+    @property
+    def correlation_id(self) -> str | None:
+        return meta(self.event, "correlation_id")
+
+    @property
+    def correlated_capped(self) -> bool:
+        return len(self.correlated) >= CORRELATED_LIMIT
+
+
+def causes_of(store: Any, event: Event, *, cancel: CancelToken | None = None) -> CausesOf:
+    """``event``'s causation chain and correlated events in one call (the Audit tab's selection)."""
+    chain, end = causation_chain(store, event, cancel=cancel)
+    return CausesOf(event, chain, end, correlated_events(store, event, cancel=cancel))
+
+
+__all__ = [
+    "CHAIN_LIMIT",
+    "CORRELATED_LIMIT",
+    "PAGE",
+    "SEARCH_PAGES",
+    "CausesOf",
+    "causation_chain",
+    "causes_of",
+    "correlated_events",
+    "event_at",
+    "events_by_actor",
+    "events_with_correlation",
+    "find_by_event_id",
+    "meta",
+]
