@@ -103,6 +103,19 @@ def _table(model) -> QTableView:
     return view
 
 
+#: the chain and correlated lists grow to this many rows, then scroll
+CHAIN_ROWS_SHOWN = 4
+
+
+def _fit_rows(view: QTableView, rows: int) -> None:
+    """Make ``view`` as tall as ``rows`` rows (1 … CHAIN_ROWS_SHOWN) plus its header, so the
+    actor's own events keep the rest of the tab."""
+    shown = max(1, min(CHAIN_ROWS_SHOWN, rows))
+    height = (view.horizontalHeader().sizeHint().height() + shown * view.verticalHeader().defaultSectionSize()
+              + 2 * view.frameWidth())
+    view.setFixedHeight(height)
+
+
 class AuditView(QWidget):
     """Pick an actor; see what they did; follow one event's causes and correlated events."""
 
@@ -173,9 +186,13 @@ class AuditView(QWidget):
             inner.addWidget(label)
             inner.addWidget(view, 1)
             split.addWidget(box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.setStretchFactor(2, 2)
+        # the actor's events get the space; the chain and correlated lists are only as tall
+        # as their rows (at most CHAIN_ROWS_SHOWN, then they scroll), see _fit_rows
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 0)
+        split.setStretchFactor(2, 0)
+        split.setChildrenCollapsible(False)
+        self.split = split
         layout.addWidget(split, 1)
         self._show_no_selection()
 
@@ -247,8 +264,11 @@ class AuditView(QWidget):
         self._runner.cancel("audit-chain")
         self.chain_model.set_events([])
         self.correlated_model.set_events([])
+        _fit_rows(self.chain, 0)
+        _fit_rows(self.correlated, 0)
         self.chain_label.setText("Causation chain — select an event above")
         self.correlated_label.setText("Correlated events")
+        self._give_the_rest_to_the_actor()
 
     def _on_table_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         event = self.model.event_at(current.row()) if current.isValid() else None
@@ -274,17 +294,31 @@ class AuditView(QWidget):
     def _on_chain(self, event: Event, chain: list[Event], end: str, correlated: list[Event]) -> None:
         self.chain_end = end
         self.chain_model.set_events(chain)
+        _fit_rows(self.chain, len(chain))
         self.chain.selectRow(len(chain) - 1)
         causes = len(chain) - 1
-        self.chain_label.setText(
-            f"Causation chain of {event.stream} v{event.version}: {causes} cause{'s' if causes != 1 else ''}, "
-            f"first cause at the top; {end}")
+        where = f"Causation chain of {event.stream} v{event.version}"
+        if causes:
+            self.chain_label.setText(f"{where}: {causes} cause{'s' if causes != 1 else ''}, "
+                                     f"first cause at the top; {end}")
+        elif _meta(event, "causation_id") is None:
+            self.chain_label.setText(f"{where}: no cause recorded (the event has no causation id)")
+        else:
+            self.chain_label.setText(f"{where}: no stored event caused it; {end}")
         correlation = _meta(event, "correlation_id")
         capped = " (first ones)" if len(correlated) >= CORRELATED_LIMIT else ""
         self.correlated_label.setText(
             f"Correlated events{capped}: {len(correlated):,} share correlation id {correlation}"
             if correlation else "Correlated events: this event has no correlation id")
         self.correlated_model.set_events(correlated)
+        _fit_rows(self.correlated, len(correlated))
+        self._give_the_rest_to_the_actor()
+
+    def _give_the_rest_to_the_actor(self) -> None:
+        """Chain and correlated lists at their fitted heights, the actor's events in the rest."""
+        boxes = [self.split.widget(i).sizeHint().height() for i in (1, 2)]
+        total = sum(self.split.sizes()) or self.split.sizeHint().height()
+        self.split.setSizes([max(total - sum(boxes), 1), *boxes])
 
     def _on_chain_failed(self, event: Event, exc: BaseException) -> None:
         self.chain_label.setText(f"Causation chain of {event.stream} v{event.version}: reading failed ({exc})")
