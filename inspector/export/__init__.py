@@ -3,6 +3,10 @@
 Events stream from the store page by page into a temporary file that replaces the
 target only when the export completes, so a cancelled or failed export leaves nothing
 half-written. The store itself is never the target.
+
+Every file an export writes, in every format (and its temporary files), is readable and
+writable by its owner only (``PRIVATE_MODE``, 0600), whatever the umask: an export can carry
+production data. An existing target replaced by an export gets that mode too.
 """
 
 from __future__ import annotations
@@ -32,6 +36,29 @@ from inspector.stores.files import special_kind
 
 FORMATS = ("jsonl", "csv", "html", "sqlite", "pytest")
 PAGE = 1000
+#: The mode of every file an export writes: owner read/write only, whatever the umask.
+PRIVATE_MODE = 0o600
+
+
+def open_private(path: Path) -> int:
+    """Create or truncate ``path`` as a ``PRIVATE_MODE`` file and return its descriptor (for writing).
+
+    The mode is set on the open file too, so a file that already existed ends up private as
+    well; ``OSError`` as ``os.open`` raises it.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_MODE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` as a ``PRIVATE_MODE`` file."""
+    with os.fdopen(open_private(path), "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +162,7 @@ def export(
         check(cancel)
         if _gzipped(target):
             _gzip_in_place(temp)
+        os.chmod(temp, PRIVATE_MODE)  # mkstemp made it so; a writer may have recreated it
         os.replace(temp, target)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -172,7 +200,8 @@ def _gzip_in_place(path: Path) -> None:
     """Replace the finished export at ``path`` by its gzip-compressed form."""
     packed = path.with_name(path.name + ".gz")
     try:
-        with path.open("rb") as source, gzip.open(packed, "wb") as out:
+        with path.open("rb") as source, os.fdopen(open_private(packed), "wb") as raw, \
+                gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw) as out:
             shutil.copyfileobj(source, out, 1 << 20)
         os.replace(packed, path)
     except BaseException:
@@ -304,8 +333,10 @@ CREATE INDEX events_stream_version ON events (stream, version);
 
 
 def _write_sqlite(events, path: Path, **_: Any) -> None:
-    """A local copy in the generic layout: it opens in the inspector like any store."""
-    path.unlink(missing_ok=True)
+    """A local copy in the generic layout: it opens in the inspector like any store.
+
+    ``path`` is the export's empty private temporary file: SQLite builds the database in it
+    (and gives its journal the same mode), so the copy is private from its first byte."""
     conn = sqlite3.connect(path)
     try:
         conn.executescript(SQLITE_SCHEMA)

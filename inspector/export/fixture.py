@@ -92,7 +92,7 @@ def write_fixture(
     masker: Masker | None = None,
 ) -> None:
     from inspector.demo import is_demo_store
-    from inspector.export import event_record
+    from inspector.export import event_record, write_private_text
     from inspector.replay import load_projectors, replay
     from inspector.replay.projectors import ProjectorError
     from inspector.stores.jsonl import JsonlEventStore
@@ -103,7 +103,7 @@ def write_fixture(
     spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else _recorded_builtin(store))
     # The expected state is what the exported events replay to, so the fixture pins the projector's behaviour.
     slice_file = path.with_suffix(".slice.jsonl")
-    slice_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_private_text(slice_file, "\n".join(lines) + "\n")  # the slice's events: private like the export
     try:
         sliced = JsonlEventStore(slice_file)
         try:
@@ -139,5 +139,5 @@ def write_fixture(
         state_literal=_literal(jsontext.dumps(result.state, sort_keys=True)),
         test_name=test_name,
     )
-    path.write_text(source, encoding="utf-8")
+    write_private_text(path, source)
 
