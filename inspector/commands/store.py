@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import shlex
@@ -14,6 +16,8 @@ from inspector.core.summary import summarize
 from inspector.core.terminal import printable
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
+from inspector.replay.projectors import ProjectorError, ProjectorSet, load_projectors, marked_interrupts
+from inspector.replay.snapshot_check import check_with_projectors, snapshot_projector_problem
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -73,6 +77,20 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     check.add_argument("--stream", help="check only this stream")
     check.add_argument("--exit-zero", action="store_true",
                        help=f"exit 0 even when something is found (default: exit {FINDINGS_EXIT})")
+    check.add_argument(
+        "--snapshots", action="store_true",
+        help="also compare every store-native snapshot (eventsourcing, Axon, Marten) with the state the "
+             "projector replays from the events up to its version: snapshot_drift findings name the paths "
+             "that differ. Needs a projector that rebuilds the aggregate: --projector FILE_OR_MODULE, or "
+             "on an eventsourcing store --projector native --path DIR",
+    )
+    check.add_argument(
+        "--projector", metavar="FILE_OR_MODULE",
+        help="the projector to check with (as for replay; default with --snapshots: the one replay would "
+             "choose). Events of types its @projector(..., handles=[...]) does not list are reported as "
+             "unknown_type",
+    )
+    check.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     check.set_defaults(handler=run_check)
 
 
@@ -197,6 +215,20 @@ def run_events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_projectors(args: argparse.Namespace, store) -> ProjectorSet | None:
+    """The projectors ``check`` runs with (None: the damage checks alone); InputError when
+    ``--snapshots`` is asked with a projector that rebuilds no aggregate."""
+    if not (args.snapshots or args.projector or args.path):
+        return None
+    with redirect_stdout(sys.stderr), marked_interrupts():  # a module's top-level print() too
+        projectors = load_projectors(args.projector, path=args.path, store=store)
+    if args.snapshots:
+        problem = snapshot_projector_problem(projectors)
+        if problem is not None:
+            raise InputError(problem)
+    return projectors
+
+
 def _stream_cursor(store, shown: list, filters: EventFilter) -> int | None:
     """The ``--after`` position that continues one stream's version-ordered first page, or None.
 
@@ -213,9 +245,18 @@ def _stream_cursor(store, shown: list, filters: EventFilter) -> int | None:
 
 def run_check(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
-    progress = terminal_progress("checking", "streams")
+    progress = None
     try:
-        report = check_store(store, stream=args.stream, progress=progress)
+        projectors = _check_projectors(args, store)
+        progress = terminal_progress("checking", "streams")
+        if projectors is None:
+            report = check_store(store, stream=args.stream, progress=progress)
+        else:
+            with redirect_stdout(sys.stderr), marked_interrupts():  # a projector's print() stays off stdout
+                report = check_with_projectors(store, projectors, stream=args.stream, snapshots=args.snapshots,
+                                               progress=progress)
+    except ProjectorError as exc:
+        raise InputError(str(exc)) from None
     finally:
         store.close()
         if progress is not None:
@@ -224,6 +265,10 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_json())
         return found
+    if args.snapshots:
+        checked, skipped = report.counts.get("snapshots_checked", 0), report.counts.get("snapshots_skipped", 0)
+        print(f"{checked} stored snapshot(s) compared with the state the events replay to"
+              + (f"; {skipped} not compared (no projector of yours applies to their streams)" if skipped else ""))
     if not report.findings:
         print(f"no problems found in {report.streams_checked} stream(s)")
         return 0

@@ -13,27 +13,43 @@ from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, StreamSummary, format_time
 
 KINDS = ("version_gap", "duplicate_version", "time_regression", "undecodable_payload", "missing_version",
-         "damaged_event")
+         "damaged_event",
+         # found with a projector (inspector.replay.snapshot_check)
+         "unknown_type", "snapshot_drift", "unreadable_snapshot", "replay_stopped")
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One thing found: ``kind`` (one of ``KINDS``), where, and one line saying what.
+
+    ``extra`` holds a kind's own JSON fields (``snapshot_drift``: ``recorded_at``,
+    ``projector``, ``changes``; ``unknown_type``: ``type``, ``count``, ``projector``),
+    written beside the four common ones.
+    """
+
     kind: str
     stream: str
     version: int | None
     detail: str
+    extra: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "stream": self.stream, "version": self.version, "detail": self.detail}
+        shape = {"kind": self.kind, "stream": self.stream, "version": self.version, "detail": self.detail}
+        if self.extra:
+            shape.update({key: value for key, value in self.extra.items() if key not in shape})
+        return shape
 
 
 @dataclass
 class CheckReport:
     findings: list[Finding] = field(default_factory=list)
     streams_checked: int = 0
+    #: further counts a check with a projector adds (``snapshots_checked``...), written beside ``streams_checked``
+    counts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"findings": [f.to_json() for f in self.findings], "streams_checked": self.streams_checked}
+        return {"findings": [f.to_json() for f in self.findings], "streams_checked": self.streams_checked,
+                **self.counts}
 
 
 class _Readable(Protocol):

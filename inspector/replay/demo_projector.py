@@ -2,7 +2,8 @@
 
 Used automatically for the demo store, so a new user sees meaningful state at once.
 It is also the model to copy for your own projector file: plain functions, one per
-category, each taking the state and one event and returning the new state.
+category, each taking the state and one event and returning the new state, and
+declaring the event types it folds (``handles=``: ``check --projector`` reports others).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def _payload(event: Event) -> dict[str, Any]:
     return event.data
 
 
-@projector("wallet")
+@projector("wallet", handles=["WalletOpened", "CreditsGranted", "CreditsSpent", "StatementIssued"])
 def wallet(state: dict, event: Event) -> dict:
     data = _payload(event)
     if event.type == "WalletOpened":
@@ -37,7 +38,7 @@ def wallet(state: dict, event: Event) -> dict:
     return state
 
 
-@projector("job")
+@projector("job", handles=["JobPosted", "JobAssigned", "JobCompleted", "JobCancelled"])
 def job(state: dict, event: Event) -> dict:
     data = _payload(event)
     if event.type == "JobPosted":
@@ -51,7 +52,7 @@ def job(state: dict, event: Event) -> dict:
     return state
 
 
-@projector("acl")
+@projector("acl", handles=["MemberAdded", "RoleChanged", "MemberRemoved"])
 def acl(state: dict, event: Event) -> dict:
     data = _payload(event)
     members = state.setdefault("members", {})

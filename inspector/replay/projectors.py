@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time as dtime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -37,6 +37,7 @@ from inspector.stores.base import Snapshot
 ProjectorFunction = Callable[[Any, Any], Any]
 
 _MARK = "__inspector_projector__"
+_HANDLES = "__inspector_handles__"
 
 
 class ProjectorError(Exception):
@@ -204,13 +205,19 @@ class ProjectorEvent:
         return f"Event({self.stream!r}, v{self.version}, {self.type!r})"
 
 
-def projector(pattern: str) -> Callable[[ProjectorFunction], ProjectorFunction]:
+def projector(pattern: str, *, handles: Iterable[str] | None = None
+              ) -> Callable[[ProjectorFunction], ProjectorFunction]:
     """Mark ``fn(state, event) -> state`` as the projector for a category or a stream glob.
 
+    ``handles``: the event types (exact names, as the store shows them) the function folds;
+    ``check --projector`` reports events of other types in its streams as ``unknown_type``.
+    None (the default) declares nothing and nothing is reported. Stacked decorators add up.
     The function is returned unchanged, so it stays callable (and testable) on its own.
+    Raises ValueError for an empty pattern or a ``handles`` that is not a list of type names.
     """
     if not isinstance(pattern, str) or not pattern.strip():
         raise ValueError("@projector needs a category or stream pattern, e.g. @projector('wallet')")
+    declared = _handled_types(handles)
 
     def mark(fn: ProjectorFunction) -> ProjectorFunction:
         if not callable(fn):
@@ -218,9 +225,24 @@ def projector(pattern: str) -> Callable[[ProjectorFunction], ProjectorFunction]:
         patterns = list(getattr(fn, _MARK, ()))
         patterns.append(pattern.strip())
         setattr(fn, _MARK, tuple(patterns))
+        if declared is not None:
+            setattr(fn, _HANDLES, getattr(fn, _HANDLES, frozenset()) | declared)
         return fn
 
     return mark
+
+
+def _handled_types(handles: Iterable[str] | None) -> frozenset[str] | None:
+    """``handles=`` as a set of type names; a bare string is refused (it would be read letter by letter)."""
+    if handles is None:
+        return None
+    if isinstance(handles, (str, bytes)) or not isinstance(handles, Iterable):
+        raise ValueError("@projector(handles=...) takes a list of event type names, "
+                         "e.g. handles=['WalletOpened', 'CreditsGranted']")
+    names = list(handles)
+    if not all(isinstance(name, str) and name for name in names):
+        raise ValueError("@projector(handles=...) takes event type names (non-empty strings)")
+    return frozenset(names)
 
 
 def matches(pattern: str, stream: str, category: str | None) -> bool:
@@ -263,6 +285,8 @@ class Projector:
     code_hash: str = ""
     source_path: str | None = None
     patterns: tuple[str, ...] = ()
+    #: The event types it declares it folds (``@projector(..., handles=[...])``); None: not declared.
+    handles: frozenset[str] | None = None
     #: Whether store-native snapshots describe this projector's state.
     uses_store_snapshots: bool = False
     #: The inspector's own projectors (generic, demo) may run in the window's process and get
@@ -371,6 +395,8 @@ class FunctionProjector(Projector):
         self.patterns = patterns
         self.name = getattr(fn, "__name__", "projector")
         self.source_path = source_path
+        # handles= changes no state, and the source hashed holds the decorator anyway
+        self.handles: frozenset[str] | None = getattr(fn, _HANDLES, None)
         self.code_hash = hash_text(code, self.name)
         self.trusted = getattr(fn, "__module__", None) in TRUSTED_MODULES
 
