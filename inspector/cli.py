@@ -31,6 +31,8 @@ COMMAND_MODULES = [
     "inspector.commands.store",
     "inspector.commands.export",
     "inspector.commands.replay",
+    "inspector.commands.category",
+    "inspector.commands.audit",
 ]
 
 PROG = "event-inspector"

@@ -1085,18 +1085,11 @@ class MainWindow(QMainWindow):
         self.state_view.show_working(stream, version)
 
         def work(cancel, progress):
-            from inspector.core.diff import diff_states
-            from inspector.replay.worker import replay  # user projectors: in a process Cancel stops
+            from inspector.replay.change import event_change  # user projectors: in a process Cancel stops
 
-            result = replay(store, stream, at=Moment(version=version), projectors=projectors, cache=cache,
-                            cancel=cancel, progress=progress)
-            changes: list[Any] = []
-            if result.problem is None and result.stopped is None and result.version is not None:
-                previous = replay(store, stream, at=Moment(version=result.version - 1), projectors=projectors,
-                                  cache=cache, cancel=cancel)
-                if previous.problem is None and previous.stopped is None and previous.version is not None:
-                    changes = diff_states(previous.state, result.state)
-            return result, changes
+            change = event_change(store, stream, version, projectors=projectors, cache=cache, cancel=cancel,
+                                  progress=progress)
+            return change.after, change.changes
 
         def done(outcome: tuple[Any, list[Any]]) -> None:
             self._end_progress()

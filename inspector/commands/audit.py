@@ -1,0 +1,233 @@
+"""Subcommands for one event's story: ``changed`` (what it changed in the state) and ``audit``
+(what caused it, what shares its correlation id, what an actor did).
+
+Both call the Qt-free core the window uses: ``inspector.replay.change.event_change`` and
+``inspector.core.audit``. Text by default, one JSON document with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
+from inspector.core import audit
+from inspector.core.events import Event, format_time
+from inspector.core.summary import summarize
+from inspector.core.terminal import printable
+
+CHANGED_EXAMPLES = """examples:
+  event-inspector changed demo.db wallet-9b2e71cc 42
+  event-inspector changed demo.db wallet-9b2e71cc 42 --projector generic --json
+  event-inspector changed app.db 5f0c…-uuid 3 --projector native --path ./src"""
+
+AUDIT_EXAMPLES = """examples:
+  event-inspector audit demo.db --causes-of wallet-9b2e71cc@42
+  event-inspector audit demo.db --correlation 7d1c2a90-… --json
+  event-inspector audit demo.db --actor alice@example.com --limit 50"""
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    changed = subparsers.add_parser(
+        "changed", parents=[common, _projector_options()],
+        help="what one event changed in its stream's state (state before, after, and the changed paths)",
+        description="Replay STREAM to VERSION and to the version before it, and list what the event at "
+                    "VERSION changed in the projected state (JSON pointers, before and after).",
+        epilog=CHANGED_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    changed.add_argument("store")
+    changed.add_argument("stream", metavar="STREAM", help="the stream, exactly as the store names it")
+    changed.add_argument("version", metavar="VERSION", type=_version, help="the event's version (42 or v42)")
+    changed.add_argument("--states", action="store_true", help="also print the whole state before and after")
+    changed.set_defaults(handler=run_changed)
+
+    aud = subparsers.add_parser(
+        "audit", parents=[common],
+        help="what caused an event, which events share a correlation id, what an actor did",
+        description="Audit look-ups over metadata: --causes-of follows causation ids back to the first "
+                    "cause (and lists the events correlated with it); --correlation lists the events "
+                    "sharing a correlation id; --actor lists an actor's events across streams, oldest "
+                    "first. Look-ups for an id read a bounded number of matching pages.",
+        epilog=AUDIT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    aud.add_argument("store")
+    what = aud.add_mutually_exclusive_group(required=True)
+    what.add_argument("--causes-of", metavar="STREAM@VERSION", type=_stream_at,
+                      help="the event at STREAM@VERSION: its causation chain and correlated events")
+    what.add_argument("--correlation", metavar="ID", help="the events whose metadata.correlation_id is ID")
+    what.add_argument("--actor", metavar="NAME", help="the events whose actor is NAME, across streams")
+    aud.add_argument("--limit", type=positive_int, default=audit.PAGE,
+                     help=f"at most this many events (--actor, --correlation; default {audit.PAGE})")
+    aud.add_argument("--after", type=int, metavar="POSITION",
+                     help="--actor: continue after this global position (printed when there are more)")
+    aud.set_defaults(handler=run_audit)
+
+
+def _projector_options() -> argparse.ArgumentParser:
+    """The projector options of ``replay``/``diff``/``bisect`` (read by their ``_setup`` and ``_run``)."""
+    from inspector.commands.replay import _seconds
+
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("projector options")
+    group.add_argument("--projector", metavar="FILE_OR_MODULE",
+                       help="a .py file or module with @projector functions; 'native' (eventsourcing "
+                            "aggregates with your classes); 'generic' (default: the demo's projector for the "
+                            "demo store, else generic)")
+    group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
+    group.add_argument("--no-cache", action="store_true", help="neither read nor write the snapshot cache")
+    group.add_argument("--time-limit", metavar="SECONDS", type=_seconds,
+                       help="stop each replay after SECONDS (it runs in a worker process); exit 1 with a message")
+    return options
+
+
+def _version(text: str) -> int:
+    """An argparse type: ``42`` or ``v42``."""
+    digits = text[1:] if text[:1] in ("v", "V") else text
+    try:
+        return int(digits)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a version (write 42 or v42)") from None
+
+
+def _stream_at(text: str) -> tuple[str, int]:
+    """An argparse type: ``STREAM@VERSION`` (the last ``@`` splits, so a stream name may hold one)."""
+    stream, sep, version = text.rpartition("@")
+    if not sep or not stream:
+        raise argparse.ArgumentTypeError(f"{text!r}: write STREAM@VERSION, e.g. wallet-9b2e71cc@42")
+    return stream, _version(version)
+
+
+# --- changed --------------------------------------------------------------------------------
+def run_changed(args: argparse.Namespace) -> int:
+    from inspector.commands.replay import _close, _print_state, _run, _setup, _show
+    from inspector.replay.change import event_change
+
+    store, projectors, cache = _setup(args)
+    try:
+        change = _run(f"changed at {args.stream} v{args.version}", event_change, args, store, args.stream,
+                      args.version, projectors=projectors, cache=cache)
+    finally:
+        _close(store, cache)
+    if change.after.problem or change.event is None:
+        raise InputError(change.after.problem or f"stream {args.stream!r} has no event at v{args.version}")
+    if args.json:
+        print_json(change.to_json())
+        return 0 if change.problem is None else 1
+    event = change.event
+    by = f" by {event.actor}" if event.actor else ""
+    print(printable(f"{change.stream} v{change.version}: {event.type} at {format_time(event.recorded_at)}{by}, "
+                    f"projector {change.after.projector}"))
+    if change.problem:
+        raise InputError(change.problem)
+    count = len(change.changes)
+    print(f"{count} change{'s' if count != 1 else ''} to the state")
+    if change.changes:
+        print()
+        print_table(["path", "op", "before", "after"],
+                    [(c.path, c.op, "" if c.op == "add" else _show(c.before),
+                      "" if c.op == "remove" else _show(c.after)) for c in change.changes])
+    if args.states:
+        print("state before:")
+        _print_state(change.before.state if change.before is not None else None)
+        print("state after:")
+        _print_state(change.after.state)
+    return 0
+
+
+# --- audit ----------------------------------------------------------------------------------
+def _rows(events: list[Event]) -> list[tuple[Any, ...]]:
+    return [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 50))
+            for e in events]
+
+
+def _print_events(events: list[Event]) -> None:
+    print_table(["position", "stream", "version", "type", "recorded at", "actor", "summary"], _rows(events),
+                right=(0, 2))
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    document = event.to_json()
+    return document if isinstance(document, dict) else {"event": document}
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    store = open_store_from_args(args)
+    try:
+        if args.causes_of is not None:
+            stream, version = args.causes_of
+            event = audit.event_at(store, stream, version)
+            if event is None:
+                raise InputError(f"stream {stream!r} has no event at v{version}")
+            found = audit.causes_of(store, event)
+            return _print_causes(args, found)
+        if args.correlation is not None:
+            events = audit.events_with_correlation(store, args.correlation, limit=args.limit)
+            return _print_correlation(args, events)
+        page = audit.events_by_actor(store, args.actor, limit=args.limit + 1, after_position=args.after)
+        return _print_actor(args, page)
+    finally:
+        store.close()
+
+
+def _print_causes(args: argparse.Namespace, found: audit.CausesOf) -> int:
+    if args.json:
+        print_json({
+            "event": _event_json(found.event),
+            "chain": [_event_json(e) for e in found.chain],
+            "chain_end": found.chain_end,
+            "correlation_id": found.correlation_id,
+            "correlated": [_event_json(e) for e in found.correlated],
+            "correlated_capped": found.correlated_capped,
+        })
+        return 0
+    event = found.event
+    causes = len(found.chain) - 1
+    print(printable(f"{event.stream} v{event.version} ({event.type}): "
+                    + (f"{causes} cause{'s' if causes != 1 else ''}, first cause first; " if causes
+                       else "no stored cause; ") + found.chain_end))
+    _print_events(found.chain)
+    print()
+    if found.correlation_id is None:
+        print("correlated events: this event has no correlation id")
+    else:
+        capped = " (the first ones)" if found.correlated_capped else ""
+        print(printable(f"correlated events{capped}: {len(found.correlated):,} share correlation id "
+                        f"{found.correlation_id}"))
+        _print_events(found.correlated)
+    return 0
+
+
+def _print_correlation(args: argparse.Namespace, events: list[Event]) -> int:
+    capped = len(events) >= args.limit
+    if args.json:
+        print_json({"correlation_id": args.correlation, "events": [_event_json(e) for e in events],
+                    "capped": capped})
+        return 0
+    if not events:
+        print(printable(f"no event has correlation id {args.correlation}"))
+        return 0
+    more = " (the first ones: raise --limit for more)" if capped else ""
+    print(printable(f"{len(events):,} event{'s' if len(events) != 1 else ''} share correlation id "
+                    f"{args.correlation}{more}"))
+    _print_events(events)
+    return 0
+
+
+def _print_actor(args: argparse.Namespace, page: list[Event]) -> int:
+    more = len(page) > args.limit
+    events = page[: args.limit]
+    next_after = events[-1].position if more and events else None
+    if args.json:
+        print_json({"actor": args.actor, "events": [_event_json(e) for e in events], "more": more,
+                    "next_after": next_after})
+        return 0
+    if not events:
+        print(printable(f"no event names {args.actor} as its actor"))
+        return 0
+    streams = len({e.stream for e in events})
+    print(printable(f"{args.actor}: {len(events):,}{'+' if more else ''} event{'s' if len(events) != 1 else ''} "
+                    f"in {streams:,} stream{'s' if streams != 1 else ''}, oldest first"))
+    _print_events(events)
+    if next_after is not None:
+        print(f"\nmore events than the {len(events)} shown: continue with --after {next_after}")
+    return 0
