@@ -1,0 +1,346 @@
+"""Subcommands that replay a whole category: states, compare.
+
+Results are printed as each stream is done (text) or written as one JSON document whose
+``matches`` (``differences``) array is streamed element by element, so memory stays bounded
+however many streams there are; the counts come last in that document. While a projector runs,
+its ``print()`` goes to stderr. Progress (streams done of the total, when the store counts them
+cheaply) is shown on stderr when stderr is a terminal. The first Ctrl+C stops the run at the
+next stream (or within 256 events): what was found so far is printed, marked partial
+(``"partial": true``), and the exit code is 130; a second Ctrl+C interrupts at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import signal
+import sys
+import textwrap
+import threading
+from contextlib import contextmanager, redirect_stdout
+from typing import Any, Iterator, TextIO
+
+from inspector.cli import InputError, open_store_from_args, print_table, terminal_progress
+from inspector.core import jsontext
+from inspector.core.cancel import CancelToken, Cancelled
+from inspector.core.events import Moment, format_time, parse_moment
+from inspector.core.terminal import printable
+from inspector.replay import ProjectorError, load_projectors
+from inspector.replay.category import ExpressionError, compare_category, replay_category
+from inspector.replay.projectors import UserInterrupt, marked_interrupts
+
+#: Exit code after Ctrl+C (128 + SIGINT), with the partial results printed.
+INTERRUPTED = 130
+
+STATES_EXAMPLES = """\
+examples:
+  event-inspector states demo.db --category wallet
+  event-inspector states demo.db --category wallet --where 'state["credits"] < 0'
+  event-inspector states demo.db --category wallet --where 'state["credits"] < 0' --ever --json
+  event-inspector states demo.db --match 'job-*' --where 'state.get("status") == "assigned"' --at 2026-09-01T00:00Z
+  event-inspector states postgresql+psycopg://me@db/prod --category account --projector my_projectors.py
+
+A stream whose projector raises is reported under "stopped" (version, event type, error);
+the other streams are replayed as usual. Ctrl+C prints what was found so far (exit 130)."""
+
+COMPARE_EXAMPLES = """\
+examples:
+  event-inspector compare demo.db --category wallet --projector demo --against my_wallet.py
+  event-inspector compare events.db --category account --projector projectors_v1.py --against projectors_v2.py --json
+  event-inspector compare es.db --category Account --projector native --against my_account.py --path src
+
+Each side is a .py file or module with @projector functions, 'native' (eventsourcing
+aggregates with your own classes, see --path), 'demo' or 'generic'. Changes read as
+diff's: path, op (add/remove/change), before (--projector) and after (--against)."""
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    selection = argparse.ArgumentParser(add_help=False)
+    group = selection.add_argument_group("which streams")
+    group.add_argument("--category", metavar="C", help="every stream of this category (as `streams --category` lists it)")
+    group.add_argument("--match", metavar="GLOB",
+                       help="streams whose name matches (* any run, ? one character; no wildcard: a substring); "
+                            "with --category, streams of the category that also match")
+    group.add_argument("--at", metavar="MOMENT",
+                       help="replay each stream to vN or an ISO-8601 time (the last version recorded at or before it; "
+                            "streams that did not exist yet are left out); default: each stream's latest version")
+    group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
+
+    sta = subparsers.add_parser(
+        "states", parents=[common, selection],
+        help="every stream of a category replayed: their states, or those where an expression holds",
+        description=_wrapped("Replay every stream of a category (or matching a pattern) and list each stream's "
+                             "state, or only the streams where EXPR holds (the expression language of bisect: a "
+                             "Python expression over `state` and `event`, the last event applied)."),
+        epilog=STATES_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sta.add_argument("store")
+    sta.add_argument("--projector", metavar="FILE_OR_MODULE",
+                     help="a .py file or module with @projector functions, 'native', 'demo' or 'generic' "
+                          "(default: the demo's projector for the demo store, else generic)")
+    sta.add_argument("--where", metavar="EXPR", help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'")
+    sta.add_argument("--ever", action="store_true",
+                     help="streams where EXPR held at ANY version (up to --at), with the first such version and "
+                          "the state there (a scan of every version: EXPR need not stay true)")
+    sta.set_defaults(handler=run_states)
+
+    com = subparsers.add_parser(
+        "compare", parents=[common, selection],
+        help="the streams whose state differs between two projector versions",
+        description=_wrapped("Replay every stream of a category with --projector OLD and with --against NEW, and "
+                             "list the streams whose states differ, each with its changed paths: the check to run "
+                             "before deploying a projector change."),
+        epilog=COMPARE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    com.add_argument("store")
+    com.add_argument("--projector", metavar="OLD", required=True, help="the projector in use: file, module, native, demo or generic")
+    com.add_argument("--against", metavar="NEW", required=True, help="the changed projector: file, module, native, demo or generic")
+    com.set_defaults(handler=run_compare)
+
+
+def _wrapped(text: str) -> str:
+    """A description as lines (the raw formatter that keeps the examples' lines does not wrap it)."""
+    return textwrap.fill(text, width=88)
+
+
+# --- shared plumbing -----------------------------------------------------------------
+def _selection(args: argparse.Namespace) -> tuple[str | None, str | None, Moment | None]:
+    if not args.category and not args.match:
+        raise InputError("say which streams: --category C and/or --match GLOB")
+    at = None
+    if args.at is not None:
+        try:
+            at = parse_moment(args.at)
+        except ValueError as exc:
+            raise InputError(f"--at: {exc}") from None
+    return args.category, args.match, at
+
+
+def _load(spec: str | None, args: argparse.Namespace, store: Any, option: str) -> Any:
+    try:
+        with redirect_stdout(sys.stderr), marked_interrupts():  # a module's top-level print() too
+            return load_projectors(spec, path=args.path, store=store)
+    except ProjectorError as exc:
+        raise InputError(f"{option}: {exc}") from None
+
+
+@contextmanager
+def _first_interrupt_cancels(token: CancelToken) -> Iterator[None]:
+    """While in force (main thread): the first Ctrl+C sets ``token`` (the run stops at its next
+    check, results so far are kept), a second raises ``UserInterrupt`` at once (a projector stuck
+    inside one event). A ``KeyboardInterrupt`` a projector raises itself is its own error."""
+    with marked_interrupts():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def interrupted(signum: int, frame: Any) -> None:
+            if token.cancelled:
+                raise UserInterrupt()
+            token.cancel()
+
+        previous = signal.signal(signal.SIGINT, interrupted)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+class _JsonList:
+    """One JSON document written as it goes: ``{"<name>": [`` items ``], ...rest}``."""
+
+    def __init__(self, out: TextIO, name: str) -> None:
+        self.out = out
+        self.count = 0
+        out.write("{\n" + f"  {jsontext.dumps(name)}: [")
+        out.flush()
+
+    def add(self, item: dict[str, Any]) -> None:
+        text = _json(item).replace("\n", "\n    ")
+        self.out.write(("," if self.count else "") + "\n    " + text)
+        self.out.flush()
+        self.count += 1
+
+    def finish(self, rest: dict[str, Any]) -> None:
+        self.out.write(("\n  ]" if self.count else "]"))
+        for key, value in rest.items():
+            self.out.write(f",\n  {jsontext.dumps(key)}: " + _json(value).replace("\n", "\n  "))
+        self.out.write("\n}\n")
+        self.out.flush()
+
+
+def _json(value: Any) -> str:
+    try:
+        return jsontext.dumps(value, indent=True)  # numbers exactly as held
+    except (TypeError, RecursionError) as exc:
+        raise InputError(f"the result cannot be written as JSON: {exc} (nested too deep?)") from None
+
+
+def _show(value: Any) -> str:
+    try:
+        return jsontext.dumps(value)
+    except (TypeError, RecursionError):
+        return "(nested too deep to write as JSON)"
+
+
+def _moment_text(version: int | None, recorded_at: Any) -> str:
+    if version is None:
+        return "before its first event"
+    when = format_time(recorded_at)
+    return f"v{version}" + (f" ({when})" if when else "")
+
+
+# --- states --------------------------------------------------------------------------
+def run_states(args: argparse.Namespace) -> int:
+    category, match, at = _selection(args)
+    if args.ever and not args.where:
+        raise InputError("--ever needs --where EXPR: it finds the first version where EXPR held")
+    store = open_store_from_args(args)
+    out = sys.stdout
+    token = CancelToken()
+    progress = terminal_progress("replaying", "streams")
+    stopped: list[dict[str, Any]] = []
+    listing = _JsonList(out, "matches") if args.json else None
+    interrupted = False
+    try:
+        projectors = _load(args.projector, args, store, "--projector")
+        try:
+            run = replay_category(store, projectors=projectors, category=category, match=match, at=at,
+                                  where=args.where, ever=args.ever, cancel=token, progress=progress)
+        except ExpressionError as exc:
+            raise InputError(str(exc)) from None
+        with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
+            try:
+                for outcome in run:
+                    if outcome.stopped is not None:
+                        stopped.append(outcome.stopped_json())
+                    if not outcome.matched:
+                        continue
+                    if listing is not None:
+                        listing.add(outcome.match_json())
+                    else:
+                        _print_outcome(out, outcome, progress, args.ever)
+            except Cancelled:
+                interrupted = True
+    except BaseException:
+        if listing is not None and listing.count == 0:
+            out.write("\n")  # the half-begun document ends its line; stderr says why
+        raise
+    finally:
+        store.close()
+        if progress is not None:
+            progress.close()
+    totals = run.totals
+    if listing is not None:
+        listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
+                        "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
+                        "partial": totals.partial})
+    else:
+        _print_states_summary(out, args, totals, stopped)
+    if interrupted:
+        print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
+        return INTERRUPTED
+    return 0
+
+
+def _print_outcome(out: TextIO, outcome: Any, progress: Any, ever: bool) -> None:
+    if progress is not None:
+        progress.close()  # the progress line is redrawn on the next update
+    held = "first held at " if ever else ""
+    line = f"{outcome.stream}  {held}{_moment_text(outcome.version, outcome.recorded_at)}  {_show(outcome.state)}"
+    out.write(printable(line) + "\n")
+    if outcome.state_note:
+        out.write(printable(f"  note: {outcome.state_note}") + "\n")
+    out.flush()
+
+
+def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, stopped: list[dict[str, Any]]) -> None:
+    partial = " (partial: interrupted)" if totals.partial else ""
+    what = "streams" if totals.streams != 1 else "stream"
+    if args.where:
+        held = "held at some version" if args.ever else "holds"
+        head = f"{totals.matches:,} of {totals.streams:,} {what} where {args.where} {held}"
+    else:
+        head = f"{totals.streams:,} {what} replayed"
+    out.write(printable(f"{head}; {totals.events_applied:,} events applied in {totals.elapsed_ms:,.0f} ms{partial}") + "\n")
+    if stopped:
+        out.write(f"{len(stopped):,} stopped (the projector raised; not folded past that event):\n")
+        for entry in stopped:
+            out.write(printable(f"  {entry['stream']} at v{entry['version']} ({entry['type']}): {entry['error']}") + "\n")
+
+
+# --- compare -------------------------------------------------------------------------
+def run_compare(args: argparse.Namespace) -> int:
+    category, match, at = _selection(args)
+    store = open_store_from_args(args)
+    out = sys.stdout
+    token = CancelToken()
+    progress = terminal_progress("comparing", "streams")
+    stopped: list[dict[str, Any]] = []
+    listing = _JsonList(out, "differences") if args.json else None
+    interrupted = False
+    try:
+        old = _load(args.projector, args, store, "--projector")
+        new = _load(args.against, args, store, "--against")
+        run = compare_category(store, old=old, new=new, category=category, match=match, at=at, cancel=token,
+                               progress=progress)
+        with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
+            try:
+                for difference in run:
+                    if not difference.differs:
+                        assert difference.old_stopped is not None
+                        stopped.append({"stream": difference.stream, **difference.old_stopped.to_json()})
+                        continue
+                    if listing is not None:
+                        listing.add(difference.to_json())
+                    else:
+                        if progress is not None:
+                            progress.close()
+                        with redirect_stdout(out):
+                            _print_difference(difference)
+            except Cancelled:
+                interrupted = True
+    except BaseException:
+        if listing is not None and listing.count == 0:
+            out.write("\n")
+        raise
+    finally:
+        store.close()
+        if progress is not None:
+            progress.close()
+    totals = run.totals
+    if listing is not None:
+        listing.finish({"stopped": stopped, "streams_compared": totals.streams,
+                        "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
+                        "partial": totals.partial})
+    else:
+        partial = " (partial: interrupted)" if totals.partial else ""
+        out.write(f"{totals.differences:,} of {totals.streams:,} streams differ; {totals.events_applied:,} events "
+                  f"applied in {totals.elapsed_ms:,.0f} ms{partial}\n")
+        if stopped:
+            out.write(f"{len(stopped):,} stopped alike with both projectors (no difference):\n")
+            for entry in stopped:
+                out.write(printable(f"  {entry['stream']} at v{entry['version']} ({entry['type']}): {entry['error']}") + "\n")
+    if interrupted:
+        print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
+        return INTERRUPTED
+    return 0
+
+
+def _print_difference(difference: Any) -> None:
+    print(printable(f"{difference.stream} at {_moment_text(difference.version, difference.recorded_at)}: "
+                    f"{len(difference.changes)} change(s)"))
+    for side, stop in (("--projector", difference.old_stopped), ("--against", difference.new_stopped)):
+        if stop is not None:
+            print(printable(f"  {side} raised at v{stop.version} ({stop.type}): {stop.error}"))
+    if difference.changes:
+        table = io.StringIO()
+        with redirect_stdout(table):
+            print_table(
+                ["path", "op", "--projector", "--against"],
+                [(c.path, c.op, "" if c.op == "add" else _show(c.before), "" if c.op == "remove" else _show(c.after))
+                 for c in difference.changes],
+            )
+        for line in table.getvalue().splitlines():
+            print(f"  {line}")
+    print()

@@ -1,0 +1,589 @@
+"""Whole-category replay: every stream of a category (or a stream pattern) folded to one moment.
+
+Two questions a single-stream replay cannot answer:
+
+* **Which aggregates are in a given state?** ``replay_category`` replays each stream to the
+  moment (default: its latest version) and yields its state, or only whether a predicate over
+  it holds (the ``bisect`` expression language: ``state`` and ``event``); with ``ever=True`` it
+  scans each stream's fold version by version for the *first* version where the predicate
+  held (a scan, not a binary search: the predicate need not stay true once it became true).
+* **Will my projector change alter anything?** ``compare_category`` folds each stream with two
+  projector sets and yields the streams whose states differ, with the changed paths in the
+  shape ``diff`` uses (``inspector.core.diff.Change``).
+
+How it reads the store: streams are listed by keyset pages (``EventStore.streams``), and each
+stream's rows are read once, in version order, by ``read_for_replay`` (lazy events: a payload is
+decoded only when the projector looks at it); ``compare_category`` folds both projectors from
+the same read when both read events the ordinary way. Every fold starts from the stream's first
+event: neither the snapshot cache nor store-native snapshots are used, so the answer is what the
+events say, and nothing is written anywhere.
+
+Memory stays bounded: a run is an iterator that yields one result per stream as it is done and
+keeps no state of earlier streams (only counts); a stream's state is kept in a result only when
+the caller gets it (a match, a difference).
+
+Invariants:
+
+* a stream is folded in (version, position) order; every event of a version is applied before
+  the predicate looks at that version (a duplicated version counts as one moment);
+* a projector that raises stops that stream only: the run goes on with the next stream and the
+  stopped one is reported with the event's version, type and the error (``StoppedAt``);
+* with a moment, a stream that did not exist yet (its first version is later, or its first
+  event was recorded after the instant) is left out: it is neither replayed nor counted.
+
+Cancellation: the token is checked between streams and every 256 events; once it is set the
+iteration raises ``Cancelled``, and the run's ``totals`` say what was done (``partial`` True).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, Iterator
+
+from inspector.core.cancel import CancelToken, Cancelled, Progress, check
+from inspector.core.diff import Change, diff_states, same_value
+from inspector.core.events import Moment, StreamSummary, format_time
+from inspector.replay.engine import StoppedAt, _Predicate, version_at
+from inspector.replay.projectors import Projector, ProjectorSet, error_text, shown_state
+from inspector.stores.base import EventStore
+from inspector.stores.lazy import materialize
+
+#: Streams asked for per page of the store's stream listing.
+STREAM_PAGE = 500
+#: How often (in events) a fold looks at the cancel token.
+_CHECK_MASK = 256 - 1
+#: A stream whose recorded times all lie this far before (after) an instant is taken whole (left
+#: out) without asking the store for its version at that instant; closer calls ask it, so the
+#: rounding of a listing's times never decides an answer.
+_TIME_MARGIN = timedelta(seconds=1)
+
+Projectors = ProjectorSet | Projector
+
+
+class ExpressionError(ValueError):
+    """The ``where`` expression is not usable: not a Python expression, or a name other than
+    ``state`` and ``event`` (and a few builtins). The message is one line a user can act on."""
+
+
+# --- results -------------------------------------------------------------------------
+@dataclass
+class StreamOutcome:
+    """One stream of a category replay.
+
+    ``version``/``recorded_at``: the moment the state is at (the last version applied; with
+    ``ever``, the first version where the predicate held). ``matched``: the predicate held there
+    (always True without a predicate; False for a stream that stopped before any match).
+    ``state``: the state as JSON values when ``matched``, else None (not kept). ``stopped``: the
+    event whose projector raised, when one did (the stream was not folded further).
+    ``events_applied``: events folded for this stream (with ``ever``: up to the first match).
+    """
+
+    stream: str
+    version: int | None
+    recorded_at: datetime | None
+    matched: bool
+    state: Any = None
+    projector: str = ""
+    events_applied: int = 0
+    stopped: StoppedAt | None = None
+    #: what had to change to show a state that is not plain JSON (tuple keys, cycles); None when nothing
+    state_note: str | None = None
+
+    def match_json(self) -> dict[str, Any]:
+        """``{"stream", "version", "recorded_at", "state"}``: one entry of ``states --json``'s ``matches``."""
+        return {"stream": self.stream, "version": self.version, "recorded_at": format_time(self.recorded_at),
+                "state": self.state}
+
+    def stopped_json(self) -> dict[str, Any]:
+        """``{"stream", "version", "type", "error"}``: one entry of ``states --json``'s ``stopped``."""
+        assert self.stopped is not None
+        return {"stream": self.stream, **self.stopped.to_json()}
+
+
+@dataclass
+class StreamDifference:
+    """One stream whose state differs between two projector sets (``compare_category``).
+
+    ``changes``: every changed path, ``before`` = the old projector's value, ``after`` = the new
+    one's (``Change``, with no blame: ``events`` stays empty). ``old_stopped``/``new_stopped``: the
+    event where that side's projector raised; a side that stopped has no state to compare, so such
+    a stream is a difference with no paths unless both stopped at the same event with the same error
+    (then it is no difference and is reported in ``stopped`` only).
+    """
+
+    stream: str
+    version: int | None
+    recorded_at: datetime | None
+    old_projector: str
+    new_projector: str
+    changes: list[Change] = field(default_factory=list)
+    old_stopped: StoppedAt | None = None
+    new_stopped: StoppedAt | None = None
+    events_applied: int = 0
+    #: True when both sides stopped alike: reported, but not a difference
+    differs: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "version": self.version,
+            "recorded_at": format_time(self.recorded_at),
+            "projector": self.old_projector,
+            "against": self.new_projector,
+            "changes": [change.to_json() for change in self.changes],
+            "stopped": {
+                "projector": None if self.old_stopped is None else self.old_stopped.to_json(),
+                "against": None if self.new_stopped is None else self.new_stopped.to_json(),
+            },
+        }
+
+
+@dataclass
+class CategoryTotals:
+    """What a run has done so far: updated as it goes, final once iteration ends.
+
+    ``streams``: streams replayed (left-out streams that did not exist at the moment are not
+    counted); ``events_applied``: events folded over all of them (both sides of a compare count
+    once: they fold the same events); ``elapsed_ms``: wall time since the run started, in
+    milliseconds; ``matches``/``stopped``/``differences``: how many such results were yielded;
+    ``partial``: the run was cancelled before it got through every stream; ``total``: how many
+    streams there are to replay, when known cheaply (else None).
+    """
+
+    streams: int = 0
+    events_applied: int = 0
+    elapsed_ms: float = 0.0
+    matches: int = 0
+    stopped: int = 0
+    differences: int = 0
+    partial: bool = False
+    total: int | None = None
+
+
+class _Run:
+    """An iterator over results with live ``totals``; ``close()`` ends it early."""
+
+    def __init__(self, results: Iterator[Any], totals: CategoryTotals) -> None:
+        self._results = results
+        self.totals = totals
+
+    def __iter__(self) -> "_Run":
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._results)
+
+    def close(self) -> None:
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
+
+
+class CategoryReplay(_Run):
+    """``replay_category``'s run: yields ``StreamOutcome``; ``totals`` is a ``CategoryTotals``."""
+
+    def __next__(self) -> StreamOutcome:
+        return next(self._results)
+
+
+class CategoryComparison(_Run):
+    """``compare_category``'s run: yields ``StreamDifference``; ``totals`` is a ``CategoryTotals``."""
+
+    def __next__(self) -> StreamDifference:
+        return next(self._results)
+
+
+# --- choosing the streams ------------------------------------------------------------
+def category_streams(store: EventStore, *, category: str | None = None, match: str | None = None,
+                     cancel: CancelToken | None = None, page: int = STREAM_PAGE) -> Iterator[StreamSummary]:
+    """Every stream of ``category`` (as ``streams`` lists it) and/or matching the stream pattern
+    ``match`` (``inspector.core.matching``: ``*``, ``?``, else a substring), in name order, read
+    page by page after the last name (keyset). Neither given: every stream of the store."""
+    after: str | None = None
+    while True:
+        check(cancel)
+        summaries = store.streams(match=match or None, category=category or None, after=after, limit=page)
+        yield from summaries
+        if len(summaries) < page:
+            return
+        after = summaries[-1].stream
+
+
+def _stream_total(store: EventStore, category: str | None, match: str | None) -> int | None:
+    """How many streams a run will list, when one cheap question answers it: a category alone
+    (the store counts streams per category); with a pattern, unknown."""
+    if match or not category:
+        return None
+    try:
+        return dict(store.categories()).get(category, 0)
+    except Exception:  # a count is only for progress: never a reason to fail the run
+        return None
+
+
+def _projector_for(projectors: Projectors, summary: StreamSummary) -> Projector:
+    if isinstance(projectors, Projector):
+        return projectors
+    return projectors.for_stream(summary.stream, summary.category)
+
+
+def _upto(store: EventStore, summary: StreamSummary, at: Moment | None,
+          cancel: CancelToken | None) -> tuple[bool, int | None]:
+    """(whether the stream existed at the moment, the last version to apply: None = all)."""
+    if at is None:
+        return True, None
+    if at.version is not None:
+        if summary.first_version is not None and summary.first_version > at.version:
+            return False, None
+        return True, at.version
+    instant = at.at
+    assert instant is not None
+    # The listing's first and last times settle most streams without another query.
+    if summary.first_at is not None and summary.first_at - _TIME_MARGIN > instant:
+        return False, None
+    if summary.last_at is not None and summary.last_at + _TIME_MARGIN <= instant:
+        return True, None
+    found = version_at(store, summary.stream, instant, cancel=cancel)
+    return (found is not None), found
+
+
+def _events(projector: Projector, store: EventStore, stream: str, upto: int | None,
+            cancel: CancelToken | None) -> Iterator[Any]:
+    return projector.read(store, stream, after=None, upto=upto, cancel=cancel)
+
+
+def _close(events: Iterator[Any]) -> None:
+    """End a read early (the store's cursor is released at once, not when garbage collected)."""
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()
+
+
+def _shown(projector: Projector, state: Any) -> tuple[Any, str | None]:
+    """The state as JSON values, and a note on what had to change to show it."""
+    try:
+        return shown_state(projector.to_json(state))
+    except Exception as exc:  # a native aggregate whose attributes cannot be shown
+        return None, f"state cannot be shown as JSON: {type(exc).__name__}: {exc}"
+
+
+def _time_of(event: Any) -> datetime | None:
+    return None if event is None else materialize(event).recorded_at
+
+
+# --- states --------------------------------------------------------------------------
+def compile_where(expression: str) -> Callable[[Any, Any], bool]:
+    """``expression`` as a predicate ``(state, event) -> bool``, by ``bisect``'s rules: a Python
+    expression over ``state`` and ``event``; an error such as a missing key or a None means
+    "does not hold". Raises ``ExpressionError`` for a syntax error or an unknown name."""
+    try:
+        predicate = _Predicate(expression)
+    except SyntaxError as exc:
+        raise ExpressionError(f"--where is not a Python expression: {exc.msg}") from None
+    if predicate.unknown:
+        raise ExpressionError(f"--where may use only state and event; unknown name(s): {', '.join(predicate.unknown)}")
+    return predicate
+
+
+def replay_stream_states(store: EventStore, summary: StreamSummary, projector: Projector, *,
+                         upto: int | None = None, where: Callable[[Any, Any], bool] | None = None,
+                         ever: bool = False, cancel: CancelToken | None = None) -> StreamOutcome:
+    """One stream folded from its first event up to version ``upto`` (None: its latest).
+
+    Without ``ever`` the predicate (if any) is asked once, of the final state; with ``ever`` it is
+    asked after each version, and the fold ends at the first version where it holds.
+    """
+    stream = summary.stream
+    state = projector.initial()
+    fold = projector.fold
+    to_json = projector.to_json
+    applied = 0
+    group: int | None = None
+    last_event: Any = None
+    found: int | None = None
+    stopped: StoppedAt | None = None
+    events = _events(projector, store, stream, upto, cancel)
+    try:
+        for event in events:
+            version = event.version
+            if version is None:
+                continue  # rows without a version cannot be placed in the stream's order
+            if version != group:
+                # the previous version is complete: with ``ever``, ask the predicate of it
+                if ever and group is not None and where is not None and where(to_json(state), last_event):
+                    found = group
+                    break
+                group = version
+            try:
+                state = fold(state, event)
+            except Cancelled:
+                raise
+            except Exception as exc:  # the user's projector: it stops this stream, not the run
+                stopped = StoppedAt(version, event.type, error_text(exc))
+                break
+            last_event = event
+            applied += 1
+            if not applied & _CHECK_MASK:
+                check(cancel)
+        else:
+            if ever and group is not None and where is not None and where(to_json(state), last_event):
+                found = group
+    finally:
+        _close(events)
+    if ever:
+        matched = found is not None
+    elif stopped is not None:
+        matched = False  # the state at the moment is not known: the fold could not get there
+    else:
+        matched = where is None or where(to_json(state), last_event)
+    version = found if found is not None else (None if last_event is None else last_event.version)
+    outcome = StreamOutcome(stream, version, None, matched, projector=projector.name, events_applied=applied,
+                            stopped=stopped)
+    if matched:
+        outcome.state, outcome.state_note = _shown(projector, state)
+        outcome.recorded_at = _time_of(last_event)
+    return outcome
+
+
+def replay_category(
+    store: EventStore,
+    *,
+    projectors: Projectors,
+    category: str | None = None,
+    match: str | None = None,
+    at: Moment | None = None,
+    where: str | None = None,
+    ever: bool = False,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> CategoryReplay:
+    """Replay every stream of ``category`` and/or matching ``match`` to ``at`` (None: latest).
+
+    Returns an iterator of ``StreamOutcome``, one per stream replayed, in stream name order, as each
+    is done; its ``totals`` (``CategoryTotals``) count what was done so far. ``where``: a ``bisect``
+    expression over ``state`` and ``event`` (the last event applied); an outcome's ``matched`` says
+    whether it held (and only matched outcomes carry their state). ``ever``: whether it held at
+    *any* version up to the moment, ``version`` being the first such version (needs ``where``).
+    ``projectors``: a set (each stream gets the one for its name or category) or one projector.
+    ``progress(streams_done, streams_total_or_None)`` is called after each stream.
+
+    Raises ``ExpressionError`` for a bad ``where`` (at once, before anything is read), ``ValueError``
+    for ``ever`` without ``where``, ``Cancelled`` from the iteration once ``cancel`` is set, and the
+    store's ``StoreError``. A projector that raises stops its stream only (``outcome.stopped``).
+    """
+    predicate = compile_where(where) if where is not None else None
+    if ever and predicate is None:
+        raise ValueError("ever needs a where expression: the versions where it held are searched for")
+    totals = CategoryTotals()
+    return CategoryReplay(_replay_all(store, projectors, category, match, at, predicate, ever, cancel, progress,
+                                      totals), totals)
+
+
+def _replay_all(store: EventStore, projectors: Projectors, category: str | None, match: str | None,
+                at: Moment | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
+                cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals) -> Iterator[StreamOutcome]:
+    started = time.perf_counter()
+    if progress is not None:
+        totals.total = _stream_total(store, category, match)
+    done = 0
+    try:
+        for summary in category_streams(store, category=category, match=match, cancel=cancel):
+            check(cancel)
+            done += 1
+            exists, upto = _upto(store, summary, at, cancel)
+            if exists:
+                outcome = replay_stream_states(store, summary, _projector_for(projectors, summary), upto=upto,
+                                               where=predicate, ever=ever, cancel=cancel)
+                totals.streams += 1
+                totals.events_applied += outcome.events_applied
+                totals.matches += outcome.matched
+                totals.stopped += outcome.stopped is not None
+                totals.elapsed_ms = _ms(started)
+                yield outcome
+            if progress is not None:
+                progress(done, totals.total)
+    except Cancelled:
+        totals.partial = True
+        raise
+    finally:
+        totals.elapsed_ms = _ms(started)
+
+
+# --- compare -------------------------------------------------------------------------
+def _reads_the_ordinary_way(projector: Projector) -> bool:
+    return getattr(type(projector).read, "__func__", type(projector).read) is Projector.read
+
+
+def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Projector, upto: int | None,
+              cancel: CancelToken | None) -> tuple[list[tuple[Any, StoppedAt | None, Any]], int]:
+    """Both projectors' (state, stopped, last event) for the stream, and the events read.
+
+    When both read events the ordinary way (``read_for_replay``) the rows are read once and each
+    event is folded by both (a projector's view of an event is its own: user projectors get
+    read-only copies of payloads); otherwise each side reads for itself.
+    """
+    if _reads_the_ordinary_way(old) and _reads_the_ordinary_way(new):
+        sides = [[old, old.initial(), None, None], [new, new.initial(), None, None]]
+        applied = 0
+        events = _events(old, store, summary.stream, upto, cancel)
+        try:
+            for event in events:
+                if event.version is None:
+                    continue
+                folded = False
+                for side in sides:
+                    if side[2] is not None:
+                        continue
+                    try:
+                        side[1] = side[0].fold(side[1], event)
+                    except Cancelled:
+                        raise
+                    except Exception as exc:  # that projector stops; the other goes on
+                        side[2] = StoppedAt(event.version, event.type, error_text(exc))
+                        continue
+                    side[3] = event
+                    folded = True
+                if not folded:
+                    break  # both have stopped
+                applied += 1
+                if not applied & _CHECK_MASK:
+                    check(cancel)
+        finally:
+            _close(events)
+        return [(side[1], side[2], side[3]) for side in sides], applied
+    results = []
+    applied = 0
+    for projector in (old, new):
+        state, stopped, last, count = projector.initial(), None, None, 0
+        events = _events(projector, store, summary.stream, upto, cancel)
+        try:
+            for event in events:
+                if event.version is None:
+                    continue
+                try:
+                    state = projector.fold(state, event)
+                except Cancelled:
+                    raise
+                except Exception as exc:
+                    stopped = StoppedAt(event.version, event.type, error_text(exc))
+                    break
+                last = event
+                count += 1
+                if not count & _CHECK_MASK:
+                    check(cancel)
+        finally:
+            _close(events)
+        results.append((state, stopped, last))
+        applied = max(applied, count)
+    return results, applied
+
+
+def _same_stop(a: StoppedAt | None, b: StoppedAt | None) -> bool:
+    return a is not None and b is not None and (a.version, a.type, a.error) == (b.version, b.type, b.error)
+
+
+def compare_stream(store: EventStore, summary: StreamSummary, old: Projector, new: Projector, *,
+                   upto: int | None = None, cancel: CancelToken | None = None) -> StreamDifference | None:
+    """The stream folded by both projectors up to ``upto`` (None: latest): a ``StreamDifference``
+    when the states (or where the projectors stopped) differ, one with ``differs`` False when both
+    stopped alike, else None."""
+    return _compare_stream(store, summary, old, new, upto, cancel)[0]
+
+
+def _compare_stream(store: EventStore, summary: StreamSummary, old: Projector, new: Projector,
+                    upto: int | None, cancel: CancelToken | None) -> tuple[StreamDifference | None, int]:
+    sides, applied = _fold_two(store, summary, old, new, upto, cancel)
+    (old_state, old_stop, old_last), (new_state, new_stop, new_last) = sides
+    last = new_last if new_last is not None else old_last
+    difference = StreamDifference(summary.stream, None if last is None else last.version, None, old.name, new.name,
+                                  old_stopped=old_stop, new_stopped=new_stop, events_applied=applied)
+    if old_stop is not None or new_stop is not None:
+        difference.differs = not _same_stop(old_stop, new_stop)
+    else:
+        before, _ = _shown(old, old_state)
+        after, _ = _shown(new, new_state)
+        if same_value(before, after):
+            return None, applied
+        difference.changes = diff_states(before, after)
+    difference.recorded_at = _time_of(last)
+    return difference, applied
+
+
+def compare_category(
+    store: EventStore,
+    *,
+    old: Projectors,
+    new: Projectors,
+    category: str | None = None,
+    match: str | None = None,
+    at: Moment | None = None,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> CategoryComparison:
+    """Every stream of ``category`` and/or matching ``match``, folded by ``old`` and by ``new``
+    up to ``at`` (None: latest); yields a ``StreamDifference`` for each stream whose state
+    differs (``differs`` True) or where both projectors raised alike (``differs`` False, so a
+    caller can report it as stopped), in stream name order, as each is done.
+
+    ``changes`` hold ``before`` (old) and ``after`` (new) per changed path, compared as JSON
+    values (``same_value``: ``1`` is not ``True``, ``1.50`` is ``1.5``). ``totals`` counts the
+    streams compared and the differences. Raises ``Cancelled`` from the iteration once ``cancel``
+    is set, and the store's ``StoreError``.
+    """
+    totals = CategoryTotals()
+    return CategoryComparison(_compare_all(store, old, new, category, match, at, cancel, progress, totals), totals)
+
+
+def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: str | None, match: str | None,
+                 at: Moment | None, cancel: CancelToken | None, progress: Progress | None,
+                 totals: CategoryTotals) -> Iterator[StreamDifference]:
+    started = time.perf_counter()
+    if progress is not None:
+        totals.total = _stream_total(store, category, match)
+    done = 0
+    try:
+        for summary in category_streams(store, category=category, match=match, cancel=cancel):
+            check(cancel)
+            done += 1
+            exists, upto = _upto(store, summary, at, cancel)
+            if exists:
+                difference, applied = _compare_stream(store, summary, _projector_for(old, summary),
+                                                      _projector_for(new, summary), upto, cancel)
+                totals.streams += 1
+                totals.events_applied += applied
+                totals.elapsed_ms = _ms(started)
+                if difference is not None:
+                    if difference.differs:
+                        totals.differences += 1
+                    else:
+                        totals.stopped += 1
+                    yield difference
+            if progress is not None:
+                progress(done, totals.total)
+    except Cancelled:
+        totals.partial = True
+        raise
+    finally:
+        totals.elapsed_ms = _ms(started)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+__all__ = [
+    "STREAM_PAGE",
+    "CategoryComparison",
+    "CategoryReplay",
+    "CategoryTotals",
+    "ExpressionError",
+    "StreamDifference",
+    "StreamOutcome",
+    "category_streams",
+    "compare_category",
+    "compare_stream",
+    "compile_where",
+    "replay_category",
+    "replay_stream_states",
+]

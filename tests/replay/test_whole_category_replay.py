@@ -1,0 +1,319 @@
+"""Whole-category replay on the demo store: which aggregates are in a state, and what a projector change alters.
+
+The demo store plants one wallet that goes negative (``Planted.negative_wallet``) and one job
+whose first payload is not JSON (the demo projector raises on it); these tests ask the
+category-wide questions about them, through the CLI as a user would and through the core API.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from inspector.cli import main
+from inspector.core.cancel import CancelToken, Cancelled
+from inspector.core.events import Moment, parse_time
+from inspector.replay import bisect, demo_projectors, load_projectors
+from inspector.replay.category import ExpressionError, compare_category, replay_category
+from inspector.stores import open_store
+
+NEGATIVE = 'state["credits"] < 0'
+DEMO_PROJECTOR = Path(__file__).resolve().parents[2] / "inspector" / "replay" / "demo_projector.py"
+
+
+def _cli_json(capsys, *argv: str) -> dict:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return json.loads(captured.out)
+
+
+def _demo_rows(path: Path) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT position, stream, version, type, recorded_at, data, metadata FROM events"
+                            " ORDER BY stream, version, position").fetchall()
+    conn.close()
+    return rows
+
+
+# --- which aggregates are broken? ------------------------------------------------------
+def test_states_where_credits_are_negative_finds_exactly_the_planted_wallet(demo_store_path, demo_planted, capsys):
+    found = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--where", NEGATIVE, "--json")
+
+    assert [match["stream"] for match in found["matches"]] == [demo_planted.negative_wallet[0]]
+    wallets = {row[1] for row in _demo_rows(demo_store_path) if row[1].startswith("wallet-")}
+    assert found["streams_replayed"] == len(wallets)
+    assert found["matches"][0]["state"]["credits"] < 0
+    assert found["stopped"] == [] and found["partial"] is False
+
+
+def test_states_ever_gives_the_first_negative_version_the_same_as_bisect(demo_store_path, demo_planted, demo_store, capsys):
+    stream, planted_version = demo_planted.negative_wallet
+
+    found = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--where", NEGATIVE,
+                      "--ever", "--json")
+
+    assert [(m["stream"], m["version"]) for m in found["matches"]] == [(stream, planted_version)]
+    bisected = bisect(demo_store, stream, NEGATIVE, projectors=demo_projectors())
+    assert bisected.found and bisected.version == planted_version
+    # the state shown is the state at that first version, not the latest one
+    assert found["matches"][0]["state"] == bisected.state_after
+
+
+def test_ever_finds_a_condition_that_held_once_and_then_stopped_holding(demo_store_path, demo_planted, capsys):
+    """The predicate need not stay true: a scan finds a wallet that once held 0 credits, though it holds more now."""
+    rows = _demo_rows(demo_store_path)
+    # every wallet holds 0 credits right after it is opened (version 1); most hold more later
+    wallets = sorted({row[1] for row in rows if row[1].startswith("wallet-")})
+    now = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--where",
+                    'state["credits"] == 0', "--json")
+    ever = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--where",
+                     'state["credits"] == 0', "--ever", "--json")
+
+    assert [(m["stream"], m["version"]) for m in ever["matches"]] == [(w, 1) for w in wallets]
+    assert all(m["state"]["credits"] == 0 for m in ever["matches"])
+    assert len(now["matches"]) < len(wallets) / 2  # a binary search over "== 0" would miss these
+
+
+def test_states_at_an_instant_replays_each_wallet_to_that_time(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.negative_wallet
+    spent_at = next(parse_time(row[4]) for row in _demo_rows(demo_store_path) if row[1] == stream and row[2] == version)
+    before = (spent_at - timedelta(milliseconds=1)).isoformat()
+
+    at_the_spend = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--where", NEGATIVE,
+                             "--at", spent_at.isoformat(), "--json")
+    just_before = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--where", NEGATIVE,
+                            "--at", before, "--json")
+
+    assert [(m["stream"], m["version"]) for m in at_the_spend["matches"]] == [(stream, version)]
+    assert just_before["matches"] == []
+
+
+def test_states_without_a_predicate_lists_every_stream_of_the_pattern(demo_store_path, demo_planted, capsys):
+    stream = demo_planted.negative_wallet[0]
+    found = _cli_json(capsys, "states", str(demo_store_path), "--match", stream[:12] + "*", "--json")
+
+    assert [m["stream"] for m in found["matches"]] == [stream]
+    assert found["matches"][0]["version"] == max(row[2] for row in _demo_rows(demo_store_path) if row[1] == stream)
+
+
+def test_states_json_has_the_documented_shape(demo_store_path, capsys):
+    found = _cli_json(capsys, "states", str(demo_store_path), "--category", "job", "--json")
+
+    assert set(found) == {"streams_replayed", "events_applied", "elapsed_ms", "matches", "stopped", "partial"}
+    assert all(set(m) == {"stream", "version", "recorded_at", "state"} for m in found["matches"])
+    assert all(set(s) == {"stream", "version", "type", "error"} for s in found["stopped"])
+    assert isinstance(found["streams_replayed"], int) and isinstance(found["events_applied"], int)
+    assert isinstance(found["elapsed_ms"], float)
+
+
+def test_the_job_whose_payload_is_not_json_stops_alone_and_the_other_jobs_complete(demo_store_path, demo_planted, capsys):
+    broken, broken_version = demo_planted.undecodable_payload
+    jobs = sorted({row[1] for row in _demo_rows(demo_store_path) if row[1].startswith("job-")})
+
+    found = _cli_json(capsys, "states", str(demo_store_path), "--category", "job", "--json")
+
+    assert [(s["stream"], s["version"]) for s in found["stopped"]] == [(broken, broken_version)]
+    assert found["stopped"][0]["type"] == "JobPosted" and "not readable" in found["stopped"][0]["error"]
+    assert [m["stream"] for m in found["matches"]] == [job for job in jobs if job != broken]
+    assert found["streams_replayed"] == len(jobs)
+
+
+def test_a_user_projector_raising_on_one_wallet_stops_that_wallet_only(demo_store_path, demo_planted, tmp_path, capsys):
+    victim = demo_planted.negative_wallet[0]
+    projector = tmp_path / "fragile.py"
+    projector.write_text(
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        f"    if event.stream == {victim!r} and event.version == 5:\n"
+        "        raise RuntimeError('cannot fold this one')\n"
+        "    state['events'] = state.get('events', 0) + 1\n"
+        "    return state\n"
+    )
+    rows = _demo_rows(demo_store_path)
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row[1].startswith("wallet-"):
+            counts[row[1]] = counts.get(row[1], 0) + 1
+
+    found = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--projector", str(projector),
+                      "--json")
+
+    assert found["stopped"] == [{"stream": victim, "version": 5, "type": found["stopped"][0]["type"],
+                                 "error": "RuntimeError: cannot fold this one"}]
+    assert {m["stream"]: m["state"]["events"] for m in found["matches"]} == {
+        stream: count for stream, count in counts.items() if stream != victim}
+
+
+def test_a_bad_where_expression_is_a_clear_error(demo_store_path, capsys):
+    code = main(["states", str(demo_store_path), "--category", "wallet", "--where", "credits < 0"])
+
+    assert code == 1
+    assert "unknown name(s): credits" in capsys.readouterr().err
+    with pytest.raises(ExpressionError):
+        replay_category(open_store(str(demo_store_path)), projectors=demo_projectors(), category="wallet",
+                        where="state[")
+
+
+# --- will my projector change alter anything? ------------------------------------------
+def _last_status_event(rows: list[tuple]) -> dict[str, str]:
+    """Per job, the type of its last status-setting event, read straight from the rows."""
+    last: dict[str, str] = {}
+    for row in rows:
+        if row[1].startswith("job-") and row[3] in ("JobPosted", "JobAssigned", "JobCompleted", "JobCancelled"):
+            last[row[1]] = row[3]
+    return last
+
+
+def test_compare_lists_exactly_the_jobs_and_paths_a_changed_rule_alters(demo_store_path, demo_planted, tmp_path, capsys):
+    changed = tmp_path / "job_projector_v2.py"
+    source = DEMO_PROJECTOR.read_text()
+    assert source.count('status="cancelled"') == 1
+    changed.write_text(source.replace('status="cancelled"', 'status="canceled"'))
+    broken = demo_planted.undecodable_payload[0]
+    cancelled = sorted(stream for stream, kind in _last_status_event(_demo_rows(demo_store_path)).items()
+                       if kind == "JobCancelled" and stream != broken)
+    assert cancelled  # the demo has cancelled jobs
+
+    found = _cli_json(capsys, "compare", str(demo_store_path), "--category", "job", "--projector", "demo",
+                      "--against", str(changed), "--json")
+
+    assert [d["stream"] for d in found["differences"]] == cancelled
+    for difference in found["differences"]:
+        assert [(c["path"], c["op"], c["before"], c["after"]) for c in difference["changes"]] == [
+            ("/status", "change", "cancelled", "canceled")]
+    # the job neither side can fold is not a difference: it is reported as stopped alike
+    assert [s["stream"] for s in found["stopped"]] == [broken]
+    assert found["streams_compared"] == len({row[1] for row in _demo_rows(demo_store_path) if row[1].startswith("job-")})
+
+
+def test_compare_of_a_projector_with_itself_finds_no_difference(demo_store_path, capsys):
+    found = _cli_json(capsys, "compare", str(demo_store_path), "--category", "wallet", "--projector", "demo",
+                      "--against", str(DEMO_PROJECTOR), "--json")
+
+    assert found["differences"] == [] and found["stopped"] == []
+    assert found["streams_compared"] > 0
+
+
+def test_compare_reports_a_stream_the_new_projector_cannot_fold(demo_store_path, demo_planted, tmp_path):
+    victim = demo_planted.negative_wallet[0]
+    new = tmp_path / "strict.py"
+    new.write_text(
+        DEMO_PROJECTOR.read_text().replace(
+            '        state["credits"] = state.get("credits", 0) - data["amount"]\n',
+            '        state["credits"] = state.get("credits", 0) - data["amount"]\n'
+            '        if state["credits"] < 0:\n'
+            '            raise ValueError("overdrawn")\n'))
+    with closing(open_store(str(demo_store_path))) as store:
+        differences = list(compare_category(store, old=demo_projectors(), new=load_projectors(str(new), store=store),
+                                            category="wallet"))
+
+    assert [(d.stream, d.differs, d.old_stopped, d.new_stopped.version if d.new_stopped else None)
+            for d in differences] == [(victim, True, None, demo_planted.negative_wallet[1])]
+    assert differences[0].new_stopped.error == "ValueError: overdrawn"
+
+
+# --- cancellation ----------------------------------------------------------------------
+def test_a_cancelled_replay_keeps_what_it_found_and_says_it_is_partial(demo_store_path):
+    token = CancelToken()
+    with closing(open_store(str(demo_store_path))) as store:
+        run = replay_category(store, projectors=demo_projectors(), category="wallet", cancel=token)
+        first = next(run)
+        token.cancel()
+        with pytest.raises(Cancelled):
+            next(run)
+
+    assert first.matched and first.state["owner"]
+    assert run.totals.partial is True
+    assert run.totals.streams == 1 and run.totals.events_applied == first.events_applied
+
+
+def test_ctrl_c_prints_the_matches_so_far_marked_partial_and_exits_130(demo_store_path, tmp_path):
+    """The projector presses Ctrl+C itself in the third wallet: the run stops at its next check (the
+    end of that wallet: a fold looks at the token every 256 events, and these wallets are shorter)."""
+    with closing(open_store(str(demo_store_path))) as store:
+        summaries = store.streams(category="wallet", limit=1000)
+    wallets = [s.stream for s in summaries]
+    assert summaries[2].count < 256
+    third = wallets[2]
+    projector = tmp_path / "impatient.py"
+    projector.write_text(
+        "import os, signal\n"
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        f"    if event.stream == {third!r} and event.version == 1:\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "    state['n'] = state.get('n', 0) + 1\n"
+        "    return state\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "inspector", "states", str(demo_store_path), "--category", "wallet",
+         "--projector", str(projector), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert done.returncode == 130, done.stderr
+    found = json.loads(done.stdout)
+    assert found["partial"] is True
+    assert [m["stream"] for m in found["matches"]] == wallets[:3]
+    assert found["streams_replayed"] == 3 < len(wallets)
+    assert "partial" in done.stderr
+
+
+# --- the same answers on a server ------------------------------------------------------
+def _copy_demo_to_postgres(demo_path: Path, database) -> None:
+    import sqlalchemy as sa
+
+    rows = _demo_rows(demo_path)
+    with database.writer.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE events (position bigint PRIMARY KEY, stream text NOT NULL, version bigint, type text NOT NULL,"
+            " recorded_at timestamptz, data text, metadata text)")
+        conn.exec_driver_sql("CREATE INDEX events_stream_version ON events (stream, version)")
+        conn.execute(
+            sa.text("INSERT INTO events VALUES (:p, :s, :v, :t, :at, :d, :m)"),
+            [{"p": p, "s": s, "v": v, "t": t, "at": parse_time(at), "d": d, "m": m} for p, s, v, t, at, d, m in rows],
+        )
+
+
+@pytest.mark.postgres
+def test_states_on_postgresql_gives_the_same_answers_as_on_sqlite(demo_store_path, demo_planted, scratch_postgres,
+                                                                   capsys):
+    _copy_demo_to_postgres(demo_store_path, scratch_postgres)
+    answers = {}
+    for where, store in (("sqlite", str(demo_store_path)), ("postgresql", scratch_postgres.url)):
+        negative = _cli_json(capsys, "states", store, "--category", "wallet", "--projector", "demo",
+                             "--where", NEGATIVE, "--json")
+        ever = _cli_json(capsys, "states", store, "--category", "wallet", "--projector", "demo",
+                         "--where", NEGATIVE, "--ever", "--json")
+        jobs = _cli_json(capsys, "states", store, "--category", "job", "--projector", "demo", "--json")
+        answers[where] = [
+            [(m["stream"], m["version"], m["recorded_at"], m["state"]) for m in negative["matches"]],
+            [(m["stream"], m["version"], m["recorded_at"]) for m in ever["matches"]],
+            [(m["stream"], m["version"], m["state"]) for m in jobs["matches"]],
+            [(s["stream"], s["version"], s["type"]) for s in jobs["stopped"]],
+            (negative["streams_replayed"], negative["events_applied"], jobs["streams_replayed"], jobs["events_applied"]),
+        ]
+
+    assert answers["postgresql"] == answers["sqlite"]
+    assert answers["sqlite"][1] == [(demo_planted.negative_wallet[0], demo_planted.negative_wallet[1],
+                                     answers["sqlite"][1][0][2])]
+
+
+def test_moments_before_a_stream_began_leave_it_out(demo_store_path):
+    with closing(open_store(str(demo_store_path))) as store:
+        first = min(s.first_at for s in store.streams(category="wallet", limit=1000))
+        run = replay_category(store, projectors=demo_projectors(), category="wallet",
+                              at=Moment(at=first - timedelta(days=1)))
+        outcomes = list(run)
+
+    assert outcomes == [] and run.totals.streams == 0
