@@ -16,6 +16,16 @@ from inspector.replay.engine import (
     replay,
     version_at,
 )
+from inspector.replay.category import (
+    CategoryComparison,
+    CategoryReplay,
+    CategoryTotals,
+    ExpressionError,
+    StreamDifference,
+    StreamOutcome,
+    compare_category,
+    replay_category,
+)
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
     FunctionProjector,
@@ -39,7 +49,11 @@ __all__ = [
     "GENERIC_PROJECTOR",
     "BisectResult",
     "Blame",
+    "CategoryComparison",
+    "CategoryReplay",
+    "CategoryTotals",
     "Change",
+    "ExpressionError",
     "FunctionProjector",
     "GenericProjector",
     "MomentRef",
@@ -50,7 +64,10 @@ __all__ = [
     "SnapshotCache",
     "StateDiff",
     "StoppedAt",
+    "StreamDifference",
+    "StreamOutcome",
     "bisect",
+    "compare_category",
     "default_cache_path",
     "demo_projectors",
     "diff",
@@ -58,6 +75,7 @@ __all__ = [
     "load_projectors",
     "projector",
     "replay",
+    "replay_category",
     "store_identity",
     "version_at",
 ]
