@@ -16,24 +16,12 @@ from inspector.core.events import Event, format_time
 from inspector.core.summary import summarize
 from inspector.core.terminal import printable
 
-CHANGED_EXAMPLES = """examples:
-  event-inspector changed demo.db wallet-9b2e71cc 42
-  event-inspector changed demo.db wallet-9b2e71cc 42 --projector generic --json
-  event-inspector changed app.db 5f0c…-uuid 3 --projector native --path ./src"""
-
-AUDIT_EXAMPLES = """examples:
-  event-inspector audit demo.db --causes-of wallet-9b2e71cc@42
-  event-inspector audit demo.db --correlation 7d1c2a90-… --json
-  event-inspector audit demo.db --actor alice@example.com --limit 50"""
-
-
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     changed = subparsers.add_parser(
         "changed", parents=[common, _projector_options()],
         help="what one event changed in its stream's state (state before, after, and the changed paths)",
         description="Replay STREAM to VERSION and to the version before it, and list what the event at "
                     "VERSION changed in the projected state (JSON pointers, before and after).",
-        epilog=CHANGED_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     changed.add_argument("store")
     changed.add_argument("stream", metavar="STREAM", help="the stream, exactly as the store names it")
@@ -48,7 +36,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "cause (and lists the events correlated with it); --correlation lists the events "
                     "sharing a correlation id; --actor lists an actor's events across streams, oldest "
                     "first. Look-ups for an id read a bounded number of matching pages.",
-        epilog=AUDIT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     aud.add_argument("store")
     what = aud.add_mutually_exclusive_group(required=True)
