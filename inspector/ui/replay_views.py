@@ -6,9 +6,11 @@ the results back through ``show_*`` methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -352,6 +354,107 @@ def _key(part: str) -> Any:
     return int(text) if text.isdigit() else text
 
 
+#: a changed path shows at most this many of its blaming events until the user asks for all
+BLAMES_SHOWN = 3
+
+
+@dataclass(eq=False)
+class _MoreNode:
+    """The last row under a changed path whose blame list is cut short: how many events are
+    not listed in the tree (``hidden``: click to list them) and how many blame itself left out
+    (``omitted``: the engine keeps only the latest ones)."""
+
+    parent: Any
+    row: int
+    hidden: int
+    omitted: int
+    item: Any = None
+    children: list[Any] = field(default_factory=list)
+
+
+class DiffPathsModel(DiffTreeModel):
+    """The diff tree with long blame lists collapsed: a path changed by many events lists the
+    first ``BLAMES_SHOWN`` and a "… N more" row that lists the rest when clicked
+    (``show_all_blames``), so the next changed path stays in sight. Earlier events that blame
+    left out (``events_omitted``) are counted on that row too."""
+
+    def set_changes(self, changes: list[Any]) -> None:
+        super().set_changes(changes)
+        self.beginResetModel()
+        self._full: dict[int, list[Any]] = {}
+        for node in self._root.children:
+            everything = node.children
+            omitted = getattr(node.item, "events_omitted", 0) or 0
+            # cut only when it saves rows: a "1 more" row would take the place of that one event
+            cut = len(everything) > BLAMES_SHOWN + 1
+            if cut:
+                self._full[id(node)] = everything
+                node.children = everything[:BLAMES_SHOWN]
+            if cut or omitted:
+                hidden = len(everything) - len(node.children)
+                node.children.append(_MoreNode(node, len(node.children), hidden, omitted))
+        self.endResetModel()
+
+    @staticmethod
+    def is_more(index: QModelIndex) -> bool:
+        """True for a path's "… N more" row."""
+        return index.isValid() and isinstance(index.internalPointer(), _MoreNode)
+
+    def blame_count(self, path_row: int) -> int:
+        """How many events changed the path at ``path_row``, listed or not."""
+        node = self._root.children[path_row]
+        return len(node.item.events or []) + (getattr(node.item, "events_omitted", 0) or 0)
+
+    def show_all_blames(self, index: QModelIndex) -> None:
+        """List every blaming event of the path whose "… N more" row is ``index``."""
+        if not self.is_more(index):
+            return
+        more: _MoreNode = index.internalPointer()
+        node = more.parent
+        rest = self._full.pop(id(node), None)
+        if rest is None or not more.hidden:
+            return
+        parent = self.createIndex(node.row, 0, node)
+        shown = len(node.children) - 1
+        self.beginInsertRows(parent, shown, len(rest) - 1)
+        node.children[shown:shown] = rest[shown:]
+        more.row = len(rest)
+        self.endInsertRows()
+        more.hidden = 0  # after the insert: the row's text changes only now, and says so below
+        if not more.omitted:  # nothing left to say: the row goes
+            self.beginRemoveRows(parent, more.row, more.row)
+            node.children.pop()
+            self.endRemoveRows()
+        else:
+            changed = self.createIndex(more.row, 0, more)
+            self.dataChanged.emit(changed, changed.siblingAtColumn(self.BLAME))
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not self.is_more(index):
+            return super().data(index, role)
+        more: _MoreNode = index.internalPointer()
+        if role == Qt.ItemDataRole.DisplayRole and index.column() == self.PATH:
+            parts = []
+            if more.hidden:
+                parts.append(f"… {more.hidden:,} more event{'s' if more.hidden != 1 else ''} changed it "
+                             "(click to list them)")
+            if more.omitted:
+                parts.append(f"{more.omitted:,} earlier event{'s' if more.omitted != 1 else ''} also changed it "
+                             "(not listed)")
+            return " · ".join(parts)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            listed = len(more.parent.item.events or [])
+            text = f"{listed + more.omitted:,} events changed {more.parent.item.path or '/'}"
+            if more.omitted:
+                text += f"; blame keeps the latest {listed:,} and counts the {more.omitted:,} before them"
+            return text
+        if role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None
+
+
 class DiffView(QWidget):
     """State at A against state at B: changed paths, blame per path, the events between."""
 
@@ -367,7 +470,7 @@ class DiffView(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
-        self.model = DiffTreeModel(self)
+        self.model = DiffPathsModel(self)
         self.tree = _tree(self.model)
         self.tree.setColumnHidden(DiffTreeModel.BLAME, True)  # the expanded blame rows say it
         # Paths and ops keep their width; before and after share the rest, so neither is cut short.
@@ -434,8 +537,10 @@ class DiffView(QWidget):
             self.summary.setText("Select a stream, then put cursors A and B on the timeline (select an event and "
                                  "press Set A / Set B, or drag them) to compare two moments.")
             self.summary.setStyleSheet("")
+            self.diff = None
             self.model.set_changes([])
             self.between_model.set_events([])
+            self.between_label.setText("Events between A and B")
 
     def show_working(self) -> None:
         self.summary.setText("Comparing…")
@@ -445,10 +550,9 @@ class DiffView(QWidget):
         self.diff = diff
         self.model.set_changes(diff.changes)
         # A blame row reads as one line across the columns: version, type, actor, time.
+        # Long blame lists are cut to a few rows and a "… N more" row (DiffPathsModel).
         for row in range(self.model.rowCount()):
-            parent = self.model.index(row, 0)
-            for child in range(self.model.rowCount(parent)):
-                self.tree.setFirstColumnSpanned(child, parent, True)
+            self._span_blames(self.model.index(row, 0))
         self.tree.expandAll()
         self.between_model.set_events(diff.events_between)
         total = getattr(diff, "events_between_total", len(diff.events_between))
@@ -462,6 +566,10 @@ class DiffView(QWidget):
         count = len(diff.changes)
         text = (f"{count} path{'s' if count != 1 else ''} changed from v{diff.from_.version} to v{diff.to.version}"
                 if count else f"No difference between v{diff.from_.version} and v{diff.to.version}")
+        omitted = sum(getattr(change, "events_omitted", 0) or 0 for change in diff.changes)
+        if omitted:
+            text += (f" · {omitted:,} earlier blaming event{'s' if omitted != 1 else ''} not listed "
+                     "(the latest ones are)")
         text += f" · {diff.elapsed_ms:.1f} ms"
         if diff.stopped is not None:
             text += f" · projector stopped at v{diff.stopped.version} ({diff.stopped.type}): {diff.stopped.error}"
@@ -472,11 +580,21 @@ class DiffView(QWidget):
         self.summary.setText(text)
         self.summary.setStyleSheet("color: #d9534f;")
 
+    def _span_blames(self, parent: QModelIndex) -> None:
+        """A blame row reads as one line across the columns."""
+        for child in range(self.model.rowCount(parent)):
+            self.tree.setFirstColumnSpanned(child, parent, True)
+
     def _on_tree_clicked(self, index: QModelIndex) -> None:
         if index.parent().isValid():
             self._on_tree_activated(index)
 
     def _on_tree_activated(self, index: QModelIndex) -> None:
+        if self.model.is_more(index.siblingAtColumn(0)):
+            parent = index.parent()
+            self.model.show_all_blames(index.siblingAtColumn(0))
+            self._span_blames(parent)
+            return
         if not index.isValid() or not index.parent().isValid() or self.diff is None:
             return
         blame = index.siblingAtColumn(0).data(ObjectRole)
