@@ -1,0 +1,171 @@
+"""A JSON value as an expandable tree whose children are built when first shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QBrush, QFont
+
+from inspector.ui.presenting import (
+    json_pointer,
+    short_value,
+    value_kind,
+)
+from inspector.ui.models.common import HIGHLIGHT, RIGHT, ObjectRole, _monospace, _valid_parent
+from inspector.ui.models.trees import _NodeTreeModel
+
+
+class _Node:
+    """One key or index of a JSON value; its children are made the first time they are asked
+    for (a view asks only for expanded nodes), so a 5 MB value opens as its top level.
+
+    A node keeps only its own key or index (``part``): the label and the path from the root
+    are worked out when asked, which keeps an 80,000-item list cheap to open.
+    """
+
+    __slots__ = ("part", "value", "parent", "row", "_children", "_label")
+
+    def __init__(self, part: Any, value: Any, parent: "_Node | None", row: int, *, label: str | None = None,
+                 children: "list[_Node] | None" = None) -> None:
+        self.part, self.value, self.parent, self.row = part, value, parent, row
+        self._label = label  # a node that is no key of its parent (the root, a wrapped value)
+        self._children = children
+
+    @property
+    def key(self) -> str:
+        if self._label is not None:
+            return self._label
+        return f"[{self.part}]" if isinstance(self.parent.value, list) else str(self.part)
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        parts = []
+        node = self
+        while node is not None and node._label is None:
+            parts.append(node.part)
+            node = node.parent
+        return tuple(reversed(parts))
+
+    @property
+    def child_count(self) -> int:
+        if self._children is not None:
+            return len(self._children)
+        return len(self.value) if isinstance(self.value, (dict, list)) else 0
+
+    @property
+    def children(self) -> "list[_Node]":
+        if self._children is None:
+            value = self.value
+            if isinstance(value, dict):
+                self._children = [_Node(k, v, self, i) for i, (k, v) in enumerate(value.items())]
+            elif isinstance(value, list):
+                self._children = [_Node(i, v, self, i) for i, v in enumerate(value)]
+            else:
+                self._children = []
+        return self._children
+
+
+
+class JsonTreeModel(_NodeTreeModel):
+    """A JSON value as an expandable tree (key, value, kind); paths may be highlighted.
+
+    Children are built when a view first asks for them (``hasChildren`` answers without
+    building), so showing a value costs its top level, not its size.
+    """
+
+    COLUMNS = ("Key", "Value", "Kind")
+    KEY, VALUE, KIND = range(3)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._root = _Node(None, {}, None, 0, label="")
+        self._highlights: dict[str, str] = {}
+        self._ancestors: set[str] = set()
+
+    def set_value(self, value: Any, highlights: dict[str, str] | None = None, *, top_level: bool = True) -> None:
+        """Show ``value``; a dict's keys become the top rows (``top_level``) or one root row."""
+        self.beginResetModel()
+        if top_level and isinstance(value, dict):
+            self._root = _Node(None, value, None, 0, label="")
+        else:
+            self._root = _Node(None, None, None, 0, label="", children=[])
+            self._root.children.append(_Node(None, value, self._root, 0, label="value"))
+        self._highlights = dict(highlights or {})
+        self._ancestors = set()
+        for pointer in self._highlights:
+            parts = pointer.split("/")[1:]
+            for depth in range(1, len(parts)):
+                self._ancestors.add("/" + "/".join(parts[:depth]))
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_value({})
+
+    def child_count(self, index: QModelIndex) -> int:
+        """How many children the node at ``index`` has, without building them."""
+        return self._node(index).child_count
+
+    def find(self, *path: Any) -> QModelIndex:
+        """The index of the node at ``path`` (keys and indexes), or an invalid index."""
+        node = self._root
+        for part in path:
+            value = node.value
+            if isinstance(value, dict) and part in value:
+                row = next(i for i, key in enumerate(value) if key == part)
+            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+                row = part
+            else:
+                return QModelIndex()
+            node = node.children[row]  # builds only the levels on the way
+        return self.createIndex(node.row, 0, node) if node is not self._root else QModelIndex()
+
+    def value_at(self, *path: Any) -> Any:
+        index = self.find(*path)
+        return index.internalPointer().value if index.isValid() else None
+
+    def highlighted(self) -> dict[str, str]:
+        return dict(self._highlights)
+
+    def hasChildren(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
+        if _valid_parent(parent) and parent.column() != 0:
+            return False
+        return self._node(parent).child_count > 0
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node: _Node = index.internalPointer()
+        column = index.column()
+        pointer = json_pointer(node.path)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.KEY:
+                return node.key
+            if column == self.VALUE:
+                if isinstance(node.value, (dict, list)):
+                    return f"{len(node.value)} item{'s' if len(node.value) != 1 else ''}"
+                return short_value(node.value, 200)
+            if column == self.KIND:
+                return value_kind(node.value)
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            op = self._highlights.get(pointer)
+            text = f"{pointer or '/'}"
+            if op:
+                text += f"  ({'added' if op == 'add' else 'removed' if op == 'remove' else 'changed'} by this event)"
+            return text
+        elif role == Qt.ItemDataRole.BackgroundRole:
+            op = self._highlights.get(pointer)
+            if op:
+                return QBrush(HIGHLIGHT.get(op, HIGHLIGHT["change"]))
+        elif role == Qt.ItemDataRole.FontRole:
+            if pointer in self._ancestors or pointer in self._highlights:
+                font = _monospace() if column == self.VALUE else QFont()
+                font.setBold(True)
+                return font
+            if column == self.VALUE:
+                return _monospace()
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column == self.VALUE and value_kind(node.value) == "number":
+            return RIGHT
+        elif role == ObjectRole:
+            return node.value
+        return None
