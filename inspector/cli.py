@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "inspector.commands.store",
     "inspector.commands.export",
     "inspector.commands.replay",
+    "inspector.commands.types",
     "inspector.commands.category",
     "inspector.commands.audit",
 ]
@@ -78,6 +79,7 @@ EXAMPLES = {
     "replay": ["event-inspector replay demo.db --stream wallet-9b2e71cc --at v100",
                "event-inspector replay demo.db --stream wallet-9b2e71cc --at 2026-08-15T12:00Z --projector my_projector.py"],
     "diff": ["event-inspector diff demo.db --stream wallet-9b2e71cc --from v190 --to v194"],
+    "types": ["event-inspector types demo.db", "event-inspector types demo.db --category wallet --json"],
     "bisect": ["event-inspector bisect demo.db --stream wallet-9b2e71cc --when 'state[\"credits\"] < 0'"],
     "changed": ["event-inspector changed demo.db wallet-9b2e71cc 42",
                 "event-inspector changed demo.db wallet-9b2e71cc v42 --projector generic --json"],

@@ -7,8 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Protocol, Sequence, runtime_checkable
 
-from inspector.core.cancel import CancelToken
+from inspector.core.cancel import CancelToken, Progress
 from inspector.core.events import Event, StreamSummary
+from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.lazy import FoldEvent
 from inspector.core.matching import EventFilter, StreamPattern
 
@@ -220,6 +221,13 @@ class EventStore(Protocol):
 
     def identity(self) -> str:
         """A key for the snapshot cache: changes when the store is another one (a replaced file)."""
+
+    def type_survey(self, *, category: str | None = None, cancel: CancelToken | None = None,
+                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+        """Every event type (of the category) with its count, first and last time, and its payload
+        fields per JSON type over time: counted by the database where it has JSON functions for
+        the payload column, else from ``sample`` events spread over the store (``method`` says
+        which). A cancel returns what was counted so far (``complete`` False)."""
 
     def latest_position(self) -> int | None:
         """The highest global position, for live tail."""

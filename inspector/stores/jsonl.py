@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from inspector.core.cancel import CancelToken, check
+from inspector.core.cancel import CancelToken, Progress, check
+from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, whole_number
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
@@ -392,6 +393,13 @@ class JsonlEventStore:
 
     def snapshots(self, stream: str) -> list[Snapshot]:
         return []
+
+    def type_survey(self, *, category: str | None = None, cancel: CancelToken | None = None,
+                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+        """See ``EventStore.type_survey``: sampled lines (``inspector.stores.survey``)."""
+        from inspector.stores.survey import survey_jsonl
+
+        return survey_jsonl(self, category=category, cancel=cancel, sample=sample, progress=progress)
 
     def latest_position(self) -> int | None:
         return self._sorted_positions[-1] if self._sorted_positions else None

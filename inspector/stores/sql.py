@@ -13,9 +13,10 @@ from typing import Any, Iterator, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from inspector.core.cancel import CancelToken, check
+from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, StreamSummary, parse_time
 from inspector.core.matching import searchable_text
+from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.base import (
     ConnectionLost,
     EventFilter,
@@ -990,6 +991,13 @@ class SqlEventStore:
     def snapshots(self, stream: str) -> list[Snapshot]:
         with self._connect() as conn:
             return self.layout.snapshots(conn, stream)
+
+    def type_survey(self, *, category: str | None = None, cancel: CancelToken | None = None,
+                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+        """See ``EventStore.type_survey``; built in ``inspector.stores.survey``."""
+        from inspector.stores.survey import survey_sql_store
+
+        return survey_sql_store(self, category=category, cancel=cancel, sample=sample, progress=progress)
 
     def latest_position(self) -> int | None:
         value = self._rows(

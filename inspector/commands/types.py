@@ -1,0 +1,122 @@
+"""``types``: every event type with its count and times, and its payload fields' schema drift."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+from inspector.cli import open_store_from_args, positive_int, print_json, print_table, terminal_progress
+from inspector.core.cancel import CancelToken
+from inspector.core.events import format_time
+from inspector.core.terminal import printable
+from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSeen, TypeSurvey, field_drift, survey_to_json
+
+#: exit status when Ctrl-C stopped the survey (what was counted so far is still printed)
+INTERRUPTED_EXIT = 130
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser(
+        "types", parents=[common],
+        help="event types with counts and times, and the payload fields per type with their schema drift",
+        description=(
+            "Every event type with its count and first and last recorded time, and per type the top-level "
+            "payload fields: in how many events, with which JSON types, first and last seen. Fields that "
+            "appeared (absent from every earlier event of the type), disappeared (absent from every later "
+            "one) or changed JSON type are marked with when. Counted by the database where it has JSON "
+            "functions for the payload column (SQLite text, PostgreSQL json/jsonb, MariaDB/MySQL); "
+            "otherwise (binary or compressed payloads, text on PostgreSQL, JSON Lines files) from a sample "
+            "spread over the store, whose size is stated. Ctrl-C stops with what was counted so far."
+        ),
+    )
+    parser.add_argument("store")
+    parser.add_argument("--category", help="only the events of this category's streams")
+    parser.add_argument("--sample", type=positive_int, default=DEFAULT_SAMPLE, metavar="N",
+                        help=f"events decoded where the survey is sampled (default {DEFAULT_SAMPLE:,})")
+    parser.set_defaults(handler=run_types)
+
+
+def run_types(args: argparse.Namespace) -> int:
+    store = open_store_from_args(args)
+    cancel = CancelToken()
+    progress = terminal_progress("surveying", "parts")
+    previous = _stop_on_ctrl_c(cancel)
+    try:
+        survey = store.type_survey(category=args.category, cancel=cancel, sample=args.sample, progress=progress)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        store.close()
+        if progress is not None:
+            progress.close()
+    if args.json:
+        print_json(survey_to_json(survey))
+    else:
+        print_survey(survey)
+    if not survey.complete:
+        print("stopped before the end (Ctrl-C): the counts above are those made so far", file=sys.stderr)
+        return INTERRUPTED_EXIT
+    return 0
+
+
+def _stop_on_ctrl_c(cancel: CancelToken) -> Any:
+    """Make Ctrl-C cancel the survey (which then returns what it counted) instead of ending the
+    process; the previous handler is returned to be put back. None off the main thread."""
+    try:
+        return signal.signal(signal.SIGINT, lambda _signum, _frame: cancel.cancel())
+    except ValueError:  # not the main thread (a test runner's worker)
+        return None
+
+
+def print_survey(survey: TypeSurvey) -> None:
+    """The survey as text: a header saying how it was made, then a table of fields per type."""
+    scope = f" of category {printable(survey.category)}" if survey.category else ""
+    print(f"{len(survey.types)} event type(s){scope}, {survey.events:,} event(s)")
+    sampled = f", sample of {survey.sampled:,} event(s)" if survey.sampled is not None else ""
+    print(f"method: {survey.method}{sampled} ({printable(survey.method_detail)})")
+    if survey.unreadable:
+        where = ", ".join(f"{printable(kind.name)}: {kind.unreadable:,}" for kind in survey.types if kind.unreadable)
+        print(f"payloads that are not JSON: {survey.unreadable:,} ({where}); counted, not surveyed")
+    if not survey.complete:
+        print("incomplete: stopped before the end")
+    for kind in survey.types:
+        print()
+        _print_type(kind, survey.method)
+
+
+def _print_type(kind: TypeSeen, method: str) -> None:
+    exact = "" if kind.count_exact else " (in the sample)"
+    span = f"{format_time(kind.first_at) or '?'} .. {format_time(kind.last_at) or '?'}"
+    print(f"{printable(kind.name)}: {kind.count:,} event(s){exact}, {span}")
+    looked = "of the sampled events" if method == "sample" else "payloads"
+    others = []
+    if kind.not_objects:
+        others.append(f"{kind.not_objects:,} JSON but not an object")
+    if kind.unreadable:
+        others.append(f"{kind.unreadable:,} not JSON")
+    if method == "sample" or others:
+        print(f"  {kind.objects:,} object payload(s) {looked}" + (f"; {', '.join(others)}" if others else ""))
+    if not kind.fields:
+        print("  (no payload fields)")
+        return
+    rows = []
+    for seen in kind.fields:
+        types = ", ".join(f"{one.json_type} {one.count:,}" if len(seen.json_types) > 1 else one.json_type
+                          for one in seen.json_types)
+        marks = "; ".join(f"{mark.sign} {_short(mark)}" for mark in field_drift(kind, seen))
+        rows.append([f"  {seen.name}", f"{seen.count:,} of {kind.objects:,}", types,
+                     format_time(seen.first_at) or "", format_time(seen.last_at) or "", marks])
+    print_table(["  field", "present", "json types", "first seen", "last seen", "drift"], rows, right=(1,))
+
+
+def _short(mark: Any) -> str:
+    at = format_time(mark.at) or "?"
+    if mark.kind == "appeared":
+        return f"appeared {at}"
+    if mark.kind == "disappeared":
+        return f"disappeared after {at}"
+    if mark.kind == "type_changed":
+        return f"type {mark.before}\u2192{mark.after} at {at}"
+    return mark.detail

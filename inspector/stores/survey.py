@@ -1,0 +1,516 @@
+"""The event type survey (``EventStore.type_survey``) for SQL layouts and JSON Lines files.
+
+**Counted in SQL** where the engine has JSON functions and the payload column holds JSON
+text it can read without failing the query on a bad row:
+
+- SQLite, a text payload: ``json_type`` of each key over the rows where ``json_valid``
+  holds (and the value is stored as text); the keys are found with ``json_remove`` (payloads
+  that still hold a key once the known ones are removed), as the read-only connection
+  refuses ``json_each``'s virtual table;
+- PostgreSQL, a ``json``/``jsonb`` payload: ``jsonb_each``/``json_each`` and
+  ``jsonb_typeof``/``json_typeof`` (a ``text`` or ``bytea`` payload cannot be cast without
+  failing on the first row that is not JSON before PostgreSQL 16's ``IS JSON``: sampled);
+- MariaDB/MySQL, a text or ``JSON`` payload: ``JSON_VALID``, ``JSON_KEYS`` unnested by
+  ``JSON_TABLE`` (keys compared as ``utf8mb4_bin``), ``JSON_TYPE``.
+
+Per event type and, per top-level field and JSON type, the database returns the count and
+the first and last recorded time, grouped over one range of positions at a time (about
+``PART_ROWS`` rows), so no row comes to Python, progress is reported between parts and a
+cancel stops between them with what was counted so far. Rows whose payload is not JSON are
+counted per type (``unreadable``), never surveyed, never an error.
+
+**Sampled** where SQL cannot look into the payload (binary payloads, eventsourcing's
+possibly compressed or encrypted ``state``, Axon's serialized bytes, text payloads on
+PostgreSQL, JSON Lines files): the type counts and times are still the database's where it
+has them; the fields are those of ``sample`` events decoded by the layout, read in
+``SAMPLE_STRETCHES`` stretches spread evenly over the positions (all events when there are
+no more than ``sample``). The survey says which method was used and the sample size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+
+from inspector.core.cancel import CancelToken, Progress
+from inspector.core.decoding import decode_json
+from inspector.core.events import Event, category_of_stream_name, parse_time
+from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey
+from inspector.stores.layouts.base import SqlLayout, epoch_seconds
+
+if TYPE_CHECKING:
+    from inspector.stores.jsonl import JsonlEventStore
+    from inspector.stores.sql import SqlEventStore
+
+#: rows of positions grouped per query: bounds the time between progress reports and cancel checks
+PART_ROWS = 250_000
+#: a sample is read in this many stretches of consecutive positions, spread over the store
+SAMPLE_STRETCHES = 50
+#: streams per query when a category is selected by listing its streams
+STREAM_BATCH = 500
+#: SQLite: payloads fetched per round while looking for keys not seen yet
+SQLITE_DISCOVERY_ROWS = 50
+#: SQLite: paths per json_remove call (a function takes at most 127 arguments by default)
+SQLITE_PATHS_PER_CALL = 100
+#: SQLite: keys counted per query (a compound SELECT has at most 500 terms by default)
+SQLITE_KEYS_PER_QUERY = 200
+
+#: JSON type names as each engine spells them, to the names surveys use
+_ENGINE_TYPES = {
+    # SQLite json_each.type
+    "integer": "number", "real": "number", "text": "string", "true": "boolean", "false": "boolean",
+    # MariaDB/MySQL JSON_TYPE
+    "double": "number", "decimal": "number", "unsigned integer": "number", "bit": "number",
+    "opaque": "string", "date": "string", "time": "string", "datetime": "string",
+}
+
+
+def json_type_name(engine_type: Any) -> str:
+    """``object``, ``array``, ``string``, ``number``, ``boolean`` or ``null`` for an engine's spelling."""
+    name = str(engine_type).lower()
+    return _ENGINE_TYPES.get(name, name)
+
+
+# --- which payloads SQL can look into ------------------------------------------------------
+@dataclass(frozen=True)
+class PayloadDocument:
+    """A layout's event payload as a JSON document one engine's functions read.
+
+    ``document``: the JSON value whose top-level keys are the event's fields (for
+    EventSauce the envelope's ``payload``); ``valid``: the stored payload is JSON;
+    ``is_object``: ``document`` is a JSON object (implies ``valid``); ``family`` names the
+    functions (``sqlite``, ``jsonb``, ``json``, ``mysql``); ``detail`` says what is read.
+    """
+
+    document: sa.ColumnElement[Any]
+    valid: sa.ColumnElement[bool]
+    is_object: sa.ColumnElement[bool]
+    family: str
+    detail: str
+
+
+def _is_binary(kind: sa.types.TypeEngine[Any]) -> bool:
+    return isinstance(kind, (sa.LargeBinary, sa.types._Binary))
+
+
+def _spelled(layout: SqlLayout, column: sa.ColumnElement[Any]) -> str:
+    table = getattr(column, "table", None)
+    name = f"{getattr(table, 'name', '?')}.{getattr(column, 'name', '?')}"
+    return f"{name} ({layout.sql_type_name(column)})"
+
+
+def payload_column(layout: SqlLayout) -> tuple[sa.Column[Any], bool] | None:
+    """The table column holding the event payload, and whether it is EventSauce's
+    ``{headers, payload}`` envelope; None for layouts whose payload SQL cannot read as JSON
+    (eventsourcing's state, Axon's serialized bytes, Marten's binary events, a generic
+    mapping that declares the payload plain text)."""
+    from inspector.stores.layouts.eventsauce import EventSauceLayout
+    from inspector.stores.layouts.generic import GenericLayout
+    from inspector.stores.layouts.marten import MartenLayout
+    from inspector.stores.layouts.messagedb import MessageDbLayout
+
+    if isinstance(layout, GenericLayout):
+        return None if layout.mapping.data_codec != "json" else (layout._data_column, False)
+    if isinstance(layout, MessageDbLayout):
+        return layout.table.c.data, False
+    if isinstance(layout, MartenLayout):
+        # Marten 9 keeps binary events in bdata with data = '{}': only the decoder sees them
+        return None if "bdata" in layout.table.c else (layout.table.c.data, False)
+    if isinstance(layout, EventSauceLayout):
+        return layout.table.c.payload, True
+    return None
+
+
+def payload_document(layout: SqlLayout) -> PayloadDocument | None:
+    """The layout's payload as a document the engine's JSON functions read, or None (sample)."""
+    found = payload_column(layout)
+    if found is None:
+        return None
+    column, envelope = found
+    kind = column.type
+    if _is_binary(kind):
+        return None
+    dialect = layout.dialect
+    where = _spelled(layout, column)
+    if dialect == "sqlite":
+        valid = sa.and_(sa.func.typeof(column) == "text", sa.func.json_valid(column) == 1)
+        document: sa.ColumnElement[Any] = column
+        if envelope:
+            headers = sa.case((valid, sa.func.json_type(column, "$.headers")), else_=None) == "object"
+            document = sa.case((headers, sa.func.json_extract(column, "$.payload")), else_=column)
+        # CASE, not AND: SQLite may evaluate both sides, and json_type fails on text that is not JSON
+        is_object = sa.case((valid, sa.func.json_type(document)), else_=None) == "object"
+        return PayloadDocument(document, valid, is_object, "sqlite", f"SQLite json_type/json_remove over {where}")
+    if dialect == "postgresql":
+        if not isinstance(kind, sa.JSON):
+            return None  # text or bytea: a cast fails the whole query on one row that is not JSON
+        family = "jsonb" if type(kind).__name__.upper() == "JSONB" else "json"
+        prefix = family  # jsonb_typeof / json_typeof, jsonb_each / json_each
+        typeof = getattr(sa.func, f"{prefix}_typeof")
+        document = column
+        if envelope:
+            headers = typeof(column.op("->")("headers")) == "object"
+            document = sa.case((headers, column.op("->")("payload")), else_=column)
+        document = sa.type_coerce(document, postgresql.JSONB() if family == "jsonb" else postgresql.JSON())
+        return PayloadDocument(document, column.is_not(None), typeof(document) == "object", family,
+                               f"PostgreSQL {prefix}_each/{prefix}_typeof over {where}")
+    if dialect in ("mysql", "mariadb"):
+        valid = sa.func.json_valid(column) == 1
+        document = sa.case((valid, column), else_=None)
+        if envelope:
+            headers = sa.func.json_type(sa.func.json_extract(column, "$.headers")) == "OBJECT"
+            document = sa.case((sa.and_(valid, headers), sa.func.json_extract(column, "$.payload")),
+                               (valid, column), else_=None)
+        return PayloadDocument(document, valid, sa.and_(valid, sa.func.json_type(document) == "OBJECT"), "mysql",
+                               f"MariaDB/MySQL JSON_KEYS/JSON_TYPE over {where}")
+    return None
+
+
+class _JsonKeysTable(GenericFunction[Any]):
+    """MariaDB/MySQL: the keys of a JSON object as rows of ``k``, compared byte for byte."""
+
+    name = "json_keys_table"
+    inherit_cache = True
+
+
+@compiles(_JsonKeysTable)
+def _compile_json_keys_table(element: _JsonKeysTable, compiler: Any, **kw: Any) -> str:
+    # utf8mb4_bin: the default collation would fold ``Amount`` and ``amount`` into one field
+    return (f"JSON_TABLE(JSON_KEYS({compiler.process(element.clauses, **kw)}), '$[*]' "
+            "COLUMNS (k VARCHAR(768) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$'))")
+
+
+def _field_rows(payload: PayloadDocument) -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any], Any]:
+    """``(key, engine JSON type, FROM item)``: one row per top-level key of an object payload
+    (PostgreSQL, MariaDB/MySQL; SQLite names its keys itself: ``_sqlite_field_rows``)."""
+    family, document = payload.family, payload.document
+    if family in ("jsonb", "json"):
+        empty = sa.cast(sa.literal("{}"), postgresql.JSONB() if family == "jsonb" else postgresql.JSON())
+        each = getattr(sa.func, f"{family}_each")(sa.case((payload.is_object, document), else_=empty))
+        fields = each.table_valued("key", "value", name="payload_field").lateral()
+        return fields.c.key, getattr(sa.func, f"{family}_typeof")(fields.c.value), fields
+    keys = _JsonKeysTable(sa.case((payload.is_object, document), else_=None)).table_valued(
+        "k", name="payload_field")
+    value = sa.func.json_extract(document, sa.func.concat("$.", sa.func.json_quote(keys.c.k)))
+    return keys.c.k, sa.func.json_type(value), keys
+
+
+# --- the time each row is grouped by --------------------------------------------------------
+@dataclass(frozen=True)
+class _Timing:
+    key: sa.ColumnElement[Any] | None
+    read: Callable[[Any], datetime | None]
+
+
+def _timing(layout: SqlLayout) -> _Timing:
+    """MIN/MAX over the time as stored where it sorts as time (native timestamps, one ISO form),
+    else over epoch seconds (mixed text forms); no time where SQL cannot read one."""
+    if layout.time is not None and layout.time_sorts_as_stored():
+        return _Timing(layout.time, lambda value: None if value is None else layout.time_from_db(value))
+    epoch = epoch_seconds(layout)
+    if epoch is None:
+        return _Timing(None, lambda value: None)
+    return _Timing(epoch, lambda value: None if value is None else parse_time(float(value)))
+
+
+# --- parts of the store: ranges of positions, or pages of a category's streams ---------------
+def _parts(store: SqlEventStore, category: str | None,
+           cancel: CancelToken | None) -> tuple[list[sa.ColumnElement[bool]], Iterator[list[sa.ColumnElement[bool]]], int | None]:
+    """``(where, parts, how many parts)``: the clauses every query carries, then for each part
+    the clauses that select it (None parts count when the category's streams are listed page by page)."""
+    layout = store.layout
+    where: list[sa.ColumnElement[bool]] = list(layout.scope())
+    if category is not None:
+        clause = layout.category_clause(category)
+        if clause is None:
+            return where, _stream_pages(store, category, cancel), None
+        where.append(clause)
+    position = layout.position
+    if not isinstance(position, sa.Column) or not isinstance(position.type, sa.Integer):
+        return where, iter([[]]), 1
+    low, high = store._rows(sa.select(sa.func.min(position), sa.func.max(position))
+                            .select_from(layout.table).where(*where))[0]
+    if low is None:
+        return where, iter([]), 0
+    low, high = int(low), int(high)
+    count = max(1, math.ceil((high - low + 1) / PART_ROWS))
+    step = math.ceil((high - low + 1) / count)
+    bounds = [(low + i * step, low + (i + 1) * step) for i in range(count)]
+    return where, iter([[position >= lo, position < hi] for lo, hi in bounds]), count
+
+
+def _stream_pages(store: SqlEventStore, category: str,
+                  cancel: CancelToken | None) -> Iterator[list[sa.ColumnElement[bool]]]:
+    """The category's streams, a page at a time, as clauses (for layouts that name categories in Python)."""
+    layout = store.layout
+    after = None
+    while True:
+        if cancel is not None and cancel.cancelled:
+            return
+        page = store.streams(category=category, after=after, limit=STREAM_BATCH)
+        names = [summary.stream for summary in page if layout.stream_exists_possibly(summary.stream)]
+        if names:
+            yield [layout.stream_in(names)]
+        if len(page) < STREAM_BATCH:
+            return
+        after = page[-1].stream
+
+
+# --- the survey -------------------------------------------------------------------------------
+def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cancel: CancelToken | None = None,
+                     sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+    """The type survey of a SQL store (see the module docstring for how it is counted)."""
+    layout = store.layout
+    payload = payload_document(layout)
+    timing = _timing(layout)
+    builder = SurveyBuilder()
+    kind = layout.type if layout.type is not None else sa.null()
+    where, parts, count = _parts(store, category, cancel)
+    complete = True
+    done = 0
+    known: dict[str, str] = {}
+    for part in parts:
+        if cancel is not None and cancel.cancelled:
+            complete = False
+            break
+        _count_part(store, builder, payload, timing, kind, [*where, *part], known)
+        done += 1
+        if progress is not None:
+            progress(done, count)
+    if payload is not None:
+        detail = f"counted by the database: {payload.detail}, every event"
+        return builder.build(method="sql", method_detail=detail, category=category, complete=complete)
+    if not complete:
+        return builder.build(method="sample", method_detail="cancelled before sampling", category=category,
+                             sampled=0, complete=False)
+    total = builder.events_counted()
+    read, stretches = _sample_sql(store, builder, where, category, sample, total, cancel)
+    why = _why_sampled(layout)
+    how = "every event" if read >= total else f"{stretches} stretches spread over the positions"
+    detail = f"sampled {read:,} of {total:,} events ({how}): {why}; counts and times per type by the database"
+    return builder.build(method="sample", method_detail=detail, category=category, sampled=read,
+                         complete=not (cancel is not None and cancel.cancelled))
+
+
+def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument | None, timing: _Timing,
+                kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], known: dict[str, str]) -> None:
+    """Group one part's rows by type (and by field and JSON type where SQL reads the payload);
+    ``known``: the payload keys found so far (SQLite), kept from part to part."""
+    layout = store.layout
+    time = timing.key if timing.key is not None else sa.null()
+    columns: list[sa.ColumnElement[Any]] = [kind.label("type"), sa.func.count().label("events"),
+                                            sa.func.min(time).label("first_at"), sa.func.max(time).label("last_at")]
+    if payload is not None:
+        columns += [
+            sa.func.sum(sa.case((payload.valid, 1), else_=0)).label("valid"),
+            sa.func.sum(sa.case((payload.is_object, 1), else_=0)).label("objects"),
+            sa.func.min(sa.case((payload.is_object, time), else_=None)).label("objects_first"),
+            sa.func.max(sa.case((payload.is_object, time), else_=None)).label("objects_last"),
+        ]
+    query = sa.select(*columns).select_from(layout.table).where(*where).group_by(kind)
+    for row in store._rows(query):
+        name = layout.type_from_db(row.type)
+        builder.add_totals(name, int(row.events), timing.read(row.first_at), timing.read(row.last_at))
+        if payload is not None:
+            events, valid = int(row.events), int(row.valid or 0)
+            builder.add_surveyed(name, surveyed=events, objects=int(row.objects or 0), unreadable=events - valid,
+                                 objects_first=timing.read(row.objects_first),
+                                 objects_last=timing.read(row.objects_last))
+    if payload is None:
+        return
+    if payload.family == "sqlite":
+        _sqlite_fields(store, builder, payload, timing, kind, where, known)
+        return
+    key, json_type, fields = _field_rows(payload)
+    query = (sa.select(kind.label("type"), key.label("field"), json_type.label("json_type"),
+                       sa.func.count().label("events"), sa.func.min(time).label("first_at"),
+                       sa.func.max(time).label("last_at"))
+             .select_from(layout.table).join(fields, sa.true()).where(*where, payload.is_object)
+             .group_by(kind, key, json_type))
+    for row in store._rows(query):
+        builder.add_field(layout.type_from_db(row.type), _text(row.field), json_type_name(row.json_type),
+                          int(row.events), timing.read(row.first_at), timing.read(row.last_at))
+
+
+def _sqlite_path(key: str) -> str | None:
+    """The SQLite JSON path of a top-level key; None for a key with a double quote (no path names it)."""
+    return None if '"' in key else f'$."{key}"'
+
+
+def _sqlite_residue(document: sa.ColumnElement[Any], paths: list[str]) -> sa.ColumnElement[Any]:
+    """The object with every known key removed, minified: ``'{}'`` when it has no other key."""
+    residue: sa.ColumnElement[Any] = sa.func.json(document)
+    for start in range(0, len(paths), SQLITE_PATHS_PER_CALL):
+        residue = sa.func.json_remove(residue, *paths[start:start + SQLITE_PATHS_PER_CALL])
+    return residue
+
+
+def _sqlite_discover(store: SqlEventStore, payload: PayloadDocument, where: list[sa.ColumnElement[bool]],
+                     known: dict[str, str]) -> None:
+    """Add to ``known`` (key → path) the keys of this part's payloads that no known path removes.
+
+    SQLite's ``json_each`` is a virtual table, which the inspector's read-only authorizer
+    refuses to construct; so keys are found by asking for a few payloads that still hold a
+    key once the known ones are removed (``json_remove``), until there is none.
+    """
+    layout = store.layout
+    while True:
+        residue = _sqlite_residue(payload.document, sorted(known.values()))
+        query = (sa.select(payload.document.label("document")).select_from(layout.table)
+                 .where(*where, payload.is_object, residue != "{}").limit(SQLITE_DISCOVERY_ROWS))
+        found = False
+        for row in store._rows(query):
+            decoded = decode_json(row.document)
+            if not isinstance(decoded.value, dict):
+                continue
+            for key in decoded.value:
+                path = _sqlite_path(str(key))
+                if path is not None and str(key) not in known:
+                    known[str(key)] = path
+                    found = True
+        if not found:
+            return  # none left, or only keys no path can name
+
+
+def _sqlite_fields(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument, timing: _Timing,
+                   kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], known: dict[str, str]) -> None:
+    """Count one part's fields by type, key and JSON type, a group of known keys per query."""
+    layout = store.layout
+    time = timing.key if timing.key is not None else sa.null()
+    _sqlite_discover(store, payload, where, known)
+    keys = sorted(known.items())
+    for start in range(0, len(keys), SQLITE_KEYS_PER_QUERY):
+        group = keys[start:start + SQLITE_KEYS_PER_QUERY]
+        listed = sa.union_all(*[sa.select(sa.literal(key).label("key"), sa.literal(path).label("path"))
+                                for key, path in group]).subquery("payload_field")
+        json_type = sa.func.json_type(payload.document, listed.c.path)
+        query = (sa.select(kind.label("type"), listed.c.key.label("field"), json_type.label("json_type"),
+                           sa.func.count().label("events"), sa.func.min(time).label("first_at"),
+                           sa.func.max(time).label("last_at"))
+                 .select_from(layout.table).join(listed, sa.true())
+                 .where(*where, payload.is_object, json_type.is_not(None))
+                 .group_by(kind, listed.c.key, json_type))
+        for row in store._rows(query):
+            builder.add_field(layout.type_from_db(row.type), _text(row.field), json_type_name(row.json_type),
+                              int(row.events), timing.read(row.first_at), timing.read(row.last_at))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _why_sampled(layout: SqlLayout) -> str:
+    found = payload_column(layout)
+    if found is None:
+        return f"the {layout.name} layout's payloads are decoded in Python only"
+    column = found[0]
+    return (f"{_spelled(layout, column)} is not a JSON type this engine's functions read "
+            "without failing on a row that is not JSON")
+
+
+def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.ColumnElement[bool]],
+                category: str | None, sample: int, total: int, cancel: CancelToken | None) -> tuple[int, int]:
+    """Decode up to ``sample`` events into ``builder``: all of them when there are no more,
+    else ``SAMPLE_STRETCHES`` runs of consecutive positions spread evenly from the first to
+    the last position. Returns ``(events read, stretches)``."""
+    layout = store.layout
+    position = layout.position
+    in_category = _category_check(store, category) if category is not None and layout.category_clause(
+        category) is None else None
+    base = sa.select(*layout.columns).select_from(layout.table).where(*where)
+    seen: set[Any] = set()
+
+    def take(rows: list[Any]) -> None:
+        for row in rows:
+            if row.position in seen or len(seen) >= sample:
+                continue
+            seen.add(row.position)
+            event = layout.row_to_event(row)
+            if in_category is None or in_category(event):
+                builder.add_event(event)
+
+    if total <= sample:
+        cursor = None
+        while not (cancel is not None and cancel.cancelled):
+            query = base if cursor is None else base.where(position > cursor)
+            rows = store._rows(query.order_by(position).limit(store.page_size))
+            take(rows)
+            if len(rows) < store.page_size:
+                break
+            cursor = rows[-1].position
+        return len(seen), 1
+    low, high = store._rows(sa.select(sa.func.min(position), sa.func.max(position))
+                            .select_from(layout.table).where(*where))[0]
+    # an ordered read of a computed position sorts the table: one stretch only there
+    stretches = min(SAMPLE_STRETCHES, sample) if isinstance(position, sa.Column) else 1
+    size = math.ceil(sample / stretches)
+    for i in range(stretches):
+        if (cancel is not None and cancel.cancelled) or len(seen) >= sample:
+            break
+        start = low + (high - low) * i // stretches
+        take(store._rows(base.where(position >= start).order_by(position).limit(size)))
+    return len(seen), stretches
+
+
+def _category_check(store: SqlEventStore, category: str) -> Callable[[Event], bool]:
+    """Whether an event's stream is of the category, asking the store once per stream."""
+    known: dict[str, bool] = {}
+
+    def accept(event: Event) -> bool:
+        if event.stream not in known:
+            known[event.stream] = store.category(event.stream) == category
+        return known[event.stream]
+    return accept
+
+
+# --- JSON Lines --------------------------------------------------------------------------------
+def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel: CancelToken | None = None,
+                 sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+    """The type survey of a JSON Lines file: ``sample`` lines decoded, spread evenly over the
+    file (the category's lines when one is given); every line when there are no more."""
+    if category is None:
+        offsets = list(store._offsets)
+    else:
+        offsets = sorted(offset for name, index in store._streams.items()
+                         if category_of_stream_name(name) == category for offset in index.offsets)
+    total = len(offsets)
+    builder = SurveyBuilder()
+    everything = total <= sample
+    if everything:
+        chosen = offsets
+    else:
+        chosen = [offsets[(i * total) // sample] for i in range(sample)]
+        if category is None:
+            for name, count in store.event_types():
+                builder.add_totals(name, count, None, None)  # counted when the file was opened
+        else:
+            builder.totals_are_sampled()
+    complete = True
+    read = 0
+    for start in range(0, len(chosen), 1000):
+        if cancel is not None and cancel.cancelled:
+            complete = False
+            break
+        batch = [(store._line_of(offset), offset) for offset in chosen[start:start + 1000]]
+        for event in store._read_many(batch):
+            if category is None or category_of_stream_name(event.stream) == category:
+                builder.add_event(event, count_total=everything)
+            read += 1
+        if progress is not None:
+            progress(read, len(chosen))
+    if everything:
+        detail = f"sampled every event ({read:,}): a JSON Lines file is decoded in Python"
+    else:
+        counts = "counts per type from the file's index" if category is None else "counts per type are the sample's"
+        detail = (f"sampled {read:,} of {total:,} events, evenly spread over the file: a JSON Lines file "
+                  f"is decoded in Python; {counts}, times per type the sample's")
+    return builder.build(method="sample", method_detail=detail, category=category, sampled=read, complete=complete)
