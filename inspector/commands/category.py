@@ -20,7 +20,7 @@ import threading
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, Iterator, TextIO
 
-from inspector.cli import InputError, open_store_from_args, print_table, terminal_progress
+from inspector.cli import InputError, open_store_from_args, positive_int, print_table, terminal_progress
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.events import Moment, format_time, parse_moment
@@ -79,6 +79,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                      help="a .py file or module with @projector functions, 'native', 'demo' or 'generic' "
                           "(default: the demo's projector for the demo store, else generic)")
     sta.add_argument("--where", metavar="EXPR", help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'")
+    sta.add_argument("--processes", metavar="N", type=positive_int, default=1,
+                     help="fold the streams in N worker processes (each opens the store and loads the projector "
+                          "again; worth it for big categories on an idle machine; default 1: in this process)")
     sta.add_argument("--ever", action="store_true",
                      help="streams where EXPR held at ANY version (up to --at), with the first such version and "
                           "the state there (a scan of every version: EXPR need not stay true)")
@@ -206,7 +209,8 @@ def run_states(args: argparse.Namespace) -> int:
         projectors = _load(args.projector, args, store, "--projector")
         try:
             run = replay_category(store, projectors=projectors, category=category, match=match, at=at,
-                                  where=args.where, ever=args.ever, cancel=token, progress=progress)
+                                  where=args.where, ever=args.ever, cancel=token, progress=progress,
+                                  processes=args.processes)
         except ExpressionError as exc:
             raise InputError(str(exc)) from None
         with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):

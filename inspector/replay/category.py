@@ -357,6 +357,7 @@ def replay_category(
     ever: bool = False,
     cancel: CancelToken | None = None,
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> CategoryReplay:
     """Replay every stream of ``category`` and/or matching ``match`` to ``at`` (None: latest).
 
@@ -366,7 +367,14 @@ def replay_category(
     whether it held (and only matched outcomes carry their state). ``ever``: whether it held at
     *any* version up to the moment, ``version`` being the first such version (needs ``where``).
     ``projectors``: a set (each stream gets the one for its name or category) or one projector.
-    ``progress(streams_done, streams_total_or_None)`` is called after each stream.
+    ``progress(streams_done, streams_total_or_None)`` is called after each stream (with
+    ``processes``, after each page of streams).
+
+    ``processes`` > 1 spreads the streams over that many worker processes (spawned; each opens the
+    store again and loads the projectors again from the spec they were loaded with), a page of
+    streams at a time, results still in name order; only for a set made by ``load_projectors`` on a
+    SQL or JSON Lines store, else the run stays in this process. Cancel ends the workers at once:
+    the pages they were folding are not reported.
 
     Raises ``ExpressionError`` for a bad ``where`` (at once, before anything is read), ``ValueError``
     for ``ever`` without ``where``, ``Cancelled`` from the iteration once ``cancel`` is set, and the
@@ -376,6 +384,10 @@ def replay_category(
     if ever and predicate is None:
         raise ValueError("ever needs a where expression: the versions where it held are searched for")
     totals = CategoryTotals()
+    if processes > 1 and _can_spread(store, projectors):
+        assert isinstance(projectors, ProjectorSet)
+        return CategoryReplay(_replay_spread(store, projectors, category, match, at, where, ever, cancel, progress,
+                                             totals, processes), totals)
     return CategoryReplay(_replay_all(store, projectors, category, match, at, predicate, ever, cancel, progress,
                                       totals), totals)
 
@@ -407,6 +419,124 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
         totals.partial = True
         raise
     finally:
+        totals.elapsed_ms = _ms(started)
+
+
+# --- states over several processes ------------------------------------------------
+#: Streams sent to a worker process at a time.
+PROCESS_PAGE = 100
+
+
+def _can_spread(store: EventStore, projectors: Projectors) -> bool:
+    """Whether a worker process can open this store and load these projectors by itself."""
+    if not isinstance(projectors, ProjectorSet) or projectors.spec is None:
+        return False
+    from inspector.replay.worker import store_spec
+
+    try:
+        store_spec(store)
+    except TypeError:
+        return False
+    return True
+
+
+#: A worker process's store and projectors, opened and loaded once by ``_start_worker``.
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(spec: Any, projector_spec: str, projector_path: str | None) -> None:
+    import signal
+    import sys
+
+    from inspector.replay.projectors import load_projectors, mark_all_interrupts
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal: the caller stops us
+    sys.stdout = sys.stderr  # a projector's print() never reaches the caller's output
+    mark_all_interrupts()
+    try:
+        store = spec.open()
+        _WORKER.update(store=store, projectors=load_projectors(projector_spec, path=projector_path, store=store))
+    except Exception as exc:  # raised by the first page instead: a pool restarts a worker whose start fails, forever
+        _WORKER["error"] = exc
+
+
+def _replay_page(page: list[StreamSummary], at: Moment | None, where: str | None,
+                 ever: bool) -> list[StreamOutcome | None]:
+    """In a worker: each stream of the page replayed (None for one that did not exist at ``at``)."""
+    if "error" in _WORKER:
+        raise _WORKER["error"]
+    store, projectors = _WORKER["store"], _WORKER["projectors"]
+    predicate = compile_where(where) if where is not None else None
+    results: list[StreamOutcome | None] = []
+    for summary in page:
+        exists, upto = _upto(store, summary, at, None)
+        results.append(replay_stream_states(store, summary, _projector_for(projectors, summary), upto=upto,
+                                            where=predicate, ever=ever) if exists else None)
+    return results
+
+
+def _pages(summaries: Iterator[StreamSummary], size: int) -> Iterator[list[StreamSummary]]:
+    page: list[StreamSummary] = []
+    for summary in summaries:
+        page.append(summary)
+        if len(page) >= size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _replay_spread(store: EventStore, projectors: ProjectorSet, category: str | None, match: str | None,
+                   at: Moment | None, where: str | None, ever: bool, cancel: CancelToken | None,
+                   progress: Progress | None, totals: CategoryTotals, processes: int) -> Iterator[StreamOutcome]:
+    """``_replay_all`` with the folding done by worker processes, at most two pages per process in
+    flight (memory stays bounded: the listing is read only as far as the work goes)."""
+    import multiprocessing
+    from collections import deque
+
+    from inspector.replay.worker import store_spec
+
+    started = time.perf_counter()
+    if progress is not None:
+        totals.total = _stream_total(store, category, match)
+    context = multiprocessing.get_context("spawn")  # never fork: the window has Qt loaded
+    pool = context.Pool(processes, initializer=_start_worker,
+                        initargs=(store_spec(store), projectors.spec, projectors.path))
+    pending: deque[tuple[int, Any]] = deque()
+    done = 0
+
+    def finished(size: int, result: Any) -> Iterator[StreamOutcome]:
+        nonlocal done
+        while not result.ready():
+            result.wait(0.05)
+            check(cancel)
+        done += size
+        for outcome in result.get():
+            if outcome is None:
+                continue
+            totals.streams += 1
+            totals.events_applied += outcome.events_applied
+            totals.matches += outcome.matched
+            totals.stopped += outcome.stopped is not None
+            totals.elapsed_ms = _ms(started)
+            yield outcome
+        if progress is not None:
+            progress(done, totals.total)
+
+    try:
+        for page in _pages(category_streams(store, category=category, match=match, cancel=cancel), PROCESS_PAGE):
+            check(cancel)
+            pending.append((len(page), pool.apply_async(_replay_page, (page, at, where, ever))))
+            while len(pending) >= 2 * processes:
+                yield from finished(*pending.popleft())
+        while pending:
+            yield from finished(*pending.popleft())
+    except Cancelled:
+        totals.partial = True
+        raise
+    finally:
+        pool.terminate()
+        pool.join()
         totals.elapsed_ms = _ms(started)
 
 
@@ -573,6 +703,7 @@ def _ms(started: float) -> float:
 
 
 __all__ = [
+    "PROCESS_PAGE",
     "STREAM_PAGE",
     "CategoryComparison",
     "CategoryReplay",

@@ -317,3 +317,18 @@ def test_moments_before_a_stream_began_leave_it_out(demo_store_path):
         outcomes = list(run)
 
     assert outcomes == [] and run.totals.streams == 0
+
+
+def test_two_worker_processes_give_the_same_outcomes_in_the_same_order(demo_store_path):
+    with closing(open_store(str(demo_store_path))) as store:
+        projectors = load_projectors("demo", store=store)
+
+        def outcomes(processes: int) -> list[tuple]:
+            run = replay_category(store, projectors=projectors, category="job", where='state.get("status") != "posted"',
+                                  processes=processes)
+            return [(o.stream, o.version, o.recorded_at, o.matched, o.state, o.stopped, o.events_applied) for o in run]
+
+        here, spread = outcomes(1), outcomes(2)
+
+    assert spread == here
+    assert any(stopped for *_, stopped, _ in here) and any(matched for _, _, _, matched, *_ in here)
