@@ -450,3 +450,23 @@ def test_marten_inline_snapshots_match_the_replay_and_an_altered_one_is_reported
         assert finding["changes"] == [{"path": "/owner", "op": "change", "stored": "brunO", "replayed": "bruno"}]
     finally:
         db.drop()
+
+
+def test_snapshots_of_streams_no_projector_of_yours_applies_to_are_counted_as_skipped(axon, tmp_path, capsys):
+    file = tmp_path / "jobs_only.py"
+    file.write_text(textwrap.dedent(WALLET_PROJECTOR).replace('@projector("Wallet")', '@projector("Job")'),
+                    encoding="utf-8")
+    code, report = _check(capsys, axon.url, "--snapshots", "--projector", str(file))
+    assert (code, report["findings"]) == (0, [])
+    assert (report["snapshots_checked"], report["snapshots_skipped"]) == (0, 2)
+    assert main(["check", axon.url, "--snapshots", "--projector", str(file)]) == 0
+    out, _ = capsys.readouterr()
+    assert "0 stored snapshot(s) compared" in out and "2 not compared" in out
+
+
+def test_a_store_that_keeps_no_snapshots_has_none_to_compare(demo_store_path, capsys):
+    code, report = _check(capsys, str(demo_store_path), "--snapshots")  # the demo's own projector
+    assert code == 3  # its planted damage, nothing more
+    assert {f["kind"] for f in report["findings"]} == {"version_gap", "duplicate_version", "time_regression",
+                                                        "undecodable_payload"}
+    assert (report["snapshots_checked"], report["snapshots_skipped"]) == (0, 0)
