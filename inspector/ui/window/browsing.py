@@ -1,0 +1,251 @@
+"""Browsing: the stream list, the events table and its filters, the selected stream and event, the timeline's region and cursors.
+
+Owns ``current_stream``, ``current_event``, ``region_filter`` and the diff ``moments``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex
+
+from inspector.core.events import Event, Moment
+from inspector.stores import EventFilter
+from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel
+from inspector.ui.window.names import ALL
+
+
+class Browsing:
+    """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
+
+    def _apply_stream_query(self) -> None:
+        category = self.category_box.currentData()
+        self.stream_model.set_query(self.filter_edit.text().strip() or None,
+                                    None if category in (None, ALL) else category)
+
+    def _on_stream_model_loading_changed(self, loading: bool) -> None:
+        if loading:
+            self._streams_failed = False
+        self._update_streams_status()
+
+    def _on_stream_model_failed(self, message: str) -> None:
+        self._streams_failed = True
+        self._update_streams_status()
+        self.show_error(message)
+
+    def _update_streams_status(self) -> None:
+        model = self.stream_model
+        shown = model.rowCount()
+        if self.store is None:
+            text = "Open a store: File › Open store (Ctrl+O)"
+        elif shown == 0 and self._streams_failed:
+            text = "Listing streams failed (see the message above)."
+        elif shown == 0 and (model.loading or not model.exhausted):
+            # A new query empties the list before its first page is asked for: until a
+            # fetch has finished, "no stream matches" would be a guess.
+            text = "Loading streams…"
+        elif shown == 0:
+            text = "No stream matches the filter." if model.query != (None, None) else "This store holds no streams."
+        else:
+            more = "" if model.exhausted else "+ (scroll for more)"
+            text = f"{shown:,}{more} streams · select one to see its events"
+        self.streams_status.setText(text)
+
+    def _on_stream_model_reset(self) -> None:
+        self._stream_rows_fitted = 0
+
+    def _on_stream_model_rows_loaded(self) -> None:
+        model = self.stream_model
+        shown = model.rowCount()
+        self._update_streams_status()
+        fitted = self._stream_rows_fitted
+        if shown and (fitted == 0 or shown - fitted >= 100):
+            # ResizeToContents columns shrink to their headers when a new query empties the
+            # list and do not grow again on their own when its rows arrive. Fitting asks the
+            # model about many rows, so it runs when a query's first rows or a new page arrive,
+            # not on every live batch into a long list.
+            header = self.streams_view.horizontalHeader()
+            for column in (StreamListModel.COUNT, StreamListModel.LAST):
+                header.resizeSection(column, max(header.sectionSizeHint(column),
+                                                 self.streams_view.sizeHintForColumn(column)))
+            self._stream_rows_fitted = shown
+        self._reselect_current_stream()
+        self.timeline.set_streams([summary.stream for summary in model.summaries()])
+
+    def _reselect_current_stream(self) -> None:
+        if self.current_stream is None:
+            return
+        row = self.stream_model.row_of(self.current_stream)
+        if row is None:
+            return
+        index = self.stream_model.index(row, 0)
+        if self.streams_view.currentIndex().row() != row:
+            selection = self.streams_view.selectionModel()
+            selection.blockSignals(True)
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                      | QItemSelectionModel.SelectionFlag.Rows)
+            selection.blockSignals(False)
+            self.streams_view.viewport().update()
+
+    def _on_streams_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        summary = current.data(ObjectRole) if current.isValid() else None
+        if summary is not None and summary.stream != self.current_stream:
+            self.select_stream(summary.stream)
+
+    def select_stream(self, stream: str | None) -> None:
+        """Show ``stream``'s events (None: all streams) and tell every part of the window."""
+        if stream == self.current_stream:
+            return
+        self.current_stream = stream
+        if stream is not None and self.current_event is not None and self.current_event.stream != stream:
+            # Another stream: the event shown belongs to the old one (select_event sets its
+            # event before it gets here, so an event of the new stream is kept).
+            self.current_event = None
+            self.event_view.show_event(None)
+            self.timeline.set_selected_event(None)
+        for name, moment in self.moments.items():
+            if moment is not None and moment.version is not None:
+                # a version belongs to the stream it was set on; an instant holds for any stream
+                self.moments[name] = None
+                self.timeline.place_cursor(name, None)
+        if stream is None:
+            self.streams_view.selectionModel().clearSelection()
+        else:
+            self._reselect_current_stream()
+        self.refresh_events()
+        self.timeline.set_selected_stream(stream)
+        summary = None
+        if stream is not None:
+            row = self.stream_model.row_of(stream)
+            summary = self.stream_model.summary(row) if row is not None else None
+        if summary is not None:
+            self.state_view.set_stream(stream, summary.first_version, summary.last_version)
+        else:
+            self.state_view.set_stream(stream, None, None)
+        if stream is not None and (self.current_event is None or self.current_event.stream != stream):
+            if summary is not None and summary.last_version is not None:
+                self.request_state(stream, summary.last_version)
+        self.request_diff()
+
+    def current_filter(self) -> EventFilter:
+        event_type = self.type_box.currentData()
+        since, until = self.region_filter or (None, None)
+        return EventFilter(
+            types=() if event_type in (None, ALL) else (event_type,),
+            streams=(self.current_stream,) if self.current_stream else (),
+            since=since,
+            until=until,
+            actor=self.actor_edit.text().strip() or None,
+            text=self.text_edit.text().strip() or None,
+        )
+
+    def refresh_events(self) -> None:
+        if self.store is None:
+            return
+        self.event_model.set_filter(self.current_filter())
+        self._update_events_title()
+        # One stream's table does not repeat the stream's name on every row, and its versions
+        # order it, so the global position gives its width to the summary (the Event tab has it).
+        self.events_view.setColumnHidden(EventTableModel.STREAM, self.current_stream is not None)
+        self.events_view.setColumnHidden(EventTableModel.POSITION, self.current_stream is not None)
+
+    def _update_events_title(self) -> None:
+        parts = [f"Events of {self.current_stream}" if self.current_stream else "All events"]
+        if self.region_filter:
+            parts.append("in the timeline region")
+        count = self.event_model.rowCount()
+        more = "" if self.event_model.exhausted else "+"
+        parts.append(f"({count:,}{more})")
+        if self.event_model.starts_after is not None and count:
+            # A jump to a far event loaded the rows around it, not everything before it.
+            first = self.event_model.event_at(0)
+            where = f"v{first.version}" if self.current_stream and first.version is not None else f"position {first.position:,}"
+            parts.append(f"from {where}, earlier events not loaded")
+        self.events_title.setText(" ".join(parts))
+        self.show_all_button.setVisible(self.current_stream is not None)
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.audit_view:
+            self.audit_view.offer_actors(self.event_model.events())
+
+    def _on_event_model_rows_loaded(self) -> None:
+        self._update_events_title()
+        if self.tabs.currentWidget() is self.audit_view:
+            self.audit_view.offer_actors(self.event_model.events())
+        if self.current_event is not None:
+            row = self.event_model.row_of_position(self.current_event.position)
+            if row is not None and self.events_view.currentIndex().row() != row:
+                self._set_current_event_row(row)
+
+    def _set_current_event_row(self, row: int) -> None:
+        # A visible column: scrollTo ignores an index in a hidden one (position, for one stream).
+        index = self.event_model.index(row, EventTableModel.TYPE)
+        selection = self.events_view.selectionModel()
+        selection.blockSignals(True)
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                  | QItemSelectionModel.SelectionFlag.Rows)
+        selection.blockSignals(False)
+        self.events_view.scrollTo(index)
+        self.events_view.viewport().update()
+
+    def _on_events_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        event = current.data(ObjectRole) if current.isValid() else None
+        if event is not None:
+            self.select_event(event)
+
+    def select_event(self, event: Event) -> None:
+        """Select ``event`` everywhere: stream list, table, details, timeline, state."""
+        same = self.current_event is not None and self.current_event.position == event.position
+        self.current_event = event
+        if event.stream != self.current_stream:
+            self.select_stream(event.stream)
+        row = self.event_model.row_of_position(event.position)
+        if row is not None:
+            if self.events_view.currentIndex().row() != row:
+                self._set_current_event_row(row)
+        else:
+            self.event_model.want_position(event.position)
+        self.event_view.show_event(event)
+        self.timeline.set_selected_event(event)
+        if not same and event.version is not None:
+            self.state_view.set_version(event.version)
+            if self.state_view.version != event.version:
+                self.request_state(event.stream, event.version)
+
+    def jump_to_version(self, stream: str, version: int) -> None:
+        """Find the event at ``stream`` v``version`` and select it everywhere."""
+        store = self.store
+        if store is None:
+            return
+
+        def work(cancel, progress):
+            return next(iter(store.read_stream(stream, from_version=version, to_version=version, limit=1,
+                                               cancel=cancel)), None)
+
+        def done(event: Event | None) -> None:
+            if event is None:
+                self.show_error(f"{stream} has no event at v{version}.")
+            else:
+                self.select_event(event)
+
+        self.runner.submit("jump", work, done, lambda exc: self.show_error(f"Reading {stream} v{version} failed: {exc}"))
+
+    def _on_timeline_region_changed(self, region: Any) -> None:
+        self.region_filter = region
+        self.refresh_events()
+
+    def _on_timeline_cursor_requested(self, name: str) -> None:
+        event = self.current_event
+        if event is None or event.version is None:
+            self.show_error(f"Select an event first: cursor {name} is placed on the selected event.")
+            return
+        self.set_cursor(name, Moment(version=event.version), event.recorded_at)
+
+    def _on_timeline_cursor_moved(self, name: str, when: Any) -> None:
+        self.set_cursor(name, Moment(at=when), when)
+
+    def set_cursor(self, name: str, moment: Moment | None, when: Any = None) -> None:
+        """Set diff moment ``name`` ("A" or "B") and show its cursor on the timeline."""
+        self.moments[name] = moment
+        self.timeline.place_cursor(name, when if moment is not None else None)
+        self.request_diff()

@@ -1,0 +1,79 @@
+"""Follow live and connection loss: new events added as they are written; the connection banner while a lost server is retried; what is shown read again when it is back.
+
+Owns ``live_count`` and the status bar's live label; the follower and reconnector are built in ``MainWindow.__init__``.
+"""
+
+from __future__ import annotations
+
+
+
+from inspector.core.events import Event
+from inspector.ui.models import type_icon
+
+
+class LiveFollow:
+    """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
+
+    def set_following(self, on: bool) -> None:
+        """Follow live: poll for new events about once a second and add them to what is shown."""
+        if self.follow_action.isChecked() != on:
+            self.follow_action.setChecked(on)  # toggled() calls back here
+            return
+        if on:
+            self.follower.start()
+        else:
+            self.follower.stop()
+        self._update_live_label()
+
+    def _update_live_label(self) -> None:
+        if not self.follower.following:
+            self.live_label.hide()
+            return
+        if self.reconnector.active:
+            text = "Live: paused while reconnecting"
+        elif self.live_count:
+            text = f"Live: {self.live_count:,} new event{'s' if self.live_count != 1 else ''}"
+        else:
+            text = "Live: waiting for new events"
+        self.live_label.setText(text)
+        self.live_label.show()
+
+    def _on_follower_events_arrived(self, events: list[Event]) -> None:
+        self.live_count += len(events)
+        # Streams first: a new stream's lane exists before its ticks are drawn.
+        self.stream_model.add_live_events(events)
+        self.event_model.add_live_events(events)
+        self.timeline.add_live_events(events)
+        known = {self.type_box.itemData(i) for i in range(self.type_box.count())}
+        new_types = sorted({event.type for event in events} - known)
+        if new_types:
+            self.type_box.blockSignals(True)
+            for name in new_types:
+                self.type_box.addItem(type_icon(name), name, name)
+            self.type_box.blockSignals(False)
+            self.timeline.set_legend([self.type_box.itemData(i) for i in range(1, self.type_box.count())])
+        stream = self.state_view.stream
+        versions = [event.version for event in events if event.stream == stream and event.version is not None]
+        if stream is not None and versions:
+            self.state_view.extend_versions(max(versions))
+        self._update_live_label()
+
+    def _on_reconnector_lost(self, message: str) -> None:
+        self.follower.pause()
+        self.connection_banner.show_lost(self._store_where())
+        self._update_live_label()
+
+    def _on_reconnector_retrying(self, attempts: int, delay: float, why: str) -> None:
+        self.connection_banner.show_retrying(self._store_where(), attempts, delay, why)
+
+    def _on_reconnector_restored(self) -> None:
+        """The store answers again: read again what is shown and carry on following."""
+        self.connection_banner.show_restored(self._store_where())
+        if self.banner.isVisible() and "lost" in self.banner.text():
+            self.banner.hide()
+        self._apply_stream_query()
+        self.refresh_events()
+        self.timeline.refetch()
+        self._replay_again()
+        self.follower.resume()
+        self._update_live_label()

@@ -1,0 +1,272 @@
+"""Building the window's panes: the stream browser, the timeline, the events table, the detail tabs, the splitters and the status bar.
+
+Owns the widgets every other part of the window uses; no behaviour beyond wiring signals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QToolButton,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.ui.audit import AuditView
+from inspector.ui.models import EventTableModel, StreamListModel
+from inspector.ui.replay_views import DiffView, StateView
+from inspector.ui.timeline import TimelineWidget
+from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, ProgressStrip
+from inspector.ui.window.names import ALL
+
+
+class WindowLayout:
+    """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
+
+    def _build_browser(self) -> None:
+        self.stream_model = StreamListModel(self.runner, self)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter streams (text or glob: wallet-*)  Ctrl+F")
+        self.filter_edit.setToolTip("Streams whose name contains the text, or matches a glob (* any run, ? one "
+                                    "character).\nCase-sensitive, on the name as shown, on every store.")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.category_box = QComboBox()
+        self.category_box.addItem("All categories", ALL)
+        self.category_box.setToolTip("Group: show the streams of one category")
+        self.streams_view = QTableView()
+        self.streams_view.setModel(self.stream_model)
+        self.streams_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.streams_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.streams_view.verticalHeader().hide()
+        self.streams_view.verticalHeader().setDefaultSectionSize(22)
+        self.streams_view.setShowGrid(False)
+        self.streams_view.setAlternatingRowColors(True)
+        # Names that share a prefix (wallet-…, uuids) differ at the end: keep both ends visible.
+        self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.streams_view.horizontalHeader()
+        header.setSectionResizeMode(StreamListModel.STREAM, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(StreamListModel.COUNT, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(StreamListModel.LAST, QHeaderView.ResizeMode.ResizeToContents)
+        self.streams_status = QLabel("Open a store: File › Open store (Ctrl+O)")
+        self.streams_status.setWordWrap(True)
+        self.streams_status.setEnabled(False)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(250)
+        self._filter_timer.timeout.connect(self._apply_stream_query)
+        self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
+        self.category_box.currentIndexChanged.connect(lambda _i: self._apply_stream_query())
+        self.streams_view.selectionModel().currentRowChanged.connect(self._on_streams_current_changed)
+        self.stream_model.rowsLoaded.connect(self._on_stream_model_rows_loaded)
+        self._stream_rows_fitted = 0  # rows the count/age columns were last fitted to
+        self.stream_model.modelReset.connect(self._on_stream_model_reset)
+        self.stream_model.loadingChanged.connect(self._on_stream_model_loading_changed)
+        self.stream_model.failed.connect(self._on_stream_model_failed)
+        self._streams_failed = False
+
+        self.browser = QWidget()
+        self.browser.setMinimumWidth(230)  # a narrow window squeezes the centre, not the names
+        box = QVBoxLayout(self.browser)
+        box.setContentsMargins(4, 4, 4, 4)
+        box.addWidget(self.filter_edit)
+        box.addWidget(self.category_box)
+        box.addWidget(self.streams_view, 1)
+        box.addWidget(self.streams_status)
+
+    def _build_timeline(self) -> None:
+        self.timeline = TimelineWidget(self.runner)
+        self.timeline.eventClicked.connect(self.select_event)
+        self.timeline.regionChanged.connect(self._on_timeline_region_changed)
+        self.timeline.cursorRequested.connect(self._on_timeline_cursor_requested)
+        self.timeline.cursorMoved.connect(self._on_timeline_cursor_moved)
+        self.timeline.failed.connect(self.show_error)
+
+    def _build_events(self) -> None:
+        self.event_model = EventTableModel(self.runner, self, page_size=self.preferences.page_size)
+        self.events_view = QTableView()
+        self.events_view.setModel(self.event_model)
+        self.events_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.events_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.events_view.verticalHeader().hide()
+        self.events_view.verticalHeader().setDefaultSectionSize(22)
+        self.events_view.setShowGrid(False)
+        self.events_view.setAlternatingRowColors(True)
+        self.events_view.setWordWrap(False)
+        header = self.events_view.horizontalHeader()
+        # The actor column fits a support address such as support:ines@example.com.
+        for column, width in ((0, 58), (1, 124), (2, 56), (3, 132), (4, 136), (5, 172)):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+        self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
+        self.event_model.rowsLoaded.connect(self._on_event_model_rows_loaded)
+        self.event_model.failed.connect(self.show_error)
+
+        self.events_title = QLabel("All events")
+        self.events_title.setStyleSheet("font-weight: bold;")
+        self.show_all_button = QPushButton("Show all streams")
+        self.show_all_button.setToolTip("Stop filtering the table to the selected stream")
+        self.show_all_button.clicked.connect(lambda: self.select_stream(None))
+        self.show_all_button.hide()
+        self.type_box = QComboBox()
+        self.type_box.addItem("All types", ALL)
+        self.type_box.setMinimumContentsLength(14)
+        self.actor_edit = QLineEdit()
+        self.actor_edit.setPlaceholderText("Actor")
+        self.actor_edit.setClearButtonEnabled(True)
+        self.text_edit = QLineEdit()
+        self.text_edit.setPlaceholderText("Search payload and metadata")
+        self.text_edit.setClearButtonEnabled(True)
+        self._table_filter_timer = QTimer(self)
+        self._table_filter_timer.setSingleShot(True)
+        self._table_filter_timer.setInterval(300)
+        self._table_filter_timer.timeout.connect(self.refresh_events)
+        self.type_box.currentIndexChanged.connect(lambda _i: self.refresh_events())
+        self.actor_edit.textChanged.connect(lambda _t: self._table_filter_timer.start())
+        self.text_edit.textChanged.connect(lambda _t: self._table_filter_timer.start())
+        self.region_filter: tuple[Any, Any] | None = None
+
+        # Title and filters on two rows: with a stream's name in the title, one row squeezed
+        # the actor and text boxes to nothing at the default window size.
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.events_title)
+        bar.addWidget(self.show_all_button)
+        bar.addStretch(1)
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addWidget(self.type_box)
+        filters.addWidget(self.actor_edit, 2)
+        filters.addWidget(self.text_edit, 3)
+        self.actor_edit.setMinimumWidth(100)
+        self.text_edit.setMinimumWidth(140)
+        self.events_panel = QWidget()
+        box = QVBoxLayout(self.events_panel)
+        box.setContentsMargins(4, 2, 4, 2)
+        box.setSpacing(3)
+        box.addLayout(bar)
+        box.addLayout(filters)
+        box.addWidget(self.events_view, 1)
+
+    def _build_details(self) -> None:
+        self.tabs = QTabWidget()
+        self.event_view = EventView()
+        self.state_view = StateView()
+        self.diff_view = DiffView()
+        self.tabs.addTab(self.event_view, "Event")
+        self.tabs.addTab(self.state_view, "State")
+        self.tabs.addTab(self.diff_view, "Diff")
+        self.audit_view = AuditView(self.runner)
+        self.tabs.addTab(self.audit_view, "Audit")
+        self.audit_view.eventActivated.connect(self.select_event)
+        self.audit_view.message.connect(lambda text: self.statusBar().showMessage(text, 20000))
+        self.audit_view.failed.connect(self.show_error)
+        from inspector.ui.health import HealthView
+
+        self.health_view = HealthView()
+        self.tabs.addTab(self.health_view, "Health")
+        self.health_view.checkRequested.connect(self.run_check)
+        self.health_view.findingActivated.connect(self.jump_to_version)
+        self.health_view.streamActivated.connect(self.select_stream)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.state_view.versionRequested.connect(self._on_state_version_requested)
+        bar = self.state_view.projector_bar
+        bar.loadRequested.connect(self.choose_projector_file)
+        bar.choiceRequested.connect(self.choose_projector)
+        bar.reloadRequested.connect(self.reload_projectors)
+        bar.resetRequested.connect(lambda: self.set_projector_choice(None))
+        bar.offerAccepted.connect(self._accept_projector_offer)
+        self.diff_view.eventRequested.connect(self.jump_to_version)
+        self.projector_watcher = QFileSystemWatcher(self)
+        self.projector_watcher.fileChanged.connect(self._on_projector_file_changed)
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(300)
+        self._reload_timer.timeout.connect(self.reload_projectors)
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(250)
+        self._progress_timer.timeout.connect(self._show_progress_strip)
+        self._progress_text = ""
+
+    def _build_central(self) -> None:
+        self.banner = ErrorBanner()
+        self.connection_banner = ConnectionBanner()
+        self.connection_banner.retryRequested.connect(self.reconnector.probe)
+        self.centre_split = QSplitter(Qt.Orientation.Vertical)
+        self.centre_split.setObjectName("centreSplit")
+        self.centre_split.addWidget(self.timeline)
+        self.centre_split.addWidget(self.events_panel)
+        self.centre_split.setStretchFactor(0, 3)
+        self.centre_split.setStretchFactor(1, 2)
+        self.centre_split.setSizes([430, 300])
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.setObjectName("mainSplit")
+        self.main_split.addWidget(self.browser)
+        self.main_split.addWidget(self.centre_split)
+        self.main_split.addWidget(self.tabs)
+        self.main_split.setStretchFactor(0, 0)
+        self.main_split.setStretchFactor(1, 3)
+        self.main_split.setStretchFactor(2, 2)
+        browser = self._browser_width()
+        self.main_split.setSizes([browser, 905 - browser, 375])
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(4, 4, 4, 0)
+        from inspector.ui.first_run import first_run_hint
+
+        self.first_run_hint = first_run_hint(self.settings)
+        box.addWidget(self.first_run_hint)
+        box.addWidget(self.connection_banner)
+        box.addWidget(self.banner)
+        box.addWidget(self.main_split, 1)
+        self.setCentralWidget(central)
+
+    def _browser_width(self) -> int:
+        """Wide enough for a 20-character stream name (acl-project-133e6153), its count and age."""
+        from PySide6.QtGui import QFontMetrics
+
+        from inspector.ui.models import _monospace
+
+        view = self.streams_view
+        names = QFontMetrics(_monospace()).horizontalAdvance("acl-project-133e6153") + 10
+        text = view.fontMetrics()
+        counts = max(text.horizontalAdvance("Events"), text.horizontalAdvance("99,999")) + 14
+        ages = max(text.horizontalAdvance("Last"), text.horizontalAdvance("116 d ago")) + 14
+        scrollbar = view.verticalScrollBar().sizeHint().width()
+        return max(265, min(360, names + counts + ages + scrollbar + 2 * view.frameWidth() + 10))
+
+    def _build_status(self) -> None:
+        status = self.statusBar()
+        self.store_label = QLabel("No store open")
+        self.layout_label = QLabel("")
+        self.readonly_badge = QLabel(" READ-ONLY ")
+        self.readonly_badge.setObjectName("readOnlyBadge")
+        self.readonly_badge.setStyleSheet(
+            "#readOnlyBadge { background: #2e7d32; color: white; font-weight: bold; border-radius: 3px; padding: 0 4px; }"
+        )
+        self.readonly_badge.setToolTip("The store is opened read-only: nothing the inspector does can change it.")
+        self.progress_strip = ProgressStrip()
+        self.progress_strip.cancelRequested.connect(self._on_progress_cancel)
+        self.live_label = QLabel("")
+        self.live_label.hide()
+        self.live_button = QToolButton()
+        self.live_button.setAutoRaise(True)
+        status.addWidget(self.store_label, 1)
+        status.addPermanentWidget(self.progress_strip)
+        status.addPermanentWidget(self.live_label)
+        status.addPermanentWidget(self.live_button)
+        status.addPermanentWidget(self.layout_label)
+        status.addPermanentWidget(self.readonly_badge)
