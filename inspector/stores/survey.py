@@ -42,7 +42,7 @@ from sqlalchemy.sql.functions import GenericFunction
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.decoding import decode_json
 from inspector.core.events import Event, category_of_stream_name, parse_time
-from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey
+from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey, json_type_of
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds
 
 if TYPE_CHECKING:
@@ -303,18 +303,30 @@ def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDo
                 kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], known: dict[str, str]) -> None:
     """Group one part's rows by type (and by field and JSON type where SQL reads the payload);
     ``known``: the payload keys found so far (SQLite), kept from part to part."""
+    if payload is not None and payload.family == "sqlite":
+        _sqlite_part(store, builder, payload, timing, kind, where, known)
+        return
     layout = store.layout
     time = timing.key if timing.key is not None else sa.null()
-    columns: list[sa.ColumnElement[Any]] = [kind.label("type"), sa.func.count().label("events"),
-                                            sa.func.min(time).label("first_at"), sa.func.max(time).label("last_at")]
+    # each row's time and payload tests once, in a subquery SQLite keeps apart (``LIMIT -1``): merged,
+    # its time expression (epoch seconds of ISO text) would be computed once per aggregate
+    per_row: list[sa.ColumnElement[Any]] = [kind.label("type"), time.label("t")]
+    if payload is not None:
+        per_row += [sa.case((payload.valid, 1), else_=0).label("valid"),
+                    sa.case((payload.is_object, 1), else_=0).label("object")]
+    rows = sa.select(*per_row).select_from(layout.table).where(*where)
+    rows = rows.limit(-1) if layout.dialect == "sqlite" else rows
+    each = rows.subquery("surveyed")
+    columns: list[sa.ColumnElement[Any]] = [each.c.type, sa.func.count().label("events"),
+                                            sa.func.min(each.c.t).label("first_at"), sa.func.max(each.c.t).label("last_at")]
     if payload is not None:
         columns += [
-            sa.func.sum(sa.case((payload.valid, 1), else_=0)).label("valid"),
-            sa.func.sum(sa.case((payload.is_object, 1), else_=0)).label("objects"),
-            sa.func.min(sa.case((payload.is_object, time), else_=None)).label("objects_first"),
-            sa.func.max(sa.case((payload.is_object, time), else_=None)).label("objects_last"),
+            sa.func.sum(each.c.valid).label("valid"),
+            sa.func.sum(each.c.object).label("objects"),
+            sa.func.min(sa.case((each.c.object == 1, each.c.t), else_=None)).label("objects_first"),
+            sa.func.max(sa.case((each.c.object == 1, each.c.t), else_=None)).label("objects_last"),
         ]
-    query = sa.select(*columns).select_from(layout.table).where(*where).group_by(kind)
+    query = sa.select(*columns).group_by(each.c.type)
     for row in store._rows(query):
         name = layout.type_from_db(row.type)
         builder.add_totals(name, int(row.events), timing.read(row.first_at), timing.read(row.last_at))
@@ -324,9 +336,6 @@ def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDo
                                  objects_first=timing.read(row.objects_first),
                                  objects_last=timing.read(row.objects_last))
     if payload is None:
-        return
-    if payload.family == "sqlite":
-        _sqlite_fields(store, builder, payload, timing, kind, where, known)
         return
     key, json_type, fields = _field_rows(payload)
     query = (sa.select(kind.label("type"), key.label("field"), json_type.label("json_type"),
@@ -346,14 +355,16 @@ def _sqlite_path(key: str) -> str | None:
 
 def _sqlite_residue(document: sa.ColumnElement[Any], paths: list[str]) -> sa.ColumnElement[Any]:
     """The object with every known key removed, minified: ``'{}'`` when it has no other key."""
-    residue: sa.ColumnElement[Any] = sa.func.json(document)
+    if not paths:
+        return sa.func.json(document)
+    residue = document
     for start in range(0, len(paths), SQLITE_PATHS_PER_CALL):
         residue = sa.func.json_remove(residue, *paths[start:start + SQLITE_PATHS_PER_CALL])
     return residue
 
 
 def _sqlite_discover(store: SqlEventStore, payload: PayloadDocument, where: list[sa.ColumnElement[bool]],
-                     known: dict[str, str]) -> None:
+                     known: dict[str, str]) -> bool:
     """Add to ``known`` (key → path) the keys of this part's payloads that no known path removes.
 
     SQLite's ``json_each`` is a virtual table, which the inspector's read-only authorizer
@@ -361,6 +372,7 @@ def _sqlite_discover(store: SqlEventStore, payload: PayloadDocument, where: list
     key once the known ones are removed (``json_remove``), until there is none.
     """
     layout = store.layout
+    added = False
     while True:
         residue = _sqlite_residue(payload.document, sorted(known.values()))
         query = (sa.select(payload.document.label("document")).select_from(layout.table)
@@ -376,30 +388,109 @@ def _sqlite_discover(store: SqlEventStore, payload: PayloadDocument, where: list
                     known[str(key)] = path
                     found = True
         if not found:
-            return  # none left, or only keys no path can name
+            return added  # none left, or only keys no path can name
+        added = True
 
 
-def _sqlite_fields(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument, timing: _Timing,
-                   kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], known: dict[str, str]) -> None:
-    """Count one part's fields by type, key and JSON type, a group of known keys per query."""
+def _sqlite_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument, timing: _Timing,
+                 kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], known: dict[str, str]) -> None:
+    """One part of a SQLite store, grouped by *payload shape*: per row its type, time, whether the
+    payload is JSON and an object, and the JSON type of each known key (NULL: absent), grouped
+    by all of them. A type has a few shapes (one per version of the event), so the groups are
+    few, each row is parsed once per key and sorted once; the shapes are then split per field.
+
+    A shape whose payload holds a key not known yet (``json_remove`` of the known ones leaves
+    something) sends the part back to ``_sqlite_discover`` and is counted again with the new keys.
+    """
     layout = store.layout
     time = timing.key if timing.key is not None else sa.null()
-    _sqlite_discover(store, payload, where, known)
-    keys = sorted(known.items())
-    for start in range(0, len(keys), SQLITE_KEYS_PER_QUERY):
-        group = keys[start:start + SQLITE_KEYS_PER_QUERY]
-        listed = sa.union_all(*[sa.select(sa.literal(key).label("key"), sa.literal(path).label("path"))
-                                for key, path in group]).subquery("payload_field")
-        json_type = sa.func.json_type(payload.document, listed.c.path)
-        query = (sa.select(kind.label("type"), listed.c.key.label("field"), json_type.label("json_type"),
-                           sa.func.count().label("events"), sa.func.min(time).label("first_at"),
-                           sa.func.max(time).label("last_at"))
-                 .select_from(layout.table).join(listed, sa.true())
-                 .where(*where, payload.is_object, json_type.is_not(None))
-                 .group_by(kind, listed.c.key, json_type))
-        for row in store._rows(query):
-            builder.add_field(layout.type_from_db(row.type), _text(row.field), json_type_name(row.json_type),
-                              int(row.events), timing.read(row.first_at), timing.read(row.last_at))
+    if not known:
+        _sqlite_discover(store, payload, where, known)
+    while True:
+        keys = sorted(known.items())
+        groups = [keys[start:start + SQLITE_KEYS_PER_QUERY] for start in range(0, len(keys), SQLITE_KEYS_PER_QUERY)]
+        results = [_sqlite_shapes(store, payload, time, kind, where, group, totals=index == 0, known=known)
+                   for index, group in enumerate(groups or [[]])]
+        unknown = any(row.unknown for row in results[0])
+        if unknown and _sqlite_discover(store, payload, where, known):
+            continue  # keys seen for the first time in this part: count it again with them
+        break
+    if unknown:
+        _sqlite_unnamed_keys(store, builder, payload, timing, kind, where, known)
+    for index, (rows, group) in enumerate(zip(results, groups or [[]])):
+        for row in rows:
+            name = layout.type_from_db(row.type)
+            first, last = timing.read(row.first_at), timing.read(row.last_at)
+            if index == 0:
+                events, is_object = int(row.events), bool(row.object)
+                builder.add_totals(name, events, first, last)
+                builder.add_surveyed(name, surveyed=events, objects=events if is_object else 0,
+                                     unreadable=0 if row.valid else events,
+                                     objects_first=first if is_object else None, objects_last=last if is_object else None)
+            for position, (key, _path) in enumerate(group):
+                json_type = getattr(row, f"k{position}")
+                if json_type is not None:
+                    builder.add_field(name, key, json_type_name(json_type), int(row.events), first, last)
+
+
+def _sqlite_unnamed_keys(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument, timing: _Timing,
+                         kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], known: dict[str, str]) -> None:
+    """Count in Python the keys no SQLite path can name (a ``"`` in the name), of the few payloads
+    holding one, read page by page; their other keys were counted in SQL."""
+    layout = store.layout
+    time = timing.key if timing.key is not None else sa.null()
+    residue = _sqlite_residue(payload.document, sorted(known.values()))
+    base = (sa.select(layout.position.label("position"), kind.label("type"), time.label("recorded"),
+                      payload.document.label("document"))
+            .select_from(layout.table).where(*where, payload.is_object, residue != "{}"))
+    cursor = None
+    while True:
+        query = base if cursor is None else base.where(layout.position > cursor)
+        rows = store._rows(query.order_by(layout.position).limit(store.page_size))
+        for row in rows:
+            decoded = decode_json(row.document)
+            if isinstance(decoded.value, dict):
+                at = timing.read(row.recorded)
+                for key, value in decoded.value.items():
+                    if str(key) not in known:
+                        builder.add_field(layout.type_from_db(row.type), str(key), json_type_of(value), 1, at, at)
+        if len(rows) < store.page_size:
+            return
+        cursor = rows[-1].position
+
+
+def _sqlite_shapes(store: SqlEventStore, payload: PayloadDocument, time: sa.ColumnElement[Any],
+                   kind: sa.ColumnElement[Any], where: list[sa.ColumnElement[bool]], keys: list[tuple[str, str]],
+                   *, totals: bool, known: dict[str, str]) -> list[Any]:
+    """The part's rows grouped by type and payload shape (``k0``.. the JSON types of ``keys``);
+    with ``totals`` every row (with ``valid``, ``object`` and ``unknown``), else object payloads only."""
+    layout = store.layout
+    # subqueries SQLite keeps apart (``LIMIT -1``), so each row's time and tests are computed once and
+    # its text parsed once per function: json_valid, then json_type per key, then json_remove
+    # 0: not JSON, 1: JSON but not an object, 2: an object (valid JSON whose first character is '{',
+    # so no second parse to ask json_type)
+    opening = sa.func.substr(sa.func.ltrim(payload.document, " \t\n\r"), 1, 1)
+    state = sa.case((payload.valid, sa.case((opening == "{", 2), else_=1)), else_=0)
+    read = (sa.select(kind.label("type"), time.label("t"), payload.document.label("document"), state.label("state"))
+            .select_from(layout.table).where(*where))
+    if not totals:
+        read = read.where(payload.is_object)
+    tested = read.limit(-1).subquery("surveyed")
+    objects = sa.case((tested.c.state == 2, tested.c.document), else_=None)
+    shaped: list[sa.ColumnElement[Any]] = [
+        tested.c.type, tested.c.t, sa.case((tested.c.state > 0, 1), else_=0).label("valid"),
+        sa.case((tested.c.state == 2, 1), else_=0).label("object"),
+        *[sa.func.json_type(objects, path).label(f"k{index}") for index, (_key, path) in enumerate(keys)]]
+    if totals:
+        residue = _sqlite_residue(objects, sorted(known.values()))
+        shaped.append(sa.case((tested.c.state != 2, 0), (residue != "{}", 1), else_=0).label("unknown"))
+    second = sa.select(*shaped).limit(-1).subquery("shaped")
+    group = [second.c.type, second.c.valid, second.c.object, *[second.c[f"k{i}"] for i in range(len(keys))]]
+    if totals:
+        group.append(second.c.unknown)
+    query = sa.select(*group, sa.func.count().label("events"), sa.func.min(second.c.t).label("first_at"),
+                      sa.func.max(second.c.t).label("last_at")).group_by(*group)
+    return store._rows(query)
 
 
 def _text(value: Any) -> str:

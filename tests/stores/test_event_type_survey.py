@@ -243,20 +243,41 @@ def test_mariadb_counts_the_drift_in_sql(mariadb_generic):
     assert_category_order_only(survey_of(mariadb_generic, category="order"))
 
 
+ODD_KEYS = [{"Amount": 1}, {"amount": "2"}, {"a.b": True, 'q"k': None, "$.x": [1]}]
+ODD_FIELDS = [("$.x", 1, ["array"]), ("Amount", 1, ["number"]), ("a.b", 1, ["boolean"]), ("amount", 1, ["string"]),
+              ('q"k', 1, ["null"])]
+
+
+def write_odd_keys(engine: sa.Engine, ddl: str) -> None:
+    with engine.begin() as conn:
+        for statement in ddl.split(";"):
+            conn.exec_driver_sql(statement)
+        for version, data in enumerate(ODD_KEYS, 1):
+            conn.execute(sa.text("INSERT INTO events (stream, version, type, recorded_at, data) "
+                                 "VALUES ('pay-1', :v, 'Paid', :at, :data)"),
+                         {"v": version, "at": (T0 + version * DAY).replace(tzinfo=None).isoformat(),
+                          "data": json.dumps(data)})
+
+
 def test_mariadb_keeps_fields_apart_that_differ_only_in_case(mysql_url):
     db = scratch_database(mysql_url, "survey_case")
     try:
-        with db.writer.begin() as conn:
-            conn.exec_driver_sql(GENERIC_DDL["mysql"])
-            for version, data in enumerate([{"Amount": 1}, {"amount": "2"}, {"a.b": True, 'q"k': None}], 1):
-                conn.execute(sa.text("INSERT INTO events (stream, version, type, recorded_at, data) "
-                                     "VALUES ('pay-1', :v, 'Paid', :at, :data)"),
-                             {"v": version, "at": (T0 + version * DAY).replace(tzinfo=None), "data": json.dumps(data)})
+        write_odd_keys(db.writer, GENERIC_DDL["mysql"])
         (paid,) = survey_of(db.url).types
     finally:
         db.drop()
-    assert [(seen.name, seen.count, seen.type_names()) for seen in paid.fields] == [
-        ("Amount", 1, ["number"]), ("a.b", 1, ["boolean"]), ("amount", 1, ["string"]), ('q"k', 1, ["null"])]
+    assert [(seen.name, seen.count, seen.type_names()) for seen in paid.fields] == ODD_FIELDS
+
+
+def test_sqlite_reads_keys_with_dots_quotes_and_case(tmp_path):
+    path = tmp_path / "odd.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    write_odd_keys(engine, GENERIC_DDL["sqlite"])
+    engine.dispose()
+    (paid,) = survey_of(str(path)).types
+    assert [(seen.name, seen.count, seen.type_names()) for seen in paid.fields] == ODD_FIELDS
+    quoted = next(seen for seen in paid.fields if seen.name == 'q"k')
+    assert quoted.first_at == T0 + 3 * DAY  # counted in Python (no SQLite path names it), with its time
 
 
 # --- third-party layouts -------------------------------------------------------------------------
