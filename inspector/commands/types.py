@@ -90,14 +90,15 @@ def _print_type(kind: TypeSeen, method: str) -> None:
     exact = "" if kind.count_exact else " (in the sample)"
     span = f"{format_time(kind.first_at) or '?'} .. {format_time(kind.last_at) or '?'}"
     print(f"{printable(kind.name)}: {kind.count:,} event(s){exact}, {span}")
-    looked = "of the sampled events" if method == "sample" else "payloads"
-    others = []
+    parts = [f"{kind.objects:,} JSON object(s)"]
     if kind.not_objects:
-        others.append(f"{kind.not_objects:,} JSON but not an object")
+        parts.append(f"{kind.not_objects:,} JSON but not an object")
     if kind.unreadable:
-        others.append(f"{kind.unreadable:,} not JSON")
-    if method == "sample" or others:
-        print(f"  {kind.objects:,} object payload(s) {looked}" + (f"; {', '.join(others)}" if others else ""))
+        parts.append(f"{kind.unreadable:,} not JSON")
+    if method == "sample":
+        print(f"  payloads sampled: {kind.surveyed:,} ({', '.join(parts)})")
+    elif len(parts) > 1:
+        print(f"  payloads: {', '.join(parts)}")
     if not kind.fields:
         print("  (no payload fields)")
         return
@@ -106,9 +107,9 @@ def _print_type(kind: TypeSeen, method: str) -> None:
         types = ", ".join(f"{one.json_type} {one.count:,}" if len(seen.json_types) > 1 else one.json_type
                           for one in seen.json_types)
         marks = "; ".join(f"{mark.sign} {_short(mark)}" for mark in field_drift(kind, seen))
-        rows.append([f"  {seen.name}", f"{seen.count:,} of {kind.objects:,}", types,
+        rows.append([seen.name, f"{seen.count:,} of {kind.objects:,}", types,
                      format_time(seen.first_at) or "", format_time(seen.last_at) or "", marks])
-    print_table(["  field", "present", "json types", "first seen", "last seen", "drift"], rows, right=(1,))
+    print_table(["field", "present", "json types", "first seen", "last seen", "drift"], rows, right=(1,))
 
 
 def _short(mark: Any) -> str:

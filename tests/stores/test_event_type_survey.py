@@ -350,6 +350,34 @@ def test_eventsauce_on_mariadb_surveys_the_envelopes_payload(mysql_url):
     assert set(by_name(orders)) == {"ItemAdded", "OrderPlaced"}
 
 
+def test_eventsourcing_compressed_states_are_sampled_in_python(tmp_path, monkeypatch):
+    """States written by the library itself, zlib-compressed: SQL cannot look into them."""
+    from .shop import Job, Shop, clock_at
+
+    path = tmp_path / "jobs.db"
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.sqlite")
+    monkeypatch.setenv("SQLITE_DBNAME", str(path))
+    monkeypatch.setenv("COMPRESSOR_TOPIC", "eventsourcing.compressor:ZlibCompressor")
+    app = Shop()
+    holder = [T0]
+    with clock_at(holder):
+        job = Job(title="roof", budget=10, actor="ana@example.com")
+        app.save(job)
+        for day, worker in enumerate(["ana", "bo", 7, 8], 1):  # the worker turned from a name into an id
+            holder[0] = T0 + day * DAY
+            job.assign(worker=worker, actor="ana@example.com")
+            app.save(job)
+    app.close()
+    survey = survey_of(str(path))
+    assert (survey.method, survey.sampled) == ("sample", 5)
+    assert "eventsourcing" in survey.method_detail and "every event" in survey.method_detail
+    assigned = by_name(survey)["Job.Assigned"]
+    assert (assigned.count, assigned.first_at, assigned.last_at) == (4, T0 + DAY, T0 + 4 * DAY)
+    worker = next(seen for seen in assigned.fields if seen.name == "worker")
+    assert [(mark.kind, mark.before, mark.after, mark.at) for mark in field_drift(assigned, worker)] == [
+        ("type_changed", "string", "number", T0 + 3 * DAY)]
+
+
 # --- JSON Lines: sampled --------------------------------------------------------------------------
 @pytest.fixture
 def jsonl_path(tmp_path: Path) -> Path:
