@@ -519,15 +519,17 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
         category) is None else None
     base = sa.select(*layout.columns).select_from(layout.table).where(*where)
     seen: set[Any] = set()
+    taken = [0]  # events of the category decoded into the survey
 
     def take(rows: list[Any]) -> None:
         for row in rows:
-            if row.position in seen or len(seen) >= sample:
+            if row.position in seen or taken[0] >= sample:
                 continue
             seen.add(row.position)
             event = layout.row_to_event(row)
             if in_category is None or in_category(event):
                 builder.add_event(event)
+                taken[0] += 1
 
     if total <= sample:
         cursor = None
@@ -538,18 +540,18 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
             if len(rows) < store.page_size:
                 break
             cursor = rows[-1].position
-        return len(seen), 1
+        return taken[0], 1
     low, high = store._rows(sa.select(sa.func.min(position), sa.func.max(position))
                             .select_from(layout.table).where(*where))[0]
     # an ordered read of a computed position sorts the table: one stretch only there
     stretches = min(SAMPLE_STRETCHES, sample) if isinstance(position, sa.Column) else 1
     size = math.ceil(sample / stretches)
     for i in range(stretches):
-        if (cancel is not None and cancel.cancelled) or len(seen) >= sample:
+        if (cancel is not None and cancel.cancelled) or taken[0] >= sample:
             break
         start = low + (high - low) * i // stretches
         take(store._rows(base.where(position >= start).order_by(position).limit(size)))
-    return len(seen), stretches
+    return taken[0], stretches
 
 
 def _category_check(store: SqlEventStore, category: str) -> Callable[[Event], bool]:
