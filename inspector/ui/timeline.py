@@ -4,12 +4,20 @@ event rate above, a region that filters the table and two cursors A and B.
 Only the visible time range and the visible lanes are fetched (debounced after each
 zoom, pan or scroll), so the view stays fast on big stores; the histogram is counted
 by the database.
+
+Mouse: dragging selects a time region (it filters the table, as Filter by region does);
+Shift+drag or the middle button pans; the wheel zooms. The time axis labels local time at
+any zoom, from years down to milliseconds, never overlapping; the view stays within the
+years 1 to 9999, so no time on screen is one Python cannot hold. Unreadable events (with a
+problem) carry a red cross over their tick.
 """
 
 from __future__ import annotations
 
+import math
+import html
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -28,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.events import Event
 from inspector.stores.base import EventFilter
-from inspector.ui.presenting import local_time, type_colour, utc_time
+from inspector.ui.presenting import local_time, type_colour, use_type_colours, utc_time
 from inspector.ui.runner import TaskRunner
 
 #: At most this many events are drawn for one view; beyond it the user is asked to zoom in.
@@ -42,6 +50,14 @@ AXIS_MAX_WIDTH = 230
 #: pyqtgraph's gap between a tick label and the axis line, plus a little slack for rounding
 _AXIS_TEXT_GAP = 5 + 6
 CURSOR_COLOURS = {"A": "#1e88e5", "B": "#e53935"}
+#: the cross over an unreadable event's tick (the table's problem colour)
+DAMAGED_COLOUR = "#d9534f"
+#: the view never leaves the instants Python's datetimes hold (years 1 to 9999, UTC); a label
+#: whose local time falls outside them stays empty
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999_000, tzinfo=timezone.utc).timestamp()
+#: a drag shorter than this (pixels) is a click, not a region
+MIN_DRAG_PIXELS = 4
 
 
 def _epoch(value: datetime) -> float:
@@ -49,21 +65,145 @@ def _epoch(value: datetime) -> float:
 
 
 def _instant(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    """The UTC instant at ``seconds`` since the epoch, kept within years 1 to 9999 (a view or
+    a dragged cursor beyond them must not raise inside a Qt slot)."""
+    if not math.isfinite(seconds):
+        seconds = LATEST if seconds > 0 else EARLIEST
+    return datetime.fromtimestamp(min(max(seconds, EARLIEST), LATEST), tz=timezone.utc)
 
 
-#: one brush and one pen per event type, shared by every tick of that type: pyqtgraph renders
+def _local(seconds: float) -> datetime | None:
+    """``seconds`` as local time, or None when that is outside the years Python holds."""
+    if not (EARLIEST <= seconds <= LATEST):
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).astimezone()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+#: one brush and one pen per colour, shared by every tick of that colour: pyqtgraph renders
 #: a symbol once per distinct (pen, brush) object, so a fresh pen per tick costs a render each
 _TICK_STYLES: dict[str, tuple[QBrush, QPen]] = {}
 
 
 def tick_style(event_type: str) -> tuple[QBrush, QPen]:
     """The cached brush and pen of ``event_type``'s ticks (its colour from ``type_colour``)."""
-    style = _TICK_STYLES.get(event_type)
+    name = type_colour(event_type)
+    style = _TICK_STYLES.get(name)
     if style is None:
-        colour = QColor(type_colour(event_type))
-        style = _TICK_STYLES[event_type] = (QBrush(colour), QPen(colour))
+        colour = QColor(name)
+        style = _TICK_STYLES[name] = (QBrush(colour), QPen(colour))
     return style
+
+
+# --- the time axis --------------------------------------------------------------------------
+_SECOND, _MINUTE, _HOUR, _DAY = 1.0, 60.0, 3600.0, 86400.0
+#: steps of a fixed length, in seconds (below a month), finest first
+_FIXED_STEPS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5,
+                1, 2, 5, 10, 15, 30, _MINUTE, 2 * _MINUTE, 5 * _MINUTE, 10 * _MINUTE, 15 * _MINUTE,
+                30 * _MINUTE, _HOUR, 2 * _HOUR, 3 * _HOUR, 6 * _HOUR, 12 * _HOUR, _DAY, 2 * _DAY, 7 * _DAY,
+                14 * _DAY)
+#: calendar steps, in months
+_MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000)
+_MONTH = 30.44 * _DAY
+
+
+def _label_format(step: float) -> tuple[str, str]:
+    """(strftime format, widest sample label) for ticks ``step`` seconds apart."""
+    if step >= 12 * _MONTH * 0.99:
+        return "%Y", "9999"
+    if step >= _MONTH * 0.99:
+        return "%b %Y", "Sep 2026"
+    if step >= _DAY:
+        return "%d %b", "30 Sep"
+    if step >= _MINUTE:
+        return "%H:%M", "30 Sep"  # a midnight tick names its day
+    if step >= _SECOND:
+        return "%H:%M:%S", "23:59:59"
+    decimals = 1 if step >= 0.1 else 2 if step >= 0.01 else 3
+    return f"%H:%M:%S.{decimals}", "23:59:59." + "9" * decimals
+
+
+def time_label(seconds: float, step: float) -> str:
+    """The label of a tick at ``seconds`` (local time) when ticks are ``step`` seconds apart."""
+    when = _local(seconds)
+    if when is None:
+        return ""
+    fmt, _sample = _label_format(step)
+    if fmt == "%H:%M" and when.hour == 0 and when.minute == 0:
+        return f"{when.day:02d} {when:%b}"
+    if fmt.startswith("%H:%M:%S."):
+        decimals = int(fmt.rsplit(".", 1)[1])
+        return f"{when:%H:%M:%S}.{when.microsecond // 10 ** (6 - decimals):0{decimals}d}"
+    if fmt == "%Y":
+        return str(when.year)  # years before 1000 without strftime's padding quirks
+    if fmt == "%b %Y":
+        return f"{when:%b} {when.year}"
+    return when.strftime(fmt)
+
+
+class TimeAxisItem(pg.AxisItem):
+    """A bottom axis of local times whose labels never overlap and always say enough to read:
+    one level of ticks, spaced by the widest label of the step (years, months, days, hours and
+    minutes, seconds, milliseconds); sub-second ticks keep hours and minutes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(orientation="bottom", **kwargs)
+        self._step = _DAY
+
+    def _label_width(self, step: float) -> float:
+        font = self.style.get("tickFont") or self.font()
+        return QFontMetricsF(font).horizontalAdvance(_label_format(step)[1]) + 18
+
+    def tick_step(self, low: float, high: float, pixels: float) -> float:
+        """Seconds between ticks for the range ``low``…``high`` drawn over ``pixels``."""
+        per_pixel = max(high - low, 1e-9) / max(pixels, 1.0)
+        for step in _FIXED_STEPS + tuple(months * _MONTH for months in _MONTH_STEPS):
+            if step / per_pixel >= self._label_width(step):
+                return step
+        return _MONTH_STEPS[-1] * _MONTH
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph naming)
+        low, high = max(min(minVal, maxVal), EARLIEST), min(max(minVal, maxVal), LATEST)
+        if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+            return []
+        step = self._step = self.tick_step(low, high, size)
+        return [(step, self._ticks(low, high, step))]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph naming)
+        return [time_label(value, spacing) for value in values]
+
+    @staticmethod
+    def _ticks(low: float, high: float, step: float) -> list[float]:
+        start = _local(low)
+        if start is None:
+            return []
+        if step < _MONTH * 0.99:
+            # fixed steps line up with local midnight (whole seconds and below: with the epoch)
+            offset = (start.utcoffset() or timedelta(0)).total_seconds() if step >= _MINUTE else 0.0
+            first = math.ceil((low + offset) / step) * step - offset
+            count = int((high - first) // step) + 1
+            return [first + i * step for i in range(max(0, min(count, 2000)))]
+        months = round(step / _MONTH)
+        index = (start.year * 12 + start.month - 1) // months * months  # months since year 0
+        values: list[float] = []
+        while len(values) < 2000:
+            year, month = divmod(index, 12)
+            if year > 9999:
+                break
+            if year >= 1:
+                try:
+                    value = start.replace(year=year, month=month + 1, day=1, hour=0, minute=0, second=0,
+                                          microsecond=0).timestamp()
+                except (OverflowError, ValueError):
+                    value = None
+                if value is not None and value > high:
+                    break
+                if value is not None and value >= low:
+                    values.append(value)
+            index += months
+        return values
 
 
 @dataclass(frozen=True)
@@ -72,6 +212,7 @@ class TickData:
 
     events: np.ndarray  # object: the Event of each tick
     x: np.ndarray  # float: epoch seconds (NaN: no recorded time, never drawn)
+    damaged: np.ndarray  # bool: the event could not be read whole (it has a problem)
     stream_codes: np.ndarray  # int: index into ``streams``
     streams: list[str]
     type_codes: np.ndarray  # int: index into ``types``
@@ -89,7 +230,8 @@ class TickData:
                                    dtype=np.int64, count=len(events))
         type_codes = np.fromiter((types.setdefault(e.type, len(types)) for e in events),
                                  dtype=np.int64, count=len(events))
-        return cls(objects, x, stream_codes, list(streams), type_codes, list(types))
+        damaged = np.fromiter((bool(e.problem) for e in events), dtype=bool, count=len(events))
+        return cls(objects, x, damaged, stream_codes, list(streams), type_codes, list(types))
 
     def __len__(self) -> int:
         return len(self.events)
@@ -100,17 +242,20 @@ class TickData:
         stream_map = np.array([streams.setdefault(name, len(streams)) for name in more.streams], dtype=np.int64)
         type_map = np.array([types.setdefault(name, len(types)) for name in more.types], dtype=np.int64)
         return TickData(np.concatenate([self.events, more.events]), np.concatenate([self.x, more.x]),
+                        np.concatenate([self.damaged, more.damaged]),
                         np.concatenate([self.stream_codes, stream_map[more.stream_codes]]), list(streams),
                         np.concatenate([self.type_codes, type_map[more.type_codes]]), list(types))
 
     def on_lanes(self, lane_of: dict[str, int]) -> dict[str, Any]:
         """Each timed tick on one of ``lane_of``'s lanes: x, y (lane), style code and event;
-        ``styles`` holds the (brush, pen) of each code."""
+        ``styles`` holds the (brush, pen) of each code; ``damaged`` says which ticks are of
+        unreadable events."""
         lane_for_code = np.array([lane_of.get(name, -1) for name in self.streams], dtype=float)
-        lanes = lane_for_code[self.stream_codes]
+        lanes = lane_for_code[self.stream_codes] if len(self.stream_codes) else np.empty(0)
         shown = (lanes >= 0) & ~np.isnan(self.x)
         return {"x": self.x[shown], "y": lanes[shown], "style": self.type_codes[shown],
-                "styles": [tick_style(name) for name in self.types], "data": self.events[shown]}
+                "styles": [tick_style(name) for name in self.types], "data": self.events[shown],
+                "damaged": self.damaged[shown]}
 
 
 class TickScatter(pg.ScatterPlotItem):
@@ -153,8 +298,29 @@ class TickScatter(pg.ScatterPlotItem):
 
 def _tip(x: float, y: float, data: Any) -> str:
     event: Event = data
+    problem = f"\nunreadable: {event.problem}" if event.problem else ""
     return (f"{event.type}\n{event.stream} v{event.version}\n{local_time(event.recorded_at)} "
-            f"(UTC {utc_time(event.recorded_at)})\nactor: {event.actor or '—'}")
+            f"(UTC {utc_time(event.recorded_at)})\nactor: {event.actor or '—'}{problem}")
+
+
+class RegionDragViewBox(pg.ViewBox):
+    """A view box where a left drag draws a time region (``on_region``) instead of panning;
+    Shift+drag and the middle button still pan, the wheel zooms, the right button scales."""
+
+    def __init__(self, on_drag: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_drag = on_drag
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 (pyqtgraph naming)
+        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ev.button() != Qt.MouseButton.LeftButton or shift or axis is not None:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        start = self.mapSceneToView(ev.buttonDownScenePos(Qt.MouseButton.LeftButton)).x()
+        end = self.mapSceneToView(ev.scenePos()).x()
+        pixels = abs(ev.scenePos().x() - ev.buttonDownScenePos(Qt.MouseButton.LeftButton).x())
+        self._on_drag(min(start, end), max(start, end), ev.isFinish(), pixels >= MIN_DRAG_PIXELS)
 
 
 class TimelineWidget(QWidget):
@@ -180,6 +346,7 @@ class TimelineWidget(QWidget):
         self.loaded_range: tuple[float, float] | None = None
         #: the drawn histogram: (first bucket start, bucket seconds, counts), bumped by live events
         self._hist: tuple[float, float, Any] | None = None
+        self.legend_types: list[str] = []
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -201,7 +368,8 @@ class TimelineWidget(QWidget):
         self.region_button = QToolButton()
         self.region_button.setText("Filter by region")
         self.region_button.setCheckable(True)
-        self.region_button.setToolTip("Show a draggable time region; the event table lists only its events")
+        self.region_button.setToolTip("Show a time region (or drag across the lanes to draw one); "
+                                      "the event table lists only its events")
         self.region_button.toggled.connect(self._on_region_toggled)
         self.a_button = QToolButton()
         self.a_button.setText("Set A")
@@ -235,9 +403,9 @@ class TimelineWidget(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(2, 2, 6, 2)
         self.graphics.ci.setSpacing(0)
-        self.hist_plot = self.graphics.addPlot(row=0, col=0)
+        self.hist_plot = self.graphics.addPlot(row=0, col=0, viewBox=RegionDragViewBox(self._on_drag))
         self.lanes_plot = self.graphics.addPlot(
-            row=1, col=0, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")}
+            row=1, col=0, axisItems={"bottom": TimeAxisItem()}, viewBox=RegionDragViewBox(self._on_drag)
         )
         self.graphics.ci.layout.setRowStretchFactor(0, 1)
         self.graphics.ci.layout.setRowStretchFactor(1, 4)
@@ -257,7 +425,10 @@ class TimelineWidget(QWidget):
         self.lanes_plot.getAxis("left").setStyle(tickLength=0)
         self.lanes_plot.showGrid(x=True, y=False, alpha=0.15)
         self.lanes_plot.getViewBox().invertY(True)
-        self.lanes_plot.getViewBox().setLimits(minXRange=1.0)
+        # from a millisecond to the whole span Python's datetimes hold
+        # (a second inside the calendar's edges: the view box's arithmetic may overshoot a limit
+        # by a few microseconds, which at year 1 is year 0)
+        self.lanes_plot.getViewBox().setLimits(minXRange=0.005, xMin=EARLIEST + 1, xMax=LATEST - 1)
         self.lanes_plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._schedule())
 
         self.bars = pg.BarGraphItem(x0=[], height=[], width=1, brush=QColor(100, 140, 200, 170), pen=None)
@@ -271,6 +442,12 @@ class TimelineWidget(QWidget):
                                         hoverSize=LANE_PIXELS + 4, hoverPen=pg.mkPen("w", width=1))
         self.ticks.sigClicked.connect(self._on_ticks_clicked)
         self.lanes_plot.addItem(self.ticks)
+        # unreadable events: a red cross over the tick (drawn on top, clicks go to the tick)
+        self.damaged = pg.ScatterPlotItem(symbol="x", size=LANE_PIXELS + 3, pxMode=True,
+                                          brush=QBrush(QColor(DAMAGED_COLOUR)), pen=pg.mkPen("#7f0000", width=1))
+        self.damaged.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.damaged.setZValue(5)
+        self.lanes_plot.addItem(self.damaged)
         self.selected_marker = pg.ScatterPlotItem(symbol="o", size=LANE_PIXELS + 4, pxMode=True,
                                                   brush=None, pen=pg.mkPen(self.palette().color(QPalette.ColorRole.Text), width=2))
         self.lanes_plot.addItem(self.selected_marker)
@@ -338,6 +515,7 @@ class TimelineWidget(QWidget):
         self._ticks = TickData.of([])
         self._drawn_key = None
         self.ticks.setData([])
+        self.damaged.setData([])
         self.selected_marker.setData([])
         for line in self.cursors.values():
             line.hide()
@@ -349,13 +527,20 @@ class TimelineWidget(QWidget):
         """Show ``start`` to ``end`` (the store's time range, when known) and fetch what it holds."""
         if start is not None and end is not None:
             pad = max((end - start).total_seconds() * 0.01, 60.0)
-            self.lanes_plot.setXRange(_epoch(start) - pad, _epoch(end) + pad, padding=0)
+            self.lanes_plot.setXRange(max(_epoch(start) - pad, EARLIEST), min(_epoch(end) + pad, LATEST), padding=0)
         self._schedule()
 
     def set_legend(self, types: list[str]) -> None:
-        items = [f"<span style='color:{type_colour(t)}'>■</span>&nbsp;{t}" for t in types]
+        """Name the store's event types with their colours (made distinct for these types),
+        and a red cross for unreadable events."""
+        use_type_colours(types)
+        items = [f"<span style='color:{type_colour(t)}'>■</span>&nbsp;{html.escape(t)}" for t in types]
+        if items:
+            items.append(f"<span style='color:{DAMAGED_COLOUR}'>✕</span>&nbsp;unreadable")
         self.legend.setText("&nbsp;&nbsp; ".join(items))
         self.legend.setVisible(bool(items))
+        self.legend_types = list(types)
+        self._draw()  # ticks drawn before the colours were settled take theirs
 
     def set_streams(self, streams: list[str]) -> None:
         if streams == self._streams:
@@ -577,6 +762,7 @@ class TimelineWidget(QWidget):
         ticks = more.on_lanes(self._lane_of())
         if len(ticks["x"]):  # only the new ticks: the drawn ones stay as they are
             self.ticks.set_ticks(ticks, append=True)
+            self._draw_damaged(ticks, append=True)
             self._draw_selected()
         self._update_info()
         newest = max(_epoch(event.recorded_at) for event in timed)
@@ -592,8 +778,20 @@ class TimelineWidget(QWidget):
 
     def _draw(self) -> None:
         """Ticks of the loaded events on the visible lanes, as arrays in one call."""
-        self.ticks.set_ticks(self._ticks.on_lanes(self._lane_of()))
+        ticks = self._ticks.on_lanes(self._lane_of())
+        self.ticks.set_ticks(ticks)
+        self._draw_damaged(ticks)
         self._draw_selected()
+
+    def _draw_damaged(self, ticks: dict[str, Any], *, append: bool = False) -> None:
+        damaged = ticks["damaged"]
+        if not append or damaged.any():
+            (self.damaged.addPoints if append else self.damaged.setData)(
+                x=ticks["x"][damaged], y=ticks["y"][damaged], data=ticks["data"][damaged])
+
+    def damaged_events(self) -> list[Event]:
+        """The unreadable events marked on the lanes (for tests and screenshots)."""
+        return [spot.data() for spot in self.damaged.points()]
 
     def _lane_of(self) -> dict[str, int]:
         return {name: self._top + i for i, name in enumerate(self.visible_streams())}
@@ -629,6 +827,23 @@ class TimelineWidget(QWidget):
         if self.region.isVisible():
             x0, x1 = self.region.getRegion()
             self.regionChanged.emit((_instant(x0), _instant(x1)))
+
+    def _on_drag(self, low: float, high: float, finished: bool, wide_enough: bool) -> None:
+        """A left drag across the plots: draw the region as it goes, filter the table when let go."""
+        if not wide_enough:
+            return
+        self.region.blockSignals(not finished)  # the table is filtered once, when the drag ends
+        try:
+            self.region.setRegion((max(low, EARLIEST), min(high, LATEST)))
+        finally:
+            self.region.blockSignals(False)
+        if not self.region.isVisible():
+            self.region.show()
+            self.region_button.blockSignals(True)
+            self.region_button.setChecked(True)
+            self.region_button.blockSignals(False)
+        if finished:
+            self._on_region_moved()
 
     def set_region(self, since: datetime, until: datetime) -> None:
         """Show the region at [since, until] and filter the table to it (as a drag would)."""
