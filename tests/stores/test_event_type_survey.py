@@ -33,7 +33,7 @@ from inspector.core.type_drift import TypeSurvey, field_drift
 from inspector.stores import open_store
 
 from .servers import scratch_database
-from .test_eventsauce import EVENTSAUCE_MYSQL_DDL
+from .test_eventsauce import EVENTSAUCE_MYSQL_DDL, EVENTSAUCE_PG_DDL
 from .test_server_contract import MESSAGE_DB_DDL
 
 UTC = timezone.utc
@@ -312,21 +312,69 @@ def test_message_db_on_postgres(postgres_url):
     assert_category_order_only(order)
 
 
+@pytest.mark.parametrize("version", ["v8", "v9"])
+def test_marten_on_postgres(version, postgres_url):
+    """Marten's jsonb ``data`` is counted in SQL; 9.x may keep binary events in ``bdata``, which
+    only the decoder reads: there the survey is sampled."""
+    from .test_marten import MARTEN_V8_DDL, MARTEN_V9_DDL
+
+    db = scratch_database(postgres_url, f"survey_marten{version}")
+    ddl = (MARTEN_V8_DDL if version == "v8" else MARTEN_V9_DDL).format(schema="public", id_type="uuid")
+    ids = {name: uuid.uuid5(uuid.NAMESPACE_URL, f"survey/marten/{name}") for name in {row.stream for row in history()}}
+    try:
+        with db.writer.begin() as conn:
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
+            for name, key in ids.items():
+                conn.exec_driver_sql("INSERT INTO public.mt_streams (id, type, version, timestamp, created) "
+                                     "VALUES (%s, %s, %s, %s, %s)", (key, name.split("-")[0], 1, T0, T0))
+            # the bad row is a JSON array: Marten writes objects, and the layout reads a jsonb string
+            # scalar (which the driver hands over decoded) as malformed JSON
+            for row in history():
+                conn.exec_driver_sql(
+                    "INSERT INTO public.mt_events (seq_id, id, stream_id, version, data, type, timestamp) "
+                    "VALUES (nextval('public.mt_events_sequence'), %s, %s, %s, %s, %s, %s)",
+                    (uuid.uuid4(), ids[row.stream], row.version, payload_text(row, broken_as='["not an object"]'),
+                     row.type, row.at))
+        store = open_store(db.url)
+        try:
+            assert store.layout_name == "marten"
+            survey = store.type_survey()
+            order = store.type_survey(category="order")
+        finally:
+            store.close()
+    finally:
+        db.drop()
+    assert survey.method == ("sql" if version == "v8" else "sample")
+    assert_item_added_drift(survey, bad_is_json=True)
+    assert_category_order_only(order)
+
+
 EVENTSAUCE_TYPES = {"CartOpened": "shop.carts.cart", "ItemAdded": "shop.orders.order", "OrderPlaced": "shop.orders.order"}
 
 
-def test_eventsauce_on_mariadb_surveys_the_envelopes_payload(mysql_url):
-    db = scratch_database(mysql_url, "survey_esauce")
+@pytest.mark.parametrize("engine", ["mariadb", "postgresql"])
+def test_eventsauce_surveys_the_envelopes_payload(engine, request):
+    """MessageStorage's DDL: a varchar payload on MariaDB (JSON_* functions), json on PostgreSQL."""
+    server = request.getfixturevalue("mysql_url" if engine == "mariadb" else "postgres_url")
+    db = scratch_database(server, "survey_esauce")
     table = sa.table("marketplace_messages", *(sa.column(n) for n in ("event_id", "aggregate_root_id", "version", "payload")))
+    ddl, to_id = ((EVENTSAUCE_MYSQL_DDL, lambda value: value.bytes) if engine == "mariadb"
+                  else (EVENTSAUCE_PG_DDL, lambda value: value))
+    # a json column refuses broken JSON: there the bad row is JSON that is no envelope
+    broken = BROKEN_TEXT if engine == "mariadb" else '"not an envelope"'
     try:
         with db.writer.begin() as conn:
-            conn.exec_driver_sql(EVENTSAUCE_MYSQL_DDL)
+            for statement in ddl.split(";"):
+                if statement.strip():
+                    conn.exec_driver_sql(statement)
             for row in history():
                 root = uuid.uuid5(uuid.NAMESPACE_URL, f"survey/{row.stream}")
                 headers = {"__event_type": row.type, "__aggregate_root_type": EVENTSAUCE_TYPES[row.type],
                            "__time_of_recording": row.at.strftime("%Y-%m-%d %H:%M:%S.%f+0000")}
-                payload = BROKEN_TEXT if row.broken else json.dumps({"headers": headers, "payload": row.data})
-                conn.execute(table.insert().values(event_id=uuid.uuid4().bytes, aggregate_root_id=root.bytes,
+                payload = broken if row.broken else json.dumps({"headers": headers, "payload": row.data})
+                conn.execute(table.insert().values(event_id=to_id(uuid.uuid4()), aggregate_root_id=to_id(root),
                                                    version=row.version, payload=payload))
         store = open_store(db.url)
         try:
@@ -339,8 +387,9 @@ def test_eventsauce_on_mariadb_surveys_the_envelopes_payload(mysql_url):
         db.drop()
     assert survey.method == "sql"
     kinds = by_name(survey)
-    # the broken row has no readable header: it is an event of no type, counted as not JSON
-    assert kinds["(no type)"].count == 1 and kinds["(no type)"].unreadable == 1
+    # the broken row has no readable header: it is an event of no type, not JSON or not an object
+    assert kinds["(no type)"].count == 1
+    assert (kinds["(no type)"].unreadable, kinds["(no type)"].not_objects) == ((1, 0) if engine == "mariadb" else (0, 1))
     item = kinds["ItemAdded"]
     assert (item.count, item.objects) == (10, 10)
     fields = {seen.name: seen for seen in item.fields}
