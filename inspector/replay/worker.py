@@ -536,6 +536,212 @@ def bisect(store: Any, stream: str, when: str, *, projectors: Any = None, cache:
     return pool().call(request, cancel, progress, time_limit)
 
 
+
+# --- whole-category runs, their results streamed back from a process of their own ----------------
+#: ``(spec, path)`` for ``load_projectors``: what a worker process needs to load a projector set again
+#: (``"generic"`` is the code-free projector that fits the store, as the window's choice loads it).
+ProjectorSpec = tuple[str, str | None]
+
+#: Live processes started by ``category_run`` (each ends with its run); for tests and status lines.
+_CATEGORY_PROCESSES: set[Any] = set()
+_category_lock = threading.Lock()
+
+
+def category_processes() -> list[Any]:
+    """The ``multiprocessing.Process`` of every whole-category run in progress in a worker process."""
+    with _category_lock:
+        return [process for process in _CATEGORY_PROCESSES if process.is_alive()]
+
+
+@dataclass(frozen=True)
+class _CategoryRequest:
+    kind: str  # "states" | "compare"
+    store: StoreSpec
+    projectors: tuple[ProjectorSpec, ...]  # states: one; compare: old, new
+    kwargs: dict[str, Any]
+
+
+def _load_spec(spec: ProjectorSpec, store: Any) -> ProjectorSet:
+    name, path = spec
+    if name == "generic":
+        from inspector.replay.choices import generic_projectors
+
+        return generic_projectors(store)
+    return load_projectors(name, path=path, store=store)
+
+
+def _serve_category(conn: Any, cancel_event: Any, request: _CategoryRequest) -> None:
+    """A category worker: runs one ``replay_category``/``compare_category`` and sends each result
+    as it is done: ``("item", result, totals)``, ``("progress", done, total)``, then one of
+    ``("done", totals)``, ``("cancelled", totals)``, ``("error", exc)``."""
+    from dataclasses import asdict
+
+    from inspector.replay.category import compare_category, replay_category
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stdout = sys.stderr
+    mark_all_interrupts()
+    token = _EventToken(cancel_event)
+    _send(conn, ("ready",))
+    run: Any = None
+    try:
+        store = request.store.open()
+        try:
+            sets = [_load_spec(spec, store) for spec in request.projectors]
+
+            def progress(done: int, total: int | None = None) -> None:
+                conn.send(("progress", done, total))
+
+            if request.kind == "states":
+                run = replay_category(store, projectors=sets[0], cancel=token, progress=progress, **request.kwargs)
+            else:
+                run = compare_category(store, old=sets[0], new=sets[1], cancel=token, progress=progress,
+                                       **request.kwargs)
+            for result in run:
+                _send(conn, ("item", result, asdict(run.totals)))
+        finally:
+            store.close()
+    except Cancelled:
+        _send(conn, ("cancelled", None if run is None else asdict(run.totals)))
+    except BaseException as exc:  # noqa: BLE001 - every failure is the caller's to report
+        _send(conn, ("error", _portable(exc)))
+    else:
+        _send(conn, ("done", asdict(run.totals)))
+
+
+def _category_results(request: _CategoryRequest, totals: Any, cancel: CancelToken | None,
+                      progress: Progress | None) -> Any:
+    """The caller's side: a spawned process runs ``request``; its results are yielded as they come.
+    Cancel asks it to stop, and terminates it after ``GRACE_SECONDS`` (a projector stuck inside one
+    event never looks at the token)."""
+    context = multiprocessing.get_context("spawn")
+    cancel_event = context.Event()
+    conn, child = context.Pipe(duplex=False)
+    process = context.Process(target=_serve_category, args=(child, cancel_event, request),
+                              name="inspector-category", daemon=True)
+    started = time.monotonic()
+    process.start()
+    child.close()
+    with _category_lock:
+        _CATEGORY_PROCESSES.add(process)
+    asked: float | None = None
+    ready = False
+
+    def update(values: dict[str, Any] | None) -> None:
+        if values:
+            for key, value in values.items():
+                setattr(totals, key, value)
+
+    try:
+        while True:
+            if conn.poll(_POLL_SECONDS):
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    raise WorkerDied(f"the projector's worker process ended without an answer "
+                                     f"(exit code {process.exitcode})") from None
+                kind = message[0]
+                if kind == "ready":
+                    ready = True
+                elif kind == "item":
+                    update(message[2])
+                    yield message[1]
+                elif kind == "progress":
+                    if progress is not None:
+                        progress(message[1], message[2])
+                elif kind == "done":
+                    update(message[1])
+                    return
+                elif kind == "cancelled":
+                    update(message[1])
+                    totals.partial = True
+                    raise Cancelled("cancelled")
+                else:
+                    raise message[1]
+            elif not process.is_alive():
+                raise WorkerDied(f"the projector's worker process ended without an answer (exit code {process.exitcode})")
+            now = time.monotonic()
+            if asked is None and cancel is not None and cancel.cancelled:
+                cancel_event.set()
+                asked = now
+            if asked is not None and now - asked >= GRACE_SECONDS:
+                totals.partial = True
+                raise Cancelled("cancelled")
+            if not ready and now - started >= START_SECONDS:
+                raise WorkerDied(f"the projector's worker process did not start within {START_SECONDS:g} s")
+    finally:
+        if process.is_alive():
+            cancel_event.set()
+            process.terminate()
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+        else:
+            process.join(0.5)
+        conn.close()
+        with _category_lock:
+            _CATEGORY_PROCESSES.discard(process)
+
+
+def _trusted_spec(spec: ProjectorSpec) -> bool:
+    from inspector.replay.choices import DEMO_MODULE
+
+    return spec[0] in ("generic", "demo", DEMO_MODULE)
+
+
+def category_run(kind: str, store: Any, *, projectors: ProjectorSet | None = None,
+                 specs: tuple[ProjectorSpec, ...] = (), cancel: CancelToken | None = None,
+                 progress: Progress | None = None, isolate: bool | None = None, **kwargs: Any) -> Any:
+    """``replay_category`` (``kind`` "states") or ``compare_category`` (``kind`` "compare", ``specs``
+    = (old, new)) with user projectors in a spawned worker process of its own, its results streamed
+    back one by one as they are done; the built-in projectors run in this thread.
+
+    States take ``projectors`` (a set the caller loaded: in a worker when ``needs_worker`` says so,
+    loaded there again from its ``spec``/``path``) or ``specs`` = (one,). ``kwargs`` are the core
+    function's (``category``, ``match``, ``at``, ``where``, ``ever``). Returns a ``CategoryReplay``
+    or ``CategoryComparison`` (iterate it; ``totals`` as the core's). Raises, from the iteration,
+    ``Cancelled`` (the process is ended within ``GRACE_SECONDS`` even when a projector never
+    returns), ``WorkerDied``, ``ProjectorError`` for a projector that does not load, the core's
+    ``ExpressionError`` (at once, for a bad ``where``) and the store's errors.
+    """
+    from inspector.replay.category import (
+        CategoryComparison,
+        CategoryReplay,
+        CategoryTotals,
+        compare_category,
+        compile_where,
+        replay_category,
+    )
+
+    if kind not in ("states", "compare"):
+        raise ValueError(f"unknown category run {kind!r}: states or compare")
+    if kind == "states" and kwargs.get("where") is not None:
+        compile_where(kwargs["where"])  # a bad expression is reported before a process starts
+    if kind == "states" and projectors is not None:
+        spread = needs_worker(projectors, isolate=isolate) if projectors.spec is not None else False
+        if spread:
+            specs = ((projectors.spec or "generic", projectors.path),)
+    else:
+        wanted = 1 if kind == "states" else 2
+        if len(specs) != wanted:
+            raise ValueError(f"{kind} takes {wanted} projector spec(s), got {len(specs)}")
+        spread = isolate if isolate is not None else not all(_trusted_spec(spec) for spec in specs)
+    if spread:
+        try:
+            target = store_spec(store)
+        except TypeError:
+            spread = False  # a store no other process can open: folded here (Cancel checks between events)
+    if not spread:
+        if kind == "states":
+            chosen = projectors if projectors is not None else _load_spec(specs[0], store)
+            return replay_category(store, projectors=chosen, cancel=cancel, progress=progress, **kwargs)
+        old, new = (_load_spec(spec, store) for spec in specs)
+        return compare_category(store, old=old, new=new, cancel=cancel, progress=progress, **kwargs)
+    totals = CategoryTotals()
+    results = _category_results(_CategoryRequest(kind, target, tuple(specs), dict(kwargs)), totals, cancel, progress)
+    return (CategoryReplay if kind == "states" else CategoryComparison)(results, totals)
+
 __all__ = [
     "GRACE_SECONDS",
     "MAX_PROCESSES",
@@ -544,6 +750,8 @@ __all__ = [
     "WorkerDied",
     "WorkerPool",
     "bisect",
+    "category_processes",
+    "category_run",
     "diff",
     "needs_worker",
     "pool",

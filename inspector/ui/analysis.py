@@ -1,0 +1,161 @@
+"""The Analyse window: whole-category questions about the open store, in three tabs.
+
+- **States** (``StatesView``): which streams of a category are in a given state;
+- **Compare projectors** (``CompareView``): which streams a projector change would alter;
+- **Event types** (``EventTypesView``): the type survey with its schema drift marks.
+
+``Analysing`` is the main window's part that owns it (a mixin, as the window's other parts):
+the **Analyse** menu opens it on a tab (Ctrl+Shift+S, Ctrl+Shift+P, Ctrl+Shift+T); it follows
+the window's store and projector; a stream picked in it opens in the window at that version,
+State tab showing it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from inspector.ui.compare_view import CompareView
+from inspector.ui.runner import TaskRunner
+from inspector.ui.states_view import StatesView
+from inspector.ui.types_view import EventTypesView
+
+#: The tabs, in order: key, title, shortcut.
+VIEWS = (("states", "States", "Ctrl+Shift+S"), ("compare", "Compare projectors", "Ctrl+Shift+P"),
+         ("types", "Event types", "Ctrl+Shift+T"))
+
+
+class AnalysisWindow(QWidget):
+    """A window of its own (the main window's child): States, Compare projectors and Event types."""
+
+    def __init__(self, runner: TaskRunner, settings: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.runner = runner
+        self.setWindowTitle("Analyse — Event Stream Inspector")
+        self.resize(1280, 800)
+        self.states_view = StatesView(runner, settings)
+        self.compare_view = CompareView(runner, settings)
+        self.types_view = EventTypesView(runner, settings)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.states_view, "States")
+        self.tabs.addTab(self.compare_view, "Compare projectors")
+        self.tabs.addTab(self.types_view, "Event types")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.tabs)
+        self.store: Any = None
+
+    def view(self, key: str) -> QWidget:
+        return {"states": self.states_view, "compare": self.compare_view, "types": self.types_view}[key]
+
+    def show_view(self, key: str) -> None:
+        self.tabs.setCurrentWidget(self.view(key))
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def set_store(self, store: Any) -> None:
+        """Follow the window's store: every view starts over, with the store's categories."""
+        self.store = store
+        for view in (self.states_view, self.compare_view, self.types_view):
+            view.set_store(store)
+        if store is None:
+            return
+
+        def done(categories: list[tuple[str, int]], opened: Any = store) -> None:
+            if opened is self.store:
+                for view in (self.states_view, self.compare_view, self.types_view):
+                    view.set_categories(categories)
+
+        def failed(exc: BaseException) -> None:
+            self.states_view.status.setText(f"Listing categories failed: {exc}")
+
+        self.runner.submit("analysis-categories", lambda cancel, progress: store.categories(), done, failed,
+                           label="Counting categories")
+
+    def set_projectors(self, projectors: Any, choice: Any) -> None:
+        """Follow the window's projector (the State tab's choice)."""
+        kind = getattr(choice, "kind", "generic")
+        label = getattr(projectors, "label", None) or "generic"
+        described = choice.describe() if choice is not None else label
+        self.states_view.set_projectors(projectors, kind, f"{label} — {described}" if described != label else label)
+        if choice is not None:
+            self.compare_view.offer_current(kind, choice.target)
+
+
+class Analysing:
+    """Part of ``MainWindow`` (a mixin: ``self`` is the window): the Analyse menu and window."""
+
+    analysis_window: AnalysisWindow | None = None
+
+    def _build_analysis_menu(self) -> None:
+        menu_bar = self.menuBar()
+        help_action = next((action for action in menu_bar.actions() if action.text().replace("&", "") == "Help"),
+                           None)
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu("&Analyse", self)
+        if help_action is not None:
+            menu_bar.insertMenu(help_action, menu)
+        else:
+            menu_bar.addMenu(menu)
+        self.analysis_menu = menu
+        self.analysis_actions: dict[str, QAction] = {}
+        titles = {"states": "&States of a category…", "compare": "&Compare two projectors…",
+                  "types": "Event &types and schema drift…"}
+        tips = {"states": "Which streams of a category are in a state (replays every stream)",
+                "compare": "Which streams would a projector change alter",
+                "types": "Every event type with its payload fields over time, and where they drifted"}
+        for key, _title, shortcut in VIEWS:
+            action = QAction(titles[key], self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(tips[key])
+            action.setStatusTip(tips[key])
+            action.triggered.connect(lambda _checked=False, k=key: self.show_analysis(k))
+            menu.addAction(action)
+            self.analysis_actions[key] = action
+        shortcuts = getattr(self, "_shortcuts_first", None)
+        if shortcuts is not None:  # the window's shortcuts win over a text field's key bindings
+            shortcuts.keys |= {action.shortcut()[0].toCombined() for action in self.analysis_actions.values()}
+
+    def analysis(self) -> AnalysisWindow:
+        """The Analyse window (made on first use, following the window's store and projector)."""
+        if self.analysis_window is None:
+            window = self.analysis_window = AnalysisWindow(self.runner, self.settings, self)
+            window.states_view.streamRequested.connect(self.open_stream_at)
+            window.states_view.projectorChoiceRequested.connect(self.choose_projector)
+            window.compare_view.streamRequested.connect(self.open_stream_at)
+            window.set_store(self.store)
+            if self.projectors is not None:
+                window.set_projectors(self.projectors, self.projector_choice)
+        return self.analysis_window
+
+    def show_analysis(self, key: str) -> None:
+        """Open the Analyse window on ``key``: ``states``, ``compare`` or ``types``."""
+        self.analysis().show_view(key)
+
+    def open_stream_at(self, stream: str, version: Any) -> None:
+        """Show ``stream`` at ``version`` in the window (the event selected, the State tab showing
+        the state there), and bring the window forward."""
+        if version is None:
+            self.select_stream(stream)
+        else:
+            self.jump_to_version(stream, int(version))
+        self.tabs.setCurrentWidget(self.state_view)
+        self.raise_()
+        self.activateWindow()
+
+    # --- following the window (cooperative overrides: this part comes first in the bases) --
+    def _on_store_opened(self, *args: Any, **kwargs: Any) -> None:
+        super()._on_store_opened(*args, **kwargs)  # type: ignore[misc]
+        if self.analysis_window is not None:
+            self.analysis_window.set_store(self.store)
+            self.analysis_window.set_projectors(self.projectors, self.projector_choice)
+
+    def _set_projectors(self, projectors: Any, choice: Any, reason: str) -> None:
+        super()._set_projectors(projectors, choice, reason)  # type: ignore[misc]
+        if self.analysis_window is not None:
+            self.analysis_window.set_projectors(self.projectors, self.projector_choice)
