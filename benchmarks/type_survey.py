@@ -1,14 +1,16 @@
 """Time ``types`` (the event type survey) at scale on SQLite and PostgreSQL, against a floor.
 
-    python benchmarks/type_survey.py --events 1000000 [--engines sqlite,postgresql]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test] [--out /tmp/bench]
+    python benchmarks/type_survey.py --events 1000000 [--engines sqlite,postgresql,mariadb]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--mariadb mysql+pymysql://root@127.0.0.1:3306/test] [--out /tmp/bench]
 
 Writes a generic ``events`` table of N events over 10,000 streams of four event types whose
 payloads drift (``Deposited`` gains ``channel`` half-way through, ``amount`` turns from a number
 into a string in the last quarter), then times ``store.type_survey()`` (counted by the database:
 nothing but grouped counts comes to Python) and, as the floor of doing it in Python, the bare
 driver fetching every payload and decoding it with orjson (no counting at all). PostgreSQL tables
-are written in a scratch database of their own (payload ``jsonb``), dropped afterwards.
+and MariaDB tables are written in a scratch database of their own (payload ``jsonb``; ``LONGTEXT``
+on MariaDB), dropped afterwards.
 """
 
 from __future__ import annotations
@@ -97,6 +99,61 @@ def write_postgres(url: str, events: int) -> tuple[str, str]:
     return target, name
 
 
+def write_mariadb(url: str, events: int) -> tuple[str, str]:
+    """A scratch database with the events table (payload LONGTEXT); returns (its URL, its name)."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_types_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    admin.dispose()
+    target = make_url(url).set(database=name).render_as_string(hide_password=False)
+    engine = sa.create_engine(target)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE events (position bigint PRIMARY KEY, stream varchar(100) NOT NULL, version int,"
+            " type varchar(100) NOT NULL, recorded_at DATETIME(6), data LONGTEXT, metadata LONGTEXT,"
+            " KEY events_stream_version (stream, version)) CHARACTER SET utf8mb4")
+        batch = []
+        insert = "INSERT INTO events (position, stream, version, type, recorded_at, data) VALUES (%s,%s,%s,%s,%s,%s)"
+        for p, s, v, k, at, d in rows(events):
+            batch.append((p, s, v, k, at.replace(tzinfo=None), d))
+            if len(batch) == 20_000:
+                conn.exec_driver_sql(insert, batch)
+                batch = []
+        if batch:
+            conn.exec_driver_sql(insert, batch)
+    engine.dispose()
+    return target, name
+
+
+def drop_mariadb(url: str, name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    admin.dispose()
+
+
+def floor_mariadb(url: str) -> float:
+    import pymysql
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    start = time.perf_counter()
+    conn = pymysql.connect(host=parts.host, port=parts.port or 3306, user=parts.username, password=parts.password or "",
+                           database=parts.database, cursorclass=pymysql.cursors.SSCursor)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT data FROM events")
+        for (data,) in cursor:
+            orjson.loads(data)
+    conn.close()
+    return time.perf_counter() - start
+
+
 def drop_postgres(url: str, name: str) -> None:
     import sqlalchemy as sa
 
@@ -155,6 +212,8 @@ def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--postgres", default=os.environ.get(
         "INSPECTOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--mariadb", default=os.environ.get(
+        "INSPECTOR_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"))
     parser.add_argument("--out", default="/tmp/bench")
     args = parser.parse_args()
     engines = args.engines.split(",")
@@ -175,6 +234,14 @@ def main() -> None:
             report("postgresql", args.events, seconds, floor, result)
         finally:
             drop_postgres(args.postgres, name)
+    if "mariadb" in engines:
+        url, name = write_mariadb(args.mariadb, args.events)
+        try:
+            floor = floor_mariadb(url)
+            seconds, result = survey(url)
+            report("mariadb", args.events, seconds, floor, result)
+        finally:
+            drop_mariadb(args.mariadb, name)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -505,6 +505,31 @@ def test_cli_json_document(sqlite_store, capsys):
     assert discount["drift"][0]["kind"] == "appeared" and discount["drift"][0]["at"] == "2024-03-06T09:00:00Z"
 
 
+def test_cli_ctrl_c_prints_what_was_counted_so_far(sqlite_store, capsys, monkeypatch):
+    import os
+    import signal
+
+    from inspector.stores import survey as module
+
+    monkeypatch.setattr(module, "PART_ROWS", 5)  # three parts; Ctrl-C arrives during the first
+    count_part = module._count_part
+    parts: list[int] = []
+
+    def interrupted(*args: Any) -> None:
+        count_part(*args)
+        parts.append(1)
+        if len(parts) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(module, "_count_part", interrupted)
+    code, out, err = run(capsys, "types", str(sqlite_store.source_file()), "--json")
+    assert code == 130 and "stopped before the end" in err
+    document = json.loads(out)
+    assert document["complete"] is False and len(parts) == 1
+    assert 0 < document["events"] < 14  # the first part's events, counted
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C ends the process again
+
+
 def test_cli_on_a_missing_store_is_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "types", str(tmp_path / "nowhere.db"))
     assert code == 1 and err.count("\n") == 1
