@@ -40,7 +40,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import decode_json, loads_exact, untranscode
+from inspector.core.decoding import decode_json, json_value, untranscode
 from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, escape_like
@@ -442,11 +442,10 @@ class EventsourcingLayout(SqlLayout):
         straight to the parser, anything else (compressed, encrypted, odd) the long way."""
         state = row.state
         if type(state) is bytes and state[:1] == b"{":
-            try:
-                return untranscode(loads_exact(state))
-            except ValueError:
-                pass  # not JSON after all: row_to_event says why
-        return event.event().data
+            value = json_value(state)  # an object, or None when it is not JSON after all
+            if value is not None:
+                return untranscode(value)
+        return event.event().data  # row_to_event says why
 
     def row_to_event(self, row: Row[Any]) -> Event:
         data, problem = self.decode_state(row.state)
