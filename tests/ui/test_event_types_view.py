@@ -1,0 +1,126 @@
+"""The Event types view: a type that gains a field half-way through its history is marked with when
+the field appeared; how the survey was made is stated; only drifting fields can be shown."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from inspector.core.events import format_time
+from inspector.ui.models.type_survey import TypeSurveyModel
+from inspector.ui.presenting import local_time
+
+UTC = timezone.utc
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+#: the day PriceSet events started to carry a currency
+CURRENCY_FROM = T0 + 5 * DAY
+
+
+@pytest.fixture
+def prices_store(tmp_path) -> Path:
+    """A store where ``PriceSet`` gains ``currency`` half-way: 10 events, one a day, the last 5 with it."""
+    path = tmp_path / "prices.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,"
+                     " type TEXT NOT NULL, recorded_at TEXT, data TEXT, metadata TEXT)")
+        conn.execute("CREATE UNIQUE INDEX events_stream ON events (stream, version)")
+        for day in range(10):
+            data = {"sku": f"sku-{day % 3}", "amount": 100 + day}
+            if day >= 5:
+                data["currency"] = "EUR"
+            at = (T0 + day * DAY).isoformat().replace("+00:00", "Z")
+            conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
+                         (f"product-{day % 3}", day // 3 + 1, "PriceSet", at, json.dumps(data), "{}"))
+        conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
+                     ("product-0", 5, "ProductRetired", (T0 + 11 * DAY).isoformat().replace("+00:00", "Z"),
+                      json.dumps({"reason": "old"}), "{}"))
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def prices_window(qtbot, prices_store):
+    from inspector.ui.app import MainWindow, make_app
+
+    make_app()
+    win = MainWindow(str(prices_store))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
+    yield win
+    win.shutdown()
+
+
+def _survey(qtbot, window):
+    window.analysis_actions["types"].trigger()
+    view = window.analysis_window.types_view
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.survey is not None and view.run_button.isEnabled(), timeout=20000)
+    return view
+
+
+def _field_row(view, event_type: str, field: str) -> dict[int, str]:
+    parent = view.model.type_row(event_type)
+    for row in range(view.model.rowCount(parent)):
+        if view.model.index(row, 0, parent).data() == field:
+            return {column: view.model.index(row, column, parent).data()
+                    for column in range(view.model.columnCount())}
+    raise AssertionError(f"{event_type}.{field} is not listed")
+
+
+def test_a_field_gained_half_way_is_marked_with_when_it_appeared(qtbot, prices_window):
+    view = _survey(qtbot, prices_window)
+
+    assert view.model.drifting_fields() == {"PriceSet": ["currency"]}
+    currency = _field_row(view, "PriceSet", "currency")
+    assert currency[TypeSurveyModel.DRIFT] == f"+ appeared {local_time(CURRENCY_FROM)}"
+    assert currency[TypeSurveyModel.COUNT] == "5 of 10"
+    assert currency[TypeSurveyModel.FIRST] == local_time(CURRENCY_FROM)
+    assert _field_row(view, "PriceSet", "amount")[TypeSurveyModel.DRIFT] == ""
+    price_set = view.model.type_row("PriceSet")
+    assert view.tree.isExpanded(price_set)  # the drifting type is open
+    assert price_set.siblingAtColumn(TypeSurveyModel.COUNT).data() == "10"
+    assert price_set.siblingAtColumn(TypeSurveyModel.DRIFT).data() == "1 field drifted"
+    currency_row = next(row for row in range(view.model.rowCount(price_set))
+                        if view.model.index(row, 0, price_set).data() == "currency")
+    tip = view.model.index(currency_row, TypeSurveyModel.DRIFT, price_set).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip == f"appeared {format_time(CURRENCY_FROM)} (absent from the earlier events of the type)"
+
+
+def test_the_survey_says_how_it_was_made_and_what_it_counted(qtbot, prices_window):
+    view = _survey(qtbot, prices_window)
+
+    assert view.method_label.text().startswith("<b>Counted in SQL</b>")
+    assert view.status.text() == "2 event types · 11 events · 1 field drifted"
+    retired = view.model.type_row("ProductRetired")
+    assert retired.siblingAtColumn(TypeSurveyModel.FIRST).data() == local_time(T0 + 11 * DAY)
+
+
+def test_only_fields_that_drifted_can_be_shown(qtbot, prices_window):
+    view = _survey(qtbot, prices_window)
+
+    view.drift_only.setChecked(True)
+
+    assert [view.model.index(row, 0).data() for row in range(view.model.rowCount())] == ["PriceSet"]
+    parent = view.model.type_row("PriceSet")
+    assert [view.model.index(row, 0, parent).data() for row in range(view.model.rowCount(parent))] == ["currency"]
+
+
+def test_the_demo_store_is_surveyed_by_category(qtbot, window):
+    window.analysis_actions["types"].trigger()
+    view = window.analysis_window.types_view
+    qtbot.waitUntil(lambda: view.category_box.findData("wallet") >= 0, timeout=10000)
+    view.category_box.setCurrentIndex(view.category_box.findData("wallet"))
+
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.survey is not None and view.run_button.isEnabled(), timeout=20000)
+
+    names = [view.model.index(row, 0).data() for row in range(view.model.rowCount())]
+    assert names == ["CreditsGranted", "CreditsSpent", "StatementIssued", "WalletOpened"]
+    assert "of category wallet" in view.status.text()
