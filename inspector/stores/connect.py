@@ -533,3 +533,43 @@ def _mysql_db_pattern_matches(pattern: str, database: str) -> bool:
         regex += "." if char == "_" else ".*" if char == "%" else re.escape(char)
         index += 1
     return re.fullmatch(regex, database, re.IGNORECASE) is not None
+
+
+# --- a password asked for when the server wants one ------------------------------------------
+#: what the drivers say when the server wants a password it did not get, or refused the one
+#: given: libpq/psycopg ("no password supplied", "password authentication failed"), MySQL and
+#: MariaDB through PyMySQL (error 1045 "Access denied for user ... (using password: NO|YES)")
+_PASSWORD_WANTED = re.compile(
+    r"password authentication failed|no password supplied|fe_sendauth: no password|"
+    r"\(1045, |Access denied for user .*\(using password: (?:NO|YES)\)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_password(error: BaseException | str) -> bool:
+    """True when ``error`` (an exception or its text) says the server wants a (different) password."""
+    return bool(_PASSWORD_WANTED.search(str(error)))
+
+
+def url_password(target: str) -> str | None:
+    """The password written in the URL ``target``, or None (also for a path or a bad URL)."""
+    if not is_url(target):
+        return None
+    try:
+        password = make_url(normalise_url(target)).password
+    except Exception:
+        return None
+    return None if password is None else str(password)
+
+
+def url_without_password(target: str) -> str:
+    """``target`` with its password taken out (as the user may see it, or as a keyring entry's name)."""
+    url = make_url(normalise_url(target))
+    # URL.set(password=None) keeps the old password ("None" means "unchanged"): replace it.
+    return url._replace(password=None).render_as_string(hide_password=False)
+
+
+def url_with_password(target: str, password: str) -> str:
+    """``target`` with ``password`` in it, percent-encoded as needed. The result holds the secret:
+    open it, never print, save or log it (``redact`` it for that)."""
+    return make_url(normalise_url(target)).set(password=password).render_as_string(hide_password=False)
