@@ -35,8 +35,10 @@ from inspector.core.events import Event, Moment, format_time, parse_time
 from inspector.replay.cache import CacheEntry, SnapshotCache
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import materialize
+from inspector.core.matching import StreamPattern
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
+    GenericProjector,
     Projector,
     ProjectorError,
     ProjectorSet,
@@ -240,17 +242,51 @@ def _fingerprint(prints: list[str]) -> str:
 def _choose_projector(projectors: ProjectorSet | Projector | None, store: EventStore, stream: str,
                       first: Event) -> Projector:
     """The projector for the stream: given, or the first of a set that applies to the stream's
-    name or to the category the store lists it under."""
+    name or to the category the store lists it under.
+
+    The store is asked for the category only when a projector's choice depends on it (a plain
+    word pattern): the native projector, the generic one and glob patterns decide from the name.
+    """
     if isinstance(projectors, Projector):
         return projectors
     if projectors is None:
         from inspector.replay.projectors import load_projectors
 
         projectors = load_projectors(None, store=store)
-    return projectors.for_stream(stream, store.category(stream))
+    category: Any = _UNASKED
+    for candidate in projectors.projectors:
+        if _decides_by_name(candidate):
+            if candidate.applies_to(stream, None):
+                return candidate
+            continue
+        if category is _UNASKED:
+            category = store.category(stream)
+        if candidate.applies_to(stream, category):
+            return candidate
+    return projectors.fallback
+
+
+_UNASKED: Any = object()
+
+
+def _decides_by_name(projector: Projector) -> bool:
+    """Whether ``projector.applies_to`` needs no category: one that applies everywhere (generic,
+    native), or the standard rule with glob patterns only (a glob matches the name alone)."""
+    if getattr(projector, "applies_to_every_stream", False) or type(projector).applies_to is GenericProjector.applies_to:
+        return True
+    return type(projector).applies_to is Projector.applies_to and all(
+        StreamPattern(pattern).is_glob for pattern in projector.patterns)
 
 
 def _first_event(store: EventStore, stream: str, cancel: CancelToken | None) -> Event | None:
+    """The stream's first versioned event. Usually one row: the first event read is checked, and
+    only a stream that starts with events without a version is read further."""
+    for event in store.read_stream(stream, from_version=None, limit=1, cancel=cancel):
+        if event.version is not None:
+            return event
+        break
+    else:
+        return None
     for event in store.read_stream(stream, from_version=None, limit=50, cancel=cancel):
         if event.version is not None:
             return event
@@ -408,7 +444,11 @@ class _Run:
         fold = projector.fold
         cancel = self.cancel
         writes_cache = self.cache_writable
-        events: Iterator[Any] = projector.read(self.store, self.stream, after=after, upto=upto, cancel=cancel)
+        events: Iterator[Any]
+        if verify is None and start_version is not None and upto is not None and start_version >= upto:
+            events = iter(())  # a store snapshot at the target itself: no event can follow it
+        else:
+            events = projector.read(self.store, self.stream, after=after, upto=upto, cancel=cancel)
         try:
             if verify is not None:
                 events, last_event = self._verify(verify, events)

@@ -79,6 +79,8 @@ class NativeEventsourcingProjector(Projector):
 
     uses_store_snapshots = True
     patterns = ("*",)
+    #: applies to every stream of the store, whatever its category (the engine asks for none)
+    applies_to_every_stream = True
 
     def __init__(self, path: str | None = None, application: str | None = None) -> None:
         lib = _library()
