@@ -402,6 +402,7 @@ class CompareView(QWidget):
         self.differences_title.setText(f"Streams whose state differs ({count:,})" if count
                                        else "Streams whose state differs")
         stopped = self.stopped_model.rowCount()
+        self.stopped_view.setVisible(stopped > 0)  # rare: no empty table takes the differences' room
         self.stopped_title.setText(f"Stopped alike on both sides ({stopped:,})" if stopped
                                    else "Stopped alike on both sides (none)")
 
@@ -425,7 +426,7 @@ class CompareView(QWidget):
     def _on_finished(self, totals: Any) -> None:
         self._set_idle()
         self._update_titles()
-        found = (f"{totals.differences:,} stream{'s' if totals.differences != 1 else ''} differ"
+        found = (f"{totals.differences:,} stream{'s differ' if totals.differences != 1 else ' differs'}"
                  if totals.differences else "no stream differs")
         self.status.setText(f"Done: {found} · {progress_text(totals)}")
 

@@ -112,7 +112,7 @@ class EventTypesView(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(True)
         for column, width in ((TypeSurveyModel.NAME, 230), (TypeSurveyModel.COUNT, 120),
-                              (TypeSurveyModel.TYPES, 130), (TypeSurveyModel.FIRST, 150), (TypeSurveyModel.LAST, 150)):
+                              (TypeSurveyModel.TYPES, 170), (TypeSurveyModel.FIRST, 150), (TypeSurveyModel.LAST, 150)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(TypeSurveyModel.NAME, QHeaderView.ResizeMode.Interactive)
         legend = QLabel("<span style='color:#2e7d32'>+ appeared</span> (absent from every earlier event of the type) "
@@ -248,7 +248,8 @@ class EventTypesView(QWidget):
         self.model.set_survey(survey, only_drift=self.drift_only.isChecked())
         self._expand()
         if survey.method == "sql":
-            method = f"<b>Counted in SQL</b>: {survey.method_detail}"
+            detail = survey.method_detail.removeprefix("counted by the database: ")
+            method = f"<b>Counted in SQL</b> by the database: {detail}"
         else:
             size = f"{survey.sampled:,}" if survey.sampled is not None else "?"
             method = (f"<b>Sampled</b>: {size} events decoded, spread over the history ({survey.method_detail}); "
