@@ -124,3 +124,39 @@ def test_the_demo_store_is_surveyed_by_category(qtbot, window):
     names = [view.model.index(row, 0).data() for row in range(view.model.rowCount())]
     assert names == ["CreditsGranted", "CreditsSpent", "StatementIssued", "WalletOpened"]
     assert "of category wallet" in view.status.text()
+
+
+def test_cancel_stops_a_long_survey_and_shows_what_was_counted_so_far(qtbot, window, monkeypatch):
+    import threading
+
+    from inspector.stores import survey as survey_module
+
+    monkeypatch.setattr(survey_module, "PART_ROWS", 500)  # the demo's 5,400 events in 11 parts
+    store = window.store
+    real = store.type_survey
+
+    def slow_survey(*, progress=None, cancel=None, **kwargs):
+        def paused(done, total=None):
+            if progress is not None:
+                progress(done, total)
+            for _ in range(2000):  # a slow part: at most 20 s, until Cancel is pressed
+                if cancel is not None and cancel.cancelled:
+                    break
+                threading.Event().wait(0.01)
+
+        return real(progress=paused, cancel=cancel, **kwargs)
+
+    monkeypatch.setattr(store, "type_survey", slow_survey)
+    window.analysis_actions["types"].trigger()
+    view = window.analysis_window.types_view
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.progress.isVisible() and "1 of 11 parts" == view.progress.format(), timeout=20000)
+    assert view.cancel_button.isEnabled() and not view.run_button.isEnabled()
+
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+
+    assert view.run_button.isEnabled() and view.progress.isHidden()
+    qtbot.waitUntil(lambda: view.survey is not None, timeout=20000)
+    assert not view.survey.complete
+    assert view.status.text().startswith("Incomplete (cancelled): counted so far")
+    assert 0 < view.survey.events < 5400
