@@ -84,14 +84,18 @@ class PayloadDocument:
     """A layout's event payload as a JSON document one engine's functions read.
 
     ``document``: the JSON value whose top-level keys are the event's fields (for
-    EventSauce the envelope's ``payload``); ``valid``: the stored payload is JSON;
-    ``is_object``: ``document`` is a JSON object (implies ``valid``); ``family`` names the
+    EventSauce the envelope's ``payload``), NULL where the payload is not JSON; ``raw``: the
+    same without that guard (for rows known to be JSON: cheaper); ``valid``: the stored payload
+    is JSON; ``is_object``: ``document`` is a JSON object (implies ``valid``); ``state``: 0 not
+    JSON, 1 JSON but not an object, 2 an object, testing validity once; ``family`` names the
     functions (``sqlite``, ``jsonb``, ``json``, ``mysql``); ``detail`` says what is read.
     """
 
     document: sa.ColumnElement[Any]
+    raw: sa.ColumnElement[Any]
     valid: sa.ColumnElement[bool]
     is_object: sa.ColumnElement[bool]
+    state: sa.ColumnElement[int]
     family: str
     detail: str
 
@@ -147,7 +151,12 @@ def payload_document(layout: SqlLayout) -> PayloadDocument | None:
             document = sa.case((headers, sa.func.json_extract(column, "$.payload")), else_=column)
         # CASE, not AND: SQLite may evaluate both sides, and json_type fails on text that is not JSON
         is_object = sa.case((valid, sa.func.json_type(document)), else_=None) == "object"
-        return PayloadDocument(document, valid, is_object, "sqlite", f"SQLite json_type/json_remove over {where}")
+        # valid JSON whose first character is '{' is an object: no second parse to ask json_type
+        opening = sa.func.substr(sa.func.ltrim(document, " \t\n\r"), 1, 1)
+        state = sa.case((valid, sa.case((opening == "{", 2), else_=1)), else_=0) if not envelope else sa.case(
+            (valid, sa.case((sa.func.json_type(document) == "object", 2), else_=1)), else_=0)
+        return PayloadDocument(document, document, valid, is_object, state, "sqlite",
+                               f"SQLite json_type/json_remove over {where}")
     if dialect == "postgresql":
         if not isinstance(kind, sa.JSON):
             return None  # text or bytea: a cast fails the whole query on one row that is not JSON
@@ -159,17 +168,19 @@ def payload_document(layout: SqlLayout) -> PayloadDocument | None:
             headers = typeof(column.op("->")("headers")) == "object"
             document = sa.case((headers, column.op("->")("payload")), else_=column)
         document = sa.type_coerce(document, postgresql.JSONB() if family == "jsonb" else postgresql.JSON())
-        return PayloadDocument(document, column.is_not(None), typeof(document) == "object", family,
+        state = sa.case((column.is_(None), 0), (typeof(document) == "object", 2), else_=1)
+        return PayloadDocument(document, document, column.is_not(None), typeof(document) == "object", state, family,
                                f"PostgreSQL {prefix}_each/{prefix}_typeof over {where}")
     if dialect in ("mysql", "mariadb"):
         valid = sa.func.json_valid(column) == 1
-        document = sa.case((valid, column), else_=None)
+        raw: sa.ColumnElement[Any] = column
         if envelope:
             headers = sa.func.json_type(sa.func.json_extract(column, "$.headers")) == "OBJECT"
-            document = sa.case((sa.and_(valid, headers), sa.func.json_extract(column, "$.payload")),
-                               (valid, column), else_=None)
-        return PayloadDocument(document, valid, sa.and_(valid, sa.func.json_type(document) == "OBJECT"), "mysql",
-                               f"MariaDB/MySQL JSON_KEYS/JSON_TYPE over {where}")
+            raw = sa.case((headers, sa.func.json_extract(column, "$.payload")), else_=column)
+        document = sa.case((valid, raw), else_=None)
+        state = sa.case((valid, sa.case((sa.func.json_type(raw) == "OBJECT", 2), else_=1)), else_=0)
+        return PayloadDocument(document, raw, valid, sa.and_(valid, sa.func.json_type(document) == "OBJECT"), state,
+                               "mysql", f"MariaDB/MySQL JSON_KEYS/JSON_TYPE over {where}")
     return None
 
 
@@ -196,9 +207,10 @@ def _field_rows(payload: PayloadDocument) -> tuple[sa.ColumnElement[Any], sa.Col
         each = getattr(sa.func, f"{family}_each")(sa.case((payload.is_object, document), else_=empty))
         fields = each.table_valued("key", "value", name="payload_field").lateral()
         return fields.c.key, getattr(sa.func, f"{family}_typeof")(fields.c.value), fields
-    keys = _JsonKeysTable(sa.case((payload.is_object, document), else_=None)).table_valued(
-        "k", name="payload_field")
-    value = sa.func.json_extract(document, sa.func.concat("$.", sa.func.json_quote(keys.c.k)))
+    # JSON_KEYS is NULL for anything but an object (and the guarded document is NULL for text that
+    # is not JSON), so only object payloads give rows, and only those read ``raw``
+    keys = _JsonKeysTable(document).table_valued("k", name="payload_field")
+    value = sa.func.json_extract(payload.raw, sa.func.concat("$.", sa.func.json_quote(keys.c.k)))
     return keys.c.k, sa.func.json_type(value), keys
 
 
@@ -312,19 +324,16 @@ def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDo
     # its time expression (epoch seconds of ISO text) would be computed once per aggregate
     per_row: list[sa.ColumnElement[Any]] = [kind.label("type"), time.label("t")]
     if payload is not None:
-        per_row += [sa.case((payload.valid, 1), else_=0).label("valid"),
-                    sa.case((payload.is_object, 1), else_=0).label("object")]
-    rows = sa.select(*per_row).select_from(layout.table).where(*where)
-    rows = rows.limit(-1) if layout.dialect == "sqlite" else rows
-    each = rows.subquery("surveyed")
+        per_row.append(payload.state.label("state"))
+    each = _apart(layout, sa.select(*per_row).select_from(layout.table).where(*where)).subquery("surveyed")
     columns: list[sa.ColumnElement[Any]] = [each.c.type, sa.func.count().label("events"),
                                             sa.func.min(each.c.t).label("first_at"), sa.func.max(each.c.t).label("last_at")]
     if payload is not None:
         columns += [
-            sa.func.sum(each.c.valid).label("valid"),
-            sa.func.sum(each.c.object).label("objects"),
-            sa.func.min(sa.case((each.c.object == 1, each.c.t), else_=None)).label("objects_first"),
-            sa.func.max(sa.case((each.c.object == 1, each.c.t), else_=None)).label("objects_last"),
+            sa.func.sum(sa.case((each.c.state > 0, 1), else_=0)).label("valid"),
+            sa.func.sum(sa.case((each.c.state == 2, 1), else_=0)).label("objects"),
+            sa.func.min(sa.case((each.c.state == 2, each.c.t), else_=None)).label("objects_first"),
+            sa.func.max(sa.case((each.c.state == 2, each.c.t), else_=None)).label("objects_last"),
         ]
     query = sa.select(*columns).group_by(each.c.type)
     for row in store._rows(query):
@@ -338,14 +347,26 @@ def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDo
     if payload is None:
         return
     key, json_type, fields = _field_rows(payload)
+    objects_only = [payload.is_object] if payload.family != "mysql" else []  # JSON_KEYS skips the others
     query = (sa.select(kind.label("type"), key.label("field"), json_type.label("json_type"),
                        sa.func.count().label("events"), sa.func.min(time).label("first_at"),
                        sa.func.max(time).label("last_at"))
-             .select_from(layout.table).join(fields, sa.true()).where(*where, payload.is_object)
+             .select_from(layout.table).join(fields, sa.true()).where(*where, *objects_only)
              .group_by(kind, key, json_type))
     for row in store._rows(query):
         builder.add_field(layout.type_from_db(row.type), _text(row.field), json_type_name(row.json_type),
                           int(row.events), timing.read(row.first_at), timing.read(row.last_at))
+
+
+def _apart(layout: SqlLayout, query: sa.Select) -> sa.Select:
+    """``query`` as a subquery the engine computes on its own instead of merging it into the outer
+    query (which would compute each row's expressions once per use there): SQLite ``LIMIT -1``,
+    PostgreSQL ``OFFSET 0``, MariaDB/MySQL a LIMIT (a small temporary table of the per-row values)."""
+    if layout.dialect == "sqlite":
+        return query.limit(-1)
+    if layout.dialect == "postgresql":
+        return query.offset(0)
+    return query.limit(2**62)
 
 
 def _sqlite_path(key: str) -> str | None:
@@ -467,11 +488,8 @@ def _sqlite_shapes(store: SqlEventStore, payload: PayloadDocument, time: sa.Colu
     layout = store.layout
     # subqueries SQLite keeps apart (``LIMIT -1``), so each row's time and tests are computed once and
     # its text parsed once per function: json_valid, then json_type per key, then json_remove
-    # 0: not JSON, 1: JSON but not an object, 2: an object (valid JSON whose first character is '{',
-    # so no second parse to ask json_type)
-    opening = sa.func.substr(sa.func.ltrim(payload.document, " \t\n\r"), 1, 1)
-    state = sa.case((payload.valid, sa.case((opening == "{", 2), else_=1)), else_=0)
-    read = (sa.select(kind.label("type"), time.label("t"), payload.document.label("document"), state.label("state"))
+    read = (sa.select(kind.label("type"), time.label("t"), payload.document.label("document"),
+                      payload.state.label("state"))
             .select_from(layout.table).where(*where))
     if not totals:
         read = read.where(payload.is_object)
