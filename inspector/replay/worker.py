@@ -553,6 +553,20 @@ def category_processes() -> list[Any]:
         return [process for process in _CATEGORY_PROCESSES if process.is_alive()]
 
 
+def end_category_runs() -> None:
+    """Terminate every whole-category worker process now (the window calls this when it closes: its
+    process may end before the threads waiting on them get to do it)."""
+    with _category_lock:
+        found = list(_CATEGORY_PROCESSES)
+    for process in found:
+        if process.is_alive():
+            process.terminate()
+    for process in found:
+        process.join(1.0)
+        if process.is_alive():
+            process.kill()
+
+
 @dataclass(frozen=True)
 class _CategoryRequest:
     kind: str  # "states" | "compare"
@@ -752,6 +766,7 @@ __all__ = [
     "bisect",
     "category_processes",
     "category_run",
+    "end_category_runs",
     "diff",
     "needs_worker",
     "pool",

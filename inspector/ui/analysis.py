@@ -149,6 +149,15 @@ class Analysing:
         self.activateWindow()
 
     # --- following the window (cooperative overrides: this part comes first in the bases) --
+    def shutdown(self) -> None:
+        """End the whole-category worker processes too (a projector stuck in a loop among them)."""
+        from inspector.replay import worker
+
+        try:
+            super().shutdown()  # type: ignore[misc]
+        finally:
+            worker.end_category_runs()
+
     def _on_store_opened(self, *args: Any, **kwargs: Any) -> None:
         super()._on_store_opened(*args, **kwargs)  # type: ignore[misc]
         if self.analysis_window is not None:

@@ -134,7 +134,8 @@ def test_the_job_the_projector_stops_on_is_listed_with_its_error(qtbot, window, 
     assert broken not in view.model.streams() and view.model.rowCount() > 0
 
 
-def test_cancel_stops_a_projector_stuck_in_a_loop(qtbot, window, tmp_path):
+def _stuck_projector(qtbot, window, tmp_path: Path):
+    """A wallet projector that loops forever from version 3 on (after writing ``marker``), in use."""
     marker = tmp_path / "looping.pid"
     projector = tmp_path / "looping.py"
     projector.write_text(textwrap.dedent(f"""
@@ -155,6 +156,11 @@ def test_cancel_stops_a_projector_stuck_in_a_loop(qtbot, window, tmp_path):
                     timeout=15000)
     view = _states(qtbot, window)
     qtbot.waitUntil(lambda: view.projectors is window.projectors, timeout=5000)
+    return view, marker
+
+
+def test_cancel_stops_a_projector_stuck_in_a_loop(qtbot, window, tmp_path):
+    view, marker = _stuck_projector(qtbot, window, tmp_path)
 
     _find(qtbot, view, "wallet")
     qtbot.waitUntil(marker.exists, timeout=60000)  # the worker process is in the loop
@@ -165,6 +171,18 @@ def test_cancel_stops_a_projector_stuck_in_a_loop(qtbot, window, tmp_path):
 
     assert view.run_button.isEnabled() and "Cancelled" in view.status.text()
     qtbot.waitUntil(lambda: not stuck[0].is_alive() and worker.category_processes() == [], timeout=10000)
+
+
+def test_closing_the_window_ends_a_run_stuck_in_a_projector(qtbot, window, tmp_path):
+    view, marker = _stuck_projector(qtbot, window, tmp_path)
+    _find(qtbot, view, "wallet")
+    qtbot.waitUntil(marker.exists, timeout=60000)
+    stuck = worker.category_processes()
+    assert len(stuck) == 1
+
+    window.shutdown()
+
+    assert not stuck[0].is_alive()
 
 
 def test_the_last_inputs_are_remembered(qtbot, window):
