@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from inspector.core.events import Event, Moment
+from inspector.ui.analysis import Analysing
 from inspector.ui.live import LiveFollower, Reconnector
 from inspector.ui.preferences import Preferences
 from inspector.ui.runner import TaskRunner
@@ -37,8 +38,8 @@ def app_version() -> str:
         return "0.1.0"
 
 
-class MainWindow(WindowLayout, WindowActions, StoreSession, Browsing, ProjectorControl, ReplayRequests, Exporting,
-                 LiveFollow, QMainWindow):
+class MainWindow(Analysing, WindowLayout, WindowActions, StoreSession, Browsing, ProjectorControl, ReplayRequests,
+                 Exporting, LiveFollow, QMainWindow):
     """Streams on the left, events in the centre, details on the right, status below.
 
     The behaviour lives in one mixin per concern (``inspector.ui.window``); this class builds
@@ -64,6 +65,11 @@ class MainWindow(WindowLayout, WindowActions, StoreSession, Browsing, ProjectorC
         self.moments: dict[str, Moment | None] = {"A": None, "B": None}
         self._cache: Any = None
         self._state_request: tuple[str, int] | None = None
+        self.region_filter: tuple[Any, Any] | None = None
+        # a store is opening: the progress strip stays until its first screen is shown
+        self._first_screen_pending = False
+        self._first_screen_store: Any = None
+        self._first_screen_timeline_failed = False
         self.setWindowTitle(APP_NAME)
         self.resize(1280, 800)
         self.follower = LiveFollower(self.runner, self, interval_ms=self.preferences.poll_ms)
@@ -84,6 +90,7 @@ class MainWindow(WindowLayout, WindowActions, StoreSession, Browsing, ProjectorC
         self._build_central()
         self._build_status()
         self._build_menus()
+        self._build_analysis_menu()
         self._restore_window_state()
         if target:
             self.open_target(target, layout=layout, mapping=mapping)

@@ -91,7 +91,8 @@ class WindowActions:
         self.view_menu.addAction(self.follow_action)
         self.view_menu.addSeparator()
         self.live_button.setDefaultAction(self.follow_action)
-        self.live_button.setText("● Live")
+        self.follow_action.changed.connect(self._update_live_label)  # the action resets the button's text
+        self._update_live_label()
         self.tools_menu = self.menuBar().addMenu("&Tools")
         self.bisect_action = QAction("&Bisect: first version where…", self)
         self.bisect_action.setShortcut(QKeySequence("Ctrl+B"))

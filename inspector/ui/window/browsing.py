@@ -144,10 +144,15 @@ class Browsing:
             return
         self.event_model.set_filter(self.current_filter())
         self._update_events_title()
-        # One stream's table does not repeat the stream's name on every row, and its versions
-        # order it, so the global position gives its width to the summary (the Event tab has it).
-        self.events_view.setColumnHidden(EventTableModel.STREAM, self.current_stream is not None)
-        self.events_view.setColumnHidden(EventTableModel.POSITION, self.current_stream is not None)
+        self._fit_columns_to_selection()
+
+    def _fit_columns_to_selection(self) -> None:
+        """One stream's table does not repeat the stream's name on every row, and its versions
+        order it, so the global position gives its width to the summary (the Event tab has it);
+        "All events" shows both."""
+        one_stream = self.current_stream is not None
+        self.events_view.setColumnHidden(EventTableModel.STREAM, one_stream)
+        self.events_view.setColumnHidden(EventTableModel.POSITION, one_stream)
 
     def _update_events_title(self) -> None:
         parts = [f"Events of {self.current_stream}" if self.current_stream else "All events"]

@@ -26,7 +26,13 @@ class LiveFollow:
         self._update_live_label()
 
     def _update_live_label(self) -> None:
-        if not self.follower.following:
+        following = self.follower.following
+        # The status bar's button says what is true: "● Live" only while following.
+        self.live_button.setText("● Live" if following else "○ Follow live")
+        self.live_button.setToolTip("Following live (Ctrl+L to stop): new events are shown as they are written"
+                                    if following else "Not following: press to show new events as they are "
+                                                      "written (Ctrl+L)")
+        if not following:
             self.live_label.hide()
             return
         if self.reconnector.active:

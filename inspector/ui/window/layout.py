@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
+from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QToolButton,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -29,7 +31,50 @@ from inspector.ui.models import EventTableModel, StreamListModel
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, ProgressStrip
+from inspector.ui.window.banners import BannerOverlay
 from inspector.ui.window.names import ALL
+from inspector.ui.window.play_speed import add_play_speed
+
+
+class ElidingLabel(QLabel):
+    """A one-line label that never asks for more width than it is given: a long text (a long
+    stream name in the table's title) is drawn cut in the middle with "…", and shown whole in
+    its tooltip, instead of widening its pane. ``text()`` is the whole text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        super().setText(text)
+        self._update_tooltip()
+
+    def shown_text(self) -> str:
+        """The text as drawn at the label's width."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.contentsRect().width())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
+        return QSize(width, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        self.setToolTip(self.text() if self.shown_text() != self.text() else "")
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt naming)
+        painter = QPainter(self)
+        try:
+            self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(),
+                                      self.isEnabled(), self.shown_text(), self.foregroundRole())
+        finally:
+            painter.end()
 
 
 class WindowLayout:
@@ -52,6 +97,7 @@ class WindowLayout:
         self.streams_view.verticalHeader().hide()
         self.streams_view.verticalHeader().setDefaultSectionSize(22)
         self.streams_view.setShowGrid(False)
+        self.streams_view.setTabKeyNavigation(False)  # Tab moves to the next pane, not the next cell
         self.streams_view.setAlternatingRowColors(True)
         # Names that share a prefix (wallet-…, uuids) differ at the end: keep both ends visible.
         self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -93,6 +139,10 @@ class WindowLayout:
         self.timeline.cursorRequested.connect(self._on_timeline_cursor_requested)
         self.timeline.cursorMoved.connect(self._on_timeline_cursor_moved)
         self.timeline.failed.connect(self.show_error)
+        # The timeline's header line ("3 of 120 lanes · 2,000 events in view") takes the width
+        # it is given: a longer text is cut, it never widens the middle pane.
+        self.timeline.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.timeline.info.setMinimumWidth(0)
 
     def _build_events(self) -> None:
         self.event_model = EventTableModel(self.runner, self, page_size=self.preferences.page_size)
@@ -103,6 +153,7 @@ class WindowLayout:
         self.events_view.verticalHeader().hide()
         self.events_view.verticalHeader().setDefaultSectionSize(22)
         self.events_view.setShowGrid(False)
+        self.events_view.setTabKeyNavigation(False)  # Tab moves to the next pane, not the next cell
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
         header = self.events_view.horizontalHeader()
@@ -114,7 +165,7 @@ class WindowLayout:
         self.event_model.rowsLoaded.connect(self._on_event_model_rows_loaded)
         self.event_model.failed.connect(self.show_error)
 
-        self.events_title = QLabel("All events")
+        self.events_title = ElidingLabel("All events")
         self.events_title.setStyleSheet("font-weight: bold;")
         self.show_all_button = QPushButton("Show all streams")
         self.show_all_button.setToolTip("Stop filtering the table to the selected stream")
@@ -168,6 +219,7 @@ class WindowLayout:
         self.tabs.addTab(self.event_view, "Event")
         self.tabs.addTab(self.state_view, "State")
         self.tabs.addTab(self.diff_view, "Diff")
+        self.play_speed = add_play_speed(self.state_view, self.settings)
         self.audit_view = AuditView(self.runner)
         self.tabs.addTab(self.audit_view, "Audit")
         self.audit_view.eventActivated.connect(self.select_event)
@@ -229,10 +281,10 @@ class WindowLayout:
 
         self.first_run_hint = first_run_hint(self.settings)
         box.addWidget(self.first_run_hint)
-        box.addWidget(self.connection_banner)
-        box.addWidget(self.banner)
         box.addWidget(self.main_split, 1)
         self.setCentralWidget(central)
+        # Messages float over the bottom of the panes: showing one never moves the panes.
+        self.banner_overlay = BannerOverlay(central, [self.connection_banner, self.banner])
 
     def _browser_width(self) -> int:
         """Wide enough for a 20-character stream name (acl-project-133e6153), its count and age."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 
+from inspector.ui.window.folders import PROJECTOR_FOLDER, remember_folder, remembered_folder
 
 class ProjectorControl:
     """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
@@ -80,11 +81,13 @@ class ProjectorControl:
         if kind == "file":
             self.choose_projector_file()
         elif kind == "native":
-            start = (self.projector_choice.target if self.projector_choice is not None
-                     and self.projector_choice.kind == "native" else None) or self._store_folder()
+            current = (self.projector_choice.target if self.projector_choice is not None
+                       and self.projector_choice.kind == "native" else None)
+            start = current or remembered_folder(self.settings, PROJECTOR_FOLDER, self._store_folder())
             folder = QFileDialog.getExistingDirectory(
                 self, "Folder with your eventsourcing application's code (on the import path)", start)
             if folder:
+                remember_folder(self.settings, PROJECTOR_FOLDER, folder)
                 self.set_projector_choice(ProjectorChoice("native", folder))
         else:
             self.set_projector_choice(ProjectorChoice(kind))
@@ -96,9 +99,12 @@ class ProjectorControl:
         return str(Path(target).parent) if target and "://" not in target else ""
 
     def choose_projector_file(self) -> None:
-        start = self.projector_file or self._store_folder()
+        # The file in use (the dialog selects it), else the folder a projector was last loaded
+        # from, else the store's folder.
+        start = self.projector_file or remembered_folder(self.settings, PROJECTOR_FOLDER, self._store_folder())
         path, _ = QFileDialog.getOpenFileName(self, "Load projector file", start, "Python files (*.py);;All files (*)")
         if path:
+            remember_folder(self.settings, PROJECTOR_FOLDER, path)
             self.set_projector_file(path)
 
     def set_projector_file(self, path: str | None) -> None:

@@ -215,11 +215,17 @@ class ReplayRequests:
             self.progress_strip.start(self._progress_text)
 
     def _end_progress(self) -> None:
+        if getattr(self, "_first_screen_pending", False):
+            return  # a store is opening: the strip stays until its first screen is shown
         if not any(self.runner.busy(channel) for channel in ("state", "diff", "bisect", "export", "check")):
             self._progress_timer.stop()
             self.progress_strip.finish()
 
     def _on_progress_cancel(self) -> None:
+        if self.runner.busy("open"):
+            self.cancel_opening()
+            return
+        self._first_screen_pending = False  # the first pages keep loading; the strip goes
         cancelled_state = self.runner.busy("state")
         cancelled_export = self.runner.busy("export")
         if self.runner.busy("check"):

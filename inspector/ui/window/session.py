@@ -7,22 +7,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QApplication,
 )
 
+from inspector.core.cancel import Cancelled
 from inspector.stores import open_store, redact
 from inspector.ui.models import type_icon
 from inspector.ui.settings import normalized_target
-from inspector.ui.widgets import OpenStoreDialog
+from inspector.ui.window.folders import OPEN_FOLDER, OpenStoreFileDialog, remember_folder
 from inspector.ui.window.names import ALL, APP_NAME, describe_store
+from inspector.ui.window.timeline_reset import clear_timeline
 
 
 class StoreSession:
     """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
 
     def open_store_dialog(self) -> None:
-        dialog = OpenStoreDialog(self.settings.recent_stores(), self)
+        dialog = OpenStoreFileDialog(self.settings.recent_stores(), self.settings, self)
         if dialog.exec():
             target, layout = dialog.chosen()
             if target:
@@ -34,34 +37,111 @@ class StoreSession:
 
             return str(ensure_demo())
 
+        self._begin_opening("the demo store")
         self.runner.submit("open", build, lambda path: self.open_target(path), self._on_open_failed,
                            label="Preparing the demo store")
 
     def open_target(self, target: str, *, layout: str | None = None, mapping: str | None = None) -> None:
-        """Open ``target`` on a worker; the window switches to it when it is ready."""
+        """Open ``target`` on a worker; the window switches to it when it is ready.
+
+        What the window showed of the previous store goes at once (nothing of it is ever
+        shown under the new store's name); the progress strip says the store is opening
+        until its first streams, events and timeline have arrived (``_first_screen_ready``).
+        """
         # One spelling per store (absolute, resolved path): the recent entry, the remembered
         # projector and the audit/export paths must not depend on the working directory.
         target = normalized_target(target)
         shown = redact(target)
-        self.store_label.setText(f"Opening {shown}…")
+        self._begin_opening(shown)
 
         def work(cancel, progress):
+            from inspector.core.cancel import Cancelled
+
             store = open_store(target, layout=layout, mapping=mapping)
             try:
                 info = describe_store(store)
                 latest = store.latest_position()
-            except Exception:
+                loaded = self._load_projectors(store, target)
+            except BaseException:
                 store.close()
                 raise
-            loaded = self._load_projectors(store, target)
+            if cancel.cancelled:  # Cancel pressed while it opened: nobody will take this store
+                store.close()
+                raise Cancelled("cancelled")
             return store, info, latest, loaded
 
         self.runner.submit("open", work, lambda result: self._on_store_opened(target, *result),
                            self._on_open_failed, label=f"Opening {shown}")
 
+    def _begin_opening(self, shown: str) -> None:
+        """Empty every pane of the store shown now, and say what is being opened."""
+        for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
+            self.runner.cancel(channel)  # the old store's pages, timeline and replays
+        self.follower.pause()
+        self.setWindowTitle(f"Opening {shown}… — {APP_NAME}")
+        self.store_label.setText(f"Opening {shown}…")
+        self.store_label.setToolTip(shown)
+        self._clear_store_views()
+        self.streams_status.setText(f"Opening {shown}…")
+        self._first_screen_pending = True
+        self._first_screen_store = None
+        self.progress_strip.start(f"Opening {shown}")
+
+    def _clear_store_views(self) -> None:
+        """Every pane without a store: lists, table, timeline lanes and histogram, detail tabs."""
+        self.current_stream = None
+        self.current_event = None
+        self.region_filter = None
+        self.moments = {"A": None, "B": None}
+        self.type_box.blockSignals(True)
+        self.type_box.clear()
+        self.type_box.addItem("All types", ALL)
+        self.type_box.blockSignals(False)
+        self.category_box.blockSignals(True)
+        self.category_box.clear()
+        self.category_box.addItem("All categories", ALL)
+        self.category_box.blockSignals(False)
+        self.stream_model.set_store(None)
+        self.event_model.set_store(None, load=False)
+        self._fit_columns_to_selection()
+        self._update_events_title()
+        self.audit_view.set_store(None, None)
+        self.event_view.show_event(None)
+        self.state_view.set_stream(None, None, None)
+        self.diff_view.show_moments(None, None, None)
+        self.health_view.clear()
+        self.tabs.setTabText(self.tabs.indexOf(self.health_view), "Health")
+        clear_timeline(self.timeline)
+
     def _on_open_failed(self, exc: BaseException) -> None:
-        self.store_label.setText("No store open" if self.store is None else redact(self.store_target or ""))
-        self.show_error(f"Could not open the store: {exc}")
+        self._first_screen_pending = False
+        self.progress_strip.finish()
+        if self.store is None:
+            self.setWindowTitle(APP_NAME)
+            self.store_label.setText("No store open")
+            self._update_streams_status()
+        else:  # the store that was open stays open: show it again
+            self._show_store_labels(self.store_target or "", self.store_info)
+            self._show_store()
+            self.follower.resume()
+        if not isinstance(exc, Cancelled):
+            self.show_error(f"Could not open the store: {exc}")
+
+    def cancel_opening(self) -> None:
+        """Stop opening a store (the progress strip's Cancel): the store open before stays."""
+        self.runner.cancel("open")
+        self._on_open_failed(Cancelled("cancelled"))
+        self.statusBar().showMessage("Opening cancelled.", 6000)
+
+    def _show_store_labels(self, target: str, info: Any) -> None:
+        shown = redact(target)
+        self.setWindowTitle(f"{shown} — {APP_NAME}")
+        self.store_label.setText(f"Store: {shown}")
+        self.store_label.setToolTip(shown)
+        self.layout_label.setText(f"Layout: {info.layout} ({info.engine})")
+        self.readonly_badge.setVisible(bool(info.read_only))
+        self.readonly_badge.setText(" READ-ONLY · role could write " if getattr(info, "role_can_write", None)
+                                    else " READ-ONLY ")
 
     def _on_store_opened(self, target: str, store: Any, info: Any, latest: int | None, loaded: Any) -> None:
         """Show the new store at once: its streams and timeline first; the type counts and the
@@ -73,13 +153,9 @@ class StoreSession:
         if old is not None:
             old.close()
         self.settings.add_recent_store(target)
-        shown = redact(target)
-        self.setWindowTitle(f"{shown} — {APP_NAME}")
-        self.store_label.setText(f"Store: {shown}")
-        self.store_label.setToolTip(shown)
-        self.layout_label.setText(f"Layout: {info.layout} ({info.engine})")
-        self.readonly_badge.setVisible(bool(info.read_only))
-        self.readonly_badge.setText(" READ-ONLY · role could write " if getattr(info, "role_can_write", None) else " READ-ONLY ")
+        if "://" not in target:
+            remember_folder(self.settings, OPEN_FOLDER, target)  # File › Open starts there next time
+        self._show_store_labels(target, info)
         self.banner.hide()
         self.connection_banner.hide()
         self.reconnector.set_store(store)
@@ -88,28 +164,34 @@ class StoreSession:
         engine = str(getattr(info, "engine", ""))
         lookback = 0 if engine in ("sqlite", "jsonl") else 50  # sequences can commit out of order
         self.follower.set_store(store, latest, lookback=lookback)
+        self.follower.resume()
         self.live_count = 0
         self._update_live_label()
-        self.current_stream = None
-        self.current_event = None
-        self.event_view.show_event(None)
-        self.type_box.blockSignals(True)
-        self.type_box.clear()
-        self.type_box.addItem("All types (counting…)", ALL)
-        self.type_box.blockSignals(False)
-        self.category_box.blockSignals(True)
-        self.category_box.clear()
-        self.category_box.addItem("All categories", ALL)
-        self.category_box.blockSignals(False)
+        self._show_store()
+        # A remembered choice that fails to load stays remembered (it may be fixed by the next
+        # session) but is not named as the projector in use: the default one is.
+        projectors, choice, reason, problem, record, offer = loaded
+        self.slice_record = record
+        self._set_projectors(projectors, choice, reason)
+        self._offer_projector(offer)
+        if problem:
+            self.show_error(problem)
+
+    def _show_store(self) -> None:
+        """Fill every pane from ``self.store``: streams, events and timeline at once; the category
+        and type counts and the time range as they arrive (answers for another store are dropped)."""
+        store, target = self.store, self.store_target or ""
+        self._clear_store_views()
+        self.type_box.setItemText(0, "All types (counting…)")
         self.stream_model.set_store(store)
         self.event_model.set_store(store)
         self.audit_view.set_store(store, None if "://" in target else target)
         self._apply_stream_query()
         self._update_events_title()
-        self.runner.submit("categories", lambda cancel, progress: store.categories(), self._on_categories,
+        self.runner.submit("categories", lambda cancel, progress: store.categories(),
+                           lambda categories, opened=store: self._on_categories(opened, categories),
                            lambda exc: self.show_error(f"Listing categories failed: {exc}"),
                            label="Counting categories")
-        self.moments = {"A": None, "B": None}
         self.timeline.set_store(store, None, None, [])
         self.runner.submit("store-types", lambda cancel, progress: store.event_types(),
                            lambda types, opened=store: self._on_event_types(opened, types),
@@ -119,20 +201,43 @@ class StoreSession:
                            lambda span, opened=store: self._on_time_range(opened, span),
                            lambda exc: self.show_error(f"Reading the time range failed: {exc}"),
                            label="Reading the time range")
-        self.state_view.set_stream(None, None, None)
-        self.health_view.clear()
-        self.tabs.setTabText(self.tabs.indexOf(self.health_view), "Health")
         self.state_view.snapshot_owner = {"eventsourcing": "the eventsourcing library", "axon": "Axon",
                                           "marten": "Marten"}.get(getattr(store, "layout_name", ""))
-        self.diff_view.show_moments(None, None, None)
-        # A remembered choice that fails to load stays remembered (it may be fixed by the next
-        # session) but is not named as the projector in use: the default one is.
-        projectors, choice, reason, problem, record, offer = loaded
-        self.slice_record = record
-        self._set_projectors(projectors, choice, reason)
-        self._offer_projector(offer)
-        if problem:
-            self.show_error(problem)
+        self._await_first_screen(store)
+
+    # --- the first screen of a store --------------------------------------------------------
+    def _await_first_screen(self, store: Any) -> None:
+        """Keep the progress strip up until ``store``'s first streams, events and timeline are shown."""
+        self._first_screen_pending = True
+        self._first_screen_store = store
+        self._first_screen_timeline_failed = False
+        self.progress_strip.start(f"Reading streams, events and the timeline of {redact(self.store_target or '')}")
+        timer = getattr(self, "_first_screen_timer", None)
+        if timer is None:
+            timer = self._first_screen_timer = QTimer(self)
+            timer.setInterval(100)
+            timer.timeout.connect(self._check_first_screen)
+            self.timeline.failed.connect(self._on_first_screen_timeline_failed)
+        timer.start()
+
+    def _on_first_screen_timeline_failed(self, _message: str) -> None:
+        self._first_screen_timeline_failed = True
+
+    def _first_screen_ready(self) -> bool:
+        """Whether the open store's first page of streams and events and its timeline have arrived."""
+        streams, events = self.stream_model, self.event_model
+        lists = all(not model.loading and (model.rowCount() > 0 or model.exhausted) for model in (streams, events))
+        drawn = getattr(self.timeline, "_drawn_key", None) is not None or self._first_screen_timeline_failed
+        return lists and drawn and not self.runner.busy("timeline")
+
+    def _check_first_screen(self) -> None:
+        if self._first_screen_store is not self.store or not self._first_screen_pending:
+            self._first_screen_timer.stop()
+            return
+        if self._first_screen_ready():
+            self._first_screen_timer.stop()
+            self._first_screen_pending = False
+            self._end_progress()
 
     def _on_event_types(self, opened: Any, types: list[tuple[str, int]]) -> None:
         if opened is not self.store:
@@ -152,7 +257,9 @@ class StoreSession:
             return
         self.timeline.set_range(span[0], span[1])
 
-    def _on_categories(self, categories: list[tuple[str, int]]) -> None:
+    def _on_categories(self, opened: Any, categories: list[tuple[str, int]]) -> None:
+        if opened is not self.store:
+            return  # another store was opened meanwhile
         current = self.category_box.currentData()
         self.category_box.blockSignals(True)
         self.category_box.clear()
