@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from inspector.ui.compare_view import CompareView
@@ -47,6 +47,14 @@ class AnalysisWindow(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.tabs)
         self.store: Any = None
+        # the menu's shortcuts work here too; Escape cancels the current view's run
+        for key, _title, shortcut in VIEWS:
+            QShortcut(QKeySequence(shortcut), self, activated=lambda k=key: self.show_view(k))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.cancel_current)
+
+    def cancel_current(self) -> None:
+        """Cancel the run of the view on show (Escape)."""
+        self.tabs.currentWidget().cancel()
 
     def view(self, key: str) -> QWidget:
         return {"states": self.states_view, "compare": self.compare_view, "types": self.types_view}[key]

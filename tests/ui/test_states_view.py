@@ -185,6 +185,19 @@ def test_closing_the_window_ends_a_run_stuck_in_a_projector(qtbot, window, tmp_p
     assert not stuck[0].is_alive()
 
 
+def test_the_analyse_menu_offers_the_three_views_with_shortcuts(qtbot, window):
+    titles = [action.text() for action in window.analysis_menu.actions()]
+    shortcuts = [action.shortcut().toString() for action in window.analysis_menu.actions()]
+
+    assert titles == ["&States of a category…", "&Compare two projectors…", "Event &types and schema drift…"]
+    assert shortcuts == ["Ctrl+Shift+S", "Ctrl+Shift+P", "Ctrl+Shift+T"]
+    menus = [action.text() for action in window.menuBar().actions()]
+    assert menus.index("&Analyse") == menus.index("&Help") - 1
+    window.analysis_actions["types"].trigger()
+    analysis = window.analysis_window
+    assert analysis.isVisible() and analysis.tabs.currentWidget() is analysis.types_view
+
+
 def test_the_last_inputs_are_remembered(qtbot, window):
     from inspector.ui.states_view import StatesView
 
