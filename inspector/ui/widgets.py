@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -25,7 +27,9 @@ from PySide6.QtWidgets import (
 
 from inspector.core.events import Event
 from inspector.ui.models import JsonTreeModel
-from inspector.ui.presenting import local_time, raw_text, type_colour, utc_time
+from inspector.ui import presenting
+from inspector.ui.presenting import local_time, type_colour, utc_time
+from inspector.ui.runner import WorkerPool
 
 
 #: a container with more children than this is not expanded for the user (expanding lays
@@ -34,6 +38,46 @@ EXPAND_LIMIT = 300
 #: the raw view shows at most this many characters until the user asks for all of it
 #: (QPlainTextEdit takes ~0.3 s per MB to lay out, on the GUI thread)
 RAW_LIMIT = 200_000
+#: an event whose text is estimated longer than this is formatted off the GUI thread (the
+#: exact JSON text takes ~30 ms per MB, the estimate runs ~25% short: at most ~0.1 s inline;
+#: a 50 MB event took 2.8 s on the GUI thread)
+INLINE_FORMAT_LIMIT = 3_000_000
+#: formats big events' text for the Event tab (daemon threads: closing never waits for one)
+_FORMATTER = WorkerPool(1, "event-text")
+
+
+def estimated_text_size(event: Event, limit: int = INLINE_FORMAT_LIMIT) -> int:
+    """About how many characters the event's raw view holds; counting stops past ``limit``
+    (so a 50 MB payload costs as much to estimate as a 2 MB one)."""
+    if event.raw is not None:
+        return len(event.raw) if isinstance(event.raw, str) else 3 * len(event.raw)
+    size, stack = 0, [event.data, event.metadata]
+    while stack and size <= limit:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in itertools.islice(value.items(), limit):
+                size += len(key) + 8 if isinstance(key, str) else 16
+                stack.append(item)
+        elif isinstance(value, (list, tuple)):
+            size += 4 * len(value)
+            stack.extend(itertools.islice(value, limit))
+        elif isinstance(value, str):
+            size += len(value) + 2
+        elif isinstance(value, (bytes, bytearray)):
+            size += 2 * len(value)
+        else:
+            size += 8
+    return size
+
+
+def event_text(event: Event) -> str:
+    """The raw view's text of ``event``; a value nested too deep for the JSON writer (a
+    projector's or a store's) is said to be so instead of raising."""
+    try:
+        return presenting.raw_text(event)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return (f"(The stored value cannot be printed as text: {exc}. It is nested very deep; "
+                "the tree above shows every level.)")
 
 
 def monospace_font():
@@ -117,11 +161,21 @@ class ErrorBanner(QFrame):
 
 
 class EventView(QWidget):
-    """One event: a header line, its problem (if any), a JSON tree and the raw text."""
+    """One event: a header line, its problem (if any), a JSON tree and the raw text.
+
+    The tree builds only what is opened; the raw text of a big event (``INLINE_FORMAT_LIMIT``)
+    is formatted on a worker thread while the view says so, so selecting a 50 MB event never
+    holds the GUI thread; selecting another event meanwhile drops the late text.
+    """
+
+    #: (ticket, text) from the formatting thread (an object: a 50 MB str is not copied to a QString)
+    _formatted = Signal(int, object)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.shown_event: Event | None = None
+        self._ticket = 0
+        self._formatted.connect(self._on_formatted)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.header = QLabel("Select an event in the table or on the timeline.")
@@ -179,6 +233,7 @@ class EventView(QWidget):
 
     def show_event(self, event: Event | None) -> None:  # type: ignore[override]
         self.shown_event = event
+        self._ticket += 1  # a text still being formatted for the previous event is dropped
         if event is None:
             self.header.setText("Select an event in the table or on the timeline.")
             self.problem.hide()
@@ -205,7 +260,27 @@ class EventView(QWidget):
         body = {"data": event.data, "metadata": event.metadata}
         self.model.set_value(body)
         expand_small_containers(self.tree, depth=1)
-        self._set_raw(raw_text(event))
+        size = estimated_text_size(event)
+        if size <= INLINE_FORMAT_LIMIT:
+            self._set_raw(event_text(event))
+            self.copy_button.setEnabled(True)
+            return
+        ticket = self._ticket
+        self._set_raw("")
+        self.raw_note.setText(f"formatting the stored text (about {size_words(size)}, or more)…")
+        self.copy_button.setEnabled(False)
+        emit = self._formatted.emit
+        _FORMATTER.submit(lambda: emit(ticket, event_text(event)))
+
+    @property
+    def formatting(self) -> bool:
+        """True while the shown event's raw text is being formatted on a worker."""
+        return self.shown_event is not None and not self.copy_button.isEnabled()
+
+    def _on_formatted(self, ticket: int, text: str) -> None:
+        if ticket != self._ticket:
+            return  # another event was selected meanwhile
+        self._set_raw(text)
         self.copy_button.setEnabled(True)
 
     def _set_raw(self, text: str) -> None:
