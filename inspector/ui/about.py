@@ -57,6 +57,7 @@ def locations() -> dict[str, Path]:
 
 
 def versions() -> dict[str, str]:
+    """The app's version, then the Qt library's (at run time), PySide6's and Python's."""
     import PySide6
 
     return {APP_NAME: __version__, "Qt": qVersion(), "PySide6": PySide6.__version__,
@@ -89,10 +90,9 @@ class AboutDialog(QDialog):
         form = QFormLayout()
         self.version_labels: dict[str, QLabel] = {}
         for name, value in versions().items():
-            if name == APP_NAME:
-                continue
             self.version_labels[name] = QLabel(value)
-            form.addRow(f"{name}:", self.version_labels[name])
+            self.version_labels[name].setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow("Version:" if name == APP_NAME else f"{name}:", self.version_labels[name])
         self.location_labels: dict[str, QLabel] = {}
         for name, path in locations().items():
             label = QLabel(str(path))
