@@ -137,3 +137,23 @@ def test_play_steps_at_the_chosen_speed_which_is_remembered(qtbot, window, demo_
     finally:
         again.shutdown()
     assert Path(demo_copy).exists()
+
+
+# --- a jump to a stream the list does not show ------------------------------------------------
+def test_a_jump_to_a_stream_the_list_hides_leaves_no_other_row_selected_and_scrubs_its_versions(qtbot, window):
+    window.filter_edit.setText("wallet-*")
+    qtbot.waitUntil(lambda: window.stream_model.exhausted and window.stream_model.rowCount() > 0
+                    and all(s.stream.startswith("wallet-") for s in window.stream_model.summaries()), timeout=10000)
+    wallet = window.stream_model.summary(2).stream
+    window.streams_view.setCurrentIndex(window.stream_model.index(2, 0))
+    qtbot.waitUntil(lambda: window.state_view.result is not None and window.state_view.stream == wallet,
+                    timeout=10000)
+    acl = next(s.stream for s in window.store.streams(match="acl-", limit=5))
+    window.jump_to_version(acl, 5)  # as the Health tab or the Diff tab's blame does
+    qtbot.waitUntil(lambda: window.current_event is not None and window.current_event.stream == acl, timeout=10000)
+    assert not window.streams_view.selectionModel().hasSelection()
+    state = window.state_view
+    qtbot.waitUntil(lambda: state.slider.isEnabled() and state.version_label.text().startswith("v5 of v"),
+                    timeout=10000)
+    qtbot.waitUntil(lambda: state.result is not None and state.result.stream == acl and state.result.version == 5,
+                    timeout=10000)

@@ -1,4 +1,5 @@
-"""Browsing: the stream list, the events table and its filters, the selected stream and event, the timeline's region and cursors.
+"""Browsing: the stream list, the events table and its filters, the selected stream and event, the
+timeline's region and cursors.
 
 Owns ``current_stream``, ``current_event``, ``region_filter`` and the diff ``moments``.
 """
@@ -76,11 +77,18 @@ class Browsing:
         if self.current_stream is None:
             return
         row = self.stream_model.row_of(self.current_stream)
+        selection = self.streams_view.selectionModel()
         if row is None:
+            # The stream is not listed (the filter hides it, or its page is not read yet): no
+            # other row may look selected.
+            if selection.hasSelection() or self.streams_view.currentIndex().isValid():
+                selection.blockSignals(True)
+                selection.clear()
+                selection.blockSignals(False)
+                self.streams_view.viewport().update()
             return
         index = self.stream_model.index(row, 0)
         if self.streams_view.currentIndex().row() != row:
-            selection = self.streams_view.selectionModel()
             selection.blockSignals(True)
             selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                                       | QItemSelectionModel.SelectionFlag.Rows)
@@ -122,10 +130,37 @@ class Browsing:
             self.state_view.set_stream(stream, summary.first_version, summary.last_version)
         else:
             self.state_view.set_stream(stream, None, None)
+            if stream is not None:
+                self._look_up_stream(stream)  # not listed: the scrubber needs its versions
         if stream is not None and (self.current_event is None or self.current_event.stream != stream):
             if summary is not None and summary.last_version is not None:
                 self.request_state(stream, summary.last_version)
         self.request_diff()
+
+    def _look_up_stream(self, stream: str) -> None:
+        """Read the summary of ``stream`` (one the list does not show) and give the State tab's
+        scrubber its versions; the state shown is replayed again at the selected version."""
+        store = self.store
+        if store is None:
+            return
+
+        def work(cancel, progress):
+            return next((s for s in store.streams(match=stream, limit=200) if s.stream == stream), None)
+
+        def done(summary: Any) -> None:
+            if summary is None or self.store is not store or self.current_stream != stream:
+                return
+            self.state_view.set_stream(stream, summary.first_version, summary.last_version)
+            event = self.current_event
+            version = (event.version if event is not None and event.stream == stream and event.version is not None
+                       else summary.last_version)
+            if version is not None:
+                self.state_view.set_version(version)
+                self.request_state(stream, version)
+
+        self.runner.submit("stream-summary", work, done,
+                           lambda exc: self.show_error(f"Reading the versions of {stream} failed: {exc}"),
+                           label=f"Reading {stream}")
 
     def current_filter(self) -> EventFilter:
         event_type = self.type_box.currentData()

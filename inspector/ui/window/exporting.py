@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from inspector.ui.settings import store_key
 
 

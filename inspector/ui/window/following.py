@@ -1,11 +1,10 @@
-"""Follow live and connection loss: new events added as they are written; the connection banner while a lost server is retried; what is shown read again when it is back.
+"""Follow live and connection loss: new events added as they are written; the connection banner while a
+lost server is retried; what is shown read again when it is back.
 
-Owns ``live_count`` and the status bar's live label; the follower and reconnector are built in ``MainWindow.__init__``.
-"""
+Owns ``live_count`` and the status bar's live label; the follower and reconnector are built in
+``MainWindow.__init__``."""
 
 from __future__ import annotations
-
-
 
 from inspector.core.events import Event
 from inspector.ui.models import type_icon

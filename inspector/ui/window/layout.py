@@ -1,4 +1,5 @@
-"""Building the window's panes: the stream browser, the timeline, the events table, the detail tabs, the splitters and the status bar.
+"""Building the window's panes: the stream browser, the timeline, the events table, the detail tabs,
+the splitters and the status bar.
 
 Owns the widgets every other part of the window uses; no behaviour beyond wiring signals.
 """

@@ -1,19 +1,18 @@
-"""The projector in force: chosen per store (remembered), offered by a slice's source, loaded from a file that is watched and reloaded when it changes.
+"""The projector in force: chosen per store (remembered), offered by a slice's source, loaded from a
+file that is watched and reloaded when it changes.
 
-Owns ``projectors``, ``projector_choice``, ``projector_reason``, ``projector_file``, ``projector_offer`` and ``slice_record``.
-"""
+Owns ``projectors``, ``projector_choice``, ``projector_reason``, ``projector_file``,
+``projector_offer`` and ``slice_record``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (
-    QFileDialog,
-)
-
+from PySide6.QtWidgets import QFileDialog
 
 from inspector.ui.window.folders import PROJECTOR_FOLDER, remember_folder, remembered_folder
+
 
 class ProjectorControl:
     """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""

@@ -1,15 +1,14 @@
-"""Replay work asked for by the window: the State tab (what one event changed), the Diff tab (A to B), bisect, the health check, and the progress strip with Cancel.
+"""Replay work asked for by the window: the State tab (what one event changed), the Diff tab (A to B),
+bisect, the health check, and the progress strip with Cancel.
 
-Owns the snapshot cache and the progress strip's channel; every request runs on the task runner (user projectors in a worker process) and the latest request wins.
-"""
+Owns the snapshot cache and the progress strip's channel; every request runs on the task runner
+(user projectors in a worker process) and the latest request wins."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import (
-    QInputDialog,
-)
+from PySide6.QtWidgets import QInputDialog
 
 from inspector.ui.preferences import PreferencesDialog
 

@@ -1,16 +1,14 @@
 """The store session: opening a store (a file, a URL, the demo), switching to it, and closing it.
 
-Owns ``store``, ``store_target`` and ``store_info``; a newly opened store replaces the old one in every pane at once; stale answers for a store no longer open are dropped.
-"""
+Owns ``store``, ``store_target`` and ``store_info``; a newly opened store replaces the old one in
+every pane at once; stale answers for a store no longer open are dropped."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import (
-    QApplication,
-)
+from PySide6.QtWidgets import QApplication
 
 from inspector.core.cancel import Cancelled
 from inspector.stores import open_store, redact
