@@ -398,8 +398,9 @@ class CompareView(QWidget):
         self.status.setStyleSheet("")
 
     def _update_titles(self) -> None:
-        count = self.model.rowCount()
-        self.differences_title.setText(f"Streams whose state differs ({count:,})" if count
+        count = self.model.rowCount() + self.model.dropped
+        more = f", first {self.model.rowCount():,} listed" if self.model.dropped else ""
+        self.differences_title.setText(f"Streams whose state differs ({count:,}{more})" if count
                                        else "Streams whose state differs")
         stopped = self.stopped_model.rowCount()
         self.stopped_view.setVisible(stopped > 0)  # rare: no empty table takes the differences' room

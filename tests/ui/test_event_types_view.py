@@ -22,6 +22,29 @@ DAY = timedelta(days=1)
 CURRENCY_FROM = T0 + 5 * DAY
 
 
+def _price_rows() -> list[tuple[str, int, str, datetime, dict]]:
+    """``PriceSet`` gains ``currency`` half-way: 10 events, one a day, the last 5 with it; then a ``ProductRetired``."""
+    rows = []
+    for day in range(10):
+        data = {"sku": f"sku-{day % 3}", "amount": 100 + day}
+        if day >= 5:
+            data["currency"] = "EUR"
+        rows.append((f"product-{day % 3}", day // 3 + 1, "PriceSet", T0 + day * DAY, data))
+    rows.append(("product-0", 5, "ProductRetired", T0 + 11 * DAY, {"reason": "old"}))
+    return rows
+
+
+@pytest.fixture
+def prices_lines(tmp_path) -> Path:
+    """The same history as a JSON Lines file (its survey is sampled: no SQL looks into it)."""
+    path = tmp_path / "prices.jsonl"
+    path.write_text("".join(json.dumps({"position": position, "stream": stream, "version": version, "type": kind,
+                                        "recorded_at": at.isoformat(), "data": data, "metadata": {}}) + "\n"
+                            for position, (stream, version, kind, at, data) in enumerate(_price_rows(), 1)),
+                    encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def prices_store(tmp_path) -> Path:
     """A store where ``PriceSet`` gains ``currency`` half-way: 10 events, one a day, the last 5 with it."""
@@ -30,16 +53,9 @@ def prices_store(tmp_path) -> Path:
         conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,"
                      " type TEXT NOT NULL, recorded_at TEXT, data TEXT, metadata TEXT)")
         conn.execute("CREATE UNIQUE INDEX events_stream ON events (stream, version)")
-        for day in range(10):
-            data = {"sku": f"sku-{day % 3}", "amount": 100 + day}
-            if day >= 5:
-                data["currency"] = "EUR"
-            at = (T0 + day * DAY).isoformat().replace("+00:00", "Z")
+        for stream, version, kind, at, data in _price_rows():
             conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
-                         (f"product-{day % 3}", day // 3 + 1, "PriceSet", at, json.dumps(data), "{}"))
-        conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
-                     ("product-0", 5, "ProductRetired", (T0 + 11 * DAY).isoformat().replace("+00:00", "Z"),
-                      json.dumps({"reason": "old"}), "{}"))
+                         (stream, version, kind, at.isoformat().replace("+00:00", "Z"), json.dumps(data), "{}"))
     conn.close()
     return path
 
@@ -160,3 +176,21 @@ def test_cancel_stops_a_long_survey_and_shows_what_was_counted_so_far(qtbot, win
     assert not view.survey.complete
     assert view.status.text().startswith("Incomplete (cancelled): counted so far")
     assert 0 < view.survey.events < 5400
+
+
+def test_a_sampled_survey_says_so_with_its_sample_size(qtbot, prices_lines):
+    from inspector.ui.app import MainWindow, make_app
+
+    make_app()
+    win = MainWindow(str(prices_lines))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
+    try:
+        view = _survey(qtbot, win)
+
+        assert view.method_label.text().startswith("<b>Sampled</b>: 11 events decoded")
+        assert view.model.drifting_fields() == {"PriceSet": ["currency"]}
+        assert _field_row(view, "PriceSet", "currency")[TypeSurveyModel.DRIFT] == f"+ appeared {local_time(CURRENCY_FROM)}"
+    finally:
+        win.shutdown()

@@ -20,21 +20,27 @@ def stopped_text(difference: Any) -> str:
 
 
 class StreamDifferencesModel(QAbstractTableModel):
-    """``StreamDifference`` rows (``inspector.replay.category``) as a compare run yields them."""
+    """``StreamDifference`` rows (``inspector.replay.category``) as a compare run yields them; at most
+    ``limit`` are kept (each holds its changed paths), ``dropped`` counts the differences beyond."""
 
     COLUMNS = ("Stream", "Version", "Recorded", "Changed paths")
     STREAM, VERSION, RECORDED, PATHS = range(4)
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, *, limit: int = 10_000) -> None:
         super().__init__(parent)
+        self.limit = limit
         self._rows: list[Any] = []
+        self.dropped = 0
 
     def clear(self) -> None:
         self.beginResetModel()
         self._rows = []
+        self.dropped = 0
         self.endResetModel()
 
     def append(self, rows: Sequence[Any]) -> None:
+        room = max(0, self.limit - len(self._rows))
+        rows, self.dropped = list(rows[:room]), self.dropped + max(0, len(rows) - room)
         if not rows:
             return
         first = len(self._rows)
