@@ -126,3 +126,59 @@ def test_a_projector_file_that_does_not_load_fails_with_its_reason(qtbot, window
     qtbot.waitUntil(lambda: view.status.text().startswith("The comparison failed"), timeout=60000)
 
     assert "broken.py" in view.status.text() and view.run_button.isEnabled()
+
+
+def test_cancel_stops_a_new_projector_stuck_in_a_loop(qtbot, window, tmp_path):
+    marker = tmp_path / "looping.pid"
+    looping = tmp_path / "looping.py"
+    looping.write_text(
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        "    if event.version >= 3:\n"
+        f"        open({str(marker)!r}, 'w').close()\n"
+        "        while True:\n"
+        "            pass\n"
+        "    return state\n", encoding="utf-8")
+    view = _compare(qtbot, window)
+    view.category_box.setCurrentIndex(view.category_box.findData("wallet"))
+    view.old_picker.set_choice("demo", None)
+    view.new_picker.set_choice("file", str(looping))
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(marker.exists, timeout=60000)
+    stuck = worker.category_processes()
+    assert len(stuck) == 1
+
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+
+    assert view.run_button.isEnabled() and view.status.text().startswith("Cancelled after")
+    qtbot.waitUntil(lambda: not stuck[0].is_alive() and worker.category_processes() == [], timeout=10000)
+
+
+def test_opening_another_store_starts_the_views_over_with_its_categories(qtbot, window, tmp_path, statements_counted_twice):
+    import json
+    import sqlite3 as sqlite
+
+    view = _compare(qtbot, window)
+    view.category_box.setCurrentIndex(view.category_box.findData("wallet"))
+    view.old_picker.set_choice("demo", None)
+    view.new_picker.set_choice("file", str(statements_counted_twice))
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+    assert view.model.rowCount() > 0
+    other = tmp_path / "orders.db"
+    with sqlite.connect(other) as conn:
+        conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER NOT NULL,"
+                     " type TEXT NOT NULL, recorded_at TEXT, data TEXT, metadata TEXT)")
+        conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES "
+                     "('order-1', 1, 'OrderPlaced', '2025-01-01T00:00:00Z', ?, '{}')", (json.dumps({"total": 3}),))
+    conn.close()
+
+    window.open_target(str(other))
+
+    states = window.analysis_window.states_view
+    qtbot.waitUntil(lambda: [view.category_box.itemData(i) for i in range(view.category_box.count())] == ["order"],
+                    timeout=15000)
+    assert view.model.rowCount() == 0 and view.changes_model.rowCount() == 0
+    assert [states.category_box.itemData(i) for i in range(states.category_box.count())] == ["order"]
+    assert states.store is window.store and view.store is window.store
