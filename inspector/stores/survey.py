@@ -320,8 +320,8 @@ def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDo
         return
     layout = store.layout
     time = timing.key if timing.key is not None else sa.null()
-    # each row's time and payload tests once, in a subquery SQLite keeps apart (``LIMIT -1``): merged,
-    # its time expression (epoch seconds of ISO text) would be computed once per aggregate
+    # each row's time and payload state once, in a subquery kept apart (``_apart``): merged, their
+    # expressions (epoch seconds of ISO text, JSON validity) would be computed once per aggregate
     per_row: list[sa.ColumnElement[Any]] = [kind.label("type"), time.label("t")]
     if payload is not None:
         per_row.append(payload.state.label("state"))
