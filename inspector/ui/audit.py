@@ -104,7 +104,7 @@ def _table(model) -> QTableView:
 
 
 #: the chain and correlated lists grow to this many rows, then scroll
-CHAIN_ROWS_SHOWN = 4
+CHAIN_ROWS_SHOWN = 3
 
 
 def _fit_rows(view: QTableView, rows: int) -> None:
