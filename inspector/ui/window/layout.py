@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,6 +78,34 @@ class ElidingLabel(QLabel):
             painter.end()
 
 
+class _ElidedPainting(QObject):
+    """Paints a plain-text QLabel's text cut in the middle with "…" to fit its width (see ``elide_label``)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() != QEvent.Type.Paint or not isinstance(watched, QLabel):
+            return False
+        rect = watched.contentsRect()
+        text = watched.fontMetrics().elidedText(watched.text(), Qt.TextElideMode.ElideMiddle, rect.width())
+        painter = QPainter(watched)
+        try:
+            watched.style().drawItemText(painter, rect, int(watched.alignment()), watched.palette(),
+                                         watched.isEnabled(), text, watched.foregroundRole())
+        finally:
+            painter.end()
+        watched.setToolTip(watched.text() if text != watched.text() else "")
+        return True
+
+
+def elide_label(label: QLabel) -> QObject:
+    """Make an existing plain-text ``label`` take only the width it is given (it asks for none)
+    and draw its text cut with "…" when it does not fit. Returns the filter (keep a reference)."""
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
+    label.setMinimumWidth(0)
+    painting = _ElidedPainting(label)
+    label.installEventFilter(painting)
+    return painting
+
+
 class WindowLayout:
     """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
 
@@ -141,9 +169,8 @@ class WindowLayout:
         self.timeline.cursorMoved.connect(self._on_timeline_cursor_moved)
         self.timeline.failed.connect(self.show_error)
         # The timeline's header line ("3 of 120 lanes · 2,000 events in view") takes the width
-        # it is given: a longer text is cut, it never widens the middle pane.
-        self.timeline.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.timeline.info.setMinimumWidth(0)
+        # it is given: a longer text is cut with "…", it never widens the middle pane.
+        self._timeline_info_elider = elide_label(self.timeline.info)
 
     def _build_events(self) -> None:
         self.event_model = EventTableModel(self.runner, self, page_size=self.preferences.page_size)
