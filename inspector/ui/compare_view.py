@@ -412,6 +412,7 @@ class CompareView(QWidget):
         self.stopped_model.append([StoppedRow.of(d.stream, d.old_stopped, "both") for d in differences
                                    if not d.differs and d.old_stopped is not None])
         self._update_titles()
+        self._show_running()
         if self.differences_view.currentIndex().row() < 0 and self.model.rowCount():
             self.differences_view.setCurrentIndex(self.model.index(0, 0))
 
@@ -420,8 +421,15 @@ class CompareView(QWidget):
         if total:
             self.progress.setRange(0, int(total))
             self.progress.setValue(min(done, int(total)))
-        count = self.model.rowCount()
-        self.status.setText(f"Comparing… {done:,}{f' of {total:,}' if total else ''} streams, "
+        self._show_running()
+
+    def _show_running(self) -> None:
+        """The status line while a run goes on: streams done (of the total) and differences so far."""
+        if not self.run.running or not self._done:
+            return
+        total = self._total
+        count = self.model.rowCount() + self.model.dropped
+        self.status.setText(f"Comparing… {self._done:,}{f' of {total:,}' if total else ''} streams, "
                             f"{count:,} difference{'s' if count != 1 else ''} so far")
 
     def _on_finished(self, totals: Any) -> None:

@@ -383,6 +383,8 @@ class StatesView(QWidget):
         self.model.append(matched)
         self.stopped_model.append(stopped)
         self._update_titles()
+        if self._done:
+            self._show_running()
 
     def _update_titles(self) -> None:
         dropped = self.model.dropped
@@ -397,7 +399,14 @@ class StatesView(QWidget):
         if total:
             self.progress.setRange(0, int(total))
             self.progress.setValue(min(done, int(total)))
-        self.status.setText(f"Replaying… {done:,}{f' of {total:,}' if total else ''} streams, "
+        self._show_running()
+
+    def _show_running(self) -> None:
+        """The status line while a run goes on: streams done (of the total) and matches so far."""
+        if not self.run.running:
+            return
+        total = self._total
+        self.status.setText(f"Replaying… {self._done:,}{f' of {total:,}' if total else ''} streams, "
                             f"{self._matches:,} match{'es' if self._matches != 1 else ''} so far")
 
     def _on_finished(self, totals: Any) -> None:

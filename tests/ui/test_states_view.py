@@ -173,6 +173,37 @@ def test_cancel_stops_a_projector_stuck_in_a_loop(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: not stuck[0].is_alive() and worker.category_processes() == [], timeout=10000)
 
 
+def test_streams_fill_in_as_they_are_replayed_with_progress(qtbot, window, demo_copy, tmp_path):
+    """A projector that hangs on the last wallet: the others are listed, and counted, before the run ends."""
+    wallets = _wallets(demo_copy)
+    projector = tmp_path / "slow_last.py"
+    projector.write_text(
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        f"    while event.stream == {wallets[-1]!r}:\n"
+        "        pass\n"
+        "    state['events'] = state.get('events', 0) + 1\n"
+        "    return state\n", encoding="utf-8")
+    window.set_projector_file(str(projector))
+    qtbot.waitUntil(lambda: window.projectors is not None and window.projectors.spec == str(projector.resolve()),
+                    timeout=15000)
+    view = _states(qtbot, window)
+    qtbot.waitUntil(lambda: view.projectors is window.projectors, timeout=5000)
+
+    _find(qtbot, view, "wallet")
+
+    qtbot.waitUntil(lambda: view.model.rowCount() == len(wallets) - 1, timeout=60000)
+    assert view.model.streams() == wallets[:-1]
+    qtbot.waitUntil(lambda: view.progress.value() == len(wallets) - 1, timeout=10000)
+    assert view.progress.isVisible() and view.progress.maximum() == len(wallets)
+    assert view.status.text() == f"Replaying… {len(wallets) - 1} of {len(wallets)} streams, {len(wallets) - 1} matches so far"
+    assert view.run.running and view.cancel_button.isEnabled()
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+    assert view.status.text().startswith(f"Cancelled after {len(wallets) - 1} of {len(wallets)} streams")
+    assert view.model.rowCount() == len(wallets) - 1  # what was found stays listed
+
+
 def test_closing_the_window_ends_a_run_stuck_in_a_projector(qtbot, window, tmp_path):
     view, marker = _stuck_projector(qtbot, window, tmp_path)
     _find(qtbot, view, "wallet")
