@@ -303,7 +303,7 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
         return builder.build(method="sample", method_detail="cancelled before sampling", category=category,
                              sampled=0, complete=False)
     total = builder.events_counted()
-    read, stretches = _sample_sql(store, builder, where, category, sample, total, cancel)
+    read, stretches = _sample_sql(store, builder, where, category, sample, total, cancel, progress)
     why = _why_sampled(layout)
     how = "every event" if read >= total else f"{stretches} stretches spread over the positions"
     detail = f"sampled {read:,} of {total:,} events ({how}): {why}; counts and times per type by the database"
@@ -527,10 +527,11 @@ def _why_sampled(layout: SqlLayout) -> str:
 
 
 def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.ColumnElement[bool]],
-                category: str | None, sample: int, total: int, cancel: CancelToken | None) -> tuple[int, int]:
+                category: str | None, sample: int, total: int, cancel: CancelToken | None,
+                progress: Progress | None = None) -> tuple[int, int]:
     """Decode up to ``sample`` events into ``builder``: all of them when there are no more,
     else ``SAMPLE_STRETCHES`` runs of consecutive positions spread evenly from the first to
-    the last position. Returns ``(events read, stretches)``."""
+    the last position (``progress`` after each run). Returns ``(events read, stretches)``."""
     layout = store.layout
     position = layout.position
     in_category = _category_check(store, category) if category is not None and layout.category_clause(
@@ -569,6 +570,8 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
             break
         start = low + (high - low) * i // stretches
         take(store._rows(base.where(position >= start).order_by(position).limit(size)))
+        if progress is not None:
+            progress(i + 1, stretches)
     return taken[0], stretches
 
 

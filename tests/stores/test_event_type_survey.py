@@ -236,6 +236,17 @@ def test_a_sample_smaller_than_the_store_states_its_size_and_keeps_exact_counts(
     assert item.surveyed < 11
 
 
+def test_a_sample_spread_over_the_store_reports_progress_per_stretch(postgres_text):
+    seen: list[tuple[int, int | None]] = []
+    store = open_store(postgres_text)
+    try:
+        survey = store.type_survey(sample=3, progress=lambda done, total: seen.append((done, total)))
+    finally:
+        store.close()
+    assert survey.sampled == 3 and "3 stretches" in survey.method_detail
+    assert seen == [(1, 1), (1, 3), (2, 3), (3, 3)]  # the one part counted, then each stretch read
+
+
 def test_mariadb_counts_the_drift_in_sql(mariadb_generic):
     survey = survey_of(mariadb_generic)
     assert survey.method == "sql" and "JSON_KEYS" in survey.method_detail
