@@ -49,12 +49,14 @@ class AnalysisWindow(QWidget):
         self.store: Any = None
         # the menu's shortcuts work here too; Escape cancels the current view's run
         for key, _title, shortcut in VIEWS:
-            QShortcut(QKeySequence(shortcut), self, activated=lambda k=key: self.show_view(k))
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.cancel_current)
+            QShortcut(QKeySequence(shortcut), self, lambda k=key: self.show_view(k))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_current)
 
     def cancel_current(self) -> None:
         """Cancel the run of the view on show (Escape)."""
-        self.tabs.currentWidget().cancel()
+        view = self.tabs.currentWidget()
+        if isinstance(view, (StatesView, CompareView, EventTypesView)):
+            view.cancel()
 
     def view(self, key: str) -> QWidget:
         return {"states": self.states_view, "compare": self.compare_view, "types": self.types_view}[key]

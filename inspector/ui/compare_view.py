@@ -119,17 +119,20 @@ class ProjectorPicker(QWidget):
         if kind in ("generic", "demo"):
             return kind, None
         if not target:
-            return self._problem({"file": "Give the projector file.", "module": "Give the module's name.",
-                                  "native": "Give the folder with your application's code."}[kind])
+            self._problem({"file": "Give the projector file.", "module": "Give the module's name.",
+                           "native": "Give the folder with your application's code."}[kind])
+            return None
         if kind == "file":
             path = Path(target).expanduser()
             if not path.is_file():
-                return self._problem(f"No such file: {target}")
+                self._problem(f"No such file: {target}")
+                return None
             return str(path.resolve()), None
         if kind == "native":
             folder = Path(target).expanduser()
             if not folder.is_dir():
-                return self._problem(f"No such folder: {target}")
+                self._problem(f"No such folder: {target}")
+                return None
             return "native", str(folder.resolve())
         return target, None
 
@@ -326,7 +329,8 @@ class CompareView(QWidget):
         self.match_edit.setText(str(saved.get("match") or ""))
         self.at_edit.setText(str(saved.get("at") or ""))
         for picker, key, default in ((self.old_picker, "old", "demo"), (self.new_picker, "new", "file")):
-            side = saved.get(key) if isinstance(saved.get(key), dict) else {}
+            found = saved.get(key)
+            side: dict[str, Any] = found if isinstance(found, dict) else {}
             picker.set_choice(str(side.get("kind") or default), str(side.get("target") or ""))
 
     def _remember_inputs(self) -> None:

@@ -77,7 +77,7 @@ class EventTypesView(QWidget):
         self.sample_spin.setToolTip("Events decoded where the payload cannot be counted in SQL (binary or compressed "
                                     "payloads, text on PostgreSQL, JSON Lines): spread over the store's history")
         self.drift_only = QCheckBox("Only fields that drifted")
-        self.drift_only.toggled.connect(lambda on: self.model.set_survey(self.survey, only_drift=on) or self._expand())
+        self.drift_only.toggled.connect(self._on_drift_only_toggled)
         self.run_button = QPushButton("Survey")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.start)
@@ -268,6 +268,10 @@ class EventTypesView(QWidget):
             text = "Incomplete (cancelled): counted so far — " + text
         self.status.setText(text)
         self.status.setStyleSheet(ERROR_STYLE if not survey.complete else "")
+
+    def _on_drift_only_toggled(self, on: bool) -> None:
+        self.model.set_survey(self.survey, only_drift=on)
+        self._expand()
 
     def _expand(self) -> None:
         """Types with drifting fields open; the others stay closed (one click away)."""
