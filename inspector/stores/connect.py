@@ -391,6 +391,20 @@ def server_read_only_engine(url: str) -> Engine:
                 if result is not None and getattr(result, "unbuffered_active", False):
                     result.unbuffered_active = False
 
+    accepted = []  # a first connection was made: the server took these credentials once
+
+    @sa.event.listens_for(engine, "connect")
+    def _credentials_accepted(_dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+        if not accepted:
+            accepted.append(True)
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _refused_after_accepting(context):  # noqa: ANN001 - SQLAlchemy's ExceptionContext
+        """The server refuses the password it took before (it was changed, the sessions were
+        killed): the store's connection is lost, and the window's reconnect asks for the new one."""
+        if accepted and asks_for_password(str(context.original_exception or "")):
+            context.is_disconnect = True
+
     if password:
 
         @sa.event.listens_for(engine, "handle_error")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from inspector.core.events import Event
 from inspector.ui.models import type_icon
+from inspector.ui.password import retry_with_password
 
 
 class LiveFollow:
@@ -69,6 +70,10 @@ class LiveFollow:
         self._update_live_label()
 
     def _on_reconnector_retrying(self, attempts: int, delay: float, why: str) -> None:
+        # the server is back but wants a (new) password: ask for it and open the store again
+        if retry_with_password(self, self.store_target or "", why, lambda url: self.open_target(url),
+                               asked_by_user=False):
+            return
         self.connection_banner.show_retrying(self._store_where(), attempts, delay, why)
 
     def _on_reconnector_restored(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from inspector.core.cancel import Cancelled
 from inspector.stores import open_store, redact
 from inspector.ui.models import type_icon
+from inspector.ui.password import retry_with_password
 from inspector.ui.settings import normalized_target
 from inspector.ui.window.folders import OPEN_FOLDER, OpenStoreFileDialog, remember_folder
 from inspector.ui.window.names import ALL, APP_NAME, describe_store
@@ -68,8 +69,13 @@ class StoreSession:
                 raise Cancelled("cancelled")
             return store, info, latest, loaded
 
+        def failed(exc: BaseException) -> None:  # a server that wants a password: ask for it, open again
+            if not retry_with_password(self, target, exc, lambda url: self.open_target(url, layout=layout,
+                                                                                      mapping=mapping)):
+                self._on_open_failed(exc)
+
         self.runner.submit("open", work, lambda result: self._on_store_opened(target, *result),
-                           self._on_open_failed, label=f"Opening {shown}")
+                           failed, label=f"Opening {shown}")
 
     def _begin_opening(self, shown: str) -> None:
         """Empty every pane of the store shown now, and say what is being opened."""
