@@ -376,11 +376,15 @@ class StatesView(QWidget):
         self.status.setStyleSheet("")
 
     def _on_items(self, outcomes: list[Any]) -> None:
-        matched = [StateRow.of(outcome) for outcome in outcomes if outcome.matched]
+        matches = [outcome for outcome in outcomes if outcome.matched]
+        room = max(0, self.model.limit - self.model.rowCount())
+        # matches beyond the view's limit are only counted: no row (nor preview) is made for them
+        matched = [StateRow.of(outcome) for outcome in matches[:room]]
         stopped = [StoppedRow.of(outcome.stream, outcome.stopped) for outcome in outcomes
                    if outcome.stopped is not None]
-        self._matches += len(matched)
+        self._matches += len(matches)
         self.model.append(matched)
+        self.model.dropped += len(matches) - len(matched)
         self.stopped_model.append(stopped)
         self._update_titles()
         if self._done:

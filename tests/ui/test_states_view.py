@@ -229,6 +229,20 @@ def test_the_analyse_menu_offers_the_three_views_with_shortcuts(qtbot, window):
     assert analysis.isVisible() and analysis.tabs.currentWidget() is analysis.types_view
 
 
+def test_the_view_keeps_a_bounded_number_of_rows_and_counts_the_rest(qtbot, window, demo_copy):
+    wallets = _wallets(demo_copy)
+    view = _states(qtbot, window)
+    view.model.limit = 5
+
+    _find(qtbot, view, "wallet")
+    _wait_done(qtbot, view)
+
+    assert view.model.streams() == wallets[:5]
+    assert view.model.dropped == len(wallets) - 5
+    assert view.matches_title.text() == f"Matching streams: {len(wallets)} (first 5 listed)"
+    assert view.status.text().startswith(f"Done: {len(wallets)} matches · ")
+
+
 def test_the_last_inputs_are_remembered(qtbot, window):
     from inspector.ui.states_view import StatesView
 
