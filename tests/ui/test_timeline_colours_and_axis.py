@@ -267,3 +267,20 @@ def test_an_unreadable_event_is_marked_on_its_lane(qtbot, window, demo_planted, 
     assert cross.pos() == tick.pos()
     assert "unreadable" in timeline.legend.text()
     window.grab().save(str(tmp_path / "timeline-damaged.png"))
+
+
+def test_a_type_whose_colour_changes_with_the_next_store_changes_its_swatch_too(qtbot, monkeypatch):
+    from inspector.ui import presenting
+    from inspector.ui.models import type_icon
+
+    colours = presenting.TypeColours(palette=("#2279dc", "#ff4e1e"))
+    monkeypatch.setattr(presenting, "TYPE_COLOURS", colours)
+    colours.use(["Opened"])
+    colours.use(["Closed"])  # "Closed" takes the first colour, "Opened" is off screen
+    assert colours.colour("Closed") == colours.colour("Opened") == "#2279dc"
+    type_icon("Opened")  # its swatch drawn in the first colour
+    colours.use(["Closed", "Opened"])  # both on screen again: one of them moves
+    assert colours.colour("Opened") != colours.colour("Closed")
+    for name in ("Opened", "Closed"):
+        swatch = type_icon(name).pixmap(10, 10).toImage().pixelColor(5, 5).name()
+        assert swatch == colours.colour(name)

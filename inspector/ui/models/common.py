@@ -21,12 +21,14 @@ _ICONS: dict[str, QIcon] = {}
 
 
 def type_icon(event_type: str) -> QIcon:
-    """A small swatch in the type's colour, shared by every view."""
-    icon = _ICONS.get(event_type)
+    """A small swatch in the type's colour, shared by every view (kept per colour: a type's
+    colour may change when another store's types take the palette)."""
+    colour = type_colour(event_type)
+    icon = _ICONS.get(colour)
     if icon is None:
         pixmap = QPixmap(10, 10)
-        pixmap.fill(QColor(type_colour(event_type)))
-        icon = _ICONS[event_type] = QIcon(pixmap)
+        pixmap.fill(QColor(colour))
+        icon = _ICONS[colour] = QIcon(pixmap)
     return icon
 
 
