@@ -7,11 +7,12 @@ from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, StreamSummary, parse_time
@@ -38,6 +39,10 @@ FOLD_BATCH = 2000
 #: at most this many connections count one SQLite histogram's buckets side by side
 HISTOGRAM_THREADS = 4
 _UNKNOWN = object()
+#: ISO text read row by row: how far an instant may lie from the local date written first (a zone
+#: offset under 16 hours, before the date's own midnight or after its last second)
+_BEFORE_DATE = timedelta(hours=16)
+_AFTER_DATE = timedelta(hours=40)
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class SqlEventStore:
         #: (``stored_time``); tests turn it off to compare with the epoch-seconds path
         self.histogram_by_index = True
         self._stored_time: Any = _UNKNOWN
+        self._text_time: Any = _UNKNOWN
         #: whether the event table's writes move the server's log position (asked once)
         self._logged: bool | None = None
 
@@ -310,28 +316,58 @@ class SqlEventStore:
         counts: dict[str, int] = {}
         if expr is not None:
             exact = layout.exact_text_streams()
-            group = sa.cast(expr, sa.LargeBinary) if exact else expr
-            query = (
-                sa.select(group, sa.func.count(sa.distinct(layout.stream_key())))
+            # each stream once (grouped in the order of the stream index), then the category of
+            # each: not a COUNT(DISTINCT) per category (every row sorted again) nor the category
+            # computed for every row (Message DB's category() is a function call)
+            names = sa.func.min(layout.stream) if exact else layout.stream  # one exact name per group
+            streams = (
+                sa.select(names.label("stream"))
                 .select_from(layout.table)
                 .where(layout.stream.is_not(None), *layout.scope())
-                .group_by(group)
+                .group_by(layout.stream_key())
+                .subquery("streams")
             )
+            stream = layout.stream
+
+            def by_stream(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
+                return streams.c.stream if element is stream else None
+            per_stream = replacement_traverse(expr, {}, by_stream)
+            group = sa.cast(per_stream, sa.LargeBinary) if exact else per_stream
+            query = sa.select(group, sa.func.count()).select_from(streams).group_by(group)
             for value, count in self._rows(query):
                 if isinstance(value, (bytes, bytearray, memoryview)):
                     value = bytes(value).decode("utf-8", errors="replace")
                 key = value or "(none)"
                 counts[key] = counts.get(key, 0) + int(count)
             return sorted(counts.items())
-        after = None
+        if layout.exact_text_streams():
+            after = None
+            while True:
+                page = self.streams(after=after, limit=self.page_size)
+                for summary in page:
+                    key = summary.category or "(none)"
+                    counts[key] = counts.get(key, 0) + 1
+                if len(page) < self.page_size:
+                    break
+                after = page[-1].stream
+            return sorted(counts.items())
+        # each stream's name and category hint only, a page at a time in the stream index's order:
+        # a listing's counts and times are not needed here (a time inside a payload costs a
+        # search of every row's bytes)
+        keys = layout.listing_keys()
+        hint = _or_null(layout.category_hint()).label("first_type")
+        cursor: str | None = None
         while True:
-            page = self.streams(after=after, limit=self.page_size)
-            for summary in page:
-                key = summary.category or "(none)"
+            query = self._listing_where(sa.select(layout.stream.label("stream"), hint), None, None)
+            if cursor is not None and layout.stream_exists_possibly(cursor):
+                query = query.where(layout.listing_after(cursor))
+            rows = self._rows(query.group_by(*keys).order_by(*keys).limit(self.page_size))
+            for row in rows:
+                key = layout.category_of(layout.stream_from_db(row.stream), row.first_type) or "(none)"
                 counts[key] = counts.get(key, 0) + 1
-            if len(page) < self.page_size:
+            if len(rows) < self.page_size:
                 break
-            after = page[-1].stream
+            cursor = layout.stream_from_db(rows[-1].stream)
         return sorted(counts.items())
 
     def event_types(self) -> list[tuple[str, int]]:
@@ -679,7 +715,7 @@ class SqlEventStore:
         if filters.since or filters.until:
             since, until = filters.since, filters.until
             if self._epoch is not None:
-                bounds = []
+                bounds = self.text_time_window(since, until)  # an index range where there is one
                 if since:
                     bounds.append(self._time_clause(">=", since))  # exact in the column's own unit
                 if until:
@@ -738,6 +774,8 @@ class SqlEventStore:
                 for aggregate in (sa.func.min, sa.func.max)
             ]
             first, last = self._time_value(bounds[0]), self._time_value(bounds[1])
+        elif time is not None and self.text_time_column() is not None:
+            first, last = self._text_time_range()
         elif time is not None:
             # text in mixed forms or zones: compare instants; a row that is not a time has none.
             # Each row's instant once, in a subquery kept apart (see ``histogram_query``).
@@ -750,6 +788,73 @@ class SqlEventStore:
                 first = at if first is None or at < first else first
                 last = at if last is None or at > last else last
         return first, last
+
+    def text_time_column(self) -> sa.ColumnElement[Any] | None:
+        """The layout's ``iso_text_time`` column, as text, when an index starts with it (asked once):
+        time filters, histograms and the time range then read a range of that index
+        (``text_time_window``) instead of every row. None otherwise."""
+        if self._text_time is _UNKNOWN:
+            column = self.layout.iso_text_time()
+            found = None
+            if column is not None and self.layout.unreadable_clause() is None and column.name in self._index_leaders():
+                # compared as text, whatever the declared type (a SQLite DATETIME column holds text)
+                found = sa.type_coerce(column, sa.String())
+            self._text_time = found
+        return self._text_time
+
+    def text_time_window(self, since: datetime | None, until: datetime | None) -> list[sa.ColumnElement[bool]]:
+        """Clauses on the ISO text column (``text_time_column``) holding every row timed from
+        ``since`` to ``until`` (either may be None): from the date of ``since - 40 h`` to the day
+        after ``until + 16 h``, as text. They only narrow the rows the exact comparison of
+        instants then reads, through the index; [] where there is no such column."""
+        column = self.text_time_column()
+        if column is None:
+            return []
+        clauses = []
+        try:
+            if since is not None:
+                clauses.append(column >= (since.astimezone(timezone.utc) - _AFTER_DATE).date().isoformat())
+        except OverflowError:
+            pass  # before year 1: no lower bound
+        try:
+            if until is not None:
+                day = (until.astimezone(timezone.utc) + _BEFORE_DATE).date() + timedelta(days=1)
+                clauses.append(column < day.isoformat())
+        except OverflowError:
+            pass  # past year 9999: no upper bound
+        return clauses
+
+    def _text_time_range(self) -> tuple[datetime | None, datetime | None]:
+        """The first and last instants of ISO text times read row by row, by their index: the
+        lowest and highest text that reads as a time (one walk down each end of the index), then
+        the exact MIN (MAX) over the rows whose date may hold an earlier (later) instant."""
+        layout, column, epoch = self.layout, self.text_time_column(), self._epoch
+        assert column is not None and epoch is not None
+        valid = [epoch.is_not(None), *layout.scope()]
+        ends = []
+        for order in (column, column.desc()):
+            rows = self._rows(sa.select(epoch).select_from(layout.table).where(*valid).order_by(order).limit(1))
+            ends.append(None if not rows else self._time_value(rows[0][0]))
+        low, high = ends
+        if low is None or high is None:
+            return None, None
+        first = self._rows(sa.select(sa.func.min(epoch)).select_from(layout.table)
+                           .where(*valid, *self.text_time_window(None, low)))[0][0]
+        last = self._rows(sa.select(sa.func.max(epoch)).select_from(layout.table)
+                          .where(*valid, *self.text_time_window(high, None)))[0][0]
+        return self._time_value(first), self._time_value(last)
+
+    def _index_leaders(self) -> set[str]:
+        """The first column of each index of the event table (and of its primary key)."""
+        table = self.layout.table
+        with self._connect() as conn:
+            inspector = sa.inspect(conn)
+            schema = getattr(table, "schema", None)
+            leading = {(index.get("column_names") or [None])[0]
+                       for index in inspector.get_indexes(table.name, schema=schema)}
+            primary = inspector.get_pk_constraint(table.name, schema=schema).get("constrained_columns") or []
+        leading.update(primary[:1])
+        return {name for name in leading if name}
 
     def version_at(self, stream: str, instant: datetime) -> Any:
         """The last version before the stream's first event recorded after ``instant``, by SQL.
@@ -809,7 +914,7 @@ class SqlEventStore:
         inner = (
             sa.select(epoch.label("at"))
             .select_from(self.layout.table)
-            .where(*where, *self.layout.scope())
+            .where(*where, *self.text_time_window(start, end), *self.layout.scope())
         )
         dialect = self.engine.dialect.name
         at = self._unmerged(inner).c.at

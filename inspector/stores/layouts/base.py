@@ -327,6 +327,24 @@ class SqlLayout:
             return None
         return time, None
 
+    def iso_text_time(self) -> sa.Column[Any] | None:
+        """The table column of times held as ISO-8601 text and read row by row (forms and zones
+        may be mixed: ``epoch_seconds``'s SQLite and PostgreSQL readings), else None.
+
+        Every time those readings accept is written date first, ``YYYY-MM-DD`` in its own zone,
+        with an offset under 16 hours, so the rows timed from ``a`` to ``b`` all lie in the text
+        range from the date of ``a - 40 h`` to the day after ``b + 16 h``: a range of an index on
+        the column, which ``SqlEventStore`` adds to time filters, histograms and the time range.
+        """
+        time = self.time
+        if self.dialect not in ("sqlite", "postgresql") or getattr(self, "epoch_expr", None) is not None:
+            return None
+        if not isinstance(time, sa.Column) or time.table is not self.table or self.time_sorts_as_stored():
+            return None
+        if self.dialect == "postgresql" and not isinstance(time.type, sa.String):
+            return None
+        return time
+
     def stored_time_scale(self) -> float | None:
         """For times stored as numbers: units per second (1 for epoch seconds, 1000 for
         milliseconds), so range bounds can be written as numbers. None for text and timestamps."""
@@ -407,6 +425,44 @@ class SqlLayout:
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
         return []
 
+    def index_notes(self, conn: sa.Connection, time_column: sa.Column[Any] | None,
+                    actor: tuple[sa.Column[Any], str] | None) -> list[str]:
+        """What ``info`` says where an index would serve the window and the filters, with the
+        statement that creates it: on the time column (time range, histograms, time filters
+        read every row without one) and, on PostgreSQL, on the actor read from a ``jsonb``
+        column ``(column ->> 'key')`` (actor filters then read the index, not every row).
+        ``actor`` is ``(column, key)``; nothing is said for what is already indexed."""
+        table = self.table
+        try:
+            indexes = sa.inspect(conn).get_indexes(table.name, schema=table.schema)
+            primary = sa.inspect(conn).get_pk_constraint(table.name, schema=table.schema)
+        except sa.exc.SQLAlchemyError:
+            return []
+        leaders = {(index.get("column_names") or [None])[0] for index in indexes}
+        leaders.update((primary.get("constrained_columns") or [])[:1])
+        preparer = self.engine.dialect.identifier_preparer
+        qualified = preparer.format_table(table)
+        notes = []
+        if time_column is not None and time_column.name not in leaders:
+            name = preparer.quote(f"{table.name}_{time_column.name}")
+            notes.append(f"no index starts with {time_column.name!r}: the time range, histograms and time filters "
+                         f"read every row; an index would serve them: CREATE INDEX {name} ON {qualified} "
+                         f"({preparer.quote(time_column.name)})")
+        if actor is not None and self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            column, key = actor
+            if isinstance(column.type, JSONB):
+                shape = f"{column.name} ->> '{key}'"
+                expressions = [str(e) for index in indexes for e in (index.get("expressions") or [])]
+                if not any(shape in e.replace('"', "") for e in expressions):
+                    name = preparer.quote(f"{table.name}_{key}")
+                    literal = key.replace("'", "''")
+                    notes.append(f"actor filters read {column.name} ->> '{key}' row by row; an expression index "
+                                 f"would serve them: CREATE INDEX {name} ON {qualified} "
+                                 f"(({preparer.quote(column.name)} ->> '{literal}'))")
+        return notes
+
     def notes(self, conn: sa.Connection) -> list[str]:
         """What a user should know about this store (missing indexes, undecodable codecs)."""
         return []
@@ -417,6 +473,11 @@ class SqlLayout:
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import JSONB
 
+            if isinstance(getattr(column, "type", None), JSONB):
+                # jsonb as it is: ``->>`` with the key written out, the shape an expression index
+                # on ``(column ->> 'key')`` has (a cast to text and back costs a parse per row)
+                quoted = "'" + key.replace("'", "''") + "'"
+                return sa.type_coerce(column.op("->>")(sa.literal_column(quoted)), sa.Text)
             return sa.func.jsonb_extract_path_text(sa.cast(sa.cast(column, sa.Text), JSONB), key)
         if self.dialect in ("mysql", "mariadb"):
             return sa.func.json_unquote(sa.func.json_extract(column, f"$.{key}"))
@@ -486,10 +547,23 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
             sa.func.substr(text, 12, 2) <= "23", sa.func.substr(text, 1, 4) != "0000",
             sa.or_(sa.func.substr(text, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
         )
+        # The zone is read apart: julianday takes neither offsets past 14:59 nor ``+HHMM``, which
+        # Python reads (an offset up to 15:59, as on PostgreSQL and MariaDB), so the local time
+        # is read without it and the offset taken off.
+        zone_length = sa.case((text.op("GLOB")("*[+-][0-9][0-9]:[0-5][0-9]"), 6),
+                              (text.op("GLOB")("*[+-][0-9][0-9][0-5][0-9]"), 5),
+                              (text.op("GLOB")("*[+-][0-9][0-9]"), 3), else_=0)
+        local = sa.case((zone_length > 0, sa.func.substr(text, 1, sa.func.length(text) - zone_length)), else_=text)
+        hours = sa.cast(sa.func.substr(text, 1 - zone_length, 2), sa.Integer)
+        minutes = sa.case((zone_length > 3, sa.cast(sa.func.substr(text, -2, 2), sa.Integer)), else_=0)
+        sign = sa.case((sa.func.substr(text, -zone_length, 1) == "-", -1), else_=1)
+        offset = sa.case((zone_length > 0, sign * (hours * 3600 + minutes * 60)), else_=0)
+        zone_ok = sa.or_(zone_length == 0, hours <= 15)
         # julianday rounds to the millisecond first, so the last half millisecond of 9999 is
         # NULL there: read those to the millisecond below (a time Python holds).
-        julian = sa.func.coalesce(sa.func.julianday(time), sa.func.julianday(sa.func.substr(text, 1, 23)))
-        return sa.case((shaped, sa.func.round((julian - 2440587.5) * 86400.0, 3)), else_=None)
+        julian = sa.func.coalesce(sa.func.julianday(local), sa.func.julianday(sa.func.substr(local, 1, 23)))
+        return sa.case((sa.and_(shaped, zone_ok), sa.func.round((julian - 2440587.5) * 86400.0, 3) - offset),
+                       else_=None)
     if layout.dialect == "postgresql":
         if native:
             return sa.extract("epoch", time)

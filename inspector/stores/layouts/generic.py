@@ -587,6 +587,16 @@ class GenericLayout(SqlLayout):
     def stored_time_scale(self) -> float | None:
         return None if self._scale is None else float(self._scale)
 
+    def iso_text_time(self) -> sa.Column[Any] | None:
+        """The time column when it holds ISO-8601 text read row by row (``epoch_seconds``, no
+        declared form) on SQLite or PostgreSQL; see ``SqlLayout.iso_text_time``."""
+        column = self.time_column
+        if column is None or self._scale is not None or self.time_sorts_as_stored():
+            return None
+        if self.dialect == "sqlite" or (self.dialect == "postgresql" and isinstance(column.type, sa.String)):
+            return column
+        return None
+
     def _epoch_bound(self, micros: int) -> Any:
         """The stored number from which on values read as at or after ``micros`` (microseconds since 1970).
 
@@ -801,4 +811,13 @@ class GenericLayout(SqlLayout):
             )
         if self._unit_source == "no values" and self._scale is not None:
             notes.append("the time column holds no number yet: read as epoch seconds until it does (reopen)")
+        actor = None
+        if self._actor_column is None and self._metadata_column is not None:
+            actor = (self._metadata_column, self.mapping.actor)
+        notes.extend(self.index_notes(conn, self.time_column, actor))
+        text_time = self.iso_text_time()
+        if text_time is not None:
+            notes.append(f"times are ISO text read row by row (no declared form): histograms compute every row's "
+                         f"instant; if every time is written in one ISO form and zone, a mapping declaring "
+                         f"time = \"iso\" counts them as ranges of an index on {text_time.name!r}")
         return notes

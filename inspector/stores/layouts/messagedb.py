@@ -142,4 +142,5 @@ class MessageDbLayout(SqlLayout):
             notes.append(f"messages table found in schema {self.schema!r}, not {SCHEMA!r}")
         if not self._has_category_function:
             notes.append(f"no {self.schema}.category() function: category filters cannot use messages_category")
+        notes.extend(self.index_notes(conn, self.table.c.time, (self._metadata, "actor")))
         return notes
