@@ -182,3 +182,21 @@ def test_opening_another_store_starts_the_views_over_with_its_categories(qtbot, 
     assert view.model.rowCount() == 0 and view.changes_model.rowCount() == 0
     assert [states.category_box.itemData(i) for i in range(states.category_box.count())] == ["order"]
     assert states.store is window.store and view.store is window.store
+
+
+def test_the_last_projectors_compared_are_remembered(qtbot, window, statements_counted_twice):
+    from inspector.ui.compare_view import CompareView
+
+    view = _compare(qtbot, window)
+    view.category_box.setCurrentIndex(view.category_box.findData("wallet"))
+    view.old_picker.set_choice("demo", None)
+    view.new_picker.set_choice("file", str(statements_counted_twice))
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+
+    again = CompareView(window.runner, window.settings)
+    qtbot.addWidget(again)
+    again.set_categories([("acl", 12), ("job", 24), ("wallet", 24)])
+    assert again.old_picker.value() == {"kind": "demo", "target": ""}
+    assert again.new_picker.value() == {"kind": "file", "target": str(statements_counted_twice)}
+    assert again.category_box.currentData() == "wallet"

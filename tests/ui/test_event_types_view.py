@@ -194,3 +194,18 @@ def test_a_sampled_survey_says_so_with_its_sample_size(qtbot, prices_lines):
         assert _field_row(view, "PriceSet", "currency")[TypeSurveyModel.DRIFT] == f"+ appeared {local_time(CURRENCY_FROM)}"
     finally:
         win.shutdown()
+
+
+def test_the_sample_size_and_the_drift_filter_are_remembered(qtbot, prices_window):
+    from inspector.ui.types_view import EventTypesView
+
+    prices_window.analysis_actions["types"].trigger()
+    view = prices_window.analysis_window.types_view
+    view.sample_spin.setValue(5000)
+    view.drift_only.setChecked(True)
+    qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.survey is not None and view.run_button.isEnabled(), timeout=20000)
+
+    again = EventTypesView(prices_window.runner, prices_window.settings)
+    qtbot.addWidget(again)
+    assert again.sample_spin.value() == 5000 and again.drift_only.isChecked()
