@@ -110,7 +110,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
     app.setWindowIcon(app_icon())
     app.setDesktopFileName(APP_ID)  # Wayland matches windows to the desktop entry io.github.event_inspector.desktop
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":
+        # Setting a style re-polishes every widget of every window: only when it changes.
+        app.setStyle("Fusion")
     from inspector.ui.theme import dark_palette, is_dark
 
     if QApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark and not is_dark(app.palette()):

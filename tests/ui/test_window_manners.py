@@ -157,3 +157,23 @@ def test_a_jump_to_a_stream_the_list_hides_leaves_no_other_row_selected_and_scru
                     timeout=10000)
     qtbot.waitUntil(lambda: state.result is not None and state.result.stream == acl and state.result.version == 5,
                     timeout=10000)
+
+
+# --- the Diff tab counts events between A and B only when both are set ---------------------------
+def test_the_diff_tab_counts_events_between_a_and_b_only_while_both_are_set(qtbot, window):
+    first, second = window.stream_model.summary(0).stream, window.stream_model.summary(1).stream
+    window.streams_view.setCurrentIndex(window.stream_model.index(0, 0))
+    qtbot.waitUntil(lambda: window.event_model.rowCount() > 2 and window.event_model.event_at(0).stream == first,
+                    timeout=10000)
+    diff = window.diff_view
+    assert diff.between_label.text() == "Events between A and B"
+    window.select_event(window.event_model.event_at(0))
+    window.timeline.a_button.click()
+    window.select_event(window.event_model.event_at(2))
+    window.timeline.b_button.click()
+    qtbot.waitUntil(lambda: diff.between_label.text().startswith("Events between A and B ("), timeout=10000)
+    window.streams_view.setCurrentIndex(window.stream_model.index(1, 0))  # version cursors belong to `first`
+    qtbot.waitUntil(lambda: window.current_stream == second, timeout=10000)
+    assert window.moments == {"A": None, "B": None}
+    assert diff.between_label.text() == "Events between A and B"
+    assert diff.between_model.rowCount() == 0 and "not set" in diff.header.text()

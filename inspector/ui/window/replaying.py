@@ -207,6 +207,10 @@ class ReplayRequests:
         # Shown only for work that takes a moment: quick replays do not flash a bar.
         self._progress_channel = channel
         self._progress_text = text
+        if self._first_screen_pending:
+            # The strip was saying the store's first screen is on its way: it now shows this work.
+            self._first_screen_pending = False
+            self.progress_strip.start(text)
         self._progress_timer.start()
 
     def _show_progress_strip(self) -> None:
