@@ -164,6 +164,7 @@ class CompareView(QWidget):
         self.run.failed.connect(self._on_failed)
         self._done = 0
         self._total: int | None = None
+        self._moment = "latest"
 
         self.category_box = QComboBox()
         self.category_box.setMinimumContentsLength(18)
@@ -173,6 +174,8 @@ class CompareView(QWidget):
         self.at_edit = QLineEdit()
         self.at_edit.setPlaceholderText("latest  (or v42, or 2026-09-01T12:00Z)")
         self.at_edit.setClearButtonEnabled(True)
+        self.at_edit.setToolTip("Compare each stream's states at this moment: a version vN, or an ISO-8601 time (a time "
+                                "without a zone is UTC). Empty: each stream's latest version.")
         self.at_error = QLabel("")
         self.at_error.setStyleSheet(ERROR_STYLE)
         self.at_error.hide()
@@ -362,6 +365,7 @@ class CompareView(QWidget):
         if old is None or new is None or bad_moment:
             return
         self._remember_inputs()
+        self._moment = "latest" if at is None else str(at)
         store = self.store
         self._clear_results()
         self._done, self._total = 0, None
@@ -441,7 +445,7 @@ class CompareView(QWidget):
         self._update_titles()
         found = (f"{totals.differences:,} stream{'s differ' if totals.differences != 1 else ' differs'}"
                  if totals.differences else "no stream differs")
-        self.status.setText(f"Done: {found} · {progress_text(totals)}")
+        self.status.setText(f"Done: {found} at {self._moment} · {progress_text(totals)}")
 
     def _on_failed(self, exc: BaseException) -> None:
         self._set_idle()

@@ -89,6 +89,7 @@ class StatesView(QWidget):
         self._done = 0
         self._total: int | None = None
         self._matches = 0
+        self._moment = "latest"
 
         self.category_box = QComboBox()
         self.category_box.setMinimumContentsLength(18)
@@ -110,7 +111,7 @@ class StatesView(QWidget):
         self.at_edit.setPlaceholderText("latest  (or v42, or 2026-09-01T12:00Z)")
         self.at_edit.setToolTip("Replay each stream to this moment: a version vN, or an ISO-8601 time (the last "
                                 "version recorded at or before it; streams that did not exist yet are left out). "
-                                "Empty: each stream's latest version.")
+                                "A time without a zone is UTC. Empty: each stream's latest version.")
         self.at_edit.setClearButtonEnabled(True)
         self.at_error = QLabel("")
         self.at_error.setStyleSheet(ERROR_STYLE)
@@ -331,6 +332,7 @@ class StatesView(QWidget):
         if checked is None:
             return
         where, at = checked
+        self._moment = "latest" if at is None else str(at)
         self._remember_inputs()
         store, projectors, ever = self.store, self.projectors, self.ever_box.isChecked()
         if projectors is None:
@@ -418,7 +420,7 @@ class StatesView(QWidget):
         self._update_titles()
         found = f"{totals.matches:,} match{'es' if totals.matches != 1 else ''}"
         stopped = f", {totals.stopped:,} stopped" if totals.stopped else ""
-        self.status.setText(f"Done: {found}{stopped} · {progress_text(totals)}")
+        self.status.setText(f"Done: {found}{stopped} at {self._moment} · {progress_text(totals)}")
 
     def _on_failed(self, exc: BaseException) -> None:
         self._set_idle()

@@ -62,7 +62,7 @@ def test_negative_credits_on_wallets_lists_exactly_the_planted_wallet(qtbot, win
     assert view.model.streams() == [demo_planted.negative_wallet[0]]
     assert view.stopped_model.rowCount() == 0
     assert view.matches_title.text() == "Matching streams: 1"
-    assert "Done: 1 match · " in view.status.text()
+    assert "Done: 1 match at latest · " in view.status.text()
     assert f"{len(_wallets(demo_copy))} streams" in view.status.text()  # every wallet was replayed
     assert view.progress.isHidden() and view.run_button.isEnabled() and not view.cancel_button.isEnabled()
 
@@ -83,6 +83,21 @@ def test_clicking_the_match_opens_the_wallet_at_its_first_negative_version_in_th
     assert window.tabs.currentWidget() is state_view
     assert state_view.result.state["credits"] < 0
     assert window.current_event is not None and window.current_event.version == first_negative
+
+
+def test_at_a_version_each_wallet_is_replayed_to_that_version(qtbot, window, demo_planted):
+    stream, first_negative = demo_planted.negative_wallet
+    view = _states(qtbot, window)
+
+    _find(qtbot, view, "wallet", NEGATIVE, at=f"v{first_negative}")
+    _wait_done(qtbot, view)
+    assert [(row.stream, row.version) for row in map(view.model.row_at, range(view.model.rowCount()))] == [
+        (stream, first_negative)]
+    assert f"at v{first_negative} · " in view.status.text()
+
+    _find(qtbot, view, "wallet", NEGATIVE, at=f"v{first_negative - 1}")
+    _wait_done(qtbot, view)
+    assert view.model.rowCount() == 0 and view.status.text().startswith("Done: 0 matches")
 
 
 def test_enter_on_a_match_opens_it_too(qtbot, window, demo_planted):
@@ -240,7 +255,7 @@ def test_the_view_keeps_a_bounded_number_of_rows_and_counts_the_rest(qtbot, wind
     assert view.model.streams() == wallets[:5]
     assert view.model.dropped == len(wallets) - 5
     assert view.matches_title.text() == f"Matching streams: {len(wallets)} (first 5 listed)"
-    assert view.status.text().startswith(f"Done: {len(wallets)} matches · ")
+    assert view.status.text().startswith(f"Done: {len(wallets)} matches at latest · ")
 
 
 def test_the_last_inputs_are_remembered(qtbot, window):
