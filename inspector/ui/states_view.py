@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -126,6 +127,9 @@ class StatesView(QWidget):
         self.projector_box.setToolTip("The window's projector (the State tab's choice): changing it here changes it there")
         self.projector_box.activated.connect(self._on_projector_activated)
         self.projector_label = QLabel("—")
+        # a long file path must not widen the form: the label takes the room there is (full text on hover)
+        self.projector_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.projector_label.setMinimumWidth(60)
         self.projector_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.run_button = QPushButton("Find streams")
         self.run_button.setDefault(True)

@@ -33,6 +33,15 @@ def _wait(app, condition, timeout=60.0) -> None:
         time.sleep(0.01)
 
 
+def _grab(app, widget, path: Path) -> None:
+    """Grab once pending layout updates (a progress bar just hidden) have been applied."""
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    widget.grab().save(str(path))
+
+
 def _changed_projector(folder: Path) -> Path:
     source = (ROOT / "inspector" / "replay" / "demo_projector.py").read_text(encoding="utf-8")
     rule = 'state["statements"] = state.get("statements", 0) + 1'
@@ -92,7 +101,7 @@ def main() -> int:
         states.ever_box.setChecked(False)
         states.start()
         _wait(app, lambda: states.status.text().startswith("Done"))
-        analysis.grab().save(str(HERE / "states-view.png"))
+        _grab(app, analysis, HERE / "states-view.png")
 
         compare = analysis.compare_view
         analysis.show_view("compare")
@@ -104,7 +113,7 @@ def main() -> int:
         streams = compare.model.streams()
         busiest = max(range(len(streams)), key=lambda row: len(compare.model.row_at(row).changes))
         compare.differences_view.setCurrentIndex(compare.model.index(busiest, 0))
-        analysis.grab().save(str(HERE / "compare-view.png"))
+        _grab(app, analysis, HERE / "compare-view.png")
 
         window.open_target(str(_shop_store(Path(home))))
         _wait(app, lambda: window.store is not None and "shop.db" in (window.store_target or ""))
@@ -113,7 +122,7 @@ def main() -> int:
         types.start()
         _wait(app, lambda: types.survey is not None and types.run_button.isEnabled())
         types.tree.expandAll()
-        analysis.grab().save(str(HERE / "event-types-view.png"))
+        _grab(app, analysis, HERE / "event-types-view.png")
         window.shutdown()
     return 0
 
