@@ -154,18 +154,21 @@ class _JsonList:
 
     def __init__(self, out: TextIO, name: str) -> None:
         self.out = out
+        self.name = name
         self.count = 0
-        out.write("{\n" + f"  {jsontext.dumps(name)}: [")
-        out.flush()
 
     def add(self, item: dict[str, Any]) -> None:
         text = _json(item).replace("\n", "\n    ")
-        self.out.write(("," if self.count else "") + "\n    " + text)
+        # the document begins with its first item, so an error before it leaves stdout empty
+        self.out.write(("," if self.count else self._head()) + "\n    " + text)
         self.out.flush()
         self.count += 1
 
+    def _head(self) -> str:
+        return "{\n" + f"  {jsontext.dumps(self.name)}: ["
+
     def finish(self, rest: dict[str, Any]) -> None:
-        self.out.write(("\n  ]" if self.count else "]"))
+        self.out.write(("\n  ]" if self.count else self._head() + "]"))
         for key, value in rest.items():
             self.out.write(f",\n  {jsontext.dumps(key)}: " + _json(value).replace("\n", "\n  "))
         self.out.write("\n}\n")
@@ -226,10 +229,8 @@ def run_states(args: argparse.Namespace) -> int:
                         _print_outcome(out, outcome, progress, args.ever)
             except Cancelled:
                 interrupted = True
-    except BaseException:
-        if listing is not None and listing.count == 0:
-            out.write("\n")  # the half-begun document ends its line; stderr says why
-        raise
+    except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
+        raise InputError(str(exc)) from None
     finally:
         store.close()
         if progress is not None:
@@ -304,10 +305,8 @@ def run_compare(args: argparse.Namespace) -> int:
                             _print_difference(difference)
             except Cancelled:
                 interrupted = True
-    except BaseException:
-        if listing is not None and listing.count == 0:
-            out.write("\n")
-        raise
+    except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
+        raise InputError(str(exc)) from None
     finally:
         store.close()
         if progress is not None:

@@ -186,6 +186,7 @@ def test_compare_lists_exactly_the_jobs_and_paths_a_changed_rule_alters(demo_sto
     found = _cli_json(capsys, "compare", str(demo_store_path), "--category", "job", "--projector", "demo",
                       "--against", str(changed), "--json")
 
+    assert set(found) == {"differences", "stopped", "streams_compared", "events_applied", "elapsed_ms", "partial"}
     assert [d["stream"] for d in found["differences"]] == cancelled
     for difference in found["differences"]:
         assert [(c["path"], c["op"], c["before"], c["after"]) for c in difference["changes"]] == [
@@ -332,3 +333,11 @@ def test_two_worker_processes_give_the_same_outcomes_in_the_same_order(demo_stor
 
     assert spread == here
     assert any(stopped for *_, stopped, _ in here) and any(matched for _, _, _, matched, *_ in here)
+
+
+def test_native_replay_of_a_store_of_another_layout_is_a_clear_error_with_nothing_on_stdout(demo_store_path, capsys):
+    code = main(["states", str(demo_store_path), "--category", "wallet", "--projector", "native", "--json"])
+
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert "native replay reads eventsourcing stores only" in captured.err
