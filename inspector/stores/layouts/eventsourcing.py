@@ -209,6 +209,8 @@ class EventsourcingLayout(SqlLayout):
             self.type.label("type"),
             self._state.label("state"),
         ]
+        #: where ``state`` is in a fold row (``select(*self.columns)``): read by place, not by name
+        self._state_place = len(self.columns) - 1
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "EventsourcingLayout | None":
@@ -440,7 +442,7 @@ class EventsourcingLayout(SqlLayout):
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The state alone, as ``row_to_event`` decodes it (the replay's hot path): plain JSON
         straight to the parser, anything else (compressed, encrypted, odd) the long way."""
-        state = row.state
+        state = row[self._state_place]
         if type(state) is bytes and state[:1] == b"{":
             value = json_value(state)  # an object, or None when it is not JSON after all
             if value is not None:
