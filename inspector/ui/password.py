@@ -117,8 +117,8 @@ class PasswordDialog(QDialog):
             self.remember.setEnabled(False)
             self.remember.setToolTip("Needs the keyring package and a system keyring: "
                                      "pip install 'event-stream-inspector[keyring]'")
-        note = QLabel("The password is used for this connection only: never saved in settings, "
-                      "shown in titles or written to exports.")
+        note = QLabel("The password is never saved in the inspector's settings, shown in titles or written "
+                      "to exports; ticked, it is kept in your system keyring only.")
         note.setWordWrap(True)
         note.setEnabled(False)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -333,8 +333,8 @@ class OpenStoreDialog(QDialog):
         self.layout_box = QComboBox()
         self.layout_box.addItems(self.LAYOUTS)
         form.addRow("Layout:", self.layout_box)
-        hint = QLabel("Stores are always opened read-only. Passwords are never saved; "
-                      "give them in the URL or the driver's environment variable.")
+        hint = QLabel("Stores are always opened read-only. Passwords are never saved in settings: give one "
+                      "in the URL or the driver's environment variable, or type it when the server asks.")
         hint.setWordWrap(True)
         hint.setEnabled(False)
         form.addRow(hint)
