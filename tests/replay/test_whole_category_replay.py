@@ -11,6 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import uuid
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -341,3 +342,96 @@ def test_native_replay_of_a_store_of_another_layout_is_a_clear_error_with_nothin
     captured = capsys.readouterr()
     assert code == 1 and captured.out == ""
     assert "native replay reads eventsourcing stores only" in captured.err
+
+
+# --- native eventsourcing aggregates ---------------------------------------------------
+ACCOUNTS = """
+from decimal import Decimal
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+
+class Account(Aggregate):
+    @event("Opened")
+    def __init__(self, owner: str):
+        self.owner = owner
+        self.balance = Decimal("0")
+
+    @event("Deposited")
+    def deposit(self, amount: Decimal):
+        self.balance += amount
+
+    @event("Withdrawn")
+    def withdraw(self, amount: Decimal):
+        self.balance -= amount
+
+
+class Bank(Application):
+    snapshotting_intervals = {Account: 5}
+"""
+
+
+@pytest.fixture()
+def accounts_store(tmp_path, monkeypatch):
+    """An eventsourcing SQLite store with three accounts; the second is overdrawn at its version 3
+    (balance -2) and back in credit at version 5. Yields (path, domain folder, account ids, the app)."""
+    pytest.importorskip("eventsourcing")
+    from decimal import Decimal
+
+    domain_dir = tmp_path / "domain"
+    domain_dir.mkdir()
+    module = f"accounts_{uuid.uuid4().hex[:8]}"
+    (domain_dir / f"{module}.py").write_text(ACCOUNTS, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(domain_dir))
+    db = tmp_path / "bank.db"
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.sqlite")
+    monkeypatch.setenv("SQLITE_DBNAME", str(db))
+    domain = __import__(module)
+    app = domain.Bank()
+    ids = []
+    for owner, moves in (("ada", [10, 5, 7, 1, 2]), ("bo", [3, -5, -1, 4, 9, 2]), ("cy", [1, 1])):
+        account = domain.Account(owner)
+        for move in moves:
+            account.deposit(Decimal(move)) if move > 0 else account.withdraw(Decimal(-move))
+        app.save(account)
+        ids.append(str(account.id))
+    yield db, str(domain_dir), ids, app
+    app.close()
+    sys.modules.pop(module, None)
+
+
+def test_native_states_ever_finds_the_account_overdrawn_once_at_the_librarys_version(accounts_store, capsys):
+    db, domain_dir, ids, app = accounts_store
+    with closing(open_store(str(db))) as store:
+        category = store.category(ids[1])
+
+    now = _cli_json(capsys, "states", str(db), "--category", category, "--projector", "native", "--path", domain_dir,
+                    "--where", 'float(state["balance"]) < 0', "--json")
+    ever = _cli_json(capsys, "states", str(db), "--category", category, "--projector", "native", "--path",
+                     domain_dir, "--where", 'float(state["balance"]) < 0', "--ever", "--json")
+    every = _cli_json(capsys, "states", str(db), "--category", category, "--projector", "native", "--path",
+                      domain_dir, "--json")
+
+    assert now["matches"] == [] and now["streams_replayed"] == 3
+    assert [(m["stream"], m["version"], m["state"]["balance"]) for m in ever["matches"]] == [(ids[1], 3, "-2")]
+    overdrawn = uuid.UUID(ids[1])
+    assert app.repository.get(overdrawn, version=3).balance < 0 <= app.repository.get(overdrawn, version=2).balance
+    for match in every["matches"]:
+        library = app.repository.get(uuid.UUID(match["stream"]))
+        assert (match["version"], match["state"]["balance"]) == (library.version, str(library.balance))
+
+
+def test_compare_native_against_a_projector_file_lists_every_account_it_reads_differently(accounts_store, tmp_path,
+                                                                                         capsys):
+    db, domain_dir, ids, app = accounts_store
+    with closing(open_store(str(db))) as store:
+        category = store.category(ids[0])
+    same = _cli_json(capsys, "compare", str(db), "--category", category, "--projector", "native", "--path", domain_dir,
+                     "--against", "native", "--json")
+    generic = _cli_json(capsys, "compare", str(db), "--category", category, "--projector", "native", "--path",
+                        domain_dir, "--against", "generic", "--json")
+
+    assert same["differences"] == [] and same["streams_compared"] == 3
+    assert sorted(d["stream"] for d in generic["differences"]) == sorted(ids)
+    assert all(any(c["path"] == "/balance" and c["op"] == "remove" for c in d["changes"])
+               for d in generic["differences"])
