@@ -97,6 +97,16 @@ def test_states_at_an_instant_replays_each_wallet_to_that_time(demo_store_path, 
     assert just_before["matches"] == []
 
 
+def test_states_at_a_version_gives_each_wallet_the_state_replay_gives_there(demo_store_path, demo_planted, capsys):
+    stream = demo_planted.negative_wallet[0]
+    found = _cli_json(capsys, "states", str(demo_store_path), "--category", "wallet", "--at", "v5", "--json")
+    single = _cli_json(capsys, "replay", str(demo_store_path), "--stream", stream, "--at", "v5", "--json")
+
+    assert {m["version"] for m in found["matches"]} == {5}
+    assert next(m for m in found["matches"] if m["stream"] == stream)["state"] == single["state"]
+    assert found["events_applied"] == 5 * found["streams_replayed"]
+
+
 def test_states_without_a_predicate_lists_every_stream_of_the_pattern(demo_store_path, demo_planted, capsys):
     stream = demo_planted.negative_wallet[0]
     found = _cli_json(capsys, "states", str(demo_store_path), "--match", stream[:12] + "*", "--json")
