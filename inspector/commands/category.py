@@ -227,8 +227,9 @@ def run_states(args: argparse.Namespace) -> int:
                         listing.add(outcome.match_json())
                     else:
                         _print_outcome(out, outcome, progress, args.ever)
-            except Cancelled:
+            except (Cancelled, UserInterrupt):  # a second Ctrl+C, inside a projector, ends it at once
                 interrupted = True
+                run.close()
     except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
         raise InputError(str(exc)) from None
     finally:
@@ -239,9 +240,9 @@ def run_states(args: argparse.Namespace) -> int:
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
-                        "partial": totals.partial})
+                        "partial": totals.partial or interrupted})
     else:
-        _print_states_summary(out, args, totals, stopped)
+        _print_states_summary(out, args, totals, stopped, interrupted)
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
         return INTERRUPTED
@@ -259,8 +260,9 @@ def _print_outcome(out: TextIO, outcome: Any, progress: Any, ever: bool) -> None
     out.flush()
 
 
-def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, stopped: list[dict[str, Any]]) -> None:
-    partial = " (partial: interrupted)" if totals.partial else ""
+def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, stopped: list[dict[str, Any]],
+                          interrupted: bool) -> None:
+    partial = " (partial: interrupted)" if interrupted else ""
     what = "streams" if totals.streams != 1 else "stream"
     if args.where:
         held = "held at some version" if args.ever else "holds"
@@ -303,8 +305,9 @@ def run_compare(args: argparse.Namespace) -> int:
                             progress.close()
                         with redirect_stdout(out):
                             _print_difference(difference)
-            except Cancelled:
+            except (Cancelled, UserInterrupt):  # a second Ctrl+C, inside a projector, ends it at once
                 interrupted = True
+                run.close()
     except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
         raise InputError(str(exc)) from None
     finally:
@@ -315,9 +318,9 @@ def run_compare(args: argparse.Namespace) -> int:
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_compared": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
-                        "partial": totals.partial})
+                        "partial": totals.partial or interrupted})
     else:
-        partial = " (partial: interrupted)" if totals.partial else ""
+        partial = " (partial: interrupted)" if interrupted else ""
         out.write(f"{totals.differences:,} of {totals.streams:,} streams differ; {totals.events_applied:,} events "
                   f"applied in {totals.elapsed_ms:,.0f} ms{partial}\n")
         if stopped:
