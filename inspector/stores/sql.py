@@ -94,6 +94,7 @@ class SqlEventStore:
         self.histogram_by_index = True
         self._stored_time: Any = _UNKNOWN
         self._text_time: Any = _UNKNOWN
+        self._text_extremes: tuple[Any, Any] | None = None
         #: whether the event table's writes move the server's log position (asked once)
         self._logged: bool | None = None
 
@@ -810,18 +811,29 @@ class SqlEventStore:
         column = self.text_time_column()
         if column is None:
             return []
-        clauses = []
+        low = high = None
         try:
             if since is not None:
-                clauses.append(column >= (since.astimezone(timezone.utc) - _AFTER_DATE).date().isoformat())
+                low = (since.astimezone(timezone.utc) - _AFTER_DATE).date().isoformat()
         except OverflowError:
             pass  # before year 1: no lower bound
         try:
             if until is not None:
-                day = (until.astimezone(timezone.utc) + _BEFORE_DATE).date() + timedelta(days=1)
-                clauses.append(column < day.isoformat())
+                high = ((until.astimezone(timezone.utc) + _BEFORE_DATE).date() + timedelta(days=1)).isoformat()
         except OverflowError:
             pass  # past year 9999: no upper bound
+        if self._text_extremes is None:
+            # the lowest and highest text stored (one step down each end of the index), asked once:
+            # a window holding both reads every row anyway, faster in table order. Rows written
+            # later only make the window worth less, never wrong.
+            self._text_extremes = tuple(self._rows(sa.select(aggregate(column)).select_from(self.layout.table))[0][0]
+                                        for aggregate in (sa.func.min, sa.func.max))
+        stored_low, stored_high = self._text_extremes
+        clauses = []
+        if low is not None and (stored_low is None or low > str(stored_low)):
+            clauses.append(column >= low)
+        if high is not None and (stored_high is None or high <= str(stored_high)):
+            clauses.append(column < high)
         return clauses
 
     def _text_time_range(self) -> tuple[datetime | None, datetime | None]:
@@ -839,9 +851,9 @@ class SqlEventStore:
         if low is None or high is None:
             return None, None
         first = self._rows(sa.select(sa.func.min(epoch)).select_from(layout.table)
-                           .where(*valid, *self.text_time_window(None, low)))[0][0]
+                           .where(*layout.scope(), *self.text_time_window(None, low)))[0][0]
         last = self._rows(sa.select(sa.func.max(epoch)).select_from(layout.table)
-                          .where(*valid, *self.text_time_window(high, None)))[0][0]
+                          .where(*layout.scope(), *self.text_time_window(high, None)))[0][0]
         return self._time_value(first), self._time_value(last)
 
     def _index_leaders(self) -> set[str]:

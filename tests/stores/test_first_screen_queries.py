@@ -307,3 +307,28 @@ def test_categories_told_by_topic_are_counted_page_by_page_without_the_listing_c
         assert store.categories() == expected
     finally:
         store.close()
+
+
+def test_sqlite_reads_the_zones_julianday_refuses_as_python_does(tmp_path):
+    texts = ["2026-03-09T10:13:51.876-15:59", "2026-03-09T10:13:51.876+1400", "2026-03-09T10:13:51-15:00",
+             "2026-03-09T10:13+02", "2026-03-09T10:13:51.876+0530", "2026-03-09T10:13:51.876+14:59",
+             "2026-03-09 10:13:51Z"]
+    path = tmp_path / "zones.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+                 " recorded_at TEXT, data TEXT, metadata TEXT)")
+    conn.executemany("INSERT INTO events VALUES (?, 'a-1', ?, 'T', ?, '{}', '{}')",
+                     [(i + 1, i + 1, text) for i, text in enumerate(texts)])
+    conn.commit()
+    conn.close()
+    store = open_store(str(path))
+    try:
+        for text in texts:
+            at = parse_time(text)
+            assert at is not None
+            # the millisecond the SQL reading keeps: each event is found by a filter on its own instant
+            found = store.read_all(filters=EventFilter(since=at - timedelta(milliseconds=1),
+                                                       until=at + timedelta(milliseconds=1)))
+            assert any(e.recorded_at == at for e in found), (text, [e.recorded_at for e in found])
+    finally:
+        store.close()

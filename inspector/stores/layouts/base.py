@@ -426,16 +426,18 @@ class SqlLayout:
         return []
 
     def index_notes(self, conn: sa.Connection, time_column: sa.Column[Any] | None,
-                    actor: tuple[sa.Column[Any], str] | None) -> list[str]:
+                    actor: tuple[sa.Column[Any], str] | None, inspector: sa.Inspector | None = None) -> list[str]:
         """What ``info`` says where an index would serve the window and the filters, with the
         statement that creates it: on the time column (time range, histograms, time filters
         read every row without one) and, on PostgreSQL, on the actor read from a ``jsonb``
         column ``(column ->> 'key')`` (actor filters then read the index, not every row).
-        ``actor`` is ``(column, key)``; nothing is said for what is already indexed."""
+        ``actor`` is ``(column, key)``; nothing is said for what is already indexed. ``inspector``:
+        the caller's reflection of ``conn``, whose answers it keeps."""
         table = self.table
         try:
-            indexes = sa.inspect(conn).get_indexes(table.name, schema=table.schema)
-            primary = sa.inspect(conn).get_pk_constraint(table.name, schema=table.schema)
+            inspector = inspector or sa.inspect(conn)
+            indexes = inspector.get_indexes(table.name, schema=table.schema)
+            primary = inspector.get_pk_constraint(table.name, schema=table.schema)
         except sa.exc.SQLAlchemyError:
             return []
         leaders = {(index.get("column_names") or [None])[0] for index in indexes}
@@ -547,23 +549,30 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
             sa.func.substr(text, 12, 2) <= "23", sa.func.substr(text, 1, 4) != "0000",
             sa.or_(sa.func.substr(text, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
         )
-        # The zone is read apart: julianday takes neither offsets past 14:59 nor ``+HHMM``, which
-        # Python reads (an offset up to 15:59, as on PostgreSQL and MariaDB), so the local time
-        # is read without it and the offset taken off.
-        zone_length = sa.case((text.op("GLOB")("*[+-][0-9][0-9]:[0-5][0-9]"), 6),
-                              (text.op("GLOB")("*[+-][0-9][0-9][0-5][0-9]"), 5),
-                              (text.op("GLOB")("*[+-][0-9][0-9]"), 3), else_=0)
-        local = sa.case((zone_length > 0, sa.func.substr(text, 1, sa.func.length(text) - zone_length)), else_=text)
+        def seconds(julian: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+            return sa.func.round((julian - 2440587.5) * 86400.0, 3)
+
+        # julianday reads the usual forms (Z, no zone, offsets to 14:59) and is NULL for the rest.
+        # Those few are read apart: ``+HHMM``, ``+HH`` and offsets of 15 hours (which Python,
+        # PostgreSQL and MariaDB read) by their local time less the offset; the last half
+        # millisecond of 9999 (julianday rounds to the millisecond first, past the year) to the
+        # millisecond below. Each pattern looks at the last few characters only (a leading *
+        # would try every position), and only where julianday gave nothing.
+        zone_length = sa.case((sa.func.substr(text, -6).op("GLOB")("[+-][0-9][0-9]:[0-5][0-9]"), 6),
+                              (sa.func.substr(text, -5).op("GLOB")("[+-][0-9][0-9][0-5][0-9]"), 5),
+                              (sa.func.substr(text, -3).op("GLOB")("[+-][0-9][0-9]"), 3), else_=0)
+        local = sa.func.substr(text, 1, sa.func.length(text) - zone_length)
         hours = sa.cast(sa.func.substr(text, 1 - zone_length, 2), sa.Integer)
         minutes = sa.case((zone_length > 3, sa.cast(sa.func.substr(text, -2, 2), sa.Integer)), else_=0)
         sign = sa.case((sa.func.substr(text, -zone_length, 1) == "-", -1), else_=1)
-        offset = sa.case((zone_length > 0, sign * (hours * 3600 + minutes * 60)), else_=0)
-        zone_ok = sa.or_(zone_length == 0, hours <= 15)
-        # julianday rounds to the millisecond first, so the last half millisecond of 9999 is
-        # NULL there: read those to the millisecond below (a time Python holds).
-        julian = sa.func.coalesce(sa.func.julianday(local), sa.func.julianday(sa.func.substr(local, 1, 23)))
-        return sa.case((sa.and_(shaped, zone_ok), sa.func.round((julian - 2440587.5) * 86400.0, 3) - offset),
-                       else_=None)
+        local_julian = sa.func.coalesce(sa.func.julianday(local), sa.func.julianday(sa.func.substr(local, 1, 23)))
+        apart = sa.case(
+            (zone_length == 0, seconds(sa.func.julianday(sa.func.substr(text, 1, 23)))),
+            (hours <= 15, seconds(local_julian) - sign * (hours * 3600 + minutes * 60)),
+            else_=None,
+        )
+        apart = sa.case((apart < 253402300800.0, apart), else_=None)  # past 9999 in UTC: no time, as in Python
+        return sa.case((shaped, sa.func.coalesce(seconds(sa.func.julianday(time)), apart)), else_=None)
     if layout.dialect == "postgresql":
         if native:
             return sa.extract("epoch", time)

@@ -814,7 +814,7 @@ class GenericLayout(SqlLayout):
         actor = None
         if self._actor_column is None and self._metadata_column is not None:
             actor = (self._metadata_column, self.mapping.actor)
-        notes.extend(self.index_notes(conn, self.time_column, actor))
+        notes.extend(self.index_notes(conn, self.time_column, actor, inspector))
         text_time = self.iso_text_time()
         if text_time is not None:
             notes.append(f"times are ISO text read row by row (no declared form): histograms compute every row's "
