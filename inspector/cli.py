@@ -83,6 +83,16 @@ EXAMPLES = {
     "diff": ["event-inspector diff demo.db --stream wallet-9b2e71cc --from v190 --to v194"],
     "types": ["event-inspector types demo.db", "event-inspector types demo.db --category wallet --json"],
     "bisect": ["event-inspector bisect demo.db --stream wallet-9b2e71cc --when 'state[\"credits\"] < 0'"],
+    "states": ["event-inspector states demo.db --category wallet",
+               "event-inspector states demo.db --category wallet --where 'state[\"credits\"] < 0'",
+               "event-inspector states demo.db --category wallet --where 'state[\"credits\"] < 0' --ever --json",
+               "event-inspector states demo.db --match 'job-*' --where 'state.get(\"status\") == \"assigned\"' "
+               "--at 2026-09-01T00:00Z",
+               "event-inspector states postgresql+psycopg://me@db/prod --category account --projector my_projectors.py"],
+    "compare": ["event-inspector compare demo.db --category wallet --projector demo --against my_wallet.py",
+                "event-inspector compare events.db --category account --projector projectors_v1.py "
+                "--against projectors_v2.py --json",
+                "event-inspector compare es.db --category Account --projector native --against my_account.py --path src"],
     "changed": ["event-inspector changed demo.db wallet-9b2e71cc 42",
                 "event-inspector changed demo.db wallet-9b2e71cc v42 --projector generic --json"],
     "audit": ["event-inspector audit demo.db --causes-of wallet-9b2e71cc@42",

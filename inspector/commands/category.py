@@ -32,23 +32,12 @@ from inspector.replay.projectors import UserInterrupt, marked_interrupts
 #: Exit code after Ctrl+C (128 + SIGINT), with the partial results printed.
 INTERRUPTED = 130
 
-STATES_EXAMPLES = """\
-examples:
-  event-inspector states demo.db --category wallet
-  event-inspector states demo.db --category wallet --where 'state["credits"] < 0'
-  event-inspector states demo.db --category wallet --where 'state["credits"] < 0' --ever --json
-  event-inspector states demo.db --match 'job-*' --where 'state.get("status") == "assigned"' --at 2026-09-01T00:00Z
-  event-inspector states postgresql+psycopg://me@db/prod --category account --projector my_projectors.py
-
+#: What --help says after the options (cli.EXAMPLES adds the examples below it).
+STATES_NOTES = """\
 A stream whose projector raises is reported under "stopped" (version, event type, error);
 the other streams are replayed as usual. Ctrl+C prints what was found so far (exit 130)."""
 
-COMPARE_EXAMPLES = """\
-examples:
-  event-inspector compare demo.db --category wallet --projector demo --against my_wallet.py
-  event-inspector compare events.db --category account --projector projectors_v1.py --against projectors_v2.py --json
-  event-inspector compare es.db --category Account --projector native --against my_account.py --path src
-
+COMPARE_NOTES = """\
 Each side is a .py file or module with @projector functions, 'native' (eventsourcing
 aggregates with your own classes, see --path), 'demo' or 'generic'. Changes read as
 diff's: path, op (add/remove/change), before (--projector) and after (--against)."""
@@ -72,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description=_wrapped("Replay every stream of a category (or matching a pattern) and list each stream's "
                              "state, or only the streams where EXPR holds (the expression language of bisect: a "
                              "Python expression over `state` and `event`, the last event applied)."),
-        epilog=STATES_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=STATES_NOTES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sta.add_argument("store")
     sta.add_argument("--projector", metavar="FILE_OR_MODULE",
@@ -93,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description=_wrapped("Replay every stream of a category with --projector OLD and with --against NEW, and "
                              "list the streams whose states differ, each with its changed paths: the check to run "
                              "before deploying a projector change."),
-        epilog=COMPARE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=COMPARE_NOTES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     com.add_argument("store")
     com.add_argument("--projector", metavar="OLD", required=True, help="the projector in use: file, module, native, demo or generic")
