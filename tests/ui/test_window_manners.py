@@ -177,3 +177,23 @@ def test_the_diff_tab_counts_events_between_a_and_b_only_while_both_are_set(qtbo
     assert window.moments == {"A": None, "B": None}
     assert diff.between_label.text() == "Events between A and B"
     assert diff.between_model.rowCount() == 0 and "not set" in diff.header.text()
+
+
+# --- the Summary column at 1280x800 -------------------------------------------------------------
+def test_at_1280_by_800_one_streams_table_shows_every_column_and_the_summary_without_scrolling(qtbot, window):
+    from inspector.ui.models import EventTableModel
+
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=5000)
+    stream = window.stream_model.summary(0).stream
+    window.streams_view.setCurrentIndex(window.stream_model.index(0, 0))
+    qtbot.waitUntil(lambda: window.event_model.rowCount() > 0 and window.event_model.event_at(0).stream == stream,
+                    timeout=10000)
+    view = window.events_view
+    qtbot.waitUntil(lambda: view.horizontalScrollBar().maximum() == 0, timeout=5000)
+    summary_left = view.columnViewportPosition(EventTableModel.SUMMARY)
+    assert view.viewport().width() - summary_left >= 120  # the summary reads ("amount=48 · job=…"), not a sliver
+    header = view.horizontalHeader()
+    words = header.fontMetrics()
+    for column in (EventTableModel.VERSION, EventTableModel.TYPE, EventTableModel.TIME, EventTableModel.ACTOR):
+        assert header.sectionSize(column) >= words.horizontalAdvance(EventTableModel.COLUMNS[column])

@@ -188,6 +188,7 @@ class Browsing:
         one_stream = self.current_stream is not None
         self.events_view.setColumnHidden(EventTableModel.STREAM, one_stream)
         self.events_view.setColumnHidden(EventTableModel.POSITION, one_stream)
+        self.event_columns.fit()
 
     def _update_events_title(self) -> None:
         parts = [f"Events of {self.current_stream}" if self.current_stream else "All events"]

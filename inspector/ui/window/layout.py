@@ -35,6 +35,7 @@ from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, Progr
 from inspector.ui.window.banners import BannerOverlay
 from inspector.ui.window.names import ALL
 from inspector.ui.window.play_speed import add_play_speed
+from inspector.ui.window.table_columns import EventColumnsFitter
 
 
 class ElidingLabel(QLabel):
@@ -184,11 +185,8 @@ class WindowLayout:
         self.events_view.setTabKeyNavigation(False)  # Tab moves to the next pane, not the next cell
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
-        header = self.events_view.horizontalHeader()
-        # The actor column fits a support address such as support:ines@example.com.
-        for column, width in ((0, 58), (1, 124), (2, 56), (3, 132), (4, 136), (5, 172)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        self.events_view.horizontalHeader().setStretchLastSection(True)
+        self.event_columns = EventColumnsFitter(self.events_view)  # Summary keeps a readable width
         self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
         self.event_model.rowsLoaded.connect(self._on_event_model_rows_loaded)
         self.event_model.failed.connect(self.show_error)
