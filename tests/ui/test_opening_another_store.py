@@ -116,3 +116,37 @@ def test_a_store_that_cannot_be_opened_leaves_the_open_one_shown(qtbot, window, 
     qtbot.waitUntil(lambda: window.stream_model.rowCount() >= min(before, 50), timeout=10000)
     assert "demo.db" in window.windowTitle() and not window.windowTitle().startswith("Opening")
     qtbot.waitUntil(lambda: not window.progress_strip.isVisible(), timeout=10000)
+
+
+def test_cancel_while_another_store_opens_keeps_the_open_one(qtbot, window, demo_copy, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtCore import Qt
+
+    from inspector.stores import open_store
+    from inspector.ui.window import session
+
+    release = threading.Event()
+    opened: list = []
+
+    def slow_open(target, **kwargs):
+        release.wait(10)
+        store = open_store(target, **kwargs)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(session, "open_store", slow_open)
+    parcels = write_parcel_store(tmp_path / "parcels.db")
+    window.open_target(str(parcels))
+    assert window.stream_model.rowCount() == 0 and window.progress_strip.isVisible()
+    qtbot.mouseClick(window.progress_strip.cancel_button, Qt.MouseButton.LeftButton)
+    # the demo is shown again at once, under its own name
+    assert "demo.db" in window.windowTitle() and not window.windowTitle().startswith("Opening")
+    qtbot.waitUntil(lambda: window.stream_model.rowCount() > 0, timeout=10000)
+    assert window.statusBar().currentMessage() == "Opening cancelled."
+    release.set()
+    qtbot.waitUntil(lambda: bool(opened) and not window.runner.busy("open"), timeout=10000)
+    qtbot.wait(100)  # the late store must not replace the shown one (nothing to wait on: it must not happen)
+    assert "demo.db" in window.windowTitle()
+    assert all(not s.stream.startswith("parcel-") for s in window.stream_model.summaries())
+    assert window.store is not opened[0]
