@@ -381,6 +381,13 @@ class MartenLayout(SqlLayout):
                                    state=decoded.value, problem=decoded.problem))
         return result
 
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else); a
+        binary event (``bdata``) the long way."""
+        if "bdata" in self._optional:
+            return event.event().data
+        return decode_json(row.data, allow_null=False).value
+
     # --- what ``info`` says ------------------------------------------------------------
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with its reflected type; the tenant column says the name form."""

@@ -113,6 +113,10 @@ class MessageDbLayout(SqlLayout):
             problem="; ".join(problems) or None,
         )
 
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
+        return decode_json(row.data, allow_null=False).value
+
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with its reflected type."""
         c = self.table.c
