@@ -40,7 +40,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Self
 
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Change, diff_states, same_value
@@ -169,7 +169,7 @@ class _Run:
         self._results = results
         self.totals = totals
 
-    def __iter__(self) -> "_Run":
+    def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> Any:
