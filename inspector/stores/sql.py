@@ -731,6 +731,7 @@ class SqlEventStore:
         if filters.actor:
             actor_sql = layout.actor_expr()
             if actor_sql is not None:
+                where.extend(self._actor_prefilter(filters.actor))
                 where.append(actor_sql == filters.actor)
             else:
                 actor = filters.actor
@@ -746,6 +747,26 @@ class SqlEventStore:
             if not exprs or unreadable is not None:
                 python.append(lambda e: needle in searchable_text(e))
         return where, python
+
+    def _actor_prefilter(self, actor: str) -> list[sa.ColumnElement[bool]]:
+        """A cheap test every row naming ``actor`` passes, checked before its JSON is parsed.
+
+        JSON writes a string as it is unless it escapes a character, and every escape holds a
+        backslash: a row whose actor is ``actor`` holds the name's text or a backslash. Names
+        JSON must escape (quotes, backslashes, control characters) get no such test. [] where
+        the layout reads the actor without parsing text (``actor_source`` is None)."""
+        source = self.layout.actor_source()
+        if source is None or not actor or any(ch in actor for ch in '"\\') or any(ord(ch) < 0x20 for ch in actor):
+            return []
+        dialect = self.engine.dialect.name
+
+        def holds(text: str) -> sa.ColumnElement[bool]:
+            if dialect == "sqlite":
+                return sa.func.instr(source, text) > 0
+            if dialect == "postgresql":
+                return sa.func.strpos(source, text) > 0
+            return sa.func.locate(text, source) > 0
+        return [sa.or_(holds(actor), holds("\\"))]
 
     # --- time -------------------------------------------------------------------------
     def _time_clause(self, op: str, instant: datetime) -> sa.ColumnElement[bool]:

@@ -332,3 +332,59 @@ def test_sqlite_reads_the_zones_julianday_refuses_as_python_does(tmp_path):
             assert any(e.recorded_at == at for e in found), (text, [e.recorded_at for e in found])
     finally:
         store.close()
+
+
+ACTOR_ROWS = ['{"actor": "ann"}', '{"actor": "an\\u006e"}', '{"actor": "ann\\/x"}', '{"actor": "anne"}',
+              '{"who": "ann"}', '{"actor": "bob", "note": "ann"}', "not json", None, '{"actor": "o\\"neil"}',
+              '{"actor": "zoë"}', '{"actor": "zo\\u00eb"}']
+
+
+def _actor_answers(store) -> dict[str, list[int]]:
+    return {actor: [e.version for e in store.read_all(filters=EventFilter(actor=actor))]
+            for actor in ("ann", "anne", "ann/x", "bob", 'o"neil', "zoë", "nobody")}
+
+
+EXPECTED_ACTORS = {"ann": [1, 2], "anne": [4], "ann/x": [3], "bob": [6], 'o"neil': [9], "zoë": [10, 11],
+                   "nobody": []}
+
+
+def test_actor_filters_look_for_the_name_before_parsing_and_still_find_escaped_names_on_sqlite(tmp_path):
+    path = tmp_path / "actors.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+                 " recorded_at TEXT, data TEXT, metadata TEXT)")
+    conn.executemany("INSERT INTO events VALUES (?, 'a-1', ?, 'T', NULL, '{}', ?)",
+                     [(i + 1, i + 1, meta) for i, meta in enumerate(ACTOR_ROWS)])
+    conn.commit()
+    conn.close()
+    store = open_store(str(path))
+    try:
+        assert store._actor_prefilter("ann") and not store._actor_prefilter('o"neil')
+        assert _actor_answers(store) == EXPECTED_ACTORS
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_actor_filters_look_for_the_name_before_parsing_on_servers(engine, request):
+    url = request.getfixturevalue("postgres_url" if engine == "postgresql" else "mysql_url")
+    db = scratch_database(url, "fsactors")
+    kind = "json" if engine == "postgresql" else "longtext"
+    try:
+        with db.writer.begin() as conn:
+            conn.exec_driver_sql(
+                f"CREATE TABLE events (position bigint PRIMARY KEY, stream varchar(20), version bigint,"
+                f" type varchar(20), recorded_at varchar(40), data {kind}, metadata {kind})")
+            for i, meta in enumerate(ACTOR_ROWS):
+                if meta == "not json" and engine == "postgresql":
+                    meta = None  # a json column refuses it
+                conn.exec_driver_sql("INSERT INTO events VALUES (%s, 'a-1', %s, 'T', NULL, '{}', %s)",
+                                     (i + 1, i + 1, meta))
+        store = open_store(db.url)
+        try:
+            assert store._actor_prefilter("ann")
+            assert _actor_answers(store) == EXPECTED_ACTORS
+        finally:
+            store.close()
+    finally:
+        db.drop()

@@ -295,6 +295,12 @@ class SqlLayout:
         """SQL for the actor, or None when it can only be read after decoding."""
         return None
 
+    def actor_source(self) -> sa.ColumnElement[Any] | None:
+        """The JSON text ``actor_expr`` reads the actor out of, where each row's JSON is parsed for it
+        (text and MariaDB/SQLite JSON columns; not PostgreSQL jsonb, read as it is): an actor filter
+        first looks for the name in that text, a far cheaper test than the parse. None: no such text."""
+        return None
+
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         """Columns a text search looks in (payload and metadata)."""
         return []

@@ -673,6 +673,18 @@ class GenericLayout(SqlLayout):
             return None  # a cast of text that is not JSON would fail the query: Python reads the actor
         return self.json_field(column, self.mapping.actor)
 
+    def actor_source(self) -> sa.ColumnElement[Any] | None:
+        column = self._metadata_column
+        if self._actor_column is not None or column is None or self.actor_expr() is None:
+            return None
+        if isinstance(column.type, (sa.LargeBinary, sa.types._Binary)):
+            return None  # bytes, maybe compressed: not searched as text
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return None if isinstance(column.type, JSONB) else sa.cast(column, sa.Text)
+        return column
+
     def _searchable(self, expr: sa.ColumnElement[Any], column: sa.Column[Any]) -> sa.ColumnElement[Any]:
         if self.dialect == "postgresql" and _is_binary(column.type):
             return sa.func.encode(column, "escape")  # bytes as text (a cast would show hex); never fails
