@@ -37,19 +37,49 @@ _PAGE = 2000
 
 
 class NativeEvent:
-    """An Event together with the domain event the library decoded from the same row."""
+    """A stored event together with the domain event the library decoded from the same row.
 
-    __slots__ = ("_event", "domain")
+    A fold needs only the domain event, the version and the position; the ``Event`` with the
+    event's time, actor and topic (``event()``, and every other attribute) is made when first
+    asked for, so folding costs the library's own decoding and little more.
+    """
 
-    def __init__(self, event: Event, domain: Any) -> None:
-        self._event = event
+    __slots__ = ("position", "stream", "version", "domain", "_topic", "_event")
+
+    def __init__(self, position: int, stream: str, version: int, topic: str, domain: Any) -> None:
+        self.position = position
+        self.stream = stream
+        self.version = version
         self.domain = domain
+        self._topic = topic
+        self._event: Event | None = None
+
+    @property
+    def type(self) -> str:
+        return event_name_of_topic(self._topic)
 
     def event(self) -> Event:
+        if self._event is None:
+            domain, topic = self.domain, self._topic
+            timestamp = getattr(domain, "timestamp", None)
+            metadata: dict[str, Any] = {"topic": topic}
+            actor = getattr(domain, "actor", None)
+            if isinstance(actor, str):
+                metadata["actor"] = actor
+            self._event = Event(
+                position=self.position,
+                stream=self.stream,
+                version=self.version,
+                type=event_name_of_topic(topic),
+                recorded_at=timestamp if isinstance(timestamp, datetime) else None,
+                data=None,
+                metadata=metadata,
+                problem=domain.error if isinstance(domain, _Broken) else None,
+            )
         return self._event
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._event, name)
+        return getattr(self.event(), name)
 
 
 class _Broken:
@@ -193,24 +223,7 @@ class NativeEventsourcingProjector(Projector):
         for record in store.stored_records(stream, after=after, upto=upto, cancel=cancel):
             topic = record.type or ""
             domain = self._domain(self._stored(stream, record.version, topic, record.payload))
-            timestamp = getattr(domain, "timestamp", None)
-            metadata: dict[str, Any] = {"topic": topic}
-            actor = getattr(domain, "actor", None)
-            if isinstance(actor, str):
-                metadata["actor"] = actor
-            yield NativeEvent(
-                Event(
-                    position=record.position,
-                    stream=stream,
-                    version=record.version,
-                    type=event_name_of_topic(topic),
-                    recorded_at=timestamp if isinstance(timestamp, datetime) else None,
-                    data=None,
-                    metadata=metadata,
-                    problem=domain.error if isinstance(domain, _Broken) else None,
-                ),
-                domain,
-            )
+            yield NativeEvent(record.position, stream, record.version, topic, domain)
 
     def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any] | None:
         """The latest library snapshot at or before ``upto`` that decodes and matches an event."""
