@@ -162,8 +162,13 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
     """
     # A replay calls this once per event: the usual case (no long number, no tiny exponent,
     # short text) is one translate, two substring searches and orjson, with no further call.
-    kind = type(text)
-    blob = text if kind is bytes else text.encode("utf-8") if kind is str or isinstance(text, str) else bytes(text)
+    blob: bytes
+    if type(text) is bytes:
+        blob = text
+    elif isinstance(text, str):
+        blob = text.encode("utf-8")
+    else:
+        blob = bytes(text)
     marks = blob.translate(_NUMBER_MARKS)
     try:
         # ``find`` rather than ``in``: the same search at about half the cost per call
