@@ -158,10 +158,39 @@ class ProjectorBar(QWidget):
 _SLIDER_MAX = 2**31 - 1
 
 
+#: versions a second that Play offers; Play starts at 2 a second
+PLAY_SPEEDS = (1, 2, 5, 10, 25, 50)
+DEFAULT_PLAY_SPEED = 2
+
+
+class PlaySpeedBox(QComboBox):
+    """The State tab's Play speed: one of ``PLAY_SPEEDS`` versions a second."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("playSpeed")
+        self.setToolTip("Play speed: versions a second (each one replays the state)")
+        for speed in PLAY_SPEEDS:
+            self.addItem(f"{speed}/s", speed)
+        self.setCurrentIndex(self.findData(DEFAULT_PLAY_SPEED))
+
+    def speed(self) -> int:
+        """Versions a second."""
+        return int(self.currentData())
+
+    def set_speed(self, speed: int) -> None:
+        """Choose ``speed`` versions a second; ValueError when it is not one of ``PLAY_SPEEDS``."""
+        index = self.findData(speed)
+        if speed not in PLAY_SPEEDS or index < 0:
+            raise ValueError(f"Play speed {speed!r} is not one of {PLAY_SPEEDS}")
+        self.setCurrentIndex(index)
+
+
 class StateView(QWidget):
     """Replayed state at a version, a scrubber over versions, and how the state was obtained."""
 
     versionRequested = Signal(object)  # a version: any int, 64 bits too
+    playSpeedChanged = Signal(int)  # versions a second, chosen by the user or set_play_speed
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -196,6 +225,8 @@ class StateView(QWidget):
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Step through the versions one by one")
         self.play_button.toggled.connect(self._on_play_toggled)
+        self.speed_box = PlaySpeedBox()
+        self.speed_box.currentIndexChanged.connect(self._on_speed_changed)
         self.version_label = QLabel("")
         self.version_label.setMinimumWidth(90)
         self.version_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -204,6 +235,7 @@ class StateView(QWidget):
         scrub.addWidget(self.slider, 1)
         scrub.addWidget(self.forward_button)
         scrub.addWidget(self.play_button)
+        scrub.addWidget(self.speed_box)
         scrub.addWidget(self.version_label)
         for button in (self.back_button, self.forward_button, self.play_button):
             button.setEnabled(False)
@@ -230,7 +262,7 @@ class StateView(QWidget):
         self._debounce.setInterval(120)
         self._debounce.timeout.connect(lambda: self.versionRequested.emit(self.scrub_version()))
         self._player = QTimer(self)
-        self._player.setInterval(450)
+        self._player.setInterval(self._interval_ms(self.speed_box.speed()))
         self._player.timeout.connect(self._on_player_tick)
 
     # --- inputs ------------------------------------------------------------------------
@@ -301,6 +333,24 @@ class StateView(QWidget):
             self._player.start()
         else:
             self._player.stop()
+
+    def play_speed(self) -> int:
+        """How many versions a second Play steps through."""
+        return self.speed_box.speed()
+
+    def set_play_speed(self, versions_per_second: int) -> None:
+        """Play steps through ``versions_per_second`` versions a second (one of ``PLAY_SPEEDS``;
+        ValueError otherwise); emits ``playSpeedChanged`` when it changes."""
+        self.speed_box.set_speed(versions_per_second)
+
+    @staticmethod
+    def _interval_ms(versions_per_second: int) -> int:
+        return max(1, round(1000 / versions_per_second))
+
+    def _on_speed_changed(self, _index: int) -> None:
+        speed = self.speed_box.speed()
+        self._player.setInterval(self._interval_ms(speed))
+        self.playSpeedChanged.emit(speed)
 
     def _on_player_tick(self) -> None:
         if self.slider.value() >= self.slider.maximum():

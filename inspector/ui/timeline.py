@@ -38,6 +38,7 @@ from inspector.core.events import Event
 from inspector.stores.base import EventFilter
 from inspector.ui.presenting import local_time, type_colour, use_type_colours, utc_time
 from inspector.ui.runner import TaskRunner
+from inspector.ui.widgets import ElidingLabel
 
 #: At most this many events are drawn for one view; beyond it the user is asked to zoom in.
 EVENT_CAP = 20_000
@@ -383,7 +384,9 @@ class TimelineWidget(QWidget):
         fit.setText("Fit all")
         fit.setToolTip("Show the store's whole time range")
         fit.clicked.connect(self.fit_all)
-        self.info = QLabel("")
+        # the header line ("3 of 120 lanes · 2,000 events in view") takes the width it is given:
+        # a longer text is cut with "…", it never widens the pane
+        self.info = ElidingLabel("")
         self.info.setEnabled(False)
         bar.addWidget(title)
         bar.addSpacing(8)
@@ -522,6 +525,19 @@ class TimelineWidget(QWidget):
         self.region_button.setChecked(False)
         self.set_legend(types)
         self.set_range(start, end)
+
+    def clear(self) -> None:
+        """Show nothing: no store, lanes, ticks, cursors, region, histogram bars or header text
+        (another store is being opened; nothing of the previous one stays on screen)."""
+        self.set_store(None, None, None, [])
+        self.set_streams([])
+        self._clear_histogram()
+        self.info.setText("")
+
+    def _clear_histogram(self) -> None:
+        self._hist = None
+        self.bars.setOpts(x0=[], height=[], width=1)
+        self.hist_plot.setTitle(None)
 
     def set_range(self, start: datetime | None, end: datetime | None) -> None:
         """Show ``start`` to ``end`` (the store's time range, when known) and fetch what it holds."""
@@ -712,9 +728,7 @@ class TimelineWidget(QWidget):
         self.loaded_range = (_epoch(key[1]), _epoch(key[2]))
         self._draw()
         if isinstance(histogram, Exception):
-            self._hist = None
-            self.bars.setOpts(x0=[], height=[], width=1)
-            self.hist_plot.setTitle(None)
+            self._clear_histogram()
         else:
             counts = np.asarray(histogram.counts, dtype=float)
             self._hist = (_epoch(histogram.start), histogram.bucket_seconds, counts)

@@ -11,5 +11,5 @@
 - ``following.LiveFollow``: Follow live and reconnection.
 
 Helpers: ``banners`` (messages float over the panes), ``folders`` (dialogs start in the last folder
-used), ``play_speed`` (the State tab's Play speed), ``timeline_reset``, ``names``.
+used), ``play_speed`` (the State tab's Play speed, remembered), ``names``.
 """

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QToolButton,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -31,80 +29,11 @@ from inspector.ui.audit import AuditView
 from inspector.ui.models import EventTableModel, StreamListModel
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
-from inspector.ui.widgets import ConnectionBanner, ErrorBanner, EventView, ProgressStrip
+from inspector.ui.widgets import ConnectionBanner, ElidingLabel, ErrorBanner, EventView, ProgressStrip
 from inspector.ui.window.banners import BannerOverlay
 from inspector.ui.window.names import ALL
-from inspector.ui.window.play_speed import add_play_speed
+from inspector.ui.window.play_speed import remember_play_speed
 from inspector.ui.window.table_columns import EventColumnsFitter
-
-
-class ElidingLabel(QLabel):
-    """A one-line label that never asks for more width than it is given: a long text (a long
-    stream name in the table's title) is drawn cut in the middle with "…", and shown whole in
-    its tooltip, instead of widening its pane. ``text()`` is the whole text."""
-
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(text, parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-
-    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
-        super().setText(text)
-        self._update_tooltip()
-
-    def shown_text(self) -> str:
-        """The text as drawn at the label's width."""
-        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, self.contentsRect().width())
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        return QSize(0, super().minimumSizeHint().height())
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
-        margins = self.contentsMargins()
-        width = self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right() + 2
-        return QSize(width, super().sizeHint().height())
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
-        super().resizeEvent(event)
-        self._update_tooltip()
-
-    def _update_tooltip(self) -> None:
-        self.setToolTip(self.text() if self.shown_text() != self.text() else "")
-
-    def paintEvent(self, _event) -> None:  # noqa: N802 (Qt naming)
-        painter = QPainter(self)
-        try:
-            self.style().drawItemText(painter, self.contentsRect(), int(self.alignment()), self.palette(),
-                                      self.isEnabled(), self.shown_text(), self.foregroundRole())
-        finally:
-            painter.end()
-
-
-class _ElidedPainting(QObject):
-    """Paints a plain-text QLabel's text cut in the middle with "…" to fit its width (see ``elide_label``)."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-        if event.type() != QEvent.Type.Paint or not isinstance(watched, QLabel):
-            return False
-        rect = watched.contentsRect()
-        text = watched.fontMetrics().elidedText(watched.text(), Qt.TextElideMode.ElideMiddle, rect.width())
-        painter = QPainter(watched)
-        try:
-            watched.style().drawItemText(painter, rect, int(watched.alignment()), watched.palette(),
-                                         watched.isEnabled(), text, watched.foregroundRole())
-        finally:
-            painter.end()
-        watched.setToolTip(watched.text() if text != watched.text() else "")
-        return True
-
-
-def elide_label(label: QLabel) -> QObject:
-    """Make an existing plain-text ``label`` take only the width it is given (it asks for none)
-    and draw its text cut with "…" when it does not fit. Returns the filter (keep a reference)."""
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
-    label.setMinimumWidth(0)
-    painting = _ElidedPainting(label)
-    label.installEventFilter(painting)
-    return painting
 
 
 class WindowLayout:
@@ -169,9 +98,6 @@ class WindowLayout:
         self.timeline.cursorRequested.connect(self._on_timeline_cursor_requested)
         self.timeline.cursorMoved.connect(self._on_timeline_cursor_moved)
         self.timeline.failed.connect(self.show_error)
-        # The timeline's header line ("3 of 120 lanes · 2,000 events in view") takes the width
-        # it is given: a longer text is cut with "…", it never widens the middle pane.
-        self._timeline_info_elider = elide_label(self.timeline.info)
 
     def _build_events(self) -> None:
         self.event_model = EventTableModel(self.runner, self, page_size=self.preferences.page_size)
@@ -245,7 +171,7 @@ class WindowLayout:
         self.tabs.addTab(self.event_view, "Event")
         self.tabs.addTab(self.state_view, "State")
         self.tabs.addTab(self.diff_view, "Diff")
-        self.play_speed = add_play_speed(self.state_view, self.settings)
+        self.play_speed = remember_play_speed(self.state_view, self.settings)
         self.audit_view = AuditView(self.runner)
         self.tabs.addTab(self.audit_view, "Audit")
         self.audit_view.eventActivated.connect(self.select_event)

@@ -17,7 +17,6 @@ from inspector.ui.password import retry_with_password
 from inspector.ui.settings import normalized_target
 from inspector.ui.window.folders import OPEN_FOLDER, OpenStoreFileDialog, remember_folder
 from inspector.ui.window.names import ALL, APP_NAME, describe_store
-from inspector.ui.window.timeline_reset import clear_timeline
 
 
 class StoreSession:
@@ -115,7 +114,7 @@ class StoreSession:
         self.diff_view.show_moments(None, None, None)
         self.health_view.clear()
         self.tabs.setTabText(self.tabs.indexOf(self.health_view), "Health")
-        clear_timeline(self.timeline)
+        self.timeline.clear()
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self._first_screen_pending = False
