@@ -208,10 +208,21 @@ class SqlEventStore:
         if having is not None:
             query = query.having(having)
         keys = layout.listing_keys()  # the stream column, or its key columns (Marten's tenant, id)
+        if match and having is None and len(keys) == 1 and keys[0] is layout.stream \
+                and self.engine.dialect.name != "sqlite":
+            # the page's names first, from the stream index alone; only their rows are then read for
+            # counts and times (MariaDB does not test the name inside its index scan: every row of
+            # the table was fetched to test it, 90 s against 4 s at 10 M rows)
+            names = self._listing_where(sa.select(layout.stream.label("stream")).distinct(), match, category)
+            if after is not None and layout.stream_exists_possibly(after):
+                names = names.where(layout.listing_after(after, inclusive=inclusive))
+            page = names.order_by(layout.stream).limit(limit).subquery("matching")
+            query = query.where(layout.stream.in_(sa.select(page.c.stream)))
         return query.group_by(*keys).order_by(*keys).limit(limit)
 
     def stream_split_query(self, *, match: str | None = None, category: str | None = None,
-                           after: str | None = None, upto: Any = None, limit: int = 500) -> sa.Select:
+                           after: str | None = None, upto: Any = None, limit: int = 500,
+                           within: Sequence[Any] | None = None) -> sa.Select:
         """Per-stream counts grouped by the exact name, between ``after`` and ``upto`` in collation order.
 
         For MySQL/MariaDB text streams: ``upto`` bounds the rows read to the groups one
@@ -225,6 +236,8 @@ class SqlEventStore:
             query = query.where(layout.stream >= after, sa.not_(sa.and_(layout.stream == after, key <= after.encode())))
         if upto is not None:
             query = query.where(layout.stream <= upto)
+        if within is not None:  # the collation groups a listing query found (``_exact_listing_rows``)
+            query = query.where(layout.stream.in_(list(within)))
         return query.group_by(layout.stream, key).order_by(layout.stream, key).limit(limit)
 
     def _exact_listing_rows(self, match: str | None, category: str | None, after: str | None,
@@ -240,8 +253,10 @@ class SqlEventStore:
         if not groups:
             return []
         upto = groups[-1].stream if len(groups) > limit else None
+        # the found groups by name (index lookups), not the stretch of the index between them
+        within = [group.stream for group in groups] if match else None
         return self._rows(self.stream_split_query(match=match, category=category, after=after, upto=upto,
-                                                  limit=limit))
+                                                  limit=limit, within=within))
 
     def streams(
         self,
@@ -494,6 +509,17 @@ class SqlEventStore:
                 else:
                     for row in rows:
                         yield LazyEvent(row, layout, stream)
+
+    def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
+                                 upto: int | None = None, cancel: CancelToken | None = None,
+                                 page: int | None = None) -> Iterator[tuple[str, Iterator[FoldEvent]]] | None:
+        """Every stream of the category (or pattern) with its events, read in keyset pages of
+        ``page`` rows (default ``category_read.CATEGORY_PAGE``) in stream index order: see
+        ``inspector.stores.category_read.read_sql_category``."""
+        from inspector.stores.category_read import CATEGORY_PAGE, read_sql_category
+
+        return read_sql_category(self, category=category, match=match, upto=upto, cancel=cancel,
+                                 page=page or CATEGORY_PAGE)
 
     def stored_records(self, stream: str, *, after: int | None = None, upto: int | None = None,
                        cancel: CancelToken | None = None) -> Iterator[StoredRecord]:

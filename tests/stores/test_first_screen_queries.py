@@ -388,3 +388,44 @@ def test_actor_filters_look_for_the_name_before_parsing_on_servers(engine, reque
             store.close()
     finally:
         db.drop()
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mariadb"])
+def test_a_stream_filter_finds_the_page_names_in_the_stream_index_first(engine, request):
+    url = request.getfixturevalue("postgres_url" if engine == "postgresql" else "mysql_url")
+    db = scratch_database(url, "fsmatch")
+    names = ["order-1", "Order-1", "order-1 ", "order-10", "xorder-1", "order-2", "cart-1"]
+    try:
+        with db.writer.begin() as conn:
+            collation = " COLLATE utf8mb4_general_ci" if engine == "mariadb" else ""
+            conn.exec_driver_sql(
+                f"CREATE TABLE events (position bigint PRIMARY KEY, stream varchar(100){collation}, version bigint,"
+                " type varchar(20), recorded_at varchar(40), data text, metadata text)")
+            conn.exec_driver_sql("CREATE INDEX events_stream_version ON events (stream, version)")
+            position = 0
+            for name in names:
+                for version in (1, 2, 3):
+                    position += 1
+                    conn.exec_driver_sql("INSERT INTO events VALUES (%s, %s, %s, 'T', NULL, '{}', '{}')",
+                                         (position, name, version))
+        store = open_store(db.url)
+        try:
+            listed = [(s.stream, s.count) for s in store.streams(match="rder-1", limit=100)]
+            assert listed == sorted([(n, 3) for n in names if "rder-1" in n], key=lambda pair: (
+                pair[0].lower().rstrip(), pair[0].encode()) if engine == "mariadb" else pair[0].encode())
+            paged, after = [], None
+            while True:
+                page = store.streams(match="rder-1", after=after, limit=2)
+                paged += [s.stream for s in page]
+                if len(page) < 2:
+                    break
+                after = page[-1].stream
+            assert paged == [name for name, _count in listed]
+            plan = store.explain(store.stream_listing_query(match="rder-1", limit=3))
+            assert "events_stream_version" in plan, plan
+            if engine == "mariadb":
+                assert "Using index" in plan, plan  # the names are tested in the index, rows fetched after
+        finally:
+            store.close()
+    finally:
+        db.drop()
