@@ -11,10 +11,15 @@ Two questions a single-stream replay cannot answer:
   projector sets and yields the streams whose states differ, with the changed paths in the
   shape ``diff`` uses (``inspector.core.diff.Change``).
 
-How it reads the store: streams are listed by keyset pages (``EventStore.streams``), and each
-stream's rows are read once, in version order, by ``read_for_replay`` (lazy events: a payload is
-decoded only when the projector looks at it); ``compare_category`` folds both projectors from
-the same read when both read events the ordinary way. Every fold starts from the stream's first
+How it reads the store: where the store can pick the streams itself
+(``EventStore.read_category_for_replay``: SQL stores whose layout selects the category in SQL,
+JSON Lines), the whole category is read once in (stream, version) order by keyset pages, with no
+stream listing and no query per stream, and each stream is folded as its rows arrive; a moment
+given as a time (``--at TIME``), or a projector set that needs each stream's category from the
+store, falls back to listing the streams by keyset pages (``EventStore.streams``) and reading each
+one by ``read_for_replay``. Either way events are lazy (a payload is decoded only when the
+projector looks at it), and ``compare_category`` folds both projectors from the same read when
+both read events the ordinary way. Every fold starts from the stream's first
 event: neither the snapshot cache nor store-native snapshots are used, so the answer is what the
 events say, and nothing is written anywhere.
 
@@ -253,6 +258,58 @@ def _events(projector: Projector, store: EventStore, stream: str, upto: int | No
     return projector.read(store, stream, after=None, upto=upto, cancel=cancel)
 
 
+class _StreamRead:
+    """One stream of a whole-category read: its summary (name and the category asked for) and its
+    events, already being read; ``for_projector`` hands them to a projector that reads the
+    ordinary way, or closes them and lets a projector that reads its own way (native replay) read."""
+
+    __slots__ = ("summary", "events", "_store", "_upto", "_cancel")
+
+    def __init__(self, summary: StreamSummary, events: Iterator[Any], store: EventStore, upto: int | None,
+                 cancel: CancelToken | None) -> None:
+        self.summary = summary
+        self.events = events
+        self._store = store
+        self._upto = upto
+        self._cancel = cancel
+
+    def for_projector(self, projector: Projector) -> Iterator[Any]:
+        if _reads_the_ordinary_way(projector):
+            return self.events
+        self.close()
+        return _events(projector, self._store, self.summary.stream, self._upto, self._cancel)
+
+    def close(self) -> None:
+        _close(self.events)
+
+
+def _needs_category(*projectors: Projectors) -> bool:
+    """Whether which projector a stream gets may depend on its category (a set with patterns)."""
+    return any(isinstance(p, ProjectorSet) and bool(p.projectors) for p in projectors)
+
+
+def _read_whole_category(store: EventStore, needs_category: bool, category: str | None, match: str | None,
+                         at: Moment | None, cancel: CancelToken | None) -> Iterator[_StreamRead] | None:
+    """Each stream of one read of the whole category (``read_category_for_replay``), in order;
+    None when that read cannot serve the run: a moment given as a time (worked out per stream by
+    ``_upto``), projectors chosen by a category the run did not fix (the listing tells each
+    stream's), a store that cannot pick the category's streams itself."""
+    if at is not None and at.version is None:
+        return None
+    if needs_category and not category:
+        return None
+    read = getattr(store, "read_category_for_replay", None)
+    if read is None:
+        return None
+    upto = None if at is None else at.version
+    streams = read(category=category or None, match=match or None, upto=upto, cancel=cancel)
+    if streams is None:
+        return None
+    return (_StreamRead(StreamSummary(stream=name, category=category or None, count=0, first_version=None,
+                                      last_version=None), events, store, upto, cancel)
+            for name, events in streams)
+
+
 def _close(events: Iterator[Any]) -> None:
     """End a read early (the store's cursor is released at once, not when garbage collected)."""
     close = getattr(events, "close", None)
@@ -288,8 +345,12 @@ def compile_where(expression: str) -> Callable[[Any, Any], bool]:
 
 def replay_stream_states(store: EventStore, summary: StreamSummary, projector: Projector, *,
                          upto: int | None = None, where: Callable[[Any, Any], bool] | None = None,
-                         ever: bool = False, cancel: CancelToken | None = None) -> StreamOutcome:
+                         ever: bool = False, cancel: CancelToken | None = None,
+                         events: Iterator[Any] | None = None) -> StreamOutcome:
     """One stream folded from its first event up to version ``upto`` (None: its latest).
+
+    ``events``: the stream's events up to ``upto`` already being read (a whole-category read);
+    None: the projector reads them.
 
     Without ``ever`` the predicate (if any) is asked once, of the final state; with ``ever`` it is
     asked after each version, and the fold ends at the first version where it holds.
@@ -303,7 +364,8 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     last_event: Any = None
     found: int | None = None
     stopped: StoppedAt | None = None
-    events = _events(projector, store, stream, upto, cancel)
+    if events is None:
+        events = _events(projector, store, stream, upto, cancel)
     try:
         for event in events:
             version = event.version
@@ -399,7 +461,25 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
     if progress is not None:
         totals.total = _stream_total(store, category, match)
     done = 0
+    whole = _read_whole_category(store, _needs_category(projectors), category, match, at, cancel)
     try:
+        if whole is not None:
+            upto = None if at is None else at.version
+            for read in whole:
+                check(cancel)
+                done += 1
+                projector = _projector_for(projectors, read.summary)
+                outcome = replay_stream_states(store, read.summary, projector, upto=upto, where=predicate, ever=ever,
+                                               cancel=cancel, events=read.for_projector(projector))
+                totals.streams += 1
+                totals.events_applied += outcome.events_applied
+                totals.matches += outcome.matched
+                totals.stopped += outcome.stopped is not None
+                totals.elapsed_ms = _ms(started)
+                yield outcome
+                if progress is not None:
+                    progress(done, totals.total)
+            return
         for summary in category_streams(store, category=category, match=match, cancel=cancel):
             check(cancel)
             done += 1
@@ -546,7 +626,8 @@ def _reads_the_ordinary_way(projector: Projector) -> bool:
 
 
 def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Projector, upto: int | None,
-              cancel: CancelToken | None) -> tuple[list[tuple[Any, StoppedAt | None, Any]], int]:
+              cancel: CancelToken | None, shared: _StreamRead | None = None,
+              ) -> tuple[list[tuple[Any, StoppedAt | None, Any]], int]:
     """Both projectors' (state, stopped, last event) for the stream, and the events read.
 
     When both read events the ordinary way (``read_for_replay``) the rows are read once and each
@@ -556,7 +637,7 @@ def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Pr
     if _reads_the_ordinary_way(old) and _reads_the_ordinary_way(new):
         sides = [[old, old.initial(), None, None], [new, new.initial(), None, None]]
         applied = 0
-        events = _events(old, store, summary.stream, upto, cancel)
+        events = shared.events if shared is not None else _events(old, store, summary.stream, upto, cancel)
         try:
             for event in events:
                 if event.version is None:
@@ -582,6 +663,8 @@ def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Pr
         finally:
             _close(events)
         return [(side[1], side[2], side[3]) for side in sides], applied
+    if shared is not None:
+        shared.close()  # each side reads for itself: the shared read is not used
     results = []
     applied = 0
     for projector in (old, new):
@@ -622,8 +705,9 @@ def compare_stream(store: EventStore, summary: StreamSummary, old: Projector, ne
 
 
 def _compare_stream(store: EventStore, summary: StreamSummary, old: Projector, new: Projector,
-                    upto: int | None, cancel: CancelToken | None) -> tuple[StreamDifference | None, int]:
-    sides, applied = _fold_two(store, summary, old, new, upto, cancel)
+                    upto: int | None, cancel: CancelToken | None,
+                    shared: _StreamRead | None = None) -> tuple[StreamDifference | None, int]:
+    sides, applied = _fold_two(store, summary, old, new, upto, cancel, shared)
     (old_state, old_stop, old_last), (new_state, new_stop, new_last) = sides
     last = new_last if new_last is not None else old_last
     difference = StreamDifference(summary.stream, None if last is None else last.version, None, old.name, new.name,
@@ -672,7 +756,27 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
     if progress is not None:
         totals.total = _stream_total(store, category, match)
     done = 0
+    whole = _read_whole_category(store, _needs_category(old, new), category, match, at, cancel)
     try:
+        if whole is not None:
+            upto = None if at is None else at.version
+            for read in whole:
+                check(cancel)
+                done += 1
+                difference, applied = _compare_stream(store, read.summary, _projector_for(old, read.summary),
+                                                      _projector_for(new, read.summary), upto, cancel, read)
+                totals.streams += 1
+                totals.events_applied += applied
+                totals.elapsed_ms = _ms(started)
+                if difference is not None:
+                    if difference.differs:
+                        totals.differences += 1
+                    else:
+                        totals.stopped += 1
+                    yield difference
+                if progress is not None:
+                    progress(done, totals.total)
+            return
         for summary in category_streams(store, category=category, match=match, cancel=cancel):
             check(cancel)
             done += 1

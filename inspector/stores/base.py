@@ -199,6 +199,22 @@ class EventStore(Protocol):
         """The last version recorded at or before ``instant`` (None: before the stream), worked out
         by the store; ``NotImplemented`` when only decoding the events can tell."""
 
+    def read_category_for_replay(
+        self,
+        *,
+        category: str | None = None,
+        match: str | None = None,
+        upto: int | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[tuple[str, Iterator[FoldEvent]]] | None:
+        """Every stream of ``category`` and/or matching the stream pattern ``match`` (neither: all)
+        as ``(name, events)``, one stream after another, each with its versioned events up to
+        version ``upto`` (None: all) in (version, position) order, as ``read_for_replay`` gives
+        them; streams with no such events are left out. The rows are read once, in the stream
+        index's order, by keyset pages: no stream listing, no query per stream. Consume a
+        stream's events before asking for the next stream (that closes them). None when the
+        store cannot pick the category's streams itself (the caller reads stream by stream)."""
+
     def stored_records(self, stream: str, *, after: int | None = None, upto: int | None = None,
                        cancel: CancelToken | None = None) -> Iterator[StoredRecord]:
         """The stream's versioned rows after ``after`` up to ``upto`` as stored, in version order

@@ -295,6 +295,22 @@ class JsonlEventStore:
             if event.version is not None:
                 yield event
 
+    def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
+                                 upto: int | None = None, cancel: CancelToken | None = None,
+                                 ) -> Iterator[tuple[str, Iterator[FoldEvent]]]:
+        """Every stream of the category (or matching ``match``) in name order, as ``streams``
+        picks them, each with its versioned events up to ``upto`` (from the line index: the file
+        is read once per stream's lines, no listing of counts and times)."""
+        for name in sorted(self._streams):
+            check(cancel)
+            if not stream_matches(name, match):
+                continue
+            if category and category_of_stream_name(name) != category:
+                continue
+            if not any(v is not None and (upto is None or v <= upto) for v in self._streams[name].versions):
+                continue  # no versioned event up to ``upto``: left out, as the SQL stores do
+            yield name, self.read_for_replay(name, upto=upto, cancel=cancel)
+
     def stored_records(self, stream: str, *, after: int | None = None, upto: int | None = None,
                        cancel: CancelToken | None = None) -> Iterator[StoredRecord]:
         """Each versioned line's position, version, type and payload as written (JSON text)."""

@@ -471,6 +471,10 @@ class GenericLayout(SqlLayout):
             return sa.false()
         key = self.stream_key()
         exact = self.exact_text_streams()
+        if exact and self.dialect == "postgresql":
+            # bytea LIKE cannot take ESCAPE '\' (not valid bytea text): compare the leading bytes
+            head = f"{category}-".encode()
+            return sa.or_(key == category.encode(), sa.func.substring(key, 1, len(head)) == head)
         prefix = escape_like(category) + "-%"
         return sa.or_(key == (category.encode() if exact else category),
                       key.like(prefix.encode() if exact else prefix, escape="\\"))
