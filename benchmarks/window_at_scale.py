@@ -389,4 +389,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # as the application ends (inspector.ui.app.run_gui): output flushed, then the process ends at once,
+    # so a worker thread still inside a query cannot crash the interpreter's teardown of Qt
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
