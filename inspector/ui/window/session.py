@@ -77,7 +77,19 @@ class StoreSession:
                            failed, label=f"Opening {shown}")
 
     def _begin_opening(self, shown: str) -> None:
-        """Empty every pane of the store shown now, and say what is being opened."""
+        """Empty every pane of the store shown now, and say what is being opened.
+
+        What was selected in the store shown now (stream, event, detail tab, category and type
+        filters) is kept in ``_shown_before_opening``, so a failed or cancelled open shows that
+        store again as it was."""
+        if getattr(self, "_first_screen_pending", False) and getattr(self, "_first_screen_store", False) is None:
+            pass  # another open is under way (or asks for a password): keep what was shown before it
+        elif self.store is not None:
+            self._shown_before_opening = {
+                "stream": self.current_stream, "event": self.current_event, "tab": self.tabs.currentIndex(),
+                "category": self.category_box.currentData(), "type": self.type_box.currentData()}
+        else:
+            self._shown_before_opening = None
         for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
             self.runner.cancel(channel)  # the old store's pages, timeline and replays
         self.follower.pause()
@@ -123,12 +135,38 @@ class StoreSession:
             self.setWindowTitle(APP_NAME)
             self.store_label.setText("No store open")
             self._update_streams_status()
-        else:  # the store that was open stays open: show it again
+        else:  # the store that was open stays open: show it again, as it was
             self._show_store_labels(self.store_target or "", self.store_info)
             self._show_store()
+            self._restore_shown_before_opening()
             self.follower.resume()
         if not isinstance(exc, Cancelled):
             self.show_error(f"Could not open the store: {exc}")
+
+    def _restore_shown_before_opening(self) -> None:
+        """Select again what was selected before a failed open (see ``_begin_opening``): the
+        category and type filters (kept when their counts arrive), the stream or event, the tab."""
+        shown = getattr(self, "_shown_before_opening", None)
+        self._shown_before_opening = None
+        if not shown:
+            return
+        for box, key in ((self.category_box, "category"), (self.type_box, "type")):
+            value = shown[key]
+            if value not in (None, ALL):
+                box.blockSignals(True)
+                box.addItem(str(value), value)  # renamed with its count when the counts arrive
+                box.setCurrentIndex(box.findData(value))
+                box.blockSignals(False)
+        if shown["category"] not in (None, ALL):
+            self._apply_stream_query()
+        event, stream = shown["event"], shown["stream"]
+        if event is not None:
+            self.select_event(event)
+        elif stream is not None:
+            self.select_stream(stream)
+        elif shown["type"] not in (None, ALL):
+            self.refresh_events()
+        self.tabs.setCurrentIndex(shown["tab"])
 
     def cancel_opening(self) -> None:
         """Stop opening a store (the progress strip's Cancel): the store open before stays."""
