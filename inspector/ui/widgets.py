@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Callable
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QPainter
@@ -30,6 +31,7 @@ from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
 from inspector.ui.presenting import local_time, type_colour, utc_time
 from inspector.ui.runner import WorkerPool
+from inspector.ui.text_chunks import pretty_json_pieces
 
 
 #: a container with more children than this is not expanded for the user (expanding lays
@@ -78,6 +80,34 @@ def event_text(event: Event) -> str:
     except (TypeError, ValueError, RecursionError) as exc:
         return (f"(The stored value cannot be printed as text: {exc}. It is nested very deep; "
                 "the tree above shows every level.)")
+
+
+#: how many characters between two progress reports of a big event's formatting
+PROGRESS_EVERY = 2_000_000
+
+
+def event_text_in_pieces(event: Event, wanted: Callable[[], bool] = lambda: True,
+                         progress: Callable[[int], None] = lambda _done: None) -> str | None:
+    """``event_text(event)``, written piece by piece (``text_chunks.pretty_json_pieces``) so the
+    thread doing it gives the interpreter back between two pieces: formatting a 50 MB payload on
+    a worker thread never holds the GUI thread. Between pieces, stops and returns None once
+    ``wanted()`` is false, and calls ``progress(characters written)`` every ``PROGRESS_EVERY``."""
+    if event.raw is not None:
+        return event_text(event)
+    parts: list[str] = []
+    done, next_report = 0, PROGRESS_EVERY
+    try:
+        for piece in pretty_json_pieces({"data": event.data, "metadata": event.metadata}):
+            if not wanted():
+                return None
+            parts.append(piece)
+            done += len(piece)
+            if done >= next_report:
+                progress(done)
+                next_report = done + PROGRESS_EVERY
+    except (TypeError, ValueError, RecursionError):
+        return event_text(event)  # says why it cannot be printed
+    return "".join(parts)
 
 
 def monospace_font():
@@ -205,18 +235,23 @@ class EventView(QWidget):
     """One event: a header line, its problem (if any), a JSON tree and the raw text.
 
     The tree builds only what is opened; the raw text of a big event (``INLINE_FORMAT_LIMIT``)
-    is formatted on a worker thread while the view says so, so selecting a 50 MB event never
-    holds the GUI thread; selecting another event meanwhile drops the late text.
+    is formatted on a worker thread in small pieces (``event_text_in_pieces``: the GIL goes back
+    to the GUI thread between two) while the view says how far it has got; selecting another
+    event meanwhile stops that work and drops the late text.
     """
 
     #: (ticket, text) from the formatting thread (an object: a 50 MB str is not copied to a QString)
     _formatted = Signal(int, object)
+    #: (ticket, characters written so far) from the formatting thread
+    _formatting_progress = Signal(int, int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.shown_event: Event | None = None
         self._ticket = 0
         self._formatted.connect(self._on_formatted)
+        self._formatting_progress.connect(self._on_formatting_progress)
+        self._format_note = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.header = QLabel("Select an event in the table or on the timeline.")
@@ -308,18 +343,28 @@ class EventView(QWidget):
             return
         ticket = self._ticket
         self._set_raw("")
-        self.raw_note.setText(f"formatting the stored text (about {size_words(size)}, or more)…")
+        self._format_note = f"formatting the stored text (about {size_words(size)}, or more)…"
+        self.raw_note.setText(self._format_note)
         self.copy_button.setEnabled(False)
-        emit = self._formatted.emit
-        _FORMATTER.submit(lambda: emit(ticket, event_text(event)))
+        emit, report = self._formatted.emit, self._formatting_progress.emit
+
+        def still_wanted() -> bool:
+            return self._ticket == ticket
+
+        _FORMATTER.submit(lambda: emit(ticket, event_text_in_pieces(event, still_wanted,
+                                                                    lambda done: report(ticket, done))))
 
     @property
     def formatting(self) -> bool:
         """True while the shown event's raw text is being formatted on a worker."""
         return self.shown_event is not None and not self.copy_button.isEnabled()
 
-    def _on_formatted(self, ticket: int, text: str) -> None:
-        if ticket != self._ticket:
+    def _on_formatting_progress(self, ticket: int, done: int) -> None:
+        if ticket == self._ticket and self.formatting:
+            self.raw_note.setText(f"{self._format_note} {size_words(done)} written")
+
+    def _on_formatted(self, ticket: int, text: str | None) -> None:
+        if ticket != self._ticket or text is None:
             return  # another event was selected meanwhile
         self._set_raw(text)
         self.copy_button.setEnabled(True)

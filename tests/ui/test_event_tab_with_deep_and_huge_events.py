@@ -73,28 +73,39 @@ def _huge_event(records: int = 400_000) -> Event:
                  data={"items": items, "count": len(items)}, metadata={"actor": "ann@example.com"})
 
 
-def test_selecting_a_50_mb_event_formats_its_text_off_the_gui_thread(qtbot, view, monkeypatch):
+def test_selecting_a_50_mb_event_formats_its_text_off_the_gui_thread_in_small_pieces(qtbot, view, monkeypatch):
+    from inspector.core import jsontext
+    from inspector.ui import text_chunks
+
     event = _huge_event()
     assert estimated_text_size(event) > INLINE_FORMAT_LIMIT
-    formatted_on: list[threading.Thread] = []
-    real = presenting.raw_text
+    # every write of JSON text while the tab formats: on which thread, and how big a value it was given
+    writes: list[tuple[threading.Thread, bool]] = []
+    real_dumps = jsontext.dumps
 
-    def recording(e):
-        formatted_on.append(threading.current_thread())
-        return real(e)
+    def recording(value, **options):
+        writes.append((threading.current_thread(), text_chunks.text_size_beyond(value, 4 * text_chunks.PIECE_BUDGET)))
+        return real_dumps(value, **options)
 
-    monkeypatch.setattr(presenting, "raw_text", recording)
+    monkeypatch.setattr(text_chunks.jsontext, "dumps", recording)
     view.show_event(event)
     # at once: the header and the tree's top level; the text is on its way, and says so
     assert "huge-1" in view.header.text()
     assert [view.model.index(r, 0).data() for r in range(view.model.rowCount())] == ["data", "metadata"]
     assert view.formatting and "formatting the stored text" in view.raw_note.text()
     assert not view.copy_button.isEnabled()
-    qtbot.waitUntil(lambda: not view.formatting, timeout=60000)
-    assert formatted_on and all(thread is not threading.main_thread() for thread in formatted_on)
-    text = real(event)
+    notes: set[str] = set()
+    qtbot.waitUntil(lambda: notes.add(view.raw_note.text()) or not view.formatting, timeout=60000)
+    # written on a worker thread, never the whole value in one call (the GIL is given back between pieces)
+    assert len(writes) > 100
+    assert all(thread is not threading.main_thread() for thread, _too_big in writes)
+    assert not any(too_big for _thread, too_big in writes)
+    assert any(note.endswith("MB written") for note in notes)  # the tab said how far it had got
+    text = presenting.raw_text(event)
     assert len(text) > 50_000_000
     assert view.raw.toPlainText()[:RAW_LIMIT] == text[:RAW_LIMIT]
+    view.copy_raw()
+    assert QApplication.clipboard().text() == text  # what Copy raw copies: the same text, byte for byte
     assert view.show_all_button.text() == f"Show all ({len(text) / 1_000_000:.1f} MB)"
 
 
