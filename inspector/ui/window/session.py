@@ -197,6 +197,7 @@ class StoreSession:
         if "://" not in target:
             remember_folder(self.settings, OPEN_FOLDER, target)  # File › Open starts there next time
         self._show_store_labels(target, info)
+        self.first_run_hint.show_store(target)
         self.banner.hide()
         self.connection_banner.hide()
         self.reconnector.set_store(store)
