@@ -81,7 +81,7 @@ def _pieces(value: Any, prefix: str, budget: int) -> Iterator[str]:
     inner = prefix + "  "
     is_dict = isinstance(value, dict)
     yield "{\n" if is_dict else "[\n"
-    items = iter(value.items() if is_dict else value)
+    items: Iterator[Any] = iter(value.items()) if isinstance(value, dict) else iter(value)
     first = True
     while True:
         batch = list(itertools.islice(items, _SLICE_ITEMS))
