@@ -7,6 +7,8 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from inspector.core.events import Event, StreamSummary, category_of_stream_name
 from inspector.ui.presenting import (
@@ -29,6 +31,44 @@ def _counted(old: StreamSummary, event: Event) -> StreamSummary | None:
     if event.version is not None and (last_version is None or event.version > last_version):
         last_version = event.version
     return replace(old, count=old.count + 1, last_version=last_version, last_at=last_at)
+
+
+class MiddleElideDelegate(QStyledItemDelegate):
+    """Draws a cell's text with its middle elided to the cell's text width (in the cell's own
+    font), so names sharing a prefix keep their distinguishing tail: ``acl-pro…8027a2a2``.
+
+    Qt's own ElideMiddle in item views breaks a name at its hyphens and elides a piece of it
+    (``acl-…``, ``cb96f5da-ef…4d6c-b7e3-…``); this elides the whole text once, every row alike.
+    The full text stays in the model (tooltips and copies use it)."""
+
+    def paint(self, painter, option, index) -> None:
+        opt = self._shown_option(option, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
+    def shown_text(self, option: QStyleOptionViewItem, index: QModelIndex) -> str:
+        """The text ``paint`` draws for ``index`` in ``option.rect`` (elided or whole)."""
+        return self._shown_option(option, index).text
+
+    def _shown_option(self, option: QStyleOptionViewItem, index: QModelIndex) -> QStyleOptionViewItem:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        if opt.text:
+            opt.text = elided_middle(opt, style, widget)
+            opt.textElideMode = Qt.TextElideMode.ElideNone
+        return opt
+
+
+def elided_middle(option: QStyleOptionViewItem, style: QStyle, widget: Any = None) -> str:
+    """``option.text`` with its middle elided to fit the text area the style gives the cell
+    (its rectangle less icon and margins); unchanged when it fits."""
+    rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+    width = max(rect.width() - 2 * margin, 0)
+    return QFontMetrics(option.font).elidedText(option.text, Qt.TextElideMode.ElideMiddle, width)
 
 
 class StreamListModel(QAbstractTableModel):

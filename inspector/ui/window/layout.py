@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.audit import AuditView
 from inspector.ui.models import EventTableModel, StreamListModel
+from inspector.ui.models.streams import MiddleElideDelegate
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.widgets import ConnectionBanner, ElidingLabel, ErrorBanner, EventView, ProgressStrip
@@ -60,6 +61,8 @@ class WindowLayout:
         self.streams_view.setAlternatingRowColors(True)
         # Names that share a prefix (wallet-…, uuids) differ at the end: keep both ends visible.
         self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self._stream_name_delegate = MiddleElideDelegate(self.streams_view)
+        self.streams_view.setItemDelegateForColumn(StreamListModel.STREAM, self._stream_name_delegate)
         header = self.streams_view.horizontalHeader()
         header.setSectionResizeMode(StreamListModel.STREAM, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(StreamListModel.COUNT, QHeaderView.ResizeMode.ResizeToContents)
