@@ -21,6 +21,7 @@ from contextlib import contextmanager, redirect_stdout
 from typing import Any, Iterator, TextIO
 
 from inspector.cli import InputError, open_store_from_args, positive_int, print_table, terminal_progress
+from inspector.commands.replay import default_spec
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.events import Moment, format_time, parse_moment
@@ -198,7 +199,8 @@ def run_states(args: argparse.Namespace) -> int:
     listing = _JsonList(out, "matches") if args.json else None
     interrupted = False
     try:
-        projectors = _load(args.projector, args, store, "--projector")
+        projectors = _load(args.projector if args.projector is not None else default_spec(store), args, store,
+                           "--projector")
         try:
             run = replay_category(store, projectors=projectors, category=category, match=match, at=at,
                                   where=args.where, ever=args.ever, cancel=token, progress=progress,

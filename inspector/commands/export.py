@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
 
-from inspector.cli import open_store_from_args, print_json, terminal_progress
+from inspector.cli import InputError, open_store_from_args, print_json, terminal_progress
 from inspector.commands.store import _time_arg
-from inspector.export import FORMATS, Slice, export
+from inspector.export import FORMATS, Slice
+from inspector.export.provenance import choice_for, export_recording_projector
+from inspector.replay import ProjectorError
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -29,7 +34,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--mask", action="append", default=[], metavar="FIELD",
         help="replace this field's values everywhere (repeatable); 'emails' masks every e-mail address",
     )
-    parser.add_argument("--projector", metavar="FILE_OR_MODULE", help="projector for --format pytest")
+    parser.add_argument(
+        "--projector", metavar="FILE_OR_MODULE",
+        help="the projector a pytest fixture replays with, recorded with jsonl and sqlite slices so they reopen "
+             "with it (default: the one replay uses for this store: the demo's for the demo store, else generic)",
+    )
     parser.add_argument("--path", metavar="DIR", help="import path for the projector")
     parser.set_defaults(handler=run_export)
 
@@ -38,18 +47,38 @@ def run_export(args: argparse.Namespace) -> int:
     part = Slice(stream=args.stream, since=_time_arg(args.since, "--since"), until=_time_arg(args.until, "--until"),
                  actor=args.actor)
     store = open_store_from_args(args)
-    progress = terminal_progress("exporting", "events")
+    progress = None
     try:
-        result = export(
-            store, args.format, args.output, part=part, mask=tuple(args.mask),
-            projector=args.projector, projector_path=args.path, progress=progress,
+        choice = choice_for(args.projector, args.path, store)
+        try:
+            with redirect_stdout(sys.stderr):  # a module's top-level print()
+                projectors = choice.load(store)
+        except ProjectorError as exc:
+            raise InputError(f"--projector: {exc}") from None
+        progress = terminal_progress("exporting", "events")
+        result = export_recording_projector(
+            store, args.format, args.output, choice=choice, projectors=projectors, source=_source(args.store),
+            part=part, mask=tuple(args.mask), progress=progress,
         )
     finally:
         store.close()
         if progress is not None:
             progress.close()
+    recorded = args.format in ("jsonl", "sqlite")  # the formats that keep the projector's record
     if args.json:
-        print_json({"path": str(result.path), "format": result.format, "events": result.events})
+        print_json({"path": str(result.path), "format": result.format, "events": result.events,
+                    "projector": projectors.label if recorded else None})
     else:
         print(f"wrote {result.events} event(s) as {result.format} to {result.path}")
+        if recorded:
+            print(f"projector recorded with the slice: {projectors.label}")
     return 0
+
+
+def _source(target: str) -> str:
+    """The exported store as a slice's record names it: a file's absolute path, a server URL without its password."""
+    if "://" in target:
+        from inspector.stores import redact
+
+        return redact(target)
+    return str(Path(target).expanduser().resolve())

@@ -118,13 +118,26 @@ def _moment(text: str | None, option: str) -> Moment | None:
 def _setup(args: argparse.Namespace) -> tuple[Any, Any, SnapshotCache | None]:
     store = open_store_from_args(args)
     try:
+        spec = args.projector if args.projector is not None else default_spec(store)
         with _projector_code():  # a module's top-level print() too
-            projectors = load_projectors(args.projector, path=args.path, store=store)
+            projectors = load_projectors(spec, path=args.path, store=store)
     except ProjectorError as exc:
         store.close()
         raise InputError(str(exc)) from None
     cache = None if args.no_cache else SnapshotCache()
     return store, projectors, cache
+
+
+def default_spec(store: Any) -> str | None:
+    """The projector to use when no ``--projector`` is given, as the window decides on opening
+    ``store``: the demo's for a slice exported with it (``inspector.export.provenance``), else
+    the usual default (None). A slice that names a user's projector says so on stderr."""
+    from inspector.export.provenance import slice_projector
+
+    spec, note = slice_projector(store)
+    if note is not None:
+        print(printable(f"note: {note}"), file=sys.stderr)
+    return spec
 
 
 def _close(store: Any, cache: SnapshotCache | None) -> None:
@@ -166,8 +179,8 @@ def run_replay(args: argparse.Namespace) -> int:
         print_json(result.to_json())
     else:
         when = f" ({format_time(result.recorded_at)})" if result.recorded_at else ""
-        version = "before its first event" if result.version is None else f"v{result.version}{when}"
-        print(printable(f"{result.stream} at {version}, projector {result.projector}"))
+        version = "before its first event (no event applied)" if result.version is None else f"at v{result.version}{when}"
+        print(printable(f"{result.stream} {version}, projector {result.projector}"))
         print(printable(f"  {result.describe()}"))
         print("state:")
         _print_state(result.state)
@@ -179,6 +192,9 @@ def run_replay(args: argparse.Namespace) -> int:
         )
     if result.state_note:
         print(f"warning: {result.state_note}", file=sys.stderr)
+    if args.json:  # the text output says them on its second line
+        for warning in result.warnings:
+            print(printable(f"warning: {warning}"), file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,14 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inspector.core.cancel import CancelToken, Progress
+    from inspector.export import ExportResult, Slice
+    from inspector.replay.choices import ProjectorChoice
+    from inspector.replay.projectors import ProjectorSet
+    from inspector.stores.base import EventStore
 
 SIDECAR_SUFFIX = ".projector.json"
 TABLE = "inspector_slice"
@@ -104,4 +111,92 @@ def _parsed(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-__all__ = ["SIDECAR_SUFFIX", "record_projector", "recorded_projector", "sidecar_of"]
+def slice_projector(store: "EventStore") -> tuple[str | None, str | None]:
+    """``(spec, note)`` for a run given no ``--projector`` on ``store``, as the window decides on opening it.
+
+    ``spec`` is ``"demo"`` when ``store`` is a slice recorded as exported with the demo's
+    projector, else None (the usual default: ``load_projectors(None, ...)``). A slice recorded
+    with a user's file or eventsourcing code is never loaded unasked: ``note`` (one line, or
+    None) says which projector it names and how to use it.
+    """
+    record = recorded_projector(store.source_file())
+    if not record:
+        return None, None
+    kind = record.get("kind")
+    if kind == "demo":
+        return "demo", None
+    if kind == "file" and isinstance(record.get("file"), str):
+        return None, (f"this slice was exported with the projector {record['file']}: "
+                      f"give --projector {record['file']} to replay with it")
+    if kind == "native":
+        where = record.get("path") if isinstance(record.get("path"), str) else "DIR"
+        return None, ("this slice was exported with the native eventsourcing projector: give "
+                      f"--projector {record.get('spec') or 'native'} --path {where} to replay with it")
+    return None, None
+
+
+def choice_for(spec: str | None, path: str | None, store: "EventStore") -> "ProjectorChoice":
+    """The projector choice a command line names: ``--projector`` (``spec``) and ``--path``.
+
+    With no ``spec``, the one ``replay`` uses by default for ``store``: the demo's projector for
+    the demo store or a slice exported with it, native eventsourcing when ``path`` is given for
+    an eventsourcing store, else generic. ``generic``, ``demo``, ``native[:package.module:Class]``
+    name those; anything else is a projector file or module.
+    """
+    from inspector.replay.choices import DEMO_MODULE, ProjectorChoice, default_choice
+
+    if spec is None:
+        if path and getattr(store, "layout_name", None) == "eventsourcing":
+            return ProjectorChoice("native", path)
+        choice, _reason = default_choice(store, None, recorded_projector(store.source_file()))
+        return choice
+    text = spec.strip()
+    lowered = text.lower()
+    if lowered == "generic":
+        return ProjectorChoice("generic")
+    if lowered in ("demo", DEMO_MODULE):
+        return ProjectorChoice("demo")
+    if lowered in ("native", "eventsourcing") or text.startswith("native:"):
+        application = text.split(":", 1)[1] if text.startswith("native:") else None
+        return ProjectorChoice("native", path, application or None)
+    return ProjectorChoice("file", spec)
+
+
+def export_recording_projector(
+    store: "EventStore",
+    fmt: str,
+    output: str | Path,
+    *,
+    choice: "ProjectorChoice",
+    projectors: "ProjectorSet",
+    source: str,
+    part: "Slice | None" = None,
+    mask: tuple[str, ...] = (),
+    cancel: "CancelToken | None" = None,
+    progress: "Progress | None" = None,
+) -> "ExportResult":
+    """``inspector.export.export`` of ``part`` to ``output``, then the record of the projector in
+    force (``choice`` loaded as ``projectors``) kept with it (``record_projector``; sqlite and jsonl).
+
+    ``source`` names the exported store in the record (a path, or a server URL without its
+    password). A pytest fixture replays with the same projector. Raises what ``export`` raises,
+    and ``Cancelled`` when cancelled just as it finished (the file is then removed).
+    """
+    from inspector.core.cancel import Cancelled
+    from inspector.export import Slice, export
+    from inspector.replay.choices import projector_record
+
+    record = projector_record(choice, projectors)
+    record["source"] = source
+    result = export(store, fmt, output, part=part if part is not None else Slice(), mask=mask,
+                    projector=choice.spec() if choice.kind != "generic" else None, projector_path=choice.path(),
+                    cancel=cancel, progress=progress)
+    if cancel is not None and cancel.cancelled:  # cancelled just as it finished: honour the Cancel
+        result.path.unlink(missing_ok=True)
+        raise Cancelled("cancelled")
+    record_projector(result.path, fmt, record)
+    return result
+
+
+__all__ = ["SIDECAR_SUFFIX", "choice_for", "export_recording_projector", "record_projector", "recorded_projector",
+           "sidecar_of", "slice_projector"]

@@ -36,30 +36,27 @@ class Exporting:
         """Write the slice to ``request.output`` on a worker, with progress and Cancel."""
         from inspector.core.cancel import Cancelled
         from inspector.export import export
-
-        from inspector.export.provenance import record_projector
-        from inspector.replay.choices import projector_record
+        from inspector.export.provenance import export_recording_projector
 
         store, choice, projectors = self.store, self.projector_choice, self.projectors
         if store is None:
             return
         self.settings.set("last_export_dir", str(request.output.parent))
-        # The fixture replays with the projector in force; slices record it (name, module or file, code hash).
-        projector = choice.spec() if choice is not None and choice.kind != "generic" else None
-        projector_path = choice.path() if choice is not None else None
-        record = projector_record(choice, projectors) if choice is not None and projectors is not None else None
-        if record is not None:
-            record["source"] = store_key(self.store_target or "")  # as the settings name it: no secret
+        # The fixture replays with the projector in force; slices record it (name, module or file, code hash),
+        # the source named as the settings name it: no secret.
+        source = store_key(self.store_target or "")
 
         def work(cancel, progress):
-            result = export(store, request.format, request.output, part=request.part, mask=request.mask,
-                            projector=projector, projector_path=projector_path, cancel=cancel, progress=progress)
-            if cancel.cancelled:  # cancelled just as it finished: honour the Cancel
-                result.path.unlink(missing_ok=True)
-                raise Cancelled("cancelled")
-            if record is not None:
-                record_projector(result.path, request.format, record)
-            return result
+            if choice is None or projectors is None:
+                result = export(store, request.format, request.output, part=request.part, mask=request.mask,
+                                cancel=cancel, progress=progress)
+                if cancel.cancelled:  # cancelled just as it finished: honour the Cancel
+                    result.path.unlink(missing_ok=True)
+                    raise Cancelled("cancelled")
+                return result
+            return export_recording_projector(store, request.format, request.output, choice=choice,
+                                              projectors=projectors, source=source, part=request.part,
+                                              mask=request.mask, cancel=cancel, progress=progress)
 
         def done(result: Any) -> None:
             self._end_progress()
