@@ -116,6 +116,10 @@ def group_names_query(store: SqlEventStore, stream: str, *, category: str | None
     return query.group_by(key).order_by(key)
 
 
+#: a stored stream value no row holds
+_NO_VALUE = object()
+
+
 def _streamed(store: SqlEventStore, query: sa.Select, stream: str,
               cancel: CancelToken | None) -> Iterator[FoldEvent]:
     """The query's rows as lazy events, fetched in batches from a server-side cursor."""
@@ -191,15 +195,18 @@ def _read(store: SqlEventStore, category: str | None, match: str | None, upto: i
         full = len(rows) >= page
         last_name = layout.stream_from_db(rows[-1].stream)
         # rows per exact name, in order of first appearance (one contiguous run each where the
-        # collation is exact; gathered from interleaved runs where it is not)
+        # collation is exact; gathered from interleaved runs where it is not). A name is worked
+        # out once per run of equal stored values, not per row.
         by_name: dict[str, list[Any]] = {}
+        run_value: Any = _NO_VALUE
+        run: list[Any] = []
         for row in rows:
-            name = layout.stream_from_db(row.stream)
-            found = by_name.get(name)
-            if found is None:
-                by_name[name] = [row]
-            else:
-                found.append(row)
+            value = row.stream
+            if value != run_value or type(value) is not type(run_value):
+                name = layout.stream_from_db(value)
+                run = by_name.setdefault(name, [])
+                run_value = value
+            run.append(row)
         group: list[str] = []
         if full and exact_text:
             group = [layout.stream_from_db(value) for (value,) in store._rows(
