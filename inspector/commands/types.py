@@ -70,12 +70,20 @@ def _stop_on_ctrl_c(cancel: CancelToken) -> Any:
         return None
 
 
+def _how(survey: TypeSurvey) -> str:
+    """How the survey was made, said once: "counted by the database: …" or "decoded 40 of 40
+    events (every event): …" (the detail already names the sample's size)."""
+    detail = printable(survey.method_detail)
+    if survey.method == "sample" and detail.startswith("sampled "):
+        return "decoded " + detail.removeprefix("sampled ")
+    return detail
+
+
 def print_survey(survey: TypeSurvey) -> None:
     """The survey as text: a header saying how it was made, then a table of fields per type."""
     scope = f" of category {printable(survey.category)}" if survey.category else ""
     print(f"{len(survey.types)} event type(s){scope}, {survey.events:,} event(s)")
-    sampled = f", sample of {survey.sampled:,} event(s)" if survey.sampled is not None else ""
-    print(f"method: {survey.method}{sampled} ({printable(survey.method_detail)})")
+    print(f"method: {survey.method} — {_how(survey)}")
     if survey.unreadable:
         where = ", ".join(f"{printable(kind.name)}: {kind.unreadable:,}" for kind in survey.types if kind.unreadable)
         print(f"payloads that are not JSON: {survey.unreadable:,} ({where}); counted, not surveyed")

@@ -8,6 +8,7 @@ store done) and Cancel: a cancelled survey shows what was counted so far, marked
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -251,9 +252,10 @@ class EventTypesView(QWidget):
             detail = survey.method_detail.removeprefix("counted by the database: ")
             method = f"<b>Counted in SQL</b> by the database: {detail}"
         else:
-            size = f"{survey.sampled:,}" if survey.sampled is not None else "?"
-            method = (f"<b>Sampled</b>: {size} events decoded, spread over the history ({survey.method_detail}); "
-                      "field counts and times are the sample's")
+            # the detail names the sample's size and spread ("sampled 40 of 40 events (every event): …")
+            detail = survey.method_detail
+            detail = "decoded " + detail.removeprefix("sampled ") if detail.startswith("sampled ") else detail
+            method = f"<b>Sampled</b>: {html.escape(detail)}; field counts and times are the sample's"
         self.method_label.setText(method)
         scope = f" of category {survey.category}" if survey.category else ""
         drifting = sum(len(fields) for fields in self.model.drifting_fields().values())

@@ -189,7 +189,9 @@ def test_a_sampled_survey_says_so_with_its_sample_size(qtbot, prices_lines):
     try:
         view = _survey(qtbot, win)
 
-        assert view.method_label.text().startswith("<b>Sampled</b>: 11 events decoded")
+        text = view.method_label.text()
+        assert text.startswith("<b>Sampled</b>: decoded every event (11): a JSON Lines file"), text
+        assert text.count("ampled") == 1  # said once, not "Sampled: 11 events decoded (sampled 11 of 11 …"
         assert view.model.drifting_fields() == {"PriceSet": ["currency"]}
         assert _field_row(view, "PriceSet", "currency")[TypeSurveyModel.DRIFT] == f"+ appeared {local_time(CURRENCY_FROM)}"
     finally:
@@ -209,3 +211,12 @@ def test_the_sample_size_and_the_drift_filter_are_remembered(qtbot, prices_windo
     again = EventTypesView(prices_window.runner, prices_window.settings)
     qtbot.addWidget(again)
     assert again.sample_spin.value() == 5000 and again.drift_only.isChecked()
+
+
+def test_the_cli_says_how_a_sampled_survey_was_made_once(prices_lines, capsys):
+    from inspector.cli import main
+
+    assert main(["types", str(prices_lines)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("method:"))
+    assert line.startswith("method: sample — decoded every event (11): a JSON Lines file"), line
+    assert line.count("ampled") == 0 and "sample of" not in line, line
