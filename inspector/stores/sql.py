@@ -898,11 +898,17 @@ class SqlEventStore:
         first = last = None
         time = self._time_key()
         if time is not None and time is layout.time:
-            # Two queries, not one: alone, MIN and MAX each take one step down an index on the time column.
-            bounds = [
-                self._rows(sa.select(aggregate(layout.time)).select_from(layout.table).where(*layout.scope()))[0][0]
-                for aggregate in (sa.func.min, sa.func.max)
-            ]
+            column = layout.stored_time()
+            if column is not None and column[0].name in self._index_leaders():
+                # Two queries, not one: alone, MIN and MAX each take one step down an index on the time column.
+                bounds = [
+                    self._rows(sa.select(aggregate(layout.time)).select_from(layout.table).where(*layout.scope()))[0][0]
+                    for aggregate in (sa.func.min, sa.func.max)
+                ]
+            else:
+                # no index on it (Message DB's default schema): one pass over the table, not two
+                bounds = list(self._rows(sa.select(sa.func.min(layout.time), sa.func.max(layout.time))
+                                         .select_from(layout.table).where(*layout.scope()))[0])
             first, last = self._time_value(bounds[0]), self._time_value(bounds[1])
         elif time is not None and self.text_time_column() is not None:
             first, last = self._text_time_range()
@@ -986,7 +992,13 @@ class SqlEventStore:
         return self._time_value(first), self._time_value(last)
 
     def _index_leaders(self) -> set[str]:
-        """The first column of each index of the event table (and of its primary key)."""
+        """The first column of each index of the event table (and of its primary key), asked once."""
+        cached = getattr(self, "_leaders", None)
+        if cached is None:
+            cached = self._leaders = self._reflect_index_leaders()
+        return cached
+
+    def _reflect_index_leaders(self) -> set[str]:
         table = self.layout.table
         with self._connect() as conn:
             inspector = sa.inspect(conn)
