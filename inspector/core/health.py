@@ -13,7 +13,7 @@ from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, StreamSummary, format_time
 
 KINDS = ("version_gap", "duplicate_version", "time_regression", "undecodable_payload", "missing_version",
-         "damaged_event",
+         "damaged_event", "stream_starts_late",
          # found with a projector (inspector.replay.snapshot_check)
          "unknown_type", "snapshot_drift", "unreadable_snapshot", "replay_stopped")
 
@@ -52,15 +52,48 @@ class CheckReport:
                 **self.counts}
 
 
+#: Layouts whose versions count from 0 (Message DB positions, Axon sequence numbers).
+_FROM_ZERO_LAYOUTS = frozenset({"messagedb", "axon"})
+
+
+def version_origin(layout_name: str | None, first_version: int | None) -> int:
+    """The version a stream's first event has when its whole history is stored: 0 or 1.
+
+    Message DB and Axon count from 0, eventsourcing, Marten and EventSauce from 1. A generic
+    store or JSON Lines file says nothing: a stream that starts at v0 counts from 0, any other
+    is taken to count from 1.
+    """
+    if layout_name in _FROM_ZERO_LAYOUTS or first_version == 0:
+        return 0
+    return 1
+
+
+def late_start_text(first_version: int, origin: int, slice_note: str | None = None) -> str:
+    """One line for a stream whose first stored event comes after its origin, e.g. ``the stream
+    starts at v61 here: v1–v60 are not in this store (a slice?); states fold from v61``."""
+    earlier = f"v{origin}" if first_version - 1 == origin else f"v{origin}\u2013v{first_version - 1}"
+    verb = "is" if first_version - 1 == origin else "are"
+    why = f" ({slice_note})" if slice_note else " (a slice?)"
+    return (f"the stream starts at v{first_version} here: {earlier} {verb} not in this store{why}; "
+            f"states fold from v{first_version}")
+
+
 class _Readable(Protocol):
     def streams(self, *, match=None, category=None, after=None, limit=500) -> list[StreamSummary]: ...
     def read_stream(self, stream: str, *, cancel: CancelToken | None = None, **kwargs: Any) -> Iterable[Event]: ...
 
 
-def check_events(stream: str, events: Iterable[Event], cancel: CancelToken | None = None) -> list[Finding]:
-    """Findings for one stream's events, given in version order (NULL versions first)."""
+def check_events(stream: str, events: Iterable[Event], cancel: CancelToken | None = None,
+                 layout_name: str | None = None) -> list[Finding]:
+    """Findings for one stream's events, given in version order (NULL versions first).
+
+    ``layout_name`` (the store's ``layout_name``) says where versions start (``version_origin``):
+    a stream whose first versioned event comes later is a ``stream_starts_late`` finding at
+    that first version (a slice exported with ``--since``, or a history cut short).
+    """
     findings: list[Finding] = []
     previous: Event | None = None
+    first_seen = False
     for count, event in enumerate(events):
         if count % 500 == 0:
             check(cancel)
@@ -75,6 +108,12 @@ def check_events(stream: str, events: Iterable[Event], cancel: CancelToken | Non
             findings.append(Finding("missing_version", stream, None,
                                     f"{event.type} at position {event.position} has no version"))
             continue
+        if not first_seen:
+            first_seen = True
+            origin = version_origin(layout_name, event.version)
+            if event.version > origin:
+                findings.append(Finding("stream_starts_late", stream, event.version,
+                                        late_start_text(event.version, origin)))
         if previous is not None and previous.version is not None:
             if event.version == previous.version:
                 findings.append(Finding("duplicate_version", stream, event.version,
@@ -103,8 +142,9 @@ def check_store(
 ) -> CheckReport:
     """Check one stream, or every stream page by page."""
     report = CheckReport()
+    layout = getattr(store, "layout_name", None)
     if stream is not None:
-        report.findings.extend(check_events(stream, store.read_stream(stream, cancel=cancel), cancel))
+        report.findings.extend(check_events(stream, store.read_stream(stream, cancel=cancel), cancel, layout))
         report.streams_checked = 1
         return report
     after = None
@@ -112,7 +152,8 @@ def check_store(
         summaries = store.streams(after=after, limit=page)
         for summary in summaries:
             check(cancel)
-            report.findings.extend(check_events(summary.stream, store.read_stream(summary.stream, cancel=cancel), cancel))
+            report.findings.extend(check_events(summary.stream, store.read_stream(summary.stream, cancel=cancel), cancel,
+                                                layout))
             report.streams_checked += 1
             if progress is not None:
                 progress(report.streams_checked, None)

@@ -32,6 +32,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, same_value
 from inspector.core.events import Event, Moment, format_time, parse_time
+from inspector.core.health import late_start_text, version_origin
 from inspector.replay.cache import CacheEntry, SnapshotCache
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import materialize
@@ -91,6 +92,9 @@ class ReplayResult:
     problem: str | None = None
     #: What had to change to show a state that is not plain JSON (tuple keys, cycles); None when nothing.
     state_note: str | None = None
+    #: What the user must know to trust the state (one line each): a stream that starts after its
+    #: first version (a slice), a version claimed by two events; empty when nothing.
+    warnings: list[str] = field(default_factory=list)
     #: The projector's own state object (an aggregate for native replay); not part of the JSON.
     raw_state: Any = field(default=None, repr=False)
     #: The last event applied (or the snapshot's), for bisect predicates and the window.
@@ -111,6 +115,8 @@ class ReplayResult:
             text += f"; stopped at v{self.stopped.version} ({self.stopped.type}): {self.stopped.error}"
         if self.state_note:
             text += f"; {self.state_note}"
+        for warning in self.warnings:
+            text += f"; warning: {warning}"
         return text
 
     def to_json(self) -> dict[str, Any]:
@@ -127,6 +133,7 @@ class ReplayResult:
             "stopped": None if self.stopped is None else self.stopped.to_json(),
             "problem": self.problem,
             "state_note": self.state_note,
+            "warnings": list(self.warnings),
         }
 
 
@@ -598,10 +605,13 @@ def replay(
                             elapsed_ms=_ms(started))
     projector = _choose_projector(projectors, store, stream, first)
     upto, before_start = _resolve(store, stream, at, first, cancel)
-    if upto is not None and upto < 0:
+    assert first.version is not None
+    origin = version_origin(getattr(store, "layout_name", None), first.version)
+    late = late_start_text(first.version, origin) if first.version > origin else None
+    refused = _before_the_stream(at, before_start, first, origin, late)
+    if refused is not None:
         return ReplayResult(stream, None, None, projector.to_json(projector.initial()), projector.name,
-                            problem=f"version {upto} does not exist: versions start at {first.version}",
-                            elapsed_ms=_ms(started))
+                            problem=refused, elapsed_ms=_ms(started))
     if before_start:
         initial = projector.initial()
         return ReplayResult(stream, None, None, projector.to_json(initial), projector.name,
@@ -612,11 +622,38 @@ def replay(
     except ProjectorError as exc:
         return ReplayResult(stream, None, None, None, projector.name, problem=str(exc), elapsed_ms=_ms(started))
     result = _result(stream, projector, outcome, started)
+    if late is not None and outcome.source != "store":
+        result.warnings.append(late)
     if at is not None and at.version is not None and outcome.stopped is None and outcome.version != upto:
         # never answer another version silently: the state shown is the one before, named as such
         nearest = "" if outcome.version is None else f"; the last version before it is v{outcome.version}"
         result.problem = f"stream {stream!r} has no event at v{upto}{nearest}"
     return result
+
+
+def _before_the_stream(at: Moment | None, before_start: bool, first: Event, origin: int,
+                       late: str | None) -> str | None:
+    """Why a moment before the stream's first stored event has no state to show, or None.
+
+    ``v{origin - 1}`` (v0 where versions start at 1) is the state before the first event, the
+    projector's initial state. Below that no version exists. On a stream that starts after its
+    origin (``late``: a slice), every moment before its first stored event is refused: the
+    events before it are not in the store, so no state there can be rebuilt.
+    """
+    if at is None:
+        return None
+    assert first.version is not None
+    if at.version is not None:
+        if late is not None and at.version < first.version:
+            return f"v{at.version} is not in this store: {late}"
+        if at.version < max(origin - 1, 0) or at.version < 0:
+            before = " (v0: the state before the first event)" if origin == 1 else ""
+            return f"version {at.version} does not exist: versions start at {origin}{before}"
+        return None
+    if before_start and late is not None:
+        return (f"{format_time(at.at)} is before the first event stored here (v{first.version} at "
+                f"{format_time(first.recorded_at)}): {late}")
+    return None
 
 
 def _result(stream: str, projector: Projector, outcome: _Outcome, started: float) -> ReplayResult:

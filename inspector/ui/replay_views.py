@@ -385,7 +385,7 @@ class StateView(QWidget):
         if changes:
             text += f" · {len(changes)} field{'s' if len(changes) != 1 else ''} changed by this event"
         self.describe_label.setText(text)
-        colour = "#d9534f" if (result.stopped is not None or result.problem) else ""
+        colour = "#d9534f" if (result.stopped is not None or result.problem) else ("#b8860b" if result.warnings else "")
         self.describe_label.setStyleSheet(f"color: {colour};" if colour else "")
         if result.version is not None:
             self.set_version(result.version)
