@@ -8,9 +8,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush
 
 from inspector.core.events import Event
+from inspector.ui.models.bounded_summary import table_summary
 from inspector.ui.presenting import (
     local_time,
-    summarize,
     utc_time,
 )
 from inspector.ui.models.common import PROBLEM_COLOUR, RIGHT, ObjectRole, SortRole, _monospace, _valid_parent, type_icon
@@ -92,12 +92,12 @@ class EventRowsModel(QAbstractTableModel):
             if column == self.ACTOR:
                 return event.actor or ""
             if column == self.SUMMARY:
-                return summarize(event)
+                return table_summary(event)
         elif role == Qt.ItemDataRole.ToolTipRole:
             if column == self.TIME:
                 return f"UTC {utc_time(event.recorded_at)}"
             if column == self.SUMMARY:
-                return event.problem or summarize(event, limit=400)
+                return event.problem or table_summary(event, limit=400)
             if column == self.ACTOR and event.actor:
                 return event.actor
             if event.problem:
@@ -114,5 +114,5 @@ class EventRowsModel(QAbstractTableModel):
             return event
         elif role == SortRole:
             return (event.position, event.stream, event.version, event.type, event.recorded_at,
-                    event.actor, summarize(event))[column]
+                    event.actor, table_summary(event))[column]
         return None
