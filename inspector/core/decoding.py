@@ -84,6 +84,13 @@ def decode_json(value: Any, *, allow_null: bool = True) -> Decoded:
     if isinstance(value, DeepJsonText):
         return Decoded(None, str(value), f"JSON nested deeper than {MAX_NESTING} levels, shown raw")
     if isinstance(value, (dict, list)):
+        # a payload a driver parsed (jsonb, JSON columns): one without nested containers cannot
+        # nest too deep, and most are like that (the walk below is Python, once per event)
+        for item in value.values() if type(value) is dict else value:
+            if type(item) in _NESTING:
+                break
+        else:
+            return Decoded(value)
         if nesting_exceeds(value):
             return Decoded(None, None, f"JSON nested deeper than {MAX_NESTING} levels, not shown")
         return Decoded(value)
@@ -234,6 +241,8 @@ def _plain_document(value: Any) -> Any:
 _NOT_PLAIN: Any = object()
 
 
+#: Containers that add a level of nesting (``nesting_exceeds`` follows these).
+_NESTING = frozenset({dict, list, tuple})
 #: First bytes of a JSON object or array: never a zlib header (0x78), never binary.
 _DOCUMENT_STARTS = (b"{", b"[")
 

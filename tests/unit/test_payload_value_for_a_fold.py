@@ -12,7 +12,7 @@ import zlib
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inspector.core import jsontext
-from inspector.core.decoding import decode_json, json_value
+from inspector.core.decoding import MAX_NESTING, decode_json, json_value
 
 BOUNDED = settings(max_examples=150, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 
@@ -66,3 +66,23 @@ def test_payloads_that_are_not_plain_json_text_read_as_decode_json_reads_them():
                   '{"x":"\ud800"}', memoryview(b'{"a":2}'), bytearray(b'{"b":3}'), 123, None, {"a": 1}):
         assert same(json_value(value), decode_json(value).value), repr(value)
     assert json_value(None, allow_null=False) is None
+
+
+@BOUNDED
+@given(json_values)
+def test_a_payload_the_driver_parsed_is_itself_unless_it_nests_too_deep(value):
+    decoded = decode_json(value)
+    if isinstance(value, (dict, list)):
+        assert decoded.value is value and decoded.problem is None
+
+
+def test_a_parsed_payload_nested_past_the_limit_is_a_problem_flat_or_not_at_the_top():
+    deep: list = []
+    inner = deep
+    for _ in range(MAX_NESTING + 5):
+        inner.append([])
+        inner = inner[0]
+    for value in (deep, {"x": deep}, [1, "a", deep]):
+        decoded = decode_json(value)
+        assert decoded.value is None and "nested deeper" in decoded.problem
+    assert decode_json({"a": 1, "b": "x"}).value == {"a": 1, "b": "x"}
