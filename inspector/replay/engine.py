@@ -396,6 +396,8 @@ class _Run:
         self.pending: list[CacheEntry] = []
         self.cache_writable = cache is not None
         self.cache_checked = False
+        #: (version, position before, position) for each event folded at the version of the one before it
+        self.duplicates: list[tuple[int, Any, Any]] = []
 
     # --- starting point ---------------------------------------------------------------
     def start(self, upto: int | None, *, skip_cache: bool = False) -> tuple[Any, int | None, str | None, CacheEntry | None, datetime | None]:
@@ -473,6 +475,8 @@ class _Run:
                     group_version = version
                     if writes_cache:
                         group_events = []
+                elif last_event is not None and last_event.version == version:
+                    self.duplicates.append((version, last_event.position, event.position))
                 if stop_before is not None and event.position == stop_before.position and version == stop_before.version:
                     break
                 if writes_cache:
@@ -619,16 +623,37 @@ def replay(
     run = _Run(store, stream, projector, cache, use_store_snapshots, cancel, progress, first)
     try:
         outcome = run.run(upto)
+        result_duplicates = _duplicate_warnings(run.duplicates)
     except ProjectorError as exc:
         return ReplayResult(stream, None, None, None, projector.name, problem=str(exc), elapsed_ms=_ms(started))
     result = _result(stream, projector, outcome, started)
     if late is not None and outcome.source != "store":
         result.warnings.append(late)
+    result.warnings.extend(result_duplicates)
     if at is not None and at.version is not None and outcome.stopped is None and outcome.version != upto:
         # never answer another version silently: the state shown is the one before, named as such
         nearest = "" if outcome.version is None else f"; the last version before it is v{outcome.version}"
         result.problem = f"stream {stream!r} has no event at v{upto}{nearest}"
     return result
+
+
+def _duplicate_warnings(duplicates: list[tuple[int, Any, Any]]) -> list[str]:
+    """One line per version claimed by more than one of the events folded, naming their positions,
+    e.g. ``v2 is claimed by two events (positions 2093 and 2839): both were applied, in position order``."""
+    positions: dict[int, list[Any]] = {}
+    for version, before, after in duplicates:
+        claimed = positions.setdefault(version, [before])
+        if claimed[-1] != before:
+            claimed.append(before)
+        claimed.append(after)
+    lines = []
+    for version, claimed in positions.items():
+        count = "two" if len(claimed) == 2 else str(len(claimed))
+        listed = " and ".join(str(position) for position in claimed) if len(claimed) == 2 else ", ".join(
+            str(position) for position in claimed)
+        lines.append(f"v{version} is claimed by {count} events (positions {listed}): "
+                     f"{'both' if len(claimed) == 2 else 'all'} were applied, in position order")
+    return lines
 
 
 def _before_the_stream(at: Moment | None, before_start: bool, first: Event, origin: int,
