@@ -6,9 +6,9 @@ import bisect
 from dataclasses import replace
 from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from inspector.core.events import Event, StreamSummary, category_of_stream_name
 from inspector.ui.presenting import (
@@ -33,13 +33,19 @@ def _counted(old: StreamSummary, event: Event) -> StreamSummary | None:
     return replace(old, count=old.count + 1, last_version=last_version, last_at=last_at)
 
 
-class MiddleElideDelegate(QStyledItemDelegate):
-    """Draws a cell's text with its middle elided to the cell's text width (in the cell's own
-    font), so names sharing a prefix keep their distinguishing tail: ``acl-pro…8027a2a2``.
+class ElidingDelegate(QStyledItemDelegate):
+    """Draws a cell's text elided once to the cell's text width, in the cell's own font: in the
+    middle by default, so names sharing a prefix keep their distinguishing tail
+    (``acl-pro…8027a2a2``); ``ElideLeft`` keeps a type name's ending (``…t.Deposited``).
 
-    Qt's own ElideMiddle in item views breaks a name at its hyphens and elides a piece of it
+    Qt's own eliding in item views breaks a name at its hyphens and elides a piece of it
     (``acl-…``, ``cb96f5da-ef…4d6c-b7e3-…``); this elides the whole text once, every row alike.
-    The full text stays in the model (tooltips and copies use it)."""
+    The full text stays in the model; an elided cell without a tooltip of its own shows the
+    full text as its tooltip."""
+
+    def __init__(self, parent: Any = None, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+        super().__init__(parent)
+        self.mode = mode
 
     def paint(self, painter, option, index) -> None:
         opt = self._shown_option(option, index)
@@ -51,24 +57,33 @@ class MiddleElideDelegate(QStyledItemDelegate):
         """The text ``paint`` draws for ``index`` in ``option.rect`` (elided or whole)."""
         return self._shown_option(option, index).text
 
+    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.ToolTip and index.isValid() and index.data(Qt.ItemDataRole.ToolTipRole) is None:
+            full = index.data(Qt.ItemDataRole.DisplayRole)
+            if isinstance(full, str) and self.shown_text(option, index) != full:
+                QToolTip.showText(event.globalPos(), full, view)
+                return True
+        return super().helpEvent(event, view, option, index)
+
     def _shown_option(self, option: QStyleOptionViewItem, index: QModelIndex) -> QStyleOptionViewItem:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
         if opt.text:
-            opt.text = elided_middle(opt, style, widget)
+            opt.text = elided_text(opt, style, widget, self.mode)
             opt.textElideMode = Qt.TextElideMode.ElideNone
         return opt
 
 
-def elided_middle(option: QStyleOptionViewItem, style: QStyle, widget: Any = None) -> str:
-    """``option.text`` with its middle elided to fit the text area the style gives the cell
-    (its rectangle less icon and margins); unchanged when it fits."""
+def elided_text(option: QStyleOptionViewItem, style: QStyle, widget: Any = None,
+                mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> str:
+    """``option.text`` elided (``mode``) to fit the text area the style gives the cell (its
+    rectangle less icon and margins); unchanged when it fits."""
     rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
     margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
     width = max(rect.width() - 2 * margin, 0)
-    return QFontMetrics(option.font).elidedText(option.text, Qt.TextElideMode.ElideMiddle, width)
+    return QFontMetrics(option.font).elidedText(option.text, mode, width)
 
 
 class StreamListModel(QAbstractTableModel):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.audit import AuditView
 from inspector.ui.models import EventTableModel, StreamListModel
-from inspector.ui.models.streams import MiddleElideDelegate
+from inspector.ui.models.streams import ElidingDelegate
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.widgets import ConnectionBanner, ElidingLabel, ErrorBanner, EventView, ProgressStrip
@@ -61,7 +61,7 @@ class WindowLayout:
         self.streams_view.setAlternatingRowColors(True)
         # Names that share a prefix (wallet-…, uuids) differ at the end: keep both ends visible.
         self.streams_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self._stream_name_delegate = MiddleElideDelegate(self.streams_view)
+        self._stream_name_delegate = ElidingDelegate(self.streams_view)
         self.streams_view.setItemDelegateForColumn(StreamListModel.STREAM, self._stream_name_delegate)
         header = self.streams_view.horizontalHeader()
         header.setSectionResizeMode(StreamListModel.STREAM, QHeaderView.ResizeMode.Stretch)
@@ -115,6 +115,12 @@ class WindowLayout:
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
         self.events_view.horizontalHeader().setStretchLastSection(True)
+        # Stream names as in the stream list (both ends kept); type names keep their ending, where
+        # names of one aggregate differ (Account.Deposited, Account.Withdrawn: …t.Deposited).
+        self._event_stream_delegate = ElidingDelegate(self.events_view)
+        self._event_type_delegate = ElidingDelegate(self.events_view, Qt.TextElideMode.ElideLeft)
+        self.events_view.setItemDelegateForColumn(EventTableModel.STREAM, self._event_stream_delegate)
+        self.events_view.setItemDelegateForColumn(EventTableModel.TYPE, self._event_type_delegate)
         self.event_columns = EventColumnsFitter(self.events_view)  # Summary keeps a readable width
         self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
         self.event_model.rowsLoaded.connect(self._on_event_model_rows_loaded)

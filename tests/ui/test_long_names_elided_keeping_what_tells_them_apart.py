@@ -1,6 +1,6 @@
-"""Stream names too long for the list are elided once, in the middle, every row alike: names
-that share a prefix (acl-project-…, job-…, UUIDs) keep both their start and their distinguishing
-tail; the full name is in the row's tooltip."""
+"""Names too long for their column are elided once, every row alike, keeping what tells them
+apart: stream names lose their middle (acl-project-…, job-…, UUIDs keep both ends), type names
+their start (…t.Deposited beside …t.Withdrawn); the full text shows on hover."""
 
 from __future__ import annotations
 
@@ -62,3 +62,58 @@ def test_uuid_names_are_elided_once(qtbot, window, tmp_path):
     assert text.count("…") == 1, text
     head, tail = text.split("…")
     assert uuid.startswith(head) and uuid.endswith(tail) and len(tail) >= 4, text
+
+
+def _aggregate_store(path):
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+                     " recorded_at TEXT, data TEXT, metadata TEXT)")
+        for position, kind in enumerate(("Account.Opened", "Account.Deposited", "Account.Withdrawn"), start=1):
+            conn.execute("INSERT INTO events VALUES (?, 'd9f7e9a5-ac33-4e97-a54f-f5c2608413ef', ?, ?,"
+                         " '2026-05-01T10:00:00Z', '{}', '{}')", (position, position, kind))
+    conn.close()
+    return path
+
+
+def test_type_names_of_one_aggregate_keep_their_distinguishing_end_in_the_events_table(qtbot, window, tmp_path):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    from inspector.ui.models import EventTableModel
+
+    window.open_target(str(_aggregate_store(tmp_path / "accounts.db")))
+    qtbot.waitUntil(lambda: window.event_model.rowCount() == 3, timeout=10000)
+    view = window.events_view
+    view.setColumnWidth(EventTableModel.TYPE, 90)
+    view.setColumnWidth(EventTableModel.STREAM, 110)
+    delegate = view.itemDelegateForColumn(EventTableModel.TYPE)
+    shown = {}
+    for row in range(3):
+        index = window.event_model.index(row, EventTableModel.TYPE)
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        shown[index.data()] = delegate.shown_text(option, index)
+    for name, text in shown.items():
+        assert text != name and text.startswith("…"), (name, text)
+        assert name.endswith(text.removeprefix("…")) and len(text) > len(name.split(".")[-1]) // 2, (name, text)
+    assert len(set(shown.values())) == 3  # told apart
+    # the stream column elides as the stream list does: both ends kept
+    index = window.event_model.index(0, EventTableModel.STREAM)
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = view.visualRect(index)
+    text = view.itemDelegateForColumn(EventTableModel.STREAM).shown_text(option, index)
+    head, tail = text.split("…")
+    assert index.data().startswith(head) and index.data().endswith(tail) and len(tail) >= 3
+    # an elided name shows in full on hover
+    index = window.event_model.index(1, EventTableModel.TYPE)
+    option.rect = view.visualRect(index)
+    at = option.rect.center()
+    event = QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at))
+    assert delegate.helpEvent(event, view, option, index)
+    qtbot.waitUntil(lambda: QToolTip.text() == index.data(), timeout=5000)
+    QToolTip.hideText()
