@@ -49,7 +49,10 @@ class Browsing:
             text = "No stream matches the filter." if model.query != (None, None) else "This store holds no streams."
         else:
             more = "" if model.exhausted else "+ (scroll for more)"
-            text = f"{shown:,}{more} streams · select one to see its events"
+            if self.current_stream is None:
+                text = f"{shown:,}{more} streams · select one to see its events"
+            else:
+                text = f"{shown:,}{more} streams · the table shows the selected one's events"
         self.streams_status.setText(text)
 
     def _on_stream_model_reset(self) -> None:
@@ -120,6 +123,10 @@ class Browsing:
             self.streams_view.selectionModel().clearSelection()
         else:
             self._reselect_current_stream()
+            row = self.stream_model.row_of(stream)
+            if row is not None:  # a jump (Health, Audit, States…) to a stream far down the list
+                self.streams_view.scrollTo(self.stream_model.index(row, StreamListModel.STREAM))
+        self._update_streams_status()
         self.refresh_events()
         self.timeline.set_selected_stream(stream)
         summary = None

@@ -1,0 +1,33 @@
+"""A jump to a stream (from Health, Audit, States: ``jump_to_version``) scrolls the stream list to
+that stream's row, and the list's footer no longer asks to select a stream while one is selected."""
+
+from __future__ import annotations
+
+from inspector.ui.models import StreamListModel
+
+
+def _row_visible(win, stream) -> bool:
+    row = win.stream_model.row_of(stream)
+    if row is None:
+        return False
+    rect = win.streams_view.visualRect(win.stream_model.index(row, StreamListModel.STREAM))
+    return win.streams_view.viewport().rect().contains(rect)
+
+
+def test_a_jump_to_the_last_stream_scrolls_the_list_to_it(qtbot, window):
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.stream_model.exhausted, timeout=10000)
+    assert "select one to see its events" in window.streams_status.text()
+    last = window.stream_model.summaries()[-1].stream
+    qtbot.waitUntil(lambda: window.streams_view.viewport().height() > 0, timeout=5000)
+    assert not _row_visible(window, last), "the demo's last stream must start out of view for this test"
+
+    window.jump_to_version(last, 1)
+    qtbot.waitUntil(lambda: window.current_stream == last, timeout=10000)
+    qtbot.waitUntil(lambda: _row_visible(window, last), timeout=5000)
+    assert window.stream_model.summary(window.streams_view.currentIndex().row()).stream == last
+    assert "select one" not in window.streams_status.text()
+    assert "the table shows the selected one's events" in window.streams_status.text()
+
+    window.select_stream(None)  # Show all streams
+    assert "select one to see its events" in window.streams_status.text()
