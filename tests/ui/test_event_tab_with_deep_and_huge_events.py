@@ -60,7 +60,7 @@ def test_a_state_nested_deeper_than_255_levels_shows_in_the_state_tab(qtbot):
     qtbot.addWidget(state_view)
     state_view.show()
     result = SimpleNamespace(state={"tree": _nested(400)}, version=3, stream="deep-1", recorded_at=T0, stopped=None,
-                             problem=None, snapshot_source=None, describe=lambda: "replayed 3 events")
+                             problem=None, warnings=[], snapshot_source=None, describe=lambda: "replayed 3 events")
     state_view.show_result(result, [])
     QApplication.processEvents()
     assert state_view.model.find("tree").isValid() and "deep-1" in state_view.header.text()
@@ -122,3 +122,28 @@ def test_a_late_text_for_an_event_no_longer_selected_is_dropped(qtbot, view):
     QApplication.processEvents()
     assert view.shown_event is small and view.raw.toPlainText() == presenting.raw_text(small)  # ...and was dropped
     assert not view.show_all_button.isVisible()
+
+
+@pytest.mark.parametrize("data", ["word " * 10_000_000, {"blob": "word " * 10_000_000, "n": 1}],
+                         ids=["50 MB text payload", "object holding a 50 MB string"])
+def test_the_tree_shows_a_50_mb_string_from_its_first_characters(qtbot, view, monkeypatch, data):
+    from inspector.ui.models import bounded_summary
+    from inspector.ui.models.bounded_summary import TEXT_PREFIX
+
+    given: list[int] = []
+    real = bounded_summary.short_value
+
+    def spy(value, limit=60):
+        given.append(len(value) if isinstance(value, str) else 0)
+        return real(value, limit)
+
+    monkeypatch.setattr(bounded_summary, "short_value", spy)
+    event = Event(position=3, stream="huge-2", version=1, type="Blob", recorded_at=T0, data=data, metadata={})
+    view.show_event(event)
+    QApplication.processEvents()  # the tree is laid out and painted
+    value_cell = view.model.find("data", "blob") if isinstance(data, dict) else view.model.find("data")
+    shown = value_cell.siblingAtColumn(view.model.VALUE).data()
+    full = data["blob"] if isinstance(data, dict) else data
+    assert shown == presenting.short_value(full, 200) and shown.startswith("word word") and shown.endswith("…")
+    assert given and max(given) <= TEXT_PREFIX  # every cell was written from the string's first characters
+    qtbot.waitUntil(lambda: not view.formatting, timeout=60000)

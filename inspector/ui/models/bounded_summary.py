@@ -15,7 +15,7 @@ import itertools
 from typing import Any
 
 from inspector.core.events import Event
-from inspector.core.summary import summarize
+from inspector.core.summary import short_value, summarize
 
 #: characters of a string the summary looks at (a cell shows at most a few hundred)
 TEXT_PREFIX = 4_096
@@ -62,3 +62,12 @@ def table_summary(event: Event, limit: int = 90) -> str:
     if isinstance(data, (str, dict)):
         event = dataclasses.replace(event, data=_preview(data, limit // 3 + 1, 0))
     return summarize(event, limit)
+
+
+def bounded_short_value(value: Any, limit: int = 60) -> str:
+    """``short_value(value, limit)`` of a leaf value (a JSON tree's cell), reading at most
+    ``TEXT_PREFIX`` characters of a string or bytes: the same text for every value whose
+    whitespace runs do not reach past the cut."""
+    if isinstance(value, (str, bytes)) and len(value) > TEXT_PREFIX:
+        value = value[:TEXT_PREFIX]
+    return short_value(value, limit)

@@ -9,9 +9,9 @@ from PySide6.QtGui import QBrush, QFont
 
 from inspector.ui.presenting import (
     json_pointer,
-    short_value,
     value_kind,
 )
+from inspector.ui.models.bounded_summary import bounded_short_value
 from inspector.ui.models.common import HIGHLIGHT, RIGHT, ObjectRole, _monospace, _valid_parent
 from inspector.ui.models.trees import _NodeTreeModel
 
@@ -144,7 +144,7 @@ class JsonTreeModel(_NodeTreeModel):
             if column == self.VALUE:
                 if isinstance(node.value, (dict, list)):
                     return f"{len(node.value)} item{'s' if len(node.value) != 1 else ''}"
-                return short_value(node.value, 200)
+                return bounded_short_value(node.value, 200)  # a 50 MB string is cut first
             if column == self.KIND:
                 return value_kind(node.value)
         elif role == Qt.ItemDataRole.ToolTipRole:
