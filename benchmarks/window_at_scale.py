@@ -278,15 +278,19 @@ def first_screen_one(store: Any, timeout: float) -> int:
     timeline = window.timeline
     plain_set_range, plain_loaded = timeline.set_range, timeline._on_loaded
 
+    store_range: list[Any] = []
+
     def set_range(start, end):
         if start is not None and end is not None:
             mark("time range")
+            store_range[:] = [start, end]
         return plain_set_range(start, end)
 
     def loaded(key, *rest):
         plain_loaded(key, *rest)
         mark("timeline drawn")
-        if "time range" in seen:
+        # a drawing over the store's range (not one asked for before the range was known)
+        if store_range and key[1] <= store_range[0] and key[2] >= store_range[1]:
             mark("timeline over the range, with histogram")
         seen["last timeline draw"] = time.perf_counter() - began
 
