@@ -91,6 +91,7 @@ class StatesView(QWidget):
         self._total: int | None = None
         self._matches = 0
         self._moment = "latest"
+        self._shown_run: str | None = None  # what the listed results answer: "wallet, where … at latest"
 
         self.category_box = QComboBox()
         self.category_box.setMinimumContentsLength(18)
@@ -330,19 +331,22 @@ class StatesView(QWidget):
         category = self.category_box.currentData()
         match = self.match_edit.text().strip() or None
         if category is None and match is None:
-            self.status.setText("Choose a category (or give a stream pattern).")
+            self._mark_results_stale("Choose a category (or give a stream pattern).")
             return
         checked = self._checked_inputs()
         if checked is None:
+            self._mark_results_stale("Not run: correct the input marked in red.")
             return
         where, at = checked
-        self._moment = "latest" if at is None else str(at)
         self._remember_inputs()
         store, projectors, ever = self.store, self.projectors, self.ever_box.isChecked()
         if projectors is None:
-            self.status.setText("The projector is still loading; try again in a moment.")
+            self._mark_results_stale("The projector is still loading; try again in a moment.")
             return
+        self._moment = "latest" if at is None else str(at)
         self._clear_results()
+        self._shown_run = (f"{category or match}{f', where {where}' if where else ''}"
+                           f"{' (ever)' if ever else ''} at {self._moment}")
         self._done, self._total, self._matches = 0, None, 0
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -368,6 +372,17 @@ class StatesView(QWidget):
         of = f" of {self._total:,}" if self._total else ""
         self.status.setText(f"Cancelled after {self._done:,}{of} streams: {self._matches:,} "
                             f"match{'es' if self._matches != 1 else ''} found so far are listed.")
+
+    def _mark_results_stale(self, message: str) -> None:
+        """Say ``message`` (why nothing runs); results still listed are named as the previous
+        run's, so they are not read as the answer to the inputs shown now."""
+        self.status.setStyleSheet("")
+        if self._shown_run is not None and (self.model.rowCount() or self.stopped_model.rowCount()):
+            message += f" The streams listed are from the previous run ({self._shown_run}), not these inputs."
+            self._update_titles()
+            for title in (self.matches_title, self.stopped_title):
+                title.setText(f"{title.text()} — previous run")
+        self.status.setText(message)
 
     def _clear_results(self) -> None:
         self.model.clear()
