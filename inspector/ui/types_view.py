@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.cancel import CancelToken
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
-from inspector.ui.models.streams import ElidingDelegate
+from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.models.type_survey import TypeSurveyModel
 from inspector.ui.runner import TaskRunner
 from inspector.ui.states_view import ERROR_STYLE
@@ -109,8 +109,8 @@ class EventTypesView(QWidget):
         self.model = TypeSurveyModel(self)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
-        # type names of one aggregate differ at the end (Account.Deposited): keep the end
-        self._name_delegate = ElidingDelegate(self.tree, Qt.TextElideMode.ElideLeft)
+        # type names of one aggregate differ at the end (Account.Deposited): drop the namespace first
+        self._name_delegate = ElidingDelegate(self.tree, TYPE_NAME)
         self.tree.setItemDelegateForColumn(TypeSurveyModel.NAME, self._name_delegate)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)

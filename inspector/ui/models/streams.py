@@ -36,14 +36,14 @@ def _counted(old: StreamSummary, event: Event) -> StreamSummary | None:
 class ElidingDelegate(QStyledItemDelegate):
     """Draws a cell's text elided once to the cell's text width, in the cell's own font: in the
     middle by default, so names sharing a prefix keep their distinguishing tail
-    (``acl-pro…8027a2a2``); ``ElideLeft`` keeps a type name's ending (``…t.Deposited``).
+    (``acl-pro…8027a2a2``); ``TYPE_NAME`` drops a type name's namespace first (``…Deposited``).
 
     Qt's own eliding in item views breaks a name at its hyphens and elides a piece of it
     (``acl-…``, ``cb96f5da-ef…4d6c-b7e3-…``); this elides the whole text once, every row alike.
     The full text stays in the model; an elided cell without a tooltip of its own shows the
     full text as its tooltip."""
 
-    def __init__(self, parent: Any = None, mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:
+    def __init__(self, parent: Any = None, mode: Qt.TextElideMode | str = Qt.TextElideMode.ElideMiddle) -> None:
         super().__init__(parent)
         self.mode = mode
 
@@ -76,14 +76,36 @@ class ElidingDelegate(QStyledItemDelegate):
         return opt
 
 
+#: The ``ElidingDelegate`` mode for event type names (see ``elided_type_name``).
+TYPE_NAME = "type name"
+
+
+def elided_type_name(metrics: QFontMetrics, name: str, width: int) -> str:
+    """``name`` fitted to ``width`` pixels keeping what tells types apart: a dotted name drops
+    its leading parts first (``Account.Deposited`` → ``…Deposited``, ``Bank.Account.Opened`` →
+    ``…Account.Opened``), then its end is elided (``Deposi…``); a name without dots is elided at
+    its end (``CreditsGra…``, as the type box lists them). Unchanged when it fits."""
+    if metrics.horizontalAdvance(name) <= width:
+        return name
+    parts = name.split(".")
+    for start in range(1, len(parts)):
+        candidate = "…" + ".".join(parts[start:])
+        if metrics.horizontalAdvance(candidate) <= width:
+            return candidate
+    return metrics.elidedText(parts[-1], Qt.TextElideMode.ElideRight, width)
+
+
 def elided_text(option: QStyleOptionViewItem, style: QStyle, widget: Any = None,
-                mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> str:
-    """``option.text`` elided (``mode``) to fit the text area the style gives the cell (its
-    rectangle less icon and margins); unchanged when it fits."""
+                mode: Qt.TextElideMode | str = Qt.TextElideMode.ElideMiddle) -> str:
+    """``option.text`` elided (a Qt elide ``mode``, or ``TYPE_NAME``) to fit the text area the
+    style gives the cell (its rectangle less icon and margins); unchanged when it fits."""
     rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
     margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
     width = max(rect.width() - 2 * margin, 0)
-    return QFontMetrics(option.font).elidedText(option.text, mode, width)
+    metrics = QFontMetrics(option.font)
+    if mode == TYPE_NAME:
+        return elided_type_name(metrics, option.text, width)
+    return metrics.elidedText(option.text, mode, width)
 
 
 class StreamListModel(QAbstractTableModel):

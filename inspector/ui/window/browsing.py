@@ -52,7 +52,7 @@ class Browsing:
             if self.current_stream is None:
                 text = f"{shown:,}{more} streams · select one to see its events"
             else:
-                text = f"{shown:,}{more} streams · the table shows the selected one's events"
+                text = f"{shown:,}{more} streams · 1 selected"
         self.streams_status.setText(text)
 
     def _on_stream_model_reset(self) -> None:

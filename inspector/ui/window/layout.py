@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.audit import AuditView
 from inspector.ui.models import EventTableModel, StreamListModel
-from inspector.ui.models.streams import ElidingDelegate
+from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
 from inspector.ui.widgets import ConnectionBanner, ElidingLabel, ErrorBanner, EventView, ProgressStrip
@@ -115,10 +115,10 @@ class WindowLayout:
         self.events_view.setAlternatingRowColors(True)
         self.events_view.setWordWrap(False)
         self.events_view.horizontalHeader().setStretchLastSection(True)
-        # Stream names as in the stream list (both ends kept); type names keep their ending, where
-        # names of one aggregate differ (Account.Deposited, Account.Withdrawn: …t.Deposited).
+        # Stream names as in the stream list (both ends kept); type names drop their namespace
+        # first, where names of one aggregate differ (Account.Deposited, Account.Withdrawn: …Deposited).
         self._event_stream_delegate = ElidingDelegate(self.events_view)
-        self._event_type_delegate = ElidingDelegate(self.events_view, Qt.TextElideMode.ElideLeft)
+        self._event_type_delegate = ElidingDelegate(self.events_view, TYPE_NAME)
         self.events_view.setItemDelegateForColumn(EventTableModel.STREAM, self._event_stream_delegate)
         self.events_view.setItemDelegateForColumn(EventTableModel.TYPE, self._event_type_delegate)
         self.event_columns = EventColumnsFitter(self.events_view)  # Summary keeps a readable width
