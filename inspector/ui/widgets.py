@@ -361,7 +361,8 @@ class EventView(QWidget):
 
     def _on_formatting_progress(self, ticket: int, done: int) -> None:
         if ticket == self._ticket and self.formatting:
-            self.raw_note.setText(f"{self._format_note} {size_words(done)} written")
+            # short: the note shares its row with the buttons in a narrow pane
+            self.raw_note.setText(f"formatting the stored text… {size_words(done)} written")
 
     def _on_formatted(self, ticket: int, text: str | None) -> None:
         if ticket != self._ticket or text is None:
