@@ -391,7 +391,7 @@ def server_read_only_engine(url: str) -> Engine:
                 if result is not None and getattr(result, "unbuffered_active", False):
                     result.unbuffered_active = False
 
-    accepted = []  # a first connection was made: the server took these credentials once
+    accepted: list[bool] = []  # a first connection was made: the server took these credentials once
 
     @sa.event.listens_for(engine, "connect")
     def _credentials_accepted(_dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
