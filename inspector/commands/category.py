@@ -231,7 +231,10 @@ def run_states(args: argparse.Namespace) -> int:
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
-                        "partial": totals.partial or interrupted})
+                        "partial": totals.partial or interrupted,
+                        **({"note": totals.where_note()} if args.where else {})})
+        if totals.where_note():
+            print(printable(f"note: {totals.where_note()}"), file=sys.stderr)
     else:
         _print_states_summary(out, args, totals, stopped, interrupted)
     if interrupted:
@@ -261,6 +264,8 @@ def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, st
     else:
         head = f"{totals.streams:,} {what} replayed"
     out.write(printable(f"{head}; {totals.events_applied:,} events applied in {totals.elapsed_ms:,.0f} ms{partial}") + "\n")
+    if totals.where_note():
+        out.write(printable(f"note: {totals.where_note()}") + "\n")
     if stopped:
         out.write(f"{len(stopped):,} stopped (the projector raised; not folded past that event):\n")
         for entry in stopped:

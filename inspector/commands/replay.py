@@ -257,10 +257,14 @@ def run_bisect(args: argparse.Namespace) -> int:
         raise InputError(result.problem)
     if args.json:
         print_json(result.to_json())
+        if result.note:
+            print(printable(f"note: {result.note}"), file=sys.stderr)
         return 0
     if not result.found:
         print(printable(f"{args.when} never holds in {args.stream} (checked up to its latest version, "
                         f"{result.probes} probe(s))"))
+        if result.note:
+            print(printable(f"note: {result.note}"))
         return 0
     event = result.event
     print(f"first version where {args.when} holds: v{result.version} ({result.probes} probes, {result.elapsed_ms:.1f} ms)")

@@ -17,7 +17,8 @@ JSON Lines), the whole category is read once in (stream, version) order by keyse
 stream listing and no query per stream, and each stream is folded as its rows arrive; a moment
 given as a time (``--at TIME``), or a projector set that needs each stream's category from the
 store, falls back to listing the streams by keyset pages (``EventStore.streams``) and reading each
-one by ``read_for_replay``. Either way events are lazy (a payload is decoded only when the
+one by ``read_for_replay``; so do the workers of a run spread over processes (each gets pages of
+listed streams). Either way events are lazy (a payload is decoded only when the
 projector looks at it), and ``compare_category`` folds both projectors from the same read when
 both read events the ordinary way. Every fold starts from the stream's first
 event: neither the snapshot cache nor store-native snapshots are used, so the answer is what the
@@ -51,6 +52,7 @@ from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Change, diff_states, same_value
 from inspector.core.events import Moment, StreamSummary, format_time
 from inspector.replay.engine import StoppedAt, _Predicate, version_at
+from inspector.replay.key_reads import KeyReads
 from inspector.replay.projectors import Projector, ProjectorSet, error_text, shown_state
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import materialize
@@ -165,6 +167,12 @@ class CategoryTotals:
     differences: int = 0
     partial: bool = False
     total: int | None = None
+    #: with a ``where``: the keys it read that states lacked (``where_note()`` names those no state had)
+    reads: KeyReads | None = None
+
+    def where_note(self) -> str | None:
+        """A line naming a key the ``where`` expression read that no state had (a misspelling?), or None."""
+        return None if self.reads is None else self.reads.note()
 
 
 class _Run:
@@ -445,7 +453,9 @@ def replay_category(
     predicate = compile_where(where) if where is not None else None
     if ever and predicate is None:
         raise ValueError("ever needs a where expression: the versions where it held are searched for")
-    totals = CategoryTotals()
+    totals = CategoryTotals(reads=None if predicate is None else KeyReads())
+    if predicate is not None:
+        predicate.reads = totals.reads  # type: ignore[attr-defined]  # a _Predicate; spread runs merge theirs
     if processes > 1 and _can_spread(store, projectors):
         assert isinstance(projectors, ProjectorSet)
         return CategoryReplay(_replay_spread(store, projectors, category, match, at, where, ever, cancel, progress,
@@ -541,8 +551,9 @@ def _start_worker(spec: Any, projector_spec: str, projector_path: str | None) ->
 
 
 def _replay_page(page: list[StreamSummary], at: Moment | None, where: str | None,
-                 ever: bool) -> list[StreamOutcome | None]:
-    """In a worker: each stream of the page replayed (None for one that did not exist at ``at``)."""
+                 ever: bool) -> tuple[list[StreamOutcome | None], KeyReads | None]:
+    """In a worker: each stream of the page replayed (None for one that did not exist at ``at``),
+    and the ``where`` expression's key reads over them."""
     if "error" in _WORKER:
         raise _WORKER["error"]
     store, projectors = _WORKER["store"], _WORKER["projectors"]
@@ -552,7 +563,7 @@ def _replay_page(page: list[StreamSummary], at: Moment | None, where: str | None
         exists, upto = _upto(store, summary, at, None)
         results.append(replay_stream_states(store, summary, _projector_for(projectors, summary), upto=upto,
                                             where=predicate, ever=ever) if exists else None)
-    return results
+    return results, None if predicate is None else predicate.reads  # type: ignore[attr-defined]
 
 
 def _pages(summaries: Iterator[StreamSummary], size: int) -> Iterator[list[StreamSummary]]:
@@ -591,7 +602,10 @@ def _replay_spread(store: EventStore, projectors: ProjectorSet, category: str | 
             result.wait(0.05)
             check(cancel)
         done += size
-        for outcome in result.get():
+        outcomes, reads = result.get()
+        if totals.reads is not None:
+            totals.reads.merge(reads)
+        for outcome in outcomes:
             if outcome is None:
                 continue
             totals.streams += 1

@@ -34,6 +34,7 @@ from inspector.core.diff import Blame, Change, diff_states, resolve, top_key, sa
 from inspector.core.events import Event, Moment, format_time, parse_time
 from inspector.core.health import late_start_text, version_origin
 from inspector.replay.cache import CacheEntry, SnapshotCache
+from inspector.replay.key_reads import KeyReads
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import materialize
 from inspector.core.matching import StreamPattern
@@ -191,6 +192,8 @@ class BisectResult:
     probes: int = 0
     elapsed_ms: float = 0.0
     problem: str | None = None
+    #: e.g. a key the expression read that no state probed had (a misspelling?); None when nothing
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -204,6 +207,7 @@ class BisectResult:
             "probes": self.probes,
             "elapsed_ms": round(self.elapsed_ms, 3),
             "problem": self.problem,
+            "note": self.note,
         }
 
 
@@ -959,10 +963,16 @@ class _Predicate:
         bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.unknown = sorted(loaded - bound - set(_SAFE_BUILTINS) - {"state", "event"})
         self.code = compile(tree, "<when>", "eval")
+        #: the keys it read that states lacked, to say when one was missing from every state
+        self.reads = KeyReads()
 
     def __call__(self, state: Any, event: Event | None) -> bool:
+        self.reads.evaluated += 1
         try:
             return bool(eval(self.code, {"__builtins__": _SAFE_BUILTINS}, {"state": state, "event": event}))
+        except KeyError as exc:
+            self.reads.missed(exc, state)
+            return False
         except _NOT_YET:
             return False
 
@@ -1016,7 +1026,7 @@ def bisect(
             return _bisect_stopped(stream, when, latest, probes, started)
         if not predicate(latest.state, latest.last_event):
             return BisectResult(stream, when, False, probes=probes, elapsed_ms=_ms(started),
-                                state_after=latest.state)
+                                state_after=latest.state, note=predicate.reads.note())
         assert first.version is not None and latest.version is not None
         low, high = first.version - 1, latest.version  # predicate false at ``low`` (before the stream), true at ``high``
         high_result = latest
