@@ -2,9 +2,11 @@
 
 Four kinds, each with a one-line explanation:
 
-- ``generic``: no code; per field, the last value written. On an ``eventsourcing`` store
-  it starts from the library's nearest snapshot and leaves the envelope fields out
-  (``inspector.replay.eventsourcing_state``).
+- ``generic``: no code; per field, the last value written, from the stream's first event.
+  On an ``eventsourcing`` store it leaves the envelope fields out and does not start from the
+  library's snapshots, which hold attributes it cannot carry forward
+  (``inspector.replay.eventsourcing_state``). The command line's ``--projector generic`` is
+  the same projector.
 - ``native``: the ``eventsourcing`` library's own aggregate classes, imported from a folder
   the user picks (``target``), optionally with ``application`` (``package.module:Class``)
   for its transcodings; the library's snapshots are used.
@@ -32,8 +34,9 @@ EXPLANATIONS = {
     "demo": "The demo store's projector: wallet credits, job status, ACL members.",
     "file": "Your own @projector functions from a .py file, reloaded when the file changes.",
 }
-GENERIC_EVENTSOURCING = ("No code needed: the attributes of the library's nearest stored snapshot plus the "
-                         "fields written since (timestamp, originator_topic and other envelope fields left out).")
+GENERIC_EVENTSOURCING = ("No code needed: per field, the last value any event wrote, from the first event "
+                         "(timestamp, originator_topic and other envelope fields left out). The library's "
+                         "snapshots are not used: their attributes (a balance) need your code to move forward.")
 TITLES = {"generic": "Generic", "native": "Native eventsourcing…", "demo": "Demo's projector",
           "file": "Projector file…"}
 
@@ -118,12 +121,8 @@ class ProjectorChoice:
 
 
 def generic_projectors(store: Any) -> ProjectorSet:
-    """The code-free projector that fits the store's layout (the eventsourcing-aware one on those stores)."""
-    if _is_eventsourcing(store):
-        from inspector.replay.eventsourcing_state import EventsourcingStateProjector
-
-        projector = EventsourcingStateProjector()
-        return ProjectorSet([], fallback=projector, label=projector.name)
+    """The code-free projector that fits the store's layout (the eventsourcing-aware one on those
+    stores): the one ``load_projectors("generic", store=store)`` gives the command line."""
     return load_projectors("generic", store=store)
 
 

@@ -8,12 +8,14 @@ aggregate class, on the created event), and — in the columns, sometimes repeat
 object — ``originator_id`` and ``originator_version``. Those describe the event, not the
 aggregate, so they never enter the state.
 
-Without the application's code the inspector cannot run ``mutate``; the most it can say
-honestly is: the attributes of the nearest library snapshot at or before the version
-(``_``-prefixed private attributes such as ``_created_on`` left out), plus, per field, the
-last value written by each event since. The state is a ``dict`` of JSON values. Choose the
-native eventsourcing projector (the folder with the application's code) for the
-aggregate's real state.
+Without the application's code the inspector cannot run ``mutate``, so it never starts from
+the library's snapshots: a snapshot holds the aggregate's attributes (``balance``) that the
+events do not carry (``amount``), and writing event fields over a snapshot's attributes would
+show the snapshot's ``balance`` as the state at a later version, where it is stale. The
+code-free state is the generic projector's, folded from the stream's first event: per field,
+the last value any event wrote, envelope fields left out. The state is a ``dict`` of JSON
+values. Choose the native eventsourcing projector (the folder with the application's code)
+for the aggregate's real state, from the library's own snapshots.
 """
 
 from __future__ import annotations
@@ -21,33 +23,32 @@ from __future__ import annotations
 from typing import Any
 
 from inspector.replay.projectors import Projector, hash_text
-from inspector.stores.base import Snapshot
 
 #: Fields the library writes on every stored event or snapshot: about the event, not the aggregate.
 ENVELOPE_FIELDS = frozenset({"timestamp", "originator_topic", "originator_id", "originator_version"})
 
-DESCRIPTION = ("attributes of the nearest snapshot the library stored, plus the fields written by each "
-               "event since; envelope fields (timestamp, originator_topic, …) left out")
+DESCRIPTION = ("per field, the last value any event wrote, from the stream's first event (the library's "
+               "snapshots are not used); envelope fields (timestamp, originator_topic, …) left out")
 
 
 class EventsourcingStateProjector(Projector):
-    """Per field, the last value written, starting from the library's own snapshot when one exists.
+    """Per field, the last value any event wrote, from the stream's first event, envelope fields left out.
 
     ``fold(state: dict, event) -> dict``: the event's payload fields except ``ENVELOPE_FIELDS``.
-    Store snapshots are used (``uses_store_snapshots``): their public attributes are the state
-    at the snapshot's version.
+    Store snapshots are not used (``uses_store_snapshots`` False): their attributes are the
+    aggregate's, which this fold cannot carry forward (see the module docstring).
     """
 
     name = "generic (eventsourcing)"
     patterns = ("*",)
-    uses_store_snapshots = True
+    uses_store_snapshots = False
     #: the inspector's own code: replayed in the window's process, like the generic projector
     trusted = True
 
     def __init__(self) -> None:
         import inspect
 
-        self.code_hash = hash_text(inspect.getsource(type(self)), "eventsourcing-state-1")
+        self.code_hash = hash_text(inspect.getsource(type(self)), "eventsourcing-state-2")
 
     def applies_to(self, stream: str, category: str | None = None) -> bool:
         return True
@@ -59,13 +60,5 @@ class EventsourcingStateProjector(Projector):
                 if key not in ENVELOPE_FIELDS:
                     state[key] = value
         return state
-
-    def from_store_snapshot(self, snapshot: Snapshot) -> Any:
-        body = snapshot.state
-        if not isinstance(body, dict):
-            return None
-        return {key: value for key, value in body.items()
-                if isinstance(key, str) and not key.startswith("_") and key not in ENVELOPE_FIELDS}
-
 
 __all__ = ["DESCRIPTION", "ENVELOPE_FIELDS", "EventsourcingStateProjector"]

@@ -547,7 +547,7 @@ def _load_projectors(spec: str | None, *, path: str | None, store: Any) -> Proje
         if path and store is not None and getattr(store, "layout_name", None) == "eventsourcing":
             spec = "native"
         else:
-            return ProjectorSet(label="generic", spec="generic")
+            return _generic_set(store)
     if spec.strip().lower() in NATIVE_SPECS or spec.startswith("native:"):
         from inspector.replay.native import NativeEventsourcingProjector
 
@@ -555,7 +555,7 @@ def _load_projectors(spec: str | None, *, path: str | None, store: Any) -> Proje
         native = NativeEventsourcingProjector(path=path, application=application)
         return ProjectorSet([native], fallback=native, label=native.name, spec=spec.strip())
     if spec.strip().lower() == "generic":
-        return ProjectorSet(label="generic", spec="generic")
+        return _generic_set(store)
     if spec.strip().lower() == "demo":
         from inspector.replay.demo_projector import DEMO_PROJECTORS
 
@@ -579,6 +579,17 @@ def _load_projectors(spec: str | None, *, path: str | None, store: Any) -> Proje
             f"{spec} defines no projector: decorate fn(state, event) with @projector('category')"
         )
     return ProjectorSet(found, source_path=source, label=", ".join(p.name for p in found), spec=spec)
+
+
+def _generic_set(store: Any) -> ProjectorSet:
+    """The code-free projector for ``store``: on an eventsourcing store the one that leaves the
+    library's envelope fields out (``inspector.replay.eventsourcing_state``), else the generic one."""
+    if getattr(store, "layout_name", None) == "eventsourcing":
+        from inspector.replay.eventsourcing_state import EventsourcingStateProjector
+
+        projector = EventsourcingStateProjector()
+        return ProjectorSet([], fallback=projector, label=projector.name, spec="generic")
+    return ProjectorSet(label="generic", spec="generic")
 
 
 # --- showing a state that is not plain JSON -------------------------------------------------
