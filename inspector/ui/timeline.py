@@ -42,6 +42,10 @@ from inspector.ui.widgets import ElidingLabel
 
 #: At most this many events are drawn for one view; beyond it the user is asked to zoom in.
 EVENT_CAP = 20_000
+#: runner channels: the lanes of the visible streams (milliseconds) and the store-wide histogram
+#: (seconds on a big store) run apart, so the lanes never wait for the histogram
+LANES_CHANNEL = "timeline"
+HISTOGRAM_CHANNEL = "timeline-histogram"
 MAX_LANES = 30
 LANE_PIXELS = 13
 #: the lane-name axis is as wide as the longest visible name, within these bounds (pixels);
@@ -347,6 +351,11 @@ class TimelineWidget(QWidget):
         self.loaded_range: tuple[float, float] | None = None
         #: the drawn histogram: (first bucket start, bucket seconds, counts), bumped by live events
         self._hist: tuple[float, float, Any] | None = None
+        #: the (since, until, buckets) of the histogram asked for last: only a new one is counted
+        self._hist_key: Any = None
+        #: True while the store's time range is not known yet (the view is the default one or a
+        #: provisional one from the first listed streams): no store-wide histogram is counted then
+        self._awaiting_range = False
         self.legend_types: list[str] = []
         self._build()
         self._debounce = QTimer(self)
@@ -480,6 +489,11 @@ class TimelineWidget(QWidget):
         self.empty = QLabel("Open a store to see its streams on a timeline.", self.graphics)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        # said over the histogram while the store-wide counts of the view are being counted
+        self.counting = QLabel("counting events over time…", self.graphics)
+        self.counting.setEnabled(False)
+        self.counting.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.counting.hide()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._apply_palette()
 
@@ -517,6 +531,9 @@ class TimelineWidget(QWidget):
         self._events = []
         self._ticks = TickData.of([])
         self._drawn_key = None
+        self._hist_key = None
+        self._runner.cancel(HISTOGRAM_CHANNEL)
+        self.counting.hide()
         self.ticks.setData([])
         self.damaged.setData([])
         self.selected_marker.setData([])
@@ -525,6 +542,8 @@ class TimelineWidget(QWidget):
         self.region_button.setChecked(False)
         self.set_legend(types)
         self.set_range(start, end)
+        # a store given without its range: the window sends it when known (``set_range``)
+        self._awaiting_range = store is not None and (start is None or end is None)
 
     def clear(self) -> None:
         """Show nothing: no store, lanes, ticks, cursors, region, histogram bars or header text
@@ -540,7 +559,19 @@ class TimelineWidget(QWidget):
         self.hist_plot.setTitle(None)
 
     def set_range(self, start: datetime | None, end: datetime | None) -> None:
-        """Show ``start`` to ``end`` (the store's time range, when known) and fetch what it holds."""
+        """Show ``start`` to ``end`` (the store's time range, when known) and fetch what it holds;
+        from now on the store-wide histogram of the view is counted (None, None: the store has
+        no times, the view stays as it is)."""
+        self._awaiting_range = False
+        self._show_range(start, end)
+
+    def set_provisional_range(self, start: datetime | None, end: datetime | None) -> None:
+        """Show ``start`` to ``end`` (the span of the first listed streams) until the store's
+        own range arrives through ``set_range``; ignored once that range is known."""
+        if self._awaiting_range:
+            self._show_range(start, end)
+
+    def _show_range(self, start: datetime | None, end: datetime | None) -> None:
         if start is not None and end is not None:
             pad = max((end - start).total_seconds() * 0.01, 60.0)
             self.lanes_plot.setXRange(max(_epoch(start) - pad, EARLIEST), min(_epoch(end) + pad, LATEST), padding=0)
@@ -699,40 +730,76 @@ class TimelineWidget(QWidget):
         if store is None:
             return
         since, until = self.view_range()
+        self._request_histogram(store, since, until)
         streams = tuple(self.visible_streams())
         key = (streams, since, until)
         if key == self._drawn_key:
             return
-        buckets = max(20, min(200, int(self.hist_plot.getViewBox().width() // 5) or 120))
 
         def work(cancel, progress):
             events: list[Event] = []
             if streams:
                 events = store.read_all(filters=EventFilter(streams=streams, since=since, until=until),
                                         limit=EVENT_CAP + 1, cancel=cancel)
-            try:
-                histogram = store.histogram(since, until, buckets)
-            except Exception as exc:  # a layout without times: lanes still draw
-                histogram = exc
-            return events, histogram, TickData.of(events[:EVENT_CAP])
+            return events, TickData.of(events[:EVENT_CAP])
 
-        self._runner.submit("timeline", work, lambda result: self._on_loaded(key, *result),
+        self._runner.submit(LANES_CHANNEL, work, lambda result: self._on_loaded(key, *result),
                             lambda exc: self.failed.emit(f"Reading the timeline failed: {exc}"),
                             label="Drawing the timeline")
 
-    def _on_loaded(self, key: Any, events: list[Event], histogram: Any, ticks: TickData) -> None:
+    def _request_histogram(self, store: Any, since: datetime, until: datetime) -> None:
+        """Count the store's events over ``since``…``until`` (store-wide, in the database) on
+        its own channel, only when that range or the number of buckets changed: listing other
+        streams or scrolling the lanes never counts again. A newer request drops an older one's
+        answer. Nothing is counted before the store's time range is known."""
+        if self._awaiting_range:
+            return
+        buckets = max(20, min(200, int(self.hist_plot.getViewBox().width() // 5) or 120))
+        key = (since, until, buckets)
+        if key == self._hist_key:
+            return
+        self._hist_key = key
+
+        def work(cancel, progress):
+            try:
+                return store.histogram(since, until, buckets)
+            except Exception as exc:  # a layout without times: the lanes are drawn all the same
+                return exc
+
+        self.counting.move(self._axis_width + 8, 2)
+        self.counting.adjustSize()
+        self.counting.show()
+        self._runner.submit(HISTOGRAM_CHANNEL, work, lambda result: self._on_histogram(key, result),
+                            lambda exc: self._on_histogram(key, exc), label="Counting events over time")
+
+    def _on_histogram(self, key: Any, histogram: Any) -> None:
+        if key != self._hist_key:
+            return  # the answer for a range no longer shown
+        self.counting.hide()
+        if isinstance(histogram, BaseException):
+            self._hist_key = None  # counted again with the next view
+            self._clear_histogram()
+            return
+        counts = np.asarray(histogram.counts, dtype=float)
+        self._hist = (_epoch(histogram.start), histogram.bucket_seconds, counts)
+        self._draw_histogram()
+
+    def lanes_drawn(self) -> bool:
+        """Whether lanes have been drawn and none are waiting to be fetched (the histogram may
+        still be counting)."""
+        return self._drawn_key is not None and not self._debounce.isActive() and not self._runner.busy(LANES_CHANNEL)
+
+    def histogram_pending(self) -> bool:
+        """Whether the histogram of the view is still being counted."""
+        return self._runner.busy(HISTOGRAM_CHANNEL)
+
+    def _on_loaded(self, key: Any, events: list[Event], ticks: TickData) -> None:
         self._drawn_key = key
         self.capped = len(events) > EVENT_CAP
         self._events = events[:EVENT_CAP]
         self._ticks = ticks
         self.loaded_range = (_epoch(key[1]), _epoch(key[2]))
         self._draw()
-        if isinstance(histogram, Exception):
-            self._clear_histogram()
-        else:
-            counts = np.asarray(histogram.counts, dtype=float)
-            self._hist = (_epoch(histogram.start), histogram.bucket_seconds, counts)
-            self._draw_histogram()
         self._update_info()
 
     def _draw_histogram(self) -> None:
@@ -788,6 +855,7 @@ class TimelineWidget(QWidget):
     def refetch(self) -> None:
         """Read the visible range again (after a reconnect), even if it did not change."""
         self._drawn_key = None
+        self._hist_key = None
         self._schedule()
 
     def _draw(self) -> None:

@@ -265,7 +265,7 @@ def test_an_unreadable_event_is_marked_on_its_lane(qtbot, window, demo_planted, 
     cross = next(spot for spot in timeline.damaged.points() if spot.data().version == version)
     tick = next(spot for spot in timeline.ticks.points() if spot.data().version == version)
     assert cross.pos() == tick.pos()
-    assert "unreadable" in timeline.legend.text()
+    qtbot.waitUntil(lambda: "unreadable" in timeline.legend.text(), timeout=10000)  # with the type counts
     window.grab().save(str(tmp_path / "timeline-damaged.png"))
 
 

@@ -220,8 +220,10 @@ class StoreSession:
             self.show_error(problem)
 
     def _show_store(self) -> None:
-        """Fill every pane from ``self.store``: streams, events and timeline at once; the category
-        and type counts and the time range as they arrive (answers for another store are dropped)."""
+        """Fill every pane from ``self.store``: streams, events and timeline at once; the time
+        range, type counts and category counts (store-wide, seconds each on a big store) one after
+        another once the first screen is shown (``_start_store_counts``); answers for another
+        store are dropped."""
         store, target = self.store, self.store_target or ""
         self._clear_store_views()
         self.type_box.setItemText(0, "All types (counting…)")
@@ -230,22 +232,57 @@ class StoreSession:
         self.audit_view.set_store(store, None if "://" in target else target)
         self._apply_stream_query()
         self._update_events_title()
-        self.runner.submit("categories", lambda cancel, progress: store.categories(),
-                           lambda categories, opened=store: self._on_categories(opened, categories),
-                           lambda exc: self.show_error(f"Listing categories failed: {exc}"),
-                           label="Counting categories")
         self.timeline.set_store(store, None, None, [])
-        self.runner.submit("store-types", lambda cancel, progress: store.event_types(),
-                           lambda types, opened=store: self._on_event_types(opened, types),
-                           lambda exc: self.show_error(f"Counting event types failed: {exc}"),
-                           label="Counting event types")
-        self.runner.submit("store-span", lambda cancel, progress: store.time_range(),
-                           lambda span, opened=store: self._on_time_range(opened, span),
-                           lambda exc: self.show_error(f"Reading the time range failed: {exc}"),
-                           label="Reading the time range")
+        self._store_counts_started = False
         self.state_view.snapshot_owner = {"eventsourcing": "the eventsourcing library", "axon": "Axon",
                                           "marten": "Marten"}.get(getattr(store, "layout_name", ""))
         self._await_first_screen(store)
+
+    # --- the store-wide counts, one after another -----------------------------------------------
+    def _start_store_counts(self, store: Any) -> None:
+        """Ask ``store`` for its time range, then its type counts, then its category counts: one
+        at a time, after the first screen (each is a store-wide scan on a big store; together they
+        took both cores from the first page). Each answer shows when it arrives; a failure is said
+        and the next one is asked all the same; answers for a store no longer open are dropped."""
+        if store is not self.store or getattr(self, "_store_counts_started", False):
+            return
+        self._store_counts_started = True
+        steps = [
+            ("store-span", store.time_range, self._on_time_range, "Reading the time range", "Reading the time range"),
+            ("store-types", store.event_types, self._on_event_types, "Counting event types", "Counting event types"),
+            ("categories", store.categories, self._on_categories, "Listing categories", "Counting categories"),
+        ]
+
+        def run(index: int) -> None:
+            if index >= len(steps) or store is not self.store:
+                return
+            channel, ask, show, what, label = steps[index]
+
+            def done(answer: Any) -> None:
+                show(store, answer)
+                run(index + 1)
+
+            def failed(exc: BaseException) -> None:
+                if store is self.store:
+                    if channel == "store-span":
+                        self.timeline.set_range(None, None)  # the histogram of the view is counted all the same
+                    self.show_error(f"{what} failed: {exc}")
+                run(index + 1)
+
+            self.runner.submit(channel, lambda cancel, progress: ask(), done, failed, label=label)
+
+        run(0)
+
+    def _show_provisional_range(self) -> None:
+        """Until the store's time range arrives, show the span of the listed streams (their first
+        and last times): the lanes are drawn over it, not over an empty default range."""
+        if self._first_screen_store is not self.store or self.store is None:
+            return
+        summaries = self.stream_model.summaries()
+        firsts = [s.first_at for s in summaries if s.first_at is not None]
+        lasts = [s.last_at for s in summaries if s.last_at is not None]
+        if firsts and lasts:
+            self.timeline.set_provisional_range(min(firsts), max(lasts))
 
     # --- the first screen of a store --------------------------------------------------------
     def _await_first_screen(self, store: Any) -> None:
@@ -260,26 +297,33 @@ class StoreSession:
             timer.setInterval(100)
             timer.timeout.connect(self._check_first_screen)
             self.timeline.failed.connect(self._on_first_screen_timeline_failed)
+            self.stream_model.rowsLoaded.connect(self._show_provisional_range)
+        self._first_screen_checks = 0
         timer.start()
 
     def _on_first_screen_timeline_failed(self, _message: str) -> None:
         self._first_screen_timeline_failed = True
 
     def _first_screen_ready(self) -> bool:
-        """Whether the open store's first page of streams and events and its timeline have arrived."""
+        """Whether the open store's first page of streams and events and its timeline lanes have
+        arrived (the store-wide histogram fills in later, with its own "counting…")."""
         streams, events = self.stream_model, self.event_model
         lists = all(not model.loading and (model.rowCount() > 0 or model.exhausted) for model in (streams, events))
-        drawn = getattr(self.timeline, "_drawn_key", None) is not None or self._first_screen_timeline_failed
-        return lists and drawn and not self.runner.busy("timeline")
+        return lists and (self.timeline.lanes_drawn() or self._first_screen_timeline_failed)
 
     def _check_first_screen(self) -> None:
-        if self._first_screen_store is not self.store or not self._first_screen_pending:
+        if self._first_screen_store is not self.store:
             self._first_screen_timer.stop()
             return
+        self._first_screen_checks += 1
+        if self._first_screen_checks == 50:  # 5 s without a first screen (a failed page): count anyway
+            self._start_store_counts(self.store)
         if self._first_screen_ready():
             self._first_screen_timer.stop()
-            self._first_screen_pending = False
-            self._end_progress()
+            if self._first_screen_pending:  # (a replay started meanwhile may have taken the strip)
+                self._first_screen_pending = False
+                self._end_progress()
+            self._start_store_counts(self.store)
 
     def _on_event_types(self, opened: Any, types: list[tuple[str, int]]) -> None:
         if opened is not self.store:
