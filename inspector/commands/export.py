@@ -8,7 +8,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from inspector.cli import InputError, open_store_from_args, print_json, terminal_progress
-from inspector.commands.store import _time_arg
+from inspector.commands.store import time_range_args
 from inspector.export import FORMATS, Slice
 from inspector.export.provenance import choice_for, export_recording_projector
 from inspector.replay import ProjectorError
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("store")
     parser.add_argument("--stream", help="only this stream (required for --format pytest)")
     parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
-    parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601)")
+    parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
     parser.add_argument("--actor", help="only events caused by this actor (an audit trail)")
     parser.add_argument("--format", required=True, choices=FORMATS)
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
@@ -44,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run_export(args: argparse.Namespace) -> int:
-    part = Slice(stream=args.stream, since=_time_arg(args.since, "--since"), until=_time_arg(args.until, "--until"),
-                 actor=args.actor)
+    since, until = time_range_args(args)
+    part = Slice(stream=args.stream, since=since, until=until, actor=args.actor)
     store = open_store_from_args(args)
     progress = None
     try:

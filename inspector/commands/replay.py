@@ -56,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     dif.add_argument("store")
     dif.add_argument("--stream", required=True)
     dif.add_argument("--from", dest="from_", required=True, metavar="MOMENT", help="vN or an ISO-8601 time")
-    dif.add_argument("--to", required=True, metavar="MOMENT", help="vN or an ISO-8601 time")
+    dif.add_argument("--to", required=True, metavar="MOMENT",
+                     help="vN or an ISO-8601 time, not before --from (a reversed range is an error)")
     dif.set_defaults(handler=run_diff)
 
     bis = subparsers.add_parser(
@@ -201,6 +202,7 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_diff(args: argparse.Namespace) -> int:
     a, b = _moment(args.from_, "--from"), _moment(args.to, "--to")
     assert a is not None and b is not None
+    _in_order(a, b)
     store, projectors, cache = _setup(args)
     try:
         result = _run(f"diff of {args.stream}", worker.diff, args, store, args.stream, a, b,
@@ -229,6 +231,16 @@ def run_diff(args: argparse.Namespace) -> int:
         print(printable(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
                         f"{result.stopped.error}"), file=sys.stderr)
     return 0
+
+
+def _in_order(a: Moment, b: Moment) -> None:
+    """An ``InputError`` when ``--to`` comes before ``--from`` (both versions, or both times): a diff
+    reads from the earlier moment to the later one. A version against a time is checked once resolved."""
+    if a.version is not None and b.version is not None and b.version < a.version:
+        raise InputError(f"--to v{b.version} is before --from v{a.version}: give the earlier moment as --from")
+    if a.at is not None and b.at is not None and b.at < a.at:
+        raise InputError(f"--to {format_time(b.at)} is before --from {format_time(a.at)}: "
+                         "give the earlier moment as --from")
 
 
 def _moment_text(version: int | None) -> str:

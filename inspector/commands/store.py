@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from contextlib import redirect_stdout
+from datetime import datetime
 from pathlib import Path
 
 import shlex
@@ -53,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
     events.add_argument("--actor", help="only events caused by this actor")
     events.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
-    events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601)")
+    events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
     events.add_argument("--grep", metavar="TEXT", help="text in the payload or metadata")
     events.add_argument("--after", type=int, metavar="POSITION", help="continue after this global position")
     events.add_argument("--limit", type=positive_int, default=100,
@@ -177,8 +178,18 @@ def _time_arg(value: str | None, name: str):
     return parsed
 
 
-def run_events(args: argparse.Namespace) -> int:
+def time_range_args(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
+    """(since, until) from ``--since``/``--until`` (either may be None); a range that ends before it
+    starts is an ``InputError`` (no event can be in it: the two were swapped, most likely)."""
     since, until = _time_arg(args.since, "--since"), _time_arg(args.until, "--until")
+    if since is not None and until is not None and since > until:
+        raise InputError(f"--since {format_time(since)} is after --until {format_time(until)}: "
+                         "no event can be in that range (swapped?)")
+    return since, until
+
+
+def run_events(args: argparse.Namespace) -> int:
+    since, until = time_range_args(args)
     store = open_store_from_args(args)
     # One row past the limit says whether there are more, without counting them.
     try:
