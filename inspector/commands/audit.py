@@ -168,10 +168,10 @@ def _print_causes(args: argparse.Namespace, found: audit.CausesOf) -> int:
         })
         return 0
     event = found.event
-    causes = len(found.chain) - 1
-    print(printable(f"{event.stream} v{event.version} ({event.type}): "
-                    + (f"{causes} cause{'s' if causes != 1 else ''}, first cause first; " if causes
-                       else "no stored cause; ") + found.chain_end))
+    causes = found.causes
+    what = (f"{causes} stored event{'s' if causes != 1 else ''} led to it, listed first cause first, "
+            "then the event itself" if causes else "no stored event led to it")
+    print(printable(f"{event.stream} v{event.version} ({event.type}): {what}; {found.chain_end_words()}"))
     _print_events(found.chain)
     print()
     if found.correlation_id is None:

@@ -135,6 +135,27 @@ class CausesOf:
     def correlated_capped(self) -> bool:
         return len(self.correlated) >= CORRELATED_LIMIT
 
+    @property
+    def causes(self) -> int:
+        """How many stored events led to the event (the chain without the event itself)."""
+        return len(self.chain) - 1
+
+    def chain_end_words(self) -> str:
+        """How the chain ends, in a sentence a reader of the list understands, e.g. ``the first
+        cause's causation id 35f2... is the correlation id: the request or command that started
+        it, not a stored event`` (``chain_end`` is the short form the JSON keeps)."""
+        root = self.chain[0]
+        whose = "the first cause's" if self.causes else "its"
+        cause_id = meta(root, "causation_id")
+        if cause_id is None:
+            return f"{whose} metadata has no causation id"
+        if not self.chain_end.startswith("caused by "):
+            return self.chain_end  # stopped after N events, or a loop
+        if cause_id == meta(root, "correlation_id"):
+            return (f"{whose} causation id {cause_id} is the correlation id: the request or command "
+                    "that started it, not a stored event")
+        return f"{whose} causation id {cause_id} names no stored event"
+
 
 def causes_of(store: Any, event: Event, *, cancel: CancelToken | None = None) -> CausesOf:
     """``event``'s causation chain and correlated events in one call (the Audit tab's selection)."""

@@ -114,7 +114,7 @@ def test_audit_causes_of_prints_the_chain_and_the_correlated_events(demo_store_p
 
     code = main(["audit", str(demo_store_path), "--causes-of", f"{event.stream}@{event.version}"])
     out = capsys.readouterr().out
-    assert code == 0 and f"{event.stream} v{event.version} ({event.type}): {len(chain) - 1} causes" in out
+    assert code == 0 and f"{event.stream} v{event.version} ({event.type}): {len(chain) - 1} stored events led to it" in out
 
 
 def test_audit_by_actor_pages_with_after(demo_store_path, demo_store, capsys):
