@@ -754,7 +754,9 @@ class TimelineWidget(QWidget):
         answer. Nothing is counted before the store's time range is known."""
         if self._awaiting_range:
             return
-        buckets = max(20, min(200, int(self.hist_plot.getViewBox().width() // 5) or 120))
+        # from the pane's width, not the plot's: the lanes' scroll bar and label axis come and go
+        # with the listed streams, and must not make another store-wide count
+        buckets = max(20, min(200, self.width() // 6 or 120))
         key = (since, until, buckets)
         if key == self._hist_key:
             return
