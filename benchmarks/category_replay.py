@@ -12,14 +12,16 @@ each meets the same machine load:
   whole-category replay must at least do;
 * **states (generic)**: ``replay_category`` with the built-in generic projector (last value of
   each payload field), every stream to its latest version, a ``--where`` that never holds (so
-  nothing is printed: the replay alone is timed);
+  nothing is printed: the replay alone is timed); the category is read in one pass
+  (``read_category_for_replay``: keyset pages in (stream, version) order, no stream listing);
 * **states (user file)**: the same with a projector loaded from a file (user code: it gets
   read-only events with copied payloads, as ``--projector my.py`` does);
 * **states --ever**: the user projector, the predicate asked after every version;
 * **compare**: the user projector against a copy of itself with one changed rule (both folded
   from one read);
 * **2 processes**: ``replay_category(..., processes=2)`` (``states --processes 2``): the streams
-  folded by two spawned worker processes, each opening the store and loading the projector file
+  listed (``streams()``: counts and times per stream) and folded, stream by stream, by two spawned
+  worker processes, each opening the store and loading the projector file
   itself; the time includes starting them (about a second each on an idle machine).
 
 Then every category of the demo store (60 streams, 5,400 events) with the demo projector.
