@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from inspector.core.events import Event
+from inspector.core.events import Event, event_name_of_topic
 from inspector.core.jsontext import number_text
 
 
@@ -34,14 +34,30 @@ def short_value(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def from_eventsourcing(event: Event) -> bool:
+    """Whether ``event`` was written by the ``eventsourcing`` library (read from its store, or
+    from a slice exported from one): that layout keeps the library's topic
+    (``package.module:Class.Event``) as ``metadata["topic"]`` and names the event by the
+    topic's part after the colon."""
+    topic = event.metadata.get("topic") if isinstance(event.metadata, dict) else None
+    return isinstance(topic, str) and ":" in topic and event_name_of_topic(topic) == event.type
+
+
 def summarize(event: Event, limit: int = 90) -> str:
-    """The payload in plain words: ``amount=20 · reason=top-up``; the problem when undecodable."""
+    """The payload in plain words: ``amount=20 · reason=top-up``; the problem when undecodable.
+
+    On an event the ``eventsourcing`` library wrote (``from_eventsourcing``) the envelope fields
+    it adds to every event (``ENVELOPE_KEYS``: ``timestamp``, ``originator_topic``, …) are left
+    out: they describe the event, and the time is the event's own column. Elsewhere fields of
+    those names are payload and shown, last."""
     if event.problem and event.data is None:
         return f"⚠ {event.problem}"
     data = event.data
     if isinstance(data, dict):
-        # What the event says first; fields a library adds to every event (eventsourcing's
-        # ``timestamp``, ``originator_topic``) last, so they never push it out of a short line.
+        if from_eventsourcing(event):
+            data = {key: value for key, value in data.items() if key not in ENVELOPE_KEYS}
+        # What the event says first; fields of the envelope names last, so they never push it
+        # out of a short line.
         items = sorted(data.items(), key=lambda item: item[0] in ENVELOPE_KEYS)
         parts = [f"{key}={short_value(value, 28)}" for key, value in items]
         text = " · ".join(parts)

@@ -25,12 +25,17 @@ PostgreSQL, JSON Lines files): the type counts and times are still the database'
 has them; the fields are those of ``sample`` events decoded by the layout, read in
 ``SAMPLE_STRETCHES`` stretches spread evenly over the positions (all events when there are
 no more than ``sample``). The survey says which method was used and the sample size.
+
+On the ``eventsourcing`` layout the envelope fields the library writes into every event's
+state (``ENVELOPE_KEYS``: ``timestamp``, ``originator_topic``, ``originator_id``,
+``originator_version``) are not payload fields: they are left out of the survey, and its
+``method_detail`` says so.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -42,6 +47,7 @@ from sqlalchemy.sql.functions import GenericFunction
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.decoding import decode_json
 from inspector.core.events import Event, category_of_stream_name, parse_time
+from inspector.core.summary import ENVELOPE_KEYS
 from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey, json_type_of
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds
 
@@ -307,6 +313,8 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
     why = _why_sampled(layout)
     how = "every event" if read >= total else f"{stretches} stretches spread over the positions"
     detail = f"sampled {read:,} of {total:,} events ({how}): {why}; counts and times per type by the database"
+    if _has_envelope(layout):
+        detail += f"; the library's envelope fields ({', '.join(sorted(ENVELOPE_KEYS))}) are not listed"
     return builder.build(method="sample", method_detail=detail, category=category, sampled=read,
                          complete=not (cancel is not None and cancel.cancelled))
 
@@ -517,6 +525,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _has_envelope(layout: SqlLayout) -> bool:
+    """Whether the layout's decoded payloads carry the ``eventsourcing`` library's envelope fields."""
+    return layout.name == "eventsourcing"
+
+
 def _why_sampled(layout: SqlLayout) -> str:
     found = payload_column(layout)
     if found is None:
@@ -539,6 +552,7 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
     base = sa.select(*layout.columns).select_from(layout.table).where(*where)
     seen: set[Any] = set()
     taken = [0]  # events of the category decoded into the survey
+    envelope = _has_envelope(layout)  # fields about the event, not its payload: left out
 
     def take(rows: list[Any]) -> None:
         for row in rows:
@@ -546,6 +560,8 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
                 continue
             seen.add(row.position)
             event = layout.row_to_event(row)
+            if envelope and isinstance(event.data, dict):
+                event = replace(event, data={k: v for k, v in event.data.items() if k not in ENVELOPE_KEYS})
             if in_category is None or in_category(event):
                 builder.add_event(event)
                 taken[0] += 1
