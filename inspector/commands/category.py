@@ -217,6 +217,7 @@ def run_states(args: argparse.Namespace) -> int:
     token = CancelToken()
     progress = terminal_progress("replaying", "streams")
     stopped: list[dict[str, Any]] = []
+    late: list[tuple[str, int]] = []  # streams whose first stored version is after their origin (a slice)
     listing = _JsonList(out, "matches") if args.json else None
     interrupted = False
     try:
@@ -231,6 +232,8 @@ def run_states(args: argparse.Namespace) -> int:
         with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
             try:
                 for outcome in run:
+                    if outcome.starts_late_at is not None:
+                        late.append((outcome.stream, outcome.starts_late_at))
                     if outcome.stopped is not None:
                         stopped.append(outcome.stopped_json())
                     if not outcome.matched:
@@ -253,15 +256,30 @@ def run_states(args: argparse.Namespace) -> int:
         listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
                         "partial": totals.partial or interrupted,
-                        **({"note": totals.where_note()} if args.where else {})})
+                        **({"note": totals.where_note()} if args.where else {}),
+                        **({"starts_late": [{"stream": name, "first_version": first} for name, first in late]}
+                           if late else {})})
+        if late:
+            print(printable(f"note: {_late_note(late)}"), file=sys.stderr)
         if totals.where_note():
             print(printable(f"note: {totals.where_note()}"), file=sys.stderr)
     else:
         _print_states_summary(out, args, totals, stopped, interrupted)
+        if late:
+            out.write(printable(f"note: {_late_note(late)}") + "\n")
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
         return INTERRUPTED
     return 0
+
+
+def _late_note(late: list[tuple[str, int]]) -> str:
+    """One line on the streams that start after their first version in this store (a slice)."""
+    shown = ", ".join(f"{name} (from v{first})" for name, first in late[:5])
+    more = f" and {len(late) - 5:,} more" if len(late) > 5 else ""
+    what = "stream starts" if len(late) == 1 else "streams start"
+    return (f"{len(late):,} {what} after the first version in this store (a slice?): {shown}{more}; "
+            "their states fold from their first stored event, not from the stream's beginning")
 
 
 def _print_outcome(out: TextIO, outcome: Any, progress: Any, ever: bool) -> None:

@@ -53,6 +53,7 @@ from inspector.core.diff import Change, diff_states, same_value
 from inspector.core.events import Moment, StreamSummary, format_time
 from inspector.replay.engine import StoppedAt, _Predicate, version_at
 from inspector.replay.key_reads import KeyReads
+from inspector.core.health import version_origin
 from inspector.replay.projectors import Projector, ProjectorSet, error_text, shown_state
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import materialize
@@ -97,6 +98,9 @@ class StreamOutcome:
     stopped: StoppedAt | None = None
     #: what had to change to show a state that is not plain JSON (tuple keys, cycles); None when nothing
     state_note: str | None = None
+    #: the stream's first stored version when it comes after the version its history starts at
+    #: (a slice: the state folds from there, not from the stream's beginning); None otherwise
+    starts_late_at: int | None = None
 
     def match_json(self) -> dict[str, Any]:
         """``{"stream", "version", "recorded_at", "state"}``: one entry of ``states --json``'s ``matches``."""
@@ -372,6 +376,7 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     last_event: Any = None
     found: int | None = None
     stopped: StoppedAt | None = None
+    first_version: int | None = None
     if events is None:
         events = _events(projector, store, stream, upto, cancel)
     try:
@@ -384,6 +389,8 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
                 if ever and group is not None and where is not None and where(to_json(state), last_event):
                     found = group
                     break
+                if group is None:
+                    first_version = version
                 group = version
             try:
                 state = fold(state, event)
@@ -410,6 +417,8 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     version = found if found is not None else (None if last_event is None else last_event.version)
     outcome = StreamOutcome(stream, version, None, matched, projector=projector.name, events_applied=applied,
                             stopped=stopped)
+    if first_version is not None and first_version > version_origin(getattr(store, "layout_name", None), first_version):
+        outcome.starts_late_at = first_version
     if matched:
         outcome.state, outcome.state_note = _shown(projector, state)
         outcome.recorded_at = _time_of(last_event)

@@ -117,3 +117,21 @@ def test_before_the_first_event_reads_as_english_and_negative_versions_name_v0(d
     assert code == 0 and out.splitlines()[0].startswith(f"{stream} before its first event (no event applied)")
     code, _, err = run(capsys, "replay", str(demo_store_path), "--stream", stream, "--at", "v-3")
     assert code == 1 and "version -3 does not exist: versions start at 1 (v0: the state before the first event)" in err
+
+
+def test_states_over_a_slice_names_the_streams_that_start_late(wallet_slice, capsys):
+    path, stream, first = wallet_slice
+    code, out, _ = run(capsys, "states", str(path), "--match", stream, "--projector", "demo")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        f"note: 1 stream starts after the first version in this store (a slice?): {stream} (from v{first}); "
+        "their states fold from their first stored event, not from the stream's beginning")
+    code, out, err = run(capsys, "states", str(path), "--match", stream, "--projector", "demo", "--json")
+    assert code == 0 and json.loads(out)["starts_late"] == [{"stream": stream, "first_version": first}]
+    assert "note: 1 stream starts after the first version" in err
+
+
+def test_states_over_whole_streams_has_no_such_note(demo_store_path, demo_planted, capsys):
+    stream, _ = demo_planted.negative_wallet
+    code, out, _ = run(capsys, "states", str(demo_store_path), "--match", stream, "--json")
+    assert code == 0 and "starts_late" not in json.loads(out)
