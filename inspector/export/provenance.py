@@ -159,7 +159,10 @@ def choice_for(spec: str | None, path: str | None, store: "EventStore") -> "Proj
     if lowered in ("native", "eventsourcing") or text.startswith("native:"):
         application = text.split(":", 1)[1] if text.startswith("native:") else None
         return ProjectorChoice("native", path, application or None)
-    return ProjectorChoice("file", spec)
+    file = Path(text).expanduser()
+    if file.is_file():  # recorded as an absolute path: the slice may be opened from elsewhere
+        return ProjectorChoice("file", str(file.resolve()))
+    return ProjectorChoice("file", spec)  # a module, or a file load_projectors reports as missing
 
 
 def export_recording_projector(

@@ -89,3 +89,19 @@ def test_a_pytest_fixture_exported_from_a_slice_pins_the_wallets_credits(demo_st
                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
+
+
+def test_a_slice_exported_with_a_users_projector_file_names_it_but_replays_without_loading_it(tmp_path, capsys):
+    source = tmp_path / "plain.jsonl"
+    source.write_text('{"stream": "order-1", "version": 0, "type": "Placed", "data": {"total": 5}}\n')
+    projector = tmp_path / "orders.py"
+    projector.write_text("from inspector.replay import projector\n\n"
+                         "@projector('order')\ndef orders(state, event):\n    raise RuntimeError('loaded unasked')\n")
+    target = tmp_path / "slice.jsonl"
+    assert main(["export", str(source), "--format", "jsonl", "-o", str(target), "--projector", str(projector)]) == 0
+    assert recorded_projector(target)["kind"] == "file"
+    capsys.readouterr()
+    assert main(["replay", str(target), "--stream", "order-1", "--json", "--no-cache"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["state"] == {"total": 5}
+    assert f"give --projector {projector}" in err
