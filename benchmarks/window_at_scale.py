@@ -22,8 +22,8 @@ Times are the best of ``--repeat`` runs, in milliseconds of wall-clock time on t
 fresh process per store, and prints when each part of the first screen appeared, counted from
 the moment the window was asked to open the store: the first page of streams, the first page of
 events, the timeline's first drawing, the window's own "first screen ready" (its progress strip
-ends), the time range, the timeline over that range with its histogram, the type counts and the
-categories; then scrolls the timeline's lanes by three streams and times the redraw, counting
+ends), the time range, the timeline's lanes over that range, its histogram (counted on its own,
+after the lanes), the type counts and the categories; then scrolls the timeline's lanes by three streams and times the redraw, counting
 the store-wide histograms it asked for. The GUI thread is driven by ``processEvents`` and a 2 ms
 sleep, never ``qWait``, so the workers run as they would under a user. Peak resident memory is
 the process's.
@@ -277,6 +277,7 @@ def first_screen_one(store: Any, timeout: float) -> int:
 
     timeline = window.timeline
     plain_set_range, plain_loaded = timeline.set_range, timeline._on_loaded
+    plain_histogram_shown = timeline._on_histogram
 
     store_range: list[Any] = []
 
@@ -291,10 +292,16 @@ def first_screen_one(store: Any, timeout: float) -> int:
         mark("timeline drawn")
         # a drawing over the store's range (not one asked for before the range was known)
         if store_range and key[1] <= store_range[0] and key[2] >= store_range[1]:
-            mark("timeline over the range, with histogram")
+            mark("timeline lanes over the range")
         seen["last timeline draw"] = time.perf_counter() - began
 
+    def histogram_shown(key, histogram):  # the store-wide histogram comes on its own, after the lanes
+        plain_histogram_shown(key, histogram)
+        if store_range and key[0] <= store_range[0] and key[1] >= store_range[1] and timeline._hist is not None:
+            mark("histogram over the range")
+
     timeline.set_range, timeline._on_loaded = set_range, loaded
+    timeline._on_histogram = histogram_shown
     window.open_target(store.target())
     checks = {
         "store opened": lambda: window.store is not None,
@@ -305,7 +312,7 @@ def first_screen_one(store: Any, timeout: float) -> int:
         "type counts": lambda: "store opened" in seen and window.type_box.itemText(0) == "All types",
         "categories": lambda: "store opened" in seen and window.category_box.itemText(0).startswith("All categories ("),
     }
-    wanted = [*checks, "time range", "timeline drawn", "timeline over the range, with histogram"]
+    wanted = [*checks, "time range", "timeline drawn", "timeline lanes over the range", "histogram over the range"]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not all(name in seen for name in wanted):
         app.processEvents()
@@ -318,8 +325,10 @@ def first_screen_one(store: Any, timeout: float) -> int:
     for name in wanted:
         at = seen.get(name)
         print(f"  {name:<44} {'not within %.0f s' % timeout if at is None else '%8.2f s' % at}")
-    first = max(seen.get(n, float("inf")) for n in ("first page of streams", "timeline over the range, with histogram"))
-    print(f"  {'streams, and the timeline over the range':<44} {first:8.2f} s   (target < 1 s)")
+    # the window's own "first screen ready": the first page listed and the lanes of its streams drawn
+    # (over the store's range, or over the listed streams' span until that range arrives)
+    first = max(seen.get(n, float("inf")) for n in ("first page of streams", "window: first screen ready"))
+    print(f"  {'streams, and the lanes of the listed streams':<44} {first:8.2f} s   (target < 1 s)")
     print(f"  {'peak resident memory':<44} {rss_mb:8.1f} MB  (target < 400 MB)")
     # scroll the lanes: only the listed streams change
     if all(name in seen for name in wanted) and timeline.scroll.maximum() > 3:
