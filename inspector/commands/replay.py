@@ -230,6 +230,8 @@ def run_diff(args: argparse.Namespace) -> int:
     if result.stopped is not None:
         print(printable(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
                         f"{result.stopped.error}"), file=sys.stderr)
+    for warning in result.warnings:
+        print(printable(f"warning: {warning}"), file=sys.stderr)
     return 0
 
 
@@ -289,4 +291,6 @@ def run_bisect(args: argparse.Namespace) -> int:
     _print_state(result.state_before)
     print("state after:")
     _print_state(result.state_after)
+    if result.note:
+        print(printable(f"note: {result.note}"))
     return 0

@@ -161,6 +161,8 @@ class StateDiff:
     elapsed_ms: float = 0.0
     stopped: StoppedAt | None = None
     problem: str | None = None
+    #: the replays' warnings (a stream that starts late, a duplicated version), each once
+    warnings: list[str] = field(default_factory=list)
     before: Any = field(default=None, repr=False)
     after: Any = field(default=None, repr=False)
 
@@ -175,6 +177,7 @@ class StateDiff:
             "elapsed_ms": round(self.elapsed_ms, 3),
             "stopped": None if self.stopped is None else self.stopped.to_json(),
             "problem": self.problem,
+            "warnings": list(self.warnings),
         }
 
 
@@ -938,6 +941,7 @@ def diff(
         projector=projector.name,
         elapsed_ms=_ms(started),
         stopped=stopped,
+        warnings=list(dict.fromkeys(at_a.warnings + at_b.warnings)),
         before=at_a.state,
         after=at_b.state,
     )
@@ -1007,6 +1011,9 @@ def bisect(
     if first is None:
         return BisectResult(stream, when, False, problem=f"no events in stream {stream!r}", elapsed_ms=_ms(started))
     projector = _choose_projector(projectors, store, stream, first)
+    assert first.version is not None
+    origin = version_origin(getattr(store, "layout_name", None), first.version)
+    late = late_start_text(first.version, origin) if first.version > origin else None
     probe_cache = cache if cache is not None else SnapshotCache(":memory:", every=max(1, 200))
     probes = 0
 
@@ -1026,7 +1033,8 @@ def bisect(
             return _bisect_stopped(stream, when, latest, probes, started)
         if not predicate(latest.state, latest.last_event):
             return BisectResult(stream, when, False, probes=probes, elapsed_ms=_ms(started),
-                                state_after=latest.state, note=predicate.reads.note())
+                                state_after=latest.state,
+                                note="; ".join(n for n in (predicate.reads.note(), late) if n) or None)
         assert first.version is not None and latest.version is not None
         low, high = first.version - 1, latest.version  # predicate false at ``low`` (before the stream), true at ``high``
         high_result = latest
@@ -1054,6 +1062,7 @@ def bisect(
         state_after=high_result.state,
         probes=probes,
         elapsed_ms=_ms(started),
+        note=late,
     )
 
 

@@ -55,3 +55,13 @@ def test_a_replay_before_the_duplicate_has_no_warning(tmp_path):
     assert at.events_applied == 4 and at.state == {"n": 30}
     assert at.warnings == ["v3 is claimed by two events (positions 3 and 5): both were applied, in position order"]
     assert latest.warnings == at.warnings and "warning: v3 is claimed" in latest.describe()
+
+
+def test_a_diff_across_the_duplicated_version_carries_the_warning(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.duplicate_version
+    code = main(["diff", str(demo_store_path), "--stream", stream, "--from", f"v{version - 1}", "--to", f"v{version}",
+                 "--json", "--no-cache"])
+    out, err = capsys.readouterr()
+    warnings = json.loads(out)["warnings"]
+    assert code == 0 and len(warnings) == 1 and warnings[0].startswith(f"v{version} is claimed by two events")
+    assert f"warning: {warnings[0]}" in err

@@ -135,3 +135,20 @@ def test_states_over_whole_streams_has_no_such_note(demo_store_path, demo_plante
     stream, _ = demo_planted.negative_wallet
     code, out, _ = run(capsys, "states", str(demo_store_path), "--match", stream, "--json")
     assert code == 0 and "starts_late" not in json.loads(out)
+
+
+def test_diff_and_bisect_on_a_slice_say_the_stream_starts_late(wallet_slice, capsys):
+    path, stream, first = wallet_slice
+    late = f"the stream starts at v{first} here: v1\u2013v{first - 1} are not in this store (a slice?)"
+    code, out, err = run(capsys, "diff", str(path), "--stream", stream, "--projector", "demo", "--from", f"v{first}",
+                         "--to", f"v{first + 5}", "--json", "--no-cache")
+    assert code == 0 and len(json.loads(out)["warnings"]) == 1 and json.loads(out)["warnings"][0].startswith(late)
+    code, out, err = run(capsys, "diff", str(path), "--stream", stream, "--projector", "demo", "--from", f"v{first}",
+                         "--to", f"v{first + 5}", "--no-cache")
+    assert code == 0 and f"warning: {late}" in err
+    code, out, _ = run(capsys, "bisect", str(path), "--stream", stream, "--projector", "demo", "--when",
+                       'state["credits"] < 0', "--json", "--no-cache")
+    assert code == 0 and json.loads(out)["note"].startswith(late)
+    code, out, _ = run(capsys, "bisect", str(path), "--stream", stream, "--projector", "demo", "--when",
+                       'state["credits"] < 0', "--no-cache")
+    assert code == 0 and f"note: {late}" in out
