@@ -484,6 +484,7 @@ class _Run:
                         group_events = []
                 elif last_event is not None and last_event.version == version:
                     self.duplicates.append((version, last_event.position, event.position))
+                    writes_cache = False  # no checkpoint past it: every replay folds it again, and says so
                 if stop_before is not None and event.position == stop_before.position and version == stop_before.version:
                     break
                 if writes_cache:

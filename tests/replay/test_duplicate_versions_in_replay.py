@@ -65,3 +65,25 @@ def test_a_diff_across_the_duplicated_version_carries_the_warning(demo_store_pat
     warnings = json.loads(out)["warnings"]
     assert code == 0 and len(warnings) == 1 and warnings[0].startswith(f"v{version} is claimed by two events")
     assert f"warning: {warnings[0]}" in err
+
+
+def test_the_warning_survives_the_snapshot_cache(tmp_path):
+    from inspector.replay import SnapshotCache
+
+    path = write_generic_store(tmp_path / "long.db", {"counter-1": [("Incremented", {"n": i}) for i in range(1, 401)]})
+    with sqlite3.connect(path) as conn:  # v3 written twice, early in a long stream
+        conn.execute("INSERT INTO events VALUES (401, 'counter-1', 3, 'Incremented', '2026-01-01T00:03:30Z',"
+                     " '{\"n\": 30}', '{}')")
+    conn.close()
+    store = open_store(str(path))
+    cache = SnapshotCache(tmp_path / "cache.db", every=50)
+    try:
+        runs = [replay(store, "counter-1", projectors=GENERIC_PROJECTOR, cache=cache) for _ in range(2)]
+    finally:
+        cache.close()
+        store.close()
+    for result in runs:
+        assert result.state == {"n": 400} and result.version == 400
+        assert result.warnings == ["v3 is claimed by two events (positions 3 and 401): "
+                                   "both were applied, in position order"]
+    assert runs[1].snapshot_source is None  # no checkpoint was kept past the duplicated version
