@@ -257,7 +257,7 @@ def test_the_state_of_a_huge_event_shows_without_expanding_its_big_list(qtbot, m
     qtbot.addWidget(view)
     view.show()
     state = {"items": [{"k": i} for i in range(30_000)], "owner": {"name": "ann"}, "count": 3}
-    result = SimpleNamespace(state=state, version=1, stream="huge-1", recorded_at=T0, stopped=None, problem=None,
+    result = SimpleNamespace(state=state, version=1, stream="huge-1", recorded_at=T0, stopped=None, problem=None, warnings=[],
                              snapshot_source=None, describe=lambda: "replayed 1 event")
     built = _count_nodes_built(monkeypatch)
     view.show_result(result, [])
