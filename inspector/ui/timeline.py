@@ -398,13 +398,15 @@ class TimelineWidget(QWidget):
         self.info = ElidingLabel("")
         self.info.setEnabled(False)
         bar.addWidget(title)
-        bar.addSpacing(8)
-        bar.addWidget(self.info, 1)
+        bar.addStretch(1)
         bar.addWidget(self.region_button)
         bar.addWidget(self.a_button)
         bar.addWidget(self.b_button)
         bar.addWidget(fit)
         layout.addLayout(bar)
+        # on a line of its own: beside the buttons a narrow pane left it a few unreadable letters
+        self.info.setContentsMargins(6, 0, 6, 0)
+        layout.addWidget(self.info)
 
         self.legend = QLabel("")
         self.legend.setWordWrap(True)
