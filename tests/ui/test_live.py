@@ -98,8 +98,12 @@ def test_following_live_shows_rows_written_by_another_sqlite_connection_at_the_n
     assert window.timeline._streams[0] == "wallet-0000live"
     window.timeline.scroll.setValue(0)
     assert window.timeline.visible_streams()[0] == "wallet-0000live"
-    qtbot.waitUntil(lambda: {(e.stream, e.version) for e in window.timeline.drawn_events()}
-                    >= {(stream, last_version + 1), ("wallet-0000live", 1)}, timeout=10000)
+    qtbot.waitUntil(lambda: ("wallet-0000live", 1) in {(e.stream, e.version) for e in window.timeline.drawn_events()},
+                    timeout=10000)
+    window.timeline.set_selected_stream(stream)  # its lane scrolled into view: its new event drawn there too
+    assert stream in window.timeline.visible_streams()
+    qtbot.waitUntil(lambda: (stream, last_version + 1) in {(e.stream, e.version) for e in window.timeline.drawn_events()},
+                    timeout=10000)
     assert window.live_label.text() == "Live: 2 new events"
     # the scrubber reaches the new version
     assert window.state_view.slider.maximum() == last_version + 1
@@ -155,6 +159,10 @@ def test_a_killed_postgres_session_shows_a_banner_reconnects_and_refreshes(qtbot
     win.show()
     try:
         qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() == 1, timeout=10000)
+        # the store-wide counts (time range, types, categories) and the histogram are in: only the
+        # live poll reads the store from here on, so the session found waiting on the lock is its
+        qtbot.waitUntil(lambda: win.category_box.itemText(0).startswith("All categories (")
+                        and not win.timeline.histogram_pending(), timeout=10000)
         _select_stream(qtbot, win, "wallet-1")
         win.follow_action.trigger()
         qtbot.waitUntil(lambda: win.follower.polls >= 1, timeout=10000)
