@@ -112,12 +112,12 @@ def test_selecting_a_50_mb_event_formats_its_text_off_the_gui_thread_in_small_pi
 def test_a_late_text_for_an_event_no_longer_selected_is_dropped(qtbot, view):
     big = _huge_event(40_000)  # about 5 MB: big enough to be formatted on the worker
     assert estimated_text_size(big) > INLINE_FORMAT_LIMIT
+    arrived: list[int] = []  # listened to before the work starts: it may end (given up) at once
+    view._formatted.connect(lambda ticket, _text: arrived.append(ticket))
     view.show_event(big)
     small = Event(position=2, stream="small-1", version=1, type="T", recorded_at=T0, data={"a": 1}, metadata={})
     view.show_event(small)  # before the big one's text is ready
     assert not view.formatting and '"a": 1' in view.raw.toPlainText()
-    arrived: list[int] = []
-    view._formatted.connect(lambda ticket, _text: arrived.append(ticket))
     qtbot.waitUntil(lambda: bool(arrived), timeout=60000)  # the big event's text came back...
     QApplication.processEvents()
     assert view.shown_event is small and view.raw.toPlainText() == presenting.raw_text(small)  # ...and was dropped
