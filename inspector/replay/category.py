@@ -300,6 +300,23 @@ def _needs_category(*projectors: Projectors) -> bool:
     return any(isinstance(p, ProjectorSet) and bool(p.projectors) for p in projectors)
 
 
+def _streams_to_fold(store: EventStore, whole: Iterator[_StreamRead] | None, category: str | None,
+                     match: str | None, at: Moment | None, cancel: CancelToken | None,
+                     ) -> Iterator[tuple[StreamSummary, bool, int | None, _StreamRead | None]]:
+    """The streams a run folds, each as (summary, whether it has events by ``at``, the version to
+    fold to, its events already being read or None): from the one whole-category read when
+    there is one (``_read_whole_category``), else from the stream listing, each stream's bound
+    worked out by ``_upto``."""
+    if whole is not None:
+        upto = None if at is None else at.version
+        for read in whole:
+            yield read.summary, True, upto, read
+        return
+    for summary in category_streams(store, category=category, match=match, cancel=cancel):
+        exists, upto = _upto(store, summary, at, cancel)
+        yield summary, exists, upto, None
+
+
 def _read_whole_category(store: EventStore, needs_category: bool, category: str | None, match: str | None,
                          at: Moment | None, cancel: CancelToken | None) -> Iterator[_StreamRead] | None:
     """Each stream of one read of the whole category (``read_category_for_replay``), in order;
@@ -482,30 +499,14 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
     done = 0
     whole = _read_whole_category(store, _needs_category(projectors), category, match, at, cancel)
     try:
-        if whole is not None:
-            upto = None if at is None else at.version
-            for read in whole:
-                check(cancel)
-                done += 1
-                projector = _projector_for(projectors, read.summary)
-                outcome = replay_stream_states(store, read.summary, projector, upto=upto, where=predicate, ever=ever,
-                                               cancel=cancel, events=read.for_projector(projector))
-                totals.streams += 1
-                totals.events_applied += outcome.events_applied
-                totals.matches += outcome.matched
-                totals.stopped += outcome.stopped is not None
-                totals.elapsed_ms = _ms(started)
-                yield outcome
-                if progress is not None:
-                    progress(done, totals.total)
-            return
-        for summary in category_streams(store, category=category, match=match, cancel=cancel):
+        for summary, exists, upto, read in _streams_to_fold(store, whole, category, match, at, cancel):
             check(cancel)
             done += 1
-            exists, upto = _upto(store, summary, at, cancel)
             if exists:
-                outcome = replay_stream_states(store, summary, _projector_for(projectors, summary), upto=upto,
-                                               where=predicate, ever=ever, cancel=cancel)
+                projector = _projector_for(projectors, summary)
+                outcome = replay_stream_states(store, summary, projector, upto=upto, where=predicate, ever=ever,
+                                               cancel=cancel,
+                                               events=None if read is None else read.for_projector(projector))
                 totals.streams += 1
                 totals.events_applied += outcome.events_applied
                 totals.matches += outcome.matched
@@ -781,32 +782,12 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
     done = 0
     whole = _read_whole_category(store, _needs_category(old, new), category, match, at, cancel)
     try:
-        if whole is not None:
-            upto = None if at is None else at.version
-            for read in whole:
-                check(cancel)
-                done += 1
-                difference, applied = _compare_stream(store, read.summary, _projector_for(old, read.summary),
-                                                      _projector_for(new, read.summary), upto, cancel, read)
-                totals.streams += 1
-                totals.events_applied += applied
-                totals.elapsed_ms = _ms(started)
-                if difference is not None:
-                    if difference.differs:
-                        totals.differences += 1
-                    else:
-                        totals.stopped += 1
-                    yield difference
-                if progress is not None:
-                    progress(done, totals.total)
-            return
-        for summary in category_streams(store, category=category, match=match, cancel=cancel):
+        for summary, exists, upto, read in _streams_to_fold(store, whole, category, match, at, cancel):
             check(cancel)
             done += 1
-            exists, upto = _upto(store, summary, at, cancel)
             if exists:
                 difference, applied = _compare_stream(store, summary, _projector_for(old, summary),
-                                                      _projector_for(new, summary), upto, cancel)
+                                                      _projector_for(new, summary), upto, cancel, read)
                 totals.streams += 1
                 totals.events_applied += applied
                 totals.elapsed_ms = _ms(started)
