@@ -565,6 +565,7 @@ def end_category_runs() -> None:
         process.join(1.0)
         if process.is_alive():
             process.kill()
+            process.join(1.0)  # reaped: gone when this returns
 
 
 @dataclass(frozen=True)
