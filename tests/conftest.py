@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Worker processes (spawned) inherit this: a stuck one dumps every thread's stack on SIGABRT,
+# which tests send before they give up waiting on it.
+os.environ.setdefault("PYTHONFAULTHANDLER", "1")
 
 import pytest  # noqa: E402
 

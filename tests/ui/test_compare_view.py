@@ -39,6 +39,22 @@ def _wallets_with_statements(path: Path) -> list[str]:
     return sorted(row[0] for row in rows)
 
 
+def _until_done(qtbot, view, timeout: int = 60000) -> None:
+    """Wait for the comparison to end; when it does not end "Done", say what the view and its
+    worker process showed instead (a stuck worker is made to print its stacks first)."""
+    import os
+    import signal
+
+    try:
+        qtbot.waitUntil(lambda: not view.run.running, timeout=timeout)
+    except Exception:
+        for process in worker.category_processes():
+            os.kill(process.pid, signal.SIGABRT)  # PYTHONFAULTHANDLER=1 (tests/conftest.py): its stacks on stderr
+            process.join(5)
+        raise AssertionError(f"the comparison did not end; the view says {view.status.text()!r}") from None
+    assert view.status.text().startswith("Done"), view.status.text()
+
+
 def _compare(qtbot, window):
     window.analysis_actions["compare"].trigger()
     view = window.analysis_window.compare_view
@@ -56,7 +72,7 @@ def test_a_changed_rule_lists_exactly_the_wallets_it_alters_with_the_path_it_cha
     view.new_picker.set_choice("file", str(statements_counted_twice))
 
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+    _until_done(qtbot, view)
 
     assert view.model.streams() == expected
     for row in range(view.model.rowCount()):
@@ -74,7 +90,7 @@ def test_clicking_a_difference_shows_its_changed_paths_and_opens_the_wallet(
     view.old_picker.set_choice("demo", None)
     view.new_picker.set_choice("file", str(statements_counted_twice))
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+    _until_done(qtbot, view)
     last = view.model.rowCount() - 1
     difference = view.model.row_at(last)
 
@@ -94,7 +110,7 @@ def test_the_same_projector_on_both_sides_alters_nothing(qtbot, window):
     view.new_picker.set_choice("file", str(DEMO_PROJECTOR))
 
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+    _until_done(qtbot, view)
 
     assert view.model.rowCount() == 0 and "no stream differs" in view.status.text()
 
@@ -164,7 +180,7 @@ def test_opening_another_store_starts_the_views_over_with_its_categories(qtbot, 
     view.old_picker.set_choice("demo", None)
     view.new_picker.set_choice("file", str(statements_counted_twice))
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+    _until_done(qtbot, view)
     assert view.model.rowCount() > 0
     other = tmp_path / "orders.db"
     with sqlite.connect(other) as conn:
@@ -192,7 +208,7 @@ def test_the_last_projectors_compared_are_remembered(qtbot, window, statements_c
     view.old_picker.set_choice("demo", None)
     view.new_picker.set_choice("file", str(statements_counted_twice))
     qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.status.text().startswith("Done"), timeout=60000)
+    _until_done(qtbot, view)
 
     again = CompareView(window.runner, window.settings)
     qtbot.addWidget(again)
