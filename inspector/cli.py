@@ -205,6 +205,23 @@ def open_store_from_args(args: argparse.Namespace, target: str | None = None) ->
     return open_store(target, layout=getattr(args, "layout", None), mapping=getattr(args, "mapping", None))
 
 
+#: At most this many categories are named when one asked for is not in the store.
+_CATEGORIES_NAMED = 20
+
+
+def known_category(store: EventStore, category: str | None) -> None:
+    """An ``InputError`` naming the store's categories when ``category`` has no stream at all
+    (one stream is asked for; the list of categories only then). ``streams``, ``types``,
+    ``states`` and ``compare`` refuse an unknown category with it instead of an empty answer."""
+    if not category or store.streams(category=category, limit=1):
+        return
+    names = [name for name, _count in store.categories()]
+    shown = ", ".join(names[:_CATEGORIES_NAMED]) + (f" and {len(names) - _CATEGORIES_NAMED:,} more"
+                                                     if len(names) > _CATEGORIES_NAMED else "")
+    raise InputError(f"--category {category}: no stream of that category in this store; its categories: "
+                     f"{shown or '(none)'}")
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2)."""
     try:

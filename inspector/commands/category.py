@@ -20,7 +20,7 @@ import threading
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, Iterator, TextIO
 
-from inspector.cli import InputError, open_store_from_args, positive_int, print_table, terminal_progress
+from inspector.cli import InputError, known_category, open_store_from_args, positive_int, print_table, terminal_progress
 from inspector.commands.replay import default_spec
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
@@ -109,22 +109,6 @@ def _selection(args: argparse.Namespace) -> tuple[str | None, str | None, Moment
     return args.category, args.match, at
 
 
-#: At most this many categories are named when one asked for is not in the store.
-_CATEGORIES_NAMED = 20
-
-
-def _known_category(store: Any, category: str | None) -> None:
-    """An ``InputError`` naming the store's categories when ``category`` has no stream at all
-    (one stream is asked for; the list of categories only then)."""
-    if not category or store.streams(category=category, limit=1):
-        return
-    names = [name for name, _count in store.categories()]
-    shown = ", ".join(names[:_CATEGORIES_NAMED]) + (f" and {len(names) - _CATEGORIES_NAMED:,} more"
-                                                     if len(names) > _CATEGORIES_NAMED else "")
-    raise InputError(f"--category {category}: no stream of that category in this store; its categories: "
-                     f"{shown or '(none)'}")
-
-
 def _load(spec: str | None, args: argparse.Namespace, store: Any, option: str) -> Any:
     try:
         with redirect_stdout(sys.stderr), marked_interrupts():  # a module's top-level print() too
@@ -209,7 +193,7 @@ def run_states(args: argparse.Namespace) -> int:
         raise InputError("--ever needs --where EXPR: it finds the first version where EXPR held")
     store = open_store_from_args(args)
     try:
-        _known_category(store, category)
+        known_category(store, category)
     except InputError:
         store.close()
         raise
@@ -316,7 +300,7 @@ def run_compare(args: argparse.Namespace) -> int:
     category, match, at = _selection(args)
     store = open_store_from_args(args)
     try:
-        _known_category(store, category)
+        known_category(store, category)
     except InputError:
         store.close()
         raise

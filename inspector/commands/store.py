@@ -10,7 +10,7 @@ from pathlib import Path
 
 import shlex
 
-from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table, terminal_progress
+from inspector.cli import InputError, known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.summary import summarize
@@ -150,6 +150,8 @@ def run_streams(args: argparse.Namespace) -> int:
     try:
         # one row past the limit says whether there are more, without counting them
         page = store.streams(match=args.match, category=args.category, after=args.after, limit=args.limit + 1)
+        if not page and args.after is None:
+            known_category(store, args.category)  # an unknown category is said, not an empty table
     finally:
         store.close()
     more = len(page) > args.limit

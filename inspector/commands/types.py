@@ -7,7 +7,7 @@ import signal
 import sys
 from typing import Any
 
-from inspector.cli import open_store_from_args, positive_int, print_json, print_table, terminal_progress
+from inspector.cli import known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.cancel import CancelToken
 from inspector.core.events import format_time
 from inspector.core.terminal import printable
@@ -44,6 +44,7 @@ def run_types(args: argparse.Namespace) -> int:
     progress = terminal_progress("surveying", "parts")
     previous = _stop_on_ctrl_c(cancel)
     try:
+        known_category(store, args.category)
         survey = store.type_survey(category=args.category, cancel=cancel, sample=args.sample, progress=progress)
     finally:
         if previous is not None:

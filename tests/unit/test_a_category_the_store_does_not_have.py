@@ -1,5 +1,6 @@
-"""``states``/``compare --category`` with a category the store does not have is an input error
-(exit 1, one line) naming the categories it has, not "0 streams replayed"."""
+"""``--category`` with a category the store does not have is an input error (exit 1, one line)
+naming the categories it has — in ``states``, ``compare``, ``streams`` and ``types`` — not
+"0 streams replayed" or an empty table."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from inspector.cli import main
     ["states", "--category", "nosuch"],
     ["states", "--category", "nosuch", "--where", 'state["credits"] < 0', "--json"],
     ["compare", "--category", "nosuch", "--projector", "demo", "--against", "generic"],
+    ["streams", "--category", "nosuch"],
+    ["streams", "--category", "nosuch", "--json"],
+    ["types", "--category", "nosuch"],
 ])
 def test_an_unknown_category_names_the_store_s_categories(demo_store_path, capsys, argv):
     code = main([argv[0], str(demo_store_path), *argv[1:]])
@@ -26,3 +30,9 @@ def test_a_known_category_still_replays(demo_store_path, capsys):
     code = main(["states", str(demo_store_path), "--category", "acl"])
     out, _ = capsys.readouterr()
     assert code == 0 and "streams replayed" in out.splitlines()[-1] and not out.startswith("0 ")
+
+
+def test_a_known_category_with_no_stream_matching_is_an_empty_listing(demo_store_path, capsys):
+    code = main(["streams", str(demo_store_path), "--category", "wallet", "--match", "nosuch-*", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.strip() == "[]" and err == ""
