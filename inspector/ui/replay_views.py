@@ -623,8 +623,12 @@ class DiffView(QWidget):
         text += f" · {diff.elapsed_ms:.1f} ms"
         if diff.stopped is not None:
             text += f" · projector stopped at v{diff.stopped.version} ({diff.stopped.type}): {diff.stopped.error}"
+        warnings = list(getattr(diff, "warnings", ()) or ())
+        for warning in warnings:  # a stream that starts late, a duplicated version: as the State tab says
+            text += f" · warning: {warning}"
         self.summary.setText(text)
-        self.summary.setStyleSheet("color: #d9534f;" if diff.stopped is not None else "")
+        colour = "#d9534f" if diff.stopped is not None else ("#b8860b" if warnings else "")
+        self.summary.setStyleSheet(f"color: {colour};" if colour else "")
 
     def show_failed(self, text: str) -> None:
         self.summary.setText(text)

@@ -1,5 +1,6 @@
 """The State tab on a slice whose stream starts at v61 says, in its provenance line and in amber,
-that v1-v60 are not in the store and the state folds from v61 (the CLI's warning, the same words)."""
+that v1-v60 are not in the store and the state folds from v61 (the CLI's warning, the same words);
+the Diff tab's summary line says it too."""
 
 from __future__ import annotations
 
@@ -43,6 +44,15 @@ def test_the_state_tab_warns_that_a_slice_s_stream_starts_late(qtbot, demo_store
         assert ("warning: the stream starts at v61 here: v1\u2013v60 are not in this store (a slice?); "
                 "states fold from v61") in text
         assert "#b8860b" in state.describe_label.styleSheet()
+        from inspector.core import Moment
+
+        win.set_cursor("A", Moment(version=62))
+        win.set_cursor("B", Moment(version=90))
+        qtbot.waitUntil(lambda: win.diff_view.diff is not None, timeout=10000)
+        summary = win.diff_view.summary
+        assert "changed from v62 to v90" in summary.text()
+        assert "warning: the stream starts at v61 here" in summary.text()
+        assert "#b8860b" in summary.styleSheet()
         win.tabs.setCurrentWidget(state)
         qtbot.waitUntil(lambda: win.stream_model.rowCount() > 0 and "Loading" not in win.statusBar().currentMessage(),
                         timeout=10000)
