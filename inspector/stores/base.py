@@ -165,8 +165,13 @@ class EventStore(Protocol):
         limit: int = 500,
         filters: EventFilter | None = None,
         cancel: CancelToken | None = None,
+        payload_cap: int | None = None,
     ) -> list[Event]:
-        """A page of events from all streams in global order after ``after_position``."""
+        """A page of events from all streams in global order after ``after_position``.
+
+        ``payload_cap`` (bytes): a payload longer than that is neither fetched nor decoded where
+        the layout keeps it apart from the other fields; the event's ``data`` is then a
+        ``lazy.PayloadLeftOut`` holding its size, and ``lazy.full_event`` reads it whole."""
 
     def histogram(
         self, start: datetime, end: datetime, buckets: int, filters: EventFilter | None = None

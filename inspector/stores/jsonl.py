@@ -14,7 +14,7 @@ import os
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -24,7 +24,7 @@ from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, whole_number
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
-from inspector.stores.lazy import FoldEvent
+from inspector.stores.lazy import FoldEvent, PayloadLeftOut
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.files import refuse_special_file
 from inspector.stores.identity import store_identity_key
@@ -34,6 +34,10 @@ from inspector.stores.base import ColumnReading, EventFilter, Histogram, Snapsho
 _BOM = b"\xef\xbb\xbf"
 #: A line longer than this is an event with a problem, not read into memory.
 MAX_LINE = 64 * 1024 * 1024
+#: A line longer than this keeps its event's fields but its payload in memory from the scan, so a
+#: capped read (``read_all(payload_cap=...)``) gives it without reading the line again; shorter
+#: lines are always read whole (a cap below this size leaves no payload out).
+BIG_LINE = 64 * 1024
 #: A ``.jsonl.gz`` may inflate to at most this many times its size, or ``MIN_INFLATED_LIMIT``
 #: bytes when that is more; beyond, it is refused (event text compresses about 5-20 times,
 #: a file of newlines or a repeated row about 1,000 times).
@@ -86,6 +90,8 @@ class JsonlEventStore:
         self._streams: dict[str, _StreamIndex] = {}
         self._types: dict[str, int] = {}
         self._bad_lines = 0
+        #: line number -> (its length in bytes, its event with the payload left out), for lines over ``BIG_LINE``
+        self._big_lines: dict[int, tuple[int, Event]] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -107,6 +113,8 @@ class JsonlEventStore:
                 position = len(self._offsets)
                 self._offsets.append(start)
                 event = self._decode(line, position)
+                if offset - start > BIG_LINE and event.data is not None:
+                    self._big_lines[position] = (offset - start, replace(event, data=PayloadLeftOut(offset - start)))
                 self._positions.append(event.position)
                 if event.problem and event.stream == "(unreadable)":
                     self._bad_lines += 1
@@ -361,8 +369,13 @@ class JsonlEventStore:
                 hi = mid
         return lo
 
-    def read_all(self, *, after_position=None, limit=500, filters: EventFilter | None = None, cancel=None, descending=False):
+    def read_all(self, *, after_position=None, limit=500, filters: EventFilter | None = None, cancel=None,
+                 descending=False, payload_cap: int | None = None):
+        """A page of events in position order after ``after_position``; ``payload_cap``: a line
+        longer than that many bytes (and than ``BIG_LINE``) is not read, its event's ``data`` is a
+        ``PayloadLeftOut`` with the line's length (a text filter still reads it to judge it)."""
         filters = filters or EventFilter()
+        big = self._big_lines if payload_cap is not None else {}
         result: list[Event] = []
         # start at the first line past the cursor in position order: a page costs its own lines
         if descending:
@@ -376,6 +389,14 @@ class JsonlEventStore:
                 if count % 1000 == 0:
                     check(cancel)
                 line_number = self._order[rank]
+                size, capped = big.get(line_number, (0, None))
+                if capped is not None and size > (payload_cap or 0):
+                    if accepts(replace(filters, text=None), capped) and (
+                            not filters.text or accepts(filters, self._read_at(self._offsets[line_number], line_number))):
+                        result.append(capped)
+                        if len(result) >= limit:
+                            break
+                    continue
                 handle.seek(self._offsets[line_number])
                 event = self._decode(handle.readline(MAX_LINE + 1), line_number)
                 if accepts(filters, event):

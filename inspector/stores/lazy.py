@@ -1,20 +1,30 @@
-"""Events for a fold: decoded only as far as the projector looks.
+"""Events decoded only as far as their reader looks: for a fold, and for pages of big payloads.
 
 A replay touches every event of a stream once, so per-event work decides its speed.
 ``LazyEvent`` wraps one fetched row: position and version are read at once, the type on
 first use, the payload (``data``) by the layout's ``lazy_data`` (the payload alone, not
 times or metadata) and every other field by the layout's own ``row_to_event`` of the same
 row, so each value is exactly the one a full read gives.
+
+A page for a table or a timeline needs no payload above a size: a *capped* read
+(``read_all(payload_cap=...)``) leaves a longer payload in the store and gives the event with a
+``PayloadLeftOut`` (the payload's size in bytes) as its ``data``, every other field as a full
+read gives it; ``full_event`` reads such an event again, whole, when something needs its payload.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import namedtuple
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Union
 
 from inspector.core.events import Event
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from inspector.core.cancel import CancelToken
     from inspector.stores.layouts.base import SqlLayout
 
 _UNSET: Any = object()
@@ -131,4 +141,100 @@ def materialize(event: Any) -> Event:
     return event.event()
 
 
-__all__ = ["FoldEvent", "LazyEvent", "materialize"]
+# --- capped reads: big payloads left in the store ---------------------------------------
+@dataclasses.dataclass(frozen=True, slots=True)
+class PayloadLeftOut:
+    """An event's ``data`` in a capped read: the payload was longer than the cap and was neither
+    fetched nor decoded. ``size`` is its length in bytes as stored (JSON text, or bytes)."""
+
+    size: int
+
+    def __str__(self) -> str:
+        return f"{size_text(self.size)} payload, not read"
+
+
+def size_text(size: int) -> str:
+    """``52.4 MB``, ``840 KB``, ``12 bytes``: a size in bytes for people (1 MB = 1,000,000 bytes)."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    if size >= 1_000:
+        return f"{size / 1_000:.0f} KB"
+    return f"{size} bytes"
+
+
+def left_out(event: Any) -> PayloadLeftOut | None:
+    """The marker when ``event`` came from a capped read that left its payload out, else None."""
+    data = getattr(event, "data", None)
+    return data if isinstance(data, PayloadLeftOut) else None
+
+
+#: the label of a capped read's extra column: the payload's size in bytes
+SIZE_LABEL = "payload_size"
+_ROW_SHAPES: dict[tuple[str, ...], Any] = {}
+
+
+def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]"] | None:
+    """The layout's columns with its payload read only up to ``cap`` bytes (NULL above) and its
+    size in bytes appended (labelled ``SIZE_LABEL``); None when the layout cannot leave its
+    payload out (it reads other fields from it: see ``SqlLayout.capped_payload``)."""
+    import sqlalchemy as sa
+
+    capped = layout.capped_payload()
+    if capped is None:
+        return None
+    label = capped[0]
+    columns = list(layout.columns)
+    names = [getattr(column, "name", None) for column in columns]
+    if label not in names:
+        return None
+    place = names.index(label)
+    payload = columns[place].element  # the labelled expression
+    if layout.dialect == "sqlite":
+        size = sa.func.length(sa.cast(payload, sa.LargeBinary))  # bytes of text or blob alike
+    elif layout.dialect == "postgresql":
+        kind = getattr(payload, "type", None)
+        size = sa.func.octet_length(payload if isinstance(kind, (sa.String, sa.LargeBinary)) else sa.cast(payload, sa.Text))
+    else:  # MySQL/MariaDB: LENGTH counts bytes
+        size = sa.func.length(payload)
+    kept = sa.type_coerce(sa.case((size > cap, sa.null()), else_=payload), payload.type)
+    columns[place] = kept.label(label)
+    columns.append(size.label(SIZE_LABEL))
+    return columns
+
+
+def capped_row_event(layout: "SqlLayout", row: Any, cap: int) -> Event:
+    """The Event of a row of ``capped_columns``: as ``row_to_event`` gives it, or, for a payload
+    over ``cap`` bytes, every field but the payload, whose ``data`` is a ``PayloadLeftOut``."""
+    size = getattr(row, SIZE_LABEL)
+    if size is None or int(size) <= cap:
+        return layout.row_to_event(row)
+    capped = layout.capped_payload()
+    assert capped is not None, "capped rows come from capped_columns"
+    label, stand_in = capped
+    fields = tuple(row._fields)
+    shape = _ROW_SHAPES.get(fields)
+    if shape is None:
+        shape = _ROW_SHAPES[fields] = namedtuple("CappedRow", fields)
+    values = list(row)
+    values[fields.index(label)] = stand_in  # decoded in no time; the event's data is replaced below
+    stand_in_row: Any = shape(*values)  # a Row's fields by name and place, as row_to_event reads them
+    event = layout.row_to_event(stand_in_row)
+    return dataclasses.replace(event, data=PayloadLeftOut(int(size)), raw=None)
+
+
+def full_event(store: Any, event: Any, cancel: "CancelToken | None" = None) -> Any:
+    """``event`` with its payload: itself unless a capped read left the payload out, else the
+    event at its position read again, whole (None when the store no longer holds it)."""
+    if left_out(event) is None:
+        return materialize(event)
+    from inspector.core.matching import EventFilter
+
+    for found in store.read_all(after_position=event.position - 1, limit=1,
+                                filters=EventFilter(streams=(event.stream,)), cancel=cancel):
+        if found.position == event.position:
+            return found
+    return None
+
+
+__all__ = ["FoldEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event", "full_event",
+           "left_out", "materialize", "size_text"]

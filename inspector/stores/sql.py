@@ -30,7 +30,7 @@ from inspector.stores.base import (
 )
 from inspector.stores.connect import enforce_read_only_check, redact, role_can_write
 from inspector.stores.identity import sqlite_file_of, store_identity_key
-from inspector.stores.lazy import FoldEvent, LazyEvent
+from inspector.stores.lazy import FoldEvent, LazyEvent, capped_columns, capped_row_event, full_event, left_out
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, version_of
 
 PAGE = 1000
@@ -773,32 +773,44 @@ class SqlEventStore:
         filters: EventFilter | None = None,
         cancel: CancelToken | None = None,
         descending: bool = False,
+        payload_cap: int | None = None,
     ) -> list[Event]:
+        """A page of events in global order after ``after_position``; ``payload_cap``: payloads
+        longer than that many bytes are neither fetched nor decoded (``lazy.capped_columns``)."""
         filters = filters or EventFilter()
         where, python_filters = self._filter_clauses(filters)
         result: list[Event] = []
         for event in self._scan(where, python_filters, after_position, descending, cancel,
-                                page=limit if not python_filters else max(self.page_size, limit)):
+                                page=limit if not python_filters else max(self.page_size, limit),
+                                payload_cap=payload_cap):
             result.append(event)
             if len(result) >= limit:
                 break
         return result
 
     def _scan(self, where: list[Any], python_filters: list[Any], after_position: Any, descending: bool,
-              cancel: CancelToken | None, page: int) -> Iterator[Event]:
-        """Events in global order matching SQL ``where`` and the Python predicates, page by page."""
+              cancel: CancelToken | None, page: int, payload_cap: int | None = None) -> Iterator[Event]:
+        """Events in global order matching SQL ``where`` and the Python predicates, page by page
+        (``payload_cap``: see ``read_all``; a Python predicate judges such an event read whole)."""
         layout = self.layout
         cursor = after_position
+        columns = None if payload_cap is None else capped_columns(layout, payload_cap)
         while True:
             check(cancel)
-            query = sa.select(*layout.columns).select_from(layout.table).where(*where, *layout.scope())
+            query = sa.select(*(columns or layout.columns)).select_from(layout.table).where(*where, *layout.scope())
             if cursor is not None:
                 query = query.where(layout.position < cursor if descending else layout.position > cursor)
             order = layout.position.desc() if descending else layout.position
             rows = self._rows(query.order_by(order).limit(page))
             for row in rows:
-                event = layout.row_to_event(row)
-                if all(accept(event) for accept in python_filters):
+                if columns is None:
+                    event = layout.row_to_event(row)
+                    if all(accept(event) for accept in python_filters):
+                        yield event
+                    continue
+                event = capped_row_event(layout, row, payload_cap or 0)
+                judged = event if not python_filters or left_out(event) is None else full_event(self, event, cancel)
+                if judged is not None and all(accept(judged) for accept in python_filters):
                     yield event
             if len(rows) < page:
                 return

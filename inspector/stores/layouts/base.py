@@ -92,6 +92,13 @@ class SqlLayout:
         decode the payload alone, without times and metadata, override this."""
         return event.event().data
 
+    def capped_payload(self) -> tuple[str, Any] | None:
+        """``(label, stand-in)`` for capped reads (``inspector.stores.lazy.capped_columns``): the
+        label of the payload column a page may leave unread above a size, and a value
+        ``row_to_event`` decodes in its place at once; None (the default) where other fields come
+        from the payload (the type or time in its headers), so the payload is always read."""
+        return None
+
     def payload_print(self, row: Row[Any]) -> bytes | str | None:
         """The payload as stored when it is text or bytes (for checkpoint fingerprints), else None."""
         for name in ("data", "state", "payload"):

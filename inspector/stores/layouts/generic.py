@@ -550,6 +550,10 @@ class GenericLayout(SqlLayout):
             return event.event().data
         return decode_json(row.data, allow_null=False).value
 
+    def capped_payload(self) -> tuple[str, Any]:
+        """The payload (``data``) is a column of its own: a capped read may leave it out."""
+        return "data", "" if self.mapping.data_codec == "text" else "{}"
+
     # --- time ----------------------------------------------------------------------------
     def epoch_expr(self) -> sa.ColumnElement[Any] | None:
         """Seconds since 1970 in SQL (for histogram buckets); None when the table keeps no time."""

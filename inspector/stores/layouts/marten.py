@@ -388,6 +388,10 @@ class MartenLayout(SqlLayout):
             return event.event().data
         return decode_json(row.data, allow_null=False).value
 
+    def capped_payload(self) -> tuple[str, Any] | None:
+        """The payload (``data``) may be left out by a capped read; not where binary events keep it in ``bdata``."""
+        return None if "bdata" in self._optional else ("data", "{}")
+
     # --- what ``info`` says ------------------------------------------------------------
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with its reflected type; the tenant column says the name form."""

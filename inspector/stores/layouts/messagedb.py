@@ -117,6 +117,10 @@ class MessageDbLayout(SqlLayout):
         """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
         return decode_json(row.data, allow_null=False).value
 
+    def capped_payload(self) -> tuple[str, Any]:
+        """The payload (``data``) is a column of its own: a capped read may leave it out."""
+        return "data", "{}"
+
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with its reflected type."""
         c = self.table.c
