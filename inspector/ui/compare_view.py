@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -32,13 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.events import Moment, parse_moment
+from inspector.ui.category_run_view import ERROR_STYLE, CategoryRunView, plural, progress_text, table
 from inspector.ui.models.projector_changes import ProjectorChangesModel
 from inspector.ui.models.stopped_streams import StoppedRow, StoppedStreamsModel
 from inspector.ui.models.stream_differences import StreamDifferencesModel, stopped_text
 from inspector.ui.runner import TaskRunner
-from inspector.ui.states_view import ERROR_STYLE, progress_text, table
-from inspector.ui.streamed_run import StreamedRun
 
 #: Settings key of the last inputs.
 SETTINGS_KEY = "compare_view"
@@ -148,32 +145,16 @@ class ProjectorPicker(QWidget):
                                                                                   kind != "generic" else title)
 
 
-class CompareView(QWidget):
+class CompareView(CategoryRunView):
     """Two projectors → the streams whose state differs, with the changed paths of the one selected."""
 
-    streamRequested = Signal(str, object)  # stream, version: open it there
+    SETTINGS_KEY = SETTINGS_KEY
+    CHANNEL = "compare-view"
+    RUNNING = "Comparing"
+    FAILED = "The comparison failed"
 
     def __init__(self, runner: TaskRunner, settings: Any = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.settings = settings
-        self.store: Any = None
-        self.run = StreamedRun(runner, "compare-view", self)
-        self.run.itemsArrived.connect(self._on_items)
-        self.run.progressed.connect(self._on_progressed)
-        self.run.finished.connect(self._on_finished)
-        self.run.failed.connect(self._on_failed)
-        self._done = 0
-        self._total: int | None = None
-        self._moment = "latest"
-
-        self.category_box = QComboBox()
-        self.category_box.setMinimumContentsLength(18)
-        self.match_edit = QLineEdit()
-        self.match_edit.setPlaceholderText("optional: wallet-9* (glob) or text")
-        self.match_edit.setClearButtonEnabled(True)
-        self.at_edit = QLineEdit()
-        self.at_edit.setPlaceholderText("latest  (or v42, or 2026-09-01T12:00Z)")
-        self.at_edit.setClearButtonEnabled(True)
+        super().__init__(runner, settings, "Compare", parent)
         self.at_edit.setToolTip("Compare each stream's states at this moment: a version vN, or an ISO-8601 time (a time "
                                 "without a zone is UTC). Empty: each stream's latest version.")
         self.at_error = QLabel("")
@@ -184,12 +165,6 @@ class CompareView(QWidget):
         self.new_picker = ProjectorPicker()
         self.old_picker.setToolTip("The projector in use: its states are the 'before' of each change")
         self.new_picker.setToolTip("The changed projector: its states are the 'after' of each change")
-        self.run_button = QPushButton("Compare")
-        self.run_button.setDefault(True)
-        self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
         for edit in (self.match_edit, self.at_edit, self.old_picker.target_edit, self.new_picker.target_edit):
             edit.returnPressed.connect(self.start)
 
@@ -211,18 +186,6 @@ class CompareView(QWidget):
         form.setColumnStretch(3, 2)
         form.setColumnStretch(5, 2)
 
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m streams")
-        self.progress.setMaximumWidth(260)
-        self.progress.hide()
-        self.status = QLabel("Pick the projector in use and the changed one, then press Compare.")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        actions = QHBoxLayout()
-        actions.addWidget(self.run_button)
-        actions.addWidget(self.cancel_button)
-        actions.addWidget(self.progress)
-        actions.addWidget(self.status, 1)
 
         self.model = StreamDifferencesModel(self)
         self.differences_view = table(self.model)
@@ -236,12 +199,8 @@ class CompareView(QWidget):
         self.differences_view.activated.connect(self._on_difference_activated)
         self.differences_title = QLabel("Streams whose state differs")
         self.differences_title.setStyleSheet("font-weight: bold;")
-        self.stopped_model = StoppedStreamsModel(self)
-        self.stopped_view = table(self.stopped_model)
         self.stopped_view.horizontalHeader().resizeSection(StoppedStreamsModel.STREAM, 200)
         self.stopped_view.horizontalHeader().setStretchLastSection(True)
-        self.stopped_view.clicked.connect(self._on_stopped_activated)
-        self.stopped_view.activated.connect(self._on_stopped_activated)
         self.stopped_title = QLabel("Stopped alike on both sides (none)")
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
@@ -282,35 +241,13 @@ class CompareView(QWidget):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         split.setSizes([600, 600])
-        hint = QLabel("Select a stream to see its changed paths; click it (or press Enter) to also open it in the "
-                      "window at that version.")
-        hint.setStyleSheet("color: palette(placeholder-text);")
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(form)
-        layout.addLayout(actions)
-        layout.addWidget(split, 1)
-        layout.addWidget(hint)
-        self._restore_inputs()
+        self._lay_out(form, split, "Select a stream to see its changed paths; click it (or press Enter) to "
+                                   "also open it in the window at that version.")
 
     # --- context from the window -------------------------------------------------------
-    def set_store(self, store: Any) -> None:
-        self.run.cancel()
-        self.store = store
-        self._clear_results()
-        self._set_idle()
-        self.category_box.clear()
-        self.status.setText("Counting categories…" if store is not None else "Open a store first.")
-
-    def set_categories(self, categories: list[tuple[str, int]]) -> None:
-        wanted = self.category_box.currentData() or self._saved().get("category")
-        self.category_box.clear()
-        for name, count in categories:
-            self.category_box.addItem(f"{name} ({count:,} streams)", name)
-        self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
-        if not self.run.running:
-            self.status.setText("Pick the projector in use and the changed one, then press Compare.")
+    def _idle_text(self, has_categories: bool) -> str:
+        return ("Pick the projector in use and the changed one, then press Compare." if has_categories
+                else "This store has no categories to compare.")
 
     def offer_current(self, kind: str, target: str | None) -> None:
         """The window's projector as the old side, unless the user has picked one here before."""
@@ -320,60 +257,29 @@ class CompareView(QWidget):
 
     # --- inputs ------------------------------------------------------------------------
     def inputs(self) -> dict[str, Any]:
-        return {"category": self.category_box.currentData(), "match": self.match_edit.text().strip(),
-                "at": self.at_edit.text().strip(), "old": self.old_picker.value(), "new": self.new_picker.value()}
-
-    def _saved(self) -> dict[str, Any]:
-        value = self.settings.get(SETTINGS_KEY) if self.settings is not None else None
-        return value if isinstance(value, dict) else {}
+        return {**super().inputs(), "old": self.old_picker.value(), "new": self.new_picker.value()}
 
     def _restore_inputs(self) -> None:
+        super()._restore_inputs()
         saved = self._saved()
-        self.match_edit.setText(str(saved.get("match") or ""))
-        self.at_edit.setText(str(saved.get("at") or ""))
         for picker, key, default in ((self.old_picker, "old", "demo"), (self.new_picker, "new", "file")):
             found = saved.get(key)
             side: dict[str, Any] = found if isinstance(found, dict) else {}
             picker.set_choice(str(side.get("kind") or default), str(side.get("target") or ""))
 
-    def _remember_inputs(self) -> None:
-        if self.settings is not None:
-            self.settings.set(SETTINGS_KEY, self.inputs())
-
     # --- running -----------------------------------------------------------------------
     def start(self) -> None:
         self.at_error.hide()
-        if self.store is None:
-            self.status.setText("Open a store first.")
+        selection = self._selection()
+        if selection is None:
             return
-        category = self.category_box.currentData()
-        match = self.match_edit.text().strip() or None
-        if category is None and match is None:
-            self.status.setText("Choose a category (or give a stream pattern).")
-            return
+        category, match = selection
         old, new = self.old_picker.spec(), self.new_picker.spec()
-        at: Moment | None = None
-        text = self.at_edit.text().strip()
-        bad_moment = False
-        if text and text.lower() != "latest":
-            try:
-                at = parse_moment(text)
-            except ValueError as exc:
-                self.at_error.setText(str(exc))
-                self.at_error.show()
-                bad_moment = True
-        if old is None or new is None or bad_moment:
+        usable, at = self._moment_input()
+        if old is None or new is None or not usable:
             return
-        self._remember_inputs()
-        self._moment = "latest" if at is None else str(at)
         store = self.store
-        self._clear_results()
-        self._done, self._total = 0, None
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        self.status.setText(f"Comparing {self.old_picker.describe()} with {self.new_picker.describe()}…")
+        self._begin(at, f"Comparing {self.old_picker.describe()} with {self.new_picker.describe()}…")
 
         def make_run(cancel, progress):
             from inspector.replay.worker import category_run
@@ -383,27 +289,15 @@ class CompareView(QWidget):
 
         self.run.start(make_run, label=f"Comparing projectors on {category or match}")
 
-    def cancel(self) -> None:
-        if not self.run.cancel():
-            return
-        self._set_idle()
-        of = f" of {self._total:,}" if self._total else ""
-        count = self.model.rowCount()
-        self.status.setText(f"Cancelled after {self._done:,}{of} streams: the {count:,} difference"
-                            f"{'s' if count != 1 else ''} found so far are listed.")
+    def _found(self) -> str:
+        return plural(self.model.rowCount() + self.model.dropped, "difference")
 
     def _clear_results(self) -> None:
+        super()._clear_results()
         self.model.clear()
-        self.stopped_model.clear()
         self.changes_model.set_changes([])
         self.detail_title.setText("Select a stream to see its changed paths.")
         self._update_titles()
-
-    def _set_idle(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.hide()
-        self.status.setStyleSheet("")
 
     def _update_titles(self) -> None:
         count = self.model.rowCount() + self.model.dropped
@@ -424,33 +318,12 @@ class CompareView(QWidget):
         if self.differences_view.currentIndex().row() < 0 and self.model.rowCount():
             self.differences_view.setCurrentIndex(self.model.index(0, 0))
 
-    def _on_progressed(self, done: int, total: Any) -> None:
-        self._done, self._total = done, total
-        if total:
-            self.progress.setRange(0, int(total))
-            self.progress.setValue(min(done, int(total)))
-        self._show_running()
-
-    def _show_running(self) -> None:
-        """The status line while a run goes on: streams done (of the total) and differences so far."""
-        if not self.run.running or not self._done:
-            return
-        total = self._total
-        count = self.model.rowCount() + self.model.dropped
-        self.status.setText(f"Comparing… {self._done:,}{f' of {total:,}' if total else ''} streams, "
-                            f"{count:,} difference{'s' if count != 1 else ''} so far")
-
     def _on_finished(self, totals: Any) -> None:
         self._set_idle()
         self._update_titles()
         found = (f"{totals.differences:,} stream{'s differ' if totals.differences != 1 else ' differs'}"
                  if totals.differences else "no stream differs")
         self.status.setText(f"Done: {found} at {self._moment} · {progress_text(totals)}")
-
-    def _on_failed(self, exc: BaseException) -> None:
-        self._set_idle()
-        self.status.setText(f"The comparison failed: {exc}")
-        self.status.setStyleSheet(ERROR_STYLE)
 
     # --- the selected difference ---------------------------------------------------------
     def show_difference(self, difference: Any) -> None:
@@ -473,8 +346,3 @@ class CompareView(QWidget):
         if difference is not None:
             self.show_difference(difference)
             self.streamRequested.emit(difference.stream, difference.version)
-
-    def _on_stopped_activated(self, index: QModelIndex) -> None:
-        row = self.stopped_model.row_at(index.row())
-        if row is not None:
-            self.streamRequested.emit(row.stream, row.version)

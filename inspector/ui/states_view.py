@@ -16,109 +16,55 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.core.events import Moment, parse_moment
+from inspector.core.events import Moment
+from inspector.ui.category_run_view import CategoryRunView, plural, progress_text, table
 from inspector.ui.models.category_states import CategoryStatesModel, StateRow
 from inspector.ui.models.stopped_streams import StoppedRow, StoppedStreamsModel
 from inspector.ui.runner import TaskRunner
-from inspector.ui.streamed_run import StreamedRun
 
-ERROR_STYLE = "color: #d9534f;"
 #: Settings key of the last inputs.
 SETTINGS_KEY = "states_view"
 
 
-def table(model: Any) -> QTableView:
-    """A read-only row table as the analysis views use it."""
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(22)
-    view.setShowGrid(False)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setTextElideMode(Qt.TextElideMode.ElideRight)
-    return view
-
-
-def progress_text(totals: Any, done: int | None = None, total: int | None = None) -> str:
-    """``12 of 24 streams · 4,743 events · 133 ms``."""
-    if done is None:
-        done = totals.streams
-    of = f" of {total:,}" if total else ""
-    return f"{done:,}{of} streams · {totals.events_applied:,} events · {totals.elapsed_ms:,.0f} ms"
-
-
-class StatesView(QWidget):
+class StatesView(CategoryRunView):
     """Category, pattern, predicate, moment, ever → the matching streams, as they are found."""
 
-    #: stream, version (an int, or None for a stream before its first event): open it there
-    streamRequested = Signal(str, object)
     #: a projector kind picked here (``inspector.replay.choices.KINDS``): the window loads it
     projectorChoiceRequested = Signal(str)
 
+    SETTINGS_KEY = SETTINGS_KEY
+    CHANNEL = "states-view"
+
     def __init__(self, runner: TaskRunner, settings: Any = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(runner, settings, "Find streams", parent)
         from inspector.replay.choices import KINDS, TITLES
 
-        self.settings = settings
-        self.store: Any = None
         self.projectors: Any = None
-        self.run = StreamedRun(runner, "states-view", self)
-        self.run.itemsArrived.connect(self._on_items)
-        self.run.progressed.connect(self._on_progressed)
-        self.run.finished.connect(self._on_finished)
-        self.run.failed.connect(self._on_failed)
-        self._done = 0
-        self._total: int | None = None
         self._matches = 0
-        self._moment = "latest"
         self._shown_run: str | None = None  # what the listed results answer: "wallet, where … at latest"
 
-        self.category_box = QComboBox()
-        self.category_box.setMinimumContentsLength(18)
         self.category_box.setToolTip("Every stream of this category is replayed")
-        self.match_edit = QLineEdit()
-        self.match_edit.setPlaceholderText("optional: wallet-9* (glob) or text")
-        self.match_edit.setToolTip("Only streams whose name matches: * any run, ? one character; no wildcard: a substring")
-        self.match_edit.setClearButtonEnabled(True)
         self.where_edit = QLineEdit()
         self.where_edit.setPlaceholderText('state["credits"] < 0   (empty: every stream)')
         self.where_edit.setToolTip("A Python expression over state and event (the last event applied), as in "
                                    "Bisect; a missing key or None means it does not hold")
         self.where_edit.setClearButtonEnabled(True)
-        self.where_error = QLabel("")
-        self.where_error.setStyleSheet(ERROR_STYLE)
-        self.where_error.setWordWrap(True)
-        self.where_error.hide()
-        self.at_edit = QLineEdit()
-        self.at_edit.setPlaceholderText("latest  (or v42, or 2026-09-01T12:00Z)")
+        self.where_error = self._error_label()
         self.at_edit.setToolTip("Replay each stream to this moment: a version vN, or an ISO-8601 time (the last "
                                 "version recorded at or before it; streams that did not exist yet are left out). "
                                 "A time without a zone is UTC. Empty: each stream's latest version.")
-        self.at_edit.setClearButtonEnabled(True)
-        self.at_error = QLabel("")
-        self.at_error.setStyleSheet(ERROR_STYLE)
-        self.at_error.setWordWrap(True)
-        self.at_error.hide()
         self.ever_box = QCheckBox("ever: at any version (first one)")
         self.ever_box.setToolTip("Streams where the expression held at ANY version up to the moment, with the first "
                                  "such version (a scan of every version: it need not stay true)")
@@ -132,17 +78,10 @@ class StatesView(QWidget):
         self.projector_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.projector_label.setMinimumWidth(60)
         self.projector_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.run_button = QPushButton("Find streams")
-        self.run_button.setDefault(True)
         self.run_button.setToolTip("Replay every stream of the category (Enter in any field)")
-        self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
         for edit in (self.match_edit, self.where_edit, self.at_edit):
             edit.returnPressed.connect(self.start)
         self.where_edit.textChanged.connect(lambda _t: self.where_error.hide())
-        self.at_edit.textChanged.connect(lambda _t: self.at_error.hide())
 
         form = QGridLayout()
         form.setContentsMargins(0, 0, 0, 0)
@@ -169,19 +108,6 @@ class StatesView(QWidget):
         form.setColumnStretch(3, 2)
         form.setColumnStretch(5, 3)
 
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("%v of %m streams")
-        self.progress.setMaximumWidth(260)
-        self.progress.hide()
-        self.status = QLabel("Choose a category and press Find streams.")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        actions = QHBoxLayout()
-        actions.addWidget(self.run_button)
-        actions.addWidget(self.cancel_button)
-        actions.addWidget(self.progress)
-        actions.addWidget(self.status, 1)
 
         self.model = CategoryStatesModel(self)
         self.matches_view = table(self.model)
@@ -194,15 +120,11 @@ class StatesView(QWidget):
         self.matches_view.activated.connect(self._on_match_activated)
         self.matches_title = QLabel("Matching streams")
         self.matches_title.setStyleSheet("font-weight: bold;")
-        self.stopped_model = StoppedStreamsModel(self)
-        self.stopped_view = table(self.stopped_model)
         stopped_header = self.stopped_view.horizontalHeader()
         stopped_header.resizeSection(StoppedStreamsModel.STREAM, 260)
         stopped_header.resizeSection(StoppedStreamsModel.VERSION, 70)
         stopped_header.resizeSection(StoppedStreamsModel.TYPE, 150)
         stopped_header.setStretchLastSection(True)
-        self.stopped_view.clicked.connect(self._on_stopped_activated)
-        self.stopped_view.activated.connect(self._on_stopped_activated)
         self.stopped_title = QLabel("Stopped streams: the projector raised (none)")
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
@@ -222,39 +144,13 @@ class StatesView(QWidget):
         split.addWidget(lower)
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
-        hint = QLabel("Click a stream (or press Enter on it) to open it at that version: the State tab shows "
-                      "its state there.")
-        hint.setStyleSheet("color: palette(placeholder-text);")
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(form)
-        layout.addLayout(actions)
-        layout.addWidget(split, 1)
-        layout.addWidget(hint)
-        self._restore_inputs()
+        self._lay_out(form, split, "Click a stream (or press Enter on it) to open it at that version: "
+                                   "the State tab shows its state there.")
 
     # --- context from the window -------------------------------------------------------
-    def set_store(self, store: Any) -> None:
-        """A store was opened: results of the old one go; the categories follow (``set_categories``)."""
-        self.run.cancel()
-        self.store = store
-        self._clear_results()
-        self._set_idle()
-        self.category_box.clear()
-        self.status.setText("Counting categories…" if store is not None else "Open a store first.")
-
-    def set_categories(self, categories: list[tuple[str, int]]) -> None:
-        """The store's categories with their stream counts; the remembered one is selected again."""
-        wanted = self.category_box.currentData() or self._saved().get("category")
-        self.category_box.clear()
-        for name, count in categories:
-            self.category_box.addItem(f"{name} ({count:,} streams)", name)
-        index = self.category_box.findData(wanted)
-        self.category_box.setCurrentIndex(max(index, 0))
-        if not self.run.running:
-            self.status.setText("Choose a category and press Find streams." if categories
-                                else "This store has no categories to replay.")
+    def _idle_text(self, has_categories: bool) -> str:
+        return ("Choose a category and press Find streams." if has_categories
+                else "This store has no categories to replay.")
 
     def set_projectors(self, projectors: Any, kind: str, description: str) -> None:
         """The window's projector set, its kind (``generic``, ``native``, ``demo``, ``file``) and name."""
@@ -270,24 +166,13 @@ class StatesView(QWidget):
 
     # --- inputs ------------------------------------------------------------------------
     def inputs(self) -> dict[str, Any]:
-        return {"category": self.category_box.currentData(), "match": self.match_edit.text().strip(),
-                "where": self.where_edit.text().strip(), "at": self.at_edit.text().strip(),
-                "ever": self.ever_box.isChecked()}
-
-    def _saved(self) -> dict[str, Any]:
-        value = self.settings.get(SETTINGS_KEY) if self.settings is not None else None
-        return value if isinstance(value, dict) else {}
+        return {**super().inputs(), "where": self.where_edit.text().strip(), "ever": self.ever_box.isChecked()}
 
     def _restore_inputs(self) -> None:
+        super()._restore_inputs()
         saved = self._saved()
-        self.match_edit.setText(str(saved.get("match") or ""))
         self.where_edit.setText(str(saved.get("where") or ""))
-        self.at_edit.setText(str(saved.get("at") or ""))
         self.ever_box.setChecked(bool(saved.get("ever")))
-
-    def _remember_inputs(self) -> None:
-        if self.settings is not None:
-            self.settings.set(SETTINGS_KEY, self.inputs())
 
     def _checked_inputs(self) -> tuple[str | None, Moment | None] | None:
         """(where, moment) when the inputs are usable; else the problems are shown and None returned."""
@@ -305,56 +190,32 @@ class StatesView(QWidget):
             self._show_input_error(self.where_error, "“ever” needs an expression: it finds the first version "
                                                      "where the expression held.")
             ok = False
-        at = None
-        text = self.at_edit.text().strip()
-        if text and text.lower() != "latest":
-            try:
-                at = parse_moment(text)
-            except ValueError as exc:
-                self._show_input_error(self.at_error, str(exc))
-                ok = False
-        return (where, at) if ok else None
-
-    @staticmethod
-    def _show_input_error(label: QLabel, text: str) -> None:
-        label.setText(text)
-        label.show()
+        usable, at = self._moment_input()
+        return (where, at) if ok and usable else None
 
     # --- running -----------------------------------------------------------------------
     def start(self) -> None:
         """Replay the category with the inputs as they are (nothing runs when one is not usable)."""
         self.where_error.hide()
         self.at_error.hide()
-        if self.store is None:
-            self.status.setText("Open a store first.")
+        selection = self._selection()
+        if selection is None:
             return
-        category = self.category_box.currentData()
-        match = self.match_edit.text().strip() or None
-        if category is None and match is None:
-            self._mark_results_stale("Choose a category (or give a stream pattern).")
-            return
+        category, match = selection
         checked = self._checked_inputs()
         if checked is None:
-            self._mark_results_stale("Not run: correct the input marked in red.")
+            self._not_run("Not run: correct the input marked in red.")
             return
         where, at = checked
-        self._remember_inputs()
         store, projectors, ever = self.store, self.projectors, self.ever_box.isChecked()
         if projectors is None:
-            self._mark_results_stale("The projector is still loading; try again in a moment.")
+            self._not_run("The projector is still loading; try again in a moment.")
             return
-        self._moment = "latest" if at is None else str(at)
-        self._clear_results()
+        isolated = getattr(projectors, "isolated", False)
+        self._begin(at, "Starting a worker process for the projector…" if isolated else "Replaying…")
         self._shown_run = (f"{category or match}{f', where {where}' if where else ''}"
                            f"{' (ever)' if ever else ''} at {self._moment}")
-        self._done, self._total, self._matches = 0, None, 0
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress.setRange(0, 0)
-        self.progress.show()
-        isolated = getattr(projectors, "isolated", False)
-        self.status.setText("Starting a worker process for the projector…" if isolated else "Replaying…")
-        scope = category or match
+        self._matches = 0
 
         def make_run(cancel, progress):
             from inspector.replay.worker import category_run
@@ -362,39 +223,26 @@ class StatesView(QWidget):
             return category_run("states", store, projectors=projectors, category=category, match=match, at=at,
                                 where=where, ever=ever, cancel=cancel, progress=progress)
 
-        self.run.start(make_run, label=f"Replaying {scope}")
+        self.run.start(make_run, label=f"Replaying {category or match}")
 
-    def cancel(self) -> None:
-        """Stop the run; the streams found so far stay listed."""
-        if not self.run.cancel():
-            return
-        self._set_idle()
-        of = f" of {self._total:,}" if self._total else ""
-        self.status.setText(f"Cancelled after {self._done:,}{of} streams: {self._matches:,} "
-                            f"match{'es' if self._matches != 1 else ''} found so far are listed.")
+    def _found(self) -> str:
+        return plural(self._matches, "match", "matches")
 
-    def _mark_results_stale(self, message: str) -> None:
+    def _not_run(self, message: str) -> None:
         """Say ``message`` (why nothing runs); results still listed are named as the previous
         run's, so they are not read as the answer to the inputs shown now."""
-        self.status.setStyleSheet("")
         if self._shown_run is not None and (self.model.rowCount() or self.stopped_model.rowCount()):
             message += f" The streams listed are from the previous run ({self._shown_run}), not these inputs."
             self._update_titles()
             for title in (self.matches_title, self.stopped_title):
                 title.setText(f"{title.text()} — previous run")
-        self.status.setText(message)
+        super()._not_run(message)
 
     def _clear_results(self) -> None:
+        super()._clear_results()
         self.model.clear()
-        self.stopped_model.clear()
         self.matches_title.setText("Matching streams")
         self.stopped_title.setText("Stopped streams: the projector raised (none)")
-
-    def _set_idle(self) -> None:
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.hide()
-        self.status.setStyleSheet("")
 
     def _on_items(self, outcomes: list[Any]) -> None:
         matches = [outcome for outcome in outcomes if outcome.matched]
@@ -408,8 +256,7 @@ class StatesView(QWidget):
         self.model.dropped += len(matches) - len(matched)
         self.stopped_model.append(stopped)
         self._update_titles()
-        if self._done:
-            self._show_running()
+        self._show_running()
 
     def _update_titles(self) -> None:
         dropped = self.model.dropped
@@ -419,46 +266,25 @@ class StatesView(QWidget):
         self.stopped_title.setText(f"Stopped streams: the projector raised ({count:,})" if count
                                    else "Stopped streams: the projector raised (none)")
 
-    def _on_progressed(self, done: int, total: Any) -> None:
-        self._done, self._total = done, total
-        if total:
-            self.progress.setRange(0, int(total))
-            self.progress.setValue(min(done, int(total)))
-        self._show_running()
-
-    def _show_running(self) -> None:
-        """The status line while a run goes on: streams done (of the total) and matches so far."""
-        if not self.run.running:
-            return
-        total = self._total
-        self.status.setText(f"Replaying… {self._done:,}{f' of {total:,}' if total else ''} streams, "
-                            f"{self._matches:,} match{'es' if self._matches != 1 else ''} so far")
-
     def _on_finished(self, totals: Any) -> None:
         self._set_idle()
         self._update_titles()
-        found = f"{totals.matches:,} match{'es' if totals.matches != 1 else ''}"
+        found = plural(totals.matches, "match", "matches")
         stopped = f", {totals.stopped:,} stopped" if totals.stopped else ""
         self.status.setText(f"Done: {found}{stopped} at {self._moment} · {progress_text(totals)}")
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._set_idle()
         from inspector.replay.category import ExpressionError
 
         if isinstance(exc, ExpressionError):
+            self._set_idle()
             self._show_input_error(self.where_error, str(exc))
             self.status.setText("Nothing was replayed.")
             return
-        self.status.setText(f"The replay failed: {exc}")
-        self.status.setStyleSheet(ERROR_STYLE)
+        super()._on_failed(exc)
 
     # --- opening a stream --------------------------------------------------------------
     def _on_match_activated(self, index: Any) -> None:
         row = self.model.row_at(index.row())
-        if row is not None:
-            self.streamRequested.emit(row.stream, row.version)
-
-    def _on_stopped_activated(self, index: Any) -> None:
-        row = self.stopped_model.row_at(index.row())
         if row is not None:
             self.streamRequested.emit(row.stream, row.version)

@@ -31,7 +31,7 @@ from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.models.type_survey import TypeSurveyModel
 from inspector.ui.runner import TaskRunner
-from inspector.ui.states_view import ERROR_STYLE
+from inspector.ui.category_run_view import ERROR_STYLE
 
 #: Settings key of the last inputs.
 SETTINGS_KEY = "types_view"

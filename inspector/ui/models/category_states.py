@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from typing import Any
 
 from inspector.core import jsontext
-from inspector.ui.models.common import RIGHT, ObjectRole, _monospace, _valid_parent
+from inspector.ui.models.stream_rows import StreamRowsModel
 from inspector.ui.presenting import local_time, utc_time
 
 #: Characters of a state kept per row: the row shows a preview; the State tab shows it whole.
@@ -39,74 +37,19 @@ class StateRow:
         return cls(outcome.stream, outcome.version, outcome.recorded_at, text, outcome.state_note)
 
 
-class CategoryStatesModel(QAbstractTableModel):
+class CategoryStatesModel(StreamRowsModel):
     """Matching streams, appended as a run finds them (at most ``limit`` rows are kept; ``dropped``
     counts the matches beyond it)."""
 
     COLUMNS = ("Stream", "Version", "Recorded", "State")
     STREAM, VERSION, RECORDED, STATE = range(4)
+    MONOSPACE = (STATE,)
 
-    def __init__(self, parent=None, *, limit: int = 10_000) -> None:
-        super().__init__(parent)
-        self.limit = limit
-        self._rows: list[StateRow] = []
-        self.dropped = 0
+    def cell(self, row: StateRow, column: int) -> str:
+        return local_time(row.recorded_at) if column == self.RECORDED else row.preview
 
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows = []
-        self.dropped = 0
-        self.endResetModel()
-
-    def append(self, rows: Sequence[StateRow]) -> None:
-        room = max(0, self.limit - len(self._rows))
-        kept, self.dropped = list(rows[:room]), self.dropped + max(0, len(rows) - room)
-        if not kept:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(kept) - 1)
-        self._rows.extend(kept)
-        self.endInsertRows()
-
-    def row_at(self, row: int) -> StateRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def streams(self) -> list[str]:
-        return [row.stream for row in self._rows]
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if _valid_parent(parent) else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if _valid_parent(parent) else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.STREAM:
-                return row.stream
-            if column == self.VERSION:
-                return "" if row.version is None else f"v{row.version}"
-            if column == self.RECORDED:
-                return local_time(row.recorded_at)
-            return row.preview
-        if role == Qt.ItemDataRole.ToolTipRole:
-            where = "" if row.version is None else f" at v{row.version}"
-            when = f" (UTC {utc_time(row.recorded_at)})" if row.recorded_at is not None else ""
-            note = f"\n{row.note}" if row.note else ""
-            return f"{row.stream}{where}{when}\n{row.preview}{note}\nClick or press Enter to open it in the State tab"
-        if role == Qt.ItemDataRole.FontRole and column in (self.STREAM, self.STATE):
-            return _monospace()
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.VERSION:
-            return RIGHT
-        if role == ObjectRole:
-            return row
-        return None
+    def tooltip(self, row: StateRow) -> str:
+        where = "" if row.version is None else f" at v{row.version}"
+        when = f" (UTC {utc_time(row.recorded_at)})" if row.recorded_at is not None else ""
+        note = f"\n{row.note}" if row.note else ""
+        return f"{row.stream}{where}{when}\n{row.preview}{note}\nClick or press Enter to open it in the State tab"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
-
-from inspector.ui.models.common import PROBLEM_COLOUR, RIGHT, ObjectRole, _monospace, _valid_parent, type_icon
+from inspector.ui.models.common import type_icon
+from inspector.ui.models.stream_rows import StreamRowsModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,68 +26,27 @@ class StoppedRow:
         return cls(stream, stopped.version, stopped.type, stopped.error, side)
 
 
-class StoppedStreamsModel(QAbstractTableModel):
-    """Stopped streams, appended as a run reports them."""
+class StoppedStreamsModel(StreamRowsModel):
+    """Stopped streams, appended as a run reports them (all kept: a run stops on few)."""
 
     COLUMNS = ("Stream", "Version", "Event type", "Error")
     STREAM, VERSION, TYPE, ERROR = range(4)
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._rows: list[StoppedRow] = []
+        super().__init__(parent, limit=None)
 
-    def clear(self) -> None:
-        self.beginResetModel()
-        self._rows = []
-        self.endResetModel()
+    def cell(self, row: StoppedRow, column: int) -> str:
+        if column == self.TYPE:
+            return row.type
+        return f"{row.side}: {row.error}" if row.side else row.error
 
-    def append(self, rows: Sequence[StoppedRow]) -> None:
-        if not rows:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-        self._rows.extend(rows)
-        self.endInsertRows()
+    def tooltip(self, row: StoppedRow) -> str:
+        who = f"{row.side} projector" if row.side else "The projector"
+        return (f"{who} raised on {row.stream} v{row.version} ({row.type}):\n{row.error}\n"
+                "Click or press Enter to open the stream at that version")
 
-    def row_at(self, row: int) -> StoppedRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+    def problem(self, row: StoppedRow, column: int) -> bool:
+        return column == self.ERROR
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if _valid_parent(parent) else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if _valid_parent(parent) else len(self.COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == self.STREAM:
-                return row.stream
-            if column == self.VERSION:
-                return "" if row.version is None else f"v{row.version}"
-            if column == self.TYPE:
-                return row.type
-            return f"{row.side}: {row.error}" if row.side else row.error
-        if role == Qt.ItemDataRole.ToolTipRole:
-            who = f"{row.side} projector" if row.side else "The projector"
-            return (f"{who} raised on {row.stream} v{row.version} ({row.type}):\n{row.error}\n"
-                    "Click or press Enter to open the stream at that version")
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.ERROR:
-            return PROBLEM_COLOUR
-        if role == Qt.ItemDataRole.DecorationRole and column == self.TYPE:
-            return type_icon(row.type)
-        if role == Qt.ItemDataRole.FontRole and column == self.STREAM:
-            return _monospace()
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.VERSION:
-            return RIGHT
-        if role == ObjectRole:
-            return row
-        return None
+    def decoration(self, row: StoppedRow, column: int) -> Any:
+        return type_icon(row.type) if column == self.TYPE else None

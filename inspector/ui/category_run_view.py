@@ -1,0 +1,299 @@
+"""What the States and Compare views share: a whole-category run with its inputs, progress and results.
+
+``CategoryRunView`` holds the inputs both take (a category filled from the store's, an optional
+stream pattern, a moment: latest, ``vN`` or a time), the action row (run, Cancel, a progress bar
+of streams done of the total, a status line), the table of streams a projector stopped on, and
+the run itself: a ``StreamedRun`` on the window's ``TaskRunner``, whose results fill in as they
+are found. The last inputs are remembered in the settings under the view's ``SETTINGS_KEY``.
+A subclass lays the widgets out, says what it runs (``start``), how results are shown
+(``_on_items``) and how its results are counted in the status line (``_found``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.core.events import Moment, parse_moment
+from inspector.ui.models.stopped_streams import StoppedStreamsModel
+from inspector.ui.runner import TaskRunner
+from inspector.ui.streamed_run import StreamedRun
+
+ERROR_STYLE = "color: #d9534f;"
+
+
+def table(model: Any) -> QTableView:
+    """A read-only row table as the analysis views use it."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.setShowGrid(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    return view
+
+
+def progress_text(totals: Any, done: int | None = None, total: int | None = None) -> str:
+    """``12 of 24 streams · 4,743 events · 133 ms``."""
+    if done is None:
+        done = totals.streams
+    of = f" of {total:,}" if total else ""
+    return f"{done:,}{of} streams · {totals.events_applied:,} events · {totals.elapsed_ms:,.0f} ms"
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 match``, ``3 matches``: the count with its noun."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
+class CategoryRunView(QWidget):
+    """The inputs, actions and run shared by the whole-category views (see the module's text)."""
+
+    #: stream, version (an int, or None for a stream before its first event): open it there
+    streamRequested = Signal(str, object)
+
+    #: Settings key of the last inputs; the runner channel; what the run does, for the status line
+    SETTINGS_KEY = ""
+    CHANNEL = ""
+    RUNNING = "Replaying"
+    FAILED = "The replay failed"
+
+    def __init__(self, runner: TaskRunner, settings: Any, run_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.store: Any = None
+        self.run = StreamedRun(runner, self.CHANNEL, self)
+        self.run.itemsArrived.connect(self._on_items)
+        self.run.progressed.connect(self._on_progressed)
+        self.run.finished.connect(self._on_finished)
+        self.run.failed.connect(self._on_failed)
+        self._done = 0
+        self._total: int | None = None
+        self._moment = "latest"
+
+        self.category_box = QComboBox()
+        self.category_box.setMinimumContentsLength(18)
+        self.match_edit = QLineEdit()
+        self.match_edit.setPlaceholderText("optional: wallet-9* (glob) or text")
+        self.match_edit.setToolTip("Only streams whose name matches: * any run, ? one character; no wildcard: a substring")
+        self.match_edit.setClearButtonEnabled(True)
+        self.at_edit = QLineEdit()
+        self.at_edit.setPlaceholderText("latest  (or v42, or 2026-09-01T12:00Z)")
+        self.at_edit.setClearButtonEnabled(True)
+        self.at_error = self._error_label()
+        self.at_edit.textChanged.connect(lambda _t: self.at_error.hide())
+
+        self.run_button = QPushButton(run_text)
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%v of %m streams")
+        self.progress.setMaximumWidth(260)
+        self.progress.hide()
+        self.status = QLabel(self._idle_text(True))
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.stopped_model = StoppedStreamsModel(self)
+        self.stopped_view = table(self.stopped_model)
+        self.stopped_view.clicked.connect(self._on_stopped_activated)
+        self.stopped_view.activated.connect(self._on_stopped_activated)
+
+    # --- for subclasses ----------------------------------------------------------------------
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def _on_items(self, items: list[Any]) -> None:
+        raise NotImplementedError
+
+    def _on_finished(self, totals: Any) -> None:
+        raise NotImplementedError
+
+    def _found(self) -> str:
+        """The results so far, counted: ``3 matches``."""
+        raise NotImplementedError
+
+    def _idle_text(self, has_categories: bool) -> str:
+        """The status line when nothing runs."""
+        raise NotImplementedError
+
+    def _clear_results(self) -> None:
+        self.stopped_model.clear()
+
+    def inputs(self) -> dict[str, Any]:
+        """What is remembered between sessions."""
+        return {"category": self.category_box.currentData(), "match": self.match_edit.text().strip(),
+                "at": self.at_edit.text().strip()}
+
+    def _restore_inputs(self) -> None:
+        saved = self._saved()
+        self.match_edit.setText(str(saved.get("match") or ""))
+        self.at_edit.setText(str(saved.get("at") or ""))
+
+    # --- building blocks -----------------------------------------------------------------------
+    @staticmethod
+    def _error_label() -> QLabel:
+        label = QLabel("")
+        label.setStyleSheet(ERROR_STYLE)
+        label.setWordWrap(True)
+        label.hide()
+        return label
+
+    @staticmethod
+    def _show_input_error(label: QLabel, text: str) -> None:
+        label.setText(text)
+        label.show()
+
+    def _action_row(self) -> QHBoxLayout:
+        actions = QHBoxLayout()
+        actions.addWidget(self.run_button)
+        actions.addWidget(self.cancel_button)
+        actions.addWidget(self.progress)
+        actions.addWidget(self.status, 1)
+        return actions
+
+    def _lay_out(self, form: QLayout, results: QWidget, hint: str) -> None:
+        """The view from top to bottom: the inputs, the action row, the results, a grey hint;
+        then the remembered inputs are put back."""
+        hint_label = QLabel(hint)
+        hint_label.setStyleSheet("color: palette(placeholder-text);")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(form)
+        layout.addLayout(self._action_row())
+        layout.addWidget(results, 1)
+        layout.addWidget(hint_label)
+        self._restore_inputs()
+
+    # --- context from the window -------------------------------------------------------------
+    def set_store(self, store: Any) -> None:
+        """A store was opened: results of the old one go; the categories follow (``set_categories``)."""
+        self.run.cancel()
+        self.store = store
+        self._clear_results()
+        self._set_idle()
+        self.category_box.clear()
+        self.status.setText("Counting categories…" if store is not None else "Open a store first.")
+
+    def set_categories(self, categories: list[tuple[str, int]]) -> None:
+        """The store's categories with their stream counts; the remembered one is selected again."""
+        wanted = self.category_box.currentData() or self._saved().get("category")
+        self.category_box.clear()
+        for name, count in categories:
+            self.category_box.addItem(f"{name} ({count:,} streams)", name)
+        self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
+        if not self.run.running:
+            self.status.setText(self._idle_text(bool(categories)))
+
+    # --- inputs ------------------------------------------------------------------------------
+    def _saved(self) -> dict[str, Any]:
+        value = self.settings.get(self.SETTINGS_KEY) if self.settings is not None else None
+        return value if isinstance(value, dict) else {}
+
+    def _remember_inputs(self) -> None:
+        if self.settings is not None:
+            self.settings.set(self.SETTINGS_KEY, self.inputs())
+
+    def _selection(self) -> tuple[str | None, str | None] | None:
+        """(category, match) when a store is open and one of them is given; else None, said."""
+        if self.store is None:
+            self.status.setText("Open a store first.")
+            return None
+        category = self.category_box.currentData()
+        match = self.match_edit.text().strip() or None
+        if category is None and match is None:
+            self._not_run("Choose a category (or give a stream pattern).")
+            return None
+        return category, match
+
+    def _not_run(self, message: str) -> None:
+        """Say why nothing runs."""
+        self.status.setStyleSheet("")
+        self.status.setText(message)
+
+    def _moment_input(self) -> tuple[bool, Moment | None]:
+        """(usable, moment): None is each stream's latest version; a bad moment is said under its input."""
+        text = self.at_edit.text().strip()
+        if not text or text.lower() == "latest":
+            return True, None
+        try:
+            return True, parse_moment(text)
+        except ValueError as exc:
+            self._show_input_error(self.at_error, str(exc))
+            return False, None
+
+    # --- running -------------------------------------------------------------------------------
+    def _begin(self, at: Moment | None, status: str) -> None:
+        """The inputs were usable: remember them, clear the results and show the run going."""
+        self._remember_inputs()
+        self._moment = "latest" if at is None else str(at)
+        self._clear_results()
+        self._done, self._total = 0, None
+        self.run_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status.setText(status)
+
+    def cancel(self) -> None:
+        """Stop the run; what was found so far stays listed."""
+        if not self.run.cancel():
+            return
+        self._set_idle()
+        of = f" of {self._total:,}" if self._total else ""
+        self.status.setText(f"Cancelled after {self._done:,}{of} streams: the {self._found()} found so far "
+                            "are listed.")
+
+    def _set_idle(self) -> None:
+        self.run_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.hide()
+        self.status.setStyleSheet("")
+
+    def _on_progressed(self, done: int, total: Any) -> None:
+        self._done, self._total = done, total
+        if total:
+            self.progress.setRange(0, int(total))
+            self.progress.setValue(min(done, int(total)))
+        self._show_running()
+
+    def _show_running(self) -> None:
+        """The status line while a run goes on: streams done (of the total) and results so far."""
+        if not self.run.running or not self._done:
+            return
+        total = self._total
+        self.status.setText(f"{self.RUNNING}… {self._done:,}{f' of {total:,}' if total else ''} streams, "
+                            f"{self._found()} so far")
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._set_idle()
+        self.status.setText(f"{self.FAILED}: {exc}")
+        self.status.setStyleSheet(ERROR_STYLE)
+
+    def _on_stopped_activated(self, index: Any) -> None:
+        row = self.stopped_model.row_at(index.row())
+        if row is not None:
+            self.streamRequested.emit(row.stream, row.version)
