@@ -325,6 +325,10 @@ def run_combo(combo: Combo, ctx: Context, args, rng: random.Random, workdir: Pat
         target = combo.target(ctx, size)
         store = open_store(target)
         try:
+            if args.library_only:
+                if combo.library_env is not None:
+                    library.append((size, compare_library(combo, ctx, ref, store, args.repeat, rng)))
+                continue
             user = load_projectors(str(USER_PROJECTOR))
             floor, ours, mine, problems = measure_cold(combo, ctx, ref, store, user, args.repeat)
             try:
@@ -403,6 +407,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rebuild", action="store_true", help="build every store again")
     parser.add_argument("--no-library", action="store_true", help="skip eventsourcing's repository.get comparison")
+    parser.add_argument("--library-only", action="store_true",
+                        help="eventsourcing: only the repository.get comparison (no floor, cold or warm runs)")
     parser.add_argument("--postgres", default=POSTGRES_URL)
     parser.add_argument("--mariadb", default=MARIADB_URL)
     parser.add_argument("--list", action="store_true", help="list the combos and exit")

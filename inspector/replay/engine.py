@@ -254,7 +254,7 @@ def _fingerprint(prints: list[str]) -> str:
 
 
 def _choose_projector(projectors: ProjectorSet | Projector | None, store: EventStore, stream: str,
-                      first: Event) -> Projector:
+                      first: Event | None) -> Projector:
     """The projector for the stream: given, or the first of a set that applies to the stream's
     name or to the category the store lists it under.
 
@@ -376,7 +376,8 @@ class _Run:
         use_store_snapshots: bool,
         cancel: CancelToken | None,
         progress: Progress | None,
-        first: Event,
+        first: Event | None,
+        found: Any = _UNASKED,
     ) -> None:
         self.store = store
         self.stream = stream
@@ -405,13 +406,19 @@ class _Run:
         self.cache_checked = False
         #: (version, position before, position) for each event folded at the version of the one before it
         self.duplicates: list[tuple[int, Any, Any]] = []
+        #: the store snapshot ``projector.store_snapshot`` gave before the run (``replay`` asks
+        #: first), used once; and the stream's event at the snapshot's version when the store
+        #: read it with the snapshot
+        self.found = found
+        self.store_event: Any = None
 
     # --- starting point ---------------------------------------------------------------
     def start(self, upto: int | None, *, skip_cache: bool = False) -> tuple[Any, int | None, str | None, CacheEntry | None, datetime | None]:
         """(state, version, source, cache entry to verify, recorded_at) to fold from."""
         best_store = None
         if self.use_store_snapshots and self.projector.uses_store_snapshots:
-            best_store = self.projector.store_snapshot(self.store, self.stream, upto)
+            found, self.found = self.found, _UNASKED  # a fold changes the state it starts from: once
+            best_store = self.projector.store_snapshot(self.store, self.stream, upto) if found is _UNASKED else found
         entry = None
         if self.cache is not None and not skip_cache:
             entry = self.cache.latest(self.store_key, self.stream, self.projector.code_hash, upto)
@@ -423,7 +430,8 @@ class _Run:
                 return self.start(upto, skip_cache=skip_cache)
             return state, entry.version, "cache", entry, parse_time(entry.recorded_at)
         if best_store is not None:
-            version, state = best_store
+            version, state = best_store[0], best_store[1]
+            self.store_event = next(iter(best_store[2:]), None)  # (version, state) or (version, state, event)
             return state, version, "store", None, None
         return self.projector.initial(), None, None, None, None
 
@@ -507,9 +515,14 @@ class _Run:
         throttle.finish(applied)
         version = start_version if last_event is None else last_event.version
         if last_event is None and version is not None:
-            # Started from a store snapshot at the target itself: show that event's time.
-            for found in self.store.read_stream(self.stream, from_version=version, to_version=version, cancel=cancel):
-                last_event = found
+            # Started from a store snapshot at the target itself: show that event's time (read
+            # with the snapshot where the store could).
+            if self.store_event is not None and self.store_event.version == version:
+                last_event = self.store_event
+            else:
+                for found in self.store.read_stream(self.stream, from_version=version, to_version=version,
+                                                    cancel=cancel):
+                    last_event = found
         if last_event is not None:
             last_event = materialize(last_event)
             recorded_at = last_event.recorded_at
@@ -608,27 +621,47 @@ def replay(
     cancel: CancelToken | None = None,
     progress: Progress | None = None,
 ) -> ReplayResult:
-    """The stream's state at ``at`` (a version or an instant; None = its latest version)."""
+    """The stream's state at ``at`` (a version or an instant; None = its latest version).
+
+    To a version, a projector that starts from store snapshots asks for one first: a snapshot
+    at or before the target that the store read beside the stream's event at its version
+    needs nothing else (not the stream's first event: the stream has events up to there; not
+    the cache: no entry can be later than a snapshot at the target itself, and without a
+    cache none is asked), so such a replay is that one statement plus the events after it.
+    """
     started = time.perf_counter()
-    first = _first_event(store, stream, cancel)
-    if first is None:
-        name = projectors.name if isinstance(projectors, Projector) else GENERIC_PROJECTOR.name
-        return ReplayResult(stream, None, None, {}, name, problem=f"no events in stream {stream!r}",
-                            elapsed_ms=_ms(started))
-    projector = _choose_projector(projectors, store, stream, first)
-    upto, before_start = _resolve(store, stream, at, first, cancel)
-    assert first.version is not None
-    origin = version_origin(getattr(store, "layout_name", None), first.version)
-    late = late_start_text(first.version, origin) if first.version > origin else None
-    refused = _before_the_stream(at, before_start, first, origin, late)
-    if refused is not None:
-        return ReplayResult(stream, None, None, projector.to_json(projector.initial()), projector.name,
-                            problem=refused, elapsed_ms=_ms(started))
-    if before_start:
-        initial = projector.initial()
-        return ReplayResult(stream, None, None, projector.to_json(initial), projector.name,
-                            raw_state=initial, elapsed_ms=_ms(started))
-    run = _Run(store, stream, projector, cache, use_store_snapshots, cancel, progress, first)
+    projector: Projector | None = None
+    found: Any = _UNASKED
+    if at is not None and at.version is not None and use_store_snapshots:
+        projector, found = _store_snapshot_first(store, stream, projectors, at.version)
+    late: str | None = None
+    first: Event | None = None
+    upto: int | None
+    if (at is not None and at.version is not None and found is not _UNASKED and found is not None
+            and len(found) > 2 and found[2] is not None and (cache is None or found[0] == at.version)):
+        assert projector is not None
+        upto, cache = at.version, None
+    else:
+        first = _first_event(store, stream, cancel)
+        if first is None:
+            name = projectors.name if isinstance(projectors, Projector) else GENERIC_PROJECTOR.name
+            return ReplayResult(stream, None, None, {}, name, problem=f"no events in stream {stream!r}",
+                                elapsed_ms=_ms(started))
+        if projector is None:
+            projector = _choose_projector(projectors, store, stream, first)
+        upto, before_start = _resolve(store, stream, at, first, cancel)
+        assert first.version is not None
+        origin = version_origin(getattr(store, "layout_name", None), first.version)
+        late = late_start_text(first.version, origin) if first.version > origin else None
+        refused = _before_the_stream(at, before_start, first, origin, late)
+        if refused is not None:
+            return ReplayResult(stream, None, None, projector.to_json(projector.initial()), projector.name,
+                                problem=refused, elapsed_ms=_ms(started))
+        if before_start:
+            initial = projector.initial()
+            return ReplayResult(stream, None, None, projector.to_json(initial), projector.name,
+                                raw_state=initial, elapsed_ms=_ms(started))
+    run = _Run(store, stream, projector, cache, use_store_snapshots, cancel, progress, first, found)
     try:
         outcome = run.run(upto)
         result_duplicates = _duplicate_warnings(run.duplicates)
@@ -643,6 +676,20 @@ def replay(
         nearest = "" if outcome.version is None else f"; the last version before it is v{outcome.version}"
         result.problem = f"stream {stream!r} has no event at v{upto}{nearest}"
     return result
+
+
+def _store_snapshot_first(store: EventStore, stream: str, projectors: ProjectorSet | Projector | None,
+                          version: int) -> tuple[Projector, Any]:
+    """The stream's projector and the store snapshot it would start from at ``version``
+    (``projector.store_snapshot``); ``_UNASKED`` when it uses none or cannot read this store
+    (the replay then says why, as without this look)."""
+    projector = _choose_projector(projectors, store, stream, None)
+    if not projector.uses_store_snapshots:
+        return projector, _UNASKED
+    try:
+        return projector, projector.store_snapshot(store, stream, version)
+    except ProjectorError:
+        return projector, _UNASKED
 
 
 def _duplicate_warnings(duplicates: list[tuple[int, Any, Any]]) -> list[str]:

@@ -220,13 +220,24 @@ class NativeEventsourcingProjector(Projector):
         """The stream's events after ``after`` up to ``upto``, each with the domain event the
         library's mapper makes of the stored row."""
         self._check_layout(store)
+        from eventsourcing.persistence import StoredEvent
+
+        originator = _originator_id(stream)  # once per read, not per event
+        domain_of = self._domain
         for record in store.stored_records(stream, after=after, upto=upto, cancel=cancel):
             topic = record.type or ""
-            domain = self._domain(self._stored(stream, record.version, topic, record.payload))
-            yield NativeEvent(record.position, stream, record.version, topic, domain)
+            state = record.payload
+            if type(state) is not bytes or state.startswith(_ZLIB_HEADERS):
+                stored = self._stored(stream, record.version, topic, state)
+            else:  # the usual row: plain JSON bytes, given to the library as they are
+                stored = StoredEvent(originator_id=originator, originator_version=record.version, topic=topic,
+                                     state=state)
+            yield NativeEvent(record.position, stream, record.version, topic, domain_of(stored))
 
-    def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any] | None:
-        """The latest library snapshot at or before ``upto`` that decodes and matches an event."""
+    def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any, Any] | None:
+        """The latest library snapshot at or before ``upto`` that decodes and matches an event:
+        ``(version, aggregate, event)``, ``event`` the stream's event at that version when the
+        store read it with the snapshot (else None). One statement on SQL stores."""
         self._check_layout(store)
         for record in store.stored_snapshot_records(stream, upto):
             snapshot = self._domain(self._stored(stream, record.version, record.type or "", record.payload))
@@ -238,7 +249,7 @@ class NativeEventsourcingProjector(Projector):
                 continue
             if getattr(aggregate, "version", record.version) != record.version:
                 continue
-            return record.version, aggregate
+            return record.version, aggregate, record.event
         return None
 
 

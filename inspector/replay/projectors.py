@@ -354,8 +354,10 @@ class Projector:
         """
         return store.read_for_replay(stream, after=after, upto=upto, cancel=cancel, full=full)
 
-    def store_snapshot(self, store: Any, stream: str, upto: int | None) -> tuple[int, Any] | None:
-        """The latest usable store-native snapshot at or before ``upto``: ``(version, state)``."""
+    def store_snapshot(self, store: Any, stream: str, upto: int | None) -> tuple[int, Any] | tuple[int, Any, Any] | None:
+        """The latest usable store-native snapshot at or before ``upto``: ``(version, state)``, or
+        ``(version, state, event)`` with the stream's event at that version where the store read
+        it with the snapshot (the replay then reads nothing else for it)."""
         if not self.uses_store_snapshots:
             return None
         snapshots: list[Snapshot] = store.snapshots(stream)

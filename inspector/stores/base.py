@@ -94,13 +94,16 @@ class StoredRecord:
     """One row as the writing library stored it, for replay with that library's own code.
 
     ``type`` and ``payload`` are undecoded (e.g. an eventsourcing topic and its ``state``
-    bytes); ``version`` is the stream version the row holds.
+    bytes); ``version`` is the stream version the row holds. A snapshot's record
+    (``stored_snapshot_records``) may carry ``event``, the stream's event at its version (an
+    Event, or a LazyEvent decoded on use), read in the same statement; None otherwise.
     """
 
     position: int
     version: int
     type: str | None
     payload: bytes | str | None
+    event: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +230,8 @@ class EventStore(Protocol):
 
     def stored_snapshot_records(self, stream: str, upto: int | None) -> list[StoredRecord]:
         """The layout's own snapshot rows at or before ``upto``, newest first, only those whose
-        version the stream really has (empty when the layout keeps none)."""
+        version the stream really has, each with its ``event`` where the store reads it in the
+        same statement (empty when the layout keeps none)."""
 
     def change_mark(self) -> str | None:
         """A token that changes whenever the store may have been written to, cheap to read

@@ -15,9 +15,12 @@ read gives it; ``full_event`` reads such an event again, whole, when something n
 from __future__ import annotations
 
 import dataclasses
+import gc
+import threading
 from collections import namedtuple
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Iterator, Union
 
 from inspector.core.events import Event
 
@@ -28,13 +31,18 @@ if TYPE_CHECKING:
     from inspector.stores.layouts.base import SqlLayout
 
 _UNSET: Any = object()
+#: payloads longer than this (bytes or characters) are decoded with the cyclic collector paused
+PAUSE_COLLECTION_ABOVE = 1_000_000
+_COLLECTION_LOCK = threading.Lock()
+_collection_pauses = [0, False]  # pauses under way, whether the collector was on before the first
 #: where a layout keeps the places of position, version and type in its fold rows (see ``_places``)
 _PLACES = "_lazy_event_places"
 
 
-def _places(layout: "SqlLayout") -> tuple[int, int, int]:
-    """The places of ``position`` and ``version`` in the layout's fold rows, and of ``type`` where
-    the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout).
+def _places(layout: "SqlLayout") -> tuple[int, int, int, int]:
+    """The places of ``position`` and ``version`` in the layout's fold rows, of ``type`` where
+    the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout), and of the
+    payload where it is a column of its own (``SqlLayout.capped_payload``; -1: none).
 
     A fold row is ``select(*layout.columns)``, so its fields come in the order of the layout's
     labelled columns. Reading a row by place costs a few nanoseconds, by name a few hundred:
@@ -46,9 +54,35 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int]:
 
         names = [getattr(column, "name", None) for column in layout.columns]
         plain_type = type(layout).lazy_type is SqlLayout.lazy_type and "type" in names
-        places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1)
+        capped = layout.capped_payload()
+        payload = names.index(capped[0]) if capped is not None and capped[0] in names else -1
+        places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1, payload)
         setattr(layout, _PLACES, places)
     return places
+
+
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a big payload is decoded (any thread; nested
+    and concurrent pauses end when the last one does).
+
+    Decoding 50 MB of JSON makes about 1.6 million dicts and lists; each few hundred thousand
+    of them start a full collection, which walks every object alive, inside the decoder's one
+    C call: orjson held the GIL, and so the GUI thread, for 1.1 s instead of 0.3 s. Decoded
+    JSON holds no reference cycles, so nothing is left for the collector to find; it resumes
+    afterwards as before (refcounting frees everything meanwhile, as always)."""
+    with _COLLECTION_LOCK:
+        if _collection_pauses[0] == 0:
+            _collection_pauses[1] = gc.isenabled()
+            gc.disable()
+        _collection_pauses[0] += 1
+    try:
+        yield
+    finally:
+        with _COLLECTION_LOCK:
+            _collection_pauses[0] -= 1
+            if _collection_pauses[0] == 0 and _collection_pauses[1]:
+                gc.enable()
 
 
 class LazyEvent:
@@ -73,9 +107,18 @@ class LazyEvent:
         self.version = version
 
     def event(self) -> Event:
-        """The fully decoded Event, exactly as the layout's ``row_to_event`` makes it."""
+        """The fully decoded Event, exactly as the layout's ``row_to_event`` makes it. A payload
+        ``data`` decoded already is not decoded again where the layout's payload is a column of
+        its own (``SqlLayout.capped_payload``): the other fields come from the row with a
+        stand-in payload (a value means the payload had no problem: ``decode_json``)."""
         if self._full is None:
-            self._full = self._layout.row_to_event(self._row)
+            data, layout = self._data, self._layout
+            capped = None if data is _UNSET or data is None else layout.capped_payload()
+            if capped is not None and capped[0] in self._row._fields:
+                stand_in = layout.row_to_event(_with_payload(self._row, *capped))
+                self._full = dataclasses.replace(stand_in, data=data)
+            else:
+                self._full = layout.row_to_event(self._row)
         return self._full
 
     @property
@@ -94,7 +137,14 @@ class LazyEvent:
     def data(self) -> Any:
         data = self._data
         if data is _UNSET:
-            data = self._data = self._layout.lazy_data(self._row, self)
+            layout = self._layout
+            place = _places(layout)[3]
+            payload: Any = self._row[place] if place >= 0 else None
+            if type(payload) in (str, bytes) and len(payload) > PAUSE_COLLECTION_ABOVE:
+                with cycle_collection_paused():
+                    data = self._data = layout.lazy_data(self._row, self)
+            else:
+                data = self._data = layout.lazy_data(self._row, self)
         return data
 
     @property
@@ -210,31 +260,34 @@ def capped_row_event(layout: "SqlLayout", row: Any, cap: int) -> Event:
         return layout.row_to_event(row)
     capped = layout.capped_payload()
     assert capped is not None, "capped rows come from capped_columns"
-    label, stand_in = capped
+    event = layout.row_to_event(_with_payload(row, *capped))  # the stand-in is decoded in no time
+    return dataclasses.replace(event, data=PayloadLeftOut(int(size)), raw=None)
+
+
+def _with_payload(row: Any, label: str, value: Any) -> Any:
+    """``row`` (fields by name and place, as ``row_to_event`` reads them) with ``value`` as its ``label`` field."""
     fields = tuple(row._fields)
     shape = _ROW_SHAPES.get(fields)
     if shape is None:
         shape = _ROW_SHAPES[fields] = namedtuple("CappedRow", fields)
     values = list(row)
-    values[fields.index(label)] = stand_in  # decoded in no time; the event's data is replaced below
-    stand_in_row: Any = shape(*values)  # a Row's fields by name and place, as row_to_event reads them
-    event = layout.row_to_event(stand_in_row)
-    return dataclasses.replace(event, data=PayloadLeftOut(int(size)), raw=None)
+    values[fields.index(label)] = value
+    return shape(*values)
 
 
 def full_event(store: Any, event: Any, cancel: "CancelToken | None" = None) -> Any:
     """``event`` with its payload: itself unless a capped read left the payload out, else the
     event at its position read again, whole (None when the store no longer holds it)."""
-    if left_out(event) is None:
+    marker = left_out(event)
+    if marker is None:
         return materialize(event)
     from inspector.core.matching import EventFilter
 
-    for found in store.read_all(after_position=event.position - 1, limit=1,
-                                filters=EventFilter(streams=(event.stream,)), cancel=cancel):
-        if found.position == event.position:
-            return found
-    return None
+    with cycle_collection_paused() if marker.size > PAUSE_COLLECTION_ABOVE else nullcontext():
+        found = store.read_all(after_position=event.position - 1, limit=1,
+                               filters=EventFilter(streams=(event.stream,)), cancel=cancel)
+    return found[0] if found and found[0].position == event.position else None
 
 
-__all__ = ["FoldEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event", "full_event",
-           "left_out", "materialize", "size_text"]
+__all__ = ["FoldEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",
+           "cycle_collection_paused", "full_event", "left_out", "materialize", "size_text"]

@@ -627,23 +627,23 @@ class SqlEventStore:
                 yield layout.stored_record(row)
 
     def stored_snapshot_records(self, stream: str, upto: int | None) -> list[StoredRecord]:
-        """The layout's snapshot rows at or before ``upto``, newest first, whose version the stream has."""
+        """The layout's snapshot rows at or before ``upto``, newest first, whose version the stream
+        has, each with the stream's event at that version (a ``LazyEvent``): one statement."""
         layout = self.layout
         if not layout.stream_exists_possibly(stream):
             return []
         query = layout.snapshot_records_query(stream, upto)
         if query is None:
             return []
-        found = []
-        with self._connect() as conn:
-            for version, kind, payload in conn.execute(query).all():
-                exists = conn.execute(
-                    sa.select(sa.literal(1)).select_from(layout.table)
-                    .where(layout.stream_is(stream), layout.version == version, *layout.scope()).limit(1)
-                ).first()
-                if exists is not None:
-                    found.append(StoredRecord(-1, int(version), None if kind is None else str(kind),
-                                              bytes(payload) if isinstance(payload, memoryview) else payload))
+        found: list[StoredRecord] = []
+        for row in self._rows(query):
+            version = int(row.snapshot_version)
+            if found and found[-1].version == version:
+                continue  # a second event at the snapshot's version: the later one came first
+            kind, payload = row.snapshot_type, row.snapshot_payload
+            found.append(StoredRecord(int(row.position), version, None if kind is None else str(kind),
+                                      bytes(payload) if isinstance(payload, memoryview) else payload,
+                                      LazyEvent(row, layout, stream)))
         return found
 
     def count_upto(self, stream: str, version: int) -> int:
@@ -807,6 +807,7 @@ class SqlEventStore:
                 query = query.where(layout.position < cursor if descending else layout.position > cursor)
             order = layout.position.desc() if descending else layout.position
             rows = self._rows(query.order_by(order).limit(page))
+            check(cancel)  # before decoding: a page of big payloads may take a while
             for row in rows:
                 if columns is None:
                     event = layout.row_to_event(row)

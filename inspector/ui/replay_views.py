@@ -32,7 +32,7 @@ from inspector.core.events import Moment
 from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
 from inspector.ui.presenting import local_time, utc_time
 from inspector.ui.timeline import CURSOR_COLOURS
-from inspector.ui.widgets import expand_small_containers, json_tree_columns
+from inspector.ui.widgets import EXPAND_LIMIT, expand_small_containers, json_tree_columns
 
 
 def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
@@ -372,7 +372,9 @@ class StateView(QWidget):
             parts = [part for part in pointer.split("/")[1:]]
             index = self.model.find(*[_key(part) for part in parts])
             while index.isValid():
-                self.tree.expand(index)
+                if self.model.child_count(index) <= EXPAND_LIMIT:
+                    # a list of 400,000 items took 6 s to expand on the GUI thread; the user can open it
+                    self.tree.expand(index)
                 index = index.parent()
         when = local_time(result.recorded_at)
         at = f"v{result.version}" if result.version is not None else "before the first event"

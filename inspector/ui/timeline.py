@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.events import Event
 from inspector.stores.base import EventFilter
+from inspector.ui.models.event_table import PAYLOAD_CAP
 from inspector.ui.presenting import local_time, type_colour, use_type_colours, utc_time
 from inspector.ui.runner import TaskRunner
 from inspector.ui.widgets import ElidingLabel
@@ -742,7 +743,7 @@ class TimelineWidget(QWidget):
             events: list[Event] = []
             if streams:
                 events = store.read_all(filters=EventFilter(streams=streams, since=since, until=until),
-                                        limit=EVENT_CAP + 1, cancel=cancel)
+                                        limit=EVENT_CAP + 1, cancel=cancel, payload_cap=PAYLOAD_CAP)
             return events, TickData.of(events[:EVENT_CAP])
 
         self._runner.submit(LANES_CHANNEL, work, lambda result: self._on_loaded(key, *result),

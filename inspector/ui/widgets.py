@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.events import Event
+from inspector.stores.lazy import size_text
 from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
 from inspector.ui.presenting import local_time, type_colour, utc_time
@@ -240,6 +241,10 @@ class EventView(QWidget):
     event meanwhile stops that work and drops the late text.
     """
 
+    #: the user stopped the loading of the shown event's payload (Cancel)
+    loadCancelled = Signal()
+    #: the user asked for the shown event's payload again (Load, after a Cancel or a failure)
+    loadRequested = Signal()
     #: (ticket, text) from the formatting thread (an object: a 50 MB str is not copied to a QString)
     _formatted = Signal(int, object)
     #: (ticket, characters written so far) from the formatting thread
@@ -265,6 +270,25 @@ class EventView(QWidget):
             " border: 1px solid #d9534f; border-radius: 3px; }"
         )
         self.problem.hide()
+        # a payload the table's page left out, being read whole on a worker ("Loading 52.4 MB event…")
+        self.loading_bar = QFrame()
+        self.loading_bar.setObjectName("eventLoading")
+        self.loading_bar.setStyleSheet("#eventLoading { border: 1px solid palette(mid); border-radius: 3px; }")
+        loading_row = QHBoxLayout(self.loading_bar)
+        loading_row.setContentsMargins(8, 4, 4, 4)
+        self.loading_label = QLabel()
+        self.loading_label.setWordWrap(True)
+        self.cancel_load_button = QPushButton("Cancel")
+        self.cancel_load_button.setToolTip("Stop reading this event's payload")
+        self.cancel_load_button.clicked.connect(self.loadCancelled)
+        self.load_button = QPushButton("Load")
+        self.load_button.setToolTip("Read this event's payload from the store and show it")
+        self.load_button.clicked.connect(self.loadRequested)
+        loading_row.addWidget(self.loading_label, 1)
+        loading_row.addWidget(self.cancel_load_button)
+        loading_row.addWidget(self.load_button)
+        self.loading_bar.hide()
+        self._loading = False
         self.model = JsonTreeModel(self)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
@@ -305,11 +329,39 @@ class EventView(QWidget):
         split.setStretchFactor(1, 2)
         layout.addWidget(self.header)
         layout.addWidget(self.problem)
+        layout.addWidget(self.loading_bar)
         layout.addWidget(split, 1)
+
+    @property
+    def loading(self) -> bool:
+        """True while the shown event's payload is being read (``show_loading``)."""
+        return self._loading
+
+    def show_loading(self, event: Event, size: int) -> None:
+        """Show ``event``'s header while its payload (``size`` bytes, left out of the table's page)
+        is read whole: the tree and text stay empty, the bar says "Loading 52.4 MB event…" with Cancel."""
+        self.show_event(None)
+        self.shown_event = event
+        self._show_header(event)
+        self._loading = True
+        self.loading_label.setText(f"Loading {size_text(size)} event…")
+        self.cancel_load_button.show()
+        self.load_button.hide()
+        self.loading_bar.show()
+
+    def show_load_stopped(self, text: str) -> None:
+        """The shown event's payload is not coming (cancelled, failed, gone): say ``text`` and offer Load."""
+        self._loading = False
+        self.loading_label.setText(text)
+        self.cancel_load_button.hide()
+        self.load_button.show()
+        self.loading_bar.show()
 
     def show_event(self, event: Event | None) -> None:  # type: ignore[override]
         self.shown_event = event
         self._ticket += 1  # a text still being formatted for the previous event is dropped
+        self._loading = False
+        self.loading_bar.hide()
         if event is None:
             self.header.setText("Select an event in the table or on the timeline.")
             self.problem.hide()
@@ -317,22 +369,7 @@ class EventView(QWidget):
             self._set_raw("")
             self.copy_button.setEnabled(False)
             return
-        colour = type_colour(event.type)
-        actor = f" · {event.actor}" if event.actor else ""
-        self.header.setText(
-            f"<b>{event.stream}</b> v{event.version if event.version is not None else '—'} · "
-            f"<span style='color:{colour}; font-weight:bold'>■ {event.type}</span><br>"
-            f"<span title='UTC {utc_time(event.recorded_at)}'>{local_time(event.recorded_at)}</span>"
-            f"{actor} · position {event.position}"
-        )
-        self.header.setToolTip(f"UTC {utc_time(event.recorded_at)}")
-        if event.problem:
-            self.problem.setText(
-                f"Problem in {event.stream} v{event.version}: {event.problem}"
-            )
-            self.problem.show()
-        else:
-            self.problem.hide()
+        self._show_header(event)
         body = {"data": event.data, "metadata": event.metadata}
         self.model.set_value(body)
         expand_small_containers(self.tree, depth=1)
@@ -354,10 +391,28 @@ class EventView(QWidget):
         _FORMATTER.submit(lambda: emit(ticket, event_text_in_pieces(event, still_wanted,
                                                                     lambda done: report(ticket, done))))
 
+    def _show_header(self, event: Event) -> None:
+        colour = type_colour(event.type)
+        actor = f" · {event.actor}" if event.actor else ""
+        self.header.setText(
+            f"<b>{event.stream}</b> v{event.version if event.version is not None else '—'} · "
+            f"<span style='color:{colour}; font-weight:bold'>■ {event.type}</span><br>"
+            f"<span title='UTC {utc_time(event.recorded_at)}'>{local_time(event.recorded_at)}</span>"
+            f"{actor} · position {event.position}"
+        )
+        self.header.setToolTip(f"UTC {utc_time(event.recorded_at)}")
+        if event.problem:
+            self.problem.setText(
+                f"Problem in {event.stream} v{event.version}: {event.problem}"
+            )
+            self.problem.show()
+        else:
+            self.problem.hide()
+
     @property
     def formatting(self) -> bool:
         """True while the shown event's raw text is being formatted on a worker."""
-        return self.shown_event is not None and not self.copy_button.isEnabled()
+        return self.shown_event is not None and self.loading_bar.isHidden() and not self.copy_button.isEnabled()
 
     def _on_formatting_progress(self, ticket: int, done: int) -> None:
         if ticket == self._ticket and self.formatting:

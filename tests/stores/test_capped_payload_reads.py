@@ -6,6 +6,7 @@ Message DB on PostgreSQL, and JSON Lines files."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from inspector.stores import EventFilter, open_store
-from inspector.stores.lazy import PayloadLeftOut, full_event, left_out
+from inspector.stores.lazy import LazyEvent, PayloadLeftOut, cycle_collection_paused, full_event, left_out, materialize
 
 from .servers import scratch_database
 from .test_server_contract import MESSAGE_DB_DDL
@@ -156,3 +157,25 @@ def test_a_text_filter_finds_words_inside_a_payload_the_page_leaves_out(store):
 
 def test_a_cap_above_every_payload_changes_nothing(store):
     assert store.read_all(limit=10, payload_cap=10 * CAP) == store.read_all(limit=10)
+
+
+def test_a_fold_event_read_whole_after_its_payload_keeps_the_payload_it_decoded(store):
+    whole = list(store.read_stream("import-1"))
+    folded = list(store.read_for_replay("import-1"))
+    assert len(folded) == len(whole) == 3
+    for lazy, full in zip(folded, whole):
+        data = lazy.data
+        event = materialize(lazy)  # a replay's last event: every field
+        assert event == full
+        assert event.data is data  # the payload was decoded once, not again for the other fields
+    assert any(isinstance(event, LazyEvent) for event in folded) or store.built_as == "jsonl"
+
+
+def test_the_collector_pauses_while_big_payloads_are_decoded_and_resumes_after_the_last():
+    assert gc.isenabled()
+    with cycle_collection_paused():
+        assert not gc.isenabled()
+        with cycle_collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an outer (or another thread's) decode is still under way
+    assert gc.isenabled()

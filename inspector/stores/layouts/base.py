@@ -121,8 +121,11 @@ class SqlLayout:
         return StoredRecord(int(row.position), int(row.version), None if kind is None else str(kind), payload)
 
     def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
-        """``(version, type, payload)`` of the layout's own snapshots of the stream at or before
-        ``upto``, newest first (a few); None when the layout keeps no snapshots this way."""
+        """The layout's own snapshots of the stream at or before ``upto`` that the stream has an
+        event at, newest first (a few), each beside that event: rows of ``self.columns`` (the
+        event, in its fold-row places, several events at one version the last by position
+        first) followed by ``snapshot_version``, ``snapshot_type`` and ``snapshot_payload``;
+        None when the layout keeps no snapshots this way."""
         return None
 
     def stream_to_db(self, stream: str) -> Any:

@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import decode_json, json_value, untranscode
 from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
-from inspector.stores.base import ColumnReading, Snapshot, escape_like
+from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 from inspector.stores.layouts.base import SqlLayout, Utf8mb4, rowid_column
 
 #: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
@@ -168,6 +168,8 @@ class EventsourcingLayout(SqlLayout):
         self._probe: sa.Select | None = None  # built on first use by ``_stored``
         # event rows of text ids: stored uuid.hex -> (shown name, rows left before it is probed again)
         self._shown: dict[str, tuple[str, int]] = {}
+        #: ``snapshot_records_query``'s statements by form, built on first use
+        self._snapshot_statements: dict[tuple[bool, bool, bool], sa.Select] = {}
         self.snapshot_id_kind = (
             None if snapshots is None or "originator_id" not in snapshots.c
             else id_kind(snapshots.c.originator_id, self.dialect))
@@ -211,6 +213,7 @@ class EventsourcingLayout(SqlLayout):
         ]
         #: where ``state`` is in a fold row (``select(*self.columns)``): read by place, not by name
         self._state_place = len(self.columns) - 1
+        assert [column.name for column in self.columns][:4] == ["position", "stream", "version", "type"]
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "EventsourcingLayout | None":
@@ -328,8 +331,29 @@ class EventsourcingLayout(SqlLayout):
         return stream
 
     def stream_is(self, stream: str) -> sa.ColumnElement[bool]:
-        value = self.stream_to_db(stream)
+        """The event rows of the stream shown as ``stream``; for a text column and a hyphenated
+        name, which spelling is stored is decided inside the statement (``_text_key``), so a
+        stream's query is one statement, not a probe and then the query."""
+        value = self._key(self.id_kind, stream)
         return sa.false() if value is None else self._same_id(self.stream, value)
+
+    def _key(self, kind: str, stream: str) -> Any:
+        """The stored id for a shown name in a column of ``kind``: a value, or for a text column
+        and a canonical UUID the SQL choice between its two spellings; None when the column
+        cannot hold the name."""
+        found = canonical_uuid(stream) if kind == ID_TEXT else None
+        if found is None:
+            return self._to_db(kind, stream)
+        return self._text_key(sa.literal(stream, sa.Text()), sa.literal(found.hex, sa.Text()))
+
+    def _text_key(self, hyphenated: sa.ColumnElement[Any], hexed: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+        """SQL: the hyphenated spelling of a UUID when some event row has it as its id, else its
+        ``uuid.hex`` (what ``_to_db`` works out with a probe of its own): one primary-key probe
+        the database runs once per statement."""
+        spelled = self.table.alias("spelled")
+        stored = (sa.select(sa.literal(1)).select_from(spelled)
+                  .where(self._same_id(spelled.c.originator_id, hyphenated)).exists())
+        return sa.case((stored, hyphenated), else_=hexed)
 
     def stream_in(self, streams: Sequence[str]) -> sa.ColumnElement[bool]:
         values = [value for value in map(self.stream_to_db, streams) if value is not None]
@@ -449,6 +473,14 @@ class EventsourcingLayout(SqlLayout):
                 return untranscode(value)
         return event.event().data  # row_to_event says why
 
+    def stored_record(self, row: Row[Any]) -> StoredRecord:
+        """The row as stored (native replay's hot path): read by place, not by name (``row._fields``
+        builds a tuple on every call, three times per event in the generic ``stored_record``)."""
+        state = row[self._state_place]
+        kind = row[3]
+        return StoredRecord(int(row[0]), int(row[2]), None if kind is None else str(kind),
+                            bytes(state) if type(state) is memoryview else state)
+
     def row_to_event(self, row: Row[Any]) -> Event:
         data, problem = self.decode_state(row.state)
         recorded_at = None
@@ -477,23 +509,74 @@ class EventsourcingLayout(SqlLayout):
 
     # --- snapshots ---------------------------------------------------------------------
     def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
-        """The library's ``*_snapshots`` rows of the stream at or before ``upto``, newest first (5)."""
-        key, table = self.snapshot_key(stream), self.snapshot_table
-        if key is None or table is None:  # a key is only given where there is a snapshot table
+        """The library's ``*_snapshots`` rows of the stream at or before ``upto`` that the stream
+        has an event at, newest first (of the 5 newest), each beside that event: one statement
+        (see ``SqlLayout.snapshot_records_query`` for the row's shape), built once per layout and
+        form and given this stream's values."""
+        if self.snapshot_table is None or self.snapshot_id_kind is None or not self.stream_exists_possibly(stream):
             return None
-        c = table.c
-        query = sa.select(c.originator_version, c.topic, c.state).where(c.originator_id == key)
-        if upto is not None:
-            query = query.where(c.originator_version <= upto)
-        return query.order_by(c.originator_version.desc()).limit(5)
+        kind = self.snapshot_id_kind
+        found = canonical_uuid(stream) if self.id_kind == ID_TEXT else None
+        values: dict[str, Any] = {"es_name": stream, "es_upto": upto}
+        if found is not None:  # the spelling is chosen in the statement (``_text_key``)
+            values["es_hex"] = found.hex
+            if kind != ID_TEXT:
+                values["es_snapshot_key"] = self._to_db(kind, stream)
+        else:
+            values["es_event_key"] = self._to_db(self.id_kind, stream)
+            values["es_snapshot_key"] = (values["es_event_key"] if kind in (self.id_kind, ID_TEXT)
+                                         else self._to_db(kind, stream))
+            if values["es_event_key"] is None:
+                return None  # no row can hold the name
+        if values.get("es_snapshot_key", "") is None:
+            return None
+        form = (found is not None, "es_snapshot_key" in values, upto is None)
+        statement = self._snapshot_statements.get(form)
+        if statement is None:
+            statement = self._snapshot_statements[form] = self._snapshot_statement(*form)
+        return statement.params(values)
+
+    def _snapshot_statement(self, spelled: bool, snapshot_key: bool, latest: bool) -> sa.Select:
+        """``snapshot_records_query``'s statement with its values as bound parameters: ``es_name``
+        (the stream's shown name), ``es_hex`` (its ``uuid.hex`` where the spelling is chosen in
+        SQL) or ``es_event_key``, ``es_snapshot_key`` (where the snapshot table's id is given
+        apart) and ``es_upto`` (unless ``latest``)."""
+        table = self.snapshot_table
+        assert table is not None
+        s = table.c
+        name = sa.bindparam("es_name", type_=sa.Text())
+        event_key: Any
+        if spelled:
+            event_key = self._text_key(name, sa.bindparam("es_hex", type_=sa.Text()))
+        else:
+            event_key = sa.bindparam("es_event_key", type_=self.stream.type)
+        key = sa.bindparam("es_snapshot_key", type_=s.originator_id.type) if snapshot_key else event_key
+        # the five newest snapshots first (one index range), then each one's event by primary key
+        newest = sa.select(s.originator_version.label("snapshot_version"), s.topic.label("snapshot_type"),
+                           s.state.label("snapshot_payload")).where(s.originator_id == key)
+        if not latest:
+            newest = newest.where(s.originator_version <= sa.bindparam("es_upto", type_=sa.Integer()))
+        snapshot = newest.order_by(s.originator_version.desc()).limit(5).subquery("snapshot")
+        # the event's own columns first, in their fold-row places; its stream is the name asked
+        # for (the shown name of the stored id the rows are picked by), so no probe reads it back
+        columns = [name.label("stream") if getattr(column, "name", None) == "stream" else column
+                   for column in self.columns]
+        return (
+            sa.select(*columns, snapshot.c.snapshot_version, snapshot.c.snapshot_type, snapshot.c.snapshot_payload)
+            .select_from(snapshot.join(self.table, sa.and_(self._same_id(self.stream, event_key),
+                                                           self.version == snapshot.c.snapshot_version)))
+            .where(*self.scope())
+            .order_by(snapshot.c.snapshot_version.desc(), self.position.desc())
+        )
 
     def snapshot_key(self, stream: str) -> Any:
-        """The snapshot table's ``originator_id`` for a shown name, or None when it cannot hold it."""
+        """The snapshot table's ``originator_id`` for a shown name (a value, or SQL choosing the
+        spelling for a text column), or None when it cannot hold it."""
         if self.snapshot_table is None or self.snapshot_id_kind is None or not self.stream_exists_possibly(stream):
             return None
         kind = self.snapshot_id_kind
         # the library writes a snapshot's id as it writes the events' (SQLite: the spelling the events use)
-        return self.stream_to_db(stream) if kind in (self.id_kind, ID_TEXT) else self._to_db(kind, stream)
+        return self._key(self.id_kind, stream) if kind in (self.id_kind, ID_TEXT) else self._to_db(kind, stream)
 
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
         key, table = self.snapshot_key(stream), self.snapshot_table

@@ -8,12 +8,22 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush
 
 from inspector.core.events import Event
+from inspector.stores.lazy import left_out, size_text
 from inspector.ui.models.bounded_summary import table_summary
 from inspector.ui.presenting import (
     local_time,
     utc_time,
 )
 from inspector.ui.models.common import PROBLEM_COLOUR, RIGHT, ObjectRole, SortRole, _monospace, _valid_parent, type_icon
+
+
+def row_summary(event: Event, limit: int = 90) -> str:
+    """The Summary cell: ``table_summary``, or, for a payload the page left out (a capped read),
+    its size and where it is shown ("52.4 MB payload, shown in the Event tab")."""
+    marker = left_out(event)
+    if marker is not None:
+        return f"{size_text(marker.size)} payload, shown in the Event tab"
+    return table_summary(event, limit)
 
 
 class EventRowsModel(QAbstractTableModel):
@@ -92,12 +102,12 @@ class EventRowsModel(QAbstractTableModel):
             if column == self.ACTOR:
                 return event.actor or ""
             if column == self.SUMMARY:
-                return table_summary(event)
+                return row_summary(event)
         elif role == Qt.ItemDataRole.ToolTipRole:
             if column == self.TIME:
                 return f"UTC {utc_time(event.recorded_at)}"
             if column == self.SUMMARY:
-                return event.problem or table_summary(event, limit=400)
+                return event.problem or row_summary(event, limit=400)
             if column == self.ACTOR and event.actor:
                 return event.actor
             if event.problem:
@@ -114,5 +124,5 @@ class EventRowsModel(QAbstractTableModel):
             return event
         elif role == SortRole:
             return (event.position, event.stream, event.version, event.type, event.recorded_at,
-                    event.actor, table_summary(event))[column]
+                    event.actor, row_summary(event))[column]
         return None

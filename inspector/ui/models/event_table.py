@@ -15,6 +15,10 @@ from inspector.ui.models.event_rows import EventRowsModel
 
 #: a jump shows about this many matching events before the wanted one
 JUMP_CONTEXT = 50
+#: pages leave out payloads longer than this many bytes (the Event tab reads such an event whole,
+#: on a worker): a row needs a summary only, and decoding a 50 MB payload holds the GIL, and so
+#: the GUI thread, for a second or more
+PAYLOAD_CAP = 1_000_000
 
 
 def _read_window(store: Any, filters: EventFilter, position: int, context: int, limit: int,
@@ -28,16 +32,17 @@ def _read_window(store: Any, filters: EventFilter, position: int, context: int, 
     if len(filters.streams) == 1 and context:
         (stream,) = filters.streams
         hit = store.read_all(after_position=position - 1, limit=1, filters=EventFilter(streams=(stream,)),
-                             cancel=cancel)
+                             cancel=cancel, payload_cap=PAYLOAD_CAP)
         if hit and hit[0].position == position and hit[0].version is not None:
             earlier = next(iter(store.read_stream(stream, from_version=hit[0].version - context, limit=1,
                                                   cancel=cancel)), None)
             if earlier is not None:
                 after = min(after, earlier.position - 1)
-    first = store.read_all(limit=1, filters=filters, cancel=cancel)
+    first = store.read_all(limit=1, filters=filters, cancel=cancel, payload_cap=PAYLOAD_CAP)
     if not first or first[0].position > after:
         after = None  # nothing is skipped: the rows start at the beginning
-    return after, store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel)
+    return after, store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel,
+                                 payload_cap=PAYLOAD_CAP)
 
 
 
@@ -175,7 +180,8 @@ class EventTableModel(EventRowsModel):
         self.loadingChanged.emit(True)
         self._runner.submit(
             self._channel,
-            lambda cancel, progress: store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel),
+            lambda cancel, progress: store.read_all(after_position=after, limit=limit, filters=filters, cancel=cancel,
+                                                    payload_cap=PAYLOAD_CAP),
             lambda page: self._on_page(generation, page),
             lambda exc: self._on_failed(generation, exc),
             label="Reading events",

@@ -12,8 +12,13 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex
 
 from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter
+from inspector.stores.lazy import full_event, left_out, size_text
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel
 from inspector.ui.window.names import ALL
+
+#: the runner channel that reads the payload a page left out, for the Event tab (one at a time:
+#: selecting another event drops the read under way)
+EVENT_PAYLOAD_CHANNEL = "event-payload"
 
 
 class Browsing:
@@ -112,6 +117,7 @@ class Browsing:
             # Another stream: the event shown belongs to the old one (select_event sets its
             # event before it gets here, so an event of the new stream is kept).
             self.current_event = None
+            self.runner.cancel(EVENT_PAYLOAD_CHANNEL)
             self.event_view.show_event(None)
             self.timeline.set_selected_event(None)
         for name, moment in self.moments.items():
@@ -253,12 +259,65 @@ class Browsing:
                 self._set_current_event_row(row)
         else:
             self.event_model.want_position(event.position)
-        self.event_view.show_event(event)
+        self.show_event_details(event)
         self.timeline.set_selected_event(event)
         if not same and event.version is not None:
             self.state_view.set_version(event.version)
             if self.state_view.version != event.version:
                 self.request_state(event.stream, event.version)
+
+    def show_event_details(self, event: Event, *, again: bool = False) -> None:
+        """Show ``event`` in the Event tab. A payload the page left out (``PayloadLeftOut``) is read
+        whole on the runner, never on the GUI thread, while the tab says "Loading 52.4 MB event…";
+        selecting another event drops that read (one channel), Cancel stops it; ``again``: read
+        it even though it is shown (Load, after a Cancel)."""
+        marker = left_out(event)
+        view = self.event_view
+        if marker is None:
+            self.runner.cancel(EVENT_PAYLOAD_CHANNEL)
+            view.show_event(event)
+            return
+        shown = view.shown_event
+        if not again and shown is not None and shown.position == event.position and shown.stream == event.stream and (
+                view.loading or left_out(shown) is None):
+            if self.current_event is event and left_out(shown) is None:
+                self.current_event = shown
+            return  # this event is shown whole already, or on its way
+        store = self.store
+        if store is None:
+            return
+        view.show_loading(event, marker.size)
+
+        def work(cancel, progress):
+            return full_event(store, event, cancel)
+
+        def done(whole: Event | None) -> None:
+            if self.store is not store or view.shown_event is not event:
+                return  # another event or store since
+            if whole is None:
+                view.show_load_stopped(f"{event.stream} v{event.version} is no longer in the store.")
+                return
+            if self.current_event is not None and self.current_event.position == event.position:
+                self.current_event = whole
+            view.show_event(whole)
+
+        def failed(exc: BaseException) -> None:
+            if view.shown_event is event:
+                view.show_load_stopped(f"Reading the {size_text(marker.size)} payload failed: {exc}")
+
+        self.runner.submit(EVENT_PAYLOAD_CHANNEL, work, done, failed,
+                           label=f"Loading {size_text(marker.size)} event")
+
+    def _on_event_load_cancelled(self) -> None:
+        self.runner.cancel(EVENT_PAYLOAD_CHANNEL)
+        marker = left_out(self.event_view.shown_event)
+        if marker is not None:
+            self.event_view.show_load_stopped(f"Loading stopped: the {size_text(marker.size)} payload is not shown.")
+
+    def _on_event_load_requested(self) -> None:
+        event = self.event_view.shown_event
+        if event is not None and left_out(event) is not None:
+            self.show_event_details(event, again=True)
 
     def jump_to_version(self, stream: str, version: int) -> None:
         """Find the event at ``stream`` v``version`` and select it everywhere."""

@@ -175,6 +175,8 @@ class WindowLayout:
     def _build_details(self) -> None:
         self.tabs = QTabWidget()
         self.event_view = EventView()
+        self.event_view.loadCancelled.connect(self._on_event_load_cancelled)
+        self.event_view.loadRequested.connect(self._on_event_load_requested)
         self.state_view = StateView()
         self.diff_view = DiffView()
         self.tabs.addTab(self.event_view, "Event")

@@ -1,0 +1,205 @@
+"""How long the GUI thread stalls when a user opens a store holding one 50 MB event and selects it
+(not part of the test run; the tests check what the code does, this measures how long it takes).
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/huge_event.py [--mb 50] [--profile out.prof]
+
+Builds a generic-layout SQLite store (a few streams of small events and, in ``import-1``, one
+event whose JSON payload is ``--mb`` megabytes), opens it in the real window, offscreen, and
+drives the GUI thread with ``processEvents`` and a 2 ms sleep (never ``qWait``) while a 5 ms
+``QTimer`` heartbeat records the longest gap between two of its ticks: the longest time the
+window could not repaint or take a click. Three phases are measured, each until the window
+shows its outcome:
+
+  open      the store opened: the first page of events listed and the timeline drawn
+  select    the big event selected in the table: the Event tab shows its tree and its text,
+            and the State tab its replayed state
+  move on   another (small) event selected right after the big one: the Event tab shows it
+
+Printed per phase: the longest stall, the sum of stalls over 50 ms and the phase's wall time,
+in milliseconds. ``--profile`` writes a cProfile of the GUI thread during ``select``
+(``python -m pstats out.prof``). Times depend on the machine and on what else runs there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+BIG_STREAM = "import-1"
+
+
+def big_payload(megabytes: float) -> str:
+    """A JSON object of about ``megabytes`` MB: records of an id, an 80-character name and tags."""
+    records = int(megabytes * 1_000_000 / 125)
+    items = [{"id": i, "name": "x" * 80, "tags": ["a", "b", "c"]} for i in range(records)]
+    return json.dumps({"items": items, "count": records})
+
+
+def make_store(path: Path, megabytes: float) -> tuple[str, int]:
+    """The store at ``path`` and the position of its big event."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
+                 "type TEXT, recorded_at TEXT, data TEXT, metadata TEXT)")
+    conn.execute("CREATE INDEX events_stream_version ON events (stream, version)")
+    rows = []
+    for s in range(5):
+        for version in range(1, 41):
+            rows.append((f"wallet-{s}", version, "Credited", (T0 + timedelta(minutes=version, seconds=s)).isoformat(),
+                         json.dumps({"amount": version}), json.dumps({"actor": "ann@example.com"})))
+    rows.append((BIG_STREAM, 1, "ImportStarted", (T0 + timedelta(minutes=3)).isoformat(), json.dumps({"file": "a.csv"}),
+                 "{}"))
+    rows.append((BIG_STREAM, 2, "ItemsImported", (T0 + timedelta(minutes=4)).isoformat(), big_payload(megabytes),
+                 json.dumps({"actor": "bob@example.com"})))
+    rows.append((BIG_STREAM, 3, "ImportFinished", (T0 + timedelta(minutes=5)).isoformat(), json.dumps({"ok": True}),
+                 "{}"))
+    rows.sort(key=lambda row: row[3])
+    conn.executemany("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
+                     rows)
+    conn.commit()
+    position = conn.execute("SELECT position FROM events WHERE stream = ? AND version = 2", (BIG_STREAM,)).fetchone()[0]
+    conn.close()
+    return str(path), position
+
+
+class Heartbeat:
+    """A 5 ms timer on the GUI thread; ``gaps`` are the times between two ticks, in seconds."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.gaps: list[float] = []
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def restart(self) -> None:
+        self.gaps = []
+        self._last = time.perf_counter()
+
+
+def drive(app: Any, condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("gave up waiting for the window")
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def phase(name: str, app: Any, beat: Heartbeat, start: Callable[[], None], condition: Callable[[], bool],
+          profile: cProfile.Profile | None = None) -> dict[str, Any]:
+    beat.restart()
+    started = time.perf_counter()
+    if profile is not None:
+        profile.enable()
+    start()
+    drive(app, condition)
+    if profile is not None:
+        profile.disable()
+    wall = time.perf_counter() - started
+    app.processEvents()
+    gaps = beat.gaps or [0.0]
+    result = {"phase": name, "longest_stall_ms": round(max(gaps) * 1000, 1),
+              "stalls_over_50ms_ms": round(sum(g for g in gaps if g > 0.05) * 1000, 1), "wall_ms": round(wall * 1000, 1)}
+    print(f"  {name:<8} longest stall {result['longest_stall_ms']:8.1f} ms   stalls > 50 ms {result['stalls_over_50ms_ms']:8.1f} ms"
+          f"   wall {result['wall_ms']:8.1f} ms", flush=True)
+    return result
+
+
+def event_tab_done(window: Any, position: int) -> bool:
+    view = window.event_view
+    shown = view.shown_event
+    if shown is None or shown.position != position:
+        return False
+    waiting = getattr(view, "loading", False) or view.formatting
+    return not waiting and view.model.rowCount() > 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=50.0, help="size of the big payload in MB (default 50)")
+    parser.add_argument("--profile", help="write a cProfile of the GUI thread while selecting to this file")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QItemSelectionModel
+
+    from inspector.ui.app import MainWindow, make_app
+
+    app = make_app()
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ.setdefault("XDG_CONFIG_HOME", folder)
+        os.environ.setdefault("XDG_CACHE_HOME", folder)
+        path, position = make_store(Path(folder) / "huge.db", args.mb)
+        print(f"store: {Path(path).stat().st_size / 1e6:.1f} MB, big event at position {position}", flush=True)
+        beat = Heartbeat()
+        holder: dict[str, Any] = {}
+
+        def open_window() -> None:
+            holder["window"] = MainWindow(path)
+            holder["window"].resize(1400, 900)
+            holder["window"].show()
+
+        def opened() -> bool:
+            window = holder.get("window")
+            return (window is not None and window.store is not None and window.event_model.rowCount() > 0
+                    and window.event_model.row_of_position(position) is not None and not window.event_model.loading
+                    and bool(window.timeline.drawn_events()))
+
+        results = [phase("open", app, beat, open_window, opened)]
+        window = holder["window"]
+        window.tabs.setCurrentWidget(window.event_view)
+
+        def select(row_position: int) -> Callable[[], None]:
+            def run() -> None:
+                row = window.event_model.row_of_position(row_position)
+                index = window.event_model.index(row, window.event_model.TYPE)
+                window.events_view.selectionModel().setCurrentIndex(
+                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            return run
+
+        def selected_and_replayed() -> bool:
+            return event_tab_done(window, position) and not window.runner.busy("state")
+
+        profile = cProfile.Profile() if args.profile else None
+        results.append(phase("select", app, beat, select(position), selected_and_replayed, profile))
+        if profile is not None:
+            profile.dump_stats(args.profile)
+        first, second = window.event_model.event_at(0).position, window.event_model.event_at(1).position
+        select(first)()
+        drive(app, lambda: event_tab_done(window, first) and not window.runner.busy("state"))
+
+        def big_then_small() -> None:
+            select(position)()
+            select(second)()
+
+        results.append(phase("move on", app, beat, big_then_small, lambda: event_tab_done(window, second)))
+        window.shutdown()
+        if args.json:
+            print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
