@@ -24,17 +24,32 @@ database (grouped by their bytes, ``stream_key``), its rows are dropped from the
 name is read whole by its own exact query (``stream_is``). The next page starts after the whole
 group (``stream > group``, compared by the collation: no name of it is read twice or skipped).
 
+A slice of the category (``after``/``until``: the streams after one name, up to and including
+another, in the index's order) is read the same way; ``category_slices`` cuts a category into
+slices of about as many rows each, at stream boundaries (whole collation groups where the
+collation is not exact), so worker processes can read a slice each and never share a stream.
+
+On SQLite, text is decoded by the driver's own UTF-8 decoder (in C) rather than the store's
+careful ``text_or_bytes`` (which keeps text that is not UTF-8 as bytes, so one such row never
+ends a read); a page in which a value does not decode is read again the careful way, and the
+rest of a stream goes on the careful way from the row where its fast read failed
+(``SqlEventStore._fold_rows``), so every row is the one other reads give.
+
 Memory: at most one page of rows (plus the consumer's one stream iterator, streamed from the
 database) is held, whatever the size of a stream or the category.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import groupby, repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator
 
 import sqlalchemy as sa
 
 from inspector.core.cancel import CancelToken, check
+from inspector.stores.base import StoreError
 from inspector.stores.lazy import FoldEvent, LazyEvent
 
 if TYPE_CHECKING:
@@ -47,16 +62,51 @@ CATEGORY_PAGE = 5000
 StreamEvents = tuple[str, Iterator[FoldEvent]]
 
 
-def category_query(store: SqlEventStore, *, category: str | None, match: str | None, upto: int | None,
-                   after: str | None, limit: int) -> sa.Select | None:
-    """One page of the category's versioned rows after the stream ``after`` (the layout's listing
-    keyset), in (listing keys, version, position) order: the order of the stream index.
+@dataclass(frozen=True)
+class StoredName:
+    """A stream bound whose shown name does not lead back to the stored value: SQLite text that
+    is not UTF-8, read as bytes and shown as ``0x`` and its hex. Keysets and the stream's own
+    rows compare the stored bytes as text (as the stream index orders them), not the shown name."""
 
-    None when the category can be told only in Python (``category_clause`` is None): the caller
-    then reads stream by stream.
-    """
+    shown: str
+    stored: bytes
+
+
+#: where a category read or slice starts or ends: a stream's shown name, or a ``StoredName``
+StreamBound = str | StoredName
+
+
+def _bound(store: SqlEventStore, name: str, value: Any) -> StreamBound:
+    """The bound for the stream shown as ``name`` whose stored value is ``value``."""
+    if type(value) is bytes and store.engine.dialect.name == "sqlite" and store.layout.stream_to_db(name) != value:
+        return StoredName(name, value)
+    return name
+
+
+def _stored_text(bound: StoredName) -> sa.ColumnElement[Any]:
+    return sa.cast(sa.literal(bound.stored, sa.LargeBinary), sa.Text)
+
+
+def _later(store: SqlEventStore, bound: StreamBound) -> sa.ColumnElement[bool]:
+    """Streams after ``bound`` in the stream index's order (the layout's listing keyset)."""
+    if isinstance(bound, StoredName):
+        return store.layout.stream > _stored_text(bound)
+    return store.layout.listing_after(bound)
+
+
+def _stream_is(store: SqlEventStore, bound: StreamBound) -> sa.ColumnElement[bool]:
+    if isinstance(bound, StoredName):
+        return store.layout.stream == _stored_text(bound)
+    return store.layout.stream_is(bound)
+
+
+def _category_rows(store: SqlEventStore, columns: list[Any], *, category: str | None, match: str | None,
+                   upto: int | None, after: StreamBound | None, until: StreamBound | None) -> sa.Select | None:
+    """``columns`` of the category's versioned rows of the streams after ``after`` up to and
+    including ``until`` (None: no bound), in the layout's listing keyset; None when the
+    category can be told only in Python."""
     layout = store.layout
-    query = (sa.select(*layout.columns).select_from(layout.table)
+    query = (sa.select(*columns).select_from(layout.table)
              .where(layout.stream.is_not(None), layout.version.is_not(None), *layout.scope()))
     if category:
         clause = layout.category_clause(category)
@@ -68,18 +118,87 @@ def category_query(store: SqlEventStore, *, category: str | None, match: str | N
     if upto is not None:
         query = query.where(layout.version <= upto)
     if after is not None:
-        query = query.where(layout.listing_after(after))
+        query = query.where(_later(store, after))
+    if until is not None:
+        query = query.where(sa.not_(_later(store, until)))
+    return query
+
+
+def category_query(store: SqlEventStore, *, category: str | None, match: str | None, upto: int | None,
+                   after: StreamBound | None, limit: int, until: StreamBound | None = None) -> sa.Select | None:
+    """One page of the category's versioned rows after the stream ``after`` (the layout's listing
+    keyset) up to and including the stream ``until`` (None: to the end), in (listing keys,
+    version, position) order: the order of the stream index.
+
+    None when the category can be told only in Python (``category_clause`` is None): the caller
+    then reads stream by stream.
+    """
+    layout = store.layout
+    query = _category_rows(store, list(layout.columns), category=category, match=match, upto=upto, after=after,
+                           until=until)
+    if query is None:
+        return None
     return query.order_by(*layout.listing_keys(), layout.version, layout.position).limit(limit)
 
 
-def rest_of_stream_query(store: SqlEventStore, stream: str, *, after_version: Any, after_position: Any,
+def slice_end_query(store: SqlEventStore, *, category: str | None, match: str | None, upto: int | None,
+                    after: StreamBound | None, rows: int) -> sa.Select | None:
+    """The stream of the row ``rows`` rows into the category after the stream ``after``, in the
+    stream index's order (only the index's keys are read); no row when fewer rows are left."""
+    layout = store.layout
+    query = _category_rows(store, [layout.stream], category=category, match=match, upto=upto, after=after,
+                           until=None)
+    if query is None:
+        return None
+    return query.order_by(*layout.listing_keys(), layout.version, layout.position).offset(rows).limit(1)
+
+
+def category_slices(store: SqlEventStore, *, category: str | None = None, match: str | None = None,
+                    upto: int | None = None, rows: int,
+                    cancel: CancelToken | None = None,
+                    ) -> Iterator[tuple[StreamBound | None, StreamBound | None]] | None:
+    """The category cut into slices of about ``rows`` rows each, as ``(after, until)`` pairs for
+    ``read_sql_category`` (the first has ``after`` None, the last ``until`` None), in the stream
+    index's order. A slice ends with a whole stream (a stream holding more than ``rows`` rows
+    makes a larger slice) and, where the collation is not exact, a whole collation group (its
+    bound compares by the collation, as the index does): no stream is in two slices, and
+    together they hold every stream of the category once.
+
+    Each bound costs one query that walks ``rows`` entries of the stream index, asked as the
+    iteration goes. None when the category can be told only in Python.
+    """
+    if rows < 1:
+        raise ValueError("a slice holds at least 1 row")
+    if slice_end_query(store, category=category, match=match, upto=upto, after=None, rows=rows) is None:
+        return None
+    return _slices(store, category, match, upto, rows, cancel)
+
+
+def _slices(store: SqlEventStore, category: str | None, match: str | None, upto: int | None, rows: int,
+            cancel: CancelToken | None) -> Iterator[tuple[StreamBound | None, StreamBound | None]]:
+    layout = store.layout
+    after: StreamBound | None = None
+    while True:
+        check(cancel)
+        query = slice_end_query(store, category=category, match=match, upto=upto, after=after, rows=rows)
+        assert query is not None
+        found = store._rows(query)
+        if not found:
+            yield after, None
+            return
+        until = _bound(store, layout.stream_from_db(found[0][0]), found[0][0])
+        yield after, until
+        after = until
+
+
+def rest_of_stream_query(store: SqlEventStore, stream: StreamBound, *, after_version: Any, after_position: Any,
                          upto: int | None) -> sa.Select:
     """The stream's versioned rows after (``after_version``, ``after_position``) up to ``upto``, in
     (version, position) order: one range of the stream index (the ``version >= v`` conjunct bounds
     it; the OR alone would not)."""
     layout = store.layout
     query = (sa.select(*layout.columns).select_from(layout.table)
-             .where(layout.stream_is(stream), *layout.scope(),
+             .where(_stream_is(store, stream), *layout.scope(),
                     layout.version >= after_version,
                     sa.or_(layout.version > after_version, layout.position > after_position)))
     if upto is not None:
@@ -122,22 +241,48 @@ _NO_VALUE = object()
 
 def _streamed(store: SqlEventStore, query: sa.Select, stream: str,
               cancel: CancelToken | None) -> Iterator[FoldEvent]:
-    """The query's rows as lazy events, fetched in batches from a server-side cursor."""
-    from inspector.stores.sql import FOLD_BATCH
-
+    """The query's rows (one stream, in (version, position) order) as lazy events, fetched in
+    batches from a server-side cursor (SQLite: the driver's decoder first, the careful one from
+    a row that does not decode, as a single-stream fold reads)."""
     layout = store.layout
-    with store._connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=FOLD_BATCH).execute(query)
-        for rows in result.partitions():
-            check(cancel)
-            for row in rows:
-                yield LazyEvent(row, layout, stream)
+    for rows in store._fold_rows(stream, None, None, cancel, query=query):
+        yield from map(LazyEvent, rows, repeat(layout), repeat(stream))
 
 
 def _from_page(rows: list[Any], store: SqlEventStore, stream: str) -> Iterator[FoldEvent]:
-    layout = store.layout
-    for row in rows:
-        yield LazyEvent(row, layout, stream)
+    """The page's rows of one stream as lazy events (a plain ``map``: no generator frame per event)."""
+    return map(LazyEvent, rows, repeat(store.layout), repeat(stream))
+
+
+#: what the driver's strict UTF-8 decoding raises (through ``SqlEventStore._connect``) on SQLite
+_NOT_UTF8 = "decode to UTF-8"
+
+
+def _page_rows(store: SqlEventStore, query: sa.Select) -> list[Any]:
+    """All rows of one page. On SQLite the driver's own UTF-8 decoder reads the text (in C,
+    strict); a page with a value that does not decode is read again with the connection's
+    careful ``text_or_bytes``, which keeps such a value as bytes (an event with a problem)."""
+    if store.engine.dialect.name != "sqlite":
+        return store._rows(query)
+    try:
+        with store._connect() as conn:
+            dbapi: Any = conn.connection.dbapi_connection
+            previous = dbapi.text_factory
+            dbapi.text_factory = str
+            try:
+                return list(conn.execute(query).all())
+            finally:
+                dbapi.text_factory = previous
+    except StoreError as exc:
+        if _NOT_UTF8 not in str(exc):
+            raise
+    return store._rows(query)
+
+
+def _stream_place(store: SqlEventStore) -> int:
+    """The place of the ``stream`` column in the layout's fold rows (``select(*layout.columns)``)."""
+    names = [getattr(column, "name", None) for column in store.layout.columns]
+    return names.index("stream")
 
 
 def _chain(first: Iterator[FoldEvent], rest: Iterator[FoldEvent]) -> Iterator[FoldEvent]:
@@ -152,10 +297,13 @@ def _chain(first: Iterator[FoldEvent], rest: Iterator[FoldEvent]) -> Iterator[Fo
 
 def read_sql_category(store: SqlEventStore, *, category: str | None = None, match: str | None = None,
                       upto: int | None = None, cancel: CancelToken | None = None,
-                      page: int = CATEGORY_PAGE) -> Iterator[StreamEvents] | None:
+                      page: int = CATEGORY_PAGE, after: StreamBound | None = None,
+                      until: StreamBound | None = None) -> Iterator[StreamEvents] | None:
     """Every stream of ``category`` and/or matching the stream pattern ``match`` (neither: every
     stream), each as ``(name, events)`` with its versioned events up to version ``upto`` (None:
-    all) in (version, position) order, streams in the stream index's order.
+    all) in (version, position) order, streams in the stream index's order. ``after``/``until``:
+    only the streams after the one shown as ``after`` up to and including ``until`` in that
+    order (a slice from ``category_slices``); None: from the first, to the last.
 
     Consume each stream's events before asking for the next stream: asking for the next one
     closes the previous iterator (its unread events are skipped, its cursor released). A stream
@@ -168,14 +316,15 @@ def read_sql_category(store: SqlEventStore, *, category: str | None = None, matc
         raise ValueError("page must be at least 1 row")
     if category_query(store, category=category, match=match, upto=upto, after=None, limit=page) is None:
         return None
-    return _read(store, category, match, upto, cancel, page)
+    return _read(store, category, match, upto, cancel, page, after, until)
 
 
 def _read(store: SqlEventStore, category: str | None, match: str | None, upto: int | None,
-          cancel: CancelToken | None, page: int) -> Iterator[StreamEvents]:
+          cancel: CancelToken | None, page: int, after: StreamBound | None,
+          until: StreamBound | None) -> Iterator[StreamEvents]:
     layout = store.layout
     exact_text = layout.exact_text_streams()
-    after: str | None = None
+    stream_of = itemgetter(_stream_place(store))
 
     def hand_over(stream: str, events: Iterator[FoldEvent]) -> Iterator[StreamEvents]:
         try:
@@ -187,29 +336,34 @@ def _read(store: SqlEventStore, category: str | None, match: str | None, upto: i
 
     while True:
         check(cancel)
-        query = category_query(store, category=category, match=match, upto=upto, after=after, limit=page)
+        query = category_query(store, category=category, match=match, upto=upto, after=after, limit=page,
+                               until=until)
         assert query is not None
-        rows = store._rows(query)
+        rows = _page_rows(store, query)
         if not rows:
             return
         full = len(rows) >= page
-        last_name = layout.stream_from_db(rows[-1].stream)
+        last_name = layout.stream_from_db(stream_of(rows[-1]))
+        last = _bound(store, last_name, stream_of(rows[-1]))
         # rows per exact name, in order of first appearance (one contiguous run each where the
         # collation is exact; gathered from interleaved runs where it is not). A name is worked
         # out once per run of equal stored values, not per row.
         by_name: dict[str, list[Any]] = {}
-        run_value: Any = _NO_VALUE
-        run: list[Any] = []
-        for row in rows:
-            value = row.stream
-            if value != run_value or type(value) is not type(run_value):
-                name = layout.stream_from_db(value)
-                run = by_name.setdefault(name, [])
-                run_value = value
-            run.append(row)
+        for value, equal in groupby(rows, stream_of):
+            if type(value) is str or type(value) is bytes:  # equal to nothing of another type
+                by_name.setdefault(layout.stream_from_db(value), []).extend(equal)
+                continue
+            run_value: Any = _NO_VALUE
+            run: list[Any] = []
+            for row in equal:  # 1 == 1.0 == True: equal values of other types are other names
+                value = stream_of(row)
+                if type(value) is not type(run_value) or value != run_value:
+                    run = by_name.setdefault(layout.stream_from_db(value), [])
+                    run_value = value
+                run.append(row)
         group: list[str] = []
         if full and exact_text:
-            group = [layout.stream_from_db(value) for (value,) in store._rows(
+            group = [layout.stream_from_db(value) for (value,) in _page_rows(store,
                 group_names_query(store, last_name, category=category, match=match, upto=upto))]
             for name in group:
                 by_name.pop(name, None)
@@ -217,7 +371,7 @@ def _read(store: SqlEventStore, category: str | None, match: str | None, upto: i
             check(cancel)
             if full and not exact_text and name == last_name:
                 tail = found[-1]
-                rest = _streamed(store, rest_of_stream_query(store, name, after_version=tail.version,
+                rest = _streamed(store, rest_of_stream_query(store, last, after_version=tail.version,
                                                              after_position=tail.position, upto=upto), name, cancel)
                 yield from hand_over(name, _chain(_from_page(found, store, name), rest))
             else:
@@ -227,7 +381,8 @@ def _read(store: SqlEventStore, category: str | None, match: str | None, upto: i
             yield from hand_over(name, _streamed(store, whole_stream_query(store, name, upto), name, cancel))
         if not full:
             return
-        after = last_name
+        after = last
 
 
-__all__ = ["CATEGORY_PAGE", "StreamEvents", "category_query", "read_sql_category", "rest_of_stream_query"]
+__all__ = ["CATEGORY_PAGE", "StoredName", "StreamBound", "StreamEvents", "category_query", "category_slices", "read_sql_category",
+           "rest_of_stream_query", "slice_end_query"]

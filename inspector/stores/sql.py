@@ -563,8 +563,9 @@ class SqlEventStore:
                     yield LazyEvent(row, layout, stream)
 
     def _fold_rows(self, stream: str, after: int | None, upto: int | None,
-                   cancel: CancelToken | None) -> Iterator[Sequence[Any]]:
-        """The rows of ``_fold_query`` in batches of ``FOLD_BATCH``, one streamed query.
+                   cancel: CancelToken | None, query: sa.Select | None = None) -> Iterator[Sequence[Any]]:
+        """The rows of ``_fold_query`` (or of ``query``, whose order must be total, as a fold's
+        is) in batches of ``FOLD_BATCH``, one streamed query.
 
         On SQLite the query runs with the driver's own UTF-8 decoder for TEXT (in C: about 0.25 µs
         a value less than ``text_or_bytes``, which keeps text that is not UTF-8 as bytes instead of
@@ -583,7 +584,7 @@ class SqlEventStore:
                         dbapi.text_factory = str
                     try:
                         result = conn.execution_options(stream_results=True, yield_per=FOLD_BATCH).execute(
-                            self._fold_query(stream, after, upto))
+                            self._fold_query(stream, after, upto) if query is None else query)
                         skip = handed
                         for rows in result.partitions():
                             check(cancel)

@@ -65,7 +65,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import as_bytes, decode_json, whole_number
+from inspector.core.decoding import as_bytes, decode_json, json_value, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_like
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column, version_of
@@ -548,7 +548,7 @@ class GenericLayout(SqlLayout):
         """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
         if self.mapping.data_codec == "text":
             return event.event().data
-        return decode_json(row.data, allow_null=False).value
+        return json_value(row.data, allow_null=False)  # decode_json(...).value without its Decoded
 
     def capped_payload(self) -> tuple[str, Any]:
         """The payload (``data``) is a column of its own: a capped read may leave it out."""
