@@ -297,7 +297,8 @@ class _Process:
                     if kind == "cancelled":
                         raise Cancelled("cancelled")
                     raise message[1]
-                if not self.process.is_alive():
+                if not self.process.is_alive() and not self.conn.poll(0):
+                    # (its last answer may have arrived after the poll above gave up: read it first)
                     raise WorkerDied(f"the projector's worker process ended without an answer "
                                      f"(exit code {self.process.exitcode})")
                 now = time.monotonic()
@@ -673,7 +674,9 @@ def _category_results(request: _CategoryRequest, totals: Any, cancel: CancelToke
                     raise Cancelled("cancelled")
                 else:
                     raise message[1]
-            elif not process.is_alive():
+            elif not process.is_alive() and not conn.poll(0):
+                # a run's process ends right after its last message, which may have arrived after
+                # the poll above gave up (this thread waited for the GIL in between): read it first
                 raise WorkerDied(f"the projector's worker process ended without an answer (exit code {process.exitcode})")
             now = time.monotonic()
             if asked is None and cancel is not None and cancel.cancelled:
