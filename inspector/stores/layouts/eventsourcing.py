@@ -476,9 +476,9 @@ class EventsourcingLayout(SqlLayout):
     def stored_record(self, row: Row[Any]) -> StoredRecord:
         """The row as stored (native replay's hot path): read by place, not by name (``row._fields``
         builds a tuple on every call, three times per event in the generic ``stored_record``)."""
-        state = row[self._state_place]
-        kind = row[3]
-        return StoredRecord(int(row[0]), int(row[2]), None if kind is None else str(kind),
+        values: Any = row  # position, stream, version, type, state (checked in ``__init__``)
+        state, kind = values[self._state_place], values[3]
+        return StoredRecord(int(values[0]), int(values[2]), None if kind is None else str(kind),
                             bytes(state) if type(state) is memoryview else state)
 
     def row_to_event(self, row: Row[Any]) -> Event:
