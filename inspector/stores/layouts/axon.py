@@ -220,6 +220,9 @@ class AxonLayout(SqlLayout):
             (self._meta if self._meta is not None else sa.null()).label("meta"),
             unrepresentable.label("unrepresentable_time"),
         ]
+        #: where the payload and its large-object reference are in a fold row: read by place
+        names = [column.name for column in self.columns]
+        self._payload_place, self._reference_place = names.index("payload"), names.index("payload_ref")
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "AxonLayout | None":
@@ -404,6 +407,11 @@ class AxonLayout(SqlLayout):
             raw=raw,
             problem="; ".join(problems) or None,
         )
+
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The payload alone, as ``row_to_event`` decodes it: the metadata, time and ids are not
+        read (a fold needs none; the type is a column of the row)."""
+        return self._decode(row[self._payload_place], row[self._reference_place], "payload")[0]
 
     # --- snapshots ---------------------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:

@@ -55,7 +55,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import as_bytes, decode_json
+from inspector.core.decoding import as_bytes, decode_json, json_value
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
 from inspector.stores.layouts.base import _DATE, SqlLayout, version_into
@@ -136,6 +136,12 @@ class EventSauceLayout(SqlLayout):
             (self._type_column if self._type_column is not None else sa.null()).label("type_column"),
             (self._time_column if self._time_column is not None else sa.null()).label("time_column"),
         ]
+        #: where the payload and the type column are in a fold row (``select(*self.columns)``): read by place
+        names = [column.name for column in self.columns]
+        self._payload_place, self._type_place = names.index("payload"), names.index("type_column")
+        #: the last fold row whose payload was decoded, with its envelope: a fold that reads an
+        #: event's type and then its data (both from the payload) decodes it once
+        self._decoded: tuple[Any, Any] | None = None
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "EventSauceLayout | None":
@@ -366,6 +372,34 @@ class EventSauceLayout(SqlLayout):
             raw=raw,
             problem="; ".join(problems) or None,
         )
+
+    def _envelope(self, row: Row[Any]) -> Any:
+        """The row's payload decoded as ``row_to_event`` decodes it; None when it is not JSON."""
+        memo = self._decoded
+        if memo is not None and memo[0] is row:
+            return memo[1]
+        envelope = json_value(row[self._payload_place], allow_null=False)
+        self._decoded = (row, envelope)
+        return envelope
+
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The event's own payload alone, as ``row_to_event`` gives it (the envelope's ``payload``;
+        a pre-1.0 row's own JSON): the headers, times and ids are not read (a fold needs none)."""
+        envelope = self._envelope(row)
+        if isinstance(envelope, dict) and isinstance(envelope.get("headers"), dict):
+            return envelope.get("payload")
+        return envelope  # a row holding the event's own JSON, or None where the payload is not JSON
+
+    def lazy_type(self, row: Row[Any], event: Any) -> str:
+        """The type ``row_to_event`` gives: the ``event_type`` column where the table has one,
+        else the envelope's ``__event_type`` header (the payload decoded once for type and data)."""
+        if self._type_column is not None:
+            kind = row[self._type_place]
+        else:
+            envelope = self._envelope(row)
+            headers = envelope.get("headers") if isinstance(envelope, dict) else None
+            kind = headers.get("__event_type") if isinstance(headers, dict) else None
+        return self.type_from_db(None if kind is None else str(kind))
 
     def _time_of(self, header: Any, column: Any):
         """The rule SQL's ``time`` applies: the header in EventSauce's format, else the column."""
