@@ -34,6 +34,8 @@ from inspector.replay.projectors import Projector, ProjectorError, hash_text
 
 _ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 _PAGE = 2000
+#: library snapshots tried, newest first, before a replay starts from the stream's first event
+_SNAPSHOTS_TRIED = 5
 
 
 class NativeEvent:
@@ -237,20 +239,37 @@ class NativeEventsourcingProjector(Projector):
     def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any, Any] | None:
         """The latest library snapshot at or before ``upto`` that decodes and matches an event:
         ``(version, aggregate, event)``, ``event`` the stream's event at that version when the
-        store read it with the snapshot (else None). One statement on SQL stores."""
+        store read it with the snapshot (else None). One statement on SQL stores (they give the
+        newest snapshot); one that cannot be restored is passed over for the one before it, up
+        to ``_SNAPSHOTS_TRIED`` snapshots in all."""
         self._check_layout(store)
-        for record in store.stored_snapshot_records(stream, upto):
-            snapshot = self._domain(self._stored(stream, record.version, record.type or "", record.payload))
-            if isinstance(snapshot, _Broken):
-                continue
-            try:
-                aggregate = snapshot.mutate(None)
-            except Exception:  # a snapshot the classes cannot restore: fall back to an older one
-                continue
-            if getattr(aggregate, "version", record.version) != record.version:
-                continue
-            return record.version, aggregate, record.event
-        return None
+        tried = 0
+        while True:
+            records = store.stored_snapshot_records(stream, upto)
+            for record in records:
+                restored = self._restored(stream, record)
+                if restored is not None:
+                    return record.version, restored, record.event
+                tried += 1
+                if tried >= _SNAPSHOTS_TRIED:
+                    return None
+            if not records or records[-1].version <= 0:
+                return None
+            upto = records[-1].version - 1
+
+    def _restored(self, stream: str, record: Any) -> Any:
+        """The aggregate a snapshot row restores, or None when the library or the classes cannot
+        restore it or it names another version."""
+        snapshot = self._domain(self._stored(stream, record.version, record.type or "", record.payload))
+        if isinstance(snapshot, _Broken):
+            return None
+        try:
+            aggregate = snapshot.mutate(None)
+        except Exception:  # a snapshot the classes cannot restore: fall back to an older one
+            return None
+        if getattr(aggregate, "version", record.version) != record.version:
+            return None
+        return aggregate
 
 
 def _application_class(spec: str) -> Any:

@@ -509,10 +509,9 @@ class EventsourcingLayout(SqlLayout):
 
     # --- snapshots ---------------------------------------------------------------------
     def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
-        """The library's ``*_snapshots`` rows of the stream at or before ``upto`` that the stream
-        has an event at, newest first (of the 5 newest), each beside that event: one statement
-        (see ``SqlLayout.snapshot_records_query`` for the row's shape), built once per layout and
-        form and given this stream's values."""
+        """The newest of the library's ``*_snapshots`` rows of the stream at or before ``upto``
+        that the stream has an event at, beside that event: one statement (see ``SqlLayout.snapshot_records_query`` for
+        the row's shape), built once per layout and form and given this stream's values."""
         if self.snapshot_table is None or self.snapshot_id_kind is None or not self.stream_exists_possibly(stream):
             return None
         kind = self.snapshot_id_kind
@@ -551,12 +550,16 @@ class EventsourcingLayout(SqlLayout):
         else:
             event_key = sa.bindparam("es_event_key", type_=self.stream.type)
         key = sa.bindparam("es_snapshot_key", type_=s.originator_id.type) if snapshot_key else event_key
-        # the five newest snapshots first (one index range), then each one's event by primary key
+        # the newest snapshot whose event the stream has (the snapshot index walked newest first,
+        # an event probe each, nearly always one), then that event by primary key
+        present = (sa.select(sa.literal(1)).select_from(self.table)
+                   .where(self._same_id(self.stream, event_key), self.version == s.originator_version,
+                          *self.scope()).exists())
         newest = sa.select(s.originator_version.label("snapshot_version"), s.topic.label("snapshot_type"),
-                           s.state.label("snapshot_payload")).where(s.originator_id == key)
+                           s.state.label("snapshot_payload")).where(s.originator_id == key, present)
         if not latest:
             newest = newest.where(s.originator_version <= sa.bindparam("es_upto", type_=sa.Integer()))
-        snapshot = newest.order_by(s.originator_version.desc()).limit(5).subquery("snapshot")
+        snapshot = newest.order_by(s.originator_version.desc()).limit(1).subquery("snapshot")
         # the event's own columns first, in their fold-row places; its stream is the name asked
         # for (the shown name of the stored id the rows are picked by), so no probe reads it back
         columns = [name.label("stream") if getattr(column, "name", None) == "stream" else column
