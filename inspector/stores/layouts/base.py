@@ -120,12 +120,14 @@ class SqlLayout:
         kind = row.type if "type" in row._fields else None
         return StoredRecord(int(row.position), int(row.version), None if kind is None else str(kind), payload)
 
-    def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
-        """The layout's own snapshots of the stream at or before ``upto`` that the stream has an
-        event at, newest first (a few), each beside that event: rows of ``self.columns`` (the
-        event, in its fold-row places, several events at one version the last by position
-        first) followed by ``snapshot_version``, ``snapshot_type`` and ``snapshot_payload``;
-        None when the layout keeps no snapshots this way."""
+    def snapshot_records_query(self, stream: str, upto: int | None) -> tuple[sa.Select, dict[str, Any]] | None:
+        """``(statement, parameters)`` for the layout's own snapshots of the stream at or before
+        ``upto`` that the stream has an event at, newest first (a few), each beside that event:
+        rows of ``self.columns`` (the event, in its fold-row places, several events at one
+        version the last by position first) followed by ``snapshot_version``, ``snapshot_type``
+        and ``snapshot_payload``. The stream's values come as parameters, so one statement
+        object serves every call (SQLAlchemy keys its compiled form by the object: a statement
+        bound anew each call costs ~0.1 ms more). None when the layout keeps no snapshots this way."""
         return None
 
     def stream_to_db(self, stream: str) -> Any:

@@ -508,10 +508,10 @@ class EventsourcingLayout(SqlLayout):
         return [sa.cast(self._state, sa.Text)]
 
     # --- snapshots ---------------------------------------------------------------------
-    def snapshot_records_query(self, stream: str, upto: int | None) -> sa.Select | None:
+    def snapshot_records_query(self, stream: str, upto: int | None) -> tuple[sa.Select, dict[str, Any]] | None:
         """The newest of the library's ``*_snapshots`` rows of the stream at or before ``upto``
         that the stream has an event at, beside that event: one statement (see ``SqlLayout.snapshot_records_query`` for
-        the row's shape), built once per layout and form and given this stream's values."""
+        the row's shape), built once per layout and form, with this stream's values as its parameters."""
         if self.snapshot_table is None or self.snapshot_id_kind is None or not self.stream_exists_possibly(stream):
             return None
         kind = self.snapshot_id_kind
@@ -533,7 +533,7 @@ class EventsourcingLayout(SqlLayout):
         statement = self._snapshot_statements.get(form)
         if statement is None:
             statement = self._snapshot_statements[form] = self._snapshot_statement(*form)
-        return statement.params(values)
+        return statement, values
 
     def _snapshot_statement(self, spelled: bool, snapshot_key: bool, latest: bool) -> sa.Select:
         """``snapshot_records_query``'s statement with its values as bound parameters: ``es_name``
