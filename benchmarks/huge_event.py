@@ -17,7 +17,8 @@ shows its outcome:
 
 Printed per phase: the longest stall, the sum of stalls over 50 ms and the phase's wall time,
 in milliseconds. ``--profile`` writes a cProfile of the GUI thread during ``select``
-(``python -m pstats out.prof``). Times depend on the machine and on what else runs there.
+(``python -m pstats out.prof``); ``--screenshots resources/screenshots`` saves the Event tab
+while the big event loads and once it is shown. Times depend on the machine and on what else runs there.
 """
 
 from __future__ import annotations
@@ -142,6 +143,9 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=50.0, help="size of the big payload in MB (default 50)")
     parser.add_argument("--profile", help="write a cProfile of the GUI thread while selecting to this file")
     parser.add_argument("--json", action="store_true", help="print the results as JSON too")
+    parser.add_argument("--screenshots", metavar="DIR",
+                        help="save the Event tab while the big event loads and once shown (huge-event-loading.png, "
+                             "huge-event.png) to DIR")
     args = parser.parse_args()
 
     from PySide6.QtCore import QItemSelectionModel
@@ -184,7 +188,15 @@ def main() -> None:
             return event_tab_done(window, position) and not window.runner.busy("state")
 
         profile = cProfile.Profile() if args.profile else None
-        results.append(phase("select", app, beat, select(position), selected_and_replayed, profile))
+
+        def select_big() -> None:
+            select(position)()
+            if args.screenshots:
+                window.event_view.grab().save(str(Path(args.screenshots) / "huge-event-loading.png"))
+
+        results.append(phase("select", app, beat, select_big, selected_and_replayed, profile))
+        if args.screenshots:
+            window.event_view.grab().save(str(Path(args.screenshots) / "huge-event.png"))
         if profile is not None:
             profile.dump_stats(args.profile)
         first, second = window.event_model.event_at(0).position, window.event_model.event_at(1).position

@@ -17,8 +17,9 @@ JSON Lines), the whole category is read once in (stream, version) order by keyse
 stream listing and no query per stream, and each stream is folded as its rows arrive; a moment
 given as a time (``--at TIME``), or a projector set that needs each stream's category from the
 store, falls back to listing the streams by keyset pages (``EventStore.streams``) and reading each
-one by ``read_for_replay``; so do the workers of a run spread over processes (each gets pages of
-listed streams). Either way events are lazy (a payload is decoded only when the
+one by ``read_for_replay``. A run spread over processes cuts the one-pass read into slices of
+whole streams (``category_slices``), read and folded a slice per process at a time; where there is
+no one-pass read, its workers get pages of listed streams. Either way events are lazy (a payload is decoded only when the
 projector looks at it), and ``compare_category`` folds both projectors from the same read when
 both read events the ordinary way. Every fold starts from the stream's first
 event: neither the snapshot cache nor store-native snapshots are used, so the answer is what the
@@ -466,11 +467,15 @@ def replay_category(
     ``progress(streams_done, streams_total_or_None)`` is called after each stream (with
     ``processes``, after each page of streams).
 
-    ``processes`` > 1 spreads the streams over that many worker processes (spawned; each opens the
-    store again and loads the projectors again from the spec they were loaded with), a page of
-    streams at a time, results still in name order; only for a set made by ``load_projectors`` on a
-    SQL or JSON Lines store, else the run stays in this process. Cancel ends the workers at once:
-    the pages they were folding are not reported.
+    ``processes`` > 1 spreads the work over that many processes, results still in the order of a
+    run in one process; only for a set made by ``load_projectors`` on a SQL or JSON Lines store,
+    else the run stays in this process. Workers are spawned; each opens the store again and loads
+    the projectors again from the spec they were loaded with. Where the category is read in one
+    pass (a SQL store, no moment given as a time), it is cut into slices of about ``SLICE_ROWS``
+    events at stream boundaries and this process plus ``processes - 1`` workers read and fold a
+    slice each at a time (a stream is never split between processes); otherwise ``processes``
+    workers fold pages of listed streams. Cancel ends the workers at once: the slices or pages
+    they were folding are not reported.
 
     Raises ``ExpressionError`` for a bad ``where`` (at once, before anything is read), ``ValueError``
     for ``ever`` without ``where``, ``Cancelled`` from the iteration once ``cancel`` is set, and the
@@ -484,8 +489,8 @@ def replay_category(
         predicate.reads = totals.reads  # type: ignore[attr-defined]  # a _Predicate; spread runs merge theirs
     if processes > 1 and _can_spread(store, projectors):
         assert isinstance(projectors, ProjectorSet)
-        return CategoryReplay(_replay_spread(store, projectors, category, match, at, where, ever, cancel, progress,
-                                             totals, processes), totals)
+        return CategoryReplay(_replay_spread(store, projectors, category, match, at, where, predicate, ever, cancel,
+                                             progress, totals, processes), totals)
     return CategoryReplay(_replay_all(store, projectors, category, match, at, predicate, ever, cancel, progress,
                                       totals), totals)
 
@@ -523,8 +528,10 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
 
 
 # --- states over several processes ------------------------------------------------
-#: Streams sent to a worker process at a time.
+#: Streams sent to a worker process at a time (the listing's way, see ``_replay_spread_listed``).
 PROCESS_PAGE = 100
+#: Rows (events) per slice of the category handed to one process at a time (the one-pass way).
+SLICE_ROWS = 20_000
 
 
 def _can_spread(store: EventStore, projectors: Projectors) -> bool:
@@ -560,6 +567,43 @@ def _start_worker(spec: Any, projector_spec: str, projector_path: str | None) ->
         _WORKER["error"] = exc
 
 
+def _fold_slice(store: EventStore, projectors: Projectors, bounds: tuple[Any, Any], category: str | None,
+                match: str | None, upto: int | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
+                cancel: CancelToken | None) -> list[StreamOutcome]:
+    """Each stream of one slice of the category (``category_slices``' ``(after, until)``), read in
+    one pass (``read_sql_category``) and folded in order."""
+    from inspector.stores.category_read import read_sql_category
+    from inspector.stores.sql import SqlEventStore
+
+    assert isinstance(store, SqlEventStore)  # ``_slices_of`` cuts slices of SQL stores only
+    after, until = bounds
+    streams = read_sql_category(store, category=category, match=match, upto=upto, cancel=cancel,
+                                after=after, until=until)
+    assert streams is not None  # the parent cut the slices: the category is told in SQL
+    results: list[StreamOutcome] = []
+    for name, events in streams:
+        check(cancel)
+        summary = StreamSummary(stream=name, category=category or None, count=0, first_version=None,
+                                last_version=None)
+        projector = _projector_for(projectors, summary)
+        read = _StreamRead(summary, events, store, upto, cancel)
+        results.append(replay_stream_states(store, summary, projector, upto=upto, where=predicate, ever=ever,
+                                            cancel=cancel, events=read.for_projector(projector)))
+    return results
+
+
+def _replay_slice(bounds: tuple[Any, Any], category: str | None, match: str | None, upto: int | None,
+                  where: str | None, ever: bool) -> tuple[list[StreamOutcome], KeyReads | None]:
+    """In a worker: ``_fold_slice`` with the worker's store and projectors, and the ``where``
+    expression's key reads over the slice."""
+    if "error" in _WORKER:
+        raise _WORKER["error"]
+    predicate = compile_where(where) if where is not None else None
+    results = _fold_slice(_WORKER["store"], _WORKER["projectors"], bounds, category, match, upto, predicate, ever,
+                          None)
+    return results, None if predicate is None else predicate.reads  # type: ignore[attr-defined]
+
+
 def _replay_page(page: list[StreamSummary], at: Moment | None, where: str | None,
                  ever: bool) -> tuple[list[StreamOutcome | None], KeyReads | None]:
     """In a worker: each stream of the page replayed (None for one that did not exist at ``at``),
@@ -587,11 +631,136 @@ def _pages(summaries: Iterator[StreamSummary], size: int) -> Iterator[list[Strea
         yield page
 
 
+def _slices_of(store: EventStore, projectors: Projectors, category: str | None, match: str | None,
+               at: Moment | None, cancel: CancelToken | None) -> Iterator[tuple[Any, Any]] | None:
+    """The category cut into slices of about ``SLICE_ROWS`` rows at stream boundaries, when a
+    one-pass read can serve the run (as ``_read_whole_category`` decides) on a SQL store that
+    tells the category in SQL; else None."""
+    from inspector.stores.category_read import category_slices
+    from inspector.stores.sql import SqlEventStore
+
+    if not isinstance(store, SqlEventStore):
+        return None
+    if (at is not None and at.version is None) or (_needs_category(projectors) and not category):
+        return None
+    return category_slices(store, category=category or None, match=match or None,
+                           upto=None if at is None else at.version, rows=SLICE_ROWS, cancel=cancel)
+
+
 def _replay_spread(store: EventStore, projectors: ProjectorSet, category: str | None, match: str | None,
-                   at: Moment | None, where: str | None, ever: bool, cancel: CancelToken | None,
+                   at: Moment | None, where: str | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
+                   cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals,
+                   processes: int) -> Iterator[StreamOutcome]:
+    """``_replay_all`` spread over ``processes`` processes: this one and ``processes - 1`` workers.
+
+    Where the category can be read in one pass, it is cut into slices of about ``SLICE_ROWS``
+    rows at stream boundaries (``category_slices``; no stream is in two slices), and each slice
+    is read in one pass and folded by a worker or, while the next slice due is not done yet, by
+    this process. Results come in slice order; at most two slices per worker and
+    ``4 * processes`` slices in all are in flight or waiting, so memory stays bounded. Otherwise
+    the streams are listed and folded page by page by ``processes`` workers
+    (``_replay_spread_listed``).
+    """
+    slices = _slices_of(store, projectors, category, match, at, cancel)
+    if slices is None:
+        return _replay_spread_listed(store, projectors, category, match, at, where, ever, cancel, progress, totals,
+                                     processes)
+    return _replay_sliced(store, projectors, slices, category, match, at, where, predicate, ever, cancel, progress,
+                          totals, processes)
+
+
+def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator[tuple[Any, Any]],
+                   category: str | None, match: str | None, at: Moment | None, where: str | None,
+                   predicate: Callable[[Any, Any], bool] | None, ever: bool, cancel: CancelToken | None,
                    progress: Progress | None, totals: CategoryTotals, processes: int) -> Iterator[StreamOutcome]:
-    """``_replay_all`` with the folding done by worker processes, at most two pages per process in
-    flight (memory stays bounded: the listing is read only as far as the work goes)."""
+    import multiprocessing
+    from collections import deque
+
+    from inspector.replay.worker import store_spec
+
+    started = time.perf_counter()
+    if progress is not None:
+        totals.total = _stream_total(store, category, match)
+    upto = None if at is None else at.version
+    workers = max(1, processes - 1)
+    context = multiprocessing.get_context("spawn")  # never fork: the window has Qt loaded
+    pool = context.Pool(workers, initializer=_start_worker,
+                        initargs=(store_spec(store), projectors.spec, projectors.path))
+    # each entry: a worker's pending result, or this process's finished outcomes of a slice
+    pending: deque[Any] = deque()
+    busy = 0  # slices handed to the workers and not yet taken back
+    done = 0
+    remaining: Iterator[tuple[Any, Any]] | None = slices
+
+    def take() -> tuple[Any, Any] | None:
+        nonlocal remaining
+        if remaining is None:
+            return None
+        bounds = next(remaining, None)
+        if bounds is None:
+            remaining = None
+        return bounds
+
+    def report(outcomes: list[StreamOutcome]) -> Iterator[StreamOutcome]:
+        nonlocal done
+        done += len(outcomes)
+        for outcome in outcomes:
+            totals.streams += 1
+            totals.events_applied += outcome.events_applied
+            totals.matches += outcome.matched
+            totals.stopped += outcome.stopped is not None
+            totals.elapsed_ms = _ms(started)
+            yield outcome
+        if progress is not None:
+            progress(done, totals.total)
+
+    try:
+        while True:
+            check(cancel)
+            while busy < 2 * workers and len(pending) < 4 * processes:
+                bounds = take()
+                if bounds is None:
+                    break
+                pending.append(pool.apply_async(_replay_slice, (bounds, category, match, upto, where, ever)))
+                busy += 1
+            if not pending:
+                return
+            head = pending[0]
+            if isinstance(head, list):
+                pending.popleft()
+                yield from report(head)
+                continue
+            if head.ready():
+                pending.popleft()
+                busy -= 1
+                outcomes, reads = head.get()
+                if totals.reads is not None:
+                    totals.reads.merge(reads)
+                yield from report(outcomes)
+                continue
+            # the next slice due is still being folded: fold one here rather than wait
+            bounds = take() if len(pending) < 4 * processes else None
+            if bounds is not None:
+                pending.append(_fold_slice(store, projectors, bounds, category, match, upto, predicate, ever,
+                                           cancel))
+            else:
+                head.wait(0.05)
+    except Cancelled:
+        totals.partial = True
+        raise
+    finally:
+        pool.terminate()
+        pool.join()
+        totals.elapsed_ms = _ms(started)
+
+
+def _replay_spread_listed(store: EventStore, projectors: ProjectorSet, category: str | None, match: str | None,
+                          at: Moment | None, where: str | None, ever: bool, cancel: CancelToken | None,
+                          progress: Progress | None, totals: CategoryTotals,
+                          processes: int) -> Iterator[StreamOutcome]:
+    """``_replay_all`` with the folding done by worker processes on pages of listed streams, at
+    most two pages per process in flight (memory stays bounded: the listing is read only as far
+    as the work goes)."""
     import multiprocessing
     from collections import deque
 
@@ -812,6 +981,7 @@ def _ms(started: float) -> float:
 
 __all__ = [
     "PROCESS_PAGE",
+    "SLICE_ROWS",
     "STREAM_PAGE",
     "CategoryComparison",
     "CategoryReplay",

@@ -24,7 +24,7 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import orjson
 
@@ -36,7 +36,7 @@ from inspector.core.health import late_start_text, version_origin
 from inspector.replay.cache import CacheEntry, SnapshotCache
 from inspector.replay.key_reads import KeyReads
 from inspector.stores.base import EventStore
-from inspector.stores.lazy import materialize
+from inspector.stores.lazy import left_out, materialize
 from inspector.core.matching import StreamPattern
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
@@ -292,19 +292,34 @@ def _decides_by_name(projector: Projector) -> bool:
         StreamPattern(pattern).is_glob for pattern in projector.patterns)
 
 
+#: a first event's payload longer than this (bytes) is not decoded to find the stream's first event
+FIRST_EVENT_PAYLOAD_CAP = 1_000_000
+
+
 def _first_event(store: EventStore, stream: str, cancel: CancelToken | None) -> Event | None:
     """The stream's first versioned event. Usually one row: the first event read is checked, and
-    only a stream that starts with events without a version is read further."""
-    for event in store.read_stream(stream, from_version=None, limit=1, cancel=cancel):
-        if event.version is not None:
-            return event
-        break
-    else:
+    only a stream that starts with events without a version is read further. A payload over
+    ``FIRST_EVENT_PAYLOAD_CAP`` is not decoded: that event is read again as a fold reads it
+    (``read_for_replay``, decoded only if asked; its fingerprint is the payload as stored)."""
+    def read(limit: int) -> Iterator[Event]:
+        return iter(store.read_stream(stream, from_version=None, limit=limit, cancel=cancel,
+                                      payload_cap=FIRST_EVENT_PAYLOAD_CAP))
+
+    head = next(read(1), None)
+    if head is None:
         return None
-    for event in store.read_stream(stream, from_version=None, limit=50, cancel=cancel):
-        if event.version is not None:
-            return event
-    return None
+    first = head if head.version is not None else next((e for e in read(50) if e.version is not None), None)
+    if first is None or left_out(first) is None:
+        return first
+    assert first.version is not None
+    events = store.read_for_replay(stream, after=first.version - 1, upto=first.version, cancel=cancel)
+    try:
+        lazy = next(iter(events), None)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    return cast(Event, lazy)  # a LazyEvent: every attribute of an Event, the payload decoded on use
 
 
 def version_at(store: EventStore, stream: str, instant: datetime, *, cancel: CancelToken | None = None) -> int | None:

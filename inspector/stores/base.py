@@ -158,8 +158,9 @@ class EventStore(Protocol):
         to_version: int | None = None,
         limit: int | None = None,
         cancel: CancelToken | None = None,
+        payload_cap: int | None = None,
     ) -> Iterator[Event]:
-        """The stream's events in version order, fetched page by page."""
+        """The stream's events in version order, fetched page by page (``payload_cap``: as ``read_all``'s)."""
 
     def read_all(
         self,

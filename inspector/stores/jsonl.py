@@ -218,9 +218,14 @@ class JsonlEventStore:
             handle.seek(offset)
             return self._decode(handle.readline(MAX_LINE + 1), line_number)
 
-    def _read_many(self, offsets: list[tuple[int, int]]) -> Iterator[Event]:
+    def _read_many(self, offsets: list[tuple[int, int]], payload_cap: int | None = None) -> Iterator[Event]:
+        big = self._big_lines if payload_cap is not None else {}
         with self.path.open("rb") as handle:
             for line_number, offset in offsets:
+                size, capped = big.get(line_number, (0, None))
+                if capped is not None and size > (payload_cap or 0):
+                    yield capped  # a line over the cap is not read again (see ``read_all``)
+                    continue
                 handle.seek(offset)
                 yield self._decode(handle.readline(MAX_LINE + 1), line_number)
 
@@ -269,7 +274,9 @@ class JsonlEventStore:
     def event_types(self) -> list[tuple[str, int]]:
         return sorted(self._types.items())
 
-    def read_stream(self, stream, *, from_version=None, to_version=None, limit=None, cancel: CancelToken | None = None):
+    def read_stream(self, stream, *, from_version=None, to_version=None, limit=None, cancel: CancelToken | None = None,
+                    payload_cap: int | None = None):
+        """The stream's events in version order (lines without a version first); ``payload_cap``: as ``read_all``'s."""
         index = self._streams.get(stream)
         if index is None:
             return
@@ -290,7 +297,7 @@ class JsonlEventStore:
             chosen.append((self._line_of(index.offsets[i]), index.offsets[i]))
             if limit is not None and len(chosen) >= limit:
                 break
-        for count, event in enumerate(self._read_many(chosen)):
+        for count, event in enumerate(self._read_many(chosen, payload_cap)):
             if count % 1000 == 0:
                 check(cancel)
             yield event

@@ -490,16 +490,25 @@ class SqlEventStore:
         to_version: int | None = None,
         limit: int | None = None,
         cancel: CancelToken | None = None,
+        payload_cap: int | None = None,
     ) -> Iterator[Event]:
+        """The stream's events in version order (rows without a version first), page by page;
+        ``payload_cap``: as ``read_all``'s."""
         layout = self.layout
         check(cancel)
         if not layout.stream_exists_possibly(stream):
             return
+        columns = None if payload_cap is None else capped_columns(layout, payload_cap)
+        cap = payload_cap or 0
+
+        def decoded(row: Any) -> Event:
+            return layout.row_to_event(row) if columns is None else capped_row_event(layout, row, cap)
+
         yielded = 0
         if from_version is None:
             # Rows without a version cannot be paged by version: read them first, by the same index.
             query = (
-                sa.select(*layout.columns)
+                sa.select(*(columns or layout.columns))
                 .select_from(layout.table)
                 .where(layout.stream_is(stream), layout.version.is_(None), *layout.scope())
                 .order_by(layout.position)
@@ -507,17 +516,18 @@ class SqlEventStore:
             if limit is not None:
                 query = query.limit(limit)
             for row in self._rows(query):
-                yield layout.row_to_event(row)
+                yield decoded(row)
                 yielded += 1
         last_version = None if from_version is None else from_version - 1
         last_position: Any = None
         while limit is None or yielded < limit:
             check(cancel)
             page = self.page_size if limit is None else min(self.page_size, limit - yielded)
-            rows = self._rows(self.stream_page_query(
-                stream, after_version=last_version, after_position=last_position, to_version=to_version, limit=page))
+            query = self.stream_page_query(
+                stream, after_version=last_version, after_position=last_position, to_version=to_version, limit=page)
+            rows = self._rows(query if columns is None else query.with_only_columns(*columns))
             for row in rows:
-                yield layout.row_to_event(row)
+                yield decoded(row)
             yielded += len(rows)
             if len(rows) < page:
                 return
