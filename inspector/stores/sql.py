@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -43,6 +44,8 @@ _UNKNOWN = object()
 #: offset under 16 hours, before the date's own midnight or after its last second)
 _BEFORE_DATE = timedelta(hours=16)
 _AFTER_DATE = timedelta(hours=40)
+#: A UTC offset as ``datetime.isoformat()`` ends with it.
+_OFFSET = re.compile(r"[+-][0-9][0-9]:[0-5][0-9]")
 
 
 @dataclass(frozen=True)
@@ -947,6 +950,10 @@ class SqlEventStore:
             first, last = self._time_value(bounds[0]), self._time_value(bounds[1])
         elif time is not None and self.text_time_column() is not None:
             first, last = self._text_time_range()
+        elif time is not None and layout.time_text_sorts_within_a_zone() and (found := self._one_zone_text_range()):
+            first, last, unreadable = found
+            if not unreadable:
+                return first, last  # that pass saw no row the readings below would add
         elif time is not None:
             # text in mixed forms or zones: compare instants; a row that is not a time has none.
             # Each row's instant once, in a subquery kept apart (see ``histogram_query``).
@@ -959,6 +966,32 @@ class SqlEventStore:
                 first = at if first is None or at < first else first
                 last = at if last is None or at > last else last
         return first, last
+
+    def _one_zone_text_range(self) -> tuple[datetime | None, datetime | None, bool] | None:
+        """``(first, last, unreadable)``: the first and last time as the text's MIN/MAX, when
+        every timed row ends with one UTC offset (see ``SqlLayout.time_text_sorts_within_a_zone``),
+        and whether any row is one the layout reads only after decoding (``unreadable_clause``):
+        one pass, no per-row reading of instants, exact to the microsecond. None when the
+        offsets differ or an extreme does not read as a time (the caller then compares instants)."""
+        layout = self.layout
+        head, cut = layout.time_text_parts()
+        odd = layout.unreadable_clause()
+        marks = sa.case((odd, 1), else_=0) if odd is not None else sa.literal(0)
+        timed = self._unmerged(sa.select(sa.type_coerce(head, sa.String()).label("head"), marks.label("odd"))
+                               .select_from(layout.table).where(*layout.scope()))
+        # the time text from each row's head, once per row in a subquery of its own
+        cuts = self._unmerged(sa.select(sa.type_coerce(cut(timed.c.head), sa.String()).label("at"),
+                                        timed.c.odd), "cut")
+        at = cuts.c.at
+        zone = sa.func.substr(at, -6) if self.engine.dialect.name == "sqlite" else sa.func.right(at, 6)
+        low, high, low_zone, high_zone, unreadable = self._rows(sa.select(
+            sa.func.min(at), sa.func.max(at), sa.func.min(zone), sa.func.max(zone), sa.func.max(cuts.c.odd)))[0]
+        if low is None:
+            return None, None, bool(unreadable)
+        if low_zone != high_zone or not _OFFSET.fullmatch(str(low_zone)):
+            return None
+        first, last = layout.time_from_db(low), layout.time_from_db(high)
+        return (first, last, bool(unreadable)) if first is not None and last is not None else None
 
     def text_time_column(self) -> sa.ColumnElement[Any] | None:
         """The layout's ``iso_text_time`` column, as text, when an index starts with it (asked once):
@@ -1071,7 +1104,7 @@ class SqlEventStore:
         version, problem = version_of(value)
         return NotImplemented if problem else version  # an odd stored version: the caller reads the stream
 
-    def _unmerged(self, query: sa.Select) -> sa.Subquery:
+    def _unmerged(self, query: sa.Select, name: str = "timed") -> sa.Subquery:
         """``query`` as a subquery the planner computes on its own rather than merging it into
         the outer query (which would compute its columns once per use there): SQLite ``LIMIT -1``,
         PostgreSQL ``OFFSET 0``, MariaDB/MySQL a LIMIT."""
@@ -1082,7 +1115,7 @@ class SqlEventStore:
             query = query.offset(0)
         else:
             query = query.limit(2**62)
-        return query.subquery("timed")
+        return query.subquery(name)
 
     def histogram_query(self, start: datetime, end: datetime, buckets: int, where: list[Any]) -> sa.Select:
         """Counts per bucket, grouped by the database.

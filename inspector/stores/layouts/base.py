@@ -331,6 +331,20 @@ class SqlLayout:
         """
         return isinstance(getattr(self.time, "type", None), sa.DateTime)
 
+    def time_text_sorts_within_a_zone(self) -> bool:
+        """True when ``time`` is ISO-8601 text that one writer puts in one fixed-width form
+        (``datetime.isoformat()``: ``YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM``), so that among rows
+        written with the same UTC offset, text order is time order. The time range is then the
+        text's MIN/MAX, read exactly to the microsecond in one pass, whenever every row ends
+        with the same offset (checked in that pass; else instants are compared)."""
+        return False
+
+    def time_text_parts(self) -> tuple[sa.ColumnElement[Any], Callable[[sa.ColumnElement[Any]], Any]]:
+        """``(head, cut)``: ``time`` as two steps, so a query can compute the costly one once per row
+        in a subquery: ``head`` over the table's columns, and ``cut(head's column)`` giving the
+        time text. By default ``time`` itself and no cut."""
+        return self.time, lambda column: column
+
     def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:
         """The table column holding the time as stored, for range tests an index on it answers.
 
