@@ -430,10 +430,13 @@ class EventView(QWidget):
         if len(text) <= RAW_LIMIT:
             self.raw.setPlainText(text)
             self.raw_note.setText("")
+            self.raw_note.setToolTip("")
             self.show_all_button.hide()
             return
         self.raw.setPlainText(text[:RAW_LIMIT] + "\n…")
-        self.raw_note.setText(f"showing the first {size_words(RAW_LIMIT)} of {size_words(len(text))}")
+        # short: the note shares its row with two buttons, and "Show all" names the whole size
+        self.raw_note.setText(f"first {size_words(RAW_LIMIT)} shown")
+        self.raw_note.setToolTip(f"showing the first {size_words(RAW_LIMIT)} of {size_words(len(text))}")
         self.show_all_button.setText(f"Show all ({size_words(len(text))})")
         self.show_all_button.show()
 
