@@ -388,7 +388,9 @@ def summary(results: list[tuple[str, list[Row], list, list[str]]]) -> None:
             fast = all(c["ours"].best < c["library"].best for c in comparisons)
             lib = mark(fast and all(c["same"] for c in comparisons))
         answers = mark(bool(rows) and not any(r.problems for r in rows))
-        if not rows:
+        if not rows and library:  # --library-only: the answers are the library comparison's
+            answers = mark(all(c["same"] for _, cs in library for c in cs))
+        elif not rows:
             answers += " " + "; ".join(remarks)[:60]
         print(f"  {name:26}  {cold:32}  {linear:8}  {warm:16}  {lib:8}  {answers}")
     noises = [max(r.floor.noise, r.ours.noise, r.user.noise) for _, rows, _, _ in results for r in rows]
