@@ -445,6 +445,14 @@ class TimelineWidget(QWidget):
         # by a few microseconds, which at year 1 is year 0)
         self.lanes_plot.getViewBox().setLimits(minXRange=0.005, xMin=EARLIEST + 1, xMax=LATEST - 1)
         self.lanes_plot.getViewBox().sigXRangeChanged.connect(lambda *_: self._schedule())
+        # the lanes' box changes height without this widget resizing (the legend wraps anew,
+        # the histogram settles, the header line comes): the lanes shown, their labels and the
+        # events fetched follow it, or names would be listed over lanes never fetched
+        self._relayout_timer = QTimer(self)
+        self._relayout_timer.setSingleShot(True)
+        self._relayout_timer.setInterval(0)
+        self._relayout_timer.timeout.connect(self._relayout)
+        self.lanes_plot.getViewBox().sigResized.connect(lambda *_: self._relayout_timer.start())
 
         self.bars = pg.BarGraphItem(x0=[], height=[], width=1, brush=QColor(100, 140, 200, 170), pen=None)
         self.hist_plot.addItem(self.bars)
@@ -634,9 +642,14 @@ class TimelineWidget(QWidget):
                             lambda exc: self.failed.emit(f"Reading the time range failed: {exc}"))
 
     # --- lanes -------------------------------------------------------------------------
+    def lane_pixels(self) -> int:
+        """The height of one lane (pixels): at least ``LANE_PIXELS`` and a line of the labels'
+        font, so neighbouring names never overlap."""
+        return max(LANE_PIXELS, math.ceil(QFontMetricsF(self.font()).height()))
+
     def visible_lanes(self) -> int:
         height = self.lanes_plot.getViewBox().height() or 300
-        return max(3, min(MAX_LANES, int(height // LANE_PIXELS)))
+        return max(3, min(MAX_LANES, int(height // self.lane_pixels())))
 
     def visible_streams(self) -> list[str]:
         return self._streams[self._top: self._top + self.visible_lanes()]
@@ -644,11 +657,13 @@ class TimelineWidget(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)
         self.empty.resize(self.graphics.size())
-        QTimer.singleShot(0, self._relayout)
+        self._relayout_timer.start()
 
     def _relayout(self) -> None:
         self._update_scroll()
         self._layout_lanes()
+        self._draw()
+        self._update_info()
         self._schedule()
 
     def _update_scroll(self) -> None:
