@@ -202,6 +202,7 @@ def run_states(args: argparse.Namespace) -> int:
     progress = terminal_progress("replaying", "streams")
     stopped: list[dict[str, Any]] = []
     late: list[tuple[str, int]] = []  # streams whose first stored version is after their origin (a slice)
+    ended: list[tuple[str, int]] = []  # streams whose last version comes before --at vN: no state there
     listing = _JsonList(out, "matches") if args.json else None
     interrupted = False
     try:
@@ -218,6 +219,8 @@ def run_states(args: argparse.Namespace) -> int:
                 for outcome in run:
                     if outcome.starts_late_at is not None:
                         late.append((outcome.stream, outcome.starts_late_at))
+                    if outcome.ends_before is not None:
+                        ended.append((outcome.stream, outcome.ends_before))
                     if outcome.stopped is not None:
                         stopped.append(outcome.stopped_json())
                     if not outcome.matched:
@@ -242,19 +245,34 @@ def run_states(args: argparse.Namespace) -> int:
                         "partial": totals.partial or interrupted,
                         **({"note": totals.where_note()} if args.where else {}),
                         **({"starts_late": [{"stream": name, "first_version": first} for name, first in late]}
-                           if late else {})})
+                           if late else {}),
+                        **({"ended_before": [{"stream": name, "last_version": last} for name, last in ended]}
+                           if ended else {})})
         if late:
             print(printable(f"note: {_late_note(late)}"), file=sys.stderr)
+        if ended:
+            print(printable(f"note: {_ended_note(ended, at)}"), file=sys.stderr)
         if totals.where_note():
             print(printable(f"note: {totals.where_note()}"), file=sys.stderr)
     else:
         _print_states_summary(out, args, totals, stopped, interrupted)
         if late:
             out.write(printable(f"note: {_late_note(late)}") + "\n")
+        if ended:
+            out.write(printable(f"note: {_ended_note(ended, at)}") + "\n")
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
         return INTERRUPTED
     return 0
+
+
+def _ended_note(ended: list[tuple[str, int]], at: Any) -> str:
+    """One line on the streams left out because they never reached the version asked for."""
+    shown = ", ".join(f"{name} (last v{last})" for name, last in ended[:5])
+    more = f" and {len(ended) - 5:,} more" if len(ended) > 5 else ""
+    what = "stream ends" if len(ended) == 1 else "streams end"
+    return f"{len(ended):,} {what} before {at}, so {'it has' if len(ended) == 1 else 'they have'} no state there " \
+           f"and {'is' if len(ended) == 1 else 'are'} left out: {shown}{more}"
 
 
 def _late_note(late: list[tuple[str, int]]) -> str:
@@ -342,11 +360,17 @@ def run_compare(args: argparse.Namespace) -> int:
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_compared": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
-                        "partial": totals.partial or interrupted})
+                        "partial": totals.partial or interrupted,
+                        **({"ended_before": totals.ended_before} if totals.ended_before else {})})
+        if totals.ended_before:
+            print(f"note: {totals.ended_before:,} stream(s) end before {at}: no state there, not compared",
+                  file=sys.stderr)
     else:
         partial = " (partial: interrupted)" if interrupted else ""
         out.write(f"{totals.differences:,} of {totals.streams:,} streams differ; {totals.events_applied:,} events "
                   f"applied in {totals.elapsed_ms:,.0f} ms{partial}\n")
+        if totals.ended_before:
+            out.write(f"note: {totals.ended_before:,} stream(s) end before {at}: no state there, not compared\n")
         if stopped:
             out.write(f"{len(stopped):,} stopped alike with both projectors (no difference):\n")
             for entry in stopped:

@@ -102,6 +102,9 @@ class StreamOutcome:
     #: the stream's first stored version when it comes after the version its history starts at
     #: (a slice: the state folds from there, not from the stream's beginning); None otherwise
     starts_late_at: int | None = None
+    #: the moment is a version vN this stream never reached: its last version (< N). It has no
+    #: state at vN, so it is not a match (never another version's state in silence); None otherwise
+    ends_before: int | None = None
 
     def match_json(self) -> dict[str, Any]:
         """``{"stream", "version", "recorded_at", "state"}``: one entry of ``states --json``'s ``matches``."""
@@ -172,6 +175,8 @@ class CategoryTotals:
     differences: int = 0
     partial: bool = False
     total: int | None = None
+    #: streams left out because the moment is a version they never reached (``ends_before``)
+    ended_before: int = 0
     #: with a ``where``: the keys it read that states lacked (``where_note()`` names those no state had)
     reads: KeyReads | None = None
 
@@ -433,8 +438,11 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     else:
         matched = where is None or where(to_json(state), last_event)
     version = found if found is not None else (None if last_event is None else last_event.version)
+    ends_before = None
+    if not ever and stopped is None and upto is not None and version is not None and version < upto:
+        ends_before, matched = version, False  # no state at v{upto}: the stream ends at v{version}
     outcome = StreamOutcome(stream, version, None, matched, projector=projector.name, events_applied=applied,
-                            stopped=stopped)
+                            stopped=stopped, ends_before=ends_before)
     if first_version is not None and first_version > version_origin(getattr(store, "layout_name", None), first_version):
         outcome.starts_late_at = first_version
     if matched:
@@ -516,6 +524,7 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
                 totals.events_applied += outcome.events_applied
                 totals.matches += outcome.matched
                 totals.stopped += outcome.stopped is not None
+                totals.ended_before += outcome.ends_before is not None
                 totals.elapsed_ms = _ms(started)
                 yield outcome
             if progress is not None:
@@ -709,6 +718,7 @@ def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator
             totals.events_applied += outcome.events_applied
             totals.matches += outcome.matched
             totals.stopped += outcome.stopped is not None
+            totals.ended_before += outcome.ends_before is not None
             totals.elapsed_ms = _ms(started)
             yield outcome
         if progress is not None:
@@ -791,6 +801,7 @@ def _replay_spread_listed(store: EventStore, projectors: ProjectorSet, category:
             totals.events_applied += outcome.events_applied
             totals.matches += outcome.matched
             totals.stopped += outcome.stopped is not None
+            totals.ended_before += outcome.ends_before is not None
             totals.elapsed_ms = _ms(started)
             yield outcome
         if progress is not None:
@@ -885,6 +896,10 @@ def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Pr
     return results, applied
 
 
+#: ``_compare_stream``'s answer for a stream that never reached the version compared at
+_ENDS_BEFORE: Any = object()
+
+
 def _same_stop(a: StoppedAt | None, b: StoppedAt | None) -> bool:
     return a is not None and b is not None and (a.version, a.type, a.error) == (b.version, b.type, b.error)
 
@@ -894,7 +909,8 @@ def compare_stream(store: EventStore, summary: StreamSummary, old: Projector, ne
     """The stream folded by both projectors up to ``upto`` (None: latest): a ``StreamDifference``
     when the states (or where the projectors stopped) differ, one with ``differs`` False when both
     stopped alike, else None."""
-    return _compare_stream(store, summary, old, new, upto, cancel)[0]
+    found = _compare_stream(store, summary, old, new, upto, cancel)[0]
+    return None if found is _ENDS_BEFORE else found
 
 
 def _compare_stream(store: EventStore, summary: StreamSummary, old: Projector, new: Projector,
@@ -903,6 +919,9 @@ def _compare_stream(store: EventStore, summary: StreamSummary, old: Projector, n
     sides, applied = _fold_two(store, summary, old, new, upto, cancel, shared)
     (old_state, old_stop, old_last), (new_state, new_stop, new_last) = sides
     last = new_last if new_last is not None else old_last
+    if (upto is not None and old_stop is None and new_stop is None and last is not None
+            and last.version is not None and last.version < upto):
+        return _ENDS_BEFORE, applied  # no state at v{upto}: not compared (counted as ``ended_before``)
     difference = StreamDifference(summary.stream, None if last is None else last.version, None, old.name, new.name,
                                   old_stopped=old_stop, new_stopped=new_stop, events_applied=applied)
     if old_stop is not None or new_stop is not None:
@@ -960,6 +979,9 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
                 totals.streams += 1
                 totals.events_applied += applied
                 totals.elapsed_ms = _ms(started)
+                if difference is _ENDS_BEFORE:
+                    totals.ended_before += 1
+                    difference = None
                 if difference is not None:
                     if difference.differs:
                         totals.differences += 1

@@ -271,6 +271,9 @@ class StatesView(CategoryRunView):
         self._update_titles()
         found = plural(totals.matches, "match", "matches")
         stopped = f", {totals.stopped:,} stopped" if totals.stopped else ""
+        ended = getattr(totals, "ended_before", 0)
+        if ended:  # streams that never reached the version asked for have no state there
+            stopped += f", {ended:,} left out (they end before {self._moment})"
         self.status.setText(f"Done: {found}{stopped} at {self._moment} · {progress_text(totals)}")
 
     def _on_failed(self, exc: BaseException) -> None:
