@@ -342,7 +342,8 @@ class SqlLayout:
     def time_text_parts(self) -> tuple[sa.ColumnElement[Any], Callable[[sa.ColumnElement[Any]], Any]]:
         """``(head, cut)``: ``time`` as two steps, so a query can compute the costly one once per row
         in a subquery: ``head`` over the table's columns, and ``cut(head's column)`` giving the
-        time text. By default ``time`` itself and no cut."""
+        time text. By default ``time`` itself and no cut (only asked where ``time`` is set)."""
+        assert self.time is not None
         return self.time, lambda column: column
 
     def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:

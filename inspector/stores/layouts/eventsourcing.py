@@ -457,6 +457,7 @@ class EventsourcingLayout(SqlLayout):
     def unreadable_clause(self) -> sa.ColumnElement[bool] | None:
         """States that do not start with ``{``: zlib-compressed (0x78) or encrypted."""
         # the first byte compared as bytes (half the cost of spelling it in hex, on every row)
+        first: sa.ColumnElement[Any]
         if self.dialect == "postgresql":
             first = sa.func.substring(self._state, 1, 1)
         else:
