@@ -54,6 +54,7 @@ class StatesView(CategoryRunView):
         self.projectors: Any = None
         self._matches = 0
         self._shown_run: str | None = None  # what the listed results answer: "wallet, where … at latest"
+        self._ran_ever = False  # the run listed looked for the first version where the expression held
 
         self.category_box.setToolTip("Every stream of this category is replayed")
         self.where_edit = QLineEdit()
@@ -216,6 +217,7 @@ class StatesView(CategoryRunView):
         self._shown_run = (f"{category or match}{f', where {where}' if where else ''}"
                            f"{' (ever)' if ever else ''} at {self._moment}")
         self._matches = 0
+        self._ran_ever = ever
 
         def make_run(cancel, progress):
             from inspector.replay.worker import category_run
@@ -274,7 +276,16 @@ class StatesView(CategoryRunView):
         ended = getattr(totals, "ended_before", 0)
         if ended:  # streams that never reached the version asked for have no state there
             stopped += f", {ended:,} left out (they end before {self._moment})"
-        self.status.setText(f"Done: {found}{stopped} at {self._moment} · {progress_text(totals)}")
+        # as the CLI says it: with "ever" a match is the first version where the expression held,
+        # not its state at the moment
+        moment = f"at {self._moment}"
+        if self._ran_ever:
+            moment = "held at some version" + ("" if self._moment == "latest" else f" up to {self._moment}")
+        text = f"Done: {found}{stopped} {moment} · {progress_text(totals)}"
+        where_note = totals.where_note() if hasattr(totals, "where_note") else None
+        if where_note:  # a key no state had: a misspelling, most likely (the CLI's note too)
+            text += f"\nNote: {where_note}"
+        self.status.setText(text)
 
     def _on_failed(self, exc: BaseException) -> None:
         from inspector.replay.category import ExpressionError
