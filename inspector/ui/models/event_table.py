@@ -35,7 +35,7 @@ def _read_window(store: Any, filters: EventFilter, position: int, context: int, 
                              cancel=cancel, payload_cap=PAYLOAD_CAP)
         if hit and hit[0].position == position and hit[0].version is not None:
             earlier = next(iter(store.read_stream(stream, from_version=hit[0].version - context, limit=1,
-                                                  cancel=cancel)), None)
+                                                  cancel=cancel, payload_cap=PAYLOAD_CAP)), None)
             if earlier is not None:
                 after = min(after, earlier.position - 1)
     first = store.read_all(limit=1, filters=filters, cancel=cancel, payload_cap=PAYLOAD_CAP)
