@@ -188,7 +188,12 @@ class WindowActions:
         self.about_dialog = dialog
         dialog.open()
 
-    def show_error(self, text: str) -> None:
+    def show_error(self, text: str, stream: str | None = None) -> None:
+        """Say ``text`` in the error banner; with ``stream``, the message is about that stream:
+        not shown once another stream is, and hidden when another one is selected."""
         if self.runner.delivering_connection_loss and self.reconnector.active:
             return  # the connection banner says it, and says when it is back
+        if stream is not None and stream != self.current_stream:
+            return  # the answer for a stream no longer shown
         self.banner.show_message(text)
+        self.banner.about_stream = stream

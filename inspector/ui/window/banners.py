@@ -1,5 +1,6 @@
 """The window's message banners float over the bottom of its panes instead of taking a row
-of the layout: a message that comes and goes never pushes the panes (or the window) around."""
+of the layout: a message that comes and goes never pushes the panes (or the window) around.
+A message about one stream (``about_stream``) goes when another stream is shown."""
 
 from __future__ import annotations
 
@@ -37,6 +38,16 @@ class BannerOverlay(QWidget):
                             QEvent.Type.LayoutRequest):
             self.place()
         return False
+
+    def stream_shown(self, stream: str | None) -> None:
+        """``stream`` is shown now (None: all streams): a banner about another stream (one whose
+        ``about_stream`` attribute names it) is hidden, so it never covers a stream it is not about."""
+        for banner in self._banners:
+            about = getattr(banner, "about_stream", None)
+            if about is not None and about != stream and not banner.isHidden():
+                banner.hide()
+                banner.about_stream = None  # type: ignore[attr-defined]
+        self.place()
 
     def place(self) -> None:
         """Show over the bottom of the host while a banner is shown, else hide."""

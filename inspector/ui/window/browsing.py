@@ -133,6 +133,7 @@ class Browsing:
             if row is not None:  # a jump (Health, Audit, States…) to a stream far down the list
                 self.streams_view.scrollTo(self.stream_model.index(row, StreamListModel.STREAM))
         self._update_streams_status()
+        self.banner_overlay.stream_shown(stream)  # a message about the stream shown before goes
         self.refresh_events()
         self.timeline.set_selected_stream(stream)
         summary = None

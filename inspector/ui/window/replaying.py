@@ -75,9 +75,10 @@ class ReplayRequests:
             self.state_view.show_result(result, changes)
             if result.stopped is not None:
                 self.show_error(f"The projector stopped replaying {stream} at v{result.stopped.version} "
-                                f"({result.stopped.type}): {result.stopped.error}. The state shown is the one just before it.")
+                                f"({result.stopped.type}): {result.stopped.error}. The state shown is the one just before it.",
+                                stream=stream)
             elif result.problem:
-                self.show_error(f"Replay of {stream} to v{version}: {result.problem}")
+                self.show_error(f"Replay of {stream} to v{version}: {result.problem}", stream=stream)
             last = result.last_event
             if select and last is not None and last.version == result.version and last.stream == stream:
                 self.select_event(last)
@@ -85,7 +86,7 @@ class ReplayRequests:
         def failed(exc: BaseException) -> None:
             self._end_progress()
             self.state_view.show_failed(f"Replay failed: {exc}")
-            self.show_error(f"Replay of {stream} to v{version} failed: {exc}")
+            self.show_error(f"Replay of {stream} to v{version} failed: {exc}", stream=stream)
 
         self._begin_progress("state", f"Replaying {stream} to v{version}")
         self.runner.submit("state", work, done, failed, label=f"Replaying {stream}",
@@ -111,12 +112,12 @@ class ReplayRequests:
             self._end_progress()
             self.diff_view.show_diff(result)
             if result.problem:
-                self.show_error(f"Diff of {stream} from {a} to {b}: {result.problem}")
+                self.show_error(f"Diff of {stream} from {a} to {b}: {result.problem}", stream=stream)
 
         def failed(exc: BaseException) -> None:
             self._end_progress()
             self.diff_view.show_failed(f"Diff failed: {exc}")
-            self.show_error(f"Diff of {stream} from {a} to {b} failed: {exc}")
+            self.show_error(f"Diff of {stream} from {a} to {b} failed: {exc}", stream=stream)
 
         self._begin_progress("diff", f"Comparing {stream} {a} → {b}")
         self.runner.submit("diff", work, done, failed, label=f"Comparing {stream}",
