@@ -16,6 +16,7 @@ from inspector.core import jsontext
 from inspector.core.decoding import loads_exact
 from inspector.core.events import Event
 from inspector.core.masking import Masker
+from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC, NATIVE_SPECS
 from inspector.stores.base import EventStore, StoreError
 
 DEMO_PROJECTOR = "inspector.replay.demo_projector"
@@ -72,6 +73,17 @@ def _literal(text: str) -> str:
     return repr(text)
 
 
+def _eventsourcing_events(store: EventStore) -> bool:
+    """True when ``store`` is an eventsourcing store, or a slice exported from one."""
+    from inspector.export.provenance import recorded_projector
+    from inspector.replay.choices import from_eventsourcing
+
+    if getattr(store, "layout_name", None) == "eventsourcing":
+        return True
+    record = recorded_projector(store.source_file())
+    return record is not None and from_eventsourcing(record)
+
+
 def _recorded_builtin(store: EventStore) -> str | None:
     """The demo's projector when ``store`` is a slice recorded as exported with it (never a user's file)."""
     from inspector.export.provenance import recorded_projector
@@ -101,6 +113,13 @@ def write_fixture(
     if not lines:
         raise StoreError(f"stream {stream!r} has no events in this slice")
     spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else _recorded_builtin(store))
+    if _eventsourcing_events(store):
+        if spec is not None and (spec.strip().lower() in NATIVE_SPECS or spec.strip().startswith("native:")):
+            raise StoreError("a pytest fixture replays its slice of events, and native eventsourcing replay needs "
+                             "the library's own tables, which a slice does not keep: export the fixture with "
+                             "--projector generic (the code-free eventsourcing state) or a projector file")
+        if spec is None or spec.strip().lower() == "generic":
+            spec = GENERIC_EVENTSOURCING_SPEC  # the fixture's state leaves the library's envelope fields out
     # The expected state is what the exported events replay to, so the fixture pins the projector's behaviour.
     slice_file = path.with_suffix(".slice.jsonl")
     write_private_text(slice_file, "\n".join(lines) + "\n")  # the slice's events: private like the export

@@ -115,24 +115,33 @@ def slice_projector(store: "EventStore") -> tuple[str | None, str | None]:
     """``(spec, note)`` for a run given no ``--projector`` on ``store``, as the window decides on opening it.
 
     ``spec`` is ``"demo"`` when ``store`` is a slice recorded as exported with the demo's
-    projector, else None (the usual default: ``load_projectors(None, ...)``). A slice recorded
-    with a user's file or eventsourcing code is never loaded unasked: ``note`` (one line, or
-    None) says which projector it names and how to use it.
+    projector, ``"generic:eventsourcing"`` for a slice of an eventsourcing store (the library's
+    envelope fields left out, as on the store), else None (the usual default:
+    ``load_projectors(None, ...)``). A slice recorded with a user's file is never loaded unasked:
+    ``note`` (one line, or None) says which projector it names and how to use it; a slice recorded
+    with native eventsourcing replay says why that cannot replay it.
     """
+    from inspector.replay.choices import from_eventsourcing
+    from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC
+
     record = recorded_projector(store.source_file())
     if not record:
         return None, None
     kind = record.get("kind")
     if kind == "demo":
         return "demo", None
+    # events of an eventsourcing store, in a slice of another layout: their envelope fields stay out
+    envelope = (GENERIC_EVENTSOURCING_SPEC if from_eventsourcing(record)
+                and getattr(store, "layout_name", None) != "eventsourcing" else None)
+    if kind == "native":
+        return envelope, ("this slice was exported with the native eventsourcing projector, which needs the "
+                          "library's own tables: a slice keeps the events without them, so it replays with the "
+                          "code-free eventsourcing state (generic, the library's envelope fields left out); "
+                          "replay the source store for the aggregate itself")
     if kind == "file" and isinstance(record.get("file"), str):
         return None, (f"this slice was exported with the projector {record['file']}: "
                       f"give --projector {record['file']} to replay with it")
-    if kind == "native":
-        where = record.get("path") if isinstance(record.get("path"), str) else "DIR"
-        return None, ("this slice was exported with the native eventsourcing projector: give "
-                      f"--projector {record.get('spec') or 'native'} --path {where} to replay with it")
-    return None, None
+    return envelope, None
 
 
 def choice_for(spec: str | None, path: str | None, store: "EventStore") -> "ProjectorChoice":
@@ -154,6 +163,8 @@ def choice_for(spec: str | None, path: str | None, store: "EventStore") -> "Proj
     lowered = text.lower()
     if lowered == "generic":
         return ProjectorChoice("generic")
+    if lowered == "generic:eventsourcing":
+        return ProjectorChoice("generic", application="eventsourcing")
     if lowered in ("demo", DEMO_MODULE):
         return ProjectorChoice("demo")
     if lowered in ("native", "eventsourcing") or text.startswith("native:"):
@@ -191,6 +202,7 @@ def export_recording_projector(
 
     record = projector_record(choice, projectors)
     record["source"] = source
+    record["source_layout"] = getattr(store, "layout_name", None)
     result = export(store, fmt, output, part=part if part is not None else Slice(), mask=mask,
                     projector=choice.spec() if choice.kind != "generic" else None, projector_path=choice.path(),
                     cancel=cancel, progress=progress)

@@ -6,7 +6,8 @@ Four kinds, each with a one-line explanation:
   On an ``eventsourcing`` store it leaves the envelope fields out and does not start from the
   library's snapshots, which hold attributes it cannot carry forward
   (``inspector.replay.eventsourcing_state``). The command line's ``--projector generic`` is
-  the same projector.
+  the same projector. With ``application`` "eventsourcing" it leaves them out on any store: a
+  slice exported from an eventsourcing store (``--projector generic:eventsourcing``).
 - ``native``: the ``eventsourcing`` library's own aggregate classes, imported from a folder
   the user picks (``target``), optionally with ``application`` (``package.module:Class``)
   for its transcodings; the library's snapshots are used.
@@ -22,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from inspector.replay.projectors import ProjectorSet, load_projectors
+from inspector.replay.eventsourcing_state import EventsourcingStateProjector
+from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC, ProjectorSet, load_projectors
 
 KINDS = ("generic", "native", "demo", "file")
 DEMO_MODULE = "inspector.replay.demo_projector"
@@ -91,7 +93,7 @@ class ProjectorChoice:
             return f"native:{self.application}" if self.application else "native"
         if self.kind == "demo":
             return DEMO_MODULE
-        return "generic"
+        return GENERIC_EVENTSOURCING_SPEC if self.application == "eventsourcing" else "generic"
 
     def path(self) -> str | None:
         """The import folder (``--path``): the native choice's folder."""
@@ -100,13 +102,15 @@ class ProjectorChoice:
     def load(self, store: Any) -> ProjectorSet:
         """The projectors this choice names for ``store``; raises ProjectorError (one line) when they fail."""
         if self.kind == "generic":
+            if self.application == "eventsourcing":
+                return load_projectors(GENERIC_EVENTSOURCING_SPEC, store=store)
             return generic_projectors(store)
         if self.kind == "demo":
             return load_projectors("demo", store=store)
         return load_projectors(self.spec(), path=self.path(), store=store)
 
     def explanation(self, store: Any = None) -> str:
-        if self.kind == "generic" and _is_eventsourcing(store):
+        if self.kind == "generic" and (_is_eventsourcing(store) or self.application == "eventsourcing"):
             return GENERIC_EVENTSOURCING
         return EXPLANATIONS[self.kind]
 
@@ -117,6 +121,8 @@ class ProjectorChoice:
         if self.kind == "native":
             where = f" ({self.target})" if self.target else ""
             return f"native eventsourcing{where}"
+        if self.kind == "generic" and self.application == "eventsourcing":
+            return "generic (eventsourcing)"
         return {"generic": "generic", "demo": "demo"}[self.kind]
 
 
@@ -139,6 +145,11 @@ def default_choice(store: Any, remembered: Any = None, recorded: dict[str, Any] 
         return choice, "remembered for this store"
     if recorded and recorded.get("kind") == "demo":
         return ProjectorChoice("demo"), "this slice was exported from the demo with the demo's projector"
+    if recorded and from_eventsourcing(recorded) and not _is_eventsourcing(store):
+        return ProjectorChoice("generic", application="eventsourcing"), (
+            "this slice was exported from an eventsourcing store: the library's envelope fields are left out"
+            + (" (native replay needs the library's own tables, which a slice does not keep)"
+               if recorded.get("kind") == "native" else ""))
     if store is not None:
         from inspector.demo import is_demo_store
 
@@ -192,9 +203,16 @@ def projector_record(choice: ProjectorChoice, projectors: ProjectorSet) -> dict[
     return record
 
 
+def from_eventsourcing(recorded: dict[str, Any]) -> bool:
+    """True when an export's record says its source was an eventsourcing store (its layout, or
+    the code-free eventsourcing state or native replay in force when it was written)."""
+    return (recorded.get("source_layout") == "eventsourcing" or recorded.get("kind") == "native"
+            or recorded.get("module") == EventsourcingStateProjector.__module__)
+
+
 def _is_eventsourcing(store: Any) -> bool:
     return getattr(store, "layout_name", None) == "eventsourcing"
 
 
-__all__ = ["EXPLANATIONS", "KINDS", "TITLES", "ProjectorChoice", "default_choice", "generic_projectors",
-           "offered_choice", "projector_record"]
+__all__ = ["EXPLANATIONS", "KINDS", "TITLES", "ProjectorChoice", "default_choice", "from_eventsourcing",
+           "generic_projectors", "offered_choice", "projector_record"]

@@ -524,6 +524,9 @@ def _load_file(file: Path) -> Any:
 
 
 NATIVE_SPECS = ("native", "eventsourcing")
+#: The code-free state of eventsourcing events on any store (a slice exported from one): the
+#: generic projector with the library's envelope fields left out.
+GENERIC_EVENTSOURCING_SPEC = "generic:eventsourcing"
 
 
 def load_projectors(spec: str | None = None, *, path: str | None = None, store: Any = None) -> ProjectorSet:
@@ -558,6 +561,8 @@ def _load_projectors(spec: str | None, *, path: str | None, store: Any) -> Proje
         return ProjectorSet([native], fallback=native, label=native.name, spec=spec.strip())
     if spec.strip().lower() == "generic":
         return _generic_set(store)
+    if spec.strip().lower() == GENERIC_EVENTSOURCING_SPEC:
+        return _generic_set(store, envelope=True)
     if spec.strip().lower() == "demo":
         from inspector.replay.demo_projector import DEMO_PROJECTORS
 
@@ -583,14 +588,16 @@ def _load_projectors(spec: str | None, *, path: str | None, store: Any) -> Proje
     return ProjectorSet(found, source_path=source, label=", ".join(p.name for p in found), spec=spec)
 
 
-def _generic_set(store: Any) -> ProjectorSet:
-    """The code-free projector for ``store``: on an eventsourcing store the one that leaves the
-    library's envelope fields out (``inspector.replay.eventsourcing_state``), else the generic one."""
-    if getattr(store, "layout_name", None) == "eventsourcing":
+def _generic_set(store: Any, *, envelope: bool = False) -> ProjectorSet:
+    """The code-free projector for ``store``: on an eventsourcing store (or with ``envelope``: a
+    slice exported from one) the one that leaves the library's envelope fields out
+    (``inspector.replay.eventsourcing_state``), else the generic one."""
+    if envelope or getattr(store, "layout_name", None) == "eventsourcing":
         from inspector.replay.eventsourcing_state import EventsourcingStateProjector
 
         projector = EventsourcingStateProjector()
-        return ProjectorSet([], fallback=projector, label=projector.name, spec="generic")
+        return ProjectorSet([], fallback=projector, label=projector.name,
+                            spec=GENERIC_EVENTSOURCING_SPEC if envelope else "generic")
     return ProjectorSet(label="generic", spec="generic")
 
 

@@ -1,0 +1,91 @@
+"""A slice exported from a store the eventsourcing library wrote replays to the store's own
+code-free state (the library's envelope fields left out), in the CLI, a pytest fixture and the
+window; a slice exported with native replay says why that cannot replay it, and a native
+pytest fixture is refused with the reason instead of "replays no event"."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inspector.cli import main
+
+from eventsourcing_store import build_library_store
+
+
+@pytest.fixture
+def library_store(tmp_path, monkeypatch):
+    return build_library_store(tmp_path, monkeypatch)
+
+
+def _replayed(capsys, target: str, stream: str, *extra: str) -> tuple[dict, str]:
+    assert main(["replay", target, "--stream", stream, "--json", *extra]) == 0
+    out, err = capsys.readouterr()
+    return json.loads(out), err
+
+
+@pytest.mark.parametrize("fmt, suffix", [("jsonl", ".jsonl"), ("sqlite", ".db")])
+def test_a_slice_replays_to_the_store_s_code_free_state(library_store, tmp_path, capsys, fmt, suffix):
+    stream = library_store.stream
+    on_store, _ = _replayed(capsys, str(library_store.path), stream)
+    assert not {"timestamp", "originator_topic"} & set(on_store["state"])
+    target = tmp_path / f"slice{suffix}"
+    assert main(["export", str(library_store.path), "--format", fmt, "-o", str(target)]) == 0
+    capsys.readouterr()
+
+    on_slice, _ = _replayed(capsys, str(target), stream)
+
+    assert on_slice["state"] == on_store["state"] and on_slice["version"] == on_store["version"]
+    assert on_slice["projector"] == "generic (eventsourcing)"
+
+
+def test_a_slice_exported_with_native_replay_says_why_it_replays_without_it(library_store, tmp_path, capsys):
+    stream = library_store.stream
+    target = tmp_path / "slice.db"
+    assert main(["export", str(library_store.path), "--format", "sqlite", "-o", str(target),
+                 "--projector", "native", "--path", str(library_store.domain_dir)]) == 0
+    capsys.readouterr()
+    on_store, _ = _replayed(capsys, str(library_store.path), stream)
+
+    on_slice, err = _replayed(capsys, str(target), stream)
+
+    assert "needs the library's own tables" in err and "--path" not in err
+    assert on_slice["state"] == on_store["state"]
+
+
+def test_a_pytest_fixture_pins_the_code_free_state_and_refuses_native_replay(library_store, tmp_path, capsys):
+    stream = library_store.stream
+    fixture = tmp_path / "test_account.py"
+    assert main(["export", str(library_store.path), "--stream", stream, "--format", "pytest",
+                 "-o", str(fixture)]) == 0
+    text = fixture.read_text(encoding="utf-8")
+    assert "PROJECTOR = 'generic:eventsourcing'" in text and "originator_topic" not in text.split("EXPECTED_STATE")[1]
+    capsys.readouterr()
+
+    assert main(["export", str(library_store.path), "--stream", stream, "--format", "pytest", "-o",
+                 str(tmp_path / "test_native.py"), "--projector", "native", "--path", str(library_store.domain_dir)]) == 1
+    _, err = capsys.readouterr()
+    assert "native eventsourcing replay needs the library's own tables" in err
+    assert not (tmp_path / "test_native.py").exists()
+
+
+def test_the_window_opens_such_a_slice_with_the_code_free_eventsourcing_state(qtbot, library_store, tmp_path, capsys):
+    from inspector.ui.app import MainWindow, make_app
+
+    target = tmp_path / "slice.jsonl"
+    assert main(["export", str(library_store.path), "--format", "jsonl", "-o", str(target)]) == 0
+    capsys.readouterr()
+    make_app()
+    win = MainWindow(str(target))
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
+        win.streams_view.setCurrentIndex(win.stream_model.index(0, 0))
+        state = win.state_view
+        qtbot.waitUntil(lambda: state.result is not None, timeout=10000)
+        assert win.projector_choice.describe() == "generic (eventsourcing)"
+        assert not {"timestamp", "originator_topic"} & set(state.result.state)
+    finally:
+        win.shutdown()
