@@ -86,6 +86,12 @@ class AnalysisWindow(QWidget):
         self.runner.submit("analysis-categories", lambda cancel, progress: store.categories(), done, failed,
                            label="Counting categories")
 
+    def prefer_category(self, category: str | None) -> None:
+        """The window's selected stream is of ``category``: States and Compare select it, each
+        unless the user picked a category there (for this store)."""
+        for view in (self.states_view, self.compare_view):
+            view.prefer_category(category)
+
     def set_projectors(self, projectors: Any, choice: Any) -> None:
         """Follow the window's projector (the State tab's choice)."""
         kind = getattr(choice, "kind", "generic")
@@ -144,8 +150,30 @@ class Analysing:
         return self.analysis_window
 
     def show_analysis(self, key: str) -> None:
-        """Open the Analyse window on ``key``: ``states``, ``compare`` or ``types``."""
-        self.analysis().show_view(key)
+        """Open the Analyse window on ``key``: ``states``, ``compare`` or ``types``; States and
+        Compare take the selected stream's category (unless one was picked there)."""
+        window = self.analysis()
+        self._prefer_selected_category(window)
+        window.show_view(key)
+
+    def _prefer_selected_category(self, window: AnalysisWindow) -> None:
+        """Tell States and Compare the selected stream's category: from the stream list when it
+        is listed there, else asked of the store off the GUI thread."""
+        stream, store = self.current_stream, self.store
+        if stream is None or store is None:
+            return
+        row = self.stream_model.row_of(stream)
+        summary = self.stream_model.summary(row) if row is not None else None
+        if summary is not None and summary.category is not None:
+            window.prefer_category(summary.category)
+            return
+
+        def done(category: str | None) -> None:
+            if store is self.store and stream == self.current_stream:
+                window.prefer_category(category)
+
+        self.runner.submit("analysis-stream-category", lambda cancel, progress: store.category(stream), done,
+                           lambda exc: None, label="Reading the stream's category")
 
     def open_stream_at(self, stream: str, version: Any) -> None:
         """Show ``stream`` at ``version`` in the window (the event selected, the State tab showing

@@ -92,6 +92,11 @@ class CategoryRunView(QWidget):
 
         self.category_box = QComboBox()
         self.category_box.setMinimumContentsLength(18)
+        #: the category the user picked here (for this store): the selected stream's no longer applies
+        self._picked_category = False
+        #: the selected stream's category in the window (``prefer_category``), when known
+        self._preferred_category: str | None = None
+        self.category_box.activated.connect(self._on_category_picked)
         self.match_edit = QLineEdit()
         self.match_edit.setPlaceholderText("optional: wallet-9* (glob) or text")
         self.match_edit.setToolTip("Only streams whose name matches: * any run, ? one character; no wildcard: a substring")
@@ -193,20 +198,38 @@ class CategoryRunView(QWidget):
         """A store was opened: results of the old one go; the categories follow (``set_categories``)."""
         self.run.cancel()
         self.store = store
+        self._picked_category = False  # a category picked was one of the old store's
+        self._preferred_category = None
         self._clear_results()
         self._set_idle()
         self.category_box.clear()
         self.status.setText("Counting categories…" if store is not None else "Open a store first.")
 
     def set_categories(self, categories: list[tuple[str, int]]) -> None:
-        """The store's categories with their stream counts; the remembered one is selected again."""
-        wanted = self.category_box.currentData() or self._saved().get("category")
+        """The store's categories with their stream counts; the one picked here is selected
+        again, else the selected stream's (``prefer_category``), else the remembered one."""
+        current = self.category_box.currentData()
+        wanted = (current if self._picked_category else self._preferred_category or current) \
+            or self._saved().get("category")
         self.category_box.clear()
         for name, count in categories:
             self.category_box.addItem(f"{name} ({count:,} streams)", name)
         self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
         if not self.run.running:
             self.status.setText(self._idle_text(bool(categories)))
+
+    def prefer_category(self, category: str | None) -> None:
+        """The window's selected stream is of ``category``: select it, unless the user picked a
+        category here since the store was opened (their choice stays)."""
+        self._preferred_category = category
+        if self._picked_category or category is None:
+            return
+        index = self.category_box.findData(category)
+        if index >= 0:
+            self.category_box.setCurrentIndex(index)
+
+    def _on_category_picked(self, _index: int) -> None:
+        self._picked_category = True
 
     # --- inputs ------------------------------------------------------------------------------
     def _saved(self) -> dict[str, Any]:
