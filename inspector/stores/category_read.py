@@ -144,13 +144,15 @@ def category_query(store: SqlEventStore, *, category: str | None, match: str | N
 def slice_end_query(store: SqlEventStore, *, category: str | None, match: str | None, upto: int | None,
                     after: StreamBound | None, rows: int) -> sa.Select | None:
     """The stream of the row ``rows`` rows into the category after the stream ``after``, in the
-    stream index's order (only the index's keys are read); no row when fewer rows are left."""
+    stream index's order; no row when fewer rows are left. Ordered by the stream keys alone:
+    whichever row of a stream lies there, the stream is the same, and the index's keys answer
+    (an index-only scan where the engine has one)."""
     layout = store.layout
     query = _category_rows(store, [layout.stream], category=category, match=match, upto=upto, after=after,
                            until=None)
     if query is None:
         return None
-    return query.order_by(*layout.listing_keys(), layout.version, layout.position).offset(rows).limit(1)
+    return query.order_by(*layout.listing_keys()).offset(rows).limit(1)
 
 
 def category_slices(store: SqlEventStore, *, category: str | None = None, match: str | None = None,
