@@ -11,8 +11,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QRect, Qt
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -21,6 +23,9 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -29,7 +34,7 @@ from PySide6.QtWidgets import (
 from inspector.core.cancel import CancelToken
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
-from inspector.ui.models.type_survey import TypeSurveyModel
+from inspector.ui.models.type_survey import MarksRole, TypeSurveyModel
 from inspector.ui.runner import TaskRunner
 from inspector.ui.category_run_view import ERROR_STYLE
 
@@ -54,6 +59,54 @@ class _Stop(CancelToken):
     def raise_if_cancelled(self) -> None:
         self._runner_token.raise_if_cancelled()
         super().raise_if_cancelled()
+
+
+#: between two drift marks of a field
+MARK_SEPARATOR = " · "
+#: the narrowest the columns before Drift are made when fitted to their contents (pixels)
+_MIN_COLUMN = 60
+
+
+class DriftDelegate(QStyledItemDelegate):
+    """Draws a field's drift marks each in its colour (+ appeared green, − disappeared red,
+    ~ changed type orange), as the legend says; what does not fit is cut with "…" (the
+    tooltip holds every mark)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        marks = index.data(MarksRole) or []
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        if not marks:
+            return
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        metrics = opt.fontMetrics
+        painter.save()
+        painter.setFont(opt.font)
+        x, right = text_rect.left() + 2, text_rect.right() - 2
+        pieces: list[tuple[str, Any]] = []
+        for i, (text, colour) in enumerate(marks):
+            if i:
+                pieces.append((MARK_SEPARATOR, None))
+            pieces.append((text, colour))
+        for text, colour in pieces:
+            room = right - x
+            if room <= metrics.horizontalAdvance("…"):
+                break
+            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            if selected:
+                painter.setPen(opt.palette.color(QPalette.ColorRole.HighlightedText))
+            else:
+                painter.setPen(colour if colour is not None else opt.palette.color(QPalette.ColorRole.Text))
+            painter.drawText(QRect(x, text_rect.top(), room, text_rect.height()),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+            x += metrics.horizontalAdvance(shown)
+            if shown != text:
+                break
+        painter.restore()
 
 
 class EventTypesView(QWidget):
@@ -120,6 +173,8 @@ class EventTypesView(QWidget):
                               (TypeSurveyModel.TYPES, 170), (TypeSurveyModel.FIRST, 150), (TypeSurveyModel.LAST, 150)):
             header.resizeSection(column, width)
         header.setSectionResizeMode(TypeSurveyModel.NAME, QHeaderView.ResizeMode.Interactive)
+        self._drift_delegate = DriftDelegate(self.tree)
+        self.tree.setItemDelegateForColumn(TypeSurveyModel.DRIFT, self._drift_delegate)
         legend = QLabel("<span style='color:#2e7d32'>+ appeared</span> (absent from every earlier event of the type) "
                         "· <span style='color:#c62828'>− disappeared</span> (absent from every later one) "
                         "· <span style='color:#ef6c00'>~ changed JSON type</span> — with when. "
@@ -280,8 +335,22 @@ class EventTypesView(QWidget):
         self._expand()
 
     def _expand(self) -> None:
-        """Types with drifting fields open; the others stay closed (one click away)."""
+        """Types with drifting fields open; the others stay closed (one click away); the
+        columns are then fitted to what they show, leaving Drift the rest of the width."""
         for row in range(self.model.rowCount()):
             index = self.model.index(row, 0)
             node = index.internalPointer()
             self.tree.setExpanded(index, bool(node.marks))
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Every column but Drift as wide as its widest shown text (the name at most 260 px):
+        fixed widths left Drift too narrow for its marks at 1024 px while counts had room."""
+        if not self.model.rowCount():
+            return
+        header = self.tree.header()
+        for column in (TypeSurveyModel.NAME, TypeSurveyModel.COUNT, TypeSurveyModel.TYPES,
+                       TypeSurveyModel.FIRST, TypeSurveyModel.LAST):
+            self.tree.resizeColumnToContents(column)
+            width = max(header.sectionSize(column), header.sectionSizeHint(column), _MIN_COLUMN)
+            header.resizeSection(column, min(width, 260) if column == TypeSurveyModel.NAME else width)

@@ -18,9 +18,21 @@ DRIFT_COLOURS = {"appeared": QColor("#2e7d32"), "disappeared": QColor("#c62828")
                  "type_changed": QColor("#ef6c00"), "mixed_types": QColor("#ef6c00")}
 
 
-def mark_text(mark: Drift) -> str:
-    """One drift mark in a few words with its local time: ``+ appeared 12 May 10:02``."""
+#: the DRIFT column's marks as ``[(text, colour), ...]``, each drawn in its own colour
+MarksRole = Qt.ItemDataRole.UserRole + 41
+
+
+def mark_text(mark: Drift, previous: Drift | None = None) -> str:
+    """One drift mark in a few words with its local time: ``+ appeared 2026-05-12 10:02:00``;
+    a mark on the same day as ``previous`` (the mark before it on the field) gives the time
+    only: ``− disappeared after 10:02:00``, and one at the same instant says so: a field seen
+    at one moment only reads ``+ appeared 2026-05-12 10:02:00 · − disappeared after that``."""
     at = local_time(mark.at) or "?"
+    before = local_time(previous.at) if previous is not None else ""
+    if before and at == before:
+        at = "that" if mark.kind == "disappeared" else "then"
+    elif before and " " in at and at.split(" ", 1)[0] == before.split(" ", 1)[0]:
+        at = at.split(" ", 1)[1]
     if mark.kind == "appeared":
         return f"+ appeared {at}"
     if mark.kind == "disappeared":
@@ -106,6 +118,12 @@ class TypeSurveyModel(_NodeTreeModel):
             return None
         if role == Qt.ItemDataRole.ForegroundRole and column == self.DRIFT and node.marks:
             return DRIFT_COLOURS.get(node.marks[0].kind) if is_field else DRIFT_COLOURS["type_changed"]
+        if role == MarksRole and column == self.DRIFT:
+            if not is_field:
+                text = self._type_text(node, column)
+                return [(text, DRIFT_COLOURS["type_changed"])] if text else []
+            return [(mark_text(mark, node.marks[i - 1] if i else None), DRIFT_COLOURS.get(mark.kind, DRIFT_COLOURS["type_changed"]))
+                    for i, mark in enumerate(node.marks)]
         if role == Qt.ItemDataRole.DecorationRole and column == self.NAME and not is_field:
             return type_icon(item.name)
         if role == Qt.ItemDataRole.FontRole and column == self.NAME and is_field:
@@ -148,4 +166,4 @@ class TypeSurveyModel(_NodeTreeModel):
             return local_time(seen.first_at)
         if column == self.LAST:
             return local_time(seen.last_at)
-        return " · ".join(mark_text(mark) for mark in node.marks)
+        return " · ".join(mark_text(mark, node.marks[i - 1] if i else None) for i, mark in enumerate(node.marks))
