@@ -308,7 +308,8 @@ class AuditView(QWidget):
         correlation = _meta(event, "correlation_id")
         capped = " (first ones)" if len(correlated) >= CORRELATED_LIMIT else ""
         self.correlated_label.setText(
-            f"Correlated events{capped}: {len(correlated):,} share correlation id {correlation}"
+            f"Correlated events{capped}: {len(correlated):,} {'event shares' if len(correlated) == 1 else 'events share'} "
+            f"correlation id {correlation}"
             if correlation else "Correlated events: this event has no correlation id")
         self.correlated_model.set_events(correlated)
         _fit_rows(self.correlated, len(correlated))

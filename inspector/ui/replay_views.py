@@ -377,8 +377,8 @@ class StateView(QWidget):
                     self.tree.expand(index)
                 index = index.parent()
         when = local_time(result.recorded_at)
-        at = f"v{result.version}" if result.version is not None else "before the first event"
-        self.header.setText(f"<b>{result.stream}</b> at {at}"
+        at = f"at v{result.version}" if result.version is not None else "before its first event"
+        self.header.setText(f"<b>{result.stream}</b> {at}"
                             + (f" · <span title='UTC {utc_time(result.recorded_at)}'>{when}</span>" if when else ""))
         text = result.describe()
         if result.snapshot_source == "store" and self.snapshot_owner:

@@ -298,6 +298,8 @@ class EventView(QWidget):
         self.raw = QPlainTextEdit()
         self.raw.setReadOnly(True)
         self.raw.setFont(monospace_font())
+        # lines are kept whole (scroll sideways): wrapping cut ids such as UUIDs in two
+        self.raw.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.raw.setPlaceholderText("The event's stored text appears here.")
         self._raw_text = ""
         copy_row = QHBoxLayout()

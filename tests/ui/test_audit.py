@@ -96,7 +96,8 @@ def test_an_actors_events_across_streams_with_causes_correlations_and_a_masked_c
     correlation = chosen.metadata["correlation_id"]
     want_correlated = [e.position for e in everything if e.metadata.get("correlation_id") == correlation]
     assert [e.position for e in view.correlated_model.events()] == want_correlated
-    assert f"{len(want_correlated)} share correlation id {correlation}" in view.correlated_label.text()
+    share = "event shares" if len(want_correlated) == 1 else "events share"
+    assert f"{len(want_correlated)} {share} correlation id {correlation}" in view.correlated_label.text()
     for model in (view.model, view.chain_model, view.correlated_model):
         qtmodeltester.check(model)
 
