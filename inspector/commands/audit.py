@@ -8,6 +8,7 @@ Both call the Qt-free core the window uses: ``inspector.replay.change.event_chan
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
@@ -58,8 +59,9 @@ def _projector_options() -> argparse.ArgumentParser:
     group = options.add_argument_group("projector options")
     group.add_argument("--projector", metavar="FILE_OR_MODULE",
                        help="a .py file or module with @projector functions; 'native' (eventsourcing "
-                            "aggregates with your classes); 'generic' (default: the demo's projector for the "
-                            "demo store, else generic)")
+                            "aggregates with your classes); 'demo' (the demo store's projectors); 'generic' "
+                            "(the last value of each payload field). Default: the demo's projector for the "
+                            "demo store, else generic")
     group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the snapshot cache")
     group.add_argument("--time-limit", metavar="SECONDS", type=_seconds,
@@ -86,28 +88,37 @@ def _stream_at(text: str) -> tuple[str, int]:
 
 # --- changed --------------------------------------------------------------------------------
 def run_changed(args: argparse.Namespace) -> int:
-    from inspector.commands.replay import _close, _print_state, _run, _setup, _show
+    from inspector.commands.replay import _close, _print_state, _run, _setup, _show, stream_problem
     from inspector.replay.change import event_change
 
     store, projectors, cache = _setup(args)
     try:
         change = _run(f"changed at {args.stream} v{args.version}", event_change, args, store, args.stream,
                       args.version, projectors=projectors, cache=cache)
+        if not change.events:
+            raise InputError(stream_problem(store, args.stream, change.after.problem)
+                             or f"stream {args.stream!r} has no event at v{args.version}")
     finally:
         _close(store, cache)
-    if change.after.problem or change.event is None:
-        raise InputError(change.after.problem or f"stream {args.stream!r} has no event at v{args.version}")
+    for warning in change.warnings:  # a version claimed by two events, a stream that starts late
+        print(printable(f"warning: {warning}"), file=sys.stderr)
     if args.json:
         print_json(change.to_json())
         return 0 if change.problem is None else 1
-    event = change.event
-    by = f" by {event.actor}" if event.actor else ""
-    print(printable(f"{change.stream} v{change.version}: {event.type} at {format_time(event.recorded_at)}{by}, "
-                    f"projector {change.after.projector}"))
+    header = f"{change.stream} v{change.version}: "
+    if change.shared:
+        header += f"{len(change.events)} events claim this version, projector {change.after.projector}"
+    else:
+        header += f"{_event_words(change.events[0])}, projector {change.after.projector}"
+    print(printable(header))
+    if change.shared:
+        for each in change.events:
+            print(printable(f"  position {each.position}: {_event_words(each)}"))
     if change.problem:
         raise InputError(change.problem)
     count = len(change.changes)
-    print(f"{count} change{'s' if count != 1 else ''} to the state")
+    together = " (made by the events together, applied in position order)" if change.shared else ""
+    print(f"{count} change{'s' if count != 1 else ''} to the state{together}")
     if change.changes:
         print()
         print_table(["path", "op", "before", "after"],
@@ -119,6 +130,12 @@ def run_changed(args: argparse.Namespace) -> int:
         print("state after:")
         _print_state(change.after.state)
     return 0
+
+
+def _event_words(event: Event) -> str:
+    """``JobCompleted at 2026-08-22T23:54:10.996000Z by bruno@example.com``."""
+    by = f" by {event.actor}" if event.actor else ""
+    return f"{event.type} at {format_time(event.recorded_at)}{by}"
 
 
 # --- audit ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from inspector.commands.replay import default_spec
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.events import Moment, format_time, parse_moment
+from inspector.core.suggest import missing_pattern
 from inspector.core.terminal import printable
 from inspector.replay import ProjectorError, load_projectors
 from inspector.replay.category import ExpressionError, compare_category, replay_category
@@ -107,6 +108,14 @@ def _selection(args: argparse.Namespace) -> tuple[str | None, str | None, Moment
         except ValueError as exc:
             raise InputError(f"--at: {exc}") from None
     return args.category, args.match, at
+
+
+def _known_match(store: Any, match: str | None, category: str | None) -> None:
+    """An ``InputError`` when ``--match`` names no stream (of ``category``), with close names:
+    never "0 streams replayed"."""
+    problem = missing_pattern(store, match, category) if match else None
+    if problem is not None:
+        raise InputError(problem)
 
 
 def _load(spec: str | None, args: argparse.Namespace, store: Any, option: str) -> Any:
@@ -194,6 +203,7 @@ def run_states(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
     try:
         known_category(store, category)
+        _known_match(store, match, category)
     except InputError:
         store.close()
         raise
@@ -319,6 +329,7 @@ def run_compare(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
     try:
         known_category(store, category)
+        _known_match(store, match, category)
     except InputError:
         store.close()
         raise

@@ -18,6 +18,7 @@ from inspector.cli import InputError, open_store_from_args, print_json, print_ta
 from inspector.core import jsontext
 from inspector.core.terminal import printable
 from inspector.core.events import Moment, format_time, parse_moment
+from inspector.core.suggest import missing_stream
 from inspector.replay import ProjectorError, SnapshotCache, load_projectors, worker
 from inspector.replay.projectors import marked_interrupts
 
@@ -28,8 +29,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     group.add_argument(
         "--projector", metavar="FILE_OR_MODULE",
         help="a .py file or module with @projector functions; 'native' rebuilds eventsourcing aggregates "
-             "with your own classes; 'generic' = last value of each payload field "
-             "(default: the demo's projector for the demo store, else generic)",
+             "with your own classes; 'demo' = the demo store's projectors; 'generic' = last value of each "
+             "payload field (default: the demo's projector for the demo store, else generic)",
     )
     group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     group.add_argument("--no-cache", action="store_true", help="neither read nor write the snapshot cache")
@@ -52,9 +53,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     dif = subparsers.add_parser(
         "diff", parents=[common, projector_options],
         help="what changed in a stream's state between two moments, and which events changed it",
+        description="Rebuild a stream's state at --from and at --to (vN or an ISO-8601 time) and list every "
+                    "changed path (JSON pointer, add/remove/change, before, after) with the events between "
+                    "that changed it.",
     )
     dif.add_argument("store")
-    dif.add_argument("--stream", required=True)
+    dif.add_argument("--stream", required=True, help="the stream to compare, exactly as the store names it")
     dif.add_argument("--from", dest="from_", required=True, metavar="MOMENT", help="vN or an ISO-8601 time")
     dif.add_argument("--to", required=True, metavar="MOMENT",
                      help="vN or an ISO-8601 time, not before --from (a reversed range is an error)")
@@ -63,11 +67,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     bis = subparsers.add_parser(
         "bisect", parents=[common, projector_options],
         help="the first version at which a predicate over the state holds",
-        description="Binary search for the first version where EXPR is true, e.g. --when 'state[\"credits\"] < 0'. "
-                    "EXPR sees `state` and `event` (the event at that version).",
+        description="The first version where EXPR is true, e.g. --when 'state[\"credits\"] < 0'. "
+                    "EXPR sees `state` and `event` (the event at that version). The latest version is checked "
+                    "first. When EXPR holds there, versions are halved (binary search): that assumes EXPR stays "
+                    "true once it holds (an invariant that broke and was never repaired); if it comes and goes, "
+                    "the answer is one version where it became true, not necessarily the first. When EXPR does "
+                    "not hold at the latest version, every version is checked in order (one fold of the "
+                    "stream): the answer is the first version where it held and that it no longer holds, or "
+                    "that it never held.",
     )
     bis.add_argument("store")
-    bis.add_argument("--stream", required=True)
+    bis.add_argument("--stream", required=True, help="the stream to search, exactly as the store names it")
     bis.add_argument("--when", required=True, metavar="EXPR", help="a Python expression over state (and event)")
     bis.set_defaults(handler=run_bisect)
 
@@ -141,6 +151,13 @@ def default_spec(store: Any) -> str | None:
     return spec
 
 
+def stream_problem(store: Any, stream: str, problem: str | None) -> str | None:
+    """``problem``, with the store's closest stream names added when it is that the stream has no events."""
+    if problem != f"no events in stream {stream!r}":
+        return problem
+    return missing_stream(store, stream) or problem
+
+
 def _close(store: Any, cache: SnapshotCache | None) -> None:
     store.close()
     if cache is not None:
@@ -170,6 +187,7 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         result = _run(f"replay of {args.stream}", worker.replay, args, store, args.stream, at=at,
                       projectors=projectors, cache=cache, progress=progress)
+        result.problem = stream_problem(store, args.stream, result.problem)
     finally:
         _close(store, cache)
         if progress is not None:
@@ -207,6 +225,7 @@ def run_diff(args: argparse.Namespace) -> int:
     try:
         result = _run(f"diff of {args.stream}", worker.diff, args, store, args.stream, a, b,
                       projectors=projectors, cache=cache)
+        result.problem = stream_problem(store, args.stream, result.problem)
     finally:
         _close(store, cache)
     if result.problem:
@@ -251,13 +270,19 @@ def _moment_text(version: int | None) -> str:
 
 
 def _blame_text(events: list, omitted: int = 0) -> str:
-    """The latest three events that changed a path (the ones nearest the later moment), and how
-    many earlier ones there were (blame keeps the latest when it must cut: ``omitted`` more)."""
-    shown = [f"v{e.version} {e.type}" + (f" by {e.actor}" if e.actor else "") for e in events[-3:]]
+    """The events that changed a path: all of them when there are at most four, else the latest
+    three (the ones nearest the later moment) and how many earlier ones there were (blame keeps
+    the latest when it must cut: ``omitted`` more). A cut that saves no line is not made."""
+    keep = events if not omitted and len(events) <= _BLAME_SHOWN + 1 else events[-_BLAME_SHOWN:]
+    shown = [f"v{e.version} {e.type}" + (f" by {e.actor}" if e.actor else "") for e in keep]
     earlier = len(events) - len(shown) + omitted
     if earlier:
         shown.insert(0, f"{earlier:,} earlier")
     return "; ".join(shown)
+
+
+#: events named per changed path in diff's text before the rest are counted ("N earlier")
+_BLAME_SHOWN = 3
 
 
 def run_bisect(args: argparse.Namespace) -> int:
@@ -265,6 +290,7 @@ def run_bisect(args: argparse.Namespace) -> int:
     try:
         result = _run(f"bisect of {args.stream}", worker.bisect, args, store, args.stream, args.when,
                       projectors=projectors, cache=cache)
+        result.problem = stream_problem(store, args.stream, result.problem)
     finally:
         _close(store, cache)
     if result.problem:
@@ -275,13 +301,20 @@ def run_bisect(args: argparse.Namespace) -> int:
             print(printable(f"note: {result.note}"), file=sys.stderr)
         return 0
     if not result.found:
-        print(printable(f"{args.when} never holds in {args.stream} (checked up to its latest version, "
-                        f"{result.probes} probe(s))"))
+        print(printable(f"{args.when} never holds in {args.stream}: checked at every version up to its latest, "
+                        f"v{result.latest_version} ({result.versions_scanned:,} version(s), {result.elapsed_ms:.1f} ms)"))
         if result.note:
             print(printable(f"note: {result.note}"))
         return 0
     event = result.event
-    print(f"first version where {args.when} holds: v{result.version} ({result.probes} probes, {result.elapsed_ms:.1f} ms)")
+    if result.holds_at_latest:
+        print(printable(f"first version where {args.when} holds: v{result.version} (binary search, "
+                        f"{result.probes} probes, {result.elapsed_ms:.1f} ms; it holds at the latest version, "
+                        f"v{result.latest_version})"))
+    else:
+        print(printable(f"first version where {args.when} held: v{result.version}; it no longer holds at the "
+                        f"latest version, v{result.latest_version} (every version checked in order, "
+                        f"{result.elapsed_ms:.1f} ms)"))
     if event is not None:
         by = f" by {event.actor}" if event.actor else ""
         print(printable(f"  event: {event.type} at {format_time(event.recorded_at)}{by}"))

@@ -13,6 +13,7 @@ import shlex
 from inspector.cli import InputError, known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
+from inspector.core.suggest import missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
 from inspector.core.terminal import printable
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
@@ -152,6 +153,8 @@ def run_streams(args: argparse.Namespace) -> int:
         page = store.streams(match=args.match, category=args.category, after=args.after, limit=args.limit + 1)
         if not page and args.after is None:
             known_category(store, args.category)  # an unknown category is said, not an empty table
+            if args.match:
+                _refuse(missing_pattern(store, args.match, args.category))
     finally:
         store.close()
     more = len(page) > args.limit
@@ -209,6 +212,10 @@ def run_events(args: argparse.Namespace) -> int:
             more = len(events) > args.limit
             events = events[: args.limit]
             next_after = events[-1].position if more and events else None
+        if not events and args.after is None:
+            # a stream or type the store does not have is said, not an empty table
+            _refuse(missing_stream(store, args.stream) if args.stream else None)
+            _refuse(missing_types(store, args.types))
     finally:
         store.close()
     if args.json:
@@ -220,12 +227,21 @@ def run_events(args: argparse.Namespace) -> int:
         [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60)) for e in events],
         right=(0, 2),
     )
-    if more and next_after is not None:
+    if not events:
+        print("\nno event matches all of these filters"
+              if args.after is None else f"\nno more events after position {args.after}")
+    elif more and next_after is not None:
         print(f"\nmore events than the {len(events)} shown: continue with --after {next_after}")
     elif more:
         print(f"\nmore events than the {len(events)} shown: raise --limit to see them "
               "(this stream's positions are not in version order, so --after cannot continue this list)")
     return 0
+
+
+def _refuse(problem: str | None) -> None:
+    """An ``InputError`` saying ``problem`` (a stream, type or pattern the store does not have), if any."""
+    if problem is not None:
+        raise InputError(problem)
 
 
 def _check_projectors(args: argparse.Namespace, store) -> ProjectorSet | None:
@@ -260,6 +276,8 @@ def run_check(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
     progress = None
     try:
+        if args.stream is not None:
+            _refuse(missing_stream(store, args.stream))  # a misspelt stream is not "no problems found"
         projectors = _check_projectors(args, store)
         progress = terminal_progress("checking", "streams")
         if projectors is None:

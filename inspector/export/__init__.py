@@ -30,6 +30,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.events import Event, format_time
 from inspector.core.masking import Masker
+from inspector.core.suggest import missing_stream
 from inspector.core.summary import summarize
 from inspector.stores.base import EventFilter, EventStore, StoreError
 from inspector.stores.files import special_kind
@@ -140,16 +141,20 @@ def export(
         raise StoreError(f"unknown export format {fmt!r}: choose from {', '.join(FORMATS)}")
     target = Path(output).expanduser()
     _refuse_to_overwrite_the_store(store, target)
+    _refuse_a_missing_folder(target)
     _refuse_odd_targets(target, fmt)
     if fmt == "pytest" and part.stream is None:
         raise StoreError("a pytest fixture replays one stream: give --stream")
+    if part.stream is not None:
+        missing = missing_stream(store, part.stream)
+        if missing is not None:
+            raise StoreError(f"nothing to export: {missing}")
     masker = Masker(mask)
     events = (masker.event(event) for event in iter_slice(store, part, cancel))
     counted = _Counter(events, progress, cancel)
     if target.is_dir():
         raise StoreError(f"{target} is a folder: give a file name to export to")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -168,6 +173,18 @@ def export(
         temp.unlink(missing_ok=True)
         raise
     return ExportResult(target, fmt, counted.count)
+
+
+def _refuse_a_missing_folder(target: Path) -> None:
+    """A ``StoreError`` when the folder ``target`` goes in does not exist (or is not a folder):
+    an export writes one file and never creates folders (a typo must not leave new ones behind)."""
+    parent = target.parent
+    if parent.is_dir():
+        return
+    if parent.exists():
+        raise StoreError(f"cannot write {target}: {parent} is not a folder")
+    raise StoreError(f"cannot write {target}: the folder {parent} does not exist "
+                     "(exports never create folders: create it first, or give another path)")
 
 
 def _gzipped(target: Path) -> bool:

@@ -19,7 +19,7 @@ from inspector.core.diff import Change, diff_states
 from inspector.core.events import Event, Moment, format_time
 from inspector.replay import worker
 from inspector.replay.cache import SnapshotCache
-from inspector.replay.engine import ReplayResult
+from inspector.replay.engine import FIRST_EVENT_PAYLOAD_CAP, ReplayResult
 
 
 @dataclass
@@ -29,9 +29,14 @@ class EventChange:
     ``after`` is the replay to the asked version (its ``problem`` says when the stream has no
     event there; its ``stopped`` when the projector raised). ``before`` is the replay to the
     version before it: for the stream's first event, the projector's initial state; None when
-    ``after`` could not be computed. ``changes`` are the JSON-pointer changes from ``before``'s
-    state to ``after``'s (``Change.events`` is empty: one event made them all). ``problem`` is
-    None when both states were computed; else one line saying why no changes are given.
+    ``after`` could not be computed. ``events`` are the events stored at ``version``, in
+    position order (read from the store whether or not their payloads can be read: more than
+    one when several claim the version). ``changes`` are the JSON-pointer changes from
+    ``before``'s state to ``after``'s (``Change.events`` is empty: the events at ``version``
+    made them all, together when there are several). ``problem`` is None when both states were
+    computed; else one line saying why no changes are given (an event whose payload cannot be
+    read is named as such). ``warnings``: the replays' warnings (a version claimed by two
+    events, a stream that starts late), each once.
     """
 
     stream: str
@@ -40,26 +45,42 @@ class EventChange:
     before: ReplayResult | None = None
     changes: list[Change] = field(default_factory=list)
     problem: str | None = None
+    events: list[Event] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def event(self) -> Event | None:
-        """The event at ``version`` (None when the stream has none there)."""
-        last = self.after.last_event
-        return last if last is not None and last.version == self.version and self.after.problem is None else None
+        """The (last, by position) event stored at ``version``; None when the stream has none there."""
+        return self.events[-1] if self.events else None
+
+    @property
+    def shared(self) -> bool:
+        """Whether more than one event claims ``version`` (the changes are then theirs together)."""
+        return len(self.events) > 1
+
+    def shared_text(self) -> str | None:
+        """One line saying which events share the version and whose the changes are, or None, e.g.
+        ``v2 is claimed by 2 events: JobAssigned (position 2093), JobCompleted (position 2839); the
+        changes shown are what they made together, applied in position order``."""
+        if not self.shared:
+            return None
+        named = ", ".join(f"{event.type} (position {event.position})" for event in self.events)
+        return (f"v{self.version} is claimed by {len(self.events)} events: {named}; the changes shown are what "
+                "they made together, applied in position order")
 
     def to_json(self) -> dict[str, Any]:
         """``{"stream", "version", "event": {type, recorded_at, actor, position} | null, "projector",
-        "state_before", "state_after", "changes": [{path, op, before, after}], "problem", "stopped"}``."""
+        "state_before", "state_after", "changes": [{path, op, before, after}], "problem", "stopped",
+        "events": [{type, recorded_at, actor, position, problem}] (every event stored at the version),
+        "shared": one line or null, "warnings": [line]}``. ``event`` is the last of ``events``."""
         event = self.event
         return {
             "stream": self.stream,
             "version": self.version,
-            "event": None if event is None else {
-                "type": event.type,
-                "recorded_at": format_time(event.recorded_at),
-                "actor": event.actor,
-                "position": event.position,
-            },
+            "event": None if event is None else _event_json(event),
+            "events": [_event_json(each) for each in self.events],
+            "shared": self.shared_text(),
+            "warnings": list(self.warnings),
             "projector": self.after.projector,
             "state_before": None if self.before is None else self.before.state,
             "state_after": self.after.state,
@@ -68,6 +89,39 @@ class EventChange:
             "problem": self.problem,
             "stopped": None if self.after.stopped is None else self.after.stopped.to_json(),
         }
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    return {"type": event.type, "recorded_at": format_time(event.recorded_at), "actor": event.actor,
+            "position": event.position, "problem": event.problem}
+
+
+def events_at(store: Any, stream: str, version: int, cancel: CancelToken | None = None) -> list[Event]:
+    """The events stored at ``stream`` v``version``, in position order (a payload over
+    ``FIRST_EVENT_PAYLOAD_CAP`` bytes is not decoded: its type, time and actor are what is shown)."""
+    events = list(store.read_stream(stream, from_version=version, to_version=version, cancel=cancel,
+                                    payload_cap=FIRST_EVENT_PAYLOAD_CAP))
+    return sorted(events, key=lambda event: (event.position is None, event.position))
+
+
+def _stopped_text(change: EventChange, store: Any, cancel: CancelToken | None) -> str:
+    """Why the projector stopped at or before the asked version: an event whose payload (or
+    another field) cannot be read is named as existing and unreadable, not as missing."""
+    stopped = change.after.stopped
+    assert stopped is not None
+    here = stopped.version == change.version
+    events = change.events if here or stopped.version is None else events_at(store, change.stream, stopped.version,
+                                                                                cancel)
+    damaged = next((event for event in events if event.problem), None)
+    if damaged is None:
+        return f"the projector raised at v{stopped.version} ({stopped.type}): {stopped.error}"
+    what = "its payload cannot be read" if damaged.data is None else "it is damaged"
+    which = f"the event at v{stopped.version} ({damaged.type}, position {damaged.position})"
+    if here:
+        return (f"{which} exists but {what}: {damaged.problem}; the projector cannot apply it, so what it "
+                "changed cannot be shown")
+    return (f"{which}, before this one, exists but {what}: {damaged.problem}; the projector cannot apply it, so "
+            f"the state at v{change.version} cannot be rebuilt")
 
 
 def event_change(store: Any, stream: str, version: int, *, projectors: Any = None,
@@ -85,7 +139,11 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
     """
     after = worker.replay(store, stream, at=Moment(version=version), projectors=projectors, cache=cache,
                           cancel=cancel, progress=progress, time_limit=time_limit, isolate=isolate)
-    change = EventChange(stream, version, after)
+    change = EventChange(stream, version, after, events=events_at(store, stream, version, cancel),
+                         warnings=list(after.warnings))
+    if after.stopped is not None and change.events:
+        change.problem = _stopped_text(change, store, cancel)
+        return change
     if after.problem is not None or after.stopped is not None or after.version is None:
         change.problem = after.problem or (
             f"the projector raised at v{after.stopped.version}: {after.stopped.error}" if after.stopped is not None
@@ -94,6 +152,7 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
     before = worker.replay(store, stream, at=Moment(version=after.version - 1), projectors=projectors,
                            cache=cache, cancel=cancel, time_limit=time_limit, isolate=isolate)
     change.before = before
+    change.warnings = list(dict.fromkeys(change.warnings + before.warnings))
     # Before the first event the engine answers the projector's initial state (with a problem
     # naming the version that does not exist, for streams that start at 0): that is the state
     # the first event changed. A state that could not be computed gives no changes.
@@ -107,4 +166,4 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
     return change
 
 
-__all__ = ["EventChange", "event_change"]
+__all__ = ["EventChange", "event_change", "events_at"]

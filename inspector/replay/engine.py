@@ -197,6 +197,15 @@ class BisectResult:
     problem: str | None = None
     #: e.g. a key the expression read that no state probed had (a misspelling?); None when nothing
     note: str | None = None
+    #: whether the predicate holds at the stream's latest version (None: not known, a problem came first)
+    holds_at_latest: bool | None = None
+    #: the stream's latest version, the one probed first
+    latest_version: int | None = None
+    #: "binary" (it held at the latest version: versions were halved, assuming it stays true once
+    #: it holds) or "scan" (it did not: every version was checked, in order, from the first)
+    search: str = "binary"
+    #: versions the scan checked (0 for a binary search)
+    versions_scanned: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -207,6 +216,10 @@ class BisectResult:
             "event": None if self.event is None else self.event.to_json(),
             "state_before": self.state_before,
             "state_after": self.state_after,
+            "holds_at_latest": self.holds_at_latest,
+            "latest_version": self.latest_version,
+            "search": self.search,
+            "versions_scanned": self.versions_scanned,
             "probes": self.probes,
             "elapsed_ms": round(self.elapsed_ms, 3),
             "problem": self.problem,
@@ -1056,10 +1069,15 @@ def bisect(
 ) -> BisectResult:
     """The first version at which ``when`` (a Python expression over ``state`` and ``event``) holds.
 
-    Binary search over versions: each probe is a replay that starts from the nearest
-    snapshot, so it assumes the predicate stays true once it became true (an invariant
-    that broke and was never repaired). Without a cache, an in-memory one is used so
-    the probes share checkpoints.
+    The latest version is probed first. When the predicate holds there: binary search over
+    versions, each probe a replay that starts from the nearest snapshot, so it assumes the
+    predicate stays true once it became true (an invariant that broke and was never
+    repaired); a predicate that comes and goes may be answered with any version where it
+    became true. When it does not hold at the latest version, binary search cannot tell
+    "never" from "held once, then stopped": every version is checked in order, folding the
+    stream once from its first event, and the first version where it held is answered with
+    ``holds_at_latest`` False, or ``found`` False when it held at none. Without a cache, an
+    in-memory one is used so the probes share checkpoints.
     """
     started = time.perf_counter()
     try:
@@ -1095,9 +1113,14 @@ def bisect(
         if latest.problem or latest.stopped:
             return _bisect_stopped(stream, when, latest, probes, started)
         if not predicate(latest.state, latest.last_event):
-            return BisectResult(stream, when, False, probes=probes, elapsed_ms=_ms(started),
-                                state_after=latest.state,
-                                note="; ".join(n for n in (predicate.reads.note(), late) if n) or None)
+            scan = _scan(store, stream, when, projector, predicate, latest, probes, started, late, cancel, progress)
+            if scan.found and scan.version is not None:
+                assert first.version is not None
+                before_scan = probe(scan.version - 1) if scan.version - 1 >= first.version else None
+                scan.state_before = (before_scan.state if before_scan is not None
+                                     else projector.to_json(projector.initial()))
+                scan.probes = probes
+            return scan
         assert first.version is not None and latest.version is not None
         low, high = first.version - 1, latest.version  # predicate false at ``low`` (before the stream), true at ``high``
         high_result = latest
@@ -1126,7 +1149,80 @@ def bisect(
         probes=probes,
         elapsed_ms=_ms(started),
         note=late,
+        holds_at_latest=True,
+        latest_version=latest.version,
     )
+
+
+def _scan(store: EventStore, stream: str, when: str, projector: Projector, predicate: _Predicate,
+          latest: ReplayResult, probes: int, started: float, late: str | None, cancel: CancelToken | None,
+          progress: Progress | None) -> BisectResult:
+    """The first version where ``predicate`` held, checked version by version from the stream's
+    first event up to ``latest`` (where it does not hold): one fold, the predicate asked of
+    the state after each whole version (every event claiming it applied) and of its last event.
+    The state before the version found is left to the caller (a replay to the version before)."""
+    state = projector.initial()
+    to_json = projector.to_json
+    group: int | None = None
+    last_event: Any = None
+    scanned = 0
+    found: int | None = None
+    found_event: Any = None
+    after_json: Any = None
+    stopped: StoppedAt | None = None
+    events = projector.read(store, stream, after=None, upto=latest.version, cancel=cancel, full=True)
+
+    def holds() -> bool:
+        nonlocal scanned, after_json
+        scanned += 1
+        if progress is not None and not scanned & _CHECK_MASK:
+            progress(scanned, latest.version)
+        now = to_json(state)
+        if predicate(now, last_event):
+            after_json = now  # the fold ends here: nothing changes it afterwards
+            return True
+        return False
+
+    try:
+        for count, event in enumerate(events, 1):
+            version = event.version
+            if version is None:
+                continue
+            if version != group:
+                if group is not None and holds():
+                    found, found_event = group, last_event
+                    break
+                group = version
+            try:
+                state = projector.fold(state, event)
+            except Cancelled:
+                raise
+            except Exception as exc:  # the user's projector (it did not raise on the way to the latest version)
+                stopped = StoppedAt(version, event.type, error_text(exc))
+                break
+            last_event = event
+            if not count & _CHECK_MASK:
+                check(cancel)
+        else:
+            if group is not None and holds():
+                found, found_event = group, last_event
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    note = "; ".join(n for n in (predicate.reads.note() if found is None else None, late) if n) or None
+    result = BisectResult(stream, when, found is not None, probes=probes, elapsed_ms=_ms(started), note=note,
+                          holds_at_latest=False, latest_version=latest.version, search="scan",
+                          versions_scanned=scanned, state_after=latest.state)
+    if stopped is not None:
+        result.problem = (f"the projector raised at v{stopped.version} ({stopped.type}): {stopped.error}; "
+                          "bisect cannot look past it")
+        return result
+    if found is not None:
+        result.version = found
+        result.event = materialize(found_event) if found_event is not None else None
+        result.state_after = shown_state(after_json)[0]
+    return result
 
 
 def _bisect_stopped(stream: str, when: str, result: ReplayResult, probes: int, started: float) -> BisectResult:

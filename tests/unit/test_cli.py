@@ -101,7 +101,7 @@ def test_check_reports_the_planted_faults_as_json(demo_copy, capsys):
         ("info", "{store}"),
         ("streams", "{store}"),
         ("events", "{store}", "--grep", "roof"),
-        ("events", "{store}", "--stream", "nope"),
+        ("events", "{store}", "--stream", "wallet-9b2e71cc"),
         ("check", "{store}", "--exit-zero"),
         ("export", "{store}", "--format", "sqlite", "-o", "{store}.copy.db"),
         ("export", "{store}", "--format", "html", "-o", "{store}.html", "--mask", "emails"),

@@ -1,0 +1,165 @@
+"""What to say when a stream, an event type or a stream pattern asked for is not in the store.
+
+A name that matches nothing is an input error, never an empty answer: these functions give
+the one-line message, with the store's closest names ("did you mean ..."), or None when the
+store has what was asked for. They read little: one row to see whether a stream has events,
+a page or two of stream names (the store's first ones and those sharing half the name) to
+find close ones, the type list for types.
+
+``store`` is anything with the EventStore port's ``read_stream(stream, limit=)``,
+``streams(match=, category=, limit=)``, ``event_types()`` and ``categories()``. Errors:
+whatever the store raises (``StoreError``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Iterable, Sequence
+
+#: Stream names read to look for close ones: the store's first ones, and per half of the name.
+SAMPLE_STREAMS = 2_000
+NEARBY_STREAMS = 200
+#: At most this many names are listed when a type (or category) is not in the store.
+NAMES_LISTED = 20
+
+
+def close_names(word: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``names`` nearest ``word``: the same name in another case alone when there
+    is one, else difflib's close matches compared without case (ratio at least 0.6, and within
+    0.1 of the best one: a clear favourite is named alone)."""
+    unique = [name for name in dict.fromkeys(names) if name != word]
+    same = [name for name in unique if name.lower() == word.lower()]
+    if same:
+        return same[:n]
+    by_lower: dict[str, str] = {}
+    for name in unique:
+        by_lower.setdefault(name.lower(), name)
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word.lower())
+    scored = []
+    for key, name in by_lower.items():
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+            ratio = matcher.ratio()
+            if ratio >= 0.6:
+                scored.append((ratio, name))
+    if not scored:
+        return []
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    best = scored[0][0]
+    return [name for ratio, name in scored if ratio >= best - 0.1][:n]
+
+
+def did_you_mean(names: Sequence[str]) -> str:
+    """``"; did you mean 'a'?"``, ``"; did you mean 'a' or 'b'?"``; empty when there is none."""
+    if not names:
+        return ""
+    quoted = [repr(name) for name in names]
+    listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"; did you mean {listed}?"
+
+
+def listed(names: Sequence[str], limit: int = NAMES_LISTED) -> str:
+    """``a, b, c`` (at most ``limit`` names, then ``and N more``); ``(none)`` for none."""
+    if not names:
+        return "(none)"
+    more = f" and {len(names) - limit:,} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def has_events(store: Any, stream: str) -> bool:
+    """Whether ``stream`` (the exact name) has at least one event; one row is read."""
+    events = store.read_stream(stream, limit=1)
+    try:
+        return next(iter(events), None) is not None
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+
+
+def _literal_parts(word: str) -> list[str]:
+    """The halves of ``word`` (up to a wildcard), each long enough to narrow a substring search."""
+    plain = word.replace("*", " ").replace("?", " ")
+    half = max(len(plain) // 2, 3)
+    parts = [plain[:half].strip(), plain[-half:].strip()]
+    return [part for part in dict.fromkeys(parts) if len(part) >= 3 and " " not in part]
+
+
+def nearby_streams(store: Any, word: str, category: str | None = None) -> list[str]:
+    """Stream names worth comparing with ``word``: the store's first ``SAMPLE_STREAMS`` and those
+    holding either half of it (as written, in lower and in upper case): a typo in one half
+    still finds the stream by the other."""
+    names = [summary.stream for summary in store.streams(category=category, limit=SAMPLE_STREAMS)]
+    for variant in dict.fromkeys((word, word.lower(), word.upper())):
+        for part in _literal_parts(variant):
+            names.extend(summary.stream for summary in store.streams(match=part, category=category,
+                                                                     limit=NEARBY_STREAMS))
+    return list(dict.fromkeys(names))
+
+
+def missing_stream(store: Any, stream: str) -> str | None:
+    """None when ``stream`` has events; else ``no events in stream 'x'`` with the closest
+    stream names (``; did you mean 'wallet-9b2e71cc'?``)."""
+    if has_events(store, stream):
+        return None
+    return f"no events in stream {stream!r}" + did_you_mean(close_names(stream, nearby_streams(store, stream)))
+
+
+def missing_types(store: Any, types: Sequence[str]) -> str | None:
+    """None when every type in ``types`` has events in the store; else one line naming the
+    first that has none, its closest known types and the store's types (at most ``NAMES_LISTED``)."""
+    if not types:
+        return None
+    known = [name for name, _count in store.event_types()]
+    present = set(known)
+    for wanted in types:
+        if wanted not in present:
+            return (f"--type {wanted}: no event of that type in this store; its types: {listed(sorted(known))}"
+                    f"{did_you_mean(close_names(wanted, known))}")
+    return None
+
+
+def missing_pattern(store: Any, pattern: str, category: str | None = None) -> str | None:
+    """None when some stream's name matches ``pattern`` (a glob, or a substring without ``*``/``?``;
+    case-sensitive), within ``category`` when given; else one line saying so, with the same
+    pattern in another case when that matches (``; did you mean 'wallet-*'? ...``) or the
+    closest stream names."""
+    if store.streams(match=pattern, category=category, limit=1):
+        return None
+    within = f" of category {category}" if category else ""
+    head = f"--match {pattern}: no stream{within} matches (names are matched case-sensitively)"
+    for variant in dict.fromkeys((pattern.lower(), pattern.upper())):
+        if variant != pattern and store.streams(match=variant, category=category, limit=1):
+            return head + did_you_mean([variant])
+    names = nearby_streams(store, pattern, category)
+    # a misspelt word of the pattern (walet-* for wallet-*): each word against the words of the names
+    words = {word for name in names for word in _WORDS.split(name) if word}
+    fixed = pattern
+    for word in dict.fromkeys(_WORDS.split(pattern.replace("*", " ").replace("?", " "))):
+        if len(word) >= 3 and word not in words:
+            near = close_names(word, words, n=1)
+            if near:
+                fixed = fixed.replace(word, near[0])
+    if fixed != pattern and store.streams(match=fixed, category=category, limit=1):
+        return head + did_you_mean([fixed])
+    plain = pattern.replace("*", "").replace("?", "")
+    near = close_names(plain, names) if plain else []
+    return head + (f"; close stream names: {', '.join(repr(name) for name in near)}" if near else "")
+
+
+#: what separates the words of a stream name (wallet-9b2e71cc, Account:42, orders/7)
+_WORDS = re.compile(r"[-_:/.@ ]+")
+
+
+__all__ = [
+    "close_names",
+    "did_you_mean",
+    "has_events",
+    "listed",
+    "missing_pattern",
+    "missing_stream",
+    "missing_types",
+    "nearby_streams",
+]

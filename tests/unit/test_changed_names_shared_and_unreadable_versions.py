@@ -1,0 +1,66 @@
+"""``changed`` on the demo's planted faults: a version two events claim is said (both events
+named, the changes theirs together, the duplicate-version warning in text and JSON as replay
+and diff give it), and an event whose payload cannot be read is said to exist and be
+unreadable, not to be missing."""
+
+from __future__ import annotations
+
+import json
+
+from inspector.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_version_claimed_by_two_events_names_both_and_warns(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.duplicate_version
+    code, out, err = run(capsys, "changed", str(demo_store_path), stream, str(version))
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0] == f"{stream} v{version}: 2 events claim this version, projector job"
+    assert lines[1].startswith("  position ") and "JobAssigned" in lines[1]
+    assert lines[2].startswith("  position ") and "JobCompleted" in lines[2]
+    assert "(made by the events together, applied in position order)" in lines[3]
+    assert f"warning: v{version} is claimed by two events" in err
+
+
+def test_the_json_of_a_shared_version_lists_both_events_and_the_warning(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.duplicate_version
+    code, out, _ = run(capsys, "changed", str(demo_store_path), stream, str(version), "--json")
+    answer = json.loads(out)
+    assert code == 0
+    assert [event["type"] for event in answer["events"]] == ["JobAssigned", "JobCompleted"]
+    assert answer["events"][0]["position"] < answer["events"][1]["position"]
+    assert answer["warnings"] and answer["warnings"][0].startswith(f"v{version} is claimed by two events")
+    assert answer["shared"].startswith(f"v{version} is claimed by 2 events: JobAssigned (position ")
+    replayed = run(capsys, "replay", str(demo_store_path), "--stream", stream, "--at", f"v{version}", "--json")
+    assert answer["warnings"] == json.loads(replayed[1])["warnings"]
+
+
+def test_an_event_with_an_unreadable_payload_is_said_to_exist(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.undecodable_payload
+    code, out, err = run(capsys, "changed", str(demo_store_path), stream, str(version))
+    assert code == 1
+    assert out.startswith(f"{stream} v{version}: JobPosted at ")
+    assert err.startswith(f"event-inspector: error: the event at v{version} (JobPosted, position ")
+    assert "exists but its payload cannot be read: malformed JSON" in err and "has no event" not in err
+
+
+def test_a_later_event_names_the_unreadable_one_before_it(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.undecodable_payload
+    code, out, err = run(capsys, "changed", str(demo_store_path), stream, str(version + 1), "--json")
+    answer = json.loads(out)
+    assert code == 1 and answer["event"] is not None and answer["event"]["problem"] is None
+    assert answer["problem"].startswith(f"the event at v{version} (JobPosted, position ")
+    assert "before this one, exists but its payload cannot be read" in answer["problem"]
+
+
+def test_a_version_the_stream_lacks_is_still_missing(demo_store_path, demo_planted, capsys):
+    stream, version = demo_planted.version_gap
+    code, out, err = run(capsys, "changed", str(demo_store_path), stream, str(version))
+    assert code == 1 and out == ""
+    assert err.startswith(f"event-inspector: error: stream '{stream}' has no event at v{version}")
