@@ -105,12 +105,14 @@ def _table(model) -> QTableView:
 
 #: the chain and correlated lists grow to this many rows, then scroll
 CHAIN_ROWS_SHOWN = 3
+#: and are never shorter than this many rows (one row read as a squashed strip)
+CHAIN_ROWS_MIN = 2
 
 
 def _fit_rows(view: QTableView, rows: int) -> None:
-    """Make ``view`` as tall as ``rows`` rows (1 … CHAIN_ROWS_SHOWN) plus its header, so the
-    actor's own events keep the rest of the tab."""
-    shown = max(1, min(CHAIN_ROWS_SHOWN, rows))
+    """Make ``view`` as tall as ``rows`` rows (CHAIN_ROWS_MIN … CHAIN_ROWS_SHOWN) plus its
+    header, so the actor's own events keep the rest of the tab."""
+    shown = max(CHAIN_ROWS_MIN, min(CHAIN_ROWS_SHOWN, rows))
     height = (view.horizontalHeader().sizeHint().height() + shown * view.verticalHeader().defaultSectionSize()
               + 2 * view.frameWidth())
     view.setFixedHeight(height)
@@ -139,7 +141,8 @@ class AuditView(QWidget):
         self.actor_box = QComboBox()
         self.actor_box.setEditable(True)
         self.actor_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.actor_box.lineEdit().setPlaceholderText("Actor (pick one from the events shown, or type)")
+        # short enough to read whole in the narrow right pane; the tooltip says the rest
+        self.actor_box.lineEdit().setPlaceholderText("Actor: pick or type one")
         self.actor_box.setToolTip("The actors of the events in the table, most active first; any actor may be typed")
         self.actor_box.activated.connect(lambda _i: self.show_actor(self.current_actor()))
         self.actor_box.lineEdit().returnPressed.connect(lambda: self.show_actor(self.current_actor()))
