@@ -17,6 +17,7 @@ import getpass
 import importlib
 import os
 import sys
+import textwrap
 import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -124,6 +125,10 @@ def _finish_subcommand_help(parser: argparse.ArgumentParser) -> None:
         lines = EXAMPLES.get(name)
         if lines:
             sub.formatter_class = argparse.RawDescriptionHelpFormatter
+            if sub.description:  # the raw formatter keeps lines as given: long ones are wrapped here
+                sub.description = "\n\n".join(
+                    textwrap.fill(part, width=88) if max(map(len, part.splitlines()), default=0) > 88 else part
+                    for part in sub.description.split("\n\n"))
             text = "examples:\n" + "\n".join(f"  {line}" for line in lines)
             sub.epilog = f"{sub.epilog}\n\n{text}" if sub.epilog else text
 

@@ -165,10 +165,10 @@ def run_audit(args: argparse.Namespace) -> int:
             found = audit.causes_of(store, event)
             return _print_causes(args, found)
         if args.correlation is not None:
-            events = audit.events_with_correlation(store, args.correlation, limit=args.limit)
+            # one event past the limit says whether there are more
+            events = audit.events_with_correlation(store, args.correlation, limit=args.limit + 1)
             return _print_correlation(args, events)
-        page = audit.events_by_actor(store, args.actor, limit=args.limit + 1, after_position=args.after)
-        return _print_actor(args, page)
+        return _print_actor(args, audit.actor_page(store, args.actor, limit=args.limit, after_position=args.after))
     finally:
         store.close()
 
@@ -201,8 +201,9 @@ def _print_causes(args: argparse.Namespace, found: audit.CausesOf) -> int:
     return 0
 
 
-def _print_correlation(args: argparse.Namespace, events: list[Event]) -> int:
-    capped = len(events) >= args.limit
+def _print_correlation(args: argparse.Namespace, found: list[Event]) -> int:
+    capped = len(found) > args.limit
+    events = found[: args.limit]
     if args.json:
         print_json({"correlation_id": args.correlation, "events": [_event_json(e) for e in events],
                     "capped": capped})
@@ -210,27 +211,27 @@ def _print_correlation(args: argparse.Namespace, events: list[Event]) -> int:
     if not events:
         print(printable(f"no event has correlation id {args.correlation}"))
         return 0
-    more = " (the first ones: raise --limit for more)" if capped else ""
-    print(printable(f"{len(events):,} event{'s' if len(events) != 1 else ''} share correlation id "
-                    f"{args.correlation}{more}"))
+    if capped:
+        print(printable(f"first {len(events):,} events shown that share correlation id {args.correlation}; "
+                        "more exist: raise --limit to see them"))
+    else:
+        print(printable(f"{len(events):,} event{'s' if len(events) != 1 else ''} share correlation id "
+                        f"{args.correlation}"))
     _print_events(events)
     return 0
 
 
-def _print_actor(args: argparse.Namespace, page: list[Event]) -> int:
-    more = len(page) > args.limit
-    events = page[: args.limit]
-    next_after = events[-1].position if more and events else None
+def _print_actor(args: argparse.Namespace, page: audit.ActorPage) -> int:
+    events, next_after = page.events, page.next_after
     if args.json:
-        print_json({"actor": args.actor, "events": [_event_json(e) for e in events], "more": more,
+        print_json({"actor": args.actor, "events": [_event_json(e) for e in events], "more": page.more,
                     "next_after": next_after})
         return 0
     if not events:
-        print(printable(f"no event names {args.actor} as its actor"))
+        after = "" if args.after is None else f" after position {args.after}"
+        print(printable(f"no event{after} names {args.actor} as its actor"))
         return 0
-    streams = len({e.stream for e in events})
-    print(printable(f"{args.actor}: {len(events):,}{'+' if more else ''} event{'s' if len(events) != 1 else ''} "
-                    f"in {streams:,} stream{'s' if streams != 1 else ''}, oldest first"))
+    print(printable(page.headline()))
     _print_events(events)
     if next_after is not None:
         print(f"\nmore events than the {len(events)} shown: continue with --after {next_after}")

@@ -55,7 +55,6 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     group.add_argument("--at", metavar="MOMENT",
                        help="replay each stream to vN or an ISO-8601 time (the last version recorded at or before it; "
                             "streams that did not exist yet are left out); default: each stream's latest version")
-    group.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
 
     sta = subparsers.add_parser(
         "states", parents=[common, selection],
@@ -66,9 +65,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         epilog=STATES_NOTES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sta.add_argument("store")
-    sta.add_argument("--projector", metavar="FILE_OR_MODULE",
-                     help="a .py file or module with @projector functions, 'native', 'demo' or 'generic' "
-                          "(default: the demo's projector for the demo store, else generic)")
+    sta_projector = sta.add_argument_group("projector options")
+    sta_projector.add_argument("--projector", metavar="FILE_OR_MODULE",
+                               help="a .py file or module with @projector functions, 'native', 'demo' or 'generic' "
+                                    "(default: the demo's projector for the demo store, else generic)")
+    sta_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     sta.add_argument("--where", metavar="EXPR", help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'")
     sta.add_argument("--processes", metavar="N", type=positive_int, default=1,
                      help="fold the streams in N worker processes (each opens the store and loads the projector "
@@ -87,8 +88,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         epilog=COMPARE_NOTES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     com.add_argument("store")
-    com.add_argument("--projector", metavar="OLD", required=True, help="the projector in use: file, module, native, demo or generic")
-    com.add_argument("--against", metavar="NEW", required=True, help="the changed projector: file, module, native, demo or generic")
+    com_projector = com.add_argument_group("projector options")
+    com_projector.add_argument("--projector", metavar="OLD", required=True,
+                               help="the projector in use: file, module, native, demo or generic")
+    com_projector.add_argument("--against", metavar="NEW", required=True,
+                               help="the changed projector: file, module, native, demo or generic")
+    com_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     com.set_defaults(handler=run_compare)
 
 

@@ -28,8 +28,12 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
     parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
     parser.add_argument("--actor", help="only events caused by this actor (an audit trail)")
-    parser.add_argument("--format", required=True, choices=FORMATS)
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    parser.add_argument("--format", required=True, choices=FORMATS,
+                        help="jsonl (one event per line; reopens as a store), csv and html (audit reports), "
+                             "sqlite (a local copy that reopens as a store), pytest (a test replaying --stream)")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="the file to write, in a folder that exists (never created); a name ending in .gz "
+                             "is written gzip-compressed (jsonl, csv, html)")
     parser.add_argument(
         "--mask", action="append", default=[], metavar="FIELD",
         help="replace this field's values everywhere (repeatable); 'emails' masks every e-mail address",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, Callable, Iterator
 
@@ -53,9 +54,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     dif = subparsers.add_parser(
         "diff", parents=[common, projector_options],
         help="what changed in a stream's state between two moments, and which events changed it",
-        description="Rebuild a stream's state at --from and at --to (vN or an ISO-8601 time) and list every "
-                    "changed path (JSON pointer, add/remove/change, before, after) with the events between "
-                    "that changed it.",
+        description=textwrap.fill(
+            "Rebuild a stream's state at --from and at --to (vN or an ISO-8601 time) and list every changed path "
+            "(JSON pointer, add/remove/change, before, after) with the events between that changed it.", width=88),
     )
     dif.add_argument("store")
     dif.add_argument("--stream", required=True, help="the stream to compare, exactly as the store names it")
@@ -67,14 +68,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     bis = subparsers.add_parser(
         "bisect", parents=[common, projector_options],
         help="the first version at which a predicate over the state holds",
-        description="The first version where EXPR is true, e.g. --when 'state[\"credits\"] < 0'. "
-                    "EXPR sees `state` and `event` (the event at that version). The latest version is checked "
-                    "first. When EXPR holds there, versions are halved (binary search): that assumes EXPR stays "
-                    "true once it holds (an invariant that broke and was never repaired); if it comes and goes, "
-                    "the answer is one version where it became true, not necessarily the first. When EXPR does "
-                    "not hold at the latest version, every version is checked in order (one fold of the "
-                    "stream): the answer is the first version where it held and that it no longer holds, or "
-                    "that it never held.",
+        description=textwrap.fill(
+            "The first version where EXPR is true, e.g. --when 'state[\"credits\"] < 0'. EXPR sees `state` and "
+            "`event` (the event at that version). The latest version is checked first. When EXPR holds there, "
+            "versions are halved (binary search): that assumes EXPR stays true once it holds (an invariant that "
+            "broke and was never repaired); if it comes and goes, the answer is one version where it became "
+            "true, not necessarily the first. When EXPR does not hold at the latest version, every version is "
+            "checked in order (one fold of the stream): the answer is the first version where it held and that "
+            "it no longer holds, or that it never held.", width=88),
     )
     bis.add_argument("store")
     bis.add_argument("--stream", required=True, help="the stream to search, exactly as the store names it")

@@ -23,7 +23,11 @@ from inspector.replay.snapshot_check import check_with_projectors, snapshot_proj
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    demo = subparsers.add_parser("demo", help="write the demo store (a small marketplace with planted faults)")
+    demo = subparsers.add_parser(
+        "demo", help="write the demo store (a small marketplace with planted faults)",
+        description="Write the demo store: a SQLite file of a small marketplace (wallets, jobs, access "
+                    "lists) with faults planted where check, bisect and the window can find them; the same "
+                    "seed gives the same store. An existing file is replaced only when it is a demo store.")
     demo.add_argument("--path", help=f"where to write it (default: {default_demo_path()})")
     demo.add_argument("--streams", type=int, default=60, help="number of streams (default 60)")
     demo.add_argument("--events", type=int, default=5400, help="number of events (default 5400)")
@@ -31,11 +35,19 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     demo.add_argument("--json", action="store_true", help="print where the planted faults are, as JSON")
     demo.set_defaults(handler=run_demo)
 
-    info = subparsers.add_parser("info", parents=[common], help="layout, engine, counts and notes of a store")
+    info = subparsers.add_parser(
+        "info", parents=[common], help="layout, engine, counts and notes of a store",
+        description="Say how STORE is read: its layout, engine and server version, whether the session is "
+                    "read-only, event and stream counts where cheap, the columns each role is read from, and "
+                    "notes (missing indexes, with the statement that creates them).")
     info.add_argument("store")
     info.set_defaults(handler=run_info)
 
-    streams = subparsers.add_parser("streams", parents=[common], help="list streams with counts and activity")
+    streams = subparsers.add_parser(
+        "streams", parents=[common], help="list streams with counts and activity",
+        description="List streams in name order with their category, event count, first and last version "
+                    "and last activity, a page at a time. A --category or --match that names no stream is "
+                    "an error, with the names closest to it.")
     streams.add_argument("store")
     streams.add_argument("--category", help="only streams of this category")
     streams.add_argument("--match", metavar="GLOB",
@@ -49,7 +61,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                               "instead of a bare list (next_after is what --after takes)")
     streams.set_defaults(handler=run_streams)
 
-    events = subparsers.add_parser("events", parents=[common], help="list events, filtered")
+    events = subparsers.add_parser(
+        "events", parents=[common], help="list events, filtered",
+        description="List events in global order (one --stream: in version order), filtered by stream, "
+                    "type, actor, time and text, a page at a time. A --stream or --type the store does not "
+                    "have is an error, with the names closest to it.")
     events.add_argument("store")
     events.add_argument("--stream", help="only this stream, in version order")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
@@ -258,6 +274,18 @@ def _check_projectors(args: argparse.Namespace, store) -> ProjectorSet | None:
     return projectors
 
 
+def _keeps_snapshots(store) -> bool:
+    """Whether the store's layout keeps snapshots of its own (eventsourcing and Axon with a
+    snapshot table, Marten): the layouts whose ``snapshots`` read something. JSON Lines, generic,
+    Message DB and EventSauce stores keep none."""
+    from inspector.stores.layouts.base import SqlLayout
+
+    layout = getattr(store, "layout", None)
+    if not isinstance(layout, SqlLayout) or type(layout).snapshots is SqlLayout.snapshots:
+        return False
+    return getattr(layout, "snapshot_table", True) is not None
+
+
 def _stream_cursor(store, shown: list, filters: EventFilter) -> int | None:
     """The ``--after`` position that continues one stream's version-ordered first page, or None.
 
@@ -279,6 +307,7 @@ def run_check(args: argparse.Namespace) -> int:
         if args.stream is not None:
             _refuse(missing_stream(store, args.stream))  # a misspelt stream is not "no problems found"
         projectors = _check_projectors(args, store)
+        keeps_snapshots = _keeps_snapshots(store)
         progress = terminal_progress("checking", "streams")
         if projectors is None:
             report = check_store(store, stream=args.stream, progress=progress)
@@ -293,13 +322,25 @@ def run_check(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     found = FINDINGS_EXIT if report.findings and not args.exit_zero else 0
+    no_snapshots = None
+    if args.snapshots and not keeps_snapshots:
+        layout = getattr(store, "layout_name", None) or "JSON Lines"
+        no_snapshots = (f"--snapshots: this store's layout ({layout}) keeps no snapshots, so there are none to "
+                        "compare; the other checks ran as usual")
     if args.json:
         print_json(report.to_json())
+        if no_snapshots is not None:
+            print(f"note: {no_snapshots}", file=sys.stderr)
         return found
-    if args.snapshots:
+    if no_snapshots is not None:
+        print(f"note: {no_snapshots}")
+    elif args.snapshots:
         checked, skipped = report.counts.get("snapshots_checked", 0), report.counts.get("snapshots_skipped", 0)
-        print(f"{checked} stored snapshot(s) compared with the state the events replay to"
-              + (f"; {skipped} not compared (no projector of yours applies to their streams)" if skipped else ""))
+        if not checked and not skipped:
+            print(f"no stored snapshot in the {report.streams_checked} stream(s) checked: none to compare")
+        else:
+            print(f"{checked} stored snapshot(s) compared with the state the events replay to"
+                  + (f"; {skipped} not compared (no projector of yours applies to their streams)" if skipped else ""))
     if not report.findings:
         print(f"no problems found in {report.streams_checked} stream(s)")
         return 0

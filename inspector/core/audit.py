@@ -9,6 +9,7 @@ and is capped, so a huge store never makes one unbounded:
 - ``correlated_events(store, event)`` / ``events_with_correlation(store, id)`` -> events sharing
   ``metadata.correlation_id``, in global order, at most ``CORRELATED_LIMIT``;
 - ``events_by_actor(store, actor)`` -> one page of the events whose actor is ``actor``;
+  ``actor_page(store, actor)`` -> the same as an ``ActorPage`` that knows whether more follow;
 - ``event_at(store, stream, version)`` -> the event at that version, or None.
 
 A look-up for an id reads at most ``SEARCH_PAGES`` pages of ``PAGE`` events that mention the
@@ -119,6 +120,50 @@ def events_by_actor(store: Any, actor: str, *, limit: int = PAGE, after_position
 
 
 @dataclass
+class ActorPage:
+    """One page of an actor's events, oldest first, and whether more follow it.
+
+    ``more``: the store holds events of the actor after this page (one row past the page was
+    read to know it, none counted). ``after_position``: where the page starts (None: the first
+    page). Counts of streams are of this page only, and ``headline`` says so.
+    """
+
+    actor: str
+    events: list[Event]
+    more: bool
+    after_position: int | None = None
+
+    @property
+    def next_after(self) -> int | None:
+        """The ``after_position`` that continues the listing; None when nothing follows."""
+        return self.events[-1].position if self.more and self.events else None
+
+    def headline(self) -> str:
+        """One line that never passes a page off as the whole: ``alice: 12 events in 3 streams, oldest
+        first`` when the page holds all of them, ``alice: first 5 events shown (oldest first), in 1
+        stream; more exist`` when it does not, ``... after position 420 ...`` on a later page."""
+        count = len(self.events)
+        streams = len({event.stream for event in self.events})
+        events = f"{count:,} event{'s' if count != 1 else ''}"
+        in_streams = f"in {streams:,} stream{'s' if streams != 1 else ''}"
+        if self.after_position is None and not self.more:
+            return f"{self.actor}: {events} {in_streams}, oldest first"
+        which = "first" if self.after_position is None else "next"
+        after = "" if self.after_position is None else f" after position {self.after_position}"
+        if self.more:
+            return f"{self.actor}: {which} {events} shown{after} (oldest first), {in_streams}; more exist"
+        return f"{self.actor}: the last {events}{after} (oldest first), {in_streams}"
+
+
+def actor_page(store: Any, actor: str, *, limit: int = PAGE, after_position: int | None = None,
+               cancel: CancelToken | None = None) -> ActorPage:
+    """At most ``limit`` of the events ``actor`` caused after ``after_position``, in global order,
+    and whether more follow (one event past the page is read, none counted)."""
+    page = events_by_actor(store, actor, limit=limit + 1, after_position=after_position, cancel=cancel)
+    return ActorPage(actor, page[:limit], len(page) > limit, after_position)
+
+
+@dataclass
 class CausesOf:
     """What led to one event: its causation chain (root first, the event last) and its correlated events."""
 
@@ -126,6 +171,9 @@ class CausesOf:
     chain: list[Event]
     chain_end: str
     correlated: list[Event] = field(default_factory=list)
+    #: whether more events share the correlation id than ``correlated`` lists (None: not known,
+    #: then a full list of ``CORRELATED_LIMIT`` is taken to be cut)
+    correlated_more: bool | None = None
 
     @property
     def correlation_id(self) -> str | None:
@@ -133,6 +181,9 @@ class CausesOf:
 
     @property
     def correlated_capped(self) -> bool:
+        """Whether the correlated events listed are only the first ones."""
+        if self.correlated_more is not None:
+            return self.correlated_more
         return len(self.correlated) >= CORRELATED_LIMIT
 
     @property
@@ -160,15 +211,18 @@ class CausesOf:
 def causes_of(store: Any, event: Event, *, cancel: CancelToken | None = None) -> CausesOf:
     """``event``'s causation chain and correlated events in one call (the Audit tab's selection)."""
     chain, end = causation_chain(store, event, cancel=cancel)
-    return CausesOf(event, chain, end, correlated_events(store, event, cancel=cancel))
+    correlated = correlated_events(store, event, limit=CORRELATED_LIMIT + 1, cancel=cancel)  # one more: are there more?
+    return CausesOf(event, chain, end, correlated[:CORRELATED_LIMIT], len(correlated) > CORRELATED_LIMIT)
 
 
 __all__ = [
+    "ActorPage",
     "CHAIN_LIMIT",
     "CORRELATED_LIMIT",
     "PAGE",
     "SEARCH_PAGES",
     "CausesOf",
+    "actor_page",
     "causation_chain",
     "causes_of",
     "correlated_events",
