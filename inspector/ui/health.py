@@ -35,6 +35,12 @@ KIND_WORDS = {
 }
 
 
+def kind_label(kind: str) -> str:
+    """The finding's kind in words and as ``event-inspector check`` names it: ``Time goes back (time_regression)``."""
+    words = KIND_WORDS.get(kind)
+    return kind if words is None else f"{words} ({kind})"
+
+
 def jump_version(finding: Finding) -> int | None:
     """The version whose event shows the finding: the event before a gap, else the finding's own."""
     if finding.version is None:
@@ -135,7 +141,7 @@ class HealthView(QWidget):
     def _on_current_item_changed(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         self.detail.setText("" if finding is None else
-                            f"<b>{KIND_WORDS.get(finding.kind, finding.kind)}</b> in {html.escape(finding.stream)}: "
+                            f"<b>{html.escape(kind_label(finding.kind))}</b> in {html.escape(finding.stream)}: "
                             f"{html.escape(finding.detail)}")
         self.detail.setTextFormat(Qt.TextFormat.RichText)
 
@@ -150,4 +156,4 @@ class HealthView(QWidget):
             self.findingActivated.emit(finding.stream, version)
 
 
-__all__ = ["HealthView", "KIND_WORDS", "jump_version"]
+__all__ = ["HealthView", "KIND_WORDS", "jump_version", "kind_label"]
