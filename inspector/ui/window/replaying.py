@@ -153,9 +153,12 @@ class ReplayRequests:
             if result.problem:
                 self.show_error(f"Bisect of {stream} for {expression}: {result.problem}")
             elif not result.found:
-                self.show_error(f"{expression} never holds in {stream} (checked {result.probes} versions).")
+                self.show_error(f"{expression} never holds in {stream} (checked at every version up to "
+                                f"v{result.latest_version}).")
             elif result.event is not None:
-                self.statusBar().showMessage(f"{expression} first holds at {stream} v{result.version}", 8000)
+                later = ("" if result.holds_at_latest else
+                         f"; it no longer holds at the latest version, v{result.latest_version}")
+                self.statusBar().showMessage(f"{expression} first holds at {stream} v{result.version}{later}", 8000)
                 self.select_event(result.event)
                 self.tabs.setCurrentWidget(self.state_view)
 
