@@ -14,6 +14,7 @@ from typing import Any
 from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
 from inspector.core import audit
 from inspector.core.events import Event, format_time
+from inspector.core.suggest import missing_stream
 from inspector.core.summary import summarize
 from inspector.core.terminal import printable
 
@@ -161,7 +162,7 @@ def run_audit(args: argparse.Namespace) -> int:
             stream, version = args.causes_of
             event = audit.event_at(store, stream, version)
             if event is None:
-                raise InputError(f"stream {stream!r} has no event at v{version}")
+                raise InputError(missing_stream(store, stream) or f"stream {stream!r} has no event at v{version}")
             found = audit.causes_of(store, event)
             return _print_causes(args, found)
         if args.correlation is not None:

@@ -30,6 +30,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     ["diff", "--stream", "nosuch", "--from", "v1", "--to", "v2"],
     ["bisect", "--stream", "nosuch", "--when", "True"],
     ["changed", "nosuch", "1"],
+    ["audit", "--causes-of", "nosuch@1"],
 ])
 def test_a_stream_with_no_events_is_refused_by_every_command(demo_store_path, capsys, argv):
     code, out, err = run(capsys, argv[0], str(demo_store_path), *argv[1:])
