@@ -117,7 +117,8 @@ def _selection(args: argparse.Namespace) -> tuple[str | None, str | None, Moment
 
 def _known_match(store: Any, match: str | None, category: str | None) -> None:
     """An ``InputError`` when ``--match`` names no stream (of ``category``), with close names:
-    never "0 streams replayed"."""
+    never "0 streams replayed". Asked only once a run found no stream, so a run that finds
+    some costs no extra look-up."""
     problem = missing_pattern(store, match, category) if match else None
     if problem is not None:
         raise InputError(problem)
@@ -208,7 +209,6 @@ def run_states(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
     try:
         known_category(store, category)
-        _known_match(store, match, category)
     except InputError:
         store.close()
         raise
@@ -247,6 +247,8 @@ def run_states(args: argparse.Namespace) -> int:
             except (Cancelled, UserInterrupt):  # a second Ctrl+C, inside a projector, ends it at once
                 interrupted = True
                 run.close()
+        if not run.totals.streams and not interrupted:
+            _known_match(store, match, category)  # a pattern that matched nothing is said, not "0 streams"
     except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
         raise InputError(str(exc)) from None
     finally:
@@ -334,7 +336,6 @@ def run_compare(args: argparse.Namespace) -> int:
     store = open_store_from_args(args)
     try:
         known_category(store, category)
-        _known_match(store, match, category)
     except InputError:
         store.close()
         raise
@@ -366,6 +367,8 @@ def run_compare(args: argparse.Namespace) -> int:
             except (Cancelled, UserInterrupt):  # a second Ctrl+C, inside a projector, ends it at once
                 interrupted = True
                 run.close()
+        if not run.totals.streams and not interrupted:
+            _known_match(store, match, category)  # a pattern that matched nothing is said, not "0 streams"
     except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
         raise InputError(str(exc)) from None
     finally:
