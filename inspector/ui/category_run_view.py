@@ -102,7 +102,8 @@ class CategoryRunView(QWidget):
         self.match_edit.setToolTip("Only streams whose name matches: * any run, ? one character; no wildcard: a substring")
         self.match_edit.setClearButtonEnabled(True)
         self.at_edit = QLineEdit()
-        self.at_edit.setPlaceholderText("latest  (or v42, or 2026-09-01T12:00Z)")
+        # short enough to read whole at 1024 px; the tooltip gives a time's form
+        self.at_edit.setPlaceholderText("latest, v42 or a time")
         self.at_edit.setClearButtonEnabled(True)
         self.at_error = self._error_label()
         self.at_edit.textChanged.connect(lambda _t: self.at_error.hide())

@@ -10,13 +10,18 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -50,6 +55,47 @@ def jump_version(finding: Finding) -> int | None:
     return finding.version
 
 
+class _DetailDelegate(QStyledItemDelegate):
+    """Draws a finding's detail line (a child row spanning the columns) wrapped at word
+    boundaries over the tree's width, as tall as it needs; other rows as usual."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self._tree = tree
+
+    def _is_detail(self, index: QModelIndex) -> bool:
+        return index.parent().isValid()
+
+    def _text_rect(self, index: QModelIndex) -> QRect:
+        left = self._tree.indentation() + 4
+        return QRect(left, 0, max(self._tree.viewport().width() - left - 4, 40), 100_000)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 (Qt naming)
+        if not self._is_detail(index):
+            return super().sizeHint(option, index)
+        area = self._text_rect(index)
+        flags = int(Qt.TextFlag.TextWordWrap)
+        height = option.fontMetrics.boundingRect(area, flags, str(index.data() or "")).height()
+        return QSize(area.width(), height + 4)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        if not self._is_detail(index):
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text, opt.text = opt.text, ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        painter.save()
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        painter.setPen(opt.palette.color(QPalette.ColorRole.HighlightedText) if selected
+                       else opt.palette.color(QPalette.ColorRole.PlaceholderText))
+        rect = opt.rect.adjusted(4, 2, -4, -2)
+        painter.drawText(rect, int(Qt.TextFlag.TextWordWrap), text)
+        painter.restore()
+
+
 class HealthView(QWidget):
     """Check findings in a list; activating one asks the window to select its event."""
 
@@ -75,17 +121,24 @@ class HealthView(QWidget):
         buttons.addStretch(1)
         self.summary = QLabel("Check the store to list what looks damaged; each finding jumps to its event.")
         self.summary.setWordWrap(True)
+        # each finding on two lines: what, where and which version, then its detail under it
+        # across the whole width (a Detail column left "v25 m…" in the narrow right pane)
         self.tree = QTreeWidget()
-        self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(["Finding", "Stream", "Version", "Detail"])
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Finding", "Stream", "Version"])
         self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
+        self.tree.setItemsExpandable(False)
+        self.tree.setIndentation(14)
+        # a long detail wraps onto more lines rather than being cut (the rows' heights follow
+        # the pane's width)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setItemDelegate(_DetailDelegate(self.tree))
+        self.tree.viewport().installEventFilter(self)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.tree.header()
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.resizeSection(1, 120)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.itemActivated.connect(self._on_item_activated)
@@ -118,12 +171,18 @@ class HealthView(QWidget):
         self.tree.clear()
         for finding in self.findings:
             item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), finding.stream,
-                                    "" if finding.version is None else f"v{finding.version}", finding.detail])
+                                    "" if finding.version is None else f"v{finding.version}"])
             item.setToolTip(1, finding.stream)
-            item.setToolTip(3, finding.detail)
+            item.setToolTip(0, finding.detail)
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             item.setForeground(0, Qt.GlobalColor.red)
+            detail = QTreeWidgetItem([finding.detail])
+            detail.setToolTip(0, finding.detail)
+            detail.setData(0, Qt.ItemDataRole.UserRole, finding)
+            item.addChild(detail)
             self.tree.addTopLevelItem(item)
+            detail.setFirstColumnSpanned(True)
+            item.setExpanded(True)
         where = "listed stream" if listed else "stream"
         checked = f"{report.streams_checked:,} {where}{'s' if report.streams_checked != 1 else ''} checked"
         count = len(self.findings)
@@ -137,6 +196,16 @@ class HealthView(QWidget):
         self.check_button.setEnabled(True)
         self.listed_button.setEnabled(True)
         self.summary.setText(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        if watched is self.tree.viewport() and event.type() == QEvent.Type.Resize:
+            self.tree.scheduleDelayedItemsLayout()  # the details wrap anew at the new width
+        return super().eventFilter(watched, event)
+
+    def detail_of(self, row: int) -> str:
+        """The detail line shown under the ``row``-th finding."""
+        item = self.tree.topLevelItem(row)
+        return item.child(0).text(0) if item is not None and item.childCount() else ""
 
     def _on_current_item_changed(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None

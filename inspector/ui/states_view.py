@@ -65,8 +65,8 @@ class StatesView(CategoryRunView):
         self.where_error = self._error_label()
         self.at_edit.setToolTip("Replay each stream to this moment: a version vN, or an ISO-8601 time (the last "
                                 "version recorded at or before it; streams that did not exist yet are left out). "
-                                "A time without a zone is UTC. Empty: each stream's latest version.")
-        self.ever_box = QCheckBox("ever: at any version (first one)")
+                                "A time without a zone is UTC (e.g. 2026-09-01T12:00Z). Empty: each stream's latest version.")
+        self.ever_box = QCheckBox("ever (first version)")
         self.ever_box.setToolTip("Streams where the expression held at ANY version up to the moment, with the first "
                                  "such version (a scan of every version: it need not stay true)")
         self.projector_box = QComboBox()
