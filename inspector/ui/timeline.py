@@ -64,6 +64,14 @@ EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999_000, tzinfo=timezone.utc).timestamp()
 #: a drag shorter than this (pixels) is a click, not a region
 MIN_DRAG_PIXELS = 4
+#: "Fit all" and a store's first view show at least this many seconds (one event, or events
+#: all written in the same instant, still get an axis to read)
+MIN_FIT_SECONDS = 0.02
+#: room left on each side of the data when fitting (pixels): the selected event's circle,
+#: the widest mark, is drawn whole at either edge
+FIT_MARGIN_PIXELS = LANE_PIXELS + 4
+#: the selected stream's lane: a band behind the ticks and a line above and below, drawn over them
+HIGHLIGHT_COLOUR = "#ffb300"
 
 
 def _epoch(value: datetime) -> float:
@@ -461,6 +469,13 @@ class TimelineWidget(QWidget):
         self.lane_highlight.setZValue(-10)
         self.lane_highlight.hide()
         self.lanes_plot.addItem(self.lane_highlight)
+        # a dense lane's ticks cover the band: its edges are drawn over the ticks too
+        self.lane_edges = [pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(HIGHLIGHT_COLOUR, width=2))
+                           for _edge in range(2)]
+        for edge in self.lane_edges:
+            edge.setZValue(4)
+            edge.hide()
+            self.lanes_plot.addItem(edge)
         self.ticks = TickScatter(symbol="|", size=LANE_PIXELS - 2, pxMode=True, hoverable=True, tip=_tip,
                                         hoverSize=LANE_PIXELS + 4, hoverPen=pg.mkPen("w", width=1))
         self.ticks.sigClicked.connect(self._on_ticks_clicked)
@@ -583,9 +598,7 @@ class TimelineWidget(QWidget):
             self._show_range(start, end)
 
     def _show_range(self, start: datetime | None, end: datetime | None) -> None:
-        if start is not None and end is not None:
-            pad = max((end - start).total_seconds() * 0.01, 60.0)
-            self.lanes_plot.setXRange(max(_epoch(start) - pad, EARLIEST), min(_epoch(end) + pad, LATEST), padding=0)
+        self._fit(start, end)
         self._schedule()
 
     def set_legend(self, types: list[str]) -> None:
@@ -637,9 +650,23 @@ class TimelineWidget(QWidget):
         if store is None:
             return
         self._runner.submit("timeline-range", lambda cancel, progress: store.time_range(),
-                            lambda span: span[0] and span[1] and self.lanes_plot.setXRange(
-                                _epoch(span[0]), _epoch(span[1]), padding=0.01),
+                            lambda span: self._fit(span[0], span[1]),
                             lambda exc: self.failed.emit(f"Reading the time range failed: {exc}"))
+
+    def fitted_range(self, start: datetime, end: datetime) -> tuple[float, float]:
+        """The view (epoch seconds) that shows ``start``…``end``: the data's own span (at least
+        ``MIN_FIT_SECONDS``, centred on it) with ``FIT_MARGIN_PIXELS`` of room at each side."""
+        low, high = _epoch(start), _epoch(end)
+        if high - low < MIN_FIT_SECONDS:
+            middle = (low + high) / 2
+            low, high = middle - MIN_FIT_SECONDS / 2, middle + MIN_FIT_SECONDS / 2
+        pixels = self.lanes_plot.getViewBox().width() or 600.0
+        margin = (high - low) * FIT_MARGIN_PIXELS / max(pixels - 2 * FIT_MARGIN_PIXELS, 50.0)
+        return max(low - margin, EARLIEST), min(high + margin, LATEST)
+
+    def _fit(self, start: datetime | None, end: datetime | None) -> None:
+        if start is not None and end is not None:
+            self.lanes_plot.setXRange(*self.fitted_range(start, end), padding=0)
 
     # --- lanes -------------------------------------------------------------------------
     def lane_pixels(self) -> int:
@@ -731,9 +758,21 @@ class TimelineWidget(QWidget):
             lane = self._streams.index(self._selected_stream)
             self.lane_highlight.setRegion((lane - 0.5, lane + 0.5))
             self.lane_highlight.show()
+            for edge, y in zip(self.lane_edges, (lane - 0.5, lane + 0.5)):
+                edge.setValue(y)
+                edge.show()
         else:
             self.lane_highlight.hide()
+            for edge in self.lane_edges:
+                edge.hide()
         self._draw_selected()
+
+    def highlighted_lane(self) -> int | None:
+        """The lane drawn as the selected stream's (band and edges), or None."""
+        if not self.lane_highlight.isVisible():
+            return None
+        low, high = self.lane_highlight.getRegion()
+        return round((low + high) / 2)
 
     # --- fetching the visible range -------------------------------------------------------
     def _schedule(self) -> None:
