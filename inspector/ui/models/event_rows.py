@@ -69,6 +69,28 @@ class EventRowsModel(QAbstractTableModel):
                 return row
         return None
 
+    def _rows_key(self) -> tuple[int, int | None, int | None]:
+        rows = self._rows
+        return len(rows), rows[0].position if rows else None, rows[-1].position if rows else None
+
+    def shows_milliseconds(self) -> bool:
+        """Whether the Time column gives milliseconds: two neighbouring rows share a second
+        (events written in one burst would all read the same time to the second)."""
+        key = self._rows_key()
+        if getattr(self, "_milliseconds_key", None) != key:
+            seconds = [int(e.recorded_at.timestamp()) for e in self._rows if e.recorded_at is not None]
+            self._milliseconds = any(a == b for a, b in zip(seconds, seconds[1:]))
+            self._milliseconds_key = key
+        return self._milliseconds
+
+    def has_actors(self) -> bool:
+        """Whether any row names an actor (an empty Actor column gives its width to Summary)."""
+        key = self._rows_key()
+        if getattr(self, "_actors_key", None) != key:
+            self._actors = any(event.actor for event in self._rows)
+            self._actors_key = key
+        return self._actors
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if _valid_parent(parent) else len(self._rows)
 
@@ -98,6 +120,8 @@ class EventRowsModel(QAbstractTableModel):
             if column == self.TYPE:
                 return event.type
             if column == self.TIME:
+                if event.recorded_at is not None and self.shows_milliseconds():
+                    return f"{local_time(event.recorded_at)}.{event.recorded_at.microsecond // 1000:03d}"
                 return local_time(event.recorded_at)
             if column == self.ACTOR:
                 return event.actor or ""

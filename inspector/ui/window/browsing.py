@@ -225,6 +225,7 @@ class Browsing:
 
     def _on_event_model_rows_loaded(self) -> None:
         self._update_events_title()
+        self.event_columns.fit()  # Time with milliseconds, an empty Actor column hidden
         if self.tabs.currentWidget() is self.audit_view:
             self.audit_view.offer_actors(self.event_model.events())
         if self.current_event is not None:

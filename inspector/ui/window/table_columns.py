@@ -35,6 +35,8 @@ class EventColumnsFitter(QObject):
             word = titles.horizontalAdvance(str(m.COLUMNS[column])) + 2 * pad
             self.preferred[column] = max(self.preferred[column], word)
             self.minimum[column] = max(self.minimum[column], word)
+        #: the Time column when it gives milliseconds (events of the page share a second)
+        self.time_with_milliseconds = text.horizontalAdvance("2026-09-23 09:01:05.123") + pad
         view.viewport().installEventFilter(self)
         self.fit()
 
@@ -44,19 +46,32 @@ class EventColumnsFitter(QObject):
         return False
 
     def widths(self, available: int) -> dict[int, int]:
-        """The widths of the shown columns for a table ``available`` pixels wide."""
-        shown = [c for c in self.preferred if not self._view.isColumnHidden(c)]
-        wanted = sum(self.preferred[c] for c in shown)
+        """The widths of the shown columns for a table ``available`` pixels wide: Time wider
+        when it gives milliseconds."""
+        m = EventTableModel
+        preferred, minimum = dict(self.preferred), dict(self.minimum)
+        model = self._view.model()
+        if getattr(model, "shows_milliseconds", lambda: False)():
+            preferred[m.TIME] = max(preferred[m.TIME], self.time_with_milliseconds)
+            minimum[m.TIME] = max(minimum[m.TIME], self.time_with_milliseconds)
+        shown = [c for c in preferred if not self._view.isColumnHidden(c)]
+        wanted = sum(preferred[c] for c in shown)
         excess = wanted + SUMMARY_MIN - available
         if excess <= 0:
-            return {c: self.preferred[c] for c in shown}
-        slack = {c: self.preferred[c] - self.minimum[c] for c in shown}
+            return {c: preferred[c] for c in shown}
+        slack = {c: preferred[c] - minimum[c] for c in shown}
         total = sum(slack.values()) or 1
         share = min(1.0, excess / total)
-        return {c: self.preferred[c] - int(slack[c] * share + 0.999) for c in shown}
+        return {c: preferred[c] - int(slack[c] * share + 0.999) for c in shown}
 
     def fit(self) -> None:
         header = self._view.horizontalHeader()
+        # a page whose events name no actor (an eventsourcing store) hides the empty Actor
+        # column: its width goes to Summary
+        model = self._view.model()
+        empty = model is not None and model.rowCount() > 0 and not getattr(model, "has_actors", lambda: True)()
+        if self._view.isColumnHidden(EventTableModel.ACTOR) != empty:
+            self._view.setColumnHidden(EventTableModel.ACTOR, empty)
         available = self._view.viewport().width()
         widths = self.widths(available)
         for column, width in widths.items():
