@@ -198,6 +198,8 @@ class ExportDialog(QDialog):
         output = Path(text).expanduser()
         if output.is_dir():
             return f"{output} is a folder: add a file name."
+        if not output.parent.is_dir():
+            return f"No such folder: {output.parent}. Choose a file in a folder that exists (nothing is created)."
         if self._store_path and output.resolve() == Path(self._store_path).expanduser().resolve():
             return "That is the store itself: the inspector never writes to it. Choose another file."
         stream = self._stream if self.stream_radio.isChecked() else None
