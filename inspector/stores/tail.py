@@ -29,8 +29,12 @@ class LiveTail:
         batch: int = 500,
         max_per_poll: int = 5000,
         lookback: int = 0,
+        payload_cap: int | None = None,
     ) -> None:
         self.store = store
+        #: payloads over this many bytes are left in the store (``read_all(payload_cap=...)``): a
+        #: window showing summaries reads a big one whole only when it is selected
+        self.payload_cap = payload_cap
         self.filters = filters
         self.batch = batch
         self.max_per_poll = max_per_poll
@@ -50,7 +54,8 @@ class LiveTail:
         if cursor is not None and self.lookback:
             cursor -= self.lookback
         while len(found) < self.max_per_poll:
-            page = self.store.read_all(after_position=cursor, limit=self.batch, filters=self.filters, cancel=cancel)
+            page = self.store.read_all(after_position=cursor, limit=self.batch, filters=self.filters, cancel=cancel,
+                                       payload_cap=self.payload_cap)
             for event in page:
                 if event.position in self._seen:
                     continue

@@ -116,8 +116,10 @@ class LiveFollower(QObject):
 
         def work(cancel, progress):
             from inspector.stores.tail import LiveTail
+            from inspector.ui.models.event_table import PAYLOAD_CAP
 
-            current = tail or LiveTail(store, after, lookback=lookback)
+            # big payloads stay in the store, as on the table's pages: read whole when selected
+            current = tail or LiveTail(store, after, lookback=lookback, payload_cap=PAYLOAD_CAP)
             return current, current.poll(cancel)
 
         self._runner.submit("tail", work, lambda result: self._on_polled(generation, *result),

@@ -148,3 +148,38 @@ def test_a_replay_folds_the_whole_payload_of_the_event_the_table_left_out(qtbot,
     folded = state.result.state
     assert folded["note"] == "nightly import" and len(folded["blob"]) == len(BLOB)
     assert folded["file"] == "rows.csv"  # and v1 before it
+
+
+def test_a_big_event_arriving_while_following_live_is_listed_by_its_size(qtbot, huge_store, tmp_path):
+    """The live tail reads pages as the table does: a big payload written while following stays in
+    the store until the event is selected."""
+    import shutil
+
+    from inspector.ui.app import MainWindow, make_app
+
+    copy = tmp_path / "live-huge.db"
+    shutil.copyfile(huge_store, copy)
+    make_app()
+    win = MainWindow(str(copy))
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.store is not None and win.event_model.rowCount() == 5
+                        and not win.event_model.loading, timeout=20000)
+        win.live_button.click()
+        qtbot.waitUntil(lambda: win.follower.polls >= 1, timeout=10000)
+        writer = sqlite3.connect(copy)
+        try:
+            writer.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?,?,?,?,?,?)",
+                           ("import-1", 4, "RowsReimported", (T0 + timedelta(hours=1)).isoformat(),
+                            json.dumps({"note": "again", "blob": BLOB}), "{}"))
+            writer.commit()
+        finally:
+            writer.close()
+        qtbot.waitUntil(lambda: win.event_model.rowCount() == 6, timeout=20000)
+        row = _row_of(win, "RowsReimported")
+        assert isinstance(win.event_model.event_at(row).data, PayloadLeftOut)
+        summary = win.event_model.data(win.event_model.index(row, win.event_model.SUMMARY), Qt.ItemDataRole.DisplayRole)
+        assert summary.endswith("MB payload, shown in the Event tab")
+    finally:
+        win.shutdown()
