@@ -72,8 +72,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     sta_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     sta.add_argument("--where", metavar="EXPR", help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'")
     sta.add_argument("--processes", metavar="N", type=positive_int, default=1,
-                     help="fold the streams in N worker processes (each opens the store and loads the projector "
-                          "again; worth it for big categories on an idle machine; default 1: in this process)")
+                     help="fold the streams in N processes: this one and N-1 workers, each reading and folding "
+                          "a slice of whole streams at a time (without a one-pass read, e.g. with --at TIME: N "
+                          "workers on listed streams); each worker opens the store and loads the projector again; "
+                          "worth it from about a million events with a free core; default 1: in this process")
     sta.add_argument("--ever", action="store_true",
                      help="streams where EXPR held at ANY version (up to --at), with the first such version and "
                           "the state there (a scan of every version: EXPR need not stay true)")
