@@ -90,3 +90,22 @@ def test_text_that_is_not_utf8_comes_back_as_events_with_problems_and_the_read_g
     assert lengths["wallet-9"] == LONG and lengths["wallet-4"] == 6 and lengths["wallet-5"] == 4
     assert [event[5] for event in dict(read)["wallet-9"] if event[2] != 41] == [
         {"amount": version} for version in range(1, LONG + 1) if version != 41]
+
+
+@pytest.mark.parametrize("rows", [1, 2, 7])
+def test_slices_of_the_category_end_at_names_that_are_not_utf8_and_go_on_after_them(store, rows):
+    from inspector.stores.category_read import StoredName, category_slices, read_sql_category
+
+    slices = category_slices(store, category="wallet", rows=rows)
+    assert slices is not None
+    bounds = list(slices)
+    read = []
+    for after, until in bounds:
+        streams = read_sql_category(store, category="wallet", page=2, after=after, until=until)
+        assert streams is not None
+        read.extend((name, [_seen(event) for event in events]) for name, events in streams)
+    whole = [(name, [_seen(event) for event in events])
+             for name, events in store.read_category_for_replay(category="wallet")]
+    assert read == whole
+    if rows == 1:  # a bound after every stream of two rows or more: one not UTF-8 is a bound by its stored bytes
+        assert [until.stored for _, until in bounds if isinstance(until, StoredName)] == [b"wallet-\xfe5"]
