@@ -623,11 +623,17 @@ class TimelineWidget(QWidget):
 
     def set_selected_stream(self, stream: str | None) -> None:
         self._selected_stream = stream
+        self._keep_selected_lane_in_view()
+        self._layout_highlight()
+
+    def _keep_selected_lane_in_view(self) -> None:
+        """Scroll the selected stream's lane into view (centred) when it is not: on selection,
+        and when fewer lanes fit after the lanes' box shrank."""
+        stream = self._selected_stream
         if stream in self._streams:
             lane = self._streams.index(stream)
             if not (self._top <= lane < self._top + self.visible_lanes()):
                 self.scroll.setValue(max(0, lane - self.visible_lanes() // 2))
-        self._layout_highlight()
 
     def set_selected_event(self, event: Event | None) -> None:
         self._selected_event = event
@@ -688,6 +694,7 @@ class TimelineWidget(QWidget):
 
     def _relayout(self) -> None:
         self._update_scroll()
+        self._keep_selected_lane_in_view()
         self._layout_lanes()
         self._draw()
         self._update_info()

@@ -118,3 +118,17 @@ def test_a_store_whose_events_differ_by_seconds_keeps_times_to_the_second_and_it
     qtbot.waitUntil(lambda: model.rowCount() > 50, timeout=10000)
     assert len(model.index(0, EventTableModel.TIME).data()) == len("2026-07-03 12:11:54")
     assert not window.events_view.isColumnHidden(EventTableModel.ACTOR)
+
+
+def test_the_selected_lane_stays_in_view_when_fewer_lanes_fit(qtbot, window):
+    timeline = window.timeline
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.stream_model.exhausted and len(timeline.visible_streams()) > 12
+                    and timeline.lane_labels() == timeline.visible_streams(), timeout=10000)
+    before = timeline.visible_streams()
+    bottom = before[-1]  # the lowest lane shown: the first to go when the box shrinks
+    window.select_stream(bottom)
+    qtbot.waitUntil(lambda: timeline.highlighted_lane() == timeline._streams.index(bottom), timeout=5000)
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: len(timeline.visible_streams()) < len(before) and bottom in timeline.visible_streams()
+                    and timeline.lane_labels() == timeline.visible_streams(), timeout=10000)
