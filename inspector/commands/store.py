@@ -167,12 +167,15 @@ def run_streams(args: argparse.Namespace) -> int:
     try:
         # one row past the limit says whether there are more, without counting them
         page = store.streams(match=args.match, category=args.category, after=args.after, limit=args.limit + 1)
+        no_match = None
         if not page and args.after is None:
             known_category(store, args.category)  # an unknown category is said, not an empty table
-            if args.match:
-                _refuse(missing_pattern(store, args.match, args.category))
+            if args.match:  # a filter that keeps nothing is an answer (exit 0), said with close names
+                no_match = missing_pattern(store, args.match, args.category)
     finally:
         store.close()
+    if no_match is not None:
+        print(printable(f"note: {no_match}"), file=sys.stderr)
     more = len(page) > args.limit
     page = page[: args.limit]
     next_after = page[-1].stream if more and page else None

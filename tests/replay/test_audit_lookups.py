@@ -129,9 +129,12 @@ def test_audit_by_actor_pages_with_after(demo_store_path, demo_store, capsys):
     assert [e["position"] for e in first["events"] + second["events"]] == [e.position for e in expected]
 
 
-def test_audit_of_a_missing_event_says_so(demo_store_path, capsys):
+def test_audit_of_a_missing_event_says_so(demo_store_path, demo_planted, capsys):
     code = main(["audit", str(demo_store_path), "--causes-of", "wallet-nope@3"])
-    assert code == 1 and "has no event at v3" in capsys.readouterr().err
+    assert code == 1 and "no events in stream 'wallet-nope'; did you mean" in capsys.readouterr().err
+    stream, _ = demo_planted.negative_wallet
+    code = main(["audit", str(demo_store_path), "--causes-of", f"{stream}@99999"])
+    assert code == 1 and "has no event at v99999" in capsys.readouterr().err
 
 
 def test_audit_look_ups_on_postgresql(postgres_url, capsys):

@@ -194,10 +194,9 @@ def test_with_the_cache_on_a_snapshot_at_the_version_is_still_the_one_statement(
     store.close()
 
 
+@pytest.mark.parametrize("bank", ["sqlite"], indirect=True)  # the altered copy is a SQLite file
 def test_a_snapshot_whose_event_is_gone_is_passed_over_for_the_one_before(bank, tmp_path):
     """The snapshot is used only where the stream still has its event (read in the same statement)."""
-    if not bank.target.endswith(".db"):
-        pytest.skip("the altered copy is a SQLite file")
     copy = tmp_path / "altered.db"
     with sqlite3.connect(bank.target) as source, sqlite3.connect(copy) as target:
         source.backup(target)

@@ -32,9 +32,8 @@ def test_a_known_category_still_replays(demo_store_path, capsys):
     assert code == 0 and "streams replayed" in out.splitlines()[-1] and not out.startswith("0 ")
 
 
-def test_a_known_category_with_no_stream_matching_is_an_input_error(demo_store_path, capsys):
+def test_a_known_category_with_no_stream_matching_is_an_empty_listing_with_a_note(demo_store_path, capsys):
     code = main(["streams", str(demo_store_path), "--category", "wallet", "--match", "nosuch-*", "--json"])
     out, err = capsys.readouterr()
-    assert code == 1 and out == ""
-    assert err.strip() == ("event-inspector: error: --match nosuch-*: no stream of category wallet matches "
-                           "(names are matched case-sensitively)")
+    assert code == 0 and out.strip() == "[]"
+    assert err.strip() == "note: --match nosuch-*: no stream of category wallet matches (names are matched case-sensitively)"

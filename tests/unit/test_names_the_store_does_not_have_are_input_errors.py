@@ -84,10 +84,12 @@ def test_a_pattern_matching_no_stream_is_refused_by_the_category_commands(demo_s
     assert err.strip() == f"{ERROR}--match nosuch: no stream matches (names are matched case-sensitively)"
 
 
-def test_a_pattern_in_the_wrong_case_is_answered_with_the_right_case(demo_store_path, capsys):
-    code, out, err = run(capsys, "streams", str(demo_store_path), "--match", "WALLET-*")
-    assert code == 1 and out == ""
-    assert err.strip() == (f"{ERROR}--match WALLET-*: no stream matches (names are matched case-sensitively); "
+def test_a_listing_whose_pattern_keeps_nothing_is_empty_and_names_the_right_case(demo_store_path, capsys):
+    """``streams --match`` is a filter: keeping nothing is an answer (exit 0, an empty list a script
+    can read), with a note on stderr naming the pattern in the right case."""
+    code, out, err = run(capsys, "streams", str(demo_store_path), "--match", "WALLET-*", "--json")
+    assert code == 0 and json.loads(out) == []
+    assert err.strip() == ("note: --match WALLET-*: no stream matches (names are matched case-sensitively); "
                            "did you mean 'wallet-*'?")
 
 
