@@ -382,7 +382,7 @@ def run_compare(args: argparse.Namespace) -> int:
         listing.finish({"stopped": stopped, "streams_compared": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
                         "partial": totals.partial or interrupted,
-                        **({"ended_before": totals.ended_before} if totals.ended_before else {})})
+                        **({"streams_ended_before": totals.ended_before} if totals.ended_before else {})})
         if totals.ended_before:
             print(f"note: {totals.ended_before:,} stream(s) end before {at}: no state there, not compared",
                   file=sys.stderr)

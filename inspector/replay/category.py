@@ -159,9 +159,10 @@ class StreamDifference:
 class CategoryTotals:
     """What a run has done so far: updated as it goes, final once iteration ends.
 
-    ``streams``: streams replayed (left-out streams that did not exist at the moment are not
-    counted); ``events_applied``: events folded over all of them (both sides of a compare count
-    once: they fold the same events); ``elapsed_ms``: wall time since the run started, in
+    ``streams``: streams replayed (left-out streams that did not exist at the moment, or that
+    end before a version asked for, are not counted: ``ended_before`` counts the latter);
+    ``events_applied``: events folded over all of them (both sides of a compare count once: they
+    fold the same events); ``elapsed_ms``: wall time since the run started, in
     milliseconds; ``matches``/``stopped``/``differences``: how many such results were yielded;
     ``partial``: the run was cancelled before it got through every stream; ``total``: how many
     streams there are to replay, when known cheaply (else None).
@@ -520,7 +521,7 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
                 outcome = replay_stream_states(store, summary, projector, upto=upto, where=predicate, ever=ever,
                                                cancel=cancel,
                                                events=None if read is None else read.for_projector(projector))
-                totals.streams += 1
+                totals.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
                 totals.events_applied += outcome.events_applied
                 totals.matches += outcome.matched
                 totals.stopped += outcome.stopped is not None
@@ -714,7 +715,7 @@ def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator
         nonlocal done
         done += len(outcomes)
         for outcome in outcomes:
-            totals.streams += 1
+            totals.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
             totals.events_applied += outcome.events_applied
             totals.matches += outcome.matched
             totals.stopped += outcome.stopped is not None
@@ -797,7 +798,7 @@ def _replay_spread_listed(store: EventStore, projectors: ProjectorSet, category:
         for outcome in outcomes:
             if outcome is None:
                 continue
-            totals.streams += 1
+            totals.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
             totals.events_applied += outcome.events_applied
             totals.matches += outcome.matched
             totals.stopped += outcome.stopped is not None
@@ -976,12 +977,13 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
             if exists:
                 difference, applied = _compare_stream(store, summary, _projector_for(old, summary),
                                                       _projector_for(new, summary), upto, cancel, read)
-                totals.streams += 1
                 totals.events_applied += applied
                 totals.elapsed_ms = _ms(started)
-                if difference is _ENDS_BEFORE:
+                if difference is _ENDS_BEFORE:  # never reached the moment: not compared, counted apart
                     totals.ended_before += 1
                     difference = None
+                else:
+                    totals.streams += 1
                 if difference is not None:
                     if difference.differs:
                         totals.differences += 1

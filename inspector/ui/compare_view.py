@@ -325,6 +325,9 @@ class CompareView(CategoryRunView):
         self._update_titles()
         found = (f"{totals.differences:,} stream{'s differ' if totals.differences != 1 else ' differs'}"
                  if totals.differences else "no stream differs")
+        ended = getattr(totals, "ended_before", 0)
+        if ended:  # streams that never reached the version asked for have no state there
+            found += f", {ended:,} left out (they end before {self._moment})"
         self.status.setText(f"Done: {found} at {self._moment} · {progress_text(totals)}")
 
     # --- the selected difference ---------------------------------------------------------

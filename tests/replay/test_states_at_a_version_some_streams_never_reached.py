@@ -41,6 +41,7 @@ def test_streams_that_end_before_the_version_asked_are_left_out_and_named(demo_s
     assert all(o.ends_before == wallet_lengths[o.stream] and not o.matched and o.state is None
                for o in outcomes if o.ends_before is not None)
     assert run.totals.ended_before == len(shorter)
+    assert run.totals.streams == len(wallet_lengths) - len(shorter)  # replayed to vN: the others only
 
 
 def test_the_cli_names_them_in_text_and_json(demo_store_path, wallet_lengths, capsys):
@@ -55,6 +56,7 @@ def test_the_cli_names_them_in_text_and_json(demo_store_path, wallet_lengths, ca
     assert main(["states", str(demo_store_path), "--category", "wallet", "--at", f"v{longest}"]) == 0
     out, _ = capsys.readouterr()
     assert f"note: {len(shorter)} streams end before v{longest}, so they have no state there" in out
+    assert f"{len(wallet_lengths) - len(shorter)} streams replayed;" in out
     assert not any(line.startswith(shorter[0]) for line in out.splitlines())
 
 
@@ -71,7 +73,16 @@ def test_compare_at_a_version_leaves_out_the_streams_that_never_reached_it(demo_
         store.close()
     assert differences and not shorter & {d.stream for d in differences}
     assert {d.version for d in differences} == {longest}
-    assert run.totals.ended_before == len(shorter)
+    assert run.totals.ended_before == len(shorter) and run.totals.streams == len(wallet_lengths) - len(shorter)
+
+
+def test_compare_past_every_stream_s_end_compares_none_and_says_why(demo_store_path, capsys):
+    assert main(["compare", str(demo_store_path), "--category", "wallet", "--projector", "demo",
+                 "--against", "generic", "--at", "v100000", "--json"]) == 0
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    assert document["streams_compared"] == 0 and document["streams_ended_before"] == 24
+    assert document["differences"] == [] and "24 stream(s) end before v100000" in err
 
 
 def test_ever_still_looks_at_every_stream_up_to_the_version(demo_store_path, demo_planted, wallet_lengths):
