@@ -161,21 +161,24 @@ def default_choice(store: Any, remembered: Any = None, recorded: dict[str, Any] 
     return ProjectorChoice("generic"), "no projector chosen for this store"
 
 
-def offered_choice(recorded: dict[str, Any] | None, remembered_for_source: Any = None) -> ProjectorChoice | None:
+def offered_choice(recorded: dict[str, Any] | None, remembered_for_source: Any = None,
+                   store: Any = None) -> ProjectorChoice | None:
     """The projector a slice's source used, to offer (never to load unasked): the one remembered
     on this machine for the slice's source store, else the file or folder the slice names if it
-    exists here."""
+    exists here. Native eventsourcing replay is offered only where ``store`` is an eventsourcing
+    store: it needs the library's own tables, which a slice does not keep."""
     from pathlib import Path
 
     choice = ProjectorChoice.from_setting(remembered_for_source)
-    if choice is not None and choice.kind in ("file", "native"):
+    if choice is not None and (choice.kind == "file" or (choice.kind == "native" and _is_eventsourcing(store))):
         return choice
     if not recorded:
         return None
     kind = recorded.get("kind")
     if kind == "file" and isinstance(recorded.get("file"), str) and Path(recorded["file"]).is_file():
         return ProjectorChoice("file", recorded["file"])
-    if kind == "native" and isinstance(recorded.get("path"), str) and Path(recorded["path"]).is_dir():
+    if kind == "native" and _is_eventsourcing(store) and isinstance(recorded.get("path"), str) \
+            and Path(recorded["path"]).is_dir():
         return ProjectorChoice("native", recorded["path"], recorded.get("application") or None)
     return None
 

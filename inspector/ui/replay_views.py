@@ -141,6 +141,20 @@ class ProjectorBar(QWidget):
         self.reload_button.setEnabled(kind in ("file", "native"))
         self.reset_button.setEnabled(remembered)
 
+    def set_native_available(self, available: bool, layout: str | None = None) -> None:
+        """Native eventsourcing replay only where the store is one the library wrote: elsewhere (a
+        slice, another layout) its item is greyed out and its tooltip says why."""
+        from inspector.replay.choices import EXPLANATIONS
+
+        index = self.choice_box.findData("native")
+        item = self.choice_box.model().item(index) if index >= 0 else None
+        if item is None:
+            return
+        item.setEnabled(available)
+        item.setToolTip(EXPLANATIONS["native"] if available else
+                        "Native eventsourcing replay reads the library's own tables; this store "
+                        f"({layout or 'another layout'}) does not have them")
+
     def show_projectors(self, label: str, source: str | None) -> None:
         """Older form of ``show_choice``: a file (``source``) or the built-in projector ``label``."""
         self.show_choice("file" if source else "generic", label, source,

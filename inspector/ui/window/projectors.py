@@ -26,7 +26,8 @@ class ProjectorControl:
 
         record = recorded_projector(store.source_file())
         source = record.get("source") if record else None
-        offer = offered_choice(record, self.settings.projector_choice_for(source) if isinstance(source, str) else None)
+        offer = offered_choice(record, self.settings.projector_choice_for(source) if isinstance(source, str) else None,
+                               store)
         remembered = self.settings.projector_choice_for(target)
         choice, reason = default_choice(store, remembered, record)
         try:
@@ -54,6 +55,8 @@ class ProjectorControl:
         remembered = self.store_target is not None and self.settings.projector_choice_for(self.store_target) is not None
         self.state_view.projector_bar.show_choice(choice.kind, label, source, reason, choice.explanation(self.store),
                                                   remembered=remembered)
+        layout = getattr(self.store, "layout_name", None)
+        self.state_view.projector_bar.set_native_available(layout == "eventsourcing" or choice.kind == "native", layout)
         if self.projector_offer is not None and self.projector_offer == choice:
             self._offer_projector(None)
         if getattr(projectors, "isolated", False):
