@@ -196,7 +196,8 @@ def _print_causes(args: argparse.Namespace, found: audit.CausesOf) -> int:
         print("correlated events: this event has no correlation id")
     else:
         capped = " (the first ones)" if found.correlated_capped else ""
-        print(printable(f"correlated events{capped}: {len(found.correlated):,} share correlation id "
+        verb = "shares" if len(found.correlated) == 1 else "share"
+        print(printable(f"correlated events{capped}: {len(found.correlated):,} {verb} correlation id "
                         f"{found.correlation_id}"))
         _print_events(found.correlated)
     return 0
@@ -216,7 +217,7 @@ def _print_correlation(args: argparse.Namespace, found: list[Event]) -> int:
         print(printable(f"first {len(events):,} events shown that share correlation id {args.correlation}; "
                         "more exist: raise --limit to see them"))
     else:
-        print(printable(f"{len(events):,} event{'s' if len(events) != 1 else ''} share correlation id "
+        print(printable(f"{len(events):,} event{'s share' if len(events) != 1 else ' shares'} correlation id "
                         f"{args.correlation}"))
     _print_events(events)
     return 0

@@ -165,3 +165,20 @@ def test_audit_look_ups_on_postgresql(postgres_url, capsys):
         assert code == 0 and [e["stream"] for e in document["events"]] == ["order-1", "invoice-1", "mail-1"]
     finally:
         db.drop()
+
+
+def test_one_event_of_a_correlation_id_shares_it_in_the_singular(demo_store_path, capsys):
+    from collections import Counter
+
+    store = open_store(str(demo_store_path))
+    try:
+        counts = Counter(e.metadata.get("correlation_id") for e in store.read_all(limit=100000)
+                         if isinstance(e.metadata, dict) and e.metadata.get("correlation_id"))
+    finally:
+        store.close()
+    single = next(cid for cid, n in counts.items() if n == 1)
+    several = next(cid for cid, n in counts.items() if n > 1)
+    assert main(["audit", str(demo_store_path), "--correlation", single]) == 0
+    assert capsys.readouterr().out.startswith(f"1 event shares correlation id {single}")
+    assert main(["audit", str(demo_store_path), "--correlation", several]) == 0
+    assert capsys.readouterr().out.startswith(f"{counts[several]} events share correlation id {several}")
