@@ -76,6 +76,10 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"wrote {result.events} event(s) as {result.format} to {result.path}")
         if recorded:
             print(f"projector recorded with the slice: {projectors.label}")
+    if recorded and choice.kind == "native":
+        print("note: native eventsourcing replay needs the library's own tables, which a slice does not keep: "
+              "the slice replays with the code-free eventsourcing state (envelope fields left out); replay "
+              "the source store for the aggregate itself", file=sys.stderr)
     return 0
 
 
