@@ -296,6 +296,8 @@ def run_bisect(args: argparse.Namespace) -> int:
         _close(store, cache)
     if result.problem:
         raise InputError(result.problem)
+    for warning in result.warnings:  # on stderr: the answer on stdout stays as it is
+        print(printable(f"warning: {warning}"), file=sys.stderr)
     if args.json:
         print_json(result.to_json())
         if result.note:

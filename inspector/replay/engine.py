@@ -206,6 +206,8 @@ class BisectResult:
     search: str = "binary"
     #: versions the scan checked (0 for a binary search)
     versions_scanned: int = 0
+    #: the replays' warnings (a version claimed by two events, a stream that starts late), each once
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,6 +226,7 @@ class BisectResult:
             "elapsed_ms": round(self.elapsed_ms, 3),
             "problem": self.problem,
             "note": self.note,
+            "warnings": list(self.warnings),
         }
 
 
@@ -1120,6 +1123,7 @@ def bisect(
                 scan.state_before = (before_scan.state if before_scan is not None
                                      else projector.to_json(projector.initial()))
                 scan.probes = probes
+            scan.warnings = list(latest.warnings)  # the scan folded the stream up to the latest version
             return scan
         assert first.version is not None and latest.version is not None
         low, high = first.version - 1, latest.version  # predicate false at ``low`` (before the stream), true at ``high``
@@ -1151,6 +1155,8 @@ def bisect(
         note=late,
         holds_at_latest=True,
         latest_version=latest.version,
+        # those of the replay to the version found: a duplicated version there names both events
+        warnings=list(dict.fromkeys(high_result.warnings + (before.warnings if before is not None else []))),
     )
 
 

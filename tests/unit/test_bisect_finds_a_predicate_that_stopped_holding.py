@@ -68,3 +68,18 @@ def test_help_says_what_bisect_assumes(capsys):
     text = " ".join(capsys.readouterr()[0].split())
     assert "assumes EXPR stays true once it holds" in text
     assert "every version is checked in order" in text
+
+
+def test_a_version_claimed_by_two_events_is_warned_about(demo_store_path, capsys):
+    """The demo's job-52e6b438 has two events at v2 (JobAssigned, then JobCompleted): bisect
+    answers v2 and warns, in the text (stderr) and the JSON, as replay, diff and changed do."""
+    from inspector.cli import main as cli
+
+    when = 'state.get("worker") is not None'
+    assert cli(["bisect", str(demo_store_path), "--stream", "job-52e6b438", "--when", when]) == 0
+    out, err = capsys.readouterr()
+    assert "first version where" in out and ": v2 " in out
+    assert "warning: v2 is claimed by two events" in err
+    assert cli(["bisect", str(demo_store_path), "--stream", "job-52e6b438", "--when", when, "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["version"] == 2 and any("v2 is claimed by two events" in w for w in document["warnings"])
