@@ -220,11 +220,14 @@ def known_category(store: EventStore, category: str | None) -> None:
     ``states`` and ``compare`` refuse an unknown category with it instead of an empty answer."""
     if not category or store.streams(category=category, limit=1):
         return
+    from inspector.core.suggest import close_names, did_you_mean
+
     names = [name for name, _count in store.categories()]
     shown = ", ".join(names[:_CATEGORIES_NAMED]) + (f" and {len(names) - _CATEGORIES_NAMED:,} more"
                                                      if len(names) > _CATEGORIES_NAMED else "")
-    raise InputError(f"--category {category}: no stream of that category in this store; its categories: "
-                     f"{shown or '(none)'}")
+    hint = did_you_mean(close_names(category, names)).removeprefix("; ")
+    raise InputError(f"--category {category}: no stream of that category in this store"
+                     f"{f' ({hint})' if hint else ''}; its categories: {shown or '(none)'}")
 
 
 def positive_int(text: str) -> int:

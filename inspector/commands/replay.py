@@ -316,8 +316,8 @@ def run_bisect(args: argparse.Namespace) -> int:
                         f"v{result.latest_version})"))
     else:
         print(printable(f"first version where {args.when} held: v{result.version}; it no longer holds at the "
-                        f"latest version, v{result.latest_version} (every version checked in order, "
-                        f"{result.elapsed_ms:.1f} ms)"))
+                        f"latest version, v{result.latest_version} ({result.versions_scanned:,} version(s) checked "
+                        f"in order from the first, {result.elapsed_ms:.1f} ms)"))
     if event is not None:
         by = f" by {event.actor}" if event.actor else ""
         print(printable(f"  event: {event.type} at {format_time(event.recorded_at)}{by}"))

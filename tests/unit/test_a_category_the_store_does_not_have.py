@@ -37,3 +37,10 @@ def test_a_known_category_with_no_stream_matching_is_an_empty_listing_with_a_not
     out, err = capsys.readouterr()
     assert code == 0 and out.strip() == "[]"
     assert err.strip() == "note: --match nosuch-*: no stream of category wallet matches (names are matched case-sensitively)"
+
+
+def test_a_misspelt_category_is_answered_with_the_nearest_one(demo_store_path, capsys):
+    code = main(["states", str(demo_store_path), "--category", "walet"])
+    _, err = capsys.readouterr()
+    assert code == 1 and err.strip() == ("event-inspector: error: --category walet: no stream of that category in "
+                                         "this store (did you mean 'wallet'?); its categories: acl, job, wallet")
