@@ -26,7 +26,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_pattern
-from inspector.core.terminal import printable
+from inspector.core.terminal import plural, printable
 from inspector.replay import ProjectorError, load_projectors
 from inspector.replay.category import ExpressionError, compare_category, replay_category
 from inspector.replay.projectors import UserInterrupt, marked_interrupts
@@ -384,14 +384,16 @@ def run_compare(args: argparse.Namespace) -> int:
                         "partial": totals.partial or interrupted,
                         **({"streams_ended_before": totals.ended_before} if totals.ended_before else {})})
         if totals.ended_before:
-            print(f"note: {totals.ended_before:,} stream(s) end before {at}: no state there, not compared",
+            print(f"note: {plural(totals.ended_before, 'stream')} {'ends' if totals.ended_before == 1 else 'end'} "
+                  f"before {at}: no state there, not compared",
                   file=sys.stderr)
     else:
         partial = " (partial: interrupted)" if interrupted else ""
         out.write(f"{totals.differences:,} of {totals.streams:,} streams differ; {totals.events_applied:,} events "
                   f"applied in {totals.elapsed_ms:,.0f} ms{partial}\n")
         if totals.ended_before:
-            out.write(f"note: {totals.ended_before:,} stream(s) end before {at}: no state there, not compared\n")
+            out.write(f"note: {plural(totals.ended_before, 'stream')} {'ends' if totals.ended_before == 1 else 'end'} "
+                      f"before {at}: no state there, not compared\n")
         if stopped:
             out.write(f"{len(stopped):,} stopped alike with both projectors (no difference):\n")
             for entry in stopped:

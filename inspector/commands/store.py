@@ -15,7 +15,7 @@ from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
-from inspector.core.terminal import printable
+from inspector.core.terminal import plural, printable
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
 from inspector.replay.projectors import ProjectorError, ProjectorSet, load_projectors, marked_interrupts
@@ -340,17 +340,17 @@ def run_check(args: argparse.Namespace) -> int:
     elif args.snapshots:
         checked, skipped = report.counts.get("snapshots_checked", 0), report.counts.get("snapshots_skipped", 0)
         if not checked and not skipped:
-            print(f"no stored snapshot in the {report.streams_checked} stream(s) checked: none to compare")
+            print(f"no stored snapshot in the {plural(report.streams_checked, 'stream')} checked: none to compare")
         else:
             print(f"{checked} stored snapshot(s) compared with the state the events replay to"
                   + (f"; {skipped} not compared (no projector of yours applies to their streams)" if skipped else ""))
     if not report.findings:
-        print(f"no problems found in {report.streams_checked} stream(s)")
+        print(f"no problems found in {plural(report.streams_checked, 'stream')}")
         return 0
     print_table(
         ["kind", "stream", "version", "detail"],
         [(f.kind, f.stream, f.version, f.detail) for f in report.findings],
         right=(2,),
     )
-    print(f"\n{len(report.findings)} finding(s) in {report.streams_checked} stream(s)")
+    print(f"\n{plural(len(report.findings), 'finding')} in {plural(report.streams_checked, 'stream')}")
     return found

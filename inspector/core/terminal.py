@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["printable"]
+__all__ = ["plural", "printable"]
 
 # C0 controls (tab and newline too: a table cell is one line), DEL, C1 controls (U+0080-U+009F,
 # which some terminals read as CSI/OSC), the bidirectional overrides and isolates that reorder
@@ -39,3 +39,8 @@ def printable(text: object) -> str:
     if _UNSAFE.search(value) is None:
         return value
     return _UNSAFE.sub(_escape, value)
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 stream``, ``3 streams``, ``1,024 matches`` (``many``: the plural when not ``noun + "s"``)."""
+    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"

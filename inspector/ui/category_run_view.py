@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.events import Moment, parse_moment
+from inspector.core.terminal import plural
 from inspector.ui.models.stopped_streams import StoppedStreamsModel
 from inspector.ui.runner import TaskRunner
 from inspector.ui.streamed_run import StreamedRun
@@ -58,11 +59,6 @@ def progress_text(totals: Any, done: int | None = None, total: int | None = None
         done = totals.streams
     of = f" of {total:,}" if total else ""
     return f"{done:,}{of} streams · {totals.events_applied:,} events · {totals.elapsed_ms:,.0f} ms"
-
-
-def plural(count: int, noun: str, many: str | None = None) -> str:
-    """``1 match``, ``3 matches``: the count with its noun."""
-    return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
 
 
 class CategoryRunView(QWidget):
@@ -214,7 +210,7 @@ class CategoryRunView(QWidget):
             or self._saved().get("category")
         self.category_box.clear()
         for name, count in categories:
-            self.category_box.addItem(f"{name} ({count:,} streams)", name)
+            self.category_box.addItem(f"{name} ({plural(count, 'stream')})", name)
         self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
         if not self.run.running:
             self.status.setText(self._idle_text(bool(categories)))

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.ui.category_run_view import ERROR_STYLE, CategoryRunView, plural, progress_text, table
+from inspector.core.terminal import plural
+from inspector.ui.category_run_view import ERROR_STYLE, CategoryRunView, progress_text, table
 from inspector.ui.models.projector_changes import ProjectorChangesModel
 from inspector.ui.models.stopped_streams import StoppedRow, StoppedStreamsModel
 from inspector.ui.models.stream_differences import StreamDifferencesModel, stopped_text

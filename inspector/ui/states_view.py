@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.events import Moment
-from inspector.ui.category_run_view import CategoryRunView, plural, progress_text, table
+from inspector.core.terminal import plural
+from inspector.ui.category_run_view import CategoryRunView, progress_text, table
 from inspector.ui.models.category_states import CategoryStatesModel, StateRow
 from inspector.ui.models.stopped_streams import StoppedRow, StoppedStreamsModel
 from inspector.ui.runner import TaskRunner

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.cancel import CancelToken
+from inspector.core.terminal import plural
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.models.type_survey import MarksRole, TypeSurveyModel
@@ -211,7 +212,7 @@ class EventTypesView(QWidget):
         self.category_box.clear()
         self.category_box.addItem("Whole store", WHOLE_STORE)
         for name, count in categories:
-            self.category_box.addItem(f"{name} ({count:,} streams)", name)
+            self.category_box.addItem(f"{name} ({plural(count, 'stream')})", name)
         self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
 
     # --- inputs ------------------------------------------------------------------------

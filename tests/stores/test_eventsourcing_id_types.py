@@ -234,7 +234,7 @@ def test_cli_check_reads_every_stream_and_finds_nothing(text_ids, capsys):
     assert code == 0
     assert json.loads(out) == {"findings": [], "streams_checked": 3}
     code, out = run(capsys, "check", text_ids.target)
-    assert code == 0 and "no problems found in 3 stream(s)" in out
+    assert code == 0 and "no problems found in 3 streams" in out
 
 
 def test_cli_info_says_the_id_column_is_text_read_raw(text_ids, capsys):

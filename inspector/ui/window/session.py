@@ -11,6 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from inspector.core.cancel import Cancelled
+from inspector.core.terminal import plural
 from inspector.stores import open_store, redact
 from inspector.ui.models import type_icon
 from inspector.ui.password import retry_with_password
@@ -350,9 +351,9 @@ class StoreSession:
         self.category_box.blockSignals(True)
         self.category_box.clear()
         total = sum(count for _name, count in categories)
-        self.category_box.addItem(f"All categories ({total:,} streams)", ALL)
+        self.category_box.addItem(f"All categories ({plural(total, 'stream')})", ALL)
         for name, count in categories:
-            self.category_box.addItem(f"{name} ({count:,} streams)", name)
+            self.category_box.addItem(f"{name} ({plural(count, 'stream')})", name)
         index = self.category_box.findData(current)
         self.category_box.setCurrentIndex(max(index, 0))
         self.category_box.blockSignals(False)
