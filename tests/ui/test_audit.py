@@ -136,3 +136,25 @@ def test_an_actor_nobody_is_says_so(qtbot, window):
     qtbot.keyClick(view.actor_box.lineEdit(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.model.exhausted and "No event names" in view.summary.text(), timeout=5000)
     assert view.model.rowCount() == 0
+
+
+def test_the_event_selected_in_the_table_gets_its_causes_in_the_audit_tab(qtbot, window, demo_planted):
+    """Selecting an event with the Audit tab in front (or bringing the tab to the front with an
+    event selected) shows that event's causation chain and correlated events there."""
+    stream, _bad = demo_planted.negative_wallet
+    window.filter_edit.setText(stream)
+    qtbot.waitUntil(lambda: window.stream_model.row_of(stream) is not None, timeout=5000)
+    window.streams_view.setCurrentIndex(window.stream_model.index(window.stream_model.row_of(stream), 0))
+    qtbot.waitUntil(lambda: window.event_model.rowCount() > 3 and not window.event_model.loading, timeout=10000)
+    view = window.audit_view
+    window.events_view.setCurrentIndex(window.event_model.index(2, window.event_model.TYPE))
+    chosen = window.event_model.event_at(2)
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.chain_label.text().startswith(f"Causation chain of {stream} v{chosen.version}")
+                    and "reading" not in view.chain_label.text(), timeout=10000)
+    assert view.selected.position == chosen.position and view.chain_model.rowCount() >= 1
+
+    window.events_view.setCurrentIndex(window.event_model.index(3, window.event_model.TYPE))
+    later = window.event_model.event_at(3)
+    qtbot.waitUntil(lambda: view.chain_label.text().startswith(f"Causation chain of {stream} v{later.version}")
+                    and "reading" not in view.chain_label.text(), timeout=10000)

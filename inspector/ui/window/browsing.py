@@ -222,6 +222,18 @@ class Browsing:
     def _on_tabs_current_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.audit_view:
             self.audit_view.offer_actors(self.event_model.events())
+            self._audit_the_selected_event()
+
+    def _audit_the_selected_event(self) -> None:
+        """With the Audit tab in front, the event selected in the events table gets its causation
+        chain and correlated events there (an event picked in the tab's own list takes over)."""
+        event = self.current_event
+        audit = self.audit_view
+        if event is None or self.tabs.currentWidget() is not audit:
+            return
+        shown = audit.selected
+        if shown is None or (shown.stream, shown.position) != (event.stream, event.position):
+            audit.show_causes(event)
 
     def _on_event_model_rows_loaded(self) -> None:
         self._update_events_title()
@@ -262,6 +274,7 @@ class Browsing:
         else:
             self.event_model.want_position(event.position)
         self.show_event_details(event)
+        self._audit_the_selected_event()
         self.timeline.set_selected_event(event)
         if not same and event.version is not None:
             self.state_view.set_version(event.version)
