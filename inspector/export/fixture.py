@@ -30,6 +30,8 @@ Projector: {projector_label}
 Run: pytest {filename}
 """
 
+from pathlib import Path
+
 import pytest
 
 from inspector.core.decoding import loads_exact
@@ -64,6 +66,20 @@ def test_{test_name}_replays_to_the_exported_state(slice_store):
     assert result.version == EXPECTED_VERSION
     assert diff_states(EXPECTED_STATE, result.state) == []  # NaN matches NaN; 1.50 matches 1.5
 '''
+
+
+def _projector_literal(spec: str | None, target: Path) -> str:
+    """``PROJECTOR``'s value as Python source: a projector file near the fixture (at most three
+    folders up from it) as a path relative to the fixture's own folder, so the fixture and the
+    file can move together (into a repository); anything else as written."""
+    import os
+
+    if spec is None or not spec.endswith(".py") or not Path(spec).is_file():
+        return repr(spec)
+    relative = Path(os.path.relpath(Path(spec).resolve(), target.resolve().parent))
+    if relative.parts[:4] == ("..",) * 4:
+        return repr(spec)
+    return f"str(Path(__file__).resolve().parent / {relative.as_posix()!r})"
 
 
 def _literal(text: str) -> str:
@@ -152,7 +168,7 @@ def write_fixture(
         projector_label=spec or "generic (last value per field)",
         filename=target.name,
         stream_literal=repr(stream),
-        projector_literal=repr(spec),
+        projector_literal=_projector_literal(spec, target),
         path_literal=repr(projector_path),
         events_literal=_literal("\n".join(lines) + "\n"),
         state_literal=_literal(jsontext.dumps(result.state, sort_keys=True)),
