@@ -591,6 +591,12 @@ class TimelineWidget(QWidget):
         self._awaiting_range = False
         self._show_range(start, end)
 
+    @property
+    def range_known(self) -> bool:
+        """True once the store's own time range has been shown (``set_range``), not only the
+        provisional span of the first streams: the view is not fitted again by itself after that."""
+        return not self._awaiting_range
+
     def set_provisional_range(self, start: datetime | None, end: datetime | None) -> None:
         """Show ``start`` to ``end`` (the span of the first listed streams) until the store's
         own range arrives through ``set_range``; ignored once that range is known."""
