@@ -181,6 +181,14 @@ class CategoryTotals:
     #: with a ``where``: the keys it read that states lacked (``where_note()`` names those no state had)
     reads: KeyReads | None = None
 
+    def count(self, outcome: "StreamOutcome") -> None:
+        """Add one stream's outcome of a states run (every way of running one counts alike)."""
+        self.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
+        self.events_applied += outcome.events_applied
+        self.matches += outcome.matched
+        self.stopped += outcome.stopped is not None
+        self.ended_before += outcome.ends_before is not None
+
     def where_note(self) -> str | None:
         """A line naming a key the ``where`` expression read that no state had (a misspelling?), or None."""
         return None if self.reads is None else self.reads.note()
@@ -521,11 +529,7 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
                 outcome = replay_stream_states(store, summary, projector, upto=upto, where=predicate, ever=ever,
                                                cancel=cancel,
                                                events=None if read is None else read.for_projector(projector))
-                totals.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
-                totals.events_applied += outcome.events_applied
-                totals.matches += outcome.matched
-                totals.stopped += outcome.stopped is not None
-                totals.ended_before += outcome.ends_before is not None
+                totals.count(outcome)
                 totals.elapsed_ms = _ms(started)
                 yield outcome
             if progress is not None:
@@ -715,11 +719,7 @@ def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator
         nonlocal done
         done += len(outcomes)
         for outcome in outcomes:
-            totals.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
-            totals.events_applied += outcome.events_applied
-            totals.matches += outcome.matched
-            totals.stopped += outcome.stopped is not None
-            totals.ended_before += outcome.ends_before is not None
+            totals.count(outcome)
             totals.elapsed_ms = _ms(started)
             yield outcome
         if progress is not None:
@@ -798,11 +798,7 @@ def _replay_spread_listed(store: EventStore, projectors: ProjectorSet, category:
         for outcome in outcomes:
             if outcome is None:
                 continue
-            totals.streams += outcome.ends_before is None  # one that never reached the moment is not replayed to it
-            totals.events_applied += outcome.events_applied
-            totals.matches += outcome.matched
-            totals.stopped += outcome.stopped is not None
-            totals.ended_before += outcome.ends_before is not None
+            totals.count(outcome)
             totals.elapsed_ms = _ms(started)
             yield outcome
         if progress is not None:
