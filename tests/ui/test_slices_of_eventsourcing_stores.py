@@ -6,6 +6,7 @@ pytest fixture is refused with the reason instead of "replays no event"."""
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
 
@@ -71,12 +72,11 @@ def test_a_pytest_fixture_pins_the_code_free_state_and_refuses_native_replay(lib
     assert not (tmp_path / "test_native.py").exists()
 
 
-def test_the_window_opens_such_a_slice_with_the_code_free_eventsourcing_state(qtbot, library_store, tmp_path, capsys):
+@contextmanager
+def _window_on_first_stream(qtbot, target):
+    """The window on ``target``, its first stream selected and its state replayed."""
     from inspector.ui.app import MainWindow, make_app
 
-    target = tmp_path / "slice.jsonl"
-    assert main(["export", str(library_store.path), "--format", "jsonl", "-o", str(target)]) == 0
-    capsys.readouterr()
     make_app()
     win = MainWindow(str(target))
     qtbot.addWidget(win)
@@ -84,34 +84,30 @@ def test_the_window_opens_such_a_slice_with_the_code_free_eventsourcing_state(qt
     try:
         qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
         win.streams_view.setCurrentIndex(win.stream_model.index(0, 0))
-        state = win.state_view
-        qtbot.waitUntil(lambda: state.result is not None, timeout=10000)
-        assert win.projector_choice.describe() == "generic (eventsourcing)"
-        assert not {"timestamp", "originator_topic"} & set(state.result.state)
+        qtbot.waitUntil(lambda: win.state_view.result is not None, timeout=10000)
+        yield win
     finally:
         win.shutdown()
+
+
+def test_the_window_opens_such_a_slice_with_the_code_free_eventsourcing_state(qtbot, library_store, tmp_path, capsys):
+    target = tmp_path / "slice.jsonl"
+    assert main(["export", str(library_store.path), "--format", "jsonl", "-o", str(target)]) == 0
+    capsys.readouterr()
+    with _window_on_first_stream(qtbot, target) as win:
+        assert win.projector_choice.describe() == "generic (eventsourcing)"
+        assert not {"timestamp", "originator_topic"} & set(win.state_view.result.state)
 
 
 def test_a_slice_exported_with_native_replay_offers_no_native_replay_in_the_window(qtbot, library_store, tmp_path,
                                                                                     capsys):
-    from inspector.ui.app import MainWindow, make_app
-
     target = tmp_path / "native-slice.jsonl"
     assert main(["export", str(library_store.path), "--format", "jsonl", "-o", str(target),
                  "--projector", "native", "--path", str(library_store.domain_dir)]) == 0
     capsys.readouterr()
-    make_app()
-    win = MainWindow(str(target))
-    qtbot.addWidget(win)
-    win.show()
-    try:
-        qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
-        win.streams_view.setCurrentIndex(win.stream_model.index(0, 0))
+    with _window_on_first_stream(qtbot, target) as win:
         bar = win.state_view.projector_bar
-        qtbot.waitUntil(lambda: win.state_view.result is not None, timeout=10000)
         assert not bar.offer_button.isVisible()  # no button for a projector that cannot read a slice
         native = bar.choice_box.model().item(bar.choice_box.findData("native"))
         assert not native.isEnabled() and "does not have them" in native.toolTip()
         assert bar.choice_box.model().item(bar.choice_box.findData("file")).isEnabled()
-    finally:
-        win.shutdown()
