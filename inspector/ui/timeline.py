@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.events import Event
-from inspector.stores.base import EventFilter
+from inspector.stores.base import EventFilter, EventStore
 from inspector.ui.models.event_table import PAYLOAD_CAP
 from inspector.ui.presenting import local_time, type_colour, use_type_colours, utc_time
 from inspector.ui.runner import TaskRunner
@@ -349,7 +349,7 @@ class TimelineWidget(QWidget):
     def __init__(self, runner: TaskRunner, parent=None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._store: Any = None
+        self._store: EventStore | None = None
         self._streams: list[str] = []
         self._selected_stream: str | None = None
         self._top = 0
@@ -552,7 +552,8 @@ class TimelineWidget(QWidget):
         self._layout_lanes()
 
     # --- inputs from the window -------------------------------------------------------
-    def set_store(self, store: Any, start: datetime | None, end: datetime | None, types: list[str]) -> None:
+    def set_store(self, store: EventStore | None, start: datetime | None, end: datetime | None,
+                  types: list[str]) -> None:
         self._store = store
         self._events = []
         self._ticks = TickData.of([])
@@ -817,7 +818,7 @@ class TimelineWidget(QWidget):
                             lambda exc: self.failed.emit(f"Reading the timeline failed: {exc}"),
                             label="Drawing the timeline")
 
-    def _request_histogram(self, store: Any, since: datetime, until: datetime) -> None:
+    def _request_histogram(self, store: EventStore, since: datetime, until: datetime) -> None:
         """Count the store's events over ``since``…``until`` (store-wide, in the database) on
         its own channel, only when that range or the number of buckets changed: listing other
         streams or scrolling the lanes never counts again. A newer request drops an older one's
@@ -835,7 +836,7 @@ class TimelineWidget(QWidget):
         def work(cancel, progress):
             try:
                 return store.histogram(since, until, buckets)
-            except Exception as exc:  # a layout without times: the lanes are drawn all the same
+            except Exception as exc:  # a store without times: the lanes are drawn all the same
                 return exc
 
         self.counting.move(self._axis_width + 8, 2)
