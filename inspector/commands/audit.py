@@ -14,7 +14,7 @@ from typing import Any
 from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
 from inspector.core import audit
 from inspector.core.events import Event, format_time
-from inspector.core.suggest import missing_stream
+from inspector.core.suggest import missing_actor, missing_stream
 from inspector.core.summary import summarize
 from inspector.core.terminal import printable
 
@@ -44,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     what.add_argument("--causes-of", metavar="STREAM@VERSION", type=_stream_at,
                       help="the event at STREAM@VERSION: its causation chain and correlated events")
     what.add_argument("--correlation", metavar="ID", help="the events whose metadata.correlation_id is ID")
-    what.add_argument("--actor", metavar="NAME", help="the events whose actor is NAME, across streams")
+    what.add_argument("--actor", metavar="NAME",
+                      help="the events whose actor is NAME, across streams (none: exit 0, with a note on "
+                           "stderr naming the closest actors)")
     aud.add_argument("--limit", type=positive_int, default=audit.PAGE,
                      help=f"at most this many events (--actor, --correlation; default {audit.PAGE})")
     aud.add_argument("--after", type=int, metavar="POSITION",
@@ -169,7 +171,10 @@ def run_audit(args: argparse.Namespace) -> int:
             # one event past the limit says whether there are more
             events = audit.events_with_correlation(store, args.correlation, limit=args.limit + 1)
             return _print_correlation(args, events)
-        return _print_actor(args, audit.actor_page(store, args.actor, limit=args.limit, after_position=args.after))
+        page = audit.actor_page(store, args.actor, limit=args.limit, after_position=args.after)
+        if not page.events and args.after is None:  # said with the closest actors; still exit 0
+            print(printable(f"note: {missing_actor(store, args.actor, checked=True)}"), file=sys.stderr)
+        return _print_actor(args, page)
     finally:
         store.close()
 

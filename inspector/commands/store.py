@@ -13,7 +13,7 @@ import shlex
 from inspector.cli import InputError, known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
-from inspector.core.suggest import missing_pattern, missing_stream, missing_types
+from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
 from inspector.core.terminal import plural, printable
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
@@ -65,7 +65,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "events", parents=[common], help="list events, filtered",
         description="List events in global order (one --stream: in version order), filtered by stream, "
                     "type, actor, time and text, a page at a time. A --stream or --type the store does not "
-                    "have is an error, with the names closest to it.")
+                    "have is an error, with the names closest to it; an --actor no event names gives an "
+                    "empty listing (exit 0) and a note on stderr naming the closest actors.")
     events.add_argument("store")
     events.add_argument("--stream", help="only this stream, in version order")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
@@ -231,12 +232,18 @@ def run_events(args: argparse.Namespace) -> int:
             more = len(events) > args.limit
             events = events[: args.limit]
             next_after = events[-1].position if more and events else None
+        no_actor = None
         if not events and args.after is None:
             # a stream or type the store does not have is said, not an empty table
             _refuse(missing_stream(store, args.stream) if args.stream else None)
             _refuse(missing_types(store, args.types))
+            if args.actor:  # a filter that keeps nothing is an answer (exit 0), said with close actors
+                alone = not (args.types or args.stream or since or until or args.grep)
+                no_actor = missing_actor(store, args.actor, checked=alone)
     finally:
         store.close()
+    if no_actor is not None:
+        print(printable(f"note: {no_actor}"), file=sys.stderr)
     if args.json:
         listed = [event.to_json() for event in events]
         print_json({"events": listed, "more": more, "next_after": next_after} if args.page else listed)

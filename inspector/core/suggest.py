@@ -1,4 +1,4 @@
-"""What to say when a stream, an event type or a stream pattern asked for is not in the store.
+"""What to say when a stream, an event type, a stream pattern or an actor asked for is not in the store.
 
 A name that matches nothing is an input error, never an empty answer: these functions give
 the one-line message, with the store's closest names ("did you mean ..."), or None when the
@@ -7,7 +7,8 @@ a page or two of stream names (the store's first ones and those sharing half the
 find close ones, the type list for types.
 
 ``store`` is anything with the EventStore port's ``read_stream(stream, limit=)``,
-``streams(match=, category=, limit=)``, ``event_types()`` and ``categories()``. Errors:
+``streams(match=, category=, limit=)``, ``event_types()``, ``categories()`` and, for actors,
+``read_all(limit=, filters=)`` and ``actor_names(containing=, limit=)``. Errors:
 whatever the store raises (``StoreError``).
 """
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 import difflib
 import re
 from typing import Any, Iterable, Sequence
+
+from inspector.core.matching import EventFilter
 
 #: Stream names read to look for close ones: the store's first ones, and per half of the name.
 SAMPLE_STREAMS = 2_000
@@ -149,6 +152,26 @@ def missing_pattern(store: Any, pattern: str, category: str | None = None) -> st
     return head + (f"; close stream names: {', '.join(repr(name) for name in near)}" if near else "")
 
 
+def missing_actor(store: Any, actor: str, *, checked: bool = False) -> str | None:
+    """None when some event names ``actor`` as its actor (one event is asked for, unless
+    ``checked``: the caller already read that none does); else one line saying so, with the
+    closest actors (``; did you mean 'alice@example.com'?``) or, with none close, the store's
+    most active ones. The actors compared are ``store.actor_names``': those of its newest events
+    and those holding half of ``actor`` among them — a bounded read, not the whole store."""
+    if not checked and store.read_all(limit=1, filters=EventFilter(actor=actor)):
+        return None
+    head = f"--actor {actor}: no event names that actor"
+    names = store.actor_names()
+    if not names:
+        return head + "; the store's newest events name no actor at all"
+    for part in _literal_parts(actor) + _literal_parts(actor.lower()):
+        names.extend(store.actor_names(containing=part, limit=NEARBY_STREAMS))
+    near = close_names(actor, names)
+    if near:
+        return head + did_you_mean(near)
+    return f"{head}; actors of the newest events: {listed(list(dict.fromkeys(names)), NAMES_LISTED)}"
+
+
 #: what separates the words of a stream name (wallet-9b2e71cc, Account:42, orders/7)
 _WORDS = re.compile(r"[-_:/.@ ]+")
 
@@ -158,6 +181,7 @@ __all__ = [
     "did_you_mean",
     "has_events",
     "listed",
+    "missing_actor",
     "missing_pattern",
     "missing_stream",
     "missing_types",

@@ -258,8 +258,30 @@ class EventStore(Protocol):
     def latest_position(self) -> int | None:
         """The highest global position, for live tail."""
 
+    def actor_names(self, *, containing: str | None = None, limit: int = 200) -> list[str]:
+        """Up to ``limit`` distinct actors of the store's newest events, most frequent first (then
+        by name): a bounded read, never the whole store — the newest ``ACTOR_ROWS`` events where
+        SQL reads the actor, else the newest ``ACTOR_DECODED_ROWS`` decoded. ``containing``: only
+        the actors holding that text, compared without case. Empty when no such event names one."""
+
     def close(self) -> None:
         """Release connections."""
+
+
+#: Events whose actors ``actor_names`` groups where SQL reads the actor (the newest, by position).
+ACTOR_ROWS = 20_000
+#: Events ``actor_names`` decodes where only decoding reads the actor (and in a JSON Lines file).
+ACTOR_DECODED_ROWS = 2_000
+
+
+def count_actors(actors: Iterator[str | None], containing: str | None, limit: int) -> list[str]:
+    """``actor_names`` from the actors of decoded events: most frequent first, then by name."""
+    counts: dict[str, int] = {}
+    needle = containing.lower() if containing else None
+    for actor in actors:
+        if actor and (needle is None or needle in actor.lower()):
+            counts[actor] = counts.get(actor, 0) + 1
+    return sorted(counts, key=lambda name: (-counts[name], name))[:limit]
 
 
 def escape_like(text: str) -> str:

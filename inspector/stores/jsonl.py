@@ -28,7 +28,8 @@ from inspector.stores.lazy import FoldEvent, PayloadLeftOut
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.files import refuse_special_file
 from inspector.stores.identity import store_identity_key
-from inspector.stores.base import ColumnReading, EventFilter, Histogram, Snapshot, StoredRecord, StoreError, StoreInfo
+from inspector.stores.base import (ACTOR_DECODED_ROWS, ColumnReading, EventFilter, Histogram, Snapshot, StoredRecord,
+                                   StoreError, StoreInfo, count_actors)
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -444,6 +445,12 @@ class JsonlEventStore:
         from inspector.stores.survey import survey_jsonl
 
         return survey_jsonl(self, category=category, cancel=cancel, sample=sample, progress=progress)
+
+    def actor_names(self, *, containing: str | None = None, limit: int = 200) -> list[str]:
+        """See ``EventStore.actor_names``: the actors of the file's newest ``ACTOR_DECODED_ROWS``
+        events by position (lines over 64 KiB left out)."""
+        events = self.read_all(limit=ACTOR_DECODED_ROWS, descending=True, payload_cap=65_536)
+        return count_actors((event.actor for event in events), containing, limit)
 
     def latest_position(self) -> int | None:
         return self._sorted_positions[-1] if self._sorted_positions else None

@@ -20,6 +20,8 @@ from inspector.core.events import Event, StreamSummary, parse_time
 from inspector.core.matching import searchable_text
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.base import (
+    ACTOR_DECODED_ROWS,
+    ACTOR_ROWS,
     ConnectionLost,
     EventFilter,
     Histogram,
@@ -27,6 +29,8 @@ from inspector.stores.base import (
     StoreError,
     StoreInfo,
     StoredRecord,
+    count_actors,
+    escape_like,
     glob_to_like,
 )
 from inspector.stores.connect import enforce_read_only_check, redact, role_can_write
@@ -1324,6 +1328,25 @@ class SqlEventStore:
         from inspector.stores.survey import survey_sql_store
 
         return survey_sql_store(self, category=category, cancel=cancel, sample=sample, progress=progress)
+
+    def actor_names(self, *, containing: str | None = None, limit: int = 200) -> list[str]:
+        """See ``EventStore.actor_names``: one grouped query over the newest ``ACTOR_ROWS`` rows by
+        position where SQL reads the actor; else the actors of the newest ``ACTOR_DECODED_ROWS``
+        events, decoded (payloads over 64 KiB left out)."""
+        layout = self.layout
+        actor = layout.actor_expr()
+        if actor is None:
+            events = self.read_all(limit=ACTOR_DECODED_ROWS, descending=True, payload_cap=65_536)
+            return count_actors((event.actor for event in events), containing, limit)
+        newest = (sa.select(actor.label("actor")).select_from(layout.table).where(*layout.scope())
+                  .order_by(layout.position.desc()).limit(ACTOR_ROWS).subquery("newest"))
+        frequency = sa.func.count().label("events")
+        query = sa.select(newest.c.actor, frequency).where(newest.c.actor.is_not(None)).group_by(newest.c.actor)
+        if containing:
+            text = sa.func.lower(sa.cast(newest.c.actor, sa.Text))
+            query = query.where(text.like(f"%{escape_like(containing.lower())}%", escape="\\"))
+        rows = self._rows(query.order_by(frequency.desc(), newest.c.actor).limit(limit))
+        return [str(row.actor) for row in rows if row.actor not in (None, "")]
 
     def latest_position(self) -> int | None:
         value = self._rows(

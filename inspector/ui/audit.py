@@ -30,6 +30,7 @@ from inspector.core.audit import CORRELATED_LIMIT, causation_chain, correlated_e
 from inspector.core.audit import meta as _meta
 from inspector.core.events import Event
 from inspector.core.masking import MASK_EMAILS
+from inspector.core.suggest import missing_actor
 from inspector.export import ExportResult, Slice, export
 from inspector.stores.base import EventFilter
 from PySide6.QtGui import QBrush
@@ -134,6 +135,8 @@ class AuditView(QWidget):
         self._store_path: str | None = None
         self.selected: Event | None = None
         self.actor: str | None = None
+        #: (store, actor) whose close actors were last looked for
+        self._hinted: tuple[int, str] | None = None
         self.chain_end = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -204,6 +207,7 @@ class AuditView(QWidget):
         self._store = store
         self._store_path = store_path
         self.actor: str | None = None
+        self._hinted = None
         self.model.set_store(store, load=False)  # show_actor sets the query
         self.actor_box.clear()
         self.actor_box.setEditText("")
@@ -239,6 +243,7 @@ class AuditView(QWidget):
         if not actor or self._store is None:
             return
         self.actor = actor
+        self._hinted = None
         self.actor_box.setEditText(actor)
         self.model.set_filter(EventFilter(actor=actor))
         self.export_button.setEnabled(True)
@@ -256,9 +261,27 @@ class AuditView(QWidget):
             self.summary.setText(f"Reading the events of {actor}…")
         elif not events:
             self.summary.setText(f"No event names {actor} as its actor.")
+            self._name_close_actors(actor)
         else:
             self.summary.setText(f"<b>{html.escape(actor)}</b>: {len(events):,}{more} events in {streams:,} "
                                  f"stream{'s' if streams != 1 else ''}, oldest first. Select one to see its causes.")
+
+    def _name_close_actors(self, actor: str) -> None:
+        """Say the actors closest to ``actor`` (no event names it) in the summary line, as
+        ``events --actor`` does: asked of the store off the GUI thread, once per actor shown."""
+        store = self._store
+        if store is None or self._hinted == (id(store), actor):
+            return
+        self._hinted = (id(store), actor)
+
+        def done(note: str | None) -> None:
+            if note and store is self._store and actor == self.actor and not self.model.events():
+                hint = note.split(": no event names that actor", 1)[-1].removeprefix("; ")
+                self.summary.setText(f"No event names {actor} as its actor; {hint}")
+
+        self._runner.submit("audit-close-actors",
+                            lambda cancel, progress: missing_actor(store, actor, checked=True), done,
+                            lambda exc: None, label="Looking for close actors")
 
     # --- chain -------------------------------------------------------------------------
     def _show_no_selection(self) -> None:

@@ -620,6 +620,18 @@ class EventStoreContract(ReplayContract):
         # the filters are exact: bad rows never sneak in
         assert store.read_all(limit=1000, filters=EventFilter(actor="nobody@example.com")) == []
 
+    def test_actor_names_are_the_actors_of_the_newest_events_and_name_a_misspelt_one(self, built, store):
+        from inspector.core.suggest import missing_actor
+
+        names = store.actor_names()
+        assert {d.actor for d in DRAFTS} <= set(names)
+        assert store.actor_names(limit=1) == names[:1]
+        assert store.actor_names(containing="ALICE@") == ["alice@example.com"]
+        assert store.actor_names(containing="50%_") == []  # matched literally, not as LIKE wildcards
+        assert missing_actor(store, "alice@example.com") is None
+        assert missing_actor(store, "alice@exmaple.com") == (
+            "--actor alice@exmaple.com: no event names that actor; did you mean 'alice@example.com'?")
+
     def test_read_all_filters_by_time_range(self, built, store):
         if not built.has_time:
             return

@@ -138,6 +138,16 @@ def test_an_actor_nobody_is_says_so(qtbot, window):
     assert view.model.rowCount() == 0
 
 
+def test_a_misspelt_actor_is_answered_with_the_actor_meant(qtbot, window):
+    view = window.audit_view
+    view.actor_box.setEditText("bruno@exmple.com")
+    qtbot.keyClick(view.actor_box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "did you mean" in view.summary.text(), timeout=10000)
+    assert view.summary.text() == ("No event names bruno@exmple.com as its actor; "
+                                   "did you mean 'bruno@example.com'?")
+    assert view.model.rowCount() == 0
+
+
 def test_the_event_selected_in_the_table_gets_its_causes_in_the_audit_tab(qtbot, window, demo_planted):
     """Selecting an event with the Audit tab in front (or bringing the tab to the front with an
     event selected) shows that event's causation chain and correlated events there."""
