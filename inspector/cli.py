@@ -93,6 +93,8 @@ EXAMPLES = {
     "compare": ["event-inspector compare demo.db --category wallet --projector demo --against my_wallet.py",
                 "event-inspector compare events.db --category account --projector projectors_v1.py "
                 "--against projectors_v2.py --json",
+                "event-inspector compare events.db --category account --projector projectors_v1.py "
+                "--against projectors_v2.py --processes 2",
                 "event-inspector compare es.db --category Account --projector native --against my_account.py --path src"],
     "changed": ["event-inspector changed demo.db wallet-9b2e71cc 42",
                 "event-inspector changed demo.db wallet-9b2e71cc v42 --projector generic --json"],

@@ -28,7 +28,7 @@ from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_pattern
 from inspector.core.terminal import plural, printable
 from inspector.replay import ProjectorError, load_projectors
-from inspector.replay.category import ExpressionError, compare_category, replay_category
+from inspector.replay.category import ExpressionError, WorkerLoadError, compare_category, replay_category
 from inspector.replay.projectors import UserInterrupt, marked_interrupts
 
 #: Exit code after Ctrl+C (128 + SIGINT), with the partial results printed.
@@ -42,7 +42,9 @@ the other streams are replayed as usual. Ctrl+C prints what was found so far (ex
 COMPARE_NOTES = """\
 Each side is a .py file or module with @projector functions, 'native' (eventsourcing
 aggregates with your own classes, see --path), 'demo' or 'generic'. Changes read as
-diff's: path, op (add/remove/change), before (--projector) and after (--against)."""
+diff's: path, op (add/remove/change), before (--projector) and after (--against).
+With --processes N every worker loads both sides again; a side that loads here but not
+in a fresh process is an error naming it (run without --processes)."""
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -96,6 +98,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     com_projector.add_argument("--against", metavar="NEW", required=True,
                                help="the changed projector: file, module, native, demo or generic")
     com_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
+    com.add_argument("--processes", metavar="N", type=positive_int, default=1,
+                     help="fold the streams in N processes, as states --processes does: this one and N-1 workers, "
+                          "each reading and folding a slice of whole streams with both projectors at a time; each "
+                          "worker opens the store and loads --projector and --against again; same answers in the "
+                          "same order as one process; default 1: in this process")
     com.set_defaults(handler=run_compare)
 
 
@@ -182,6 +189,15 @@ class _JsonList:
         self.out.flush()
 
 
+def _projector_problem(exc: ProjectorError, options: tuple[str, ...]) -> str:
+    """The line for a projector that could not be used; one a worker process of ``--processes``
+    could not load names its option, and how to run without workers."""
+    if isinstance(exc, WorkerLoadError):
+        option = options[exc.side] if exc.side < len(options) else options[-1]
+        return f"{option} with --processes: {exc}; run without --processes to fold it in this process"
+    return str(exc)
+
+
 def _json(value: Any) -> str:
     try:
         return jsontext.dumps(value, indent=True)  # numbers exactly as held
@@ -252,7 +268,7 @@ def run_states(args: argparse.Namespace) -> int:
         if not run.totals.streams and not interrupted:
             _known_match(store, match, category)  # a pattern that matched nothing is said, not "0 streams"
     except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
-        raise InputError(str(exc)) from None
+        raise InputError(_projector_problem(exc, ("--projector",))) from None
     finally:
         store.close()
         if progress is not None:
@@ -351,7 +367,7 @@ def run_compare(args: argparse.Namespace) -> int:
         old = _load(args.projector, args, store, "--projector")
         new = _load(args.against, args, store, "--against")
         run = compare_category(store, old=old, new=new, category=category, match=match, at=at, cancel=token,
-                               progress=progress)
+                               progress=progress, processes=args.processes)
         with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
             try:
                 for difference in run:
@@ -372,7 +388,7 @@ def run_compare(args: argparse.Namespace) -> int:
         if not run.totals.streams and not interrupted:
             _known_match(store, match, category)  # a pattern that matched nothing is said, not "0 streams"
     except ProjectorError as exc:  # e.g. native replay asked of a store of another layout
-        raise InputError(str(exc)) from None
+        raise InputError(_projector_problem(exc, ("--projector", "--against"))) from None
     finally:
         store.close()
         if progress is not None:

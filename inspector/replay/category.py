@@ -55,7 +55,7 @@ from inspector.core.events import Moment, StreamSummary, format_time
 from inspector.replay.engine import StoppedAt, _Predicate, version_at
 from inspector.replay.key_reads import KeyReads
 from inspector.core.health import version_origin
-from inspector.replay.projectors import Projector, ProjectorSet, error_text, shown_state
+from inspector.replay.projectors import Projector, ProjectorError, ProjectorSet, error_text, shown_state
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import materialize
 
@@ -541,11 +541,26 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
         totals.elapsed_ms = _ms(started)
 
 
-# --- states over several processes ------------------------------------------------
-#: Streams sent to a worker process at a time (the listing's way, see ``_replay_spread_listed``).
+# --- runs over several processes (states and compare) -------------------------------
+#: Streams sent to a worker process at a time (the listing's way, see ``_spread_listed``).
 PROCESS_PAGE = 100
 #: Rows (events) per slice of the category handed to one process at a time (the one-pass way).
 SLICE_ROWS = 20_000
+
+
+class WorkerLoadError(ProjectorError):
+    """A worker process of a run over several processes could not load a projector set that loaded
+    in this process (code that behaves differently in a fresh process, a module importable here
+    only, ...). ``side``: which set, 0 for ``states``' projectors or compare's ``old``, 1 for
+    compare's ``new``. The message names the projector and the worker's error in one line; a run
+    in one process does not meet it."""
+
+    def __init__(self, message: str, side: int = 0) -> None:
+        super().__init__(message, side)  # both in args: the error pickles back from a worker
+        self.side = side
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _can_spread(store: EventStore, projectors: Projectors) -> bool:
@@ -561,11 +576,12 @@ def _can_spread(store: EventStore, projectors: Projectors) -> bool:
     return True
 
 
-#: A worker process's store and projectors, opened and loaded once by ``_start_worker``.
+#: A worker process's store and projector sets (in the run's order), opened and loaded once by
+#: ``_start_worker``; or the ``error`` that kept it from doing so.
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(spec: Any, projector_spec: str, projector_path: str | None) -> None:
+def _start_worker(spec: Any, sides: tuple[tuple[str, str | None], ...]) -> None:
     import signal
     import sys
 
@@ -574,18 +590,37 @@ def _start_worker(spec: Any, projector_spec: str, projector_path: str | None) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal: the caller stops us
     sys.stdout = sys.stderr  # a projector's print() never reaches the caller's output
     mark_all_interrupts()
+    # an error is raised by the first slice or page instead: a pool restarts a worker whose start fails, forever
     try:
         store = spec.open()
-        _WORKER.update(store=store, projectors=load_projectors(projector_spec, path=projector_path, store=store))
-    except Exception as exc:  # raised by the first page instead: a pool restarts a worker whose start fails, forever
+    except Exception as exc:
         _WORKER["error"] = exc
+        return
+    _WORKER["store"] = store
+    sets = []
+    for side, (name, path) in enumerate(sides):
+        try:
+            sets.append(load_projectors(name, path=path, store=store))
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, ProjectorError) else error_text(exc)
+            why = why.removeprefix(f"{name}: ")  # a file's error begins with its path
+            _WORKER["error"] = WorkerLoadError(
+                f"a worker process could not load {name} (it loads in this process): {why}", side)
+            return
+    _WORKER["projectors"] = sets
 
 
-def _fold_slice(store: EventStore, projectors: Projectors, bounds: tuple[Any, Any], category: str | None,
-                match: str | None, upto: int | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
-                cancel: CancelToken | None) -> list[StreamOutcome]:
+def _worker_sets() -> tuple[EventStore, list[ProjectorSet]]:
+    """In a worker: its store and projector sets, or the error that kept it from loading them."""
+    if "error" in _WORKER:
+        raise _WORKER["error"]
+    return _WORKER["store"], _WORKER["projectors"]
+
+
+def _slice_reads(store: EventStore, bounds: tuple[Any, Any], category: str | None, match: str | None,
+                 upto: int | None, cancel: CancelToken | None) -> Iterator[_StreamRead]:
     """Each stream of one slice of the category (``category_slices``' ``(after, until)``), read in
-    one pass (``read_sql_category``) and folded in order."""
+    one pass (``read_sql_category``), in order."""
     from inspector.stores.category_read import read_sql_category
     from inspector.stores.sql import SqlEventStore
 
@@ -594,14 +629,21 @@ def _fold_slice(store: EventStore, projectors: Projectors, bounds: tuple[Any, An
     streams = read_sql_category(store, category=category, match=match, upto=upto, cancel=cancel,
                                 after=after, until=until)
     assert streams is not None  # the parent cut the slices: the category is told in SQL
-    results: list[StreamOutcome] = []
     for name, events in streams:
         check(cancel)
         summary = StreamSummary(stream=name, category=category or None, count=0, first_version=None,
                                 last_version=None)
-        projector = _projector_for(projectors, summary)
-        read = _StreamRead(summary, events, store, upto, cancel)
-        results.append(replay_stream_states(store, summary, projector, upto=upto, where=predicate, ever=ever,
+        yield _StreamRead(summary, events, store, upto, cancel)
+
+
+def _fold_slice(store: EventStore, projectors: Projectors, bounds: tuple[Any, Any], category: str | None,
+                match: str | None, upto: int | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
+                cancel: CancelToken | None) -> list[StreamOutcome]:
+    """Each stream of one slice of the category read in one pass and replayed in order (states)."""
+    results: list[StreamOutcome] = []
+    for read in _slice_reads(store, bounds, category, match, upto, cancel):
+        projector = _projector_for(projectors, read.summary)
+        results.append(replay_stream_states(store, read.summary, projector, upto=upto, where=predicate, ever=ever,
                                             cancel=cancel, events=read.for_projector(projector)))
     return results
 
@@ -610,11 +652,9 @@ def _replay_slice(bounds: tuple[Any, Any], category: str | None, match: str | No
                   where: str | None, ever: bool) -> tuple[list[StreamOutcome], KeyReads | None]:
     """In a worker: ``_fold_slice`` with the worker's store and projectors, and the ``where``
     expression's key reads over the slice."""
-    if "error" in _WORKER:
-        raise _WORKER["error"]
+    store, sets = _worker_sets()
     predicate = compile_where(where) if where is not None else None
-    results = _fold_slice(_WORKER["store"], _WORKER["projectors"], bounds, category, match, upto, predicate, ever,
-                          None)
+    results = _fold_slice(store, sets[0], bounds, category, match, upto, predicate, ever, None)
     return results, None if predicate is None else predicate.reads  # type: ignore[attr-defined]
 
 
@@ -622,16 +662,48 @@ def _replay_page(page: list[StreamSummary], at: Moment | None, where: str | None
                  ever: bool) -> tuple[list[StreamOutcome | None], KeyReads | None]:
     """In a worker: each stream of the page replayed (None for one that did not exist at ``at``),
     and the ``where`` expression's key reads over them."""
-    if "error" in _WORKER:
-        raise _WORKER["error"]
-    store, projectors = _WORKER["store"], _WORKER["projectors"]
+    store, sets = _worker_sets()
     predicate = compile_where(where) if where is not None else None
     results: list[StreamOutcome | None] = []
     for summary in page:
         exists, upto = _upto(store, summary, at, None)
-        results.append(replay_stream_states(store, summary, _projector_for(projectors, summary), upto=upto,
+        results.append(replay_stream_states(store, summary, _projector_for(sets[0], summary), upto=upto,
                                             where=predicate, ever=ever) if exists else None)
     return results, None if predicate is None else predicate.reads  # type: ignore[attr-defined]
+
+
+#: One stream of a compare over processes: (``_compare_stream``'s answer, events applied)
+_Compared = tuple[Any, int]
+
+
+def _compare_slice_here(store: EventStore, old: Projectors, new: Projectors, bounds: tuple[Any, Any],
+                        category: str | None, match: str | None, upto: int | None,
+                        cancel: CancelToken | None) -> list[_Compared]:
+    """Each stream of one slice of the category read in one pass and folded by both sides (compare)."""
+    results: list[_Compared] = []
+    for read in _slice_reads(store, bounds, category, match, upto, cancel):
+        summary = read.summary
+        results.append(_compare_stream(store, summary, _projector_for(old, summary), _projector_for(new, summary),
+                                       upto, cancel, read))
+    return results
+
+
+def _compare_slice(bounds: tuple[Any, Any], category: str | None, match: str | None,
+                   upto: int | None) -> tuple[list[_Compared], None]:
+    """In a worker: ``_compare_slice_here`` with the worker's store and its two projector sets."""
+    store, (old, new) = _worker_sets()
+    return _compare_slice_here(store, old, new, bounds, category, match, upto, None), None
+
+
+def _compare_page(page: list[StreamSummary], at: Moment | None) -> tuple[list[_Compared | None], None]:
+    """In a worker: each stream of the page folded by both sides (None for one that did not exist at ``at``)."""
+    store, (old, new) = _worker_sets()
+    results: list[_Compared | None] = []
+    for summary in page:
+        exists, upto = _upto(store, summary, at, None)
+        results.append(_compare_stream(store, summary, _projector_for(old, summary), _projector_for(new, summary),
+                                       upto, None) if exists else None)
+    return results, None
 
 
 def _pages(summaries: Iterator[StreamSummary], size: int) -> Iterator[list[StreamSummary]]:
@@ -645,7 +717,7 @@ def _pages(summaries: Iterator[StreamSummary], size: int) -> Iterator[list[Strea
         yield page
 
 
-def _slices_of(store: EventStore, projectors: Projectors, category: str | None, match: str | None,
+def _slices_of(store: EventStore, sets: tuple[Projectors, ...], category: str | None, match: str | None,
                at: Moment | None, cancel: CancelToken | None) -> Iterator[tuple[Any, Any]] | None:
     """The category cut into slices of about ``SLICE_ROWS`` rows at stream boundaries, when a
     one-pass read can serve the run (as ``_read_whole_category`` decides) on a SQL store that
@@ -655,53 +727,115 @@ def _slices_of(store: EventStore, projectors: Projectors, category: str | None, 
 
     if not isinstance(store, SqlEventStore):
         return None
-    if (at is not None and at.version is None) or (_needs_category(projectors) and not category):
+    if (at is not None and at.version is None) or (_needs_category(*sets) and not category):
         return None
     return category_slices(store, category=category or None, match=match or None,
                            upto=None if at is None else at.version, rows=SLICE_ROWS, cancel=cancel)
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """What a run over several processes does with each slice or page (``states`` or ``compare``).
+
+    ``sets``: the projector sets every worker loads again, in this order. ``slice_task(bounds,
+    *slice_args)`` and ``page_task(page, *page_args)``: module-level functions run in a worker,
+    each answering ``(items, key reads or None)``, one item per stream (None for a listed stream
+    left out). ``fold_here(bounds)``: a slice's items folded in this process. ``count(totals,
+    item)``: the item counted into the totals; answers the result to yield, or None.
+    """
+
+    sets: tuple[ProjectorSet, ...]
+    slice_task: Callable[..., tuple[list[Any], KeyReads | None]]
+    slice_args: tuple[Any, ...]
+    page_task: Callable[..., tuple[list[Any], KeyReads | None]]
+    page_args: tuple[Any, ...]
+    fold_here: Callable[[tuple[Any, Any]], list[Any]]
+    count: Callable[[CategoryTotals, Any], Any]
+
+
+def _count_outcome(totals: CategoryTotals, outcome: StreamOutcome | None) -> StreamOutcome | None:
+    if outcome is not None:
+        totals.count(outcome)
+    return outcome
+
+
+def _count_compared(totals: CategoryTotals, item: _Compared | None) -> StreamDifference | None:
+    return None if item is None else _count_difference(totals, *item)
 
 
 def _replay_spread(store: EventStore, projectors: ProjectorSet, category: str | None, match: str | None,
                    at: Moment | None, where: str | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
                    cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals,
                    processes: int) -> Iterator[StreamOutcome]:
-    """``_replay_all`` spread over ``processes`` processes: this one and ``processes - 1`` workers.
+    """``_replay_all`` spread over ``processes`` processes (see ``_spread``)."""
+    upto = None if at is None else at.version
+    spread = _Spread(
+        sets=(projectors,),
+        slice_task=_replay_slice, slice_args=(category, match, upto, where, ever),
+        page_task=_replay_page, page_args=(at, where, ever),
+        # this process's predicate counts its key reads into ``totals.reads`` itself
+        fold_here=lambda bounds: _fold_slice(store, projectors, bounds, category, match, upto, predicate, ever,
+                                             cancel),
+        count=_count_outcome)
+    return _spread(store, spread, category, match, at, cancel, progress, totals, processes)
+
+
+def _compare_spread(store: EventStore, old: ProjectorSet, new: ProjectorSet, category: str | None,
+                    match: str | None, at: Moment | None, cancel: CancelToken | None, progress: Progress | None,
+                    totals: CategoryTotals, processes: int) -> Iterator[StreamDifference]:
+    """``_compare_all`` spread over ``processes`` processes (see ``_spread``): every worker loads
+    both sides."""
+    upto = None if at is None else at.version
+    spread = _Spread(
+        sets=(old, new),
+        slice_task=_compare_slice, slice_args=(category, match, upto),
+        page_task=_compare_page, page_args=(at,),
+        fold_here=lambda bounds: _compare_slice_here(store, old, new, bounds, category, match, upto, cancel),
+        count=_count_compared)
+    return _spread(store, spread, category, match, at, cancel, progress, totals, processes)
+
+
+def _spread(store: EventStore, spread: _Spread, category: str | None, match: str | None, at: Moment | None,
+            cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals,
+            processes: int) -> Iterator[Any]:
+    """A run spread over ``processes`` processes: this one and ``processes - 1`` workers.
 
     Where the category can be read in one pass, it is cut into slices of about ``SLICE_ROWS``
     rows at stream boundaries (``category_slices``; no stream is in two slices), and each slice
     is read in one pass and folded by a worker or, while the next slice due is not done yet, by
     this process. Results come in slice order; at most two slices per worker and
     ``4 * processes`` slices in all are in flight or waiting, so memory stays bounded. Otherwise
-    the streams are listed and folded page by page by ``processes`` workers
-    (``_replay_spread_listed``).
+    the streams are listed and folded page by page by ``processes`` workers (``_spread_listed``).
     """
-    slices = _slices_of(store, projectors, category, match, at, cancel)
+    slices = _slices_of(store, spread.sets, category, match, at, cancel)
     if slices is None:
-        return _replay_spread_listed(store, projectors, category, match, at, where, ever, cancel, progress, totals,
-                                     processes)
-    return _replay_sliced(store, projectors, slices, category, match, at, where, predicate, ever, cancel, progress,
-                          totals, processes)
+        return _spread_listed(store, spread, category, match, cancel, progress, totals, processes)
+    return _spread_sliced(store, spread, slices, category, match, cancel, progress, totals, processes)
 
 
-def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator[tuple[Any, Any]],
-                   category: str | None, match: str | None, at: Moment | None, where: str | None,
-                   predicate: Callable[[Any, Any], bool] | None, ever: bool, cancel: CancelToken | None,
-                   progress: Progress | None, totals: CategoryTotals, processes: int) -> Iterator[StreamOutcome]:
+def _worker_pool(store: EventStore, sets: tuple[ProjectorSet, ...], workers: int) -> Any:
+    """``workers`` spawned processes, each with the store opened and ``sets`` loaded again (``_start_worker``)."""
     import multiprocessing
-    from collections import deque
 
     from inspector.replay.worker import store_spec
+
+    context = multiprocessing.get_context("spawn")  # never fork: the window has Qt loaded
+    return context.Pool(workers, initializer=_start_worker,
+                        initargs=(store_spec(store), tuple((s.spec, s.path) for s in sets)))
+
+
+def _spread_sliced(store: EventStore, spread: _Spread, slices: Iterator[tuple[Any, Any]], category: str | None,
+                   match: str | None, cancel: CancelToken | None, progress: Progress | None,
+                   totals: CategoryTotals, processes: int) -> Iterator[Any]:
+    from collections import deque
 
     started = time.perf_counter()
     if progress is not None:
         totals.total = _stream_total(store, category, match)
-    upto = None if at is None else at.version
     workers = max(1, processes - 1)
-    context = multiprocessing.get_context("spawn")  # never fork: the window has Qt loaded
-    pool = context.Pool(workers, initializer=_start_worker,
-                        initargs=(store_spec(store), projectors.spec, projectors.path))
-    # each entry: a worker's pending result, or this process's finished outcomes of a slice
-    pending: deque[Any] = deque()
+    pool = _worker_pool(store, spread.sets, workers)
+    # each entry: (True, a worker's pending answer) or (False, this process's answer for a slice)
+    pending: deque[tuple[bool, Any]] = deque()
     busy = 0  # slices handed to the workers and not yet taken back
     done = 0
     remaining: Iterator[tuple[Any, Any]] | None = slices
@@ -715,13 +849,16 @@ def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator
             remaining = None
         return bounds
 
-    def report(outcomes: list[StreamOutcome]) -> Iterator[StreamOutcome]:
+    def report(items: list[Any], reads: KeyReads | None) -> Iterator[Any]:
         nonlocal done
-        done += len(outcomes)
-        for outcome in outcomes:
-            totals.count(outcome)
+        done += len(items)
+        if reads is not None and totals.reads is not None:
+            totals.reads.merge(reads)
+        for item in items:
+            result = spread.count(totals, item)
             totals.elapsed_ms = _ms(started)
-            yield outcome
+            if result is not None:
+                yield result
         if progress is not None:
             progress(done, totals.total)
 
@@ -732,28 +869,24 @@ def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator
                 bounds = take()
                 if bounds is None:
                     break
-                pending.append(pool.apply_async(_replay_slice, (bounds, category, match, upto, where, ever)))
+                pending.append((True, pool.apply_async(spread.slice_task, (bounds, *spread.slice_args))))
                 busy += 1
             if not pending:
                 return
-            head = pending[0]
-            if isinstance(head, list):
+            remote, head = pending[0]
+            if not remote:
                 pending.popleft()
-                yield from report(head)
+                yield from report(head, None)
                 continue
             if head.ready():
                 pending.popleft()
                 busy -= 1
-                outcomes, reads = head.get()
-                if totals.reads is not None:
-                    totals.reads.merge(reads)
-                yield from report(outcomes)
+                yield from report(*head.get())
                 continue
             # the next slice due is still being folded: fold one here rather than wait
             bounds = take() if len(pending) < 4 * processes else None
             if bounds is not None:
-                pending.append(_fold_slice(store, projectors, bounds, category, match, upto, predicate, ever,
-                                           cancel))
+                pending.append((False, spread.fold_here(bounds)))
             else:
                 head.wait(0.05)
     except Cancelled:
@@ -765,49 +898,42 @@ def _replay_sliced(store: EventStore, projectors: ProjectorSet, slices: Iterator
         totals.elapsed_ms = _ms(started)
 
 
-def _replay_spread_listed(store: EventStore, projectors: ProjectorSet, category: str | None, match: str | None,
-                          at: Moment | None, where: str | None, ever: bool, cancel: CancelToken | None,
-                          progress: Progress | None, totals: CategoryTotals,
-                          processes: int) -> Iterator[StreamOutcome]:
-    """``_replay_all`` with the folding done by worker processes on pages of listed streams, at
+def _spread_listed(store: EventStore, spread: _Spread, category: str | None, match: str | None,
+                   cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals,
+                   processes: int) -> Iterator[Any]:
+    """A run with the folding done by ``processes`` worker processes on pages of listed streams, at
     most two pages per process in flight (memory stays bounded: the listing is read only as far
     as the work goes)."""
-    import multiprocessing
     from collections import deque
-
-    from inspector.replay.worker import store_spec
 
     started = time.perf_counter()
     if progress is not None:
         totals.total = _stream_total(store, category, match)
-    context = multiprocessing.get_context("spawn")  # never fork: the window has Qt loaded
-    pool = context.Pool(processes, initializer=_start_worker,
-                        initargs=(store_spec(store), projectors.spec, projectors.path))
+    pool = _worker_pool(store, spread.sets, processes)
     pending: deque[tuple[int, Any]] = deque()
     done = 0
 
-    def finished(size: int, result: Any) -> Iterator[StreamOutcome]:
+    def finished(size: int, answer: Any) -> Iterator[Any]:
         nonlocal done
-        while not result.ready():
-            result.wait(0.05)
+        while not answer.ready():
+            answer.wait(0.05)
             check(cancel)
         done += size
-        outcomes, reads = result.get()
-        if totals.reads is not None:
+        items, reads = answer.get()
+        if reads is not None and totals.reads is not None:
             totals.reads.merge(reads)
-        for outcome in outcomes:
-            if outcome is None:
-                continue
-            totals.count(outcome)
+        for item in items:
+            result = spread.count(totals, item)
             totals.elapsed_ms = _ms(started)
-            yield outcome
+            if result is not None:
+                yield result
         if progress is not None:
             progress(done, totals.total)
 
     try:
         for page in _pages(category_streams(store, category=category, match=match, cancel=cancel), PROCESS_PAGE):
             check(cancel)
-            pending.append((len(page), pool.apply_async(_replay_page, (page, at, where, ever))))
+            pending.append((len(page), pool.apply_async(spread.page_task, (page, *spread.page_args))))
             while len(pending) >= 2 * processes:
                 yield from finished(*pending.popleft())
         while pending:
@@ -893,8 +1019,15 @@ def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Pr
     return results, applied
 
 
-#: ``_compare_stream``'s answer for a stream that never reached the version compared at
-_ENDS_BEFORE: Any = object()
+class _EndsBefore:
+    """``_compare_stream``'s answer for a stream that never reached the version compared at: one
+    object, the same after a trip through pickle (from a worker process)."""
+
+    def __reduce__(self) -> str:
+        return "_ENDS_BEFORE"
+
+
+_ENDS_BEFORE: Any = _EndsBefore()
 
 
 def _same_stop(a: StoppedAt | None, b: StoppedAt | None) -> bool:
@@ -943,6 +1076,7 @@ def compare_category(
     at: Moment | None = None,
     cancel: CancelToken | None = None,
     progress: Progress | None = None,
+    processes: int = 1,
 ) -> CategoryComparison:
     """Every stream of ``category`` and/or matching ``match``, folded by ``old`` and by ``new``
     up to ``at`` (None: latest); yields a ``StreamDifference`` for each stream whose state
@@ -953,8 +1087,23 @@ def compare_category(
     values (``same_value``: ``1`` is not ``True``, ``1.50`` is ``1.5``). ``totals`` counts the
     streams compared and the differences. Raises ``Cancelled`` from the iteration once ``cancel``
     is set, and the store's ``StoreError``.
+
+    ``processes`` > 1 spreads the work as ``replay_category`` does (slices of whole streams folded
+    by this process and ``processes - 1`` spawned workers, else pages of listed streams), results
+    in the order of a run in one process. Every worker opens the store and loads both sides again
+    from the spec they were loaded with, so both must be sets made by ``load_projectors`` on a SQL
+    or JSON Lines store: else ``ValueError`` naming the side, at once. A side that a worker cannot
+    load raises ``WorkerLoadError`` (``side`` 0: ``old``, 1: ``new``) from the iteration.
     """
     totals = CategoryTotals()
+    if processes > 1:
+        for side, name in ((old, "old"), (new, "new")):
+            if not _can_spread(store, side):
+                raise ValueError(f"the {name} projector cannot be loaded again in a worker process (only a set "
+                                 "made by load_projectors on a SQL or JSON Lines store can): compare in one process")
+        assert isinstance(old, ProjectorSet) and isinstance(new, ProjectorSet)
+        return CategoryComparison(_compare_spread(store, old, new, category, match, at, cancel, progress, totals,
+                                                  processes), totals)
     return CategoryComparison(_compare_all(store, old, new, category, match, at, cancel, progress, totals), totals)
 
 
@@ -971,20 +1120,10 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
             check(cancel)
             done += 1
             if exists:
-                difference, applied = _compare_stream(store, summary, _projector_for(old, summary),
-                                                      _projector_for(new, summary), upto, cancel, read)
-                totals.events_applied += applied
+                difference = _count_difference(totals, *_compare_stream(
+                    store, summary, _projector_for(old, summary), _projector_for(new, summary), upto, cancel, read))
                 totals.elapsed_ms = _ms(started)
-                if difference is _ENDS_BEFORE:  # never reached the moment: not compared, counted apart
-                    totals.ended_before += 1
-                    difference = None
-                else:
-                    totals.streams += 1
                 if difference is not None:
-                    if difference.differs:
-                        totals.differences += 1
-                    else:
-                        totals.stopped += 1
                     yield difference
             if progress is not None:
                 progress(done, totals.total)
@@ -993,6 +1132,22 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
         raise
     finally:
         totals.elapsed_ms = _ms(started)
+
+
+def _count_difference(totals: CategoryTotals, difference: Any, applied: int) -> StreamDifference | None:
+    """One stream's ``_compare_stream`` answer counted into ``totals`` (every way of running a
+    compare counts alike); the difference to report, or None."""
+    totals.events_applied += applied
+    if difference is _ENDS_BEFORE:  # never reached the moment: not compared, counted apart
+        totals.ended_before += 1
+        return None
+    totals.streams += 1
+    if difference is not None:
+        if difference.differs:
+            totals.differences += 1
+        else:
+            totals.stopped += 1
+    return difference
 
 
 def _ms(started: float) -> float:
@@ -1009,6 +1164,7 @@ __all__ = [
     "ExpressionError",
     "StreamDifference",
     "StreamOutcome",
+    "WorkerLoadError",
     "category_streams",
     "compare_category",
     "compare_stream",

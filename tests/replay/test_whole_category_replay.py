@@ -8,6 +8,7 @@ category-wide questions about them, through the CLI as a user would and through 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -207,6 +208,27 @@ def test_compare_lists_exactly_the_jobs_and_paths_a_changed_rule_alters(demo_sto
     assert found["streams_compared"] == len({row[1] for row in _demo_rows(demo_store_path) if row[1].startswith("job-")})
 
 
+def test_compare_over_two_processes_gives_the_one_process_answer(demo_store_path, demo_planted, tmp_path, capsys):
+    changed = tmp_path / "job_projector_v2.py"
+    changed.write_text(DEMO_PROJECTOR.read_text().replace('status="cancelled"', 'status="canceled"'))
+    argv = ["compare", str(demo_store_path), "--category", "job", "--projector", "demo", "--against", str(changed)]
+
+    one = _cli_json(capsys, *argv, "--json")
+    two = _cli_json(capsys, *argv, "--json", "--processes", "2")
+    texts = []
+    for extra in ([], ["--processes", "2"]):
+        assert main(argv + extra) == 0
+        texts.append(capsys.readouterr().out.replace(" ms\n", "\n"))
+
+    assert one.pop("elapsed_ms") >= 0 and two.pop("elapsed_ms") >= 0
+    assert two == one
+    assert one["differences"] and [s["stream"] for s in one["stopped"]] == [demo_planted.undecodable_payload[0]]
+    # the text differs only in the time taken, on the summary line
+    assert [re.sub(r"applied in [\d,]+$", "", line) for line in texts[1].splitlines()] == \
+        [re.sub(r"applied in [\d,]+$", "", line) for line in texts[0].splitlines()]
+    assert f"{len(one['differences'])} of {one['streams_compared']} streams differ" in texts[1]
+
+
 def test_compare_of_a_projector_with_itself_finds_no_difference(demo_store_path, capsys):
     found = _cli_json(capsys, "compare", str(demo_store_path), "--category", "wallet", "--projector", "demo",
                       "--against", str(DEMO_PROJECTOR), "--json")
@@ -279,6 +301,36 @@ def test_ctrl_c_prints_the_matches_so_far_marked_partial_and_exits_130(demo_stor
     assert [m["stream"] for m in found["matches"]] == wallets[:3]
     assert found["streams_replayed"] == 3 < len(wallets)
     assert "partial" in done.stderr
+
+
+def test_ctrl_c_stops_a_compare_over_two_processes_with_what_it_found_marked_partial(demo_store_path, tmp_path):
+    """The new side presses Ctrl+C for the command's process from whichever process folds the third
+    wallet (a worker presses it for its parent): the run stops, prints its partial answer, exits 130."""
+    with closing(open_store(str(demo_store_path))) as store:
+        wallets = [s.stream for s in store.streams(category="wallet", limit=1000)]
+    projector = tmp_path / "impatient.py"
+    projector.write_text(
+        "import multiprocessing, os, signal\n"
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        f"    if event.stream == {wallets[2]!r} and event.version == 1:\n"
+        "        os.kill(os.getppid() if multiprocessing.parent_process() else os.getpid(), signal.SIGINT)\n"
+        "    state['n'] = state.get('n', 0) + 1\n"
+        "    return state\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "inspector", "compare", str(demo_store_path), "--category", "wallet",
+         "--projector", "generic", "--against", str(projector), "--processes", "2", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+
+    assert done.returncode == 130, done.stderr
+    found = json.loads(done.stdout)
+    assert found["partial"] is True
+    assert [d["stream"] for d in found["differences"]] == wallets[:len(found["differences"])]
+    assert found["streams_compared"] < len(wallets)
+    assert "interrupted: the results above are partial" in done.stderr
 
 
 # --- the same answers on a server ------------------------------------------------------
@@ -445,3 +497,18 @@ def test_compare_native_against_a_projector_file_lists_every_account_it_reads_di
     assert sorted(d["stream"] for d in generic["differences"]) == sorted(ids)
     assert all(any(c["path"] == "/balance" and c["op"] == "remove" for c in d["changes"])
                for d in generic["differences"])
+
+
+def test_compare_native_over_two_processes_loads_both_sides_in_each_worker(accounts_store, capsys):
+    db, domain_dir, ids, app = accounts_store
+    with closing(open_store(str(db))) as store:
+        category = store.category(ids[0])
+    argv = ["compare", str(db), "--category", category, "--projector", "native", "--path", domain_dir,
+            "--against", "generic", "--json"]
+
+    one = _cli_json(capsys, *argv)
+    two = _cli_json(capsys, *argv, "--processes", "2")
+
+    assert one.pop("elapsed_ms") >= 0 and two.pop("elapsed_ms") >= 0
+    assert two == one
+    assert sorted(d["stream"] for d in two["differences"]) == sorted(ids)
