@@ -24,7 +24,10 @@ each meets the same machine load:
   one pass and folded by this process or one spawned worker (which opens the store and loads the
   projector file itself; the time includes starting it, about half a second on an idle machine).
   Its CPU column adds the worker's CPU (``RUSAGE_CHILDREN``, the pool is joined before the clock
-  stops) to this process's: the work done, against the wall time it took.
+  stops) to this process's: the work done, against the wall time it took;
+* **compare, 2 processes**: ``compare_category(..., processes=2)`` (``compare --processes 2``):
+  the same slices, each folded by both projector files in this process or the worker (which loads
+  both); CPU as for the 2-process states row.
 
 Then every category of the demo store (60 streams, 5,400 events) with the demo projector.
 Results go to stdout; ``benchmarks/RESULTS.md`` keeps the runs worth keeping.
@@ -184,7 +187,7 @@ def ours(target: str, spec: str, *, where: str | None, ever: bool = False, proce
         store.close()
 
 
-def compare(target: str, old: str, new: str) -> tuple[int, int]:
+def compare(target: str, old: str, new: str, processes: int = 1) -> tuple[int, int]:
     from inspector.replay import load_projectors
     from inspector.replay.category import compare_category
     from inspector.stores import open_store
@@ -192,7 +195,7 @@ def compare(target: str, old: str, new: str) -> tuple[int, int]:
     store = open_store(target)
     try:
         run = compare_category(store, old=load_projectors(old, store=store), new=load_projectors(new, store=store),
-                               category=CATEGORY)
+                               category=CATEGORY, processes=processes)
         differing = sum(1 for difference in run if difference.differs)
         return run.totals.events_applied, differing
     finally:
@@ -234,7 +237,7 @@ def run_engine(name: str, target: str, floor_fn, floor_arg, user_file: Path, cha
     print(f"\n== {name}: {args.events:,} events across {args.streams:,} streams ==")
     open_store(target).close()  # imports and the first connection are not timed
     print(f"  load average at start: {load_average()}")
-    keys = ("floor", "generic", "user", "ever", "compare", "two")
+    keys = ("floor", "generic", "user", "ever", "compare", "two", "compare_two")
     wall: dict[str, list[float]] = {key: [] for key in keys}
     cpu: dict[str, list[float]] = {key: [] for key in keys}
 
@@ -264,6 +267,10 @@ def run_engine(name: str, target: str, floor_fn, floor_arg, user_file: Path, cha
         if not args.no_processes:
             applied, matched = measure("two", ours, target, str(user_file), where="False", processes=2)
             assert applied == args.events, applied
+            if not args.skip_compare:
+                applied, differing = measure("compare_two", compare, target, str(user_file), str(changed_file),
+                                             processes=2)
+                assert applied == args.events and differing == args.streams, (applied, differing)
         print(f"  run {attempt + 1}: floor {wall['floor'][-1]:.2f} s, generic {wall['generic'][-1]:.2f} s,"
               f" user {wall['user'][-1]:.2f} s; load {load_average()}", flush=True)
     print(f"  {'':<34} {'wall best':>10} {'median':>8} {'events/s':>11} {'x floor':>8}   {'CPU best':>9} {'x floor':>8}"
@@ -275,6 +282,7 @@ def run_engine(name: str, target: str, floor_fn, floor_arg, user_file: Path, cha
         "ever": "states --ever, user projector",
         "compare": "compare, user vs changed copy",
         "two": "states, user file, 2 processes",
+        "compare_two": "compare, 2 processes",
     }
     for key, label in labels.items():
         if not wall[key]:
@@ -286,6 +294,9 @@ def run_engine(name: str, target: str, floor_fn, floor_arg, user_file: Path, cha
     if wall["two"]:
         print(f"  speed-up of 2 processes over 1 (user projector, best wall): {min(wall['user']) / min(wall['two']):.2f}x;"
               f" CPU of both processes {min(cpu['two']):.2f} s against {min(cpu['user']):.2f} s in one")
+    if wall["compare_two"] and wall["compare"]:
+        print(f"  speed-up of compare over 2 processes (best wall): {min(wall['compare']) / min(wall['compare_two']):.2f}x;"
+              f" CPU of both processes {min(cpu['compare_two']):.2f} s against {min(cpu['compare']):.2f} s in one")
     print(f"  load average at end: {load_average()}")
 
 
@@ -324,7 +335,7 @@ def main() -> int:
                         help="folder for the generated stores (reused when they exist)")
     parser.add_argument("--postgres", metavar="URL", help="also measure on this PostgreSQL server (a database of its own)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite store")
-    parser.add_argument("--no-processes", action="store_true", help="skip the 2-process run")
+    parser.add_argument("--no-processes", action="store_true", help="skip the 2-process runs")
     parser.add_argument("--skip-compare", action="store_true", help="skip compare")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo store's categories")
     args = parser.parse_args()
