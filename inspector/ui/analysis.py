@@ -52,6 +52,15 @@ class AnalysisWindow(QWidget):
             QShortcut(QKeySequence(shortcut), self, lambda k=key: self.show_view(k))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_current)
 
+    def remember_inputs(self) -> None:
+        """Remember what States and Compare hold in their fields (for the next session)."""
+        for view in (self.states_view, self.compare_view):
+            view.remember_inputs()
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        self.remember_inputs()
+        super().closeEvent(event)
+
     def cancel_current(self) -> None:
         """Cancel the run of the view on show (Escape)."""
         view = self.tabs.currentWidget()
@@ -187,6 +196,12 @@ class Analysing:
         self.activateWindow()
 
     # --- following the window (cooperative overrides: this part comes first in the bases) --
+    def save_window_state(self) -> None:
+        """Also the Analyse window's inputs, as their fields hold them (it may never be closed itself)."""
+        super().save_window_state()  # type: ignore[misc]
+        if self.analysis_window is not None:
+            self.analysis_window.remember_inputs()
+
     def shutdown(self) -> None:
         """End the whole-category worker processes too (a projector stuck in a loop among them)."""
         from inspector.replay import worker

@@ -4,7 +4,8 @@
 stream pattern, a moment: latest, ``vN`` or a time), the action row (run, Cancel, a progress bar
 of streams done of the total, a status line), the table of streams a projector stopped on, and
 the run itself: a ``StreamedRun`` on the window's ``TaskRunner``, whose results fill in as they
-are found. The last inputs are remembered in the settings under the view's ``SETTINGS_KEY``.
+are found. The inputs are remembered in the settings under the view's ``SETTINGS_KEY``, as the
+fields hold them when a run starts and when the window closes.
 A subclass lays the widgets out, says what it runs (``start``), how results are shown
 (``_on_items``) and how its results are counted in the status line (``_found``).
 """
@@ -236,6 +237,17 @@ class CategoryRunView(QWidget):
     def _remember_inputs(self) -> None:
         if self.settings is not None:
             self.settings.set(self.SETTINGS_KEY, self.inputs())
+
+    def remember_inputs(self) -> None:
+        """Remember the inputs as they are in their fields now (run or not): called when the
+        window closes, so the next session shows what the user last had. An empty category list
+        (no store, or its categories still being counted) keeps the remembered category."""
+        if self.settings is None:
+            return
+        inputs = self.inputs()
+        if inputs.get("category") is None and self.category_box.count() == 0:
+            inputs["category"] = self._saved().get("category")
+        self.settings.set(self.SETTINGS_KEY, inputs)
 
     def _selection(self) -> tuple[str | None, str | None] | None:
         """(category, match) when a store is open and one of them is given; else None, said."""

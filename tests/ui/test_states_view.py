@@ -272,3 +272,31 @@ def test_the_last_inputs_are_remembered(qtbot, window):
     again.set_categories([("acl", 12), ("job", 24), ("wallet", 24)])
     assert again.where_edit.text() == NEGATIVE and again.ever_box.isChecked()
     assert again.category_box.currentData() == "wallet"
+
+
+@pytest.mark.parametrize("closing", ["the main window", "the Analyse window"])
+def test_the_at_field_comes_back_as_the_user_left_it_not_as_last_run(qtbot, window, demo_copy, closing):
+    from inspector.ui.app import MainWindow
+
+    view = _states(qtbot, window)
+    _find(qtbot, view, "wallet", NEGATIVE, at="v3")
+    _wait_done(qtbot, view)
+    view.at_edit.clear()
+    qtbot.keyClicks(view.at_edit, "v7")  # typed after the run, never run with
+    view.where_edit.clear()
+    if closing == "the Analyse window":
+        window.analysis_window.close()
+        qtbot.waitUntil(lambda: not window.analysis_window.isVisible(), timeout=5000)
+    window.close()
+
+    again = MainWindow(str(demo_copy))
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.store is not None, timeout=10000)
+    try:
+        reopened = _states(qtbot, again)
+        assert reopened.at_edit.text() == "v7"
+        assert reopened.where_edit.text() == ""
+        assert reopened.category_box.currentData() == "wallet"
+    finally:
+        again.shutdown()
