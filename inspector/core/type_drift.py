@@ -185,9 +185,12 @@ class SurveyBuilder:
     decoded events (a sample), then ``build``s the ``TypeSurvey``. Memory grows with the
     number of types and fields, never with the number of events."""
 
-    def __init__(self) -> None:
+    def __init__(self, left_out: frozenset[str] = frozenset()) -> None:
+        """``left_out``: top-level keys that are not payload fields (the ``eventsourcing``
+        library's envelope): never listed, whether counted by a database or sampled."""
         self._types: dict[str, _TypeTally] = {}
         self._exact_totals = True
+        self.left_out = left_out
 
     def _tally(self, name: str) -> _TypeTally:
         tally = self._types.get(name)
@@ -213,6 +216,8 @@ class SurveyBuilder:
     def add_field(self, name: str, key: str, json_type: str, count: int,
                   first: datetime | None, last: datetime | None) -> None:
         """``count`` object payloads of type ``name`` have ``key`` holding a ``json_type`` value."""
+        if key in self.left_out:
+            return
         span = self._tally(name).fields.setdefault((key, json_type), _Span())
         span.add(count, first, last)
 
@@ -242,6 +247,8 @@ class SurveyBuilder:
             return
         tally.objects.add(1, at, at)
         for key, value in data.items():
+            if key in self.left_out:
+                continue
             span = tally.fields.setdefault((str(key), json_type_of(value)), _Span())
             span.add(1, at, at)
 

@@ -29,7 +29,9 @@ no more than ``sample``). The survey says which method was used and the sample s
 On the ``eventsourcing`` layout the envelope fields the library writes into every event's
 state (``ENVELOPE_KEYS``: ``timestamp``, ``originator_topic``, ``originator_id``,
 ``originator_version``) are not payload fields: they are left out of the survey, and its
-``method_detail`` says so.
+``method_detail`` says so. The same holds for a slice exported from such a store (JSON Lines
+or SQLite, whose recorded projector names the source's layout: ``slice_of_eventsourcing``),
+as ``generic:eventsourcing`` leaves them out of its state.
 """
 
 from __future__ import annotations
@@ -288,7 +290,8 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
     layout = store.layout
     payload = payload_document(layout)
     timing = _timing(layout)
-    builder = SurveyBuilder()
+    envelope = _has_envelope(layout) or slice_of_eventsourcing(store)
+    builder = SurveyBuilder(ENVELOPE_KEYS if envelope else frozenset())
     kind = layout.type if layout.type is not None else sa.null()
     where, parts, count = _parts(store, category, cancel)
     complete = True
@@ -303,7 +306,7 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
         if progress is not None:
             progress(done, count)
     if payload is not None:
-        detail = f"counted by the database: {payload.detail}, every event"
+        detail = f"counted by the database: {payload.detail}, every event" + (_ENVELOPE_NOTE if envelope else "")
         return builder.build(method="sql", method_detail=detail, category=category, complete=complete)
     if not complete:
         return builder.build(method="sample", method_detail="cancelled before sampling", category=category,
@@ -313,8 +316,8 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
     why = _why_sampled(layout)
     how = "every event" if read >= total else f"{stretches} stretches spread over the positions"
     detail = f"sampled {read:,} of {total:,} events ({how}): {why}; counts and times per type by the database"
-    if _has_envelope(layout):
-        detail += f"; the library's envelope fields ({', '.join(sorted(ENVELOPE_KEYS))}) are not listed"
+    if envelope:
+        detail += _ENVELOPE_NOTE
     return builder.build(method="sample", method_detail=detail, category=category, sampled=read,
                          complete=not (cancel is not None and cancel.cancelled))
 
@@ -530,6 +533,22 @@ def _has_envelope(layout: SqlLayout) -> bool:
     return layout.name == "eventsourcing"
 
 
+#: Said in ``method_detail`` when the envelope fields are left out.
+_ENVELOPE_NOTE = f"; the library's envelope fields ({', '.join(sorted(ENVELOPE_KEYS))}) are not listed"
+
+
+def slice_of_eventsourcing(store: SqlEventStore | JsonlEventStore) -> bool:
+    """Whether ``store`` is a slice exported from an ``eventsourcing`` store (its recorded
+    projector says so: ``source_layout``, native replay or the code-free eventsourcing state):
+    its payloads then carry the library's envelope fields, as the store's did. Reads the slice's
+    record only (a side file, or one row of its own table)."""
+    from inspector.export.provenance import recorded_projector
+    from inspector.replay.choices import from_eventsourcing
+
+    record = recorded_projector(store.source_file())
+    return record is not None and from_eventsourcing(record)
+
+
 def _why_sampled(layout: SqlLayout) -> str:
     found = payload_column(layout)
     if found is None:
@@ -613,7 +632,8 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         offsets = sorted(offset for name, index in store._streams.items()
                          if category_of_stream_name(name) == category for offset in index.offsets)
     total = len(offsets)
-    builder = SurveyBuilder()
+    envelope = slice_of_eventsourcing(store)
+    builder = SurveyBuilder(ENVELOPE_KEYS if envelope else frozenset())
     everything = total <= sample
     if everything:
         chosen = offsets
@@ -643,4 +663,6 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         counts = "counts per type from the file's index" if category is None else "counts per type are the sample's"
         detail = (f"sampled {read:,} of {total:,} events, evenly spread over the file: a JSON Lines file "
                   f"is decoded in Python; {counts}, times per type the sample's")
+    if envelope:
+        detail += _ENVELOPE_NOTE
     return builder.build(method="sample", method_detail=detail, category=category, sampled=read, complete=complete)

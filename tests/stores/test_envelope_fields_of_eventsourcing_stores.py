@@ -57,6 +57,41 @@ def test_types_lists_the_payload_fields_of_a_library_store_without_its_envelope_
         assert not line.startswith(ENVELOPE), line
 
 
+@pytest.mark.parametrize("fmt, name", [("jsonl", "slice.jsonl"), ("sqlite", "slice.db")])
+def test_types_of_a_slice_exported_from_a_library_store_leave_its_envelope_fields_out(bank, tmp_path, capsys, fmt,
+                                                                                       name):
+    """A slice keeps the events' state as the library wrote it (envelope fields included); its
+    recorded projector says where it came from, and ``types`` reads it as it reads the store."""
+    target = tmp_path / name
+    assert main(["export", str(bank.path), "--format", fmt, "-o", str(target)]) == 0
+    capsys.readouterr()
+    assert main(["events", str(target), "--json", "--limit", "1"]) == 0
+    assert "timestamp" in json.loads(capsys.readouterr().out)[0]["data"]  # the slice does hold the envelope
+
+    assert main(["types", str(target), "--json"]) == 0
+    survey = json.loads(capsys.readouterr().out)
+    fields = {kind["type"]: sorted(field["field"] for field in kind["fields"]) for kind in survey["types"]}
+    assert fields == {"Account.Opened": ["owner"], "Account.Deposited": ["amount", "by"],
+                      "Account.Withdrawn": ["amount", "by"], "Account.Tagged": ["label"]}
+    assert survey["method_detail"].endswith(
+        "; the library's envelope fields (originator_id, originator_topic, originator_version, timestamp) "
+        "are not listed")
+
+
+def test_a_slice_of_another_store_keeps_fields_named_like_the_envelope(tmp_path, capsys):
+    store = tmp_path / "readings.jsonl"
+    store.write_text(json.dumps({"position": 1, "stream": "reading-1", "version": 1, "type": "Measured",
+                                 "recorded_at": "2026-01-01T00:00:00Z",
+                                 "data": {"timestamp": "2025-12-31T23:00:00Z", "celsius": 4}}) + "\n")
+    target = tmp_path / "slice.jsonl"
+    assert main(["export", str(store), "--format", "jsonl", "-o", str(target)]) == 0
+    capsys.readouterr()
+    assert main(["types", str(target), "--json"]) == 0
+    survey = json.loads(capsys.readouterr().out)
+    assert [field["field"] for field in survey["types"][0]["fields"]] == ["celsius", "timestamp"]
+    assert "envelope" not in survey["method_detail"]
+
+
 def test_event_summaries_of_a_library_store_leave_the_envelope_out(bank, capsys):
     capsys.readouterr()
     assert main(["events", str(bank.path), "--stream", bank.stream]) == 0
