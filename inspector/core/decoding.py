@@ -211,40 +211,50 @@ def json_value(value: Any, *, allow_null: bool = True) -> Any:
     return decode_json(value, allow_null=allow_null).value
 
 
-def _plain_document(value: Any) -> Any:
+def _plain_document(value: Any, _str: type = str, _bytes: type = bytes, _starts: tuple = (b"{", b"["),
+                    _marks: bytes = _NUMBER_MARKS, _run: bytes = _LONG_RUN, _tiny: bytes = b"0es000",
+                    _deepest: int = MAX_NESTING, _loads: Any = orjson.loads,
+                    _refused: type[Exception] = orjson.JSONDecodeError) -> Any:
     """The usual payload's value, read at once: text, or bytes that start like a JSON object or
     array (never compressed, never binary), with too few brackets to nest too deep and no
     number orjson would read inexactly, that orjson accepts. ``_NOT_PLAIN`` for anything else,
-    which ``decode_json`` then reads the long way (the value is the same either way)."""
-    kind = type(value)
-    if kind is str:
+    which ``decode_json`` then reads the long way (the value is the same either way).
+
+    A replay calls this once per event: the keyword defaults bind what it uses once (local
+    names, not global look-ups); callers pass ``value`` alone."""
+    kind = type(value)  # bytes must start like an object or array: never zlib (0x78), never binary
+    if kind is _str:
         try:
-            blob = value.encode("utf-8")
+            blob = value.encode()
         except UnicodeEncodeError:  # lone surrogates: the long way names the problem
             return _NOT_PLAIN
-    elif kind is bytes and value[:1] in _DOCUMENT_STARTS:
+    elif kind is _bytes and value[:1] in _starts:
         blob = value
     else:
         return _NOT_PLAIN
+    if len(blob) > PIECEWISE_ABOVE:
+        return _NOT_PLAIN  # read in pieces by ``loads_exact``, never in one long call
     # ``find`` rather than ``in``: the same search at about half the cost per call
-    marks = blob.translate(_NUMBER_MARKS)
-    if marks.find(_LONG_RUN) >= 0 or marks.find(b"0es000") >= 0:
+    marks = blob.translate(_marks)
+    if marks.find(_run) >= 0 or marks.find(_tiny) >= 0:
         return _NOT_PLAIN
-    if len(blob) > MAX_NESTING and blob.count(b"[") + blob.count(b"{") > MAX_NESTING:
+    if len(blob) > _deepest and blob.count(b"[") + blob.count(b"{") > _deepest:
         return _NOT_PLAIN  # might nest too deep: the long way measures it
     try:
-        return orjson.loads(blob)
-    except orjson.JSONDecodeError:  # NaN, Infinity, 1e400, or not JSON: the long way says which
+        return _loads(blob)
+    except _refused:  # NaN, Infinity, 1e400, or not JSON: the long way says which
         return _NOT_PLAIN
 
 
 _NOT_PLAIN: Any = object()
+#: ``plain_document(value)``: a payload's value read at once, or ``NOT_PLAIN`` where it needs the
+#: long way (``decode_json``); the same value either way (see ``_plain_document``)
+plain_document = _plain_document
+NOT_PLAIN = _NOT_PLAIN
 
 
 #: Containers that add a level of nesting (``nesting_exceeds`` follows these).
 _NESTING = frozenset({dict, list, tuple})
-#: First bytes of a JSON object or array: never a zlib header (0x78), never binary.
-_DOCUMENT_STARTS = (b"{", b"[")
 
 
 def driver_loads(text: str | bytes) -> Any:

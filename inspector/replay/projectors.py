@@ -151,7 +151,10 @@ class ProjectorEvent:
     def data(self) -> Any:
         data = self._data
         if data is _UNREAD:
-            data = self._data = private_copy(self._event.data)
+            event = self._event
+            # a lazy event not yet read decodes a payload of the projector's own: no copy needed
+            fresh = getattr(event, "fresh_data", None)
+            data = self._data = private_copy(event.data) if fresh is None else fresh(private_copy)
         return data
 
     @property

@@ -20,8 +20,9 @@ import threading
 from collections import namedtuple
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
 
+from inspector.core.decoding import NOT_PLAIN
 from inspector.core.events import Event
 
 if TYPE_CHECKING:
@@ -35,20 +36,20 @@ _UNSET: Any = object()
 PAUSE_COLLECTION_ABOVE = 1_000_000
 _COLLECTION_LOCK = threading.Lock()
 _collection_pauses = [0, False]  # pauses under way, whether the collector was on before the first
-#: where a layout keeps the places of position, version and type in its fold rows (see ``_places``)
-_PLACES = "_lazy_event_places"
 
 
-def _places(layout: "SqlLayout") -> tuple[int, int, int, int]:
+def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool]:
     """The places of ``position`` and ``version`` in the layout's fold rows, of ``type`` where
-    the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout), and of the
-    payload where it is a column of its own (``SqlLayout.capped_payload``; -1: none).
+    the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout), of the
+    payload where it is a column of its own (``SqlLayout.capped_payload``; -1: none), the
+    layout's ``payload_decoder`` (None: ask ``lazy_data``), and whether a stored type that is
+    text is shown as it is (the layout keeps ``SqlLayout.type_from_db``).
 
     A fold row is ``select(*layout.columns)``, so its fields come in the order of the layout's
     labelled columns. Reading a row by place costs a few nanoseconds, by name a few hundred:
     a replay reads two or three per event. Worked out once per layout.
     """
-    places = getattr(layout, _PLACES, None)
+    places = layout._lazy_event_places
     if places is None:
         from inspector.stores.layouts.base import SqlLayout
 
@@ -56,8 +57,10 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int]:
         plain_type = type(layout).lazy_type is SqlLayout.lazy_type and "type" in names
         capped = layout.capped_payload()
         payload = names.index(capped[0]) if capped is not None and capped[0] in names else -1
-        places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1, payload)
-        setattr(layout, _PLACES, places)
+        places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1, payload,
+                  layout.payload_decoder() if payload >= 0 else None,
+                  type(layout).type_from_db is SqlLayout.type_from_db)
+        layout._lazy_event_places = places
     return places
 
 
@@ -93,11 +96,10 @@ class LazyEvent:
     def __init__(self, row: Any, layout: "SqlLayout", stream: str) -> None:
         self._row = row
         self._layout = layout
-        self._type: Any = _UNSET
-        self._data: Any = _UNSET
+        self._type = self._data = _UNSET
         self._full: Event | None = None
         self.stream = stream
-        places = getattr(layout, _PLACES, None) or _places(layout)
+        places = layout._lazy_event_places or _places(layout)
         position, version = row[places[0]], row[places[1]]
         if type(position) is not int or (version is not None and type(version) is not int):
             # the layout converts odd keys (decimals, text) its own way
@@ -126,9 +128,11 @@ class LazyEvent:
         kind = self._type
         if kind is _UNSET:
             layout = self._layout
-            place = _places(layout)[2]
-            if place >= 0:
-                kind = self._type = layout.type_from_db(self._row[place])  # what SqlLayout.lazy_type reads
+            places = layout._lazy_event_places  # set by __init__
+            place = places[2]
+            if place >= 0:  # what SqlLayout.lazy_type reads
+                stored = self._row[place]
+                kind = self._type = stored if places[5] and type(stored) is str else layout.type_from_db(stored)
             else:
                 kind = self._type = layout.lazy_type(self._row, self)
         return kind
@@ -137,15 +141,35 @@ class LazyEvent:
     def data(self) -> Any:
         data = self._data
         if data is _UNSET:
-            layout = self._layout
-            place = _places(layout)[3]
-            payload: Any = self._row[place] if place >= 0 else None
-            if type(payload) in (str, bytes) and len(payload) > PAUSE_COLLECTION_ABOVE:
-                with cycle_collection_paused():
-                    data = self._data = layout.lazy_data(self._row, self)
-            else:
-                data = self._data = layout.lazy_data(self._row, self)
+            data = self._data = self._decode()
         return data
+
+    def fresh_data(self, copy: Callable[[Any], Any]) -> Any:
+        """The payload for the caller alone, a value nothing else holds (a user's projector may
+        change it): decoded from the row once more when ``data`` was not read yet (no copy
+        needed), else ``copy(data)`` (a deep copy such as ``private_copy``)."""
+        data = self._data
+        return self._decode() if data is _UNSET else copy(data)
+
+    def _decode(self) -> Any:
+        """The payload as ``layout.lazy_data`` decodes it; through the layout's
+        ``payload_decoder`` where it has one (no row read by name, no extra call), with the
+        cyclic collector paused for a payload over ``PAUSE_COLLECTION_ABOVE``."""
+        layout, row = self._layout, self._row
+        places = layout._lazy_event_places  # set by __init__
+        place = places[3]
+        if place >= 0:
+            payload = row[place]
+            if type(payload) is str or type(payload) is bytes:
+                if len(payload) > PAUSE_COLLECTION_ABOVE:
+                    with cycle_collection_paused():
+                        return layout.lazy_data(row, self)
+                decode = places[4]
+                if decode is not None:
+                    value = decode(payload)
+                    if value is not NOT_PLAIN:
+                        return value
+        return layout.lazy_data(row, self)
 
     @property
     def recorded_at(self) -> datetime | None:

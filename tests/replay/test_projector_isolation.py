@@ -438,6 +438,20 @@ def test_an_event_given_to_a_projector_cannot_be_changed(tmp_path, wallet_store)
     assert copied["n"] == 10**30 and str(copied["d"][0]) == "1.50" and copied["d"] is not big["d"]
 
 
+
+def test_a_projector_changing_an_event_read_for_a_fold_leaves_that_event_as_stored(wallet_store):
+    """Events read for a fold decode their payload on first use: a projector gets a payload of its
+    own, whether it is the first to read it or the event's payload was read before."""
+    unread, read_before = list(wallet_store.read_for_replay("wallet-1", upto=3))[1:3]
+    read_before.data  # noqa: B018 - read before the projector reads it
+    for event in (unread, read_before):
+        stored = dict(WALLET[event.version - 1][1])
+        view = ProjectorEvent(event)
+        view.data["amount"] = 1
+        view.data.setdefault("tags", []).append("changed")
+        assert event.data == stored and event.event().data == stored
+        assert view.data["amount"] == 1 and ProjectorEvent(event).data == stored
+
 # --- states that are not plain JSON --------------------------------------------------------------
 ODD_STATES = """
 from inspector.replay import projector

@@ -54,6 +54,9 @@ class SqlLayout:
     #: Name of the index that keeps ``(stream, version)`` reads fast, for EXPLAIN checks and ``info``
     #: (a class default; layouts name the index they found per instance).
     stream_index: str | None = None
+    #: Where a lazy event finds its fields in this layout's fold rows: worked out on first use
+    #: by ``inspector.stores.lazy`` (a plain attribute: read once per event, it must be cheap).
+    _lazy_event_places: Any = None  # a tuple once worked out
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -91,6 +94,14 @@ class SqlLayout:
         """The decoded payload of ``row`` (what ``row_to_event(row).data`` is); layouts that can
         decode the payload alone, without times and metadata, override this."""
         return event.event().data
+
+    def payload_decoder(self) -> Callable[[Any], Any] | None:
+        """For a payload that is a column of its own (``capped_payload``): a function of its
+        stored text or bytes alone giving what ``lazy_data`` gives, or
+        ``inspector.core.decoding.NOT_PLAIN`` where ``lazy_data`` must read it (a replay's
+        per-event fast path: no row read by name, no layout call). None (the default): every
+        payload through ``lazy_data``."""
+        return None
 
     def capped_payload(self) -> tuple[str, Any] | None:
         """``(label, stand-in)`` for capped reads (``inspector.stores.lazy.capped_columns``): the

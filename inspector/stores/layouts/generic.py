@@ -65,7 +65,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import as_bytes, decode_json, json_value, whole_number
+from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_like
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column, version_of
@@ -549,6 +549,10 @@ class GenericLayout(SqlLayout):
         if self.mapping.data_codec == "text":
             return event.event().data
         return json_value(row.data, allow_null=False)  # decode_json(...).value without its Decoded
+
+    def payload_decoder(self) -> Callable[[Any], Any] | None:
+        """JSON payloads (every codec but ``text``): ``plain_document`` (see ``SqlLayout``)."""
+        return None if self.mapping.data_codec == "text" else plain_document
 
     def capped_payload(self) -> tuple[str, Any]:
         """The payload (``data``) is a column of its own: a capped read may leave it out."""

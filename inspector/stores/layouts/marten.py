@@ -38,12 +38,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import as_bytes, decode_json
+from inspector.core.decoding import as_bytes, decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
 from inspector.stores.layouts.base import SqlLayout, version_into
@@ -387,6 +387,10 @@ class MartenLayout(SqlLayout):
         if "bdata" in self._optional:
             return event.event().data
         return decode_json(row.data, allow_null=False).value
+
+    def payload_decoder(self) -> Callable[[Any], Any] | None:
+        """``plain_document`` (see ``SqlLayout``) where no binary events (``bdata``) are kept."""
+        return None if "bdata" in self._optional else plain_document
 
     def capped_payload(self) -> tuple[str, Any] | None:
         """The payload (``data``) may be left out by a capped read; not where binary events keep it in ``bdata``."""

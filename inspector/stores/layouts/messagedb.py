@@ -19,12 +19,12 @@ categories, and the primary key for ``$all``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import decode_json
+from inspector.core.decoding import decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading
 from inspector.stores.layouts.base import SqlLayout, version_into
@@ -116,6 +116,10 @@ class MessageDbLayout(SqlLayout):
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
         return decode_json(row.data, allow_null=False).value
+
+    def payload_decoder(self) -> Callable[[Any], Any]:
+        """``plain_document`` (see ``SqlLayout``): ``data`` is JSON text (``jsonb`` read as text)."""
+        return plain_document
 
     def capped_payload(self) -> tuple[str, Any]:
         """The payload (``data``) is a column of its own: a capped read may leave it out."""
