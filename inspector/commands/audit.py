@@ -23,7 +23,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "changed", parents=[common, _projector_options()],
         help="what one event changed in its stream's state (state before, after, and the changed paths)",
         description="Replay STREAM to VERSION and to the version before it, and list what the event at "
-                    "VERSION changed in the projected state (JSON pointers, before and after).",
+                    "VERSION changed in the projected state (JSON pointers, before and after). A version "
+                    "several events claim gives their changes together, each path with the positions of "
+                    "the events that changed it, then each event's own changes in position order.",
     )
     changed.add_argument("store")
     changed.add_argument("stream", metavar="STREAM", help="the stream, exactly as the store names it")
@@ -91,7 +93,7 @@ def _stream_at(text: str) -> tuple[str, int]:
 
 # --- changed --------------------------------------------------------------------------------
 def run_changed(args: argparse.Namespace) -> int:
-    from inspector.commands.replay import _close, _print_state, _run, _setup, _show, stream_problem
+    from inspector.commands.replay import _close, _print_state, _run, _setup, stream_problem
     from inspector.replay.change import event_change
 
     store, projectors, cache = _setup(args)
@@ -122,17 +124,37 @@ def run_changed(args: argparse.Namespace) -> int:
     count = len(change.changes)
     together = " (made by the events together, applied in position order)" if change.shared else ""
     print(f"{count} change{'s' if count != 1 else ''} to the state{together}")
-    if change.changes:
+    if change.changes and change.shared:
         print()
-        print_table(["path", "op", "before", "after"],
-                    [(c.path, c.op, "" if c.op == "add" else _show(c.before),
-                      "" if c.op == "remove" else _show(c.after)) for c in change.changes])
+        print_table(["path", "op", "before", "after", "changed by (position)"],
+                    [(*_change_cells(c), ", ".join(str(step.position) for step in change.changed_by(c)))
+                     for c in change.changes])
+        for step in change.steps:  # what each event changed on its own
+            own = len(step.changes)
+            print()
+            print(printable(f"position {step.position} ({step.type}) on its own: "
+                            + (f"the projector raised: {step.problem}" if step.problem
+                               else f"{own} change{'s' if own != 1 else ''}")))
+            if step.changes:
+                print_table(["path", "op", "before", "after"], [_change_cells(c) for c in step.changes])
+    elif change.changes:
+        print()
+        print_table(["path", "op", "before", "after"], [_change_cells(c) for c in change.changes])
     if args.states:
         print("state before:")
         _print_state(change.before.state if change.before is not None else None)
         print("state after:")
         _print_state(change.after.state)
     return 0
+
+
+def _change_cells(change: Any) -> tuple[str, str, str, str]:
+    """A change's path, op, before and after as ``changed`` prints them (nothing before an add,
+    nothing after a remove)."""
+    from inspector.commands.replay import _show
+
+    return (change.path, change.op, "" if change.op == "add" else _show(change.before),
+            "" if change.op == "remove" else _show(change.after))
 
 
 def _event_words(event: Event) -> str:

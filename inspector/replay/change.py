@@ -19,7 +19,7 @@ from inspector.core.diff import Change, diff_states
 from inspector.core.events import Event, Moment, format_time
 from inspector.replay import worker
 from inspector.replay.cache import SnapshotCache
-from inspector.replay.engine import FIRST_EVENT_PAYLOAD_CAP, ReplayResult
+from inspector.replay.engine import FIRST_EVENT_PAYLOAD_CAP, EventStep, ReplayResult
 
 
 @dataclass
@@ -33,7 +33,8 @@ class EventChange:
     position order (read from the store whether or not their payloads can be read: more than
     one when several claim the version). ``changes`` are the JSON-pointer changes from
     ``before``'s state to ``after``'s (``Change.events`` is empty: the events at ``version``
-    made them all, together when there are several). ``problem`` is None when both states were
+    made them all, together when there are several; ``steps`` then says what each made on its
+own, and ``changed_by`` which of them changed a path). ``problem`` is None when both states were
     computed; else one line saying why no changes are given (an event whose payload cannot be
     read is named as such). ``warnings``: the replays' warnings (a version claimed by two
     events, a stream that starts late), each once.
@@ -47,6 +48,8 @@ class EventChange:
     problem: str | None = None
     events: list[Event] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: when several events claim the version: what each changed on its own, in position order
+    steps: list[EventStep] = field(default_factory=list)
 
     @property
     def event(self) -> Event | None:
@@ -61,18 +64,29 @@ class EventChange:
     def shared_text(self) -> str | None:
         """One line saying which events share the version and whose the changes are, or None, e.g.
         ``v2 is claimed by 2 events: JobAssigned (position 2093), JobCompleted (position 2839); the
-        changes shown are what they made together, applied in position order``."""
+        changes shown are what they made together, applied in position order, each traced to the
+        events that changed it``."""
         if not self.shared:
             return None
         named = ", ".join(f"{event.type} (position {event.position})" for event in self.events)
         return (f"v{self.version} is claimed by {len(self.events)} events: {named}; the changes shown are what "
-                "they made together, applied in position order")
+                "they made together, applied in position order, each traced to the events that changed it")
+
+    def changed_by(self, change: Change) -> list[EventStep]:
+        """The events (``steps``) whose own changes touched ``change``'s path, a path inside it or
+        one holding it, in position order (empty when the version is not shared)."""
+        path = change.path
+        return [step for step in self.steps
+                if any(_related(path, own.path) for own in step.changes)]
 
     def to_json(self) -> dict[str, Any]:
         """``{"stream", "version", "event": {type, recorded_at, actor, position} | null, "projector",
         "state_before", "state_after", "changes": [{path, op, before, after}], "problem", "stopped",
         "events": [{type, recorded_at, actor, position, problem}] (every event stored at the version),
-        "shared": one line or null, "warnings": [line]}``. ``event`` is the last of ``events``."""
+        "shared": one line or null, "warnings": [line], "by_event": [{position, type, changes, problem}]}``.
+        ``event`` is the last of ``events``. When the version is shared, each of ``changes`` also
+        has ``changed_by`` (the positions of the events that changed its path) and ``by_event``
+        gives each event's own changes; else ``by_event`` is empty."""
         event = self.event
         return {
             "stream": self.stream,
@@ -84,11 +98,23 @@ class EventChange:
             "projector": self.after.projector,
             "state_before": None if self.before is None else self.before.state,
             "state_after": self.after.state,
-            "changes": [{key: value for key, value in change.to_json().items() if key in
-                         ("path", "op", "before", "after")} for change in self.changes],
+            "changes": [self._change_json(change) for change in self.changes],
+            "by_event": [step.to_json() for step in self.steps],
             "problem": self.problem,
             "stopped": None if self.after.stopped is None else self.after.stopped.to_json(),
         }
+
+
+    def _change_json(self, change: Change) -> dict[str, Any]:
+        shown = {key: value for key, value in change.to_json().items() if key in ("path", "op", "before", "after")}
+        if self.shared:
+            shown["changed_by"] = [step.position for step in self.changed_by(change)]
+        return shown
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether JSON pointers ``a`` and ``b`` are the same path or one holds the other."""
+    return a == b or a == "" or b == "" or b.startswith(a + "/") or a.startswith(b + "/")
 
 
 def _event_json(event: Event) -> dict[str, Any]:
@@ -163,6 +189,9 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
         change.problem = before.problem or "the state before this event could not be computed"
     else:
         change.changes = diff_states(before.state, after.state)
+        if change.shared:
+            change.steps = worker.steps_at(store, stream, version, projectors=projectors, cache=cache,
+                                           cancel=cancel, time_limit=time_limit, isolate=isolate)
     return change
 
 

@@ -1026,6 +1026,72 @@ def diff(
     )
 
 
+# --- the events that share one version, one at a time -----------------------------------
+@dataclass
+class EventStep:
+    """What one of the events stored at a version changed on its own: ``changes`` from the
+    state just before it (after the events before it at that version, by position) to the
+    state just after it. ``problem``: the projector raised on it (no changes given, and the
+    events after it are not applied)."""
+
+    position: Any
+    type: str
+    changes: list[Change] = field(default_factory=list)
+    problem: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"position", "type", "changes": [{path, op, before, after}], "problem"}``."""
+        return {"position": self.position, "type": self.type, "problem": self.problem,
+                "changes": [{key: value for key, value in change.to_json().items()
+                             if key in ("path", "op", "before", "after")} for change in self.changes]}
+
+
+def steps_at(
+    store: EventStore,
+    stream: str,
+    version: int,
+    *,
+    projectors: ProjectorSet | Projector | None = None,
+    cache: SnapshotCache | None = None,
+    cancel: CancelToken | None = None,
+    progress: Progress | None = None,
+) -> list[EventStep]:
+    """Each event stored at ``stream`` v``version``, in position order, with what it changed on
+    its own: the state before the version (a replay to ``version - 1``, through the cache) is
+    folded with one event at a time and diffed after each. Empty when the stream has no event
+    there or the state before it cannot be computed (the projector raised before it).
+    ``progress`` is not called (a replay to the version before, then a few events)."""
+    first = _first_event(store, stream, cancel)
+    if first is None:
+        return []
+    projector = _choose_projector(projectors, store, stream, first)
+    before = replay(store, stream, at=Moment(version=version - 1), projectors=projector, cache=cache,
+                    cancel=cancel)
+    if before.stopped is not None:
+        return []
+    if before.version is None:  # before the stream's first event: the projector's initial state
+        raw = projector.initial()
+    elif before.raw_state is None:
+        return []
+    else:
+        raw = before.raw_state
+    state = projector.copy(raw)
+    shown = _detach(projector.to_json(state))
+    steps: list[EventStep] = []
+    for event in projector.read(store, stream, after=before.version, upto=version, cancel=cancel, full=True):
+        if event.version != version:
+            continue
+        try:
+            state = projector.fold(state, event)
+        except Exception as exc:  # said in the step, as replay says it
+            steps.append(EventStep(event.position, event.type, problem=error_text(exc)))
+            break
+        now = _detach(projector.to_json(state))
+        steps.append(EventStep(event.position, event.type, diff_states(shown, now)))
+        shown = now
+    return steps
+
+
 # --- bisect --------------------------------------------------------------------------
 _SAFE_BUILTINS = {
     name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
@@ -1244,6 +1310,7 @@ def _bisect_stopped(stream: str, when: str, result: ReplayResult, probes: int, s
 
 __all__ = [
     "BisectResult",
+    "EventStep",
     "MomentRef",
     "ReplayResult",
     "StateDiff",
@@ -1251,5 +1318,6 @@ __all__ = [
     "bisect",
     "diff",
     "replay",
+    "steps_at",
     "version_at",
 ]

@@ -129,7 +129,7 @@ class CacheSpec:
 
 @dataclass(frozen=True)
 class _Request:
-    kind: str  # "replay" | "diff" | "bisect"
+    kind: str  # "replay" | "diff" | "bisect" | "steps"
     store: StoreSpec
     projector_spec: str | None
     projector_path: str | None
@@ -196,7 +196,8 @@ class _WorkerState:
         return cache
 
 
-_ENGINE: dict[str, Callable[..., Any]] = {"replay": engine.replay, "diff": engine.diff, "bisect": engine.bisect}
+_ENGINE: dict[str, Callable[..., Any]] = {"replay": engine.replay, "diff": engine.diff, "bisect": engine.bisect,
+                                          "steps": engine.steps_at}
 
 
 def _serve(conn: Any, cancel_event: Any) -> None:
@@ -524,6 +525,16 @@ def diff(store: Any, stream: str, a: Moment, b: Moment, *, projectors: Any = Non
         return engine.diff(store, stream, a, b, projectors=projectors, cache=cache, cancel=cancel, progress=progress)
     request = _request("diff", store, projectors, cache, (stream, a, b), {})
     return pool().call(request, cancel, progress, time_limit)
+
+
+def steps_at(store: Any, stream: str, version: int, *, projectors: Any = None,
+             cache: SnapshotCache | None = None, cancel: CancelToken | None = None,
+             time_limit: float | None = None, isolate: bool | None = None) -> list[engine.EventStep]:
+    """``inspector.replay.engine.steps_at``, in a worker process when it runs user code."""
+    if not needs_worker(projectors, time_limit, isolate):
+        return engine.steps_at(store, stream, version, projectors=projectors, cache=cache, cancel=cancel)
+    request = _request("steps", store, projectors, cache, (stream, version), {})
+    return pool().call(request, cancel, None, time_limit)
 
 
 def bisect(store: Any, stream: str, when: str, *, projectors: Any = None, cache: SnapshotCache | None = None,
