@@ -1,5 +1,6 @@
 """At 1024x700 what the trial found cut is read whole: each Health finding's detail (wrapped
-under it across the pane), Compare's "Changed paths" header and the States view's At hint."""
+under it across the pane), Compare's "Changed paths" header and the States view's At hint; and
+the events table's Summary is in view without sideways scrolling."""
 
 from __future__ import annotations
 
@@ -61,3 +62,53 @@ def test_compare_headers_and_the_states_moment_hint_are_read_whole(qtbot, window
     for edit in (states.at_edit, compare.at_edit):
         hint = edit.placeholderText()
         assert edit.fontMetrics().horizontalAdvance(hint) + 12 <= edit.width(), f"{hint!r} is cut"
+
+
+def _summary_in_view(view) -> int:
+    """How many pixels of the Summary column show, with the table scrolled to its first column;
+    0 when it cannot be seen without sideways scrolling."""
+    from inspector.ui.models import EventTableModel
+
+    view.horizontalScrollBar().setValue(0)
+    left = view.columnViewportPosition(EventTableModel.SUMMARY)
+    return max(0, min(view.viewport().width(), left + view.columnWidth(EventTableModel.SUMMARY)) - max(left, 0))
+
+
+def test_the_events_summary_is_in_view_at_1024_without_sideways_scrolling(qtbot, window, demo_planted):
+    from inspector.ui.models import EventTableModel
+    from inspector.ui.window.table_columns import SUMMARY_FLOOR, SUMMARY_NARROW
+
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.width() == 1024, timeout=5000)
+    view, model = window.events_view, window.event_model
+    header = view.horizontalHeader()
+    # all streams: Stream, Type and Time stay; Summary reads, with no sideways scroll bar
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and view.horizontalScrollBar().maximum() == 0, timeout=10000)
+    assert _summary_in_view(view) >= SUMMARY_FLOOR
+    for column in (EventTableModel.STREAM, EventTableModel.TYPE, EventTableModel.TIME):
+        assert not view.isColumnHidden(column)
+    left_out = [EventTableModel.COLUMNS[c] for c in window.event_columns.left_out]
+    assert left_out and header.toolTip().startswith(" and ".join(left_out) + " left out: the table is too narrow")
+
+    # one stream (the window's usual view): Version, Type, Time and a Summary that reads
+    stream, version = demo_planted.negative_wallet
+    window.jump_to_version(stream, version)
+    qtbot.waitUntil(lambda: window.current_event is not None and window.current_event.stream == stream, timeout=10000)
+    qtbot.waitUntil(lambda: model.rowCount() > 0 and model.event_at(0).stream == stream
+                    and view.isColumnHidden(EventTableModel.STREAM)
+                    and view.horizontalScrollBar().maximum() == 0, timeout=10000)
+    assert _summary_in_view(view) >= SUMMARY_NARROW
+    for column in (EventTableModel.VERSION, EventTableModel.TYPE, EventTableModel.TIME):
+        assert not view.isColumnHidden(column)
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(EventTableModel.COLUMNS[column])
+    # a time is never cut: the column holds the whole of the longest one
+    times = [model.index(row, EventTableModel.TIME).data() for row in range(model.rowCount())]
+    assert header.sectionSize(EventTableModel.TIME) >= max(view.fontMetrics().horizontalAdvance(t) for t in times) + 6
+    assert view.isColumnHidden(EventTableModel.POSITION)  # one stream's table never shows it
+
+    # wider again: what was left out for the Summary comes back
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: not view.isColumnHidden(EventTableModel.ACTOR) and not window.event_columns.left_out,
+                    timeout=5000)
+    assert header.toolTip() == ""
+    assert view.isColumnHidden(EventTableModel.POSITION) and view.isColumnHidden(EventTableModel.STREAM)

@@ -200,8 +200,8 @@ class Browsing:
         order it, so the global position gives its width to the summary (the Event tab has it);
         "All events" shows both."""
         one_stream = self.current_stream is not None
-        self.events_view.setColumnHidden(EventTableModel.STREAM, one_stream)
-        self.events_view.setColumnHidden(EventTableModel.POSITION, one_stream)
+        self.event_columns.set_wanted(EventTableModel.STREAM, not one_stream)
+        self.event_columns.set_wanted(EventTableModel.POSITION, not one_stream)
         self.event_columns.fit()
 
     def _update_events_title(self) -> None:
