@@ -260,6 +260,17 @@ def test_a_side_no_worker_can_load_is_named_instead_of_compared(wallets, project
                  str(new), "--json"]) == 0  # in one process it compares
 
 
+def test_a_side_made_in_code_is_refused_for_workers_at_once(wallets, projector_file):
+    from inspector.replay import demo_projectors
+
+    with closing(open_store(str(wallets))) as store:
+        mine = load_projectors(str(projector_file), store=store)
+        with pytest.raises(ValueError, match="the new projector cannot be loaded again in a worker process"):
+            compare_category(store, old=mine, new=demo_projectors(), category="wallet", processes=2)
+        with pytest.raises(ValueError, match="the old projector cannot be loaded again in a worker process"):
+            compare_category(store, old=demo_projectors().projectors[0], new=mine, category="wallet", processes=2)
+
+
 @pytest.mark.postgres
 def test_compare_over_processes_on_postgresql_gives_the_answers_of_sqlite(wallets, projector_file, changed_file,
                                                                           monkeypatch, scratch_postgres):
