@@ -33,7 +33,7 @@ from inspector.stores.base import (
     escape_like,
     glob_to_like,
 )
-from inspector.stores.connect import enforce_read_only_check, redact, role_can_write
+from inspector.stores.connect import enforce_read_only_check, for_one_statement, redact, role_can_write
 from inspector.stores.identity import sqlite_file_of, store_identity_key
 from inspector.stores.lazy import FoldEvent, LazyEvent, capped_columns, capped_row_event, full_event, left_out
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, version_of
@@ -121,7 +121,7 @@ class SqlEventStore:
     def _rows(self, query: sa.Executable) -> list[Any]:
         """All rows of one bounded query, with the connection back in the pool before they are used."""
         with self._connect() as conn:
-            return list(conn.execute(query).all())
+            return list(for_one_statement(conn).execute(query).all())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -655,7 +655,7 @@ class SqlEventStore:
             return []
         statement, parameters = query
         with self._connect() as conn:
-            rows = conn.execute(statement, parameters).all()
+            rows = for_one_statement(conn).execute(statement, parameters).all()
         found: list[StoredRecord] = []
         for row in rows:
             version = int(row.snapshot_version)
