@@ -260,6 +260,20 @@ def test_a_side_no_worker_can_load_is_named_instead_of_compared(wallets, project
                  str(new), "--json"]) == 0  # in one process it compares
 
 
+def test_states_with_a_projector_no_worker_can_load_names_it(wallets, tmp_path, capsys):
+    from inspector.cli import main
+
+    here_only = tmp_path / "wallet_here_only.py"
+    here_only.write_text(HERE_ONLY)
+
+    code = main(["states", str(wallets), "--category", "wallet", "--projector", str(here_only), "--processes", "2",
+                 "--json"])
+
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert f"--projector with --processes: a worker process could not load {here_only}" in captured.err
+
+
 def test_a_side_made_in_code_is_refused_for_workers_at_once(wallets, projector_file):
     from inspector.replay import demo_projectors
 
