@@ -13,6 +13,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from inspector.core import json_pieces
+from inspector.core.json_pieces import PIECEWISE_ABOVE
+
 _ZLIB_HEADERS = (b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda")
 
 #: Deepest nesting of arrays and objects a payload is decoded to. JSON text writers stop at
@@ -176,14 +179,19 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
         blob = text.encode("utf-8")
     else:
         blob = bytes(text)
+    if len(blob) > PIECEWISE_ABOVE:
+        return _loads_big(blob, max_depth)
     marks = blob.translate(_NUMBER_MARKS)
+    # deeper nesting needs that many brackets: then orjson itself is made to refuse it (``_within``)
+    deep = max_depth is not None and len(blob) > max_depth and blob.count(b"[") + blob.count(b"{") > max_depth
     try:
         # ``find`` rather than ``in``: the same search at about half the cost per call
         if (marks.find(_LONG_RUN) >= 0 or marks.find(b"0es000") >= 0) and needs_exact_parser(blob):
             value = _exact_loads(blob)
         else:
             try:
-                value = orjson.loads(blob)
+                value = _within(blob, max_depth) if deep and max_depth is not None else orjson.loads(blob)
+                deep = False  # orjson checked the depth
             except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, too deep, or not JSON at all
                 try:
                     value = _exact_loads(blob)
@@ -191,10 +199,71 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
                     raise refused from None
     except RecursionError:
         raise TooDeep("JSON nested deeper than the parser follows") from None
-    if (max_depth is not None and len(blob) > max_depth  # deeper nesting needs that many brackets
-            and blob.count(b"[") + blob.count(b"{") > max_depth and nesting_exceeds(value, max_depth)):
+    if deep and max_depth is not None and nesting_exceeds(value, max_depth):  # the exact parser's value: walked
         raise TooDeep(f"JSON nested deeper than {max_depth} levels")
     return value
+
+
+def _within(blob: bytes, max_depth: int) -> Any:
+    """``orjson.loads(blob)``, raising ``TooDeep`` when it nests more than ``max_depth`` levels
+    (checked by orjson itself at C speed, not by a walk over every container of the value: see
+    ``json_pieces.within_depth``); ``orjson.JSONDecodeError`` for anything else it refuses."""
+    try:
+        return json_pieces.within_depth(blob, max_depth)
+    except json_pieces.TooDeepInPieces:
+        try:
+            orjson.loads(blob)
+        except orjson.JSONDecodeError:  # deeper than any parser here follows (as the exact parser says)
+            raise TooDeep("JSON nested deeper than the parser follows") from None
+        raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
+
+
+def _loads_big(blob: bytes, max_depth: int | None) -> Any:
+    """``loads_exact`` of a document over ``PIECEWISE_ABOVE`` bytes without one long C call (a
+    thread doing this leaves the others, the GUI thread among them, the interpreter every few
+    ms): its numbers looked at a slice at a time, then parsed in pieces (``json_pieces``, whose
+    calls check the depth too) with the cyclic collector paused. A document that cannot be cut
+    so (NaN, Infinity, a number orjson reads inexactly, malformed text) is read as a small one is."""
+    if not _may_need_exact_parser(blob):
+        with json_pieces.cycle_collection_paused():
+            try:
+                value = json_pieces.loads_in_pieces(blob, max_depth)
+            except json_pieces.TooDeepInPieces:
+                if max_depth is None:
+                    raise TooDeep("JSON nested deeper than the parser follows") from None
+                raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
+            except json_pieces.NotInPieces:
+                pass
+            else:
+                json_pieces.settle_new_objects()
+                return value
+    try:
+        try:
+            value = _exact_loads(blob) if needs_exact_parser(blob) else orjson.loads(blob)
+        except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, too deep, or not JSON at all
+            try:
+                value = _exact_loads(blob)
+            except ValueError:
+                raise refused from None
+    except RecursionError:
+        raise TooDeep("JSON nested deeper than the parser follows") from None
+    if max_depth is not None and blob.count(b"[") + blob.count(b"{") > max_depth and nesting_exceeds(value, max_depth):
+        raise TooDeep(f"JSON nested deeper than {max_depth} levels")
+    return value
+
+
+#: bytes translated per call when a big document's numbers are looked at (about 10 ms)
+_MARKS_SLICE = 4_000_000
+
+
+def _may_need_exact_parser(blob: bytes) -> bool:
+    """``needs_exact_parser`` for a big document, its bytes translated a slice at a time (each
+    slice overlaps the next by 16 bytes, the longest mark looked for)."""
+    for start in range(0, len(blob), _MARKS_SLICE):
+        marks = blob[start:start + _MARKS_SLICE + 16].translate(_NUMBER_MARKS)
+        if marks.find(_LONG_RUN) >= 0 or marks.find(b"0es000") >= 0:
+            return needs_exact_parser(blob)
+    return False
 
 
 def _exact_loads(blob: bytes) -> Any:

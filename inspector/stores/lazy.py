@@ -15,15 +15,14 @@ read gives it; ``full_event`` reads such an event again, whole, when something n
 from __future__ import annotations
 
 import dataclasses
-import gc
-import threading
 from collections import namedtuple
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Any, Callable, Union
 
 from inspector.core.decoding import NOT_PLAIN
 from inspector.core.events import Event
+from inspector.core.json_pieces import cycle_collection_paused  # the pause big decodes share
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
 _UNSET: Any = object()
 #: payloads longer than this (bytes or characters) are decoded with the cyclic collector paused
 PAUSE_COLLECTION_ABOVE = 1_000_000
-_COLLECTION_LOCK = threading.Lock()
-_collection_pauses = [0, False]  # pauses under way, whether the collector was on before the first
 
 
 def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool]:
@@ -62,30 +59,6 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool]:
                   type(layout).type_from_db is SqlLayout.type_from_db)
         layout._lazy_event_places = places
     return places
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a big payload is decoded (any thread; nested
-    and concurrent pauses end when the last one does).
-
-    Decoding 50 MB of JSON makes about 1.6 million dicts and lists; each few hundred thousand
-    of them start a full collection, which walks every object alive, inside the decoder's one
-    C call: orjson held the GIL, and so the GUI thread, for 1.1 s instead of 0.3 s. Decoded
-    JSON holds no reference cycles, so nothing is left for the collector to find; it resumes
-    afterwards as before (refcounting frees everything meanwhile, as always)."""
-    with _COLLECTION_LOCK:
-        if _collection_pauses[0] == 0:
-            _collection_pauses[1] = gc.isenabled()
-            gc.disable()
-        _collection_pauses[0] += 1
-    try:
-        yield
-    finally:
-        with _COLLECTION_LOCK:
-            _collection_pauses[0] -= 1
-            if _collection_pauses[0] == 0 and _collection_pauses[1]:
-                gc.enable()
 
 
 class LazyEvent:

@@ -49,21 +49,37 @@ INLINE_FORMAT_LIMIT = 3_000_000
 _FORMATTER = WorkerPool(1, "event-text")
 
 
+#: a list or object with more items than this is estimated from its first ``_SAMPLE`` items
+_SAMPLE = 64
+
+
 def estimated_text_size(event: Event, limit: int = INLINE_FORMAT_LIMIT) -> int:
-    """About how many characters the event's raw view holds; counting stops past ``limit``
-    (so a 50 MB payload costs as much to estimate as a 2 MB one)."""
+    """About how many characters the event's raw view holds; counting stops past ``limit``, and
+    a long list or object is judged by its first ``_SAMPLE`` items (so a 50 MB payload of
+    400,000 records costs as little to estimate as a small one: this runs on the GUI thread)."""
     if event.raw is not None:
         return len(event.raw) if isinstance(event.raw, str) else 3 * len(event.raw)
-    size, stack = 0, [event.data, event.metadata]
+    return _estimated_size([event.data, event.metadata], limit)
+
+
+def _estimated_size(values: list, limit: int) -> int:
+    size, stack = 0, list(values)
     while stack and size <= limit:
         value = stack.pop()
         if isinstance(value, dict):
-            for key, item in itertools.islice(value.items(), limit):
+            if len(value) > 2 * _SAMPLE:
+                sample = dict(itertools.islice(value.items(), _SAMPLE))
+                size += _estimated_size([sample], limit) * len(value) // _SAMPLE
+                continue
+            for key, item in value.items():
                 size += len(key) + 8 if isinstance(key, str) else 16
                 stack.append(item)
         elif isinstance(value, (list, tuple)):
+            if len(value) > 2 * _SAMPLE:
+                size += _estimated_size([list(value[:_SAMPLE])], limit) * len(value) // _SAMPLE
+                continue
             size += 4 * len(value)
-            stack.extend(itertools.islice(value, limit))
+            stack.extend(value)
         elif isinstance(value, str):
             size += len(value) + 2
         elif isinstance(value, (bytes, bytearray)):

@@ -1,0 +1,152 @@
+"""A big payload is decoded in pieces: the same value as one parse of the whole text, from parser
+calls of bounded size (between two calls other threads, the GUI thread among them, get the
+interpreter), with the nesting limit checked by the parser itself rather than by a walk over
+the decoded value. Pieces are made small here so that small documents exercise the cutting."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+
+from inspector.core import decoding, json_pieces
+from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact
+
+PIECE = 300
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    """Pieces of about ``PIECE`` bytes for documents over 2,000 bytes."""
+    monkeypatch.setattr(json_pieces, "PIECE", PIECE)
+    monkeypatch.setattr(decoding, "PIECEWISE_ABOVE", 2_000)
+
+
+@pytest.fixture
+def parser_calls(monkeypatch):
+    """The length of the text of every call of the parser ``json_pieces`` makes."""
+    calls: list[int] = []
+    real = orjson.loads
+
+    def counted(text):
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(json_pieces.orjson, "loads", counted)
+    yield calls
+    monkeypatch.setattr(json_pieces.orjson, "loads", real)
+
+
+def _document(rng: random.Random, depth: int = 0):
+    """A JSON-able value with strings full of brackets, commas, quotes and escapes, UTF-8 of
+    several widths, numbers, literals and nested containers."""
+    roll = rng.random()
+    if depth > 4 or roll < 0.3:
+        return rng.choice([0, -17, 2.5, 1e-7, 12345678901234, True, False, None, "", "plain",
+                           'a,]}"[{\\', "Zoë – ünïcode \u2028 𝄞", "x" * rng.randint(0, 400)])
+    if roll < 0.65:
+        return [_document(rng, depth + 1) for _ in range(rng.randint(0, 9))]
+    return {f"k{rng.randint(0, 30)}": _document(rng, depth + 1) for _ in range(rng.randint(0, 9))}
+
+
+def test_a_big_document_decoded_in_pieces_is_the_value_of_one_parse(small_pieces):
+    rng = random.Random(7)
+    checked = 0
+    for trial in range(250):
+        value = _document(rng)
+        text = orjson.dumps(value, option=orjson.OPT_INDENT_2 if trial % 2 else 0)
+        decoded = loads_exact(text)
+        assert decoded == orjson.loads(text)
+        assert orjson.dumps(decoded) == orjson.dumps(orjson.loads(text))  # key order too
+        checked += len(text) > 2_000
+    assert checked > 50
+
+
+def test_the_parser_is_never_handed_much_more_than_a_piece_of_a_big_document(small_pieces, parser_calls):
+    records = [{"id": i, "name": "Zoë, [x]", "tags": ["a", "b"]} for i in range(2_000)]
+    text = orjson.dumps({"items": records, "count": 2_000, "tail": {"deep": [[1, 2], [3]]}})
+    assert loads_exact(text) == {"items": records, "count": 2_000, "tail": {"deep": [[1, 2], [3]]}}
+    assert len(parser_calls) > len(text) // (2 * PIECE)
+    padding = json_pieces.ORJSON_DEPTH - MAX_NESTING
+    assert max(parser_calls) <= 2 * PIECE + 2 * padding + 2  # a run, its brackets and the depth padding
+
+
+def test_duplicate_keys_in_different_pieces_keep_the_first_place_and_the_last_value(small_pieces):
+    text = b'{"a": ' + orjson.dumps(list(range(1_500))) + b', "b": 1, "a": "last"}'
+    decoded = loads_exact(text)
+    assert list(decoded) == ["a", "b"] and decoded["a"] == "last" == orjson.loads(text)["a"]
+
+
+@pytest.mark.parametrize("text", [
+    b"[" + b"1," * 2_000 + b"]",  # a comma before the end
+    b"[" + b"1," * 2_000 + b"1] x",  # content after the document
+    b'{"a": [' + b"1," * 2_000 + b"1}",  # brackets that do not match
+    b"[" + b'"abc",' * 2_000 + b"NaN]",  # a token orjson refuses: the exact parser reads it
+])
+def test_a_big_document_the_pieces_cannot_read_is_read_as_before(small_pieces, text):
+    try:
+        expected = ("value", decoding._exact_loads(text))
+    except ValueError:
+        expected = ("error", None)
+    try:
+        got = ("value", loads_exact(text))
+    except TooDeep:
+        raise
+    except ValueError:
+        got = ("error", None)
+    assert got[0] == expected[0]
+    if got[0] == "value":
+        assert repr(got[1]) == repr(expected[1])
+
+
+@pytest.mark.parametrize("big", [False, True], ids=["small document", "big document in pieces"])
+def test_nesting_is_refused_exactly_past_the_limit_without_walking_the_value(small_pieces, monkeypatch, big):
+    def no_walk(*args, **kwargs):
+        raise AssertionError("the decoded value was walked to measure its depth")
+
+    monkeypatch.setattr(decoding, "nesting_exceeds", no_walk)
+    filler = b"[" + b",".join([b'{"k": [1, "]]]"]}'] * (300 if big else 1)) + b"]"
+    for depth, refused in ((MAX_NESTING - 1, False), (MAX_NESTING, True)):
+        # [filler, [[[...]]]]: the filler's own 3 levels, then ``depth`` more inside the outer array
+        text = b"[" + filler + b", " + b"[" * depth + b"]" * depth + b"]"
+        assert (len(text) > 2_000) is big
+        nesting = 1 + depth
+        assert (nesting > MAX_NESTING) is refused
+        if refused:
+            with pytest.raises(TooDeep, match=f"deeper than {MAX_NESTING} levels"):
+                loads_exact(text)
+        else:
+            assert loads_exact(text) == orjson.loads(text)
+
+
+def test_a_document_nested_deeper_than_the_parser_follows_is_too_deep_in_pieces_too(small_pieces):
+    text = b'{"pad": "' + b"x" * 3_000 + b'", "deep": ' + b"[" * 1_100 + b"]" * 1_100 + b"}"
+    with pytest.raises(TooDeep):
+        loads_exact(text)
+    with pytest.raises(TooDeep):
+        loads_exact(text, max_depth=None)
+
+
+def test_no_collection_walks_a_big_document_s_objects_right_after_it_is_decoded(small_pieces):
+    """Decoded with the collector paused, the new objects are moved to its oldest generation at
+    once: the allocations that follow do not start a young collection over all of them."""
+    import gc
+
+    text = orjson.dumps([{"i": i, "l": [i]} for i in range(3_000)])
+    started: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.collect()
+    gc.callbacks.append(record)
+    try:
+        value = loads_exact(text)
+        made = [[] for _ in range(100)]
+    finally:
+        gc.callbacks.remove(record)
+    assert len(value) == 3_000 and len(made) == 100
+    assert started == []
+    assert gc.isenabled()
