@@ -6,7 +6,10 @@ import functools
 import os
 import re
 import sqlite3
+import weakref
+from collections import namedtuple
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -443,6 +446,71 @@ def for_one_statement(conn: sa.Connection) -> sa.Connection:
     if conn.dialect.name == "postgresql":
         return conn.execution_options(isolation_level="AUTOCOMMIT")
     return conn
+
+
+#: per statement: how the driver runs it (``_plain_form``), or None where SQLAlchemy must
+_PLAIN_FORMS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_NOT_PLAIN = object()
+
+
+def plain_rows(engine: Engine, statement: sa.Select, parameters: dict[str, Any], location: str) -> list[Any] | None:
+    """All rows of one bounded SELECT, ``statement`` with ``parameters`` (its bound values by
+    name), fetched by the driver itself: a list of named tuples whose fields are the statement's
+    column names, in its column order, each value as SQLAlchemy would give it. None where
+    SQLAlchemy's own execution is needed: every engine but SQLite's (on a server the statement
+    guard and the lost-connection handling run in SQLAlchemy's events), a column whose values
+    SQLAlchemy converts on the way out, a value rendered into the SQL at execution.
+
+    On SQLite the connection's own rules keep it read-only (``mode=ro``, ``query_only`` and the
+    authorizer of ``GuardedSqliteConnection``), whoever sends the statement; this saves
+    SQLAlchemy's execution and row objects, about 60 µs of a one-row read of 130 µs.
+    Raises ``StoreError`` (``location``: the message's prefix) when the driver fails.
+    """
+    dialect = engine.dialect
+    if dialect.name != "sqlite":
+        return None
+    form: Any = _PLAIN_FORMS.get(statement)
+    if form is None:
+        form = _PLAIN_FORMS[statement] = _plain_form(dialect, statement) or _NOT_PLAIN
+    if form is _NOT_PLAIN:
+        return None
+    compiled, sql, names, processors, shape = form
+    values = compiled.construct_params(parameters)
+    arguments = tuple(values[name] if processors.get(name) is None else processors[name](values[name])
+                      for name in names)
+    try:
+        connection = engine.raw_connection()  # from the pool, back to it (rolled back) on close
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, arguments)
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        text = str(exc).strip().splitlines()
+        raise StoreError(f"{location}: {text[0] if text else type(exc).__name__}") from None
+    return [shape._make(row) for row in rows]
+
+
+def _plain_form(dialect: sa.Dialect, statement: sa.Select) -> tuple[Any, str, tuple[str, ...], dict[str, Any], Any] | None:
+    """``(compiled, sql, parameter names in place order, bind processors, row shape)``, or None
+    when the driver's rows would differ from SQLAlchemy's or the SQL is only known at execution."""
+    compiled: Any = statement.compile(dialect=dialect)
+    if not compiled.positional or compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    columns = list(statement.selected_columns)
+    fields = [getattr(column, "name", None) for column in columns]
+    if (len(set(fields)) != len(fields)
+            or not all(isinstance(name, str) and name.isidentifier() and not name.startswith("_") for name in fields)):
+        return None
+    if any(column.type.dialect_impl(dialect).result_processor(dialect, None) is not None for column in columns):
+        return None
+    names = tuple(compiled.positiontup or ())
+    processors = {name: processor for name, processor in (compiled._bind_processors or {}).items() if name in names}
+    return compiled, str(compiled), names, processors, namedtuple("PlainRow", [str(name) for name in fields])
 
 
 def _reset_session(backend: str, dbapi_connection) -> None:  # noqa: ANN001 - a DB-API connection

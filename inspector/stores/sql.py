@@ -33,7 +33,7 @@ from inspector.stores.base import (
     escape_like,
     glob_to_like,
 )
-from inspector.stores.connect import enforce_read_only_check, for_one_statement, redact, role_can_write
+from inspector.stores.connect import enforce_read_only_check, for_one_statement, plain_rows, redact, role_can_write
 from inspector.stores.identity import sqlite_file_of, store_identity_key
 from inspector.stores.lazy import FoldEvent, LazyEvent, capped_columns, capped_row_event, full_event, left_out
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, version_of
@@ -654,8 +654,10 @@ class SqlEventStore:
         if query is None:
             return []
         statement, parameters = query
-        with self._connect() as conn:
-            rows = for_one_statement(conn).execute(statement, parameters).all()
+        rows: Sequence[Any] | None = plain_rows(self.engine, statement, parameters, self.location)
+        if rows is None:
+            with self._connect() as conn:
+                rows = for_one_statement(conn).execute(statement, parameters).all()
         found: list[StoredRecord] = []
         for row in rows:
             version = int(row.snapshot_version)
