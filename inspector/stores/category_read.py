@@ -263,7 +263,9 @@ _NOT_UTF8 = "decode to UTF-8"
 def _page_rows(store: SqlEventStore, query: sa.Select) -> list[Any]:
     """All rows of one page. On SQLite the driver's own UTF-8 decoder reads the text (in C,
     strict); a page with a value that does not decode is read again with the connection's
-    careful ``text_or_bytes``, which keeps such a value as bytes (an event with a problem)."""
+    careful ``text_or_bytes``, which keeps such a value as bytes (an event with a problem).
+    Rows of the layout's fold columns come as the driver's plain tuples where
+    ``SqlEventStore._plain_tuples`` allows (``LazyEvent`` takes either)."""
     if store.engine.dialect.name != "sqlite":
         return store._rows(query)
     try:
@@ -272,7 +274,8 @@ def _page_rows(store: SqlEventStore, query: sa.Select) -> list[Any]:
             previous = dbapi.text_factory
             dbapi.text_factory = str
             try:
-                return list(conn.execute(query).all())
+                result = conn.execute(query)
+                return list(result.cursor.fetchall() if store._plain_tuples(query) else result.all())
             finally:
                 dbapi.text_factory = previous
     except StoreError as exc:
@@ -281,10 +284,11 @@ def _page_rows(store: SqlEventStore, query: sa.Select) -> list[Any]:
     return store._rows(query)
 
 
-def _stream_place(store: SqlEventStore) -> int:
-    """The place of the ``stream`` column in the layout's fold rows (``select(*layout.columns)``)."""
+def _place(store: SqlEventStore, name: str) -> int:
+    """The place of column ``name`` in the layout's fold rows (``select(*layout.columns)``): rows
+    are read by place (they may be the driver's plain tuples, see ``_page_rows``)."""
     names = [getattr(column, "name", None) for column in store.layout.columns]
-    return names.index("stream")
+    return names.index(name)
 
 
 def _chain(first: Iterator[FoldEvent], rest: Iterator[FoldEvent]) -> Iterator[FoldEvent]:
@@ -326,7 +330,8 @@ def _read(store: SqlEventStore, category: str | None, match: str | None, upto: i
           until: StreamBound | None) -> Iterator[StreamEvents]:
     layout = store.layout
     exact_text = layout.exact_text_streams()
-    stream_of = itemgetter(_stream_place(store))
+    stream_of = itemgetter(_place(store, "stream"))
+    version_of, position_of = itemgetter(_place(store, "version")), itemgetter(_place(store, "position"))
 
     def hand_over(stream: str, events: Iterator[FoldEvent]) -> Iterator[StreamEvents]:
         try:
@@ -373,8 +378,8 @@ def _read(store: SqlEventStore, category: str | None, match: str | None, upto: i
             check(cancel)
             if full and not exact_text and name == last_name:
                 tail = found[-1]
-                rest = _streamed(store, rest_of_stream_query(store, last, after_version=tail.version,
-                                                             after_position=tail.position, upto=upto), name, cancel)
+                rest = _streamed(store, rest_of_stream_query(store, last, after_version=version_of(tail),
+                                                             after_position=position_of(tail), upto=upto), name, cancel)
                 yield from hand_over(name, _chain(_from_page(found, store, name), rest))
             else:
                 yield from hand_over(name, _from_page(found, store, name))

@@ -61,8 +61,31 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool]:
     return places
 
 
+def fold_row_shape(layout: "SqlLayout") -> Any | None:
+    """A named-tuple class with the fields of the layout's fold rows (``select(*layout.columns)``,
+    by name and by place, as its ``row_to_event`` reads them), or None when a label is not a
+    plain name. A store may hand ``LazyEvent`` the driver's plain tuples of such rows: each
+    becomes one of these only when something reads it by name (most events of a fold never)."""
+    names = tuple(getattr(column, "name", None) or "" for column in layout.columns)
+    shape = _FOLD_ROW_SHAPES.get(names, _UNSET)
+    if shape is _UNSET:
+        try:
+            shape = _named_tuple("FoldRow", names)
+        except ValueError:  # not a name, a keyword, a leading underscore, twice the same
+            shape = None
+        _FOLD_ROW_SHAPES[names] = shape
+    return shape
+
+
+_FOLD_ROW_SHAPES: dict[tuple[str, ...], Any] = {}
+_named_tuple: Any = namedtuple  # field names known only when the layout is
+
+
 class LazyEvent:
-    """An Event (same attributes) made from a row on demand; ``event()`` gives the plain Event."""
+    """An Event (same attributes) made from a row on demand; ``event()`` gives the plain Event.
+
+    ``row``: a fold row of ``layout`` (a SQLAlchemy row, or the driver's plain tuple of one,
+    see ``fold_row_shape``)."""
 
     __slots__ = ("position", "stream", "version", "_row", "_layout", "_type", "_data", "_full")
 
@@ -87,14 +110,23 @@ class LazyEvent:
         its own (``SqlLayout.capped_payload``): the other fields come from the row with a
         stand-in payload (a value means the payload had no problem: ``decode_json``)."""
         if self._full is None:
-            data, layout = self._data, self._layout
+            data, layout, row = self._data, self._layout, self._named()
             capped = None if data is _UNSET or data is None else layout.capped_payload()
-            if capped is not None and capped[0] in self._row._fields:
-                stand_in = layout.row_to_event(_with_payload(self._row, *capped))
+            if capped is not None and capped[0] in row._fields:
+                stand_in = layout.row_to_event(_with_payload(row, *capped))
                 self._full = dataclasses.replace(stand_in, data=data)
             else:
-                self._full = layout.row_to_event(self._row)
+                self._full = layout.row_to_event(row)
         return self._full
+
+    def _named(self) -> Any:
+        """The row, with its fields by name too (a driver's plain tuple made a fold row once)."""
+        row = self._row
+        if type(row) is tuple:
+            shape = fold_row_shape(self._layout)
+            assert shape is not None, "plain tuples only for layouts with a fold row shape"
+            row = self._row = shape._make(row)
+        return row
 
     @property
     def type(self) -> str:
@@ -107,7 +139,7 @@ class LazyEvent:
                 stored = self._row[place]
                 kind = self._type = stored if places[5] and type(stored) is str else layout.type_from_db(stored)
             else:
-                kind = self._type = layout.lazy_type(self._row, self)
+                kind = self._type = layout.lazy_type(self._named(), self)
         return kind
 
     @property
@@ -136,13 +168,13 @@ class LazyEvent:
             if type(payload) is str or type(payload) is bytes:
                 if len(payload) > PAUSE_COLLECTION_ABOVE:
                     with cycle_collection_paused():
-                        return layout.lazy_data(row, self)
+                        return layout.lazy_data(self._named(), self)
                 decode = places[4]
                 if decode is not None:
                     value = decode(payload)
                     if value is not NOT_PLAIN:
                         return value
-        return layout.lazy_data(row, self)
+        return layout.lazy_data(self._named(), self)
 
     @property
     def recorded_at(self) -> datetime | None:
@@ -168,7 +200,7 @@ class LazyEvent:
     def payload_text(self) -> bytes | str | None:
         """The payload as stored, for checkpoint fingerprints (no decoding needed); None when it
         is not text or bytes (a JSON column the driver parsed): then the decoded payload counts."""
-        return self._layout.payload_print(self._row)
+        return self._layout.payload_print(self._named())
 
     def to_json(self) -> dict[str, Any]:
         return self.event().to_json()
