@@ -255,13 +255,17 @@ _ROW_SHAPES: dict[tuple[str, ...], Any] = {}
 def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]"] | None:
     """The layout's columns with its payload read only up to ``cap`` bytes (NULL above) and its
     size in bytes appended (labelled ``SIZE_LABEL``); None when the layout cannot leave its
-    payload out (it reads other fields from it: see ``SqlLayout.capped_payload``)."""
+    payload out (it reads other fields from it: see ``SqlLayout.capped_payload``). A layout that
+    reads other fields from its payload (``SqlLayout.payload_left_out``) leaves out only payloads
+    its SQL can read those fields of (the others are read whole, with a NULL size), and has them
+    read, for those rows only, as the extra columns it names."""
     import sqlalchemy as sa
 
     capped = layout.capped_payload()
-    if capped is None:
+    left = layout.payload_left_out() if capped is None else None
+    if capped is None and left is None:
         return None
-    label = capped[0]
+    label = capped[0] if capped is not None else left.label  # type: ignore[union-attr]
     columns = list(layout.columns)
     names = [getattr(column, "name", None) for column in columns]
     if label not in names:
@@ -275,9 +279,15 @@ def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]
         size = sa.func.octet_length(payload if isinstance(kind, (sa.String, sa.LargeBinary)) else sa.cast(payload, sa.Text))
     else:  # MySQL/MariaDB: LENGTH counts bytes
         size = sa.func.length(payload)
-    kept = sa.type_coerce(sa.case((size > cap, sa.null()), else_=payload), payload.type)
-    columns[place] = kept.label(label)
-    columns.append(size.label(SIZE_LABEL))
+    if left is None:
+        kept = sa.type_coerce(sa.case((size > cap, sa.null()), else_=payload), payload.type)
+        columns[place] = kept.label(label)
+        columns.append(size.label(SIZE_LABEL))
+        return columns
+    over = size > cap if left.readable is None else sa.and_(size > cap, left.readable)
+    columns[place] = sa.type_coerce(sa.case((over, sa.null()), else_=payload), payload.type).label(label)
+    columns.append(sa.case((over, size), else_=sa.null()).label(SIZE_LABEL))
+    columns.extend(sa.case((over, field.element), else_=sa.null()).label(field.name) for field in left.fields)
     return columns
 
 
@@ -288,7 +298,10 @@ def capped_row_event(layout: "SqlLayout", row: Any, cap: int) -> Event:
     if size is None or int(size) <= cap:
         return layout.row_to_event(row)
     capped = layout.capped_payload()
-    assert capped is not None, "capped rows come from capped_columns"
+    if capped is None:  # a payload other fields come from: a stand-in built from what SQL read of it
+        left = layout.payload_left_out()
+        assert left is not None, "capped rows come from capped_columns"
+        capped = (left.label, left.stand_in(row))
     event = layout.row_to_event(_with_payload(row, *capped))  # the stand-in is decoded in no time
     return dataclasses.replace(event, data=PayloadLeftOut(int(size)), raw=None)
 

@@ -413,6 +413,11 @@ class AxonLayout(SqlLayout):
         read (a fold needs none; the type is a column of the row)."""
         return self._decode(row[self._payload_place], row[self._reference_place], "payload")[0]
 
+    def capped_payload(self) -> tuple[str, Any]:
+        """The payload is a column of its own (the type, time, ids and metadata are others): a
+        capped read may leave it out (a large object's size is measured on the server)."""
+        return "payload", "{}"
+
     # --- snapshots ---------------------------------------------------------------------
     def snapshots(self, conn: sa.Connection, stream: str) -> list[Snapshot]:
         """Axon's own snapshots of the aggregate, oldest first (Axon usually keeps only the latest)."""

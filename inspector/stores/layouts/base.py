@@ -31,6 +31,24 @@ ISO_TIME_PG = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[
 ISO_TIME_MYSQL = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?{_ZONE}$"
 
 
+@dataclass(frozen=True)
+class LeftOutPayload:
+    """How a capped read (``inspector.stores.lazy.capped_columns``) leaves out a payload that other
+    fields are read from (``SqlLayout.payload_left_out``).
+
+    ``label``: the payload's label in the layout's ``columns``. ``fields``: labelled SQL
+    expressions read in its stead, for rows whose payload is left out only (small: the headers,
+    a time). ``readable``: the rows those fields describe exactly (say, payloads that are JSON
+    objects); the others are read whole, however big. ``stand_in(row)``: a small payload, built
+    from the fields, that ``row_to_event`` reads every field but the payload from exactly as it
+    reads them from the whole payload."""
+
+    label: str
+    fields: tuple[sa.Label[Any], ...]
+    readable: sa.ColumnElement[bool] | None
+    stand_in: Callable[[Any], Any]
+
+
 class SqlLayout:
     """Maps one library's event table onto the Event model.
 
@@ -108,6 +126,12 @@ class SqlLayout:
         label of the payload column a page may leave unread above a size, and a value
         ``row_to_event`` decodes in its place at once; None (the default) where other fields come
         from the payload (the type or time in its headers), so the payload is always read."""
+        return None
+
+    def payload_left_out(self) -> "LeftOutPayload | None":
+        """For a layout whose other fields come from its payload (``capped_payload`` is None): how
+        a capped read leaves a big payload in the store all the same, SQL reading those fields
+        (``LeftOutPayload``). None (the default): the payload is always read."""
         return None
 
     def payload_print(self, row: Row[Any]) -> bytes | str | None:

@@ -58,7 +58,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json, json_value
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
-from inspector.stores.layouts.base import _DATE, SqlLayout, version_into
+from inspector.stores.layouts.base import _DATE, LeftOutPayload, SqlLayout, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 #: EventSauce's ``Y-m-d H:i:s.uO`` (the colon in the offset optional), with a real calendar date
@@ -401,6 +401,28 @@ class EventSauceLayout(SqlLayout):
             kind = headers.get("__event_type") if isinstance(headers, dict) else None
         return self.type_from_db(None if kind is None else str(kind))
 
+    def payload_left_out(self) -> LeftOutPayload:
+        """A capped read leaves out a big payload whose headers SQL reads as an object (the
+        engine's JSON functions; MariaDB's guarded by ``JSON_VALID``): the type, time, actor and
+        every other header then come from the headers' text alone, exactly as from the whole
+        payload. A payload whose headers are no object (a pre-1.0 row's own JSON, a bad row) is read whole."""
+        headers: sa.ColumnElement[Any]
+        readable: sa.ColumnElement[bool]
+        inner: sa.ColumnElement[Any]
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSON
+
+            document = self._payload if self._json_payload else sa.cast(self._payload, JSON)
+            inner = document.op("->")(sa.literal("headers", sa.Text))
+            kind = sa.func.jsonb_typeof(inner) if self._jsonb_payload else sa.func.json_typeof(inner)
+            headers, readable = sa.cast(inner, sa.Text), kind == "object"
+        else:
+            valid = sa.func.json_valid(self._payload) == 1
+            inner = sa.func.json_extract(self._payload, "$.headers")
+            headers = sa.case((valid, inner), else_=None)
+            readable = sa.and_(valid, sa.func.json_type(inner) == "OBJECT")
+        return LeftOutPayload("payload", (headers.label("headers_text"),), readable, _envelope_of_headers)
+
     def _time_of(self, header: Any, column: Any):
         """The rule SQL's ``time`` applies: the header in EventSauce's format, else the column."""
         if isinstance(header, str) and _TIME_TEXT_RE.match(header):
@@ -501,6 +523,14 @@ class EventSauceLayout(SqlLayout):
         if self.dialect == "postgresql" and not self._json_payload:
             notes.append("payload is text, not json: one row that is not JSON makes header filters fail")
         return notes
+
+
+def _envelope_of_headers(row: Row[Any]) -> str:
+    """A capped row's stand-in payload: its headers (the JSON text SQL read) and an empty payload."""
+    headers = row.headers_text
+    if isinstance(headers, bytes):
+        headers = headers.decode("utf-8", "replace")
+    return '{"headers": ' + headers + ', "payload": {}}'
 
 
 def _datetime6(value: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

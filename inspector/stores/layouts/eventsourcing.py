@@ -44,7 +44,7 @@ from inspector.core.decoding import decode_json, json_value, untranscode
 from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
-from inspector.stores.layouts.base import SqlLayout, Utf8mb4, rowid_column
+from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, rowid_column
 
 #: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
 _UUID_HEX = re.compile(r"^[0-9a-f]{32}$")
@@ -129,6 +129,21 @@ def _hyphenated(hex32: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     for part in parts[1:]:
         shown = shown + dash + part
     return shown
+
+
+#: the state's fields ``row_to_event`` reads (the time and three metadata keys)
+_STATE_FIELDS = ("timestamp", "actor", "correlation_id", "causation_id")
+
+
+def _state_of_fields(row: Row[Any]) -> str:
+    """A capped row's stand-in state: the fields SQL read (their JSON text; absent ones left out)."""
+    parts = []
+    for key in _STATE_FIELDS:
+        text = getattr(row, f"state_{key}")
+        if text is not None:
+            text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+            parts.append(f'"{key}": {text}')
+    return "{" + ", ".join(parts) + "}"
 
 
 class BytesPosition(FunctionElement[int]):
@@ -531,6 +546,29 @@ class EventsourcingLayout(SqlLayout):
             raw=bytes(row.state) if problem and row.state is not None and not isinstance(row.state, str) else (row.state if problem else None),
             problem=problem,
         )
+
+    def payload_left_out(self) -> LeftOutPayload | None:
+        """A capped read leaves out a big state that SQL reads as a JSON object (SQLite 3.38+,
+        MySQL/MariaDB): the fields ``row_to_event`` reads from it (``timestamp``, ``actor``,
+        ``correlation_id``, ``causation_id``) are read as their JSON text and give the same
+        time and metadata as the whole state. Compressed, encrypted or non-JSON states (NaN) are
+        read whole. None on PostgreSQL: its JSON functions fail the whole query on a state that
+        is not UTF-8 JSON, and nothing there tells such a ``bytea`` apart first (before 16)."""
+        import sqlite3
+
+        keys = _STATE_FIELDS
+        fields: list[sa.ColumnElement[Any]]
+        if self.dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):
+            text = sa.cast(self._state, sa.Text)
+            readable = sa.and_(sa.func.json_valid(text) == 1, sa.func.json_type(text) == "object")
+            fields = [text.op("->")(sa.literal(f"$.{key}", sa.Text)) for key in keys]
+        elif self.dialect in ("mysql", "mariadb"):
+            readable = sa.and_(sa.func.json_valid(self._state) == 1, sa.func.json_type(self._state) == "OBJECT")
+            fields = [Utf8mb4(sa.func.json_extract(self._state, f"$.{key}")) for key in keys]
+        else:
+            return None
+        labelled = tuple(field.label(f"state_{key}") for field, key in zip(fields, keys))
+        return LeftOutPayload("state", labelled, readable, _state_of_fields)
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         if self.dialect == "postgresql":
