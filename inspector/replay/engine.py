@@ -1111,14 +1111,20 @@ class _Predicate:
         loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         bound = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self.unknown = sorted(loaded - bound - set(_SAFE_BUILTINS) - {"state", "event"})
-        self.code = compile(tree, "<when>", "eval")
+        # the expression as the body of ``lambda state, event: ...`` with only the safe builtins:
+        # the same evaluation as ``eval`` with those names, at the cost of a call (``states
+        # --ever`` asks it after every version of every stream)
+        arguments = ast.arguments(posonlyargs=[], args=[ast.arg("state"), ast.arg("event")], kwonlyargs=[],
+                                  kw_defaults=[], defaults=[])
+        function = ast.fix_missing_locations(ast.Expression(ast.Lambda(arguments, tree.body)))
+        self.holds = eval(compile(function, "<when>", "eval"), {"__builtins__": _SAFE_BUILTINS})
         #: the keys it read that states lacked, to say when one was missing from every state
         self.reads = KeyReads()
 
     def __call__(self, state: Any, event: Event | None) -> bool:
         self.reads.evaluated += 1
         try:
-            return bool(eval(self.code, {"__builtins__": _SAFE_BUILTINS}, {"state": state, "event": event}))
+            return bool(self.holds(state, event))
         except KeyError as exc:
             self.reads.missed(exc, state)
             return False

@@ -567,6 +567,19 @@ def _compile_utf8mb4(element: Utf8mb4, compiler: Any, **kw: Any) -> str:
     return f"CONVERT({compiler.process(element.clauses, **kw)} USING utf8mb4)"
 
 
+def stored_json(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """A payload column as its stored text or bytes, for reading: a column of a JSON type (its
+    type as reflected: ``json``/``jsonb``, MySQL's JSON) is rendered as text by PostgreSQL and left
+    unparsed elsewhere, so the driver neither parses every row as it is fetched (a fold decodes
+    the payloads it reads, when it reads them: ``LazyEvent``) nor turns numbers into floats.
+    Other columns are read as they are."""
+    if isinstance(column.type, sa.JSON):
+        if dialect == "postgresql":
+            return sa.cast(column, sa.Text)
+        return sa.type_coerce(column, sa.types.NullType())
+    return column
+
+
 def version_of(value: Any) -> tuple[int | None, str | None]:
     """A stored version as ``(int, None)``, or ``(None, problem)`` when it is no whole number
     within 64 bits (text such as ``'three'``, ``1.5``, a boolean, ``1e300``, NULL): every layout's

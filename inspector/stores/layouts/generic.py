@@ -68,7 +68,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_like
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column, version_of
+from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column, stored_json, version_of
 
 DEFAULT_COLUMNS = {
     "position": "position",
@@ -309,11 +309,7 @@ class GenericLayout(SqlLayout):
     def _payload_expr(self, column: sa.Column[Any]) -> sa.ColumnElement[Any]:
         """The payload as its stored text or bytes: JSON columns are rendered as text by the server
         (PostgreSQL) or left unparsed (a JSON type elsewhere), so the driver never turns numbers into floats."""
-        if _is_json(column.type):
-            if self.dialect == "postgresql":
-                return sa.cast(column, sa.Text)
-            return sa.type_coerce(column, sa.types.NullType())
-        return column
+        return stored_json(column, self.dialect)
 
     def _time_expr(self) -> sa.ColumnElement[Any] | None:
         """The time column; on SQLite without SQLAlchemy's own date parsing (SQLite has no

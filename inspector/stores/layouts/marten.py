@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
-from inspector.stores.layouts.base import SqlLayout, version_into
+from inspector.stores.layouts.base import SqlLayout, stored_json, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EVENT_COLUMNS = {"seq_id", "stream_id", "version", "data", "type", "timestamp"}
@@ -118,8 +118,9 @@ class MartenLayout(SqlLayout):
         self._optional = [name for name in _OPTIONAL if name in c]
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
-            self.type.label("type"), self.time.label("recorded_at"), c.data.label("data"),
-            *[c[name].label(f"m_{name}") for name in self._optional],
+            # jsonb as its text: decoded when read (a fold reads the payload alone), not as fetched
+            self.type.label("type"), self.time.label("recorded_at"), stored_json(c.data, self.dialect).label("data"),
+            *[stored_json(c[name], self.dialect).label(f"m_{name}") for name in self._optional],
         ]
 
     def _qualified_name(self) -> sa.ColumnElement[Any]:
@@ -313,6 +314,8 @@ class MartenLayout(SqlLayout):
             data, raw = decoded.value, decoded.raw
             if decoded.problem:
                 problems.append(decoded.problem)
+            elif data is None:  # jsonb 'null' (read as its text): it satisfies NOT NULL but holds no event
+                problems.append("payload is NULL")
         metadata: dict[str, Any] = {}
         if extra.get("id") is not None:
             metadata["event_id"] = str(extra["id"])

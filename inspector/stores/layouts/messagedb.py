@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading
-from inspector.stores.layouts.base import SqlLayout, version_into
+from inspector.stores.layouts.base import SqlLayout, stored_json, version_into
 
 SCHEMA = "message_store"
 #: schema names ``sa.func.<schema>`` renders as written (others would need quoting)
@@ -53,8 +53,9 @@ class MessageDbLayout(SqlLayout):
         self._has_category_function = has_category_function and bool(_PLAIN_NAME.match(self.schema))
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
-            self.type.label("type"), self.time.label("recorded_at"), self._data.label("data"),
-            self._metadata.label("metadata"),
+            # jsonb as its text: decoded when read (a fold reads the payload alone), not as fetched
+            self.type.label("type"), self.time.label("recorded_at"), stored_json(self._data, self.dialect).label("data"),
+            stored_json(self._metadata, self.dialect).label("metadata"),
         ]
 
     @classmethod
