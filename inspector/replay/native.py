@@ -19,11 +19,12 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import enum
+import functools
 import importlib
 import uuid
 import zlib
 from datetime import date, datetime, time as dtime
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -284,7 +285,10 @@ def _application_class(spec: str) -> Any:
     return obj
 
 
+@functools.lru_cache(maxsize=1024)
 def _originator_id(stream: str) -> Any:
+    """The stream's name as the library's originator id: a UUID where it reads as one (kept per
+    name: parsed once, not at every read of the stream)."""
     try:
         return uuid.UUID(stream)
     except ValueError:
@@ -313,12 +317,25 @@ def aggregate_json(aggregate: Any) -> dict[str, Any]:
     return result
 
 
+#: the usual values' own types: shown as they are, or converted at once (no isinstance chain)
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+_CONVERTED: dict[type, Callable[[Any], str]] = {
+    uuid.UUID: str, datetime: datetime.isoformat, date: date.isoformat, dtime: dtime.isoformat, decimal.Decimal: str,
+}
+
+
 def to_jsonable(value: Any, depth: int = 0) -> Any:
     """Domain values (UUIDs, datetimes, decimals, enums, sets, value objects) as plain JSON."""
+    kind = type(value)
+    if kind in _AS_THEY_ARE:
+        return value
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if depth > 32:
         return repr(value)
+    convert = _CONVERTED.get(kind)
+    if convert is not None:
+        return convert(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (datetime, date, dtime)):

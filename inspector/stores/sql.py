@@ -686,9 +686,9 @@ class SqlEventStore:
         if query is None:
             return []
         statement, parameters = query
-        rows: Sequence[Any] | None = plain_rows(self.engine, statement, parameters, self.location)
-        if rows is None:
-            with self._connect() as conn:
+        with self._connect() as conn:
+            rows: Sequence[Any] | None = plain_rows(conn, statement, parameters)  # the driver's rows where it can
+            if rows is None:
                 rows = for_one_statement(conn).execute(statement, parameters).all()
         found: list[StoredRecord] = []
         for row in rows:

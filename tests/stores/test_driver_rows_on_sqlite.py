@@ -1,7 +1,7 @@
 """A bounded read on SQLite fetched by the driver itself (``plain_rows``): the same rows, by
-name and place, as SQLAlchemy gives; left to SQLAlchemy where it would convert values or where
-a server's guards run in its events; read-only by the connection's own rules; a driver error
-is one line naming the store."""
+name and place, as SQLAlchemy gives; left to SQLAlchemy where it would convert values and on
+MariaDB; read-only by the connection's own rules; seen by the engine's statement listeners; a
+driver error is SQLAlchemy's error, which a store reports as one line naming it."""
 
 from __future__ import annotations
 
@@ -56,14 +56,16 @@ def test_the_drivers_rows_are_sqlalchemys_by_name_and_place(store_file):
                    {"shown": "none", "stream": "wallet-9", "upto": 9}):
         with engine.connect() as conn:
             expected = conn.execute(statement, values).all()
-        rows = plain_rows(engine, statement, values, "store.db")
+        with engine.connect() as conn:
+            rows = plain_rows(conn, statement, values)
         assert rows is not None
         assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
         assert [row._fields for row in rows] == [tuple(row._fields) for row in expected]
         for row, want in zip(rows, expected):
             assert (row.position, row.shown, row.version, row.state, row.note, row.seven) == \
                    (want.position, want.shown, want.version, want.state, want.note, want.seven)
-    rows = plain_rows(engine, statement, {"shown": "W1", "stream": "wallet-1", "upto": 2}, "store.db")
+    with engine.connect() as conn:
+        rows = plain_rows(conn, statement, {"shown": "W1", "stream": "wallet-1", "upto": 2})
     assert rows is not None and rows[0].note == b"ca\xff"  # text that is not UTF-8 arrives as bytes, as it does anyway
     engine.dispose()
 
@@ -71,13 +73,25 @@ def test_the_drivers_rows_are_sqlalchemys_by_name_and_place(store_file):
 def test_a_column_sqlalchemy_converts_is_read_through_sqlalchemy(store_file):
     engine = sqlite_read_only_engine(store_file)
     with_time = sa.select(EVENTS.c.position, EVENTS.c.at).where(EVENTS.c.stream == sa.bindparam("stream"))
-    assert plain_rows(engine, with_time, {"stream": "wallet-1"}, "store.db") is None
+    with engine.connect() as conn:
+        assert plain_rows(conn, with_time, {"stream": "wallet-1"}) is None
     engine.dispose()
 
 
-def test_a_server_engine_is_read_through_sqlalchemy_and_its_guards(postgres_url):
-    engine = server_read_only_engine(postgres_url)
-    assert plain_rows(engine, _newest_first(), {"shown": "W1", "stream": "wallet-1", "upto": 2}, "server") is None
+def test_a_mariadb_engine_is_read_through_sqlalchemy(mysql_url):
+    engine = server_read_only_engine(mysql_url)
+    with engine.connect() as conn:
+        assert plain_rows(conn, _newest_first(), {"shown": "W1", "stream": "wallet-1", "upto": 2}) is None
+    engine.dispose()
+
+
+def test_the_engines_statement_listeners_see_the_drivers_read(store_file):
+    engine = sqlite_read_only_engine(store_file)
+    seen: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda _c, _cur, statement, *_rest: seen.append(statement))
+    with engine.connect() as conn:
+        assert plain_rows(conn, _newest_first(), {"shown": "W1", "stream": "wallet-1", "upto": 2}) is not None
+    assert len(seen) == 1 and seen[0].startswith("SELECT events.position")
     engine.dispose()
 
 
@@ -90,19 +104,30 @@ def test_the_drivers_read_is_read_only_by_the_connections_own_rules(store_file):
     plain = sqlite3.connect(store_file)
     assert plain.execute(str(pragma.compile(dialect=engine.dialect))).fetchall() == [(0,)]
     plain.close()
-    with pytest.raises(StoreError, match="not authorized"):
-        plain_rows(engine, pragma, {}, "store.db")
-    with pytest.raises(StoreError, match="not authorized"):
-        plain_rows(engine, sa.select(sa.func.load_extension("evil")), {}, "store.db")
+    with engine.connect() as conn:
+        with pytest.raises(sa.exc.DBAPIError, match="not authorized"):
+            plain_rows(conn, pragma, {})
+        with pytest.raises(sa.exc.DBAPIError, match="not authorized"):
+            plain_rows(conn, sa.select(sa.func.load_extension("evil")), {})
     engine.dispose()
     assert store_file.read_bytes() == before
 
 
-def test_a_driver_error_is_one_store_error_line_naming_the_store(store_file):
-    engine = sqlite_read_only_engine(store_file)
+def test_a_driver_error_reads_as_one_store_error_line_naming_the_store(tmp_path):
+    from inspector.stores import open_store
+
+    path = tmp_path / "generic.db"
+    writer = sqlite3.connect(path)
+    writer.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
+                   "type TEXT, recorded_at TEXT, data TEXT, metadata TEXT)")
+    writer.execute("INSERT INTO events (stream, version, type, data) VALUES ('wallet-1', 1, 'Granted', '{}')")
+    writer.commit()
+    writer.close()
+    store = open_store(str(path))  # the driver's error reaches the store as SQLAlchemy's would
     missing = sa.select(sa.table("no_such_table", sa.column("x")).c.x)
     with pytest.raises(StoreError) as failed:
-        plain_rows(engine, missing, {}, "shop.db")
-    assert str(failed.value).startswith("shop.db: ") and "no_such_table" in str(failed.value)
+        with store._connect() as conn:
+            plain_rows(conn, missing, {})
+    assert str(failed.value).startswith(f"{store.location}: ") and "no_such_table" in str(failed.value)
     assert "\n" not in str(failed.value)
-    engine.dispose()
+    store.close()

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from inspector.stores import open_store
-from inspector.stores.connect import ReadOnlyRefused, for_one_statement
+from inspector.stores.base import ConnectionLost
+from inspector.stores.connect import ReadOnlyRefused, for_one_statement, plain_rows
 
 from .servers import scratch_database
 from .test_server_contract import GENERIC_MYSQL_DDL, GENERIC_PG_DDL
@@ -141,3 +142,67 @@ def test_mariadb_sessions_killed_while_idle_in_the_pool_are_replaced_when_handed
     assert [store.count_upto("wallet-1", 3) for _ in range(3)] == [3, 3, 3]
     with store.engine.connect() as conn:
         assert int(conn.exec_driver_sql("SELECT @@session.tx_read_only").scalar()) == 1
+
+
+# --- reads of one statement run by the driver itself (plain_rows) -----------------------------
+def _versions_upto() -> sa.Select:
+    events = sa.table("events", sa.column("position", sa.BigInteger), sa.column("stream", sa.Text),
+                      sa.column("version", sa.BigInteger), sa.column("data", sa.Text))
+    return (sa.select(events.c.position, events.c.version, events.c.data, sa.literal(7).label("seven"))
+            .where(events.c.stream == sa.bindparam("stream", type_=sa.Text()),
+                   events.c.version <= sa.bindparam("upto", type_=sa.Integer()))
+            .order_by(events.c.version.desc()).limit(2))
+
+
+def test_a_postgres_read_by_the_driver_gives_sqlalchemys_rows_read_only_and_leaves_a_transactional_session(pg):
+    store, db = pg
+    statement = _versions_upto()
+    with store.engine.connect() as conn:
+        expected = conn.execute(statement, {"stream": "wallet-1", "upto": 2}).all()
+    with store.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        rows = plain_rows(conn, statement, {"stream": "wallet-1", "upto": 2})
+        assert rows is not None and [tuple(row) for row in rows] == [tuple(row) for row in expected]
+        assert [row.version for row in rows] == [2, 1] and rows[0]._fields == tuple(expected[0]._fields)
+        with pytest.raises(ReadOnlyRefused):  # the statement guard runs on the driver's reads too
+            plain_rows(conn, sa.select(sa.func.set_config("default_transaction_read_only", "off", False)), {})
+        with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
+            plain_rows(conn, sa.select(sa.func.nextval("events_position_seq")), {})
+    with store.engine.connect() as conn:
+        assert conn.connection.dbapi_connection is raw
+        assert conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on"
+        streamed = conn.execution_options(stream_results=True, yield_per=2).exec_driver_sql(
+            "SELECT version FROM events ORDER BY version")
+        assert [int(row[0]) for part in streamed.partitions() for row in part] == [1, 2, 3]
+    assert _stored_versions(db.writer) == [1, 2, 3]
+
+
+def test_a_statement_the_driver_prepared_outlives_the_rollback_that_ends_a_streamed_read(pg):
+    store, _db = pg
+    statement = _versions_upto()
+    for _ in range(3):
+        with store.engine.connect() as conn:
+            assert [row.version for row in plain_rows(conn, statement, {"stream": "wallet-1", "upto": 3}) or []] == [3, 2]
+        assert [event.version for event in store.read_for_replay("wallet-1")] == [1, 2, 3]  # in a transaction
+    with store.engine.connect() as conn:
+        prepared = conn.exec_driver_sql("SELECT statement FROM pg_prepared_statements").scalars().all()
+    assert len([text for text in prepared if "LIMIT" in text and "events.version <=" in text]) == 1, prepared
+
+
+def test_a_postgres_connection_lost_during_a_read_by_the_driver_is_said_and_the_next_read_works(pg):
+    store, db = pg
+    with store.engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with db.writer.connect() as writer:
+        assert writer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar() is True
+    with pytest.raises(ConnectionLost):  # the session died after it was handed out: the read says so
+        with store._connect() as conn:
+            with db.writer.connect() as writer:  # killed again, now while it is held
+                pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+                writer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+                for _ in range(10_000):  # until the server shows the session gone (bounded)
+                    if not writer.exec_driver_sql(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {int(pid)}").scalar():
+                        break
+            plain_rows(conn, _versions_upto(), {"stream": "wallet-1", "upto": 3})
+    with store._connect() as conn:
+        assert [row.version for row in plain_rows(conn, _versions_upto(), {"stream": "wallet-1", "upto": 3}) or []] == [3, 2]
