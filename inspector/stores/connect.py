@@ -462,30 +462,33 @@ _NOT_PLAIN = object()
 _PLAIN_DIALECTS = frozenset({"sqlite", "postgresql"})
 
 
-def plain_rows(conn: sa.Connection, statement: sa.Select, parameters: dict[str, Any]) -> list[Any] | None:
+def plain_rows(target: sa.Connection | Engine, statement: sa.Select, parameters: dict[str, Any]) -> list[Any] | None:
     """All rows of one bounded SELECT, ``statement`` with ``parameters`` (its bound values by
-    name), run by the driver on ``conn``'s own connection (fresh from the pool, no statement
-    run on it yet): a list of named tuples whose fields are the statement's column names, in
-    its column order, each value as SQLAlchemy would give it. None where SQLAlchemy's own
-    execution is needed: MySQL/MariaDB, a column whose values SQLAlchemy converts on the way
-    out, a value rendered into the SQL at execution.
+    name), run by the driver itself: a list of named tuples whose fields are the statement's
+    column names, in its column order, each value as SQLAlchemy would give it. None where
+    SQLAlchemy's own execution is needed: MySQL/MariaDB, a column whose values SQLAlchemy
+    converts on the way out, a value rendered into the SQL at execution; and, given an engine
+    rather than a connection, every engine but SQLite's.
 
-    Read-only as any statement on the engine's connections: the engine's
-    ``before_cursor_execute`` listeners see it as they see SQLAlchemy's own (on a server, the
-    statement guard ``refuse_write_escapes``); on SQLite the connection's own rules hold
-    (``mode=ro``, ``query_only``, the authorizer of ``GuardedSqliteConnection``); on
-    PostgreSQL it runs outside a transaction block as with ``for_one_statement`` (its own transaction read-only by
-    ``default_transaction_read_only``), the connection set back to transactions after. This
-    saves SQLAlchemy's execution and row objects: about 60 µs of a one-row read on SQLite,
-    80 µs on PostgreSQL.
+    ``target``: a connection fresh from the pool (no statement run on it yet), whose engine's
+    ``before_cursor_execute`` listeners see the statement as they see SQLAlchemy's own (on a
+    server, the statement guard ``refuse_write_escapes``); or an SQLite engine, whose pooled
+    driver connection runs it without a SQLAlchemy connection around it (SQLite engines have no
+    statement listeners: their connections' own rules keep them read-only, ``mode=ro``,
+    ``query_only`` and the authorizer of ``GuardedSqliteConnection``). On PostgreSQL the
+    statement runs outside a transaction block as with ``for_one_statement`` (its own
+    transaction read-only by ``default_transaction_read_only``), prepared once per session,
+    and the connection is set back to transactions after. This saves SQLAlchemy's execution
+    and row objects: about 60 µs of a one-row read on SQLite (10 µs more without the
+    connection object), 80 µs on PostgreSQL.
 
     Raises ``ReadOnlyRefused``, or ``sqlalchemy.exc.DBAPIError`` for a driver error as
     SQLAlchemy's execution would (``connection_invalidated`` and the connection invalidated
     when it was lost).
     """
-    dialect = conn.dialect
+    dialect = target.dialect
     backend = dialect.name
-    if backend not in _PLAIN_DIALECTS:
+    if backend not in _PLAIN_DIALECTS or isinstance(target, Engine) and backend != "sqlite":
         return None
     form: Any = _PLAIN_FORMS.get(statement)
     if form is None or form is not _NOT_PLAIN and form[0].dialect is not dialect:
@@ -497,7 +500,18 @@ def plain_rows(conn: sa.Connection, statement: sa.Select, parameters: dict[str, 
     for name, processor in processors.items():
         values[name] = processor(values[name])
     arguments: Any = tuple(values[name] for name in compiled.positiontup) if compiled.positional else values
-    driver: Any = conn.connection.driver_connection
+    if isinstance(target, Engine):
+        pooled = target.raw_connection()  # back to the pool (rolled back) when closed
+        try:
+            return _driver_rows(None, pooled.driver_connection, dialect, sql, arguments, shape)
+        finally:
+            pooled.close()
+    return _driver_rows(target, target.connection.driver_connection, dialect, sql, arguments, shape)
+
+
+def _driver_rows(conn: sa.Connection | None, driver: Any, dialect: sa.Dialect, sql: str, arguments: Any,
+                 shape: Any) -> list[Any]:
+    backend = dialect.name
     one_statement = backend == "postgresql" and not driver.autocommit
     if one_statement:
         driver.autocommit = True  # no BEGIN, no ROLLBACK, the driver's prepared statements kept
@@ -505,7 +519,8 @@ def plain_rows(conn: sa.Connection, statement: sa.Select, parameters: dict[str, 
     lost = False
     try:
         cursor = driver.cursor()
-        conn.dispatch.before_cursor_execute(conn, cursor, sql, arguments, None, False)  # the engine's guard, and all
+        if conn is not None:
+            conn.dispatch.before_cursor_execute(conn, cursor, sql, arguments, None, False)  # the engine's guard, and all
         if backend == "postgresql":  # planned once per session, as the library's own reads are
             cursor.execute(sql, arguments, prepare=True)
         else:
@@ -513,7 +528,7 @@ def plain_rows(conn: sa.Connection, statement: sa.Select, parameters: dict[str, 
         rows = cursor.fetchall()
     except dialect.loaded_dbapi.Error as exc:
         lost = dialect.is_disconnect(exc, driver, cursor)
-        if lost:
+        if lost and conn is not None:
             conn.invalidate(exc)
         raise sa.exc.DBAPIError.instance(sql, arguments, exc, dialect.loaded_dbapi.Error,
                                           connection_invalidated=lost, dialect=dialect) from None

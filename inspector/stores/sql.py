@@ -686,10 +686,15 @@ class SqlEventStore:
         if query is None:
             return []
         statement, parameters = query
-        with self._connect() as conn:
-            rows: Sequence[Any] | None = plain_rows(conn, statement, parameters)  # the driver's rows where it can
-            if rows is None:
-                rows = for_one_statement(conn).execute(statement, parameters).all()
+        try:
+            rows: Sequence[Any] | None = plain_rows(self.engine, statement, parameters)  # SQLite: the driver alone
+        except sa.exc.DBAPIError as exc:
+            raise StoreError(f"{self.location}: {one_line(exc)}") from None
+        if rows is None:
+            with self._connect() as conn:
+                rows = plain_rows(conn, statement, parameters)  # PostgreSQL: the driver, behind the engine's guard
+                if rows is None:
+                    rows = for_one_statement(conn).execute(statement, parameters).all()
         found: list[StoredRecord] = []
         for row in rows:
             version = int(row.snapshot_version)

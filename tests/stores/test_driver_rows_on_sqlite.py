@@ -60,6 +60,8 @@ def test_the_drivers_rows_are_sqlalchemys_by_name_and_place(store_file):
             rows = plain_rows(conn, statement, values)
         assert rows is not None
         assert [tuple(row) for row in rows] == [tuple(row) for row in expected]
+        pooled_alone = plain_rows(engine, statement, values)  # the pooled driver connection, no SQLAlchemy one
+        assert pooled_alone == rows and [row._fields for row in pooled_alone or []] == [row._fields for row in rows]
         assert [row._fields for row in rows] == [tuple(row._fields) for row in expected]
         for row, want in zip(rows, expected):
             assert (row.position, row.shown, row.version, row.state, row.note, row.seven) == \
@@ -82,6 +84,12 @@ def test_a_mariadb_engine_is_read_through_sqlalchemy(mysql_url):
     engine = server_read_only_engine(mysql_url)
     with engine.connect() as conn:
         assert plain_rows(conn, _newest_first(), {"shown": "W1", "stream": "wallet-1", "upto": 2}) is None
+    engine.dispose()
+
+
+def test_a_postgres_engine_without_a_connection_is_read_through_one_and_its_guard(postgres_url):
+    engine = server_read_only_engine(postgres_url)
+    assert plain_rows(engine, _newest_first(), {"shown": "W1", "stream": "wallet-1", "upto": 2}) is None
     engine.dispose()
 
 
@@ -109,6 +117,8 @@ def test_the_drivers_read_is_read_only_by_the_connections_own_rules(store_file):
             plain_rows(conn, pragma, {})
         with pytest.raises(sa.exc.DBAPIError, match="not authorized"):
             plain_rows(conn, sa.select(sa.func.load_extension("evil")), {})
+    with pytest.raises(sa.exc.DBAPIError, match="not authorized"):
+        plain_rows(engine, pragma, {})
     engine.dispose()
     assert store_file.read_bytes() == before
 
