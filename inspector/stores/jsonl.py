@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
-from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, whole_number
+from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, plain_document, whole_number
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
 from inspector.stores.lazy import FoldEvent, PayloadLeftOut
@@ -53,8 +53,20 @@ CACHE_BYTES = 2 * 1024**3
 class _StreamIndex:
     offsets: array = field(default_factory=lambda: array("q"))
     versions: list[int | None] = field(default_factory=list)
+    #: each line's number in the file (``offsets`` and ``versions`` are in file order too)
+    lines: array = field(default_factory=lambda: array("q"))
     first_at: datetime | None = None
     last_at: datetime | None = None
+    #: the places of the lines in (versioned, version, offset) order: worked out on first read
+    order: list[int] | None = None
+
+    def in_version_order(self) -> list[int]:
+        """Places of the stream's lines: lines without a version first, then by version and offset."""
+        if self.order is None:
+            versions, offsets = self.versions, self.offsets
+            self.order = sorted(range(len(versions)),
+                                key=lambda i: (versions[i] is not None, versions[i] or 0, offsets[i]))
+        return self.order
 
 
 #: How each field of a line is read (``info``): JSON has no declared types, so these are the rules.
@@ -67,6 +79,75 @@ JSONL_READINGS = (
     ColumnReading("data", "data", "any JSON", "numbers exactly as written: big integers, long decimals, NaN/Infinity"),
     ColumnReading("metadata", "metadata", "JSON object", "as written; the actor from actor/user/user_id keys"),
 )
+
+
+_UNREAD: Any = object()
+
+
+class _LineEvent:
+    """A versioned line of the file for a fold: ``position``, ``stream`` and ``version`` from the
+    line index, ``type`` and ``data`` from the line's JSON decoded once when first read, every
+    other field (time, metadata, problems) from ``event()``: the Event ``read_stream`` gives for
+    the line, decoded only when something asks (a fold reads the payload alone, most often)."""
+
+    __slots__ = ("position", "stream", "version", "_decode", "_line", "_number", "_document", "_full")
+
+    def __init__(self, decode: Any, line: bytes, number: int, position: int, stream: str, version: int) -> None:
+        self._decode, self._line, self._number = decode, line, number
+        self.position, self.stream, self.version = position, stream, version
+        self._document: Any = _UNREAD
+        self._full: Event | None = None
+
+    def event(self) -> Event:
+        """The line's Event, every field decoded (``JsonlEventStore._decode``)."""
+        if self._full is None:
+            self._full = self._decode(self._line, self._number)
+        return self._full
+
+    def _plain(self) -> dict[str, Any] | None:
+        """The line's object where it is the usual kind (``plain_document``: no BOM, shallow, numbers
+        orjson reads exactly); None where only the full decoding reads it right."""
+        document = self._document
+        if document is _UNREAD:
+            found = plain_document(self._line)
+            document = self._document = found if type(found) is dict else None
+        return document
+
+    @property
+    def data(self) -> Any:
+        document = self._plain()
+        return document.get("data") if document is not None else self.event().data
+
+    @property
+    def type(self) -> str:
+        document = self._plain()
+        return str(document.get("type") or "(no type)") if document is not None else self.event().type
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        return self.event().recorded_at
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.event().metadata
+
+    @property
+    def raw(self) -> bytes | str | None:
+        return self.event().raw
+
+    @property
+    def problem(self) -> str | None:
+        return self.event().problem
+
+    @property
+    def actor(self) -> str | None:
+        return self.event().actor
+
+    def to_json(self) -> dict[str, Any]:
+        return self.event().to_json()
+
+    def __repr__(self) -> str:
+        return f"_LineEvent({self.stream!r}, v{self.version})"
 
 
 class JsonlEventStore:
@@ -122,6 +203,7 @@ class JsonlEventStore:
                 index = self._streams.setdefault(event.stream, _StreamIndex())
                 index.offsets.append(start)
                 index.versions.append(event.version)
+                index.lines.append(position)
                 if event.recorded_at is not None:
                     if index.first_at is None or event.recorded_at < index.first_at:
                         index.first_at = event.recorded_at
@@ -275,29 +357,33 @@ class JsonlEventStore:
     def event_types(self) -> list[tuple[str, int]]:
         return sorted(self._types.items())
 
-    def read_stream(self, stream, *, from_version=None, to_version=None, limit=None, cancel: CancelToken | None = None,
-                    payload_cap: int | None = None):
-        """The stream's events in version order (lines without a version first); ``payload_cap``: as ``read_all``'s."""
+    def _chosen(self, stream: str, from_version: int | None, to_version: int | None,
+                limit: int | None) -> list[tuple[int, int, int | None]]:
+        """``(line number, offset, version)`` of the stream's lines in version order (lines without a
+        version first, left out from ``from_version`` on), between the versions given, at most ``limit``."""
         index = self._streams.get(stream)
         if index is None:
-            return
-        order = sorted(
-            range(len(index.versions)),
-            key=lambda i: (index.versions[i] is not None, index.versions[i] or 0, index.offsets[i]),
-        )
+            return []
+        versions, offsets, lines = index.versions, index.offsets, index.lines
         chosen = []
-        for i in order:
-            version = index.versions[i]
+        for i in index.in_version_order():
+            version = versions[i]
             if version is not None:
                 if from_version is not None and version < from_version:
                     continue
                 if to_version is not None and version > to_version:
-                    continue
+                    break  # in version order: every line after it is beyond too
             elif from_version is not None:
                 continue
-            chosen.append((self._line_of(index.offsets[i]), index.offsets[i]))
+            chosen.append((lines[i], offsets[i], version))
             if limit is not None and len(chosen) >= limit:
                 break
+        return chosen
+
+    def read_stream(self, stream, *, from_version=None, to_version=None, limit=None, cancel: CancelToken | None = None,
+                    payload_cap: int | None = None):
+        """The stream's events in version order (lines without a version first); ``payload_cap``: as ``read_all``'s."""
+        chosen = [(line, offset) for line, offset, _ in self._chosen(stream, from_version, to_version, limit)]
         for count, event in enumerate(self._read_many(chosen, payload_cap)):
             if count % 1000 == 0:
                 check(cancel)
@@ -305,11 +391,29 @@ class JsonlEventStore:
 
     def read_for_replay(self, stream: str, *, after: int | None = None, upto: int | None = None,
                         cancel: CancelToken | None = None, full: bool = False) -> Iterator[FoldEvent]:
-        """The stream's versioned events after ``after`` up to ``upto``, in (version, line) order."""
-        for event in self.read_stream(stream, from_version=None if after is None else after + 1, to_version=upto,
-                                      cancel=cancel):
-            if event.version is not None:
-                yield event
+        """The stream's versioned events after ``after`` up to ``upto``, in (version, line) order:
+        events whose payload is decoded when a projector first reads it (``full``: plain Events,
+        every field decoded)."""
+        if full:
+            for event in self.read_stream(stream, from_version=None if after is None else after + 1,
+                                          to_version=upto, cancel=cancel):
+                if event.version is not None:
+                    yield event
+            return
+        chosen = self._chosen(stream, None if after is None else after + 1, upto, None)
+        decode, positions = self._decode, self._positions
+        with self.path.open("rb") as handle:
+            at = -1  # where the file is read next: a stream's lines one after another need no seek
+            for count, (line_number, offset, version) in enumerate(chosen):
+                if version is None:
+                    continue
+                if not count % 1000:
+                    check(cancel)
+                if at != offset:
+                    handle.seek(offset)
+                line = handle.readline(MAX_LINE + 1)
+                at = offset + len(line)
+                yield _LineEvent(decode, line, line_number, positions[line_number], stream, version)
 
     def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
                                  upto: int | None = None, cancel: CancelToken | None = None,
@@ -365,17 +469,6 @@ class JsonlEventStore:
     def identity(self) -> str:
         """Layout, path and the opened file's identity (a rewritten file is another store)."""
         return store_identity_key(self.layout_name, str(self.source), self.source)
-
-    def _line_of(self, offset: int) -> int:
-        # offsets are ascending: binary search for the line number
-        lo, hi = 0, len(self._offsets)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._offsets[mid] < offset:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
 
     def read_all(self, *, after_position=None, limit=500, filters: EventFilter | None = None, cancel=None,
                  descending=False, payload_cap: int | None = None):

@@ -148,3 +148,40 @@ def test_a_file_named_gz_that_is_not_gzip_is_refused_with_a_reason(tmp_path):
     path.write_bytes(_jsonl_line(1))
     with pytest.raises(Exception, match="cannot decompress"):
         open_store(str(path))
+
+
+def test_a_fold_reads_every_line_of_a_stream_as_reading_the_stream_does(tmp_path):
+    """Lines read for a replay decode their payload when first read: usual lines at once, odd
+    ones (a byte order mark, numbers orjson would round, deep nesting, no data, no type, an odd
+    time) the long way; every field is what ``read_stream`` gives, in the same order."""
+    lines = [
+        {"position": 1, "stream": "cart-1", "version": 1, "type": "Opened", "recorded_at": "2026-01-01T00:00:00Z",
+         "data": {"owner": "ann"}, "metadata": {"actor": "ann@example.com"}},
+        {"position": 2, "stream": "cart-1", "version": 3, "type": "Priced", "data": {"total": "big"}},
+        {"position": 3, "stream": "cart-1", "version": 2, "type": "Added", "data": {"sku": "a", "price": 1.5}},
+        {"position": 4, "stream": "cart-1", "version": 4, "data": "deep"},
+        {"position": 5, "stream": "cart-1", "version": 5, "type": "Noted", "recorded_at": "not a time"},
+        {"position": 6, "stream": "cart-2", "version": 1, "type": "Opened", "data": {"owner": "bob"}},
+        {"position": 7, "stream": "cart-1", "type": "Unversioned", "data": {}},
+        {"position": 8, "stream": "cart-1", "version": 6, "type": "Exact", "data": {"ratio": "x"}},
+    ]
+    text = b"\xef\xbb\xbf" + b"\n".join(orjson.dumps(line) for line in lines) + b"\n"
+    text = text.replace(b'{"ratio":"x"}', b'{"ratio":0.1000000000000000055511151231257827}').replace(
+        b'{"total":"big"}', b'{"total":1000000000000000000000000000000}').replace(
+        b'"data":"deep"', b'"data":' + b'{"d":' * 300 + b"1" + b"}" * 300)
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(text)
+    store = JsonlEventStore(path)
+    stored = [event for event in store.read_stream("cart-1") if event.version is not None]
+    folded = list(store.read_for_replay("cart-1"))
+    assert [e.version for e in folded] == [1, 2, 3, 4, 5, 6]
+    for fold_event, event in zip(folded, stored, strict=True):
+        assert (fold_event.position, fold_event.stream, fold_event.version, fold_event.type) == (
+            event.position, event.stream, event.version, event.type)
+        assert fold_event.data == event.data
+        assert (fold_event.recorded_at, fold_event.metadata, fold_event.problem, fold_event.raw) == (
+            event.recorded_at, event.metadata, event.problem, event.raw)
+        assert fold_event.event() == event
+    assert folded[2].data == {"total": 10**30} and folded[3].data is None and "nested deeper" in folded[3].problem
+    assert str(folded[5].data["ratio"]) == "0.1000000000000000055511151231257827"
+    assert [e.version for e in store.read_for_replay("cart-1", after=2, upto=4)] == [3, 4]
