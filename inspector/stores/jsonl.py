@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
@@ -413,7 +413,8 @@ class JsonlEventStore:
                     handle.seek(offset)
                 line = handle.readline(MAX_LINE + 1)
                 at = offset + len(line)
-                yield _LineEvent(decode, line, line_number, positions[line_number], stream, version)
+                # the same attributes as a LazyEvent (and ``event()``): what a fold is given
+                yield cast(FoldEvent, _LineEvent(decode, line, line_number, positions[line_number], stream, version))
 
     def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
                                  upto: int | None = None, cancel: CancelToken | None = None,
