@@ -471,6 +471,10 @@ class JsonlEventStore:
         """Layout, path and the opened file's identity (a rewritten file is another store)."""
         return store_identity_key(self.layout_name, str(self.source), self.source)
 
+    def _line_of(self, offset: int) -> int:
+        """The line number of the line starting at ``offset`` (offsets ascend: a binary search)."""
+        return bisect_left(self._offsets, offset)
+
     def read_all(self, *, after_position=None, limit=500, filters: EventFilter | None = None, cancel=None,
                  descending=False, payload_cap: int | None = None):
         """A page of events in position order after ``after_position``; ``payload_cap``: a line
