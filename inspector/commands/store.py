@@ -46,8 +46,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     streams = subparsers.add_parser(
         "streams", parents=[common], help="list streams with counts and activity",
         description="List streams in name order with their category, event count, first and last version "
-                    "and last activity, a page at a time. A --category or --match that names no stream is "
-                    "an error, with the names closest to it.")
+                    "and last activity, a page at a time. A --category the store does not have is an error, "
+                    "with the categories closest to it; a --match that keeps no stream gives an empty list "
+                    "(exit 0) and a note on stderr with the closest pattern.")
     streams.add_argument("store")
     streams.add_argument("--category", help="only streams of this category")
     streams.add_argument("--match", metavar="GLOB",

@@ -93,6 +93,14 @@ def test_a_listing_whose_pattern_keeps_nothing_is_empty_and_names_the_right_case
                            "did you mean 'wallet-*'?")
 
 
+def test_streams_help_says_a_pattern_that_keeps_nothing_is_an_empty_list_not_an_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["streams", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--match that names no stream is an error" not in text
+    assert "a --match that keeps no stream gives an empty list (exit 0) and a note on stderr" in text
+
+
 def test_a_misspelt_word_of_a_pattern_is_corrected(demo_store_path, capsys):
     code, _, err = run(capsys, "states", str(demo_store_path), "--match", "walet-*")
     assert code == 1 and err.strip().endswith("did you mean 'wallet-*'?")
