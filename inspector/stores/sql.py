@@ -630,6 +630,10 @@ class SqlEventStore:
                         batches: Iterable[Sequence[Any]]
                         if fast and self._plain_tuples(statement):  # the driver streams SQLite rows itself
                             batches = iter(partial(conn.execute(statement).cursor.fetchmany, FOLD_BATCH), [])
+                        elif query is None and after is not None and upto is not None and upto - after <= FOLD_BATCH:
+                            # a short span (after a snapshot): one bounded read, no server-side cursor (on
+                            # PostgreSQL BEGIN, DECLARE, two FETCHes, CLOSE and ROLLBACK were 6 round trips)
+                            batches = [for_one_statement(conn).execute(statement).all()]
                         else:
                             batches = conn.execution_options(stream_results=True, yield_per=FOLD_BATCH).execute(
                                 statement).partitions()
