@@ -25,7 +25,8 @@ For each combo and size it prints, in seconds unless said:
           filled the cache
 and, for eventsourcing, the library's ``repository.get(id, version=N)`` next to our native
 replay (no cache of ours; the store's snapshots used) at N on and off the library's snapshots
-(taken every size/10 versions), with a check that both give the same aggregate state.
+(taken every size/10 versions), with a check that both give the same aggregate state: the
+best of --repeat interleaved runs each (the target's measure) and their medians.
 
 Targets (✓/✗): cold replay <= 2x the floor (min of the runs), growing linearly with the
 stream (time per event at the largest size <= 1.5x that at the smallest), warm replay < 20 ms
@@ -307,6 +308,12 @@ def ensure_store(combo: Combo, ctx: Context, sizes: list[int], rebuild: bool) ->
     return found, f"built in {seconds:.0f} s"
 
 
+def ms(seconds: float) -> str:
+    """Milliseconds, to the microsecond below 10 ms (a replay at a snapshot takes a fraction of one)."""
+    value = seconds * 1000
+    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+
+
 def fmt_s(seconds: float) -> str:
     return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.2f}"
 
@@ -363,12 +370,15 @@ def run_combo(combo: Combo, ctx: Context, args, rng: random.Random, workdir: Pat
         remarks.append(f"growth {growth:.2f}")
     for size, comparisons in library:
         print(f"  eventsourcing {size:,} events, library snapshots every {es_snapshot_interval(size):,}:")
-        print(f"    {'N':>9}  {'on snapshot':>11}  {'library get ms':>14}  {'ours ms':>8}  {'ours/lib':>8}  same  how (ours)")
+        print(f"    {'N':>9}  {'on snapshot':>11}  {'library get ms':>14}  {'ours ms':>8}  {'ours/lib':>8}  "
+              f"{'median ms lib/ours':>18}  {'ratio':>6}  same  how (ours)")
         for c in comparisons:
             ratio = c["ours"].best / c["library"].best
-            print(f"    {c['version']:>9,}  {'yes' if c['on_snapshot'] else 'no':>11}  {c['library'].best * 1000:>14.1f}  "
-                  f"{c['ours'].best * 1000:>8.1f}  {ratio:>7.2f}x  {mark(c['same']):>4}  {c['how']}  "
-                  f"faster{mark(ratio < 1.0)}")
+            median_ratio = c["ours"].median / c["library"].median
+            print(f"    {c['version']:>9,}  {'yes' if c['on_snapshot'] else 'no':>11}  {ms(c['library'].best):>14}  "
+                  f"{ms(c['ours'].best):>8}  {ratio:>7.2f}x  "
+                  f"{ms(c['library'].median) + ' / ' + ms(c['ours'].median):>18}  {median_ratio:>5.2f}x  "
+                  f"{mark(c['same']):>4}  {c['how']}  faster{mark(ratio < 1.0)}")
     return rows, library, remarks
 
 
