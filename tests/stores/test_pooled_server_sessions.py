@@ -206,3 +206,17 @@ def test_a_postgres_connection_lost_during_a_read_by_the_driver_is_said_and_the_
             plain_rows(conn, _versions_upto(), {"stream": "wallet-1", "upto": 3})
     with store._connect() as conn:
         assert [row.version for row in plain_rows(conn, _versions_upto(), {"stream": "wallet-1", "upto": 3}) or []] == [3, 2]
+
+
+def test_a_short_span_of_a_postgres_stream_is_read_at_once_and_a_whole_stream_streamed(pg):
+    """After a snapshot a replay reads a span of at most FOLD_BATCH versions: one bounded statement
+    fetched at once (one round trip); a read from the stream's start keeps its server-side cursor."""
+    store, _db = pg
+    cursors: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda _conn, cursor, *_rest: cursors.append(type(cursor).__name__))
+    assert [event.version for event in store.read_for_replay("wallet-1", after=1, upto=3)] == [2, 3]
+    assert cursors and "ServerCursor" not in cursors, cursors
+    cursors.clear()
+    assert [event.version for event in store.read_for_replay("wallet-1")] == [1, 2, 3]
+    assert "ServerCursor" in cursors, cursors
