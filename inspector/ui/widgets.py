@@ -321,7 +321,8 @@ class EventView(QWidget):
         copy_row = QHBoxLayout()
         raw_label = QLabel("Raw")
         raw_label.setStyleSheet("font-weight: bold;")
-        self.raw_note = QLabel("")
+        # cut with "…" in a narrow pane, never widening it (and the window) while a big text is formatted
+        self.raw_note = ElidingLabel("")
         self.raw_note.setEnabled(False)
         self.show_all_button = QPushButton("Show all")
         self.show_all_button.setToolTip("Show the whole stored text (a big text takes a moment to lay out)")
