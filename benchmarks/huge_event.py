@@ -18,7 +18,9 @@ shows its outcome:
 Printed per phase: the longest stall, the sum of stalls over 50 ms and the phase's wall time,
 in milliseconds. ``--profile`` writes a cProfile of the GUI thread during ``select``
 (``python -m pstats out.prof``); ``--screenshots resources/screenshots`` saves the Event tab
-while the big event loads and once it is shown. Times depend on the machine and on what else runs there.
+while the big event loads and once it is shown. ``--repeat 5`` runs the whole measure in 5
+fresh processes, one after the other, and prints each phase's median (the load average is
+printed before each run). Times depend on the machine and on what else runs there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import argparse
 import cProfile
 import json
 import os
+import statistics
+import subprocess
 import sqlite3
 import sys
 import tempfile
@@ -146,7 +150,11 @@ def main() -> None:
     parser.add_argument("--screenshots", metavar="DIR",
                         help="save the Event tab while the big event loads and once shown (huge-event-loading.png, "
                              "huge-event.png) to DIR")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, each in a fresh process; prints the medians")
     args = parser.parse_args()
+    if args.repeat > 1:
+        repeat(args)
+        return
 
     from PySide6.QtCore import QItemSelectionModel
 
@@ -211,6 +219,25 @@ def main() -> None:
         window.shutdown()
         if args.json:
             print(json.dumps(results))
+
+
+def repeat(args: argparse.Namespace) -> None:
+    """Run the measure ``args.repeat`` times, each in a fresh process, and print each phase's median."""
+    runs: list[list[dict[str, Any]]] = []
+    for number in range(args.repeat):
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"run {number + 1} (load average {load:.1f})", flush=True)
+        output = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--json"], capture_output=True,
+                                text=True, check=True).stdout
+        print("\n".join(line for line in output.splitlines()[:-1] if line.startswith("  ")), flush=True)
+        runs.append(json.loads(output.splitlines()[-1]))
+    print("medians:")
+    for index, name in enumerate(result["phase"] for result in runs[0]):
+        stalls = [run[index]["longest_stall_ms"] for run in runs]
+        summed = [run[index]["stalls_over_50ms_ms"] for run in runs]
+        walls = [run[index]["wall_ms"] for run in runs]
+        print(f"  {name:<8} longest stall {statistics.median(stalls):8.1f} ms (of {sorted(stalls)})   "
+              f"stalls > 50 ms {statistics.median(summed):8.1f} ms   wall {statistics.median(walls):8.1f} ms")
 
 
 if __name__ == "__main__":

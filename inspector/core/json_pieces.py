@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -42,6 +42,28 @@ ORJSON_DEPTH = 1024
 _EXAMINED = 512
 _WHITESPACE = frozenset(b" \t\r\n")
 _OPEN_ARRAY, _CLOSE_ARRAY, _OPEN_OBJECT, _CLOSE_OBJECT = b"[", b"]", b"{", b"}"
+
+
+_local = threading.local()
+
+
+@contextmanager
+def reporting(progress: Callable[[int, int], None]) -> Iterator[None]:
+    """Within this block, ``loads_in_pieces`` on this thread calls ``progress(bytes parsed,
+    bytes in all)`` after each piece; an exception ``progress`` raises (a cancellation) ends
+    the parse and goes to the caller."""
+    previous = getattr(_local, "progress", None)
+    _local.progress = progress
+    try:
+        yield
+    finally:
+        _local.progress = previous
+
+
+def _report(done: int, total: int) -> None:
+    progress = getattr(_local, "progress", None)
+    if progress is not None:
+        progress(done, total)
 
 
 class NotInPieces(Exception):
@@ -65,6 +87,7 @@ def loads_in_pieces(blob: bytes, max_depth: int | None = None) -> Any:
     value, end = _container(blob, start, limit)
     if _skip(blob, end) != len(blob):
         raise NotInPieces("content after the document")
+    _report(len(blob), len(blob))
     return value
 
 
@@ -121,6 +144,7 @@ def _container(blob: bytes, at: int, levels_left: int) -> tuple[Any, int]:
     if i < len(blob) and blob[i] == closing[0]:
         return value, i + 1
     while True:
+        _report(i, len(blob))
         if len(blob) - i <= 2 * PIECE:
             # the rest of the document is small: the rest of this container in one call
             end = _end_of_container(blob, i, opening)
@@ -387,12 +411,6 @@ def _sweep_forever() -> None:
         unused = _unused()
         while unused:
             _take_apart([unused.pop()])  # the popped value goes straight into the holder
-
-
-def held_count() -> int:
-    """How many big values are held until nothing else refers to them (see ``free_in_pieces_when_unused``)."""
-    with _held_lock:
-        return len(_held)
 
 
 def _unused() -> list[Any]:

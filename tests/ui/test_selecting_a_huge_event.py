@@ -183,3 +183,21 @@ def test_a_big_event_arriving_while_following_live_is_listed_by_its_size(qtbot, 
         assert summary.endswith("MB payload, shown in the Event tab")
     finally:
         win.shutdown()
+
+
+def test_while_it_loads_the_tab_says_how_far_the_decoding_has_got(qtbot, window, monkeypatch):
+    from inspector.ui.widgets import EventView
+
+    shown: list[str] = []
+    real = EventView.show_loading_progress
+
+    def recorded(self, event, parsed, total):
+        real(self, event, parsed, total)
+        shown.append(self.loading_label.text())
+
+    monkeypatch.setattr(EventView, "show_loading_progress", recorded)
+    _select(window, "RowsImported")
+    view = window.event_view
+    qtbot.waitUntil(lambda: not view.loading and view.model.find("data", "note").isValid(), timeout=60000)
+    assert shown and all(text.startswith("Loading 50.0 MB event… ") and text.endswith("% decoded") for text in shown)
+    assert shown[-1] == "Loading 50.0 MB event… 100% decoded"

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex
 
+from inspector.core import json_pieces
 from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter
 from inspector.stores.lazy import full_event, left_out, size_text
@@ -304,7 +305,12 @@ class Browsing:
         view.show_loading(event, marker.size)
 
         def work(cancel, progress):
-            return full_event(store, event, cancel)
+            def decoding(done: int, total: int) -> None:  # after each piece of a big payload
+                cancel.raise_if_cancelled()
+                progress(done, total)
+
+            with json_pieces.reporting(decoding):
+                return full_event(store, event, cancel)
 
         def done(whole: Event | None) -> None:
             if self.store is not store or view.shown_event is not event:
@@ -321,7 +327,8 @@ class Browsing:
                 view.show_load_stopped(f"Reading the {size_text(marker.size)} payload failed: {exc}")
 
         self.runner.submit(EVENT_PAYLOAD_CHANNEL, work, done, failed,
-                           label=f"Loading {size_text(marker.size)} event")
+                           label=f"Loading {size_text(marker.size)} event",
+                           on_progress=lambda parsed, total: view.show_loading_progress(event, parsed, total))
 
     def _on_event_load_cancelled(self) -> None:
         self.runner.cancel(EVENT_PAYLOAD_CHANNEL)
