@@ -35,12 +35,14 @@ _UNSET: Any = object()
 PAUSE_COLLECTION_ABOVE = 1_000_000
 
 
-def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool]:
+def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bool]:
     """The places of ``position`` and ``version`` in the layout's fold rows, of ``type`` where
     the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout), of the
     payload where it is a column of its own (``SqlLayout.capped_payload``; -1: none), the
-    layout's ``payload_decoder`` (None: ask ``lazy_data``), and whether a stored type that is
-    text is shown as it is (the layout keeps ``SqlLayout.type_from_db``).
+    layout's ``payload_decoder`` (None: ask ``lazy_data``), whether a stored type that is
+    text is shown as it is (the layout keeps ``SqlLayout.type_from_db``), the fold rows' shape
+    (``fold_row_shape``) and whether the layout's ``lazy_data``/``lazy_type`` read rows by place
+    alone (``SqlLayout.lazy_reads_by_place``: a driver's plain tuple is handed to them as it is).
 
     A fold row is ``select(*layout.columns)``, so its fields come in the order of the layout's
     labelled columns. Reading a row by place costs a few nanoseconds, by name a few hundred:
@@ -56,7 +58,8 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool]:
         payload = names.index(capped[0]) if capped is not None and capped[0] in names else -1
         places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1, payload,
                   layout.payload_decoder() if payload >= 0 else None,
-                  type(layout).type_from_db is SqlLayout.type_from_db)
+                  type(layout).type_from_db is SqlLayout.type_from_db, fold_row_shape(layout),
+                  layout.lazy_reads_by_place)
         layout._lazy_event_places = places
     return places
 
@@ -123,10 +126,15 @@ class LazyEvent:
         """The row, with its fields by name too (a driver's plain tuple made a fold row once)."""
         row = self._row
         if type(row) is tuple:
-            shape = fold_row_shape(self._layout)
+            shape = self._layout._lazy_event_places[6]  # set by __init__
             assert shape is not None, "plain tuples only for layouts with a fold row shape"
             row = self._row = shape._make(row)
         return row
+
+    def _row_for_layout(self) -> Any:
+        """The row as the layout's ``lazy_data``/``lazy_type`` take it: as it is where they read
+        by place, else with its fields by name (``_named``)."""
+        return self._row if self._layout._lazy_event_places[7] else self._named()
 
     @property
     def type(self) -> str:
@@ -139,7 +147,7 @@ class LazyEvent:
                 stored = self._row[place]
                 kind = self._type = stored if places[5] and type(stored) is str else layout.type_from_db(stored)
             else:
-                kind = self._type = layout.lazy_type(self._named(), self)
+                kind = self._type = layout.lazy_type(self._row_for_layout(), self)
         return kind
 
     @property
@@ -168,13 +176,13 @@ class LazyEvent:
             if type(payload) is str or type(payload) is bytes:
                 if len(payload) > PAUSE_COLLECTION_ABOVE:
                     with cycle_collection_paused():
-                        return layout.lazy_data(self._named(), self)
+                        return layout.lazy_data(self._row_for_layout(), self)
                 decode = places[4]
                 if decode is not None:
                     value = decode(payload)
                     if value is not NOT_PLAIN:
                         return value
-        return layout.lazy_data(self._named(), self)
+        return layout.lazy_data(self._row_for_layout(), self)
 
     @property
     def recorded_at(self) -> datetime | None:

@@ -408,6 +408,8 @@ class AxonLayout(SqlLayout):
             problem="; ".join(problems) or None,
         )
 
+    lazy_reads_by_place = True  # lazy_data and lazy_type read the row by place
+
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The payload alone, as ``row_to_event`` decodes it: the metadata, time and ids are not
         read (a fold needs none; the type is a column of the row)."""

@@ -75,6 +75,9 @@ class SqlLayout:
     #: Where a lazy event finds its fields in this layout's fold rows: worked out on first use
     #: by ``inspector.stores.lazy`` (a plain attribute: read once per event, it must be cheap).
     _lazy_event_places: Any = None  # a tuple once worked out
+    #: Whether ``lazy_data`` and ``lazy_type`` read a fold row by place only (never by name):
+    #: then a fold hands them the driver's plain tuple as it is, with no named row made per event.
+    lazy_reads_by_place: ClassVar[bool] = False
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -382,6 +382,8 @@ class EventSauceLayout(SqlLayout):
         self._decoded = (row, envelope)
         return envelope
 
+    lazy_reads_by_place = True  # lazy_data and lazy_type read the row by place
+
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The event's own payload alone, as ``row_to_event`` gives it (the envelope's ``payload``;
         a pre-1.0 row's own JSON): the headers, times and ids are not read (a fold needs none)."""

@@ -508,6 +508,8 @@ class EventsourcingLayout(SqlLayout):
             return None, decoded.problem
         return untranscode(decoded.value), None
 
+    lazy_reads_by_place = True  # lazy_data and lazy_type read the row by place
+
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The state alone, as ``row_to_event`` decodes it (the replay's hot path): plain JSON
         straight to the parser, anything else (compressed, encrypted, odd) the long way."""
@@ -515,7 +517,9 @@ class EventsourcingLayout(SqlLayout):
         if type(state) is bytes and state[:1] == b"{":
             value = json_value(state)  # an object, or None when it is not JSON after all
             if value is not None:
-                return untranscode(value)
+                # the library's transcoded values are objects with a "_type_" key (written plainly,
+                # or with \u escapes): a state with neither has nothing to unwrap
+                return untranscode(value) if b"_type_" in state or b"\\u" in state else value
         return event.event().data  # row_to_event says why
 
     def stored_record(self, row: Row[Any]) -> StoredRecord:
