@@ -90,18 +90,24 @@ class _LineEvent:
     other field (time, metadata, problems) from ``event()``: the Event ``read_stream`` gives for
     the line, decoded only when something asks (a fold reads the payload alone, most often)."""
 
-    __slots__ = ("position", "stream", "version", "_decode", "_line", "_number", "_document", "_full")
+    __slots__ = ("position", "stream", "version", "_store", "_line", "_number", "_document", "_full")
 
-    def __init__(self, decode: Any, line: bytes, number: int, position: int, stream: str, version: int) -> None:
-        self._decode, self._line, self._number = decode, line, number
+    def __init__(self, store: "JsonlEventStore", line: bytes, number: int, position: int, stream: str,
+                 version: int) -> None:
+        self._store, self._line, self._number = store, line, number
         self.position, self.stream, self.version = position, stream, version
         self._document: Any = _UNREAD
         self._full: Event | None = None
 
     def event(self) -> Event:
-        """The line's Event, every field decoded (``JsonlEventStore._decode``)."""
+        """The line's Event, every field decoded (``JsonlEventStore._decode``); from the object
+        decoded already where ``data`` or ``type`` was read (its payload is the same object)."""
         if self._full is None:
-            self._full = self._decode(self._line, self._number)
+            document = self._document
+            if type(document) is dict:
+                self._full = self._store._from_document(document, self._line, self._number)
+            else:
+                self._full = self._store._decode(self._line, self._number)
         return self._full
 
     def _plain(self) -> dict[str, Any] | None:
@@ -252,6 +258,10 @@ class JsonlEventStore:
         if not isinstance(doc, dict):
             return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: not a JSON object")
+        return self._from_document(doc, line, position)
+
+    def _from_document(self, doc: dict[str, Any], line: bytes, position: int) -> Event:
+        """The Event of line ``position`` (0-based), ``line`` decoded as ``doc``: a JSON object."""
         problems = []
         if "version" in doc:
             version, problem = whole_number(doc["version"], "version")
@@ -401,7 +411,7 @@ class JsonlEventStore:
                     yield event
             return
         chosen = self._chosen(stream, None if after is None else after + 1, upto, None)
-        decode, positions = self._decode, self._positions
+        positions = self._positions
         with self.path.open("rb") as handle:
             at = -1  # where the file is read next: a stream's lines one after another need no seek
             for count, (line_number, offset, version) in enumerate(chosen):
@@ -414,7 +424,7 @@ class JsonlEventStore:
                 line = handle.readline(MAX_LINE + 1)
                 at = offset + len(line)
                 # the same attributes as a LazyEvent (and ``event()``): what a fold is given
-                yield cast(FoldEvent, _LineEvent(decode, line, line_number, positions[line_number], stream, version))
+                yield cast(FoldEvent, _LineEvent(self, line, line_number, positions[line_number], stream, version))
 
     def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
                                  upto: int | None = None, cancel: CancelToken | None = None,
