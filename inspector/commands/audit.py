@@ -25,7 +25,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description="Replay STREAM to VERSION and to the version before it, and list what the event at "
                     "VERSION changed in the projected state (JSON pointers, before and after). A version "
                     "several events claim gives their changes together, each path with the positions of "
-                    "the events that changed it, then each event's own changes in position order.",
+                    "the events that changed it, then each event's own changes in position order. "
+                    "With --json every change has changed_by (the positions of the events that changed "
+                    "its path) and by_event lists each event's own changes, the one event's when one "
+                    "owns the version.",
     )
     changed.add_argument("store")
     changed.add_argument("stream", metavar="STREAM", help="the stream, exactly as the store names it")

@@ -33,8 +33,8 @@ class EventChange:
     position order (read from the store whether or not their payloads can be read: more than
     one when several claim the version). ``changes`` are the JSON-pointer changes from
     ``before``'s state to ``after``'s (``Change.events`` is empty: the events at ``version``
-    made them all, together when there are several; ``steps`` then says what each made on its
-own, and ``changed_by`` which of them changed a path). ``problem`` is None when both states were
+    made them all, together when there are several; ``steps`` says what each made on its own,
+    and ``changed_by`` which of them changed a path). ``problem`` is None when both states were
     computed; else one line saying why no changes are given (an event whose payload cannot be
     read is named as such). ``warnings``: the replays' warnings (a version claimed by two
     events, a stream that starts late), each once.
@@ -48,7 +48,8 @@ own, and ``changed_by`` which of them changed a path). ``problem`` is None when 
     problem: str | None = None
     events: list[Event] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    #: when several events claim the version: what each changed on its own, in position order
+    #: what each event at the version changed on its own, in position order (one step holding
+    #: ``changes`` when one event owns it; empty when ``problem`` is set)
     steps: list[EventStep] = field(default_factory=list)
 
     @property
@@ -74,7 +75,7 @@ own, and ``changed_by`` which of them changed a path). ``problem`` is None when 
 
     def changed_by(self, change: Change) -> list[EventStep]:
         """The events (``steps``) whose own changes touched ``change``'s path, a path inside it or
-        one holding it, in position order (empty when the version is not shared)."""
+        one holding it, in position order (the one event when one owns the version)."""
         path = change.path
         return [step for step in self.steps
                 if any(_related(path, own.path) for own in step.changes)]
@@ -84,9 +85,10 @@ own, and ``changed_by`` which of them changed a path). ``problem`` is None when 
         "state_before", "state_after", "changes": [{path, op, before, after}], "problem", "stopped",
         "events": [{type, recorded_at, actor, position, problem}] (every event stored at the version),
         "shared": one line or null, "warnings": [line], "by_event": [{position, type, changes, problem}]}``.
-        ``event`` is the last of ``events``. When the version is shared, each of ``changes`` also
-        has ``changed_by`` (the positions of the events that changed its path) and ``by_event``
-        gives each event's own changes; else ``by_event`` is empty."""
+        ``event`` is the last of ``events``. Each of ``changes`` also has ``changed_by`` (the
+        positions of the events that changed its path: the one event's when one owns the
+        version) and ``by_event`` gives each event's own changes (one entry, holding ``changes``,
+        when one event owns the version; empty when ``problem`` is set)."""
         event = self.event
         return {
             "stream": self.stream,
@@ -107,8 +109,7 @@ own, and ``changed_by`` which of them changed a path). ``problem`` is None when 
 
     def _change_json(self, change: Change) -> dict[str, Any]:
         shown = {key: value for key, value in change.to_json().items() if key in ("path", "op", "before", "after")}
-        if self.shared:
-            shown["changed_by"] = [step.position for step in self.changed_by(change)]
+        shown["changed_by"] = [step.position for step in self.changed_by(change)]
         return shown
 
 
@@ -192,6 +193,9 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
         if change.shared:
             change.steps = worker.steps_at(store, stream, version, projectors=projectors, cache=cache,
                                            cancel=cancel, time_limit=time_limit, isolate=isolate)
+        elif change.events:  # one event owns the version: its own changes are all of them
+            event = change.events[0]
+            change.steps = [EventStep(event.position, event.type, list(change.changes), state=after.state)]
     return change
 
 

@@ -1031,13 +1031,15 @@ def diff(
 class EventStep:
     """What one of the events stored at a version changed on its own: ``changes`` from the
     state just before it (after the events before it at that version, by position) to the
-    state just after it. ``problem``: the projector raised on it (no changes given, and the
-    events after it are not applied)."""
+    state just after it. ``state``: that state as JSON values (as ``ReplayResult.state`` shows
+    one; not part of ``to_json``), None when the projector raised. ``problem``: the projector
+    raised on it (no changes given, and the events after it are not applied)."""
 
     position: Any
     type: str
     changes: list[Change] = field(default_factory=list)
     problem: str | None = None
+    state: Any = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """``{"position", "type", "changes": [{path, op, before, after}], "problem"}``."""
@@ -1087,7 +1089,7 @@ def steps_at(
             steps.append(EventStep(event.position, event.type, problem=error_text(exc)))
             break
         now = _detach(projector.to_json(state))
-        steps.append(EventStep(event.position, event.type, diff_states(shown, now)))
+        steps.append(EventStep(event.position, event.type, diff_states(shown, now), state=shown_state(now)[0]))
         shown = now
     return steps
 

@@ -142,7 +142,8 @@ def test_what_an_event_changed_on_postgresql(postgres_url, capsys):
         assert [(c.path, c.op, c.before, c.after) for c in change.changes] == [("/balance", "change", 0, 25)]
         code = main(["changed", db.url, "acct-7", "2", "--projector", "generic", "--no-cache", "--json"])
         document = json.loads(capsys.readouterr().out)
+        position = document["event"]["position"]
         assert code == 0 and document["changes"] == [
-            {"path": "/balance", "op": "change", "before": 0, "after": 25}]
+            {"path": "/balance", "op": "change", "before": 0, "after": 25, "changed_by": [position]}]
     finally:
         db.drop()

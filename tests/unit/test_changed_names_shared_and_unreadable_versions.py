@@ -74,12 +74,21 @@ def test_each_event_of_a_shared_version_gets_its_own_changes(demo_store_path, de
     assert lines[completed_at + 4].split() == ["/rating", "add", "3"]
 
 
-def test_a_version_one_event_claims_has_no_per_event_changes(demo_store_path, demo_planted, capsys):
+def test_a_version_one_event_claims_has_the_same_json_shape_naming_that_event(demo_store_path, demo_planted,
+                                                                              capsys):
     stream, version = demo_planted.duplicate_version
     code, out, _ = run(capsys, "changed", str(demo_store_path), stream, str(version - 1), "--json")
     answer = json.loads(out)
-    assert code == 0 and answer["by_event"] == [] and answer["changes"]
-    assert all("changed_by" not in change for change in answer["changes"])
+    position = answer["event"]["position"]
+    assert code == 0 and answer["shared"] is None and answer["changes"]
+    assert [change["changed_by"] for change in answer["changes"]] == [[position]] * len(answer["changes"])
+    assert [(step["position"], step["type"], step["problem"]) for step in answer["by_event"]] == [
+        (position, answer["event"]["type"], None)]
+    assert answer["by_event"][0]["changes"] == [
+        {key: change[key] for key in ("path", "op", "before", "after")} for change in answer["changes"]]
+    # the text form stays one table: no per-event tables for a version one event owns
+    code, out, _ = run(capsys, "changed", str(demo_store_path), stream, str(version - 1))
+    assert code == 0 and "on its own" not in out and "changed by (position)" not in out
 
 
 def test_an_event_with_an_unreadable_payload_is_said_to_exist(demo_store_path, demo_planted, capsys):
