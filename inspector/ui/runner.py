@@ -87,6 +87,15 @@ class WorkerPool:
         self._threads.append(thread)
         thread.start()
 
+    def start_threads(self) -> None:
+        """Start every worker now, idle until a call comes. ``Thread.start`` waits until the new
+        thread runs, which needs the GIL: started on demand while other workers decode a 50 MB
+        event, each start held the GUI thread up to ~50 ms. Call it at a quiet time (a window's start)."""
+        with self._lock:
+            while not self._closed and len(self._threads) < self._workers:
+                self._start_thread()
+                self._idle += 1
+
     def release(self, future: Future) -> None:
         """The call behind ``future`` was cancelled but still runs: its thread stops counting
         against the pool (and leaves it when the call returns), so the next task gets a thread."""
@@ -162,6 +171,8 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._pool = WorkerPool(workers, "inspector-task")
         self._page_pool = WorkerPool(page_workers, "inspector-page")
+        for pool in (self._pool, self._page_pool):
+            pool.start_threads()  # not on demand, while other workers may hold the GIL
         self._tickets = itertools.count(1)
         self._current: dict[str, Task] = {}
         self._by_ticket: dict[int, Task] = {}

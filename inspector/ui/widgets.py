@@ -306,6 +306,7 @@ class EventView(QWidget):
         self.loading_bar.hide()
         self._loading = False
         self._loading_size = 0  # bytes of the payload being loaded (``show_loading``)
+        _FORMATTER.start_threads()  # now, not while a big event loads (see ``WorkerPool.start_threads``)
         self.model = JsonTreeModel(self)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
