@@ -323,10 +323,28 @@ _PG_RESET_BYTES = _PG_RESET.encode()
 _MYSQL_RESET = "SET SESSION TRANSACTION READ ONLY"
 
 
+#: the startup options every PostgreSQL session of the inspector gets, after the user's own
+_PG_OPTIONS = "-c default_transaction_read_only=on -c TimeZone=UTC"
+
+
+def postgres_options(given: str | tuple[str, ...] | None) -> str:
+    """The libpq ``options`` the inspector's PostgreSQL sessions start with: the user's own
+    (the URL's ``options`` query value, several joined in order; else ``PGOPTIONS``, as libpq
+    reads it when a connection names none), then ``default_transaction_read_only=on`` and
+    ``TimeZone=UTC``. PostgreSQL applies startup options in order, so these two always win:
+    ``?options=-csearch_path%3Dbilling`` reads a schema, ``-c default_transaction_read_only=off``
+    changes nothing."""
+    parts = [given] if isinstance(given, str) else list(given or ())
+    if not parts and os.environ.get("PGOPTIONS", "").strip():
+        parts = [os.environ["PGOPTIONS"]]
+    return " ".join([*(part.strip() for part in parts if part and part.strip()), _PG_OPTIONS])
+
+
 def server_read_only_engine(url: str) -> Engine:
     """An engine on a PostgreSQL or MySQL/MariaDB server whose sessions are read-only.
 
-    PostgreSQL sessions start with ``default_transaction_read_only=on``, MySQL/MariaDB ones
+    PostgreSQL sessions start with ``default_transaction_read_only=on`` (after the URL's own
+    ``options``, e.g. a ``search_path``: ``postgres_options``), MySQL/MariaDB ones
     run ``SET SESSION TRANSACTION READ ONLY``; statements through the engine are checked by
     ``refuse_write_escapes``; a pooled connection is reset to read-only each time it is handed
     out, in one round trip that also finds a connection the server closed (the pool then opens
@@ -348,7 +366,7 @@ def server_read_only_engine(url: str) -> Engine:
     # No pool_pre_ping: the reset each checkout runs (_reset_to_read_only) is that round trip.
     kwargs: dict = {"pool_size": 4, "max_overflow": 4, "json_deserializer": driver_loads}
     if backend == "postgresql":
-        kwargs["connect_args"] = {"options": "-c default_transaction_read_only=on -c TimeZone=UTC"}
+        kwargs["connect_args"] = {"options": postgres_options(parsed.query.get("options"))}
     elif backend in ("mysql", "mariadb"):
         kwargs["connect_args"] = {"init_command": "SET SESSION time_zone = '+00:00'"}
     elif backend == "sqlite":

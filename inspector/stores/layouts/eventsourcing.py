@@ -91,10 +91,11 @@ def _sqlite_declared_type(engine: Engine, table: str, column: str) -> str:
     return ""
 
 
-def _reflect(engine: Engine, metadata: sa.MetaData, name: str) -> sa.Table:
-    """The table with ``originator_id`` typed as SQLite declared it (bytes or text)."""
+def _reflect(engine: Engine, metadata: sa.MetaData, name: str, schema: str | None = None) -> sa.Table:
+    """The table (in ``schema``, None: the default one) with ``originator_id`` typed as SQLite
+    declared it (bytes or text)."""
     if engine.dialect.name != "sqlite":
-        return sa.Table(name, metadata, autoload_with=engine)
+        return sa.Table(name, metadata, autoload_with=engine, schema=schema)
     table = sa.Table(name, metadata, autoload_with=engine)
     if "originator_id" in table.c:
         declared = _sqlite_declared_type(engine, name, "originator_id")
@@ -260,19 +261,29 @@ class EventsourcingLayout(SqlLayout):
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "EventsourcingLayout | None":
-        names = inspector.get_table_names()
-        candidates = [n for n in names if n == "stored_events"] + sorted(
-            n for n in names if n.endswith("_events") and n != "stored_events"
-        )
-        for name in candidates:
-            columns = {col["name"] for col in inspector.get_columns(name)}
-            if not _EVENT_COLUMNS <= columns:
-                continue
-            metadata = sa.MetaData()
-            events = _reflect(engine, metadata, name)
-            snap_name = name[: -len("_events")] + "_snapshots"
-            snapshots = _reflect(engine, metadata, snap_name) if snap_name in names else None
-            return cls(engine, events, snapshots)
+        """``stored_events`` or the first ``<app>_events`` (by name) with the library's columns, and
+        its ``_snapshots`` beside it, in the default schema; on PostgreSQL, failing that, in the
+        first other schema (by name) holding one: the library's ``POSTGRES_SCHEMA`` puts its
+        tables there (``<schema>.<app>_events``), and the table is then read schema-qualified."""
+        schemas: list[str | None] = [None]
+        if engine.dialect.name == "postgresql":
+            default = inspector.default_schema_name
+            schemas += sorted(s for s in inspector.get_schema_names()
+                              if s not in (default, "information_schema") and not s.startswith("pg_"))
+        for schema in schemas:
+            names = inspector.get_table_names(schema=schema)
+            candidates = [n for n in names if n == "stored_events"] + sorted(
+                n for n in names if n.endswith("_events") and n != "stored_events"
+            )
+            for name in candidates:
+                columns = {col["name"] for col in inspector.get_columns(name, schema=schema)}
+                if not _EVENT_COLUMNS <= columns:
+                    continue
+                metadata = sa.MetaData()
+                events = _reflect(engine, metadata, name, schema)
+                snap_name = name[: -len("_events")] + "_snapshots"
+                snapshots = _reflect(engine, metadata, snap_name, schema) if snap_name in names else None
+                return cls(engine, events, snapshots)
         return None
 
     # --- ids ---------------------------------------------------------------------------
@@ -695,8 +706,9 @@ class EventsourcingLayout(SqlLayout):
 
     def column_readings(self) -> list[ColumnReading]:
         """``originator_id`` with its type and how it is read, the version, the topic, the
-        ``state`` payload, and the time inside it; the snapshot table's id when it has one."""
-        name = self.table.name
+        ``state`` payload, and the time inside it; the snapshot table's id when it has one
+        (tables outside the default schema named with their schema, ``billing.bank_events``)."""
+        name = self.table.fullname
         c = self.table.c
         position = self.position
         if position.name == "rowid":
@@ -726,6 +738,6 @@ class EventsourcingLayout(SqlLayout):
         snapshots = self.snapshot_table
         if snapshots is not None and "originator_id" in snapshots.c and self.snapshot_id_kind is not None:
             readings.append(ColumnReading(
-                "snapshot", f"{snapshots.name}.originator_id", self._declared(snapshots.c.originator_id),
+                "snapshot", f"{snapshots.fullname}.originator_id", self._declared(snapshots.c.originator_id),
                 _ID_READINGS[self.snapshot_id_kind]))
         return readings
