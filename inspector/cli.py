@@ -22,7 +22,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from inspector import __version__
-from inspector.core.terminal import printable
+from inspector.core.terminal import printable, shortened
 
 if TYPE_CHECKING:
     from inspector.stores import EventStore
@@ -259,8 +259,10 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Se
     """A plain aligned text table; numbers in ``right`` columns are right-aligned.
 
     Every cell is passed through ``printable``: control and escape characters a store holds
-    are shown escaped (``\\x1b``), never sent to the terminal."""
-    cells = [[("" if value is None else printable(value)) for value in row] for row in rows]
+    are shown escaped (``\\x1b``), never sent to the terminal. A cell longer than
+    ``terminal.CELL_LIMIT`` characters is ``shortened`` (its start, then how long it is and that
+    ``--json`` prints it whole), so no column, and no rule under the header, outgrows a screen."""
+    cells = [[("" if value is None else printable(shortened(str(value)))) for value in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:
         for i, value in enumerate(row):

@@ -26,7 +26,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_pattern
-from inspector.core.terminal import plural, printable
+from inspector.core.terminal import LINE_LIMIT, plural, printable, shortened
 from inspector.replay import ProjectorError, load_projectors
 from inspector.replay.category import ExpressionError, WorkerLoadError, compare_category, replay_category
 from inspector.replay.projectors import UserInterrupt, marked_interrupts
@@ -323,7 +323,8 @@ def _print_outcome(out: TextIO, outcome: Any, progress: Any, ever: bool) -> None
     if progress is not None:
         progress.close()  # the progress line is redrawn on the next update
     held = "first held at " if ever else ""
-    line = f"{outcome.stream}  {held}{_moment_text(outcome.version, outcome.recorded_at)}  {_show(outcome.state)}"
+    line = (f"{outcome.stream}  {held}{_moment_text(outcome.version, outcome.recorded_at)}  "
+            f"{shortened(_show(outcome.state), LINE_LIMIT)}")
     out.write(printable(line) + "\n")
     if outcome.state_note:
         out.write(printable(f"  note: {outcome.state_note}") + "\n")

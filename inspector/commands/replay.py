@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from inspector.cli import InputError, open_store_from_args, print_json, print_table, terminal_progress
 from inspector.core import jsontext
-from inspector.core.terminal import printable
+from inspector.core.terminal import LINE_LIMIT, printable, shortened
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_stream
 from inspector.replay import ProjectorError, SnapshotCache, load_projectors, worker
@@ -173,12 +173,15 @@ def _show(value: Any) -> str:
 
 
 def _print_state(state: Any, indent: str = "  ") -> None:
+    """A state as text: one line per field of a dict, else one line; a value longer than
+    ``LINE_LIMIT`` characters is ``shortened`` (``--json`` prints it whole)."""
     if isinstance(state, dict) and state:
         width = min(max(len(str(key)) for key in state), 32)
         for key, value in state.items():
-            print(printable(f"{indent}{str(key).ljust(width)}  {_show(value)}"))
+            print(printable(f"{indent}{shortened(str(key), LINE_LIMIT).ljust(width)}  "
+                            f"{shortened(_show(value), LINE_LIMIT)}"))
     else:
-        print(printable(f"{indent}{_show(state)}"))
+        print(printable(f"{indent}{shortened(_show(state), LINE_LIMIT)}"))
 
 
 def run_replay(args: argparse.Namespace) -> int:
@@ -322,7 +325,7 @@ def run_bisect(args: argparse.Namespace) -> int:
         by = f" by {event.actor}" if event.actor else ""
         print(printable(f"  event: {event.type} at {format_time(event.recorded_at)}{by}"))
         if event.data is not None:
-            print(printable(f"  data:  {_show(event.data)}"))
+            print(printable(f"  data:  {shortened(_show(event.data), LINE_LIMIT)}"))
     print("state before:")
     _print_state(result.state_before)
     print("state after:")

@@ -18,6 +18,7 @@ from inspector.core.summary import summarize
 from inspector.core.terminal import plural, printable
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
+from inspector.stores.lazy import left_out, size_text
 from inspector.replay.projectors import ProjectorError, ProjectorSet, load_projectors, marked_interrupts
 from inspector.replay.snapshot_check import check_with_projectors, snapshot_projector_problem
 
@@ -223,13 +224,15 @@ def run_events(args: argparse.Namespace) -> int:
             types=tuple(args.types), streams=(args.stream,) if args.stream else (),
             since=since, until=until, actor=args.actor, text=args.grep,
         )
+        # a text listing shows a summary of each payload: one over the cap is neither fetched nor decoded
+        cap = None if args.json else LISTING_PAYLOAD_CAP
         if args.stream and not (args.types or args.actor or since or until or args.grep or args.after is not None):
-            events = list(store.read_stream(args.stream, limit=args.limit + 1))
+            events = list(store.read_stream(args.stream, limit=args.limit + 1, payload_cap=cap))
             more = len(events) > args.limit
             events = events[: args.limit]
             next_after = _stream_cursor(store, events, filters) if more else None
         else:
-            events = store.read_all(after_position=args.after, limit=args.limit + 1, filters=filters)
+            events = store.read_all(after_position=args.after, limit=args.limit + 1, filters=filters, payload_cap=cap)
             more = len(events) > args.limit
             events = events[: args.limit]
             next_after = events[-1].position if more and events else None
@@ -254,6 +257,12 @@ def run_events(args: argparse.Namespace) -> int:
         [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60)) for e in events],
         right=(0, 2),
     )
+    unread = [e.position for e in events if left_out(e) is not None]
+    if unread:
+        shown = ", ".join(str(position) for position in unread[:5]) + (f" and {len(unread) - 5:,} more"
+                                                                          if len(unread) > 5 else "")
+        print(f"\n{plural(len(unread), 'payload')} over {size_text(LISTING_PAYLOAD_CAP)} not read for the summary "
+              f"(position{'s' if len(unread) > 1 else ''} {shown}): --json prints {'it' if len(unread) == 1 else 'them'} whole")
     if not events:
         print("\nno event matches all of these filters"
               if args.after is None else f"\nno more events after position {args.after}")
@@ -263,6 +272,10 @@ def run_events(args: argparse.Namespace) -> int:
         print(f"\nmore events than the {len(events)} shown: raise --limit to see them "
               "(this stream's positions are not in version order, so --after cannot continue this list)")
     return 0
+
+
+#: ``events`` in text leaves payloads longer than this (bytes) in the store: a summary line needs none of them
+LISTING_PAYLOAD_CAP = 1_000_000
 
 
 def _refuse(problem: str | None) -> None:
@@ -305,7 +318,8 @@ def _stream_cursor(store, shown: list, filters: EventFilter) -> int | None:
     """
     if not shown:
         return None
-    by_position = store.read_all(after_position=None, limit=len(shown), filters=filters)
+    by_position = store.read_all(after_position=None, limit=len(shown), filters=filters,
+                                 payload_cap=LISTING_PAYLOAD_CAP)  # positions alone are looked at
     if sorted(e.position for e in by_position) != sorted(e.position for e in shown):
         return None
     return max(e.position for e in shown)

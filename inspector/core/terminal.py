@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["plural", "printable"]
+__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "shortened"]
 
 # C0 controls (tab and newline too: a table cell is one line), DEL, C1 controls (U+0080-U+009F,
 # which some terminals read as CSI/OSC), the bidirectional overrides and isolates that reorder
@@ -44,3 +44,24 @@ def printable(text: object) -> str:
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """``1 stream``, ``3 streams``, ``1,024 matches`` (``many``: the plural when not ``noun + "s"``)."""
     return f"{count:,} {noun if count == 1 else (many or noun + 's')}"
+
+
+#: The longest value a text table shows whole in one cell (characters); longer ones are ``shortened``.
+CELL_LIMIT = 200
+#: The longest value a line of text output (a state's field, an event's data) shows whole.
+LINE_LIMIT = 2_000
+#: What a shortened value's marker says gets it whole: every command that prints text takes ``--json``.
+WHOLE_WITH = "--json prints it whole"
+
+
+def shortened(text: str, limit: int = CELL_LIMIT, whole: str = WHOLE_WITH) -> str:
+    """``text`` when it has at most ``limit`` characters, else its first characters and a marker
+    saying how long it is and how to get it whole: ``{"records": [{"id": 0, …
+    [27,186,863 characters in all; --json prints it whole]``.
+
+    The result has at most ``limit`` characters plus the marker (about 60), whatever the length
+    of ``text``. For text output only: ``--json`` writes every value whole."""
+    if len(text) <= limit:
+        return text
+    marker = f"… [{len(text):,} characters in all; {whole}]"
+    return text[: max(limit - len(marker), limit // 2)] + marker
