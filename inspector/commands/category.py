@@ -28,7 +28,8 @@ from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_pattern
 from inspector.core.terminal import LINE_LIMIT, plural, printable, shortened
 from inspector.replay import ProjectorError, load_projectors
-from inspector.replay.category import ExpressionError, WorkerLoadError, compare_category, replay_category
+from inspector.replay.category import (ExpressionError, WorkerLoadError, available_cpus, compare_category,
+                                       replay_category, usable_processes)
 from inspector.replay.projectors import UserInterrupt, marked_interrupts
 
 #: Exit code after Ctrl+C (128 + SIGINT), with the partial results printed.
@@ -77,7 +78,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                      help="fold the streams in N processes: this one and N-1 workers, each reading and folding "
                           "a slice of whole streams at a time (without a one-pass read, e.g. with --at TIME: N "
                           "workers on listed streams); each worker opens the store and loads the projector again; "
-                          "worth it from about a million events with a free core; default 1: in this process")
+                          "worth it from about a million events with a free core; default 1: in this process. "
+                          "N is lowered to the CPUs this machine has and to the slices of about 20,000 events "
+                          "(or pages of 100 listed streams) there are to fold, with a note on stderr")
     sta.add_argument("--ever", action="store_true",
                      help="streams where EXPR held at ANY version (up to --at), with the first such version and "
                           "the state there (a scan of every version: EXPR need not stay true)")
@@ -102,7 +105,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                      help="fold the streams in N processes, as states --processes does: this one and N-1 workers, "
                           "each reading and folding a slice of whole streams with both projectors at a time; each "
                           "worker opens the store and loads --projector and --against again; same answers in the "
-                          "same order as one process; default 1: in this process")
+                          "same order as one process; default 1: in this process. N is lowered to the CPUs this "
+                          "machine has and to the slices of about 20,000 events (or pages of 100 listed streams) "
+                          "there are to fold, with a note on stderr")
     com.set_defaults(handler=run_compare)
 
 
@@ -212,6 +217,25 @@ def _show(value: Any) -> str:
         return "(nested too deep to write as JSON)"
 
 
+def _processes(requested: int) -> int:
+    """``--processes`` as a run uses it: lowered to the CPUs there are, with a note on stderr
+    when it was (``--processes 64: using 2 (this machine has 2 CPUs)``)."""
+    used = usable_processes(requested)
+    if used < requested:
+        import os
+
+        cpus = available_cpus()
+        where = "this machine has" if cpus == os.cpu_count() else "this process may run on"
+        print(f"note: --processes {requested}: using {used} ({where} {plural(cpus, 'CPU')})", file=sys.stderr)
+    return used
+
+
+def _processes_lowered(requested: int, used: int, totals: Any) -> None:
+    """A note on stderr when the run used fewer processes than ``used`` for lack of work to share."""
+    if totals.spread_note and totals.processes < used:
+        print(f"note: --processes {requested}: used {totals.processes}, as {totals.spread_note}", file=sys.stderr)
+
+
 def _moment_text(version: int | None, recorded_at: Any) -> str:
     if version is None:
         return "before its first event"
@@ -232,6 +256,7 @@ def run_states(args: argparse.Namespace) -> int:
         raise
     out = sys.stdout
     token = CancelToken()
+    processes = _processes(args.processes)
     progress = terminal_progress("replaying", "streams")
     stopped: list[dict[str, Any]] = []
     late: list[tuple[str, int]] = []  # streams whose first stored version is after their origin (a slice)
@@ -244,7 +269,7 @@ def run_states(args: argparse.Namespace) -> int:
         try:
             run = replay_category(store, projectors=projectors, category=category, match=match, at=at,
                                   where=args.where, ever=args.ever, cancel=token, progress=progress,
-                                  processes=args.processes)
+                                  processes=processes)
         except ExpressionError as exc:
             raise InputError(str(exc)) from None
         with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
@@ -274,6 +299,7 @@ def run_states(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     totals = run.totals
+    _processes_lowered(args.processes, processes, totals)
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
@@ -360,6 +386,7 @@ def run_compare(args: argparse.Namespace) -> int:
         raise
     out = sys.stdout
     token = CancelToken()
+    processes = _processes(args.processes)
     progress = terminal_progress("comparing", "streams")
     stopped: list[dict[str, Any]] = []
     listing = _JsonList(out, "differences") if args.json else None
@@ -368,7 +395,7 @@ def run_compare(args: argparse.Namespace) -> int:
         old = _load(args.projector, args, store, "--projector")
         new = _load(args.against, args, store, "--against")
         run = compare_category(store, old=old, new=new, category=category, match=match, at=at, cancel=token,
-                               progress=progress, processes=args.processes)
+                               progress=progress, processes=processes)
         with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
             try:
                 for difference in run:
@@ -395,6 +422,7 @@ def run_compare(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     totals = run.totals
+    _processes_lowered(args.processes, processes, totals)
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_compared": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),

@@ -180,6 +180,12 @@ class CategoryTotals:
     ended_before: int = 0
     #: with a ``where``: the keys it read that states lacked (``where_note()`` names those no state had)
     reads: KeyReads | None = None
+    #: the ``processes`` a run over several processes used, once it has started: the number asked
+    #: for, lowered to the slices (or pages) of streams there are to fold (``spread_note`` says so)
+    processes: int = 1
+    #: why ``processes`` is lower than the number asked for (``"the streams make 1 slice to fold (a slice
+    #: holds about 20,000 events)"``), or None
+    spread_note: str | None = None
 
     def count(self, outcome: "StreamOutcome") -> None:
         """Add one stream's outcome of a states run (every way of running one counts alike)."""
@@ -491,8 +497,11 @@ def replay_category(
     pass (a SQL store, no moment given as a time), it is cut into slices of about ``SLICE_ROWS``
     events at stream boundaries and this process plus ``processes - 1`` workers read and fold a
     slice each at a time (a stream is never split between processes); otherwise ``processes``
-    workers fold pages of listed streams. Cancel ends the workers at once: the slices or pages
-    they were folding are not reported.
+    workers fold pages of listed streams. ``processes`` is lowered to the slices (or pages) there
+    are, so no process starts with nothing to fold; with one slice the run stays in this process
+    (``totals.processes`` and ``totals.spread_note`` say so). It is not lowered to the CPUs:
+    ``usable_processes`` does that for a caller that wants it (the CLI). Cancel ends the workers
+    at once: the slices or pages they were folding are not reported.
 
     Raises ``ExpressionError`` for a bad ``where`` (at once, before anything is read), ``ValueError``
     for ``ever`` without ``where``, ``Cancelled`` from the iteration once ``cancel`` is set, and the
@@ -542,6 +551,24 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
 
 
 # --- runs over several processes (states and compare) -------------------------------
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity where the system tells it, else the
+    machine's count), at least 1."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS and Windows have no affinity call
+        return max(1, os.cpu_count() or 1)
+
+
+def usable_processes(requested: int) -> int:
+    """``requested`` processes (``--processes N``) lowered to ``available_cpus()``: every
+    process more than the CPUs only adds its start (about half a second of CPU each, to import
+    the inspector, open the store and load the projectors) and shares a CPU with another."""
+    return max(1, min(requested, available_cpus()))
+
+
 #: Streams sent to a worker process at a time (the listing's way, see ``_spread_listed``).
 PROCESS_PAGE = 100
 #: Rows (events) per slice of the category handed to one process at a time (the one-pass way).
@@ -827,11 +854,23 @@ def _worker_pool(store: EventStore, sets: tuple[ProjectorSet, ...], workers: int
 def _spread_sliced(store: EventStore, spread: _Spread, slices: Iterator[tuple[Any, Any]], category: str | None,
                    match: str | None, cancel: CancelToken | None, progress: Progress | None,
                    totals: CategoryTotals, processes: int) -> Iterator[Any]:
+    import itertools
     from collections import deque
 
     started = time.perf_counter()
     if progress is not None:
         totals.total = _stream_total(store, category, match)
+    # no more processes than slices: a process with no slice to fold would only cost its start
+    ahead = list(itertools.islice(slices, processes))
+    if len(ahead) < processes:
+        processes = max(1, len(ahead))
+        totals.spread_note = f"the streams make {len(ahead)} slice{'' if len(ahead) == 1 else 's'} to fold " \
+                             f"(a slice holds about {SLICE_ROWS:,} events)"
+    totals.processes = processes
+    if processes == 1:
+        yield from _fold_slices_here(spread, itertools.chain(ahead, slices), cancel, progress, totals, started)
+        return
+    slices = itertools.chain(ahead, slices)
     workers = max(1, processes - 1)
     pool = _worker_pool(store, spread.sets, workers)
     # each entry: (True, a worker's pending answer) or (False, this process's answer for a slice)
@@ -898,17 +937,52 @@ def _spread_sliced(store: EventStore, spread: _Spread, slices: Iterator[tuple[An
         totals.elapsed_ms = _ms(started)
 
 
+def _fold_slices_here(spread: _Spread, slices: Iterator[tuple[Any, Any]], cancel: CancelToken | None,
+                      progress: Progress | None, totals: CategoryTotals, started: float) -> Iterator[Any]:
+    """Every slice folded in this process, in order (a run over processes with one slice to fold)."""
+    done = 0
+    try:
+        for bounds in slices:
+            check(cancel)
+            items = spread.fold_here(bounds)
+            done += len(items)
+            for item in items:
+                result = spread.count(totals, item)
+                totals.elapsed_ms = _ms(started)
+                if result is not None:
+                    yield result
+            if progress is not None:
+                progress(done, totals.total)
+    except Cancelled:
+        totals.partial = True
+        raise
+    finally:
+        totals.elapsed_ms = _ms(started)
+
+
 def _spread_listed(store: EventStore, spread: _Spread, category: str | None, match: str | None,
                    cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals,
                    processes: int) -> Iterator[Any]:
     """A run with the folding done by ``processes`` worker processes on pages of listed streams, at
     most two pages per process in flight (memory stays bounded: the listing is read only as far
     as the work goes)."""
+    import itertools
     from collections import deque
 
     started = time.perf_counter()
     if progress is not None:
         totals.total = _stream_total(store, category, match)
+    pages = _pages(category_streams(store, category=category, match=match, cancel=cancel), PROCESS_PAGE)
+    # no more workers than pages: a worker with no page to fold would only cost its start
+    ahead = list(itertools.islice(pages, processes))
+    if ahead and len(ahead) < processes:
+        processes = len(ahead)
+        totals.spread_note = f"the streams make {len(ahead)} page{'' if len(ahead) == 1 else 's'} to fold " \
+                             f"(a page holds {PROCESS_PAGE} streams)"
+    totals.processes = processes
+    if not ahead:
+        totals.elapsed_ms = _ms(started)
+        return
     pool = _worker_pool(store, spread.sets, processes)
     pending: deque[tuple[int, Any]] = deque()
     done = 0
@@ -931,7 +1005,7 @@ def _spread_listed(store: EventStore, spread: _Spread, category: str | None, mat
             progress(done, totals.total)
 
     try:
-        for page in _pages(category_streams(store, category=category, match=match, cancel=cancel), PROCESS_PAGE):
+        for page in itertools.chain(ahead, pages):
             check(cancel)
             pending.append((len(page), pool.apply_async(spread.page_task, (page, *spread.page_args))))
             while len(pending) >= 2 * processes:

@@ -234,10 +234,11 @@ def test_compare_over_processes_stops_at_cancel_with_what_it_found(wallets, proj
 
 @pytest.mark.parametrize("side, option", [("old", "--projector"), ("new", "--against")])
 def test_a_side_no_worker_can_load_is_named_instead_of_compared(wallets, projector_file, tmp_path, capsys, side,
-                                                                option):
+                                                                option, monkeypatch):
     from inspector.cli import main
     from inspector.replay.category import WorkerLoadError
 
+    monkeypatch.setattr(category_replay, "SLICE_ROWS", 25)  # slices enough for a worker to start
     here_only = tmp_path / "wallet_here_only.py"
     here_only.write_text(HERE_ONLY)
     old, new = (here_only, projector_file) if side == "old" else (projector_file, here_only)
@@ -260,9 +261,10 @@ def test_a_side_no_worker_can_load_is_named_instead_of_compared(wallets, project
                  str(new), "--json"]) == 0  # in one process it compares
 
 
-def test_states_with_a_projector_no_worker_can_load_names_it(wallets, tmp_path, capsys):
+def test_states_with_a_projector_no_worker_can_load_names_it(wallets, tmp_path, capsys, monkeypatch):
     from inspector.cli import main
 
+    monkeypatch.setattr(category_replay, "SLICE_ROWS", 25)  # slices enough for a worker to start
     here_only = tmp_path / "wallet_here_only.py"
     here_only.write_text(HERE_ONLY)
 
