@@ -11,7 +11,7 @@ that Cancel (or ``time_limit``, per replay) can stop, as everywhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inspector.core.cancel import CancelToken, Progress
@@ -73,6 +73,43 @@ class EventChange:
         return (f"v{self.version} is claimed by {len(self.events)} events: {named}; the changes shown are what "
                 "they made together, applied in position order, each traced to the events that changed it")
 
+    def just_after(self, position: Any = None) -> tuple[ReplayResult, list[Change], int | None]:
+        """The state just after one event at ``version`` and what that event changed on its own,
+        as ``(result, changes, index)``: what the window's State tab shows for a selected event.
+
+        On a version several events claim (with ``steps``), ``result`` is ``after`` with the state,
+        time, last event and events applied of the event at ``position`` (None, or a position
+        not among them: the last of them); the replay's warning that both were applied gives way
+        to one line naming which event it is, e.g. ``v2 is claimed by 2 events: this is the state
+        just after the 1st, JobAssigned (position 2093), before JobCompleted (position 2839)``;
+        ``changes`` are that event's own and ``index`` its place in ``steps``. Otherwise
+        ``(after, changes, None)``: the version's state and every change to it."""
+        steps = self.steps
+        if not self.shared or not steps or self.problem is not None:
+            return self.after, self.changes, None
+        index = next((i for i, step in enumerate(steps) if step.position == position), len(steps) - 1)
+        step = steps[index]
+        if step.problem is not None:
+            return self.after, self.changes, None
+        event = next((each for each in self.events if each.position == step.position), None)
+        later = [f"{each.type} (position {each.position})" for each in steps[index + 1:]]
+        earlier = [f"{each.type} (position {each.position})" for each in steps[:index]]
+        line = (f"v{self.version} is claimed by {len(self.events)} events: this is the state just after the "
+                f"{_ordinal(index + 1)}, {step.type} (position {step.position})")
+        if earlier:
+            line += ", after " + ", ".join(earlier)
+        if later:
+            line += (", and " if earlier else ", ") + "before " + ", ".join(later)
+        claimed = f"v{self.version} is claimed by "
+        result = replace(
+            self.after, state=step.state,
+            recorded_at=event.recorded_at if event is not None else self.after.recorded_at,
+            last_event=event if event is not None and later else self.after.last_event,
+            events_applied=max(self.after.events_applied - len(later), 0),
+            warnings=[line] + [warning for warning in self.after.warnings if not warning.startswith(claimed)],
+            raw_state=None if later else self.after.raw_state)
+        return result, list(step.changes), index
+
     def changed_by(self, change: Change) -> list[EventStep]:
         """The events (``steps``) whose own changes touched ``change``'s path, a path inside it or
         one holding it, in position order (the one event when one owns the version)."""
@@ -111,6 +148,13 @@ class EventChange:
         shown = {key: value for key, value in change.to_json().items() if key in ("path", "op", "before", "after")}
         shown["changed_by"] = [step.position for step in self.changed_by(change)]
         return shown
+
+
+def _ordinal(number: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
 
 
 def _related(a: str, b: str) -> bool:

@@ -210,6 +210,8 @@ class StateView(QWidget):
         super().__init__(parent)
         self.stream: str | None = None
         self.version: int | None = None
+        #: on a version several events claim: the position of the event whose state is shown
+        self.position: Any = None
         self.result: Any = None
         #: who wrote the store's own snapshots, for the provenance line (e.g. "the eventsourcing library")
         self.snapshot_owner: str | None = None
@@ -284,6 +286,7 @@ class StateView(QWidget):
         self.play_button.setChecked(False)
         self.stream = stream
         self.result = None
+        self.position = None
         self.model.clear()
         self.describe_label.setText("")
         enabled = stream is not None and first is not None and last is not None
@@ -376,9 +379,13 @@ class StateView(QWidget):
     def show_working(self, stream: str, version: int) -> None:
         self.describe_label.setText(f"Replaying {stream} to v{version}…")
 
-    def show_result(self, result: Any, changes: list[Any]) -> None:
+    def show_result(self, result: Any, changes: list[Any], *, position: Any = None) -> None:
+        """Show ``result``'s state with ``changes`` highlighted (what the event shown changed).
+        ``position``: on a version several events claim, the one whose state is shown (its
+        warnings say so); None elsewhere."""
         self.result = result
         self.version = result.version
+        self.position = position
         highlights = {change.path: change.op for change in changes if change.op != "remove"}
         self.model.set_value(result.state if result.state is not None else {}, highlights)
         expand_small_containers(self.tree, depth=0)

@@ -171,7 +171,7 @@ class Browsing:
                        else summary.last_version)
             if version is not None:
                 self.state_view.set_version(version)
-                self.request_state(stream, version)
+                self.request_state(stream, version, position=self._selected_position(stream))
 
         self.runner.submit("stream-summary", work, done,
                            lambda exc: self.show_error(f"Reading the versions of {stream} failed: {exc}"),
@@ -279,8 +279,10 @@ class Browsing:
         self.timeline.set_selected_event(event)
         if not same and event.version is not None:
             self.state_view.set_version(event.version)
-            if self.state_view.version != event.version:
-                self.request_state(event.stream, event.version)
+            shown = self.state_view
+            # a version several events claim shows one of them: another of them is replayed too
+            if shown.version != event.version or shown.position not in (None, event.position):
+                self.request_state(event.stream, event.version, position=event.position)
 
     def show_event_details(self, event: Event, *, again: bool = False) -> None:
         """Show ``event`` in the Event tab. A payload the page left out (``PayloadLeftOut``) is read

@@ -45,16 +45,25 @@ class ReplayRequests:
         stream = self.state_view.stream
         if stream is not None:
             self.state_view.version = None
-            self.request_state(stream, self.state_view.scrub_version())
+            self.request_state(stream, self.state_view.scrub_version(), position=self._selected_position(stream))
         self.request_diff()
+
+    def _selected_position(self, stream: str) -> Any:
+        """The selected event's position when it is in ``stream`` (None otherwise)."""
+        event = self.current_event
+        return event.position if event is not None and event.stream == stream else None
 
     def _on_state_version_requested(self, version: int) -> None:
         stream = self.state_view.stream
         if stream is not None:
             self.request_state(stream, version, select=True)
 
-    def request_state(self, stream: str, version: int, *, select: bool = False) -> None:
-        """Replay ``stream`` to ``version`` on a worker; show it in the State tab (latest wins)."""
+    def request_state(self, stream: str, version: int, *, select: bool = False, position: Any = None) -> None:
+        """Replay ``stream`` to ``version`` on a worker; show it in the State tab (latest wins).
+
+        On a version several events claim, the tab shows the state just after the event at
+        ``position`` (None, or not one of them: the last) and what that event changed on its own
+        (``EventChange.just_after``); elsewhere the state at ``version`` and what its event changed."""
         store, projectors = self.store, self.projectors
         if store is None or projectors is None:
             return
@@ -67,12 +76,13 @@ class ReplayRequests:
 
             change = event_change(store, stream, version, projectors=projectors, cache=cache, cancel=cancel,
                                   progress=progress)
-            return change.after, change.changes
+            result, changes, index = change.just_after(position)
+            return result, changes, (None if index is None else change.steps[index].position)
 
-        def done(outcome: tuple[Any, list[Any]]) -> None:
+        def done(outcome: tuple[Any, list[Any], Any]) -> None:
             self._end_progress()
-            result, changes = outcome
-            self.state_view.show_result(result, changes)
+            result, changes, shown_position = outcome
+            self.state_view.show_result(result, changes, position=shown_position)
             if result.stopped is not None:
                 self.show_error(f"The projector stopped replaying {stream} at v{result.stopped.version} "
                                 f"({result.stopped.type}): {result.stopped.error}. The state shown is the one just before it.",
