@@ -246,7 +246,7 @@ class AuditView(QWidget):
         self._hinted = None
         self.actor_box.setEditText(actor)
         self.model.set_filter(EventFilter(actor=actor))
-        self.export_button.setEnabled(True)
+        self.export_button.setEnabled(False)  # until the actor's first events are read
         self._show_no_selection()
         self._update_summary()
 
@@ -257,6 +257,7 @@ class AuditView(QWidget):
         events = self.model.events()
         streams = len({event.stream for event in events})
         more = "" if self.model.exhausted else "+ (scroll for more)"
+        self.export_button.setEnabled(bool(events))  # an actor with no events has nothing to export
         if self.model.loading and not events:
             self.summary.setText(f"Reading the events of {actor}…")
         elif not events:

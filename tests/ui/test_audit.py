@@ -148,6 +148,22 @@ def test_a_misspelt_actor_is_answered_with_the_actor_meant(qtbot, window):
     assert view.model.rowCount() == 0
 
 
+def test_export_csv_is_offered_only_for_an_actor_with_events(qtbot, window):
+    view = window.audit_view
+    view.actor_box.setEditText("bruno@exmple.com")
+    qtbot.keyClick(view.actor_box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.model.exhausted and "No event names" in view.summary.text(), timeout=5000)
+    assert not view.export_button.isEnabled()  # nothing to export
+
+    _choose_actor(qtbot, window, "bruno@example.com")
+    assert view.export_button.isEnabled()
+
+    view.actor_box.setEditText("nobody@nowhere.test")
+    qtbot.keyClick(view.actor_box.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.model.exhausted and "No event names" in view.summary.text(), timeout=5000)
+    assert not view.export_button.isEnabled()
+
+
 def test_the_event_selected_in_the_table_gets_its_causes_in_the_audit_tab(qtbot, window, demo_planted):
     """Selecting an event with the Audit tab in front (or bringing the tab to the front with an
     event selected) shows that event's causation chain and correlated events there."""

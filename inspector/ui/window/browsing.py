@@ -192,6 +192,8 @@ class Browsing:
     def refresh_events(self) -> None:
         if self.store is None:
             return
+        self.events_note.hide()
+        self._actor_hinted = None
         self.event_model.set_filter(self.current_filter())
         self._update_events_title()
         self._fit_columns_to_selection()
@@ -238,6 +240,7 @@ class Browsing:
 
     def _on_event_model_rows_loaded(self) -> None:
         self._update_events_title()
+        self._name_close_actors()
         self.event_columns.fit()  # Time with milliseconds, an empty Actor column hidden
         if self.tabs.currentWidget() is self.audit_view:
             self.audit_view.offer_actors(self.event_model.events())
@@ -245,6 +248,38 @@ class Browsing:
             row = self.event_model.row_of_position(self.current_event.position)
             if row is not None and self.events_view.currentIndex().row() != row:
                 self._set_current_event_row(row)
+
+    def _name_close_actors(self) -> None:
+        """When the Actor filter leaves the table empty and no event in the store names that
+        actor, say so above the table with the closest actors ("did you mean ...?"), as
+        ``events --actor`` does: asked of the store off the GUI thread, once per actor typed."""
+        model, store = self.event_model, self.store
+        actor = model.filter.actor
+        if not actor or store is None or model.rowCount() or model.loading or not model.exhausted:
+            if model.rowCount():
+                self.events_note.hide()
+            return
+        if self._actor_hinted == (id(store), actor):
+            return
+        self._actor_hinted = (id(store), actor)
+
+        def work(cancel, progress):
+            from inspector.core.suggest import missing_actor
+
+            return missing_actor(store, actor)  # None: some event elsewhere names the actor
+
+        def done(note: str | None) -> None:
+            if (note is None or store is not self.store or self.event_model.filter.actor != actor
+                    or self.event_model.rowCount()):
+                return
+            hint = note.split(": no event names that actor", 1)[-1].removeprefix("; ")
+            self.events_note.setText(f"No event names {actor} as its actor; {hint}")
+            self.events_note.show()
+
+        def failed(_exc: BaseException) -> None:
+            self._actor_hinted = None  # asked again the next time the table is empty
+
+        self.runner.submit("events-close-actors", work, done, failed, label="Looking for close actors")
 
     def _set_current_event_row(self, row: int) -> None:
         # A visible column: scrollTo ignores an index in a hidden one (position, for one stream).

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -164,12 +165,20 @@ class WindowLayout:
         filters.addWidget(self.text_edit, 3)
         self.actor_edit.setMinimumWidth(100)
         self.text_edit.setMinimumWidth(140)
+        # An actor filter that matches nothing says so, with the actors meant (as events --actor does)
+        self.events_note = QLabel("")
+        self.events_note.setWordWrap(True)
+        self.events_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.events_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.events_note.hide()
+        self._actor_hinted: tuple[int, str] | None = None
         self.events_panel = QWidget()
         box = QVBoxLayout(self.events_panel)
         box.setContentsMargins(4, 2, 4, 2)
         box.setSpacing(3)
         box.addLayout(bar)
         box.addLayout(filters)
+        box.addWidget(self.events_note)
         box.addWidget(self.events_view, 1)
 
     def _build_details(self) -> None:
