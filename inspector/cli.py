@@ -244,6 +244,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def actor_name(text: str) -> str:
+    """An argparse type: an actor's name as events store it (``alice@example.com``); empty or
+    blank text names no actor and is a usage error (exit 2), as a bad number is."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty actor names no one: give an actor's name, e.g. alice@example.com")
+    return text
+
+
 def print_json(document: Any) -> None:
     """One JSON document on stdout; numbers exactly as held (big ints, Decimals, NaN/Infinity tokens)."""
     from inspector.core import jsontext

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from inspector.cli import InputError, open_store_from_args, positive_int, print_json, print_table
+from inspector.cli import InputError, actor_name, open_store_from_args, positive_int, print_json, print_table
 from inspector.core import audit
 from inspector.core.events import Event, format_time
 from inspector.core.suggest import missing_actor, missing_stream
@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     what.add_argument("--causes-of", metavar="STREAM@VERSION", type=_stream_at,
                       help="the event at STREAM@VERSION: its causation chain and correlated events")
     what.add_argument("--correlation", metavar="ID", help="the events whose metadata.correlation_id is ID")
-    what.add_argument("--actor", metavar="NAME",
+    what.add_argument("--actor", metavar="NAME", type=actor_name,
                       help="the events whose actor is NAME, across streams (none: exit 0, with a note on "
                            "stderr naming the closest actors)")
     aud.add_argument("--limit", type=positive_int, default=audit.PAGE,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import shlex
 
-from inspector.cli import InputError, known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
+from inspector.cli import (InputError, actor_name, known_category, open_store_from_args, positive_int, print_json,
+                           print_table, terminal_progress)
 from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
@@ -72,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events.add_argument("store")
     events.add_argument("--stream", help="only this stream, in version order")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
-    events.add_argument("--actor", help="only events caused by this actor")
+    events.add_argument("--actor", type=actor_name, help="only events caused by this actor (not empty)")
     events.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
     events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
     events.add_argument("--grep", metavar="TEXT", help="text in the payload or metadata")

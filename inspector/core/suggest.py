@@ -156,17 +156,20 @@ def missing_actor(store: Any, actor: str, *, checked: bool = False) -> str | Non
     """None when some event names ``actor`` as its actor (one event is asked for, unless
     ``checked``: the caller already read that none does); else one line saying so, with the
     closest actors (``; did you mean 'alice@example.com'?``) or, with none close, the store's
-    most active ones. The actors compared are ``store.actor_names``': those of its newest events
-    and those holding half of ``actor`` among them — a bounded read, not the whole store."""
+    most active ones. Actors that hold ``actor`` (without case: ``alice`` for
+    ``alice@example.com``) come first (``holding``), then those spelt alike (``close_names``),
+    at most three. The actors compared are ``store.actor_names``': those of its newest events
+    and those holding ``actor`` or half of it among them — a bounded read, not the whole store."""
     if not checked and store.read_all(limit=1, filters=EventFilter(actor=actor)):
         return None
     head = f"--actor {actor}: no event names that actor"
     names = store.actor_names()
     if not names:
         return head + "; the store's newest events name no actor at all"
-    for part in _literal_parts(actor) + _literal_parts(actor.lower()):
+    whole = [actor.strip()] if len(actor.strip()) >= _HELD_LENGTH else []
+    for part in dict.fromkeys(whole + _literal_parts(actor) + _literal_parts(actor.lower())):
         names.extend(store.actor_names(containing=part, limit=NEARBY_STREAMS))
-    near = close_names(actor, names)
+    near = list(dict.fromkeys(holding(actor, names) + close_names(actor, names)))[:3]
     if near:
         return head + did_you_mean(near)
     return f"{head}; actors of the newest events: {listed(list(dict.fromkeys(names)), NAMES_LISTED)}"
@@ -175,11 +178,39 @@ def missing_actor(store: Any, actor: str, *, checked: bool = False) -> str | Non
 #: what separates the words of a stream name (wallet-9b2e71cc, Account:42, orders/7)
 _WORDS = re.compile(r"[-_:/.@ ]+")
 
+#: the shortest typed text that ``holding`` looks for inside names (one letter is in most of them)
+_HELD_LENGTH = 2
+
+
+def holding(word: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``names`` that hold ``word`` (compared without case, blanks around it
+    ignored), best first: a name whose part before ``@`` is ``word`` (``alice`` for
+    ``alice@example.com``), then names that start with it, then names with a word starting with
+    it (``jon`` in ``support:jon@example.com``), then the rest; alphabetical within each.
+    Empty when ``word`` is shorter than two characters."""
+    low = word.strip().lower()
+    if len(low) < _HELD_LENGTH:
+        return []
+
+    def rank(name: str) -> int:
+        text = name.lower()
+        if text.split("@", 1)[0] == low:
+            return 0
+        if text.startswith(low):
+            return 1
+        if any(part.startswith(low) for part in _WORDS.split(text)):
+            return 2
+        return 3
+
+    held = [name for name in dict.fromkeys(names) if low in name.lower() and name != word]
+    return sorted(held, key=lambda name: (rank(name), name))[:n]
+
 
 __all__ = [
     "close_names",
     "did_you_mean",
     "has_events",
+    "holding",
     "listed",
     "missing_actor",
     "missing_pattern",

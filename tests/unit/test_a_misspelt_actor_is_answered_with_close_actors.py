@@ -41,6 +41,38 @@ def test_a_misspelt_actor_with_other_filters_is_still_named(demo_store_path, cap
     assert err.strip().endswith("did you mean 'support:ines@example.com'?")
 
 
+@pytest.mark.parametrize("command", ["events", "audit"])
+@pytest.mark.parametrize(("typed", "meant"), [("alice", "'alice@example.com'"), ("Alice", "'alice@example.com'"),
+                                              ("jon", "'support:jon@example.com'"),
+                                              ("alice@example", "'alice@example.com'")])
+def test_part_of_an_actors_name_is_answered_with_that_actor_first(demo_store_path, capsys, command, typed, meant):
+    code, _out, err = run(capsys, command, str(demo_store_path), "--actor", typed)
+    assert code == 0
+    assert err == f"note: --actor {typed}: no event names that actor; did you mean {meant}?\n"
+
+
+def test_names_holding_the_typed_text_are_ranked_by_where_they_hold_it():
+    from inspector.core.suggest import holding
+
+    names = ["support:ines@example.com", "bruno@example.com", "brunoise@example.com", "abruno@example.com",
+             "system:billing"]
+    assert holding("bruno", names) == ["bruno@example.com", "brunoise@example.com", "abruno@example.com"]
+    assert holding("INES", names) == ["support:ines@example.com"]
+    assert holding("bill", names) == ["system:billing"]
+    assert holding("b", names) == []  # one letter is in most names: no answer from it
+    assert holding("example", names, n=10) == sorted(name for name in names if "example" in name)
+
+
+@pytest.mark.parametrize("command", ["events", "audit"])
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_actor_is_a_usage_error(demo_store_path, capsys, command, empty):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, str(demo_store_path), "--actor", empty])
+    _out, err = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert f"event-inspector {command}: error: argument --actor: an empty actor names no one" in err
+
+
 def test_filters_that_keep_nothing_together_say_nothing_about_an_actor_that_exists(demo_store_path, capsys):
     code, out, err = run(capsys, "events", str(demo_store_path), "--actor", "bruno@example.com",
                          "--since", "2001-01-01", "--until", "2001-01-02")
