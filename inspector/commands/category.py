@@ -75,9 +75,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     sta_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     sta.add_argument("--where", metavar="EXPR", help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'")
     sta.add_argument("--processes", metavar="N", type=positive_int, default=1,
-                     help="fold the streams in N processes: this one and N-1 workers, each reading and folding "
-                          "a slice of whole streams at a time (without a one-pass read, e.g. with --at TIME: N "
-                          "workers on listed streams); each worker opens the store and loads the projector again; "
+                     help="fold the streams in N processes: where the category is read in one pass (a SQL "
+                          "store, no --at TIME), this one and N-1 workers, each reading and folding a slice of "
+                          "whole streams at a time; otherwise (e.g. --at TIME, a JSON Lines file) N workers fold pages "
+                          "of streams this one lists; each worker opens the store and loads the projector again; "
                           "worth it from about a million events with a free core; default 1: in this process. "
                           "N is lowered to the CPUs this machine has and to the slices of about 20,000 events "
                           "(or pages of 100 listed streams) there are to fold, with a note on stderr")
@@ -102,8 +103,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                                help="the changed projector: file, module, native, demo or generic")
     com_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
     com.add_argument("--processes", metavar="N", type=positive_int, default=1,
-                     help="fold the streams in N processes, as states --processes does: this one and N-1 workers, "
-                          "each reading and folding a slice of whole streams with both projectors at a time; each "
+                     help="fold the streams in N processes, as states --processes does: where the category is "
+                          "read in one pass (a SQL store, no --at TIME), this one and N-1 workers, each reading and "
+                          "folding a slice of whole streams with both projectors at a time; otherwise (e.g. --at TIME, a "
+                          "JSON Lines file) N workers fold pages of streams this one lists; each "
                           "worker opens the store and loads --projector and --against again; same answers in the "
                           "same order as one process; default 1: in this process. N is lowered to the CPUs this "
                           "machine has and to the slices of about 20,000 events (or pages of 100 listed streams) "

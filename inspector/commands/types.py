@@ -28,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "one) or changed JSON type are marked with when. Counted by the database where it has JSON "
             "functions for the payload column (SQLite text, PostgreSQL json/jsonb, MariaDB/MySQL); "
             "otherwise (binary or compressed payloads, text on PostgreSQL, JSON Lines files) from a sample "
-            "spread over the store, whose size is stated. Ctrl-C stops with what was counted so far."
+            "spread over the store, whose size is stated. On a store the eventsourcing library wrote, and "
+            "on a slice exported from one (JSON Lines or SQLite), the library's envelope fields (timestamp, "
+            "originator_topic, originator_id, originator_version) are not payload fields: they are left out, "
+            "and the method line says so. Ctrl-C stops with what was counted so far."
         ),
     )
     parser.add_argument("store")

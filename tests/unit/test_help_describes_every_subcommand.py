@@ -44,3 +44,30 @@ def test_descriptions_are_wrapped_to_the_terminal(name, capsys):
     text = capsys.readouterr()[0]
     description = text.split("\n\n", 1)[1].split("positional arguments:")[0]
     assert description.strip() and max(len(line) for line in description.splitlines()) <= 88
+
+
+def _help(name: str, capsys) -> str:
+    with pytest.raises(SystemExit):
+        main([name, "--help"])
+    return " ".join(capsys.readouterr()[0].split())
+
+
+def test_types_help_says_eventsourcing_envelope_fields_are_left_out_of_slices_too(capsys):
+    text = _help("types", capsys)
+    assert "on a slice exported from one" in text
+    assert "(timestamp, originator_topic, originator_id, originator_version) are not payload fields" in text
+
+
+@pytest.mark.parametrize("name", ["states", "compare"])
+def test_processes_help_says_who_folds_in_each_case(name, capsys):
+    text = _help(name, capsys)
+    # a one-pass read: this process folds slices too; listed streams: N workers, this one lists
+    assert "where the category is read in one pass (a SQL store, no --at TIME), this one and N-1 workers" in text
+    assert "otherwise (e.g. --at TIME, a JSON Lines file) N workers fold pages of streams this one lists" in text
+    assert "N workers on listed streams" not in text
+
+
+def test_changed_help_gives_a_shared_version_example_and_the_json_shape(capsys):
+    text = _help("changed", capsys)
+    assert "event-inspector changed demo.db job-52e6b438 2 # v2 is shared by 2 events" in text
+    assert "every change has changed_by" in text and "by_event lists each event's own changes" in text
