@@ -405,8 +405,9 @@ class StateView(QWidget):
         if result.snapshot_source == "store" and self.snapshot_owner:
             # name whose snapshot it is: "snapshot v10 stored by the eventsourcing library + 3 events"
             text = text.replace(" from the store ", f" stored by {self.snapshot_owner} ", 1)
-        if changes:
-            text += f" · {len(changes)} field{'s' if len(changes) != 1 else ''} changed by this event"
+        if changes:  # said before the warnings (a long one names the events sharing the version)
+            head, sep, rest = text.partition("; warning: ")
+            text = head + f" · {len(changes)} field{'s' if len(changes) != 1 else ''} changed by this event" + sep + rest
         self.describe_label.setText(text)
         colour = "#d9534f" if (result.stopped is not None or result.problem) else ("#b8860b" if result.warnings else "")
         self.describe_label.setStyleSheet(f"color: {colour};" if colour else "")

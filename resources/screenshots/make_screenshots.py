@@ -4,7 +4,8 @@ written by the ``eventsourcing`` library.
 Run: ``python resources/screenshots/make_screenshots.py`` (offscreen; writes the PNGs
 next to this script). The demo store is built fresh in a temporary folder. ``dark.png``
 is the State tab under a dark palette; ``health-view.png`` the demo's planted faults;
-``compact-1024x700.png`` the window at 1024x700; ``eventsourcing-store.png`` an
+``compact-1024x700.png`` the window at 1024x700; ``state-tab-shared-version.png`` the State
+tab on one of the two events that claim a version; ``eventsourcing-store.png`` an
 eventsourcing store with the native projector chosen (the library's snapshots used).
 """
 
@@ -113,9 +114,36 @@ def main() -> int:
         _settle(app, 0.6)
         window.grab().save(str(HERE / "compact-1024x700.png"))
         window.close()
+        shared_version(app, store, planted)
         _eventsourcing_store(app, Path(home))
     print(f"screenshots written to {HERE}")
     return 0
+
+
+def shared_version(app, store: Path, planted) -> None:
+    """``state-tab-shared-version.png``: the State tab on the first of the two events that claim
+    the demo's duplicated version (its own state and changes, and the line naming it)."""
+    from inspector.ui.app import MainWindow
+    from inspector.ui.models import EventTableModel
+
+    stream, version = planted.duplicate_version
+    window = MainWindow(str(store))
+    window.resize(1280, 800)
+    window.show()
+    _wait(app, lambda: window.store is not None and window.stream_model.rowCount() > 0)
+    window.filter_edit.setText(stream)
+    _wait(app, lambda: window.stream_model.row_of(stream) is not None)
+    window.streams_view.setCurrentIndex(window.stream_model.index(window.stream_model.row_of(stream), 0))
+    model = window.event_model
+    _wait(app, lambda: model.exhausted and any(model.event_at(r).version == version for r in range(model.rowCount())))
+    row = next(r for r in range(model.rowCount()) if model.event_at(r).version == version)
+    window.tabs.setCurrentWidget(window.state_view)
+    window.events_view.setCurrentIndex(model.index(row, EventTableModel.TYPE))
+    event = model.event_at(row)
+    _wait(app, lambda: window.state_view.position == event.position and not window.runner.busy("state"))
+    _settle(app, 0.6)
+    window.grab().save(str(HERE / "state-tab-shared-version.png"))
+    window.close()
 
 
 def _eventsourcing_store(app, home: Path) -> None:
