@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from inspector.ui.compare_view import CompareView
@@ -27,6 +27,39 @@ from inspector.ui.types_view import EventTypesView
 VIEWS = (("states", "States", "Ctrl+Shift+S"), ("compare", "Compare projectors", "Ctrl+Shift+P"),
          ("types", "Event types", "Ctrl+Shift+T"))
 
+#: The Analyse window's size on a screen with room for it (width, height in pixels).
+PREFERRED_SIZE = (1280, 800)
+#: Room kept around the window on a smaller screen, for its frame and title bar (pixels).
+FRAME_ROOM = (16, 48)
+#: The settings key of the Analyse window's geometry: ``{"x", "y", "width", "height"}`` (pixels,
+#: inside its frame, as when not maximised) and ``"maximized"``.
+GEOMETRY_KEY = "analysis_geometry"
+
+
+def fitted_geometry(available: QRect, preferred: tuple[int, int] = PREFERRED_SIZE) -> QRect:
+    """The geometry (inside its frame, as ``setGeometry`` takes it) of a window of ``preferred``
+    size on a screen whose free area is ``available``: that size, or less so that the window with
+    its frame (``FRAME_ROOM``) fits the area, the framed window centred in it."""
+    width = max(1, min(preferred[0], available.width() - FRAME_ROOM[0]))
+    height = max(1, min(preferred[1], available.height() - FRAME_ROOM[1]))
+    side = FRAME_ROOM[0] // 2  # the frame's left, right and bottom edges; the title bar is the rest
+    left = available.x() + max(0, (available.width() - width - FRAME_ROOM[0]) // 2) + side
+    top = available.y() + max(0, (available.height() - height - FRAME_ROOM[1]) // 2) + FRAME_ROOM[1] - side
+    return QRect(left, top, width, height)
+
+
+def kept_on_screen(geometry: QRect, available: QRect) -> QRect:
+    """``geometry`` (inside its frame) moved and, if need be, shrunk so that the window with its
+    frame lies within ``available``; unchanged when it does already."""
+    fitted = fitted_geometry(available, (geometry.width(), geometry.height()))
+    side = FRAME_ROOM[0] // 2
+    lowest_left, lowest_top = available.x() + side, available.y() + FRAME_ROOM[1] - side
+    highest_left = available.x() + available.width() - side - fitted.width()
+    highest_top = available.y() + available.height() - side - fitted.height()
+    left = min(max(geometry.x(), lowest_left), max(lowest_left, highest_left))
+    top = min(max(geometry.y(), lowest_top), max(lowest_top, highest_top))
+    return QRect(left, top, fitted.width(), fitted.height())
+
 
 class AnalysisWindow(QWidget):
     """A window of its own (the main window's child): States, Compare projectors and Event types."""
@@ -34,8 +67,8 @@ class AnalysisWindow(QWidget):
     def __init__(self, runner: TaskRunner, settings: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.runner = runner
+        self.settings = settings
         self.setWindowTitle("Analyse — Event Stream Inspector")
-        self.resize(1280, 800)
         self.states_view = StatesView(runner, settings)
         self.compare_view = CompareView(runner, settings)
         self.types_view = EventTypesView(runner, settings)
@@ -51,6 +84,36 @@ class AnalysisWindow(QWidget):
         for key, _title, shortcut in VIEWS:
             QShortcut(QKeySequence(shortcut), self, lambda k=key: self.show_view(k))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_current)
+        self._place()
+
+    def available_geometry(self) -> QRect:
+        """The free area (no panels or docks) of the screen this window opens on: its parent's."""
+        parent = self.parentWidget()
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _place(self) -> None:
+        """Where it was last and as big (remembered in settings), else 1280x800 or as much as the
+        screen has, centred; never off the screen's free area nor bigger than it (a size
+        remembered on a larger screen shrinks). Maximised again if it was."""
+        available = self.available_geometry()
+        saved = self.settings.get(GEOMETRY_KEY) if self.settings is not None else None
+        self._maximize = False
+        try:
+            remembered = QRect(*(int(saved[key]) for key in ("x", "y", "width", "height")))
+        except (TypeError, KeyError, ValueError):
+            self.setGeometry(fitted_geometry(available))
+            return
+        self.setGeometry(kept_on_screen(remembered, available))
+        self._maximize = saved.get("maximized") is True
+
+    def save_geometry(self) -> None:
+        """Remember where the window is and its size (settings), for the next time it opens."""
+        if self.settings is None:
+            return
+        shown = self.normalGeometry() if self.isMaximized() else self.geometry()
+        self.settings.set(GEOMETRY_KEY, {"x": shown.x(), "y": shown.y(), "width": shown.width(),
+                                         "height": shown.height(), "maximized": self.isMaximized()})
 
     def remember_inputs(self) -> None:
         """Remember what States and Compare hold in their fields (for the next session)."""
@@ -59,6 +122,7 @@ class AnalysisWindow(QWidget):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         self.remember_inputs()
+        self.save_geometry()
         super().closeEvent(event)
 
     def cancel_current(self) -> None:
@@ -72,6 +136,9 @@ class AnalysisWindow(QWidget):
 
     def show_view(self, key: str) -> None:
         self.tabs.setCurrentWidget(self.view(key))
+        if self._maximize:  # the first time only: it was maximised when it was last closed
+            self._maximize = False
+            self.showMaximized()
         self.show()
         self.raise_()
         self.activateWindow()
@@ -201,6 +268,8 @@ class Analysing:
         super().save_window_state()  # type: ignore[misc]
         if self.analysis_window is not None:
             self.analysis_window.remember_inputs()
+            if self.analysis_window.isVisible():  # a closed one saved its geometry when it closed
+                self.analysis_window.save_geometry()
 
     def shutdown(self) -> None:
         """End the whole-category worker processes too (a projector stuck in a loop among them)."""

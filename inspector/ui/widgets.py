@@ -248,6 +248,12 @@ class ElidingLabel(QLabel):
             painter.end()
 
 
+#: Width the Raw note keeps beside the Show all button before its label is shortened (pixels).
+_NOTE_ROOM = 110
+#: Room between two widgets of a row, as styles lay them out (pixels; most use 6)
+_SPACING = 6
+
+
 class EventView(QWidget):
     """One event: a header line, its problem (if any), a JSON tree and the raw text.
 
@@ -306,6 +312,7 @@ class EventView(QWidget):
         self.loading_bar.hide()
         self._loading = False
         self._loading_size = 0  # bytes of the payload being loaded (``show_loading``)
+        self._stored_sizes: tuple[object, int] | None = None  # (event key, bytes as stored) of the last one loaded
         _FORMATTER.start_threads()  # now, not while a big event loads (see ``WorkerPool.start_threads``)
         self.model = JsonTreeModel(self)
         self.tree = QTreeView()
@@ -323,6 +330,7 @@ class EventView(QWidget):
         copy_row = QHBoxLayout()
         raw_label = QLabel("Raw")
         raw_label.setStyleSheet("font-weight: bold;")
+        self._raw_label = raw_label
         # cut with "…" in a narrow pane, never widening it (and the window) while a big text is formatted
         self.raw_note = ElidingLabel("")
         self.raw_note.setEnabled(False)
@@ -366,6 +374,7 @@ class EventView(QWidget):
         self._show_header(event)
         self._loading = True
         self._loading_size = size
+        self._stored_sizes = ((event.stream, event.position), size)
         self.loading_label.setText(f"Loading {size_text(size)} event…")
         self.cancel_load_button.show()
         self.load_button.hide()
@@ -463,11 +472,49 @@ class EventView(QWidget):
             self.show_all_button.hide()
             return
         self.raw.setPlainText(text[:RAW_LIMIT] + "\n…")
-        # short: the note shares its row with two buttons, and "Show all" names the whole size
+        # short: the note shares its row with two buttons, and "Show all" names the whole size: the
+        # event's as stored where known, and the text's (indented, with the metadata: often twice as big)
         self.raw_note.setText(f"first {size_words(RAW_LIMIT)} shown")
-        self.raw_note.setToolTip(f"showing the first {size_words(RAW_LIMIT)} of {size_words(len(text))}")
-        self.show_all_button.setText(f"Show all ({size_words(len(text))})")
+        self.raw_note.setToolTip(f"showing the first {size_words(RAW_LIMIT)} of {size_words(len(text))} of text")
+        stored, whole = self.stored_size(), size_words(len(text))
+        self._show_all_labels = (f"Show all ({whole} of text)",) if stored is None else (
+            f"Show all ({size_text(stored)} event, {whole} of text)", f"Show all ({whole} of text)")
+        self.show_all_button.setToolTip(
+            "Show the whole stored text" + (f": the {size_text(stored)} event" if stored is not None else "")
+            + f" laid out as indented text with its metadata is {whole} (a big text takes a moment to lay out)")
+        self._fit_show_all_label()
         self.show_all_button.show()
+
+    def _fit_show_all_label(self) -> None:
+        """The longest of the Show all labels that leaves the Raw note ``_NOTE_ROOM`` pixels beside
+        it: the event's size and its text's where the pane has room, the text's alone in a narrow one."""
+        labels = getattr(self, "_show_all_labels", ())
+        if not labels:
+            return
+        button = self.show_all_button
+        taken = button.sizeHint().width() - button.fontMetrics().horizontalAdvance(button.text())
+        row = self.raw.width() or self.width()
+        room = (row - self._raw_label.sizeHint().width() - self.copy_button.sizeHint().width() - 3 * _SPACING
+                - _NOTE_ROOM - taken)
+        fitting = next((label for label in labels if button.fontMetrics().horizontalAdvance(label) <= room), labels[-1])
+        if button.text() != fitting:
+            button.setText(fitting)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        super().resizeEvent(event)
+        if self.show_all_button.isVisible():
+            self._fit_show_all_label()
+
+    def stored_size(self) -> int | None:
+        """The shown event's size as the store holds it (bytes of its payload), when known: read
+        whole after the table's page left it out (``show_loading``), or kept as its stored text."""
+        event = self.shown_event
+        if event is None:
+            return None
+        if self._stored_sizes is not None and self._stored_sizes[0] == (event.stream, event.position):
+            return self._stored_sizes[1]
+        raw = getattr(event, "raw", None)  # characters of a stored text: its bytes, near enough
+        return len(raw) if isinstance(raw, (str, bytes, bytearray)) else None
 
     @property
     def raw_truncated(self) -> bool:

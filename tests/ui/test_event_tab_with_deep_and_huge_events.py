@@ -108,7 +108,7 @@ def test_selecting_a_50_mb_event_formats_its_text_off_the_gui_thread_in_small_pi
     assert view.raw.toPlainText()[:RAW_LIMIT] == text[:RAW_LIMIT]
     view.copy_raw()
     assert QApplication.clipboard().text() == text  # what Copy raw copies: the same text, byte for byte
-    assert view.show_all_button.text() == f"Show all ({len(text) / 1_000_000:.1f} MB)"
+    assert view.show_all_button.text() == f"Show all ({len(text) / 1_000_000:.1f} MB of text)"
 
 
 def test_a_late_text_for_an_event_no_longer_selected_is_dropped(qtbot, view):

@@ -218,7 +218,7 @@ def test_selecting_a_2_mb_event_shows_its_top_level_and_a_truncated_raw_view_qui
     shown = view.raw.toPlainText()
     assert len(shown) <= RAW_LIMIT + 2 and text.startswith(shown[:RAW_LIMIT])
     assert view.show_all_button.isVisible()
-    assert view.show_all_button.text() == f"Show all ({len(text) / 1_000_000:.1f} MB)"
+    assert view.show_all_button.text() == f"Show all ({len(text) / 1_000_000:.1f} MB of text)"
     view.copy_raw()
     assert QApplication.clipboard().text() == text
     view.show_all_button.click()
