@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.cancel import CancelToken, Progress, check
-from inspector.core.events import Event, StreamSummary, parse_time
+from inspector.core.events import Event, StreamSummary
 from inspector.core.matching import searchable_text
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.base import (
@@ -46,7 +46,7 @@ from inspector.stores.lazy import (
     full_event,
     left_out,
 )
-from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, version_of
+from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
 
 PAGE = 1000
 #: rows per driver round trip while a fold streams one stream's events
@@ -95,6 +95,10 @@ def one_line(exc: BaseException) -> str:
     return text[0] if text else type(original).__name__
 
 
+def _no_time(_value: Any) -> None:
+    return None
+
+
 class SqlEventStore:
     """Reads one SQL layout. Every call takes its own pooled connection, so workers may share the store."""
 
@@ -104,6 +108,11 @@ class SqlEventStore:
         self.layout_name = layout.name
         self.location = redact(location)
         self._epoch = epoch_seconds(layout)
+        #: what first/last times are the MIN/MAX of where the time does not sort as stored: the
+        #: epoch seconds exact to the microsecond (SQLite's julianday alone keeps milliseconds)
+        exact = exact_time_key(layout)
+        self._exact_epoch: sa.ColumnElement[Any] | None = None if exact is None else exact[0]
+        self._read_exact: Callable[[Any], datetime | None] = _no_time if exact is None else exact[1]
         #: rows per round trip; tests shrink it to put page edges where they want them
         self.page_size = PAGE
         #: count histogram buckets as ranges of the indexed time column where the layout allows
@@ -184,20 +193,21 @@ class SqlEventStore:
     # --- streams ----------------------------------------------------------------------
     def _time_key(self) -> sa.ColumnElement[Any] | None:
         """What MIN/MAX of the recorded time are taken over: the column as stored when it sorts
-        as time (fast: one step down an index), else its epoch seconds (mixed text forms)."""
+        as time (fast: one step down an index), else its epoch seconds exact to the microsecond
+        (mixed text forms: ``exact_time_key``)."""
         layout = self.layout
         if layout.time is None:
             return None
         if layout.time_sorts_as_stored() or self._epoch is None:
             return layout.time
-        return self._epoch
+        return self._exact_epoch
 
     def _time_value(self, value: Any) -> datetime | None:
         """A MIN/MAX of ``_time_key`` as an aware datetime (None for no time)."""
         if value is None:
             return None
-        if self._time_key() is self._epoch:
-            return parse_time(float(value))
+        if self._time_key() is self._exact_epoch:
+            return self._read_exact(value)
         return self.layout.time_from_db(value)
 
     def _listing_columns(self, stream: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
@@ -1090,13 +1100,13 @@ class SqlEventStore:
         """The first and last instants of ISO text times read row by row, by their index: the
         lowest and highest text that reads as a time (one walk down each end of the index), then
         the exact MIN (MAX) over the rows whose date may hold an earlier (later) instant."""
-        layout, column, epoch = self.layout, self.text_time_column(), self._epoch
+        layout, column, epoch = self.layout, self.text_time_column(), self._exact_epoch
         assert column is not None and epoch is not None
         valid = [epoch.is_not(None), *layout.scope()]
         ends = []
         for order in (column, column.desc()):
             rows = self._rows(sa.select(epoch).select_from(layout.table).where(*valid).order_by(order).limit(1))
-            ends.append(None if not rows else self._time_value(rows[0][0]))
+            ends.append(None if not rows else self._read_exact(rows[0][0]))
         low, high = ends
         if low is None or high is None:
             return None, None
@@ -1104,7 +1114,7 @@ class SqlEventStore:
                            .where(*layout.scope(), *self.text_time_window(None, low)))[0][0]
         last = self._rows(sa.select(sa.func.max(epoch)).select_from(layout.table)
                           .where(*layout.scope(), *self.text_time_window(high, None)))[0][0]
-        return self._time_value(first), self._time_value(last)
+        return self._read_exact(first), self._read_exact(last)
 
     def _index_leaders(self) -> set[str]:
         """The first column of each index of the event table (and of its primary key), asked once."""

@@ -48,10 +48,10 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.decoding import decode_json
-from inspector.core.events import Event, category_of_stream_name, parse_time
+from inspector.core.events import Event, category_of_stream_name
 from inspector.core.summary import ENVELOPE_KEYS
 from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey, json_type_of
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds
+from inspector.stores.layouts.base import SqlLayout, exact_time_key
 
 if TYPE_CHECKING:
     from inspector.stores.jsonl import JsonlEventStore
@@ -231,13 +231,13 @@ class _Timing:
 
 def _timing(layout: SqlLayout) -> _Timing:
     """MIN/MAX over the time as stored where it sorts as time (native timestamps, one ISO form),
-    else over epoch seconds (mixed text forms); no time where SQL cannot read one."""
+    else over epoch seconds exact to the microsecond (mixed text forms); no time where SQL cannot read one."""
     if layout.time is not None and layout.time_sorts_as_stored():
         return _Timing(layout.time, lambda value: None if value is None else layout.time_from_db(value))
-    epoch = epoch_seconds(layout)
-    if epoch is None:
+    exact = exact_time_key(layout)
+    if exact is None:
         return _Timing(None, lambda value: None)
-    return _Timing(epoch, lambda value: None if value is None else parse_time(float(value)))
+    return _Timing(*exact)
 
 
 # --- parts of the store: ranges of positions, or pages of a category's streams ---------------

@@ -15,7 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.decoding import whole_number
-from inspector.core.events import Event, category_of_stream_name
+from inspector.core.events import Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 
 _DATE = (
@@ -670,6 +670,51 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
             return sa.func.unix_timestamp(time)
         return mysql_iso_epoch(time)
     return None
+
+
+def exact_time_key(layout: SqlLayout) -> tuple[sa.ColumnElement[Any], Callable[[Any], datetime | None]] | None:
+    """``(key, read)``: a number per row whose MIN/MAX are the first/last instants exactly to the
+    microsecond, and how to read such a MIN/MAX back as an aware datetime (None for no time).
+    None where SQL reads no time (``epoch_seconds`` is None).
+
+    PostgreSQL and MariaDB: ``epoch_seconds``, which reads the microseconds already. SQLite:
+    integer microseconds since 1970. Its ``julianday`` keeps whole milliseconds (``…14.082813``
+    reads as ``…14.083``), so for text the fraction written there (its first six digits, as
+    Python reads it) is put back on the instant's whole second, ``round(epoch - fraction)``,
+    the epoch's millisecond rounding being far below half a second; an integer holds every
+    microsecond of years 1-9999 (a double would not past 2242). Histograms and time filters
+    keep ``epoch_seconds``: both sides of each of their comparisons are rounded alike.
+    """
+    epoch = epoch_seconds(layout)
+    time = layout.time
+    if epoch is None or time is None:
+        return None
+    if layout.dialect != "sqlite":
+        return epoch, _read_epoch_seconds
+    digits = sa.func.substr(time, 21, 6, type_=sa.String())
+    fraction = sa.case((sa.func.substr(time, 20, 1).in_([".", ","]),
+                        sa.cast(sa.literal("0.", sa.String()).concat(digits), sa.Float)), else_=0.0)
+    micros = (sa.cast(sa.func.round(epoch - fraction), sa.Integer) * 1_000_000
+              + sa.cast(sa.func.round(fraction * 1_000_000), sa.Integer))
+    # only text is read so: epoch numbers (a generic layout's) come to the nearest microsecond
+    return sa.case((sa.func.typeof(time) == "text", micros),
+                   else_=sa.cast(sa.func.round(epoch * 1_000_000), sa.Integer)), _read_epoch_micros
+
+
+def _read_epoch_seconds(value: Any) -> datetime | None:
+    return None if value is None else parse_time(float(value))
+
+
+def _read_epoch_micros(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return _EPOCH + timedelta(microseconds=int(value))
+    except OverflowError:
+        return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def mysql_iso_epoch(time: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
