@@ -84,7 +84,10 @@ def loads_in_pieces(blob: bytes, max_depth: int | None = None) -> Any:
     start = _skip(blob, 0)
     if start >= len(blob) or blob[start] not in b"[{":
         return _parse(blob, 0)  # a scalar (a huge string): one call, nothing to cut
-    value, end = _container(blob, start, limit)
+    try:
+        value, end = _container(blob, start, limit)
+    except RecursionError:  # big containers nested about 1,000 deep: the whole parse says what it is
+        raise NotInPieces("nested too deep to descend") from None
     if _skip(blob, end) != len(blob):
         raise NotInPieces("content after the document")
     _report(len(blob), len(blob))
@@ -211,9 +214,10 @@ def _end_of_container(blob: bytes, i: int, opening: bytes) -> int:
 
 def _byte_offset(text: bytes, position: int) -> int:
     """The byte offset in UTF-8 ``text`` of orjson's error ``position`` (it counts characters)."""
-    if text.isascii():
+    head = text[:4 * position + 4]  # a character takes at most 4 bytes: no need to decode the rest
+    if head.isascii():
         return position
-    return len(text.decode("utf-8", "replace")[:position].encode("utf-8", "surrogatepass"))
+    return len(head.decode("utf-8", "replace")[:position].encode("utf-8", "surrogatepass"))
 
 
 def _run_end(blob: bytes, i: int, opening: bytes, closing: bytes, padding: int) -> tuple[int, Any] | None:

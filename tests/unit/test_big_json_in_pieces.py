@@ -184,3 +184,20 @@ def test_a_big_value_still_in_use_is_not_taken_apart(small_pieces):
     assert any(item is value for item in list(json_pieces._held))
     json_pieces._take_apart([value])  # as a sweep would, finding it referred to elsewhere
     assert len(value) == 3_000 and value[-1] == {"i": 2_999}
+
+
+@pytest.mark.parametrize("depth, max_depth, refused", [(1_010, None, False), (1_030, None, True), (199, MAX_NESTING, False),
+                                                       (200, MAX_NESTING, True)])
+def test_big_containers_nested_a_thousand_deep_are_read_or_refused_as_one_parse_would(small_pieces, depth, max_depth,
+                                                                                         refused):
+    inner = orjson.dumps(["y" * 1_000] * 5)  # every level holds an element bigger than a piece: descended into
+    text = b"[" * depth + inner + b"]" * depth
+    if refused:
+        with pytest.raises(TooDeep):
+            loads_exact(text, max_depth=max_depth)
+        return
+    value = loads_exact(text, max_depth=max_depth)
+    for _ in range(depth):
+        assert type(value) is list and len(value) == 1
+        value = value[0]
+    assert value == orjson.loads(inner)
