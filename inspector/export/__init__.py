@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 from inspector import __version__
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Progress, check
-from inspector.core.events import Event, format_time
+from inspector.core.events import Event, category_of_stream_name, format_time
 from inspector.core.masking import Masker
 from inspector.core.suggest import missing_stream
 from inspector.core.summary import summarize
@@ -150,7 +150,8 @@ def export(
         if missing is not None:
             raise StoreError(f"nothing to export: {missing}")
     masker = Masker(mask)
-    events = (masker.event(event) for event in iter_slice(store, part, cancel))
+    categories: dict[str, str] = {}
+    events = _with_categories(store, iter_slice(store, part, cancel), masker, categories)
     counted = _Counter(events, progress, cancel)
     if target.is_dir():
         raise StoreError(f"{target} is a folder: give a file name to export to")
@@ -163,7 +164,7 @@ def export(
     try:
         writer = _WRITERS[fmt]
         writer(counted, temp, store=store, part=part, masker=masker, target=target,
-               projector=projector, projector_path=projector_path)
+               projector=projector, projector_path=projector_path, categories=categories)
         check(cancel)
         if _gzipped(target):
             _gzip_in_place(temp)
@@ -173,6 +174,25 @@ def export(
         temp.unlink(missing_ok=True)
         raise
     return ExportResult(target, fmt, counted.count)
+
+
+def _with_categories(store: EventStore, events: Iterator[Event], masker: Masker,
+                     categories: dict[str, str]) -> Iterator[Event]:
+    """``events`` masked, with ``categories`` (exported stream name -> category) filled for each
+    stream before its first event is given, where the store lists a category its name does not
+    tell (eventsourcing's aggregate class, Marten's and Axon's aggregate types): JSON Lines and
+    SQLite slices record it, so they list the streams under the source's categories."""
+    recorded: dict[str, str | None] = {}
+    for event in events:
+        stream = event.stream
+        if stream not in recorded:
+            found = store.category(stream)
+            recorded[stream] = found if found and found != category_of_stream_name(stream) else None
+        shown = masker.event(event)
+        category = recorded[stream]
+        if category is not None:
+            categories[shown.stream] = category
+        yield shown
 
 
 def _refuse_a_missing_folder(target: Path) -> None:
@@ -259,10 +279,15 @@ class _Counter:
 
 
 # --- writers --------------------------------------------------------------------------------
-def _write_jsonl(events, path: Path, **_: Any) -> None:
+def _write_jsonl(events, path: Path, *, categories: dict[str, str], **_: Any) -> None:
+    """One ``event_record`` per line, with ``category`` where the source's is not the name's."""
     with path.open("wb") as out:
         for event in events:
-            out.write(jsontext.dumps_bytes(event_record(event)) + b"\n")
+            record = event_record(event)
+            category = categories.get(event.stream)
+            if category is not None:
+                record["category"] = category
+            out.write(jsontext.dumps_bytes(record) + b"\n")
 
 
 CSV_COLUMNS = ["position", "stream", "version", "type", "recorded_at", "actor", "correlation_id",
@@ -343,14 +368,15 @@ def _masked_slice(part: Slice, masker: Masker) -> Slice:
 SQLITE_SCHEMA = """
 CREATE TABLE events (
     position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, type TEXT NOT NULL,
-    recorded_at TEXT, data TEXT, metadata TEXT
+    recorded_at TEXT, data TEXT, metadata TEXT, category TEXT
 );
 CREATE INDEX events_stream_version ON events (stream, version);
 """
 
 
-def _write_sqlite(events, path: Path, **_: Any) -> None:
-    """A local copy in the generic layout: it opens in the inspector like any store.
+def _write_sqlite(events, path: Path, *, categories: dict[str, str], **_: Any) -> None:
+    """A local copy in the generic layout: it opens in the inspector like any store. ``category``
+    holds the source's category where its name does not tell it (else NULL: the name's).
 
     ``path`` is the export's empty private temporary file: SQLite builds the database in it
     (and gives its journal the same mode), so the copy is private from its first byte."""
@@ -365,7 +391,7 @@ def _write_sqlite(events, path: Path, **_: Any) -> None:
                 data = event.raw.decode("utf-8", "replace") if isinstance(event.raw, bytes) else event.raw
             batch.append((event.position, event.stream, event.version, event.type,
                           format_time(event.recorded_at), data,
-                          jsontext.dumps(event.metadata)))
+                          jsontext.dumps(event.metadata), categories.get(event.stream)))
             if len(batch) >= PAGE:
                 _insert(conn, batch)
                 batch.clear()
@@ -377,7 +403,7 @@ def _write_sqlite(events, path: Path, **_: Any) -> None:
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     try:
-        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
     except sqlite3.IntegrityError:
         taken = {row[0] for row in conn.execute("SELECT position FROM events")}
         seen: set[Any] = set()

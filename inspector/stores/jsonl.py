@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import zlib
 from array import array
@@ -57,6 +58,8 @@ class _StreamIndex:
     lines: array = field(default_factory=lambda: array("q"))
     first_at: datetime | None = None
     last_at: datetime | None = None
+    #: the category the first of the stream's lines that records one gives (a slice keeps its source's so)
+    category: str | None = None
     #: the places of the lines in (versioned, version, offset) order: worked out on first read
     order: list[int] | None = None
 
@@ -78,10 +81,22 @@ JSONL_READINGS = (
     ColumnReading("recorded_at", "recorded_at", "JSON string", "ISO-8601 (no zone: UTC); anything else is a problem"),
     ColumnReading("data", "data", "any JSON", "numbers exactly as written: big integers, long decimals, NaN/Infinity"),
     ColumnReading("metadata", "metadata", "JSON object", "as written; the actor from actor/user/user_id keys"),
+    ColumnReading("category", "category", "JSON string", "the stream's category, from the first of its lines that "
+                  "has one (optional: else the text before the name's first '-')"),
 )
 
 
 _UNREAD: Any = object()
+
+
+def _recorded_category(line: bytes) -> str | None:
+    """The ``category`` a line records (a non-empty string), else None."""
+    try:
+        doc = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    value = doc.get("category") if isinstance(doc, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 class _LineEvent:
@@ -207,6 +222,8 @@ class JsonlEventStore:
                 if event.problem and event.stream == "(unreadable)":
                     self._bad_lines += 1
                 index = self._streams.setdefault(event.stream, _StreamIndex())
+                if index.category is None and b'"category"' in line:
+                    index.category = _recorded_category(line)
                 index.offsets.append(start)
                 index.versions.append(event.version)
                 index.lines.append(position)
@@ -343,7 +360,7 @@ class JsonlEventStore:
                 continue
             if not stream_matches(name, match):
                 continue
-            if category and category_of_stream_name(name) != category:
+            if category and self._category_of(name) != category:
                 continue
             result.append(self._summary(name))
             if len(result) >= limit:
@@ -354,19 +371,23 @@ class JsonlEventStore:
         index = self._streams[name]
         versions = [v for v in index.versions if v is not None]
         return StreamSummary(
-            stream=name, category=category_of_stream_name(name), count=len(index.versions),
+            stream=name, category=self._category_of(name), count=len(index.versions),
             first_version=min(versions) if versions else None, last_version=max(versions) if versions else None,
             first_at=index.first_at, last_at=index.last_at,
         )
 
     def category(self, stream: str) -> str | None:
-        """The category ``streams`` lists for this stream: the text before its first ``-``."""
-        return category_of_stream_name(stream) if stream in self._streams else None
+        """The category ``streams`` lists for this stream: the one its lines record (``category``),
+        else the text before its first ``-``; None for a stream the file lacks."""
+        return self._category_of(stream) if stream in self._streams else None
+
+    def _category_of(self, name: str) -> str:
+        return self._streams[name].category or category_of_stream_name(name)
 
     def categories(self) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
         for name in self._streams:
-            key = category_of_stream_name(name)
+            key = self._category_of(name)
             counts[key] = counts.get(key, 0) + 1
         return sorted(counts.items())
 
@@ -442,7 +463,7 @@ class JsonlEventStore:
             check(cancel)
             if not stream_matches(name, match):
                 continue
-            if category and category_of_stream_name(name) != category:
+            if category and self._category_of(name) != category:
                 continue
             if not any(v is not None and (upto is None or v <= upto) for v in self._streams[name].versions):
                 continue  # no versioned event up to ``upto``: left out, as the SQL stores do

@@ -13,6 +13,7 @@ another table and other columns::
     recorded_at = "created"    # optional
     data = "body"
     metadata = "meta"          # optional
+    category = "kind"          # optional: the stream's category (else the text before its first '-')
     [codec]
     data = "json"              # json | text
     time = "auto"              # auto | iso | native | epoch_s | epoch_ms | epoch_us | epoch_ns
@@ -78,6 +79,7 @@ DEFAULT_COLUMNS = {
     "recorded_at": "recorded_at",
     "data": "data",
     "metadata": "metadata",
+    "category": "category",
 }
 REQUIRED = ("stream", "version", "type", "data")
 DEFAULT_TABLES = ("events", "event_store")
@@ -246,6 +248,8 @@ class GenericLayout(SqlLayout):
         self.type = c[cols["type"]]
         self._data_column = c[cols["data"]]
         self._metadata_column = c[cols["metadata"]] if "metadata" in cols else None
+        #: each row's stream category as recorded (a slice keeps its source's so), else None
+        self._category_column = c[cols["category"]] if "category" in cols else None
         #: the time column as reflected (``time`` may wrap it so the driver hands back raw values)
         self.time_column = c[cols["recorded_at"]] if "recorded_at" in cols else None
         if "position" in cols:
@@ -459,10 +463,26 @@ class GenericLayout(SqlLayout):
         return self.name_matches(self._shown_stream(), pattern)
 
     # --- categories: the text before the first '-' of text ids; uuid and binary ids have none ------
+    # unless a category column records it: then a stream's smallest recorded category, rows
+    # without one (NULL) falling back to the name's
+    def category_hint(self) -> sa.ColumnElement[Any] | None:
+        """The stream's smallest recorded category (a category column), else the base's hint."""
+        if self._category_column is not None:
+            return sa.func.min(self._category_column)
+        return super().category_hint()
+
     def category_of(self, stream: str, first_type: str | None) -> str | None:
+        if self._category_column is not None and first_type is not None:
+            return str(first_type)
         return category_of_stream_name(stream) if self._id_kind == "text" else None
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
+        by_name = self._category_by_name(category)
+        if self._category_column is None:
+            return by_name
+        return sa.or_(self._category_column == category, sa.and_(self._category_column.is_(None), by_name))
+
+    def _category_by_name(self, category: str) -> sa.ColumnElement[bool]:
         if self._id_kind != "text":
             return sa.false()
         key = self.stream_key()
@@ -476,6 +496,11 @@ class GenericLayout(SqlLayout):
                       key.like(prefix.encode() if exact else prefix, escape="\\"))
 
     def category_expr(self) -> sa.ColumnElement[Any] | None:
+        if self._category_column is not None:
+            return None  # per stream, not per row: ``categories`` walks the stream listing
+        return self._category_of_name()
+
+    def _category_of_name(self) -> sa.ColumnElement[Any]:
         if self._id_kind != "text":
             return sa.null()
         stream = self.stream
@@ -710,6 +735,7 @@ class GenericLayout(SqlLayout):
         roles: list[tuple[str, sa.Column[Any] | None]] = [
             ("position", self.position), ("stream", self.stream), ("version", self.version_column), ("type", self.type),
             ("recorded_at", self.time_column), ("data", self._data_column), ("metadata", self._metadata_column),
+            ("category", self._category_column),
         ]
         if self._actor_column is not None:
             roles.append(("actor", self._actor_column))
@@ -745,8 +771,8 @@ class GenericLayout(SqlLayout):
             if isinstance(kind, (sa.Numeric, sa.Float)):
                 return "number; whole numbers are versions, others an event with a problem"
             return "text of digits read as an integer; other text an event with a problem"
-        if role == "type":
-            return "text"
+        if role in ("type", "category"):
+            return "text" if role == "type" else "text: the stream's category (NULL: the text before its first '-')"
         if role == "recorded_at":
             return self._describe_time()
         if role == "actor":
