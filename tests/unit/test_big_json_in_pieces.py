@@ -201,3 +201,49 @@ def test_big_containers_nested_a_thousand_deep_are_read_or_refused_as_one_parse_
         assert type(value) is list and len(value) == 1
         value = value[0]
     assert value == orjson.loads(inner)
+
+
+def _refusal(call, value):
+    try:
+        call(value)
+    except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+        return type(exc)
+    return None
+
+
+def _nested(levels: int, around=lambda inner: [inner]):
+    value: object = [1] * 5
+    for _ in range(levels):
+        value = around(value)
+    return value
+
+
+@pytest.mark.parametrize("value", [
+    {"items": list(range(10)), "count": 10},
+    {"items": [1, 2, {3: "a key that is no text"}, 4, 5]},
+    {"items": [1, 2, 3, 4, object()]},
+    {"items": [2**70, 1, 2, 3, 4]},  # beyond 64 bits: orjson refuses it
+    {str(i): [[i] * 5] for i in range(6)},
+    {"x": {"y": [[[{"z": [1] * 9}]]]}},
+    _nested(300),  # deeper than orjson writes
+    _nested(250, lambda inner: [inner, 1, 2, 3, 4]),  # as deep as it writes, big at every level
+], ids=["plain", "key", "object", "big int", "many keys", "nested", "too deep", "deep and wide"])
+def test_a_big_state_is_found_json_or_not_as_one_orjson_call_finds_it(monkeypatch, value):
+    monkeypatch.setattr(json_pieces, "_CHECK_ITEMS", 3)
+    assert _refusal(json_pieces.check_serializable, value) == _refusal(orjson.dumps, value)
+
+
+def test_a_big_state_is_checked_by_calls_of_a_few_items(monkeypatch):
+    monkeypatch.setattr(json_pieces, "_CHECK_ITEMS", 50)
+    sizes: list[int] = []
+    real = orjson.dumps
+
+    def counted(value, *args, **kwargs):
+        text = real(value, *args, **kwargs)
+        sizes.append(len(text))
+        return text
+
+    monkeypatch.setattr(json_pieces.orjson, "dumps", counted)
+    state = {"items": [{"id": i, "name": "x" * 20} for i in range(5_000)], "count": 5_000}
+    json_pieces.check_serializable(state)
+    assert len(sizes) > 90 and max(sizes) < 50 * 60  # a record is about 42 bytes of text
