@@ -210,9 +210,21 @@ class SqlEventStore:
             return self._read_exact(value)
         return self.layout.time_from_db(value)
 
+    def _text_listing(self) -> bool:
+        """Whether a listing's first/last times are its time text's MIN/MAX with their offsets
+        (``time_text_sorts_within_a_zone``): no instant computed per row (eventsourcing's)."""
+        return (self._exact_epoch is not None and self._time_key() is self._exact_epoch
+                and self.layout.time_text_sorts_within_a_zone())
+
     def _listing_columns(self, stream: sa.ColumnElement[Any]) -> list[sa.ColumnElement[Any]]:
         layout = self.layout
         time = self._time_key()
+        zones: list[sa.ColumnElement[Any]] = [sa.null().label("first_zone"), sa.null().label("last_zone")]
+        if self._text_listing():
+            assert layout.time is not None
+            time = sa.type_coerce(layout.time, sa.String())
+            zone = sa.func.substr(time, -6) if self.engine.dialect.name == "sqlite" else sa.func.right(time, 6)
+            zones = [sa.func.min(zone).label("first_zone"), sa.func.max(zone).label("last_zone")]
         return [
             stream.label("stream"),
             sa.func.count().label("count"),
@@ -221,7 +233,27 @@ class SqlEventStore:
             (sa.func.min(time) if time is not None else sa.null()).label("first_at"),
             (sa.func.max(time) if time is not None else sa.null()).label("last_at"),
             _or_null(layout.category_hint()).label("first_type"),
+            *zones,
         ]
+
+    def _listing_times(self, name: str, row: Any) -> tuple[datetime | None, datetime | None]:
+        """A listing row's first and last times, exact to the microsecond: the text's MIN/MAX
+        where every row of the stream has one offset (``_text_listing``), else the stream's
+        instants compared (one aggregate over its rows, through the stream index)."""
+        if not self._text_listing():
+            return self._time_value(row.first_at), self._time_value(row.last_at)
+        if row.first_at is None:
+            return None, None
+        layout = self.layout
+        if row.first_zone == row.last_zone and _OFFSET.fullmatch(str(row.first_zone)):
+            first, last = layout.time_from_db(row.first_at), layout.time_from_db(row.last_at)
+            if first is not None and last is not None:
+                return first, last
+        exact = self._exact_epoch
+        assert exact is not None
+        low, high = self._rows(sa.select(sa.func.min(exact), sa.func.max(exact)).select_from(layout.table)
+                               .where(layout.stream_is(name), *layout.scope()))[0]
+        return self._read_exact(low), self._read_exact(high)
 
     def _listing_where(self, query: sa.Select, match: str | None, category: str | None) -> sa.Select:
         layout = self.layout
@@ -336,17 +368,19 @@ class SqlEventStore:
                     having=having))
             for row in rows:
                 name = layout.stream_from_db(row.stream)
+                of = layout.category_of(name, row.first_type)
+                if not in_sql and of != category:
+                    continue
+                first_at, last_at = self._listing_times(name, row)
                 summary = StreamSummary(
                     stream=name,
-                    category=layout.category_of(name, row.first_type),
+                    category=of,
                     count=int(row.count),
                     first_version=version_of(row.first_version)[0],
                     last_version=version_of(row.last_version)[0],
-                    first_at=self._time_value(row.first_at),
-                    last_at=self._time_value(row.last_at),
+                    first_at=first_at,
+                    last_at=last_at,
                 )
-                if not in_sql and summary.category != category:
-                    continue
                 result.append(summary)
                 if len(result) >= limit:
                     break

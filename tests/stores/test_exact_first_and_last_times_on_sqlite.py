@@ -129,3 +129,31 @@ def test_mixed_iso_forms_and_zones_give_exact_first_and_last_times(tmp_path):
     noted = survey.types[0]
     assert (noted.first_at, noted.last_at) == (datetime(2026, 12, 7, 8, 59, 59, 999600, tzinfo=timezone.utc),
                                                _at(1, 999999))
+
+
+def test_a_stream_written_in_two_zones_gives_its_first_and_last_instants(tmp_path):
+    """The library writes each timestamp in its own zone: text order is time order only within one."""
+    from datetime import timedelta
+
+    path = tmp_path / "zones.db"
+    app = Shop(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)})
+    plus_two = timezone(timedelta(hours=2))
+    holder = [datetime(2026, 12, 7, 11, 0, 0, 250001, tzinfo=plus_two)]  # 09:00:00.250001 UTC: the first
+    with clock_at(holder):
+        wallet = Wallet("ada", actor="ada")
+        app.save(wallet)
+        holder[0] = _at(0, 250002)  # '09:00…' sorts before '11:00…' as text, and is later
+        wallet.grant(5, actor="ada")
+        app.save(wallet)
+        holder[0] = datetime(2026, 12, 7, 10, 0, 0, 999, tzinfo=timezone(timedelta(hours=1)))  # 09:00:00.000999
+        wallet.grant(1, actor="ada")
+        app.save(wallet)
+    app.close()
+
+    store = open_store(str(path))
+    try:
+        [listed] = store.streams()
+        assert (listed.first_at, listed.last_at) == (_at(0, 999), _at(0, 250002))
+        assert store.time_range() == (_at(0, 999), _at(0, 250002))
+    finally:
+        store.close()

@@ -691,9 +691,10 @@ def exact_time_key(layout: SqlLayout) -> tuple[sa.ColumnElement[Any], Callable[[
         return None
     if layout.dialect != "sqlite":
         return epoch, _read_epoch_seconds
-    digits = sa.func.substr(time, 21, 6, type_=sa.String())
-    fraction = sa.case((sa.func.substr(time, 20, 1).in_([".", ","]),
-                        sa.cast(sa.literal("0.", sa.String()).concat(digits), sa.Float)), else_=0.0)
+    # '0' and the separator and six digits after the seconds read as a number: '0.082813' (a comma
+    # read as a point); '0+01:00', '0Z', '0:00' (no seconds) or '0' read as 0
+    after_seconds = sa.func.replace(sa.func.substr(time, 20, 7, type_=sa.String()), ",", ".", type_=sa.String())
+    fraction = sa.cast(sa.literal("0", sa.String()).concat(after_seconds), sa.Float)
     micros = (sa.cast(sa.func.round(epoch - fraction), sa.Integer) * 1_000_000
               + sa.cast(sa.func.round(fraction * 1_000_000), sa.Integer))
     # only text is read so: epoch numbers (a generic layout's) come to the nearest microsecond
