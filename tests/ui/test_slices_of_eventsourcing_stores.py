@@ -9,6 +9,7 @@ import json
 from contextlib import contextmanager
 
 import pytest
+from PySide6.QtCore import Qt
 
 from inspector.cli import main
 
@@ -111,3 +112,18 @@ def test_a_slice_exported_with_native_replay_offers_no_native_replay_in_the_wind
         native = bar.choice_box.model().item(bar.choice_box.findData("native"))
         assert not native.isEnabled() and "does not have them" in native.toolTip()
         assert bar.choice_box.model().item(bar.choice_box.findData("file")).isEnabled()
+
+
+@pytest.mark.parametrize("fmt, name", [("jsonl", "slice.jsonl"), ("sqlite", "slice.db")])
+def test_the_window_lists_a_slice_s_streams_under_the_store_s_categories(qtbot, library_store, tmp_path, capsys,
+                                                                         fmt, name):
+    target = tmp_path / name
+    assert main(["export", str(library_store.path), "--format", fmt, "-o", str(target)]) == 0
+    capsys.readouterr()
+    with _window_on_first_stream(qtbot, target) as win:
+        qtbot.waitUntil(lambda: win.category_box.findData("Account") >= 0, timeout=10000)
+        categories = [win.category_box.itemData(i) for i in range(1, win.category_box.count())]
+        assert categories == ["Account"]
+        assert win.stream_model.summary(0).category == "Account"
+        assert "category: Account" in win.stream_model.data(win.stream_model.index(0, 0),
+                                                            Qt.ItemDataRole.ToolTipRole)
