@@ -323,63 +323,6 @@ def _scalar(blob: bytes, i: int) -> tuple[Any, int]:
     return _parse(blob[i:end], 0), end
 
 
-# --- is a big value JSON? -----------------------------------------------------------------
-#: items of a list or object serialized per call when a big value is checked (``serializes``)
-_CHECK_ITEMS = 2_000
-
-
-def check_serializable(value: Any) -> None:
-    """Raise what ``orjson.dumps(value)`` raises, else return, from calls of bounded size: a list
-    or object of more than ``_CHECK_ITEMS`` items is serialized a slice at a time, and a big list
-    or object inside one apart from it (an empty one of its kind in its place). Each call puts
-    what it serializes inside as many lists as it stands deep, so orjson's depth limit applies as
-    in one call; every key and value is serialized once, where it stands (one call for a 50 MB
-    state held the GIL ~60 ms)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        kind = type(item)
-        if kind is list and len(item) > _CHECK_ITEMS:
-            for start in range(0, len(item), _CHECK_ITEMS):
-                _check_at(_set_aside(item[start:start + _CHECK_ITEMS], depth, stack), depth)
-        elif kind is dict and len(item) > _CHECK_ITEMS:
-            items = iter(item.items())
-            while True:
-                part = dict(itertools.islice(items, _CHECK_ITEMS))
-                if not part:
-                    break
-                _check_at(_set_aside(part, depth, stack), depth)
-        else:
-            _check_at(_set_aside(item, depth, stack), depth)
-
-
-def _set_aside(item: Any, depth: int, stack: list[tuple[Any, int]]) -> Any:
-    """``item`` (a list or dict, else as it is) with its big list and dict items replaced by empty
-    ones of their kind, those pushed on ``stack`` to be checked one level deeper."""
-    if type(item) is list:
-        if any(type(child) in (list, dict) and len(child) > _CHECK_ITEMS for child in item):
-            item = list(item)
-            for index, child in enumerate(item):
-                if type(child) in (list, dict) and len(child) > _CHECK_ITEMS:
-                    stack.append((child, depth + 1))
-                    item[index] = type(child)()
-    elif type(item) is dict:
-        big = [key for key, child in item.items() if type(child) in (list, dict) and len(child) > _CHECK_ITEMS]
-        if big:
-            item = dict(item)
-            for key in big:
-                stack.append((item[key], depth + 1))
-                item[key] = type(item[key])()
-    return item
-
-
-def _check_at(item: Any, depth: int) -> None:
-    """``orjson.dumps`` of ``item`` standing ``depth`` containers deep."""
-    for _ in range(depth):
-        item = [item]
-    orjson.dumps(item)
-
-
 # --- text and bytes of big documents ----------------------------------------------------
 #: characters or bytes converted per call (a few ms)
 _SLICE = 2_000_000

@@ -27,7 +27,6 @@ from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 
-from inspector.core import json_pieces
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, category_of_stream_name
@@ -619,7 +618,7 @@ def shown_state(state: Any) -> tuple[Any, str | None]:
     repeats, other objects as their ``repr``; the note lists the first few places.
     """
     try:
-        json_pieces.check_serializable(state)  # the usual case: plain JSON, shown as it is (orjson, by slices)
+        orjson.dumps(state)  # the usual case: plain JSON, shown as it is
         return state, None
     except (TypeError, orjson.JSONEncodeError):
         pass
