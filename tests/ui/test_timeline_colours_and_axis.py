@@ -215,7 +215,8 @@ def edge_store(tmp_path):
         conn.executescript(SQLITE_SCHEMA)
         for position, when in enumerate(("0001-01-01T00:01:00Z", "2026-08-31T12:00:00Z",
                                          "9999-12-31T23:58:00Z"), start=1):
-            conn.execute("INSERT INTO events VALUES (?, 'edge-1', ?, 'Ticked', ?, '{}', '{}')",
+            conn.execute("INSERT INTO events (position, stream, version, type, recorded_at, data, metadata)"
+                         " VALUES (?, 'edge-1', ?, 'Ticked', ?, '{}', '{}')",
                          (position, position, when))
     conn.close()
     return path
