@@ -12,6 +12,7 @@ from inspector.core.cancel import CancelToken
 from inspector.core.events import format_time
 from inspector.core.terminal import printable
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSeen, TypeSurvey, field_drift, survey_to_json
+from inspector.export.provenance import slice_of_eventsourcing
 
 #: exit status when Ctrl-C stopped the survey (what was counted so far is still printed)
 INTERRUPTED_EXIT = 130
@@ -48,7 +49,8 @@ def run_types(args: argparse.Namespace) -> int:
     previous = _stop_on_ctrl_c(cancel)
     try:
         known_category(store, args.category)
-        survey = store.type_survey(category=args.category, cancel=cancel, sample=args.sample, progress=progress)
+        survey = store.type_survey(category=args.category, cancel=cancel, sample=args.sample, progress=progress,
+                                   envelope=slice_of_eventsourcing(store))
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

@@ -111,6 +111,18 @@ def _parsed(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+def slice_of_eventsourcing(store: "EventStore") -> bool:
+    """Whether ``store`` is a slice exported from an ``eventsourcing`` store (its recorded
+    projector says so: ``source_layout``, native replay or the code-free eventsourcing state):
+    its payloads then carry the library's envelope fields, as the store's did. Reads the slice's
+    record only (a side file, or one row of its own table)."""
+    from inspector.replay.choices import from_eventsourcing
+
+    source = getattr(store, "source_file", None)
+    record = recorded_projector(source() if callable(source) else None)
+    return record is not None and from_eventsourcing(record)
+
+
 def slice_projector(store: "EventStore") -> tuple[str | None, str | None]:
     """``(spec, note)`` for a run given no ``--projector`` on ``store``, as the window decides on opening it.
 
@@ -214,4 +226,5 @@ def export_recording_projector(
 
 
 __all__ = ["SIDECAR_SUFFIX", "choice_for", "export_recording_projector", "record_projector", "recorded_projector",
+           "slice_of_eventsourcing",
            "sidecar_of", "slice_projector"]

@@ -249,11 +249,15 @@ class EventStore(Protocol):
         """A key for the snapshot cache: changes when the store is another one (a replaced file)."""
 
     def type_survey(self, *, category: str | None = None, cancel: CancelToken | None = None,
-                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None,
+                    envelope: bool = False) -> TypeSurvey:
         """Every event type (of the category) with its count, first and last time, and its payload
         fields per JSON type over time: counted by the database where it has JSON functions for
         the payload column, else from ``sample`` events spread over the store (``method`` says
-        which). A cancel returns what was counted so far (``complete`` False)."""
+        which). A cancel returns what was counted so far (``complete`` False). ``envelope``: the
+        payloads carry the ``eventsourcing`` library's envelope fields (a slice exported from such
+        a store, ``inspector.export.provenance.slice_of_eventsourcing``): they are left out, as on
+        the library's own stores."""
 
     def latest_position(self) -> int | None:
         """The highest global position, for live tail."""

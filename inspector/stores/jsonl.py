@@ -575,11 +575,13 @@ class JsonlEventStore:
         return []
 
     def type_survey(self, *, category: str | None = None, cancel: CancelToken | None = None,
-                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None,
+                    envelope: bool = False) -> TypeSurvey:
         """See ``EventStore.type_survey``: sampled lines (``inspector.stores.survey``)."""
         from inspector.stores.survey import survey_jsonl
 
-        return survey_jsonl(self, category=category, cancel=cancel, sample=sample, progress=progress)
+        return survey_jsonl(self, category=category, cancel=cancel, sample=sample, progress=progress,
+                            envelope=envelope)
 
     def actor_names(self, *, containing: str | None = None, limit: int = 200) -> list[str]:
         """See ``EventStore.actor_names``: the actors of the file's newest ``ACTOR_DECODED_ROWS``

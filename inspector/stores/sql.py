@@ -1410,11 +1410,13 @@ class SqlEventStore:
             return self.layout.snapshots(conn, stream)
 
     def type_survey(self, *, category: str | None = None, cancel: CancelToken | None = None,
-                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+                    sample: int = DEFAULT_SAMPLE, progress: Progress | None = None,
+                    envelope: bool = False) -> TypeSurvey:
         """See ``EventStore.type_survey``; built in ``inspector.stores.survey``."""
         from inspector.stores.survey import survey_sql_store
 
-        return survey_sql_store(self, category=category, cancel=cancel, sample=sample, progress=progress)
+        return survey_sql_store(self, category=category, cancel=cancel, sample=sample, progress=progress,
+                                envelope=envelope)
 
     def actor_names(self, *, containing: str | None = None, limit: int = 200) -> list[str]:
         """See ``EventStore.actor_names``: one grouped query over the newest ``ACTOR_ROWS`` rows by

@@ -30,8 +30,9 @@ On the ``eventsourcing`` layout the envelope fields the library writes into ever
 state (``ENVELOPE_KEYS``: ``timestamp``, ``originator_topic``, ``originator_id``,
 ``originator_version``) are not payload fields: they are left out of the survey, and its
 ``method_detail`` says so. The same holds for a slice exported from such a store (JSON Lines
-or SQLite, whose recorded projector names the source's layout: ``slice_of_eventsourcing``),
-as ``generic:eventsourcing`` leaves them out of its state.
+or SQLite, whose recorded projector names the source's layout), when the caller says so
+(``envelope=True``: ``inspector.export.provenance.slice_of_eventsourcing`` tells), as
+``generic:eventsourcing`` leaves them out of its state.
 """
 
 from __future__ import annotations
@@ -285,12 +286,13 @@ def _stream_pages(store: SqlEventStore, category: str,
 
 # --- the survey -------------------------------------------------------------------------------
 def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cancel: CancelToken | None = None,
-                     sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+                     sample: int = DEFAULT_SAMPLE, progress: Progress | None = None,
+                     envelope: bool = False) -> TypeSurvey:
     """The type survey of a SQL store (see the module docstring for how it is counted)."""
     layout = store.layout
     payload = payload_document(layout)
     timing = _timing(layout)
-    envelope = _has_envelope(layout) or slice_of_eventsourcing(store)
+    envelope = envelope or _has_envelope(layout)
     builder = SurveyBuilder(ENVELOPE_KEYS if envelope else frozenset())
     kind = layout.type if layout.type is not None else sa.null()
     where, parts, count = _parts(store, category, cancel)
@@ -537,18 +539,6 @@ def _has_envelope(layout: SqlLayout) -> bool:
 _ENVELOPE_NOTE = f"; the library's envelope fields ({', '.join(sorted(ENVELOPE_KEYS))}) are not listed"
 
 
-def slice_of_eventsourcing(store: SqlEventStore | JsonlEventStore) -> bool:
-    """Whether ``store`` is a slice exported from an ``eventsourcing`` store (its recorded
-    projector says so: ``source_layout``, native replay or the code-free eventsourcing state):
-    its payloads then carry the library's envelope fields, as the store's did. Reads the slice's
-    record only (a side file, or one row of its own table)."""
-    from inspector.export.provenance import recorded_projector
-    from inspector.replay.choices import from_eventsourcing
-
-    record = recorded_projector(store.source_file())
-    return record is not None and from_eventsourcing(record)
-
-
 def _why_sampled(layout: SqlLayout) -> str:
     found = payload_column(layout)
     if found is None:
@@ -623,7 +613,7 @@ def _category_check(store: SqlEventStore, category: str) -> Callable[[Event], bo
 
 # --- JSON Lines --------------------------------------------------------------------------------
 def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel: CancelToken | None = None,
-                 sample: int = DEFAULT_SAMPLE, progress: Progress | None = None) -> TypeSurvey:
+                 sample: int = DEFAULT_SAMPLE, progress: Progress | None = None, envelope: bool = False) -> TypeSurvey:
     """The type survey of a JSON Lines file: ``sample`` lines decoded, spread evenly over the
     file (the category's lines when one is given); every line when there are no more."""
     if category is None:
@@ -632,7 +622,6 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         offsets = sorted(offset for name, index in store._streams.items()
                          if category_of_stream_name(name) == category for offset in index.offsets)
     total = len(offsets)
-    envelope = slice_of_eventsourcing(store)
     builder = SurveyBuilder(ENVELOPE_KEYS if envelope else frozenset())
     everything = total <= sample
     if everything:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.cancel import CancelToken
+from inspector.export.provenance import slice_of_eventsourcing
 from inspector.core.terminal import plural
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
@@ -249,7 +250,8 @@ class EventTypesView(QWidget):
             stop = _Stop(cancel)
             if generation == self._generation:
                 self._stop = stop
-            return store.type_survey(category=category, cancel=stop, sample=sample, progress=progress)
+            return store.type_survey(category=category, cancel=stop, sample=sample, progress=progress,
+                                     envelope=slice_of_eventsourcing(store))
 
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
