@@ -17,6 +17,7 @@ from inspector.core.events import Event, format_time
 from inspector.core.suggest import missing_actor, missing_stream
 from inspector.core.summary import summarize
 from inspector.core.terminal import printable
+from inspector.commands.store import LISTING_PAYLOAD_CAP
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     changed = subparsers.add_parser(
@@ -196,7 +197,9 @@ def run_audit(args: argparse.Namespace) -> int:
             # one event past the limit says whether there are more
             events = audit.events_with_correlation(store, args.correlation, limit=args.limit + 1)
             return _print_correlation(args, events)
-        page = audit.actor_page(store, args.actor, limit=args.limit, after_position=args.after)
+        # a text listing summarises each payload: one over the cap is neither fetched nor decoded
+        page = audit.actor_page(store, args.actor, limit=args.limit, after_position=args.after,
+                                payload_cap=None if args.json else LISTING_PAYLOAD_CAP)
         if not page.events and args.after is None:  # said with the closest actors; still exit 0
             print(printable(f"note: {missing_actor(store, args.actor, checked=True)}"), file=sys.stderr)
         return _print_actor(args, page)

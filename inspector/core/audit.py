@@ -113,10 +113,11 @@ def correlated_events(store: Any, event: Event, *, limit: int = CORRELATED_LIMIT
 
 
 def events_by_actor(store: Any, actor: str, *, limit: int = PAGE, after_position: int | None = None,
-                    cancel: CancelToken | None = None) -> list[Event]:
-    """One page of the events ``actor`` caused, across streams, in global order after ``after_position``."""
+                    cancel: CancelToken | None = None, payload_cap: int | None = None) -> list[Event]:
+    """One page of the events ``actor`` caused, across streams, in global order after ``after_position``.
+    ``payload_cap``: payloads longer (bytes) are left out (``read_all``'s: a listing's summaries)."""
     return store.read_all(after_position=after_position, limit=limit, filters=EventFilter(actor=actor),
-                          cancel=cancel)
+                          cancel=cancel, payload_cap=payload_cap)
 
 
 @dataclass
@@ -156,10 +157,12 @@ class ActorPage:
 
 
 def actor_page(store: Any, actor: str, *, limit: int = PAGE, after_position: int | None = None,
-               cancel: CancelToken | None = None) -> ActorPage:
+               cancel: CancelToken | None = None, payload_cap: int | None = None) -> ActorPage:
     """At most ``limit`` of the events ``actor`` caused after ``after_position``, in global order,
-    and whether more follow (one event past the page is read, none counted)."""
-    page = events_by_actor(store, actor, limit=limit + 1, after_position=after_position, cancel=cancel)
+    and whether more follow (one event past the page is read, none counted). ``payload_cap``:
+    payloads longer (bytes) are left out, as ``read_all`` leaves them (a listing in text)."""
+    page = events_by_actor(store, actor, limit=limit + 1, after_position=after_position, cancel=cancel,
+                           payload_cap=payload_cap)
     return ActorPage(actor, page[:limit], len(page) > limit, after_position)
 
 

@@ -128,3 +128,16 @@ def test_a_short_value_is_kept_whole_and_a_long_one_says_its_length():
     assert cut.startswith("y" * 100) and cut.endswith("… [1,000,000 characters in all; --json prints it whole]")
     assert len(cut) <= CELL_LIMIT
     assert len(shortened("z" * 50_000, limit=LINE_LIMIT)) <= LINE_LIMIT
+
+
+def test_an_actors_events_list_a_huge_payload_by_its_size_without_reading_it(capsys, big_store, records):
+    code, out, _err = run(capsys, "audit", str(big_store), "--actor", "ops@example.com")
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines() if line.strip()[:1].isdigit()}
+    assert rows["6"].endswith("MB payload, not read")
+    assert rows["5"].endswith("customer=ann · step=5")
+    assert len(out) < 2_000
+    code, out, _err = run(capsys, "audit", str(big_store), "--actor", "ops@example.com", "--json")
+    assert code == 0
+    listed = json.loads(out)["events"]
+    assert listed[5]["data"] == {"records": records}  # --json reads every payload whole
