@@ -10,6 +10,18 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":
+    # Qt's offscreen screen is 800x800 by default: a 1920x1080 one, so windows open at the size
+    # they take on a desktop screen (1280x800) rather than shrunk to fit (tests of small screens
+    # say how small). Spawned worker processes inherit it.
+    import json
+    import tempfile
+
+    _screens = Path(tempfile.gettempdir()) / f"inspector-tests-screens-{os.getpid()}.json"
+    _screens.write_text(json.dumps({"screens": [{"name": "OffscreenScreen", "x": 0, "y": 0, "width": 1920,
+                                                 "height": 1080, "logicalDpi": 96, "logicalBaseDpi": 96,
+                                                 "dpr": 1}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_screens}"
 # Worker processes (spawned) inherit this: a stuck one dumps every thread's stack on SIGABRT,
 # which tests send before they give up waiting on it.
 os.environ.setdefault("PYTHONFAULTHANDLER", "1")

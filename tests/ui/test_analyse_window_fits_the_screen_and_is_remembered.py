@@ -186,3 +186,30 @@ def test_show_all_names_the_events_size_and_the_texts_apart(qtbot, store_with_a_
     wide.resize(380, 640)  # narrowed: the shorter label, still whole
     qtbot.waitUntil(lambda: wide.show_all_button.text() == f"Show all ({size_words(len(text))} of text)",
                     timeout=5000)
+
+
+def test_the_main_window_opens_within_a_1024_by_700_screen_the_first_time(qtbot, demo_copy, small_screen):
+    from inspector.ui.app import MainWindow, make_app
+
+    make_app()
+    win = MainWindow(str(demo_copy))  # no geometry remembered yet (a fresh settings folder)
+    qtbot.addWidget(win)
+    try:
+        framed = QRect(win.geometry()).adjusted(-FRAME_ROOM[0] // 2, -(FRAME_ROOM[1] - FRAME_ROOM[0] // 2),
+                                                FRAME_ROOM[0] // 2, FRAME_ROOM[0] // 2)
+        assert small_screen.contains(framed), (win.geometry(), small_screen)
+        assert win.width() >= 1000 and win.height() >= 600  # as much of the screen as it can have
+    finally:
+        win.shutdown()
+
+
+def test_the_main_window_opens_at_1280_by_800_the_first_time_on_a_big_screen(qtbot, demo_copy):
+    from inspector.ui.app import MainWindow, make_app
+
+    make_app()
+    win = MainWindow(str(demo_copy))
+    qtbot.addWidget(win)
+    try:
+        assert (win.width(), win.height()) == (1280, 800)
+    finally:
+        win.shutdown()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.stores import redact
+from inspector.ui.analysis import fitted_geometry
 from inspector.ui.preferences import Preferences, PreferencesDialog
 
 
@@ -137,9 +138,15 @@ class WindowActions:
         return {split.objectName(): split for split in self.findChildren(QSplitter) if split.objectName()}
 
     def _restore_window_state(self) -> None:
+        """Where the window was and as big (remembered), else 1280x800 or as much of the screen's
+        free area as fits with its frame (a 1024x700 screen: none of it off-screen), centred."""
         geometry = self.settings.get("geometry")
         if isinstance(geometry, str):
             self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
+        else:
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                self.setGeometry(fitted_geometry(screen.availableGeometry()))
         saved = self.settings.get("splitters", {})
         for name, split in self._splitters().items():
             state = saved.get(name) if isinstance(saved, dict) else None
