@@ -112,10 +112,13 @@ class EventChange:
 
     def changed_by(self, change: Change) -> list[EventStep]:
         """The events (``steps``) whose own changes touched ``change``'s path, a path inside it or
-        one holding it, in position order (the one event when one owns the version)."""
+        one holding it, in position order (the one event when one owns the version). A few set
+        look-ups per change, whatever the number of changes (an event adding 150,000 paths)."""
+        paths = self.__dict__.get("_paths_of_steps")
+        if paths is None or len(paths) != len(self.steps):
+            paths = self.__dict__["_paths_of_steps"] = [(step, _paths_of(step)) for step in self.steps]
         path = change.path
-        return [step for step in self.steps
-                if any(_related(path, own.path) for own in step.changes)]
+        return [step for step, own in paths if _touches(path, own)]
 
     def to_json(self) -> dict[str, Any]:
         """``{"stream", "version", "event": {type, recorded_at, actor, position} | null, "projector",
@@ -157,9 +160,30 @@ def _ordinal(number: int) -> str:
     return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th')}"
 
 
-def _related(a: str, b: str) -> bool:
-    """Whether JSON pointers ``a`` and ``b`` are the same path or one holds the other."""
-    return a == b or a == "" or b == "" or b.startswith(a + "/") or a.startswith(b + "/")
+def _paths_of(step: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """``(own, holders)`` of a step's own changes: their paths, and every path that holds one of
+    them (``/a`` and ``""`` for ``/a/b``)."""
+    own = frozenset(change.path for change in step.changes)
+    holders = set()
+    for path in own:
+        while path:
+            path = path.rpartition("/")[0]
+            holders.add(path)
+    return own, frozenset(holders)
+
+
+def _touches(path: str, paths: tuple[frozenset[str], frozenset[str]]) -> bool:
+    """Whether JSON pointer ``path`` is one of ``own``, holds one of them, or lies inside one."""
+    own, holders = paths
+    if not own:
+        return False
+    if path in own or path in holders or "" in own:
+        return True
+    while path:
+        path = path.rpartition("/")[0]
+        if path in own:
+            return True
+    return False
 
 
 def _event_json(event: Event) -> dict[str, Any]:
