@@ -49,7 +49,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.decoding import decode_json
-from inspector.core.events import Event, category_of_stream_name
+from inspector.core.events import Event
 from inspector.core.summary import ENVELOPE_KEYS
 from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey, json_type_of
 from inspector.stores.layouts.base import SqlLayout, exact_time_key
@@ -620,7 +620,7 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         offsets = list(store._offsets)
     else:
         offsets = sorted(offset for name, index in store._streams.items()
-                         if category_of_stream_name(name) == category for offset in index.offsets)
+                         if store.category(name) == category for offset in index.offsets)
     total = len(offsets)
     builder = SurveyBuilder(ENVELOPE_KEYS if envelope else frozenset())
     everything = total <= sample
@@ -641,7 +641,7 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
             break
         batch = [(store._line_of(offset), offset) for offset in chosen[start:start + 1000]]
         for event in store._read_many(batch):
-            if category is None or category_of_stream_name(event.stream) == category:
+            if category is None or store.category(event.stream) == category:  # as streams lists it
                 builder.add_event(event, count_total=everything)
             read += 1
         if progress is not None:

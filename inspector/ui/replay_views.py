@@ -7,6 +7,7 @@ the results back through ``show_*`` methods.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -32,7 +33,7 @@ from inspector.core.events import Moment
 from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
 from inspector.ui.presenting import local_time, utc_time
 from inspector.ui.timeline import CURSOR_COLOURS
-from inspector.ui.widgets import EXPAND_LIMIT, expand_small_containers, json_tree_columns
+from inspector.ui.widgets import EXPAND_LIMIT, expand_small_containers, fit_json_columns, json_tree_columns
 
 
 def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
@@ -388,15 +389,32 @@ class StateView(QWidget):
         self.position = position
         highlights = {change.path: change.op for change in changes if change.op != "remove"}
         self.model.set_value(result.state if result.state is not None else {}, highlights)
-        expand_small_containers(self.tree, depth=0)
-        for pointer in highlights:
-            parts = [part for part in pointer.split("/")[1:]]
-            index = self.model.find(*[_key(part) for part in parts])
-            while index.isValid():
-                if self.model.child_count(index) <= EXPAND_LIMIT:
-                    # a list of 400,000 items took 6 s to expand on the GUI thread; the user can open it
-                    self.tree.expand(index)
-                index = index.parent()
+        # The changed paths are opened to (their containers expanded), the first EXPAND_LIMIT of
+        # them: an event adding 150,000 paths froze the window for 40 s, as every expansion
+        # measured the columns again. The columns are measured once, after.
+        blocked = self.tree.blockSignals(True)
+        try:
+            expand_small_containers(self.tree, depth=0)
+            state = result.state
+            for pointer in islice(highlights, EXPAND_LIMIT):
+                keys = [_key(part) for part in pointer.split("/")[1:]]
+                # not into a container too big to expand: its rows would be made, never shown
+                value, depth = state, 0
+                while depth < len(keys) and isinstance(value, (dict, list)) and len(value) <= EXPAND_LIMIT:
+                    try:
+                        value = value[keys[depth]]
+                    except (KeyError, IndexError, TypeError):
+                        break
+                    depth += 1
+                index = self.model.find(*keys[:depth])
+                while index.isValid():
+                    if self.model.child_count(index) <= EXPAND_LIMIT:
+                        # a list of 400,000 items took 6 s to expand on the GUI thread; the user can open it
+                        self.tree.expand(index)
+                    index = index.parent()
+        finally:
+            self.tree.blockSignals(blocked)
+        fit_json_columns(self.tree)
         when = local_time(result.recorded_at)
         at = f"at v{result.version}" if result.version is not None else "before its first event"
         self.header.setText(f"<b>{result.stream}</b> {at}"

@@ -94,3 +94,18 @@ def test_a_slice_records_only_categories_its_names_do_not_tell(demo_store_path, 
     finally:
         conn.close()
     assert _listed(capsys, target) == _listed(capsys, demo_store_path)
+
+
+@pytest.mark.parametrize("fmt, name", [("jsonl", "slice.jsonl"), ("sqlite", "slice.db")])
+def test_types_of_a_category_read_the_slice_as_they_read_the_store(library_store, tmp_path, capsys, fmt, name):
+    source, _streams = library_store
+    target = tmp_path / name
+    _export(source, target, fmt, capsys)
+
+    def types_of(store_path) -> dict[str, int]:
+        assert main(["types", str(store_path), "--category", "Wallet", "--json"]) == 0
+        return {t["type"]: t["count"] for t in json.loads(capsys.readouterr().out)["types"]}
+
+    on_source = types_of(source)
+    assert on_source and sum(on_source.values()) > 0
+    assert types_of(target) == on_source
