@@ -263,8 +263,16 @@ def print_json(document: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> None:
-    """A plain aligned text table; numbers in ``right`` columns are right-aligned.
+#: Rows a table of changed paths shows in text (``diff``, ``changed``, ``compare``): an event that
+#: adds 150,000 paths printed 150,000 lines; ``--json`` lists them all.
+CHANGE_ROWS = 200
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),
+                total: int | None = None) -> None:
+    """A plain aligned text table; numbers in ``right`` columns are right-aligned. ``total``: how
+    many rows there are when ``rows`` are only the first of them (a last line says how many more
+    there are and that ``--json`` lists them all).
 
     Every cell is passed through ``printable``: control and escape characters a store holds
     are shown escaped (``\\x1b``), never sent to the terminal. A cell longer than
@@ -284,6 +292,8 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Se
     print(line(["-" * w for w in widths]))
     for row in cells:
         print(line(row))
+    if total is not None and total > len(cells):
+        print(f"… and {total - len(cells):,} more: --json lists them all")
 
 
 def fail(message: str) -> int:

@@ -11,7 +11,15 @@ import argparse
 import sys
 from typing import Any
 
-from inspector.cli import InputError, actor_name, open_store_from_args, positive_int, print_json, print_table
+from inspector.cli import (
+    CHANGE_ROWS,
+    InputError,
+    actor_name,
+    open_store_from_args,
+    positive_int,
+    print_json,
+    print_table,
+)
 from inspector.core import audit
 from inspector.core.events import Event, format_time
 from inspector.core.suggest import missing_actor, missing_stream
@@ -132,7 +140,7 @@ def run_changed(args: argparse.Namespace) -> int:
         print()
         print_table(["path", "op", "before", "after", "changed by (position)"],
                     [(*_change_cells(c), ", ".join(str(step.position) for step in change.changed_by(c)))
-                     for c in change.changes])
+                     for c in change.changes[:CHANGE_ROWS]], total=len(change.changes))
         for step in change.steps:  # what each event changed on its own
             own = len(step.changes)
             print()
@@ -140,10 +148,12 @@ def run_changed(args: argparse.Namespace) -> int:
                             + (f"the projector raised: {step.problem}" if step.problem
                                else f"{own} change{'s' if own != 1 else ''}")))
             if step.changes:
-                print_table(["path", "op", "before", "after"], [_change_cells(c) for c in step.changes])
+                print_table(["path", "op", "before", "after"], [_change_cells(c) for c in step.changes[:CHANGE_ROWS]],
+                            total=len(step.changes))
     elif change.changes:
         print()
-        print_table(["path", "op", "before", "after"], [_change_cells(c) for c in change.changes])
+        print_table(["path", "op", "before", "after"], [_change_cells(c) for c in change.changes[:CHANGE_ROWS]],
+                    total=len(change.changes))
     if args.states:
         print("state before:")
         _print_state(change.before.state if change.before is not None else None)

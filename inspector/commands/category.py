@@ -20,7 +20,15 @@ import threading
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, Iterator, TextIO
 
-from inspector.cli import InputError, known_category, open_store_from_args, positive_int, print_table, terminal_progress
+from inspector.cli import (
+    CHANGE_ROWS,
+    InputError,
+    known_category,
+    open_store_from_args,
+    positive_int,
+    print_table,
+    terminal_progress,
+)
 from inspector.commands.replay import default_spec
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
@@ -464,7 +472,8 @@ def _print_difference(difference: Any) -> None:
             print_table(
                 ["path", "op", "--projector", "--against"],
                 [(c.path, c.op, "" if c.op == "add" else _show(c.before), "" if c.op == "remove" else _show(c.after))
-                 for c in difference.changes],
+                 for c in difference.changes[:CHANGE_ROWS]],
+                total=len(difference.changes),
             )
         for line in table.getvalue().splitlines():
             print(f"  {line}")

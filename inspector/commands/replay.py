@@ -15,7 +15,7 @@ import textwrap
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, Callable, Iterator
 
-from inspector.cli import InputError, open_store_from_args, print_json, print_table, terminal_progress
+from inspector.cli import CHANGE_ROWS, InputError, open_store_from_args, print_json, print_table, terminal_progress
 from inspector.core import jsontext
 from inspector.core.terminal import LINE_LIMIT, printable, shortened
 from inspector.core.events import Moment, format_time, parse_moment
@@ -247,8 +247,9 @@ def run_diff(args: argparse.Namespace) -> int:
                 [
                     (c.path, c.op, "" if c.op == "add" else _show(c.before), "" if c.op == "remove" else _show(c.after),
                      _blame_text(c.events, c.events_omitted))
-                    for c in result.changes
+                    for c in result.changes[:CHANGE_ROWS]
                 ],
+                total=len(result.changes),
             )
     if result.stopped is not None:
         print(printable(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "

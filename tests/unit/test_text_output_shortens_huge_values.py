@@ -141,3 +141,32 @@ def test_an_actors_events_list_a_huge_payload_by_its_size_without_reading_it(cap
     assert code == 0
     listed = json.loads(out)["events"]
     assert listed[5]["data"] == {"records": records}  # --json reads every payload whole
+
+
+@pytest.fixture
+def many_paths_store(tmp_path):
+    """``report-1``: v1 an empty list of records, v2 500 records in it (500 changed paths)."""
+    path = tmp_path / "many.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
+                 "type TEXT, recorded_at TEXT, data TEXT, metadata TEXT)")
+    for version, records in ((1, []), (2, [{"id": n} for n in range(500)])):
+        conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
+                     ("report-1", version, "Reported", f"2026-11-0{version}T10:00:00Z",
+                      json.dumps({"records": records}), "{}"))
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_a_table_of_many_changed_paths_shows_the_first_and_says_how_many_more(capsys, many_paths_store):
+    for argv in (["changed", str(many_paths_store), "report-1", "2"],
+                 ["diff", str(many_paths_store), "--stream", "report-1", "--from", "v1", "--to", "v2"]):
+        code, out, _err = run(capsys, *argv, "--no-cache")
+        assert code == 0
+        rows = [line for line in out.splitlines() if line.startswith("/records/")]
+        assert len(rows) == 200 and rows[0].startswith("/records/0 ")
+        assert "… and 300 more: --json lists them all" in out
+        code, out, _err = run(capsys, *argv, "--no-cache", "--json")
+        assert code == 0
+        assert len([c for c in json.loads(out)["changes"] if c["path"].startswith("/records/")]) == 500
