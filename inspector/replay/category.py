@@ -45,6 +45,7 @@ iteration raises ``Cancelled``, and the run's ``totals`` say what was done (``pa
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator, Self
@@ -521,6 +522,19 @@ def replay_category(
                                       totals), totals)
 
 
+@contextmanager
+def _counted(totals: CategoryTotals, started: float) -> Iterator[None]:
+    """A run's counting: a cancel marks ``totals`` partial (what was found so far is kept), and
+    its elapsed time is set however the run ends."""
+    try:
+        yield
+    except Cancelled:
+        totals.partial = True
+        raise
+    finally:
+        totals.elapsed_ms = _ms(started)
+
+
 def _replay_all(store: EventStore, projectors: Projectors, category: str | None, match: str | None,
                 at: Moment | None, predicate: Callable[[Any, Any], bool] | None, ever: bool,
                 cancel: CancelToken | None, progress: Progress | None, totals: CategoryTotals) -> Iterator[StreamOutcome]:
@@ -529,7 +543,7 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
         totals.total = _stream_total(store, category, match)
     done = 0
     whole = _read_whole_category(store, _needs_category(projectors), category, match, at, cancel)
-    try:
+    with _counted(totals, started):
         for summary, exists, upto, read in _streams_to_fold(store, whole, category, match, at, cancel):
             check(cancel)
             done += 1
@@ -543,11 +557,6 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
                 yield outcome
             if progress is not None:
                 progress(done, totals.total)
-    except Cancelled:
-        totals.partial = True
-        raise
-    finally:
-        totals.elapsed_ms = _ms(started)
 
 
 # --- runs over several processes (states and compare) -------------------------------
@@ -941,7 +950,7 @@ def _fold_slices_here(spread: _Spread, slices: Iterator[tuple[Any, Any]], cancel
                       progress: Progress | None, totals: CategoryTotals, started: float) -> Iterator[Any]:
     """Every slice folded in this process, in order (a run over processes with one slice to fold)."""
     done = 0
-    try:
+    with _counted(totals, started):
         for bounds in slices:
             check(cancel)
             items = spread.fold_here(bounds)
@@ -953,11 +962,6 @@ def _fold_slices_here(spread: _Spread, slices: Iterator[tuple[Any, Any]], cancel
                     yield result
             if progress is not None:
                 progress(done, totals.total)
-    except Cancelled:
-        totals.partial = True
-        raise
-    finally:
-        totals.elapsed_ms = _ms(started)
 
 
 def _spread_listed(store: EventStore, spread: _Spread, category: str | None, match: str | None,
@@ -1189,7 +1193,7 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
         totals.total = _stream_total(store, category, match)
     done = 0
     whole = _read_whole_category(store, _needs_category(old, new), category, match, at, cancel)
-    try:
+    with _counted(totals, started):
         for summary, exists, upto, read in _streams_to_fold(store, whole, category, match, at, cancel):
             check(cancel)
             done += 1
@@ -1201,11 +1205,6 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
                     yield difference
             if progress is not None:
                 progress(done, totals.total)
-    except Cancelled:
-        totals.partial = True
-        raise
-    finally:
-        totals.elapsed_ms = _ms(started)
 
 
 def _count_difference(totals: CategoryTotals, difference: Any, applied: int) -> StreamDifference | None:

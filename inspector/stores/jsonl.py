@@ -25,7 +25,7 @@ from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, plain_document, whole_number
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
-from inspector.stores.lazy import FoldEvent, PayloadLeftOut
+from inspector.stores.lazy import FoldEvent, FromFullEvent, PayloadLeftOut
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.files import refuse_special_file
 from inspector.stores.identity import store_identity_key
@@ -99,7 +99,7 @@ def _recorded_category(line: bytes) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class _LineEvent:
+class _LineEvent(FromFullEvent):
     """A versioned line of the file for a fold: ``position``, ``stream`` and ``version`` from the
     line index, ``type`` and ``data`` from the line's JSON decoded once when first read, every
     other field (time, metadata, problems) from ``event()``: the Event ``read_stream`` gives for
@@ -143,29 +143,6 @@ class _LineEvent:
     def type(self) -> str:
         document = self._plain()
         return str(document.get("type") or "(no type)") if document is not None else self.event().type
-
-    @property
-    def recorded_at(self) -> datetime | None:
-        return self.event().recorded_at
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self.event().metadata
-
-    @property
-    def raw(self) -> bytes | str | None:
-        return self.event().raw
-
-    @property
-    def problem(self) -> str | None:
-        return self.event().problem
-
-    @property
-    def actor(self) -> str | None:
-        return self.event().actor
-
-    def to_json(self) -> dict[str, Any]:
-        return self.event().to_json()
 
     def __repr__(self) -> str:
         return f"_LineEvent({self.stream!r}, v{self.version})"

@@ -84,7 +84,40 @@ _FOLD_ROW_SHAPES: dict[tuple[str, ...], Any] = {}
 _named_tuple: Any = namedtuple  # field names known only when the layout is
 
 
-class LazyEvent:
+class FromFullEvent:
+    """The fields a fold seldom reads, taken from the fully decoded ``event()`` (the subclass's):
+    ``recorded_at``, ``metadata``, ``raw``, ``problem``, ``actor`` and ``to_json()``."""
+
+    __slots__ = ()
+
+    def event(self) -> Event:
+        raise NotImplementedError
+
+    @property
+    def recorded_at(self) -> datetime | None:
+        return self.event().recorded_at
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.event().metadata
+
+    @property
+    def raw(self) -> bytes | str | None:
+        return self.event().raw
+
+    @property
+    def problem(self) -> str | None:
+        return self.event().problem
+
+    @property
+    def actor(self) -> str | None:
+        return self.event().actor
+
+    def to_json(self) -> dict[str, Any]:
+        return self.event().to_json()
+
+
+class LazyEvent(FromFullEvent):
     """An Event (same attributes) made from a row on demand; ``event()`` gives the plain Event.
 
     ``row``: a fold row of ``layout`` (a SQLAlchemy row, or the driver's plain tuple of one,
@@ -185,33 +218,10 @@ class LazyEvent:
         return layout.lazy_data(self._row_for_layout(), self)
 
     @property
-    def recorded_at(self) -> datetime | None:
-        return self.event().recorded_at
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        return self.event().metadata
-
-    @property
-    def raw(self) -> bytes | str | None:
-        return self.event().raw
-
-    @property
-    def problem(self) -> str | None:
-        return self.event().problem
-
-    @property
-    def actor(self) -> str | None:
-        return self.event().actor
-
-    @property
     def payload_text(self) -> bytes | str | None:
         """The payload as stored, for checkpoint fingerprints (no decoding needed); None when it
         is not text or bytes (a JSON column the driver parsed): then the decoded payload counts."""
         return self._layout.payload_print(self._named())
-
-    def to_json(self) -> dict[str, Any]:
-        return self.event().to_json()
 
     def __repr__(self) -> str:
         return f"LazyEvent({self.stream!r}, v{self.version}, {self.type!r})"
@@ -339,5 +349,5 @@ def full_event(store: Any, event: Any, cancel: "CancelToken | None" = None) -> A
     return found[0] if found and found[0].position == event.position else None
 
 
-__all__ = ["FoldEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",
+__all__ = ["FoldEvent", "FromFullEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",
            "cycle_collection_paused", "full_event", "left_out", "materialize", "size_text"]
