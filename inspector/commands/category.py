@@ -89,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                           "of streams this one lists; each worker opens the store and loads the projector again; "
                           "worth it from about a million events with a free core; default 1: in this process. "
                           "N is lowered to the CPUs this machine has and to the slices of about 20,000 events "
-                          "(or pages of 100 listed streams) there are to fold, with a note on stderr")
+                          "(or pages of 100 listed streams) there are to fold, with one note on stderr saying why")
     sta.add_argument("--ever", action="store_true",
                      help="streams where EXPR held at ANY version (up to --at), with the first such version and "
                           "the state there (a scan of every version: EXPR need not stay true)")
@@ -118,7 +118,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                           "worker opens the store and loads --projector and --against again; same answers in the "
                           "same order as one process; default 1: in this process. N is lowered to the CPUs this "
                           "machine has and to the slices of about 20,000 events (or pages of 100 listed streams) "
-                          "there are to fold, with a note on stderr")
+                          "there are to fold, with one note on stderr saying why")
     com.set_defaults(handler=run_compare)
 
 
@@ -228,23 +228,29 @@ def _show(value: Any) -> str:
         return "(nested too deep to write as JSON)"
 
 
-def _processes(requested: int) -> int:
-    """``--processes`` as a run uses it: lowered to the CPUs there are, with a note on stderr
-    when it was (``--processes 64: using 2 (this machine has 2 CPUs)``)."""
+def _processes(requested: int) -> tuple[int, str | None]:
+    """``--processes`` as a run uses it: lowered to the CPUs there are, and why when it was
+    (``this machine has 2 CPUs``), for the one note ``_processes_note`` writes after the run."""
     used = usable_processes(requested)
-    if used < requested:
-        import os
+    if used >= requested:
+        return used, None
+    import os
 
-        cpus = available_cpus()
-        where = "this machine has" if cpus == os.cpu_count() else "this process may run on"
-        print(f"note: --processes {requested}: using {used} ({where} {plural(cpus, 'CPU')})", file=sys.stderr)
-    return used
+    cpus = available_cpus()
+    where = "this machine has" if cpus == os.cpu_count() else "this process may run on"
+    return used, f"{where} {plural(cpus, 'CPU')}"
 
 
-def _processes_lowered(requested: int, used: int, totals: Any) -> None:
-    """A note on stderr when the run used fewer processes than ``used`` for lack of work to share."""
+def _processes_note(requested: int, used: int, cpus_note: str | None, totals: Any) -> None:
+    """One note on stderr when the run used fewer processes than ``requested``, with every reason:
+    ``note: --processes 64: used 1, as this machine has 2 CPUs and the streams make 1 slice to
+    fold (a slice holds about 20,000 events)``; nothing when it used them all."""
+    reasons = [cpus_note] if cpus_note else []
     if totals.spread_note and totals.processes < used:
-        print(f"note: --processes {requested}: used {totals.processes}, as {totals.spread_note}", file=sys.stderr)
+        used = totals.processes
+        reasons.append(totals.spread_note)
+    if reasons:
+        print(f"note: --processes {requested}: used {used}, as {' and '.join(reasons)}", file=sys.stderr)
 
 
 def _moment_text(version: int | None, recorded_at: Any) -> str:
@@ -267,7 +273,7 @@ def run_states(args: argparse.Namespace) -> int:
         raise
     out = sys.stdout
     token = CancelToken()
-    processes = _processes(args.processes)
+    processes, cpus_note = _processes(args.processes)
     progress = terminal_progress("replaying", "streams")
     stopped: list[dict[str, Any]] = []
     late: list[tuple[str, int]] = []  # streams whose first stored version is after their origin (a slice)
@@ -310,7 +316,7 @@ def run_states(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     totals = run.totals
-    _processes_lowered(args.processes, processes, totals)
+    _processes_note(args.processes, processes, cpus_note, totals)
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
@@ -397,7 +403,7 @@ def run_compare(args: argparse.Namespace) -> int:
         raise
     out = sys.stdout
     token = CancelToken()
-    processes = _processes(args.processes)
+    processes, cpus_note = _processes(args.processes)
     progress = terminal_progress("comparing", "streams")
     stopped: list[dict[str, Any]] = []
     listing = _JsonList(out, "differences") if args.json else None
@@ -433,7 +439,7 @@ def run_compare(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.close()
     totals = run.totals
-    _processes_lowered(args.processes, processes, totals)
+    _processes_note(args.processes, processes, cpus_note, totals)
     if listing is not None:
         listing.finish({"stopped": stopped, "streams_compared": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
