@@ -143,6 +143,79 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
+#: Options a mistaken ``changed`` may be given for its STREAM and VERSION arguments (the form of
+#: replay, diff and bisect): each is a usage error that writes the command the right way.
+CHANGED_AS_OPTIONS = ("--stream", "--at", "--version", "--to", "--from")
+#: Moment options a stream command fills, in order, from the words after a stream given as an argument.
+MOMENT_OPTIONS = {"replay": ("--at",), "diff": ("--from", "--to")}
+
+
+def _positionals(parser: argparse.ArgumentParser, tokens: Sequence[str]) -> list[str]:
+    """The words of ``tokens`` that ``parser`` reads as positional arguments (an option's value skipped)."""
+    words: list[str] = []
+    rest = iter(tokens)
+    for token in rest:
+        if token == "--":
+            words.extend(rest)
+            break
+        if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
+            action = parser._option_string_actions.get(token)
+            if action is not None and action.nargs != 0:
+                next(rest, None)
+            continue
+        words.append(token)
+    return words
+
+
+def _option_value(tokens: Sequence[str], options: Sequence[str]) -> str | None:
+    """The value of the first of ``options`` given in ``tokens`` (``--at v4`` or ``--at=v4``), else None."""
+    for index, token in enumerate(tokens):
+        name, equals, value = token.partition("=")
+        if name in options:
+            return value if equals else (tokens[index + 1] if index + 1 < len(tokens) else None)
+    return None
+
+
+def _stream_form_problem(name: str, parser: argparse.ArgumentParser, tokens: list[str]) -> str | None:
+    """A usage error for a stream given the other command's way, naming the right form, else None.
+
+    ``changed`` takes ``STORE STREAM VERSION`` as arguments, while ``replay``, ``diff``, ``bisect``,
+    ``events``, ``check`` and ``export`` take ``--stream STREAM`` (and moments as options): a word
+    given the other way is answered with the command written the right way, with the user's values.
+    """
+    import shlex
+
+    given = [token.partition("=")[0] for token in tokens]
+    if name == "changed":
+        wrong = [option for option in CHANGED_AS_OPTIONS if option in given]
+        if not wrong:
+            return None
+        words = _positionals(parser, [t for t in tokens if t.partition("=")[0] not in CHANGED_AS_OPTIONS])
+        stream = _option_value(tokens, ("--stream",))
+        version = _option_value(tokens, ("--at", "--version", "--to"))
+        words = [w for w in words if w not in (stream, version)]
+        store, rest = (words[0], words[1:]) if words else ("STORE", [])
+        stream = stream if stream is not None else (rest.pop(0) if rest else "STREAM")
+        version = version if version is not None else (rest.pop(0) if rest else "VERSION")
+        written = " ".join(shlex.quote(word) for word in (store, stream, version))
+        return (f"changed takes the stream and the version as arguments, not {' or '.join(wrong)}: "
+                f"{PROG} changed {written}")
+    if "--stream" not in parser._option_string_actions or "--stream" in given:
+        return None
+    words = _positionals(parser, tokens)
+    if len(words) < 2:
+        return None
+    store, stream, *rest = words
+    right = [store, "--stream", stream]
+    for option in MOMENT_OPTIONS.get(name, ()):
+        if option not in given and rest:
+            right += [option, rest.pop(0)]
+    right += rest
+    right += [token for token in tokens if token not in words]
+    return (f"{name} takes the stream as --stream STREAM, not as an argument: "
+            f"{PROG} {name} {' '.join(shlex.quote(word) for word in right)}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -356,7 +429,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv and not argv[0].startswith("-") and not _looks_like_a_store(argv[0]):
             return _not_a_command(argv[0], list(commands))
         return _run_gui(argv)
-    args = parser.parse_args(argv)
+    command = commands.get(argv[0])
+    problem = _stream_form_problem(argv[0], command, argv[1:]) if command is not None else None
+    if command is not None and problem:
+        command.error(problem)  # exit 2, under the subcommand's own usage
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said under the subcommand's usage, not the top level's
+        (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Callable[[argparse.Namespace], int] = args.handler
     from inspector.core.cancel import Cancelled
     from inspector.stores import StoreError

@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "the events that changed it, then each event's own changes in position order. "
                     "With --json every change has changed_by (the positions of the events that changed "
                     "its path) and by_event lists each event's own changes, the one event's when one "
-                    "owns the version.",
+                    "owns the version. STREAM and VERSION are arguments here (changed demo.db wallet-9b2e71cc "
+                    "42), not --stream and --at as in replay: given that way, the usage error writes the "
+                    "command with them as arguments.",
     )
     changed.add_argument("store")
     changed.add_argument("stream", metavar="STREAM", help="the stream, exactly as the store names it")

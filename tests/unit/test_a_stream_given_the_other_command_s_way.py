@@ -1,0 +1,79 @@
+"""``changed`` takes ``STORE STREAM VERSION`` as arguments; ``replay``, ``diff``, ``bisect``,
+``events``, ``check`` and ``export`` take ``--stream STREAM``. A stream (or version) given the other
+command's way is a usage error (exit 2) under that subcommand's usage, writing the command the
+right way with the user's own values, and nothing is read from the store."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from inspector.cli import main
+
+STREAM = "wallet-9b2e71cc"
+
+
+@pytest.fixture()
+def demo_copy(demo_store_path, tmp_path):
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_store_path, target)
+    return str(target)
+
+
+def usage_error(capsys, *argv: str) -> str:
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == ""
+    return err
+
+
+@pytest.mark.parametrize("given, wrong", [
+    (["--stream", STREAM, "42"], "--stream"),
+    (["--stream", STREAM, "--version", "42"], "--stream or --version"),
+    ([f"--stream={STREAM}", "--at", "42"], "--stream or --at"),
+    ([STREAM, "--at", "42"], "--at"),
+])
+def test_changed_with_options_for_its_stream_or_version_writes_the_command_with_arguments(capsys, demo_copy,
+                                                                                           given, wrong):
+    err = usage_error(capsys, "changed", demo_copy, *given)
+    assert err.startswith("usage: event-inspector changed")
+    assert (f"changed takes the stream and the version as arguments, not {wrong}: "
+            f"event-inspector changed {demo_copy} {STREAM} 42") in err
+
+
+def test_changed_with_stream_alone_names_the_version_still_to_give(capsys, demo_copy):
+    err = usage_error(capsys, "changed", "--json", demo_copy, "--stream", STREAM)
+    assert f"event-inspector changed {demo_copy} {STREAM} VERSION" in err
+
+
+@pytest.mark.parametrize("command, given, right", [
+    ("replay", [STREAM], f"--stream {STREAM}"),
+    ("replay", [STREAM, "v42"], f"--stream {STREAM} --at v42"),
+    ("replay", [STREAM, "--at", "v42"], f"--stream {STREAM} --at v42"),
+    ("diff", [STREAM, "v1", "v4"], f"--stream {STREAM} --from v1 --to v4"),
+    ("diff", [STREAM, "--from", "v1", "--to", "v4"], f"--stream {STREAM} --from v1 --to v4"),
+    ("bisect", [STREAM, "--when", "True"], f"--stream {STREAM} --when True"),
+    ("events", [STREAM], f"--stream {STREAM}"),
+    ("check", [STREAM], f"--stream {STREAM}"),
+])
+def test_a_stream_given_as_an_argument_to_a_stream_option_command_names_the_option(capsys, demo_copy, command,
+                                                                                  given, right):
+    err = usage_error(capsys, command, demo_copy, *given)
+    assert err.startswith(f"usage: event-inspector {command}")
+    assert (f"{command} takes the stream as --stream STREAM, not as an argument: "
+            f"event-inspector {command} {demo_copy} {right}") in err
+
+
+def test_a_word_left_over_is_said_under_the_subcommand_s_usage(capsys, demo_copy):
+    err = usage_error(capsys, "replay", demo_copy, "--stream", STREAM, "v42")
+    assert err.startswith("usage: event-inspector replay")
+    assert "unrecognized arguments: v42" in err
+
+
+def test_the_right_forms_still_run(capsys, demo_copy):
+    assert main(["changed", demo_copy, STREAM, "42"]) == 0
+    assert main(["replay", demo_copy, "--stream", STREAM, "--at", "v42"]) == 0
+    assert main(["events", demo_copy, "--stream", STREAM, "--limit", "2"]) == 0
+    capsys.readouterr()
