@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "appeared (absent from every earlier event of the type), disappeared (absent from every later "
             "one) or changed JSON type are marked with when. Counted by the database where it has JSON "
             "functions for the payload column (SQLite text, PostgreSQL json/jsonb, MariaDB/MySQL); "
-            "otherwise (binary or compressed payloads, text on PostgreSQL, JSON Lines files) from a sample "
+            "otherwise (binary or compressed payloads, text on PostgreSQL, JSON Lines files) by decoding every "
+            "event when there are no more than --sample N (said as counted in full), else a sample of N "
             "spread over the store, whose size is stated. On a store the eventsourcing library wrote, and "
             "on a slice exported from one (JSON Lines or SQLite), the library's envelope fields (timestamp, "
             "originator_topic, originator_id, originator_version) are not payload fields: they are left out, "
@@ -77,9 +78,11 @@ def _stop_on_ctrl_c(cancel: CancelToken) -> Any:
 
 
 def _how(survey: TypeSurvey) -> str:
-    """How the survey was made, said once: "counted by the database: …" or "decoded 40 of 40
-    events (every event): …" (the detail already names the sample's size)."""
+    """How the survey was made, said once: "counted by the database: …", "counted in full, every
+    event decoded (40): …" or "decoded 40 of 900 events, …" (the detail names the sample's size)."""
     detail = printable(survey.method_detail)
+    if survey.method == "decoded":
+        return "counted in full, " + detail
     if survey.method == "sample" and detail.startswith("sampled "):
         return "decoded " + detail.removeprefix("sampled ")
     return detail
@@ -110,7 +113,8 @@ def _print_type(kind: TypeSeen, method: str) -> None:
     if kind.unreadable:
         parts.append(f"{kind.unreadable:,} not JSON")
     if method == "sample":
-        print(f"  payloads sampled: {kind.surveyed:,} ({', '.join(parts)})")
+        of = f" of {kind.count:,}" if kind.count_exact else ""
+        print(f"  payloads sampled: {kind.surveyed:,}{of} ({', '.join(parts)})")
     elif len(parts) > 1:
         print(f"  payloads: {', '.join(parts)}")
     if not kind.fields:

@@ -88,9 +88,10 @@ class TypeSeen:
 class TypeSurvey:
     """Every event type of a store (or of one category) with its payload fields.
 
-    ``method`` is ``"sql"`` (every payload counted by the database) or ``"sample"`` (``sampled``
-    events decoded in Python, spread over the history; counts and times of fields are the
-    sample's); ``method_detail`` says how in one line. ``complete`` is False when the survey
+    ``method`` is ``"sql"`` (every payload counted by the database), ``"decoded"`` (every
+    payload decoded in Python: counted in full, no sample) or ``"sample"`` (``sampled`` events
+    decoded in Python, spread over the history; counts and times of fields are the sample's);
+    ``method_detail`` says how in one line. ``sampled`` is None unless a sample was read. ``complete`` is False when the survey
     was cancelled part way: what it holds is what was counted so far.
     """
 

@@ -316,12 +316,16 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
     total = builder.events_counted()
     read, stretches = _sample_sql(store, builder, where, category, sample, total, cancel, progress)
     why = _why_sampled(layout)
-    how = "every event" if read >= total else f"{stretches} stretches spread over the positions"
-    detail = f"sampled {read:,} of {total:,} events ({how}): {why}; counts and times per type by the database"
+    everything = read >= total
+    if everything:  # the sample would hold every event: counted in full
+        detail = f"every event decoded ({read:,}) in Python: {why}; counts and times per type by the database"
+    else:
+        detail = (f"sampled {read:,} of {total:,} events ({stretches} stretches spread over the positions): "
+                  f"{why}; counts and times per type by the database")
     if envelope:
         detail += _ENVELOPE_NOTE
-    return builder.build(method="sample", method_detail=detail, category=category, sampled=read,
-                         complete=not (cancel is not None and cancel.cancelled))
+    return builder.build(method="decoded" if everything else "sample", method_detail=detail, category=category,
+                         sampled=None if everything else read, complete=not (cancel is not None and cancel.cancelled))
 
 
 def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument | None, timing: _Timing,
@@ -647,11 +651,12 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         if progress is not None:
             progress(read, len(chosen))
     if everything:
-        detail = f"sampled every event ({read:,}): a JSON Lines file is decoded in Python"
+        detail = f"every event decoded ({read:,}): a JSON Lines file is decoded in Python"
     else:
         counts = "counts per type from the file's index" if category is None else "counts per type are the sample's"
         detail = (f"sampled {read:,} of {total:,} events, evenly spread over the file: a JSON Lines file "
                   f"is decoded in Python; {counts}, times per type the sample's")
     if envelope:
         detail += _ENVELOPE_NOTE
-    return builder.build(method="sample", method_detail=detail, category=category, sampled=read, complete=complete)
+    return builder.build(method="decoded" if everything else "sample", method_detail=detail, category=category,
+                         sampled=None if everything else read, complete=complete)

@@ -313,8 +313,10 @@ class EventTypesView(QWidget):
         if survey.method == "sql":
             detail = survey.method_detail.removeprefix("counted by the database: ")
             method = f"<b>Counted in SQL</b> by the database: {detail}"
+        elif survey.method == "decoded":  # every event decoded: no sample
+            method = f"<b>Counted in full</b>: {html.escape(survey.method_detail)}"
         else:
-            # the detail names the sample's size and spread ("sampled 40 of 40 events (every event): …")
+            # the detail names the sample's size and spread ("sampled 40 of 900 events (4 stretches …): …")
             detail = survey.method_detail
             detail = "decoded " + detail.removeprefix("sampled ") if detail.startswith("sampled ") else detail
             method = f"<b>Sampled</b>: {html.escape(detail)}; field counts and times are the sample's"

@@ -219,10 +219,11 @@ def test_postgres_jsonb_counts_the_drift_in_sql(postgres_jsonb):
     assert_category_order_only(survey_of(postgres_jsonb, category="order"))
 
 
-def test_postgres_text_payloads_are_sampled_and_say_so(postgres_text):
-    survey = survey_of(postgres_text)
-    assert (survey.method, survey.sampled) == ("sample", 14)
-    assert "every event" in survey.method_detail and "events.data (text)" in survey.method_detail.lower()
+def test_postgres_text_payloads_are_decoded_and_say_so(postgres_text):
+    survey = survey_of(postgres_text)  # the default sample holds all 14 events: counted in full, no sample
+    assert (survey.method, survey.sampled) == ("decoded", None)
+    assert "every event decoded (14)" in survey.method_detail and "sampled" not in survey.method_detail
+    assert "events.data (text)" in survey.method_detail.lower()
     assert_item_added_drift(survey)
 
 
@@ -357,7 +358,7 @@ def test_marten_on_postgres(version, postgres_url):
             store.close()
     finally:
         db.drop()
-    assert survey.method == ("sql" if version == "v8" else "sample")
+    assert survey.method == ("sql" if version == "v8" else "decoded")  # v9: binary bdata, every event decoded
     assert_item_added_drift(survey, bad_is_json=True)
     assert_category_order_only(order)
 
@@ -429,8 +430,8 @@ def test_eventsourcing_compressed_states_are_sampled_in_python(tmp_path, monkeyp
             app.save(job)
     app.close()
     survey = survey_of(str(path))
-    assert (survey.method, survey.sampled) == ("sample", 5)
-    assert "eventsourcing" in survey.method_detail and "every event" in survey.method_detail
+    assert (survey.method, survey.sampled) == ("decoded", None)
+    assert "eventsourcing" in survey.method_detail and "every event decoded (5)" in survey.method_detail
     assigned = by_name(survey)["Job.Assigned"]
     assert (assigned.count, assigned.first_at, assigned.last_at) == (4, T0 + DAY, T0 + 4 * DAY)
     worker = next(seen for seen in assigned.fields if seen.name == "worker")
@@ -451,10 +452,10 @@ def jsonl_path(tmp_path: Path) -> Path:
     return path
 
 
-def test_jsonl_is_sampled_and_states_the_sample_size(jsonl_path):
+def test_jsonl_decoded_whole_says_it_was_counted_in_full(jsonl_path):
     survey = survey_of(str(jsonl_path))
-    assert (survey.method, survey.sampled) == ("sample", 14)
-    assert "every event (14)" in survey.method_detail
+    assert (survey.method, survey.sampled) == ("decoded", None)
+    assert survey.method_detail.startswith("every event decoded (14)") and "sampl" not in survey.method_detail
     assert_item_added_drift(survey, bad_is_json=True)
     assert_category_order_only(survey_of(str(jsonl_path), category="order"))
 

@@ -178,7 +178,7 @@ def test_cancel_stops_a_long_survey_and_shows_what_was_counted_so_far(qtbot, win
     assert 0 < view.survey.events < 5400
 
 
-def test_a_sampled_survey_says_so_with_its_sample_size(qtbot, prices_lines):
+def test_a_survey_that_decoded_every_event_says_it_counted_in_full(qtbot, prices_lines):
     from inspector.ui.app import MainWindow, make_app
 
     make_app()
@@ -190,8 +190,8 @@ def test_a_sampled_survey_says_so_with_its_sample_size(qtbot, prices_lines):
         view = _survey(qtbot, win)
 
         text = view.method_label.text()
-        assert text.startswith("<b>Sampled</b>: decoded every event (11): a JSON Lines file"), text
-        assert text.count("ampled") == 1  # said once, not "Sampled: 11 events decoded (sampled 11 of 11 …"
+        assert text.startswith("<b>Counted in full</b>: every event decoded (11): a JSON Lines file"), text
+        assert "ample" not in text  # no sample was read: not "Sampled: decoded every event (11)"
         assert view.model.drifting_fields() == {"PriceSet": ["currency"]}
         assert _field_row(view, "PriceSet", "currency")[TypeSurveyModel.DRIFT] == f"+ appeared {local_time(CURRENCY_FROM)}"
     finally:
@@ -213,10 +213,18 @@ def test_the_sample_size_and_the_drift_filter_are_remembered(qtbot, prices_windo
     assert again.sample_spin.value() == 5000 and again.drift_only.isChecked()
 
 
-def test_the_cli_says_how_a_sampled_survey_was_made_once(prices_lines, capsys):
+def test_the_cli_says_a_survey_of_every_event_was_counted_in_full_and_a_sample_its_size(prices_lines, capsys):
     from inspector.cli import main
 
     assert main(["types", str(prices_lines)]) == 0
-    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("method:"))
-    assert line.startswith("method: sample — decoded every event (11): a JSON Lines file"), line
-    assert line.count("ampled") == 0 and "sample of" not in line, line
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("method:"))
+    assert line.startswith("method: decoded — counted in full, every event decoded (11): a JSON Lines file"), line
+    assert "ample" not in out  # neither the method line nor a type's lines speak of a sample
+
+    assert main(["types", str(prices_lines), "--sample", "4"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("method:"))
+    assert line.startswith("method: sample — decoded 4 of 11 events"), line
+    sampled = [line.strip() for line in out.splitlines() if "payloads sampled" in line]
+    assert sampled and all(" of " in line for line in sampled), sampled  # each type's share of the sample, of its count
