@@ -184,24 +184,33 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
     marks = blob.translate(_NUMBER_MARKS)
     # deeper nesting needs that many brackets: then orjson itself is made to refuse it (``_within``)
     deep = max_depth is not None and len(blob) > max_depth and blob.count(b"[") + blob.count(b"{") > max_depth
-    try:
-        # ``find`` rather than ``in``: the same search at about half the cost per call
-        if (marks.find(_LONG_RUN) >= 0 or marks.find(b"0es000") >= 0) and needs_exact_parser(blob):
-            value = _exact_loads(blob)
-        else:
-            try:
-                value = _within(blob, max_depth) if deep and max_depth is not None else orjson.loads(blob)
-                deep = False  # orjson checked the depth
-            except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, too deep, or not JSON at all
-                try:
-                    value = _exact_loads(blob)
-                except ValueError:
-                    raise refused from None
-    except RecursionError:
-        raise TooDeep("JSON nested deeper than the parser follows") from None
-    if deep and max_depth is not None and nesting_exceeds(value, max_depth):  # the exact parser's value: walked
+    # ``find`` rather than ``in``: the same search at about half the cost per call
+    exact = (marks.find(_LONG_RUN) >= 0 or marks.find(b"0es000") >= 0) and needs_exact_parser(blob)
+    value, by_exact_parser = _parsed_whole(blob, exact, max_depth if deep else None)
+    # orjson checked the depth; the exact parser's value is walked
+    if deep and by_exact_parser and max_depth is not None and nesting_exceeds(value, max_depth):
         raise TooDeep(f"JSON nested deeper than {max_depth} levels")
     return value
+
+
+def _parsed_whole(blob: bytes, exact: bool, within: int | None = None) -> tuple[Any, bool]:
+    """``blob`` parsed in one call: by the exact parser when ``exact``, else by orjson (made to
+    refuse nesting deeper than ``within`` levels when given, see ``_within``), and by the exact
+    parser when orjson refuses it (NaN, Infinity, 1e400, too deep, not JSON: orjson's error is
+    raised when the exact parser refuses it too). Returns the value and whether the exact parser
+    read it (its depth is then unchecked). ``TooDeep`` for nesting deeper than the parsers follow."""
+    try:
+        if exact:
+            return _exact_loads(blob), True
+        try:
+            return (orjson.loads(blob) if within is None else _within(blob, within)), False
+        except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, too deep, or not JSON at all
+            try:
+                return _exact_loads(blob), True
+            except ValueError:
+                raise refused from None
+    except RecursionError:
+        raise TooDeep("JSON nested deeper than the parser follows") from None
 
 
 def _within(blob: bytes, max_depth: int) -> Any:
@@ -238,16 +247,7 @@ def _loads_big(blob: bytes, max_depth: int | None) -> Any:
                 json_pieces.settle_new_objects()
                 json_pieces.free_in_pieces_when_unused(value)
                 return value
-    try:
-        try:
-            value = _exact_loads(blob) if needs_exact_parser(blob) else orjson.loads(blob)
-        except orjson.JSONDecodeError as refused:  # NaN, Infinity, 1e400, too deep, or not JSON at all
-            try:
-                value = _exact_loads(blob)
-            except ValueError:
-                raise refused from None
-    except RecursionError:
-        raise TooDeep("JSON nested deeper than the parser follows") from None
+    value, _by_exact_parser = _parsed_whole(blob, needs_exact_parser(blob))
     if max_depth is not None and blob.count(b"[") + blob.count(b"{") > max_depth and nesting_exceeds(value, max_depth):
         raise TooDeep(f"JSON nested deeper than {max_depth} levels")
     return value
