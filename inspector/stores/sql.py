@@ -413,6 +413,9 @@ class SqlEventStore:
         """Categories with their stream counts, grouped by the database where the layout can say
         the category in SQL; by walking the stream listing where only Python can (topics)."""
         layout = self.layout
+        per_stream = layout.stream_category_aggregate()
+        if per_stream is not None:
+            return self._categories_recorded(per_stream)
         expr = layout.category_expr()
         counts: dict[str, int] = {}
         if expr is not None and layout.exact_text_streams() and self.engine.dialect.name in ("mysql", "mariadb"):
@@ -474,6 +477,28 @@ class SqlEventStore:
             if len(rows) < self.page_size:
                 break
             cursor = layout.stream_from_db(rows[-1].stream)
+        return sorted(counts.items())
+
+    def _categories_recorded(self, per_stream: sa.ColumnElement[Any]) -> list[tuple[str, int]]:
+        """``categories`` where a column records them (``stream_category_aggregate``): one statement,
+        each stream's category grouped by its exact name, then the streams per category, told
+        apart by their bytes where a collation may not be exact (MySQL/MariaDB, and PostgreSQL
+        when the stream column's collation is nondeterministic)."""
+        layout = self.layout
+        streams = (sa.select(per_stream.label("category")).select_from(layout.table)
+                   .where(layout.stream.is_not(None), *layout.scope())
+                   .group_by(layout.stream_key()).subquery("streams"))
+        category: sa.ColumnElement[Any] = streams.c.category
+        if self.engine.dialect.name in ("mysql", "mariadb"):
+            category = sa.cast(category, sa.LargeBinary)
+        elif layout.exact_text_streams():
+            category = sa.func.convert_to(category, "UTF8")
+        counts: dict[str, int] = {}
+        for value, count in self._rows(sa.select(category, sa.func.count()).group_by(category)):
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                value = bytes(value).decode("utf-8", errors="replace")
+            key = str(value) if value not in (None, "") else "(none)"
+            counts[key] = counts.get(key, 0) + int(count)
         return sorted(counts.items())
 
     def _exact_category_counts(self, expr: sa.ColumnElement[Any]) -> list[tuple[Any, int]]:

@@ -333,6 +333,12 @@ class SqlLayout:
             return sa.case((dash > 0, sa.func.substr(stream, 1, dash - 1)), else_=stream)
         return None
 
+    def stream_category_aggregate(self) -> sa.ColumnElement[Any] | None:
+        """A stream's category as an aggregate over its rows (in a query grouped by ``stream_key``),
+        where a column records it per row; None (the default) where ``category_expr`` or Python
+        tells it."""
+        return None
+
     def type_from_db(self, value: Any) -> str:
         """The type as events show it (layouts may shorten stored type names)."""
         return "(no type)" if value is None else str(value)

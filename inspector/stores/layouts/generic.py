@@ -65,6 +65,7 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
+from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
@@ -497,8 +498,24 @@ class GenericLayout(SqlLayout):
 
     def category_expr(self) -> sa.ColumnElement[Any] | None:
         if self._category_column is not None:
-            return None  # per stream, not per row: ``categories`` walks the stream listing
+            return None  # per stream, not per row: see ``stream_category_aggregate``
         return self._category_of_name()
+
+    def stream_category_aggregate(self) -> sa.ColumnElement[Any] | None:
+        """With a category column, as ``category_hint``/``category_of`` tell it: the stream's
+        smallest recorded category, else (every row NULL) the text before its name's first '-'
+        (NULL for uuid and binary ids)."""
+        if self._category_column is None:
+            return None
+        if self._id_kind != "text":
+            return sa.func.min(self._category_column)
+        stream = self.stream
+        name = sa.func.min(stream)  # grouped by the exact name: its one name
+
+        def by_name(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
+            return name if element is stream else None
+        return sa.func.coalesce(sa.func.min(self._category_column),
+                                replacement_traverse(self._category_of_name(), {}, by_name))
 
     def _category_of_name(self) -> sa.ColumnElement[Any]:
         if self._id_kind != "text":
