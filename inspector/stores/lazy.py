@@ -311,7 +311,9 @@ def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]
 
 def capped_row_event(layout: "SqlLayout", row: Any, cap: int) -> Event:
     """The Event of a row of ``capped_columns``: as ``row_to_event`` gives it, or, for a payload
-    over ``cap`` bytes, every field but the payload, whose ``data`` is a ``PayloadLeftOut``."""
+    over ``cap`` bytes, every field but the payload, whose ``data`` is a ``PayloadLeftOut`` (as
+    read whole where the layout's own look at the payload finds it cannot leave it out:
+    ``LeftOutPayload.stand_in``)."""
     size = getattr(row, SIZE_LABEL)
     if size is None or int(size) <= cap:
         return layout.row_to_event(row)
@@ -319,7 +321,10 @@ def capped_row_event(layout: "SqlLayout", row: Any, cap: int) -> Event:
     if capped is None:  # a payload other fields come from: a stand-in built from what SQL read of it
         left = layout.payload_left_out()
         assert left is not None, "capped rows come from capped_columns"
-        capped = (left.label, left.stand_in(row))
+        stand_in = left.stand_in(row)
+        if isinstance(stand_in, Event):
+            return stand_in  # the layout found it could not leave this payload out: read whole
+        capped = (left.label, stand_in)
     event = layout.row_to_event(_with_payload(row, *capped))  # the stand-in is decoded in no time
     return dataclasses.replace(event, data=PayloadLeftOut(int(size)), raw=None)
 

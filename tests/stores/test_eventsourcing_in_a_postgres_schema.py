@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from inspector.cli import main
 from inspector.stores import open_store
 from inspector.stores.connect import server_read_only_engine
+from inspector.stores.lazy import left_out
 
 from .servers import scratch_database
 from .shop import Shop, Wallet
@@ -67,6 +68,17 @@ def test_the_library_s_tables_in_their_own_schema_are_found_there(library_store_
     columns = {column["role"]: column["column"] for column in info["columns"]}
     assert columns["stream"] == f"{schema}.shop_events.originator_id"
     assert columns["snapshot"] == f"{schema}.shop_snapshots.originator_id"
+
+def test_a_capped_page_reads_the_fields_of_each_big_state_from_the_schema_s_table(library_store_in_a_schema):
+    db, _, wallet = library_store_in_a_schema
+    store = open_store(db.url)
+    try:
+        whole = list(store.read_stream(wallet))
+        capped = list(store.read_stream(wallet, payload_cap=8))  # every state is over 8 bytes
+    finally:
+        store.close()
+    assert [left_out(e) is not None for e in capped] == [True, True, True]
+    assert [(e.recorded_at, e.metadata) for e in capped] == [(e.recorded_at, e.metadata) for e in whole]
 
 
 def test_a_search_path_in_the_url_s_options_reaches_the_session(library_store_in_a_schema, capsys):

@@ -41,7 +41,9 @@ class LeftOutPayload:
     a time). ``readable``: the rows those fields describe exactly (say, payloads that are JSON
     objects); the others are read whole, however big. ``stand_in(row)``: a small payload, built
     from the fields, that ``row_to_event`` reads every field but the payload from exactly as it
-    reads them from the whole payload."""
+    reads them from the whole payload; or, for a layout whose ``readable`` is only a first cut
+    (the server cannot tell in the page's statement which payloads its SQL reads), the row's
+    ``Event`` read whole where its own look at that payload failed."""
 
     label: str
     fields: tuple[sa.Label[Any], ...]

@@ -40,11 +40,13 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import decode_json, json_value, untranscode
+from inspector.core.decoding import MAX_NESTING, decode_json, json_value, untranscode
 from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
+from inspector.stores.connect import for_one_statement
 from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, rowid_column
+from inspector.stores.lazy import SIZE_LABEL
 
 #: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
 _UUID_HEX = re.compile(r"^[0-9a-f]{32}$")
@@ -182,6 +184,7 @@ class EventsourcingLayout(SqlLayout):
         self.stream_index = f"the primary key of {events.name} (originator_id, originator_version)"
         self.id_kind = id_kind(c.originator_id, self.dialect)
         self._probe: sa.Select | None = None  # built on first use by ``_stored``
+        self._apart: sa.TextClause | None = None  # built on first use by ``_apart_statement``
         # event rows of text ids: stored uuid.hex -> (shown name, rows left before it is probed again)
         self._shown: dict[str, tuple[str, int]] = {}
         #: ``snapshot_records_query``'s statements by form, built on first use
@@ -563,12 +566,19 @@ class EventsourcingLayout(SqlLayout):
         )
 
     def payload_left_out(self) -> LeftOutPayload | None:
-        """A capped read leaves out a big state that SQL reads as a JSON object (SQLite 3.38+,
-        MySQL/MariaDB): the fields ``row_to_event`` reads from it (``timestamp``, ``actor``,
-        ``correlation_id``, ``causation_id``) are read as their JSON text and give the same
-        time and metadata as the whole state. Compressed, encrypted or non-JSON states (NaN) are
-        read whole. None on PostgreSQL: its JSON functions fail the whole query on a state that
-        is not UTF-8 JSON, and nothing there tells such a ``bytea`` apart first (before 16)."""
+        """A capped read leaves out a big state whose fields ``row_to_event`` reads
+        (``timestamp``, ``actor``, ``correlation_id``, ``causation_id``, top-level keys) the
+        server reads alone, as their JSON text: they give the same time and metadata as the
+        whole state. Only a state the whole read decodes as a JSON object with no problem is
+        left out; any other (compressed, encrypted, not UTF-8, NaN or Infinity, malformed,
+        nested deeper than the decoder reads, the library's transcoded wrapper at top level)
+        is read whole, however big.
+
+        SQLite 3.38+ and MySQL/MariaDB judge it in the page's own statement (``json_valid``).
+        PostgreSQL has no JSON test that cannot fail (``pg_input_is_valid`` is 16+) and its
+        casts fail the whole statement on one bad state, so the page only picks the big states
+        that start with ``{`` and ``_state_read_apart`` asks for each one's fields in a
+        statement of its own, which on any refusal reads that row whole instead."""
         import sqlite3
 
         keys = _STATE_FIELDS
@@ -580,10 +590,82 @@ class EventsourcingLayout(SqlLayout):
         elif self.dialect in ("mysql", "mariadb"):
             readable = sa.and_(sa.func.json_valid(self._state) == 1, sa.func.json_type(self._state) == "OBJECT")
             fields = [Utf8mb4(sa.func.json_extract(self._state, f"$.{key}")) for key in keys]
+        elif self.dialect == "postgresql":
+            # the first byte alone (a slice: the big state is not read): zlib (0x78) and most
+            # encrypted states are read whole in the page; the rest are judged one by one
+            starts = sa.func.substring(self._state, 1, 1) == sa.literal(b"{", sa.LargeBinary)
+            return LeftOutPayload("state", (), starts, self._state_read_apart)
         else:
             return None
         labelled = tuple(field.label(f"state_{key}") for field, key in zip(fields, keys))
         return LeftOutPayload("state", labelled, readable, _state_of_fields)
+
+    def _state_read_apart(self, row: Row[Any]) -> str | Event:
+        """For a big state of a PostgreSQL capped page (``payload_left_out``): a stand-in state
+        holding the fields ``row_to_event`` reads, as the server read them from the whole state
+        in a statement of its own (``_apart_statement``); or the row's ``Event`` read whole
+        where the server refuses the state (not UTF-8, not a JSON object, NaN, ``\\u0000``,
+        a number past ``numeric``, ...), finds it nested deeper than ``MAX_NESTING`` levels or
+        holding the library's transcoded wrapper at top level (``untranscode`` unwraps it), or
+        the row changed since the page was read. A refusal fails that statement only (it runs
+        in autocommit: no transaction is spoilt); a lost connection is raised."""
+        found = None
+        try:
+            with self.engine.connect() as conn:
+                found = for_one_statement(conn).execute(self._apart_statement(), {"position": row.position}).first()
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise
+        if (found is not None and found.size == getattr(row, SIZE_LABEL) and found.shallow
+                and not (found.wrapper and found.top_keys == 2)):
+            texts = [(key, getattr(found, f"state_{key}")) for key in _STATE_FIELDS]
+            return "{" + ", ".join(f'"{key}": {text}' for key, text in texts if text is not None) + "}"
+        with self.engine.connect() as conn:
+            whole = for_one_statement(conn).execute(
+                sa.select(*self.columns).where(self.position == row.position, *self.scope())).first()
+        return self.row_to_event(whole if whole is not None else row)
+
+    def _apart_statement(self) -> sa.TextClause:
+        """``_state_read_apart``'s statement (built once; ``:position`` the row's): the state's
+        size; whether it nests at most ``MAX_NESTING`` levels (``shallow``: no item
+        ``MAX_NESTING`` levels below the top, so no container at the decoder's level
+        ``MAX_NESTING + 1``); its number of distinct top-level keys and whether ``_type_`` and
+        ``_data_`` are among them (``untranscode`` unwraps such a pair); and each field
+        ``row_to_event`` reads as JSON text (``state_<key>``, NULL where absent; the last of a
+        repeated key, as in the decoder).
+
+        One parse (``jsonb``) answers it all. ``jsonb`` writes a value normalised (numbers by
+        their value, object keys sorted), so a field's text is taken from it only where that
+        cannot change what the decoder gives: a string, null, true or false, or the library's
+        transcoded ``{"_type_", "_data_": string}`` (which ``untranscode`` turns into its
+        string); any other field is cut from the text as written (``json``, a second parse).
+        Fails, as a statement, on a state the server does not read as a JSON object."""
+        if self._apart is None:
+            quote = self.engine.dialect.identifier_preparer
+            fields = []
+            for key in _STATE_FIELDS:
+                value = f"b.jb -> '{key}'"
+                fields.append(f"""
+                    CASE WHEN NOT b.jb ? '{key}' THEN NULL
+                         WHEN jsonb_typeof({value}) IN ('string', 'null', 'boolean') THEN ({value})::text
+                         WHEN jsonb_typeof({value}) = 'object' THEN CASE
+                             WHEN ({value}) - '_type_' - '_data_' = '{{}}'::jsonb AND ({value}) ? '_type_'
+                                  AND jsonb_typeof({value} -> '_data_') = 'string' THEN ({value})::text
+                             ELSE (c.doc::json -> '{key}')::text END
+                         ELSE (c.doc::json -> '{key}')::text END AS state_{key}""")
+            self._apart = sa.text(f"""
+                SELECT c.size, j.shallow, j.top_keys, j.wrapper, {", ".join(fields)}
+                FROM {quote.format_table(self.table)} AS t
+                CROSS JOIN LATERAL (SELECT octet_length(t.state) AS size,
+                                           convert_from(t.state, 'UTF8') AS doc OFFSET 0) AS c
+                CROSS JOIN LATERAL (SELECT c.doc::jsonb AS jb OFFSET 0) AS b
+                CROSS JOIN LATERAL (
+                    SELECT NOT jsonb_path_exists(b.jb, 'strict $.**{{{MAX_NESTING}}}') AS shallow,
+                           (SELECT count(*) FROM jsonb_object_keys(b.jb)) AS top_keys,
+                           b.jb ? '_type_' AND b.jb ? '_data_' AS wrapper
+                    OFFSET 0) AS j
+                WHERE t.{quote.quote(self.position.name)} = :position""")
+        return self._apart
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         if self.dialect == "postgresql":
