@@ -66,6 +66,7 @@ def _odd_states() -> dict[str, bytes]:
                               f'"decimal_str"}},"pad":{PADDING}}}'),
         # read whole
         "not utf-8": doc(f'{{"timestamp":{TIME},"actor":"ada","pad":"') + b"\xff\xfe" * 600 + b'"}',
+        "utf-8 surrogate": doc(f'{{"timestamp":{TIME},"actor":"ada","pad":"') + b"\xed\xa0\x80" * 400 + b'"}',
         "nan": doc(f'{{"timestamp":{TIME},"actor":"ada","ratio":NaN,"pad":{PADDING}}}'),
         "infinity": doc(f'{{"timestamp":{TIME},"actor":"ada","ratio":-Infinity,"pad":{PADDING}}}'),
         "compressed": zlib.compress(doc(f'{{"timestamp":{TIME},"actor":"ada","pad":"{"x" * 5_000}"}}'), 0),

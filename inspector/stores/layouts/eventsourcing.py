@@ -45,7 +45,7 @@ from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 from inspector.stores.connect import for_one_statement
-from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, look_in, rowid_column
+from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, rowid_column
 from inspector.stores.lazy import SIZE_LABEL
 
 #: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
@@ -268,29 +268,26 @@ class EventsourcingLayout(SqlLayout):
         its ``_snapshots`` beside it, in the default schema; on PostgreSQL, failing that, in the
         first other schema (by name) holding one: the library's ``POSTGRES_SCHEMA`` puts its
         tables there (``<schema>.<app>_events``), and the table is then read schema-qualified."""
-        for schema, tables in look_in(engine, inspector, cls):
-            if tables:
+        schemas: list[str | None] = [None]
+        if engine.dialect.name == "postgresql":
+            default = inspector.default_schema_name
+            schemas += sorted(s for s in inspector.get_schema_names()
+                              if s not in (default, "information_schema") and not s.startswith("pg_"))
+        for schema in schemas:
+            names = inspector.get_table_names(schema=schema)
+            candidates = [n for n in names if n == "stored_events"] + sorted(
+                n for n in names if n.endswith("_events") and n != "stored_events"
+            )
+            for name in candidates:
+                columns = {col["name"] for col in inspector.get_columns(name, schema=schema)}
+                if not _EVENT_COLUMNS <= columns:
+                    continue
                 metadata = sa.MetaData()
-                events = _reflect(engine, metadata, tables[0], schema)
-                snap_name = tables[0][: -len("_events")] + "_snapshots"
-                snapshots = (_reflect(engine, metadata, snap_name, schema)
-                             if snap_name in inspector.get_table_names(schema=schema) else None)
+                events = _reflect(engine, metadata, name, schema)
+                snap_name = name[: -len("_events")] + "_snapshots"
+                snapshots = _reflect(engine, metadata, snap_name, schema) if snap_name in names else None
                 return cls(engine, events, snapshots)
         return None
-
-    @classmethod
-    def search_order(cls, default: str | None, schemas: Sequence[str]) -> list[str | None]:
-        """The session's own schema, then the others by name (the library's ``POSTGRES_SCHEMA``)."""
-        return [default, *schemas]
-
-    @classmethod
-    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
-        """``stored_events``, then each ``<app>_events`` by name, with the library's columns."""
-        names = inspector.get_table_names(schema=schema)
-        candidates = [n for n in names if n == "stored_events"] + sorted(
-            n for n in names if n.endswith("_events") and n != "stored_events")
-        return [name for name in candidates
-                if _EVENT_COLUMNS <= {col["name"] for col in inspector.get_columns(name, schema=schema)}]
 
     # --- ids ---------------------------------------------------------------------------
     def _same_id(self, column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
@@ -578,6 +575,10 @@ class EventsourcingLayout(SqlLayout):
         is read whole, however big.
 
         SQLite 3.38+ and MySQL/MariaDB judge it in the page's own statement (``json_valid``).
+        On SQLite that judgement is short of the decoder's (known gap): a state with a repeated
+        field key (``->`` gives the first, the decoder the last), a field key spelt with
+        ``\\u`` escapes, bytes that are not UTF-8, 201 to 2000 levels of nesting, or the
+        transcoded wrapper at top level is left out with fields the whole read would not give.
         PostgreSQL has no JSON test that cannot fail (``pg_input_is_valid`` is 16+) and its
         casts fail the whole statement on one bad state, so the page only picks the big states
         that start with ``{`` and ``_state_read_apart`` asks for each one's fields in a
@@ -591,7 +592,23 @@ class EventsourcingLayout(SqlLayout):
             readable = sa.and_(sa.func.json_valid(text) == 1, sa.func.json_type(text) == "object")
             fields = [text.op("->")(sa.literal(f"$.{key}", sa.Text)) for key in keys]
         elif self.dialect in ("mysql", "mariadb"):
-            readable = sa.and_(sa.func.json_valid(self._state) == 1, sa.func.json_type(self._state) == "OBJECT")
+            # json_valid refuses more than 32 levels on MariaDB, 100 on MySQL (below MAX_NESTING);
+            # MariaDB's json_extract finds a key as written and its first value, so a state with
+            # a repeated top-level key (json_keys lists each once), a key spelt with an escape,
+            # or a ``_type_`` or ``_data_`` key (``untranscode`` unwraps that pair) is read whole
+            listed = sa.func.json_keys(self._state)
+            # UTF-8 as the decoder takes it: converting changes no byte (bad bytes become '?')
+            # and, on MariaDB, which lets them by, no UTF-16 surrogate (ED A0-BF); MySQL's REGEXP
+            # refuses binary strings, so there only ASCII is read apart
+            same = sa.cast(Utf8mb4(self._state), sa.LargeBinary) == self._state
+            utf8 = (sa.and_(same, self._state.op("NOT REGEXP", is_comparison=True)(
+                        sa.literal(r"\xED[\xA0-\xBF]", sa.Text)))
+                    if getattr(self.engine.dialect, "is_mariadb", False)
+                    else sa.and_(same, sa.func.char_length(Utf8mb4(self._state)) == sa.func.length(self._state)))
+            readable = sa.and_(sa.func.json_valid(self._state) == 1, sa.func.json_type(self._state) == "OBJECT", utf8,
+                               sa.func.json_length(self._state) == sa.func.json_length(listed),
+                               sa.func.locate("\\", listed) == 0,
+                               sa.func.json_contains_path(self._state, "one", "$._type_", "$._data_") == 0)
             fields = [Utf8mb4(sa.func.json_extract(self._state, f"$.{key}")) for key in keys]
         elif self.dialect == "postgresql":
             # the first byte alone (a slice: the big state is not read): zlib (0x78) and most
