@@ -274,7 +274,9 @@ def _not_a_command(word: str, commands: Sequence[str]) -> int:
 
 
 def open_store_from_args(args: argparse.Namespace, target: str | None = None) -> EventStore:
-    """Open ``args.store`` (or ``target``) read-only, asking for a password when told to."""
+    """Open ``args.store`` (or ``target``) read-only, asking for a password when told to. Where
+    the database holds several event stores, a note on stderr says which one is read and how to
+    read another (``info`` lists it among its notes instead)."""
     from inspector.stores import open_store, redact
 
     target = target or args.store
@@ -283,7 +285,11 @@ def open_store_from_args(args: argparse.Namespace, target: str | None = None) ->
 
         password = getpass.getpass(f"Password for {redact(target)}: ")
         target = make_url(target).set(password=password).render_as_string(hide_password=False)
-    return open_store(target, layout=getattr(args, "layout", None), mapping=getattr(args, "mapping", None))
+    store = open_store(target, layout=getattr(args, "layout", None), mapping=getattr(args, "mapping", None))
+    note = getattr(store, "choice_note", None)
+    if note and getattr(args, "command", None) != "info":
+        print(printable(f"note: {note}"), file=sys.stderr)
+    return store
 
 
 #: At most this many categories are named when one asked for is not in the store.

@@ -24,6 +24,7 @@ from inspector.stores.connect import (
 )
 from inspector.stores.jsonl import JsonlEventStore
 from inspector.stores.layouts import LAYOUTS, layout_names
+from inspector.stores.layouts.base import SqlLayout, other_schemas
 from inspector.stores.layouts.generic import ColumnMapping, GenericLayout
 from inspector.stores.sql import SqlEventStore, one_line
 
@@ -45,26 +46,29 @@ def open_store(target: str, *, layout: str | None = None, mapping: str | Path | 
     else:
         engine = server_read_only_engine(target)
     try:
-        chosen = _choose_layout(engine, layout, mapping)
+        chosen, note = _choose_layout(engine, layout, mapping)
     except StoreError:
         engine.dispose()
         raise
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise StoreError(f"cannot open {redact(target)}: {one_line(exc)}") from None
-    return SqlEventStore(engine, chosen, target)
+    store = SqlEventStore(engine, chosen, target)
+    store.choice_note = note
+    return store
 
 
-def _choose_layout(engine: sa.Engine, forced: str | None, mapping: str | Path | None):
+def _choose_layout(engine: sa.Engine, forced: str | None, mapping: str | Path | None) -> tuple[SqlLayout, str | None]:
+    """The layout read, and (PostgreSQL) a note when the database holds other event tables."""
     if mapping is not None:
-        return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping))
+        return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), None
     inspector = sa.inspect(engine)
     for layout_class in LAYOUTS:
         if forced is not None and layout_class.name != forced:
             continue
         found = layout_class.detect(engine, inspector)
         if found is not None:
-            return found
+            return found, _choice_note(engine, inspector, found, forced)
     tables = inspector.get_table_names()
     if forced is not None:
         raise StoreError(f"no {forced} tables found (tables here: {', '.join(tables[:10]) or 'none'})")
@@ -72,6 +76,54 @@ def _choose_layout(engine: sa.Engine, forced: str | None, mapping: str | Path | 
         "no known event store layout found"
         f" (tables here: {', '.join(tables[:10]) or 'none'}); use --layout or a --mapping file"
     )
+
+
+#: (layout name, schema, table): one event table a layout recognises
+_Found = tuple[str, str, str]
+
+
+def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout, forced: str | None) -> str | None:
+    """Where a PostgreSQL database holds more than one event table a layout recognises (in
+    several schemas, or of several layouts): which one is read, and for each other one what
+    reads it instead, a ``search_path`` in the URL's ``options`` and/or ``--layout``, or that
+    neither does. None when there is one (and off PostgreSQL: a URL names one database)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    default = inspector.default_schema_name or "public"
+    schemas = [default, *other_schemas(engine, inspector)]
+    tables = {(layout.name, schema): layout.tables_in(engine, inspector, None if schema == default else schema)
+              for layout in LAYOUTS for schema in schemas}
+    here = [(name, schema, table) for (name, schema), names in tables.items() for table in names
+            if forced is None or name == forced]
+    if len(here) < 2:
+        return None
+    read = (chosen.name, chosen.table.schema or default, chosen.table.name)
+
+    def first_read(session_schema: str, layout: str | None) -> _Found | None:
+        """What opening reads with ``session_schema`` first in the search_path (and ``--layout``)."""
+        others = [schema for schema in schemas if schema != session_schema]
+        for layout_class in LAYOUTS:
+            if layout is None or layout_class.name == layout:
+                for schema in layout_class.search_order(session_schema, others):
+                    found = tables.get((layout_class.name, schema or session_schema))
+                    if found:
+                        return layout_class.name, schema or session_schema, found[0]
+        return None
+
+    def how(other: _Found) -> str:
+        name, schema, _table = other
+        path = "" if schema == default else f"options=-csearch_path%3D{schema} in the URL"
+        if first_read(schema, None) == other:
+            return f"with {path}"
+        if first_read(schema, name) == other:
+            return f"with {path} and --layout {name}" if path else f"with --layout {name}"
+        return "(neither a search_path nor --layout reads it first)"
+
+    def shown(found: _Found) -> str:
+        name, schema, table = found
+        return f"{schema}.{table} ({name})"
+    others = "; ".join(f"{shown(other)} {how(other)}" for other in here if other != read)
+    return f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}"
 
 
 __all__ = [

@@ -124,6 +124,9 @@ class SqlEventStore:
         #: whether the event table's writes move the server's log position (asked once)
         self._logged: bool | None = None
 
+        #: which event table opening chose where the database holds several, and how to read
+        #: another (``open_store`` sets it; ``describe`` lists it first among the notes)
+        self.choice_note: str | None = None
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
     def _connect(self) -> Iterator[sa.Connection]:
@@ -172,7 +175,7 @@ class SqlEventStore:
                 streams = conn.execute(
                     sa.select(sa.func.count(sa.distinct(layout.stream_key()))).select_from(layout.table)
                 ).scalar()
-            notes = tuple(layout.notes(conn))
+            notes = (*((self.choice_note,) if self.choice_note else ()), *layout.notes(conn))
         read_only = enforce_read_only_check(self.engine)
         table = layout.table
         can_write, role_note = role_can_write(self.engine, ((table.schema, table.name),))

@@ -226,19 +226,10 @@ class AxonLayout(SqlLayout):
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "AxonLayout | None":
-        names = inspector.get_table_names()
-        events = snapshots = None
-        for name in names:
-            if _key(name) == "domainevententry":
-                columns = {_key(col["name"]) for col in inspector.get_columns(name)}
-                if set(_REQUIRED) <= columns:
-                    events = name
-            elif _key(name) == "snapshotevententry":
-                columns = {_key(col["name"]) for col in inspector.get_columns(name)}
-                if set(_SNAPSHOT_REQUIRED) <= columns:
-                    snapshots = name
-        if events is None:
+        tables = cls.tables_in(engine, inspector, None)
+        if not tables:
             return None
+        events, snapshots = tables[0], cls._entry_table(inspector, None, "snapshotevententry", _SNAPSHOT_REQUIRED)
         metadata = sa.MetaData()
         snapshot_table = sa.Table(snapshots, metadata, autoload_with=engine) if snapshots else None
         table = sa.Table(events, metadata, autoload_with=engine)
@@ -251,6 +242,23 @@ class AxonLayout(SqlLayout):
             else:
                 snapshot_kind = cls._time_kind_of(engine, snapshot_table, None)
         return cls(engine, table, snapshot_table, time_kind, snapshot_kind)
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """The domain event entry table (JPA ``domain_event_entry`` or JDBC ``DomainEventEntry``)
+        with Axon's columns."""
+        found = cls._entry_table(inspector, schema, "domainevententry", _REQUIRED)
+        return [found] if found else []
+
+    @staticmethod
+    def _entry_table(inspector: sa.Inspector, schema: str | None, key: str, required: Any) -> str | None:
+        """The last table (as listed) whose name is ``key`` in any spelling with the ``required`` columns."""
+        found = None
+        for name in inspector.get_table_names(schema=schema):
+            if _key(name) == key and set(required) <= {_key(col["name"]) for col in inspector.get_columns(
+                    name, schema=schema)}:
+                found = name
+        return found
 
     @staticmethod
     def _time_kind_of(engine: Engine, table: sa.Table, order: sa.Column[Any] | None) -> _TimeKind:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
@@ -90,6 +90,18 @@ class SqlLayout:
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "SqlLayout | None":
         """Return a configured layout when the database holds this layout's tables."""
         return None
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """The event tables of this layout in ``schema`` (None: the session's own), told by table
+        and column names, in the order ``detect`` takes them (it reads the first)."""
+        return []
+
+    @classmethod
+    def search_order(cls, default: str | None, schemas: Sequence[str]) -> list[str | None]:
+        """The schemas ``detect`` looks in, first to last, given the session's own (``default``)
+        and the others there are (``other_schemas``): the session's own only, by default."""
+        return [default]
 
     # --- mapping ---------------------------------------------------------------------
     def row_to_event(self, row: Row[Any]) -> Event:
@@ -563,6 +575,25 @@ class SqlLayout:
         if self.dialect in ("mysql", "mariadb"):
             return sa.func.json_unquote(sa.func.json_extract(column, f"$.{key}"))
         return sa.case((sa.func.json_valid(column) == 1, sa.func.json_extract(column, f"$.{key}")), else_=None)
+
+
+def other_schemas(engine: Engine, inspector: sa.Inspector) -> list[str]:
+    """The PostgreSQL schemas besides the session's own that may hold a store, by name (not the
+    system's: ``information_schema``, ``pg_*``); none elsewhere (a MySQL schema is another database)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    default = inspector.default_schema_name
+    return sorted(s for s in inspector.get_schema_names()
+                  if s != default and s != "information_schema" and not s.startswith("pg_"))
+
+
+def look_in(engine: Engine, inspector: sa.Inspector, layout: "type[SqlLayout]") -> Iterator[tuple[str | None, list[str]]]:
+    """``(schema, event tables)`` for each schema ``layout.detect`` looks in, in its order, with
+    the tables it recognises there (``tables_in``); the session's own schema is given as None."""
+    default = inspector.default_schema_name
+    for schema in layout.search_order(default, other_schemas(engine, inspector)):
+        qualified = None if schema == default else schema
+        yield qualified, layout.tables_in(engine, inspector, qualified)
 
 
 class Utf8mb4(FunctionElement[str]):

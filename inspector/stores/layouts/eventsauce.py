@@ -146,14 +146,21 @@ class EventSauceLayout(SqlLayout):
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "EventSauceLayout | None":
         """The first table (by name) with EventSauce's columns, in any schema version it shipped."""
+        tables = cls.tables_in(engine, inspector, None)
+        return cls(engine, sa.Table(tables[0], sa.MetaData(), autoload_with=engine)) if tables else None
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """The tables (by name) with EventSauce's columns (MySQL/MariaDB, PostgreSQL)."""
         if engine.dialect.name not in ("mysql", "mariadb", "postgresql"):
-            return None
-        for name in sorted(inspector.get_table_names()):
-            columns = {col["name"] for col in inspector.get_columns(name)}
+            return []
+        found = []
+        for name in sorted(inspector.get_table_names(schema=schema)):
+            columns = {col["name"] for col in inspector.get_columns(name, schema=schema)}
             if {"event_id", "aggregate_root_id", "payload"} <= columns and (
                     "version" in columns or "aggregate_root_version" in columns):
-                return cls(engine, sa.Table(name, sa.MetaData(), autoload_with=engine))
-        return None
+                found.append(name)
+        return found
 
     # --- SQL over the headers ----------------------------------------------------------
     def header(self, key: str) -> sa.ColumnElement[Any]:

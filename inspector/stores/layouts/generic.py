@@ -378,17 +378,23 @@ class GenericLayout(SqlLayout):
 
     @classmethod
     def detect(cls, engine: Engine, inspector: sa.Inspector) -> "GenericLayout | None":
-        tables = set(inspector.get_table_names())
-        for name in DEFAULT_TABLES:
-            if name not in tables:
-                continue
-            names = {col["name"] for col in inspector.get_columns(name)}
-            if all(DEFAULT_COLUMNS[key] in names for key in REQUIRED):
-                columns = {key: value for key, value in DEFAULT_COLUMNS.items() if value in names}
-                # the demo store writes its times itself, all in one ISO form: they sort as text
-                time_codec = "iso" if name == "events" and "demo_info" in tables else "auto"
-                return cls.from_mapping(engine, ColumnMapping(table=name, columns=columns, time_codec=time_codec))
-        return None
+        found = cls.tables_in(engine, inspector, None)
+        if not found:
+            return None
+        name = found[0]
+        names = {col["name"] for col in inspector.get_columns(name)}
+        columns = {key: value for key, value in DEFAULT_COLUMNS.items() if value in names}
+        # the demo store writes its times itself, all in one ISO form: they sort as text
+        time_codec = "iso" if name == "events" and "demo_info" in inspector.get_table_names() else "auto"
+        return cls.from_mapping(engine, ColumnMapping(table=name, columns=columns, time_codec=time_codec))
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """``events``, then ``event_store``, with the default columns (``stream``, ``version``, ``type``, ``data``)."""
+        tables = set(inspector.get_table_names(schema=schema))
+        return [name for name in DEFAULT_TABLES if name in tables and all(
+            DEFAULT_COLUMNS[key] in {col["name"] for col in inspector.get_columns(name, schema=schema)}
+            for key in REQUIRED)]
 
     @classmethod
     def from_mapping(cls, engine: Engine, mapping: ColumnMapping) -> "GenericLayout":

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
-from inspector.stores.layouts.base import SqlLayout, stored_json, version_into
+from inspector.stores.layouts.base import SqlLayout, look_in, stored_json, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EVENT_COLUMNS = {"seq_id", "stream_id", "version", "data", "type", "timestamp"}
@@ -135,24 +135,32 @@ class MartenLayout(SqlLayout):
         """``mt_events`` and ``mt_streams`` in the default schema, else in the first schema holding both."""
         if engine.dialect.name != "postgresql":
             return None
-        default = inspector.default_schema_name
-        others = sorted(s for s in inspector.get_schema_names()
-                        if s != default and s not in ("information_schema",) and not s.startswith("pg_"))
-        for schema in [default, *others]:
-            tables = set(inspector.get_table_names(schema=schema))
-            if not {"mt_events", "mt_streams"} <= tables:
-                continue
-            if not _EVENT_COLUMNS <= {col["name"] for col in inspector.get_columns("mt_events", schema=schema)}:
-                continue
-            if not _STREAM_COLUMNS <= {col["name"] for col in inspector.get_columns("mt_streams", schema=schema)}:
+        for qualified, tables in look_in(engine, inspector, cls):
+            if not tables:
                 continue
             metadata = sa.MetaData()
-            qualified = None if schema == default else schema
             events = sa.Table("mt_events", metadata, autoload_with=engine, schema=qualified)
             streams = sa.Table("mt_streams", metadata, autoload_with=engine, schema=qualified)
             tenants = cls._has_tenants(engine, inspector, events, streams)
             return cls(engine, events, streams, tenants=tenants)
         return None
+
+    @classmethod
+    def search_order(cls, default: str | None, schemas: Sequence[str]) -> list[str | None]:
+        """The session's own schema, then the others by name."""
+        return [default, *schemas]
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """``mt_events`` when it and ``mt_streams`` are there with Marten's columns (PostgreSQL)."""
+        if engine.dialect.name != "postgresql" or not {"mt_events", "mt_streams"} <= set(
+                inspector.get_table_names(schema=schema)):
+            return []
+        if not _EVENT_COLUMNS <= {col["name"] for col in inspector.get_columns("mt_events", schema=schema)}:
+            return []
+        if not _STREAM_COLUMNS <= {col["name"] for col in inspector.get_columns("mt_streams", schema=schema)}:
+            return []
+        return ["mt_events"]
 
     @staticmethod
     def _has_tenants(engine: Engine, inspector: sa.Inspector, events: sa.Table, streams: sa.Table) -> bool:

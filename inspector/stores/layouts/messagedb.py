@@ -19,7 +19,7 @@ categories, and the primary key for ``$all``.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading
-from inspector.stores.layouts.base import SqlLayout, stored_json, version_into
+from inspector.stores.layouts.base import SqlLayout, look_in, stored_json, version_into
 
 SCHEMA = "message_store"
 #: schema names ``sa.func.<schema>`` renders as written (others would need quoting)
@@ -64,14 +64,11 @@ class MessageDbLayout(SqlLayout):
         default schema (``public``), else in the first other schema (by name) holding one."""
         if engine.dialect.name != "postgresql":
             return None
-        names = inspector.get_schema_names()
         default = inspector.default_schema_name
-        others = sorted(s for s in names if s not in (SCHEMA, default, "information_schema") and not s.startswith("pg_"))
-        for schema in [s for s in (SCHEMA, default) if s in names] + others:
-            if "messages" not in inspector.get_table_names(schema=schema):
+        for qualified, tables in look_in(engine, inspector, cls):
+            if not tables:
                 continue
-            if not _COLUMNS <= {col["name"] for col in inspector.get_columns("messages", schema=schema)}:
-                continue
+            schema = default if qualified is None else qualified
             with engine.connect() as conn:
                 has_function = bool(conn.exec_driver_sql(
                     "SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
@@ -79,6 +76,19 @@ class MessageDbLayout(SqlLayout):
             messages = sa.Table("messages", sa.MetaData(), autoload_with=engine, schema=schema)
             return cls(engine, messages, has_function)
         return None
+
+    @classmethod
+    def search_order(cls, default: str | None, schemas: Sequence[str]) -> list[str | None]:
+        """``message_store`` where it is, then the session's own schema, then the others by name."""
+        first: list[str | None] = [SCHEMA] if SCHEMA in schemas or default == SCHEMA else []
+        return first + [s for s in (default, *schemas) if s != SCHEMA]
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """``messages`` with Message DB's columns (PostgreSQL)."""
+        if engine.dialect.name != "postgresql" or "messages" not in inspector.get_table_names(schema=schema):
+            return []
+        return ["messages"] if _COLUMNS <= {col["name"] for col in inspector.get_columns("messages", schema=schema)} else []
 
     def category_expr(self) -> sa.ColumnElement[Any]:
         """``<schema>.category(stream_name)``: the expression the ``messages_category`` index is on

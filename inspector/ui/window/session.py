@@ -181,6 +181,12 @@ class StoreSession:
         self.store_label.setText(f"Store: {shown}")
         self.store_label.setToolTip(shown)
         self.layout_label.setText(f"Layout: {info.layout} ({info.engine})")
+        self.layout_label.setToolTip("")
+        note = getattr(self.store, "choice_note", None)
+        if note:  # the database holds several stores: which one is shown, and how to open another
+            self.layout_label.setText(f"Layout: {info.layout} ({info.engine}) · one of several stores here")
+            self.layout_label.setToolTip(note)
+            self.statusBar().showMessage(note, 60000)
         self.readonly_badge.setVisible(bool(info.read_only))
         self.readonly_badge.setText(" READ-ONLY · role could write " if getattr(info, "role_can_write", None)
                                     else " READ-ONLY ")
