@@ -45,7 +45,7 @@ from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 from inspector.stores.connect import for_one_statement
-from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, rowid_column
+from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, look_in, rowid_column
 from inspector.stores.lazy import SIZE_LABEL
 
 #: What ``uuid.UUID.hex`` writes: 32 lowercase hex digits.
@@ -268,26 +268,29 @@ class EventsourcingLayout(SqlLayout):
         its ``_snapshots`` beside it, in the default schema; on PostgreSQL, failing that, in the
         first other schema (by name) holding one: the library's ``POSTGRES_SCHEMA`` puts its
         tables there (``<schema>.<app>_events``), and the table is then read schema-qualified."""
-        schemas: list[str | None] = [None]
-        if engine.dialect.name == "postgresql":
-            default = inspector.default_schema_name
-            schemas += sorted(s for s in inspector.get_schema_names()
-                              if s not in (default, "information_schema") and not s.startswith("pg_"))
-        for schema in schemas:
-            names = inspector.get_table_names(schema=schema)
-            candidates = [n for n in names if n == "stored_events"] + sorted(
-                n for n in names if n.endswith("_events") and n != "stored_events"
-            )
-            for name in candidates:
-                columns = {col["name"] for col in inspector.get_columns(name, schema=schema)}
-                if not _EVENT_COLUMNS <= columns:
-                    continue
+        for schema, tables in look_in(engine, inspector, cls):
+            if tables:
                 metadata = sa.MetaData()
-                events = _reflect(engine, metadata, name, schema)
-                snap_name = name[: -len("_events")] + "_snapshots"
-                snapshots = _reflect(engine, metadata, snap_name, schema) if snap_name in names else None
+                events = _reflect(engine, metadata, tables[0], schema)
+                snap_name = tables[0][: -len("_events")] + "_snapshots"
+                snapshots = (_reflect(engine, metadata, snap_name, schema)
+                             if snap_name in inspector.get_table_names(schema=schema) else None)
                 return cls(engine, events, snapshots)
         return None
+
+    @classmethod
+    def search_order(cls, default: str | None, schemas: Sequence[str]) -> list[str | None]:
+        """The session's own schema, then the others by name (the library's ``POSTGRES_SCHEMA``)."""
+        return [default, *schemas]
+
+    @classmethod
+    def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
+        """``stored_events``, then each ``<app>_events`` by name, with the library's columns."""
+        names = inspector.get_table_names(schema=schema)
+        candidates = [n for n in names if n == "stored_events"] + sorted(
+            n for n in names if n.endswith("_events") and n != "stored_events")
+        return [name for name in candidates
+                if _EVENT_COLUMNS <= {col["name"] for col in inspector.get_columns(name, schema=schema)}]
 
     # --- ids ---------------------------------------------------------------------------
     def _same_id(self, column: sa.ColumnElement[Any], value: Any) -> sa.ColumnElement[bool]:
