@@ -14,6 +14,8 @@ shows its outcome:
   select    the big event selected in the table: the Event tab shows its tree and its text,
             and the State tab its replayed state
   move on   another (small) event selected right after the big one: the Event tab shows it
+  changed   (with ``--changed-paths N``) the event of ``prices-1`` that changes N paths selected:
+            the State tab shows its state with the changed paths highlighted
 
 Printed per phase: the longest stall, the sum of stalls over 50 ms and the phase's wall time,
 in milliseconds. ``--profile`` writes a cProfile of the GUI thread during ``select``
@@ -56,8 +58,12 @@ def big_payload(megabytes: float) -> str:
     return json.dumps({"items": items, "count": records})
 
 
-def make_store(path: Path, megabytes: float) -> tuple[str, int]:
-    """The store at ``path`` and the position of its big event."""
+WIDE_STREAM = "prices-1"
+
+
+def make_store(path: Path, megabytes: float, changed_paths: int = 0) -> tuple[str, int]:
+    """The store at ``path`` and the position of its big event; with ``changed_paths``, also the
+    stream ``prices-1`` whose second event changes that many paths (``/prices/p000000``…)."""
     conn = sqlite3.connect(path)
     conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
                  "type TEXT, recorded_at TEXT, data TEXT, metadata TEXT)")
@@ -73,6 +79,11 @@ def make_store(path: Path, megabytes: float) -> tuple[str, int]:
                  json.dumps({"actor": "bob@example.com"})))
     rows.append((BIG_STREAM, 3, "ImportFinished", (T0 + timedelta(minutes=5)).isoformat(), json.dumps({"ok": True}),
                  "{}"))
+    if changed_paths:
+        for version in (1, 2):
+            prices = {f"p{i:06d}": i + version for i in range(changed_paths)}
+            rows.append((WIDE_STREAM, version, "PricesSet", (T0 + timedelta(minutes=6 + version)).isoformat(),
+                         json.dumps({"prices": prices}), "{}"))
     rows.sort(key=lambda row: row[3])
     conn.executemany("INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (?, ?, ?, ?, ?, ?)",
                      rows)
@@ -109,7 +120,7 @@ def drive(app: Any, condition: Callable[[], bool], timeout: float = 120.0) -> No
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise SystemExit("gave up waiting for the window")
+            raise SystemExit(f"gave up waiting for the window: {getattr(condition, '__name__', condition)}")
         app.processEvents()
         time.sleep(0.002)
 
@@ -152,6 +163,9 @@ def main() -> None:
                         help="save the Event tab while the big event loads and once shown (huge-event-loading.png, "
                              "huge-event.png) to DIR")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each in a fresh process; prints the medians")
+    parser.add_argument("--changed-paths", type=int, default=0, metavar="N",
+                        help="also measure selecting an event that changes N paths of its stream's state "
+                             "(phase 'changed'; e.g. 150000)")
     args = parser.parse_args()
     if args.repeat > 1:
         repeat(args)
@@ -165,7 +179,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ.setdefault("XDG_CONFIG_HOME", folder)
         os.environ.setdefault("XDG_CACHE_HOME", folder)
-        path, position = make_store(Path(folder) / "huge.db", args.mb)
+        path, position = make_store(Path(folder) / "huge.db", args.mb, args.changed_paths)
         print(f"store: {Path(path).stat().st_size / 1e6:.1f} MB, big event at position {position}", flush=True)
         beat = Heartbeat()
         holder: dict[str, Any] = {}
@@ -224,6 +238,25 @@ def main() -> None:
             select(second)()
 
         results.append(phase("move on", app, beat, big_then_small, lambda: event_tab_done(window, second)))
+        if args.changed_paths:
+            def state_idle() -> bool:
+                return not window.runner.busy("state")
+
+            # the table lists the big event's stream now: jump to the event, as a link does, from
+            # a small event at another version (the State tab shows that one's state first)
+            window.select_event(next(iter(window.store.read_stream("wallet-0", from_version=1, to_version=1))))
+            drive(app, lambda: state_idle() and window.state_view.stream == "wallet-0" and window.state_view.version == 1)
+            wide_event = next(iter(window.store.read_stream(WIDE_STREAM, from_version=2, to_version=2)))
+            wide = wide_event.position
+
+            def highlighted() -> bool:
+                state = window.state_view
+                return (event_tab_done(window, wide) and not window.runner.busy("state")
+                        and state.stream == WIDE_STREAM and state.version == 2
+                        and state.model.rowCount() > 0  # not ``find`` into prices: it would make its 150,000 rows
+                        and f"{args.changed_paths} fields changed" in state.describe_label.text())
+
+            results.append(phase("changed", app, beat, lambda: window.select_event(wide_event), highlighted))
         window.shutdown()
         if args.json:
             print(json.dumps(results))
@@ -235,7 +268,8 @@ def repeat(args: argparse.Namespace) -> None:
     for number in range(args.repeat):
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"run {number + 1} (load average {load:.1f})", flush=True)
-        output = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--json"], capture_output=True,
+        output = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--json",
+                                 "--changed-paths", str(args.changed_paths)], capture_output=True,
                                 text=True, check=True).stdout
         print("\n".join(line for line in output.splitlines()[:-1] if line.startswith("  ")), flush=True)
         runs.append(json.loads(output.splitlines()[-1]))

@@ -17,6 +17,7 @@ from typing import Any
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.diff import Change, diff_states
 from inspector.core.events import Event, Moment, format_time
+from inspector.core.json_pieces import cycle_collection_paused, settle_new_objects
 from inspector.replay import worker
 from inspector.replay.cache import SnapshotCache
 from inspector.replay.engine import FIRST_EVENT_PAYLOAD_CAP, EventStep, ReplayResult
@@ -191,6 +192,10 @@ def _event_json(event: Event) -> dict[str, Any]:
             "position": event.position, "problem": event.problem}
 
 
+#: more changes than this are settled in the collector's oldest generation (``settle_new_objects``)
+_MANY_CHANGES = 10_000
+
+
 def events_at(store: Any, stream: str, version: int, cancel: CancelToken | None = None) -> list[Event]:
     """The events stored at ``stream`` v``version``, in position order (a payload over
     ``FIRST_EVENT_PAYLOAD_CAP`` bytes is not decoded: its type, time and actor are what is shown)."""
@@ -257,7 +262,14 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
     elif before.state is None:
         change.problem = before.problem or "the state before this event could not be computed"
     else:
-        change.changes = diff_states(before.state, after.state)
+        # 150,000 changed paths are 450,000 new objects: with the collector on they start full
+        # collections (each walks every object alive, 0.1-0.2 s holding the GIL beside a big
+        # state); paused, and the many put in the oldest generation at once (no walk), as big
+        # decodes do
+        with cycle_collection_paused():
+            change.changes = diff_states(before.state, after.state)
+        if len(change.changes) > _MANY_CHANGES:
+            settle_new_objects()
         if change.shared:
             change.steps = worker.steps_at(store, stream, version, projectors=projectors, cache=cache,
                                            cancel=cancel, time_limit=time_limit, isolate=isolate)

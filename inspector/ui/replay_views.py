@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.core.changed_paths import ChangedPaths
 from inspector.core.events import Moment
 from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
 from inspector.ui.presenting import local_time, utc_time
@@ -287,6 +288,7 @@ class StateView(QWidget):
         self.play_button.setChecked(False)
         self.stream = stream
         self.result = None
+        self.version = None  # nothing shown: a jump to this stream's event at the old version replays it
         self.position = None
         self.model.clear()
         self.describe_label.setText("")
@@ -380,15 +382,18 @@ class StateView(QWidget):
     def show_working(self, stream: str, version: int) -> None:
         self.describe_label.setText(f"Replaying {stream} to v{version}…")
 
-    def show_result(self, result: Any, changes: list[Any], *, position: Any = None) -> None:
-        """Show ``result``'s state with ``changes`` highlighted (what the event shown changed).
-        ``position``: on a version several events claim, the one whose state is shown (its
-        warnings say so); None elsewhere."""
+    def show_result(self, result: Any, changes: list[Any] | ChangedPaths, *, position: Any = None) -> None:
+        """Show ``result``'s state with ``changes`` highlighted (what the event shown changed):
+        the ``Change``s themselves (their look-up is built here, on the GUI thread: fine for a
+        few), or their ``ChangedPaths`` built on the worker (what the window hands: an event
+        changing 150,000 paths took 0.5 s to look up here). ``position``: on a version several
+        events claim, the one whose state is shown (its warnings say so); None elsewhere."""
         self.result = result
         self.version = result.version
         self.position = position
-        highlights = {change.path: change.op for change in changes if change.op != "remove"}
-        self.model.set_value(result.state if result.state is not None else {}, highlights)
+        marked = changes if isinstance(changes, ChangedPaths) else ChangedPaths.of(changes)
+        highlights = marked.ops
+        self.model.set_value(result.state if result.state is not None else {}, marked)
         # The changed paths are opened to (their containers expanded), the first EXPAND_LIMIT of
         # them: an event adding 150,000 paths froze the window for 40 s, as every expansion
         # measured the columns again. The columns are measured once, after.
@@ -423,9 +428,9 @@ class StateView(QWidget):
         if result.snapshot_source == "store" and self.snapshot_owner:
             # name whose snapshot it is: "snapshot v10 stored by the eventsourcing library + 3 events"
             text = text.replace(" from the store ", f" stored by {self.snapshot_owner} ", 1)
-        if changes:  # said before the warnings (a long one names the events sharing the version)
+        if marked.count:  # said before the warnings (a long one names the events sharing the version)
             head, sep, rest = text.partition("; warning: ")
-            text = head + f" · {len(changes)} field{'s' if len(changes) != 1 else ''} changed by this event" + sep + rest
+            text = head + f" · {marked.count} field{'s' if marked.count != 1 else ''} changed by this event" + sep + rest
         self.describe_label.setText(text)
         colour = "#d9534f" if (result.stopped is not None or result.problem) else ("#b8860b" if result.warnings else "")
         self.describe_label.setStyleSheet(f"color: {colour};" if colour else "")

@@ -72,14 +72,16 @@ class ReplayRequests:
         self.state_view.show_working(stream, version)
 
         def work(cancel, progress):
+            from inspector.core.changed_paths import ChangedPaths
             from inspector.replay.change import event_change  # user projectors: in a process Cancel stops
 
             change = event_change(store, stream, version, projectors=projectors, cache=cache, cancel=cancel,
                                   progress=progress)
             result, changes, index = change.just_after(position)
-            return result, changes, (None if index is None else change.steps[index].position)
+            # the highlight look-up is built here, not on the GUI thread (150,000 changed paths: 0.5 s)
+            return result, ChangedPaths.of(changes), (None if index is None else change.steps[index].position)
 
-        def done(outcome: tuple[Any, list[Any], Any]) -> None:
+        def done(outcome: tuple[Any, Any, Any]) -> None:
             self._end_progress()
             result, changes, shown_position = outcome
             self.state_view.show_result(result, changes, position=shown_position)
