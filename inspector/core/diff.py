@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator
 
+import orjson
+
 from inspector.core.events import format_time
 
 _MISSING = object()
@@ -151,9 +153,29 @@ def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
             stack.append(_frame(*item))
 
 
+#: Containers of at least this many items are first compared whole at C speed (``_same_at_once``),
+#: before their children are walked one by one (a 200,000-item list the same on both sides took
+#: 8 s to walk).
+_AT_ONCE_FROM = 64
+
+
+def _same_at_once(before: dict[Any, Any] | list[Any], after: dict[Any, Any] | list[Any]) -> bool:
+    """True when two containers are surely the same JSON value, told at C speed: equal to Python
+    (which tells NaN from null) and written alike by orjson (which tells ``true`` from ``1``).
+    False when that does not settle it (a change, ``1`` against ``1.0``, a Decimal, an integer
+    beyond 64 bits, keys that are not text, keys in another order): the walk then compares them."""
+    try:
+        return bool(before == after) and orjson.dumps(before) == orjson.dumps(after)
+    except (TypeError, ValueError, RecursionError):  # orjson.JSONEncodeError is a TypeError
+        return False
+
+
 def _frame(path: str, before: Any, after: Any) -> Iterator[Any]:
     """Changes at ``path``, and ``(path, old, new)`` for children to walk in their turn."""
     if before is after:
+        return
+    if (type(before) is type(after) and type(before) in (dict, list) and len(before) >= _AT_ONCE_FROM
+            and _same_at_once(before, after)):
         return
     if isinstance(before, dict) and isinstance(after, dict):
         for key, old in before.items():
