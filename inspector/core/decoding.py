@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -319,10 +320,59 @@ def _plain_document(value: Any, _str: type = str, _bytes: type = bytes, _starts:
 
 
 _NOT_PLAIN: Any = object()
+
+
+def page_reads_exactly(payloads: Sequence[Any]) -> bool:
+    """Whether orjson reads every number of these JSON texts exactly: ``_plain_document``'s
+    number check made once over a page of payloads (one ``translate`` and two searches over
+    them all instead of per payload: about a tenth of a replay's time per event).
+
+    ``payloads``: all ``str`` or all ``bytes``; anything else (None, a mix, text that is not
+    encodable) gives False, and each payload is then checked on its own, as are pages over
+    ``PIECEWISE_ABOVE`` characters in all (not copied into one). Documents are joined by a
+    newline, which ends a number, so no run of digits spans two of them."""
+    try:
+        if sum(map(len, payloads)) > PIECEWISE_ABOVE:
+            return False
+        joined = "\n".join(payloads).encode()
+    except TypeError:
+        try:
+            joined = b"\n".join(payloads)
+        except TypeError:
+            return False
+    except UnicodeEncodeError:
+        return False
+    marks = joined.translate(_NUMBER_MARKS)
+    return marks.find(_LONG_RUN) < 0 and marks.find(b"0es000") < 0
+
+
+def _plain_in_checked_page(value: Any, _str: type = str, _bytes: type = bytes, _starts: tuple = (b"{", b"["),
+                           _deepest: int = MAX_NESTING, _biggest: int = PIECEWISE_ABOVE, _loads: Any = orjson.loads,
+                           _refused: type[Exception] = orjson.JSONDecodeError) -> Any:
+    """``plain_document(value)`` for a payload of a page ``page_reads_exactly`` passed (its
+    numbers need no look): the value orjson reads, or ``NOT_PLAIN`` for the long way."""
+    kind = type(value)
+    if kind is _str:
+        if len(value) > _deepest:
+            if len(value) > _biggest or value.count("[") + value.count("{") > _deepest:
+                return _NOT_PLAIN
+    elif kind is _bytes and value[:1] in _starts:
+        if len(value) > _deepest:
+            if len(value) > _biggest or value.count(b"[") + value.count(b"{") > _deepest:
+                return _NOT_PLAIN
+    else:
+        return _NOT_PLAIN
+    try:
+        return _loads(value)
+    except _refused:  # NaN, Infinity, 1e400, not JSON, text not UTF-8: the long way says which
+        return _NOT_PLAIN
+
 #: ``plain_document(value)``: a payload's value read at once, or ``NOT_PLAIN`` where it needs the
 #: long way (``decode_json``); the same value either way (see ``_plain_document``)
 plain_document = _plain_document
 NOT_PLAIN = _NOT_PLAIN
+#: ``plain_document`` for the payloads of a page that ``page_reads_exactly`` passed
+plain_in_checked_page = _plain_in_checked_page
 
 
 #: Containers that add a level of nesting (``nesting_exceeds`` follows these).

@@ -42,7 +42,7 @@ database) is held, whatever the size of a stream or the category.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby, repeat
+from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -50,7 +50,7 @@ import sqlalchemy as sa
 
 from inspector.core.cancel import CancelToken, check
 from inspector.stores.base import StoreError
-from inspector.stores.lazy import FoldEvent, LazyEvent
+from inspector.stores.lazy import FoldEvent, lazy_events
 
 if TYPE_CHECKING:
     from inspector.stores.sql import SqlEventStore
@@ -248,12 +248,12 @@ def _streamed(store: SqlEventStore, query: sa.Select, stream: str,
     a row that does not decode, as a single-stream fold reads)."""
     layout = store.layout
     for rows in store._fold_rows(stream, None, None, cancel, query=query):
-        yield from map(LazyEvent, rows, repeat(layout), repeat(stream))
+        yield from lazy_events(rows, layout, stream)
 
 
 def _from_page(rows: list[Any], store: SqlEventStore, stream: str) -> Iterator[FoldEvent]:
-    """The page's rows of one stream as lazy events (a plain ``map``: no generator frame per event)."""
-    return map(LazyEvent, rows, repeat(store.layout), repeat(stream))
+    """The page's rows of one stream as lazy events (``lazy_events``)."""
+    return lazy_events(rows, store.layout, stream)
 
 
 #: what the driver's strict UTF-8 decoding raises (through ``SqlEventStore._connect``) on SQLite

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import namedtuple
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from datetime import datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from inspector.core.decoding import NOT_PLAIN
+from inspector.core.decoding import NOT_PLAIN, page_reads_exactly, plain_document, plain_in_checked_page
 from inspector.core.events import Event
 from inspector.core.json_pieces import cycle_collection_paused  # the pause big decodes share
 
@@ -35,14 +37,15 @@ _UNSET: Any = object()
 PAUSE_COLLECTION_ABOVE = 1_000_000
 
 
-def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bool]:
+def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bool, Any]:
     """The places of ``position`` and ``version`` in the layout's fold rows, of ``type`` where
     the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout), of the
     payload where it is a column of its own (``SqlLayout.capped_payload``; -1: none), the
     layout's ``payload_decoder`` (None: ask ``lazy_data``), whether a stored type that is
     text is shown as it is (the layout keeps ``SqlLayout.type_from_db``), the fold rows' shape
     (``fold_row_shape``) and whether the layout's ``lazy_data``/``lazy_type`` read rows by place
-    alone (``SqlLayout.lazy_reads_by_place``: a driver's plain tuple is handed to them as it is).
+    alone (``SqlLayout.lazy_reads_by_place``: a driver's plain tuple is handed to them as it is),
+    and the decoder for payloads of a page whose numbers were checked at once (``lazy_events``).
 
     A fold row is ``select(*layout.columns)``, so its fields come in the order of the layout's
     labelled columns. Reading a row by place costs a few nanoseconds, by name a few hundred:
@@ -60,6 +63,7 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bo
                   layout.payload_decoder() if payload >= 0 else None,
                   type(layout).type_from_db is SqlLayout.type_from_db, fold_row_shape(layout),
                   layout.lazy_reads_by_place)
+        places += (plain_in_checked_page if places[4] is plain_document else places[4],)
         layout._lazy_event_places = places
     return places
 
@@ -124,6 +128,8 @@ class LazyEvent(FromFullEvent):
     see ``fold_row_shape``)."""
 
     __slots__ = ("position", "stream", "version", "_row", "_layout", "_type", "_data", "_full")
+    #: whether the numbers of this event's page were checked at once (``lazy_events``)
+    _checked_page = False
 
     def __init__(self, row: Any, layout: "SqlLayout", stream: str) -> None:
         self._row = row
@@ -187,6 +193,18 @@ class LazyEvent(FromFullEvent):
     def data(self) -> Any:
         data = self._data
         if data is _UNSET:
+            # ``_decode``'s usual case written out here: the payload column through the layout's
+            # ``payload_decoder`` (a replay reads this once per event: a call less is ~6 % of it)
+            places = self._layout._lazy_event_places  # set by __init__
+            decode = places[8] if self._checked_page else places[4]
+            if decode is not None:
+                payload = self._row[places[3]]
+                kind = type(payload)
+                if (kind is str or kind is bytes) and len(payload) <= PAUSE_COLLECTION_ABOVE:
+                    data = decode(payload)
+                    if data is not NOT_PLAIN:
+                        self._data = data
+                        return data
             data = self._data = self._decode()
         return data
 
@@ -210,7 +228,7 @@ class LazyEvent(FromFullEvent):
                 if len(payload) > PAUSE_COLLECTION_ABOVE:
                     with cycle_collection_paused():
                         return layout.lazy_data(self._row_for_layout(), self)
-                decode = places[4]
+                decode = places[8] if self._checked_page else places[4]
                 if decode is not None:
                     value = decode(payload)
                     if value is not NOT_PLAIN:
@@ -225,6 +243,28 @@ class LazyEvent(FromFullEvent):
 
     def __repr__(self) -> str:
         return f"LazyEvent({self.stream!r}, v{self.version}, {self.type!r})"
+
+
+class _CheckedPageEvent(LazyEvent):
+    """A ``LazyEvent`` of a page whose payloads ``page_reads_exactly`` passed: its payload is
+    handed to orjson without a look at its numbers (``plain_in_checked_page``)."""
+
+    __slots__ = ()
+    _checked_page = True
+
+
+def lazy_events(rows: Sequence[Any], layout: "SqlLayout", stream: str) -> Iterator[LazyEvent]:
+    """``LazyEvent``s of a page of one stream's fold rows (a plain ``map``: no generator frame
+    per event). Where the layout's payloads are plain JSON documents (its ``payload_decoder`` is
+    ``plain_document``) the page's numbers are checked for orjson at once, not per payload: the
+    same values either way, about a tenth less time per event of a replay."""
+    places = layout._lazy_event_places or _places(layout)
+    kind = LazyEvent
+    if places[4] is plain_document and rows:
+        place = places[3]
+        if page_reads_exactly([row[place] for row in rows]):
+            kind = _CheckedPageEvent
+    return map(kind, rows, repeat(layout), repeat(stream))
 
 
 #: what a fold is given: a plain Event, or a LazyEvent with the same attributes

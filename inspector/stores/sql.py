@@ -44,6 +44,7 @@ from inspector.stores.lazy import (
     capped_row_event,
     fold_row_shape,
     full_event,
+    lazy_events,
     left_out,
 )
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
@@ -123,10 +124,10 @@ class SqlEventStore:
         self._text_extremes: tuple[Any, Any] | None = None
         #: whether the event table's writes move the server's log position (asked once)
         self._logged: bool | None = None
-
         #: which event table opening chose where the database holds several, and how to read
         #: another (``open_store`` sets it; ``describe`` lists it first among the notes)
         self.choice_note: str | None = None
+
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
     def _connect(self) -> Iterator[sa.Connection]:
@@ -674,8 +675,7 @@ class SqlEventStore:
                 for row in rows:
                     yield LazyEvent(row, layout, stream).event()  # a driver's plain tuple read by name too
             else:
-                for row in rows:
-                    yield LazyEvent(row, layout, stream)
+                yield from lazy_events(rows, layout, stream)
 
     def _fold_rows(self, stream: str, after: int | None, upto: int | None,
                    cancel: CancelToken | None, query: sa.Select | None = None) -> Iterator[Sequence[Any]]:
