@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -69,21 +69,38 @@ def escape(token: Any) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
-def key_token(key: Any, siblings: dict[Any, Any]) -> str:
-    """The pointer token of ``key`` in the dict ``siblings``.
+def key_tokens(before: dict[Any, Any], after: dict[Any, Any]) -> Callable[[Any], str]:
+    """The pointer token of each key of one level of a diff (``before`` and ``after`` the dicts
+    at that path; one of them may be empty), as a function of the key.
 
-    A string key is its escaped text. A key of another type (a projector's state may use
-    ints) is its text too, unless the same dict also has a string key with that text
-    (``{1: 'a', '1': 'b'}``): then it is ``~<type>:<text>`` (``~int:1``), which no escaped
-    string token can be (``~`` is only ever followed by ``0`` or ``1`` there), so the two
-    keys have two paths and ``resolve`` finds each.
-    """
-    if type(key) is str:
-        return escape(key)
-    text = str(key)
-    if text in siblings:
-        return f"~{type(key).__name__}:{escape(text)}"
-    return escape(text)
+    A key is its escaped text, unless keys of different types share that text at this level
+    (a projector's state may use ints: ``{1: 'a', '1': 'b'}``, or ``{'1': …}`` before and
+    ``{1: …}`` after). Then a key that is not a string is ``~<type>:<text>`` (``~int:1``), and
+    so is a string key that one side lacks (``~str:1``), so that ``resolve`` finds, on each
+    side, the key the change is about or nothing (a plain token finds a string key first, else
+    a key of another type with that text). No escaped string token starts so: ``~`` is only
+    ever followed by ``0`` or ``1`` there. Dicts whose keys are all strings cost one look at
+    each key."""
+    texts: dict[str, set[type]] = {}
+    for side in (before, after):
+        for key in side:
+            if type(key) is not str:
+                texts.setdefault(str(key), set()).add(type(key))
+    if not texts:
+        return escape
+
+    def token(key: Any) -> str:
+        text = str(key)
+        kinds = texts.get(text)
+        if kinds is not None:
+            if type(key) is str:
+                if not (text in before and text in after):
+                    return f"~str:{escape(text)}"
+            elif len(kinds) > 1 or text in before or text in after:  # ``text in``: a string key
+                return f"~{type(key).__name__}:{escape(text)}"
+        return escape(text)
+
+    return token
 
 
 def unescape(token: str) -> str:
@@ -92,7 +109,7 @@ def unescape(token: str) -> str:
 
 def split_pointer(path: str) -> list[str]:
     """``/a/b~1c`` → ``["a", "b/c"]``; the root ``""`` → ``[]``. A typed token (``~int:1``,
-    see ``key_token``) is kept as written."""
+    see ``key_tokens``) is kept as written."""
     if path == "":
         return []
     if not path.startswith("/"):
@@ -178,16 +195,17 @@ def _frame(path: str, before: Any, after: Any) -> Iterator[Any]:
             and _same_at_once(before, after)):
         return
     if isinstance(before, dict) and isinstance(after, dict):
+        token = key_tokens(before, after)
         for key, old in before.items():
             new = after.get(key, _MISSING)
-            child = f"{path}/{key_token(key, before)}"
+            child = f"{path}/{token(key)}"
             if new is _MISSING:
                 yield Change(child, "remove", old, None)
             elif old is not new:
                 yield (child, old, new)
         for key, new in after.items():
             if key not in before:
-                yield Change(f"{path}/{key_token(key, after)}", "add", None, new)
+                yield Change(f"{path}/{token(key)}", "add", None, new)
         return
     if isinstance(before, list) and isinstance(after, list):
         shared = min(len(before), len(after))
@@ -261,5 +279,5 @@ def top_key(path: str) -> str | None:
     return tokens[0] if tokens else None
 
 
-__all__ = ["Blame", "Change", "diff_states", "same_value", "escape", "key_token", "resolve", "split_pointer",
+__all__ = ["Blame", "Change", "diff_states", "same_value", "escape", "key_tokens", "resolve", "split_pointer",
            "top_key", "unescape"]

@@ -26,6 +26,19 @@ def test_an_integer_key_and_a_text_key_with_the_same_text_have_two_paths():
     assert [c.path for c in diff_states({2: "a"}, {2: "b"})] == ["/2"]  # no twin: the plain text
 
 
+def test_a_key_that_changes_from_text_to_an_integer_is_a_removal_and_an_addition_each_side_finds():
+    # JSON would write both as "1"; a projector's state keeps them apart, and so does the diff
+    before, after = {"1": None}, {1: None}
+    changes = [(c.path, c.op) for c in diff_states(before, after)]
+    assert changes == [("/~str:1", "remove"), ("/~int:1", "add")]
+    missing = object()
+    assert resolve(before, "/~str:1", missing) is None and resolve(after, "/~str:1", missing) is missing
+    assert resolve(before, "/~int:1", missing) is missing and resolve(after, "/~int:1", missing) is None
+    # a text key both sides have keeps its plain path beside an integer twin that goes away
+    changes = [(c.path, c.op) for c in diff_states({1: "a", "1": "b"}, {"1": "c"})]
+    assert changes == [("/~int:1", "remove"), ("/1", "change")]
+
+
 def test_two_equal_nan_states_are_no_change():
     nan = float("nan")
     assert diff_states({"x": nan, "y": [nan]}, {"x": float("nan"), "y": [float("nan")]}) == []
