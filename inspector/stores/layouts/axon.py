@@ -30,14 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 from xml.parsers import expat
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.sqltypes import _Binary
 
-from inspector.core.decoding import as_bytes, decode_json
+from inspector.core.decoding import as_bytes, decode_json, plain_document
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds, version_into
@@ -422,6 +422,13 @@ class AxonLayout(SqlLayout):
         """The payload alone, as ``row_to_event`` decodes it: the metadata, time and ids are not
         read (a fold needs none; the type is a column of the row)."""
         return self._decode(row[self._payload_place], row[self._reference_place], "payload")[0]
+
+    def payload_decoder(self) -> Callable[[Any], Any]:
+        """``plain_document`` (see ``SqlLayout``): a payload read as JSON text or bytes gives
+        what ``lazy_data`` gives (XStream XML, a BOM, odd numbers, a dangling large object
+        come back ``NOT_PLAIN`` or are not text, and go through ``lazy_data``); a page of such
+        payloads has its numbers checked at once (``inspector.stores.lazy.lazy_events``)."""
+        return plain_document
 
     def capped_payload(self) -> tuple[str, Any]:
         """The payload is a column of its own (the type, time, ids and metadata are others): a
