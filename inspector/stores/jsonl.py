@@ -17,12 +17,17 @@ from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import islice, repeat
+from operator import le
 from pathlib import Path
 from typing import Any, Iterator, cast
 
+import orjson
+
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
-from inspector.core.decoding import MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, plain_document, whole_number
+from inspector.core.decoding import (MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
+                                     whole_number)
 from inspector.core import jsontext
 from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
 from inspector.stores.lazy import FoldEvent, FromFullEvent, PayloadLeftOut
@@ -40,6 +45,11 @@ MAX_LINE = 64 * 1024 * 1024
 #: capped read (``read_all(payload_cap=...)``) gives it without reading the line again; shorter
 #: lines are always read whole (a cap below this size leaves no payload out).
 BIG_LINE = 64 * 1024
+#: A replay reads a stream's lines a page at a time, at most this many lines and, but for a
+#: longer line alone, this many bytes: each page's numbers and nesting are checked at once
+#: (``_page_is_plain``), not line by line.
+REPLAY_PAGE_LINES = 1000
+REPLAY_PAGE_BYTES = 1 << 20
 #: A ``.jsonl.gz`` may inflate to at most this many times its size, or ``MIN_INFLATED_LIMIT``
 #: bytes when that is more; beyond, it is refused (event text compresses about 5-20 times,
 #: a file of newlines or a repeated row about 1,000 times).
@@ -67,8 +77,12 @@ class _StreamIndex:
         """Places of the stream's lines: lines without a version first, then by version and offset."""
         if self.order is None:
             versions, offsets = self.versions, self.offsets
-            self.order = sorted(range(len(versions)),
-                                key=lambda i: (versions[i] is not None, versions[i] or 0, offsets[i]))
+            known = cast("list[int]", versions)  # when None is not in it
+            if None not in versions and all(map(le, known, islice(known, 1, None))):
+                self.order = list(range(len(versions)))  # in file order already (offsets ascending)
+            else:
+                self.order = sorted(range(len(versions)),
+                                    key=lambda i: (versions[i] is not None, versions[i] or 0, offsets[i]))
         return self.order
 
 
@@ -136,7 +150,9 @@ class _LineEvent(FromFullEvent):
 
     @property
     def data(self) -> Any:
-        document = self._plain()
+        document = self._document
+        if document is _UNREAD:  # a fold reads this once per event: ``_plain`` called only then
+            document = self._plain()
         return document.get("data") if document is not None else self.event().data
 
     @property
@@ -146,6 +162,73 @@ class _LineEvent(FromFullEvent):
 
     def __repr__(self) -> str:
         return f"_LineEvent({self.stream!r}, v{self.version})"
+
+
+class _CheckedLineEvent(_LineEvent):
+    """A ``_LineEvent`` of a page of lines ``_page_is_plain`` passed: its line is handed to
+    orjson without a look at its numbers or nesting (checked for the whole page at once)."""
+
+    __slots__ = ()
+
+    def _plain(self) -> dict[str, Any] | None:
+        document = self._document
+        if document is _UNREAD:
+            line = self._line
+            found = None
+            if line[:1] == b"{":  # as ``plain_document``: bytes starting like an object, never a BOM
+                try:
+                    found = _loads(line)
+                except _Refused:  # NaN, Infinity, not JSON, not UTF-8: the full decoding says which
+                    pass
+            document = self._document = found if type(found) is dict else None
+        return document
+
+    @property
+    def data(self) -> Any:
+        # ``_plain`` written out: a fold reads this once per event (a call less is ~5 % of it)
+        document = self._document
+        if document is _UNREAD:
+            line = self._line
+            document = None
+            if line[:1] == b"{":
+                try:
+                    document = _loads(line)
+                except _Refused:
+                    pass
+            if type(document) is not dict:
+                document = None
+            self._document = document
+        return document.get("data") if document is not None else self.event().data
+
+
+_loads = orjson.loads
+_Refused = orjson.JSONDecodeError
+#: every byte but the brackets that open a level of nesting and the newline between lines
+_NOT_OPENING = bytes(c for c in range(256) if c not in b"[{\n")
+
+
+def _page_is_plain(lines: list[bytes]) -> bool:
+    """Whether every line of a page is read by orjson alone as ``plain_document`` reads it: its
+    numbers read exactly (``page_reads_exactly``: one look over the page, not one per line) and
+    at most ``MAX_NESTING`` opening brackets on any line (so none nests deeper; brackets inside
+    strings counted too, as ``plain_document`` counts them). False: each line is looked at alone."""
+    if not page_reads_exactly(lines):
+        return False
+    openings = b"\n".join(lines).translate(None, _NOT_OPENING)
+    return len(openings) <= MAX_NESTING or max(map(len, openings.split(b"\n"))) <= MAX_NESTING
+
+
+def _line_events(store: "JsonlEventStore", lines: list[bytes], numbers: list[int], positions: array, stream: str,
+                 versions: list[int]) -> Iterator[FoldEvent]:
+    """The fold events of a page of a stream's lines (a plain ``map``: no generator frame per
+    event): ``_CheckedLineEvent``s where ``_page_is_plain`` passed the page, else ``_LineEvent``s
+    (the same values either way)."""
+    if not lines:
+        return iter(())
+    kind = _CheckedLineEvent if _page_is_plain(lines) else _LineEvent
+    # the same attributes as a LazyEvent (and ``event()``): what a fold is given
+    return cast(Iterator[FoldEvent], map(kind, repeat(store), lines, numbers, map(positions.__getitem__, numbers),
+                                         repeat(stream), versions))
 
 
 class JsonlEventStore:
@@ -414,21 +497,39 @@ class JsonlEventStore:
                 if event.version is not None:
                     yield event
             return
-        chosen = self._chosen(stream, None if after is None else after + 1, upto, None)
+        index = self._streams.get(stream)
+        if index is None:
+            return
         positions = self._positions
+        stored_versions, offsets, line_numbers = index.versions, index.offsets, index.lines
         with self.path.open("rb") as handle:
             at = -1  # where the file is read next: a stream's lines one after another need no seek
-            for count, (line_number, offset, version) in enumerate(chosen):
-                if version is None:
+            lines: list[bytes] = []
+            numbers: list[int] = []
+            versions: list[int] = []
+            size = 0
+            for i in index.in_version_order():  # ``_chosen``'s order, without a tuple per line
+                version = stored_versions[i]
+                if version is None or (after is not None and version <= after):
                     continue
-                if not count % 1000:
-                    check(cancel)
+                if upto is not None and version > upto:
+                    break  # in version order: every line after it is beyond too
+                offset = offsets[i]
+                line_number = line_numbers[i]
                 if at != offset:
                     handle.seek(offset)
                 line = handle.readline(MAX_LINE + 1)
                 at = offset + len(line)
-                # the same attributes as a LazyEvent (and ``event()``): what a fold is given
-                yield cast(FoldEvent, _LineEvent(self, line, line_number, positions[line_number], stream, version))
+                lines.append(line)
+                numbers.append(line_number)
+                versions.append(version)
+                size += len(line)
+                if len(lines) >= REPLAY_PAGE_LINES or size >= REPLAY_PAGE_BYTES:
+                    check(cancel)
+                    yield from _line_events(self, lines, numbers, positions, stream, versions)
+                    lines, numbers, versions, size = [], [], [], 0
+            check(cancel)
+            yield from _line_events(self, lines, numbers, positions, stream, versions)
 
     def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
                                  upto: int | None = None, cancel: CancelToken | None = None,
