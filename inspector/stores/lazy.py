@@ -260,9 +260,10 @@ def lazy_events(rows: Sequence[Any], layout: "SqlLayout", stream: str) -> Iterat
     same values either way, about a tenth less time per event of a replay."""
     places = layout._lazy_event_places or _places(layout)
     kind = LazyEvent
-    if places[4] is plain_document and rows:
-        place = places[3]
-        if page_reads_exactly([row[place] for row in rows]):
+    if rows:
+        # the payload column, or the column the layout's ``lazy_data`` reads checked pages of
+        place = places[3] if places[4] is plain_document else layout.checked_pages_at
+        if place is not None and page_reads_exactly([row[place] for row in rows]):
             kind = _CheckedPageEvent
     return map(kind, rows, repeat(layout), repeat(stream))
 

@@ -80,6 +80,10 @@ class SqlLayout:
     #: Whether ``lazy_data`` and ``lazy_type`` read a fold row by place only (never by name):
     #: then a fold hands them the driver's plain tuple as it is, with no named row made per event.
     lazy_reads_by_place: ClassVar[bool] = False
+    #: For a layout whose ``lazy_data`` reads one JSON column with ``plain_in_checked_page``
+    #: when the event's page passed ``page_reads_exactly`` (``LazyEvent._checked_page``): that
+    #: column's place in the fold rows; None (the default): no page is checked for it.
+    checked_pages_at: int | None = None
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

@@ -40,7 +40,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import MAX_NESTING, decode_json, json_value, untranscode
+from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_value, plain_in_checked_page,
+                                     untranscode)
 from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
@@ -243,6 +244,7 @@ class EventsourcingLayout(SqlLayout):
         ]
         #: where ``state`` is in a fold row (``select(*self.columns)``): read by place, not by name
         self._state_place = len(self.columns) - 1
+        self.checked_pages_at = self._state_place  # ``lazy_data`` reads checked pages' states at once
         assert [column.name for column in self.columns][:4] == ["position", "stream", "version", "type"]
 
     def time_text_sorts_within_a_zone(self) -> bool:
@@ -532,7 +534,10 @@ class EventsourcingLayout(SqlLayout):
         straight to the parser, anything else (compressed, encrypted, odd) the long way."""
         state = row[self._state_place]
         if type(state) is bytes and state[:1] == b"{":
-            value = json_value(state)  # an object, or None when it is not JSON after all
+            # a state of a page whose numbers were checked at once (``lazy_events``) straight to orjson
+            value = plain_in_checked_page(state) if event._checked_page else NOT_PLAIN
+            if value is NOT_PLAIN:
+                value = json_value(state)  # an object, or None when it is not JSON after all
             if value is not None:
                 # the library's transcoded values are objects with a "_type_" key (written plainly,
                 # or with \u escapes): a state with neither has nothing to unwrap
