@@ -152,6 +152,23 @@ def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, _db: str
     return sqlite3.SQLITE_DENY
 
 
+#: an SQL function on the inspector's SQLite connections: 1 where its argument (a BLOB) is strict
+#: UTF-8, as the payload decoders read text, else 0 (SQLite's own functions take any bytes as text)
+UTF8_FUNCTION = "inspector_strict_utf8"
+
+
+def _strict_utf8(value: Any) -> int:
+    if type(value) is not bytes:
+        return 0
+    if value.isascii():
+        return 1
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return 0
+    return 1
+
+
 class GuardedSqliteConnection(sqlite3.Connection):
     """A ``sqlite3`` connection that stays read-only whoever holds it.
 
@@ -166,6 +183,7 @@ class GuardedSqliteConnection(sqlite3.Connection):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - sqlite3.connect's own
         super().__init__(*args, **kwargs)
         self.execute("PRAGMA query_only = ON")
+        self.create_function(UTF8_FUNCTION, 1, _strict_utf8, deterministic=True)
         super().set_authorizer(_sqlite_authorizer)
         self._guarded = True
 

@@ -316,8 +316,8 @@ def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]
     size in bytes appended (labelled ``SIZE_LABEL``); None when the layout cannot leave its
     payload out (it reads other fields from it: see ``SqlLayout.capped_payload``). A layout that
     reads other fields from its payload (``SqlLayout.payload_left_out``) leaves out only payloads
-    its SQL can read those fields of (the others are read whole, with a NULL size), and has them
-    read, for those rows only, as the extra columns it names."""
+    its SQL can read those fields of (the others are read whole: a size over ``cap`` beside the
+    payload), and has them read, for big payloads only, as the extra columns it names."""
     import sqlalchemy as sa
 
     capped = layout.capped_payload()
@@ -343,10 +343,12 @@ def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]
         columns[place] = kept.label(label)
         columns.append(size.label(SIZE_LABEL))
         return columns
+    # a big payload is left out where its column is NULL: ``readable`` is asked there alone
     over = size > cap if left.readable is None else sa.and_(size > cap, left.readable)
     columns[place] = sa.type_coerce(sa.case((over, sa.null()), else_=payload), payload.type).label(label)
-    columns.append(sa.case((over, size), else_=sa.null()).label(SIZE_LABEL))
-    columns.extend(sa.case((over, field.element), else_=sa.null()).label(field.name) for field in left.fields)
+    columns.append(sa.case((size > cap, size), else_=sa.null()).label(SIZE_LABEL))
+    safe = over if left.fields_safe is None else sa.and_(size > cap, left.fields_safe)
+    columns.extend(sa.case((safe, field.element), else_=sa.null()).label(field.name) for field in left.fields)
     return columns
 
 
@@ -362,6 +364,8 @@ def capped_row_event(layout: "SqlLayout", row: Any, cap: int) -> Event:
     if capped is None:  # a payload other fields come from: a stand-in built from what SQL read of it
         left = layout.payload_left_out()
         assert left is not None, "capped rows come from capped_columns"
+        if getattr(row, left.label) is not None:
+            return layout.row_to_event(row)  # a big payload the layout's SQL cannot read the fields of
         stand_in = left.stand_in(row)
         if isinstance(stand_in, Event):
             return stand_in  # the layout found it could not leave this payload out: read whole

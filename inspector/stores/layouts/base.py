@@ -43,12 +43,16 @@ class LeftOutPayload:
     from the fields, that ``row_to_event`` reads every field but the payload from exactly as it
     reads them from the whole payload; or, for a layout whose ``readable`` is only a first cut
     (the server cannot tell in the page's statement which payloads its SQL reads), the row's
-    ``Event`` read whole where its own look at that payload failed."""
+    ``Event`` read whole where its own look at that payload failed. ``fields_safe``: where
+    ``readable`` is costly, a cheaper test of the big payloads whose ``fields`` SQL reads
+    without failing the statement (they are read for those rows, and used only where
+    ``readable`` holds: ``readable`` is then asked once per row); None: ``readable``."""
 
     label: str
     fields: tuple[sa.Label[Any], ...]
     readable: sa.ColumnElement[bool] | None
     stand_in: Callable[[Any], Any]
+    fields_safe: sa.ColumnElement[bool] | None = None
 
 
 class SqlLayout:

@@ -45,7 +45,7 @@ from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_v
 from inspector.core.events import Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
-from inspector.stores.connect import for_one_statement
+from inspector.stores.connect import UTF8_FUNCTION, for_one_statement
 from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, look_in, rowid_column
 from inspector.stores.lazy import SIZE_LABEL
 
@@ -56,6 +56,8 @@ _REPROBE_ROWS = 1000  # event rows of one uuid.hex id shown before its twin is p
 _SHOWN_MEMO = 4096  # uuid.hex ids remembered at most
 _TIME_MARKER = b'"timestamp":{"_type_":"datetime_iso","_data_":"'
 _EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
+#: the nesting SQLite's ``json_valid`` follows (JSON_MAX_DEPTH)
+_SQLITE_JSON_DEPTH = 2000
 
 #: How ``originator_id`` is stored, from its reflected (SQLite: declared) type; see the module docstring.
 ID_UUID = "uuid"  # a native uuid column
@@ -186,6 +188,7 @@ class EventsourcingLayout(SqlLayout):
         self.id_kind = id_kind(c.originator_id, self.dialect)
         self._probe: sa.Select | None = None  # built on first use by ``_stored``
         self._apart: sa.TextClause | None = None  # built on first use by ``_apart_statement``
+        self._strict_utf8: bool | None = None  # SQLite: whether the connections have UTF8_FUNCTION
         # event rows of text ids: stored uuid.hex -> (shown name, rows left before it is probed again)
         self._shown: dict[str, tuple[str, int]] = {}
         #: ``snapshot_records_query``'s statements by form, built on first use
@@ -582,11 +585,11 @@ class EventsourcingLayout(SqlLayout):
         nested deeper than the decoder reads, the library's transcoded wrapper at top level)
         is read whole, however big.
 
-        SQLite 3.38+ and MySQL/MariaDB judge it in the page's own statement (``json_valid``).
-        On SQLite that judgement is short of the decoder's (known gap): a state with a repeated
-        field key (``->`` gives the first, the decoder the last), a field key spelt with
-        ``\\u`` escapes, bytes that are not UTF-8, 201 to 2000 levels of nesting, or the
-        transcoded wrapper at top level is left out with fields the whole read would not give.
+        SQLite 3.38+ and MySQL/MariaDB judge it in the page's own statement (``json_valid``),
+        SQLite with the tests of ``_sqlite_readable`` (where SQLite's JSON functions read a
+        state otherwise than the decoder: bytes that are not UTF-8, 201 to 2000 levels of
+        nesting, a repeated or escaped field key, the transcoded wrapper at top level), and
+        only on the inspector's own connections (``UTF8_FUNCTION``; elsewhere None).
         PostgreSQL has no JSON test that cannot fail (``pg_input_is_valid`` is 16+) and its
         casts fail the whole statement on one bad state, so the page only picks the big states
         that start with ``{`` and ``_state_read_apart`` asks for each one's fields in a
@@ -596,9 +599,13 @@ class EventsourcingLayout(SqlLayout):
         keys = _STATE_FIELDS
         fields: list[sa.ColumnElement[Any]]
         if self.dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):
-            text = sa.cast(self._state, sa.Text)
-            readable = sa.and_(sa.func.json_valid(text) == 1, sa.func.json_type(text) == "object")
-            fields = [text.op("->")(sa.literal(f"$.{key}", sa.Text)) for key in keys]
+            if not self._has_strict_utf8():
+                return None  # an engine not opened by the inspector: capped pages read every state whole
+            readable, inside, padded = self._sqlite_readable()
+            fields = [padded.op("->")(sa.literal(f"{inside}.{key}", sa.Text)) for key in keys]
+            labelled = tuple(field.label(f"state_{key}") for field, key in zip(fields, keys))
+            return LeftOutPayload("state", labelled, readable, _state_of_fields,
+                                  fields_safe=sa.func.json_valid(padded) == 1)
         elif self.dialect in ("mysql", "mariadb"):
             # json_valid refuses more than 32 levels on MariaDB, 100 on MySQL (below MAX_NESTING);
             # MariaDB's json_extract finds a key as written and its first value, so a state with
@@ -627,6 +634,71 @@ class EventsourcingLayout(SqlLayout):
             return None
         labelled = tuple(field.label(f"state_{key}") for field, key in zip(fields, keys))
         return LeftOutPayload("state", labelled, readable, _state_of_fields)
+
+    def _has_strict_utf8(self) -> bool:
+        """Whether this SQLite engine's connections have ``UTF8_FUNCTION`` (the inspector's own
+        read-only connections do); asked once."""
+        known = self._strict_utf8
+        if known is None:
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql(f"SELECT {UTF8_FUNCTION}(x'7b7d')").first()
+                known = True
+            except sa.exc.OperationalError:
+                known = False
+            self._strict_utf8 = known
+        return known
+
+    def _sqlite_readable(self) -> tuple[sa.ColumnElement[bool], str, sa.ColumnElement[Any]]:
+        """The big states whose fields SQLite's ``->`` reads exactly as ``row_to_event`` reads them
+        from the whole state (``payload_left_out``), cheapest and surest tests first:
+
+        * strict UTF-8 (``UTF8_FUNCTION``: SQLite takes any bytes as text);
+        * valid JSON nested at most ``MAX_NESTING`` levels: ``json_valid`` follows 2000 levels,
+          so the state is asked about inside ``2000 - MAX_NESTING`` arrays of its own (which
+          also makes a state with a NUL byte invalid: SQLite's text ends there, before the
+          closing brackets);
+        * a JSON object with no top-level ``_type_`` key (``untranscode`` unwraps a
+          ``_type_``/``_data_`` pair; a ``_type_`` spelt with escapes is the next test's);
+        * no ``\\u`` escape that could spell a character of those keys or of the fields'
+          (``\\u005x`` to ``\\u007x``): ``->`` finds a key only as written;
+        * no field key twice at the top level: ``->`` takes the first, the decoder the last.
+          The key's text is looked for twice (``GLOB``, a byte search); only a state holding it
+          twice is asked whether it still has that key once the first is removed
+          (``json_remove``).
+
+        A state failing any test is read whole. Every test but ``json_valid`` runs after the
+        state was found valid (``->`` and ``json_type`` fail the statement on malformed JSON).
+
+        Also the path of the state inside the extra arrays, and the state in them: asked about
+        there, the state is parsed once per row (SQLite keeps a statement's parses of the same
+        text), not once for the depth and once for the fields."""
+        state = self._state
+        data = sa.cast(state, sa.LargeBinary)
+        text = sa.cast(state, sa.Text)
+        levels = _SQLITE_JSON_DEPTH - MAX_NESTING
+        padded = sa.literal("[" * levels, sa.Text).op("||")(text).op("||")(sa.literal("]" * levels, sa.Text))
+        inside = "$" + "[0]" * levels
+
+
+        def holds(*texts: str) -> sa.ColumnElement[bool]:
+            # GLOB (no wildcard in these texts but a class) skips to each text's first byte at C speed
+            return text.op("GLOB", is_comparison=True)(sa.literal("*" + "*".join(texts) + "*", sa.Text))
+
+        def once(key: str) -> sa.ColumnElement[bool]:
+            removed = sa.func.json_remove(padded, f"{inside}.{key}")
+            return sa.or_(sa.not_(holds(f'"{key}"', f'"{key}"')),
+                          sa.func.json_type(removed, f"{inside}.{key}").is_(None))
+
+        escaped = sa.not_(holds("\\u00[567]"))  # a GLOB class: \u005x, \u006x or \u007x
+        readable = sa.and_(
+            sa.func.json_valid(padded) == 1,
+            sa.func.json_type(padded, inside) == "object",
+            sa.func.json_type(padded, f"{inside}._type_").is_(None),
+            escaped,
+            getattr(sa.func, UTF8_FUNCTION)(data) == 1,
+            *(once(key) for key in _STATE_FIELDS))
+        return readable, inside, padded
 
     def _state_read_apart(self, row: Row[Any]) -> str | Event:
         """For a big state of a PostgreSQL capped page (``payload_left_out``): a stand-in state
