@@ -312,6 +312,19 @@ _ROW_SHAPES: dict[tuple[str, ...], Any] = {}
 
 
 def capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]"] | None:
+    """``_capped_columns(layout, cap)``, built once per layout and cap (building the SQL of a
+    layout that reads fields of a big payload took about 5 ms: every replay's first-event read
+    and every page of the window asks for it). The columns are immutable SQL expressions."""
+    built = layout.__dict__.get("_capped_columns_by_cap")
+    if built is None:
+        built = layout.__dict__.setdefault("_capped_columns_by_cap", {})
+    if cap not in built:
+        built[cap] = _capped_columns(layout, cap)
+    columns = built[cap]
+    return None if columns is None else list(columns)
+
+
+def _capped_columns(layout: "SqlLayout", cap: int) -> list["sa.ColumnElement[Any]"] | None:
     """The layout's columns with its payload read only up to ``cap`` bytes (NULL above) and its
     size in bytes appended (labelled ``SIZE_LABEL``); None when the layout cannot leave its
     payload out (it reads other fields from it: see ``SqlLayout.capped_payload``). A layout that
