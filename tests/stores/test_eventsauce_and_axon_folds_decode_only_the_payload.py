@@ -89,7 +89,9 @@ def test_a_fold_reading_each_events_type_then_its_data_decodes_each_payload_once
     layout = store.layout
     stream = built.streams["wallet-a"]
     if layout.name == "eventsauce":
-        counters = [Counted(monkeypatch, eventsauce_layout, "json_value")]
+        # a message goes to orjson at once where its page's numbers were checked, else the long way
+        counters = [Counted(monkeypatch, eventsauce_layout, "json_value"),
+                    Counted(monkeypatch, eventsauce_layout, "plain_in_checked_page")]
     else:
         # Axon's JSON payload goes through its ``payload_decoder`` (``plain_document``), the rest
         # through ``_decode``: both counted (the places worked out again, with the counting one)

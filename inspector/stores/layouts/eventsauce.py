@@ -55,7 +55,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import as_bytes, decode_json, json_value
+from inspector.core.decoding import NOT_PLAIN, as_bytes, decode_json, json_value, plain_in_checked_page
 from inspector.core.events import Event, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
 from inspector.stores.layouts.base import _DATE, LeftOutPayload, SqlLayout, version_into
@@ -139,6 +139,7 @@ class EventSauceLayout(SqlLayout):
         #: where the payload and the type column are in a fold row (``select(*self.columns)``): read by place
         names = [column.name for column in self.columns]
         self._payload_place, self._type_place = names.index("payload"), names.index("type_column")
+        self.checked_pages_at = self._payload_place  # ``lazy_data`` reads checked pages' envelopes at once
         #: the last fold row whose payload was decoded, with its envelope: a fold that reads an
         #: event's type and then its data (both from the payload) decodes it once
         self._decoded: tuple[Any, Any] | None = None
@@ -380,12 +381,17 @@ class EventSauceLayout(SqlLayout):
             problem="; ".join(problems) or None,
         )
 
-    def _envelope(self, row: Row[Any]) -> Any:
-        """The row's payload decoded as ``row_to_event`` decodes it; None when it is not JSON."""
+    def _envelope(self, row: Row[Any], checked: bool = False) -> Any:
+        """The row's payload decoded as ``row_to_event`` decodes it; None when it is not JSON.
+        ``checked``: the row's page passed ``page_reads_exactly`` (``LazyEvent._checked_page``),
+        so a plain document goes straight to orjson (``plain_in_checked_page``)."""
         memo = self._decoded
         if memo is not None and memo[0] is row:
             return memo[1]
-        envelope = json_value(row[self._payload_place], allow_null=False)
+        payload = row[self._payload_place]
+        envelope = plain_in_checked_page(payload) if checked else NOT_PLAIN
+        if envelope is NOT_PLAIN:
+            envelope = json_value(payload, allow_null=False)
         self._decoded = (row, envelope)
         return envelope
 
@@ -394,7 +400,7 @@ class EventSauceLayout(SqlLayout):
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The event's own payload alone, as ``row_to_event`` gives it (the envelope's ``payload``;
         a pre-1.0 row's own JSON): the headers, times and ids are not read (a fold needs none)."""
-        envelope = self._envelope(row)
+        envelope = self._envelope(row, event._checked_page)
         if isinstance(envelope, dict) and isinstance(envelope.get("headers"), dict):
             return envelope.get("payload")
         return envelope  # a row holding the event's own JSON, or None where the payload is not JSON
