@@ -89,7 +89,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                           "of streams this one lists; each worker opens the store and loads the projector again; "
                           "worth it from about a million events with a free core; default 1: in this process. "
                           "N is lowered to the CPUs this machine has and to the slices of about 20,000 events "
-                          "(or pages of 100 listed streams) there are to fold, with one note on stderr saying why")
+                          "(or pages of 100 listed streams) there are to fold, with one note on stderr saying why; "
+                          "lowered to 1, the run stays in this process with no worker")
     sta.add_argument("--ever", action="store_true",
                      help="streams where EXPR held at ANY version (up to --at), with the first such version and "
                           "the state there (a scan of every version: EXPR need not stay true)")
@@ -118,7 +119,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                           "worker opens the store and loads --projector and --against again; same answers in the "
                           "same order as one process; default 1: in this process. N is lowered to the CPUs this "
                           "machine has and to the slices of about 20,000 events (or pages of 100 listed streams) "
-                          "there are to fold, with one note on stderr saying why")
+                          "there are to fold, with one note on stderr saying why; lowered to 1, the run stays in "
+                          "this process with no worker")
     com.set_defaults(handler=run_compare)
 
 

@@ -778,6 +778,8 @@ class _Spread:
     each answering ``(items, key reads or None)``, one item per stream (None for a listed stream
     left out). ``fold_here(bounds)``: a slice's items folded in this process. ``count(totals,
     item)``: the item counted into the totals; answers the result to yield, or None.
+    ``run_here()``: the whole run in this process, as without processes (listed streams making
+    one page: a worker would only cost its start).
     """
 
     sets: tuple[ProjectorSet, ...]
@@ -787,6 +789,7 @@ class _Spread:
     page_args: tuple[Any, ...]
     fold_here: Callable[[tuple[Any, Any]], list[Any]]
     count: Callable[[CategoryTotals, Any], Any]
+    run_here: Callable[[], Iterator[Any]]
 
 
 def _count_outcome(totals: CategoryTotals, outcome: StreamOutcome | None) -> StreamOutcome | None:
@@ -812,7 +815,9 @@ def _replay_spread(store: EventStore, projectors: ProjectorSet, category: str | 
         # this process's predicate counts its key reads into ``totals.reads`` itself
         fold_here=lambda bounds: _fold_slice(store, projectors, bounds, category, match, upto, predicate, ever,
                                              cancel),
-        count=_count_outcome)
+        count=_count_outcome,
+        run_here=lambda: _replay_all(store, projectors, category, match, at, predicate, ever, cancel, progress,
+                                     totals))
     return _spread(store, spread, category, match, at, cancel, progress, totals, processes)
 
 
@@ -827,7 +832,8 @@ def _compare_spread(store: EventStore, old: ProjectorSet, new: ProjectorSet, cat
         slice_task=_compare_slice, slice_args=(category, match, upto),
         page_task=_compare_page, page_args=(at,),
         fold_here=lambda bounds: _compare_slice_here(store, old, new, bounds, category, match, upto, cancel),
-        count=_count_compared)
+        count=_count_compared,
+        run_here=lambda: _compare_all(store, old, new, category, match, at, cancel, progress, totals))
     return _spread(store, spread, category, match, at, cancel, progress, totals, processes)
 
 
@@ -969,7 +975,8 @@ def _spread_listed(store: EventStore, spread: _Spread, category: str | None, mat
                    processes: int) -> Iterator[Any]:
     """A run with the folding done by ``processes`` worker processes on pages of listed streams, at
     most two pages per process in flight (memory stays bounded: the listing is read only as far
-    as the work goes)."""
+    as the work goes). Streams making one page are folded in this process, no worker started
+    (``spread.run_here``)."""
     import itertools
     from collections import deque
 
@@ -986,6 +993,11 @@ def _spread_listed(store: EventStore, spread: _Spread, category: str | None, mat
     totals.processes = processes
     if not ahead:
         totals.elapsed_ms = _ms(started)
+        return
+    if processes == 1:
+        # one page to fold: the run goes in this process, as without processes (a spawned worker
+        # costs its start, the store opened and the projectors loaded again: 5-100x the run)
+        yield from spread.run_here()
         return
     pool = _worker_pool(store, spread.sets, processes)
     pending: deque[tuple[int, Any]] = deque()

@@ -194,11 +194,12 @@ def test_compare_over_processes_gives_the_differences_of_one_process_and_shares_
 
 
 def test_compare_at_a_time_over_processes_folds_listed_streams_to_the_same_answers(wallets, projector_file,
-                                                                                    changed_file):
+                                                                                    changed_file, monkeypatch):
     from datetime import datetime, timezone
 
     from inspector.core.events import Moment
 
+    monkeypatch.setattr(category_replay, "PROCESS_PAGE", 10)  # pages enough for workers (one page is folded here)
     at = Moment(at=datetime(2026, 1, 1, 6, tzinfo=timezone.utc))  # some wallets had not begun yet
     here, _, here_totals = _differences(str(wallets), projector_file, changed_file, 1, at=at)
     spread, folded_by, spread_totals = _differences(str(wallets), projector_file, changed_file, 2, at=at)
