@@ -174,6 +174,8 @@ def _walk(path: str, before: Any, after: Any) -> Iterator[Change]:
 #: before their children are walked one by one (a 200,000-item list the same on both sides took
 #: 8 s to walk).
 _AT_ONCE_FROM = 64
+#: Items of a long list compared at once in runs of this many (``_frame``): a run that differs is walked.
+_AT_ONCE_RUN = 256
 
 
 def _same_at_once(before: dict[Any, Any] | list[Any], after: dict[Any, Any] | list[Any]) -> bool:
@@ -209,10 +211,17 @@ def _frame(path: str, before: Any, after: Any) -> Iterator[Any]:
         return
     if isinstance(before, list) and isinstance(after, list):
         shared = min(len(before), len(after))
-        for index in range(shared):
-            old, new = before[index], after[index]
-            if old is not new:
-                yield (f"{path}/{index}", old, new)
+        step = _AT_ONCE_RUN if shared >= _AT_ONCE_FROM else max(shared, 1)
+        for start in range(0, shared, step):
+            end = min(start + step, shared)
+            # a run of a long list the same on both sides is passed over at C speed: one changed
+            # record of 200,000 costs a walk of its run, not of every record
+            if end - start >= _AT_ONCE_FROM and _same_at_once(before[start:end], after[start:end]):
+                continue
+            for index in range(start, end):
+                old, new = before[index], after[index]
+                if old is not new:
+                    yield (f"{path}/{index}", old, new)
         for index in range(shared, len(before)):
             yield Change(f"{path}/{index}", "remove", before[index], None)
         for index in range(shared, len(after)):

@@ -95,3 +95,18 @@ def test_a_binary_file_given_as_a_mapping_is_named_as_not_toml(table, tmp_path):
     mapping.write_bytes(b"\x00\xff\xfe binary")
     with pytest.raises(StoreError, match="is not a TOML text file"):
         open_store(str(table), mapping=mapping)
+
+
+def test_one_changed_record_of_a_long_list_is_found_among_the_unchanged_runs():
+    records = [{"id": n, "amount": n * 3, "note": "top-up"} for n in range(10_000)]
+    changed = [dict(record) for record in records]
+    changed[7_777]["amount"] = True  # a boolean where a number was: a change at any depth
+    changed[9_999]["note"] = "refund"
+    assert [(c.path, c.before, c.after) for c in diff_states({"records": records}, {"records": changed})] == [
+        ("/records/7777/amount", 23_331, True), ("/records/9999/note", "top-up", "refund")]
+    # runs that differ only in how a number is written are walked, and are no change
+    respelt = [dict(record) for record in records]
+    respelt[4_321]["amount"] = float(respelt[4_321]["amount"])
+    assert diff_states(records, respelt) == []
+    # a list that grows keeps its runs: the new items are additions
+    assert [(c.path, c.op) for c in diff_states(records, records + [{"id": -1}])] == [("/10000", "add")]
