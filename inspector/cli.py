@@ -146,74 +146,121 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 #: Options a mistaken ``changed`` may be given for its STREAM and VERSION arguments (the form of
 #: replay, diff and bisect): each is a usage error that writes the command the right way.
 CHANGED_AS_OPTIONS = ("--stream", "--at", "--version", "--to", "--from")
-#: Moment options a stream command fills, in order, from the words after a stream given as an argument.
-MOMENT_OPTIONS = {"replay": ("--at",), "diff": ("--from", "--to")}
+#: Options a stream command fills, in order, from the words after its store and stream (a stream
+#: given as an argument, or words left over after ``--stream``): a moment, two moments, an expression.
+WORD_OPTIONS = {"replay": ("--at",), "diff": ("--from", "--to"), "bisect": ("--when",)}
 
 
-def _positionals(parser: argparse.ArgumentParser, tokens: Sequence[str]) -> list[str]:
-    """The words of ``tokens`` that ``parser`` reads as positional arguments (an option's value skipped)."""
-    words: list[str] = []
-    rest = iter(tokens)
-    for token in rest:
-        if token == "--":
-            words.extend(rest)
-            break
-        if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
-            action = parser._option_string_actions.get(token)
-            if action is not None and action.nargs != 0:
-                next(rest, None)
-            continue
-        words.append(token)
-    return words
-
-
-def _option_value(tokens: Sequence[str], options: Sequence[str]) -> str | None:
-    """The value of the first of ``options`` given in ``tokens`` (``--at v4`` or ``--at=v4``), else None."""
-    for index, token in enumerate(tokens):
-        name, equals, value = token.partition("=")
-        if name in options:
-            return value if equals else (tokens[index + 1] if index + 1 < len(tokens) else None)
+def _option_named(parser: argparse.ArgumentParser, name: str) -> argparse.Action | None:
+    """The option ``name`` names in ``parser``: exactly, or by a prefix of one option alone (as
+    argparse takes ``--proj`` for ``--projector``); else None."""
+    actions = parser._option_string_actions
+    if name in actions:
+        return actions[name]
+    if name.startswith("--"):
+        found = {id(action): action for option, action in actions.items() if option.startswith(name)}
+        if len(found) == 1:
+            return next(iter(found.values()))
     return None
+
+
+def _split_tokens(parser: argparse.ArgumentParser, tokens: Sequence[str], taken: Sequence[str] = (),
+                  ) -> tuple[list[str], list[str], dict[str, str], set[str]]:
+    """``tokens`` as ``parser`` reads them: (the positional words; every other option as given,
+    with its value, in order; the values of the ``taken`` options, ``--at v4`` or ``--at=v4``,
+    which are not among the other options; the option strings of every option given, aliases too)."""
+    words: list[str] = []
+    options: list[str] = []
+    values: dict[str, str] = {}
+    named: set[str] = set()
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if token == "--":
+            words.extend(tokens[index:])
+            break
+        if not (token.startswith("-") and len(token) > 1 and not token[1:2].isdigit()):
+            words.append(token)
+            continue
+        name, equals, value = token.partition("=")
+        if name in taken:
+            if not equals and index < len(tokens):
+                value, index = tokens[index], index + 1
+            values.setdefault(name, value)
+            named.add(name)
+            continue
+        options.append(token)
+        action = _option_named(parser, name)
+        if action is None:
+            continue
+        named.update(action.option_strings)
+        if not equals and action.nargs != 0 and index < len(tokens):
+            options.append(tokens[index])
+            index += 1
+    return words, options, values, named
+
+
+def _left_out(name: str, rest: Sequence[str]) -> str:
+    """The note for words no argument or option of ``name`` takes, left out of the written command."""
+    import shlex
+
+    if not rest:
+        return ""
+    return f" ({' '.join(shlex.quote(word) for word in rest)}: no argument of {name}, left out)"
 
 
 def _stream_form_problem(name: str, parser: argparse.ArgumentParser, tokens: list[str]) -> str | None:
     """A usage error for a stream given the other command's way, naming the right form, else None.
 
     ``changed`` takes ``STORE STREAM VERSION`` as arguments, while ``replay``, ``diff``, ``bisect``,
-    ``events``, ``check`` and ``export`` take ``--stream STREAM`` (and moments as options): a word
-    given the other way is answered with the command written the right way, with the user's values.
+    ``events``, ``check`` and ``export`` take ``--stream STREAM`` (and moments, bisect's
+    expression, as options): a word given the other way is answered with the command written the
+    right way, with the user's values and every other option they gave, which runs as written.
     """
     import shlex
 
-    given = [token.partition("=")[0] for token in tokens]
     if name == "changed":
+        given = [token.partition("=")[0] for token in tokens]
         wrong = [option for option in CHANGED_AS_OPTIONS if option in given]
         if not wrong:
             return None
-        words = _positionals(parser, [t for t in tokens if t.partition("=")[0] not in CHANGED_AS_OPTIONS])
-        stream = _option_value(tokens, ("--stream",))
-        version = _option_value(tokens, ("--at", "--version", "--to"))
-        words = [w for w in words if w not in (stream, version)]
+        words, options, values, _ = _split_tokens(parser, tokens, CHANGED_AS_OPTIONS)
         store, rest = (words[0], words[1:]) if words else ("STORE", [])
-        stream = stream if stream is not None else (rest.pop(0) if rest else "STREAM")
-        version = version if version is not None else (rest.pop(0) if rest else "VERSION")
-        written = " ".join(shlex.quote(word) for word in (store, stream, version))
+        stream = values.get("--stream")
+        if stream is None:
+            stream = rest.pop(0) if rest else "STREAM"
+        version = next((values[option] for option in ("--at", "--version", "--to") if option in values), None)
+        if version is None:
+            version = rest.pop(0) if rest else "VERSION"
+        written = " ".join(shlex.quote(word) for word in (store, stream, version, *options))
         return (f"changed takes the stream and the version as arguments, not {' or '.join(wrong)}: "
-                f"{PROG} changed {written}")
-    if "--stream" not in parser._option_string_actions or "--stream" in given:
+                f"{PROG} changed {written}{_left_out(name, rest)}")
+    if "--stream" not in parser._option_string_actions:
         return None
-    words = _positionals(parser, tokens)
-    if len(words) < 2:
+    words, options, _, named = _split_tokens(parser, tokens)
+    stream_given = "--stream" in named
+    if len(words) < 2:  # the store alone: nothing given the other way
         return None
-    store, stream, *rest = words
-    right = [store, "--stream", stream]
-    for option in MOMENT_OPTIONS.get(name, ()):
-        if option not in given and rest:
+    store, *rest = words
+    right = [store]
+    if not stream_given:
+        right += ["--stream", rest.pop(0)]
+    right += options
+    filled: list[str] = []
+    for option in WORD_OPTIONS.get(name, ()):
+        if option not in named and rest:
             right += [option, rest.pop(0)]
-    right += rest
-    right += [token for token in tokens if token not in words]
-    return (f"{name} takes the stream as --stream STREAM, not as an argument: "
-            f"{PROG} {name} {' '.join(shlex.quote(word) for word in right)}")
+            filled.append(option)
+    written = f"{PROG} {name} {' '.join(shlex.quote(word) for word in right)}{_left_out(name, rest)}"
+    if not stream_given:
+        return f"{name} takes the stream as --stream STREAM, not as an argument: {written}"
+    if not filled:
+        return None  # words no option takes: argparse says they are unrecognized
+    forms = " ".join(f"{option} {parser._option_string_actions[option].metavar or option[2:].upper()}"
+                     for option in filled)
+    how = "as options, not as arguments" if len(filled) > 1 else "as an option, not as an argument"
+    return f"{name} takes {forms} {how}: {written}"
 
 
 def build_parser() -> argparse.ArgumentParser:
