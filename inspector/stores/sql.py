@@ -47,7 +47,7 @@ from inspector.stores.lazy import (
     lazy_events,
     left_out,
 )
-from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
+from inspector.stores.layouts.base import NO_CATEGORY, IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
 
 PAGE = 1000
 #: rows per driver round trip while a fold streams one stream's events
@@ -489,19 +489,16 @@ class SqlEventStore:
         apart by their bytes where a collation may not be exact (MySQL/MariaDB, and PostgreSQL
         when the stream column's collation is nondeterministic)."""
         layout = self.layout
-        streams = (sa.select(per_stream.label("category")).select_from(layout.table)
+        exact = layout.stream_category_exact()  # the form a category filter compares (one definition)
+        streams = (sa.select((per_stream if exact is None else exact).label("category")).select_from(layout.table)
                    .where(layout.stream.is_not(None), *layout.scope())
                    .group_by(layout.stream_key()).subquery("streams"))
         category: sa.ColumnElement[Any] = streams.c.category
-        if self.engine.dialect.name in ("mysql", "mariadb"):
-            category = sa.cast(category, sa.LargeBinary)
-        elif layout.exact_text_streams():
-            category = sa.func.convert_to(category, "UTF8")
         counts: dict[str, int] = {}
         for value, count in self._rows(sa.select(category, sa.func.count()).group_by(category)):
             if isinstance(value, (bytes, bytearray, memoryview)):
                 value = bytes(value).decode("utf-8", errors="replace")
-            key = str(value) if value not in (None, "") else "(none)"
+            key = str(value) if value not in (None, "") else NO_CATEGORY
             counts[key] = counts.get(key, 0) + int(count)
         return sorted(counts.items())
 

@@ -25,6 +25,9 @@ _DATE = (
     r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)"
 )
 _ZONE = r"(?:[Zz]|[+-](?:0[0-9]|1[0-5])(?::?[0-5][0-9])?)?"
+#: How ``categories`` names streams without a category (none known, or ''); a category filter
+#: given it selects those streams where a column records categories.
+NO_CATEGORY = "(none)"
 #: An ISO-8601 instant the server's own cast accepts: checked first, so one bad row never fails a query.
 ISO_TIME_PG = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?{_ZONE}$"
 #: The same with seconds required: the MySQL/MariaDB expression below reads them by position.
@@ -359,6 +362,11 @@ class SqlLayout:
         """A stream's category as an aggregate over its rows (in a query grouped by ``stream_key``),
         where a column records it per row; None (the default) where ``category_expr`` or Python
         tells it."""
+        return None
+
+    def stream_category_exact(self) -> sa.ColumnElement[Any] | None:
+        """``stream_category_aggregate`` in the form compared exactly (bytes where a collation is
+        not exact): what ``categories`` groups by and a category filter compares; None with it."""
         return None
 
     def type_from_db(self, value: Any) -> str:

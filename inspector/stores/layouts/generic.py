@@ -70,7 +70,7 @@ from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_like
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds, rowid_column, stored_json, version_of
+from inspector.stores.layouts.base import NO_CATEGORY, SqlLayout, epoch_seconds, rowid_column, stored_json, version_of
 
 DEFAULT_COLUMNS = {
     "position": "position",
@@ -473,10 +473,16 @@ class GenericLayout(SqlLayout):
     # unless a category column records it: then a stream's smallest recorded category, rows
     # without one (NULL) falling back to the name's
     def category_hint(self) -> sa.ColumnElement[Any] | None:
-        """The stream's smallest recorded category (a category column), else the base's hint."""
+        """The stream's smallest recorded category (a category column; '' is not recorded), else
+        the base's hint."""
         if self._category_column is not None:
-            return sa.func.min(self._category_column)
+            return sa.func.min(self._recorded_category())
         return super().category_hint()
+
+    def _recorded_category(self) -> sa.ColumnElement[Any]:
+        """A row's recorded category: the column, '' read as NULL (not recorded)."""
+        assert self._category_column is not None
+        return sa.func.nullif(self._category_column, "")
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         if self._category_column is not None and first_type is not None:
@@ -484,10 +490,40 @@ class GenericLayout(SqlLayout):
         return category_of_stream_name(stream) if self._id_kind == "text" else None
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
-        by_name = self._category_by_name(category)
+        """Rows of the category's streams. Without a category column, by name (one index range).
+        With one, whole streams: every row of each stream whose category (``stream_category_exact``,
+        what ``categories`` counts) is exactly ``category``; ``(none)`` selects the streams
+        ``categories`` counts under ``(none)`` (no category, or '')."""
         if self._category_column is None:
-            return by_name
-        return sa.or_(self._category_column == category, sa.and_(self._category_column.is_(None), by_name))
+            return self._category_by_name(category)
+        exact = self.stream_category_exact()
+        assert exact is not None
+        binary = self.dialect in ("mysql", "mariadb") or (self.dialect == "postgresql" and self.exact_text_streams())
+        asked: Any = category.encode() if binary else category
+        empty: Any = b"" if binary else ""
+        having = (sa.or_(exact.is_(None), exact == empty) if category == NO_CATEGORY
+                  else exact == asked)
+        key = self.stream_key()
+        streams = (sa.select(key).select_from(self.table).where(self.stream.is_not(None), *self.scope())
+                   .group_by(key).having(having).correlate(None))
+        clause: sa.ColumnElement[bool] = key.in_(streams)
+        if self.exact_text_streams():  # the names too, so the stream index can find their rows
+            names = (sa.select(sa.func.min(self.stream)).select_from(self.table)
+                     .where(self.stream.is_not(None), *self.scope()).group_by(key).having(having).correlate(None))
+            clause = sa.and_(self.stream.in_(names), clause)
+        return clause
+
+    def stream_category_exact(self) -> sa.ColumnElement[Any] | None:
+        """``stream_category_aggregate`` as compared exactly: its UTF-8 bytes on MySQL/MariaDB
+        (and PostgreSQL under a nondeterministic stream collation), else the text itself."""
+        per_stream = self.stream_category_aggregate()
+        if per_stream is None:
+            return None
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.cast(per_stream, sa.LargeBinary)
+        if self.dialect == "postgresql" and self.exact_text_streams():
+            return sa.func.convert_to(per_stream, "UTF8")
+        return per_stream
 
     def _category_by_name(self, category: str) -> sa.ColumnElement[bool]:
         if self._id_kind != "text":
@@ -514,13 +550,13 @@ class GenericLayout(SqlLayout):
         if self._category_column is None:
             return None
         if self._id_kind != "text":
-            return sa.func.min(self._category_column)
+            return sa.func.min(self._recorded_category())
         stream = self.stream
         name = sa.func.min(stream)  # grouped by the exact name: its one name
 
         def by_name(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
             return name if element is stream else None
-        return sa.func.coalesce(sa.func.min(self._category_column),
+        return sa.func.coalesce(sa.func.min(self._recorded_category()),
                                 replacement_traverse(self._category_of_name(), {}, by_name))
 
     def _category_of_name(self) -> sa.ColumnElement[Any]:

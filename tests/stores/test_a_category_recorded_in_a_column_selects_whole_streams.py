@@ -1,0 +1,134 @@
+"""A category filter on a generic table with a ``category`` column selects whole streams: every
+event of each stream whose category (its smallest recorded one, its name's where none is
+recorded; what ``categories`` counts) is exactly the one asked, never the rows that happen to
+carry it. On SQLite, PostgreSQL and MariaDB (where the collation would fold ``Sales`` and
+``sales `` into ``sales``). A recorded '' is not a category (its name's is used), and the streams
+``categories`` counts under ``(none)`` are the ones ``--category '(none)'`` lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from inspector.cli import main
+from inspector.stores import open_store
+
+from .servers import scratch_database
+
+#: (stream, version, recorded category, data)
+ROWS = [
+    ("order-1", 1, "sales", {"x": 1}),
+    ("order-1", 2, "billing", {"b": 2}),   # its category: billing, the smallest
+    ("order-2", 1, None, {"a": 1}),
+    ("order-2", 2, "sales", {"b": 2}),     # its category: sales
+    ("order-3", 1, None, {"a": 3}),        # none recorded: its name's, order
+    ("refund-1", 1, "Sales", {"a": 1}),    # apart from sales, though MariaDB's collation folds case
+    ("refund-2", 1, "sales ", {"a": 1}),   # and trailing spaces
+    ("blank-1", 1, "", {"a": 1}),          # '' is not recorded: its name's, blank
+    ("-7", 1, None, {"a": 1}),             # its name's is '': no category
+]
+CATEGORIES = [("(none)", 1), ("Sales", 1), ("billing", 1), ("blank", 1), ("order", 1), ("sales", 1), ("sales ", 1)]
+MAPPING = """table = "events"
+[columns]
+position = "id"
+stream = "stream"
+version = "version"
+type = "type"
+recorded_at = "at"
+data = "data"
+category = "kind"
+"""
+
+
+def _write(engine: sa.Engine) -> None:
+    metadata = sa.MetaData()
+    events = sa.Table(
+        "events", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("stream", sa.String(100), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("at", sa.String(40), nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("kind", sa.String(100)),
+        sa.Index("ix_events_stream_version", "stream", "version", unique=True),
+    )
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(events.insert(), [
+            {"id": n, "stream": stream, "version": version, "type": "Noted", "at": f"2024-03-01T10:00:{n:02d}Z",
+             "data": json.dumps(data), "kind": kind}
+            for n, (stream, version, kind, data) in enumerate(ROWS, 1)])
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'cat.db'}")
+        _write(engine)
+        engine.dispose()
+        yield str(tmp_path / "cat.db")
+        return
+    server = request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mysql_url")
+    db = scratch_database(server, "catfilter")
+    try:
+        _write(db.writer)
+        yield db.url
+    finally:
+        db.drop()
+
+
+@pytest.fixture
+def mapping(tmp_path) -> Path:
+    path = tmp_path / "cat.toml"
+    path.write_text(MAPPING, encoding="utf-8")
+    return path
+
+
+def _run(capsys, *argv: str) -> tuple[Any, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out), err
+
+
+def test_a_category_filter_lists_whole_streams_of_that_category(store_url, mapping, capsys):
+    listed, _ = _run(capsys, "streams", store_url, "--mapping", str(mapping), "--category", "sales", "--json")
+    assert [(s["stream"], s["category"], s["count"], s["first_version"], s["last_version"]) for s in listed] \
+        == [("order-2", "sales", 2, 1, 2)]
+
+
+def test_categories_and_the_stream_listing_by_category_agree(store_url, mapping):
+    store = open_store(store_url, mapping=str(mapping))
+    try:
+        assert store.categories() == CATEGORIES
+        for category, count in CATEGORIES:
+            streams = store.streams(category=category, limit=100)
+            assert len(streams) == count, (category, [s.stream for s in streams])
+            assert all((s.category or "(none)") == category for s in streams), (category, streams)
+        assert [s.stream for s in store.streams(category="order", limit=100)] == ["order-3"]
+        assert [s.stream for s in store.streams(category="(none)", limit=100)] == ["-7"]
+        assert [s.stream for s in store.streams(category="blank", limit=100)] == ["blank-1"]
+        assert store.category("order-1") == "billing"
+        assert store.category("order-2") == "sales"
+        assert store.category("blank-1") == "blank"
+    finally:
+        store.close()
+
+
+def test_states_of_a_category_fold_its_streams_from_their_first_event(store_url, mapping, capsys):
+    states, err = _run(capsys, "states", store_url, "--mapping", str(mapping), "--category", "sales", "--json")
+    assert [(m["stream"], m["version"], m["state"]) for m in states["matches"]] == [("order-2", 2, {"a": 1, "b": 2})]
+    assert states["events_applied"] == 2
+    assert "slice" not in err
+
+
+def test_the_types_of_a_category_count_every_event_of_its_streams(store_url, mapping, capsys):
+    survey, _ = _run(capsys, "types", store_url, "--mapping", str(mapping), "--category", "sales", "--json")
+    assert survey["events"] == 2
+    (kind,) = survey["types"]
+    assert sorted(f["field"] for f in kind["fields"]) == ["a", "b"]
