@@ -30,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
             "functions for the payload column (SQLite text, PostgreSQL json/jsonb, MariaDB/MySQL); "
             "otherwise (binary or compressed payloads, text on PostgreSQL, JSON Lines files) by decoding every "
             "event when there are no more than --sample N (said as counted in full), else a sample of N "
-            "spread over the store, whose size is stated. On a store the eventsourcing library wrote, and "
+            "spread over the store, whose size is stated (method: sample — sampled N of M events). Counts per "
+            "type are the store's where it counts them (the database, a JSON Lines file's index); with "
+            "--category on a JSON Lines file they are the sample's, and the first line says so: '3 event "
+            "type(s) of category wallet in a sample of 100 of the category's 4,743 events'. On a store the eventsourcing library wrote, and "
             "on a slice exported from one (JSON Lines or SQLite), the library's envelope fields (timestamp, "
             "originator_topic, originator_id, originator_version) are not payload fields: they are left out, "
             "and the method line says so. Ctrl-C stops with what was counted so far."
@@ -39,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("store")
     parser.add_argument("--category", help="only the events of this category's streams")
     parser.add_argument("--sample", type=positive_int, default=DEFAULT_SAMPLE, metavar="N",
-                        help=f"events decoded where the survey is sampled (default {DEFAULT_SAMPLE:,})")
+                        help=f"events decoded where the survey is sampled (default {DEFAULT_SAMPLE:,}); where the "
+                             "counts per type are the sample's, the first line says they are")
     parser.set_defaults(handler=run_types)
 
 
@@ -79,19 +83,16 @@ def _stop_on_ctrl_c(cancel: CancelToken) -> Any:
 
 def _how(survey: TypeSurvey) -> str:
     """How the survey was made, said once: "counted by the database: …", "counted in full, every
-    event decoded (40): …" or "decoded 40 of 900 events, …" (the detail names the sample's size)."""
+    event decoded (40): …" or "sampled 40 of 900 events, …" (as ``--json``'s ``method_detail``)."""
     detail = printable(survey.method_detail)
     if survey.method == "decoded":
         return "counted in full, " + detail
-    if survey.method == "sample" and detail.startswith("sampled "):
-        return "decoded " + detail.removeprefix("sampled ")
     return detail
 
 
 def print_survey(survey: TypeSurvey) -> None:
     """The survey as text: a header saying how it was made, then a table of fields per type."""
-    scope = f" of category {printable(survey.category)}" if survey.category else ""
-    print(f"{len(survey.types)} event type(s){scope}, {survey.events:,} event(s)")
+    print(printable(survey.scope_line()))
     print(f"method: {survey.method} — {_how(survey)}")
     if survey.unreadable:
         where = ", ".join(f"{printable(kind.name)}: {kind.unreadable:,}" for kind in survey.types if kind.unreadable)

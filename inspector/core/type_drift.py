@@ -91,8 +91,10 @@ class TypeSurvey:
     ``method`` is ``"sql"`` (every payload counted by the database), ``"decoded"`` (every
     payload decoded in Python: counted in full, no sample) or ``"sample"`` (``sampled`` events
     decoded in Python, spread over the history; counts and times of fields are the sample's);
-    ``method_detail`` says how in one line. ``sampled`` is None unless a sample was read. ``complete`` is False when the survey
-    was cancelled part way: what it holds is what was counted so far.
+    ``method_detail`` says how in one line. ``sampled`` is None unless a sample was read;
+    ``sampled_from`` then is how many events it was drawn from (the store's, or the category's).
+    ``complete`` is False when the survey was cancelled part way: what it holds is what was
+    counted so far.
     """
 
     method: str
@@ -101,10 +103,31 @@ class TypeSurvey:
     category: str | None = None
     sampled: int | None = None
     complete: bool = True
+    sampled_from: int | None = None
 
     @property
     def events(self) -> int:
+        """The events counted: all of the store's (or category's), or the sample's when
+        ``counts_are_the_sample_s``."""
         return sum(kind.count for kind in self.types)
+
+    @property
+    def counts_are_the_sample_s(self) -> bool:
+        """Whether the counts per type (and ``events``) are the sample's, not the store's."""
+        return self.sampled is not None and any(not kind.count_exact for kind in self.types)
+
+    def scope_line(self) -> str:
+        """``3 event type(s) of category wallet, 4,743 event(s)``; where the counts are a
+        sample's, ``3 event type(s) of category wallet in a sample of 100 of the category's 4,743
+        events``."""
+        scope = f" of category {self.category}" if self.category else ""
+        kinds = f"{len(self.types):,} event type(s){scope}"
+        if not self.counts_are_the_sample_s:
+            return f"{kinds}, {self.events:,} event(s)"
+        whose = "the category's" if self.category else "the store's"
+        if self.sampled_from is None:
+            return f"{kinds} in a sample of {self.events:,} event(s)"
+        return f"{kinds} in a sample of {self.events:,} of {whose} {self.sampled_from:,} events"
 
     @property
     def unreadable(self) -> int:
@@ -254,7 +277,7 @@ class SurveyBuilder:
             span.add(1, at, at)
 
     def build(self, *, method: str, method_detail: str, category: str | None = None,
-              sampled: int | None = None, complete: bool = True) -> TypeSurvey:
+              sampled: int | None = None, complete: bool = True, sampled_from: int | None = None) -> TypeSurvey:
         types = []
         for name in sorted(self._types):
             tally = self._types[name]
@@ -283,7 +306,7 @@ class SurveyBuilder:
                 count_exact=self._exact_totals and total is not None,
             ))
         return TypeSurvey(method=method, method_detail=method_detail, types=tuple(types), category=category,
-                          sampled=sampled, complete=complete)
+                          sampled=sampled, complete=complete, sampled_from=sampled_from)
 
 
 def _seen_order(seen: JsonTypeSeen) -> tuple[int, datetime | str, int]:
@@ -348,6 +371,7 @@ def survey_to_json(survey: TypeSurvey) -> dict[str, Any]:
         "method": survey.method,
         "method_detail": survey.method_detail,
         "sample_size": survey.sampled,
+        "sampled_from": survey.sampled_from,
         "category": survey.category,
         "complete": survey.complete,
         "events": survey.events,

@@ -325,7 +325,8 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
     if envelope:
         detail += _ENVELOPE_NOTE
     return builder.build(method="decoded" if everything else "sample", method_detail=detail, category=category,
-                         sampled=None if everything else read, complete=not (cancel is not None and cancel.cancelled))
+                         sampled=None if everything else read, complete=not (cancel is not None and cancel.cancelled),
+                         sampled_from=None if everything else total)
 
 
 def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDocument | None, timing: _Timing,
@@ -659,4 +660,5 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
     if envelope:
         detail += _ENVELOPE_NOTE
     return builder.build(method="decoded" if everything else "sample", method_detail=detail, category=category,
-                         sampled=None if everything else read, complete=complete)
+                         sampled=None if everything else read, complete=complete,
+                         sampled_from=None if everything else total)

@@ -316,15 +316,21 @@ class EventTypesView(QWidget):
         elif survey.method == "decoded":  # every event decoded: no sample
             method = f"<b>Counted in full</b>: {html.escape(survey.method_detail)}"
         else:
-            # the detail names the sample's size and spread ("sampled 40 of 900 events (4 stretches …): …")
+            # the detail names the sample's size and spread ("sampled 40 of 900 events (4 stretches …): …"),
+            # said as --json's method_detail says it
             detail = survey.method_detail
-            detail = "decoded " + detail.removeprefix("sampled ") if detail.startswith("sampled ") else detail
-            method = f"<b>Sampled</b>: {html.escape(detail)}; field counts and times are the sample's"
+            detail = detail.removeprefix("sampled ") if detail.startswith("sampled ") else f": {detail}"
+            method = f"<b>Sampled</b> {html.escape(detail)}; field counts and times are the sample's"
         self.method_label.setText(method)
         scope = f" of category {survey.category}" if survey.category else ""
         drifting = sum(len(fields) for fields in self.model.drifting_fields().values())
+        events = f"{survey.events:,} events"
+        if survey.counts_are_the_sample_s:  # the counts are the sample's, not the store's
+            whose = "the category's" if survey.category else "the store's"
+            events = f"a sample of {survey.events:,}" + (
+                f" of {whose} {survey.sampled_from:,} events" if survey.sampled_from is not None else " events")
         parts = [f"{len(survey.types):,} event type{'s' if len(survey.types) != 1 else ''}{scope}",
-                 f"{survey.events:,} events",
+                 events,
                  f"{drifting:,} field{'s' if drifting != 1 else ''} drifted"]
         if survey.unreadable:
             parts.append(f"{survey.unreadable:,} payload{'s' if survey.unreadable != 1 else ''} not JSON "

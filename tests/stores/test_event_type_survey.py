@@ -469,6 +469,31 @@ def test_jsonl_sample_smaller_than_the_file(jsonl_path):
     assert sum(kind.surveyed for kind in survey.types) == 5
 
 
+def test_cli_says_a_sampled_survey_was_sampled_as_its_json_does(jsonl_path, capsys):
+    code, out, _ = run(capsys, "types", str(jsonl_path), "--sample", "5")
+    assert code == 0
+    method = next(line for line in out.splitlines() if line.startswith("method:"))
+    assert method.startswith("method: sample — sampled 5 of 14 events"), method
+    code, out, _ = run(capsys, "types", str(jsonl_path), "--sample", "5", "--json")
+    document = json.loads(out)
+    assert method == f"method: sample — {document['method_detail']}"  # one wording
+    assert (document["sample_size"], document["sampled_from"], document["events"]) == (5, 14, 14)
+    code, out, _ = run(capsys, "types", str(jsonl_path), "--sample", "5")
+    assert out.splitlines()[0] == "3 event type(s), 14 event(s)"  # the file's index counts every event
+
+
+def test_cli_says_the_counts_of_a_sampled_category_are_the_sample_s(jsonl_path, capsys):
+    code, out, _ = run(capsys, "types", str(jsonl_path), "--category", "order", "--sample", "5")
+    assert code == 0
+    kinds = len({line.split(":")[0] for line in out.splitlines() if " event(s) (in the sample)" in line})
+    assert out.splitlines()[0] == f"{kinds} event type(s) of category order in a sample of 5 of the category's 13 events"
+    code, out, _ = run(capsys, "types", str(jsonl_path), "--category", "order", "--sample", "5", "--json")
+    document = json.loads(out)
+    assert (document["sample_size"], document["sampled_from"], document["events"]) == (5, 13, 5)
+    code, out, _ = run(capsys, "types", str(jsonl_path), "--category", "order")  # every event: no sample
+    assert out.splitlines()[0] == "2 event type(s) of category order, 13 event(s)"
+
+
 # --- cancel and progress --------------------------------------------------------------------------
 def test_a_cancelled_survey_returns_what_it_counted_marked_incomplete(sqlite_store):
     token = CancelToken()

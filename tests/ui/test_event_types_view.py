@@ -225,6 +225,36 @@ def test_the_cli_says_a_survey_of_every_event_was_counted_in_full_and_a_sample_i
     assert main(["types", str(prices_lines), "--sample", "4"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.startswith("method:"))
-    assert line.startswith("method: sample — decoded 4 of 11 events"), line
+    assert line.startswith("method: sample — sampled 4 of 11 events"), line
     sampled = [line.strip() for line in out.splitlines() if "payloads sampled" in line]
     assert sampled and all(" of " in line for line in sampled), sampled  # each type's share of the sample, of its count
+
+
+def test_a_sampled_category_says_its_counts_are_the_sample_s(qtbot, demo_store_path, tmp_path, capsys):
+    from inspector.cli import main
+    from inspector.ui.app import MainWindow, make_app
+
+    lines = tmp_path / "demo.jsonl"
+    assert main(["export", str(demo_store_path), "--format", "jsonl", "-o", str(lines)]) == 0
+    capsys.readouterr()
+    make_app()
+    win = MainWindow(str(lines))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=10000)
+    try:
+        win.analysis_actions["types"].trigger()
+        view = win.analysis_window.types_view
+        qtbot.waitUntil(lambda: view.category_box.findData("wallet") >= 0, timeout=10000)
+        view.category_box.setCurrentIndex(view.category_box.findData("wallet"))
+        view.sample_spin.setValue(100)
+        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: view.survey is not None and view.run_button.isEnabled(), timeout=20000)
+
+        total = view.survey.sampled_from
+        assert view.survey.sampled == 100 and total is not None and total > 100
+        assert view.method_label.text().startswith(f"<b>Sampled</b> 100 of {total:,} events"), view.method_label.text()
+        assert "decoded 100" not in view.method_label.text()  # one wording: sampled
+        assert f"of category wallet · a sample of 100 of the category's {total:,} events" in view.status.text()
+    finally:
+        win.shutdown()
