@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     info = subparsers.add_parser(
         "info", parents=[common], help="layout, engine, counts and notes of a store",
         description="Say how STORE is read: its layout, engine and server version, whether the session is "
-                    "read-only, event and stream counts where cheap, the columns each role is read from, and "
+                    "read-only, event and stream counts where cheap, the columns each role is read from (on "
+                    "PostgreSQL named with their schema, public.events.stream), and "
                     "notes (missing indexes, with the statement that creates them; on a PostgreSQL database "
                     "holding several stores, which one is read and how to read another).")
     info.add_argument("store")

@@ -46,7 +46,7 @@ def open_store(target: str, *, layout: str | None = None, mapping: str | Path | 
     else:
         engine = server_read_only_engine(target)
     try:
-        chosen, note = _choose_layout(engine, layout, mapping)
+        chosen, (note, stores_here) = _choose_layout(engine, layout, mapping)
     except StoreError:
         engine.dispose()
         raise
@@ -54,14 +54,16 @@ def open_store(target: str, *, layout: str | None = None, mapping: str | Path | 
         engine.dispose()
         raise StoreError(f"cannot open {redact(target)}: {one_line(exc)}") from None
     store = SqlEventStore(engine, chosen, target)
-    store.choice_note = note
+    store.choice_note, store.stores_here = note, stores_here
     return store
 
 
-def _choose_layout(engine: sa.Engine, forced: str | None, mapping: str | Path | None) -> tuple[SqlLayout, str | None]:
-    """The layout read, and (PostgreSQL) a note when the database holds other event tables."""
+def _choose_layout(engine: sa.Engine, forced: str | None,
+                   mapping: str | Path | None) -> tuple[SqlLayout, tuple[str | None, int]]:
+    """The layout read, and (PostgreSQL) a note when the database holds other event tables with
+    the number of event tables found (``_choice_note``)."""
     if mapping is not None:
-        return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), None
+        return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), (None, 1)
     inspector = sa.inspect(engine)
     for layout_class in LAYOUTS:
         if forced is not None and layout_class.name != forced:
@@ -82,21 +84,23 @@ def _choose_layout(engine: sa.Engine, forced: str | None, mapping: str | Path | 
 _Found = tuple[str, str, str]
 
 
-def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout, forced: str | None) -> str | None:
+def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
+                 forced: str | None) -> tuple[str | None, int]:
     """Where a PostgreSQL database holds more than one event table a layout recognises (in
-    several schemas, or of several layouts): which one is read, and for each other one what
-    reads it instead, a ``search_path`` in the URL's ``options`` and/or ``--layout``, or that
-    neither does. None when there is one (and off PostgreSQL: a URL names one database)."""
+    several schemas, or of several layouts): how many (all of them, whatever ``--layout`` was
+    asked), which one is read, and for each other one what reads it instead, a ``search_path``
+    in the URL's ``options`` and/or a ``--layout`` (said where it differs from ``forced``), or
+    that neither does; with the number of event tables found. ``(None, 1)`` when there is one
+    (and off PostgreSQL: a URL names one database)."""
     if engine.dialect.name != "postgresql":
-        return None
+        return None, 1
     default = inspector.default_schema_name or "public"
     schemas = [default, *other_schemas(engine, inspector)]
     tables = {(layout.name, schema): layout.tables_in(engine, inspector, None if schema == default else schema)
               for layout in LAYOUTS for schema in schemas}
-    here = [(name, schema, table) for (name, schema), names in tables.items() for table in names
-            if forced is None or name == forced]
+    here = [(name, schema, table) for (name, schema), names in tables.items() for table in names]
     if len(here) < 2:
-        return None
+        return None, 1
     read = (chosen.name, chosen.table.schema or default, chosen.table.name)
 
     def first_read(session_schema: str, layout: str | None) -> _Found | None:
@@ -111,19 +115,23 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout, 
         return None
 
     def how(other: _Found) -> str:
+        """The fewest changes to what was asked that read ``other``: the session's schema kept,
+        then its own schema first in the search_path; no ``--layout`` (where none was asked),
+        then its layout's."""
         name, schema, _table = other
-        path = "" if schema == default else f"options=-csearch_path%3D{schema} in the URL"
-        if first_read(schema, None) == other:
-            return f"with {path}"
-        if first_read(schema, name) == other:
-            return f"with {path} and --layout {name}" if path else f"with --layout {name}"
+        for session_schema in dict.fromkeys((default, schema)):
+            for layout in ((None, name) if forced is None else (name,)):
+                if first_read(session_schema, layout) == other:
+                    said = ([f"options=-csearch_path%3D{schema} in the URL"] if session_schema != default else []) + (
+                        [f"--layout {layout}"] if layout is not None and layout != forced else [])
+                    return "with " + " and ".join(said)
         return "(neither a search_path nor --layout reads it first)"
 
     def shown(found: _Found) -> str:
         name, schema, table = found
         return f"{schema}.{table} ({name})"
     others = "; ".join(f"{shown(other)} {how(other)}" for other in here if other != read)
-    return f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}"
+    return f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}", len(here)
 
 
 __all__ = [

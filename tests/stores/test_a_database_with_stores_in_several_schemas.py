@@ -1,9 +1,10 @@
 """A PostgreSQL database whose schemas hold several event stores (the eventsourcing library's
 tables in schemas ``a`` and ``b``, a generic ``events`` table in ``public``): opening reads one
 as before, and says which and how to read each other one (a ``search_path`` in the URL's
-``options``, ``--layout``); following what it says opens that one. ``info`` lists the note,
-other commands say it on stderr, the window on its layout label. A database with one store
-says nothing of the kind."""
+``options``, ``--layout``); following what it says opens that one. It counts every store there,
+whatever ``--layout`` was asked. ``info`` lists the note and names each column with its schema,
+other commands say it on stderr, the window on its layout label, beside the store label. A
+database with one store says nothing of the kind."""
 
 from __future__ import annotations
 
@@ -69,13 +70,42 @@ def test_opening_says_which_store_it_reads_and_how_to_read_each_other_one(stores
     assert "a.shop_events (eventsourcing) with options=-csearch_path%3Da in the URL" in note
     layout, schema, table, streams, note = _read(url, layout="generic")
     assert (layout, schema, table, streams) == ("generic", None, "events", ["order-1"])
-    assert note is None  # --layout generic: the one generic table there is
+    assert note is not None and note.startswith("3 event stores in this database, reading public.events (generic)")
 
 
-def test_a_forced_layout_names_only_the_stores_of_that_layout(stores_in_schemas):
-    *_, note = _read(stores_in_schemas.url, layout="eventsourcing")
-    assert note == ("2 event stores in this database, reading a.shop_events (eventsourcing); to read another: "
-                    "b.shop_events (eventsourcing) with options=-csearch_path%3Db in the URL")
+def test_a_forced_layout_counts_every_store_and_says_how_to_read_the_others(stores_in_schemas):
+    url = stores_in_schemas.url
+    *_, note = _read(url, layout="eventsourcing")
+    assert note == ("3 event stores in this database, reading a.shop_events (eventsourcing); to read another: "
+                    "b.shop_events (eventsourcing) with options=-csearch_path%3Db in the URL; "
+                    "public.events (generic) with --layout generic")
+    *_, note = _read(url, layout="generic")
+    assert note == ("3 event stores in this database, reading public.events (generic); to read another: "
+                    "a.shop_events (eventsourcing) with --layout eventsourcing; "
+                    "b.shop_events (eventsourcing) with options=-csearch_path%3Db in the URL and --layout eventsourcing")
+    # what the note says reads each of the eventsourcing stores
+    assert _read(url, layout="eventsourcing")[:4] == ("eventsourcing", "a", "shop_events", [WALLETS["a"]])
+    assert _read(f"{url}?options=-csearch_path%3Db", layout="eventsourcing")[:4] == (
+        "eventsourcing", None, "shop_events", [WALLETS["b"]])
+
+
+def test_streams_with_a_forced_layout_says_the_note_on_stderr(stores_in_schemas, capsys):
+    assert main(["streams", stores_in_schemas.url, "--layout", "generic"]) == 0
+    out, err = capsys.readouterr()
+    assert "order-1" in out
+    assert err.startswith("note: 3 event stores in this database, reading public.events (generic); to read another: "
+                          "a.shop_events (eventsourcing) with --layout eventsourcing;")
+
+
+@pytest.mark.parametrize("options, layout, table", [
+    ("", [], "a.shop_events"),
+    ("?options=-csearch_path%3Db", [], "b.shop_events"),
+    ("", ["--layout", "generic"], "public.events"),
+], ids=["schema found by the search", "schema from the search_path", "the session's own schema"])
+def test_info_names_each_column_with_its_schema(stores_in_schemas, capsys, options, layout, table):
+    assert main(["info", stores_in_schemas.url + options, "--json", *layout]) == 0
+    columns = [column["column"] for column in json.loads(capsys.readouterr().out)["columns"]]
+    assert columns and all(column.rsplit(".", 1)[0] == table for column in columns), columns
 
 
 def test_info_lists_the_note_and_other_commands_say_it_on_stderr(stores_in_schemas, capsys):
@@ -111,7 +141,17 @@ def test_the_window_names_the_store_it_reads_among_several(stores_in_schemas, qt
     win.show()
     qtbot.waitUntil(lambda: win.store is not None and win.stream_model.rowCount() > 0, timeout=20000)
     try:
-        assert win.layout_label.text().endswith("· one of several stores here")
-        assert win.layout_label.toolTip().startswith("3 event stores in this database, reading a.shop_events")
+        assert win.layout_label.text() == "Layout: eventsourcing (postgresql) · a.shop_events, 1 of 3 stores here"
+        assert win.layout_label.toolTip() == (
+            "3 event stores in this database, reading a.shop_events (eventsourcing);\nto read another:\n"
+            "b.shop_events (eventsourcing) with options=-csearch_path%3Db in the URL;\n"
+            "public.events (generic) with --layout generic")
+        # the store label stays in sight beside it (no status message over it), both read whole
+        # once the store's reads are done (the progress strip gone from the status bar)
+        qtbot.waitUntil(lambda: not win.progress_strip.isVisible(), timeout=20000)
+        assert win.statusBar().currentMessage() == ""
+        for label in (win.store_label, win.layout_label):
+            assert label.isVisible() and label.width() >= label.fontMetrics().horizontalAdvance(label.text())
+        assert win.store_label.text() == f"Store: {stores_in_schemas.url}"
     finally:
         win.shutdown()

@@ -310,7 +310,7 @@ def test_info_shows_each_column_its_type_and_the_schema_version_recognised(libra
     assert code == 0, err
     assert (info["layout"], info["events"], info["streams"]) == ("eventsauce", 3, 2)
     assert any(note.startswith("EventSauce schema recognised: ") and variant.schema in note for note in info["notes"])
-    columns = {(c["role"], c["column"].split(".", 1)[1]): c for c in info["columns"]}
+    columns = {(c["role"], c["column"].rsplit(".", 1)[1]): c for c in info["columns"]}
     version_column = "aggregate_root_version" if variant.legacy else "version"
     assert (("stream", "aggregate_root_id") in columns and ("version", version_column) in columns
             and ("data", "payload") in columns)

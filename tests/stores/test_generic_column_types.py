@@ -404,7 +404,8 @@ def test_info_lists_each_column_with_the_type_found_and_how_it_is_read(built, ca
         reading = MARIADB_JSON_READING
     assert reading in columns["data"]["reading"]
     assert IDS[built.case.ids][5] in columns["stream"]["reading"]
-    assert columns["actor"]["column"] == "events.metadata"
+    assert columns["actor"]["column"] == ("public.events.metadata" if built.case.engine == "postgresql"
+                                          else "events.metadata")
 
 
 # --- units the mapping declares, and magnitudes told apart ---------------------------------------------

@@ -280,8 +280,8 @@ class TestConjoinedTenantsWithTheSameStreamId:
 
     def test_info_shows_the_tenant_column_and_the_name_form(self, store):
         info = store.describe()
-        readings = {c.role: c for c in info.columns if c.column.startswith("mt_events.")}
-        assert readings["tenant"].column == "mt_events.tenant_id" and readings["tenant"].sql_type.startswith("VARCHAR")
+        readings = {c.role: c for c in info.columns if c.column.startswith("public.mt_events.")}
+        assert readings["tenant"].column == "public.mt_events.tenant_id" and readings["tenant"].sql_type.startswith("VARCHAR")
         assert "<tenant>/<stream id>" in readings["tenant"].reading
         assert readings["stream"].sql_type == "UUID"
         assert any("tenants" in note and "<tenant>/<stream id>" in note for note in info.notes)
@@ -320,7 +320,7 @@ class TestConjoinedTenantsWithTheSameStreamId:
         code, out, _ = run(capsys, "info", db.url, "--json")
         assert code == 0
         columns = {c["role"]: c for c in json.loads(out)["columns"]}
-        assert columns["tenant"]["column"] == "mt_events.tenant_id"
+        assert columns["tenant"]["column"] == "public.mt_events.tenant_id"
         assert "<tenant>/<stream id>" in columns["tenant"]["reading"]
 
 
@@ -408,9 +408,9 @@ class TestConjoinedStringIdsOnMarten9:
         assert store.snapshots("acme/order-1") == []
         info = store.describe()
         readings = {(c.role, c.column): c for c in info.columns}
-        assert readings[("stream", "mt_events.stream_id")].sql_type == "VARCHAR"
-        assert "raw" in readings[("data", "mt_events.bdata")].reading
-        assert readings[("data", "mt_events.bdata")].sql_type == "BYTEA"
+        assert readings[("stream", "public.mt_events.stream_id")].sql_type == "VARCHAR"
+        assert "raw" in readings[("data", "public.mt_events.bdata")].reading
+        assert readings[("data", "public.mt_events.bdata")].sql_type == "BYTEA"
         assert not [c for c in info.columns if c.role == "snapshot"]
 
 
@@ -511,7 +511,7 @@ class TestMartenV8ArchivedStreamsSingleTenant:
         assert list(store.read_stream(SHARED))[0].metadata.get("is_archived") is None
         info = store.describe()
         assert any("archived" in note and "shown" in note for note in info.notes)
-        assert any(c.role == "archived" and c.column == "mt_events.is_archived" for c in info.columns)
+        assert any(c.role == "archived" and c.column == "public.mt_events.is_archived" for c in info.columns)
 
 
 def test_a_tenant_written_without_conjoined_tenancy_is_still_shown_in_the_name(postgres_url):

@@ -105,7 +105,7 @@ class TestMessagesInPublicWithoutFunctions:
     def test_info_says_where_the_table_is_and_how_each_column_is_read(self, store):
         info = store.describe()
         readings = {c.role: c for c in info.columns}
-        assert readings["recorded_at"].column == "messages.time"
+        assert readings["recorded_at"].column == "public.messages.time"
         assert readings["recorded_at"].sql_type == "TIMESTAMP WITHOUT TIME ZONE"
         assert readings["recorded_at"].reading == "timestamp without time zone, read as UTC"
         assert readings["version"].reading == "0-based position within the stream"
@@ -126,7 +126,7 @@ class TestMessagesInPublicWithoutFunctions:
         info = json.loads(out)
         assert info["layout"] == "messagedb"
         columns = {c["role"]: c for c in info["columns"]}
-        assert columns["position"] == {"role": "position", "column": "messages.global_position", "type": "BIGINT",
+        assert columns["position"] == {"role": "position", "column": "public.messages.global_position", "type": "BIGINT",
                                        "reading": "global order (gaps are normal)"}
         assert columns["recorded_at"]["type"] == "TIMESTAMP WITHOUT TIME ZONE"
 

@@ -466,7 +466,7 @@ class AxonLayout(SqlLayout):
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with the type found in the schema and how its values are read."""
         c = self._c
-        table = self.table.name
+        table = self.shown_table()
         readings = [
             ColumnReading("position", f"{table}.{self.position.name}", self.sql_type_name(self.position),
                           "integer, the global order (from a sequence: gaps are normal)"),

@@ -502,11 +502,22 @@ class SqlLayout:
             if isinstance(expr, sa.Column) and expr.table is not None:
                 readings.append(ColumnReading(
                     role="recorded_at" if role == "time" else role,
-                    column=f"{getattr(expr.table, 'name', '?')}.{expr.name}",
+                    column=f"{self.shown_table(table) if isinstance(table := expr.table, sa.Table) else getattr(table, 'name', '?')}.{expr.name}",
                     sql_type=self.sql_type_name(expr),
                     reading=self.describe_reading(role, expr),
                 ))
         return readings
+
+    def shown_table(self, table: sa.Table | None = None) -> str:
+        """``table`` (this layout's event table by default) as ``info`` names it: on PostgreSQL
+        always with its schema (``public.events``; the session's own, the first of the
+        ``search_path``, where it was found there), elsewhere by its name alone."""
+        table = self.table if table is None else table
+        if self.dialect == "postgresql":
+            schema = table.schema or self.engine.dialect.default_schema_name
+            if schema:
+                return f"{schema}.{table.name}"
+        return table.fullname
 
     def sql_type_name(self, column: sa.ColumnElement[Any]) -> str:
         """The column's type as this engine spells it (``uuid``, ``DATETIME(3)``, ``jsonb``)."""

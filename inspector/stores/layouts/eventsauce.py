@@ -460,7 +460,7 @@ class EventSauceLayout(SqlLayout):
 
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with the type found in the schema and how it is read."""
-        table = self.table.name
+        table = self.shown_table()
 
         def reading(role: str, column: sa.Column[Any], how: str) -> ColumnReading:
             return ColumnReading(role=role, column=f"{table}.{column.name}", sql_type=self.sql_type_name(column),

@@ -890,7 +890,7 @@ class EventsourcingLayout(SqlLayout):
         """``originator_id`` with its type and how it is read, the version, the topic, the
         ``state`` payload, and the time inside it; the snapshot table's id when it has one
         (tables outside the default schema named with their schema, ``billing.bank_events``)."""
-        name = self.table.fullname
+        name = self.shown_table()
         c = self.table.c
         position = self.position
         if position.name == "rowid":
@@ -920,6 +920,6 @@ class EventsourcingLayout(SqlLayout):
         snapshots = self.snapshot_table
         if snapshots is not None and "originator_id" in snapshots.c and self.snapshot_id_kind is not None:
             readings.append(ColumnReading(
-                "snapshot", f"{snapshots.fullname}.originator_id", self._declared(snapshots.c.originator_id),
+                "snapshot", f"{self.shown_table(snapshots)}.originator_id", self._declared(snapshots.c.originator_id),
                 _ID_READINGS[self.snapshot_id_kind]))
         return readings

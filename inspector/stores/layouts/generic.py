@@ -806,7 +806,7 @@ class GenericLayout(SqlLayout):
                 continue
             name = "rowid" if column.name == "rowid" and self.mapping.columns.get("position") != "rowid" else column.name
             readings.append(ColumnReading(
-                role=role, column=f"{self.table.name}.{name}",
+                role=role, column=f"{self.shown_table()}.{name}",
                 sql_type="INTEGER (rowid)" if name == "rowid" and role == "position" else self.sql_type_name(column),
                 reading=self.describe_reading(role, column),
             ))

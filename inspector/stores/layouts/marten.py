@@ -411,7 +411,7 @@ class MartenLayout(SqlLayout):
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with its reflected type; the tenant column says the name form."""
         c, s = self.table.c, self.streams_table.c
-        events, streams = self.table.name, self.streams_table.name
+        events, streams = self.shown_table(), self.shown_table(self.streams_table)
 
         def reading(role: str, table: str, column: sa.Column[Any], how: str) -> ColumnReading:
             return ColumnReading(role=role, column=f"{table}.{column.name}", sql_type=self.sql_type_name(column),

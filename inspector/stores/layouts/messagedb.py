@@ -139,7 +139,7 @@ class MessageDbLayout(SqlLayout):
     def column_readings(self) -> list[ColumnReading]:
         """Every column read, with its reflected type."""
         c = self.table.c
-        table = self.table.name
+        table = self.shown_table()
 
         def reading(role: str, column: sa.Column[Any], how: str) -> ColumnReading:
             return ColumnReading(role=role, column=f"{table}.{column.name}", sql_type=self.sql_type_name(column),

@@ -183,10 +183,14 @@ class StoreSession:
         self.layout_label.setText(f"Layout: {info.layout} ({info.engine})")
         self.layout_label.setToolTip("")
         note = getattr(self.store, "choice_note", None)
-        if note:  # the database holds several stores: which one is shown, and how to open another
-            self.layout_label.setText(f"Layout: {info.layout} ({info.engine}) · one of several stores here")
-            self.layout_label.setToolTip(note)
-            self.statusBar().showMessage(note, 60000)
+        if note:  # the database holds several stores: which one is shown here; how to open another on hover
+            # (not a status message: one as long as the note hides the store label and is cut off)
+            layout = getattr(self.store, "layout", None)
+            table = f" {layout.shown_table()}," if hasattr(layout, "shown_table") else ""
+            of = getattr(self.store, "stores_here", 0)
+            self.layout_label.setText(f"Layout: {info.layout} ({info.engine}) ·{table} "
+                                      + (f"1 of {of} stores here" if of > 1 else "one of several stores here"))
+            self.layout_label.setToolTip(note.replace("; ", ";\n").replace(": ", ":\n", 1))
         self.readonly_badge.setVisible(bool(info.read_only))
         self.readonly_badge.setText(" READ-ONLY · role could write " if getattr(info, "role_can_write", None)
                                     else " READ-ONLY ")
