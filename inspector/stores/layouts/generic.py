@@ -504,14 +504,21 @@ class GenericLayout(SqlLayout):
         having = (sa.or_(exact.is_(None), exact == empty) if category == NO_CATEGORY
                   else exact == asked)
         key = self.stream_key()
-        streams = (sa.select(key).select_from(self.table).where(self.stream.is_not(None), *self.scope())
-                   .group_by(key).having(having).correlate(None))
-        clause: sa.ColumnElement[bool] = key.in_(streams)
-        if self.exact_text_streams():  # the names too, so the stream index can find their rows
-            names = (sa.select(sa.func.min(self.stream)).select_from(self.table)
-                     .where(self.stream.is_not(None), *self.scope()).group_by(key).having(having).correlate(None))
-            clause = sa.and_(self.stream.in_(names), clause)
-        return clause
+        where = [self.stream.is_not(None), *self.scope()]
+        if not self.exact_text_streams():
+            return key.in_(sa.select(key).select_from(self.table).where(*where)
+                           .group_by(key).having(having).correlate(None))
+        # grouped by the collation in the stream index's order (a GROUP BY of the bytes sorts every
+        # row: 3.8 s -> 0.8 s a page at 200k rows on MariaDB): a group of one exact name (nearly
+        # all) is that stream; only groups of several names (case, trailing spaces) by their bytes
+        single = sa.func.min(key) == sa.func.max(key)
+        alone = (sa.select(sa.func.min(key)).select_from(self.table).where(*where)
+                 .group_by(self.stream).having(sa.and_(single, having)).correlate(None))
+        shared = (sa.select(self.stream).select_from(self.table).where(*where)
+                  .group_by(self.stream).having(sa.not_(single)).correlate(None))
+        apart = (sa.select(key).select_from(self.table).where(*where, self.stream.in_(shared))
+                 .group_by(key).having(having).correlate(None))
+        return sa.or_(key.in_(alone), key.in_(apart))
 
     def stream_category_exact(self) -> sa.ColumnElement[Any] | None:
         """``stream_category_aggregate`` as compared exactly: its UTF-8 bytes on MySQL/MariaDB
