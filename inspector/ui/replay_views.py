@@ -430,7 +430,7 @@ class StateView(QWidget):
             text = text.replace(" from the store ", f" stored by {self.snapshot_owner} ", 1)
         if marked.count:  # said before the warnings (a long one names the events sharing the version)
             head, sep, rest = text.partition("; warning: ")
-            text = head + f" · {marked.count} field{'s' if marked.count != 1 else ''} changed by this event" + sep + rest
+            text = head + f" · {marked.count:,} field{'s' if marked.count != 1 else ''} changed by this event" + sep + rest
         self.describe_label.setText(text)
         colour = "#d9534f" if (result.stopped is not None or result.problem) else ("#b8860b" if result.warnings else "")
         self.describe_label.setStyleSheet(f"color: {colour};" if colour else "")
@@ -661,7 +661,7 @@ class DiffView(QWidget):
             self.summary.setStyleSheet("color: #d9534f;")
             return
         count = len(diff.changes)
-        text = (f"{count} path{'s' if count != 1 else ''} changed from v{diff.from_.version} to v{diff.to.version}"
+        text = (f"{count:,} path{'s' if count != 1 else ''} changed from v{diff.from_.version} to v{diff.to.version}"
                 if count else f"No difference between v{diff.from_.version} and v{diff.to.version}")
         omitted = sum(getattr(change, "events_omitted", 0) or 0 for change in diff.changes)
         if omitted:

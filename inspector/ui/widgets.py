@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Callable
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -131,10 +131,11 @@ def monospace_font():
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
 
-def expand_small_containers(tree: QTreeView, depth: int, limit: int = EXPAND_LIMIT) -> None:
-    """Expand the JSON tree's containers down to ``depth`` (0: the top rows) that have at
-    most ``limit`` children; bigger ones stay collapsed, and only the first ``limit`` rows of
-    a level are looked at."""
+def expand_small_containers(tree: QTreeView, depth: int, limit: int = EXPAND_LIMIT,
+                            parent: QModelIndex = QModelIndex()) -> None:
+    """Expand the JSON tree's containers down to ``depth`` (0: the rows under ``parent``,
+    by default the top rows) that have at most ``limit`` children; bigger ones stay collapsed,
+    and only the first ``limit`` rows of a level are looked at."""
     model: JsonTreeModel = tree.model()
 
     def walk(parent: QModelIndex, level: int) -> None:
@@ -145,8 +146,45 @@ def expand_small_containers(tree: QTreeView, depth: int, limit: int = EXPAND_LIM
                 if level < depth:
                     walk(index, level + 1)
 
-    walk(QModelIndex(), 0)
+    walk(parent, 0)
     fit_json_columns(tree)
+
+
+#: how many levels under a row "*" (expand all) opens in a JSON tree
+EXPAND_ALL_DEPTH = 3
+
+
+class _BoundedExpandAll(QObject):
+    """"*" on a JSON tree row: Qt's own expands every container under it, each one a layout
+    and a measure of the columns (200,000 records: minutes). Here it expands the row (its first
+    rows, fetched as any expansion) and the containers under it ``EXPAND_ALL_DEPTH`` levels
+    down with at most ``EXPAND_LIMIT`` children, the first ``EXPAND_LIMIT`` rows of a level."""
+
+    def __init__(self, tree: QTreeView) -> None:
+        super().__init__(tree)
+        self._tree = tree
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Asterisk \
+                and isinstance(self._tree.model(), JsonTreeModel):  # the Diff tab's tree keeps Qt's
+            expand_all_under(self._tree, self._tree.currentIndex())
+            return True
+        return False
+
+
+def expand_all_under(tree: QTreeView, index: QModelIndex) -> None:
+    """What "*" does on a JSON tree: expand ``index`` (its first rows) and the small containers
+    under it, ``EXPAND_ALL_DEPTH`` levels deep (see ``_BoundedExpandAll``); nothing for an
+    invalid index."""
+    if not index.isValid():
+        return
+    index = index.siblingAtColumn(0)
+    blocked = tree.blockSignals(True)  # the columns are measured once, after
+    try:
+        tree.expand(index)
+        expand_small_containers(tree, EXPAND_ALL_DEPTH - 1, parent=index)  # measures the columns
+    finally:
+        tree.blockSignals(blocked)
 
 
 def json_tree_columns(tree: QTreeView) -> None:
@@ -158,6 +196,29 @@ def json_tree_columns(tree: QTreeView) -> None:
     header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
     header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
     tree.expanded.connect(lambda _index: fit_json_columns(tree))
+    tree.installEventFilter(_BoundedExpandAll(tree))
+    tree.verticalScrollBar().valueChanged.connect(lambda _value: fetch_where_shown_rows_end(tree))
+    tree.expanded.connect(lambda _index: fetch_where_shown_rows_end(tree))
+
+
+def fetch_where_shown_rows_end(tree: QTreeView) -> None:
+    """Fetch the next rows of every container whose last fetched row is on screen. Qt fetches
+    more only for the containers the view's very last row is in; a big list followed by other
+    rows (``data`` above ``metadata`` in the Event tab) would end at its first batch."""
+    model = tree.model()
+    viewport = tree.viewport()
+    index = tree.indexAt(viewport.rect().topLeft())
+    bottom = viewport.height()
+    seen = 0
+    while index.isValid() and seen < 500:  # a screenful of rows; the bound is for safety
+        row_rect = tree.visualRect(index)
+        if row_rect.top() >= bottom:
+            break
+        parent = index.parent()
+        if index.row() == model.rowCount(parent) - 1 and model.canFetchMore(parent):
+            model.fetchMore(parent)
+        index = tree.indexBelow(index)
+        seen += 1
 
 
 def fit_json_columns(tree: QTreeView) -> None:

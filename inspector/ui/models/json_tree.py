@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from itertools import islice
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -65,29 +66,51 @@ class _Node:
 
     @property
     def child_count(self) -> int:
-        if self._children is not None:
-            return len(self._children)
-        return len(self.value) if isinstance(self.value, (dict, list)) else 0
+        """How many children the node has in all, shown to a view yet or not."""
+        value = self.value
+        if isinstance(value, (dict, list)):
+            return len(value)
+        return len(self._children) if self._children is not None else 0
 
     @property
     def children(self) -> "list[_Node]":
+        """The children handed to a view so far: the first ``FETCH_BATCH`` when first asked
+        for, more as ``grow`` is asked (a 200,000-item list opens as its first rows)."""
         if self._children is None:
-            value = self.value
-            if isinstance(value, dict):
-                self._children = [_Node(k, v, self, i) for i, (k, v) in enumerate(value.items())]
-            elif isinstance(value, list):
-                self._children = [_Node(i, v, self, i) for i, v in enumerate(value)]
-            else:
-                self._children = []
+            self._children = []
+            self.grow(FETCH_BATCH)
         return self._children
 
+    def grow(self, count: int) -> int:
+        """Build children up to ``count`` of them (at most all); returns how many there are now."""
+        children = self.children
+        have, value = len(children), self.value
+        count = min(count, self.child_count)
+        if count <= have:
+            return have
+        if isinstance(value, dict):
+            children.extend(_Node(k, v, self, i)
+                            for i, (k, v) in enumerate(islice(value.items(), have, count), have))
+        elif isinstance(value, list):
+            children.extend(_Node(i, value[i], self, i) for i in range(have, count))
+        return len(children)
+
+
+#: how many children a container hands a view at a time: the first ones when it is expanded,
+#: as many more each time the view scrolls to its last row (Qt's canFetchMore/fetchMore). Every
+#: row handed over costs the view a call into Python on each layout (200,000 rows: ~3 s).
+FETCH_BATCH = 1000
 
 
 class JsonTreeModel(_NodeTreeModel):
     """A JSON value as an expandable tree (key, value, kind); paths may be highlighted.
 
     Children are built when a view first asks for them (``hasChildren`` answers without
-    building), so showing a value costs its top level, not its size.
+    building), so showing a value costs its top level, not its size; a container hands them
+    over ``FETCH_BATCH`` at a time (``rowCount`` is how many so far, ``canFetchMore`` /
+    ``fetchMore`` give the next ones, as a view does when scrolled to the last row), so
+    expanding a 200,000-item list lays out 1,000 rows, not 200,000. ``find`` and
+    ``fetch_up_to`` fetch as far as a row asked for.
     """
 
     COLUMNS = ("Key", "Value", "Kind")
@@ -131,7 +154,8 @@ class JsonTreeModel(_NodeTreeModel):
         return self._node(index).child_count
 
     def find(self, *path: Any) -> QModelIndex:
-        """The index of the node at ``path`` (keys and indexes), or an invalid index."""
+        """The index of the node at ``path`` (keys and indexes), or an invalid index. A row not
+        fetched yet is fetched (``fetch_up_to``): the path is reachable however far down."""
         node = self._root
         for part in path:
             value = node.value
@@ -141,8 +165,39 @@ class JsonTreeModel(_NodeTreeModel):
                 row = part
             else:
                 return QModelIndex()
+            if row >= len(node.children):
+                self._grow(node, row + 1)
             node = node.children[row]  # builds only the levels on the way
         return self.createIndex(node.row, 0, node) if node is not self._root else QModelIndex()
+
+    def fetch_up_to(self, parent: QModelIndex, row: int) -> int:
+        """Hand a view the children of ``parent`` up to ``row`` (a 0-based row; rounded up to a
+        whole ``FETCH_BATCH``, at most all of them); returns ``rowCount(parent)`` after."""
+        return self._grow(self._node(parent), row + 1)
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
+        if _valid_parent(parent) and parent.column() != 0:
+            return False
+        node = self._node(parent)
+        return len(node.children) < node.child_count
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt naming)
+        if _valid_parent(parent) and parent.column() != 0:
+            return
+        node = self._node(parent)
+        self._grow(node, len(node.children) + FETCH_BATCH)
+
+    def _grow(self, node: _Node, count: int) -> int:
+        """``node``'s children up to ``count`` (rounded up to a whole batch), rows inserted as Qt asks."""
+        have, total = len(node.children), node.child_count
+        count = min(total, -(-count // FETCH_BATCH) * FETCH_BATCH)
+        if count <= have:
+            return have
+        parent = self.createIndex(node.row, 0, node) if node is not self._root else QModelIndex()
+        self.beginInsertRows(parent, have, count - 1)
+        node.grow(count)
+        self.endInsertRows()
+        return count
 
     def value_at(self, *path: Any) -> Any:
         index = self.find(*path)
@@ -152,23 +207,52 @@ class JsonTreeModel(_NodeTreeModel):
         """The marked paths, ``{JSON pointer: "add" | "change"}`` (a copy)."""
         return dict(self._marked.ops)
 
+    # index, rowCount and hasChildren are asked once per laid-out row (a view lays out every row
+    # of an expanded container): kept to one call into Python each, no hasIndex round trip
+    def index(self, row, column, parent=QModelIndex()):
+        if parent is not None and parent.isValid():
+            if parent.column() != 0:
+                return QModelIndex()
+            node = parent.internalPointer()
+        else:
+            node = self._root
+        children = node._children if node._children is not None else node.children
+        if 0 <= row < len(children) and 0 <= column < 3:
+            return self.createIndex(row, column, children[row])
+        return QModelIndex()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt naming)
+        if parent is not None and parent.isValid():
+            if parent.column() != 0:
+                return 0
+            node = parent.internalPointer()
+        else:
+            node = self._root
+        return len(node._children if node._children is not None else node.children)
+
     def hasChildren(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
-        if _valid_parent(parent) and parent.column() != 0:
-            return False
-        return self._node(parent).child_count > 0
+        if parent is not None and parent.isValid():
+            if parent.column() != 0:
+                return False
+            node = parent.internalPointer()
+        else:
+            node = self._root
+        value = node.value
+        return bool(value) if isinstance(value, (dict, list)) else bool(node._children)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         node: _Node = index.internalPointer()
         column = index.column()
-        pointer = json_pointer(node.path)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.FontRole):
+            pointer = json_pointer(node.path)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.KEY:
                 return node.key
             if column == self.VALUE:
                 if isinstance(node.value, (dict, list)):
-                    return f"{len(node.value)} item{'s' if len(node.value) != 1 else ''}"
+                    return f"{len(node.value):,} item{'s' if len(node.value) != 1 else ''}"
                 return bounded_short_value(node.value, 200)  # a 50 MB string is cut first
             if column == self.KIND:
                 return value_kind(node.value)
