@@ -34,11 +34,17 @@ from inspector.core.events import Moment
 from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
 from inspector.ui.presenting import local_time, utc_time
 from inspector.ui.timeline import CURSOR_COLOURS
-from inspector.ui.widgets import EXPAND_LIMIT, expand_small_containers, fit_json_columns, json_tree_columns
+from inspector.ui.widgets import (
+    EXPAND_LIMIT,
+    JsonTreeView,
+    expand_small_containers,
+    fit_json_columns,
+    json_tree_columns,
+)
 
 
 def _tree(model, widths: tuple[int, ...] = ()) -> QTreeView:
-    view = QTreeView()
+    view = JsonTreeView() if isinstance(model, JsonTreeModel) else QTreeView()
     view.setModel(model)
     view.setUniformRowHeights(True)
     view.setAlternatingRowColors(True)

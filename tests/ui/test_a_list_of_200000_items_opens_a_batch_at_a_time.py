@@ -80,6 +80,13 @@ def test_expanding_200000_records_in_the_state_tab_shows_a_batch_and_scrolling_f
     assert not tree.isExpanded(model.index(FETCH_BATCH // 2, 0, records))  # not every record
     assert model.rowCount(records) < RECORDS
 
+    # expandToDepth and expandAll open the small containers, the 200,000 records stay closed
+    tree.collapseAll()
+    tree.expandToDepth(1)
+    assert not tree.isExpanded(records) and model.rowCount(records) < RECORDS
+    tree.expandAll()
+    assert not tree.isExpanded(records) and model.rowCount(records) < RECORDS
+
 
 def test_a_changed_record_past_the_fetched_rows_can_be_selected_and_shown(qtbot, state_view):
     model, tree = state_view.model, state_view.tree
