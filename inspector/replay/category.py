@@ -866,6 +866,26 @@ def _worker_pool(store: EventStore, sets: tuple[ProjectorSet, ...], workers: int
                         initargs=(store_spec(store), tuple((s.spec, s.path) for s in sets)))
 
 
+#: seconds a pool is given to stop before this process goes on without waiting for its threads
+POOL_STOP_WAIT = 10.0
+
+
+def _stop_pool(pool: Any) -> None:
+    """``pool.terminate()`` and ``join()``, bounded. The pool's workers are terminated first thing
+    either way; its own threads are then joined, and CPython's ``Pool.terminate`` can wait on them
+    forever (seen: its task thread blocked on the task queue's lock after a worker's failure). Done
+    on a daemon thread given ``POOL_STOP_WAIT`` seconds: a run never hangs in its teardown."""
+    import threading
+
+    def stop() -> None:
+        pool.terminate()
+        pool.join()
+
+    stopper = threading.Thread(target=stop, name="stop-pool", daemon=True)
+    stopper.start()
+    stopper.join(POOL_STOP_WAIT)
+
+
 def _spread_sliced(store: EventStore, spread: _Spread, slices: Iterator[tuple[Any, Any]], category: str | None,
                    match: str | None, cancel: CancelToken | None, progress: Progress | None,
                    totals: CategoryTotals, processes: int) -> Iterator[Any]:
@@ -947,8 +967,7 @@ def _spread_sliced(store: EventStore, spread: _Spread, slices: Iterator[tuple[An
         totals.partial = True
         raise
     finally:
-        pool.terminate()
-        pool.join()
+        _stop_pool(pool)
         totals.elapsed_ms = _ms(started)
 
 
@@ -1032,8 +1051,7 @@ def _spread_listed(store: EventStore, spread: _Spread, category: str | None, mat
         totals.partial = True
         raise
     finally:
-        pool.terminate()
-        pool.join()
+        _stop_pool(pool)
         totals.elapsed_ms = _ms(started)
 
 
