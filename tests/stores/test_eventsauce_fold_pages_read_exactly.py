@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import orjson
 import pytest
@@ -24,6 +23,7 @@ from inspector.stores import open_store
 from inspector.stores.layouts import eventsauce as eventsauce_layout
 from inspector.stores.lazy import materialize
 
+from .exact import typed
 from .servers import scratch_database
 from .test_eventsauce import EVENTSAUCE_MYSQL_DDL, EVENTSAUCE_PG_DDL, TABLE
 
@@ -82,15 +82,6 @@ def store(request):
             opened.close()
     finally:
         db.drop()
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every number kept, for comparing (1 == 1.0 == True otherwise)."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, repr(value))
 
 
 def test_each_payload_a_fold_reads_is_what_a_full_read_gives(store):

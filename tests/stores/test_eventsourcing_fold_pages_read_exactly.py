@@ -21,6 +21,7 @@ from inspector.core.decoding import MAX_NESTING
 from inspector.stores import open_store
 from inspector.stores.lazy import materialize
 
+from .exact import typed
 from .servers import scratch_database
 
 BIG = 2**70
@@ -72,15 +73,6 @@ def store(request, tmp_path_factory):
             writer.dispose()
         else:
             db.drop()
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every number kept, for comparing (1 == 1.0 == True otherwise)."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, repr(value))
 
 
 def expected(store, stream: str) -> list[Any]:

@@ -23,6 +23,7 @@ from inspector.core.decoding import decode_json, page_reads_exactly
 from inspector.stores import open_store
 from inspector.stores.lazy import materialize
 
+from .exact import typed
 from .servers import scratch_database
 
 BIG = 2**70
@@ -53,15 +54,6 @@ def payloads(stream: str) -> list[str | None]:
 
 
 STREAMS = ["wallet-a", "wallet-bad", "wallet-odd", "wallet-z"]
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every number kept, for comparing (1 == 1.0 == True otherwise)."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, repr(value))
 
 
 ENGINES = [("sqlite", "TEXT"), ("sqlite", "BLOB"), ("postgresql", "text"), ("postgresql", "json"),

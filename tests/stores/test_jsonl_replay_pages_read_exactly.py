@@ -24,6 +24,8 @@ from inspector.replay import GENERIC_PROJECTOR, replay
 from inspector.stores import jsonl as jsonl_store
 from inspector.stores import open_store
 
+from .exact import typed
+
 BIG = 2**70
 PRICE = "0.1000000000000000000001"
 DEEP = "[" * (MAX_NESTING + 5) + "]" * (MAX_NESTING + 5)
@@ -71,15 +73,6 @@ def store(tmp_path_factory):
         yield opened
     finally:
         opened.close()
-
-
-def typed(value: Any) -> Any:
-    """``value`` with the type of every number kept, for comparing (1 == 1.0 == True otherwise)."""
-    if isinstance(value, dict):
-        return {key: typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [typed(item) for item in value]
-    return (type(value).__name__, repr(value))
 
 
 def full(store, stream: str, after: int | None = None, upto: int | None = None) -> list:
