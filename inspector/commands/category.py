@@ -59,7 +59,8 @@ in a fresh process is an error naming it (run without --processes)."""
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     selection = argparse.ArgumentParser(add_help=False)
     group = selection.add_argument_group("which streams")
-    group.add_argument("--category", metavar="C", help="every stream of this category (as `streams --category` lists it)")
+    group.add_argument("--category", metavar="C", help="every stream of this category (as `streams --category` lists it); "
+                                                     "'(none)': every stream without one")
     group.add_argument("--match", metavar="GLOB",
                        help="streams whose name matches (* any run, ? one character; no wildcard: a substring); "
                             "with --category, streams of the category that also match")

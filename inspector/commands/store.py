@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "with the categories closest to it; a --match that keeps no stream gives an empty list "
                     "(exit 0) and a note on stderr with the closest pattern.")
     streams.add_argument("store")
-    streams.add_argument("--category", help="only streams of this category")
+    streams.add_argument("--category", help="only streams of this category; '(none)': the streams without one "
+                                               "(listed with no category, counted as (none))")
     streams.add_argument("--match", metavar="GLOB",
                          help="stream name glob (wallet-*, chat-?) or, without * or ?, a substring; "
                               "case-sensitive, on the name as shown, the same on every engine")

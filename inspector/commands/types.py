@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         ),
     )
     parser.add_argument("store")
-    parser.add_argument("--category", help="only the events of this category's streams")
+    parser.add_argument("--category", help="only the events of this category's streams; '(none)': of the streams "
+                                                "without one (listed with no category)")
     parser.add_argument("--sample", type=positive_int, default=DEFAULT_SAMPLE, metavar="N",
                         help=f"events decoded where the survey is sampled (default {DEFAULT_SAMPLE:,}); where the "
                              "counts per type are the sample's, the first line says they are")

@@ -89,6 +89,18 @@ class StreamSummary:
         }
 
 
+#: How ``categories`` names the streams without a category (None or ''), and the category a
+#: filter names to select exactly those streams.
+NO_CATEGORY = "(none)"
+
+
+def in_category(found: str | None, category: str) -> bool:
+    """Whether a stream whose category is ``found`` (None or '' when it has none) is one
+    ``categories`` counts under ``category``: ``(none)`` holds every stream without one
+    (and any whose category is literally ``(none)``)."""
+    return (found or NO_CATEGORY) == category
+
+
 def category_of_stream_name(stream: str) -> str:
     """Message DB's rule: the category is the part of the name before the first ``-``."""
     return stream.split("-", 1)[0]

@@ -29,7 +29,8 @@ from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.core.decoding import (MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
                                      whole_number)
 from inspector.core import jsontext
-from inspector.core.events import Event, StreamSummary, category_of_stream_name, parse_time, raw_text
+from inspector.core.events import (NO_CATEGORY, Event, StreamSummary, category_of_stream_name, in_category, parse_time,
+                                   raw_text)
 from inspector.stores.lazy import FoldEvent, FromFullEvent, PayloadLeftOut
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.files import refuse_special_file
@@ -420,7 +421,7 @@ class JsonlEventStore:
                 continue
             if not stream_matches(name, match):
                 continue
-            if category and self._category_of(name) != category:
+            if category and not in_category(self._category_of(name), category):
                 continue
             result.append(self._summary(name))
             if len(result) >= limit:
@@ -447,7 +448,7 @@ class JsonlEventStore:
     def categories(self) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
         for name in self._streams:
-            key = self._category_of(name)
+            key = self._category_of(name) or NO_CATEGORY
             counts[key] = counts.get(key, 0) + 1
         return sorted(counts.items())
 
@@ -541,7 +542,7 @@ class JsonlEventStore:
             check(cancel)
             if not stream_matches(name, match):
                 continue
-            if category and self._category_of(name) != category:
+            if category and not in_category(self._category_of(name), category):
                 continue
             if not any(v is not None and (upto is None or v <= upto) for v in self._streams[name].versions):
                 continue  # no versioned event up to ``upto``: left out, as the SQL stores do

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.cancel import CancelToken, Progress, check
-from inspector.core.events import Event, StreamSummary
+from inspector.core.events import Event, StreamSummary, in_category
 from inspector.core.matching import searchable_text
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.base import (
@@ -375,7 +375,7 @@ class SqlEventStore:
             for row in rows:
                 name = layout.stream_from_db(row.stream)
                 of = layout.category_of(name, row.first_type)
-                if not in_sql and of != category:
+                if not in_sql and category is not None and not in_category(of, category):
                     continue
                 first_at, last_at = self._listing_times(name, row)
                 summary = StreamSummary(

@@ -49,7 +49,7 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.decoding import decode_json
-from inspector.core.events import Event
+from inspector.core.events import Event, in_category
 from inspector.core.summary import ENVELOPE_KEYS
 from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey, json_type_of
 from inspector.stores.layouts.base import SqlLayout, exact_time_key
@@ -611,7 +611,7 @@ def _category_check(store: SqlEventStore, category: str) -> Callable[[Event], bo
 
     def accept(event: Event) -> bool:
         if event.stream not in known:
-            known[event.stream] = store.category(event.stream) == category
+            known[event.stream] = in_category(store.category(event.stream), category)
         return known[event.stream]
     return accept
 
@@ -625,7 +625,7 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         offsets = list(store._offsets)
     else:
         offsets = sorted(offset for name, index in store._streams.items()
-                         if store.category(name) == category for offset in index.offsets)
+                         if in_category(store.category(name), category) for offset in index.offsets)
     total = len(offsets)
     builder = SurveyBuilder(ENVELOPE_KEYS if envelope else frozenset())
     everything = total <= sample
@@ -646,7 +646,7 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
             break
         batch = [(store._line_of(offset), offset) for offset in chosen[start:start + 1000]]
         for event in store._read_many(batch):
-            if category is None or store.category(event.stream) == category:  # as streams lists it
+            if category is None or in_category(store.category(event.stream), category):  # as streams lists it
                 builder.add_event(event, count_total=everything)
             read += 1
         if progress is not None:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from inspector.core.events import NO_CATEGORY
 from inspector.ui.compare_view import CompareView
 from inspector.ui.runner import TaskRunner
 from inspector.ui.states_view import StatesView
@@ -240,8 +241,8 @@ class Analysing:
             return
         row = self.stream_model.row_of(stream)
         summary = self.stream_model.summary(row) if row is not None else None
-        if summary is not None and summary.category is not None:
-            window.prefer_category(summary.category)
+        if summary is not None:  # listed without a category: the one ``categories`` names ``(none)``
+            window.prefer_category(summary.category or NO_CATEGORY)
             return
 
         def done(category: str | None) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from inspector.core.events import Event, category_of_stream_name
+from inspector.core.events import Event, category_of_stream_name, in_category
 from inspector.core.matching import accepts
 from inspector.core.matching import stream_matches as pattern_matches
 from inspector.stores.base import ConnectionLost, EventFilter
@@ -35,7 +35,7 @@ def event_matches(filters: EventFilter, event: Event) -> bool:
 def stream_matches(stream: str, match: str | None, category: str | None) -> bool:
     """Whether a newly seen stream belongs in a list queried with ``match`` and ``category``
     (the stores' stream-pattern rule, ``inspector.core.matching``)."""
-    if category is not None and category_of_stream_name(stream) != category:
+    if category is not None and not in_category(category_of_stream_name(stream), category):
         return False
     return pattern_matches(stream, match)
 

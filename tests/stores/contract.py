@@ -533,6 +533,18 @@ class EventStoreContract(ReplayContract):
         assert counts[built.categories["wallet"]] == 2
         assert counts[built.categories["job"]] == 3
 
+    def test_every_category_counted_selects_exactly_its_streams(self, built, store):
+        """Each category ``categories`` counts, ``(none)`` among them, lists as many streams as it
+        counts, each shown with that category (``(none)``: with none); ``(none)`` lists no stream
+        where none is counted under it."""
+        counts = dict(store.categories())
+        for category, count in counts.items():
+            listed = store.streams(category=category, limit=1000)
+            assert len(listed) == count, (category, [s.stream for s in listed])
+            assert all((s.category or "(none)") == category for s in listed), (category, listed)
+        if "(none)" not in counts:
+            assert store.streams(category="(none)", limit=10) == []
+
     def test_event_types_are_counted(self, built, store):
         expected = Counter(built.type_name(d) for d in DRAFTS)
         for row in built.bad:

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.sqltypes import _Binary
 
 from inspector.core.decoding import as_bytes, decode_json, plain_document
-from inspector.core.events import Event, parse_time
+from inspector.core.events import NO_CATEGORY, Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds, version_into
 
@@ -342,6 +342,8 @@ class AxonLayout(SqlLayout):
         return first_type
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
+        if category == NO_CATEGORY:
+            return self.streams_without_category(self._aggregate_type)
         return self._exact(self._aggregate_type, category)
 
     def type_clause(self, types: Any) -> sa.ColumnElement[bool] | None:

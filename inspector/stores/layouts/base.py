@@ -15,7 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.decoding import whole_number
-from inspector.core.events import Event, category_of_stream_name, parse_time
+from inspector.core.events import NO_CATEGORY, Event, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
 
 _DATE = (
@@ -25,9 +25,6 @@ _DATE = (
     r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)"
 )
 _ZONE = r"(?:[Zz]|[+-](?:0[0-9]|1[0-5])(?::?[0-5][0-9])?)?"
-#: How ``categories`` names streams without a category (none known, or ''); a category filter
-#: given it selects those streams where a column records categories.
-NO_CATEGORY = "(none)"
 #: An ISO-8601 instant the server's own cast accepts: checked first, so one bad row never fails a query.
 ISO_TIME_PG = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?{_ZONE}$"
 #: The same with seconds required: the MySQL/MariaDB expression below reads them by position.
@@ -329,10 +326,33 @@ class SqlLayout:
         """A WHERE clause selecting the category's streams, or None to filter in Python."""
         if type(self).category_of is not SqlLayout.category_of:
             return None  # a subclass names categories its own way and must say how to select them
+        if category == NO_CATEGORY:  # names with nothing before their first '-' (or named '(none)')
+            return sa.or_(self._named_category(""), self._named_category(NO_CATEGORY))
+        return self._named_category(category)
+
+    def _named_category(self, category: str) -> sa.ColumnElement[bool]:
+        """Names whose text before the first ``-`` is exactly ``category`` (one index range)."""
         key = self.stream_key()
         exact = category.encode() if self.exact_text_streams() else category
         prefix = escape_like(category) + "-%"
         return sa.or_(key == exact, key.like(prefix.encode() if self.exact_text_streams() else prefix, escape="\\"))
+
+    def streams_without_category(self, recorded: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """Rows of the streams whose category hint, ``MIN(recorded)`` over the stream's rows, is
+        NULL, '' or ``(none)``: the streams ``categories`` counts under ``(none)`` where the
+        hint is that MIN (Axon's and EventSauce's aggregate type). Only the streams holding such
+        a row are grouped; the hint is compared by its bytes on MySQL/MariaDB (whose collations
+        ignore trailing spaces)."""
+        key = self.stream_key()
+        where = [self.stream.is_not(None), *self.scope()]
+
+        def none_of(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+            if self.dialect in ("mysql", "mariadb"):
+                return sa.or_(value.is_(None), sa.cast(value, sa.LargeBinary).in_([b"", NO_CATEGORY.encode()]))
+            return sa.or_(value.is_(None), value.in_(["", NO_CATEGORY]))
+        candidates = sa.select(key).select_from(self.table).where(*where, none_of(recorded))
+        return key.in_(sa.select(key).select_from(self.table).where(*where, key.in_(candidates))
+                       .group_by(key).having(none_of(sa.func.min(recorded))).correlate(None))
 
     def category_having(self, category: str) -> sa.ColumnElement[bool] | None:
         """For layouts without a ``category_clause``: a HAVING clause on a listing grouped by

@@ -533,8 +533,15 @@ class GenericLayout(SqlLayout):
         return per_stream
 
     def _category_by_name(self, category: str) -> sa.ColumnElement[bool]:
+        """Streams whose name's category is ``category``; uuid and binary ids have none, so
+        ``(none)`` selects them all."""
         if self._id_kind != "text":
-            return sa.false()
+            return sa.true() if category == NO_CATEGORY else sa.false()
+        if category == NO_CATEGORY:  # names with nothing before their first '-' (or named '(none)')
+            return sa.or_(self._named_category(""), self._named_category(NO_CATEGORY))
+        return self._named_category(category)
+
+    def _named_category(self, category: str) -> sa.ColumnElement[bool]:
         key = self.stream_key()
         exact = self.exact_text_streams()
         if exact and self.dialect == "postgresql":
