@@ -493,32 +493,58 @@ class GenericLayout(SqlLayout):
         """Rows of the category's streams. Without a category column, by name (one index range).
         With one, whole streams: every row of each stream whose category (``stream_category_exact``,
         what ``categories`` counts) is exactly ``category``; ``(none)`` selects the streams
-        ``categories`` counts under ``(none)`` (no category, or '')."""
+        ``categories`` counts under ``(none)`` (no category, or '').
+
+        Only the streams that can be of the category are grouped (``_may_be_of``: found through
+        the category column's index and the stream index), not every stream of the table: 1.4 s
+        -> 0.03 s for a page of 500 streams of a category at 200k rows on MariaDB."""
         if self._category_column is None:
             return self._category_by_name(category)
         exact = self.stream_category_exact()
         assert exact is not None
         binary = self.dialect in ("mysql", "mariadb") or (self.dialect == "postgresql" and self.exact_text_streams())
-        asked: Any = category.encode() if binary else category
-        empty: Any = b"" if binary else ""
-        having = (sa.or_(exact.is_(None), exact == empty) if category == NO_CATEGORY
-                  else exact == asked)
+
+        def spelled(text: str) -> Any:
+            return text.encode() if binary else text
+        having = (sa.or_(exact.is_(None), exact.in_([spelled(""), spelled(NO_CATEGORY)])) if category == NO_CATEGORY
+                  else exact == spelled(category))
         key = self.stream_key()
         where = [self.stream.is_not(None), *self.scope()]
+        candidates = (sa.select(self.stream).select_from(self.table).where(*where, self._may_be_of(category))
+                      .correlate(None))
+        # each candidate stream's category over all its rows, told apart by the exact name
+        of_category = (sa.select(key).select_from(self.table).where(*where, self.stream.in_(candidates))
+                       .group_by(key).having(having).correlate(None))
         if not self.exact_text_streams():
-            return key.in_(sa.select(key).select_from(self.table).where(*where)
-                           .group_by(key).having(having).correlate(None))
-        # grouped by the collation in the stream index's order (a GROUP BY of the bytes sorts every
-        # row: 3.8 s -> 0.8 s a page at 200k rows on MariaDB): a group of one exact name (nearly
-        # all) is that stream; only groups of several names (case, trailing spaces) by their bytes
-        single = sa.func.min(key) == sa.func.max(key)
-        alone = (sa.select(sa.func.min(key)).select_from(self.table).where(*where)
-                 .group_by(self.stream).having(sa.and_(single, having)).correlate(None))
-        shared = (sa.select(self.stream).select_from(self.table).where(*where)
-                  .group_by(self.stream).having(sa.not_(single)).correlate(None))
-        apart = (sa.select(key).select_from(self.table).where(*where, self.stream.in_(shared))
-                 .group_by(key).having(having).correlate(None))
-        return sa.or_(key.in_(alone), key.in_(apart))
+            return key.in_(of_category)
+        # each such stream's name beside its bytes: the stream index finds its rows (a name under the
+        # collation), the bytes keep only that stream's (MariaDB then reads no other row)
+        return sa.tuple_(self.stream, key).in_(of_category.with_only_columns(sa.func.min(self.stream), key))
+
+    def _may_be_of(self, category: str) -> sa.ColumnElement[bool]:
+        """Rows of every stream that can be of ``category`` (a category column; more may pass):
+        a stream's category is a category one of its rows records, or, none recorded, its
+        name's. So: rows recording ``category`` (the column's index; a collation that folds
+        case or trailing spaces only adds streams), and rows whose name's category it can be
+        (the stream index's range). ``(none)``: rows recording none, '' or ``(none)``."""
+        column = self._category_column
+        assert column is not None
+        if category == NO_CATEGORY:
+            return sa.or_(column.is_(None), column.in_(["", NO_CATEGORY]))
+        recorded = column == category
+        if self._id_kind != "text":
+            return recorded  # uuid and binary ids: no category in the name
+        if self.exact_text_streams() and self.dialect == "postgresql":
+            # a nondeterministic collation takes no LIKE: the name's bytes (exact, not through the index)
+            return sa.or_(recorded, self._named_category(category))
+        stream = self.stream
+        if self.dialect == "sqlite":
+            # GLOB is case-sensitive and walks the index from the prefix (LIKE ignores ASCII case: no index)
+            literal = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in category)
+            by_name = sa.type_coerce(stream, sa.Text).op("GLOB")(literal + "-*")
+        else:
+            by_name = stream.like(escape_like(category) + "-%", escape="\\")
+        return sa.or_(recorded, stream == category, sa.type_coerce(by_name, sa.Boolean()))
 
     def stream_category_exact(self) -> sa.ColumnElement[Any] | None:
         """``stream_category_aggregate`` as compared exactly: its UTF-8 bytes on MySQL/MariaDB
