@@ -90,13 +90,17 @@ def test_the_150000_prices_its_last_event_changed_are_highlighted(qtbot, window,
     currency_font = keys["currency"].data(Qt.ItemDataRole.FontRole)
     assert currency_font is None or not currency_font.bold()
     assert keys["currency"].data(Qt.ItemDataRole.BackgroundRole) is None
-    # its rows, first and last, are tinted as changed and say so (the last one fetched as it is looked for)
+    # it opens as ranges of a thousand prices, bold as they hold changed ones; its prices, first
+    # and last, are tinted as changed and say so (the last one's range made as it is looked for)
     state.tree.expand(keys["prices"])
-    assert model.rowCount(keys["prices"]) < PATHS  # its first rows, a batch at a time
-    for price in (model.index(0, model.KEY, keys["prices"]), model.find("prices", f"p{PATHS - 1:06d}")):
+    first_range = model.index(0, model.KEY, keys["prices"])
+    assert model.rowCount(keys["prices"]) == PATHS // 1000
+    assert first_range.data() == "p000000 … p000999" and first_range.data(Qt.ItemDataRole.FontRole).bold()
+    last = model.find("prices", f"p{PATHS - 1:06d}")
+    for price in (model.index(0, model.KEY, first_range), last):
         assert price.data(Qt.ItemDataRole.BackgroundRole) is not None
         assert price.data(Qt.ItemDataRole.ToolTipRole).endswith("(changed by this event)")
-    assert model.index(PATHS - 1, model.VALUE, keys["prices"]).data() == str(PATHS)
+    assert last.siblingAtColumn(model.VALUE).data() == str(PATHS)
 
     # the look-up of the 150,000 changed paths was built on the replaying worker
     assert (PATHS, False) in lookups_built

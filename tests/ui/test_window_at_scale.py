@@ -230,24 +230,67 @@ def test_selecting_a_2_mb_event_shows_its_top_level_and_a_truncated_raw_view_qui
     assert tree.isExpanded(model.find("data", "a"))
 
 
-def test_opening_a_big_list_in_the_json_tree_lists_every_item(qtbot, qtmodeltester):
+def _reads_bold(index) -> bool:
+    from PySide6.QtCore import Qt
+
+    font = index.data(Qt.ItemDataRole.FontRole)
+    return font is not None and font.bold()
+
+
+def test_opening_a_big_list_in_the_json_tree_lists_every_item_in_ranges(qtbot, qtmodeltester):
+    from PySide6.QtCore import Qt
+
     from inspector.ui.models import JsonTreeModel
-    from inspector.ui.models.json_tree import FETCH_BATCH
 
     model = JsonTreeModel()
-    model.set_value({"blob": list(range(5000)), "nested": {"a": [{"b": 1}]}}, {"/nested/a/0/b": "add"})
+    model.set_value({"blob": list(range(2500)), "nested": {"a": [{"b": 1}]}}, {"/nested/a/0/b": "add", "/blob/1700": "change"})
     blob = model.find("blob")
-    assert model.hasChildren(blob) and model.child_count(blob) == 5000
-    assert model.rowCount(blob) == FETCH_BATCH  # handed over a batch at a time, every one in the end
-    while model.canFetchMore(blob):
-        model.fetchMore(blob)
-    assert model.rowCount(blob) == 5000
-    assert model.index(4999, 0, blob).data() == "[4999]" and model.index(4999, 1, blob).data() == "4999"
+    assert model.hasChildren(blob) and model.child_count(blob) == 2500
+    # ranges of a thousand, the last one shorter; the one holding the changed item reads bold
+    ranges = [model.index(row, 0, blob) for row in range(model.rowCount(blob))]
+    assert [r.data() for r in ranges] == ["[0 … 999]", "[1,000 … 1,999]", "[2,000 … 2,499]"]
+    assert [model.rowCount(r) for r in ranges] == [1000, 1000, 500]
+    assert [_reads_bold(r) for r in ranges] == [False, True, False]
+    assert model.index(499, 0, ranges[2]).data() == "[2499]" and model.index(499, 1, ranges[2]).data() == "2499"
+    assert model.find("blob", 1700).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.value_at("blob", 2499) == 2499
     leaf = model.find("nested", "a", 0, "b")
     assert leaf.isValid() and leaf.data() == "b"
     assert model.data(leaf, 3) == "/nested/a/0/b  (added by this event)"  # tooltip: pointer and change
     assert model.parent(model.parent(leaf)) == model.find("nested", "a")
     qtmodeltester.check(model)
+
+
+def test_a_map_of_2500_keys_opens_in_ranges_named_by_their_first_and_last_keys(qtbot, qtmodeltester):
+    from PySide6.QtCore import Qt
+
+    from inspector.ui.models import JsonTreeModel
+
+    model = JsonTreeModel()
+    model.set_value({"prices": {f"p/{i:04d}": i for i in range(2500)}}, {"/prices/p~12400": "change"})
+    prices = model.find("prices")
+    ranges = [model.index(row, 0, prices) for row in range(model.rowCount(prices))]
+    assert [r.data() for r in ranges] == ["p/0000 … p/0999", "p/1000 … p/1999", "p/2000 … p/2499"]
+    assert [_reads_bold(r) for r in ranges] == [False, False, True]
+    price = model.find("prices", "p/2400")
+    assert price.parent() == ranges[2] and price.data() == "p/2400"
+    assert price.data(Qt.ItemDataRole.ToolTipRole) == "/prices/p~12400  (changed by this event)"
+    qtmodeltester.check(model)
+
+
+def test_a_list_of_a_million_and_one_items_nests_its_ranges(qtbot):
+    from inspector.ui.models import JsonTreeModel
+
+    model = JsonTreeModel()
+    model.set_value({"xs": list(range(1_000_001))})
+    xs = model.find("xs")
+    assert [model.index(row, 0, xs).data() for row in range(model.rowCount(xs))] == \
+        ["[0 … 999,999]", "[1,000,000 … 1,000,000]"]
+    item = model.find("xs", 999_999)
+    assert item.data() == "[999999]"
+    assert item.parent().data() == "[999,000 … 999,999]" and item.parent().parent().data() == "[0 … 999,999]"
+    assert model.rowCount(item.parent().parent()) == 1000
+    assert model.find("xs", 1_000_000).parent().data() == "[1,000,000 … 1,000,000]"
 
 
 def test_the_state_of_a_huge_event_shows_without_expanding_its_big_list(qtbot, monkeypatch):
