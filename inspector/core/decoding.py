@@ -7,8 +7,10 @@ never an exception, so that one bad row cannot end a read.
 from __future__ import annotations
 
 import json
+import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -508,9 +510,34 @@ def text_or_bytes(blob: bytes) -> str | bytes:
     """SQLite's text values: ``str`` when they are UTF-8, else the bytes as stored.
 
     Used as the sqlite3 ``text_factory``: a TEXT value that is not UTF-8 then reaches the
-    layout as bytes (a payload with a problem) instead of failing the whole query.
+    layout as bytes (a payload with a problem) instead of failing the whole query. Inside
+    ``big_text_as_bytes`` (this thread), a value over ``PIECEWISE_ABOVE`` bytes is handed on
+    as the bytes stored, neither checked nor decoded.
     """
+    if len(blob) > PIECEWISE_ABOVE and getattr(_big_text, "handed", None) is not None:
+        _big_text.handed += 1
+        return blob
     try:
         return blob.decode("utf-8") if len(blob) <= PIECEWISE_ABOVE else json_pieces.decode_in_slices(blob)
     except UnicodeDecodeError:
         return bytes(blob)
+
+
+_big_text = threading.local()
+
+
+@contextmanager
+def big_text_as_bytes() -> Iterator[Callable[[], int]]:
+    """Within this block, on this thread, ``text_or_bytes`` hands every SQLite TEXT value over
+    ``PIECEWISE_ABOVE`` bytes on as the UTF-8 bytes stored: no 50 MB ``str`` is built (one C
+    call of 60-90 ms holding the GIL for the decode or the join of its slices) only to be
+    encoded back to bytes (another) before a JSON payload is parsed. Such a value is ``bytes``
+    whether or not it is UTF-8: the caller must check that what it built from the row is what
+    a plain read gives (``stores.lazy.full_event`` does). Yields a function giving how many
+    values were handed on so (0: the read was a plain read)."""
+    previous = getattr(_big_text, "handed", None)
+    _big_text.handed = 0
+    try:
+        yield lambda: _big_text.handed or 0
+    finally:
+        _big_text.handed = previous

@@ -775,7 +775,7 @@ def _result(stream: str, projector: Projector, outcome: _Outcome, started: float
     except Exception as exc:  # a native aggregate whose attributes cannot be shown
         state, problem = None, f"state cannot be shown as JSON: {type(exc).__name__}: {exc}"
     else:
-        state, note = shown_state(state)  # tuple keys, cycles: shown as far as JSON allows, and said
+        state, note = shown_state(state, in_pieces=True)  # tuple keys, cycles: shown as far as JSON allows, and said
     return ReplayResult(
         stream=stream,
         version=outcome.version,

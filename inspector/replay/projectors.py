@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import itertools
 import signal
 import sys
 import threading
@@ -609,16 +610,24 @@ _PLAIN_SCALARS = (str, int, float, bool, type(None), Decimal)
 _NOTES_SHOWN = 5
 
 
-def shown_state(state: Any) -> tuple[Any, str | None]:
+def shown_state(state: Any, *, in_pieces: bool = False) -> tuple[Any, str | None]:
     """``(value, note)``: the state as JSON values, and what had to change to show it (None: nothing).
 
     Integers of any size, Decimals and NaN/Infinity are JSON values here and stay exactly as
     they are. Keys that are not text (tuples, numbers) are shown as text, tuples and sets as
     lists, a container that contains itself as the text ``<cycle: /path>`` naming the place it
     repeats, other objects as their ``repr``; the note lists the first few places.
+
+    ``in_pieces``: a big state is checked a part at a time (``_dumps_in_pieces``: calls of at
+    most ``_CHECK_ITEMS`` items or ``_CHECK_TEXT`` characters, the same answer): one
+    ``orjson.dumps`` of a 50 MB state is a C call of 60-70 ms holding the GIL (the window's
+    replays; a category's many small states keep the one call).
     """
     try:
-        orjson.dumps(state)  # the usual case: plain JSON, shown as it is
+        if in_pieces:
+            _dumps_in_pieces(state, 0)
+        else:
+            orjson.dumps(state)  # the usual case: plain JSON, shown as it is
         return state, None
     except (TypeError, orjson.JSONEncodeError):
         pass
@@ -631,6 +640,74 @@ def shown_state(state: Any) -> tuple[Any, str | None]:
         return value, None
     more = f"; and {len(notes) - _NOTES_SHOWN} more" if len(notes) > _NOTES_SHOWN else ""
     return value, "state is not plain JSON, shown as far as it can be: " + "; ".join(notes[:_NOTES_SHOWN]) + more
+
+
+#: a container with more items than this is checked a run of this many items at a time
+_CHECK_ITEMS = 1_000
+#: text longer than this is checked a slice of this many characters at a time
+_CHECK_TEXT = 1_000_000
+#: containers this many levels down or deeper are checked whole
+_CHECK_DEPTH = 3
+#: a short container holding a container of at most this many items looks into it too
+_LOOKED_INTO = 16
+
+
+def _dumps_in_pieces(value: Any, depth: int) -> None:
+    """Raise as ``orjson.dumps`` of the state does where ``value`` stands ``depth`` levels down
+    (``TypeError`` or ``JSONEncodeError``: a value orjson cannot write, a key that is not text,
+    nesting beyond its limit, a cycle), in calls on parts of it: a long list or dict a run of
+    ``_CHECK_ITEMS`` items at a time (the items written whole), long text a slice at a time; a
+    shorter container is written with its long items and its containers of at most
+    ``_LOOKED_INTO`` items left out (``None`` in their place), and those are checked on their
+    own, down to ``_CHECK_DEPTH`` levels. Each part is written inside ``depth`` lists, so
+    orjson's depth limit counts its levels as in the whole state."""
+    kind = type(value)
+    if kind is str:
+        if len(value) > _CHECK_TEXT:  # a slice ends between code points: each is checked alone
+            for start in range(0, len(value), _CHECK_TEXT):
+                orjson.dumps(value[start:start + _CHECK_TEXT])
+        else:
+            orjson.dumps(value)
+        return
+    if depth >= _CHECK_DEPTH or (kind is not dict and kind is not list):
+        orjson.dumps(_inside_lists(value, depth))
+        return
+    if len(value) > _CHECK_ITEMS:
+        if kind is list:
+            for start in range(0, len(value), _CHECK_ITEMS):
+                orjson.dumps(_inside_lists(value[start:start + _CHECK_ITEMS], depth))
+        else:
+            items = iter(value.items())
+            while run := dict(itertools.islice(items, _CHECK_ITEMS)):
+                orjson.dumps(_inside_lists(run, depth))
+        return
+    apart: list[Any] = []
+    level: Any = {} if kind is dict else []
+    for key, item in value.items() if kind is dict else enumerate(value):
+        if _apart(item):
+            apart.append(item)
+            item = None
+        if kind is dict:
+            level[key] = item
+        else:
+            level.append(item)
+    orjson.dumps(_inside_lists(level, depth))
+    for item in apart:
+        _dumps_in_pieces(item, depth + 1)
+
+
+def _apart(item: Any) -> bool:
+    """Whether ``_dumps_in_pieces`` checks ``item`` of a short container on its own."""
+    kind = type(item)
+    if kind is str:
+        return len(item) > _CHECK_TEXT
+    return (kind is dict or kind is list) and (len(item) > _CHECK_ITEMS or len(item) <= _LOOKED_INTO)
+
+
+def _inside_lists(value: Any, depth: int) -> Any:
+    for _ in range(depth):
+        value = [value]
+    return value
 
 
 def _pointer(path: str) -> str:

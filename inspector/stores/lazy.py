@@ -22,9 +22,10 @@ from datetime import datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from inspector.core.decoding import NOT_PLAIN, page_reads_exactly, plain_document, plain_in_checked_page
+from inspector.core.decoding import (NOT_PLAIN, big_text_as_bytes, page_reads_exactly, plain_document,
+                                     plain_in_checked_page)
 from inspector.core.events import Event
-from inspector.core.json_pieces import cycle_collection_paused  # the pause big decodes share
+from inspector.core.json_pieces import PIECEWISE_ABOVE, cycle_collection_paused  # the pause big decodes share
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -400,16 +401,36 @@ def _with_payload(row: Any, label: str, value: Any) -> Any:
 
 def full_event(store: Any, event: Any, cancel: "CancelToken | None" = None) -> Any:
     """``event`` with its payload: itself unless a capped read left the payload out, else the
-    event at its position read again, whole (None when the store no longer holds it)."""
+    event at its position read again, whole (None when the store no longer holds it).
+
+    A JSON payload (the layout's ``payload_decoder`` is ``plain_document``: its text and that
+    text's UTF-8 bytes decode alike) over ``PIECEWISE_ABOVE`` bytes in an SQLite TEXT column is
+    fetched as the bytes stored and parsed from them (``big_text_as_bytes``): no 50 MB ``str``
+    is built and encoded again, two C calls of 60-90 ms each holding the GIL. That event is kept
+    only when every field but the payload, its problem included, is the capped read's
+    (``event``'s): a payload that is not UTF-8 or not JSON adds a problem, and the event is then
+    read again as any read reads it (as is one where another big column came as bytes)."""
     marker = left_out(event)
     if marker is None:
         return materialize(event)
     from inspector.core.matching import EventFilter
 
-    with cycle_collection_paused() if marker.size > PAUSE_COLLECTION_ABOVE else nullcontext():
+    def read() -> Any:
         found = store.read_all(after_position=event.position - 1, limit=1,
                                filters=EventFilter(streams=(event.stream,)), cancel=cancel)
-    return found[0] if found and found[0].position == event.position else None
+        return found[0] if found and found[0].position == event.position else None
+
+    with cycle_collection_paused() if marker.size > PAUSE_COLLECTION_ABOVE else nullcontext():
+        layout = getattr(store, "layout", None)
+        if (marker.size <= PIECEWISE_ABOVE or not isinstance(event, Event) or layout is None
+                or layout.payload_decoder() is not plain_document):
+            return read()
+        with big_text_as_bytes() as handed:
+            whole = read()
+            as_bytes = handed()
+        if not as_bytes or (whole is not None and dataclasses.replace(whole, data=event.data, raw=event.raw) == event):
+            return whole
+        return read()
 
 
 __all__ = ["FoldEvent", "FromFullEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",

@@ -11,6 +11,7 @@ import sqlite3
 import textwrap
 import threading
 import time
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -526,3 +527,35 @@ def test_shown_state_names_each_thing_it_changed():
     assert "a set at /set shown as a list" in note and "int key 7 at / shown as text" in note
     assert "a cycle at /loop/again/0 (back to /loop)" in note and "type at /obj shown as its repr" in note
     assert shown_state({"plain": [1, "two", None]}) == ({"plain": [1, "two", None]}, None)
+
+
+def test_a_big_state_is_checked_a_part_at_a_time_and_shown_as_one_check_shows_it(monkeypatch):
+    """The window's replays check a big state for plain JSON in parts (one ``orjson.dumps`` of a
+    50 MB state holds the GIL 60-70 ms): no part written is big, and the state shown, with its
+    note, is the one the whole check gives, also for what is not plain JSON deep inside."""
+    import orjson
+
+    from inspector.replay import projectors
+
+    records = [{"id": i, "name": "x" * 20, "tags": ["a", "b"]} for i in range(100_000)]
+    written: list[int] = []
+
+    def recording(value, *options):
+        blob = orjson.dumps(value, *options)
+        written.append(len(blob))
+        return blob
+
+    monkeypatch.setattr(projectors, "orjson", SimpleNamespace(dumps=recording, JSONEncodeError=orjson.JSONEncodeError))
+    plain = {"items": records, "count": len(records), "note": "é" * 3_000_000, "prices": {f"p{i}": i for i in range(5000)}}
+    assert shown_state(plain, in_pieces=True) == (plain, None)
+    assert written and max(written) <= 2_000_002 and sum(written) > 10_000_000  # every part looked at, none big
+    monkeypatch.undo()
+
+    deep: list = []
+    for _ in range(260):  # deeper than orjson writes
+        deep = [deep]
+    odd = [("a tuple", 1), {7: "int key"}, 2**70, {"loop": None}, {"deep": deep}]
+    odd[3]["loop"] = odd[3]
+    for thing in odd:
+        for place in ({"items": records[:1500] + [thing]}, {"items": [{"inner": [thing]}]}, {"big": {**plain["prices"], "x": thing}}):
+            assert shown_state(place, in_pieces=True) == shown_state(place)

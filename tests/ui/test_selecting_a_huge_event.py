@@ -84,7 +84,38 @@ def test_the_row_of_a_50_mb_event_shows_its_size_and_the_page_holds_no_decoded_p
     assert isinstance(drawn["RowsImported"].data, PayloadLeftOut) and drawn["Credited"].data == {"amount": 5}
 
 
-def test_selecting_it_shows_loading_then_the_whole_payload(qtbot, window):
+def _whole_text_conversions_of_the_event_tab(monkeypatch) -> list[str]:
+    """Every 50 MB ``str`` the Event tab's read decodes from the bytes stored or encodes back
+    (``json_pieces.decode_in_slices``/``encode_in_slices``; each ends in one C call holding the
+    GIL for 60-90 ms); a replay's own on other threads are not counted."""
+    from inspector.core import json_pieces
+
+    reading = threading.local()
+    real_read = browsing.full_event
+
+    def marked(store, event, cancel=None):
+        reading.event_tab = True
+        try:
+            return real_read(store, event, cancel)
+        finally:
+            reading.event_tab = False
+
+    converted: list[str] = []
+    for name in ("decode_in_slices", "encode_in_slices"):
+        real = getattr(json_pieces, name)
+
+        def spy(value, _real=real, _name=name):
+            if getattr(reading, "event_tab", False):
+                converted.append(_name)
+            return _real(value)
+
+        monkeypatch.setattr(json_pieces, name, spy)
+    monkeypatch.setattr(browsing, "full_event", marked)
+    return converted
+
+
+def test_selecting_it_shows_loading_then_the_whole_payload(qtbot, window, monkeypatch):
+    converted = _whole_text_conversions_of_the_event_tab(monkeypatch)
     _select(window, "RowsImported")
     view = window.event_view
     # shown at once, before any worker answered: the header and the loading line
@@ -96,6 +127,7 @@ def test_selecting_it_shows_loading_then_the_whole_payload(qtbot, window):
     assert not view.loading_bar.isVisibleTo(view)
     shown = view.shown_event
     assert shown.data["note"] == "nightly import" and len(shown.data["blob"]) == len(BLOB)
+    assert shown.problem is None and converted == []  # parsed from the bytes SQLite handed over
     assert window.current_event is shown  # the window's selection holds the whole event now
     # selecting it again (the timeline, a jump) keeps what is shown: no second read
     window.select_event(window.event_model.event_at(_row_of(window, "RowsImported")))
@@ -201,3 +233,36 @@ def test_while_it_loads_the_tab_says_how_far_the_decoding_has_got(qtbot, window,
     qtbot.waitUntil(lambda: not view.loading and view.model.find("data", "note").isValid(), timeout=60000)
     assert shown and all(text.startswith("Loading 50.0 MB event… ") and text.endswith("% decoded") for text in shown)
     assert shown[-1] == "Loading 50.0 MB event… 100% decoded"
+
+
+def test_a_big_payload_that_is_not_utf8_or_not_json_reads_as_a_full_read_gives_it(tmp_path):
+    """Payloads over 4 MB fetched as bytes are kept only when the event is the one a full read
+    gives; text that is not UTF-8 or not JSON is read again the usual way."""
+    from inspector.stores import open_store
+    from inspector.stores.lazy import full_event
+
+    path = tmp_path / "odd.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, "
+                 "type TEXT, recorded_at TEXT, data TEXT, metadata TEXT)")
+    filler = "x" * 4_100_000
+    payloads = [("Accented", json.dumps({"name": "é" * 2_100_000, "n": 1}, ensure_ascii=False).encode()),
+                ("NotUtf8", b'{"a": "\xff' + filler.encode() + b'"}'), ("NotJson", ("{" + filler).encode()),
+                ("ExactNumber", ('{"n": 12345678901234567890123, "pad": "' + filler + '"}').encode())]
+    for version, (kind, blob) in enumerate(payloads, start=1):
+        conn.execute("INSERT INTO events (stream, version, type, recorded_at, data, metadata) "
+                     "VALUES (?, ?, ?, ?, CAST(? AS TEXT), ?)",
+                     ("odd-1", version, kind, (T0 + timedelta(minutes=version)).isoformat(), blob, '{"actor": "ann"}'))
+    conn.commit()
+    conn.close()
+    store = open_store(str(path))
+    try:
+        capped = store.read_all(limit=10, payload_cap=1_000_000)
+        whole = store.read_all(limit=10)
+        assert [left_out(event) is not None for event in capped] == [True] * len(payloads)
+        for left, read in zip(capped, whole):
+            assert full_event(store, left) == read, left.type
+        assert whole[0].data["name"] == "é" * 2_100_000 and whole[3].data["n"] == 12345678901234567890123
+        assert [event.problem is not None for event in whole] == [False, True, True, False]
+    finally:
+        store.close()
