@@ -240,12 +240,33 @@ class SqlEventStore:
             (sa.func.max(time) if time is not None else sa.null()).label("last_at"),
             _or_null(layout.category_hint()).label("first_type"),
             *zones,
+            *self._timed_apart_column(),
         ]
+
+    def _timed_apart_column(self) -> list[sa.ColumnElement[Any]]:
+        """``timed_apart``: whether a listed stream holds rows whose time only decoding tells
+        (``_listing_times`` then decodes those rows); no column where the layout has none."""
+        apart = self.layout.timed_apart()
+        if apart is None:
+            return []
+        return [sa.func.max(sa.case((apart, 1), else_=0)).label("timed_apart")]
 
     def _listing_times(self, name: str, row: Any) -> tuple[datetime | None, datetime | None]:
         """A listing row's first and last times, exact to the microsecond: the text's MIN/MAX
         where every row of the stream has one offset (``_text_listing``), else the stream's
-        instants compared (one aggregate over its rows, through the stream index)."""
+        instants compared (one aggregate over its rows, through the stream index). Rows whose
+        time only decoding tells (``timed_apart``) are decoded and taken in."""
+        first, last = self._sql_listing_times(name, row)
+        if getattr(row, "timed_apart", None):
+            apart = self.layout.timed_apart()
+            for event in self._scan([self.layout.stream_is(name), apart], [], None, False, None, self.page_size):
+                at = event.recorded_at
+                if at is not None:
+                    first = at if first is None or at < first else first
+                    last = at if last is None or at > last else last
+        return first, last
+
+    def _sql_listing_times(self, name: str, row: Any) -> tuple[datetime | None, datetime | None]:
         if not self._text_listing():
             return self._time_value(row.first_at), self._time_value(row.last_at)
         if row.first_at is None:

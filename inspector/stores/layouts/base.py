@@ -313,6 +313,12 @@ class SqlLayout:
         """
         return None
 
+    def timed_apart(self) -> sa.ColumnElement[bool] | None:
+        """Rows whose payload SQL reads but whose time only decoding tells exactly (they are
+        among ``unreadable_clause``): a stream listing decodes a stream's such rows for its first
+        and last times. None (the default): SQL times every row it reads."""
+        return None
+
     def category_hint(self) -> sa.ColumnElement[Any] | None:
         """What a stream listing (grouped by stream) hands ``category_of`` as ``first_type``.
 

@@ -55,6 +55,8 @@ _EVEN_HEX = re.compile(r"^(?:[0-9a-f]{2})+$")
 _REPROBE_ROWS = 1000  # event rows of one uuid.hex id shown before its twin is probed again
 _SHOWN_MEMO = 4096  # uuid.hex ids remembered at most
 _TIME_MARKER = b'"timestamp":{"_type_":"datetime_iso","_data_":"'
+#: the key ``timestamp`` anywhere in a state (a key: JSON escapes the quotes of a string's text)
+_TIME_KEY = b'"timestamp"'
 _EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
 #: the nesting SQLite's ``json_valid`` follows (JSON_MAX_DEPTH)
 _SQLITE_JSON_DEPTH = 2000
@@ -199,45 +201,50 @@ class EventsourcingLayout(SqlLayout):
         # The time lives inside ``state``: read it with SQL where the state is plain JSON;
         # compressed or encrypted rows (``unreadable_clause``) are judged after decoding.
         self.time = None
-        # The transcoded timestamp is found by a byte search, on every engine: it never fails,
+        # The transcoded timestamp is read by comparing bytes, on every engine: it never fails,
         # whatever the bytes (a JSON function would refuse the NaN/Infinity tokens the library's
         # transcoder writes, and take such events out of time filters), and it is far cheaper than
-        # a regular expression or a JSON parse per row. The few bytes after the marker are cut at
-        # the closing quote; the text is cast only by ``epoch_seconds``, which checks its form
-        # first (a bad time is no time). Compressed or encrypted states hold no marker: they are
-        # judged after decoding (``unreadable_clause``).
-        marker = sa.literal(_TIME_MARKER, sa.LargeBinary)
-        found: sa.ColumnElement[Any]
+        # a regular expression or a JSON parse per row. The library writes ``timestamp`` as the
+        # state's first key (``{"timestamp":{"_type_":"datetime_iso","_data_":"...``): where the
+        # state starts so and holds no other ``"timestamp"`` (a nested object's, a repeated key:
+        # the decoder keeps the last), that is the top-level time; the few bytes after it are cut
+        # at the closing quote, and the text is cast only by ``epoch_seconds``, which checks its
+        # form first (a bad time is no time). Any other state holding ``"timestamp"`` is judged
+        # after decoding, as compressed or encrypted states are (``unreadable_clause``).
+        top = sa.literal(b"{" + _TIME_MARKER, sa.LargeBinary)
+        key = sa.literal(_TIME_KEY, sa.LargeBinary)
+        start = len(_TIME_MARKER) + 2  # where the time text starts in such a state (1-based)
         after: sa.ColumnElement[Any]
-        #: the bytes after the marker (NULL where there is none): one search of the state
+        head: sa.ColumnElement[Any]
+        time: sa.ColumnElement[Any]
+        state = self._state
+        #: the state's time is its first key, the only ``"timestamp"`` in it (the engines below)
+        self._top_time: sa.ColumnElement[bool] = sa.false()
+        self._time_key_anywhere: sa.ColumnElement[bool] | None = None
+        #: the bytes after the marker (NULL where the state is not read by SQL)
         self._time_head: sa.ColumnElement[Any] | None = None
         if self.dialect == "sqlite":
-            self._time_head = sa.cast(sa.func.substr(
-                self._state, sa.func.nullif(sa.func.instr(self._state, marker), 0) + len(_TIME_MARKER), 40), sa.Text)
+            self._top_time = sa.and_(sa.cast(sa.func.substr(state, 1, start - 1), sa.LargeBinary) == top,
+                                     sa.func.instr(sa.func.substr(state, start), key) == 0)
+            self._time_key_anywhere = sa.func.instr(state, key) > 0
+            head = sa.cast(sa.func.substr(state, start, 40), sa.Text)
+            after = sa.cast(sa.func.substr(state, start, 64), sa.Text)
+            time = sa.func.substr(after, 1, sa.func.instr(after, '"') - 1)
         elif self.dialect == "postgresql":
-            self._time_head = sa.func.encode(sa.func.substring(
-                self._state, sa.func.nullif(BytesPosition(marker, self._state), 0) + len(_TIME_MARKER), 40), "escape")
+            self._top_time = sa.and_(sa.func.substring(state, 1, start - 1) == top,
+                                     BytesPosition(key, sa.func.substring(state, start)) == 0)
+            self._time_key_anywhere = BytesPosition(key, state) > 0
+            head = sa.func.encode(sa.func.substring(state, start, 40), "escape")
+            time = sa.func.split_part(sa.func.encode(sa.func.substring(state, start, 64), "escape"), '"', 1)
         elif self.dialect in ("mysql", "mariadb"):
-            self._time_head = Utf8mb4(sa.func.substring(
-                self._state, sa.func.nullif(sa.func.locate(marker, self._state), 0) + len(_TIME_MARKER), 40))
-        if self.dialect == "sqlite":
-            found = sa.func.instr(self._state, marker)
-            after = sa.cast(sa.func.substr(self._state, found + len(_TIME_MARKER), 64), sa.Text)
-            self.time = sa.case(
-                (found > 0, sa.func.substr(after, 1, sa.func.instr(after, '"') - 1)), else_=None,
-            )
-        elif self.dialect == "postgresql":
-            found = BytesPosition(marker, self._state)
-            after = sa.func.substring(self._state, found + len(_TIME_MARKER), 64)
-            self.time = sa.case(
-                (found > 0, sa.func.split_part(sa.func.encode(after, "escape"), '"', 1)), else_=None,
-            )
-        elif self.dialect in ("mysql", "mariadb"):
-            found = sa.func.locate(marker, self._state)
-            after = sa.func.substring(self._state, found + len(_TIME_MARKER), 64)
-            self.time = sa.case(
-                (found > 0, Utf8mb4(sa.func.substring_index(after, '"', 1))), else_=None,
-            )
+            self._top_time = sa.and_(sa.cast(sa.func.substring(state, 1, start - 1), sa.LargeBinary) == top,
+                                     sa.func.locate(key, state, start) == 0)
+            self._time_key_anywhere = sa.func.locate(key, state) > 0
+            head = Utf8mb4(sa.func.substring(state, start, 40))
+            time = Utf8mb4(sa.func.substring_index(sa.func.substring(state, start, 64), '"', 1))
+        if self._time_key_anywhere is not None:
+            self._time_head = sa.case((self._top_time, head), else_=None)
+            self.time = sa.case((self._top_time, time), else_=None)
         self.columns = [
             self.position.label("position"),
             self.stream.label("stream"),
@@ -492,14 +499,30 @@ class EventsourcingLayout(SqlLayout):
         )
 
     def unreadable_clause(self) -> sa.ColumnElement[bool] | None:
-        """States that do not start with ``{``: zlib-compressed (0x78) or encrypted."""
+        """States that do not start with ``{`` (zlib-compressed, 0x78, or encrypted), and states
+        whose time SQL does not read exactly: holding ``"timestamp"`` elsewhere than as the
+        library's first key, or more than once (``time`` is NULL for them)."""
         # the first byte compared as bytes (half the cost of spelling it in hex, on every row)
         first: sa.ColumnElement[Any]
         if self.dialect == "postgresql":
             first = sa.func.substring(self._state, 1, 1)
         else:
             first = sa.cast(sa.func.substr(self._state, 1, 1), sa.LargeBinary)
-        return sa.or_(self._state.is_(None), first != sa.literal(b"{", sa.LargeBinary))
+        clauses = [self._state.is_(None), first != sa.literal(b"{", sa.LargeBinary)]
+        if self._time_key_anywhere is not None:
+            clauses.append(sa.and_(sa.not_(self._top_time), self._time_key_anywhere))
+        return sa.or_(*clauses)
+
+    def timed_apart(self) -> sa.ColumnElement[bool] | None:
+        """Plain JSON states holding ``"timestamp"`` that SQL does not time (``unreadable_clause``)."""
+        if self._time_key_anywhere is None:
+            return None
+        first: sa.ColumnElement[Any]
+        if self.dialect == "postgresql":
+            first = sa.func.substring(self._state, 1, 1)
+        else:
+            first = sa.cast(sa.func.substr(self._state, 1, 1), sa.LargeBinary)
+        return sa.and_(first == sa.literal(b"{", sa.LargeBinary), sa.not_(self._top_time), self._time_key_anywhere)
 
     def type_from_db(self, value: Any) -> str:
         return event_name_of_topic(value)
