@@ -3,7 +3,8 @@ the category through the indexes (rows recording it, names whose category it can
 out the category of those streams only, not of every stream in the table; the answers stay
 those of ``categories``: a stream is in the category its smallest recorded one names (its
 name's where none is recorded), exactly, whatever LIKE or GLOB would make of the name
-(``a_b``, ``x*y``, ``50%``) and whatever MariaDB's collation folds (``Order`` and ``order``)."""
+(``a_b``, ``x*y``, ``50%``) and whatever MariaDB's collation, or a case-insensitive PostgreSQL one,
+folds (``Order`` and ``order``)."""
 
 from __future__ import annotations
 
@@ -60,12 +61,12 @@ def _rows() -> list[dict[str, Any]]:
             for n, row in enumerate(rows, 1)]
 
 
-def _write(engine: sa.Engine) -> None:
+def _write(engine: sa.Engine, collation: str | None = None) -> None:
     metadata = sa.MetaData()
     events = sa.Table(
         "events", metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("stream", sa.String(100), nullable=False),
+        sa.Column("stream", sa.String(100, collation=collation), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("type", sa.String(100), nullable=False),
         sa.Column("at", sa.String(40), nullable=False),
@@ -93,7 +94,7 @@ def mapping(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "postgresql, case-insensitive streams", "mariadb"])
 def store(request, tmp_path_factory, mapping) -> Iterator[Any]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("catcol") / "events.db"
@@ -101,9 +102,15 @@ def store(request, tmp_path_factory, mapping) -> Iterator[Any]:
         url = str(path)
         db = None
     else:
-        db = scratch_database(request.getfixturevalue("postgres_url" if request.param == "postgresql" else "mysql_url"),
+        db = scratch_database(request.getfixturevalue("mysql_url" if request.param == "mariadb" else "postgres_url"),
                               "catcand")
-        _write(db.writer)
+        collation = None
+        if request.param.endswith("case-insensitive streams"):  # a nondeterministic ICU collation
+            collation = "case_insensitive"
+            with db.writer.begin() as conn:
+                conn.exec_driver_sql("CREATE COLLATION case_insensitive "
+                                     "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)")
+        _write(db.writer, collation)
         url = db.url
     opened = open_store(url, mapping=str(mapping))
     try:

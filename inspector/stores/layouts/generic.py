@@ -604,7 +604,8 @@ class GenericLayout(SqlLayout):
             return sa.null()
         stream = self.stream
         if self.dialect == "postgresql":
-            return sa.func.split_part(stream, "-", 1)
+            # a nondeterministic collation takes no substring search: split the name under "C"
+            return sa.func.split_part(sa.collate(stream, "C") if self.exact_text_streams() else stream, "-", 1)
         if self.dialect in ("mysql", "mariadb"):
             return sa.func.substring_index(stream, "-", 1)
         dash = sa.func.instr(stream, "-")
