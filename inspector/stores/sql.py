@@ -100,6 +100,12 @@ def _no_time(_value: Any) -> None:
     return None
 
 
+def _partial(index: sa.Index) -> bool:
+    """Whether a reflected index covers only the rows of a WHERE clause (its uniqueness then
+    says nothing of the other rows)."""
+    return any(options.get("where") is not None for options in index.dialect_options.values())
+
+
 class SqlEventStore:
     """Reads one SQL layout. Every call takes its own pooled connection, so workers may share the store."""
 
@@ -129,6 +135,7 @@ class SqlEventStore:
         self.choice_note: str | None = None
         #: how many event stores opening found in the database (PostgreSQL; 1 elsewhere)
         self.stores_here = 1
+        self._order: tuple[sa.ColumnElement[Any], ...] | None = None
 
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
@@ -606,7 +613,37 @@ class SqlEventStore:
             query = query.where(layout.version.is_not(None))
         if to_version is not None:
             query = query.where(layout.version <= to_version)
-        return query.order_by(layout.version, layout.position).limit(limit)
+        return query.order_by(*self._stream_order()).limit(limit)
+
+    def _stream_order(self) -> tuple[sa.ColumnElement[Any], ...]:
+        """The ORDER BY of one stream's versioned rows: (version, position), written as version
+        alone where the table holds at most one row per (stream, version), a primary key or
+        unique index on exactly the layout's stream and version columns (Axon, Marten, Message
+        DB, eventsourcing): the same order, and MariaDB then reads the stream index in order
+        instead of sorting every row of the stream for a LIMIT (the first event of an Axon
+        stream of 100,000 events on MariaDB took 80 to 110 ms that way). Decided once, from the
+        reflected table."""
+        if self._order is None:
+            layout = self.layout
+            stream, version, table = layout.stream, layout.version, layout.table
+            pair = None
+            if (isinstance(stream, sa.Column) and isinstance(version, sa.Column)
+                    and stream.table is table and version.table is table):
+                pair = {stream.name, version.name}
+            keys: list[list[Any]] = [[column.name for column in table.primary_key.columns]]
+            keys += [[getattr(e, "name", None) for e in index.expressions]
+                     for index in getattr(table, "indexes", ()) if index.unique and not _partial(index)]
+            keys += [[column.name for column in constraint.columns] for constraint in table.constraints
+                     if isinstance(constraint, sa.UniqueConstraint)]
+            unique = pair is not None and any(len(key) == 2 and set(key) == pair for key in keys)
+            self._order = (version,) if unique else (version, layout.position)
+        return self._order
+
+    def _versions_never_null(self) -> bool:
+        """Whether the layout's version is a column its table declares NOT NULL (then no row
+        of a stream lacks a version, and no query need look for one)."""
+        version = self.layout.version
+        return isinstance(version, sa.Column) and version.table is self.layout.table and version.nullable is False
 
     def read_stream(
         self,
@@ -631,7 +668,7 @@ class SqlEventStore:
             return layout.row_to_event(row) if columns is None else capped_row_event(layout, row, cap)
 
         yielded = 0
-        if from_version is None:
+        if from_version is None and not self._versions_never_null():
             # Rows without a version cannot be paged by version: read them first, by the same index.
             query = (
                 sa.select(*(columns or layout.columns))
@@ -668,7 +705,7 @@ class SqlEventStore:
         query = query.where(layout.version > after) if after is not None else query.where(layout.version.is_not(None))
         if upto is not None:
             query = query.where(layout.version <= upto)
-        return query.order_by(layout.version, layout.position)
+        return query.order_by(*self._stream_order())
 
     def read_for_replay(
         self,
