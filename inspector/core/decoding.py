@@ -146,7 +146,7 @@ _TINY_EXPONENTS = (b"0es000t", b"0es0000t", b"0es00000")
 _INT_DIGITS_LIMIT = 4000  # below Python's default int<->str conversion limit (4300 digits)
 
 
-def needs_exact_parser(blob: bytes) -> bool:
+def needs_exact_parser(blob: bytes | bytearray) -> bool:
     """Whether UTF-8 JSON ``blob`` may hold a number orjson would read inexactly (see above)."""
     marks = blob.translate(_NUMBER_MARKS)
     if _LONG_RUN in marks:
@@ -175,7 +175,7 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
     """
     # A replay calls this once per event: the usual case (no long number, no tiny exponent,
     # short text) is one translate, two substring searches and orjson, with no further call.
-    blob: bytes
+    blob: bytes | bytearray  # a big text's bytes come as a bytearray (``encode_in_slices``)
     if type(text) is bytes:
         blob = text
     elif isinstance(text, str):
@@ -196,7 +196,7 @@ def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> An
     return value
 
 
-def _parsed_whole(blob: bytes, exact: bool, within: int | None = None) -> tuple[Any, bool]:
+def _parsed_whole(blob: bytes | bytearray, exact: bool, within: int | None = None) -> tuple[Any, bool]:
     """``blob`` parsed in one call: by the exact parser when ``exact``, else by orjson (made to
     refuse nesting deeper than ``within`` levels when given, see ``_within``), and by the exact
     parser when orjson refuses it (NaN, Infinity, 1e400, too deep, not JSON: orjson's error is
@@ -216,7 +216,7 @@ def _parsed_whole(blob: bytes, exact: bool, within: int | None = None) -> tuple[
         raise TooDeep("JSON nested deeper than the parser follows") from None
 
 
-def _within(blob: bytes, max_depth: int) -> Any:
+def _within(blob: bytes | bytearray, max_depth: int) -> Any:
     """``orjson.loads(blob)``, raising ``TooDeep`` when it nests more than ``max_depth`` levels
     (checked by orjson itself at C speed, not by a walk over every container of the value: see
     ``json_pieces.within_depth``); ``orjson.JSONDecodeError`` for anything else it refuses."""
@@ -230,7 +230,7 @@ def _within(blob: bytes, max_depth: int) -> Any:
         raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
 
 
-def _loads_big(blob: bytes, max_depth: int | None) -> Any:
+def _loads_big(blob: bytes | bytearray, max_depth: int | None) -> Any:
     """``loads_exact`` of a document over ``PIECEWISE_ABOVE`` bytes without one long C call (a
     thread doing this leaves the others, the GUI thread among them, the interpreter every few
     ms): its numbers looked at a slice at a time, then parsed in pieces (``json_pieces``, whose
@@ -260,7 +260,7 @@ def _loads_big(blob: bytes, max_depth: int | None) -> Any:
 _MARKS_SLICE = 1_000_000
 
 
-def _may_need_exact_parser(blob: bytes) -> bool:
+def _may_need_exact_parser(blob: bytes | bytearray) -> bool:
     """``needs_exact_parser`` for a big document, its bytes translated a slice at a time (each
     slice overlaps the next by 16 bytes, the longest mark looked for)."""
     for start in range(0, len(blob), _MARKS_SLICE):
@@ -270,7 +270,7 @@ def _may_need_exact_parser(blob: bytes) -> bool:
     return False
 
 
-def _exact_loads(blob: bytes) -> Any:
+def _exact_loads(blob: bytes | bytearray) -> Any:
     """The exact parser (Python's ``json`` with exact numbers) on UTF-8 ``blob``."""
     return json.loads(blob.decode("utf-8"), parse_float=_exact_float, parse_int=_exact_int)
 
@@ -406,7 +406,7 @@ def _exact_int(token: str) -> int:
     return int(Decimal(token))  # past the int/str conversion limit; Decimal has none
 
 
-def _json_problem(blob: bytes, exc: Exception) -> str:
+def _json_problem(blob: bytes | bytearray, exc: Exception) -> str:
     if isinstance(exc, TooDeep):
         return f"{exc}, shown raw"
     stripped = blob.lstrip()

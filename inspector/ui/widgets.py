@@ -103,12 +103,47 @@ def event_text(event: Event) -> str:
 PROGRESS_EVERY = 2_000_000
 
 
+class PiecesOfText:
+    """A long text kept as the pieces it was written in (``event_text_in_pieces``): joined only
+    when the whole of it is asked for (``whole``: Copy, Show all), not where it is written. One
+    join of 60 MB of text is a C call of 50-80 ms holding the GIL: on the formatting thread it
+    stalled the GUI thread for as long while the Event tab showed a 50 MB event."""
+
+    __slots__ = ("_pieces", "_length")
+
+    def __init__(self, pieces: list[str]) -> None:
+        self._pieces = pieces
+        self._length = sum(map(len, pieces))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def head(self, count: int) -> str:
+        """The first ``count`` characters (all of them when it is shorter)."""
+        taken: list[str] = []
+        left = count
+        for piece in self._pieces:
+            if left <= 0:
+                break
+            taken.append(piece[:left])
+            left -= len(taken[-1])
+        return "".join(taken)
+
+    def whole(self) -> str:
+        """The whole text, joined the first time it is asked for."""
+        if len(self._pieces) != 1:
+            self._pieces = ["".join(self._pieces)]
+        return self._pieces[0] if self._pieces else ""
+
+
 def event_text_in_pieces(event: Event, wanted: Callable[[], bool] = lambda: True,
-                         progress: Callable[[int], None] = lambda _done: None) -> str | None:
+                         progress: Callable[[int], None] = lambda _done: None, *,
+                         joined: bool = True) -> str | PiecesOfText | None:
     """``event_text(event)``, written piece by piece (``text_chunks.pretty_json_pieces``) so the
     thread doing it gives the interpreter back between two pieces: formatting a 50 MB payload on
     a worker thread never holds the GUI thread. Between pieces, stops and returns None once
-    ``wanted()`` is false, and calls ``progress(characters written)`` every ``PROGRESS_EVERY``."""
+    ``wanted()`` is false, and calls ``progress(characters written)`` every ``PROGRESS_EVERY``.
+    ``joined=False``: the text written is handed back as its pieces (``PiecesOfText``)."""
     if event.raw is not None:
         return event_text(event)
     parts: list[str] = []
@@ -124,7 +159,7 @@ def event_text_in_pieces(event: Event, wanted: Callable[[], bool] = lambda: True
                 next_report = done + PROGRESS_EVERY
     except (TypeError, ValueError, RecursionError):
         return event_text(event)  # says why it cannot be printed
-    return "".join(parts)
+    return "".join(parts) if joined else PiecesOfText(parts)
 
 
 def monospace_font():
@@ -397,7 +432,7 @@ class EventView(QWidget):
         # lines are kept whole (scroll sideways): wrapping cut ids such as UUIDs in two
         self.raw.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.raw.setPlaceholderText("The event's stored text appears here.")
-        self._raw_text = ""
+        self._raw: str | PiecesOfText = ""
         copy_row = QHBoxLayout()
         raw_label = QLabel("Raw")
         raw_label.setStyleSheet("font-weight: bold;")
@@ -498,7 +533,7 @@ class EventView(QWidget):
             return self._ticket == ticket
 
         _FORMATTER.submit(lambda: emit(ticket, event_text_in_pieces(event, still_wanted,
-                                                                    lambda done: report(ticket, done))))
+                                                                    lambda done: report(ticket, done), joined=False)))
 
     def _show_header(self, event: Event) -> None:
         colour = type_colour(event.type)
@@ -528,21 +563,27 @@ class EventView(QWidget):
             # short: the note shares its row with the buttons in a narrow pane
             self.raw_note.setText(f"formatting the stored text… {size_words(done)} written")
 
-    def _on_formatted(self, ticket: int, text: str | None) -> None:
+    def _on_formatted(self, ticket: int, text: str | PiecesOfText | None) -> None:
         if ticket != self._ticket or text is None:
             return  # another event was selected meanwhile
         self._set_raw(text)
         self.copy_button.setEnabled(True)
 
-    def _set_raw(self, text: str) -> None:
-        self._raw_text = text
+    @property
+    def _raw_text(self) -> str:
+        """The whole raw text (a big event's pieces joined the first time it is asked for)."""
+        raw = self._raw
+        return raw if isinstance(raw, str) else raw.whole()
+
+    def _set_raw(self, text: str | PiecesOfText) -> None:
+        self._raw = text
         if len(text) <= RAW_LIMIT:
-            self.raw.setPlainText(text)
+            self.raw.setPlainText(text if isinstance(text, str) else text.whole())
             self.raw_note.setText("")
             self.raw_note.setToolTip("")
             self.show_all_button.hide()
             return
-        self.raw.setPlainText(text[:RAW_LIMIT] + "\n…")
+        self.raw.setPlainText((text[:RAW_LIMIT] if isinstance(text, str) else text.head(RAW_LIMIT)) + "\n…")
         # short: the note shares its row with two buttons, and "Show all" names the whole size: the
         # event's as stored where known, and the text's (indented, with the metadata: often twice as big)
         self.raw_note.setText(f"first {size_words(RAW_LIMIT)} shown")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from inspector.core.events import Event
 from inspector.ui import presenting
-from inspector.ui.widgets import INLINE_FORMAT_LIMIT, RAW_LIMIT, EventView, estimated_text_size
+from inspector.ui.widgets import INLINE_FORMAT_LIMIT, RAW_LIMIT, EventView, PiecesOfText, estimated_text_size
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=timezone.utc)
 
@@ -91,6 +91,8 @@ def test_selecting_a_50_mb_event_formats_its_text_off_the_gui_thread_in_small_pi
     notes: set[str] = set()  # every note the tab shows, also those replaced between two looks
     show_note = view.raw_note.setText
     monkeypatch.setattr(view.raw_note, "setText", lambda text: (notes.add(text), show_note(text)))
+    handed: list[object] = []  # what the formatting thread hands the tab
+    view._formatted.connect(lambda _ticket, text: handed.append(text))
     view.show_event(event)
     # at once: the header and the tree's top level; the text is on its way, and says so
     assert "huge-1" in view.header.text()
@@ -103,6 +105,9 @@ def test_selecting_a_50_mb_event_formats_its_text_off_the_gui_thread_in_small_pi
     assert all(thread is not threading.main_thread() for thread, _too_big in writes)
     assert not any(too_big for _thread, too_big in writes)
     assert any(note.endswith("MB written") for note in notes)  # the tab said how far it had got
+    # handed over as the pieces written: never joined into one 50 MB str on that thread (one C
+    # call holding the GIL for 50-80 ms); joined when Copy or Show all asks for the whole
+    assert len(handed) == 1 and isinstance(handed[0], PiecesOfText)
     text = presenting.raw_text(event)
     assert len(text) > 50_000_000
     assert view.raw.toPlainText()[:RAW_LIMIT] == text[:RAW_LIMIT]

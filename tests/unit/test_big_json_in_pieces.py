@@ -204,3 +204,23 @@ def test_big_containers_nested_a_thousand_deep_are_read_or_refused_as_one_parse_
         assert type(value) is list and len(value) == 1
         value = value[0]
     assert value == orjson.loads(inner)
+
+
+def test_a_big_document_given_as_text_is_read_from_its_bytes_encoded_a_slice_at_a_time(small_pieces, monkeypatch):
+    """Text is encoded into one growing bytearray a slice at a time (no C call writes all of a
+    50 MB document at once), and reads as its UTF-8 bytes read, errors alike."""
+    monkeypatch.setattr(json_pieces, "_SLICE", 333)
+    rng = random.Random(11)
+    for trial in range(60):
+        text = orjson.dumps(_document(rng), option=orjson.OPT_INDENT_2 if trial % 2 else 0).decode()
+        encoded = json_pieces.encode_in_slices(text)
+        assert type(encoded) is bytearray and encoded == text.encode("utf-8")
+        assert loads_exact(text) == orjson.loads(text)
+    for bad in ('{"a": [' + '1, ' * 900 + '}', '{"n": NaN, "pad": "' + "é" * 3000 + '"}', "[" * 1200 + "]" * 1200):
+        outcomes = []
+        for given in (bad, bad.encode("utf-8")):
+            try:
+                outcomes.append(("value", repr(loads_exact(given))))
+            except ValueError as exc:
+                outcomes.append((type(exc).__name__, str(exc)))
+        assert outcomes[0] == outcomes[1]
