@@ -538,13 +538,42 @@ class GenericLayout(SqlLayout):
             # a nondeterministic collation takes no LIKE: the name's bytes (exact, not through the index)
             return sa.or_(recorded, self._named_category(category))
         stream = self.stream
+        by_name: sa.ColumnElement[Any]
         if self.dialect == "sqlite":
             # GLOB is case-sensitive and walks the index from the prefix (LIKE ignores ASCII case: no index)
             literal = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in category)
             by_name = sa.type_coerce(stream, sa.Text).op("GLOB")(literal + "-*")
         else:
             by_name = stream.like(escape_like(category) + "-%", escape="\\")
+            if self.dialect == "postgresql" and self._stream_sorts_by_bytes():
+                # the prefix as one range of the stream index: LIKE takes a btree index only under "C"
+                by_name = sa.and_(stream >= category + "-", stream < category + ".", by_name)
         return sa.or_(recorded, stream == category, sa.type_coerce(by_name, sa.Boolean()))
+
+    def _stream_sorts_by_bytes(self) -> bool:
+        """PostgreSQL: whether the stream column's collation orders text by its bytes (C, POSIX,
+        C.UTF-8; the database's own where the column has the default), so that the names
+        starting with a prefix are one range of its index (asked once; False when unsure)."""
+        cached: bool | None = getattr(self, "_by_bytes", None)
+        if cached is None:
+            cached = False
+            column, table = self.stream, getattr(self.stream, "table", None)
+            if self.dialect == "postgresql" and isinstance(column, sa.Column) and isinstance(table, sa.Table):
+                name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+                query = sa.text(
+                    "SELECT CASE WHEN c.collprovider = 'd' THEN d.datlocprovider = 'c' AND "
+                    "(d.datcollate IN ('C', 'POSIX') OR d.datcollate LIKE 'C.%') "
+                    "ELSE c.collprovider = 'c' AND (c.collcollate IN ('C', 'POSIX') OR c.collcollate LIKE 'C.%') END "
+                    "FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation "
+                    "JOIN pg_database d ON d.datname = current_database() "
+                    "WHERE a.attrelid = to_regclass(:table) AND a.attname = :column")
+                try:
+                    with self.engine.connect() as conn:
+                        cached = bool(conn.execute(query, {"table": name, "column": column.name}).scalar())
+                except sa.exc.SQLAlchemyError:  # before PostgreSQL 15 (no datlocprovider): LIKE alone
+                    cached = False
+            self._by_bytes = cached
+        return cached
 
     def stream_category_exact(self) -> sa.ColumnElement[Any] | None:
         """``stream_category_aggregate`` as compared exactly: its UTF-8 bytes on MySQL/MariaDB
