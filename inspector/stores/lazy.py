@@ -15,6 +15,7 @@ read gives it; ``full_event`` reads such an event again, whole, when something n
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
@@ -22,7 +23,7 @@ from datetime import datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from inspector.core.decoding import (NOT_PLAIN, big_text_as_bytes, page_reads_exactly, plain_document,
+from inspector.core.decoding import (NOT_PLAIN, big_text_as_bytes, decode_json, page_reads_exactly, plain_document,
                                      plain_in_checked_page)
 from inspector.core.events import Event
 from inspector.core.json_pieces import PIECEWISE_ABOVE, cycle_collection_paused  # the pause big decodes share
@@ -133,6 +134,7 @@ class LazyEvent(FromFullEvent):
     _checked_page = False
 
     def __init__(self, row: Any, layout: "SqlLayout", stream: str) -> None:
+        # ``lazy_events`` makes a page's events without this call (``_made``): set a new slot there too
         self._row = row
         self._layout = layout
         self._type = self._data = _UNSET
@@ -214,7 +216,19 @@ class LazyEvent(FromFullEvent):
         change it): decoded from the row once more when ``data`` was not read yet (no copy
         needed), else ``copy(data)`` (a deep copy such as ``private_copy``)."""
         data = self._data
-        return self._decode() if data is _UNSET else copy(data)
+        if data is not _UNSET:
+            return copy(data)
+        # ``_decode``'s usual case written out, as in ``data`` (a user's projector reads this once per event)
+        places = self._layout._lazy_event_places  # set by __init__
+        decode = places[8] if self._checked_page else places[4]
+        if decode is not None:
+            payload = self._row[places[3]]
+            kind = type(payload)
+            if (kind is str or kind is bytes) and len(payload) <= PAUSE_COLLECTION_ABOVE:
+                data = decode(payload)
+                if data is not NOT_PLAIN:
+                    return data
+        return self._decode()
 
     def _decode(self) -> Any:
         """The payload as ``layout.lazy_data`` decodes it; through the layout's
@@ -266,7 +280,32 @@ def lazy_events(rows: Sequence[Any], layout: "SqlLayout", stream: str) -> Iterat
         place = places[3] if places[4] is plain_document else layout.checked_pages_at
         if place is not None and page_reads_exactly([row[place] for row in rows]):
             kind = _CheckedPageEvent
-    return map(kind, rows, repeat(layout), repeat(stream))
+    return iter(_made(kind, rows, layout, stream, places))
+
+
+def _made(kind: type[LazyEvent], rows: Sequence[Any], layout: "SqlLayout", stream: str, places: Any,
+          _new: Any = object.__new__, _unset: Any = _UNSET) -> list[LazyEvent]:
+    """``[kind(row, layout, stream) for row in rows]`` with ``LazyEvent.__init__``'s work written
+    out for the usual row (whole-number position and version): no ``__init__`` call per event,
+    about a twentieth of a replay's instructions. Every slot ``__init__`` sets is set here too."""
+    at_position, at_version = places[0], places[1]
+    made: list[LazyEvent] = []
+    append = made.append
+    for row in rows:
+        position, version = row[at_position], row[at_version]
+        if type(position) is not int or (version is not None and type(version) is not int):
+            append(kind(row, layout, stream))  # the layout converts odd keys its own way
+            continue
+        event = _new(kind)
+        event._row = row
+        event._layout = layout
+        event.stream = stream
+        event._type = event._data = _unset
+        event._full = None
+        event.position = position
+        event.version = version
+        append(event)
+    return made
 
 
 #: what a fold is given: a plain Event, or a LazyEvent with the same attributes
@@ -404,12 +443,14 @@ def full_event(store: Any, event: Any, cancel: "CancelToken | None" = None) -> A
     event at its position read again, whole (None when the store no longer holds it).
 
     A JSON payload (the layout's ``payload_decoder`` is ``plain_document``: its text and that
-    text's UTF-8 bytes decode alike) over ``PIECEWISE_ABOVE`` bytes in an SQLite TEXT column is
-    fetched as the bytes stored and parsed from them (``big_text_as_bytes``): no 50 MB ``str``
-    is built and encoded again, two C calls of 60-90 ms each holding the GIL. That event is kept
-    only when every field but the payload, its problem included, is the capped read's
-    (``event``'s): a payload that is not UTF-8 or not JSON adds a problem, and the event is then
-    read again as any read reads it (as is one where another big column came as bytes)."""
+    text's UTF-8 bytes decode alike) over ``PIECEWISE_ABOVE`` bytes on SQLite is parsed from the
+    bytes stored, never built as a 50 MB ``str`` and encoded again (two C calls of 60-90 ms each
+    holding the GIL): on a generic-layout table read by blob I/O (``_stored_payload_bytes``, no
+    query fetches it), the event then being the capped read's with that payload where it is a
+    JSON object or array that decodes without a problem; else fetched by the query as bytes
+    (``big_text_as_bytes``) and kept only when every field but the payload, its problem
+    included, is the capped read's (``event``'s). A payload that is not UTF-8 or not JSON is
+    read again as any read reads it (as is an event where another big column came as bytes)."""
     marker = left_out(event)
     if marker is None:
         return materialize(event)
@@ -425,12 +466,54 @@ def full_event(store: Any, event: Any, cancel: "CancelToken | None" = None) -> A
         if (marker.size <= PIECEWISE_ABOVE or not isinstance(event, Event) or layout is None
                 or layout.payload_decoder() is not plain_document):
             return read()
+        blob = _stored_payload_bytes(store, event.position, marker.size)
+        if blob is not None and blob[:1] in (b"{", b"["):
+            decoded = decode_json(blob, allow_null=False)
+            if decoded.problem is None:  # what row_to_event makes of it: every other field is the capped read's
+                return dataclasses.replace(event, data=decoded.value)
         with big_text_as_bytes() as handed:
             whole = read()
             as_bytes = handed()
         if not as_bytes or (whole is not None and dataclasses.replace(whole, data=event.data, raw=event.raw) == event):
             return whole
         return read()
+
+
+def _stored_payload_bytes(store: Any, position: int, size: int) -> bytes | None:
+    """The payload of the generic-layout SQLite event at ``position`` as stored, read by SQLite's
+    incremental blob I/O (``Connection.blobopen``): the driver fills a buffer with the GIL released,
+    where a query's fetch builds the 50 MB value holding it (30-130 ms seen). None where that
+    cannot be done (another engine or layout, a payload column that is an expression, a view, a
+    table without rowids) or the row is not the one of ``size`` bytes the capped read saw. Its
+    rowid, its size and its bytes are read in one read transaction (one snapshot)."""
+    import sqlalchemy as sa
+
+    from inspector.stores.layouts.generic import GenericLayout
+
+    layout = getattr(store, "layout", None)
+    engine = getattr(store, "engine", None)
+    if not isinstance(layout, GenericLayout) or engine is None or engine.dialect.name != "sqlite":
+        return None
+    table = layout.table
+    payload = next((getattr(column, "element", None) for column in layout.columns
+                    if getattr(column, "name", None) == "data"), None)
+    if not isinstance(table, sa.Table) or not isinstance(payload, sa.Column) or payload.table is not table:
+        return None
+    query = (sa.select(sa.literal_column("rowid"), sa.func.length(sa.cast(payload, sa.LargeBinary)))
+             .select_from(table).where(layout.position == position))
+    try:
+        with engine.connect() as conn:
+            dbapi = conn.connection.dbapi_connection
+            dbapi.execute("BEGIN")  # ended by the pool's rollback when the connection goes back
+            found = conn.execute(query).all()
+            if len(found) != 1 or found[0][1] != size:
+                return None
+            with dbapi.blobopen(table.name, payload.name, found[0][0], readonly=True,
+                                name=table.schema or "main") as handle:
+                blob = handle.read()
+    except (sa.exc.SQLAlchemyError, sqlite3.Error, AttributeError):
+        return None
+    return blob if len(blob) == size else None
 
 
 __all__ = ["FoldEvent", "FromFullEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",

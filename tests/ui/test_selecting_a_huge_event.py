@@ -115,7 +115,18 @@ def _whole_text_conversions_of_the_event_tab(monkeypatch) -> list[str]:
 
 
 def test_selecting_it_shows_loading_then_the_whole_payload(qtbot, window, monkeypatch):
+    from inspector.stores import lazy
+
     converted = _whole_text_conversions_of_the_event_tab(monkeypatch)
+    by_blob_io: list[int] = []  # payloads read by SQLite's blob I/O (no query row carries them)
+    real_blob_read = lazy._stored_payload_bytes
+
+    def blob_read(store, position, size):
+        blob = real_blob_read(store, position, size)
+        by_blob_io.append(-1 if blob is None else len(blob))
+        return blob
+
+    monkeypatch.setattr(lazy, "_stored_payload_bytes", blob_read)
     _select(window, "RowsImported")
     view = window.event_view
     # shown at once, before any worker answered: the header and the loading line
@@ -128,6 +139,7 @@ def test_selecting_it_shows_loading_then_the_whole_payload(qtbot, window, monkey
     shown = view.shown_event
     assert shown.data["note"] == "nightly import" and len(shown.data["blob"]) == len(BLOB)
     assert shown.problem is None and converted == []  # parsed from the bytes SQLite handed over
+    assert by_blob_io == [BIG_SIZE]  # read by blob I/O: the driver fills it with the GIL released
     assert window.current_event is shown  # the window's selection holds the whole event now
     # selecting it again (the timeline, a jump) keeps what is shown: no second read
     window.select_event(window.event_model.event_at(_row_of(window, "RowsImported")))
