@@ -134,7 +134,6 @@ class LazyEvent(FromFullEvent):
     _checked_page = False
 
     def __init__(self, row: Any, layout: "SqlLayout", stream: str) -> None:
-        # ``lazy_events`` makes a page's events without this call (``_made``): set a new slot there too
         self._row = row
         self._layout = layout
         self._type = self._data = _UNSET
@@ -216,19 +215,7 @@ class LazyEvent(FromFullEvent):
         change it): decoded from the row once more when ``data`` was not read yet (no copy
         needed), else ``copy(data)`` (a deep copy such as ``private_copy``)."""
         data = self._data
-        if data is not _UNSET:
-            return copy(data)
-        # ``_decode``'s usual case written out, as in ``data`` (a user's projector reads this once per event)
-        places = self._layout._lazy_event_places  # set by __init__
-        decode = places[8] if self._checked_page else places[4]
-        if decode is not None:
-            payload = self._row[places[3]]
-            kind = type(payload)
-            if (kind is str or kind is bytes) and len(payload) <= PAUSE_COLLECTION_ABOVE:
-                data = decode(payload)
-                if data is not NOT_PLAIN:
-                    return data
-        return self._decode()
+        return self._decode() if data is _UNSET else copy(data)
 
     def _decode(self) -> Any:
         """The payload as ``layout.lazy_data`` decodes it; through the layout's
@@ -280,32 +267,7 @@ def lazy_events(rows: Sequence[Any], layout: "SqlLayout", stream: str) -> Iterat
         place = places[3] if places[4] is plain_document else layout.checked_pages_at
         if place is not None and page_reads_exactly([row[place] for row in rows]):
             kind = _CheckedPageEvent
-    return iter(_made(kind, rows, layout, stream, places))
-
-
-def _made(kind: type[LazyEvent], rows: Sequence[Any], layout: "SqlLayout", stream: str, places: Any,
-          _new: Any = object.__new__, _unset: Any = _UNSET) -> list[LazyEvent]:
-    """``[kind(row, layout, stream) for row in rows]`` with ``LazyEvent.__init__``'s work written
-    out for the usual row (whole-number position and version): no ``__init__`` call per event,
-    about a twentieth of a replay's instructions. Every slot ``__init__`` sets is set here too."""
-    at_position, at_version = places[0], places[1]
-    made: list[LazyEvent] = []
-    append = made.append
-    for row in rows:
-        position, version = row[at_position], row[at_version]
-        if type(position) is not int or (version is not None and type(version) is not int):
-            append(kind(row, layout, stream))  # the layout converts odd keys its own way
-            continue
-        event = _new(kind)
-        event._row = row
-        event._layout = layout
-        event.stream = stream
-        event._type = event._data = _unset
-        event._full = None
-        event.position = position
-        event.version = version
-        append(event)
-    return made
+    return map(kind, rows, repeat(layout), repeat(stream))
 
 
 #: what a fold is given: a plain Event, or a LazyEvent with the same attributes
