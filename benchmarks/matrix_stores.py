@@ -254,7 +254,7 @@ def _generic_pg(data_type: str) -> Combo:
                     f"""
                     INSERT INTO events (stream, version, type, recorded_at, data, metadata)
                     SELECT 'account-{size}', i, 'Deposited', to_timestamp({START_EPOCH} + i),
-                           json_build_object('amount', MOD(i * 7919, 100) + 1, 'note', {_note_sql('i')},
+                           json_build_object('amount', MOD(i::bigint * 7919, 100) + 1, 'note', {_note_sql('i')},
                                              'counter', i, 'currency', 'EUR')::{data_type},
                            jsonb_build_object('actor', 'user' || MOD(i, 17), 'correlation_id', 'c' || (i / 5))
                     FROM generate_series(1, {size}) AS i
@@ -455,7 +455,7 @@ def _marten() -> Combo:
                     f"""
                     INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, timestamp, mt_dotnet_type)
                     SELECT nextval('mt_events_sequence'), gen_random_uuid(), '{sid}', i,
-                           jsonb_build_object('Amount', MOD(i * 7919, 100) + 1, 'Note', {_note_sql('i')},
+                           jsonb_build_object('Amount', MOD(i::bigint * 7919, 100) + 1, 'Note', {_note_sql('i')},
                                               'Counter', i, 'Currency', 'EUR'),
                            'money_deposited', to_timestamp({START_EPOCH} + i), 'Bank.MoneyDeposited, Bank'
                     FROM generate_series(1, {size}) AS i
@@ -522,7 +522,7 @@ def _messagedb() -> Combo:
                     f"""
                     INSERT INTO message_store.messages (position, time, stream_name, type, data, metadata)
                     SELECT i - 1, to_timestamp({START_EPOCH} + i) AT TIME ZONE 'utc', 'account-{size}', 'Deposited',
-                           jsonb_build_object('amount', MOD(i * 7919, 100) + 1, 'note', {_note_sql('i')},
+                           jsonb_build_object('amount', MOD(i::bigint * 7919, 100) + 1, 'note', {_note_sql('i')},
                                               'counter', i, 'currency', 'EUR'),
                            jsonb_build_object('correlationStreamName', 'ui-' || (i / 5), 'actor', 'user' || MOD(i, 17))
                     FROM generate_series(1, {size}) AS i
@@ -640,7 +640,7 @@ def _eventsauce_postgres() -> Combo:
                                '__time_of_recording_format', 'Y-m-d H:i:s.uO',
                                '__aggregate_root_id', '{sid}', '__aggregate_root_id_type', 'bank.account_id',
                                '__aggregate_root_type', 'bank.account', '__aggregate_root_version', i),
-                             'payload', json_build_object('amount', MOD(i * 7919, 100) + 1, 'note', {_note_sql('i')},
+                             'payload', json_build_object('amount', MOD(i::bigint * 7919, 100) + 1, 'note', {_note_sql('i')},
                                                           'counter', i, 'currency', 'EUR'))
                     FROM (SELECT i, gen_random_uuid() AS u FROM generate_series(1, {size}) AS i) AS s
                     """
@@ -705,7 +705,7 @@ def _axon_postgres() -> Combo:
                     SELECT '{sid}', i - 1, 'Account', gen_random_uuid()::text,
                            convert_to(json_build_object('traceId', 'trace-' || (i / 5), 'correlationId', 'msg-' || i,
                                                         'userId', 'user' || MOD(i, 17))::text, 'UTF8'),
-                           convert_to(json_build_object('accountId', '{sid}', 'amount', MOD(i * 7919, 100) + 1,
+                           convert_to(json_build_object('accountId', '{sid}', 'amount', MOD(i::bigint * 7919, 100) + 1,
                                                         'note', {_note_sql('i')}, 'counter', i,
                                                         'currency', 'EUR')::text, 'UTF8'),
                            'com.acme.bank.MoneyDeposited',
