@@ -631,7 +631,7 @@ class SqlEventStore:
                     and stream.table is table and version.table is table):
                 pair = {stream.name, version.name}
             keys: list[list[Any]] = [[column.name for column in table.primary_key.columns]]
-            keys += [[getattr(e, "name", None) for e in index.expressions]
+            keys += [[e.name if isinstance(e, sa.Column) else None for e in index.expressions]
                      for index in getattr(table, "indexes", ()) if index.unique and not _partial(index)]
             keys += [[column.name for column in constraint.columns] for constraint in table.constraints
                      if isinstance(constraint, sa.UniqueConstraint)]
