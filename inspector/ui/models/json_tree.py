@@ -113,9 +113,12 @@ class _Group(_Node):
 
     @property
     def key(self) -> str:
-        """``[150,000 … 150,999]`` (a list's indexes) or ``first … last`` (a dict's keys)."""
+        """``[150,000 … 150,999]`` (a list's indexes) or ``first … last`` (a dict's keys); a
+        group of one item names it alone: ``[1,000,000]``, ``last``."""
         if self.keys is None:
-            return f"[{self.start:,} … {self.stop - 1:,}]"
+            return f"[{self.start:,}]" if self.stop - self.start == 1 else f"[{self.start:,} … {self.stop - 1:,}]"
+        if self.stop - self.start == 1:
+            return _short_key(self.keys[self.start])
         return f"{_short_key(self.keys[self.start])} … {_short_key(self.keys[self.stop - 1])}"
 
     @property
@@ -360,8 +363,9 @@ class JsonTreeModel(_NodeTreeModel):
             container = group.container()
             where = json_pointer(container.path) or "/"
             total = container.child_count
-            text = (f"{where}: {'keys' if group.keys is not None else 'items'} {group.start:,} … {group.stop - 1:,} "
-                    f"of {total:,} (a range of rows, not a value)")
+            span = f"{group.start:,}" if group.stop - group.start == 1 else f"{group.start:,} … {group.stop - 1:,}"
+            text = (f"{where}: {'key' if group.keys is not None else 'item'}{'s' if group.stop - group.start != 1 else ''} "
+                    f"{span} of {total:,} (a range of rows, not a value)")
             return text + ("  (holds paths changed by this event)" if self._holds_changes(group) else "")
         elif role == Qt.ItemDataRole.FontRole:
             if self._holds_changes(group):
