@@ -26,6 +26,11 @@ has them; the fields are those of ``sample`` events decoded by the layout, read 
 ``SAMPLE_STRETCHES`` stretches spread evenly over the positions (all events when there are
 no more than ``sample``). The survey says which method was used and the sample size.
 
+A type's first and last time always cover every one of its events: rows whose time SQL does not
+read (the layout's ``unreadable_clause``: eventsourcing's compressed or encrypted states, and
+states holding ``"timestamp"`` elsewhere than as the library's first key) are decoded, part by
+part, for their times, whether the fields are counted in SQL, decoded in full or sampled.
+
 On the ``eventsourcing`` layout the envelope fields the library writes into every event's
 state (``ENVELOPE_KEYS``: ``timestamp``, ``originator_topic``, ``originator_id``,
 ``originator_version``) are not payload fields: they are left out of the survey, and its
@@ -304,6 +309,9 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
             complete = False
             break
         _count_part(store, builder, payload, timing, kind, [*where, *part], known)
+        if not _time_untimed_rows(store, builder, [*where, *part], cancel):
+            complete = False
+            break
         done += 1
         if progress is not None:
             progress(done, count)
@@ -374,6 +382,24 @@ def _count_part(store: SqlEventStore, builder: SurveyBuilder, payload: PayloadDo
     for row in store._rows(query):
         builder.add_field(layout.type_from_db(row.type), _text(row.field), json_type_name(row.json_type),
                           int(row.events), timing.read(row.first_at), timing.read(row.last_at))
+
+
+def _time_untimed_rows(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.ColumnElement[bool]],
+                       cancel: CancelToken | None) -> bool:
+    """Take into the types' first and last times the rows of this part whose time SQL does not
+    read (``unreadable_clause``: compressed or encrypted states, eventsourcing states holding
+    ``"timestamp"`` elsewhere than as the library's first key; SQL's MIN/MAX skip their NULL),
+    decoded page by page. Counts are not touched (SQL counted every row). False when ``cancel``
+    stopped it (the times then lack the rows not read yet)."""
+    untimed = store.layout.unreadable_clause()
+    if untimed is None:
+        return True
+    for event in store._scan([*where, untimed], [], None, False, None, store.page_size):
+        if cancel is not None and cancel.cancelled:
+            return False
+        if event.recorded_at is not None:
+            builder.add_totals(event.type, 0, event.recorded_at, event.recorded_at)
+    return True
 
 
 def _apart(layout: SqlLayout, query: sa.Select) -> sa.Select:
