@@ -73,11 +73,13 @@ EXAMPLES = {
     "info": ["event-inspector info demo.db", "event-inspector info postgresql+psycopg://me@db.example/prod --json"],
     "streams": ["event-inspector streams demo.db --category wallet", "event-inspector streams demo.db --match 'wallet-*' --limit 20 --after wallet-119f03dc"],
     "events": ["event-inspector events demo.db --stream wallet-9b2e71cc --limit 20",
+               "event-inspector events demo.db --category wallet --type CreditsSpent",
                "event-inspector events demo.db --actor alice@example.com --type CreditsSpent --since 2026-08-01 --json --page"],
     "check": ["event-inspector check demo.db", "event-inspector check demo.db --stream wallet-9b2e71cc --json --exit-zero",
               "event-inspector check demo.db --projector my_projectors.py",
               "event-inspector check sqlite:///bank.db --snapshots --projector native --path ./src"],
     "export": ["event-inspector export demo.db --stream wallet-9b2e71cc --format jsonl -o wallet.jsonl",
+               "event-inspector export demo.db --category wallet --format sqlite -o wallets.db",
                "event-inspector export demo.db --format csv -o audit.csv --mask emails"],
     "replay": ["event-inspector replay demo.db --stream wallet-9b2e71cc --at v100",
                "event-inspector replay demo.db --stream wallet-9b2e71cc --at 2026-08-15T12:00Z --projector my_projector.py"],
@@ -168,7 +170,10 @@ def _split_tokens(parser: argparse.ArgumentParser, tokens: Sequence[str], taken:
                   ) -> tuple[list[str], list[str], dict[str, str], set[str]]:
     """``tokens`` as ``parser`` reads them: (the positional words; every other option as given,
     with its value, in order; the values of the ``taken`` options, ``--at v4`` or ``--at=v4``,
-    which are not among the other options; the option strings of every option given, aliases too)."""
+    which are not among the other options; the option strings of every option given, aliases too).
+    An option ``parser`` does not have is among the other options, and is named in the last item
+    as given (``--nosuch``): whether it takes a value cannot be told, so the word after it may be
+    its value rather than a positional word."""
     words: list[str] = []
     options: list[str] = []
     values: dict[str, str] = {}
@@ -193,6 +198,7 @@ def _split_tokens(parser: argparse.ArgumentParser, tokens: Sequence[str], taken:
         options.append(token)
         action = _option_named(parser, name)
         if action is None:
+            named.add(name)
             continue
         named.update(action.option_strings)
         if not equals and action.nargs != 0 and index < len(tokens):
@@ -242,6 +248,8 @@ def _stream_form_problem(name: str, parser: argparse.ArgumentParser, tokens: lis
     stream_given = "--stream" in named
     if len(words) < 2:  # the store alone: nothing given the other way
         return None
+    if any(_option_named(parser, option) is None for option in named):
+        return None  # a word may be an unknown option's value, not a stream: argparse names the option
     store, *rest = words
     right = [store]
     if not stream_given:

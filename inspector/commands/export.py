@@ -7,7 +7,7 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from inspector.cli import InputError, open_store_from_args, print_json, terminal_progress
+from inspector.cli import InputError, known_category, open_store_from_args, print_json, terminal_progress
 from inspector.commands.store import time_range_args
 from inspector.export import FORMATS, Slice
 from inspector.export.provenance import choice_for, export_recording_projector
@@ -19,12 +19,17 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "export", parents=[common],
         help="export a slice (jsonl, csv, html audit report, sqlite copy, pytest fixture)",
         description=(
-            "Export a slice of a store. jsonl and sqlite slices open in the inspector like any store; "
+            "Export a slice of a store: one --stream, the streams of one --category, or every stream, "
+            "narrowed by time and actor. jsonl and sqlite slices open in the inspector like any store; "
             "csv and html are audit reports; pytest writes a test that replays one stream to its exported state."
         ),
     )
     parser.add_argument("store")
     parser.add_argument("--stream", help="only this stream (required for --format pytest)")
+    parser.add_argument("--category", metavar="C",
+                        help="only the streams of this category, as `streams --category` lists them ('(none)': "
+                             "the streams without one); jsonl and sqlite slices keep the source's categories; "
+                             "a category the store does not have is an error")
     parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
     parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
     parser.add_argument("--actor", help="only events caused by this actor (an audit trail)")
@@ -49,10 +54,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def run_export(args: argparse.Namespace) -> int:
     since, until = time_range_args(args)
-    part = Slice(stream=args.stream, since=since, until=until, actor=args.actor)
+    part = Slice(stream=args.stream, since=since, until=until, actor=args.actor, category=args.category)
     store = open_store_from_args(args)
     progress = None
     try:
+        known_category(store, args.category)  # an unknown category is said, not an empty file
         choice = choice_for(args.projector, args.path, store)
         try:
             with redirect_stdout(sys.stderr):  # a module's top-level print()

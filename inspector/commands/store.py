@@ -70,11 +70,15 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events = subparsers.add_parser(
         "events", parents=[common], help="list events, filtered",
         description="List events in global order (one --stream: in version order), filtered by stream, "
-                    "type, actor, time and text, a page at a time. A --stream or --type the store does not "
-                    "have is an error, with the names closest to it; an --actor no event names gives an "
+                    "category, type, actor, time and text, a page at a time. A --stream, --category or --type "
+                    "the store does not have is an error, with the names closest to it; an --actor no event "
+                    "names gives an "
                     "empty listing (exit 0) and a note on stderr naming the closest actors.")
     events.add_argument("store")
     events.add_argument("--stream", help="only this stream, in version order")
+    events.add_argument("--category", metavar="C",
+                        help="only the streams of this category (as `streams --category` lists them); '(none)': "
+                             "the streams without one; a category the store does not have is an error")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
     events.add_argument("--actor", type=actor_name, help="only events caused by this actor (not empty)")
     events.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
@@ -226,11 +230,12 @@ def run_events(args: argparse.Namespace) -> int:
     try:
         filters = EventFilter(
             types=tuple(args.types), streams=(args.stream,) if args.stream else (),
-            since=since, until=until, actor=args.actor, text=args.grep,
+            since=since, until=until, actor=args.actor, text=args.grep, category=args.category,
         )
         # a text listing shows a summary of each payload: one over the cap is neither fetched nor decoded
         cap = None if args.json else LISTING_PAYLOAD_CAP
-        if args.stream and not (args.types or args.actor or since or until or args.grep or args.after is not None):
+        if args.stream and not (args.types or args.actor or since or until or args.grep or args.category
+                                or args.after is not None):
             events = list(store.read_stream(args.stream, limit=args.limit + 1, payload_cap=cap))
             more = len(events) > args.limit
             events = events[: args.limit]
@@ -245,8 +250,9 @@ def run_events(args: argparse.Namespace) -> int:
             # a stream or type the store does not have is said, not an empty table
             _refuse(missing_stream(store, args.stream) if args.stream else None)
             _refuse(missing_types(store, args.types))
+            known_category(store, args.category)  # an unknown category is said, not an empty table
             if args.actor:  # a filter that keeps nothing is an answer (exit 0), said with close actors
-                alone = not (args.types or args.stream or since or until or args.grep)
+                alone = not (args.types or args.stream or since or until or args.grep or args.category)
                 no_actor = missing_actor(store, args.actor, checked=alone)
     finally:
         store.close()

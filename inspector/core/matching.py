@@ -85,7 +85,9 @@ class EventFilter:
 
     ``types``/``streams``: exact names as shown (any of them); ``since``/``until``: aware
     datetimes, both inclusive; ``actor``: exact; ``text``: case-insensitive substring of the
-    payload and metadata as JSON.
+    payload and metadata as JSON; ``category``: the events of the streams ``streams(category=...)``
+    lists (``(none)``: the streams without one), judged by the store (``accepts`` cannot tell a
+    stream's category from one event and leaves it to the store).
     """
 
     types: tuple[str, ...] = ()
@@ -94,10 +96,12 @@ class EventFilter:
     until: datetime | None = None
     actor: str | None = None
     text: str | None = None
+    category: str | None = None
 
     @property
     def is_empty(self) -> bool:
-        return not (self.types or self.streams or self.since or self.until or self.actor or self.text)
+        return not (self.types or self.streams or self.since or self.until or self.actor or self.text
+                    or self.category)
 
 
 def searchable_text(event: Any) -> str:

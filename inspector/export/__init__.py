@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterator
 from inspector import __version__
 from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Progress, check
-from inspector.core.events import Event, category_of_stream_name, format_time
+from inspector.core.events import Event, category_of_stream_name, format_time, in_category
 from inspector.core.masking import Masker
 from inspector.core.suggest import missing_stream
 from inspector.core.summary import summarize
@@ -71,15 +71,20 @@ class ExportResult:
 
 @dataclass(frozen=True, slots=True)
 class Slice:
-    """Which events to export."""
+    """Which events to export: one ``stream``, or the streams of one ``category`` (as
+    ``streams(category=...)`` lists them; ``(none)``: the streams without one), or (neither)
+    every stream; then only those recorded from ``since`` to ``until`` (aware datetimes, both
+    inclusive) and caused by ``actor``."""
 
     stream: str | None = None
     since: datetime | None = None
     until: datetime | None = None
     actor: str | None = None
+    category: str | None = None
 
     def describe(self) -> str:
-        parts = [f"stream {self.stream}" if self.stream else "all streams"]
+        parts = [f"stream {self.stream}" if self.stream else
+                 f"the streams of category {self.category}" if self.category else "all streams"]
         if self.actor:
             parts.append(f"caused by {self.actor}")
         if self.since:
@@ -90,8 +95,11 @@ class Slice:
 
 
 def iter_slice(store: EventStore, part: Slice, cancel: CancelToken | None = None) -> Iterator[Event]:
-    """The slice's events: one stream in version order, or all streams in global order."""
+    """The slice's events: one stream in version order, or the category's streams (or all
+    streams) in global order, read by keyset pages of ``PAGE`` events."""
     if part.stream is not None:
+        if part.category and not in_category(store.category(part.stream), part.category):
+            return  # the stream is not of the category: nothing of it is in the slice
         for event in store.read_stream(part.stream, cancel=cancel):
             if part.since and (event.recorded_at is None or event.recorded_at < part.since):
                 continue
@@ -101,7 +109,7 @@ def iter_slice(store: EventStore, part: Slice, cancel: CancelToken | None = None
                 continue
             yield event
         return
-    filters = EventFilter(since=part.since, until=part.until, actor=part.actor)
+    filters = EventFilter(since=part.since, until=part.until, actor=part.actor, category=part.category)
     after = None
     while True:
         page = store.read_all(after_position=after, limit=PAGE, filters=filters, cancel=cancel)

@@ -20,7 +20,7 @@ from datetime import datetime
 from itertools import islice, repeat
 from operator import le
 from pathlib import Path
-from typing import Any, Iterator, cast
+from typing import Any, Callable, Iterator, cast
 
 import orjson
 
@@ -597,6 +597,7 @@ class JsonlEventStore:
         longer than that many bytes (and than ``BIG_LINE``) is not read, its event's ``data`` is a
         ``PayloadLeftOut`` with the line's length (a text filter still reads it to judge it)."""
         filters = filters or EventFilter()
+        wanted = self._category_test(filters.category)
         big = self._big_lines if payload_cap is not None else {}
         result: list[Event] = []
         # start at the first line past the cursor in position order: a page costs its own lines
@@ -613,7 +614,7 @@ class JsonlEventStore:
                 line_number = self._order[rank]
                 size, capped = big.get(line_number, (0, None))
                 if capped is not None and size > (payload_cap or 0):
-                    if accepts(replace(filters, text=None), capped) and (
+                    if wanted(capped.stream) and accepts(replace(filters, text=None), capped) and (
                             not filters.text or accepts(filters, self._read_at(self._offsets[line_number], line_number))):
                         result.append(capped)
                         if len(result) >= limit:
@@ -621,11 +622,18 @@ class JsonlEventStore:
                     continue
                 handle.seek(self._offsets[line_number])
                 event = self._decode(handle.readline(MAX_LINE + 1), line_number)
-                if accepts(filters, event):
+                if wanted(event.stream) and accepts(filters, event):
                     result.append(event)
                     if len(result) >= limit:
                         break
         return result
+
+    def _category_test(self, category: str | None) -> Callable[[str], bool]:
+        """Whether a stream (by name) is one ``streams(category=category)`` lists; every stream
+        when ``category`` is None. Told from the index in memory: no line is read."""
+        if not category:
+            return lambda _name: True
+        return lambda name: name in self._streams and in_category(self._category_of(name), category)
 
     def time_range(self):
         firsts = [i.first_at for i in self._streams.values() if i.first_at]
@@ -638,13 +646,14 @@ class JsonlEventStore:
             return Histogram(start, end, [])
         width = (end - start).total_seconds() / buckets
         filters = filters or EventFilter()
+        wanted = self._category_test(filters.category)
         with self.path.open("rb") as handle:
             for line_number, offset in enumerate(self._offsets):
                 handle.seek(offset)
                 event = self._decode(handle.readline(MAX_LINE + 1), line_number)
                 if event.recorded_at is None or not (start <= event.recorded_at < end):
                     continue
-                if accepts(filters, event):
+                if wanted(event.stream) and accepts(filters, event):
                     slot = int((event.recorded_at - start).total_seconds() // width)
                     if 0 <= slot < buckets:
                         counts[slot] += 1

@@ -1035,6 +1035,8 @@ class SqlEventStore:
         if filters.streams:
             possible = [s for s in filters.streams if layout.stream_exists_possibly(s)]
             where.append(layout.stream_in(possible) if possible else sa.false())
+        if filters.category:
+            python.extend(self._category_filter(filters.category, where))
         if filters.since or filters.until:
             since, until = filters.since, filters.until
             if self._epoch is not None:
@@ -1069,6 +1071,26 @@ class SqlEventStore:
             if not exprs or unreadable is not None:
                 python.append(lambda e: needle in searchable_text(e))
         return where, python
+
+    def _category_filter(self, category: str, where: list[Any]) -> list[Any]:
+        """The events of ``category``'s streams, as ``streams(category=...)`` selects them: the
+        layout's ``category_clause`` appended to ``where`` where SQL can tell the category (one
+        index range on most layouts); else a Python predicate, returned in a list, that asks
+        ``category`` once per stream met (the filter's own cache) and keeps the stream's events
+        when ``in_category`` holds (one small query per stream, as an export asks each stream's
+        category anyway)."""
+        clause = self.layout.category_clause(category)
+        if clause is not None:
+            where.append(clause)
+            return []
+        known: dict[str, bool] = {}
+
+        def of_category(event: Any) -> bool:
+            found = known.get(event.stream)
+            if found is None:
+                found = known[event.stream] = in_category(self.category(event.stream), category)
+            return found
+        return [of_category]
 
     def _actor_prefilter(self, actor: str) -> list[sa.ColumnElement[bool]]:
         """A cheap test every row naming ``actor`` passes, checked before its JSON is parsed.

@@ -73,14 +73,18 @@ def _from_qt(value: QDateTime) -> datetime:
 
 
 class ExportDialog(QDialog):
-    """Format, output file, scope, time range (from the timeline region) and masking."""
+    """Format, output file, scope, time range (from the timeline region) and masking.
+
+    Scope: the selected ``stream``; the streams of ``category`` (the category the stream list is
+    filtered by, None when it is not: the choice is then hidden); or every stream of the store."""
 
     def __init__(self, *, stream: str | None, region: tuple[datetime, datetime] | None, folder: str,
-                 store_path: str | None, parent: QWidget | None = None) -> None:
+                 store_path: str | None, category: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export slice")
         self.setMinimumWidth(620)
         self._stream = stream
+        self._category = category
         self._store_path = store_path
         self._folder = folder
         self.request: ExportRequest | None = None
@@ -91,7 +95,7 @@ class ExportDialog(QDialog):
             self.format_box.addItem(FORMAT_LABELS.get(fmt, fmt), fmt)
         form.addRow("Format:", self.format_box)
 
-        self.output_edit = QLineEdit(str(Path(folder) / default_file_name(self.format(), stream)))
+        self.output_edit = QLineEdit(str(Path(folder) / default_file_name(self.format(), stream or category)))
         self.output_edit.setToolTip("A new file; the store itself is never written")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -101,14 +105,22 @@ class ExportDialog(QDialog):
         form.addRow("Save to:", row)
 
         self.stream_radio = QRadioButton(f"Selected stream: {stream}" if stream else "Selected stream (none selected)")
-        self.all_radio = QRadioButton("All streams")
+        self.category_radio = QRadioButton(f"Streams of category {category}" if category else "Streams of a category")
+        self.category_radio.setToolTip("The streams the list shows for this category, whatever the name filter")
+        self.all_radio = QRadioButton("All streams (the whole store)")
         self.stream_radio.setEnabled(stream is not None)
-        (self.stream_radio if stream else self.all_radio).setChecked(True)
+        self.category_radio.setVisible(category is not None)
+        self.category_radio.setEnabled(category is not None)
+        (self.stream_radio if stream else self.category_radio if category else self.all_radio).setChecked(True)
+        self._last_base = self._name_base()
         scope = QButtonGroup(self)
         scope.addButton(self.stream_radio)
+        scope.addButton(self.category_radio)
         scope.addButton(self.all_radio)
+        scope.buttonToggled.connect(lambda _button, checked: checked and self._follow_name())
         scope_box = QVBoxLayout()
         scope_box.addWidget(self.stream_radio)
+        scope_box.addWidget(self.category_radio)
         scope_box.addWidget(self.all_radio)
         form.addRow("Streams:", scope_box)
 
@@ -174,14 +186,24 @@ class ExportDialog(QDialog):
     def set_format(self, fmt: str) -> None:
         self.format_box.setCurrentIndex(self.format_box.findData(fmt))
 
-    def _on_format_changed(self, _index: int) -> None:
-        # The suggested name follows the format unless the user typed a name of their own.
-        old = default_file_name(self._last_format, self._stream)
+    def _name_base(self) -> str | None:
+        """What the suggested file is named after: the stream or the category chosen (None: all)."""
+        if self.stream_radio.isChecked():
+            return self._stream
+        return self._category if self.category_radio.isChecked() else None
+
+    def _follow_name(self) -> None:
+        # The suggested name follows the format and the scope unless the user typed a name of their own.
+        old = default_file_name(self._last_format, self._last_base)
         current = Path(self.output_edit.text().strip())
         if current.name == old:
-            self.output_edit.setText(str(current.with_name(default_file_name(self.format(), self._stream))))
+            self.output_edit.setText(str(current.with_name(default_file_name(self.format(), self._name_base()))))
         self._last_format = self.format()
+        self._last_base = self._name_base()
         self.problem.hide()
+
+    def _on_format_changed(self, _index: int) -> None:
+        self._follow_name()
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.output_edit.text(), FILTERS[self.format()])
@@ -203,6 +225,7 @@ class ExportDialog(QDialog):
         if self._store_path and output.resolve() == Path(self._store_path).expanduser().resolve():
             return "That is the store itself: the inspector never writes to it. Choose another file."
         stream = self._stream if self.stream_radio.isChecked() else None
+        category = self._category if self.category_radio.isChecked() else None
         if fmt == "pytest" and stream is None:
             return "A pytest fixture replays one stream: select a stream first and choose “Selected stream”."
         since = _from_qt(self.since_edit.dateTime()) if self.since_check.isChecked() else None
@@ -212,7 +235,7 @@ class ExportDialog(QDialog):
         mask = [field.strip() for field in self.mask_fields.text().replace(";", ",").split(",") if field.strip()]
         if self.mask_emails.isChecked():
             mask.insert(0, MASK_EMAILS)
-        return ExportRequest(fmt, output, Slice(stream, since, until), tuple(mask))
+        return ExportRequest(fmt, output, Slice(stream, since, until, category=category), tuple(mask))
 
     def accept(self) -> None:
         outcome = self.build_request()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from inspector.ui.settings import store_key
+from inspector.ui.window.names import ALL
 
 
 class Exporting:
@@ -25,8 +26,10 @@ class Exporting:
         target = self.store_target or ""
         store_path = None if "://" in target else target
         folder = self.settings.get("last_export_dir") or str(Path.home())
+        category = self.category_box.currentData()
         dialog = ExportDialog(stream=self.current_stream, region=self.region_filter, folder=folder,
-                              store_path=store_path, parent=self)
+                              store_path=store_path, category=None if category in (None, ALL) else category,
+                              parent=self)
         dialog.accepted.connect(lambda: dialog.request is not None and self.run_export(dialog.request))
         dialog.finished.connect(lambda _result: dialog.deleteLater())
         self.export_dialog_widget = dialog
