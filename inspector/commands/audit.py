@@ -98,9 +98,10 @@ def _version(text: str) -> int:
 
 
 def _stream_at(text: str) -> tuple[str, int]:
-    """An argparse type: ``STREAM@VERSION`` (the last ``@`` splits, so a stream name may hold one)."""
+    """An argparse type: ``STREAM@VERSION`` (the last ``@`` splits, so a stream name may hold one;
+    ``@42``: the stream named '', which some stores hold)."""
     stream, sep, version = text.rpartition("@")
-    if not sep or not stream:
+    if not sep:
         raise argparse.ArgumentTypeError(f"{text!r}: write STREAM@VERSION, e.g. wallet-9b2e71cc@42")
     return stream, _version(version)
 

@@ -229,12 +229,13 @@ def run_events(args: argparse.Namespace) -> int:
     # One row past the limit says whether there are more, without counting them.
     try:
         filters = EventFilter(
-            types=tuple(args.types), streams=(args.stream,) if args.stream else (),
+            # --stream '' is the stream named '' (some stores hold one), not "no --stream"
+            types=tuple(args.types), streams=(args.stream,) if args.stream is not None else (),
             since=since, until=until, actor=args.actor, text=args.grep, category=args.category,
         )
         # a text listing shows a summary of each payload: one over the cap is neither fetched nor decoded
         cap = None if args.json else LISTING_PAYLOAD_CAP
-        if args.stream and not (args.types or args.actor or since or until or args.grep or args.category
+        if args.stream is not None and not (args.types or args.actor or since or until or args.grep or args.category
                                 or args.after is not None):
             events = list(store.read_stream(args.stream, limit=args.limit + 1, payload_cap=cap))
             more = len(events) > args.limit
@@ -248,11 +249,11 @@ def run_events(args: argparse.Namespace) -> int:
         no_actor = None
         if not events and args.after is None:
             # a stream or type the store does not have is said, not an empty table
-            _refuse(missing_stream(store, args.stream) if args.stream else None)
+            _refuse(missing_stream(store, args.stream) if args.stream is not None else None)
             _refuse(missing_types(store, args.types))
             known_category(store, args.category)  # an unknown category is said, not an empty table
             if args.actor:  # a filter that keeps nothing is an answer (exit 0), said with close actors
-                alone = not (args.types or args.stream or since or until or args.grep or args.category)
+                alone = not (args.types or args.stream is not None or since or until or args.grep or args.category)
                 no_actor = missing_actor(store, args.actor, checked=alone)
     finally:
         store.close()

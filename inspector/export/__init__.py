@@ -83,7 +83,7 @@ class Slice:
     category: str | None = None
 
     def describe(self) -> str:
-        parts = [f"stream {self.stream}" if self.stream else
+        parts = [f"stream {self.stream or repr(self.stream)}" if self.stream is not None else
                  f"the streams of category {self.category}" if self.category else "all streams"]
         if self.actor:
             parts.append(f"caused by {self.actor}")

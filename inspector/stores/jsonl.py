@@ -380,7 +380,8 @@ class JsonlEventStore:
             problems.append(str(doc["problem"]))
         return Event(
             position=stored_position,
-            stream=str(doc.get("stream") or "(no stream)"),
+            # a stream named '' is a stream (a slice of a store holding one keeps it); no stream: none given
+            stream=str(doc["stream"]) if doc.get("stream") is not None else "(no stream)",
             version=version,
             type=str(doc.get("type") or "(no type)"),
             recorded_at=recorded_at,
