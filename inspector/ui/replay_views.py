@@ -269,6 +269,17 @@ class StateView(QWidget):
         self.describe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = JsonTreeModel(self)
         self.tree = _tree(self.model)
+        # What the user opened and selected in this stream's state, kept from version to version
+        # (``_keep_view`` / ``_restore_view``): places as ``JsonTreeModel.place_of`` gives them,
+        # only those the user expanded (the tree's own expansions are made with its signals
+        # blocked), so restoring costs what the user's clicks did, whatever the state's size.
+        self._view_stream: str | None = None
+        self._opened: dict[tuple[Any, ...], None] = {}
+        self._selected: tuple[Any, ...] | None = None
+        self._selected_top = 0  # pixels from the top of the tree's viewport to the selected row
+        self._scrolled = 0  # the scroll bar's value, where no selected row is shown
+        self.tree.expanded.connect(self._on_user_expanded)
+        self.tree.collapsed.connect(self._on_user_collapsed)
         # Enabled on purpose: greyed text on the tinted swatches was unreadable (dark and light);
         # the swatches carry the same tints as the highlighted rows, with the same text colour.
         legend = self.legend = QLabel("<span style='background: rgba(255,179,0,0.4)'>&nbsp;changed&nbsp;</span> "
@@ -292,6 +303,7 @@ class StateView(QWidget):
     # --- inputs ------------------------------------------------------------------------
     def set_stream(self, stream: str | None, first: int | None, last: int | None) -> None:
         self.play_button.setChecked(False)
+        self._keep_view(stream)
         self.stream = stream
         self.result = None
         self.version = None  # nothing shown: a jump to this stream's event at the old version replays it
@@ -399,6 +411,7 @@ class StateView(QWidget):
         self.position = position
         marked = changes if isinstance(changes, ChangedPaths) else ChangedPaths.of(changes)
         highlights = marked.ops
+        self._keep_view(result.stream)
         self.model.set_value(result.state if result.state is not None else {}, marked)
         # The changed paths are opened to (their containers expanded), the first EXPAND_LIMIT of
         # them: an event adding 150,000 paths froze the window for 40 s, as every expansion
@@ -423,9 +436,14 @@ class StateView(QWidget):
                         # a list of 400,000 items took 6 s to expand on the GUI thread; the user can open it
                         self.tree.expand(index)
                     index = index.parent()
+            for place in self._opened:  # what the user opened, where it still is
+                index = self.model.index_of_place(place)
+                if index.isValid():
+                    self.tree.expand(index)
         finally:
             self.tree.blockSignals(blocked)
         fit_json_columns(self.tree)
+        self._restore_selection()
         when = local_time(result.recorded_at)
         at = f"at v{result.version}" if result.version is not None else "before its first event"
         self.header.setText(f"<b>{result.stream}</b> {at}"
@@ -442,6 +460,59 @@ class StateView(QWidget):
         self.describe_label.setStyleSheet(f"color: {colour};" if colour else "")
         if result.version is not None:
             self.set_version(result.version)
+
+    # --- what the user opened, kept across versions ------------------------------------
+    def _on_user_expanded(self, index: QModelIndex) -> None:
+        place = self.model.place_of(index.siblingAtColumn(0))
+        if place is not None:
+            self._opened[place] = None
+
+    def _on_user_collapsed(self, index: QModelIndex) -> None:
+        place = self.model.place_of(index.siblingAtColumn(0))
+        if place is not None:
+            self._opened.pop(place, None)
+
+    def _keep_view(self, stream: str | None) -> None:
+        """Before the tree shows another state of ``stream``: note its selected row and where
+        it stands on screen; before another stream's: forget what was opened (it starts closed)."""
+        if stream != self._view_stream:
+            self._view_stream = stream
+            self._opened.clear()
+            self._selected, self._selected_top, self._scrolled = None, 0, 0
+            return
+        if self.result is None:
+            return  # nothing shown (a replay on its way): what was noted stands
+        current = self.tree.currentIndex()
+        if current.isValid():
+            self._selected = self.model.place_of(current.siblingAtColumn(0))
+            self._selected_top = self.tree.visualRect(current).top()
+        self._scrolled = self.tree.verticalScrollBar().value()
+
+    def _restore_selection(self) -> None:
+        """Select the row noted by ``_keep_view`` where the new state has it, at about the same
+        height on screen; else keep the scroll position."""
+        index = self.model.index_of_place(self._selected)
+        bar = self.tree.verticalScrollBar()
+        if not index.isValid():
+            bar.setValue(self._scrolled)
+            return
+        parent = index.parent()
+        while parent.isValid() and self.tree.isExpanded(parent):
+            parent = parent.parent()
+        if parent.isValid():
+            return  # under a row the user closed: selecting it would open it (Qt scrolls to it)
+        auto = self.tree.hasAutoScroll()
+        self.tree.setAutoScroll(False)  # scrolled once, below, not also to its nearest edge
+        try:
+            self.tree.setCurrentIndex(index)
+        finally:
+            self.tree.setAutoScroll(auto)
+        self.tree.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
+        top = max(0, self._selected_top)
+        if self.tree.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerPixel:
+            bar.setValue(bar.value() - top)
+        else:
+            bar.setValue(bar.value() - top // max(1, self.tree.rowHeight(index)))
 
     def show_cancelled(self) -> None:
         self.describe_label.setText("Replay cancelled. Move the scrubber or select an event to replay again.")

@@ -6,7 +6,7 @@ import itertools
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QPainter
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -17,22 +17,25 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QToolButton,
+    QToolTip,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
+from inspector.core import jsontext
 from inspector.core.events import Event
 from inspector.stores.lazy import size_text
 from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
 from inspector.ui.presenting import local_time, type_colour, utc_time
 from inspector.ui.runner import WorkerPool
-from inspector.ui.text_chunks import pretty_json_pieces
+from inspector.ui.text_chunks import pretty_json_pieces, text_size_beyond
 
 
 #: a container with more children than this is not expanded for the user (expanding lays
@@ -213,7 +216,40 @@ class JsonTreeView(QTreeView):
     of at most ``EXPAND_LIMIT`` children down to that depth (``expand_small_containers``; for
     ``expandAll`` ``EXPAND_ALL_DEPTH`` levels), bigger ones stay closed for the user to open.
     Qt's own lay the tree out again for every container opened: ``expandToDepth(1)`` over a
-    200,000-item list did not finish in 5 minutes."""
+    200,000-item list did not finish in 5 minutes.
+
+    Copy on a row (its context menu, or the keys): "Copy value" (Ctrl+C) puts the row's value
+    on the clipboard as JSON text, numbers exactly as held (big ints, decimals); a value whose
+    text is over ``INLINE_FORMAT_LIMIT`` characters is written on a worker thread, as the Raw
+    view's text, and reaches the clipboard when done (``copyingChanged`` says so). "Copy path"
+    (Ctrl+Shift+C) copies its JSON pointer (``/records/150000/status``). A range group row
+    (``[150,000 … 150,999]``) has neither: both are disabled there and its keys copy nothing.
+    """
+
+    #: True while a big value's text is being written for the clipboard, False when it is there
+    copyingChanged = Signal(bool)
+    #: (ticket, text) from the worker writing a big value's text
+    _value_written = Signal(int, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._copy_ticket = 0
+        self._latest_copy = [0]  # the latest copy's ticket, read by the worker writing a big one
+        self.copying = False
+        self._value_written.connect(self._on_value_written)
+        self.copy_value_action = QAction("Copy value", self)
+        self.copy_value_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        self.copy_value_action.setToolTip("Copy the row's value as JSON text")
+        self.copy_value_action.triggered.connect(self.copy_value)
+        self.copy_path_action = QAction("Copy path", self)
+        self.copy_path_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copy_path_action.setToolTip("Copy the row's JSON pointer, e.g. /records/150000/status")
+        self.copy_path_action.triggered.connect(self.copy_path)
+        for action in (self.copy_value_action, self.copy_path_action):
+            # the keys are read in keyPressEvent (an item view takes Ctrl+C for its label first);
+            # the menu only shows them
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.setShortcutVisibleInContextMenu(True)
 
     def expandToDepth(self, depth: int) -> None:  # noqa: N802 (Qt naming)
         blocked = self.blockSignals(True)  # the columns are measured once, after
@@ -224,6 +260,110 @@ class JsonTreeView(QTreeView):
 
     def expandAll(self) -> None:  # noqa: N802 (Qt naming)
         self.expandToDepth(EXPAND_ALL_DEPTH - 1)
+
+    def _copyable(self) -> QModelIndex:
+        """The current row (column 0) when it is a key or item of the JSON value, else invalid."""
+        model = self.model()
+        index = self.currentIndex()
+        if not isinstance(model, JsonTreeModel) or not index.isValid() or model.is_group(index):
+            return QModelIndex()
+        return index.siblingAtColumn(0)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        index = self.indexAt(event.pos())
+        if index.isValid():
+            self.setCurrentIndex(index)
+        usable = self._copyable().isValid()
+        self.copy_value_action.setEnabled(usable)
+        self.copy_path_action.setEnabled(usable)
+        menu = QMenu(self)
+        menu.addAction(self.copy_value_action)
+        menu.addAction(self.copy_path_action)
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        if event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_value()  # on a range group: nothing (Qt's own copies the row's label)
+            event.accept()
+            return
+        if event.keyCombination() == QKeySequence("Ctrl+Shift+C")[0]:
+            self.copy_path()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def copy_path(self) -> None:
+        """Put the current row's JSON pointer on the clipboard; nothing on a range group."""
+        index = self._copyable()
+        if index.isValid():
+            QGuiApplication.clipboard().setText(self.model().pointer_at(index))
+            self._say("Path copied", index)
+
+    def copy_value(self) -> None:
+        """Put the current row's value on the clipboard as JSON text (indented, numbers exact);
+        nothing on a range group. Over ``INLINE_FORMAT_LIMIT`` characters of text it is written
+        on a worker thread (``copying`` is True until it is on the clipboard); a newer copy
+        drops an older one still being written."""
+        index = self._copyable()
+        if not index.isValid():
+            return
+        value = self.model().value_of(index)
+        self._copy_ticket += 1
+        ticket = self._latest_copy[0] = self._copy_ticket
+        latest = self._latest_copy
+        if not text_size_beyond(value, INLINE_FORMAT_LIMIT):
+            self._set_copying(False)
+            QGuiApplication.clipboard().setText(_value_text(value))
+            self._say("Value copied", index)
+            return
+        self._set_copying(True)
+        self._say("Copying the value… (it is big: it reaches the clipboard in a moment)", index)
+        emit = self._value_written.emit
+
+        def write() -> None:
+            parts: list[str] = []
+            try:
+                for piece in pretty_json_pieces(value):
+                    if latest[0] != ticket:
+                        return  # a newer copy was asked for
+                    parts.append(piece)
+            except (TypeError, ValueError, RecursionError) as exc:
+                emit(ticket, exc)
+                return
+            emit(ticket, "".join(parts))
+
+        _FORMATTER.submit(write)
+
+    def _on_value_written(self, ticket: int, text: object) -> None:
+        if ticket != self._copy_ticket:
+            return
+        self._set_copying(False)
+        if isinstance(text, str):
+            QGuiApplication.clipboard().setText(text)
+            self._say("Value copied", self.currentIndex())
+        else:
+            self._say(f"The value cannot be written as text: {text}", self.currentIndex())
+
+    def _set_copying(self, copying: bool) -> None:
+        if copying != self.copying:
+            self.copying = copying
+            self.copyingChanged.emit(copying)
+
+    def _say(self, text: str, index: QModelIndex) -> None:
+        """A short note beside the row copied (a tooltip: it goes by itself)."""
+        rect = self.visualRect(index)
+        if self.isVisible() and rect.isValid():
+            QToolTip.showText(self.viewport().mapToGlobal(rect.bottomLeft()), text, self)
+
+
+def _value_text(value: object) -> str:
+    """``value`` as indented JSON text, numbers exact; a value nested too deep for the writer
+    is said to be so instead."""
+    try:
+        return jsontext.dumps(value, indent=True)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return f"(The value cannot be written as text: {exc})"
 
 
 def expand_all_under(tree: QTreeView, index: QModelIndex) -> None:

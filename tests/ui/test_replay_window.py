@@ -45,10 +45,12 @@ def test_scrubbing_to_a_version_shows_the_balance_at_that_version(qtbot, window,
     events = _events_of(demo_copy, stream)
     _open_stream(qtbot, window, stream)
     state = window.state_view
+    state.tree.setCurrentIndex(state.model.find("credits"))  # the row the user looks at stays selected
     for version in (bad - 1, 5, bad):
         state.slider.setValue(version)
         qtbot.waitUntil(lambda: state.version == version, timeout=5000)
         assert state.model.value_at("credits") == _balance_after(events, version)
+        assert state.model.place_of(state.tree.currentIndex()) == ("value", ("credits",))
     assert state.model.value_at("credits") == -3
     # the field the event at this version changed is highlighted, and the scrubber selected that event
     assert state.model.highlighted().get("/credits") == "change"
@@ -58,6 +60,7 @@ def test_scrubbing_to_a_version_shows_the_balance_at_that_version(qtbot, window,
     state.back_button.click()
     qtbot.waitUntil(lambda: state.version == bad - 1, timeout=5000)
     assert state.model.value_at("credits") == _balance_after(events, bad - 1)
+    assert state.tree.currentIndex().siblingAtColumn(1).data() == str(_balance_after(events, bad - 1))
 
 
 def test_cursors_a_and_b_show_the_changed_paths_with_their_blame(qtbot, window, demo_planted):

@@ -182,6 +182,25 @@ def _child_at(node: _Node, row: int) -> _Node:
     return children[row - start]
 
 
+def _walk(node: _Node, path: Any) -> "_Node | None":
+    """The node at ``path`` (keys and indexes) under ``node``, or None when there is none; makes
+    only the rows on the way (see ``_child_at``)."""
+    for part in path:
+        value = node.value
+        if isinstance(value, dict) and part in value:
+            first = node.children[0]
+            if isinstance(first, _Group) and first.keys is not None:
+                row = first.keys.index(part)  # a big dict's groups hold its keys in order
+            else:
+                row = next(i for i, key in enumerate(value) if key == part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            row = part
+        else:
+            return None
+        node = _child_at(node, row)  # builds only the levels on the way
+    return node
+
+
 def _escaped(part: Any) -> str:
     """One key or index as a JSON pointer writes it (``a/b`` → ``a~1b``)."""
     return str(part).replace("~", "~0").replace("/", "~1")
@@ -250,21 +269,83 @@ class JsonTreeModel(_NodeTreeModel):
         """The index of the node at ``path`` (keys and indexes), or an invalid index. Only the
         rows on the way are made: in a big container, those of the range groups holding it
         (at most ``GROUP`` rows a level), whatever its position."""
-        node = self._root
-        for part in path:
-            value = node.value
-            if isinstance(value, dict) and part in value:
-                first = node.children[0]
-                if isinstance(first, _Group) and first.keys is not None:
-                    row = first.keys.index(part)  # a big dict's groups hold its keys in order
-                else:
-                    row = next(i for i, key in enumerate(value) if key == part)
-            elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
-                row = part
-            else:
+        node = _walk(self._root, path)
+        return self.createIndex(node.row, 0, node) if node is not None and node is not self._root else QModelIndex()
+
+    def _top(self) -> _Node:
+        """The node whose keys the paths start from: the root, or the one row a value shown
+        whole stands in (``set_value(..., top_level=False)``, or a value that is no dict)."""
+        root = self._root
+        return root.children[0] if root.value is None and root.children else root
+
+    def place_of(self, index: QModelIndex) -> tuple[Any, ...] | None:
+        """Where the row at ``index`` stands, in terms that outlive this tree (another version
+        of the same state): ``("value", path)`` for a key or item (``path``: the keys and
+        indexes from the top, ``()`` for a value shown whole), ``("range", container path,
+        first key or index it holds, level)`` for a range group (level 0: a group right under
+        its container, 1: a group inside one); None for an invalid index."""
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        if isinstance(node, _Group):
+            level, up = 0, node.parent
+            while isinstance(up, _Group):
+                level, up = level + 1, up.parent
+            first = node.start if node.keys is None else node.keys[node.start]
+            return ("range", node.container().path, first, level)
+        return ("value", node.path)
+
+    def index_of_place(self, place: tuple[Any, ...] | None) -> QModelIndex:
+        """The row standing at ``place`` (as ``place_of`` gives it) in the value shown, or an
+        invalid index when the value has no such row. A range group is found by the key or
+        index it holds: the group holding it at that level, whatever its bounds now. Makes only
+        the rows on the way (as ``find``)."""
+        if not place:
+            return QModelIndex()
+        if place[0] == "value":
+            node = _walk(self._top(), place[1])
+            return self.createIndex(node.row, 0, node) if node is not None and node is not self._root else QModelIndex()
+        _kind, container_path, first, level = place
+        container = _walk(self._top(), container_path)
+        value = container.value if container is not None else None
+        if container is None or not isinstance(value, (dict, list)) or len(value) <= GROUP:
+            return QModelIndex()
+        if isinstance(value, dict):
+            if first not in value:
                 return QModelIndex()
-            node = _child_at(node, row)  # builds only the levels on the way
-        return self.createIndex(node.row, 0, node) if node is not self._root else QModelIndex()
+            head = container.children[0]
+            assert isinstance(head, _Group) and head.keys is not None
+            row = head.keys.index(first)
+        elif isinstance(first, int) and 0 <= first < len(value):
+            row = first
+        else:
+            return QModelIndex()
+        children = container.children
+        for depth in range(level + 1):
+            head = children[0] if children else None
+            if not isinstance(head, _Group):
+                return QModelIndex()  # fewer levels of groups now
+            group = children[(row - head.start) // (head.stop - head.start)]
+            if depth == level:
+                return self.createIndex(group.row, 0, group)
+            children = group.children
+        return QModelIndex()
+
+    def value_of(self, index: QModelIndex) -> Any:
+        """The value held at the row ``index`` (the very object, not a copy through Qt's
+        variants, which sorts a dict's keys and copies a 50 MB value); None for an invalid index
+        or a range group (which holds no value: check ``is_group``; None is also JSON's null)."""
+        if not index.isValid() or self.is_group(index):
+            return None
+        return index.internalPointer().value
+
+    def pointer_at(self, index: QModelIndex) -> str | None:
+        """The JSON pointer (RFC 6901) of the row at ``index`` (``/records/150000/status``;
+        ``""`` for a value shown whole), or None for a range group or an invalid index: a range
+        of rows has no path of its own."""
+        if not index.isValid() or self.is_group(index):
+            return None
+        return json_pointer(index.internalPointer().path)
 
     def value_at(self, *path: Any) -> Any:
         index = self.find(*path)
