@@ -494,8 +494,22 @@ class ElidingLabel(QLabel):
             painter.end()
 
 
-#: Width the Raw note keeps beside the Show all button before its label is shortened (pixels).
-_NOTE_ROOM = 110
+class NoteLabel(QLabel):
+    """A dim note of plain text on a line of its own, wrapped to the width it is given (so it is
+    read whole in a narrow pane and never widens it), and hidden while it has no text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setEnabled(False)
+        self.hide()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt naming)
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 #: Room between two widgets of a row, as styles lay them out (pixels; most use 6)
 _SPACING = 6
 
@@ -577,9 +591,8 @@ class EventView(QWidget):
         raw_label = QLabel("Raw")
         raw_label.setStyleSheet("font-weight: bold;")
         self._raw_label = raw_label
-        # cut with "…" in a narrow pane, never widening it (and the window) while a big text is formatted
-        self.raw_note = ElidingLabel("")
-        self.raw_note.setEnabled(False)
+        # under the buttons, wrapped: read whole in a narrow pane, never widening it (nor the window)
+        self.raw_note = NoteLabel()
         self.show_all_button = QPushButton("Show all")
         self.show_all_button.setToolTip("Show the whole stored text (a big text takes a moment to lay out)")
         self.show_all_button.clicked.connect(self.show_all_raw)
@@ -589,13 +602,14 @@ class EventView(QWidget):
         self.copy_button.setEnabled(False)
         self.copy_button.clicked.connect(self.copy_raw)
         copy_row.addWidget(raw_label)
-        copy_row.addWidget(self.raw_note, 1)
+        copy_row.addStretch(1)
         copy_row.addWidget(self.show_all_button)
         copy_row.addWidget(self.copy_button)
         raw_box = QWidget()
         raw_layout = QVBoxLayout(raw_box)
         raw_layout.setContentsMargins(0, 0, 0, 0)
         raw_layout.addLayout(copy_row)
+        raw_layout.addWidget(self.raw_note)
         raw_layout.addWidget(self.raw)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tree)
@@ -700,8 +714,8 @@ class EventView(QWidget):
 
     def _on_formatting_progress(self, ticket: int, done: int) -> None:
         if ticket == self._ticket and self.formatting:
-            # short: the note shares its row with the buttons in a narrow pane
-            self.raw_note.setText(f"formatting the stored text… {size_words(done)} written")
+            # the note has a line of its own, wrapped: it keeps the size it expects
+            self.raw_note.setText(f"{self._format_note} {size_words(done)} written")
 
     def _on_formatted(self, ticket: int, text: str | PiecesOfText | None) -> None:
         if ticket != self._ticket or text is None:
@@ -724,7 +738,7 @@ class EventView(QWidget):
             self.show_all_button.hide()
             return
         self.raw.setPlainText((text[:RAW_LIMIT] if isinstance(text, str) else text.head(RAW_LIMIT)) + "\n…")
-        # short: the note shares its row with two buttons, and "Show all" names the whole size: the
+        # the note stays short: "Show all" beside it names the whole size: the
         # event's as stored where known, and the text's (indented, with the metadata: often twice as big)
         self.raw_note.setText(f"first {size_words(RAW_LIMIT)} shown")
         self.raw_note.setToolTip(f"showing the first {size_words(RAW_LIMIT)} of {size_words(len(text))} of text")
@@ -738,16 +752,15 @@ class EventView(QWidget):
         self.show_all_button.show()
 
     def _fit_show_all_label(self) -> None:
-        """The longest of the Show all labels that leaves the Raw note ``_NOTE_ROOM`` pixels beside
-        it: the event's size and its text's where the pane has room, the text's alone in a narrow one."""
+        """The longest of the Show all labels that fits in the Raw row beside its title and Copy raw:
+        the event's size and its text's where the pane has room, the text's alone in a narrow one."""
         labels = getattr(self, "_show_all_labels", ())
         if not labels:
             return
         button = self.show_all_button
         taken = button.sizeHint().width() - button.fontMetrics().horizontalAdvance(button.text())
         row = self.raw.width() or self.width()
-        room = (row - self._raw_label.sizeHint().width() - self.copy_button.sizeHint().width() - 3 * _SPACING
-                - _NOTE_ROOM - taken)
+        room = row - self._raw_label.sizeHint().width() - self.copy_button.sizeHint().width() - 3 * _SPACING - taken
         fitting = next((label for label in labels if button.fontMetrics().horizontalAdvance(label) <= room), labels[-1])
         if button.text() != fitting:
             button.setText(fitting)

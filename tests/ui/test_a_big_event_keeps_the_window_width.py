@@ -1,6 +1,6 @@
 """At 1024x700, selecting an event of a few MB leaves the window as wide as it was: the Event
 tab's Raw note ("formatting the stored text (about 8.9 MB, or more)…", then "first 200 KB
-shown") is drawn in the room its row has, cut with "…" and whole in its tooltip, instead of
+shown") is wrapped on a line of its own under the Raw row's buttons, read whole, instead of
 widening the right pane and, with it, the window past the screen."""
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ def test_selecting_a_big_event_at_1024_does_not_widen_the_window(qtbot, store_wi
         look()
         assert any(note.startswith("formatting the stored text") for note in notes)  # the long note was shown
         assert view.raw_note.text() == "first 200 KB shown" and view.show_all_button.isVisible()
+        assert view.raw_note.isVisible() and view.raw_note.width() >= view.raw_note.sizeHint().width()  # whole
         assert widths == {1024}
         assert view.minimumSizeHint().width() <= view.width()
     finally:
