@@ -204,7 +204,7 @@ class CompareView(CategoryRunView):
         self.differences_title.setStyleSheet("font-weight: bold;")
         self.stopped_view.horizontalHeader().resizeSection(StoppedStreamsModel.STREAM, 200)
         self.stopped_view.horizontalHeader().setStretchLastSection(True)
-        self.stopped_title = QLabel("Stopped alike on both sides (none)")
+        self.stopped_title = QLabel("No stream stopped alike on both sides")
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
         self.detail_title = QLabel("Select a stream to see its changed paths.")
@@ -309,8 +309,8 @@ class CompareView(CategoryRunView):
                                        else "Streams whose state differs")
         stopped = self.stopped_model.rowCount()
         self.stopped_view.setVisible(stopped > 0)  # rare: no empty table takes the differences' room
-        self.stopped_title.setText(f"Stopped alike on both sides ({stopped:,})" if stopped
-                                   else "Stopped alike on both sides (none)")
+        self.stopped_title.setText(f"Stopped alike on both sides: {stopped:,}" if stopped
+                                   else "No stream stopped alike on both sides")
 
     def _on_items(self, differences: list[Any]) -> None:
         self.model.append([d for d in differences if d.differs])

@@ -37,6 +37,9 @@ from inspector.ui.runner import TaskRunner
 
 #: Settings key of the last inputs.
 SETTINGS_KEY = "states_view"
+#: The stopped streams' title when the projector raised on none (not "(none)": that reads as
+#: the name of the category without one)
+NO_STREAM_STOPPED = "No stream stopped (the projector raised no error)"
 
 
 class StatesView(CategoryRunView):
@@ -79,6 +82,8 @@ class StatesView(CategoryRunView):
         # a long file path must not widen the form: the label takes the room there is (full text on hover)
         self.projector_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.projector_label.setMinimumWidth(60)
+        # at the window's narrowest "the State tab's projector" takes two lines rather than being cut
+        self.projector_label.setWordWrap(True)
         self.projector_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.run_button.setToolTip("Replay every stream of the category (Enter in any field)")
         for edit in (self.match_edit, self.where_edit, self.at_edit):
@@ -127,7 +132,7 @@ class StatesView(CategoryRunView):
         stopped_header.resizeSection(StoppedStreamsModel.VERSION, 70)
         stopped_header.resizeSection(StoppedStreamsModel.TYPE, 150)
         stopped_header.setStretchLastSection(True)
-        self.stopped_title = QLabel("Stopped streams: the projector raised (none)")
+        self.stopped_title = QLabel(NO_STREAM_STOPPED)
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
         upper = QWidget()
@@ -245,7 +250,7 @@ class StatesView(CategoryRunView):
         super()._clear_results()
         self.model.clear()
         self.matches_title.setText("Matching streams")
-        self.stopped_title.setText("Stopped streams: the projector raised (none)")
+        self.stopped_title.setText(NO_STREAM_STOPPED)
 
     def _on_items(self, outcomes: list[Any]) -> None:
         matches = [outcome for outcome in outcomes if outcome.matched]
@@ -266,8 +271,8 @@ class StatesView(CategoryRunView):
         more = f" (first {self.model.rowCount():,} listed)" if dropped else ""
         self.matches_title.setText(f"Matching streams: {self._matches:,}{more}")
         count = self.stopped_model.rowCount()
-        self.stopped_title.setText(f"Stopped streams: the projector raised ({count:,})" if count
-                                   else "Stopped streams: the projector raised (none)")
+        self.stopped_title.setText(f"Stopped streams (the projector raised): {count:,}" if count
+                                   else NO_STREAM_STOPPED)
 
     def _on_finished(self, totals: Any) -> None:
         self._set_idle()

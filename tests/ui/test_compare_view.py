@@ -113,6 +113,7 @@ def test_the_same_projector_on_both_sides_alters_nothing(qtbot, window):
     _until_done(qtbot, view)
 
     assert view.model.rowCount() == 0 and "no stream differs" in view.status.text()
+    assert view.stopped_title.text() == "No stream stopped alike on both sides"
 
 
 def test_a_side_without_a_usable_projector_is_said_next_to_it(qtbot, window, tmp_path):

@@ -1,6 +1,7 @@
 """At 1024x700 what the trial found cut is read whole: each Health finding's detail (wrapped
 under it across the pane), Compare's "Changed paths" header and the States view's At hint; and
-the events table's Summary is in view without sideways scrolling."""
+the events table's Summary is in view without sideways scrolling; at the Analyse window's
+narrowest, the States view's note on its projector wraps rather than being cut."""
 
 from __future__ import annotations
 
@@ -62,6 +63,16 @@ def test_compare_headers_and_the_states_moment_hint_are_read_whole(qtbot, window
     for edit in (states.at_edit, compare.at_edit):
         hint = edit.placeholderText()
         assert edit.fontMetrics().horizontalAdvance(hint) + 12 <= edit.width(), f"{hint!r} is cut"
+
+    # at the window's narrowest, "the State tab's projector" beside the Projector box wraps, whole
+    analysis.resize(analysis.minimumSizeHint().width(), 700)
+    label = states.projector_label
+    qtbot.waitUntil(lambda: label.width() < label.fontMetrics().horizontalAdvance(label.text()), timeout=5000)
+    assert label.text() == "the State tab's projector"
+    room = label.contentsRect()
+    needed = label.fontMetrics().boundingRect(QRect(0, 0, room.width(), 10_000), int(Qt.TextFlag.TextWordWrap),
+                                              label.text())
+    assert label.wordWrap() and needed.width() <= room.width() and needed.height() <= room.height()
 
 
 def _summary_in_view(view) -> int:

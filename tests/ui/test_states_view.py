@@ -62,6 +62,8 @@ def test_negative_credits_on_wallets_lists_exactly_the_planted_wallet(qtbot, win
     assert view.model.streams() == [demo_planted.negative_wallet[0]]
     assert view.stopped_model.rowCount() == 0
     assert view.matches_title.text() == "Matching streams: 1"
+    # not "(none)": beside the category without one, that read as naming it
+    assert view.stopped_title.text() == "No stream stopped (the projector raised no error)"
     assert "Done: 1 match at latest · " in view.status.text()
     assert f"{len(_wallets(demo_copy))} streams" in view.status.text()  # every wallet was replayed
     assert view.progress.isHidden() and view.run_button.isEnabled() and not view.cancel_button.isEnabled()
@@ -143,6 +145,7 @@ def test_the_job_the_projector_stops_on_is_listed_with_its_error(qtbot, window, 
     _wait_done(qtbot, view)
 
     assert view.stopped_model.rowCount() == 1
+    assert view.stopped_title.text() == "Stopped streams (the projector raised): 1"
     row = view.stopped_model.row_at(0)
     assert (row.stream, row.version, row.type) == (broken, version, "JobPosted")
     assert "not readable" in row.error
