@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from inspector.core.events import Moment, parse_moment
 from inspector.core.terminal import plural
 from inspector.ui.models.stopped_streams import StoppedStreamsModel
+from inspector.ui.presenting import shown_name
 from inspector.ui.runner import TaskRunner
 from inspector.ui.streamed_run import StreamedRun
 
@@ -211,7 +212,7 @@ class CategoryRunView(QWidget):
             or self._saved().get("category")
         self.category_box.clear()
         for name, count in categories:
-            self.category_box.addItem(f"{name} ({plural(count, 'stream')})", name)
+            self.category_box.addItem(f"{shown_name(name)} ({plural(count, 'stream')})", name)
         self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
         if not self.run.running:
             self.status.setText(self._idle_text(bool(categories)))

@@ -12,6 +12,7 @@ from typing import Any
 
 from inspector.core.events import Event, format_time
 from inspector.core.summary import short_value, summarize  # noqa: F401 - re-exported for the UI
+from inspector.core.terminal import printable
 
 #: Event-type colours, most distinct first: picked greedily for the largest smallest difference
 #: in OKLab (lightness weighted half, so hues and not shades set them apart), then ordered so
@@ -120,6 +121,17 @@ def value_kind(value: Any) -> str:
     if value is None:
         return "null"
     return "string"
+
+
+def shown_name(name: str) -> str:
+    """A stream or category name as a list shows it: with control characters escaped as the
+    CLI prints them (``printable``: ``\\x1b``, ``\\t``), and in double quotes when it is empty,
+    starts or ends with blank space, or starts with a double quote, so ``order`` and ``order ``
+    read apart: ``order``, ``"order "``, ``" order"``, ``""``. Any other name is returned as is."""
+    text = printable(name)
+    if not name or name != name.strip() or name.startswith('"'):
+        return f'"{text}"'
+    return text
 
 
 def json_pointer(parts: tuple[Any, ...]) -> str:

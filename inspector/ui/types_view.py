@@ -37,6 +37,7 @@ from inspector.core.terminal import plural
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.models.type_survey import MarksRole, TypeSurveyModel
+from inspector.ui.presenting import shown_name
 from inspector.ui.runner import TaskRunner
 from inspector.ui.category_run_view import ERROR_STYLE
 
@@ -213,7 +214,7 @@ class EventTypesView(QWidget):
         self.category_box.clear()
         self.category_box.addItem("Whole store", WHOLE_STORE)
         for name, count in categories:
-            self.category_box.addItem(f"{name} ({plural(count, 'stream')})", name)
+            self.category_box.addItem(f"{shown_name(name)} ({plural(count, 'stream')})", name)
         self.category_box.setCurrentIndex(max(self.category_box.findData(wanted), 0))
 
     # --- inputs ------------------------------------------------------------------------

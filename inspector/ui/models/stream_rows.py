@@ -15,6 +15,7 @@ from typing import Any, Sequence
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 
 from inspector.ui.models.common import PROBLEM_COLOUR, RIGHT, ObjectRole, _monospace, _valid_parent
+from inspector.ui.presenting import shown_name
 
 
 class StreamRowsModel(QAbstractTableModel):
@@ -92,7 +93,7 @@ class StreamRowsModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.STREAM:
-                return row.stream
+                return shown_name(row.stream)
             if column == self.VERSION:
                 return "" if row.version is None else f"v{row.version}"
             return self.cell(row, column)

@@ -14,6 +14,7 @@ from inspector.core.events import Event, StreamSummary, category_of_stream_name
 from inspector.ui.presenting import (
     local_time,
     relative_age,
+    shown_name,
     utc_time,
 )
 from inspector.ui.runner import TaskRunner
@@ -299,14 +300,14 @@ class StreamListModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.STREAM:
-                return summary.stream
+                return shown_name(summary.stream)
             if column == self.COUNT:
                 return f"{summary.count:,}"
             if column == self.LAST:
                 return relative_age(summary.last_at)
         elif role == Qt.ItemDataRole.ToolTipRole:
             return (
-                f"{summary.stream}\ncategory: {summary.category or '—'}\n"
+                f"{shown_name(summary.stream)}\ncategory: {shown_name(summary.category) if summary.category else '—'}\n"
                 f"{summary.count:,} events, v{summary.first_version}…v{summary.last_version}\n"
                 f"first: {local_time(summary.first_at)}  (UTC {utc_time(summary.first_at)})\n"
                 f"last: {local_time(summary.last_at)}  (UTC {utc_time(summary.last_at)})"

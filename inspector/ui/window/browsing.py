@@ -15,6 +15,7 @@ from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter
 from inspector.stores.lazy import full_event, left_out, size_text
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel
+from inspector.ui.presenting import shown_name
 from inspector.ui.window.names import ALL
 
 #: the runner channel that reads the payload a page left out, for the Event tab (one at a time:
@@ -208,7 +209,7 @@ class Browsing:
         self.event_columns.fit()
 
     def _update_events_title(self) -> None:
-        parts = [f"Events of {self.current_stream}" if self.current_stream else "All events"]
+        parts = [f"Events of {shown_name(self.current_stream)}" if self.current_stream else "All events"]
         if self.region_filter:
             parts.append("in the timeline region")
         count = self.event_model.rowCount()

@@ -15,6 +15,7 @@ from inspector.core.terminal import plural
 from inspector.stores import open_store, redact
 from inspector.ui.models import type_icon
 from inspector.ui.password import retry_with_password
+from inspector.ui.presenting import shown_name
 from inspector.ui.settings import normalized_target
 from inspector.ui.window.folders import OPEN_FOLDER, OpenStoreFileDialog, remember_folder
 from inspector.ui.window.names import ALL, APP_NAME, describe_store
@@ -363,7 +364,7 @@ class StoreSession:
         total = sum(count for _name, count in categories)
         self.category_box.addItem(f"All categories ({plural(total, 'stream')})", ALL)
         for name, count in categories:
-            self.category_box.addItem(f"{name} ({plural(count, 'stream')})", name)
+            self.category_box.addItem(f"{shown_name(name)} ({plural(count, 'stream')})", name)
         index = self.category_box.findData(current)
         self.category_box.setCurrentIndex(max(index, 0))
         self.category_box.blockSignals(False)
