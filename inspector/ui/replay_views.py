@@ -37,6 +37,7 @@ from inspector.ui.timeline import CURSOR_COLOURS
 from inspector.ui.widgets import (
     EXPAND_LIMIT,
     JsonTreeView,
+    expand_all_under,
     expand_small_containers,
     fit_json_columns,
     json_tree_columns,
@@ -270,16 +271,18 @@ class StateView(QWidget):
         self.model = JsonTreeModel(self)
         self.tree = _tree(self.model)
         # What the user opened and selected in this stream's state, kept from version to version
-        # (``_keep_view`` / ``_restore_view``): places as ``JsonTreeModel.place_of`` gives them,
-        # only those the user expanded (the tree's own expansions are made with its signals
-        # blocked), so restoring costs what the user's clicks did, whatever the state's size.
+        # (``_keep_view``, restored in ``show_result``): places as ``JsonTreeModel.place_of`` gives
+        # them, only those the user expanded (the tree's own expansions are made with its signals
+        # blocked), so restoring costs what the user's clicks did, whatever the state's size;
+        # True for a row opened with "*" (opened again the same way, as bounded).
         self._view_stream: str | None = None
-        self._opened: dict[tuple[Any, ...], None] = {}
+        self._opened: dict[tuple[Any, ...], bool] = {}
         self._selected: tuple[Any, ...] | None = None
         self._selected_top = 0  # pixels from the top of the tree's viewport to the selected row
         self._scrolled = 0  # the scroll bar's value, where no selected row is shown
         self.tree.expanded.connect(self._on_user_expanded)
         self.tree.collapsed.connect(self._on_user_collapsed)
+        self.tree.expandedAll.connect(self._on_user_expanded_all)
         # Enabled on purpose: greyed text on the tinted swatches was unreadable (dark and light);
         # the swatches carry the same tints as the highlighted rows, with the same text colour.
         legend = self.legend = QLabel("<span style='background: rgba(255,179,0,0.4)'>&nbsp;changed&nbsp;</span> "
@@ -436,10 +439,13 @@ class StateView(QWidget):
                         # a list of 400,000 items took 6 s to expand on the GUI thread; the user can open it
                         self.tree.expand(index)
                     index = index.parent()
-            for place in self._opened:  # what the user opened, where it still is
+            for place, everything in self._opened.items():  # what the user opened, where it still is
                 index = self.model.index_of_place(place)
                 if index.isValid():
-                    self.tree.expand(index)
+                    if everything:
+                        expand_all_under(self.tree, index)
+                    else:
+                        self.tree.expand(index)
         finally:
             self.tree.blockSignals(blocked)
         fit_json_columns(self.tree)
@@ -465,7 +471,12 @@ class StateView(QWidget):
     def _on_user_expanded(self, index: QModelIndex) -> None:
         place = self.model.place_of(index.siblingAtColumn(0))
         if place is not None:
-            self._opened[place] = None
+            self._opened.setdefault(place, False)
+
+    def _on_user_expanded_all(self, index: QModelIndex) -> None:
+        place = self.model.place_of(index)
+        if place is not None:
+            self._opened[place] = True
 
     def _on_user_collapsed(self, index: QModelIndex) -> None:
         place = self.model.place_of(index.siblingAtColumn(0))

@@ -206,7 +206,10 @@ class _BoundedExpandAll(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
         if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Asterisk \
                 and isinstance(self._tree.model(), JsonTreeModel):  # the Diff tab's tree keeps Qt's
-            expand_all_under(self._tree, self._tree.currentIndex())
+            index = self._tree.currentIndex()
+            expand_all_under(self._tree, index)
+            if index.isValid() and isinstance(self._tree, JsonTreeView):
+                self._tree.expandedAll.emit(index.siblingAtColumn(0))
             return True
         return False
 
@@ -226,6 +229,9 @@ class JsonTreeView(QTreeView):
     (``[150,000 … 150,999]``) has neither: both are disabled there and its keys copy nothing.
     """
 
+    #: the user pressed "*" on this row (column 0): it and its small containers were opened
+    #: (``expand_all_under``, with the tree's signals blocked: ``expanded`` does not say so)
+    expandedAll = Signal(QModelIndex)
     #: True while a big value's text is being written for the clipboard, False when it is there
     copyingChanged = Signal(bool)
     #: (ticket, text) from the worker writing a big value's text

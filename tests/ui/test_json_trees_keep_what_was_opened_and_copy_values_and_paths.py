@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
+from pytestqt.qtbot import QtBot
 
 from inspector.core import jsontext
 from inspector.core.changed_paths import NO_CHANGES
@@ -145,10 +146,22 @@ def test_a_row_the_user_closed_stays_closed_at_the_next_version(qtbot, state_vie
     assert tree.isExpanded(model.find("records"))
 
 
+def test_a_row_opened_with_expand_all_is_opened_so_again(qtbot, state_view):
+    view, model, tree = state_view, state_view.model, state_view.tree
+    _open_deep_record(qtbot, view)
+    tree.collapse(model.find("records", DEEP))
+    tree.setCurrentIndex(model.find("records", DEEP))
+    tree.setFocus()
+    QtBot.keyClick(tree, Qt.Key.Key_Asterisk)  # "*": the record and its small containers
+    assert tree.isExpanded(model.find("records", DEEP, "lines"))
+
+    view.show_result(_result("orders-1", 3, _state(3)), NO_CHANGES)
+    assert tree.isExpanded(model.find("records", DEEP))
+    assert tree.isExpanded(model.find("records", DEEP, "lines"))
+
+
 def _press(tree, modifiers) -> None:
     tree.setFocus()
-    from pytestqt.qtbot import QtBot
-
     QtBot.keyClick(tree, Qt.Key.Key_C, modifiers)
 
 
