@@ -35,7 +35,7 @@ from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
 from inspector.ui.presenting import local_time, type_colour, utc_time
 from inspector.ui.runner import WorkerPool
-from inspector.ui.text_chunks import pretty_json_pieces, text_size_beyond
+from inspector.ui.text_chunks import pretty_json_pieces
 
 
 #: a container with more children than this is not expanded for the user (expanding lays
@@ -308,8 +308,8 @@ class JsonTreeView(QTreeView):
 
     def copy_value(self) -> None:
         """Put the current row's value on the clipboard as JSON text (indented, numbers exact);
-        nothing on a range group. Over ``INLINE_FORMAT_LIMIT`` characters of text it is written
-        on a worker thread (``copying`` is True until it is on the clipboard); a newer copy
+        nothing on a range group. Over ``INLINE_FORMAT_LIMIT`` characters of text (estimated as the
+        Event tab's, from a sample of a big list or object) it is written on a worker thread (``copying`` is True until it is on the clipboard); a newer copy
         drops an older one still being written."""
         index = self._copyable()
         if not index.isValid():
@@ -318,7 +318,7 @@ class JsonTreeView(QTreeView):
         self._copy_ticket += 1
         ticket = self._latest_copy[0] = self._copy_ticket
         latest = self._latest_copy
-        if not text_size_beyond(value, INLINE_FORMAT_LIMIT):
+        if _estimated_size([value], INLINE_FORMAT_LIMIT) <= INLINE_FORMAT_LIMIT:  # sampled: cheap at any size
             self._set_copying(False)
             QGuiApplication.clipboard().setText(_value_text(value))
             self._say("Value copied", index)
