@@ -675,6 +675,21 @@ def stored_json(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement
     return column
 
 
+def stored_instant(column: sa.ColumnElement[Any], dialect: str) -> sa.ColumnElement[Any]:
+    """A time column as selected for reading: a PostgreSQL ``timestamptz`` as its UTC wall time
+    (``timezone('UTC', column)``, a ``timestamp``), which psycopg reads as a naive datetime and
+    the layouts take as UTC (``parse_time``): the same instant, to the microsecond. psycopg turns
+    each ``timestamptz`` into a datetime of the session's zone (``astimezone`` per value): about
+    1,800 instructions a row in the inspector's UTC sessions, against 400 for a ``timestamp``
+    (a fold reads every row's time and uses the last event's alone). A value no datetime holds
+    ('infinity', years past 9999, BC) fails the read either way. Other columns are read as
+    they are."""
+    kind = getattr(column, "type", None)
+    if dialect == "postgresql" and isinstance(kind, sa.DateTime) and kind.timezone:
+        return sa.func.timezone(sa.literal_column("'UTC'"), column, type_=sa.DateTime(timezone=False))
+    return column
+
+
 def version_of(value: Any) -> tuple[int | None, str | None]:
     """A stored version as ``(int, None)``, or ``(None, problem)`` when it is no whole number
     within 64 bits (text such as ``'three'``, ``1.5``, a boolean, ``1e300``, NULL): every layout's

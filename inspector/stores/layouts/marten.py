@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import as_bytes, decode_json, plain_document
 from inspector.core.events import NO_CATEGORY, Event, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
-from inspector.stores.layouts.base import SqlLayout, look_in, stored_json, version_into
+from inspector.stores.layouts.base import SqlLayout, look_in, stored_instant, stored_json, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _EVENT_COLUMNS = {"seq_id", "stream_id", "version", "data", "type", "timestamp"}
@@ -119,7 +119,8 @@ class MartenLayout(SqlLayout):
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
             # jsonb as its text: decoded when read (a fold reads the payload alone), not as fetched
-            self.type.label("type"), self.time.label("recorded_at"), stored_json(c.data, self.dialect).label("data"),
+            self.type.label("type"), stored_instant(self.time, self.dialect).label("recorded_at"),
+            stored_json(c.data, self.dialect).label("data"),
             *[stored_json(c[name], self.dialect).label(f"m_{name}") for name in self._optional],
         ]
 
