@@ -20,10 +20,11 @@ from collections import namedtuple
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from datetime import datetime
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Union
 
-from inspector.core.decoding import (NOT_PLAIN, big_text_as_bytes, decode_json, page_reads_exactly, plain_document,
+import orjson
+
+from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, big_text_as_bytes, decode_json, page_reads_exactly, plain_document,
                                      plain_in_checked_page)
 from inspector.core.events import Event
 from inspector.core.json_pieces import PIECEWISE_ABOVE, cycle_collection_paused  # the pause big decodes share
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from inspector.stores.layouts.base import SqlLayout
 
 _UNSET: Any = object()
+_loads = orjson.loads
+_Refused = orjson.JSONDecodeError
 #: payloads longer than this (bytes or characters) are decoded with the cyclic collector paused
 PAUSE_COLLECTION_ABOVE = 1_000_000
 
@@ -134,6 +137,7 @@ class LazyEvent(FromFullEvent):
     _checked_page = False
 
     def __init__(self, row: Any, layout: "SqlLayout", stream: str) -> None:
+        # ``lazy_events`` makes a page's events without this call (``_made``): set a new slot there too
         self._row = row
         self._layout = layout
         self._type = self._data = _UNSET
@@ -215,7 +219,19 @@ class LazyEvent(FromFullEvent):
         change it): decoded from the row once more when ``data`` was not read yet (no copy
         needed), else ``copy(data)`` (a deep copy such as ``private_copy``)."""
         data = self._data
-        return self._decode() if data is _UNSET else copy(data)
+        if data is not _UNSET:
+            return copy(data)
+        # ``_decode``'s usual case written out, as in ``data`` (a user's projector reads this once per event)
+        places = self._layout._lazy_event_places  # set by __init__
+        decode = places[8] if self._checked_page else places[4]
+        if decode is not None:
+            payload = self._row[places[3]]
+            kind = type(payload)
+            if (kind is str or kind is bytes) and len(payload) <= PAUSE_COLLECTION_ABOVE:
+                data = decode(payload)
+                if data is not NOT_PLAIN:
+                    return data
+        return self._decode()
 
     def _decode(self) -> Any:
         """The payload as ``layout.lazy_data`` decodes it; through the layout's
@@ -255,19 +271,115 @@ class _CheckedPageEvent(LazyEvent):
     _checked_page = True
 
 
+class _TypedEvent(LazyEvent):
+    """A ``LazyEvent`` whose ``type`` was read with its row (``lazy_events``, for a layout whose
+    type is a column shown as stored: what ``LazyEvent.type`` would read): a plain attribute, so a
+    fold that reads it about once per event calls nothing for it."""
+
+    __slots__ = ("type",)
+
+
+class _TypedCheckedPageEvent(_TypedEvent):
+    """A ``_TypedEvent`` of a page whose payloads ``page_reads_exactly`` passed (as ``_CheckedPageEvent``)."""
+
+    __slots__ = ()
+    _checked_page = True
+
+
+class _CleanPageEvent(LazyEvent):
+    """A ``LazyEvent`` of a page of JSON text payloads (``payload_decoder`` ``plain_document``)
+    that ``page_reads_exactly`` passed, none longer than ``MAX_NESTING`` characters (so none
+    nests deeper): its payload is what ``orjson.loads`` makes of it, as ``plain_in_checked_page``
+    would hand it there, and anything orjson refuses goes the long way (``_decode``)."""
+
+    __slots__ = ()
+    _checked_page = True
+
+    @property
+    def data(self) -> Any:
+        data = self._data
+        if data is _UNSET:
+            try:
+                data = _loads(self._row[self._layout._lazy_event_places[3]])
+            except _Refused:  # NaN, Infinity, 1e400, not JSON: the long way says which
+                data = self._decode()
+            self._data = data
+        return data
+
+    def fresh_data(self, copy: Callable[[Any], Any]) -> Any:
+        data = self._data
+        if data is not _UNSET:
+            return copy(data)
+        try:
+            return _loads(self._row[self._layout._lazy_event_places[3]])
+        except _Refused:
+            return self._decode()
+
+
+class _TypedCleanPageEvent(_TypedEvent):
+    """A ``_TypedEvent`` of a page as ``_CleanPageEvent``'s."""
+
+    __slots__ = ()
+    _checked_page = True
+    data = _CleanPageEvent.data
+    fresh_data = _CleanPageEvent.fresh_data
+
+
+#: the class of a page's events: [type read with the row][payloads: 0 each checked, 1 numbers
+#: checked for the page, 2 clean: see ``_CleanPageEvent``]
+_PAGE_KINDS: tuple[tuple[type[LazyEvent], ...], ...] = (
+    (LazyEvent, _CheckedPageEvent, _CleanPageEvent), (_TypedEvent, _TypedCheckedPageEvent, _TypedCleanPageEvent))
+
+
 def lazy_events(rows: Sequence[Any], layout: "SqlLayout", stream: str) -> Iterator[LazyEvent]:
     """``LazyEvent``s of a page of one stream's fold rows (a plain ``map``: no generator frame
     per event). Where the layout's payloads are plain JSON documents (its ``payload_decoder`` is
     ``plain_document``) the page's numbers are checked for orjson at once, not per payload: the
     same values either way, about a tenth less time per event of a replay."""
     places = layout._lazy_event_places or _places(layout)
-    kind = LazyEvent
+    checked = 0
     if rows:
         # the payload column, or the column the layout's ``lazy_data`` reads checked pages of
-        place = places[3] if places[4] is plain_document else layout.checked_pages_at
-        if place is not None and page_reads_exactly([row[place] for row in rows]):
-            kind = _CheckedPageEvent
-    return map(kind, rows, repeat(layout), repeat(stream))
+        plain = places[4] is plain_document
+        place = places[3] if plain else layout.checked_pages_at
+        if place is not None:
+            payloads = [row[place] for row in rows]
+            if page_reads_exactly(payloads):
+                # all text when the first is (``page_reads_exactly`` joins them as text or as bytes)
+                checked = 2 if plain and type(payloads[0]) is str and max(map(len, payloads)) <= MAX_NESTING else 1
+    typed = places[2] >= 0 and places[5]  # ``LazyEvent.type`` would read the row's type as stored
+    return iter(_made(_PAGE_KINDS[typed][checked], rows, layout, stream, places))
+
+
+def _made(kind: type[LazyEvent], rows: Sequence[Any], layout: "SqlLayout", stream: str, places: Any,
+          _new: Any = object.__new__, _unset: Any = _UNSET) -> list[LazyEvent]:
+    """``[kind(row, layout, stream) for row in rows]`` with ``LazyEvent.__init__``'s work written
+    out for the usual row (whole-number position and version): no ``__init__`` call per event.
+    Every slot ``__init__`` sets is set here too; a ``_TypedEvent``'s ``type`` is what
+    ``LazyEvent.type`` would read (text as stored, else the layout's ``type_from_db``)."""
+    at_position, at_version = places[0], places[1]
+    at_type = places[2] if issubclass(kind, _TypedEvent) else -1
+    made: list[Any] = []
+    append = made.append
+    event: Any  # a ``_TypedEvent``'s ``type`` is a plain attribute
+    for row in rows:
+        position, version = row[at_position], row[at_version]
+        if type(position) is not int or (version is not None and type(version) is not int):
+            event = kind(row, layout, stream)  # the layout converts odd keys its own way
+        else:
+            event = _new(kind)
+            event._row = row
+            event._layout = layout
+            event.stream = stream
+            event._type = event._data = _unset
+            event._full = None
+            event.position = position
+            event.version = version
+        if at_type >= 0:
+            stored = row[at_type]
+            event.type = stored if type(stored) is str else layout.type_from_db(stored)
+        append(event)
+    return made
 
 
 #: what a fold is given: a plain Event, or a LazyEvent with the same attributes
