@@ -73,9 +73,9 @@ from inspector.stores.base import ColumnReading, StoreError, escape_like
 from inspector.stores.layouts.base import (
     NO_CATEGORY,
     SqlLayout,
+    Utf8mb4,
     epoch_seconds,
     rowid_column,
-    stored_instant,
     stored_json,
     version_of,
 )
@@ -290,7 +290,7 @@ class GenericLayout(SqlLayout):
             self.version.label("version"),
             *([self._version_stored.label("stored_version")] if self._version_guarded else []),
             self.type.label("type"),
-            (stored_instant(self.time, self.dialect) if self.time is not None else sa.null()).label("recorded_at"),
+            (self.time if self.time is not None else sa.null()).label("recorded_at"),
             self._data.label("data"),
             (self._metadata if self._metadata is not None else sa.null()).label("metadata"),
             (self._actor_column if self._actor_column is not None else sa.null()).label("actor"),
@@ -481,16 +481,29 @@ class GenericLayout(SqlLayout):
     # unless a category column records it: then a stream's smallest recorded category, rows
     # without one (NULL) falling back to the name's
     def category_hint(self) -> sa.ColumnElement[Any] | None:
-        """The stream's smallest recorded category (a category column; '' is not recorded), else
-        the base's hint."""
+        """The stream's smallest recorded category as text (a category column; '' is not
+        recorded; smallest by its UTF-8 bytes on every engine), else the base's hint."""
         if self._category_column is not None:
-            return sa.func.min(self._recorded_category())
+            smallest = sa.func.min(self._recorded_category())
+            return Utf8mb4(smallest) if self.dialect in ("mysql", "mariadb") else smallest
         return super().category_hint()
 
     def _recorded_category(self) -> sa.ColumnElement[Any]:
-        """A row's recorded category: the column, '' read as NULL (not recorded)."""
-        assert self._category_column is not None
-        return sa.func.nullif(self._category_column, "")
+        """A row's recorded category, '' read as NULL (not recorded), in a form whose MIN is the
+        smallest by bytes and whose comparisons are exact, whatever the column's collation: on
+        MySQL/MariaDB its UTF-8 bytes (the column's collation would fold case, accents and
+        trailing spaces, so MIN would give whichever of ``order``/``ORDER`` came first, and PAD
+        SPACE takes ' ' for ''); on PostgreSQL its text under "C" (an ICU, nondeterministic or
+        citext column would fold them too); on SQLite under BINARY (not a NOCASE or RTRIM column's)."""
+        column = self._category_column
+        assert column is not None
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.func.nullif(sa.cast(Utf8mb4(column), sa.LargeBinary), b"")
+        if self.dialect == "postgresql":
+            return sa.func.nullif(sa.collate(sa.cast(column, sa.Text), "C"), "")
+        if self.dialect == "sqlite":
+            return sa.func.nullif(sa.collate(column, "BINARY"), "")
+        return sa.func.nullif(column, "")
 
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         if self._category_column is not None and first_type is not None:
@@ -586,11 +599,11 @@ class GenericLayout(SqlLayout):
     def stream_category_exact(self) -> sa.ColumnElement[Any] | None:
         """``stream_category_aggregate`` as compared exactly: its UTF-8 bytes on MySQL/MariaDB
         (and PostgreSQL under a nondeterministic stream collation), else the text itself."""
-        per_stream = self.stream_category_aggregate()
-        if per_stream is None:
+        if self._category_column is None:
             return None
         if self.dialect in ("mysql", "mariadb"):
-            return sa.cast(per_stream, sa.LargeBinary)
+            return self._stream_category_bytes()
+        per_stream = self.stream_category_aggregate()
         if self.dialect == "postgresql" and self.exact_text_streams():
             return sa.func.convert_to(per_stream, "UTF8")
         return per_stream
@@ -626,15 +639,28 @@ class GenericLayout(SqlLayout):
         (NULL for uuid and binary ids)."""
         if self._category_column is None:
             return None
+        if self.dialect in ("mysql", "mariadb"):
+            return Utf8mb4(self._stream_category_bytes())
         if self._id_kind != "text":
             return sa.func.min(self._recorded_category())
+        return sa.func.coalesce(sa.func.min(self._recorded_category()), self._stream_name_category())
+
+    def _stream_name_category(self) -> sa.ColumnElement[Any]:
+        """The category of a group's one name (text ids; a query grouped by ``stream_key``)."""
         stream = self.stream
         name = sa.func.min(stream)  # grouped by the exact name: its one name
 
         def by_name(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
             return name if element is stream else None
-        return sa.func.coalesce(sa.func.min(self._recorded_category()),
-                                replacement_traverse(self._category_of_name(), {}, by_name))
+        return replacement_traverse(self._category_of_name(), {}, by_name)
+
+    def _stream_category_bytes(self) -> sa.ColumnElement[Any]:
+        """MySQL/MariaDB: ``stream_category_aggregate`` as UTF-8 bytes (VARBINARY), the smallest
+        recorded by its bytes, else its name's (NULL for uuid and binary ids)."""
+        smallest = sa.func.min(self._recorded_category())
+        if self._id_kind != "text":
+            return smallest
+        return sa.func.coalesce(smallest, sa.cast(Utf8mb4(self._stream_name_category()), sa.LargeBinary))
 
     def _category_of_name(self) -> sa.ColumnElement[Any]:
         if self._id_kind != "text":
