@@ -251,22 +251,36 @@ class SqlEventStore:
         ]
 
     def _timed_apart_column(self) -> list[sa.ColumnElement[Any]]:
-        """``timed_apart``: whether a listed stream holds rows whose time only decoding tells
-        (``_listing_times`` then decodes those rows); no column where the layout has none."""
-        apart = self.layout.timed_apart()
-        if apart is None:
+        """``timed_apart``: 2 where a listed stream holds rows whose time only decoding tells
+        (``timed_apart``), else 1 where it holds other rows SQL does not time (``unreadable_clause``:
+        compressed or encrypted states), else 0; ``_listing_times`` then decodes those rows. No
+        column where the layout has no such rows."""
+        layout = self.layout
+        apart, untimed = layout.timed_apart(), layout.unreadable_clause()
+        if apart is None and untimed is None:
             return []
-        return [sa.func.max(sa.case((apart, 1), else_=0)).label("timed_apart")]
+        if untimed is None:
+            assert apart is not None
+            return [sa.func.max(sa.case((apart, 2), else_=0)).label("timed_apart")]
+        # ``timed_apart`` rows are among ``unreadable_clause``'s: asked only of those (rare), so a
+        # row the library wrote is searched once, as for its time
+        mark = sa.case((apart, 2), else_=1) if apart is not None else sa.literal(1)
+        return [sa.func.max(sa.case((untimed, mark), else_=0)).label("timed_apart")]
 
     def _listing_times(self, name: str, row: Any) -> tuple[datetime | None, datetime | None]:
         """A listing row's first and last times, exact to the microsecond: the text's MIN/MAX
         where every row of the stream has one offset (``_text_listing``), else the stream's
-        instants compared (one aggregate over its rows, through the stream index). Rows whose
-        time only decoding tells (``timed_apart``) are decoded and taken in."""
+        instants compared (one aggregate over its rows, through the stream index). Rows SQL
+        does not time (``unreadable_clause``) are decoded and taken in where the stream holds
+        rows whose time only decoding tells (``timed_apart``) or rows SQL times: the times shown
+        then cover every event. A stream whose every row is compressed or encrypted is listed
+        with no times (decoding each listed stream whole would cost a page of streams their
+        every event)."""
         first, last = self._sql_listing_times(name, row)
-        if getattr(row, "timed_apart", None):
-            apart = self.layout.timed_apart()
-            for event in self._scan([self.layout.stream_is(name), apart], [], None, False, None, self.page_size):
+        marked = getattr(row, "timed_apart", None) or 0
+        if marked == 2 or (marked == 1 and first is not None):
+            untimed = self.layout.unreadable_clause()
+            for event in self._scan([self.layout.stream_is(name), untimed], [], None, False, None, self.page_size):
                 at = event.recorded_at
                 if at is not None:
                     first = at if first is None or at < first else first

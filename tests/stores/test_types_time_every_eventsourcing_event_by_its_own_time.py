@@ -1,12 +1,16 @@
-"""The type survey (``types``) gives each event type the first and last time of its events as the
-events themselves are timed, on a store the eventsourcing library wrote where an event's attribute
-is a dict holding a ``timestamp`` key (a state SQL does not time: it is decoded for its time), on
-SQLite, PostgreSQL and MariaDB, whether every event is decoded or only a sample is."""
+"""The type survey (``types``) gives each event type, and the stream listing (``streams``) each
+stream, the first and last time of its events as the events themselves are timed, on a store the
+eventsourcing library wrote where an event's attribute is a dict holding a ``timestamp`` key, and
+where a stream's last state is zlib-compressed among plain ones (states SQL does not time: they
+are decoded for their times), on SQLite, PostgreSQL and MariaDB, whether every event is decoded
+or only a sample is."""
 
 from __future__ import annotations
 
 import json
 import uuid
+import zlib
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -55,7 +59,12 @@ def noted(request, tmp_path_factory) -> Iterator[str]:
                                     {"timestamp": "later", "by": "scanner"}], 1):
             holder[0] = T0 + timedelta(days=day)
             order.note(info)
-    stored = [Application().mapper.to_stored_event(e) for e in order.collect_events()]
+        later = Order("r2")  # its last state compressed, the others plain
+        for day in (6, 7):
+            holder[0] = T0 + timedelta(days=day)
+            later.note({"by": "clerk"})
+    stored = [Application().mapper.to_stored_event(e) for e in [*order.collect_events(), *later.collect_events()]]
+    stored[-1] = replace(stored[-1], state=zlib.compress(stored[-1].state))
 
     def key(value: uuid.UUID) -> Any:
         return value if writer.dialect.name == "postgresql" else value.bytes
@@ -79,8 +88,23 @@ def test_types_first_and_last_times_are_those_of_the_type_s_events(noted, sample
             times.setdefault(one.type, []).append(one.recorded_at)
     finally:
         store.close()
-    assert times["Order.Noted"] == [T0 + timedelta(days=day) for day in range(1, 5)]
+    assert times["Order.Noted"] == [T0 + timedelta(days=day) for day in (1, 2, 3, 4, 6, 7)]
     assert main(["types", noted, "--sample", str(sample), "--json"]) == 0
     surveyed = {kind["type"]: kind for kind in json.loads(capsys.readouterr().out)["types"]}
     assert {name: (kind["count"], kind["first_at"], kind["last_at"]) for name, kind in surveyed.items()} == {
         name: (len(at), format_time(min(at)), format_time(max(at))) for name, at in times.items()}
+
+
+def test_streams_first_and_last_times_are_those_of_the_stream_s_events(noted, capsys):
+    store = open_store(noted)
+    try:
+        times: dict[str, list[datetime]] = {}
+        for one in store.read_all():
+            times.setdefault(one.stream, []).append(one.recorded_at)
+    finally:
+        store.close()
+    assert len(times) == 2 and max(max(at) for at in times.values()) == T0 + timedelta(days=7)
+    assert main(["streams", noted, "--json"]) == 0
+    listed = {summary["stream"]: (summary["first_at"], summary["last_at"])
+              for summary in json.loads(capsys.readouterr().out)}
+    assert listed == {stream: (format_time(min(at)), format_time(max(at))) for stream, at in times.items()}
