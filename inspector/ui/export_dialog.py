@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core.masking import MASK_EMAILS
 from inspector.export import FORMATS, Slice
+from inspector.ui.presenting import shown_name
 
 FORMAT_LABELS = {
     "jsonl": "JSON Lines — every field, opens in the inspector",
@@ -104,14 +105,16 @@ class ExportDialog(QDialog):
         row.addWidget(browse)
         form.addRow("Save to:", row)
 
-        self.stream_radio = QRadioButton(f"Selected stream: {stream}" if stream else "Selected stream (none selected)")
+        self.stream_radio = QRadioButton(f"Selected stream: {shown_name(stream)}" if stream is not None
+                                         else "Selected stream (none selected)")
         self.category_radio = QRadioButton(f"Streams of category {category}" if category else "Streams of a category")
         self.category_radio.setToolTip("The streams the list shows for this category, whatever the name filter")
         self.all_radio = QRadioButton("All streams (the whole store)")
         self.stream_radio.setEnabled(stream is not None)
         self.category_radio.setVisible(category is not None)
         self.category_radio.setEnabled(category is not None)
-        (self.stream_radio if stream else self.category_radio if category else self.all_radio).setChecked(True)
+        chosen = self.stream_radio if stream is not None else self.category_radio if category else self.all_radio
+        chosen.setChecked(True)
         self._last_base = self._name_base()
         scope = QButtonGroup(self)
         scope.addButton(self.stream_radio)

@@ -183,7 +183,8 @@ class Browsing:
         since, until = self.region_filter or (None, None)
         return EventFilter(
             types=() if event_type in (None, ALL) else (event_type,),
-            streams=(self.current_stream,) if self.current_stream else (),
+            # the stream named '' (some stores hold one) is a stream too: only None is "all events"
+            streams=(self.current_stream,) if self.current_stream is not None else (),
             since=since,
             until=until,
             actor=self.actor_edit.text().strip() or None,
@@ -209,7 +210,7 @@ class Browsing:
         self.event_columns.fit()
 
     def _update_events_title(self) -> None:
-        parts = [f"Events of {shown_name(self.current_stream)}" if self.current_stream else "All events"]
+        parts = [f"Events of {shown_name(self.current_stream)}" if self.current_stream is not None else "All events"]
         if self.region_filter:
             parts.append("in the timeline region")
         count = self.event_model.rowCount()
@@ -218,7 +219,8 @@ class Browsing:
         if self.event_model.starts_after is not None and count:
             # A jump to a far event loaded the rows around it, not everything before it.
             first = self.event_model.event_at(0)
-            where = f"v{first.version}" if self.current_stream and first.version is not None else f"position {first.position:,}"
+            where = (f"v{first.version}" if self.current_stream is not None and first.version is not None
+                     else f"position {first.position:,}")
             parts.append(f"from {where}, earlier events not loaded")
         self.events_title.setText(" ".join(parts))
         self.show_all_button.setVisible(self.current_stream is not None)
