@@ -325,11 +325,14 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
     read, stretches = _sample_sql(store, builder, where, category, sample, total, cancel, progress)
     why = _why_sampled(layout)
     everything = read >= total
+    by = "counts and times per type by the database"
+    if layout.unreadable_clause() is not None:
+        by += " (the times of the rows whose time it cannot read by decoding every such row)"
     if everything:  # the sample would hold every event: counted in full
-        detail = f"every event decoded ({read:,}) in Python: {why}; counts and times per type by the database"
+        detail = f"every event decoded ({read:,}) in Python: {why}; {by}"
     else:
         detail = (f"sampled {read:,} of {total:,} events ({stretches} stretches spread over the positions): "
-                  f"{why}; counts and times per type by the database")
+                  f"{why}; {by}")
     if envelope:
         detail += _ENVELOPE_NOTE
     return builder.build(method="decoded" if everything else "sample", method_detail=detail, category=category,
