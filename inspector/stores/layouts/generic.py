@@ -76,6 +76,7 @@ from inspector.stores.layouts.base import (
     Utf8mb4,
     epoch_seconds,
     rowid_column,
+    stored_instant,
     stored_json,
     version_of,
 )
@@ -290,7 +291,7 @@ class GenericLayout(SqlLayout):
             self.version.label("version"),
             *([self._version_stored.label("stored_version")] if self._version_guarded else []),
             self.type.label("type"),
-            (self.time if self.time is not None else sa.null()).label("recorded_at"),
+            (stored_instant(self.time, self.dialect) if self.time is not None else sa.null()).label("recorded_at"),
             self._data.label("data"),
             (self._metadata if self._metadata is not None else sa.null()).label("metadata"),
             (self._actor_column if self._actor_column is not None else sa.null()).label("actor"),
