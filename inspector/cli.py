@@ -22,7 +22,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from inspector import __version__
-from inspector.core.terminal import printable, shortened
+from inspector.core.terminal import printable, shortened, shown_name
 
 if TYPE_CHECKING:
     from inspector.stores import EventStore
@@ -360,10 +360,10 @@ def known_category(store: EventStore, category: str | None) -> None:
     from inspector.core.suggest import close_names, did_you_mean
 
     names = [name for name, _count in store.categories()]
-    shown = ", ".join(names[:_CATEGORIES_NAMED]) + (f" and {len(names) - _CATEGORIES_NAMED:,} more"
+    shown = ", ".join(map(shown_name, names[:_CATEGORIES_NAMED])) + (f" and {len(names) - _CATEGORIES_NAMED:,} more"
                                                      if len(names) > _CATEGORIES_NAMED else "")
     hint = did_you_mean(close_names(category, names)).removeprefix("; ")
-    raise InputError(f"--category {category}: no stream of that category in this store"
+    raise InputError(f"--category {shown_name(category)}: no stream of that category in this store"
                      f"{f' ({hint})' if hint else ''}; its categories: {shown or '(none)'}")
 
 

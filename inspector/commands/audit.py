@@ -24,7 +24,7 @@ from inspector.core import audit
 from inspector.core.events import Event, format_time
 from inspector.core.suggest import missing_actor, missing_stream
 from inspector.core.summary import summarize
-from inspector.core.terminal import printable
+from inspector.core.terminal import printable, shown_name
 from inspector.commands.store import LISTING_PAYLOAD_CAP
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -125,7 +125,7 @@ def run_changed(args: argparse.Namespace) -> int:
     if args.json:
         print_json(change.to_json())
         return 0 if change.problem is None else 1
-    header = f"{change.stream} v{change.version}: "
+    header = f"{shown_name(change.stream)} v{change.version}: "
     if change.shared:
         header += f"{len(change.events)} events claim this version, projector {change.after.projector}"
     else:
@@ -182,7 +182,7 @@ def _event_words(event: Event) -> str:
 
 # --- audit ----------------------------------------------------------------------------------
 def _rows(events: list[Event]) -> list[tuple[Any, ...]]:
-    return [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 50))
+    return [(e.position, shown_name(e.stream), e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 50))
             for e in events]
 
 
@@ -235,7 +235,7 @@ def _print_causes(args: argparse.Namespace, found: audit.CausesOf) -> int:
     causes = found.causes
     what = (f"{causes} stored event{'s' if causes != 1 else ''} led to it, listed first cause first, "
             "then the event itself" if causes else "no stored event led to it")
-    print(printable(f"{event.stream} v{event.version} ({event.type}): {what}; {found.chain_end_words()}"))
+    print(printable(f"{shown_name(event.stream)} v{event.version} ({event.type}): {what}; {found.chain_end_words()}"))
     _print_events(found.chain)
     print()
     if found.correlation_id is None:

@@ -34,7 +34,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_pattern
-from inspector.core.terminal import LINE_LIMIT, plural, printable, shortened
+from inspector.core.terminal import LINE_LIMIT, plural, printable, shortened, shown_name
 from inspector.replay import ProjectorError, load_projectors
 from inspector.replay.category import (ExpressionError, WorkerLoadError, available_cpus, compare_category,
                                        replay_category, usable_processes)
@@ -349,7 +349,7 @@ def run_states(args: argparse.Namespace) -> int:
 
 def _ended_note(ended: list[tuple[str, int]], at: Any) -> str:
     """One line on the streams left out because they never reached the version asked for."""
-    shown = ", ".join(f"{name} (last v{last})" for name, last in ended[:5])
+    shown = ", ".join(f"{shown_name(name)} (last v{last})" for name, last in ended[:5])
     more = f" and {len(ended) - 5:,} more" if len(ended) > 5 else ""
     what = "stream ends" if len(ended) == 1 else "streams end"
     return f"{len(ended):,} {what} before {at}, so {'it has' if len(ended) == 1 else 'they have'} no state there " \
@@ -358,7 +358,7 @@ def _ended_note(ended: list[tuple[str, int]], at: Any) -> str:
 
 def _late_note(late: list[tuple[str, int]]) -> str:
     """One line on the streams that start after their first version in this store (a slice)."""
-    shown = ", ".join(f"{name} (from v{first})" for name, first in late[:5])
+    shown = ", ".join(f"{shown_name(name)} (from v{first})" for name, first in late[:5])
     more = f" and {len(late) - 5:,} more" if len(late) > 5 else ""
     what = "stream starts" if len(late) == 1 else "streams start"
     return (f"{len(late):,} {what} after the first version in this store (a slice?): {shown}{more}; "
@@ -369,7 +369,7 @@ def _print_outcome(out: TextIO, outcome: Any, progress: Any, ever: bool) -> None
     if progress is not None:
         progress.close()  # the progress line is redrawn on the next update
     held = "first held at " if ever else ""
-    line = (f"{outcome.stream}  {held}{_moment_text(outcome.version, outcome.recorded_at)}  "
+    line = (f"{shown_name(outcome.stream)}  {held}{_moment_text(outcome.version, outcome.recorded_at)}  "
             f"{shortened(_show(outcome.state), LINE_LIMIT)}")
     out.write(printable(line) + "\n")
     if outcome.state_note:
@@ -392,7 +392,8 @@ def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, st
     if stopped:
         out.write(f"{len(stopped):,} stopped (the projector raised; not folded past that event):\n")
         for entry in stopped:
-            out.write(printable(f"  {entry['stream']} at v{entry['version']} ({entry['type']}): {entry['error']}") + "\n")
+            out.write(printable(f"  {shown_name(entry['stream'])} at v{entry['version']} ({entry['type']}): "
+                                f"{entry['error']}") + "\n")
 
 
 # --- compare -------------------------------------------------------------------------
@@ -462,7 +463,8 @@ def run_compare(args: argparse.Namespace) -> int:
         if stopped:
             out.write(f"{len(stopped):,} stopped alike with both projectors (no difference):\n")
             for entry in stopped:
-                out.write(printable(f"  {entry['stream']} at v{entry['version']} ({entry['type']}): {entry['error']}") + "\n")
+                out.write(printable(f"  {shown_name(entry['stream'])} at v{entry['version']} ({entry['type']}): "
+                                    f"{entry['error']}") + "\n")
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
         return INTERRUPTED
@@ -470,7 +472,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 
 def _print_difference(difference: Any) -> None:
-    print(printable(f"{difference.stream} at {_moment_text(difference.version, difference.recorded_at)}: "
+    print(printable(f"{shown_name(difference.stream)} at {_moment_text(difference.version, difference.recorded_at)}: "
                     f"{len(difference.changes)} change(s)"))
     for side, stop in (("--projector", difference.old_stopped), ("--against", difference.new_stopped)):
         if stop is not None:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 from inspector.cli import CHANGE_ROWS, InputError, open_store_from_args, print_json, print_table, terminal_progress
 from inspector.core import jsontext
-from inspector.core.terminal import LINE_LIMIT, printable, shortened
+from inspector.core.terminal import LINE_LIMIT, printable, shortened, shown_name
 from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_stream
 from inspector.replay import ProjectorError, SnapshotCache, load_projectors, worker
@@ -203,7 +203,7 @@ def run_replay(args: argparse.Namespace) -> int:
     else:
         when = f" ({format_time(result.recorded_at)})" if result.recorded_at else ""
         version = "before its first event (no event applied)" if result.version is None else f"at v{result.version}{when}"
-        print(printable(f"{result.stream} {version}, projector {result.projector}"))
+        print(printable(f"{shown_name(result.stream)} {version}, projector {result.projector}"))
         print(printable(f"  {result.describe()}"))
         print("state:")
         _print_state(result.state)
@@ -237,7 +237,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        print(printable(f"{result.stream}: {_moment_text(result.from_.version)} -> {_moment_text(result.to.version)}, "
+        print(printable(f"{shown_name(result.stream)}: {_moment_text(result.from_.version)} -> {_moment_text(result.to.version)}, "
                         f"{len(result.changes)} change(s), {result.events_between_total} event(s) between, "
                         f"projector {result.projector}"))
         if result.changes:
@@ -308,7 +308,7 @@ def run_bisect(args: argparse.Namespace) -> int:
             print(printable(f"note: {result.note}"), file=sys.stderr)
         return 0
     if not result.found:
-        print(printable(f"{args.when} never holds in {args.stream}: checked at every version up to its latest, "
+        print(printable(f"{args.when} never holds in {shown_name(args.stream)}: checked at every version up to its latest, "
                         f"v{result.latest_version} ({result.versions_scanned:,} version(s), {result.elapsed_ms:.1f} ms)"))
         if result.note:
             print(printable(f"note: {result.note}"))

@@ -16,7 +16,7 @@ from inspector.core.events import format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
-from inspector.core.terminal import plural, printable
+from inspector.core.terminal import plural, printable, shown_name
 from inspector.demo import NotADemoStore, build_demo, default_demo_path
 from inspector.stores import EventFilter
 from inspector.stores.lazy import left_out, size_text
@@ -196,12 +196,17 @@ def run_streams(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["stream", "category", "events", "first", "last", "last activity"],
-        [(s.stream, s.category, s.count, s.first_version, s.last_version, format_time(s.last_at)) for s in page],
+        [(shown_name(s.stream), _category(s.category), s.count, s.first_version, s.last_version, format_time(s.last_at)) for s in page],
         right=(2, 3, 4),
     )
     if next_after is not None:
         print("\n" + printable(f"more streams than the {len(page)} shown: continue with --after {shlex.quote(next_after)}"))
     return 0
+
+
+def _category(category: str | None) -> str:
+    """A category as text tables show it: ``shown_name``; nothing for a stream without one."""
+    return "" if category is None else shown_name(category)
 
 
 def _time_arg(value: str | None, name: str):
@@ -265,7 +270,8 @@ def run_events(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["position", "stream", "version", "type", "recorded at", "actor", "summary"],
-        [(e.position, e.stream, e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60)) for e in events],
+        [(e.position, shown_name(e.stream), e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60))
+         for e in events],
         right=(0, 2),
     )
     unread = [e.position for e in events if left_out(e) is not None]
@@ -382,7 +388,7 @@ def run_check(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["kind", "stream", "version", "detail"],
-        [(f.kind, f.stream, f.version, f.detail) for f in report.findings],
+        [(f.kind, "" if f.stream is None else shown_name(f.stream), f.version, f.detail) for f in report.findings],
         right=(2,),
     )
     print(f"\n{plural(len(report.findings), 'finding')} in {plural(report.streams_checked, 'stream')}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "shortened"]
+__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "shortened", "shown_name"]
 
 # C0 controls (tab and newline too: a table cell is one line), DEL, C1 controls (U+0080-U+009F,
 # which some terminals read as CSI/OSC), the bidirectional overrides and isolates that reorder
@@ -39,6 +39,19 @@ def printable(text: object) -> str:
     if _UNSAFE.search(value) is None:
         return value
     return _UNSAFE.sub(_escape, value)
+
+
+def shown_name(name: str) -> str:
+    """A stream or category name as text shows it (the window's lists, the CLI's tables and
+    lines): ``printable`` (control characters escaped: ``\\x1b``, ``\\t``), and in double quotes
+    when it is empty, starts or ends with blank space, or starts with a double quote, so
+    ``order`` and ``order `` read apart: ``order``, ``"order "``, ``" order"``, ``""``,
+    ``""q"``. Any other name is returned as ``printable`` returns it. Not for ``--json``, CSV
+    or exports, which keep names exact."""
+    text = printable(name)
+    if not name or name != name.strip() or name.startswith('"'):
+        return f'"{text}"'
+    return text
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

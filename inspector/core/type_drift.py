@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from inspector.core.events import Event, format_time
+from inspector.core.terminal import shown_name
 
 #: The JSON types, in the order lists show them when they were first seen at the same time.
 JSON_TYPES = ("object", "array", "string", "number", "boolean", "null")
@@ -120,7 +121,7 @@ class TypeSurvey:
         """``3 event type(s) of category wallet, 4,743 event(s)``; where the counts are a
         sample's, ``3 event type(s) of category wallet in a sample of 100 of the category's 4,743
         events``."""
-        scope = f" of category {self.category}" if self.category else ""
+        scope = f" of category {shown_name(self.category)}" if self.category else ""
         kinds = f"{len(self.types):,} event type(s){scope}"
         if not self.counts_are_the_sample_s:
             return f"{kinds}, {self.events:,} event(s)"

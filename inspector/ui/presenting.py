@@ -12,7 +12,7 @@ from typing import Any
 
 from inspector.core.events import Event, format_time
 from inspector.core.summary import short_value, summarize  # noqa: F401 - re-exported for the UI
-from inspector.core.terminal import printable
+from inspector.core.terminal import shown_name  # noqa: F401 - re-exported for the UI
 
 #: Event-type colours, most distinct first: picked greedily for the largest smallest difference
 #: in OKLab (lightness weighted half, so hues and not shades set them apart), then ordered so
@@ -25,49 +25,62 @@ TYPE_PALETTE = (
 )
 
 
-class TypeColours:
-    """Which colour each event type gets: distinct for the types on screen while they are at most
-    ``len(TYPE_PALETTE)``, and the same for a type on every view (table, timeline, legend).
+#: How many of the palette's colours (the first, most distinct) a type's name chooses among.
+FIRST_CHOICES = 8
 
-    A type keeps the colour it was first given. A new type takes the first colour of the palette
-    (most distinct first) that no type on screen has: ``use(types)`` says which types are on
-    screen now (the open store's) and colours the new ones among them in name order, so a store
-    seen the same way gets the same colours; colours of types no longer on screen may be given
-    again. Beyond the palette's size colours repeat.
+
+class TypeColours:
+    """Which colour each event type gets: the same for a store seen the same way in every session,
+    whichever view (table, timeline, legend) asks first; distinct for the types on screen while
+    they are at most ``len(TYPE_PALETTE)``; the same for a type on every view.
+
+    A type's first choice is one of the palette's first ``FIRST_CHOICES`` colours (the most
+    distinct), derived from its name alone (CRC-32 of its UTF-8 bytes). ``use(types)`` says which
+    types are on screen (the open store's, once its type list is known) and settles them: the
+    types not yet settled are placed in name order, each in its first choice when no type on
+    screen has that colour, else in the first colour of the palette (most distinct first) none
+    has; so ``n`` types take colours among the first ``max(n, FIRST_CHOICES)``. Types still on
+    screen keep their colours when the list grows (a live type): a new type changes no other's
+    colour while the store is open. ``use([])`` (another store opening) forgets them all.
+
+    Asked before any type is settled (the type list not known yet), a type gets its first
+    choice, not kept: ``use`` settles it, moving it only when an earlier name has the same first
+    choice. Asked for a type not on screen once the list is known (an event of a new type), it
+    is placed as ``use`` places one, and kept. Beyond the palette's size colours repeat.
     """
 
     def __init__(self, palette: tuple[str, ...] = TYPE_PALETTE) -> None:
         self._palette = palette
-        self._slot: dict[str, int] = {}
-        self._on_screen: set[str] = set()
+        self._slot: dict[str, int] = {}  # the settled types (on screen) -> palette index
 
     def use(self, types: list[str]) -> None:
-        """The types on screen now: each gets a colour no other of them has (palette permitting)."""
-        self._on_screen = set(types)
-        held: dict[int, str] = {}
-        for name in sorted(self._on_screen, key=lambda t: (t not in self._slot, t)):  # coloured ones keep theirs
-            slot = self._slot.get(name)
-            if slot is None or slot in held:
-                slot = self._free_slot(name, held)
-                self._slot[name] = slot
-            held.setdefault(slot, name)
+        """The types on screen now: each gets a colour no other of them has (palette permitting),
+        a function of this list alone for the types not settled before."""
+        self._slot = {name: self._slot[name] for name in types if name in self._slot}
+        for name in sorted(set(types) - self._slot.keys()):
+            self._slot[name] = self._place(name)
 
     def colour(self, event_type: str) -> str:
+        """The type's colour as ``#rrggbb``."""
         slot = self._slot.get(event_type)
         if slot is None:
-            on_screen = {self._slot[name]: name for name in self._on_screen if name in self._slot}
-            given = {**{s: name for name, s in self._slot.items()}, **on_screen}
-            # a colour no type was given, else one no type on screen has
-            slot = self._slot[event_type] = self._free_slot(event_type, given if len(given) < len(self._palette)
-                                                            else on_screen)
-            self._on_screen.add(event_type)
+            if not self._slot:  # the type list is not known yet: its first choice, settled by ``use``
+                return self._palette[self._choice(event_type)]
+            slot = self._slot[event_type] = self._place(event_type)
         return self._palette[slot]
 
-    def _free_slot(self, name: str, held: dict[int, str]) -> int:
-        """The first slot ``held`` does not hold; when all are, one from a hash of the name
-        (more types than colours)."""
-        return next((slot for slot in range(len(self._palette)) if slot not in held),
-                    zlib.crc32(name.encode("utf-8")) % len(self._palette))
+    def _choice(self, name: str) -> int:
+        """The type's first choice: a palette index from its name alone."""
+        return zlib.crc32(name.encode("utf-8", "surrogatepass")) % min(FIRST_CHOICES, len(self._palette))
+
+    def _place(self, name: str) -> int:
+        """``name``'s first choice when no settled type has it, else the first index none has;
+        the first choice again when every index is taken (more types than colours)."""
+        held = set(self._slot.values())
+        choice = self._choice(name)
+        if choice not in held:
+            return choice
+        return next((slot for slot in range(len(self._palette)) if slot not in held), choice)
 
 
 #: the colours of the window's one open store (a process shows one store at a time)
@@ -121,17 +134,6 @@ def value_kind(value: Any) -> str:
     if value is None:
         return "null"
     return "string"
-
-
-def shown_name(name: str) -> str:
-    """A stream or category name as a list shows it: with control characters escaped as the
-    CLI prints them (``printable``: ``\\x1b``, ``\\t``), and in double quotes when it is empty,
-    starts or ends with blank space, or starts with a double quote, so ``order`` and ``order ``
-    read apart: ``order``, ``"order "``, ``" order"``, ``""``. Any other name is returned as is."""
-    text = printable(name)
-    if not name or name != name.strip() or name.startswith('"'):
-        return f'"{text}"'
-    return text
 
 
 def json_pointer(parts: tuple[Any, ...]) -> str:

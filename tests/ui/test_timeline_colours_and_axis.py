@@ -90,9 +90,10 @@ def test_types_of_the_next_store_get_colours_none_of_its_other_types_has():
     colours = TypeColours()
     first = [f"Type{i}" for i in range(12)]
     colours.use(first)
+    kept = colours.colour("Type0")
     second = ["Type0", "Type5", *[f"Other{i}" for i in range(10)]]
     colours.use(second)
-    assert colours.colour("Type0") == TYPE_PALETTE[0]  # a type keeps its colour...
+    assert colours.colour("Type0") == kept  # a type that stays on screen keeps its colour...
     assert len({colours.colour(t) for t in second}) == len(second)  # ...and the new ones differ from it
     late = colours.colour("ArrivedLive")  # a type first seen after the store opened
     assert late not in {colours.colour(t) for t in second}
@@ -282,18 +283,20 @@ def test_an_unreadable_event_is_marked_on_its_lane(qtbot, window, demo_planted, 
     window.grab().save(str(tmp_path / "timeline-damaged.png"))
 
 
-def test_a_type_whose_colour_changes_with_the_next_store_changes_its_swatch_too(qtbot, monkeypatch):
+def test_a_type_whose_colour_the_type_list_settles_changes_its_swatch_too(qtbot, monkeypatch):
     from inspector.ui import presenting
     from inspector.ui.models import type_icon
 
-    colours = presenting.TypeColours(palette=("#2279dc", "#ff4e1e"))
+    palette = ("#2279dc", "#ff4e1e")
+    colours = presenting.TypeColours(palette=palette)
     monkeypatch.setattr(presenting, "TYPE_COLOURS", colours)
-    colours.use(["Opened"])
-    colours.use(["Closed"])  # "Closed" takes the first colour, "Opened" is off screen
-    assert colours.colour("Closed") == colours.colour("Opened") == "#2279dc"
-    type_icon("Opened")  # its swatch drawn in the first colour
-    colours.use(["Closed", "Opened"])  # both on screen again: one of them moves
-    assert colours.colour("Opened") != colours.colour("Closed")
-    for name in ("Opened", "Closed"):
+    before = colours.colour("Opened")  # asked before the store's type list is known: its first choice
+    type_icon("Opened")  # its swatch drawn in that colour
+    # a type named before it with the same first choice
+    rival = next(name for name in (f"Accepted{i}" for i in range(64))
+                 if presenting.TypeColours(palette=palette).colour(name) == before)
+    colours.use([rival, "Opened"])  # the list settles them in name order: "Opened" moves
+    assert colours.colour(rival) == before != colours.colour("Opened")
+    for name in ("Opened", rival):
         swatch = type_icon(name).pixmap(10, 10).toImage().pixelColor(5, 5).name()
         assert swatch == colours.colour(name)

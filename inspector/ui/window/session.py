@@ -15,7 +15,7 @@ from inspector.core.terminal import plural
 from inspector.stores import open_store, redact
 from inspector.ui.models import type_icon
 from inspector.ui.password import retry_with_password
-from inspector.ui.presenting import shown_name
+from inspector.ui.presenting import shown_name, use_type_colours
 from inspector.ui.settings import normalized_target
 from inspector.ui.window.folders import OPEN_FOLDER, OpenStoreFileDialog, remember_folder
 from inspector.ui.window.names import ALL, APP_NAME, describe_store
@@ -340,6 +340,7 @@ class StoreSession:
     def _on_event_types(self, opened: Any, types: list[tuple[str, int]]) -> None:
         if opened is not self.store:
             return  # another store was opened meanwhile
+        use_type_colours([name for name, _count in types])  # settled before the swatches are made
         current = self.type_box.currentData()
         self.type_box.blockSignals(True)
         self.type_box.clear()
@@ -349,6 +350,7 @@ class StoreSession:
         self.type_box.setCurrentIndex(max(self.type_box.findData(current), 0))
         self.type_box.blockSignals(False)
         self.timeline.set_legend([name for name, _count in types])
+        self.events_view.viewport().update()  # rows painted before the list came take their settled colours
 
     def _on_time_range(self, opened: Any, span: tuple[Any, Any]) -> None:
         if opened is not self.store:
