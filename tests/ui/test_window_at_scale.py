@@ -285,12 +285,13 @@ def test_a_list_of_a_million_and_one_items_nests_its_ranges(qtbot):
     model.set_value({"xs": list(range(1_000_001))})
     xs = model.find("xs")
     assert [model.index(row, 0, xs).data() for row in range(model.rowCount(xs))] == \
-        ["[0 … 999,999]", "[1,000,000 … 1,000,000]"]
+        ["[0 … 999,999]", "[1,000,000]"]  # a range of one item is named by its index alone
     item = model.find("xs", 999_999)
     assert item.data() == "[999999]"
     assert item.parent().data() == "[999,000 … 999,999]" and item.parent().parent().data() == "[0 … 999,999]"
     assert model.rowCount(item.parent().parent()) == 1000
-    assert model.find("xs", 1_000_000).parent().data() == "[1,000,000 … 1,000,000]"
+    last = model.find("xs", 1_000_000)
+    assert last.parent().data() == "[1,000,000]" and last.parent().parent() == xs  # no group within a group of one
 
 
 def test_the_state_of_a_huge_event_shows_without_expanding_its_big_list(qtbot, monkeypatch):
