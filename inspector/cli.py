@@ -378,6 +378,15 @@ def positive_int(text: str) -> int:
     return value
 
 
+def category_name(text: str) -> str:
+    """An argparse type: a category as ``categories`` and ``streams`` show it. The empty name is
+    ``(none)``: streams whose name gives an empty category are counted and selected under it, so
+    ``--category ''`` selects them, never every stream."""
+    from inspector.core.events import NO_CATEGORY
+
+    return text if text else NO_CATEGORY
+
+
 def actor_name(text: str) -> str:
     """An argparse type: an actor's name as events store it (``alice@example.com``); empty or
     blank text names no actor and is a usage error (exit 2), as a bad number is."""

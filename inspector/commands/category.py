@@ -23,6 +23,7 @@ from typing import Any, Iterator, TextIO
 from inspector.cli import (
     CHANGE_ROWS,
     InputError,
+    category_name,
     known_category,
     open_store_from_args,
     positive_int,
@@ -59,7 +60,7 @@ in a fresh process is an error naming it (run without --processes)."""
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     selection = argparse.ArgumentParser(add_help=False)
     group = selection.add_argument_group("which streams")
-    group.add_argument("--category", metavar="C", help="every stream of this category (as `streams --category` lists it); "
+    group.add_argument("--category", metavar="C", type=category_name, help="every stream of this category (as `streams --category` lists it); "
                                                      "'(none)': every stream without one")
     group.add_argument("--match", metavar="GLOB",
                        help="streams whose name matches (* any run, ? one character; no wildcard: a substring); "

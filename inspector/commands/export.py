@@ -7,7 +7,7 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from inspector.cli import InputError, known_category, open_store_from_args, print_json, terminal_progress
+from inspector.cli import InputError, category_name, known_category, open_store_from_args, print_json, terminal_progress
 from inspector.commands.store import time_range_args
 from inspector.export import FORMATS, Slice
 from inspector.export.provenance import choice_for, export_recording_projector
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     parser.add_argument("store")
     parser.add_argument("--stream", help="only this stream (required for --format pytest)")
-    parser.add_argument("--category", metavar="C",
+    parser.add_argument("--category", metavar="C", type=category_name,
                         help="only the streams of this category, as `streams --category` lists them ('(none)': "
                              "the streams without one); jsonl and sqlite slices keep the source's categories; "
                              "a category the store does not have is an error")

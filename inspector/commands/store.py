@@ -10,9 +10,9 @@ from pathlib import Path
 
 import shlex
 
-from inspector.cli import (InputError, actor_name, known_category, open_store_from_args, positive_int, print_json,
+from inspector.cli import (InputError, actor_name, category_name, known_category, open_store_from_args, positive_int, print_json,
                            print_table, terminal_progress)
-from inspector.core.events import format_time, parse_time
+from inspector.core.events import NO_CATEGORY, format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
@@ -54,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "with the categories closest to it; a --match that keeps no stream gives an empty list "
                     "(exit 0) and a note on stderr with the closest pattern.")
     streams.add_argument("store")
-    streams.add_argument("--category", help="only streams of this category; '(none)': the streams without one "
-                                               "(listed with no category, counted as (none))")
+    streams.add_argument("--category", type=category_name, help="only streams of this category; '(none)' (or ''): the streams without one "
+                                               "(listed and counted as (none))")
     streams.add_argument("--match", metavar="GLOB",
                          help="stream name glob (wallet-*, chat-?) or, without * or ?, a substring; "
                               "case-sensitive, on the name as shown, the same on every engine")
@@ -76,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "empty listing (exit 0) and a note on stderr naming the closest actors.")
     events.add_argument("store")
     events.add_argument("--stream", help="only this stream, in version order")
-    events.add_argument("--category", metavar="C",
+    events.add_argument("--category", metavar="C", type=category_name,
                         help="only the streams of this category (as `streams --category` lists them); '(none)': "
                              "the streams without one; a category the store does not have is an error")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
@@ -205,8 +205,9 @@ def run_streams(args: argparse.Namespace) -> int:
 
 
 def _category(category: str | None) -> str:
-    """A category as text tables show it: ``shown_name``; nothing for a stream without one."""
-    return "" if category is None else shown_name(category)
+    """A category as text tables show it: ``shown_name``; ``(none)`` for a stream without one
+    (no category, or an empty one), as ``categories`` counts it and ``--category '(none)'`` selects it."""
+    return shown_name(category) if category else NO_CATEGORY
 
 
 def _time_arg(value: str | None, name: str):

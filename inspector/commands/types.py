@@ -7,7 +7,7 @@ import signal
 import sys
 from typing import Any
 
-from inspector.cli import known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
+from inspector.cli import category_name, known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.cancel import CancelToken
 from inspector.core.events import format_time
 from inspector.core.terminal import printable
@@ -40,8 +40,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         ),
     )
     parser.add_argument("store")
-    parser.add_argument("--category", help="only the events of this category's streams; '(none)': of the streams "
-                                                "without one (listed with no category)")
+    parser.add_argument("--category", type=category_name, help="only the events of this category's streams; '(none)' (or ''): of the "
+                                                "streams without one")
     parser.add_argument("--sample", type=positive_int, default=DEFAULT_SAMPLE, metavar="N",
                         help=f"events decoded where the survey is sampled (default {DEFAULT_SAMPLE:,}); where the "
                              "counts per type are the sample's, the first line says they are")

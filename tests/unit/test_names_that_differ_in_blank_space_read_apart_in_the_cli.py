@@ -72,9 +72,13 @@ def test_the_stream_list_quotes_names_with_blank_edges_in_both_name_columns(stor
     rows = _table(_run(capsys, "streams", store))
     assert sorted(row["stream"] for row in rows) == sorted(SHOWN_STREAMS)
     by_stream = {row["stream"]: row["category"] for row in rows}
-    assert by_stream["order -1"] == '"order "' and by_stream['" order-1"'] == '" order"' and by_stream["-1"] == '""'
+    assert by_stream["order -1"] == '"order "' and by_stream['" order-1"'] == '" order"' and by_stream["-1"] == "(none)"
     assert by_stream['""q-1"'] == '""q"' and by_stream["bell\\x07-1"] == "bell\\x07" and by_stream["order-1"] == "order"
-    assert all(by_stream[shown] == shown for shown in SHOWN.values())  # each its own category
+    # each its own category; the empty one is listed as categories() counts it: (none)
+    assert all(by_stream[shown] == shown for shown in SHOWN.values() if shown != '""') and by_stream['""'] == "(none)"
+    empty = _table(_run(capsys, "streams", store, "--category", ""))  # '' selects what '(none)' does
+    assert sorted(row["stream"] for row in empty) == ['""', "-1"]
+    assert empty == _table(_run(capsys, "streams", store, "--category", "(none)"))
     one = _table(_run(capsys, "streams", store, "--category", "order "))
     assert [(row["stream"], row["category"]) for row in one] == [('"order "', '"order "'), ("order -1", '"order "')]
     exact = json.loads(_run(capsys, "streams", store, "--json"))  # --json keeps the names as stored
