@@ -17,18 +17,9 @@ import sqlalchemy as sa
 from inspector.stores import open_store
 from inspector.stores.category_read import category_query
 
+from .category_column import events_table, write_mapping
 from .servers import scratch_database
 
-MAPPING = """table = "events"
-[columns]
-position = "id"
-stream = "stream"
-version = "version"
-type = "type"
-recorded_at = "at"
-data = "data"
-category = "kind"
-"""
 
 #: (stream, recorded category per row); a stream's category: its smallest recorded one, else its name's
 STREAMS: dict[str, list[str | None]] = {
@@ -63,18 +54,7 @@ def _rows() -> list[dict[str, Any]]:
 
 def _write(engine: sa.Engine, collation: str | None = None) -> None:
     metadata = sa.MetaData()
-    events = sa.Table(
-        "events", metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("stream", sa.String(100, collation=collation), nullable=False),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("type", sa.String(100), nullable=False),
-        sa.Column("at", sa.String(40), nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("kind", sa.String(100)),
-        sa.Index("ix_events_stream_version", "stream", "version", unique=True),
-        sa.Index("ix_events_kind", "kind"),
-    )
+    events = events_table(metadata, stream_collation=collation)
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(events.insert(), _rows())
@@ -89,9 +69,7 @@ def _write(engine: sa.Engine, collation: str | None = None) -> None:
 
 @pytest.fixture(scope="module")
 def mapping(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("catcol") / "mapping.toml"
-    path.write_text(MAPPING, encoding="utf-8")
-    return path
+    return write_mapping(tmp_path_factory.mktemp("catcol"))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "postgresql, case-insensitive streams", "mariadb"])

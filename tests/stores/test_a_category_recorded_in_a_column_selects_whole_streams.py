@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from inspector.cli import main
 from inspector.stores import open_store
 
+from .category_column import events_table, write_mapping
 from .servers import scratch_database
 
 #: (stream, version, recorded category, data)
@@ -34,31 +35,11 @@ ROWS = [
     ("order-9", 2, None, {"d": 9}),        # yet each has its own (v2: the unique index folds case too)
 ]
 CATEGORIES = [("(none)", 1), ("Sales", 1), ("billing", 1), ("blank", 1), ("order", 2), ("sales", 2), ("sales ", 1)]
-MAPPING = """table = "events"
-[columns]
-position = "id"
-stream = "stream"
-version = "version"
-type = "type"
-recorded_at = "at"
-data = "data"
-category = "kind"
-"""
 
 
 def _write(engine: sa.Engine) -> None:
     metadata = sa.MetaData()
-    events = sa.Table(
-        "events", metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("stream", sa.String(100), nullable=False),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("type", sa.String(100), nullable=False),
-        sa.Column("at", sa.String(40), nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("kind", sa.String(100)),
-        sa.Index("ix_events_stream_version", "stream", "version", unique=True),
-    )
+    events = events_table(metadata, kind_index=False)
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(events.insert(), [
@@ -86,9 +67,7 @@ def store_url(request, tmp_path):
 
 @pytest.fixture
 def mapping(tmp_path) -> Path:
-    path = tmp_path / "cat.toml"
-    path.write_text(MAPPING, encoding="utf-8")
-    return path
+    return write_mapping(tmp_path)
 
 
 def _run(capsys, *argv: str) -> tuple[Any, str]:

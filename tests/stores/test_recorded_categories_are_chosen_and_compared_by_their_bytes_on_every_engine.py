@@ -18,18 +18,9 @@ import sqlalchemy as sa
 from inspector.cli import main
 from inspector.stores import open_store
 
+from .category_column import events_table, write_mapping
 from .servers import scratch_database
 
-MAPPING = """table = "events"
-[columns]
-position = "id"
-stream = "stream"
-version = "version"
-type = "type"
-recorded_at = "at"
-data = "data"
-category = "kind"
-"""
 
 #: stream -> the category its rows record, in the order written (versions 1, 2, ...)
 STREAMS: dict[str, list[str | None]] = {
@@ -68,18 +59,7 @@ CATEGORIES: dict[str, list[str]] = {
 
 def _write(engine: sa.Engine, collation: str | None = None) -> None:
     metadata = sa.MetaData()
-    events = sa.Table(
-        "events", metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("stream", sa.String(100), nullable=False),
-        sa.Column("version", sa.Integer, nullable=False),
-        sa.Column("type", sa.String(100), nullable=False),
-        sa.Column("at", sa.String(40), nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("kind", sa.String(100, collation=collation)),
-        sa.Index("ix_events_stream_version", "stream", "version", unique=True),
-        sa.Index("ix_events_kind", "kind"),
-    )
+    events = events_table(metadata, kind_collation=collation)
     metadata.create_all(engine)
     rows = [{"stream": stream, "version": version, "kind": kind}
             for stream, kinds in STREAMS.items() for version, kind in enumerate(kinds, 1)]
@@ -91,9 +71,7 @@ def _write(engine: sa.Engine, collation: str | None = None) -> None:
 
 @pytest.fixture(scope="module")
 def mapping(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("bytecat") / "mapping.toml"
-    path.write_text(MAPPING, encoding="utf-8")
-    return path
+    return write_mapping(tmp_path_factory.mktemp("bytecat"))
 
 
 @pytest.fixture(scope="module", params=["sqlite", "sqlite, a NOCASE category column", "postgresql",
