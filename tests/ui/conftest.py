@@ -16,6 +16,41 @@ def demo_copy(demo_store_path, tmp_path):
 
 
 @pytest.fixture
+def window_on_streams(qtbot, tmp_path):
+    """``open(rows)``: a generic SQLite store of one ``Noted`` event per ``(stream, version)`` of
+    ``rows`` (all at 2024-03-01T10:00:00Z, payload ``{"n": 1}``) and a window shown on it; the
+    window and the replay workers are shut down after the test."""
+    import sqlite3
+
+    from inspector.replay import worker
+    from inspector.ui.app import MainWindow, make_app
+
+    from tests.stores.test_sqlite_contract import GENERIC_DDL
+
+    windows = []
+
+    def open_on(rows):
+        path = tmp_path / f"streams-{len(windows)}.db"
+        db = sqlite3.connect(path)
+        db.executescript(GENERIC_DDL)
+        db.executemany("INSERT INTO events (stream, version, type, recorded_at, data) VALUES (?,?,?,?,?)",
+                       [(stream, version, "Noted", "2024-03-01T10:00:00Z", '{"n": 1}') for stream, version in rows])
+        db.commit()
+        db.close()
+        make_app()
+        win = MainWindow(str(path))
+        qtbot.addWidget(win)
+        win.show()
+        windows.append(win)
+        return win
+
+    yield open_on
+    for win in windows:
+        win.shutdown()
+    worker.shutdown()
+
+
+@pytest.fixture
 def window(qtbot, demo_copy):
     from inspector.ui.app import MainWindow, make_app
 
