@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -45,6 +46,19 @@ def scratch_database(server_url: str, label: str) -> ScratchDatabase:
     admin.dispose()
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     return ScratchDatabase(url, sa.create_engine(url), server_url, name)
+
+
+def writable_target(request: Any, engine: str, sqlite_path: Path, label: str) -> tuple[sa.Engine, str, Callable[[], None]]:
+    """Somewhere a test writes a store on ``engine`` (``sqlite``, ``postgresql``/``postgres`` or
+    ``mysql``/``mariadb``): ``(writable engine, what the inspector opens, clean-up)``. SQLite is the
+    file ``sqlite_path``; a server gets a ``scratch_database`` named after ``label``, which the
+    clean-up drops. ``request`` is the test's or fixture's (it reaches the server URL fixtures)."""
+    if engine == "sqlite":
+        writer = sa.create_engine(f"sqlite:///{sqlite_path}")
+        return writer, str(sqlite_path), writer.dispose
+    url_fixture = "postgres_url" if engine in ("postgresql", "postgres") else "mysql_url"
+    db = scratch_database(request.getfixturevalue(url_fixture), label)
+    return db.writer, db.url, db.drop
 
 
 def wait_for_a_change_mark(store: Any) -> None:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from inspector.cli import main
 
-from .servers import scratch_database
+from .servers import writable_target
 
 #: (stream, events): the stream named '' between two others, and a stream without a category
 STREAMS = [("order-1", 3), ("", 2), ("-7", 1), ("solo", 1)]
@@ -52,13 +52,7 @@ def store_args(request, tmp_path_factory) -> Iterator[list[str]]:
                                 for position, (stream, version) in enumerate(ROWS, 1)))
         yield [str(path)]
         return
-    if request.param == "sqlite":
-        path = folder / "mixed.db"
-        writer, target, drop = sa.create_engine(f"sqlite:///{path}"), str(path), None
-    else:
-        db = scratch_database(request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_url"),
-                              "emptystream")
-        writer, target, drop = db.writer, db.url, db.drop
+    writer, target, drop = writable_target(request, request.param, folder / "mixed.db", "emptystream")
     metadata = sa.MetaData()
     table = sa.Table("audit_events", metadata, sa.Column("id", sa.Integer, primary_key=True),
                      sa.Column("aggregate_id", sa.String(100), nullable=False), sa.Column("seq", sa.Integer),

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
-import sqlalchemy as sa
 from eventsourcing.application import Application
 
 from inspector.cli import main
 from inspector.core.events import format_time
 from inspector.stores import EventFilter, open_store
 
-from .servers import scratch_database
+from .servers import writable_target
 from .shop import Wallet
 from .test_eventsourcing_id_types import _sqlalchemy_tables
 
@@ -49,13 +48,7 @@ ODD_STATES: list[tuple[str, datetime | None]] = [
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mysql"])
 def written(request, tmp_path_factory) -> Iterator[tuple[str, list[datetime]]]:
     """A wallet the library wrote (its own mapper and transcoder), and the hand-altered stream."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("estimes") / "timed.db"
-        writer, target, drop = sa.create_engine(f"sqlite:///{path}"), str(path), None
-    else:
-        db = scratch_database(request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_url"),
-                              "estop")
-        writer, target, drop = db.writer, db.url, db.drop
+    writer, target, drop = writable_target(request, request.param, tmp_path_factory.mktemp("estimes") / "timed.db", "estop")
     metadata = _sqlalchemy_tables(writer.dialect.name)
     metadata.create_all(writer)
     wallet = Wallet._create(Wallet.Opened, id=WALLET, owner="ada", actor="ada@example.com")

@@ -22,7 +22,7 @@ from inspector.stores import open_store
 from inspector.stores.layouts.eventsourcing import EventsourcingLayout
 from inspector.stores.lazy import PayloadLeftOut, capped_columns, left_out
 
-from .servers import scratch_database
+from .servers import writable_target
 from .test_capped_eventsourcing_pages_on_postgres import (
     CAP, PADDING, TIME, Catalogue, _odd_states, _same_but_the_payload)
 from .test_eventsourcing_id_types import _sqlalchemy_tables
@@ -51,12 +51,7 @@ def _sqlite_states() -> dict[str, bytes]:
 
 @pytest.fixture(scope="module", params=["sqlite", "mysql"])
 def odd_store(request, tmp_path_factory):
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("odd") / "odd.db"
-        writer, target, drop = sa.create_engine(f"sqlite:///{path}"), str(path), None
-    else:
-        db = scratch_database(request.getfixturevalue("mysql_url"), "esodd")
-        writer, target, drop = db.writer, db.url, db.drop
+    writer, target, drop = writable_target(request, request.param, tmp_path_factory.mktemp("odd") / "odd.db", "esodd")
     metadata = _sqlalchemy_tables(writer.dialect.name)
     metadata.create_all(writer)
     mapper = Application().mapper

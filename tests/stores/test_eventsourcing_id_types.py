@@ -25,7 +25,7 @@ from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggre
 from inspector.cli import main
 from inspector.stores import EventFilter, open_store
 
-from .servers import scratch_database
+from .servers import scratch_database, writable_target
 from .shop import Wallet
 
 TICKET = "ticket-A17"
@@ -361,13 +361,7 @@ def _sqlalchemy_tables(dialect: str) -> sa.MetaData:
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def binary_ids(request, tmp_path):
     """Two wallets (one with a snapshot) in eventsourcing-sqlalchemy's tables."""
-    if request.param == "sqlite":
-        path = tmp_path / "desk-sqlalchemy.db"
-        writer, target, drop = sa.create_engine(f"sqlite:///{path}"), str(path), None
-    else:
-        db = scratch_database(request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_url"),
-                              "essa")
-        writer, target, drop = db.writer, db.url, db.drop
+    writer, target, drop = writable_target(request, request.param, tmp_path / "desk-sqlalchemy.db", "essa")
     metadata = _sqlalchemy_tables(writer.dialect.name)
     metadata.create_all(writer)
     mapper = Application().mapper  # the library's own JSONTranscoder and topics

@@ -17,7 +17,7 @@ from inspector.cli import main
 from inspector.core.events import format_time, parse_time
 from inspector.stores import EventFilter, open_store
 
-from .servers import scratch_database
+from .servers import writable_target
 from .shop import Wallet
 from .test_eventsourcing_id_types import _sqlalchemy_tables
 
@@ -27,13 +27,7 @@ WALLET = uuid.uuid5(uuid.NAMESPACE_URL, "https://desk.example/wallets/nan")
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def wallet_with_odd_floats(request, tmp_path):
     """One wallet of four events in eventsourcing-sqlalchemy's tables: v2 grants NaN, v3 infinity."""
-    if request.param == "sqlite":
-        path = tmp_path / "odd-floats.db"
-        writer, target, drop = sa.create_engine(f"sqlite:///{path}"), str(path), None
-    else:
-        db = scratch_database(request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_url"),
-                              "esnan")
-        writer, target, drop = db.writer, db.url, db.drop
+    writer, target, drop = writable_target(request, request.param, tmp_path / "odd-floats.db", "esnan")
     metadata = _sqlalchemy_tables(writer.dialect.name)
     metadata.create_all(writer)
     mapper = Application().mapper  # the library's own JSONTranscoder: NaN and Infinity as bare tokens

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import pytest
-import sqlalchemy as sa
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
@@ -23,7 +22,7 @@ from inspector.cli import main
 from inspector.core.events import format_time
 from inspector.stores import open_store
 
-from .servers import scratch_database
+from .servers import writable_target
 from .shop import clock_at
 from .test_eventsourcing_id_types import _sqlalchemy_tables
 
@@ -43,13 +42,7 @@ class Order(Aggregate):
 def noted(request, tmp_path_factory) -> Iterator[str]:
     """One order: created, then noted four times; the first and the last note's info holds a
     ``timestamp`` key of its own (the user's data, not the event's time)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("notedtypes") / "orders.db"
-        writer, target, drop = sa.create_engine(f"sqlite:///{path}"), str(path), None
-    else:
-        db = scratch_database(request.getfixturevalue(f"{request.param.replace('postgresql', 'postgres')}_url"),
-                              "notedtypes")
-        writer, target, drop = db.writer, db.url, db.drop
+    writer, target, drop = writable_target(request, request.param, tmp_path_factory.mktemp("notedtypes") / "orders.db", "notedtypes")
     metadata = _sqlalchemy_tables(writer.dialect.name)
     metadata.create_all(writer)
     holder = [T0]
