@@ -47,17 +47,47 @@ class TypeColours:
     choice, not kept: ``use`` settles it, moving it only when an earlier name has the same first
     choice. Asked for a type not on screen once the list is known (an event of a new type), it
     is placed as ``use`` places one, and kept. Beyond the palette's size colours repeat.
+
+    ``remember(colours)`` (the open store's colours of an earlier session, ``{type: "#rrggbb"}``)
+    makes each remembered type's first choice its remembered colour, ahead of the name's: the
+    remembered types are settled first, so a store that gained types since keeps its old types'
+    colours and only the new types take free ones. ``settled()`` gives the map to remember.
     """
 
     def __init__(self, palette: tuple[str, ...] = TYPE_PALETTE) -> None:
         self._palette = palette
         self._slot: dict[str, int] = {}  # the settled types (on screen) -> palette index
+        self._remembered: dict[str, int] = {}  # the open store's types -> palette index, from an earlier session
+
+    def remember(self, colours: dict[str, str]) -> None:
+        """The open store's colours of an earlier session, ``{type: "#rrggbb"}`` (``{}`` for a
+        store not seen before): replaces the map given before. Colours not in the palette, and a
+        colour given to more than one type (all but the first type by name), are ignored."""
+        index = {colour.lower(): slot for slot, colour in enumerate(self._palette)}
+        self._remembered = {}
+        for name in sorted(colours):
+            slot = index.get(str(colours[name]).lower())
+            if slot is not None and slot not in self._remembered.values():
+                self._remembered[name] = slot
+
+    def settled(self) -> dict[str, str]:
+        """The settled types' colours, ``{type: "#rrggbb"}``: one type per colour (the first by
+        name when colours repeat), so at most the palette's size of types."""
+        colours: dict[str, str] = {}
+        taken: set[int] = set()
+        for name in sorted(self._slot):
+            if self._slot[name] not in taken:
+                taken.add(self._slot[name])
+                colours[name] = self._palette[self._slot[name]]
+        return colours
 
     def use(self, types: list[str]) -> None:
         """The types on screen now: each gets a colour no other of them has (palette permitting),
-        a function of this list alone for the types not settled before."""
+        a function of this list (and the remembered colours) alone for the types not settled before."""
         self._slot = {name: self._slot[name] for name in types if name in self._slot}
-        for name in sorted(set(types) - self._slot.keys()):
+        fresh = sorted(set(types) - self._slot.keys())
+        for name in [name for name in fresh if name in self._remembered] + \
+                [name for name in fresh if name not in self._remembered]:
             self._slot[name] = self._place(name)
 
     def colour(self, event_type: str) -> str:
@@ -70,7 +100,10 @@ class TypeColours:
         return self._palette[slot]
 
     def _choice(self, name: str) -> int:
-        """The type's first choice: a palette index from its name alone."""
+        """The type's first choice: its remembered palette index, else one from its name alone."""
+        remembered = self._remembered.get(name)
+        if remembered is not None:
+            return remembered
         return zlib.crc32(name.encode("utf-8", "surrogatepass")) % min(FIRST_CHOICES, len(self._palette))
 
     def _place(self, name: str) -> int:
@@ -95,6 +128,16 @@ def type_colour(event_type: str) -> str:
 def use_type_colours(types: list[str]) -> None:
     """Tell the palette which event types are on screen (the open store's), so they differ."""
     TYPE_COLOURS.use(types)
+
+
+def remember_type_colours(colours: dict[str, str]) -> None:
+    """Give the palette the opening store's colours of an earlier session (see ``TypeColours.remember``)."""
+    TYPE_COLOURS.remember(colours)
+
+
+def settled_type_colours() -> dict[str, str]:
+    """The open store's settled colours, ``{type: "#rrggbb"}``, to remember for the next session."""
+    return TYPE_COLOURS.settled()
 
 
 def local_time(value: datetime | None) -> str:

@@ -15,11 +15,17 @@ from typing import Any
 import re
 
 from inspector.stores.connect import is_url
+from inspector.ui.presenting import TYPE_PALETTE
 
 #: query keys that may hold a secret (password, passwd, sslpassword, token, …): never saved
 _SECRET_KEY = re.compile(r"pass|pwd|secret|token|key|auth|cred|cookie|sig", re.IGNORECASE)
 
 MAX_RECENT = 10
+
+#: how many stores' event type colours are remembered (the most recently opened)
+MAX_COLOUR_STORES = 50
+#: how many types' colours are remembered per store (the palette's size: colours repeat beyond it)
+MAX_COLOURS_PER_STORE = len(TYPE_PALETTE)
 
 
 def config_dir() -> Path:
@@ -163,3 +169,36 @@ class Settings:
         else:
             projectors.pop(key, None)
         self.set("projectors", projectors)
+
+    # --- event type colours per store ------------------------------------------------
+    def type_colours_for(self, target: str) -> dict[str, str]:
+        """The event type colours remembered for ``target``, ``{type: "#rrggbb"}`` (``{}`` if none)."""
+        key = store_key(target)
+        for entry in self._type_colour_entries():
+            if entry["store"] == key:
+                return dict(entry["colours"])
+        return {}
+
+    def set_type_colours_for(self, target: str, colours: dict[str, str]) -> None:
+        """Remember ``colours`` (``{type: "#rrggbb"}``; at most ``MAX_COLOURS_PER_STORE`` kept, by
+        type name) for ``target``, as its most recent entry; the least recently remembered of more
+        than ``MAX_COLOUR_STORES`` stores are forgotten. Writes only when something changed."""
+        key = store_key(target)
+        kept = {name: colours[name] for name in sorted(colours)[:MAX_COLOURS_PER_STORE]}
+        entries = self._type_colour_entries()
+        others = [entry for entry in entries if entry["store"] != key]
+        updated = [{"store": key, "colours": kept}, *others][:MAX_COLOUR_STORES]
+        if updated != entries:
+            self.set("type_colours", updated)
+
+    def _type_colour_entries(self) -> list[dict[str, Any]]:
+        """The saved ``[{"store": key, "colours": {type: colour}}]``, most recent first; malformed
+        entries (a hand-edited file) are skipped."""
+        saved = self._data.get("type_colours")
+        entries: list[dict[str, Any]] = []
+        for entry in saved if isinstance(saved, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("store"), str) \
+                    and isinstance(entry.get("colours"), dict):
+                colours = {str(name): colour for name, colour in entry["colours"].items() if isinstance(colour, str)}
+                entries.append({"store": entry["store"], "colours": colours})
+        return entries

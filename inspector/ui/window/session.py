@@ -15,7 +15,7 @@ from inspector.core.terminal import plural
 from inspector.stores import open_store, redact
 from inspector.ui.models import type_icon
 from inspector.ui.password import retry_with_password
-from inspector.ui.presenting import shown_name, use_type_colours
+from inspector.ui.presenting import remember_type_colours, settled_type_colours, shown_name, use_type_colours
 from inspector.ui.settings import normalized_target
 from inspector.ui.window.folders import OPEN_FOLDER, OpenStoreFileDialog, remember_folder
 from inspector.ui.window.names import ALL, APP_NAME, describe_store
@@ -221,6 +221,7 @@ class StoreSession:
         self.follower.resume()
         self.live_count = 0
         self._update_live_label()
+        remember_type_colours(self.settings.type_colours_for(target))  # its types keep last session's colours
         self._show_store()
         # A remembered choice that fails to load stays remembered (it may be fixed by the next
         # session) but is not named as the projector in use: the default one is.
@@ -341,6 +342,8 @@ class StoreSession:
         if opened is not self.store:
             return  # another store was opened meanwhile
         use_type_colours([name for name, _count in types])  # settled before the swatches are made
+        if types and self.store_target:
+            self.settings.set_type_colours_for(self.store_target, settled_type_colours())  # for the next session
         current = self.type_box.currentData()
         self.type_box.blockSignals(True)
         self.type_box.clear()
