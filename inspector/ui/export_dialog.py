@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.core.events import NO_CATEGORY
 from inspector.core.masking import MASK_EMAILS
 from inspector.export import FORMATS, Slice
 from inspector.ui.presenting import shown_name
@@ -58,10 +59,28 @@ class ExportRequest:
 
 
 def default_file_name(fmt: str, stream: str | None) -> str:
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", stream or "events").strip("-") or "events"
+    """The file name an export of ``stream`` (a stream's or a category's exact name; None: the
+    whole store) suggests: ``order-1.jsonl``, ``events.csv``. Names that only differ at their
+    edges stay apart: blank space at either end shows as ``_`` (``order `` → ``order_.jsonl``,
+    ``order`` → ``order.jsonl``) and the empty name is ``empty-name``; other characters that are
+    not safe in a file name become ``-``."""
+    if stream is None:
+        base = "events"
+    elif not stream:
+        base = "empty-name"
+    else:
+        core = stream.strip()
+        base = re.sub(r"[^A-Za-z0-9_.-]+", "-", core).strip("-") or ("events" if core else "")
+        base = ("_" if stream[0].isspace() else "") + base + ("_" if stream[-1].isspace() else "")
     if fmt == "pytest":
-        return "test_" + re.sub(r"\W+", "_", base).strip("_") + ".py"
+        return "test_" + re.sub(r"\W+", "_", base) + ".py"  # edge "_" kept: "order " stays apart
     return base + SUFFIXES[fmt]
+
+
+def _category_base(category: str | None) -> str | None:
+    """What an export of ``category`` is named after: the category itself, or ``no-category`` for
+    the streams without one (``(none)``, which as a name would read as the category ``none``)."""
+    return "no-category" if category == NO_CATEGORY else category
 
 
 def _to_qt(value: datetime, *, up: bool = False) -> QDateTime:
@@ -96,7 +115,8 @@ class ExportDialog(QDialog):
             self.format_box.addItem(FORMAT_LABELS.get(fmt, fmt), fmt)
         form.addRow("Format:", self.format_box)
 
-        self.output_edit = QLineEdit(str(Path(folder) / default_file_name(self.format(), stream or category)))
+        first_base = stream if stream is not None else _category_base(category) if category else None
+        self.output_edit = QLineEdit(str(Path(folder) / default_file_name(self.format(), first_base)))
         self.output_edit.setToolTip("A new file; the store itself is never written")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -107,7 +127,9 @@ class ExportDialog(QDialog):
 
         self.stream_radio = QRadioButton(f"Selected stream: {shown_name(stream)}" if stream is not None
                                          else "Selected stream (none selected)")
-        self.category_radio = QRadioButton(f"Streams of category {category}" if category else "Streams of a category")
+        self.category_radio = QRadioButton(
+            "Streams of category (none): those without one" if category == NO_CATEGORY
+            else f"Streams of category {shown_name(category)}" if category else "Streams of a category")
         self.category_radio.setToolTip("The streams the list shows for this category, whatever the name filter")
         self.all_radio = QRadioButton("All streams (the whole store)")
         self.stream_radio.setEnabled(stream is not None)
@@ -193,7 +215,7 @@ class ExportDialog(QDialog):
         """What the suggested file is named after: the stream or the category chosen (None: all)."""
         if self.stream_radio.isChecked():
             return self._stream
-        return self._category if self.category_radio.isChecked() else None
+        return _category_base(self._category) if self.category_radio.isChecked() else None
 
     def _follow_name(self) -> None:
         # The suggested name follows the format and the scope unless the user typed a name of their own.

@@ -6,6 +6,7 @@ the results back through ``show_*`` methods.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 from inspector.core.changed_paths import ChangedPaths
 from inspector.core.events import Moment
 from inspector.ui.models import DiffTreeModel, EventRowsModel, JsonTreeModel, ObjectRole
-from inspector.ui.presenting import local_time, utc_time
+from inspector.ui.presenting import local_time, shown_name, utc_time
 from inspector.ui.timeline import CURSOR_COLOURS
 from inspector.ui.widgets import (
     EXPAND_LIMIT,
@@ -229,6 +230,7 @@ class StateView(QWidget):
         self.projector_bar = ProjectorBar()
         self.header = QLabel("Select a stream on the left (or an event) to replay its state.")
         self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)  # the stream's name is escaped into it
 
         self._base = 0  # the first version: the slider holds offsets from it
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -329,7 +331,7 @@ class StateView(QWidget):
             self.header.setText("Select a stream on the left (or an event) to replay its state.")
             self.version_label.setText("")
         else:
-            self.header.setText(f"<b>{stream}</b>")
+            self.header.setText(f"<b>{html.escape(shown_name(stream))}</b>")
             self._update_version_label(self.slider.value())
 
     def scrub_version(self) -> int:
@@ -452,7 +454,7 @@ class StateView(QWidget):
         self._restore_selection()
         when = local_time(result.recorded_at)
         at = f"at v{result.version}" if result.version is not None else "before its first event"
-        self.header.setText(f"<b>{result.stream}</b> {at}"
+        self.header.setText(f"<b>{html.escape(shown_name(result.stream))}</b> {at}"
                             + (f" · <span title='UTC {utc_time(result.recorded_at)}'>{when}</span>" if when else ""))
         text = result.describe()
         if result.snapshot_source == "store" and self.snapshot_owner:
@@ -717,7 +719,7 @@ class DiffView(QWidget):
             return f"<span style='color:{colour}; font-weight:bold'>{name}</span> {text}"
 
         self.header.setText(f"{side('A', a)} &nbsp;→&nbsp; {side('B', b)}"
-                            + (f" &nbsp;·&nbsp; <b>{stream}</b>" if stream else ""))
+                            + (f" &nbsp;·&nbsp; <b>{html.escape(shown_name(stream))}</b>" if stream is not None else ""))
         if a is None or b is None or stream is None:
             self.summary.setText("Select a stream, then put cursors A and B on the timeline (select an event and "
                                  "press Set A / Set B, or drag them) to compare two moments.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import itertools
 from typing import Callable
 
@@ -33,7 +34,7 @@ from inspector.core.events import Event
 from inspector.stores.lazy import size_text
 from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
-from inspector.ui.presenting import local_time, type_colour, utc_time
+from inspector.ui.presenting import local_time, shown_name, type_colour, utc_time
 from inspector.ui.runner import WorkerPool
 from inspector.ui.text_chunks import pretty_json_pieces
 
@@ -549,9 +550,11 @@ class EventView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         self.header = QLabel("Select an event in the table or on the timeline.")
         self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)  # names, type and actor are escaped into it
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem = QLabel()
         self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.PlainText)  # a stream's name and the problem's text, as they are
         self.problem.setObjectName("eventProblem")
         self.problem.setStyleSheet(
             "#eventProblem { color: #d9534f; font-weight: bold; padding: 4px;"
@@ -697,17 +700,17 @@ class EventView(QWidget):
 
     def _show_header(self, event: Event) -> None:
         colour = type_colour(event.type)
-        actor = f" · {event.actor}" if event.actor else ""
+        actor = f" · {html.escape(event.actor)}" if event.actor else ""
         self.header.setText(
-            f"<b>{event.stream}</b> v{event.version if event.version is not None else '—'} · "
-            f"<span style='color:{colour}; font-weight:bold'>■ {event.type}</span><br>"
+            f"<b>{html.escape(shown_name(event.stream))}</b> v{event.version if event.version is not None else '—'} · "
+            f"<span style='color:{colour}; font-weight:bold'>■ {html.escape(event.type)}</span><br>"
             f"<span title='UTC {utc_time(event.recorded_at)}'>{local_time(event.recorded_at)}</span>"
             f"{actor} · position {event.position}"
         )
         self.header.setToolTip(f"UTC {utc_time(event.recorded_at)}")
         if event.problem:
             self.problem.setText(
-                f"Problem in {event.stream} v{event.version}: {event.problem}"
+                f"Problem in {shown_name(event.stream)} v{event.version}: {event.problem}"
             )
             self.problem.show()
         else:
