@@ -293,6 +293,19 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def escape_glob(text: str) -> str:
+    """Text matched literally by SQLite's ``GLOB`` (case-sensitive, unlike its ``LIKE``, which
+    ignores ASCII case): ``*``, ``?`` and ``[`` each in brackets."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+def sqlite_glob(expr: Any, pattern: str) -> Any:
+    """``expr GLOB pattern`` on SQLite, ``expr`` read as text (a BLOB key reads as its UTF-8 text)."""
+    import sqlalchemy as sa
+
+    return sa.type_coerce(sa.type_coerce(expr, sa.Text).op("GLOB")(pattern), sa.Boolean())
+
+
 def glob_to_like(pattern: str) -> str:
     """A stream pattern (see ``inspector.core.matching``) as a ``LIKE`` pattern with ``\\`` as escape.
 

@@ -16,7 +16,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.decoding import whole_number
 from inspector.core.events import NO_CATEGORY, Event, category_of_stream_name, parse_time
-from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
+from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 
 _DATE = (
     r"(?:(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-"
@@ -340,6 +340,8 @@ class SqlLayout:
         """Names whose text before the first ``-`` is exactly ``category`` (one index range)."""
         key = self.stream_key()
         exact = category.encode() if self.exact_text_streams() else category
+        if self.dialect == "sqlite":  # SQLite's LIKE ignores ASCII case
+            return sa.or_(key == exact, sqlite_glob(key, escape_glob(category) + "-*"))
         prefix = escape_like(category) + "-%"
         return sa.or_(key == exact, key.like(prefix.encode() if self.exact_text_streams() else prefix, escape="\\"))
 

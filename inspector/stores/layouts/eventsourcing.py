@@ -44,7 +44,7 @@ from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_v
                                      untranscode)
 from inspector.core.events import NO_CATEGORY, Event, aggregate_of_topic, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
-from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_like
+from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 from inspector.stores.connect import UTF8_FUNCTION, for_one_statement
 from inspector.stores.layouts.base import LeftOutPayload, SqlLayout, Utf8mb4, look_in, rowid_column
 from inspector.stores.lazy import SIZE_LABEL
@@ -528,6 +528,8 @@ class EventsourcingLayout(SqlLayout):
         return event_name_of_topic(value)
 
     def type_clause(self, types):  # noqa: ANN001 - same as the base
+        if self.dialect == "sqlite":  # SQLite's LIKE ignores ASCII case: 'noted' is not 'Noted'
+            return sa.or_(*[sqlite_glob(self.type, f"*:{escape_glob(name)}") for name in types])
         return sa.or_(*[self.type.like(f"%:{escape_like(name)}", escape="\\") for name in types])
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:

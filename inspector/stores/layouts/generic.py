@@ -69,7 +69,7 @@ from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
 from inspector.core.events import Event, category_of_stream_name, parse_time
-from inspector.stores.base import ColumnReading, StoreError, escape_like
+from inspector.stores.base import ColumnReading, StoreError, escape_glob, escape_like, sqlite_glob
 from inspector.stores.layouts.base import (
     NO_CATEGORY,
     SqlLayout,
@@ -563,8 +563,7 @@ class GenericLayout(SqlLayout):
         by_name: sa.ColumnElement[Any]
         if self.dialect == "sqlite":
             # GLOB is case-sensitive and walks the index from the prefix (LIKE ignores ASCII case: no index)
-            literal = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in category)
-            by_name = sa.type_coerce(stream, sa.Text).op("GLOB")(literal + "-*")
+            by_name = sqlite_glob(stream, escape_glob(category) + "-*")
         else:
             by_name = stream.like(escape_like(category) + "-%", escape="\\")
             if self.dialect == "postgresql" and self._stream_sorts_by_bytes():
@@ -625,6 +624,8 @@ class GenericLayout(SqlLayout):
             # bytea LIKE cannot take ESCAPE '\' (not valid bytea text): compare the leading bytes
             head = f"{category}-".encode()
             return sa.or_(key == category.encode(), sa.func.substring(key, 1, len(head)) == head)
+        if self.dialect == "sqlite":  # SQLite's LIKE ignores ASCII case: 'Order-1' is not of category 'order'
+            return sa.or_(key == (category.encode() if exact else category), sqlite_glob(key, escape_glob(category) + "-*"))
         prefix = escape_like(category) + "-%"
         return sa.or_(key == (category.encode() if exact else category),
                       key.like(prefix.encode() if exact else prefix, escape="\\"))
