@@ -36,7 +36,7 @@ from inspector.stores.base import EventFilter
 from PySide6.QtGui import QBrush
 
 from inspector.ui.models import PROBLEM_COLOUR, EventRowsModel, EventTableModel, ObjectRole, type_icon
-from inspector.ui.presenting import local_time, summarize, utc_time
+from inspector.ui.presenting import local_time, shown_name, summarize, utc_time
 from inspector.ui.runner import TaskRunner
 
 class _ActivityColumns:
@@ -170,6 +170,7 @@ class AuditView(QWidget):
         self.table.doubleClicked.connect(lambda index: self._activate(self.model, index))
 
         self.chain_label = QLabel("Causation chain")
+        self.chain_label.setTextFormat(Qt.TextFormat.PlainText)  # names a stream as written
         self.chain_label.setStyleSheet("font-weight: bold;")
         self.chain_label.setWordWrap(True)
         self.chain_model = AuditRowsModel(self)
@@ -308,7 +309,7 @@ class AuditView(QWidget):
         if store is None:
             return
         self.selected = event
-        self.chain_label.setText(f"Causation chain of {event.stream} v{event.version} — reading…")
+        self.chain_label.setText(f"Causation chain of {shown_name(event.stream)} v{event.version} — reading…")
         self.correlated_label.setText("Correlated events — reading…")
 
         def work(cancel, progress):
@@ -324,7 +325,7 @@ class AuditView(QWidget):
         _fit_rows(self.chain, len(chain))
         self.chain.selectRow(len(chain) - 1)
         causes = len(chain) - 1
-        where = f"Causation chain of {event.stream} v{event.version}"
+        where = f"Causation chain of {shown_name(event.stream)} v{event.version}"
         if causes:
             self.chain_label.setText(f"{where}: {causes} cause{'s' if causes != 1 else ''}, "
                                      f"first cause at the top; {end}")
@@ -349,7 +350,7 @@ class AuditView(QWidget):
         self.split.setSizes([max(total - sum(boxes), 1), *boxes])
 
     def _on_chain_failed(self, event: Event, exc: BaseException) -> None:
-        self.chain_label.setText(f"Causation chain of {event.stream} v{event.version}: reading failed ({exc})")
+        self.chain_label.setText(f"Causation chain of {shown_name(event.stream)} v{event.version}: reading failed ({exc})")
         self.correlated_label.setText("Correlated events")
         self.failed.emit(f"Following the causes of {event.stream} v{event.version} failed: {exc}")
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.terminal import plural
+from inspector.core.terminal import plural, shown_name
 from inspector.ui.category_run_view import ERROR_STYLE, CategoryRunView, progress_text, table
 from inspector.ui.models.projector_changes import ProjectorChangesModel
 from inspector.ui.models.stopped_streams import StoppedRow, StoppedStreamsModel
@@ -208,6 +208,7 @@ class CompareView(CategoryRunView):
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
         self.detail_title = QLabel("Select a stream to see its changed paths.")
+        self.detail_title.setTextFormat(Qt.TextFormat.PlainText)  # names a stream as written
         self.detail_title.setWordWrap(True)
         self.detail_title.setStyleSheet("font-weight: bold;")
         self.changes_model = ProjectorChangesModel(self)
@@ -338,7 +339,7 @@ class CompareView(CategoryRunView):
         count = len(difference.changes)
         stopped = stopped_text(difference)
         where = "" if difference.version is None else f" at v{difference.version}"
-        text = f"{difference.stream}{where}: " + (stopped or f"{count:,} changed path{'s' if count != 1 else ''}")
+        text = f"{shown_name(difference.stream)}{where}: " + (stopped or f"{count:,} changed path{'s' if count != 1 else ''}")
         self.detail_title.setText(text)
         self.detail_title.setStyleSheet("font-weight: bold;" + (ERROR_STYLE if stopped else ""))
 

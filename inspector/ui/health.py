@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.core.health import Finding
+from inspector.core.terminal import shown_name
 
 KIND_WORDS = {
     "version_gap": "Version gap",
@@ -170,7 +171,7 @@ class HealthView(QWidget):
         self.findings = list(report.findings)
         self.tree.clear()
         for finding in self.findings:
-            item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), finding.stream,
+            item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), shown_name(finding.stream),
                                     "" if finding.version is None else f"v{finding.version}"])
             item.setToolTip(1, finding.stream)
             item.setToolTip(0, finding.detail)
@@ -210,7 +211,7 @@ class HealthView(QWidget):
     def _on_current_item_changed(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         self.detail.setText("" if finding is None else
-                            f"<b>{html.escape(kind_label(finding.kind))}</b> in {html.escape(finding.stream)}: "
+                            f"<b>{html.escape(kind_label(finding.kind))}</b> in {html.escape(shown_name(finding.stream))}: "
                             f"{html.escape(finding.detail)}")
         self.detail.setTextFormat(Qt.TextFormat.RichText)
 

@@ -161,6 +161,7 @@ class EventTypesView(QWidget):
         self.method_label.setWordWrap(True)
         self.method_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status = QLabel("")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # names a category as written
         self.status.setWordWrap(True)
         self.model = TypeSurveyModel(self)
         self.tree = QTreeView()
@@ -323,7 +324,7 @@ class EventTypesView(QWidget):
             detail = detail.removeprefix("sampled ") if detail.startswith("sampled ") else f": {detail}"
             method = f"<b>Sampled</b> {html.escape(detail)}; field counts and times are the sample's"
         self.method_label.setText(method)
-        scope = f" of category {survey.category}" if survey.category else ""
+        scope = f" of category {shown_name(survey.category)}" if survey.category else ""
         drifting = sum(len(fields) for fields in self.model.drifting_fields().values())
         events = f"{survey.events:,} events"
         if survey.counts_are_the_sample_s:  # the counts are the sample's, not the store's

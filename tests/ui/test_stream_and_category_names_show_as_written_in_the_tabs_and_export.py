@@ -1,4 +1,4 @@
-"""The Event, State and Diff tabs name the stream as the stream list does (``shown_name``: ``""``,
+"""The Event, State, Diff, Compare and Health tabs name the stream as the stream list does (``shown_name``: ``""``,
 ``"order "``) and never as markup: a stream named ``<i>x</i>-1`` reads ``<i>x</i>-1``, not an
 italic x-1. The Export dialog names a category the same way, and its suggested file names keep
 ``order `` apart from ``order`` and the streams without a category apart from a category ``none``."""
@@ -82,3 +82,36 @@ def test_the_export_dialog_names_a_category_as_written_and_keeps_file_names_apar
     assert empty.output_edit.text().endswith("test_empty_name.py")
     blank_edged.set_format("pytest")
     assert blank_edged.output_edit.text().endswith("test_order_.py")
+
+
+def test_the_compare_tab_names_a_differing_stream_as_written(qtbot):
+    from inspector.replay.category import StreamDifference
+    from inspector.ui.compare_view import CompareView
+    from inspector.ui.runner import TaskRunner
+
+    runner = TaskRunner()
+    view = CompareView(runner)
+    qtbot.addWidget(view)
+    try:
+        for stream, shown in SHOWN.items():
+            view.show_difference(StreamDifference(stream, 3, None, "old.py", "new.py"))
+            assert _displayed(view.detail_title) == f"{shown} at v3: 0 changed paths"
+    finally:
+        runner.shutdown()
+
+
+def test_the_health_tab_names_a_finding_s_stream_as_written(qtbot):
+    from types import SimpleNamespace
+
+    from inspector.core.health import Finding
+    from inspector.ui.health import HealthView
+
+    view = HealthView()
+    qtbot.addWidget(view)
+    findings = [Finding("version_gap", stream, 3, "v2 is missing") for stream in SHOWN]
+    view.show_report(SimpleNamespace(findings=findings, streams_checked=3), listed=False)
+    for row, shown in enumerate(SHOWN.values()):
+        item = view.tree.topLevelItem(row)
+        assert item.text(1) == shown
+        view.tree.setCurrentItem(item)
+        assert _displayed(view.detail).endswith(f" in {shown}: v2 is missing")
