@@ -367,6 +367,23 @@ def known_category(store: EventStore, category: str | None) -> None:
                      f"{f' ({hint})' if hint else ''}; its categories: {shown or '(none)'}")
 
 
+def stream_in_category(store: EventStore, stream: str | None, category: str | None) -> None:
+    """An ``InputError`` when both ``--stream`` and ``--category`` are given and the stream is
+    not of that category (their answer would be empty whatever the other filters); nothing
+    when either is missing or the stream is not in the store (said elsewhere)."""
+    if stream is None or not category:
+        return
+    from inspector.core.events import NO_CATEGORY
+
+    actual = store.category(stream)
+    if actual is None:
+        return  # no events (a stream the store does not have: said by the caller) or no category known
+    actual = actual or NO_CATEGORY
+    if actual != category:
+        raise InputError(f"--stream {shown_name(stream)} is of category {shown_name(actual)}, not "
+                         f"{shown_name(category)}: leave out one of --stream and --category")
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (a bad value is a usage error, exit 2)."""
     try:

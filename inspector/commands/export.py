@@ -7,7 +7,8 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
-from inspector.cli import InputError, category_name, known_category, open_store_from_args, print_json, terminal_progress
+from inspector.cli import (InputError, category_name, known_category, open_store_from_args, print_json,
+                           stream_in_category, terminal_progress)
 from inspector.commands.store import time_range_args
 from inspector.export import FORMATS, Slice
 from inspector.export.provenance import choice_for, export_recording_projector
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("store")
     parser.add_argument("--stream", help="only this stream (required for --format pytest)")
     parser.add_argument("--category", metavar="C", type=category_name,
-                        help="only the streams of this category, as `streams --category` lists them ('(none)': "
+                        help="only the streams of this category, as `streams --category` lists them ('(none)' or '': "
                              "the streams without one); jsonl and sqlite slices keep the source's categories; "
                              "a category the store does not have is an error")
     parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
@@ -59,6 +60,7 @@ def run_export(args: argparse.Namespace) -> int:
     progress = None
     try:
         known_category(store, args.category)  # an unknown category is said, not an empty file
+        stream_in_category(store, args.stream, args.category)  # so is a stream outside the category
         choice = choice_for(args.projector, args.path, store)
         try:
             with redirect_stdout(sys.stderr):  # a module's top-level print()

@@ -11,7 +11,7 @@ from pathlib import Path
 import shlex
 
 from inspector.cli import (InputError, actor_name, category_name, known_category, open_store_from_args, positive_int, print_json,
-                           print_table, terminal_progress)
+                           print_table, stream_in_category, terminal_progress)
 from inspector.core.events import NO_CATEGORY, format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events.add_argument("store")
     events.add_argument("--stream", help="only this stream, in version order")
     events.add_argument("--category", metavar="C", type=category_name,
-                        help="only the streams of this category (as `streams --category` lists them); '(none)': "
+                        help="only the streams of this category (as `streams --category` lists them); '(none)' (or ''): "
                              "the streams without one; a category the store does not have is an error")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
     events.add_argument("--actor", type=actor_name, help="only events caused by this actor (not empty)")
@@ -258,6 +258,7 @@ def run_events(args: argparse.Namespace) -> int:
             _refuse(missing_stream(store, args.stream) if args.stream is not None else None)
             _refuse(missing_types(store, args.types))
             known_category(store, args.category)  # an unknown category is said, not an empty table
+            stream_in_category(store, args.stream, args.category)  # so is a stream outside the category
             if args.actor:  # a filter that keeps nothing is an answer (exit 0), said with close actors
                 alone = not (args.types or args.stream is not None or since or until or args.grep or args.category)
                 no_actor = missing_actor(store, args.actor, checked=alone)

@@ -110,6 +110,17 @@ def test_a_category_the_store_does_not_have_is_an_input_error(store_url, tmp_pat
     assert not list(tmp_path.iterdir())  # no file, not an empty one
 
 
+def test_a_stream_outside_the_category_is_an_input_error_not_an_empty_answer(store_url, tmp_path, capsys):
+    assert main(["events", store_url, "--category", "wallet", "--stream", "job-1"]) == 1
+    assert "--stream job-1 is of category job, not wallet" in capsys.readouterr().err
+    assert main(["export", store_url, "--category", "wallet", "--stream", "job-1", "--format", "csv", "-o",
+                 str(tmp_path / "never.csv")]) == 1
+    assert "--stream job-1 is of category job, not wallet" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # no file, not an empty one
+    assert [e["stream"] for e in _events(capsys, store_url, "--category", "(none)", "--stream", "-7")] == ["-7", "-7"]
+    assert [e["version"] for e in _events(capsys, store_url, "--category", "wallet", "--stream", "wallet-2")] == [1, 2]
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "sqlite", "csv", "html"])
 def test_export_of_a_category_writes_exactly_its_streams(store_url, tmp_path, capsys, fmt):
     target = tmp_path / f"wallets.{fmt if fmt != 'sqlite' else 'db'}"
