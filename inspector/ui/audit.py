@@ -64,11 +64,12 @@ class _ActivityColumns:
             if column == self.TIME:
                 return local_time(event.recorded_at).replace(" ", "\n") or "—"
             version = "" if event.version is None else f" v{event.version}"
-            return f"{event.type} · {event.stream}{version}\n{summarize(event, limit=70)}"
+            return f"{event.type} · {shown_name(event.stream)}{version}\n{summarize(event, limit=70)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.TIME:
                 return f"UTC {utc_time(event.recorded_at)}"
-            return f"{event.type} · {event.stream} v{event.version}\n{event.problem or summarize(event, limit=400)}"
+            tip = f"{event.type} · {shown_name(event.stream)} v{event.version}\n{event.problem or summarize(event, limit=400)}"
+            return "<p>" + html.escape(tip).replace("\n", "<br>") + "</p>"  # names as written, not markup
         if role == Qt.ItemDataRole.DecorationRole and column == self.EVENT:
             return type_icon(event.type)
         if role == Qt.ItemDataRole.ForegroundRole and event.problem:

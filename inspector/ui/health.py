@@ -97,6 +97,11 @@ class _DetailDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+def _plain_tip(text: str) -> str:
+    """``text`` as a tooltip shows it, never read as markup (a stream named ``<i>x</i>-1``)."""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
+
+
 class HealthView(QWidget):
     """Check findings in a list; activating one asks the window to select its event."""
 
@@ -173,12 +178,12 @@ class HealthView(QWidget):
         for finding in self.findings:
             item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), shown_name(finding.stream),
                                     "" if finding.version is None else f"v{finding.version}"])
-            item.setToolTip(1, finding.stream)
-            item.setToolTip(0, finding.detail)
+            item.setToolTip(1, _plain_tip(shown_name(finding.stream)))
+            item.setToolTip(0, _plain_tip(finding.detail))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             item.setForeground(0, Qt.GlobalColor.red)
             detail = QTreeWidgetItem([finding.detail])
-            detail.setToolTip(0, finding.detail)
+            detail.setToolTip(0, _plain_tip(finding.detail))
             detail.setData(0, Qt.ItemDataRole.UserRole, finding)
             item.addChild(detail)
             self.tree.addTopLevelItem(item)

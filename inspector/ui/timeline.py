@@ -313,8 +313,9 @@ class TickScatter(pg.ScatterPlotItem):
 def _tip(x: float, y: float, data: Any) -> str:
     event: Event = data
     problem = f"\nunreadable: {event.problem}" if event.problem else ""
-    return (f"{event.type}\n{event.stream} v{event.version}\n{local_time(event.recorded_at)} "
+    text = (f"{event.type}\n{shown_name(event.stream)} v{event.version}\n{local_time(event.recorded_at)} "
             f"(UTC {utc_time(event.recorded_at)})\nactor: {event.actor or '—'}{problem}")
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"  # names as written, not markup
 
 
 class RegionDragViewBox(pg.ViewBox):

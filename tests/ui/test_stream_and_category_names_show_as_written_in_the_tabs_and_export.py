@@ -20,8 +20,13 @@ def _displayed(label) -> str:
     """The text a label shows: rich text rendered to plain text, plain text as it is."""
     if label.textFormat() == Qt.TextFormat.PlainText:
         return label.text()
+    return _rendered(label.text())
+
+
+def _rendered(markup: str) -> str:
+    """Rich text (a tooltip, which Qt reads as markup when it looks like some) as plain text."""
     document = QTextDocument()
-    document.setHtml(label.text())
+    document.setHtml(markup)
     return document.toPlainText()
 
 
@@ -112,6 +117,6 @@ def test_the_health_tab_names_a_finding_s_stream_as_written(qtbot):
     view.show_report(SimpleNamespace(findings=findings, streams_checked=3), listed=False)
     for row, shown in enumerate(SHOWN.values()):
         item = view.tree.topLevelItem(row)
-        assert item.text(1) == shown
+        assert item.text(1) == shown and _rendered(item.toolTip(1)) == shown  # a tooltip is read as markup
         view.tree.setCurrentItem(item)
         assert _displayed(view.detail).endswith(f" in {shown}: v2 is missing")
