@@ -441,6 +441,7 @@ class ErrorBanner(QFrame):
         icon = QLabel("⚠")
         icon.setStyleSheet("color: #d9534f; font-weight: bold;")
         self.label = QLabel()
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # stream names and errors ("<class …>") as written
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         close = QToolButton()
