@@ -353,7 +353,7 @@ class AuditView(QWidget):
     def _on_chain_failed(self, event: Event, exc: BaseException) -> None:
         self.chain_label.setText(f"Causation chain of {shown_name(event.stream)} v{event.version}: reading failed ({exc})")
         self.correlated_label.setText("Correlated events")
-        self.failed.emit(f"Following the causes of {event.stream} v{event.version} failed: {exc}")
+        self.failed.emit(f"Following the causes of {shown_name(event.stream)} v{event.version} failed: {exc}")
 
     def _activate(self, model: EventRowsModel, index: QModelIndex) -> None:
         event = model.event_at(index.row())

@@ -268,6 +268,7 @@ class StateView(QWidget):
             button.setEnabled(False)
 
         self.describe_label = QLabel("")
+        self.describe_label.setTextFormat(Qt.TextFormat.PlainText)  # it names the stream: never markup
         self.describe_label.setWordWrap(True)
         self.describe_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = JsonTreeModel(self)
@@ -403,7 +404,7 @@ class StateView(QWidget):
 
     # --- results -----------------------------------------------------------------------
     def show_working(self, stream: str, version: int) -> None:
-        self.describe_label.setText(f"Replaying {stream} to v{version}…")
+        self.describe_label.setText(f"Replaying {shown_name(stream)} to v{version}…")
 
     def show_result(self, result: Any, changes: list[Any] | ChangedPaths, *, position: Any = None) -> None:
         """Show ``result``'s state with ``changes`` highlighted (what the event shown changed):

@@ -55,6 +55,8 @@ def test_the_tabs_show_a_stream_s_name_as_written(qtbot, tmp_path):
             assert _displayed(win.event_view.header).startswith(f"{shown} v1 · ■ Noted")
             win.request_diff()
             assert " ".join(_displayed(win.diff_view.header).split()).endswith(f"· {shown}")  # &nbsp;s as one space
+        # the State tab's line under the header ("Replaying <name> to v1…") names the stream as plain text
+        assert win.state_view.describe_label.textFormat() == Qt.TextFormat.PlainText
         win.show_error("Replay of <i>x</i>-1 to v1 failed: <boom>")
         assert win.banner.label.textFormat() == Qt.TextFormat.PlainText  # the error banner never reads markup
     finally:

@@ -175,8 +175,8 @@ class Browsing:
                 self.request_state(stream, version, position=self._selected_position(stream))
 
         self.runner.submit("stream-summary", work, done,
-                           lambda exc: self.show_error(f"Reading the versions of {stream} failed: {exc}"),
-                           label=f"Reading {stream}")
+                           lambda exc: self.show_error(f"Reading the versions of {shown_name(stream)} failed: {exc}"),
+                           label=f"Reading {shown_name(stream)}")
 
     def current_filter(self) -> EventFilter:
         event_type = self.type_box.currentData()
@@ -356,7 +356,7 @@ class Browsing:
             if self.store is not store or view.shown_event is not event:
                 return  # another event or store since
             if whole is None:
-                view.show_load_stopped(f"{event.stream} v{event.version} is no longer in the store.")
+                view.show_load_stopped(f"{shown_name(event.stream)} v{event.version} is no longer in the store.")
                 return
             if self.current_event is not None and self.current_event.position == event.position:
                 self.current_event = whole
@@ -393,11 +393,11 @@ class Browsing:
 
         def done(event: Event | None) -> None:
             if event is None:
-                self.show_error(f"{stream} has no event at v{version}.")
+                self.show_error(f"{shown_name(stream)} has no event at v{version}.")
             else:
                 self.select_event(event)
 
-        self.runner.submit("jump", work, done, lambda exc: self.show_error(f"Reading {stream} v{version} failed: {exc}"))
+        self.runner.submit("jump", work, done, lambda exc: self.show_error(f"Reading {shown_name(stream)} v{version} failed: {exc}"))
 
     def _on_timeline_region_changed(self, region: Any) -> None:
         self.region_filter = region

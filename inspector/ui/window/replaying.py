@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtWidgets import QInputDialog
 
 from inspector.ui.preferences import PreferencesDialog
+from inspector.ui.presenting import shown_name
 
 
 class ReplayRequests:
@@ -86,11 +87,11 @@ class ReplayRequests:
             result, changes, shown_position = outcome
             self.state_view.show_result(result, changes, position=shown_position)
             if result.stopped is not None:
-                self.show_error(f"The projector stopped replaying {stream} at v{result.stopped.version} "
+                self.show_error(f"The projector stopped replaying {shown_name(stream)} at v{result.stopped.version} "
                                 f"({result.stopped.type}): {result.stopped.error}. The state shown is the one just before it.",
                                 stream=stream)
             elif result.problem:
-                self.show_error(f"Replay of {stream} to v{version}: {result.problem}", stream=stream)
+                self.show_error(f"Replay of {shown_name(stream)} to v{version}: {result.problem}", stream=stream)
             last = result.last_event
             if select and last is not None and last.version == result.version and last.stream == stream:
                 self.select_event(last)
@@ -98,10 +99,10 @@ class ReplayRequests:
         def failed(exc: BaseException) -> None:
             self._end_progress()
             self.state_view.show_failed(f"Replay failed: {exc}")
-            self.show_error(f"Replay of {stream} to v{version} failed: {exc}", stream=stream)
+            self.show_error(f"Replay of {shown_name(stream)} to v{version} failed: {exc}", stream=stream)
 
-        self._begin_progress("state", f"Replaying {stream} to v{version}")
-        self.runner.submit("state", work, done, failed, label=f"Replaying {stream}",
+        self._begin_progress("state", f"Replaying {shown_name(stream)} to v{version}")
+        self.runner.submit("state", work, done, failed, label=f"Replaying {shown_name(stream)}",
                            on_progress=self.progress_strip.update_progress)
 
     def request_diff(self) -> None:
@@ -124,15 +125,15 @@ class ReplayRequests:
             self._end_progress()
             self.diff_view.show_diff(result)
             if result.problem:
-                self.show_error(f"Diff of {stream} from {a} to {b}: {result.problem}", stream=stream)
+                self.show_error(f"Diff of {shown_name(stream)} from {a} to {b}: {result.problem}", stream=stream)
 
         def failed(exc: BaseException) -> None:
             self._end_progress()
             self.diff_view.show_failed(f"Diff failed: {exc}")
-            self.show_error(f"Diff of {stream} from {a} to {b} failed: {exc}", stream=stream)
+            self.show_error(f"Diff of {shown_name(stream)} from {a} to {b} failed: {exc}", stream=stream)
 
-        self._begin_progress("diff", f"Comparing {stream} {a} → {b}")
-        self.runner.submit("diff", work, done, failed, label=f"Comparing {stream}",
+        self._begin_progress("diff", f"Comparing {shown_name(stream)} {a} → {b}")
+        self.runner.submit("diff", work, done, failed, label=f"Comparing {shown_name(stream)}",
                            on_progress=self.progress_strip.update_progress)
 
     def bisect_dialog(self) -> None:
@@ -141,7 +142,7 @@ class ReplayRequests:
             self.show_error("Select a stream first: bisect searches one stream's versions.")
             return
         expression, ok = QInputDialog.getText(
-            self, "Bisect", f"First version of {stream} where this holds (Python, sees state and event):",
+            self, "Bisect", f"First version of {shown_name(stream)} where this holds (Python, sees state and event):",
             text=self.settings.get("last_bisect", 'state["credits"] < 0'))
         if ok and expression.strip():
             self.settings.set("last_bisect", expression.strip())
@@ -163,23 +164,23 @@ class ReplayRequests:
         def done(result: Any) -> None:
             self._end_progress()
             if result.problem:
-                self.show_error(f"Bisect of {stream} for {expression}: {result.problem}")
+                self.show_error(f"Bisect of {shown_name(stream)} for {expression}: {result.problem}")
             elif not result.found:
-                self.show_error(f"{expression} never holds in {stream} (checked at every version up to "
+                self.show_error(f"{expression} never holds in {shown_name(stream)} (checked at every version up to "
                                 f"v{result.latest_version}).")
             elif result.event is not None:
                 later = ("" if result.holds_at_latest else
                          f"; it no longer holds at the latest version, v{result.latest_version}")
-                self.statusBar().showMessage(f"{expression} first holds at {stream} v{result.version}{later}", 8000)
+                self.statusBar().showMessage(f"{expression} first holds at {shown_name(stream)} v{result.version}{later}", 8000)
                 self.select_event(result.event)
                 self.tabs.setCurrentWidget(self.state_view)
 
         def failed(exc: BaseException) -> None:
             self._end_progress()
-            self.show_error(f"Bisect of {stream} for {expression} failed: {exc}")
+            self.show_error(f"Bisect of {shown_name(stream)} for {expression} failed: {exc}")
 
-        self._begin_progress("bisect", f"Bisecting {stream}")
-        self.runner.submit("bisect", work, done, failed, label=f"Bisecting {stream}",
+        self._begin_progress("bisect", f"Bisecting {shown_name(stream)}")
+        self.runner.submit("bisect", work, done, failed, label=f"Bisecting {shown_name(stream)}",
                            on_progress=self.progress_strip.update_progress)
 
     def run_check(self, listed: bool = False) -> None:
