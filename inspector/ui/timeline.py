@@ -157,6 +157,21 @@ def time_label(seconds: float, step: float) -> str:
     return when.strftime(fmt)
 
 
+class CountAxisItem(pg.AxisItem):
+    """A left axis of event counts: whole numbers only (a store with a few events per bucket
+    would otherwise read 0.2, 0.4 … events)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(orientation="left", **kwargs)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:  # noqa: N802,N803 (pyqtgraph's names)
+        levels = []
+        for spacing, values in super().tickValues(minVal, maxVal, size):
+            if spacing >= 1 and float(spacing).is_integer():
+                levels.append((spacing, [value for value in values if float(value).is_integer()]))
+        return levels or [(1.0, [float(v) for v in range(int(max(minVal, 0)), int(maxVal) + 1)])]
+
+
 class TimeAxisItem(pg.AxisItem):
     """A bottom axis of local times whose labels never overlap and always say enough to read:
     one level of ticks, spaced by the widest label of the step (years, months, days, hours and
@@ -427,7 +442,8 @@ class TimelineWidget(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(2, 2, 6, 2)
         self.graphics.ci.setSpacing(0)
-        self.hist_plot = self.graphics.addPlot(row=0, col=0, viewBox=RegionDragViewBox(self._on_drag))
+        self.hist_plot = self.graphics.addPlot(row=0, col=0, axisItems={"left": CountAxisItem()},
+                                               viewBox=RegionDragViewBox(self._on_drag))
         self.lanes_plot = self.graphics.addPlot(
             row=1, col=0, axisItems={"bottom": TimeAxisItem()}, viewBox=RegionDragViewBox(self._on_drag)
         )

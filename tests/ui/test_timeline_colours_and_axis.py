@@ -300,3 +300,18 @@ def test_a_type_whose_colour_the_type_list_settles_changes_its_swatch_too(qtbot,
     for name in ("Opened", rival):
         swatch = type_icon(name).pixmap(10, 10).toImage().pixelColor(5, 5).name()
         assert swatch == colours.colour(name)
+
+
+def test_the_histogram_counts_events_in_whole_numbers(qtbot):
+    from inspector.ui.runner import TaskRunner
+    from inspector.ui.timeline import TimelineWidget
+
+    runner = TaskRunner()
+    timeline = TimelineWidget(runner)
+    qtbot.addWidget(timeline)
+    axis = timeline.hist_plot.getAxis("left")
+    runner.shutdown()
+    for high in (1.2, 3, 7, 80, 12345):  # a bucket's largest count: a small store's 1 up to a big one's
+        ticks = [value for _spacing, values in axis.tickValues(0, high, 60) for value in values]
+        assert ticks and all(float(value).is_integer() for value in ticks), (high, ticks)
+    assert [v for _s, values in axis.tickValues(0, 1.2, 60) for v in values] == [0.0, 1.0]  # not 0.2, 0.4, …
