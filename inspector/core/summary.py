@@ -7,16 +7,38 @@ from typing import Any
 
 from inspector.core.events import Event, event_name_of_topic
 from inspector.core.jsontext import number_text
+from inspector.core.terminal import printable
 
 
 #: Envelope fields the ``eventsourcing`` library writes into every stored event's state.
 ENVELOPE_KEYS = frozenset({"timestamp", "originator_topic", "originator_id", "originator_version"})
 
 
+def _string_text(value: str, limit: int) -> str:
+    """A string on one line: its whitespace runs folded to one space, and in double quotes with
+    its blank edges kept (``printable``: a newline reads ``\\n``) when it is empty, starts or ends
+    with blank space, or starts with a double quote, as ``shown_name`` quotes names: ``"a "``,
+    ``" a"``, ``""``, ``"a\\n"`` read apart from ``a``. Blank space past a cut line's end is
+    not shown, and marks nothing (the line ends with ``…``)."""
+    inner = " ".join(value.split())
+    if value and inner and value[0] == inner[0] and value[-1] == inner[-1] and not value.startswith('"'):
+        return inner
+    if not inner:
+        return f'"{printable(value)}"'
+    lead = value[: len(value) - len(value.lstrip())]
+    trail = value[len(value.rstrip()) :]
+    quoted = f'"{printable(lead)}{inner}{printable(trail)}"'
+    if len(quoted) > limit and not lead and not value.startswith('"'):
+        return inner  # only the end is blank, and the line is cut before it
+    return quoted
+
+
 def short_value(value: Any, limit: int = 60) -> str:
-    """A one-line rendering of a JSON value."""
+    """A one-line rendering of a JSON value, at most ``limit`` characters (cut with ``…``).
+    A string's blank edges are kept and quoted (``_string_text``): ``"a "`` reads apart from ``a``."""
     if isinstance(value, str):
-        text = value
+        text = _string_text(value, limit)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
     elif value is None:
         text = "null"
     elif isinstance(value, bool):
