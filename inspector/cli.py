@@ -373,12 +373,12 @@ def stream_in_category(store: EventStore, stream: str | None, category: str | No
     when either is missing or the stream is not in the store (said elsewhere)."""
     if stream is None or not category:
         return
-    from inspector.core.events import NO_CATEGORY
+    from inspector.core.events import category_key
 
     actual = store.category(stream)
     if actual is None:
         return  # no events (a stream the store does not have: said by the caller) or no category known
-    actual = actual or NO_CATEGORY
+    actual = category_key(actual)
     if actual != category:
         raise InputError(f"--stream {shown_name(stream)} is of category {shown_name(actual)}, not "
                          f"{shown_name(category)}: leave out one of --stream and --category")

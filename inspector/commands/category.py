@@ -61,7 +61,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     selection = argparse.ArgumentParser(add_help=False)
     group = selection.add_argument_group("which streams")
     group.add_argument("--category", metavar="C", type=category_name, help="every stream of this category (as `streams --category` lists it); "
-                                                     "'(none)' (or ''): every stream without one")
+                                                     "'(none)' (or ''): every stream without one; "
+                                                     "a category named (none) itself: '\\(none)'")
     group.add_argument("--match", metavar="GLOB",
                        help="streams whose name matches (* any run, ? one character; no wildcard: a substring); "
                             "with --category, streams of the category that also match")

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument("--stream", help="only this stream (required for --format pytest)")
     parser.add_argument("--category", metavar="C", type=category_name,
                         help="only the streams of this category, as `streams --category` lists them ('(none)' or '': "
-                             "the streams without one); jsonl and sqlite slices keep the source's categories; "
+                             "the streams without one; a category named (none) itself: '\\(none)'); jsonl and sqlite slices keep the source's categories; "
                              "a category the store does not have is an error")
     parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
     parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")

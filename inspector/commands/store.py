@@ -12,7 +12,7 @@ import shlex
 
 from inspector.cli import (InputError, actor_name, category_name, known_category, open_store_from_args, positive_int, print_json,
                            print_table, stream_in_category, terminal_progress)
-from inspector.core.events import NO_CATEGORY, format_time, parse_time
+from inspector.core.events import category_key, format_time, parse_time
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "(exit 0) and a note on stderr with the closest pattern.")
     streams.add_argument("store")
     streams.add_argument("--category", type=category_name, help="only streams of this category; '(none)' (or ''): the streams without one "
-                                               "(listed and counted as (none))")
+                                               "(listed and counted as (none)); "
+                                               "a category named (none) itself: '\\(none)'")
     streams.add_argument("--match", metavar="GLOB",
                          help="stream name glob (wallet-*, chat-?) or, without * or ?, a substring; "
                               "case-sensitive, on the name as shown, the same on every engine")
@@ -78,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     events.add_argument("--stream", help="only this stream, in version order")
     events.add_argument("--category", metavar="C", type=category_name,
                         help="only the streams of this category (as `streams --category` lists them); '(none)' (or ''): "
-                             "the streams without one; a category the store does not have is an error")
+                             "the streams without one; a category named (none) itself: '\\(none)'; a category the store does not have is an error")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
     events.add_argument("--actor", type=actor_name, help="only events caused by this actor (not empty)")
     events.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
@@ -206,8 +207,9 @@ def run_streams(args: argparse.Namespace) -> int:
 
 def _category(category: str | None) -> str:
     """A category as text tables show it: ``shown_name``; ``(none)`` for a stream without one
-    (no category, or an empty one), as ``categories`` counts it and ``--category '(none)'`` selects it."""
-    return shown_name(category) if category else NO_CATEGORY
+    (no category, or an empty one), as ``categories`` counts it and ``--category '(none)'`` selects it;
+    ``\\(none)`` for a category named ``(none)`` (``category_key``)."""
+    return shown_name(category_key(category))
 
 
 def _time_arg(value: str | None, name: str):

@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     parser.add_argument("store")
     parser.add_argument("--category", type=category_name, help="only the events of this category's streams; '(none)' (or ''): of the "
-                                                "streams without one")
+                                                "streams without one; a category named (none) itself: '\\(none)'")
     parser.add_argument("--sample", type=positive_int, default=DEFAULT_SAMPLE, metavar="N",
                         help=f"events decoded where the survey is sampled (default {DEFAULT_SAMPLE:,}); where the "
                              "counts per type are the sample's, the first line says they are")

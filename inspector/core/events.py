@@ -92,13 +92,35 @@ class StreamSummary:
 #: How ``categories`` names the streams without a category (None or ''), and the category a
 #: filter names to select exactly those streams.
 NO_CATEGORY = "(none)"
+#: Real category names that ``category_key`` spells with one more leading backslash: ``(none)``
+#: itself, and ``\(none)``, ``\\(none)`` … (so that every spelling stands for one name).
+_NONE_SPELLED = re.compile(r"\\*\(none\)")
+
+
+def category_key(name: str | None) -> str:
+    """The category as ``categories`` counts it and a category filter (``--category``, the
+    window's category box, ``streams(category=...)``) selects it: ``NO_CATEGORY`` (``(none)``)
+    for a stream without one (None or ''); ``\\(none)`` for a real category named ``(none)``
+    (a backslash more before any name of the form ``\\…\\(none)``, so those stay apart too);
+    any other name as it is. ``category_named`` reverses it."""
+    if not name:
+        return NO_CATEGORY
+    return "\\" + name if _NONE_SPELLED.fullmatch(name) else name
+
+
+def category_named(key: str) -> str | None:
+    """The category name ``key`` (as ``category_key`` spells it) stands for: None for
+    ``NO_CATEGORY`` (no category), ``(none)`` for ``\\(none)``, any other key itself."""
+    if key == NO_CATEGORY:
+        return None
+    return key[1:] if key.startswith("\\") and _NONE_SPELLED.fullmatch(key) else key
 
 
 def in_category(found: str | None, category: str) -> bool:
     """Whether a stream whose category is ``found`` (None or '' when it has none) is one
-    ``categories`` counts under ``category``: ``(none)`` holds every stream without one
-    (and any whose category is literally ``(none)``)."""
-    return (found or NO_CATEGORY) == category
+    ``categories`` counts under ``category`` (a ``category_key``): ``(none)`` holds every
+    stream without one; a category literally named ``(none)`` is ``\\(none)``."""
+    return category_key(found) == category
 
 
 def category_of_stream_name(stream: str) -> str:

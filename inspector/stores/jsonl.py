@@ -29,7 +29,7 @@ from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.core.decoding import (MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
                                      whole_number)
 from inspector.core import jsontext
-from inspector.core.events import (NO_CATEGORY, Event, StreamSummary, category_of_stream_name, in_category, parse_time,
+from inspector.core.events import (Event, StreamSummary, category_key, category_of_stream_name, in_category, parse_time,
                                    raw_text)
 from inspector.stores.lazy import FoldEvent, FromFullEvent, PayloadLeftOut
 from inspector.core.matching import accepts, stream_matches
@@ -449,7 +449,7 @@ class JsonlEventStore:
     def categories(self) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
         for name in self._streams:
-            key = self._category_of(name) or NO_CATEGORY
+            key = category_key(self._category_of(name))
             counts[key] = counts.get(key, 0) + 1
         return sorted(counts.items())
 

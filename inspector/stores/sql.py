@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.cancel import CancelToken, Progress, check
-from inspector.core.events import Event, StreamSummary, in_category
+from inspector.core.events import Event, StreamSummary, category_key, in_category
 from inspector.core.matching import searchable_text
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.base import (
@@ -47,7 +47,7 @@ from inspector.stores.lazy import (
     lazy_events,
     left_out,
 )
-from inspector.stores.layouts.base import NO_CATEGORY, IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
+from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
 
 PAGE = 1000
 #: rows per driver round trip while a fold streams one stream's events
@@ -458,8 +458,10 @@ class SqlEventStore:
         return layout.category_of(stream, rows[0].first_type)
 
     def categories(self) -> list[tuple[str, int]]:
-        """Categories with their stream counts, grouped by the database where the layout can say
-        the category in SQL; by walking the stream listing where only Python can (topics)."""
+        """Categories with their stream counts, sorted, each named as ``category_key`` spells it
+        (``(none)``: the streams without one; ``\\(none)``: a category named ``(none)``), grouped
+        by the database where the layout can say the category in SQL; by walking the stream
+        listing where only Python can (topics)."""
         layout = self.layout
         per_stream = layout.stream_category_aggregate()
         if per_stream is not None:
@@ -469,7 +471,7 @@ class SqlEventStore:
         if expr is not None and layout.exact_text_streams() and self.engine.dialect.name in ("mysql", "mariadb"):
             for value, count in self._exact_category_counts(expr):
                 key = bytes(value).decode("utf-8", errors="replace") if value is not None else ""
-                counts[key or "(none)"] = counts.get(key or "(none)", 0) + int(count)
+                counts[category_key(key)] = counts.get(category_key(key), 0) + int(count)
             return sorted(counts.items())
         if expr is not None:
             exact = layout.exact_text_streams()
@@ -494,7 +496,7 @@ class SqlEventStore:
             for value, count in self._rows(query):
                 if isinstance(value, (bytes, bytearray, memoryview)):
                     value = bytes(value).decode("utf-8", errors="replace")
-                key = value or "(none)"
+                key = category_key(value)
                 counts[key] = counts.get(key, 0) + int(count)
             return sorted(counts.items())
         if layout.exact_text_streams():
@@ -502,7 +504,7 @@ class SqlEventStore:
             while True:
                 page = self.streams(after=after, limit=self.page_size)
                 for summary in page:
-                    key = summary.category or "(none)"
+                    key = category_key(summary.category)
                     counts[key] = counts.get(key, 0) + 1
                 if len(page) < self.page_size:
                     break
@@ -520,7 +522,7 @@ class SqlEventStore:
                 query = query.where(layout.listing_after(cursor))
             rows = self._rows(query.group_by(*keys).order_by(*keys).limit(self.page_size))
             for row in rows:
-                key = layout.category_of(layout.stream_from_db(row.stream), row.first_type) or "(none)"
+                key = category_key(layout.category_of(layout.stream_from_db(row.stream), row.first_type))
                 counts[key] = counts.get(key, 0) + 1
             if len(rows) < self.page_size:
                 break
@@ -542,7 +544,7 @@ class SqlEventStore:
         for value, count in self._rows(sa.select(category, sa.func.count()).group_by(category)):
             if isinstance(value, (bytes, bytearray, memoryview)):
                 value = bytes(value).decode("utf-8", errors="replace")
-            key = str(value) if value not in (None, "") else NO_CATEGORY
+            key = category_key(None if value is None else str(value))
             counts[key] = counts.get(key, 0) + int(count)
         return sorted(counts.items())
 

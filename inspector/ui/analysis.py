@@ -18,7 +18,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from inspector.core.events import NO_CATEGORY
+from inspector.core.events import category_key
 from inspector.ui.compare_view import CompareView
 from inspector.ui.runner import TaskRunner
 from inspector.ui.states_view import StatesView
@@ -242,12 +242,12 @@ class Analysing:
         row = self.stream_model.row_of(stream)
         summary = self.stream_model.summary(row) if row is not None else None
         if summary is not None:  # listed without a category: the one ``categories`` names ``(none)``
-            window.prefer_category(summary.category or NO_CATEGORY)
+            window.prefer_category(category_key(summary.category))
             return
 
         def done(category: str | None) -> None:
             if store is self.store and stream == self.current_stream:
-                window.prefer_category(category)
+                window.prefer_category(None if category is None else category_key(category))
 
         self.runner.submit("analysis-stream-category", lambda cancel, progress: store.category(stream), done,
                            lambda exc: None, label="Reading the stream's category")

@@ -3,7 +3,8 @@ event of each stream whose category (its smallest recorded one, its name's where
 recorded; what ``categories`` counts) is exactly the one asked, never the rows that happen to
 carry it. On SQLite, PostgreSQL and MariaDB (where the collation would fold ``Sales`` and
 ``sales `` into ``sales``). A recorded '' is not a category (its name's is used), and the streams
-``categories`` counts under ``(none)`` are the ones ``--category '(none)'`` lists."""
+``categories`` counts under ``(none)`` are the ones ``--category '(none)'`` lists; a category
+named ``(none)`` (recorded, or its name's) is not among them but ``\\(none)``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from inspector.cli import main
+from inspector.core.events import category_key
 from inspector.stores import open_store
 
 from .category_column import events_table, write_mapping
@@ -33,8 +35,11 @@ ROWS = [
     ("-7", 1, None, {"a": 1}),             # its name's is '': no category
     ("Order-9", 1, "sales", {"c": 9}),     # one stream for MariaDB's collation with order-9,
     ("order-9", 2, None, {"d": 9}),        # yet each has its own (v2: the unique index folds case too)
+    ("note-1", 1, "(none)", {"e": 1}),     # a category named (none): not no category, but \(none)
+    ("(none)-5", 1, None, {"e": 5}),       # so is its name's
 ]
-CATEGORIES = [("(none)", 1), ("Sales", 1), ("billing", 1), ("blank", 1), ("order", 2), ("sales", 2), ("sales ", 1)]
+CATEGORIES = [("(none)", 1), ("Sales", 1), ("\\(none)", 2), ("billing", 1), ("blank", 1), ("order", 2), ("sales", 2),
+              ("sales ", 1)]
 
 
 def _write(engine: sa.Engine) -> None:
@@ -90,9 +95,10 @@ def test_categories_and_the_stream_listing_by_category_agree(store_url, mapping)
         for category, count in CATEGORIES:
             streams = store.streams(category=category, limit=100)
             assert len(streams) == count, (category, [s.stream for s in streams])
-            assert all((s.category or "(none)") == category for s in streams), (category, streams)
+            assert all(category_key(s.category) == category for s in streams), (category, streams)
         assert sorted(s.stream for s in store.streams(category="order", limit=100)) == ["order-3", "order-9"]
         assert [s.stream for s in store.streams(category="(none)", limit=100)] == ["-7"]
+        assert [s.stream for s in store.streams(category="\\(none)", limit=100)] == ["(none)-5", "note-1"]
         assert [s.stream for s in store.streams(category="blank", limit=100)] == ["blank-1"]
         assert store.category("order-1") == "billing"
         assert store.category("order-2") == "sales"

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.sqltypes import _Binary
 
 from inspector.core.decoding import as_bytes, decode_json, plain_document
-from inspector.core.events import NO_CATEGORY, Event, parse_time
+from inspector.core.events import Event, category_named, parse_time
 from inspector.stores.base import ColumnReading, Snapshot
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds, version_into
 
@@ -342,9 +342,10 @@ class AxonLayout(SqlLayout):
         return first_type
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
-        if category == NO_CATEGORY:
+        named = category_named(category)  # ``category`` as ``category_key`` spells it
+        if named is None:
             return self.streams_without_category(self._aggregate_type)
-        return self._exact(self._aggregate_type, category)
+        return self._exact(self._aggregate_type, named)
 
     def type_clause(self, types: Any) -> sa.ColumnElement[bool] | None:
         clause: sa.ColumnElement[bool] = self.type.in_(list(types))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.decoding import whole_number
-from inspector.core.events import NO_CATEGORY, Event, category_of_stream_name, parse_time
+from inspector.core.events import Event, category_named, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 
 _DATE = (
@@ -332,9 +332,7 @@ class SqlLayout:
         """A WHERE clause selecting the category's streams, or None to filter in Python."""
         if type(self).category_of is not SqlLayout.category_of:
             return None  # a subclass names categories its own way and must say how to select them
-        if category == NO_CATEGORY:  # names with nothing before their first '-' (or named '(none)')
-            return sa.or_(self._named_category(""), self._named_category(NO_CATEGORY))
-        return self._named_category(category)
+        return self._named_category(category_named(category) or "")  # (none): nothing before the first '-'
 
     def _named_category(self, category: str) -> sa.ColumnElement[bool]:
         """Names whose text before the first ``-`` is exactly ``category`` (one index range)."""
@@ -347,7 +345,7 @@ class SqlLayout:
 
     def streams_without_category(self, recorded: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         """Rows of the streams whose category hint, ``MIN(recorded)`` over the stream's rows, is
-        NULL, '' or ``(none)``: the streams ``categories`` counts under ``(none)`` where the
+        NULL or '': the streams ``categories`` counts under ``(none)`` where the
         hint is that MIN (Axon's and EventSauce's aggregate type). Only the streams holding such
         a row are grouped; the hint is compared by its bytes on MySQL/MariaDB (whose collations
         ignore trailing spaces)."""
@@ -356,8 +354,8 @@ class SqlLayout:
 
         def none_of(value: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
             if self.dialect in ("mysql", "mariadb"):
-                return sa.or_(value.is_(None), sa.cast(value, sa.LargeBinary).in_([b"", NO_CATEGORY.encode()]))
-            return sa.or_(value.is_(None), value.in_(["", NO_CATEGORY]))
+                return sa.or_(value.is_(None), sa.cast(value, sa.LargeBinary) == b"")
+            return sa.or_(value.is_(None), value == "")
         candidates = sa.select(key).select_from(self.table).where(*where, none_of(recorded))
         return key.in_(sa.select(key).select_from(self.table).where(*where, key.in_(candidates))
                        .group_by(key).having(none_of(sa.func.min(recorded))).correlate(None))

@@ -56,7 +56,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import NOT_PLAIN, as_bytes, decode_json, json_value, plain_in_checked_page
-from inspector.core.events import NO_CATEGORY, Event, parse_time
+from inspector.core.events import Event, category_named, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
 from inspector.stores.layouts.base import _DATE, LeftOutPayload, SqlLayout, version_into
 
@@ -330,9 +330,10 @@ class EventSauceLayout(SqlLayout):
         return first_type
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
-        if category == NO_CATEGORY:
+        named = category_named(category)  # ``category`` as ``category_key`` spells it
+        if named is None:
             return self.streams_without_category(self._aggregate_type)
-        return self._aggregate_type == category
+        return self._aggregate_type == named
 
     def actor_expr(self) -> sa.ColumnElement[Any]:
         return sa.func.coalesce(*[self.header(key) for key in ACTOR_HEADERS])

@@ -42,7 +42,7 @@ from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_value, plain_in_checked_page,
                                      untranscode)
-from inspector.core.events import NO_CATEGORY, Event, aggregate_of_topic, event_name_of_topic, parse_time
+from inspector.core.events import Event, aggregate_of_topic, category_named, event_name_of_topic, parse_time
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 from inspector.stores.connect import UTF8_FUNCTION, for_one_statement
@@ -541,10 +541,10 @@ class EventsourcingLayout(SqlLayout):
         A superset (``MyWallet.X`` also matches ``%Wallet.%``): ``category_of`` decides.
         None (no narrowing) for ``(none)``: the topics naming no aggregate take no one pattern.
         """
-        hint = self.category_hint()
-        if hint is None or category == NO_CATEGORY:
+        hint, named = self.category_hint(), category_named(category)  # ``category`` as ``category_key`` spells it
+        if hint is None or named is None:
             return None
-        name = escape_like(category)
+        name = escape_like(named)
         return sa.or_(hint.like(f"%{name}.%", escape="\\"), hint.like(f"%{name}", escape="\\"))
 
     # --- decoding ----------------------------------------------------------------------

@@ -68,10 +68,9 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
-from inspector.core.events import Event, category_of_stream_name, parse_time
+from inspector.core.events import NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_glob, escape_like, sqlite_glob
 from inspector.stores.layouts.base import (
-    NO_CATEGORY,
     SqlLayout,
     Utf8mb4,
     epoch_seconds,
@@ -528,8 +527,8 @@ class GenericLayout(SqlLayout):
 
         def spelled(text: str) -> Any:
             return text.encode() if binary else text
-        having = (sa.or_(exact.is_(None), exact.in_([spelled(""), spelled(NO_CATEGORY)])) if category == NO_CATEGORY
-                  else exact == spelled(category))
+        named = category_named(category)
+        having = sa.or_(exact.is_(None), exact == spelled("")) if named is None else exact == spelled(named)
         key = self.stream_key()
         where = [self.stream.is_not(None), *self.scope()]
         candidates = (sa.select(self.stream).select_from(self.table).where(*where, self._may_be_of(category))
@@ -548,11 +547,14 @@ class GenericLayout(SqlLayout):
         a stream's category is a category one of its rows records, or, none recorded, its
         name's. So: rows recording ``category`` (the column's index; a collation that folds
         case or trailing spaces only adds streams), and rows whose name's category it can be
-        (the stream index's range). ``(none)``: rows recording none, '' or ``(none)``."""
+        (the stream index's range). ``(none)``: rows recording none or ''. ``category`` as
+        ``category_key`` spells it."""
         column = self._category_column
         assert column is not None
-        if category == NO_CATEGORY:
-            return sa.or_(column.is_(None), column.in_(["", NO_CATEGORY]))
+        named = category_named(category)
+        if named is None:
+            return sa.or_(column.is_(None), column == "")
+        category = named
         recorded = column == category
         if self._id_kind != "text":
             return recorded  # uuid and binary ids: no category in the name
@@ -613,9 +615,7 @@ class GenericLayout(SqlLayout):
         ``(none)`` selects them all."""
         if self._id_kind != "text":
             return sa.true() if category == NO_CATEGORY else sa.false()
-        if category == NO_CATEGORY:  # names with nothing before their first '-' (or named '(none)')
-            return sa.or_(self._named_category(""), self._named_category(NO_CATEGORY))
-        return self._named_category(category)
+        return self._named_category(category_named(category) or "")  # (none): nothing before the first '-'
 
     def _named_category(self, category: str) -> sa.ColumnElement[bool]:
         key = self.stream_key()

@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import as_bytes, decode_json, plain_document
-from inspector.core.events import NO_CATEGORY, Event, parse_time
+from inspector.core.events import Event, category_named, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
 from inspector.stores.layouts.base import SqlLayout, look_in, stored_instant, stored_json, version_into
 
@@ -285,8 +285,10 @@ class MartenLayout(SqlLayout):
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
         s = self.streams_table.c
-        if category == NO_CATEGORY:  # ``category_hint`` (by mt_streams' key) NULL, '' or '(none)'
-            return sa.func.coalesce(self.category_hint(), "").in_(["", NO_CATEGORY])
+        named = category_named(category)  # ``category`` as ``category_key`` spells it
+        if named is None:  # ``category_hint`` (by mt_streams' key) NULL or ''
+            return sa.func.coalesce(self.category_hint(), "") == ""
+        category = named
         if self.tenants and "tenant_id" in s:
             assert self._tenant is not None
             return sa.tuple_(self._tenant, self._stream_id).in_(sa.select(s.tenant_id, s.id).where(s.type == category))

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import decode_json, plain_document
-from inspector.core.events import NO_CATEGORY, Event, parse_time
+from inspector.core.events import Event, category_named, parse_time
 from inspector.stores.base import ColumnReading
 from inspector.stores.layouts.base import SqlLayout, look_in, stored_json, version_into
 
@@ -98,11 +98,9 @@ class MessageDbLayout(SqlLayout):
         return sa.func.split_part(self.stream, "-", 1)
 
     def category_clause(self, category: str) -> sa.ColumnElement[bool]:
-        """Rows whose stream's category is ``category``; ``(none)``: those with nothing before
-        the first ``-`` (``categories`` counts them, and a category named so, under it)."""
-        if category == NO_CATEGORY:
-            return self.category_expr().in_(["", NO_CATEGORY])
-        return self.category_expr() == category
+        """Rows whose stream's category is ``category`` (as ``category_key`` spells it); ``(none)``:
+        those with nothing before the first ``-`` (``categories`` counts them under it)."""
+        return self.category_expr() == (category_named(category) or "")
 
     def actor_expr(self) -> sa.ColumnElement[Any]:
         return self.json_field(self._metadata, "actor")

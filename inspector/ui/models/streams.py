@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from inspector.core.events import Event, StreamSummary, category_of_stream_name
+from inspector.core.events import Event, StreamSummary, category_key, category_of_stream_name
 from inspector.ui.presenting import (
     local_time,
     relative_age,
@@ -307,7 +307,7 @@ class StreamListModel(QAbstractTableModel):
                 return relative_age(summary.last_at)
         elif role == Qt.ItemDataRole.ToolTipRole:
             return (
-                f"{shown_name(summary.stream)}\ncategory: {shown_name(summary.category) if summary.category else '—'}\n"
+                f"{shown_name(summary.stream)}\ncategory: {shown_name(category_key(summary.category))}\n"
                 f"{summary.count:,} events, v{summary.first_version}…v{summary.last_version}\n"
                 f"first: {local_time(summary.first_at)}  (UTC {utc_time(summary.first_at)})\n"
                 f"last: {local_time(summary.last_at)}  (UTC {utc_time(summary.last_at)})"
