@@ -15,7 +15,7 @@ cache's open, not Python's start-up nor the imports) and its CPU time, and the p
   change_mark      the server's change mark (``SqlEventStore.change_mark``; the first call also
                    asks once whether the table's writes move it)
   cache_latest     the cache look-up (``SnapshotCache.latest``, which also marks the entry used)
-  unchanged_since  PostgreSQL's proof that no event up to the entry changed since its mark (only
+  unchanged_prefixes  PostgreSQL's proof that no event up to the entry changed since its mark (only
                    when the server's mark moved since the entry was written: any write on the server)
   verify_fold      re-reading the entry's version, its fingerprint check, and the events folded
                    after it (up to the cache's checkpoint spacing)
@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-STEPS = ("first_event", "change_mark", "cache_latest", "unchanged_since", "verify_fold")
+STEPS = ("first_event", "change_mark", "cache_latest", "unchanged_prefixes", "verify_fold")
 
 
 def _child(args: argparse.Namespace) -> int:
@@ -69,7 +69,7 @@ def _child(args: argparse.Namespace) -> int:
 
     timed(engine, "_first_event", "first_event")
     timed(SqlEventStore, "change_mark", "change_mark")
-    timed(SqlEventStore, "unchanged_since", "unchanged_since")
+    timed(SqlEventStore, "unchanged_prefixes", "unchanged_prefixes")
     timed(SnapshotCache, "latest", "cache_latest")
     timed(engine._Run, "_verify", "verify_fold")
     store = open_store(args.target)

@@ -249,13 +249,24 @@ class SnapshotCache:
         )
         self._add_to_totals(count - removed, size - freed)
 
-    def confirm(self, store: str, stream: str, projector: str, version: int, mark: str) -> None:
-        """Record that the entry still fits the store as of ``mark`` (the store vouched for it)."""
-        with self._lock:
-            self._conn.execute(
+    def confirm(self, store: str, stream: str, projector: str, versions: Iterable[int], mark: str) -> None:
+        """Record that the entries at ``versions`` still fit the store as of ``mark`` (the store vouched for them)."""
+        with self._lock, self._writing():
+            self._conn.executemany(
                 "UPDATE snapshots SET mark = ? WHERE store = ? AND stream = ? AND projector = ? AND version = ?",
-                (mark, store, stream, projector, version),
+                [(mark, store, stream, projector, version) for version in versions],
             )
+
+    def prefix_counts(self, store: str, stream: str, projector: str, mark: str, upto: int) -> dict[int, int]:
+        """``{version: prefix_count}`` of the stream's entries at or before ``upto`` taken under
+        ``mark`` (those the store can vouch for together in one pass)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT version, prefix_count FROM snapshots WHERE store = ? AND stream = ? AND projector = ?"
+                " AND version <= ? AND mark = ? AND prefix_count IS NOT NULL",
+                (store, stream, projector, upto, mark),
+            ).fetchall()
+        return {int(version): int(count) for version, count in rows}
 
     def discard_older_marks(self, store: str, stream: str, projector: str, mark: str | None) -> None:
         """Forget the stream's entries taken under another change mark than ``mark``."""

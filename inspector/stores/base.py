@@ -238,9 +238,10 @@ class EventStore(Protocol):
         """A token that changes whenever the store may have been written to, cheap to read
         (a server's log position); None where ``identity`` already changes with the store."""
 
-    def unchanged_since(self, stream: str, version: int, mark: str, count: int) -> bool | None:
-        """Whether none of the stream's events up to ``version`` changed since the store showed
-        ``mark`` (holding ``count`` of them); None when the store cannot tell."""
+    def unchanged_prefixes(self, stream: str, mark: str, counts: dict[int, int]) -> set[int] | None:
+        """Of the versions in ``counts`` (each with the number of the stream's versioned events up
+        to it when the store showed ``mark``), those none of whose events up to it changed since;
+        None when the store cannot tell."""
 
     def source_file(self) -> Path | None:
         """The file the store was opened from (SQLite, JSON Lines); None for a server."""

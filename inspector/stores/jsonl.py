@@ -576,7 +576,7 @@ class JsonlEventStore:
         """None: the file identity (``identity``) already changes when the file does."""
         return None
 
-    def unchanged_since(self, stream: str, version: int, mark: str, count: int) -> None:
+    def unchanged_prefixes(self, stream: str, mark: str, counts: dict[int, int]) -> None:
         """None: a file store has no change marks (its identity changes with the file)."""
         return None
 

@@ -1,6 +1,8 @@
 """The snapshot cache is reused from one process to the next while the store is unchanged, and
 never after another process appended, updated or deleted an event of the replayed stream —
-on a WAL-mode SQLite file (the eventsourcing library's default), PostgreSQL and MariaDB."""
+on a WAL-mode SQLite file (the eventsourcing library's default), PostgreSQL and MariaDB. A write
+elsewhere (another table, another stream) keeps the replay right, and from the cache where the
+store's evidence can tell it from a change to the stream."""
 
 from __future__ import annotations
 
@@ -40,6 +42,9 @@ CREATE = {
              " metadata longtext) ENGINE=InnoDB",
 }
 
+#: a table beside the events, written by other applications
+AUDIT_LOG = "CREATE TABLE audit_log (note varchar(100))"
+
 #: what another process does to the stream, and the ledger it leaves: (balance, entries)
 CHANGES = {
     "append": ("INSERT INTO events (stream, version, type, recorded_at, data, metadata)"
@@ -56,7 +61,8 @@ def _rows() -> list[tuple]:
 
 def _insert(conn, dialect: str) -> None:
     marks = "?, ?, ?, ?, ?, ?" if dialect == "sqlite" else "%s, %s, %s, %s, %s, %s"
-    conn.exec_driver_sql(CREATE[dialect]) if dialect != "sqlite" else conn.execute(CREATE[dialect])
+    for ddl in (CREATE[dialect], AUDIT_LOG):
+        conn.exec_driver_sql(ddl) if dialect != "sqlite" else conn.execute(ddl)
     statement = f"INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES ({marks})"
     if dialect == "sqlite":
         conn.executemany(statement, _rows())
@@ -170,3 +176,37 @@ def test_after_another_process_changes_the_stream_the_old_checkpoint_is_not_used
         assert (after["snapshot"]["version"], after["events_applied"]) == (EVENTS, 1)
     else:
         assert after["snapshot"]["source"] is None  # replayed from the start, not from the old checkpoint
+
+
+#: writes that leave the replayed stream as it was
+ELSEWHERE = {
+    "another table": "INSERT INTO audit_log (note) VALUES ('a login')",
+    "another stream": ("INSERT INTO events (stream, version, type, recorded_at, data, metadata)"
+                       " VALUES ('ledger-2', 1, 'Posted', '2026-02-01 00:00:00', '{\"amount\": 7}', '{}')"),
+}
+
+#: whether the next replay may start from the cache after such a write, by what the store shows:
+#: a WAL file's identity moves with any write to the file; PostgreSQL's mark moves with any write
+#: on the server, and one pass over the stream's rows (their ``xmin``) vouches for the checkpoint;
+#: MariaDB's mark is the event table's last-update time, which a write to another table leaves as
+#: it was and a write to another stream moves (no row of InnoDB tells which rows a write changed)
+CACHED_AFTER = {
+    ("sqlite-wal", "another table"): False, ("sqlite-wal", "another stream"): False,
+    ("postgresql", "another table"): True, ("postgresql", "another stream"): True,
+    ("mariadb", "another table"): True, ("mariadb", "another stream"): False,
+}
+
+
+@pytest.mark.parametrize("where", sorted(ELSEWHERE))
+def test_after_a_write_elsewhere_the_replay_is_right_and_from_the_cache_where_the_store_can_tell(
+        ledger_store, projector_file, tmp_path, where, request):
+    _replay(ledger_store.location, projector_file, tmp_path / "cache")
+    assert _replay(ledger_store.location, projector_file, tmp_path / "cache")["snapshot"]["source"] == "cache"
+    ledger_store.change(ELSEWHERE[where])
+    after = _replay(ledger_store.location, projector_file, tmp_path / "cache")
+    assert after["state"] == {"balance": EVENTS, "entries": EVENTS}
+    engine = request.node.callspec.params["ledger_store"]
+    if CACHED_AFTER[(engine, where)]:
+        assert (after["snapshot"], after["events_applied"]) == ({"source": "cache", "version": EVENTS}, 0)
+    else:
+        assert after["snapshot"]["source"] is None

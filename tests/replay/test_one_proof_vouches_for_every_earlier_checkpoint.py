@@ -1,0 +1,97 @@
+"""On PostgreSQL any write on the server moves the change mark, so a checkpoint taken before it is
+used only after the store vouches, in one pass over the stream's rows up to it, that none of
+them changed. That pass vouches for every earlier checkpoint of the stream too: after a write
+elsewhere, the next replays to other versions start from their checkpoints without another
+pass; and after an event is changed, the checkpoints before it are still used (those after it
+are not), with the replay still right."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inspector.core.events import Moment
+from inspector.replay import SnapshotCache, replay
+from inspector.replay.projectors import FunctionProjector
+from inspector.stores import open_store
+from tests.stores.servers import scratch_database
+
+EVENTS = 300
+STREAM = "ledger-1"
+
+
+def _ledger(state, event):
+    state["balance"] = state.get("balance", 0) + event.data["amount"]
+    return state
+
+
+LEDGER = FunctionProjector(_ledger, ("ledger",), "ledger-v1", None)
+
+
+@pytest.fixture()
+def ledger(postgres_url):
+    scratch = scratch_database(postgres_url, "one_proof")
+    with scratch.writer.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE events (position bigserial PRIMARY KEY, stream text NOT NULL,"
+            " version bigint NOT NULL, type text NOT NULL, recorded_at timestamptz, data jsonb,"
+            " metadata jsonb)"
+        )
+        conn.exec_driver_sql("CREATE TABLE audit_log (note text)")
+        conn.exec_driver_sql(
+            "INSERT INTO events (stream, version, type, recorded_at, data, metadata) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (STREAM, v, "Posted", "2026-01-01T00:00:00Z", json.dumps({"amount": 1}), "{}")
+                for v in range(1, EVENTS + 1)
+            ],
+        )
+    store = open_store(scratch.url)
+    yield scratch, store
+    store.close()
+    scratch.drop()
+
+
+@pytest.fixture()
+def proofs(ledger):
+    """The versions each of the store's proofs was asked about, one list per pass."""
+    _, store = ledger
+    asked: list[list[int]] = []
+    original = store.unchanged_prefixes
+
+    def counting(stream, mark, counts):
+        asked.append(sorted(counts))
+        return original(stream, mark, counts)
+
+    store.unchanged_prefixes = counting
+    return asked
+
+
+def _write(scratch, statement: str) -> None:
+    with scratch.writer.begin() as conn:
+        conn.exec_driver_sql(statement)
+
+
+def test_after_a_write_elsewhere_one_pass_serves_the_replays_to_every_earlier_version(ledger, proofs, tmp_path):
+    scratch, store = ledger
+    with SnapshotCache(tmp_path / "cache.sqlite", every=100) as cache:
+        replay(store, STREAM, projectors=LEDGER, cache=cache)  # checkpoints at v100, v200, v300
+        _write(scratch, "INSERT INTO audit_log VALUES ('another table')")
+        at_250 = replay(store, STREAM, at=Moment(version=250), projectors=LEDGER, cache=cache)
+        assert (at_250.state, at_250.snapshot_source, at_250.snapshot_version) == ({"balance": 250}, "cache", 200)
+        assert proofs == [[100, 200]]  # one pass, for the checkpoint used and the one before it
+        at_150 = replay(store, STREAM, at=Moment(version=150), projectors=LEDGER, cache=cache)
+        assert (at_150.state, at_150.snapshot_source, at_150.snapshot_version) == ({"balance": 150}, "cache", 100)
+        assert proofs == [[100, 200]]  # no second pass: the first vouched for v100 too
+
+
+def test_after_an_event_changed_the_checkpoints_before_it_are_still_used(ledger, proofs, tmp_path):
+    scratch, store = ledger
+    with SnapshotCache(tmp_path / "cache.sqlite", every=100) as cache:
+        replay(store, STREAM, projectors=LEDGER, cache=cache)
+        _write(scratch, f"UPDATE events SET data = '{{\"amount\": 1000}}' WHERE stream = '{STREAM}' AND version = 150")
+        at_250 = replay(store, STREAM, at=Moment(version=250), projectors=LEDGER, cache=cache)
+        assert at_250.state == {"balance": 250 + 999}
+        assert (at_250.snapshot_source, at_250.snapshot_version) == ("cache", 100)  # not v200: it rests on v150
+        at_300 = replay(store, STREAM, projectors=LEDGER, cache=cache)
+        assert at_300.state == {"balance": EVENTS + 999}
