@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import sqlalchemy as sa
 
 from inspector.core.cancel import CancelToken, check
+from inspector.core.events import category_named
 from inspector.stores.base import StoreError
 from inspector.stores.lazy import FoldEvent, lazy_events
 
@@ -100,6 +101,27 @@ def _stream_is(store: SqlEventStore, bound: StreamBound) -> sa.ColumnElement[boo
     return store.layout.stream_is(bound)
 
 
+def _name_span(store: SqlEventStore, category: str, clause: sa.ColumnElement[bool]) -> tuple[str, str] | None:
+    """On SQLite, where the layout's ``category_clause`` selects the names equal to the category or
+    starting with it and a ``-`` (its ``_named_category``, compared by its SQL and values), the
+    half-open span of names ``[category, category + '.')`` that holds all of them (``.`` follows
+    ``-``); None elsewhere (other engines, a category read from anything but the name, names
+    compared by their bytes)."""
+    layout = store.layout
+    named = category_named(category)
+    if (not named or store.engine.dialect.name != "sqlite" or layout.exact_text_streams()
+            or layout.listing_keys() != [layout.stream] or layout.stream_key() is not layout.stream):
+        return None
+    by_name = getattr(layout, "_named_category", None)
+    if by_name is None:
+        return None
+    dialect = store.engine.dialect
+    asked, names = clause.compile(dialect=dialect), by_name(named).compile(dialect=dialect)
+    if str(asked) != str(names) or asked.params != names.params:
+        return None
+    return named, named + "."
+
+
 def _category_rows(store: SqlEventStore, columns: list[Any], *, category: str | None, match: str | None,
                    upto: int | None, after: StreamBound | None, until: StreamBound | None) -> sa.Select | None:
     """``columns`` of the category's versioned rows of the streams after ``after`` up to and
@@ -112,6 +134,17 @@ def _category_rows(store: SqlEventStore, columns: list[Any], *, category: str | 
         clause = layout.category_clause(category)
         if clause is None:
             return None
+        span = _name_span(store, category, clause)
+        if span is not None:
+            # one range of the stream index, walked in its order (no sort); the clause itself only
+            # filters (as an OR over two index ranges SQLite would read every row of the category
+            # after ``after`` and sort them, for every page). The range starts after ``after``
+            # when there is one (a row of the category, so inside the span)
+            low, high = span
+            query = query.where(layout.stream < high)
+            if after is None:
+                query = query.where(layout.stream >= low)
+            clause = sa.func.coalesce(clause, sa.false())
         query = query.where(clause)
     if match:
         query = query.where(layout.match_clause(match))
