@@ -62,12 +62,13 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bo
         from inspector.stores.layouts.base import SqlLayout
 
         names = [getattr(column, "name", None) for column in layout.columns]
-        plain_type = type(layout).lazy_type is SqlLayout.lazy_type and "type" in names
+        kind: Any = type(getattr(layout, "full_layout", layout))  # a ``FoldView``'s layout decodes its rows
+        plain_type = kind.lazy_type is SqlLayout.lazy_type and "type" in names
         capped = layout.capped_payload()
         payload = names.index(capped[0]) if capped is not None and capped[0] in names else -1
         places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1, payload,
                   layout.payload_decoder() if payload >= 0 else None,
-                  type(layout).type_from_db is SqlLayout.type_from_db, fold_row_shape(layout),
+                  kind.type_from_db is SqlLayout.type_from_db, fold_row_shape(layout),
                   layout.lazy_reads_by_place)
         places += (plain_in_checked_page if places[4] is plain_document else places[4],)
         layout._lazy_event_places = places
@@ -92,6 +93,46 @@ def fold_row_shape(layout: "SqlLayout") -> Any | None:
 
 _FOLD_ROW_SHAPES: dict[tuple[str, ...], Any] = {}
 _named_tuple: Any = namedtuple  # field names known only when the layout is
+
+
+class FoldView:
+    """A layout as a fold that fetched only some of its columns sees it (``SqlLayout.fold_fields``):
+    ``LazyEvent``s of such rows read position, version, type and payload from them as from any
+    fold row, and every other field (time, metadata, actor, the stream as stored, raw, problem)
+    from the whole row ``widen`` gives: ``widen(row)`` takes the short row (fields by name) and
+    returns the layout's fold row with the same values in the fields the short row has (see
+    ``SqlEventStore.read_for_replay`` for where the others are read). Any other attribute is the
+    layout's own.
+
+    ``columns``: the short row's columns, a subset of ``layout.columns`` in their order."""
+
+    def __init__(self, layout: "SqlLayout", columns: list[Any], widen: Callable[[Any], Any]) -> None:
+        self.full_layout = layout
+        self.columns = columns
+        self.widen = widen
+        self._lazy_event_places: Any = None
+        #: only plain JSON payloads are checked a page at once here (``lazy_events``)
+        self.checked_pages_at = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.full_layout, name)
+
+    def row_to_event(self, row: Any) -> Event:
+        """The layout's Event of the whole row ``widen`` gives for ``row``."""
+        return self.full_layout.row_to_event(self.widen(row))
+
+
+def widened(short: Any, whole: Any, shape: Any) -> Any:
+    """The fold row of ``shape`` (a named-tuple class of a layout's fold row fields, or None:
+    ``whole``'s own fields) with ``short``'s value in each field ``short`` has and ``whole``'s in
+    the others: the fields a fold read stay exactly the ones it read."""
+    names = tuple(whole._fields) if shape is None else shape._fields
+    if shape is None:
+        shape = _ROW_SHAPES.get(names)
+        if shape is None:
+            shape = _ROW_SHAPES[names] = namedtuple("WideRow", names)
+    have = set(short._fields)
+    return shape._make([getattr(short, name) if name in have else getattr(whole, name) for name in names])
 
 
 class FromFullEvent:
@@ -600,5 +641,5 @@ def _stored_payload_bytes(store: Any, position: int, size: int) -> bytes | None:
     return blob if len(blob) == size else None
 
 
-__all__ = ["FoldEvent", "FromFullEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",
+__all__ = ["FoldEvent", "FoldView", "FromFullEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",
            "cycle_collection_paused", "full_event", "left_out", "materialize", "size_text"]

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.cancel import CancelToken, Progress, check
+from inspector.core.decoding import text_or_bytes
 from inspector.core.events import Event, StreamSummary, category_key, in_category
 from inspector.core.matching import searchable_text
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
@@ -39,6 +40,7 @@ from inspector.stores.connect import enforce_read_only_check, for_one_statement,
 from inspector.stores.identity import sqlite_file_of, store_identity_key
 from inspector.stores.lazy import (
     FoldEvent,
+    FoldView,
     LazyEvent,
     capped_columns,
     capped_row_event,
@@ -46,6 +48,7 @@ from inspector.stores.lazy import (
     full_event,
     lazy_events,
     left_out,
+    widened,
 )
 from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, exact_time_key, version_of
 
@@ -136,6 +139,7 @@ class SqlEventStore:
         #: how many event stores opening found in the database (PostgreSQL; 1 elsewhere)
         self.stores_here = 1
         self._order: tuple[sa.ColumnElement[Any], ...] | None = None
+        self._short: Any = _UNKNOWN  # ``_short_fold``
 
     # --- plumbing ---------------------------------------------------------------------
     @contextmanager
@@ -162,6 +166,9 @@ class SqlEventStore:
             return False
         shape = fold_row_shape(self.layout)
         columns = list(query.selected_columns)
+        short = self._short_fold()
+        if short is not None and [getattr(column, "name", None) for column in columns] == short[1]:
+            shape = fold_row_shape(short[0])  # a short fold's rows (``read_for_replay``)
         return (shape is not None and tuple(getattr(column, "name", None) for column in columns) == shape._fields
                 and all(column.type.dialect_impl(dialect).result_processor(dialect, None) is None
                         for column in columns))
@@ -713,15 +720,29 @@ class SqlEventStore:
             last_version, last_position = rows[-1].version, rows[-1].position
 
     # --- replay support ---------------------------------------------------------------
-    def _fold_query(self, stream: str, after: int | None, upto: int | None) -> sa.Select:
+    def _fold_query(self, stream: str, after: int | None, upto: int | None,
+                    columns: Sequence[sa.ColumnElement[Any]] | None = None) -> sa.Select:
         """The stream's versioned rows after ``after`` up to ``upto`` in (version, position) order:
-        one range of the layout's ``stream_index``, exact whatever the collation."""
+        one range of the layout's ``stream_index``, exact whatever the collation. ``columns``:
+        some of the layout's (default: all)."""
         layout = self.layout
-        query = sa.select(*layout.columns).select_from(layout.table).where(layout.stream_is(stream), *layout.scope())
+        query = (sa.select(*(layout.columns if columns is None else columns)).select_from(layout.table)
+                 .where(layout.stream_is(stream), *layout.scope()))
         query = query.where(layout.version > after) if after is not None else query.where(layout.version.is_not(None))
         if upto is not None:
             query = query.where(layout.version <= upto)
         return query.order_by(*self._stream_order())
+
+    def _fold_span_query(self, stream: str, first: tuple[Any, Any], last: tuple[Any, Any]) -> sa.Select:
+        """The stream's rows from (version, position) ``first`` to ``last``, both included, every
+        column of the layout, in fold order (one range of the stream index)."""
+        layout = self.layout
+        (low, low_position), (high, high_position) = first, last
+        return (sa.select(*layout.columns).select_from(layout.table)
+                .where(layout.stream_is(stream), *layout.scope(), layout.version >= low, layout.version <= high,
+                       sa.or_(layout.version > low, layout.position >= low_position),
+                       sa.or_(layout.version < high, layout.position <= high_position))
+                .order_by(*self._stream_order()))
 
     def read_for_replay(
         self,
@@ -743,6 +764,11 @@ class SqlEventStore:
         check(cancel)
         if not layout.stream_exists_possibly(stream):
             return
+        short = None if full or (after is not None and upto is not None and upto - after <= FOLD_BATCH) else (
+            self._short_fold())
+        if short is not None:
+            yield from self._short_fold_events(stream, after, upto, cancel, short)
+            return
         for rows in self._fold_rows(stream, after, upto, cancel):
             if full:
                 for row in rows:
@@ -750,8 +776,62 @@ class SqlEventStore:
             else:
                 yield from lazy_events(rows, layout, stream)
 
+    def _short_fold(self) -> tuple[Any, list[str], bool] | None:
+        """(a ``FoldView`` of the columns a fold reads for every event, their labels, whether a
+        column left out holds values) for a layout with ``fold_fields``, or None where a fold
+        fetches every column. Left out: the columns not among ``fold_fields`` where the engine
+        reads them again in the fold's own snapshot (SQLite, PostgreSQL: ``_LeftOutColumns``),
+        elsewhere (MySQL/MariaDB, whose streamed cursor takes the connection) only the layout's
+        NULL placeholders (``NULL AS actor``), which need no read. Worked out once."""
+        if self._short is _UNKNOWN:
+            layout, short = self.layout, None
+            fields = layout.fold_fields()
+            shape = fold_row_shape(layout)
+            if fields is not None and shape is not None:
+                again = self.engine.dialect.name in ("sqlite", "postgresql")
+                kept = [column for column in layout.columns if column.name in fields
+                        or not again and not isinstance(getattr(column, "element", None), sa.sql.elements.Null)]
+                if 0 < len(kept) < len(layout.columns):
+                    reads = any(not isinstance(getattr(column, "element", None), sa.sql.elements.Null)
+                                for column in layout.columns if column not in kept)
+                    nulls = shape._make([None] * len(shape._fields))
+                    short = (FoldView(layout, kept, partial(widened, whole=nulls, shape=shape)),
+                             [column.name for column in kept], reads)
+            self._short = short
+        return self._short
+
+    def _short_fold_events(self, stream: str, after: int | None, upto: int | None, cancel: CancelToken | None,
+                           short: tuple[Any, list[str], bool]) -> Iterator[FoldEvent]:
+        """``read_for_replay``'s events from rows of the short fold's columns (``_short_fold``).
+        Where a column left out holds values, an event's other fields are read in the fold's own
+        read transaction, so from the same snapshot (``_LeftOutColumns``); once a projector asks
+        for them often, the rest of the stream comes with every column."""
+        template, _names, reads = short
+        layout = self.layout
+        if not reads:
+            for rows in self._fold_rows(stream, after, upto, cancel, columns=template.columns):
+                yield from lazy_events(rows, template, stream)
+            return
+        left = _LeftOutColumns(self, stream, template)
+        view: Any = left.view  # a layout to ``lazy_events`` (``FoldView``)
+        try:
+            for rows in self._fold_rows(stream, after, upto, cancel, columns=template.columns,
+                                        on_connection=left.attach):
+                if left.eager:
+                    whole = left.whole_batch(rows)
+                    if whole is not None:
+                        yield from lazy_events(whole, layout, stream)
+                        continue
+                left.arrived(rows)
+                yield from lazy_events(rows, view, stream)
+        finally:
+            left.conn = None
+
     def _fold_rows(self, stream: str, after: int | None, upto: int | None,
-                   cancel: CancelToken | None, query: sa.Select | None = None) -> Iterator[Sequence[Any]]:
+                   cancel: CancelToken | None, query: sa.Select | None = None,
+                   columns: Sequence[sa.ColumnElement[Any]] | None = None,
+                   on_connection: Callable[[sa.Connection], Callable[[], None]] | None = None,
+                   ) -> Iterator[Sequence[Any]]:
         """The rows of ``_fold_query`` (or of ``query``, whose order must be total, as a fold's
         is) in batches of ``FOLD_BATCH``, one streamed query.
 
@@ -760,6 +840,10 @@ class SqlEventStore:
         failing the query, five values a row on the generic layout). Should a value not decode,
         the same query is read again with ``text_or_bytes``, past the rows already handed out
         (the order is total: version, then position), so every row is the one other reads give.
+
+        ``columns``: of ``_fold_query`` (default: the layout's). ``on_connection(conn)`` is called
+        with the connection before the query runs on it, and what it returns after the last
+        batch, the connection still held (``_LeftOutColumns``).
         """
         handed = 0
         fast = self.engine.dialect.name == "sqlite"
@@ -771,7 +855,8 @@ class SqlEventStore:
                     if dbapi is not None:
                         dbapi.text_factory = str
                     try:
-                        statement = self._fold_query(stream, after, upto) if query is None else query
+                        finish = None if on_connection is None else on_connection(conn)
+                        statement = self._fold_query(stream, after, upto, columns) if query is None else query
                         batches: Iterable[Sequence[Any]]
                         if fast and self._plain_tuples(statement):  # the driver streams SQLite rows itself
                             batches = iter(partial(conn.execute(statement).cursor.fetchmany, FOLD_BATCH), [])
@@ -792,6 +877,8 @@ class SqlEventStore:
                                 rows, skip = rows[skip:], 0
                             handed += len(rows)
                             yield rows
+                        if finish is not None:
+                            finish()
                         return
                     finally:
                         if dbapi is not None:
@@ -1601,6 +1688,163 @@ class SqlEventStore:
         with self._connect() as conn:
             rows = conn.exec_driver_sql(prefix.get(self.engine.dialect.name, "EXPLAIN ") + compiled).all()
         return "\n".join(" ".join(str(part) for part in row) for row in rows)
+
+
+#: a short fold reads the rest of its stream whole once its projector has asked for the other
+#: fields of this many events, more than one in ``_WHOLE_EVERY`` read (``_LeftOutColumns``)
+_WHOLE_AFTER = 2
+_WHOLE_EVERY = 64
+
+
+class _LeftOutColumns:
+    """The columns a short fold left out (``SqlEventStore._short_fold``), read for the events
+    whose other fields are asked: ``view`` is the fold's ``FoldView``, whose ``widen`` this is.
+
+    **Same snapshot.** ``attach`` is given the fold's connection before its query runs and
+    opens one read transaction for everything read on it: on SQLite an explicit ``BEGIN`` (the
+    fold's query and every later statement on that connection read the database as of the
+    fold's first read, until the pool's rollback), on PostgreSQL a ``REPEATABLE READ``
+    transaction (one snapshot for all its statements; read-only, it never fails to serialize;
+    one more round trip a fold).
+    An event's whole row is read on that connection by its (version, position), so it is the
+    row the fold read, and the fields the fold read are kept as it read them (``widened``).
+    The read's last row is read whole before the connection goes back to the pool (a replay
+    always shows its last event's time). Once a projector asks for the other fields of more
+    than an occasional event (``_WHOLE_AFTER`` events, more than one in ``_WHOLE_EVERY``), the
+    rest of the batch and every later batch are read whole on that connection, each batch by
+    one read of its (version, position) span.
+
+    **After the read.** An event asked once its read has ended (the connection back in the
+    pool: a fold closed early, an event a projector kept) is read again in a new transaction by
+    its (version, position) and taken only where its type and payload as stored are the ones
+    the fold read (a row gone or different is a ``StoreError``): its time, metadata and actor
+    are then those stored at that read, which are the fold's unless that very row's time or
+    metadata alone were rewritten in between (an event store writes each row once).
+    """
+
+    def __init__(self, store: "SqlEventStore", stream: str, template: FoldView) -> None:
+        self.store = store
+        self.stream = stream
+        self.shape = fold_row_shape(store.layout)
+        self.view = FoldView(store.layout, template.columns, self.widen)
+        names = [column.name for column in template.columns]
+        self.at_version, self.at_position = names.index("version"), names.index("position")
+        self.conn: sa.Connection | None = None
+        self.batch: Sequence[Any] = ()  # the short rows of the batch being folded
+        self.whole: dict[tuple[Any, Any], Any] = {}  # (version, position) -> whole row, this batch's
+        self.asked = 0
+        self.handed = 0
+        self.eager = False
+        #: whether the fold's read transaction holds one snapshot (``attach``); else each event is read again
+        self.exact = True
+
+    def attach(self, conn: sa.Connection) -> Callable[[], None]:
+        """Open the fold's read transaction on ``conn`` (its query not run yet); ``finish`` for after its last batch."""
+        dbapi: Any = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite":
+            self.exact = not dbapi.in_transaction
+            if self.exact:
+                dbapi.execute("BEGIN")  # ended by the pool's rollback
+        else:
+            # the transaction's first statement (it ends with the pool's rollback; nothing to set back); a
+            # session handed out inside a transaction cannot change it: then every event is read again
+            self.exact = getattr(getattr(dbapi, "info", None), "transaction_status", None) == 0  # idle
+            if self.exact:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        self.conn, self.batch, self.whole = conn, (), {}
+        return self.finish
+
+    def _key(self, row: Any) -> tuple[Any, Any]:
+        return row[self.at_version], row[self.at_position]
+
+    def arrived(self, rows: Sequence[Any]) -> None:
+        """A batch of short rows is about to be folded."""
+        self.batch, self.whole = rows, {}
+        self.handed += len(rows)
+
+    def finish(self) -> None:
+        """The last batch was folded and the connection is still held: read the last row whole."""
+        if self.batch and self.conn is not None and self.exact:
+            key = self._key(self.batch[-1])
+            if key not in self.whole:
+                self.whole = {self._key_of(row): row for row in self._read(self.conn, key, key)}
+
+    @staticmethod
+    def _key_of(whole: Any) -> tuple[Any, Any]:
+        return whole.version, whole.position
+
+    def _within(self, key: tuple[Any, Any], rows: Sequence[Any]) -> bool:
+        """Whether ``key`` is at or after the first row of ``rows`` (False where keys do not compare)."""
+        try:
+            return bool(key >= self._key(rows[0]))
+        except TypeError:  # a NULL or odd position
+            return False
+
+    def widen(self, short: Any) -> Any:
+        """The whole fold row of the short row ``short`` (fields by name), with ``short``'s values where it has them."""
+        key = (short.version, short.position)
+        whole = self.whole.get(key)
+        if whole is None:
+            conn = self.conn
+            if conn is not None and not conn.closed and self.exact:
+                self.asked += 1
+                if not self.eager and self.asked >= _WHOLE_AFTER and self.asked * _WHOLE_EVERY > self.handed:
+                    self.eager = True  # the later batches come whole (``whole_batch``); this one's rest now
+                    if self.batch and self._within(key, self.batch):
+                        self.whole.update((self._key_of(row), row)
+                                          for row in self._read(conn, key, self._key(self.batch[-1])))
+                        whole = self.whole.get(key)
+                if whole is None:
+                    whole = next((row for row in self._read(conn, key, key)), None)
+            else:
+                whole = self._read_again(short, key)
+            if whole is None:
+                raise StoreError(f"{self.store.location}: stream {self.stream!r} has no event at v{key[0]} "
+                                 f"(position {key[1]}) any more")
+        return widened(short, whole, self.shape)
+
+    def whole_batch(self, rows: Sequence[Any]) -> list[Any] | None:
+        """The whole rows of a batch of short rows, read on the fold's connection (same span, same
+        order); None where they cannot be (then the short rows are folded)."""
+        conn = self.conn
+        if not rows or conn is None or conn.closed or not self.exact:
+            return None
+        whole = self._read(conn, self._key(rows[0]), self._key(rows[-1]))
+        if len(whole) != len(rows) or any(self._key_of(w) != self._key(r) for w, r in zip(whole, rows)):
+            return None
+        self.batch, self.whole = (), {}
+        self.handed += len(rows)
+        return whole
+
+    def _read(self, conn: sa.Connection, first: tuple[Any, Any], last: tuple[Any, Any]) -> list[Any]:
+        """The stream's whole rows from (version, position) ``first`` to ``last`` on ``conn``; on
+        SQLite with the careful ``text_or_bytes`` (text that is not UTF-8 kept as bytes)."""
+        query = self.store._fold_span_query(self.stream, first, last)
+        dbapi: Any = conn.connection.dbapi_connection if conn.dialect.name == "sqlite" else None
+        previous = None
+        if dbapi is not None:
+            previous, dbapi.text_factory = dbapi.text_factory, text_or_bytes
+        try:
+            return list(conn.execute(query).all())
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"{self.store.location}: {one_line(exc)}") from None
+        finally:
+            if dbapi is not None:
+                dbapi.text_factory = previous
+
+    def _read_again(self, short: Any, key: tuple[Any, Any]) -> Any:
+        """The whole row of ``short`` read in a new transaction, when its type and payload are the ones read."""
+        with self.store._connect() as conn:
+            rows = self._read(conn, key, key)
+        capped = self.store.layout.capped_payload()
+        for row in rows:
+            if all(getattr(row, name) == getattr(short, name) for name in short._fields
+                   if capped is None or name != capped[0] or getattr(short, name) != capped[1]):
+                return row
+        if rows:
+            raise StoreError(f"{self.store.location}: the event at v{key[0]} (position {key[1]}) of stream "
+                             f"{self.stream!r} changed while it was replayed")
+        return None
 
 
 class _Xid(sa.types.UserDefinedType[Any]):

@@ -159,6 +159,14 @@ class SqlLayout:
         (``LeftOutPayload``). None (the default): the payload is always read."""
         return None
 
+    def fold_fields(self) -> tuple[str, ...] | None:
+        """The labels of ``columns`` a fold reads for every event, where the layout reads its
+        rows by name and its ``lazy_type``, ``lazy_data``, ``payload_print`` and
+        ``stored_record`` need no others: a fold then fetches those columns alone and reads the
+        rest only for the events whose other fields are asked (``inspector.stores.lazy.FoldView``).
+        None (the default): a fold fetches every column."""
+        return None
+
     def payload_print(self, row: Row[Any]) -> bytes | str | None:
         """The payload as stored when it is text or bytes (for checkpoint fingerprints), else None."""
         for name in ("data", "state", "payload"):

@@ -736,6 +736,11 @@ class GenericLayout(SqlLayout):
             return event.event().data
         return json_value(row.data, allow_null=False)  # decode_json(...).value without its Decoded
 
+    def fold_fields(self) -> tuple[str, ...] | None:
+        """Position, version, type and the payload, for JSON payloads (``lazy_data`` decodes them
+        alone; a ``text`` payload is made by ``row_to_event``, which reads every column)."""
+        return None if self.mapping.data_codec == "text" else ("position", "version", "type", "data")
+
     def payload_decoder(self) -> Callable[[Any], Any] | None:
         """JSON payloads (every codec but ``text``): ``plain_document`` (see ``SqlLayout``)."""
         return None if self.mapping.data_codec == "text" else plain_document
