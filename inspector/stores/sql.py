@@ -274,25 +274,49 @@ class SqlEventStore:
         mark = sa.case((apart, 2), else_=1) if apart is not None else sa.literal(1)
         return [sa.func.max(sa.case((untimed, mark), else_=0)).label("timed_apart")]
 
-    def _listing_times(self, name: str, row: Any) -> tuple[datetime | None, datetime | None]:
+    def _listing_times(self, name: str, row: Any,
+                       decoded: dict[str, tuple[datetime, datetime]]) -> tuple[datetime | None, datetime | None]:
         """A listing row's first and last times, exact to the microsecond: the text's MIN/MAX
         where every row of the stream has one offset (``_text_listing``), else the stream's
-        instants compared (one aggregate over its rows, through the stream index). Rows SQL
-        does not time (``unreadable_clause``) are decoded and taken in where the stream holds
-        rows whose time only decoding tells (``timed_apart``) or rows SQL times: the times shown
-        then cover every event. A stream whose every row is compressed or encrypted is listed
-        with no times (decoding each listed stream whole would cost a page of streams their
-        every event)."""
+        instants compared (one aggregate over its rows, through the stream index), with the
+        times of its rows SQL does not time (``decoded``, from ``_decoded_times``) taken in:
+        the times shown cover every event, also where every row is compressed (as its events
+        are timed; an encrypted state has no time)."""
         first, last = self._sql_listing_times(name, row)
-        marked = getattr(row, "timed_apart", None) or 0
-        if marked == 2 or (marked == 1 and first is not None):
-            untimed = self.layout.unreadable_clause()
-            for event in self._scan([self.layout.stream_is(name), untimed], [], None, False, None, self.page_size):
-                at = event.recorded_at
-                if at is not None:
-                    first = at if first is None or at < first else first
-                    last = at if last is None or at > last else last
+        low, high = decoded.get(name, (None, None))
+        if low is not None and high is not None:
+            first = low if first is None or low < first else first
+            last = high if last is None or high > last else last
         return first, last
+
+    #: streams whose undecoded rows one ``_decoded_times`` statement reads
+    _DECODED_TIMES_CHUNK = 100
+
+    def _decoded_times(self, rows: Sequence[Any]) -> dict[str, tuple[datetime, datetime]]:
+        """Per listed stream holding rows SQL does not time (``_timed_apart_column``: compressed
+        or encrypted states, states whose time only decoding tells), the first and last time of
+        those rows, decoded as reading the events decodes them: one statement per
+        ``_DECODED_TIMES_CHUNK`` such streams of the page (their rows alone, through the stream
+        index), not one per stream."""
+        layout = self.layout
+        # each such stream by its stored id as listed: its rows are those holding exactly that id
+        stored = {_hashable(row.stream): row.stream for row in rows if getattr(row, "timed_apart", None)}
+        untimed = layout.unreadable_clause()
+        if untimed is None:  # rows only decoding times, none that SQL cannot read
+            untimed = layout.timed_apart()
+        times: dict[Any, tuple[datetime, datetime]] = {}
+        ids = list(stored)
+        for start in range(0, len(ids), self._DECODED_TIMES_CHUNK):
+            chunk = [stored[key] for key in ids[start:start + self._DECODED_TIMES_CHUNK]]
+            query = (sa.select(*layout.columns).select_from(layout.table)
+                     .where(layout.stream.in_(chunk), *([] if untimed is None else [untimed]), *layout.scope()))
+            for row in self._rows(query):
+                key = _hashable(row.stream)
+                at = layout.row_time(row) if key in stored else None  # not a twin under the collation
+                if at is not None:
+                    low, high = times.get(key, (at, at))
+                    times[key] = (min(low, at), max(high, at))
+        return {layout.stream_from_db(stored[key]): span for key, span in times.items()}
 
     def _sql_listing_times(self, name: str, row: Any) -> tuple[datetime | None, datetime | None]:
         if not self._text_listing():
@@ -421,12 +445,13 @@ class SqlEventStore:
                 rows = self._rows(self.stream_listing_query(
                     match=match, category=category if in_sql else None, after=cursor, limit=page_size,
                     having=having))
+            decoded = self._decoded_times(rows)
             for row in rows:
                 name = layout.stream_from_db(row.stream)
                 of = layout.category_of(name, row.first_type)
                 if not in_sql and category is not None and not in_category(of, category):
                     continue
-                first_at, last_at = self._listing_times(name, row)
+                first_at, last_at = self._listing_times(name, row, decoded)
                 summary = StreamSummary(
                     stream=name,
                     category=of,
@@ -1854,6 +1879,11 @@ class _Xid(sa.types.UserDefinedType[Any]):
 
     def get_col_spec(self, **kw: Any) -> str:
         return "xid"
+
+
+def _hashable(value: Any) -> Any:
+    """A stored stream id as a dictionary key (a driver may hand bytes back as a memoryview)."""
+    return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
 
 
 def _or_null(expr: sa.ColumnElement[Any] | None) -> sa.ColumnElement[Any]:

@@ -155,7 +155,7 @@ class Built:
     has_time: bool = True
     #: times of bad rows that have one (always before the drafts' first time)
     extra_times: list[datetime] = field(default_factory=list)
-    #: stream summaries carry first/last times (not when the time is inside compressed payloads)
+    #: stream summaries carry first/last times (also where the time is inside compressed payloads)
     summary_times: bool = True
     bad: list[BadRow] = field(default_factory=list)
     #: rows in a bad stream that look odd (compressed, plain among compressed) but must decode:

@@ -210,7 +210,6 @@ class TestEventsourcingLayoutOnSqlite(EventStoreContract, SqlContract, FileContr
             store=open_store(str(path)),
             layout="eventsourcing",
             streams=ids,
-            summary_times=False,
             type_name=es_type,
             categories=ES_CATEGORIES,
             bad=bad,

@@ -2,7 +2,8 @@
 stream, the first and last time of its events as the events themselves are timed, on a store the
 eventsourcing library wrote where an event's attribute is a dict holding a ``timestamp`` key, and
 where a stream's last state is zlib-compressed among plain ones (states SQL does not time: they
-are decoded for their times), on SQLite, PostgreSQL and MariaDB, whether every event is decoded
+are decoded for their times), and where every state of a stream is (its times are still its
+events'), on SQLite, PostgreSQL and MariaDB, whether every event is decoded
 or only a sample is."""
 
 from __future__ import annotations
@@ -56,8 +57,15 @@ def noted(request, tmp_path_factory) -> Iterator[str]:
         for day in (6, 7):
             holder[0] = T0 + timedelta(days=day)
             later.note({"by": "clerk"})
-    stored = [Application().mapper.to_stored_event(e) for e in [*order.collect_events(), *later.collect_events()]]
+        holder[0] = T0 + timedelta(days=9)
+        packed = Order("r3")  # every state compressed; its last note recorded before the one before it
+        for day in (10, 8):
+            holder[0] = T0 + timedelta(days=day)
+            packed.note({"by": "clerk"})
+    mapper = Application().mapper
+    stored = [mapper.to_stored_event(e) for e in [*order.collect_events(), *later.collect_events()]]
     stored[-1] = replace(stored[-1], state=zlib.compress(stored[-1].state))
+    stored += [replace(s, state=zlib.compress(s.state)) for s in map(mapper.to_stored_event, packed.collect_events())]
 
     def key(value: uuid.UUID) -> Any:
         return value if writer.dialect.name == "postgresql" else value.bytes
@@ -81,7 +89,7 @@ def test_types_first_and_last_times_are_those_of_the_type_s_events(noted, sample
             times.setdefault(one.type, []).append(one.recorded_at)
     finally:
         store.close()
-    assert times["Order.Noted"] == [T0 + timedelta(days=day) for day in (1, 2, 3, 4, 6, 7)]
+    assert times["Order.Noted"] == [T0 + timedelta(days=day) for day in (1, 2, 3, 4, 6, 7, 10, 8)]
     assert main(["types", noted, "--sample", str(sample), "--json"]) == 0
     surveyed = {kind["type"]: kind for kind in json.loads(capsys.readouterr().out)["types"]}
     assert {name: (kind["count"], kind["first_at"], kind["last_at"]) for name, kind in surveyed.items()} == {
@@ -96,7 +104,8 @@ def test_streams_first_and_last_times_are_those_of_the_stream_s_events(noted, ca
             times.setdefault(one.stream, []).append(one.recorded_at)
     finally:
         store.close()
-    assert len(times) == 2 and max(max(at) for at in times.values()) == T0 + timedelta(days=7)
+    assert len(times) == 3 and max(max(at) for at in times.values()) == T0 + timedelta(days=10)
+    assert [(min(at), max(at)) for at in times.values()][-1] == (T0 + timedelta(days=8), T0 + timedelta(days=10))
     assert main(["streams", noted, "--json"]) == 0
     listed = {summary["stream"]: (summary["first_at"], summary["last_at"])
               for summary in json.loads(capsys.readouterr().out)}

@@ -321,6 +321,11 @@ class SqlLayout:
         """
         return None
 
+    def row_time(self, row: Row[Any]) -> datetime | None:
+        """The time ``row_to_event`` gives a row of ``columns`` (None: none), for a listing's rows
+        SQL does not time (``unreadable_clause``); a layout may read it without the whole event."""
+        return self.row_to_event(row).recorded_at
+
     def timed_apart(self) -> sa.ColumnElement[bool] | None:
         """Rows whose payload SQL reads but whose time only decoding tells exactly (they are
         among ``unreadable_clause``): a stream listing decodes a stream's such rows for its first

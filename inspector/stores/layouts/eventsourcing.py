@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime
 from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
@@ -580,6 +581,11 @@ class EventsourcingLayout(SqlLayout):
         state, kind = values[self._state_place], values[3]
         return StoredRecord(int(values[0]), int(values[2]), None if kind is None else str(kind),
                             bytes(state) if type(state) is memoryview else state)
+
+    def row_time(self, row: Row[Any]) -> datetime | None:
+        """``row_to_event``'s time alone: the decoded state's ``timestamp``."""
+        data, _problem = self.decode_state(row.state)
+        return parse_time(data.get("timestamp")) if isinstance(data, dict) else None
 
     def row_to_event(self, row: Row[Any]) -> Event:
         data, problem = self.decode_state(row.state)
