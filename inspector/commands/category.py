@@ -84,7 +84,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                                help="a .py file or module with @projector functions, 'native', 'demo' or 'generic' "
                                     "(default: the demo's projector for the demo store, else generic)")
     sta_projector.add_argument("--path", metavar="DIR", help="folder to import your projector or domain code from")
-    sta.add_argument("--where", metavar="EXPR", help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'")
+    sta.add_argument("--where", metavar="EXPR",
+                     help="list only streams whose state satisfies EXPR, e.g. 'state[\"credits\"] < 0'; a key "
+                          "a state lacks means it does not hold there; any other error EXPR raises counts as not "
+                          "holding and is reported (the error, how often, the first stream and version: a note "
+                          "line, --json's note and expression_errors)")
     sta.add_argument("--processes", metavar="N", type=positive_int, default=1,
                      help="fold the streams in N processes: where the category is read in one pass (a SQL "
                           "store, no --at TIME), this one and N-1 workers, each reading and folding a slice of "
@@ -326,7 +330,8 @@ def run_states(args: argparse.Namespace) -> int:
         listing.finish({"stopped": stopped, "streams_replayed": totals.streams,
                         "events_applied": totals.events_applied, "elapsed_ms": round(totals.elapsed_ms, 3),
                         "partial": totals.partial or interrupted,
-                        **({"note": totals.where_note()} if args.where else {}),
+                        **({"note": totals.where_note(), "expression_errors": totals.where_errors()}
+                           if args.where else {}),
                         **({"starts_late": [{"stream": name, "first_version": first} for name, first in late]}
                            if late else {}),
                         **({"ended_before": [{"stream": name, "last_version": last} for name, last in ended]}

@@ -79,7 +79,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     bis.add_argument("store")
     bis.add_argument("--stream", required=True, help="the stream to search, exactly as the store names it")
-    bis.add_argument("--when", required=True, metavar="EXPR", help="a Python expression over state (and event)")
+    bis.add_argument("--when", required=True, metavar="EXPR",
+                     help="a Python expression over state (and event); a key the state lacks means it does not "
+                          "hold there; any other error it raises counts as not holding and is reported (the error, "
+                          "the first version: a note, --json's expression_errors); raised at every version "
+                          "checked, it is an error (exit 1)")
     bis.set_defaults(handler=run_bisect)
 
 

@@ -180,6 +180,7 @@ class CategoryTotals:
     #: streams left out because the moment is a version they never reached (``ends_before``)
     ended_before: int = 0
     #: with a ``where``: the keys it read that states lacked (``where_note()`` names those no state had)
+    #: and the errors it raised, counted as not holding (``where_note()`` names them, ``where_errors()`` lists them)
     reads: KeyReads | None = None
     #: the ``processes`` a run over several processes used, once it has started: the number asked
     #: for, lowered to the slices (or pages) of streams there are to fold (``spread_note`` says so)
@@ -197,8 +198,16 @@ class CategoryTotals:
         self.ended_before += outcome.ends_before is not None
 
     def where_note(self) -> str | None:
-        """A line naming a key the ``where`` expression read that no state had (a misspelling?), or None."""
-        return None if self.reads is None else self.reads.note()
+        """A line naming a key the ``where`` expression read that no state had (a misspelling?) and
+        the errors it raised (each counted as not holding, with the stream and version), or None."""
+        if self.reads is None:
+            return None
+        return "; ".join(n for n in (self.reads.note(), self.reads.error_note()) if n) or None
+
+    def where_errors(self) -> list[dict[str, Any]]:
+        """``[{"error", "count", "stream", "version"}]``: each distinct error the ``where`` expression
+        raised (``KeyReads.errors_json``); empty without one."""
+        return [] if self.reads is None else self.reads.errors_json()
 
 
 class _Run:
@@ -383,8 +392,10 @@ def _time_of(event: Any) -> datetime | None:
 # --- states --------------------------------------------------------------------------
 def compile_where(expression: str) -> Callable[[Any, Any], bool]:
     """``expression`` as a predicate ``(state, event) -> bool``, by ``bisect``'s rules: a Python
-    expression over ``state`` and ``event``; an error such as a missing key or a None means
-    "does not hold". Raises ``ExpressionError`` for a syntax error or an unknown name."""
+    expression over ``state`` and ``event``; a missing key means "does not hold", and any other
+    error it raises counts as not holding and is tallied in its ``reads`` (``KeyReads.failed``:
+    reported by the run, never a silent False). Raises ``ExpressionError`` for a syntax error or
+    an unknown name."""
     try:
         predicate = _Predicate(expression)
     except SyntaxError as exc:

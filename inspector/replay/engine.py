@@ -1226,6 +1226,10 @@ def bisect(
         return BisectResult(stream, when, False, problem=f"--when is not a Python expression: {exc.msg}",
                             elapsed_ms=_ms(started))
     if predicate.unknown:
+
+    A missing key means ``when`` does not hold there; any other error it raises counts as not
+    holding and is reported: ``expression_errors`` and ``note`` (the error, how often, the first
+    version), or ``problem`` when it raised at every version checked.
         return BisectResult(stream, when, False, elapsed_ms=_ms(started),
                             problem=f"--when may use only state and event; unknown name(s): {', '.join(predicate.unknown)}")
     first = _first_event(store, stream, cancel)
@@ -1261,6 +1265,7 @@ def bisect(
                                      else projector.to_json(projector.initial()))
                 scan.probes = probes
             scan.warnings = list(latest.warnings)  # the scan folded the stream up to the latest version
+            predicate.reads = KeyReads()  # the scan asks it of every version again, the latest included
             scan.expression_errors = predicate.reads.errors_json()
             if not scan.problem and predicate.reads.raised_everywhere():
                 scan.problem = predicate.reads.error_note("versions checked", subject="--when")

@@ -8,6 +8,14 @@ that failed on it, so the run can say so::
 
     the expression read a key that no state had: 'credit' (did you mean 'credits'?)
 
+Any other error the expression raises (a ``TypeError`` comparing a text with a number, a
+``ZeroDivisionError``) is no "not yet": it is counted too (``raised``), per error with the first
+stream and version it was raised at, so the run reports it rather than a silent "does not hold"::
+
+    the expression raised an error at every one of the 3 states it was asked of, so it is not
+    known where it holds: TypeError: '<' not supported between instances of 'str' and 'int'
+    (3 times, first in Bob at v1)
+
 Counts merge across worker processes (``merge``); the object pickles.
 """
 
@@ -16,21 +24,46 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from inspector.core.terminal import shown_name
+
 #: At most this many of the states' own keys are kept to suggest a spelling from.
 _KNOWN_LIMIT = 2_000
+#: At most this many distinct errors (type and message) are kept; later ones add to ``raised`` only.
+_ERRORS_LIMIT = 20
+#: Distinct errors named in ``error_note``'s line (the JSON lists every one kept).
+_ERRORS_SHOWN = 3
 
 
 class KeyReads:
     """Per-expression tally: ``evaluated`` (times asked), ``missing`` (key -> evaluations that
-    raised ``KeyError`` on it) and ``known`` (top-level keys of the states that lacked it, as text,
-    to suggest the nearest spelling)."""
+    raised ``KeyError`` on it), ``known`` (top-level keys of the states that lacked it, as text,
+    to suggest the nearest spelling), ``raised`` (evaluations that raised any other error) and
+    ``errors`` (``"TypeError: message"`` -> ``[count, stream, version]``: the first stream it was
+    raised in and that stream's earliest version it was raised at; None when the event asked of
+    had none)."""
 
-    __slots__ = ("evaluated", "missing", "known")
+    __slots__ = ("evaluated", "missing", "known", "raised", "errors")
 
     def __init__(self) -> None:
         self.evaluated = 0
         self.missing: dict[Any, int] = {}
         self.known: set[str] = set()
+        self.raised = 0
+        self.errors: dict[str, list[Any]] = {}
+
+    def failed(self, error: Exception, event: Any) -> None:
+        """Note one evaluation that raised ``error`` (not a missing key) on the state after ``event``
+        (the last event applied: its stream and version say where; None: not known)."""
+        self.raised += 1
+        text = f"{type(error).__name__}: {error}"
+        seen = self.errors.get(text)
+        stream, version = getattr(event, "stream", None), getattr(event, "version", None)
+        if seen is not None:
+            seen[0] += 1
+            if seen[1] == stream and version is not None and (seen[2] is None or version < seen[2]):
+                seen[2] = version  # a stream's earliest version it was raised at (bisect probes its latest first)
+        elif len(self.errors) < _ERRORS_LIMIT:
+            self.errors[text] = [1, stream, version]
 
     def missed(self, error: KeyError, state: Any) -> None:
         """Note one evaluation that failed because ``state`` (or a value inside it) lacked a key."""
@@ -51,6 +84,13 @@ class KeyReads:
             self.missing[key] = self.missing.get(key, 0) + count
         if len(self.known) < _KNOWN_LIMIT:
             self.known.update(other.known)
+        self.raised += other.raised
+        for text, (count, stream, version) in other.errors.items():
+            seen = self.errors.get(text)
+            if seen is not None:
+                seen[0] += count
+            elif len(self.errors) < _ERRORS_LIMIT:
+                self.errors[text] = [count, stream, version]
 
     def never_found(self) -> list[Any]:
         """The keys missing in every evaluation (none when nothing was evaluated)."""
@@ -70,6 +110,50 @@ class KeyReads:
             parts.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         noun = "a key" if len(keys) == 1 else "keys"
         return f"the expression read {noun} that no state had: {', '.join(parts)}"
+
+    def raised_everywhere(self) -> bool:
+        """Whether every evaluation raised an error other than a missing key (and there was one)."""
+        return bool(self.evaluated) and self.raised >= self.evaluated
+
+    def error_note(self, asked: str = "states it was asked of", subject: str = "the expression") -> str | None:
+        """One line on the errors the expression raised (each counted as "does not hold"), with
+        the first stream and version of each; None when it raised none. ``asked``: what it was
+        asked of, plural (``"versions checked"``); ``subject``: what raised (``"--when"``)."""
+        if not self.raised:
+            return None
+        if self.raised_everywhere():
+            head = (
+                f"{subject} raised an error at every one of the {self.evaluated:,} {asked}, "
+                "so it is not known where it holds"
+            )
+        else:
+            head = (
+                f"{subject} raised an error at {self.raised:,} of the {self.evaluated:,} {asked}, "
+                "counted as not holding there"
+            )
+        shown = []
+        for text, (count, stream, version) in list(self.errors.items())[:_ERRORS_SHOWN]:
+            where = " ".join(
+                part
+                for part in (
+                    "" if stream is None else f"in {shown_name(stream)}",
+                    "" if version is None else f"at v{version}",
+                )
+                if part
+            )
+            times = f"{count:,} time{'s' if count != 1 else ''}"
+            shown.append(f"{text} ({times}" + (f", first {where})" if where else ")"))
+        more = len(self.errors) - len(shown)
+        rest = f"; and {more:,} other error{'s' if more != 1 else ''}" if more > 0 else ""
+        return f"{head}: {'; '.join(shown)}{rest}"
+
+    def errors_json(self) -> list[dict[str, Any]]:
+        """``[{"error", "count", "stream", "version"}]``: each distinct error the expression raised,
+        with the first stream and version it was raised at (at most 20 distinct)."""
+        return [
+            {"error": text, "count": count, "stream": stream, "version": version}
+            for text, (count, stream, version) in self.errors.items()
+        ]
 
 
 __all__ = ["KeyReads"]

@@ -40,6 +40,9 @@ SETTINGS_KEY = "states_view"
 #: The stopped streams' title when the projector raised on none (not "(none)": that reads as
 #: the name of the category without one)
 NO_STREAM_STOPPED = "No stream stopped (the projector raised no error)"
+#: The stopped streams' title before a run (nothing is known yet) and while one goes on
+NOT_RUN_YET = "Stopped streams: not run yet"
+NONE_STOPPED_SO_FAR = "Stopped streams (the projector raised): none so far"
 
 
 class StatesView(CategoryRunView):
@@ -132,7 +135,7 @@ class StatesView(CategoryRunView):
         stopped_header.resizeSection(StoppedStreamsModel.VERSION, 70)
         stopped_header.resizeSection(StoppedStreamsModel.TYPE, 150)
         stopped_header.setStretchLastSection(True)
-        self.stopped_title = QLabel(NO_STREAM_STOPPED)
+        self.stopped_title = QLabel(NOT_RUN_YET)
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
         upper = QWidget()
@@ -250,7 +253,11 @@ class StatesView(CategoryRunView):
         super()._clear_results()
         self.model.clear()
         self.matches_title.setText("Matching streams")
-        self.stopped_title.setText(NO_STREAM_STOPPED)
+        self.stopped_title.setText(NOT_RUN_YET)
+
+    def _begin(self, at: Moment | None, status: str) -> None:
+        super()._begin(at, status)
+        self.stopped_title.setText(NONE_STOPPED_SO_FAR)  # "no stream stopped" only once the run has finished
 
     def _on_items(self, outcomes: list[Any]) -> None:
         matches = [outcome for outcome in outcomes if outcome.matched]
@@ -272,7 +279,7 @@ class StatesView(CategoryRunView):
         self.matches_title.setText(f"Matching streams: {self._matches:,}{more}")
         count = self.stopped_model.rowCount()
         self.stopped_title.setText(f"Stopped streams (the projector raised): {count:,}" if count
-                                   else NO_STREAM_STOPPED)
+                                   else NONE_STOPPED_SO_FAR if self.run.running else NO_STREAM_STOPPED)
 
     def _on_finished(self, totals: Any) -> None:
         self._set_idle()
@@ -289,7 +296,7 @@ class StatesView(CategoryRunView):
             moment = "held at some version" + ("" if self._moment == "latest" else f" up to {self._moment}")
         text = f"Done: {found}{stopped} {moment} · {progress_text(totals)}"
         where_note = totals.where_note() if hasattr(totals, "where_note") else None
-        if where_note:  # a key no state had: a misspelling, most likely (the CLI's note too)
+        if where_note:  # a key no state had (a misspelling?), errors it raised: the CLI's note too
             text += f"\nNote: {where_note}"
         self.status.setText(text)
 

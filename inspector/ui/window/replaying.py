@@ -166,14 +166,17 @@ class ReplayRequests:
             if result.problem:
                 self.show_error(f"Bisect of {shown_name(stream)} for {expression}: {result.problem}")
             elif not result.found:
+                note = f" Note: {result.note}" if result.note else ""  # e.g. an error it raised at some versions
                 self.show_error(f"{expression} never holds in {shown_name(stream)} (checked at every version up to "
-                                f"v{result.latest_version}).")
+                                f"v{result.latest_version}).{note}")
             elif result.event is not None:
                 later = ("" if result.holds_at_latest else
                          f"; it no longer holds at the latest version, v{result.latest_version}")
                 self.statusBar().showMessage(f"{expression} first holds at {shown_name(stream)} v{result.version}{later}", 8000)
                 self.select_event(result.event)
                 self.tabs.setCurrentWidget(self.state_view)
+                if result.expression_errors:  # it raised at some versions checked: said, not a silent "false"
+                    self.show_error(f"Bisect of {shown_name(stream)} for {expression}: {result.note}")
 
         def failed(exc: BaseException) -> None:
             self._end_progress()
