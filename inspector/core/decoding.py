@@ -425,8 +425,10 @@ def untranscode(value: Any) -> Any:
     """Undo the eventsourcing library's JSONTranscoder into plain JSON values.
 
     ``{"_type_": "datetime_iso", "_data_": "..."}`` becomes the ISO string, ``uuid_hex``
-    a hyphenated UUID, ``decimal_str`` the decimal's text; unknown custom types keep
-    their ``_data_``. The inspector never imports the classes a store names.
+    a hyphenated UUID (text), ``decimal_str`` a ``decimal.Decimal`` with the stored digits
+    (``"42.00"`` -> ``Decimal('42.00')``: a number, exact, as the library decodes it; text
+    that is no decimal stays text); unknown custom types keep their ``_data_``. The
+    inspector never imports the classes a store names.
     """
     kind = type(value)
     if kind is dict:
@@ -434,14 +436,16 @@ def untranscode(value: Any) -> Any:
             name, data = value["_type_"], value["_data_"]
             if name == "uuid_hex" and isinstance(data, str) and len(data) == 32:
                 return f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+            if name == "decimal_str" and type(data) is str:
+                return transcoded_decimal(data)
             return untranscode(data)
         # this runs once per event in a replay: scalars are kept and the usual transcoded
-        # strings (times, decimals) unwrapped without a call
+        # strings (times) unwrapped without a call
         out = {}
         for key, item in value.items():
             if type(item) is dict:
                 if (len(item) == 2 and type(item.get("_data_")) is str and "_type_" in item
-                        and item["_type_"] != "uuid_hex"):
+                        and item["_type_"] not in DECODED_TRANSCODINGS):
                     out[key] = item["_data_"]
                 else:
                     out[key] = untranscode(item)
@@ -456,6 +460,20 @@ def untranscode(value: Any) -> Any:
 
 
 _CONTAINERS = (dict, list)
+#: the library's transcodings ``untranscode`` turns into another value than their ``_data_`` text
+DECODED_TRANSCODINGS = frozenset({"uuid_hex", "decimal_str"})
+
+
+def transcoded_decimal(text: str) -> Decimal | str:
+    """The eventsourcing library's ``decimal_str`` text as the ``Decimal`` it decodes to
+    (``"-50.01"`` -> ``Decimal('-50.01')``, digits and exponent kept; ``"NaN"`` and
+    ``"Infinity"`` too); text no ``Decimal`` reads, or a signalling NaN (which no comparison
+    takes), stays the text as stored."""
+    try:
+        number = Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation
+        return text
+    return text if number.is_snan() else number
 
 
 #: Versions and positions are signed 64-bit integers in every store the inspector reads.

@@ -318,14 +318,17 @@ def aggregate_json(aggregate: Any) -> dict[str, Any]:
 
 
 #: the usual values' own types: shown as they are, or converted at once (no isinstance chain)
-_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None), decimal.Decimal})
 _CONVERTED: dict[type, Callable[[Any], str]] = {
-    uuid.UUID: str, datetime: datetime.isoformat, date: date.isoformat, dtime: dtime.isoformat, decimal.Decimal: str,
+    uuid.UUID: str, datetime: datetime.isoformat, date: date.isoformat, dtime: dtime.isoformat,
 }
 
 
 def to_jsonable(value: Any, depth: int = 0) -> Any:
-    """Domain values (UUIDs, datetimes, decimals, enums, sets, value objects) as plain JSON."""
+    """Domain values (UUIDs, datetimes, decimals, enums, sets, value objects) as plain JSON.
+
+    A ``Decimal`` stays a ``Decimal`` (a JSON number with its digits, as the eventsourcing
+    layout decodes the library's ``decimal_str``); UUIDs, dates and times become their text."""
     kind = type(value)
     if kind in _AS_THEY_ARE:
         return value
@@ -341,7 +344,7 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, (datetime, date, dtime)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        return decimal.Decimal(value)  # a number, its digits kept (a subclass as the Decimal it is)
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value, depth + 1)
     if isinstance(value, dict):

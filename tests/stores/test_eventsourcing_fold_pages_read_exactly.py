@@ -97,7 +97,7 @@ def test_each_state_a_fold_reads_is_what_a_full_read_gives(store):
     data = {e.version: e.data for e in store.read_for_replay(odd)}
     assert data[4]["big"] == BIG and data[9]["price"] == Decimal(PRICE) and data[13]["tiny"] == Decimal("1e-400")
     assert data[29]["zipped"] == BIG and data[21] is None and data[25] is None
-    assert data[1]["amount"] == "1.5" and data[1]["timestamp"] == "2026-01-01T10:00:00+00:00"
+    assert data[1]["amount"] == Decimal("1.5") and data[1]["timestamp"] == "2026-01-01T10:00:00+00:00"
 
 
 def test_a_page_of_plain_states_is_not_looked_at_state_by_state(store, monkeypatch):

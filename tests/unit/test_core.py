@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -68,12 +69,19 @@ def test_eventsourcing_transcoded_values_become_plain_json():
         "timestamp": {"_type_": "datetime_iso", "_data_": "2026-01-01T00:00:00+00:00"},
         "owner": {"_type_": "uuid_hex", "_data_": "7761f3c3f351436f9183bf8e6e349120"},
         "items": [{"_type_": "decimal_str", "_data_": "1.50"}],
+        "balance": {"_type_": "decimal_str", "_data_": "-50.01"},
+        "odd": {"_type_": "decimal_str", "_data_": "not a number"},
     }
-    assert untranscode(state) == {
+    value = untranscode(state)
+    assert value == {
         "timestamp": "2026-01-01T00:00:00+00:00",
         "owner": "7761f3c3-f351-436f-9183-bf8e6e349120",
-        "items": ["1.50"],
+        "items": [Decimal("1.50")],
+        "balance": Decimal("-50.01"),
+        "odd": "not a number",
     }
+    # a decimal is the number the library decodes, its digits kept
+    assert type(value["balance"]) is Decimal and str(value["items"][0]) == "1.50"
 
 
 def test_the_actor_is_found_under_the_usual_metadata_keys():
