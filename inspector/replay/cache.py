@@ -34,7 +34,9 @@ DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 #: warning about it must not be skipped by starting after it); older entries may be.
 #: 5: the number and bytes of the entries are kept in ``totals`` by every write (an inspector
 #: of schema 4 would not keep them up to date, so it must not share the file).
-_SCHEMA_VERSION = 5
+#: 6: each entry names the replay that took it (``run``): one proof vouches for that replay's
+#: earlier entries too.
+_SCHEMA_VERSION = 6
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshots (
     store TEXT NOT NULL,
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS snapshots (
     state BLOB NOT NULL,
     size INTEGER NOT NULL,
     used REAL NOT NULL,
+    run TEXT,
     PRIMARY KEY (store, stream, projector, version)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS snapshots_used ON snapshots (used);
@@ -77,6 +80,8 @@ class CacheEntry:
     prefix_count: int | None = None
     #: the store's change mark (``EventStore.change_mark``) when the entry was last known to fit
     mark: str | None = None
+    #: the replay that took it (one read of the stream: its entries rest on the same events)
+    run: str | None = None
 
 
 def default_cache_path() -> Path:
@@ -175,7 +180,7 @@ class SnapshotCache:
     def latest(self, store: str, stream: str, projector: str, upto: int | None) -> CacheEntry | None:
         """The entry with the highest version at or before ``upto`` (any version when None)."""
         query = (
-            "SELECT version, fingerprint, recorded_at, state, first, prefix_count, mark FROM snapshots"
+            "SELECT version, fingerprint, recorded_at, state, first, prefix_count, mark, run FROM snapshots"
             " WHERE store = ? AND stream = ? AND projector = ?"
         )
         params: list[Any] = [store, stream, projector]
@@ -192,7 +197,7 @@ class SnapshotCache:
                 (time.time(), store, stream, projector, row[0]),
             )
         return CacheEntry(int(row[0]), row[1], row[2], bytes(row[3]), row[4],
-                          None if row[5] is None else int(row[5]), row[6])
+                          None if row[5] is None else int(row[5]), row[6], row[7])
 
     def versions(self, store: str, stream: str, projector: str) -> list[int]:
         with self._lock:
@@ -212,7 +217,7 @@ class SnapshotCache:
         # one row per version (the last given wins, as INSERT OR REPLACE would have it)
         rows = list({
             e.version: (store, stream, projector, e.version, e.fingerprint, e.first, e.prefix_count, e.mark,
-                        e.recorded_at, e.state, len(e.state), now)
+                        e.recorded_at, e.state, len(e.state), now, e.run)
             for e in entries
         }.values())
         if not rows:
@@ -225,7 +230,7 @@ class SnapshotCache:
                     row[:4]).fetchone()
                 added += old is None
                 size += row[10] - (0 if old is None else int(old[0]))
-            self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._conn.executemany("INSERT OR REPLACE INTO snapshots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             self._add_to_totals(added, size)
             self._evict()
 
@@ -255,6 +260,17 @@ class SnapshotCache:
             self._conn.executemany(
                 "UPDATE snapshots SET mark = ? WHERE store = ? AND stream = ? AND projector = ? AND version = ?",
                 [(mark, store, stream, projector, version) for version in versions],
+            )
+
+    def confirm_run(self, store: str, stream: str, projector: str, run: str, was: str, upto: int, mark: str) -> None:
+        """Record that the entries one replay (``run``) took at or before ``upto`` under the mark
+        ``was`` still fit the store as of ``mark``: the store vouched for its entry at ``upto``,
+        and the replay read the events up to each of them as it read those up to ``upto``."""
+        with self._lock, self._writing():
+            self._conn.execute(
+                "UPDATE snapshots SET mark = ? WHERE store = ? AND stream = ? AND projector = ? AND run = ?"
+                " AND mark = ? AND version <= ?",
+                (mark, store, stream, projector, run, was, upto),
             )
 
     def prefix_counts(self, store: str, stream: str, projector: str, mark: str, upto: int) -> dict[int, int]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import itertools
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, cast
@@ -450,6 +451,8 @@ class _Run:
         #: each checkpoint records how many events it rests on, for ``unchanged_prefixes``
         self.base_count: int | None = 0
         self.pending: list[CacheEntry] = []
+        #: names this replay's entries: they rest on one read of the stream (``_verify_prefix``)
+        self.run_id = uuid.uuid4().hex
         self.cache_writable = cache is not None
         #: the last checkpoint's cost in seconds (dump, prints, the cache write when it flushed
         #: the queue) and size in bytes, and when it ended; before one, the cache entry's load
@@ -607,13 +610,15 @@ class _Run:
     def _verify_prefix(self, entry: CacheEntry) -> None:
         """The entry was taken from this history: the same first event and, on a server, nothing
         written since (the same change mark), or the store vouches that none of the stream's
-        events up to the entry was inserted, updated or deleted since its mark (then the entry
-        is confirmed under the new mark, and with it, from the same pass, every earlier entry of
-        the stream under the same old mark whose own events are unchanged: the next replay to
-        another version finds them confirmed, and one proof serves every replay until the next
-        write). Otherwise every other entry of the stream under an older mark goes (any of them
-        may rest on an event changed since), and the replay starts again from the latest entry
-        left: one the same pass vouched for (before the changed event), or none."""
+        events up to the entry was inserted, updated or deleted since its mark. Then the entry is
+        confirmed under the new mark, and with it every earlier entry the same replay took under
+        the same mark: that replay read the events up to each as it read those up to this one,
+        and no later replay moved one of them (the next replay to another version finds it
+        confirmed: one pass serves every replay until the next write). Otherwise the stream's
+        earlier entries under that mark are proven one by one in one more pass (each: no event
+        up to it changed, as many as it rests on) and those the pass vouches for are kept, every
+        other entry under an older mark goes (any may rest on an event changed since), and the
+        replay starts again from the latest entry left: before the changed event, or none."""
         if entry.first != self.first_print:
             self._stale(entry)
         if not self.server or entry.mark == self.mark:
@@ -621,13 +626,16 @@ class _Run:
         assert self.cache is not None and self.mark is not None
         if entry.mark is not None and entry.prefix_count is not None:
             key = (self.store_key, self.stream, self.projector.code_hash)
-            counts = self.cache.prefix_counts(*key, entry.mark, entry.version)
-            counts[entry.version] = entry.prefix_count
-            proven = self.store.unchanged_prefixes(self.stream, entry.mark, counts)
-            if proven:
-                self.cache.confirm(*key, sorted(proven), self.mark)  # kept: the next try may start there
+            proven = self.store.unchanged_prefixes(self.stream, entry.mark, {entry.version: entry.prefix_count})
             if proven and entry.version in proven:
+                if entry.run is not None:
+                    self.cache.confirm_run(*key, entry.run, entry.mark, entry.version, self.mark)
+                self.cache.confirm(*key, [entry.version], self.mark)
                 return
+            earlier = self.cache.prefix_counts(*key, entry.mark, entry.version - 1) if proven is not None else {}
+            kept = self.store.unchanged_prefixes(self.stream, entry.mark, earlier) if earlier else None
+            if kept:
+                self.cache.confirm(*key, sorted(kept), self.mark)
         self.pending.clear()
         self.cache.discard_older_marks(self.store_key, self.stream, self.projector.code_hash, self.mark)
         raise _Stale()
@@ -671,7 +679,7 @@ class _Run:
         count = None if self.base_count is None else self.base_count + applied
         self.last_checkpoint_size = len(blob)
         self.pending.append(CacheEntry(version, _fingerprint(prints), recorded, blob, self.first_print, count,
-                                       self.mark))
+                                       self.mark, self.run_id))
         if len(self.pending) >= _FLUSH_EVERY or len(blob) >= _SMALL_STATE:
             self._flush()  # a large state is written at once: its cost is this checkpoint's, and not held
         return True

@@ -1,9 +1,9 @@
 """On PostgreSQL any write on the server moves the change mark, so a checkpoint taken before it is
 used only after the store vouches, in one pass over the stream's rows up to it, that none of
-them changed. That pass vouches for every earlier checkpoint of the stream too: after a write
-elsewhere, the next replays to other versions start from their checkpoints without another
-pass; and after an event is changed, the checkpoints before it are still used (those after it
-are not), with the replay still right."""
+them changed. That pass vouches for every earlier checkpoint the same replay took too: after a
+write elsewhere, the next replays to other versions start from their checkpoints without another
+pass; and after an event is changed, one more pass keeps the checkpoints before it (those after
+it go), with the replay still right."""
 
 from __future__ import annotations
 
@@ -79,10 +79,10 @@ def test_after_a_write_elsewhere_one_pass_serves_the_replays_to_every_earlier_ve
         _write(scratch, "INSERT INTO audit_log VALUES ('another table')")
         at_250 = replay(store, STREAM, at=Moment(version=250), projectors=LEDGER, cache=cache)
         assert (at_250.state, at_250.snapshot_source, at_250.snapshot_version) == ({"balance": 250}, "cache", 200)
-        assert proofs == [[100, 200]]  # one pass, for the checkpoint used and the one before it
+        assert proofs == [[200]]  # one pass, for the checkpoint used
         at_150 = replay(store, STREAM, at=Moment(version=150), projectors=LEDGER, cache=cache)
         assert (at_150.state, at_150.snapshot_source, at_150.snapshot_version) == ({"balance": 150}, "cache", 100)
-        assert proofs == [[100, 200]]  # no second pass: the first vouched for v100 too
+        assert proofs == [[200]]  # no second pass: the first vouched for v100 too (the same replay took it)
 
 
 def test_after_an_event_changed_the_checkpoints_before_it_are_still_used(ledger, proofs, tmp_path):
@@ -93,5 +93,21 @@ def test_after_an_event_changed_the_checkpoints_before_it_are_still_used(ledger,
         at_250 = replay(store, STREAM, at=Moment(version=250), projectors=LEDGER, cache=cache)
         assert at_250.state == {"balance": 250 + 999}
         assert (at_250.snapshot_source, at_250.snapshot_version) == ("cache", 100)  # not v200: it rests on v150
+        assert proofs == [[200], [100]]  # v200 failed; one more pass kept v100
         at_300 = replay(store, STREAM, projectors=LEDGER, cache=cache)
         assert at_300.state == {"balance": EVENTS + 999}
+
+
+def test_a_pass_vouches_only_for_the_checkpoints_of_the_replay_that_took_the_one_proven(ledger, proofs, tmp_path):
+    """Checkpoints another replay took rested on another read of the stream (a row it saw may be
+    gone): they are proven on their own."""
+    scratch, store = ledger
+    with SnapshotCache(tmp_path / "cache.sqlite", every=100) as cache:
+        replay(store, STREAM, at=Moment(version=200), projectors=LEDGER, cache=cache)  # one replay: v100, v200
+        replay(store, STREAM, projectors=LEDGER, cache=cache)  # another, from v200: v300
+        _write(scratch, "INSERT INTO audit_log VALUES ('another table')")
+        assert replay(store, STREAM, projectors=LEDGER, cache=cache).snapshot_version == EVENTS
+        assert proofs == [[EVENTS]]
+        at_150 = replay(store, STREAM, at=Moment(version=150), projectors=LEDGER, cache=cache)
+        assert (at_150.state, at_150.snapshot_source, at_150.snapshot_version) == ({"balance": 150}, "cache", 100)
+        assert proofs == [[EVENTS], [100]]
