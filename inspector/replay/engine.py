@@ -1226,10 +1226,6 @@ def bisect(
     stream once from its first event, and the first version where it held is answered with
     ``holds_at_latest`` False, or ``found`` False when it held at none. Without a cache, an
     in-memory one is used so the probes share checkpoints.
-
-    A missing key means ``when`` does not hold there; any other error it raises counts as not
-    holding and is reported: ``expression_errors`` and ``note`` (the error, how often, the first
-    version), or ``problem`` when it raised at every version checked.
     """
     started = time.perf_counter()
     try:
@@ -1238,6 +1234,10 @@ def bisect(
         return BisectResult(stream, when, False, problem=f"--when is not a Python expression: {exc.msg}",
                             elapsed_ms=_ms(started))
     if predicate.unknown:
+
+    A missing key means ``when`` does not hold there; any other error it raises counts as not
+    holding and is reported: ``expression_errors`` and ``note`` (the error, how often, the first
+    version), or ``problem`` when it raised at every version checked.
         return BisectResult(stream, when, False, elapsed_ms=_ms(started),
                             problem=f"--when may use only state and event; unknown name(s): {', '.join(predicate.unknown)}")
     first = _first_event(store, stream, cancel)
@@ -1265,7 +1265,6 @@ def bisect(
         if latest.problem or latest.stopped:
             return _bisect_stopped(stream, when, latest, probes, started)
         if not predicate(latest.state, latest.last_event):
-            predicate.reads = KeyReads()  # the scan asks it of every version again, the latest included
             scan = _scan(store, stream, when, projector, predicate, latest, probes, started, late, cancel, progress)
             if scan.found and scan.version is not None:
                 assert first.version is not None
@@ -1274,6 +1273,7 @@ def bisect(
                                      else projector.to_json(projector.initial()))
                 scan.probes = probes
             scan.warnings = list(latest.warnings)  # the scan folded the stream up to the latest version
+            predicate.reads = KeyReads()  # the scan asks it of every version again, the latest included
             scan.expression_errors = predicate.reads.errors_json()
             if not scan.problem and predicate.reads.raised_everywhere():
                 scan.problem = predicate.reads.error_note("versions checked", subject="--when")
