@@ -22,6 +22,7 @@ from inspector.core.events import Moment, format_time, parse_moment
 from inspector.core.suggest import missing_stream
 from inspector.replay import ProjectorError, SnapshotCache, load_projectors, worker
 from inspector.replay.projectors import marked_interrupts
+from inspector.replay.engine import resolved_text
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -236,6 +237,9 @@ def run_diff(args: argparse.Namespace) -> int:
         result.problem = stream_problem(store, args.stream, result.problem)
     finally:
         _close(store, cache)
+    if result.reversed:  # a version against a time: in order only once both are versions
+        raise InputError(f"--to {resolved_text(b, result.to.version)} is before --from "
+                         f"{resolved_text(a, result.from_.version)}: give the earlier moment as --from")
     if result.problem:
         raise InputError(result.problem)
     if args.json:
@@ -265,7 +269,8 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def _in_order(a: Moment, b: Moment) -> None:
     """An ``InputError`` when ``--to`` comes before ``--from`` (both versions, or both times): a diff
-    reads from the earlier moment to the later one. A version against a time is checked once resolved."""
+    reads from the earlier moment to the later one. A version against a time is checked once both
+    are resolved to versions (``StateDiff.reversed``)."""
     if a.version is not None and b.version is not None and b.version < a.version:
         raise InputError(f"--to v{b.version} is before --from v{a.version}: give the earlier moment as --from")
     if a.at is not None and b.at is not None and b.at < a.at:

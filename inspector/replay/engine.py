@@ -177,6 +177,9 @@ class StateDiff:
     warnings: list[str] = field(default_factory=list)
     before: Any = field(default=None, repr=False)
     after: Any = field(default=None, repr=False)
+    #: the second moment resolved to a version before the first one's (``problem`` says so): a
+    #: diff reads from the earlier moment to the later one, whatever kinds (vN, a time) they are
+    reversed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1026,6 +1029,15 @@ def _order(version: int | None) -> float:
     return float("-inf") if version is None else version
 
 
+def resolved_text(moment: Moment, version: int | None) -> str:
+    """A moment as given with the version it resolved to: ``v10``, ``2026-09-01T00:00:00Z (v132)``,
+    ``2026-01-01T00:00:00Z (before the stream's first event)``."""
+    if moment.version is not None and version == moment.version:
+        return f"v{version}"
+    where = "before the stream's first event" if version is None else f"v{version}"
+    return f"{moment} ({where})"
+
+
 def diff(
     store: EventStore,
     stream: str,
@@ -1050,6 +1062,11 @@ def diff(
         if side.problem:
             return StateDiff(stream, MomentRef(at_a.version, at_a.recorded_at), MomentRef(at_b.version, at_b.recorded_at),
                              projector=projector.name, problem=side.problem, elapsed_ms=_ms(started))
+    if _order(at_b.version) < _order(at_a.version):  # moments of any kinds, once resolved to versions
+        return StateDiff(stream, MomentRef(at_a.version, at_a.recorded_at), MomentRef(at_b.version, at_b.recorded_at),
+                         projector=projector.name, reversed=True, elapsed_ms=_ms(started),
+                         problem=f"the second moment, {resolved_text(b, at_b.version)}, comes before the first, "
+                                 f"{resolved_text(a, at_a.version)}: a diff reads from the earlier moment to the later one")
     changes = diff_states(at_a.state, at_b.state)
     low, high = (at_a, at_b) if _order(at_a.version) <= _order(at_b.version) else (at_b, at_a)
     tracker = _BlameTracker(projector, low.state, changes)
@@ -1226,6 +1243,10 @@ def bisect(
     stream once from its first event, and the first version where it held is answered with
     ``holds_at_latest`` False, or ``found`` False when it held at none. Without a cache, an
     in-memory one is used so the probes share checkpoints.
+
+    A missing key means ``when`` does not hold there; any other error it raises counts as not
+    holding and is reported: ``expression_errors`` and ``note`` (the error, how often, the first
+    version), or ``problem`` when it raised at every version checked.
     """
     started = time.perf_counter()
     try:
@@ -1234,10 +1255,6 @@ def bisect(
         return BisectResult(stream, when, False, problem=f"--when is not a Python expression: {exc.msg}",
                             elapsed_ms=_ms(started))
     if predicate.unknown:
-
-    A missing key means ``when`` does not hold there; any other error it raises counts as not
-    holding and is reported: ``expression_errors`` and ``note`` (the error, how often, the first
-    version), or ``problem`` when it raised at every version checked.
         return BisectResult(stream, when, False, elapsed_ms=_ms(started),
                             problem=f"--when may use only state and event; unknown name(s): {', '.join(predicate.unknown)}")
     first = _first_event(store, stream, cancel)
@@ -1265,6 +1282,7 @@ def bisect(
         if latest.problem or latest.stopped:
             return _bisect_stopped(stream, when, latest, probes, started)
         if not predicate(latest.state, latest.last_event):
+            predicate.reads = KeyReads()  # the scan asks it of every version again, the latest included
             scan = _scan(store, stream, when, projector, predicate, latest, probes, started, late, cancel, progress)
             if scan.found and scan.version is not None:
                 assert first.version is not None
@@ -1273,7 +1291,6 @@ def bisect(
                                      else projector.to_json(projector.initial()))
                 scan.probes = probes
             scan.warnings = list(latest.warnings)  # the scan folded the stream up to the latest version
-            predicate.reads = KeyReads()  # the scan asks it of every version again, the latest included
             scan.expression_errors = predicate.reads.errors_json()
             if not scan.problem and predicate.reads.raised_everywhere():
                 scan.problem = predicate.reads.error_note("versions checked", subject="--when")

@@ -123,6 +123,12 @@ class ReplayRequests:
 
         def done(result: Any) -> None:
             self._end_progress()
+            if result.reversed:  # refused whatever kinds A and B are, as the CLI refuses --to before --from
+                from inspector.replay.engine import resolved_text
+
+                result.problem = (f"B, {resolved_text(b, result.to.version)}, is before A, "
+                                  f"{resolved_text(a, result.from_.version)}: place A at the earlier moment "
+                                  "(a diff reads from A to B)")
             self.diff_view.show_diff(result)
             if result.problem:
                 self.show_error(f"Diff of {shown_name(stream)} from {a} to {b}: {result.problem}", stream=stream)
