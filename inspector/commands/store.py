@@ -112,7 +112,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         help="also compare every store-native snapshot (eventsourcing, Axon, Marten) with the state the "
              "projector replays from the events up to its version: snapshot_drift findings name the paths "
              "that differ. Needs a projector that rebuilds the aggregate: --projector FILE_OR_MODULE, or "
-             "on an eventsourcing store --projector native --path DIR",
+             "on an eventsourcing store --projector native --path DIR. On a layout that keeps no snapshots "
+             "(generic, JSON Lines, Message DB, EventSauce) a note says so and the other checks run, with "
+             "no projector needed",
     )
     check.add_argument(
         "--projector", metavar="FILE_OR_MODULE",
@@ -305,14 +307,15 @@ def _refuse(problem: str | None) -> None:
         raise InputError(problem)
 
 
-def _check_projectors(args: argparse.Namespace, store) -> ProjectorSet | None:
+def _check_projectors(args: argparse.Namespace, store, keeps_snapshots: bool = True) -> ProjectorSet | None:
     """The projectors ``check`` runs with (None: the damage checks alone); InputError when
-    ``--snapshots`` is asked with a projector that rebuilds no aggregate."""
+    ``--snapshots`` is asked with a projector that rebuilds no aggregate of a store whose layout
+    keeps snapshots (``keeps_snapshots``; one that keeps none needs no projector: it is said so)."""
     if not (args.snapshots or args.projector or args.path):
         return None
     with redirect_stdout(sys.stderr), marked_interrupts():  # a module's top-level print() too
         projectors = load_projectors(args.projector, path=args.path, store=store)
-    if args.snapshots:
+    if args.snapshots and keeps_snapshots:
         problem = snapshot_projector_problem(projectors)
         if problem is not None:
             raise InputError(problem)
@@ -352,8 +355,8 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         if args.stream is not None:
             _refuse(missing_stream(store, args.stream))  # a misspelt stream is not "no problems found"
-        projectors = _check_projectors(args, store)
         keeps_snapshots = _keeps_snapshots(store)
+        projectors = _check_projectors(args, store, keeps_snapshots)
         progress = terminal_progress("checking", "streams")
         if projectors is None:
             report = check_store(store, stream=args.stream, progress=progress)
