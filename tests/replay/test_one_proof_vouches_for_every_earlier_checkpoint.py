@@ -8,6 +8,7 @@ it go), with the replay still right."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -83,6 +84,9 @@ def test_after_a_write_elsewhere_one_pass_serves_the_replays_to_every_earlier_ve
         at_150 = replay(store, STREAM, at=Moment(version=150), projectors=LEDGER, cache=cache)
         assert (at_150.state, at_150.snapshot_source, at_150.snapshot_version) == ({"balance": 150}, "cache", 100)
         assert proofs == [[200]]  # no second pass: the first vouched for v100 too (the same replay took it)
+        at_200 = replay(store, STREAM, at=Moment(version=200), projectors=LEDGER, cache=cache)
+        assert (at_200.snapshot_version, at_200.events_applied) == (200, 0)
+        assert at_200.recorded_at == datetime(2026, 1, 1, tzinfo=timezone.utc)  # the event's, read with it
 
 
 def test_after_an_event_changed_the_checkpoints_before_it_are_still_used(ledger, proofs, tmp_path):
