@@ -410,17 +410,14 @@ def _write_sqlite(events, path: Path, *, categories: dict[str, str], **_: Any) -
 
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    before = conn.total_changes
     try:
         conn.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?)", rows)
     except sqlite3.IntegrityError:
-        taken = {row[0] for row in conn.execute("SELECT position FROM events")}
-        seen: set[Any] = set()
-        repeated: Any = "?"
-        for row in rows:
-            if row[0] in taken or row[0] in seen:
-                repeated = row[0]
-                break
-            seen.add(row[0])
+        # executemany stops at the refused row, the rows before it inserted: it is the one after
+        # them (the table already holds them, so its positions cannot tell which row repeated one)
+        done = conn.total_changes - before
+        repeated: Any = rows[done][0] if 0 <= done < len(rows) else "?"
         raise StoreError(
             f"position {repeated} appears more than once in this slice: "
             "a SQLite copy keys events by position (export to jsonl instead)"

@@ -26,7 +26,7 @@ import orjson
 
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
-from inspector.core.decoding import (MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
+from inspector.core.decoding import (INT64_MAX, INT64_MIN, MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
                                      whole_number)
 from inspector.core import jsontext
 from inspector.core.events import (Event, StreamSummary, category_key, category_of_stream_name, in_category, parse_time,
@@ -40,6 +40,9 @@ from inspector.stores.base import (ACTOR_DECODED_ROWS, ColumnReading, EventFilte
 
 
 _BOM = b"\xef\xbb\xbf"
+#: the position ``_decoded`` gives a line without one of its own (no event, none given, not a whole
+#: number): beyond 64 bits, so no line's own; ``_place_lines`` places it
+_PLACED = INT64_MIN - 1
 #: A line longer than this is an event with a problem, not read into memory.
 MAX_LINE = 64 * 1024 * 1024
 #: A line longer than this keeps its event's fields but its payload in memory from the scan, so a
@@ -89,7 +92,9 @@ class _StreamIndex:
 
 #: How each field of a line is read (``info``): JSON has no declared types, so these are the rules.
 JSONL_READINGS = (
-    ColumnReading("position", "position", "JSON number", "integer up to 2^63-1; else the line number, with a problem"),
+    ColumnReading("position", "position", "JSON number",
+                  "integer up to 2^63-1; a line without one (or no event) is placed after the line before it,"
+                  " at the first number no line holds"),
     ColumnReading("stream", "stream", "JSON string", "the name as written, compared exactly"),
     ColumnReading("version", "version", "JSON number", "a whole number (2.0 and \"3\" too); anything else is a problem"),
     ColumnReading("type", "type", "JSON string", "as written"),
@@ -135,7 +140,8 @@ class _LineEvent(FromFullEvent):
         if self._full is None:
             document = self._document
             if type(document) is dict:
-                self._full = self._store._from_document(document, self._line, self._number)
+                full = self._store._from_document(document, self._line, self._number)
+                self._full = self._store._at_place(full, self._number)
             else:
                 self._full = self._store._decode(self._line, self._number)
         return self._full
@@ -256,6 +262,9 @@ class JsonlEventStore:
         self._bad_lines = 0
         #: line number -> (its length in bytes, its event with the payload left out), for lines over ``BIG_LINE``
         self._big_lines: dict[int, tuple[int, Event]] = {}
+        #: line number -> the position ``_place_lines`` gave a line without one of its own, where
+        #: that is not the line number itself
+        self._placed: dict[int, int] = {}
         self._scan()
 
     def _scan(self) -> None:
@@ -263,6 +272,7 @@ class JsonlEventStore:
             handle = self.path.open("rb")
         except OSError as exc:
             raise StoreError(f"cannot read {self.path}: {exc.strerror}") from None
+        unplaced: list[int] = []  # lines without a position of their own (no event, none given, not one)
         with handle:
             offset = 0
             while line := handle.readline(MAX_LINE + 1):
@@ -276,7 +286,9 @@ class JsonlEventStore:
                     continue
                 position = len(self._offsets)
                 self._offsets.append(start)
-                event = self._decode(line, position)
+                event, own = self._decode_line(line, position)
+                if not own:
+                    unplaced.append(position)
                 if offset - start > BIG_LINE and event.data is not None:
                     self._big_lines[position] = (offset - start, replace(event, data=PayloadLeftOut(offset - start)))
                 self._positions.append(event.position)
@@ -296,7 +308,52 @@ class JsonlEventStore:
                 self._types[event.type] = self._types.get(event.type, 0) + 1
         if self._offsets and self._bad_lines == len(self._offsets):
             raise StoreError(f"{self.source} is not a JSON Lines event file (no line is a JSON object)")
+        self._place_lines(unplaced)
         self._index_positions()
+
+    def _place_lines(self, unplaced: list[int]) -> None:
+        """Positions for the lines (numbers, ascending) that give none of their own: a line that is
+        no event, one without ``position``, one whose position is not a whole number.
+
+        Each is placed after the line before it in the file: the first number above both that
+        line's position and the last one placed so far that no line of the file holds. So no
+        two lines share a position (a SQLite copy keys by it), a page ``--after`` the line before
+        reaches it, and the placed lines keep their file order. A file without positions gets
+        its line numbers (0, 1, 2, …); ``100, bad, 200`` places the bad line at 101. Where no
+        number up to 2^63-1 is free above, a line takes the first free one from 0."""
+        positions = self._positions
+        if not unplaced or len(unplaced) == len(positions):
+            return  # none to place, or a file without positions: each line at its number already
+        # the positions the lines hold themselves, in order (a file written in order needs no sort):
+        # a free number is one not among them
+        skipped = set(unplaced)
+        held = array("q", (positions[line] for line in range(len(positions)) if line not in skipped))
+        if any(held[i] > held[i + 1] for i in range(len(held) - 1)):
+            held = array("q", sorted(held))
+
+        def free_from(candidate: int, also: set[int] | frozenset[int] = frozenset()) -> int:
+            at = bisect_left(held, candidate)
+            while (at < len(held) and held[at] == candidate) or candidate in also:
+                if at < len(held) and held[at] == candidate:
+                    at += 1
+                candidate += 1
+            return candidate
+
+        last = -1  # the last position placed in order
+        wrapped: set[int] = set()  # positions placed out of order, from 0 (none above 2^63-1 was free)
+        for line in unplaced:
+            candidate = free_from(max(positions[line - 1] + 1 if line else 0, last + 1), wrapped)
+            if candidate > INT64_MAX:
+                candidate = free_from(0, wrapped | {positions[earlier] for earlier in unplaced if earlier < line})
+                wrapped.add(candidate)
+            else:
+                last = candidate
+            if candidate != positions[line]:
+                positions[line] = candidate
+                self._placed[line] = candidate
+                big = self._big_lines.get(line)
+                if big is not None:
+                    self._big_lines[line] = (big[0], replace(big[1], position=candidate))
 
     def _index_positions(self) -> None:
         """Lines in position order (ties by line), so paging by position is a binary search.
@@ -313,8 +370,25 @@ class JsonlEventStore:
         self._sorted_positions = array("q", (positions[line] for line in self._order))
 
     def _decode(self, line: bytes, position: int) -> Event:
+        """The Event of line ``position`` (0-based): ``line`` decoded, placed where ``_place_lines`` put it."""
+        return self._decode_line(line, position)[0]
+
+    def _decode_line(self, line: bytes, position: int) -> tuple[Event, bool]:
+        """``(event, whether its position is the line's own)``; a line giving none of its own is
+        placed where ``_place_lines`` put it (while the file is scanned: at its line number)."""
+        event = self._decoded(line, position)
+        own = event.position != _PLACED
+        return (event if own else self._at_place(event, position)), own
+
+    def _at_place(self, event: Event, line: int) -> Event:
+        """``event`` of line number ``line`` at the position ``_place_lines`` gave it, where its
+        line gives none of its own."""
+        return event if event.position != _PLACED else replace(event, position=self._placed.get(line, line))
+
+    def _decoded(self, line: bytes, position: int) -> Event:
+        """Line ``position`` decoded; its position ``_PLACED`` where the line gives none of its own."""
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            return Event(position, "(unreadable)", None, "(unreadable)",
+            return Event(_PLACED, "(unreadable)", None, "(unreadable)",
                          problem=f"line {position + 1} is longer than {MAX_LINE:,} bytes: not read")
         if line.startswith(_BOM):
             line = line[len(_BOM):]  # a UTF-8 byte order mark some editors write before the first line
@@ -327,7 +401,7 @@ class JsonlEventStore:
             except TooDeep:
                 doc, shallow = loads_exact(line, max_depth=None), False
         except TooDeep as exc:
-            return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+            return Event(_PLACED, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: {exc}")
         except ValueError as exc:
             try:
@@ -336,10 +410,10 @@ class JsonlEventStore:
                 reason = f"not UTF-8 text (byte 0x{line[bad.start]:02x} at column {bad.start + 1})"
             else:
                 reason = f"malformed JSON: {exc}"
-            return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+            return Event(_PLACED, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: {reason}")
         if not isinstance(doc, dict):
-            return Event(position, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+            return Event(_PLACED, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: not a JSON object")
         return self._from_document(doc, line, position, shallow=shallow)
 
@@ -354,11 +428,10 @@ class JsonlEventStore:
         else:
             version = None
             problems.append("version missing")
-        found, problem = (position, None) if "position" not in doc else whole_number(doc["position"], "position")
-        stored_position = position if found is None else found
+        found, problem = (None, None) if "position" not in doc else whole_number(doc["position"], "position")
+        stored_position = _PLACED if found is None else found  # placed by ``_place_lines``
         if problem:
-            problems.append(f"{problem} (line {position + 1} placed by its line instead)")
-            stored_position = position
+            problems.append(f"{problem} (line {position + 1} placed after the line before it instead)")
         data, raw = doc.get("data"), None
         metadata: dict[str, Any] = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
         if not shallow and line.count(b"[") + line.count(b"{") > MAX_NESTING:
