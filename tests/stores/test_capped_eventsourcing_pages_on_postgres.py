@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -166,7 +167,7 @@ def test_fields_of_a_left_out_state_are_its_top_level_ones(catalogue_store):
     assert exact["causation_id"] == [3, {"b": 1, "a": 2}] and list(exact["causation_id"][1]) == ["b", "a"]
     ids = by_place[(odd, names.index("transcoded ids") + 1)]
     assert (ids.actor, ids.metadata["correlation_id"], ids.metadata["causation_id"]) == (
-        "ada", str(uuid.UUID(int=7)), "2.50")
+        "ada", str(uuid.UUID(int=7)), Decimal("2.50"))  # the library's decimal: a number
     renamed = by_place[(big, 3)]
     assert "actor" in renamed.metadata and renamed.metadata["actor"] is None
 
