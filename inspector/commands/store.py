@@ -287,14 +287,22 @@ def run_events(args: argparse.Namespace) -> int:
         print(f"\n{plural(len(unread), 'payload')} over {size_text(LISTING_PAYLOAD_CAP)} not read for the summary "
               f"(position{'s' if len(unread) > 1 else ''} {shown}): --json prints {'it' if len(unread) == 1 else 'them'} whole")
     if not events:
-        print("\nno event matches all of these filters"
-              if args.after is None else f"\nno more events after position {args.after}")
+        print(f"\n{_no_match(args, since, until)}" if args.after is None else f"\nno more events after position {args.after}")
     elif more and next_after is not None:
         print(f"\nmore events than the {len(events)} shown: continue with --after {next_after}")
     elif more:
         print(f"\nmore events than the {len(events)} shown: raise --limit to see them "
               "(this stream's positions are not in version order, so --after cannot continue this list)")
     return 0
+
+
+def _no_match(args: argparse.Namespace, since: datetime | None, until: datetime | None) -> str:
+    """What an empty ``events`` listing says, worded for the number of filters given."""
+    given = (len(args.types) + (args.stream is not None) + (args.category is not None) + bool(args.actor)
+             + (since is not None) + (until is not None) + bool(args.grep))
+    if not given:
+        return "no events in this store"
+    return "no event matches this filter" if given == 1 else "no event matches all of these filters"
 
 
 #: ``events`` in text leaves payloads longer than this (bytes) in the store: a summary line needs none of them

@@ -30,28 +30,31 @@ NAMES_LISTED = 20
 def close_names(word: str, names: Iterable[str], n: int = 3) -> list[str]:
     """Up to ``n`` of ``names`` nearest ``word``: the same name in another case alone when there
     is one, else difflib's close matches compared without case (ratio at least 0.6, and within
-    0.1 of the best one: a clear favourite is named alone)."""
+    0.1 of the best one: a clear favourite is named alone), the closer as written first among
+    equally close ones (``order`` -> ``order 1``, ``order-1``, ``Order-1``)."""
     unique = [name for name in dict.fromkeys(names) if name != word]
     same = [name for name in unique if name.lower() == word.lower()]
     if same:
         return same[:n]
-    by_lower: dict[str, str] = {}
-    for name in unique:
-        by_lower.setdefault(name.lower(), name)
     matcher = difflib.SequenceMatcher()
     matcher.set_seq2(word.lower())
+    exact = difflib.SequenceMatcher()
+    exact.set_seq2(word)
     scored = []
-    for key, name in by_lower.items():
-        matcher.set_seq1(key)
+    # every name is scored, those equal but for case too ('order-1' beside 'Order-1': one is not
+    # the other); among equally close ones, the closer as written comes first
+    for name in unique:
+        matcher.set_seq1(name.lower())
         if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
             ratio = matcher.ratio()
             if ratio >= 0.6:
-                scored.append((ratio, name))
+                exact.set_seq1(name)
+                scored.append((ratio, exact.ratio(), name))
     if not scored:
         return []
-    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    scored.sort(key=lambda entry: (-entry[0], -entry[1], entry[2]))
     best = scored[0][0]
-    return [name for ratio, name in scored if ratio >= best - 0.1][:n]
+    return [name for ratio, _, name in scored if ratio >= best - 0.1][:n]
 
 
 def did_you_mean(names: Sequence[str]) -> str:
