@@ -68,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                             "with --category, streams of the category that also match")
     group.add_argument("--at", metavar="MOMENT",
                        help="replay each stream to vN or an ISO-8601 time (the last version recorded at or before it; "
-                            "streams that did not exist yet are left out); default: each stream's latest version")
+                            "streams that did not exist yet are left out; a time without a zone is UTC, not this "
+                            "machine's zone); default: each stream's latest version")
 
     sta = subparsers.add_parser(
         "states", parents=[common, selection],

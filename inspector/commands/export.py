@@ -31,8 +31,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                         help="only the streams of this category, as `streams --category` lists them ('(none)' or '': "
                              "the streams without one; a category named (none) itself: '\\(none)'); jsonl and sqlite slices keep the source's categories; "
                              "a category the store does not have is an error")
-    parser.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
-    parser.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
+    parser.add_argument("--since", metavar="T1",
+                        help="recorded at or after T1 (ISO-8601; a time without a zone is UTC, not this machine's zone)")
+    parser.add_argument("--until", metavar="T2",
+                        help="recorded at or before T2 (ISO-8601, without a zone: UTC; before --since is an error)")
     parser.add_argument("--actor", help="only events caused by this actor (an audit trail)")
     parser.add_argument("--format", required=True, choices=FORMATS,
                         help="jsonl (one event per line; reopens as a store), csv and html (audit reports), "

@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     rep.add_argument("store")
     rep.add_argument("--stream", required=True, help="the stream to replay")
-    rep.add_argument("--at", metavar="MOMENT", help="vN or an ISO-8601 time (the last version recorded at or before it)")
+    rep.add_argument("--at", metavar="MOMENT", help="vN or an ISO-8601 time (the last version recorded at or before it; "
+                                                    "a time without a zone is UTC, not this machine's zone)")
     rep.set_defaults(handler=run_replay)
 
     dif = subparsers.add_parser(
@@ -61,9 +62,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     )
     dif.add_argument("store")
     dif.add_argument("--stream", required=True, help="the stream to compare, exactly as the store names it")
-    dif.add_argument("--from", dest="from_", required=True, metavar="MOMENT", help="vN or an ISO-8601 time")
+    dif.add_argument("--from", dest="from_", required=True, metavar="MOMENT",
+                     help="vN or an ISO-8601 time (a time without a zone is UTC, not this machine's zone)")
     dif.add_argument("--to", required=True, metavar="MOMENT",
-                     help="vN or an ISO-8601 time, not before --from (a reversed range is an error)")
+                     help="vN or an ISO-8601 time (without a zone: UTC), not before --from once both are "
+                          "versions (a reversed range is an error)")
     dif.set_defaults(handler=run_diff)
 
     bis = subparsers.add_parser(

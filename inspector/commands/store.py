@@ -82,8 +82,10 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                              "the streams without one; a category named (none) itself: '\\(none)'; a category the store does not have is an error")
     events.add_argument("--type", action="append", default=[], dest="types", help="event type (repeatable)")
     events.add_argument("--actor", type=actor_name, help="only events caused by this actor (not empty)")
-    events.add_argument("--since", metavar="T1", help="recorded at or after T1 (ISO-8601)")
-    events.add_argument("--until", metavar="T2", help="recorded at or before T2 (ISO-8601; before --since is an error)")
+    events.add_argument("--since", metavar="T1",
+                        help="recorded at or after T1 (ISO-8601; a time without a zone is UTC, not this machine's zone)")
+    events.add_argument("--until", metavar="T2",
+                        help="recorded at or before T2 (ISO-8601, without a zone: UTC; before --since is an error)")
     events.add_argument("--grep", metavar="TEXT", help="text in the payload or metadata")
     events.add_argument("--after", type=int, metavar="POSITION", help="continue after this global position")
     events.add_argument("--limit", type=positive_int, default=100,
