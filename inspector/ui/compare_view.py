@@ -204,7 +204,7 @@ class CompareView(CategoryRunView):
         self.differences_title.setStyleSheet("font-weight: bold;")
         self.stopped_view.horizontalHeader().resizeSection(StoppedStreamsModel.STREAM, 200)
         self.stopped_view.horizontalHeader().setStretchLastSection(True)
-        self.stopped_title = QLabel("No stream stopped alike on both sides")
+        self.stopped_title = QLabel("Stopped alike on both sides: not run yet")
         self.stopped_title.setStyleSheet("font-weight: bold;")
 
         self.detail_title = QLabel("Select a stream to see its changed paths.")
@@ -301,6 +301,12 @@ class CompareView(CategoryRunView):
         self.model.clear()
         self.changes_model.set_changes([])
         self.detail_title.setText("Select a stream to see its changed paths.")
+        self._run_state = "not run yet"
+        self._update_titles()
+
+    def _begin(self, at: Any, status: str) -> None:
+        super()._begin(at, status)
+        self._run_state = "none so far"  # "no stream stopped" only once the run has finished
         self._update_titles()
 
     def _update_titles(self) -> None:
@@ -310,8 +316,10 @@ class CompareView(CategoryRunView):
                                        else "Streams whose state differs")
         stopped = self.stopped_model.rowCount()
         self.stopped_view.setVisible(stopped > 0)  # rare: no empty table takes the differences' room
+        state = getattr(self, "_run_state", "not run yet")
         self.stopped_title.setText(f"Stopped alike on both sides: {stopped:,}" if stopped
-                                   else "No stream stopped alike on both sides")
+                                   else "No stream stopped alike on both sides" if state == "finished"
+                                   else f"Stopped alike on both sides: {state}")
 
     def _on_items(self, differences: list[Any]) -> None:
         self.model.append([d for d in differences if d.differs])
@@ -324,6 +332,7 @@ class CompareView(CategoryRunView):
 
     def _on_finished(self, totals: Any) -> None:
         self._set_idle()
+        self._run_state = "finished"
         self._update_titles()
         found = (f"{totals.differences:,} stream{'s differ' if totals.differences != 1 else ' differs'}"
                  if totals.differences else "no stream differs")
