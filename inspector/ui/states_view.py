@@ -67,7 +67,8 @@ class StatesView(CategoryRunView):
         self.where_edit = QLineEdit()
         self.where_edit.setPlaceholderText('state["credits"] < 0   (empty: every stream)')
         self.where_edit.setToolTip("A Python expression over state and event (the last event applied), as in "
-                                   "Bisect; a missing key or None means it does not hold")
+                                   "Bisect; a missing key means it does not hold; any other error it raises "
+                                   "counts as not holding and is reported below")
         self.where_edit.setClearButtonEnabled(True)
         self.where_error = self._error_label()
         self.at_edit.setToolTip("Replay each stream to this moment: a version vN, or an ISO-8601 time (the last "

@@ -23,6 +23,7 @@ def test_states_names_the_error_its_expression_raised(qtbot, window, tmp_path):
     window.analysis_actions["states"].trigger()
     view = window.analysis_window.states_view
     assert view.stopped_title.text() == "Stopped streams: not run yet"  # nothing is known before a run
+    assert "any other error it raises counts as not holding and is reported" in view.where_edit.toolTip()
     qtbot.waitUntil(lambda: view.category_box.findData("wallet") >= 0, timeout=10000)
     view.category_box.setCurrentIndex(view.category_box.findData("wallet"))
     view.where_edit.setText("1/0")
