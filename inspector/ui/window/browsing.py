@@ -128,7 +128,9 @@ class Browsing:
                 self.moments[name] = None
                 self.timeline.place_cursor(name, None)
         if stream is None:
-            self.streams_view.selectionModel().clearSelection()
+            # the current row goes too: while it stays current, clicking that stream again is no change
+            self.streams_view.selectionModel().clear()
+            self.streams_view.viewport().update()
         else:
             self._reselect_current_stream()
             row = self.stream_model.row_of(stream)
