@@ -117,6 +117,12 @@ class FoldView:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.full_layout, name)
 
+    def widened_by(self, widen: Callable[[Any], Any]) -> "FoldView":
+        """A view of the same columns whose other fields ``widen`` reads (the row places worked out once)."""
+        view = FoldView(self.full_layout, self.columns, widen)
+        view._lazy_event_places = self._lazy_event_places or _places(self)  # type: ignore[arg-type]
+        return view
+
     def row_to_event(self, row: Any) -> Event:
         """The layout's Event of the whole row ``widen`` gives for ``row``."""
         return self.full_layout.row_to_event(self.widen(row))
