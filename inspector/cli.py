@@ -344,6 +344,14 @@ def open_store_from_args(args: argparse.Namespace, target: str | None = None) ->
     note = getattr(store, "choice_note", None)
     if note and getattr(args, "command", None) != "info":
         print(printable(f"note: {note}"), file=sys.stderr)
+    # a UUID written in another case or form on a UUID-typed stream column is that stream, named as shown
+    from inspector.stores import stream_spelled
+
+    if isinstance(getattr(args, "stream", None), str):
+        args.stream = stream_spelled(store, args.stream)
+    if isinstance(getattr(args, "causes_of", None), tuple):
+        stream, version = args.causes_of
+        args.causes_of = (stream_spelled(store, stream), version)
     return store
 
 

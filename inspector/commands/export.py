@@ -57,8 +57,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 def run_export(args: argparse.Namespace) -> int:
     since, until = time_range_args(args)
+    store = open_store_from_args(args)  # names --stream as the store shows it
     part = Slice(stream=args.stream, since=since, until=until, actor=args.actor, category=args.category)
-    store = open_store_from_args(args)
     progress = None
     try:
         known_category(store, args.category)  # an unknown category is said, not an empty file

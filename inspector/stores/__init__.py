@@ -134,6 +134,14 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
     return f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}", len(here)
 
 
+def stream_spelled(store: EventStore, stream: str) -> str:
+    """The name ``store`` shows the stream ``stream`` spells by: on a UUID-typed stream column
+    (``SqlEventStore.stream_spelled``) ``135BCE58-…`` is ``135bce58-…``; ``stream`` itself where
+    names are exact (text columns, JSON Lines). Never a query."""
+    spelled = getattr(store, "stream_spelled", None)
+    return spelled(stream) if spelled is not None else stream
+
+
 __all__ = [
     "ConnectionLost",
     "EventFilter",
@@ -144,4 +152,5 @@ __all__ = [
     "StoreInfo",
     "open_store",
     "redact",
+    "stream_spelled",
 ]

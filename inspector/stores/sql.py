@@ -476,6 +476,12 @@ class SqlEventStore:
             cursor = layout.stream_from_db(rows[-1].stream)
         return result
 
+    def stream_spelled(self, stream: str) -> str:
+        """The name the stream ``stream`` spells is shown by: on a UUID-typed stream column any
+        spelling of a UUID (``135BCE58-…``) is that id, shown lowercase and hyphenated
+        (``SqlLayout.stream_spelled``); any other name as written. Never a query."""
+        return self.layout.stream_spelled(stream)
+
     def category(self, stream: str) -> str | None:
         """The category ``streams`` lists for this stream (None when the stream has no rows).
 

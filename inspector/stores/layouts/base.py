@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from datetime import datetime, timedelta, timezone
@@ -53,6 +54,19 @@ class LeftOutPayload:
     readable: sa.ColumnElement[bool] | None
     stand_in: Callable[[Any], Any]
     fields_safe: sa.ColumnElement[bool] | None = None
+
+
+def uuid_spelled(name: str, spellings: str | None) -> str:
+    """``name`` as the lowercase hyphenated UUID it spells, where ``spellings`` takes its form
+    (``SqlLayout.uuid_spellings``: ``"any"`` every form Python's ``uuid.UUID`` reads: any case,
+    hyphens or none, braces, ``urn:uuid:``; ``"hyphenated"`` the 36-character form in any case;
+    None none); else ``name`` unchanged."""
+    if spellings is None or len(name) > 45 or (spellings == "hyphenated" and len(name) != 36):
+        return name
+    try:
+        return str(uuid.UUID(name))
+    except ValueError:
+        return name
 
 
 class SqlLayout:
@@ -205,6 +219,19 @@ class SqlLayout:
     def stream_exists_possibly(self, stream: str) -> bool:
         """False when no row could hold this name (text that is not a UUID, for a uuid column)."""
         return True
+
+    #: How a name may spell a stream id of a UUID-typed stream column (read from the schema) other
+    #: than as shown (``uuid_spelled``): None, names are exact (text columns); ``"any"``, every
+    #: spelling of a UUID (a native ``uuid`` column, or 16 bytes where no text id can be stored);
+    #: ``"hyphenated"``, the 36-character form in any case (16-byte columns that may hold text ids too).
+    uuid_spellings: str | None = None
+
+    def stream_spelled(self, stream: str) -> str:
+        """The name ``stream`` is shown by where the user wrote it otherwise: on a UUID-typed stream
+        column a UUID in another case or form (``135BCE58-…``, ``{…}``, without hyphens, per
+        ``uuid_spellings``) is that id, shown lowercase and hyphenated; any other name as written.
+        Never a query (the window asks it on its own thread)."""
+        return uuid_spelled(stream, self.uuid_spellings)
 
     def stream_from_db(self, value: Any) -> str:
         return "" if value is None else str(value)

@@ -118,6 +118,8 @@ class EventSauceLayout(SqlLayout):
         self._has_id = "id" in c
         self._binary_ids = isinstance(c.aggregate_root_id.type, _BINARY_TYPES)
         self._uuid_ids = isinstance(c.aggregate_root_id.type, sa.Uuid)
+        # bytes may hold text ids too: only a hyphenated UUID in another case
+        self.uuid_spellings = "any" if self._uuid_ids else "hyphenated" if self._binary_ids else None
         self._json_payload = isinstance(c.payload.type, sa.JSON)
         self._jsonb_payload = self._json_payload and type(c.payload.type).__name__.upper() == "JSONB"
         if self.version.name == "aggregate_root_version":

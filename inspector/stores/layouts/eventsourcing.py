@@ -7,8 +7,9 @@ eventsourcing-sqlalchemy uses the same names with an ``id`` column as the positi
 Stream ids (``originator_id``) are read by the column's type as reflected from the schema
 (on SQLite, as declared: its reflection turns ``BINARY(16)`` into NUMERIC):
 
-* ``uuid`` (PostgreSQL default): shown as the canonical lowercase hyphenated UUID; a
-  name that is not one cannot be a stream and is never sent to the server.
+* ``uuid`` (PostgreSQL default): shown as the canonical lowercase hyphenated UUID; any
+  other spelling of it (``135BCE58-…``, braces, no hyphens) names the same stream
+  (``stream_spelled``); a name that is no UUID cannot be a stream and is never sent to the server.
 * ``BINARY(16)``/``BLOB``/``bytea`` (eventsourcing-sqlalchemy's ``UUIDType`` on SQLite
   and MySQL/MariaDB): 16 bytes shown as a hyphenated UUID, other lengths as lowercase hex.
 * text on SQLite (``TEXT``, always) and PostgreSQL (``ORIGINATOR_ID_TYPE=text``, 9.4+):
@@ -382,6 +383,13 @@ class EventsourcingLayout(SqlLayout):
             # a stored uuid.hex is shown hyphenated, and as stored only beside its hyphenated twin
             return self._stored(str(uuid.UUID(hex=stream)))
         return True
+
+    def stream_spelled(self, stream: str) -> str:
+        """As ``SqlLayout.stream_spelled``: on a uuid column, or 16 bytes (whose names are UUIDs or
+        hex of other lengths), any spelling of a UUID is that id; on text, names are exact."""
+        from inspector.stores.layouts.base import uuid_spelled
+
+        return uuid_spelled(stream, "any" if self.id_kind in (ID_UUID, ID_BINARY) else None)
 
     def stream_to_db(self, stream: str) -> Any:
         """The stored ``originator_id`` for a shown name; None (matches no row) for a name

@@ -269,6 +269,8 @@ class GenericLayout(SqlLayout):
             raise StoreError("the mapping needs a position column (a global order) on this engine")
         stream_type = self.stream.type
         self._id_kind = "uuid" if isinstance(stream_type, sa.Uuid) else "binary" if _is_binary(stream_type) else "text"
+        # bytes may hold text ids too: only a hyphenated UUID (never a text name there) in another case
+        self.uuid_spellings = {"uuid": "any", "binary": "hyphenated"}.get(self._id_kind)
         self._data = self._payload_expr(self._data_column)
         self._metadata = self._payload_expr(self._metadata_column) if self._metadata_column is not None else None
         self.time = self._time_expr()

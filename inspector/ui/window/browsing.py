@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex
 
 from inspector.core import json_pieces
 from inspector.core.events import Event, Moment
-from inspector.stores import EventFilter
+from inspector.stores import EventFilter, stream_spelled
 from inspector.stores.lazy import full_event, left_out, size_text
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel
 from inspector.ui.presenting import shown_name
@@ -28,8 +28,11 @@ class Browsing:
 
     def _apply_stream_query(self) -> None:
         category = self.category_box.currentData()
-        self.stream_model.set_query(self.filter_edit.text().strip() or None,
-                                    None if category in (None, ALL) else category)
+        text = self.filter_edit.text().strip()
+        if text and self.store is not None:
+            # a UUID pasted in another case or form, on a UUID-typed stream column: that stream's name
+            text = stream_spelled(self.store, text)
+        self.stream_model.set_query(text or None, None if category in (None, ALL) else category)
 
     def _on_stream_model_loading_changed(self, loading: bool) -> None:
         if loading:
