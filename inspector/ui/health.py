@@ -163,6 +163,8 @@ class HealthView(QWidget):
         self.tree.clear()
         self.detail.setText("")
         self.summary.setText(text)
+        self.check_button.setEnabled(True)  # a check stopped unanswered (another store opened) is asked again here
+        self.listed_button.setEnabled(True)
 
     def show_working(self, listed: bool) -> None:
         self.tree.clear()

@@ -108,6 +108,7 @@ class ReplayRequests:
     def request_diff(self) -> None:
         """Compare the selected stream at A and B on a worker; show it in the Diff tab."""
         a, b, stream = self.moments["A"], self.moments["B"], self.current_stream
+        self._diff_shown = None  # (stream, A, B, result) once this comparison is shown: kept by a failed open
         self.diff_view.show_moments(stream, a, b)
         store, projectors = self.store, self.projectors
         if a is None or b is None or stream is None or store is None or projectors is None:
@@ -130,6 +131,7 @@ class ReplayRequests:
                                   f"{resolved_text(a, result.from_.version)}: place A at the earlier moment "
                                   "(a diff reads from A to B)")
             self.diff_view.show_diff(result)
+            self._diff_shown = (stream, a, b, result)
             if result.problem:
                 self.show_error(f"Diff of {shown_name(stream)} from {a} to {b}: {result.problem}", stream=stream)
 
@@ -216,6 +218,7 @@ class ReplayRequests:
         def done(report: Any) -> None:
             self._end_progress()
             self.health_view.show_report(report, listed)
+            self._health_shown = (report, listed)  # kept by a failed open
             count = len(report.findings)
             self.tabs.setTabText(self.tabs.indexOf(self.health_view), f"Health ({count})" if count else "Health")
 

@@ -89,7 +89,11 @@ class StoreSession:
         elif self.store is not None:
             self._shown_before_opening = {
                 "stream": self.current_stream, "event": self.current_event, "tab": self.tabs.currentIndex(),
-                "category": self.category_box.currentData(), "type": self.type_box.currentData()}
+                "category": self.category_box.currentData(), "type": self.type_box.currentData(),
+                "region": self.region_filter, "moments": dict(self.moments),
+                "cursors": {name: self.timeline.cursor_time(name) for name in self.moments},
+                "diff": None if self.runner.busy("diff") else getattr(self, "_diff_shown", None),
+                "health": "stopped" if self.runner.busy("check") else getattr(self, "_health_shown", None)}
         else:
             self._shown_before_opening = None
         for channel in [task.channel for task in self.runner.running() if task.channel != "open"]:
@@ -110,6 +114,7 @@ class StoreSession:
         self.current_event = None
         self.region_filter = None
         self.moments = {"A": None, "B": None}
+        self._diff_shown = self._health_shown = None  # the Diff and Health tabs' results, of the store shown
         self.type_box.blockSignals(True)
         self.type_box.clear()
         self.type_box.addItem("All types", ALL)
@@ -147,7 +152,9 @@ class StoreSession:
 
     def _restore_shown_before_opening(self) -> None:
         """Select again what was selected before a failed open (see ``_begin_opening``): the
-        category and type filters (kept when their counts arrive), the stream or event, the tab."""
+        category and type filters (kept when their counts arrive), the timeline region, the stream
+        or event, cursors A and B with the diff shown between them (compared again only if it was
+        not shown yet), the Health tab's findings, the tab."""
         shown = getattr(self, "_shown_before_opening", None)
         self._shown_before_opening = None
         if not shown:
@@ -161,14 +168,44 @@ class StoreSession:
                 box.blockSignals(False)
         if shown["category"] not in (None, ALL):
             self._apply_stream_query()
-        event, stream = shown["event"], shown["stream"]
+        event, stream, region = shown["event"], shown["stream"], shown["region"]
+        if region is not None:
+            self.timeline.set_region(*region)  # filters the table (regionChanged) before a stream is selected
         if event is not None:
             self.select_event(event)
         elif stream is not None:
             self.select_stream(stream)
-        elif shown["type"] not in (None, ALL):
+        elif shown["type"] not in (None, ALL) or region is not None:
             self.refresh_events()
+        self._restore_cursors_and_diff(shown)
+        if shown["health"] == "stopped":  # the open stopped it: nothing of it is shown
+            self.health_view.clear("Check stopped when another store was being opened: press Check store to "
+                                   "run it again.")
+        elif shown["health"] is not None:
+            report, listed = shown["health"]
+            self.health_view.show_report(report, listed)
+            self._health_shown = shown["health"]
+            count = len(report.findings)
+            self.tabs.setTabText(self.tabs.indexOf(self.health_view), f"Health ({count})" if count else "Health")
         self.tabs.setCurrentIndex(shown["tab"])
+
+    def _restore_cursors_and_diff(self, shown: dict[str, Any]) -> None:
+        """Cursors A and B where they were, and the diff between them: the one shown before when
+        it was of these moments (not compared again), else compared anew."""
+        moments = shown["moments"]
+        if all(moment is None for moment in moments.values()):
+            return
+        self.moments = dict(moments)
+        for name, when in shown["cursors"].items():
+            self.timeline.place_cursor(name, when if moments.get(name) is not None else None)
+        diff = shown["diff"]
+        if diff is not None and diff[:3] == (self.current_stream, moments["A"], moments["B"]):
+            self.runner.cancel("diff")
+            self.diff_view.show_moments(self.current_stream, moments["A"], moments["B"])
+            self.diff_view.show_diff(diff[3])
+            self._diff_shown = diff
+        else:
+            self.request_diff()
 
     def cancel_opening(self) -> None:
         """Stop opening a store (the progress strip's Cancel): the store open before stays."""
