@@ -115,7 +115,6 @@ class MartenLayout(SqlLayout):
         self.type = c.type
         self.time = c["timestamp"]
         self._uuid_ids = isinstance(c.stream_id.type, sa.Uuid)
-        self.uuid_spellings = "any" if self._uuid_ids else None
         self._optional = [name for name in _OPTIONAL if name in c]
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
@@ -210,13 +209,6 @@ class MartenLayout(SqlLayout):
         if self.tenants:
             return self._split(stream) is not None
         return not self._uuid_ids or bool(_UUID.match(stream))
-
-    def stream_spelled(self, stream: str) -> str:
-        """As ``SqlLayout.stream_spelled``; with tenants, of the id after ``tenant/``."""
-        if not self.tenants:
-            return super().stream_spelled(stream)
-        part, separator, stream_id = stream.partition(TENANT_SEPARATOR)
-        return part + separator + super().stream_spelled(stream_id) if separator else stream
 
     def stream_to_db(self, stream: str) -> Any:
         if self.tenants:
@@ -411,6 +403,13 @@ class MartenLayout(SqlLayout):
         if "bdata" in self._optional:
             return event.event().data
         return decode_json(row.data, allow_null=False).value
+
+    def fold_fields(self) -> tuple[str, ...] | None:
+        """Position, version, type and the payload (``lazy_data`` decodes it alone): a fold leaves
+        out the stream id and event id (each a ``uuid.UUID`` per row), the time and the metadata
+        columns. Where binary events are kept (``bdata``) the payload is made by ``row_to_event``,
+        which reads every column: None."""
+        return None if "bdata" in self._optional else ("position", "version", "type", "data")
 
     def payload_decoder(self) -> Callable[[Any], Any] | None:
         """``plain_document`` (see ``SqlLayout``) where no binary events (``bdata``) are kept."""
