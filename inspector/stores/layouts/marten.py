@@ -115,6 +115,7 @@ class MartenLayout(SqlLayout):
         self.type = c.type
         self.time = c["timestamp"]
         self._uuid_ids = isinstance(c.stream_id.type, sa.Uuid)
+        self.uuid_spellings = "any" if self._uuid_ids else None
         self._optional = [name for name in _OPTIONAL if name in c]
         self.columns = [
             self.position.label("position"), self.stream.label("stream"), self.version.label("version"),
@@ -209,6 +210,13 @@ class MartenLayout(SqlLayout):
         if self.tenants:
             return self._split(stream) is not None
         return not self._uuid_ids or bool(_UUID.match(stream))
+
+    def stream_spelled(self, stream: str) -> str:
+        """As ``SqlLayout.stream_spelled``; with tenants, of the id after ``tenant/``."""
+        if not self.tenants:
+            return super().stream_spelled(stream)
+        part, separator, stream_id = stream.partition(TENANT_SEPARATOR)
+        return part + separator + super().stream_spelled(stream_id) if separator else stream
 
     def stream_to_db(self, stream: str) -> Any:
         if self.tenants:
