@@ -405,6 +405,15 @@ def compile_where(expression: str) -> Callable[[Any, Any], bool]:
     return predicate
 
 
+def _asker(where: Callable[[Any, Any], bool], projector: Projector) -> Callable[[Any, Any], bool]:
+    """``where(projector.to_json(state), event)`` as one call: ``where`` itself where the
+    projector's state is its JSON (``to_json`` not overridden), no call in between."""
+    if getattr(type(projector).to_json, "__func__", type(projector).to_json) is Projector.to_json:
+        return where
+    to_json = projector.to_json
+    return lambda state, event: where(to_json(state), event)
+
+
 def replay_stream_states(store: EventStore, summary: StreamSummary, projector: Projector, *,
                          upto: int | None = None, where: Callable[[Any, Any], bool] | None = None,
                          ever: bool = False, cancel: CancelToken | None = None,
@@ -430,32 +439,53 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     if events is None:
         events = _events(projector, store, stream, upto, cancel)
     try:
-        for event in events:
-            version = event.version
-            if version is None:
-                continue  # rows without a version cannot be placed in the stream's order
-            if version != group:
-                # the previous version is complete: with ``ever``, ask the predicate of it
-                if ever and group is not None and where is not None and where(to_json(state), last_event):
-                    found = group
-                    break
-                if group is None:
+        if not ever or where is None:
+            # the predicate (if any) is asked of the final state only: nothing to do between versions
+            for event in events:
+                version = event.version
+                if version is None:
+                    continue  # rows without a version cannot be placed in the stream's order
+                if first_version is None:
                     first_version = version
-                group = version
-            try:
-                state = fold(state, event)
-            except Cancelled:
-                raise
-            except Exception as exc:  # the user's projector: it stops this stream, not the run
-                stopped = StoppedAt(version, event.type, error_text(exc))
-                break
-            last_event = event
-            applied += 1
-            if not applied & _CHECK_MASK:
-                check(cancel)
+                try:
+                    state = fold(state, event)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # the user's projector: it stops this stream, not the run
+                    stopped = StoppedAt(version, event.type, error_text(exc))
+                    break
+                last_event = event
+                applied += 1
+                if not applied & _CHECK_MASK:
+                    check(cancel)
         else:
-            if ever and group is not None and where is not None and where(to_json(state), last_event):
-                found = group
+            holds = _asker(where, projector)
+            for event in events:
+                version = event.version
+                if version is None:
+                    continue
+                if version != group:
+                    # the previous version is complete: ask the predicate of it
+                    if group is not None and holds(state, last_event):
+                        found = group
+                        break
+                    if group is None:
+                        first_version = version
+                    group = version
+                try:
+                    state = fold(state, event)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # the user's projector: it stops this stream, not the run
+                    stopped = StoppedAt(version, event.type, error_text(exc))
+                    break
+                last_event = event
+                applied += 1
+                if not applied & _CHECK_MASK:
+                    check(cancel)
+            else:
+                if group is not None and holds(state, last_event):
+                    found = group
     finally:
         _close(events)
     if ever:
@@ -1071,6 +1101,76 @@ def _reads_the_ordinary_way(projector: Projector) -> bool:
     return getattr(type(projector).read, "__func__", type(projector).read) is Projector.read
 
 
+def _fold_both(old: Projector, new: Projector, events: Iterator[Any], cancel: CancelToken | None,
+               ) -> tuple[list[tuple[Any, StoppedAt | None, Any]], int]:
+    """``_fold_two`` from one read: each event folded by ``old`` then by ``new`` while both go on;
+    once one raises (it stops there), the other alone on the rest (``_fold_rest``)."""
+    old_fold, new_fold = old.fold, new.fold
+    old_state, new_state = old.initial(), new.initial()
+    old_stop: StoppedAt | None = None
+    new_stop: StoppedAt | None = None
+    old_last: Any = None
+    new_last: Any = None
+    applied = 0
+    events = iter(events)
+    for event in events:
+        if event.version is None:
+            continue
+        try:
+            old_state = old_fold(old_state, event)
+        except Cancelled:
+            raise
+        except Exception as exc:  # that projector stops; the other goes on
+            old_stop = StoppedAt(event.version, event.type, error_text(exc))
+        try:
+            new_state = new_fold(new_state, event)
+        except Cancelled:
+            raise
+        except Exception as exc:
+            new_stop = StoppedAt(event.version, event.type, error_text(exc))
+        if old_stop is None and new_stop is None:
+            old_last = new_last = event
+            applied += 1
+            if not applied & _CHECK_MASK:
+                check(cancel)
+            continue
+        if old_stop is None:
+            old_last = event
+        elif new_stop is None:
+            new_last = event
+        else:
+            break  # both have stopped
+        applied += 1  # one side folded it
+        if not applied & _CHECK_MASK:
+            check(cancel)
+        if old_stop is None:
+            old_state, old_stop, old_last, applied = _fold_rest(old_fold, old_state, old_last, events, applied, cancel)
+        else:
+            new_state, new_stop, new_last, applied = _fold_rest(new_fold, new_state, new_last, events, applied, cancel)
+        break
+    return [(old_state, old_stop, old_last), (new_state, new_stop, new_last)], applied
+
+
+def _fold_rest(fold: Callable[[Any, Any], Any], state: Any, last: Any, events: Iterator[Any], applied: int,
+               cancel: CancelToken | None) -> tuple[Any, StoppedAt | None, Any, int]:
+    """One side of a compare folding the rest of ``events`` alone (the other side stopped):
+    (state, where it stopped or None, the last event it folded, events applied so far)."""
+    for event in events:
+        if event.version is None:
+            continue
+        try:
+            state = fold(state, event)
+        except Cancelled:
+            raise
+        except Exception as exc:
+            return state, StoppedAt(event.version, event.type, error_text(exc)), last, applied
+        last = event
+        applied += 1
+        if not applied & _CHECK_MASK:
+            check(cancel)
+    return state, None, last, applied
+
+
 def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Projector, upto: int | None,
               cancel: CancelToken | None, shared: _StreamRead | None = None,
               ) -> tuple[list[tuple[Any, StoppedAt | None, Any]], int]:
@@ -1081,34 +1181,11 @@ def _fold_two(store: EventStore, summary: StreamSummary, old: Projector, new: Pr
     read-only copies of payloads); otherwise each side reads for itself.
     """
     if _reads_the_ordinary_way(old) and _reads_the_ordinary_way(new):
-        sides = [[old, old.initial(), None, None], [new, new.initial(), None, None]]
-        applied = 0
         events = shared.events if shared is not None else _events(old, store, summary.stream, upto, cancel)
         try:
-            for event in events:
-                if event.version is None:
-                    continue
-                folded = False
-                for side in sides:
-                    if side[2] is not None:
-                        continue
-                    try:
-                        side[1] = side[0].fold(side[1], event)
-                    except Cancelled:
-                        raise
-                    except Exception as exc:  # that projector stops; the other goes on
-                        side[2] = StoppedAt(event.version, event.type, error_text(exc))
-                        continue
-                    side[3] = event
-                    folded = True
-                if not folded:
-                    break  # both have stopped
-                applied += 1
-                if not applied & _CHECK_MASK:
-                    check(cancel)
+            return _fold_both(old, new, events, cancel)
         finally:
             _close(events)
-        return [(side[1], side[2], side[3]) for side in sides], applied
     if shared is not None:
         shared.close()  # each side reads for itself: the shared read is not used
     results = []
