@@ -341,11 +341,20 @@ class AxonLayout(SqlLayout):
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return first_type
 
-    def category_clause(self, category: str) -> sa.ColumnElement[bool]:
+    def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
+        """(none): the streams whose MIN(type) is NULL or '' (few rows to group). A named category
+        is told of whole streams by their MIN(type) (``category_hint``), not by each row's own
+        type (an aggregate's rows of another type or none are its too): None here, so a listing
+        keeps the groups ``category_having`` keeps and a read of events asks a page's streams at
+        once (``StreamsOfCategory``)."""
         named = category_named(category)  # ``category`` as ``category_key`` spells it
-        if named is None:
-            return self.streams_without_category(self._aggregate_type)
-        return self._exact(self._aggregate_type, named)
+        return self.streams_without_category(self._aggregate_type) if named is None else None
+
+    def category_having(self, category: str) -> sa.ColumnElement[bool] | None:
+        """The listing's groups whose MIN(type) is exactly the named category (by its bytes on
+        MySQL/MariaDB)."""
+        named = category_named(category)
+        return None if named is None else self._exact(sa.func.min(self._aggregate_type), named)
 
     def type_clause(self, types: Any) -> sa.ColumnElement[bool] | None:
         clause: sa.ColumnElement[bool] = self.type.in_(list(types))

@@ -331,11 +331,24 @@ class EventSauceLayout(SqlLayout):
     def category_of(self, stream: str, first_type: str | None) -> str | None:
         return first_type
 
-    def category_clause(self, category: str) -> sa.ColumnElement[bool]:
+    def category_clause(self, category: str) -> sa.ColumnElement[bool] | None:
+        """(none): the streams whose MIN(aggregate root type) is NULL or '' (few rows to group). A
+        named category is told of whole streams by that MIN (``category_hint``), not by each
+        row's own header: None here, so a listing keeps the groups ``category_having`` keeps and
+        a read of events asks a page's streams at once (``StreamsOfCategory``)."""
         named = category_named(category)  # ``category`` as ``category_key`` spells it
+        return self.streams_without_category(self._aggregate_type) if named is None else None
+
+    def category_having(self, category: str) -> sa.ColumnElement[bool] | None:
+        """The listing's groups whose MIN(aggregate root type) is exactly the named category (by
+        its bytes on MySQL/MariaDB)."""
+        named = category_named(category)
         if named is None:
-            return self.streams_without_category(self._aggregate_type)
-        return self._aggregate_type == named
+            return None
+        smallest = sa.func.min(self._aggregate_type)
+        if self.dialect in ("mysql", "mariadb"):
+            return sa.and_(smallest == named, sa.cast(smallest, sa.LargeBinary) == named.encode())
+        return smallest == named
 
     def actor_expr(self) -> sa.ColumnElement[Any]:
         return sa.func.coalesce(*[self.header(key) for key in ACTOR_HEADERS])
