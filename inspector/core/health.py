@@ -28,7 +28,8 @@ class Finding:
     """
 
     kind: str
-    stream: str
+    #: None for a problem in no stream (a JSON Lines line that is no event)
+    stream: str | None
     version: int | None
     detail: str
     extra: dict[str, Any] | None = None
@@ -140,7 +141,11 @@ def check_store(
     progress: Progress | None = None,
     page: int = 500,
 ) -> CheckReport:
-    """Check one stream, or every stream page by page."""
+    """Check one stream, or every stream page by page.
+
+    A whole-store check also reports the store's lines that are no event (a JSON Lines file's
+    ``unreadable_lines``: in no stream) as ``undecodable_payload`` findings whose ``stream`` is
+    None, after the streams'."""
     report = CheckReport()
     layout = getattr(store, "layout_name", None)
     if stream is not None:
@@ -158,5 +163,11 @@ def check_store(
             if progress is not None:
                 progress(report.streams_checked, None)
         if len(summaries) < page:
-            return report
+            break
         after = summaries[-1].stream
+    unreadable = getattr(store, "unreadable_lines", None)
+    if unreadable is not None:
+        for event in unreadable(cancel=cancel):
+            report.findings.append(Finding("undecodable_payload", None, None,
+                                           f"{event.problem} (at position {event.position}; in no stream)"))
+    return report

@@ -110,6 +110,10 @@ def missing_stream(store: Any, stream: str) -> str | None:
     stream names (``; did you mean 'wallet-9b2e71cc'?``)."""
     if has_events(store, stream):
         return None
+    bad = getattr(store, "unreadable_count", 0)  # a JSON Lines file's lines that are no event
+    if stream == "(unreadable)" and bad:
+        return (f"'(unreadable)' is not a stream: it marks the {bad:,} line(s) of this file that are no event "
+                "(events lists them, check reports them)")
     return f"no events in stream {stream!r}" + did_you_mean(close_names(stream, nearby_streams(store, stream)))
 
 

@@ -40,6 +40,11 @@ from inspector.stores.base import (ACTOR_DECODED_ROWS, ColumnReading, EventFilte
 
 
 _BOM = b"\xef\xbb\xbf"
+#: The stream and type of a line that is no event (not a JSON object, too long, too deep): a mark,
+#: not a stream. Such a line is in no stream, category or type; ``read_all`` (unfiltered) lists it
+#: with its problem and ``unreadable_lines`` gives it to ``check``. Told by identity (``is``): a
+#: stream a line names ``(unreadable)`` is a stream like any other.
+UNREADABLE = "(unreadable)"
 #: the position ``_decoded`` gives a line without one of its own (no event, none given, not a whole
 #: number): beyond 64 bits, so no line's own; ``_place_lines`` places it
 _PLACED = INT64_MIN - 1
@@ -260,6 +265,8 @@ class JsonlEventStore:
         self._streams: dict[str, _StreamIndex] = {}
         self._types: dict[str, int] = {}
         self._bad_lines = 0
+        #: the numbers of the lines that are no event (``UNREADABLE``), in file order
+        self._unreadable = array("q")
         #: line number -> (its length in bytes, its event with the payload left out), for lines over ``BIG_LINE``
         self._big_lines: dict[int, tuple[int, Event]] = {}
         #: line number -> the position ``_place_lines`` gave a line without one of its own, where
@@ -292,8 +299,10 @@ class JsonlEventStore:
                 if offset - start > BIG_LINE and event.data is not None:
                     self._big_lines[position] = (offset - start, replace(event, data=PayloadLeftOut(offset - start)))
                 self._positions.append(event.position)
-                if event.problem and event.stream == "(unreadable)":
+                if event.stream is UNREADABLE:  # no event: a problem of the file, in no stream
                     self._bad_lines += 1
+                    self._unreadable.append(position)
+                    continue
                 index = self._streams.setdefault(event.stream, _StreamIndex())
                 if index.category is None and b'"category"' in line:
                     index.category = _recorded_category(line)
@@ -388,7 +397,7 @@ class JsonlEventStore:
     def _decoded(self, line: bytes, position: int) -> Event:
         """Line ``position`` decoded; its position ``_PLACED`` where the line gives none of its own."""
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
-            return Event(_PLACED, "(unreadable)", None, "(unreadable)",
+            return Event(_PLACED, UNREADABLE, None, UNREADABLE,
                          problem=f"line {position + 1} is longer than {MAX_LINE:,} bytes: not read")
         if line.startswith(_BOM):
             line = line[len(_BOM):]  # a UTF-8 byte order mark some editors write before the first line
@@ -401,7 +410,7 @@ class JsonlEventStore:
             except TooDeep:
                 doc, shallow = loads_exact(line, max_depth=None), False
         except TooDeep as exc:
-            return Event(_PLACED, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+            return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: {exc}")
         except ValueError as exc:
             try:
@@ -410,10 +419,10 @@ class JsonlEventStore:
                 reason = f"not UTF-8 text (byte 0x{line[bad.start]:02x} at column {bad.start + 1})"
             else:
                 reason = f"malformed JSON: {exc}"
-            return Event(_PLACED, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+            return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: {reason}")
         if not isinstance(doc, dict):
-            return Event(_PLACED, "(unreadable)", None, "(unreadable)", raw=line.rstrip(b"\r\n"),
+            return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
                          problem=f"line {position + 1}: not a JSON object")
         return self._from_document(doc, line, position, shallow=shallow)
 
@@ -481,11 +490,26 @@ class JsonlEventStore:
                 yield self._decode(handle.readline(MAX_LINE + 1), line_number)
 
     # --- the port ---------------------------------------------------------------------
+    @property
+    def unreadable_count(self) -> int:
+        """How many lines are no event (``UNREADABLE``)."""
+        return self._bad_lines
+
+    def unreadable_lines(self, cancel: CancelToken | None = None) -> Iterator[Event]:
+        """The lines that are no event, in file order, each an Event with its ``problem`` (stream and
+        type ``UNREADABLE``, no version): problems of the file, not of a stream (``check`` reports them)."""
+        wanted = [(line, self._offsets[line]) for line in self._unreadable]
+        for count, event in enumerate(self._read_many(wanted)):
+            if count % 1000 == 0:
+                check(cancel)
+            yield event
+
     def describe(self, *, counts: bool = True) -> StoreInfo:
-        notes = (f"{self._bad_lines} line(s) are not readable events",) if self._bad_lines else ()
+        notes = ((f"{self._bad_lines} line(s) are not readable events: in no stream, listed by events and "
+                  "reported by check",) if self._bad_lines else ())
         return StoreInfo(
             layout="jsonl", engine="file", location=str(self.source), read_only=True,
-            events=len(self._offsets), streams=len(self._streams), notes=notes, columns=JSONL_READINGS,
+            events=len(self._offsets) - self._bad_lines, streams=len(self._streams), notes=notes, columns=JSONL_READINGS,
         )
 
     def streams(self, *, match=None, category=None, after=None, limit=500) -> list[StreamSummary]:

@@ -651,7 +651,10 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
     """The type survey of a JSON Lines file: ``sample`` lines decoded, spread evenly over the
     file (the category's lines when one is given); every line when there are no more."""
     if category is None:
-        offsets = list(store._offsets)
+        # every line but those that are no event (in no type: said in the detail)
+        skipped = set(store._unreadable)
+        offsets = [offset for line, offset in enumerate(store._offsets) if line not in skipped] if skipped \
+            else list(store._offsets)
     else:
         offsets = sorted(offset for name, index in store._streams.items()
                          if in_category(store.category(name), category) for offset in index.offsets)
@@ -686,6 +689,9 @@ def survey_jsonl(store: JsonlEventStore, *, category: str | None = None, cancel:
         counts = "counts per type from the file's index" if category is None else "counts per type are the sample's"
         detail = (f"sampled {read:,} of {total:,} events, evenly spread over the file: a JSON Lines file "
                   f"is decoded in Python; {counts}, times per type the sample's")
+    if store.unreadable_count and category is None:
+        detail += (f"; {store.unreadable_count:,} line(s) that are no event left out (in no type: "
+                   "events lists them, check reports them)")
     if envelope:
         detail += _ENVELOPE_NOTE
     return builder.build(method="decoded" if everything else "sample", method_detail=detail, category=category,

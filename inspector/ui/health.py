@@ -178,9 +178,11 @@ class HealthView(QWidget):
         self.findings = list(report.findings)
         self.tree.clear()
         for finding in self.findings:
-            item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), shown_name(finding.stream),
+            # a problem in no stream (a JSON Lines line that is no event) names none
+            where = "" if finding.stream is None else shown_name(finding.stream)
+            item = QTreeWidgetItem([KIND_WORDS.get(finding.kind, finding.kind), where,
                                     "" if finding.version is None else f"v{finding.version}"])
-            item.setToolTip(1, _plain_tip(shown_name(finding.stream)))
+            item.setToolTip(1, _plain_tip(where or "in no stream: a line of the file that is no event"))
             item.setToolTip(0, _plain_tip(finding.detail))
             item.setData(0, Qt.ItemDataRole.UserRole, finding)
             item.setForeground(0, Qt.GlobalColor.red)
@@ -218,13 +220,14 @@ class HealthView(QWidget):
     def _on_current_item_changed(self, item: QTreeWidgetItem | None, _previous: Any = None) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole) if item is not None else None
         self.detail.setText("" if finding is None else
-                            f"<b>{html.escape(kind_label(finding.kind))}</b> in {html.escape(shown_name(finding.stream))}: "
+                            f"<b>{html.escape(kind_label(finding.kind))}</b> in "
+                            f"{'no stream' if finding.stream is None else html.escape(shown_name(finding.stream))}: "
                             f"{html.escape(finding.detail)}")
         self.detail.setTextFormat(Qt.TextFormat.RichText)
 
     def _on_item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         finding = item.data(0, Qt.ItemDataRole.UserRole)
-        if finding is None:
+        if finding is None or finding.stream is None:  # in no stream: nothing to go to
             return
         version = jump_version(finding)
         if version is None:

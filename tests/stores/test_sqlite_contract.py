@@ -245,10 +245,14 @@ class TestJsonLines(EventStoreContract, LooseVersionsContract, FileContract):
             streams={key: key for key in STREAM_KEYS},
             type_name=_shown_type,
             categories=CATEGORIES,
-            bad=[
-                BadRow("(unreadable)", None, "(unreadable)", "malformed JSON"),
-                BadRow("broken-1", None, "Broken", "is not a number"),
-            ],
+            # the malformed line is no event: in no stream (test_a_line_that_is_no_event_is_a_problem_in_no_stream)
+            bad=[BadRow("broken-1", None, "Broken", "is not a number")],
             loose=("dup-1", LOOSE_READ),
             files=[path],
         )
+
+    def test_a_line_that_is_no_event_is_a_problem_in_no_stream(self, store):
+        (line,) = [e for e in store.read_all(limit=1000) if e.problem and "malformed JSON" in e.problem]
+        assert line.version is None and line.stream not in {s.stream for s in store.streams(limit=1000)}
+        assert [e.position for e in store.unreadable_lines()] == [line.position]
+        assert store.describe().notes[0].startswith("1 line(s) are not readable events")

@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex
 from inspector.core import json_pieces
 from inspector.core.events import Event, Moment
 from inspector.stores import EventFilter, stream_spelled
+from inspector.stores.jsonl import UNREADABLE
 from inspector.stores.lazy import full_event, left_out, size_text
 from inspector.ui.models import EventTableModel, ObjectRole, StreamListModel
 from inspector.ui.presenting import shown_name
@@ -309,7 +310,7 @@ class Browsing:
         """Select ``event`` everywhere: stream list, table, details, timeline, state."""
         same = self.current_event is not None and self.current_event.position == event.position
         self.current_event = event
-        if event.stream != self.current_stream:
+        if event.stream != self.current_stream and event.stream is not UNREADABLE:  # a line in no stream: none
             self.select_stream(event.stream)
         row = self.event_model.row_of_position(event.position)
         if row is not None:
