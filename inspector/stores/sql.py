@@ -581,6 +581,8 @@ class SqlEventStore:
         when the stream column's collation is nondeterministic)."""
         layout = self.layout
         exact = layout.stream_category_exact()  # the form a category filter compares (one definition)
+        if exact is not None and layout.exact_text_streams() and self.engine.dialect.name in ("mysql", "mariadb"):
+            return self._categories_recorded_by_collation(exact)
         streams = (sa.select((per_stream if exact is None else exact).label("category")).select_from(layout.table)
                    .where(layout.stream.is_not(None), *layout.scope())
                    .group_by(layout.stream_key()).subquery("streams"))
@@ -591,6 +593,40 @@ class SqlEventStore:
                 value = bytes(value).decode("utf-8", errors="replace")
             key = category_key(None if value is None else str(value))
             counts[key] = counts.get(key, 0) + int(count)
+        return sorted(counts.items())
+
+    def _categories_recorded_by_collation(self, exact: sa.ColumnElement[Any]) -> list[tuple[str, int]]:
+        """``_categories_recorded`` on MySQL/MariaDB, whose collation may hold several streams
+        (``order``, ``Order``, ``order ``) in one group: rows are grouped by the stream column in
+        its index's order, not by each row's bytes (a sort of every row: 6.7 s at 200k rows), and
+        a group of one name (nearly all) gives its stream's category at once; only groups of
+        several byte-distinct names are grouped again by their bytes, in a second pass over just
+        those groups (as ``_exact_category_counts``)."""
+        layout = self.layout
+        where = [layout.stream.is_not(None), *layout.scope()]
+        key = layout.stream_key()
+        groups = (sa.select(exact.label("category"), sa.func.min(key).label("low"), sa.func.max(key).label("high"),
+                            sa.func.min(layout.stream).label("stream"))
+                  .select_from(layout.table).where(*where).group_by(layout.stream).subquery("groups"))
+        single = sa.case((groups.c.low == groups.c.high, 1), else_=0)
+        found: list[tuple[Any, int]] = []
+        rows = self._rows(sa.select(groups.c.category, sa.func.sum(single), sa.func.sum(1 - single))
+                          .group_by(groups.c.category))
+        found.extend((value, int(singles or 0)) for value, singles, _several in rows)
+        if any(int(several or 0) for _value, _singles, several in rows):
+            names = [row[0] for row in self._rows(sa.select(groups.c.stream).where(groups.c.low != groups.c.high))]
+            for start in range(0, len(names), 500):
+                per_stream = (sa.select(exact.label("category")).select_from(layout.table)
+                              .where(*where, layout.stream.in_(names[start:start + 500])).group_by(key)
+                              .subquery("streams"))
+                found.extend(self._rows(sa.select(per_stream.c.category, sa.func.count()).group_by(per_stream.c.category)))
+        counts: dict[str, int] = {}
+        for value, count in found:
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                value = bytes(value).decode("utf-8", errors="replace")
+            name = category_key(None if value is None else str(value))
+            if int(count):
+                counts[name] = counts.get(name, 0) + int(count)
         return sorted(counts.items())
 
     def _exact_category_counts(self, expr: sa.ColumnElement[Any]) -> list[tuple[Any, int]]:
