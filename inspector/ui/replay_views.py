@@ -404,6 +404,7 @@ class StateView(QWidget):
 
     # --- results -----------------------------------------------------------------------
     def show_working(self, stream: str, version: int) -> None:
+        self._replaying_to = version
         self.describe_label.setText(f"Replaying {shown_name(stream)} to v{version}…")
 
     def show_result(self, result: Any, changes: list[Any] | ChangedPaths, *, position: Any = None) -> None:
@@ -529,7 +530,20 @@ class StateView(QWidget):
             bar.setValue(bar.value() - top // max(1, self.tree.rowHeight(index)))
 
     def show_cancelled(self) -> None:
-        self.describe_label.setText("Replay cancelled. Move the scrubber or select an event to replay again.")
+        """The replay under way was cancelled: Play stops and the scrubber goes back to the version
+        of the state shown (the tree still shows it), without asking for a replay; the tab says
+        which version was asked for and which one is shown."""
+        self.play_button.setChecked(False)
+        self._debounce.stop()  # a scrubber move not yet asked for is dropped with it
+        asked = getattr(self, "_replaying_to", None)
+        result = self.result
+        if result is not None and result.stream == self.stream and result.version is not None:
+            self.set_version(result.version)
+            text = (f"Replay{'' if asked is None else f' to v{asked}'} cancelled: the state shown is at "
+                    f"v{result.version}. Move the scrubber or select an event to replay again.")
+        else:
+            text = "Replay cancelled. Move the scrubber or select an event to replay again."
+        self.describe_label.setText(text)
         self.describe_label.setStyleSheet("")
 
     def show_failed(self, text: str) -> None:
