@@ -1219,6 +1219,9 @@ class SqlEventStore:
             order = layout.position.desc() if descending else layout.position
             rows = self._rows(query.order_by(order).limit(page))
             check(cancel)  # before decoding: a page of big payloads may take a while
+            for accept in python_filters:
+                if isinstance(accept, StreamsOfCategory):
+                    accept.page(rows)
             for row in rows:
                 if columns is None:
                     event = layout.row_to_event(row)
@@ -1293,22 +1296,42 @@ class SqlEventStore:
     def _category_filter(self, category: str, where: list[Any]) -> list[Any]:
         """The events of ``category``'s streams, as ``streams(category=...)`` selects them: the
         layout's ``category_clause`` appended to ``where`` where SQL can tell the category (one
-        index range on most layouts); else a Python predicate, returned in a list, that asks
-        ``category`` once per stream met (the filter's own cache) and keeps the stream's events
-        when ``in_category`` holds (one small query per stream, as an export asks each stream's
-        category anyway)."""
+        index range on most layouts); else a Python predicate, returned in a list, that keeps a
+        stream's events when ``in_category`` holds for the category ``streams`` lists for it:
+        the categories of a page's streams not met before are asked in one statement per page
+        (``StreamsOfCategory.page``, which ``_scan`` calls), not one per stream."""
         clause = self.layout.category_clause(category)
         if clause is not None:
             where.append(clause)
             return []
-        known: dict[str, bool] = {}
+        return [self.streams_of_category(category)]
 
-        def of_category(event: Any) -> bool:
-            found = known.get(event.stream)
-            if found is None:
-                found = known[event.stream] = in_category(self.category(event.stream), category)
-            return found
-        return [of_category]
+    def streams_of_category(self, category: str) -> StreamsOfCategory:
+        """A predicate on events: whether an event's stream is of ``category`` (as ``category``
+        and ``streams`` tell it), asking a page's new streams at once (``StreamsOfCategory``)."""
+        return StreamsOfCategory(self, category)
+
+    #: stored stream ids one ``categories_of_stored`` statement asks about
+    _CATEGORIES_CHUNK = 200
+
+    def categories_of_stored(self, stored: Sequence[Any]) -> dict[str, str | None]:
+        """The category ``streams`` lists (``category``) for each stream of the stored ids
+        ``stored`` (as rows hold them), by shown name: the layout's category hint grouped per
+        stream over just those streams' rows (the stream index), one statement per
+        ``_CATEGORIES_CHUNK`` ids. A stream without rows is left out."""
+        layout = self.layout
+        hint = _or_null(layout.category_hint()).label("first_type")
+        names = (sa.func.min(layout.stream) if layout.exact_text_streams() else layout.stream).label("stream")
+        found: dict[str, str | None] = {}
+        ids = list(dict.fromkeys(_hashable(value) for value in stored))
+        for start in range(0, len(ids), self._CATEGORIES_CHUNK):
+            chunk = ids[start:start + self._CATEGORIES_CHUNK]
+            query = (self._listing_where(sa.select(names, hint), None, None)
+                     .where(layout.stream.in_(chunk)).group_by(*layout.listing_keys()))
+            for row in self._rows(query):
+                name = layout.stream_from_db(row.stream)
+                found[name] = layout.category_of(name, row.first_type)
+        return found
 
     def _actor_prefilter(self, actor: str) -> list[sa.ColumnElement[bool]]:
         """A cheap test every row naming ``actor`` passes, checked before its JSON is parsed.
@@ -1947,6 +1970,32 @@ class _Xid(sa.types.UserDefinedType[Any]):
 
     def get_col_spec(self, **kw: Any) -> str:
         return "xid"
+
+
+class StreamsOfCategory:
+    """``event -> bool``: whether the event's stream is of ``category`` as ``streams`` lists it
+    (``in_category`` of ``store.category``), for layouts where only Python tells a category.
+    ``page(rows)`` asks the categories of a page's streams not met before in one statement
+    (``categories_of_stored``); a stream not known by then is asked alone."""
+
+    def __init__(self, store: SqlEventStore, category: str) -> None:
+        self.store, self.category = store, category
+        self.known: dict[str, bool] = {}
+        self.stored: set[Any] = set()  # stored ids already asked about
+
+    def page(self, rows: Sequence[Any]) -> None:
+        new = [value for value in dict.fromkeys(_hashable(row.stream) for row in rows) if value not in self.stored]
+        if not new:
+            return
+        self.stored.update(new)
+        for name, found in self.store.categories_of_stored(new).items():
+            self.known.setdefault(name, in_category(found, self.category))
+
+    def __call__(self, event: Any) -> bool:
+        found = self.known.get(event.stream)
+        if found is None:
+            found = self.known[event.stream] = in_category(self.store.category(event.stream), self.category)
+        return found
 
 
 def _hashable(value: Any) -> Any:

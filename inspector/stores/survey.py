@@ -54,14 +54,14 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from inspector.core.cancel import CancelToken, Progress
 from inspector.core.decoding import decode_json
-from inspector.core.events import Event, in_category
+from inspector.core.events import in_category
 from inspector.core.summary import ENVELOPE_KEYS
 from inspector.core.type_drift import DEFAULT_SAMPLE, SurveyBuilder, TypeSurvey, json_type_of
 from inspector.stores.layouts.base import SqlLayout, exact_time_key
 
 if TYPE_CHECKING:
     from inspector.stores.jsonl import JsonlEventStore
-    from inspector.stores.sql import SqlEventStore
+    from inspector.stores.sql import SqlEventStore, StreamsOfCategory
 
 #: rows of positions grouped per query: bounds the time between progress reports and cancel checks
 PART_ROWS = 250_000
@@ -598,6 +598,8 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
     envelope = _has_envelope(layout)  # fields about the event, not its payload: left out
 
     def take(rows: list[Any]) -> None:
+        if in_category is not None:
+            in_category.page(rows)  # the categories of the rows' new streams, in one statement
         for row in rows:
             if row.position in seen or taken[0] >= sample:
                 continue
@@ -634,15 +636,10 @@ def _sample_sql(store: SqlEventStore, builder: SurveyBuilder, where: list[sa.Col
     return taken[0], stretches
 
 
-def _category_check(store: SqlEventStore, category: str) -> Callable[[Event], bool]:
-    """Whether an event's stream is of the category, asking the store once per stream."""
-    known: dict[str, bool] = {}
-
-    def accept(event: Event) -> bool:
-        if event.stream not in known:
-            known[event.stream] = in_category(store.category(event.stream), category)
-        return known[event.stream]
-    return accept
+def _category_check(store: SqlEventStore, category: str) -> StreamsOfCategory:
+    """Whether an event's stream is of the category; ``page(rows)`` asks the categories of the
+    rows' streams not met before in one statement."""
+    return store.streams_of_category(category)
 
 
 # --- JSON Lines --------------------------------------------------------------------------------
