@@ -6,6 +6,8 @@ Owns ``live_count`` and the status bar's live label; the follower and reconnecto
 
 from __future__ import annotations
 
+from typing import Any
+
 from inspector.core.events import Event
 from inspector.ui.models import type_icon
 from inspector.ui.password import retry_with_password
@@ -46,8 +48,10 @@ class LiveFollow:
 
     def _on_follower_events_arrived(self, events: list[Event]) -> None:
         self.live_count += len(events)
+        unlisted = {event.stream for event in events if self.stream_model.row_of(event.stream) is None}
         # Streams first: a new stream's lane exists before its ticks are drawn.
         self.stream_model.add_live_events(events)
+        self._count_categories_again(unlisted)
         self.event_model.add_live_events(events)
         self.timeline.add_live_events(events)
         known = {self.type_box.itemData(i) for i in range(self.type_box.count())}
@@ -63,6 +67,45 @@ class LiveFollow:
         if stream is not None and versions:
             self.state_view.extend_versions(max(versions))
         self._update_live_label()
+
+    def _count_categories_again(self, unlisted: set[str]) -> None:
+        """Count the store's categories again (store-wide, on a worker; the picker keeps its choice)
+        when live events name a stream the list did not hold: it may be new, and the picker's
+        counts ("All categories (3 streams)") must take it in. Each such stream asks once per store."""
+        store = self.store
+        seen_store, seen = getattr(self, "_live_streams_counted", (None, set()))
+        if seen_store is not store:
+            seen = set()
+        new = unlisted - seen
+        self._live_streams_counted = (store, seen | new)
+        if new and store is not None:
+            self._recount_categories(store)
+
+    def _recount_categories(self, store: Any) -> None:
+        """One such count at a time: one asked while another runs follows it (a count cancelled would
+        go on in the database); the first count after the store opened is replaced (it may have missed
+        the stream)."""
+        running = getattr(self, "_categories_task", None)
+        if running is not None and any(task is running for task in self.runner.running()):
+            self._categories_recount = store
+            return
+        self._categories_recount = None
+
+        def then() -> None:
+            if getattr(self, "_categories_recount", None) is store and store is self.store:
+                self._recount_categories(store)
+
+        def done(counts: list[tuple[str, int]]) -> None:
+            self._on_categories(store, counts)
+            then()
+
+        def failed(exc: BaseException) -> None:
+            if store is self.store:
+                self.show_error(f"Counting categories failed: {exc}")
+            then()
+
+        self._categories_task = self.runner.submit("categories", lambda cancel, progress: store.categories(), done,
+                                                   failed, label="Counting categories")
 
     def _on_reconnector_lost(self, message: str) -> None:
         self.follower.pause()
