@@ -143,6 +143,7 @@ def leave_now(code: int) -> None:
     process on the way out, so it ends here instead."""
     import os
 
+    release_semaphores()
     for stream in (sys.stdout, sys.stderr):
         try:
             if stream is not None:
@@ -150,6 +151,26 @@ def leave_now(code: int) -> None:
         except (OSError, ValueError):
             pass
     os._exit(code)
+
+
+def release_semaphores() -> None:
+    """Unlink the named semaphores this process's multiprocessing objects still hold (the cancel
+    event of a projector worker or of a whole-category run whose thread has not ended yet).
+
+    They are unlinked by finalizers that an ordinary exit runs and ``os._exit`` skips: the resource
+    tracker then said "There appear to be 10 leaked semaphore objects to clean up at shutdown".
+    Only those finalizers run here (not the others at exit: a ``multiprocessing.Pool``'s can wait
+    forever); the processes that still use a semaphore keep it until they end."""
+    from multiprocessing import synchronize, util
+
+    registry = getattr(util, "_finalizer_registry", {})
+    cleanup = getattr(synchronize.SemLock, "_cleanup", None)
+    for finalizer in list(registry.values()):
+        if cleanup is not None and getattr(finalizer, "_callback", None) is cleanup:
+            try:
+                finalizer()
+            except Exception:  # noqa: BLE001 - leaving: at worst the tracker cleans it up and says so
+                pass
 
 
 __all__ = ["ALL", "APP_NAME", "MainWindow", "WindowShortcutsFirst", "make_app", "run_gui", "without_secrets"]

@@ -108,7 +108,7 @@ class ReplayRequests:
     def request_diff(self) -> None:
         """Compare the selected stream at A and B on a worker; show it in the Diff tab."""
         a, b, stream = self.moments["A"], self.moments["B"], self.current_stream
-        self._diff_shown = None  # (stream, A, B, result) once this comparison is shown: kept by a failed open
+        self._diff_shown: Any = None  # (stream, A, B, result) once this comparison is shown: kept by a failed open
         self.diff_view.show_moments(stream, a, b)
         store, projectors = self.store, self.projectors
         if a is None or b is None or stream is None or store is None or projectors is None:
@@ -218,7 +218,7 @@ class ReplayRequests:
         def done(report: Any) -> None:
             self._end_progress()
             self.health_view.show_report(report, listed)
-            self._health_shown = (report, listed)  # kept by a failed open
+            self._health_shown: Any = (report, listed)  # kept by a failed open
             count = len(report.findings)
             self.tabs.setTabText(self.tabs.indexOf(self.health_view), f"Health ({count})" if count else "Health")
 

@@ -114,7 +114,9 @@ class StoreSession:
         self.current_event = None
         self.region_filter = None
         self.moments = {"A": None, "B": None}
-        self._diff_shown = self._health_shown = None  # the Diff and Health tabs' results, of the store shown
+        # the Diff and Health tabs' results, of the store shown: (stream, A, B, diff), (report, listed)
+        self._diff_shown: Any = None
+        self._health_shown: Any = None
         self.type_box.blockSignals(True)
         self.type_box.clear()
         self.type_box.addItem("All types", ALL)
