@@ -82,7 +82,8 @@ class StoreSession:
         """Empty every pane of the store shown now, and say what is being opened.
 
         What was selected in the store shown now (stream, event, detail tab, category and type
-        filters) is kept in ``_shown_before_opening``, so a failed or cancelled open shows that
+        filters, timeline region, cursors A and B with the diff between them, the Health tab's
+        findings) is kept in ``_shown_before_opening``, so a failed or cancelled open shows that
         store again as it was."""
         if getattr(self, "_first_screen_pending", False) and getattr(self, "_first_screen_store", False) is None:
             pass  # another open is under way (or asks for a password): keep what was shown before it
