@@ -816,8 +816,10 @@ class SqlEventStore:
         statement = statements.get(stream)
         if statement is None:
             layout = self.layout
-            low, high = sa.bindparam("low"), sa.bindparam("high")
-            low_position, high_position = sa.bindparam("low_position"), sa.bindparam("high_position")
+            low: sa.BindParameter[Any] = sa.bindparam("low")
+            high: sa.BindParameter[Any] = sa.bindparam("high")
+            low_position: sa.BindParameter[Any] = sa.bindparam("low_position")
+            high_position: sa.BindParameter[Any] = sa.bindparam("high_position")
             statement = (sa.select(*layout.columns).select_from(layout.table)
                          .where(layout.stream_is(stream), *layout.scope(), layout.version >= low,
                                 layout.version <= high, sa.or_(layout.version > low, layout.position >= low_position),
