@@ -130,6 +130,11 @@ class MessageDbLayout(SqlLayout):
         """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
         return decode_json(row.data, allow_null=False).value
 
+    def fold_fields(self) -> tuple[str, ...] | None:
+        """Position, version, type and the payload (``lazy_data`` decodes it alone): a fold leaves
+        out the stream name, the time and the metadata."""
+        return ("position", "version", "type", "data")
+
     def payload_decoder(self) -> Callable[[Any], Any]:
         """``plain_document`` (see ``SqlLayout``): ``data`` is JSON text (``jsonb`` read as text)."""
         return plain_document
