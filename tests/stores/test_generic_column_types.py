@@ -383,9 +383,15 @@ def test_a_stream_is_read_by_its_shown_name_and_no_other(built, capsys):
     for other in ("not-a-uuid", built.names["A"].upper(), "0xzz"):
         if other == built.names["A"]:
             continue
-        # another spelling is another stream, which has no events: said, never another's events
         code = main(["events", built.target, "--stream", other, "--json"])
         out, err = capsys.readouterr()
+        if other == built.names["A"].upper() and built.case.ids in ("uuid", "binary16", "bytes_mixed"):
+            # a UUID-typed column (uuid, 16 bytes) reads a UUID in another case as that id, named as shown
+            assert code == 0 and [(e["stream"], e["version"]) for e in json.loads(out)] == [
+                (built.names["A"], version) for version in (1, 2, 3)]
+            continue
+        # another spelling is another stream (text and CHAR(36) ids are compared exactly), which has
+        # no events: said, never another's events
         assert code == 1 and out == "" and f"no events in stream {other!r}" in err
     _, result = run(capsys, "replay", built.target, "--stream", built.names["A"], "--at",
                     shown(built.times[("A", 3)]), "--json")
