@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from inspector.core.cancel import CancelToken
+from inspector.core.decoding import MAX_NESTING
 from inspector.core.events import Event, event_name_of_topic
 from inspector.stores.base import EventStore
 from inspector.replay.projectors import Projector, ProjectorError, hash_text
@@ -121,7 +122,7 @@ class NativeEventsourcingProjector(Projector):
 
         self.path = path
         self.name = "native eventsourcing"
-        transcoder = JSONTranscoder()
+        transcoder = _orjson_transcoder(JSONTranscoder)()
         app_class = _application_class(application) if application else None
         if app_class is not None:
             # The application's own transcodings (it calls super() for the standard ones).
@@ -202,6 +203,7 @@ class NativeEventsourcingProjector(Projector):
         return StoredEvent(originator_id=_originator_id(stream), originator_version=version, topic=topic, state=blob)
 
     def _domain(self, stored: Any) -> Any:
+        self.mapper.transcoder.topic = stored.topic  # which of its plans to try (``_decoded``)
         try:
             return self.mapper.to_domain_event(stored)
         except Exception as exc:  # undecodable state: encrypted, custom transcoding, corrupt, or code not found
@@ -271,6 +273,112 @@ class NativeEventsourcingProjector(Projector):
         if getattr(aggregate, "version", record.version) != record.version:
             return None
         return aggregate
+
+
+#: digits as "0", everything else as a space: a run of ``_LONG_DIGITS`` "0" is a number orjson may
+#: read otherwise than the json module (an integer past 64 bits comes back as a float)
+_DIGIT_MARKS = bytes(ord("0") if chr(c).isdigit() and c < 128 else 32 for c in range(256))
+_LONG_DIGITS = b"0" * 19
+#: the key of the library's transcoded values, as written (its encoder writes no escapes in it)
+_WRAPPER_KEY = b'"_type_"'
+#: topics, and numbers of wrappers per topic, whose fields to decode a transcoder remembers at most
+_TOPICS = 256
+_PLANS = 16
+#: states of a topic and number of wrappers that did not fit a plan decoded the long way before one is made again
+_RELEARN_AFTER = 100
+
+
+@functools.lru_cache(maxsize=None)
+def _orjson_transcoder(base: type) -> type:
+    """The library's ``JSONTranscoder`` (``base``) whose ``decode`` reads the usual state with
+    orjson and decodes its transcoded fields with the registered transcodings, giving what the
+    library's own ``decode`` gives; any other state is the library's to decode."""
+
+    class OrjsonTranscoder(base):
+        """``decode`` as the library's, the usual state read with orjson (``_decoded``)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            #: topic -> number of ``"_type_"`` in a state -> its top-level fields holding them, or
+            #: the states left to decode the long way before they are looked at again
+            self.plans: dict[Any, dict[int, tuple[str, ...] | int]] = {}
+            #: the topic of the state ``decode`` is given next (the mapper gives it the state alone):
+            #: which plan to try; a wrong one (two replays at once) is only a plan that does not fit
+            self.topic: Any = None
+
+        def decode(self, data: bytes) -> Any:
+            value = _decoded(self, data)
+            return super().decode(data) if value is _LONG_WAY else value
+
+    return OrjsonTranscoder
+
+
+_LONG_WAY: Any = object()
+
+
+def _decoded(transcoder: Any, data: Any, _loads: Any = orjson.loads,
+             _refused: type[Exception] = orjson.JSONDecodeError) -> Any:
+    """What the library's ``JSONTranscoder.decode(data)`` gives, read with orjson, for the usual
+    state; ``_LONG_WAY`` for any other, which the library then decodes itself (the same value,
+    or its own error).
+
+    The usual state: bytes of a JSON object, no ``\\u`` escape (no key spelt otherwise), at most
+    ``MAX_NESTING`` brackets (the json module's recursion limit is near), no run of 19 digits
+    (orjson reads an integer past 64 bits as a float), that orjson reads (not NaN, Infinity,
+    1e400, text that is not UTF-8 or not JSON: the json module reads some of those). Its
+    transcoded values (``{"_type_": name, "_data_": ...}``: the library's ``object_hook`` turns
+    such an object into ``transcoding.decode(_data_)``) are top-level fields, the same fields in
+    every event of a kind: the fields that held one are remembered by topic and number of
+    ``"_type_"`` in the text, and a state with that many has those decoded, each checked to be
+    a wrapper (two keys, ``_type_`` a registered name). Every ``"_type_"`` of its text is then one
+    of those wrappers' own, so the hook changes nothing else (each wrapper's ``_data_`` holds
+    none). A wrapper deeper down, a ``"_type_"`` in a string, a state that is itself a wrapper,
+    a decoding that fails: the long way (the library's own error, in its own order)."""
+    if type(data) is not bytes or data[:1] != b"{" or b"\\u" in data:
+        return _LONG_WAY
+    if len(data) > MAX_NESTING and data.count(b"[") + data.count(b"{") > MAX_NESTING:
+        return _LONG_WAY
+    if data.translate(_DIGIT_MARKS).find(_LONG_DIGITS) >= 0:
+        return _LONG_WAY
+    try:
+        value = _loads(data)
+    except _refused:
+        return _LONG_WAY
+    wrapped = data.count(_WRAPPER_KEY)
+    if not wrapped:
+        return value
+    topics = transcoder.plans
+    plans = topics.get(transcoder.topic)
+    if plans is None:
+        if len(topics) >= _TOPICS:
+            return _LONG_WAY
+        plans = topics[transcoder.topic] = {}
+    plan = plans.get(wrapped)
+    if type(plan) is not tuple:
+        if plan:  # states left to decode the long way
+            plans[wrapped] = plan - 1
+            return _LONG_WAY
+        if plan is None and len(plans) >= _PLANS:
+            return _LONG_WAY
+        plan = tuple(key for key, item in value.items()
+                     if type(item) is dict and len(item) == 2 and type(item.get("_type_")) is str and "_data_" in item)
+        if len(plan) != wrapped or (len(value) == 2 and "_type_" in value and "_data_" in value):
+            plans[wrapped] = _RELEARN_AFTER
+            return _LONG_WAY
+        plans[wrapped] = plan
+    names = transcoder.names
+    try:
+        for key in plan:
+            item = value[key]
+            if type(item) is not dict or len(item) != 2 or "_data_" not in item:
+                break
+            value[key] = names[item["_type_"]].decode(item["_data_"])
+        else:
+            return value
+    except Exception:  # not a wrapper after all, an unknown name, a value that does not decode
+        pass
+    plans.pop(wrapped, None)  # learnt again from the next state with that many
+    return _LONG_WAY
 
 
 def _application_class(spec: str) -> Any:

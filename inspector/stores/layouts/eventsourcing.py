@@ -37,14 +37,16 @@ import uuid
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_value, plain_in_checked_page,
+from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_value, transcoded_decimal,
                                      untranscode)
 from inspector.core.events import Event, aggregate_of_topic, category_named, event_name_of_topic, parse_time
+from inspector.core.json_pieces import PIECEWISE_ABOVE
 from inspector.core.matching import StreamPattern
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 from inspector.stores.connect import UTF8_FUNCTION, for_one_statement
@@ -154,6 +156,35 @@ def _state_of_fields(row: Row[Any]) -> str:
             text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
             parts.append(f'"{key}": {text}')
     return "{" + ", ".join(parts) + "}"
+
+
+def untranscoded_state(value: Any) -> Any:
+    """``untranscode(value)`` for a state decoded for the caller alone, made in place: the
+    library writes a state's custom values (times, decimals, UUIDs) as top-level fields
+    ``{"_type_": name, "_data_": text}``, which become their text (a UUID's hex hyphenated,
+    a decimal the ``Decimal`` of ``transcoded_decimal``) in the state's own dict, with no new
+    dict built and no search of the text first (each cost more than the unwrapping itself).
+    Other containers at the top level are untranscoded as ``untranscode`` does them; a state
+    that is itself a wrapper is ``untranscode``'s."""
+    if type(value) is not dict or (len(value) == 2 and "_type_" in value and "_data_" in value):
+        return untranscode(value)
+    for key, item in value.items():  # values replaced, keys kept: the iteration goes on
+        kind = type(item)
+        if kind is dict:
+            if len(item) == 2 and "_type_" in item and "_data_" in item:
+                data = item["_data_"]
+                if type(data) is str:
+                    name = item["_type_"]
+                    if name == "decimal_str":
+                        data = transcoded_decimal(data)
+                    elif name == "uuid_hex" and len(data) == 32:
+                        data = f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
+                    value[key] = data
+                    continue
+            value[key] = untranscode(item)
+        elif kind is list:
+            value[key] = untranscode(item)
+    return value
 
 
 class BytesPosition(FunctionElement[int]):
@@ -567,19 +598,28 @@ class EventsourcingLayout(SqlLayout):
 
     lazy_reads_by_place = True  # lazy_data and lazy_type read the row by place
 
-    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+    def lazy_data(self, row: Row[Any], event: Any, _loads: Any = orjson.loads,
+                  _refused: type[Exception] = orjson.JSONDecodeError) -> Any:
         """The state alone, as ``row_to_event`` decodes it (the replay's hot path): plain JSON
-        straight to the parser, anything else (compressed, encrypted, odd) the long way."""
+        straight to the parser and its transcoded values unwrapped in place (``untranscoded_state``),
+        anything else (compressed, encrypted, odd) the long way."""
         state = row[self._state_place]
         if type(state) is bytes and state[:1] == b"{":
-            # a state of a page whose numbers were checked at once (``lazy_events``) straight to orjson
-            value = plain_in_checked_page(state) if event._checked_page else NOT_PLAIN
+            value = NOT_PLAIN
+            if event._checked_page:
+                # a state of a page whose numbers were checked at once (``lazy_events``) straight
+                # to orjson, unless it might nest too deep (``plain_in_checked_page``, written out)
+                size = len(state)
+                if size <= MAX_NESTING or (size <= PIECEWISE_ABOVE
+                                           and state.count(b"[") + state.count(b"{") <= MAX_NESTING):
+                    try:
+                        value = _loads(state)
+                    except _refused:  # NaN, Infinity, 1e400, not JSON, not UTF-8: the long way says which
+                        pass
             if value is NOT_PLAIN:
                 value = json_value(state)  # an object, or None when it is not JSON after all
             if value is not None:
-                # the library's transcoded values are objects with a "_type_" key (written plainly,
-                # or with \u escapes): a state with neither has nothing to unwrap
-                return untranscode(value) if b"_type_" in state or b"\\u" in state else value
+                return untranscoded_state(value)  # a value decoded for this call alone
         return event.event().data  # row_to_event says why
 
     def stored_record(self, row: Row[Any]) -> StoredRecord:
