@@ -29,7 +29,7 @@ from inspector.core.events import Moment  # noqa: E402
 from inspector.replay import load_projectors, replay  # noqa: E402
 from inspector.replay.native import NativeEventsourcingProjector  # noqa: E402
 from inspector.stores import open_store  # noqa: E402
-from tests.stores.servers import scratch_database  # noqa: E402
+from tests.stores.servers import eventsourcing_postgres_env, scratch_database  # noqa: E402
 
 HEX = "a554f530bc3249d2aace5125814677b7"
 TS = '"timestamp":{"_type_":"datetime_iso","_data_":"2026-01-01T10:00:00.000001+00:00"}'
@@ -190,14 +190,7 @@ def books(request, tmp_path, monkeypatch):
     else:
         db = scratch_database(request.getfixturevalue("postgres_url"), "nativedecode")
         url = sa.engine.make_url(db.url)
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.database,
-            "POSTGRES_HOST": url.host or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": url.username or "postgres",
-            "POSTGRES_PASSWORD": url.password or "",
-        }
+        env = eventsourcing_postgres_env(url)
         target, table, writer, drop = db.url, "books_events", db.writer, db.drop
     app = domain.Books(env=env)
     ledger = domain.Ledger("ada", datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc))

@@ -31,7 +31,7 @@ from inspector.replay import load_projectors
 from inspector.replay.snapshot_check import check_with_projectors
 from inspector.stores import open_store
 
-from tests.stores.servers import scratch_database
+from tests.stores.servers import eventsourcing_postgres_env, scratch_database
 
 pytest.importorskip("eventsourcing")
 
@@ -149,9 +149,7 @@ def bank(request, tmp_path, monkeypatch):
     else:
         db = scratch_database(request.getfixturevalue("postgres_url"), "drift")
         url = sa.engine.make_url(db.url)
-        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": url.database,
-               "POSTGRES_HOST": url.host or "127.0.0.1", "POSTGRES_PORT": str(url.port or 5432),
-               "POSTGRES_USER": url.username or "postgres", "POSTGRES_PASSWORD": url.password or ""}
+        env = eventsourcing_postgres_env(url)
         target, writer, drop = db.url, db.writer, db.drop
     app = domain.Bank(env=env)
     accounts = _write_accounts(app, domain)

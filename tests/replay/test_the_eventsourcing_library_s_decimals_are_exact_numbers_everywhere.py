@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from inspector.cli import main
 
-from tests.stores.servers import scratch_database
+from tests.stores.servers import eventsourcing_postgres_env, scratch_database
 
 pytest.importorskip("eventsourcing")
 
@@ -93,14 +93,7 @@ def bank(request, tmp_path, monkeypatch):
     else:
         db = scratch_database(request.getfixturevalue("postgres_url"), "decimals")
         url = sa.engine.make_url(db.url)
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.database,
-            "POSTGRES_HOST": url.host or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": url.username or "postgres",
-            "POSTGRES_PASSWORD": url.password or "",
-        }
+        env = eventsourcing_postgres_env(url)
         target, drop = db.url, db.drop
         db.writer.dispose()
     app = domain.Bank(env=env)

@@ -61,6 +61,21 @@ def writable_target(request: Any, engine: str, sqlite_path: Path, label: str) ->
     return db.writer, db.url, db.drop
 
 
+def eventsourcing_postgres_env(url: Any, **extra: str) -> dict[str, str]:
+    """The ``eventsourcing`` library's environment for a PostgreSQL store at ``url`` (a SQLAlchemy
+    URL object, as ``make_url`` gives): its persistence module and connection settings, plus
+    ``extra`` settings (``POSTGRES_SCHEMA``, ``IS_SNAPSHOTTING_ENABLED`` ...)."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": url.database or "",
+        "POSTGRES_HOST": url.host or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": url.username or "postgres",
+        "POSTGRES_PASSWORD": url.password or "",
+        **extra,
+    }
+
+
 def wait_for_a_change_mark(store: Any) -> None:
     """Poll until ``store.change_mark()`` gives a mark (or fail after a hundred polls).
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from inspector.cli import main
 from inspector.stores import open_store, stream_spelled
 
-from tests.stores.servers import scratch_database
+from tests.stores.servers import eventsourcing_postgres_env, scratch_database
 from tests.stores.test_exact_numbers_marten import MARTEN_DDL
 
 DOMAIN = """
@@ -72,14 +72,7 @@ def desk(request, tmp_path, monkeypatch):
     else:
         db = scratch_database(request.getfixturevalue("postgres_url"), "uuidcase")
         url = sa.engine.make_url(db.url)
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.database,
-            "POSTGRES_HOST": url.host or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": url.username or "postgres",
-            "POSTGRES_PASSWORD": url.password or "",
-        }
+        env = eventsourcing_postgres_env(url)
         target, drop = db.url, db.drop
         db.writer.dispose()
     app = domain.Desk(env=env)

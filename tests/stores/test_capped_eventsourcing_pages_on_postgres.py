@@ -20,7 +20,7 @@ from inspector.core.matching import EventFilter
 from inspector.stores import open_store
 from inspector.stores.lazy import PayloadLeftOut, full_event, left_out
 
-from .servers import scratch_database
+from .servers import eventsourcing_postgres_env, scratch_database
 
 CAP = 1_000  # bytes: every state made big below is over it, every small one under
 TIME = '{"_type_":"datetime_iso","_data_":"2024-05-01T09:30:00+00:00"}'
@@ -92,12 +92,7 @@ ODD_LEFT_OUT = {"nested keys first", "repeated actor", "not ascii", "exact texts
 def catalogue_store(request):
     db = scratch_database(request.getfixturevalue("postgres_url"), "escap")
     url = sa.engine.make_url(db.url)
-    app = Catalogues(env={
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": url.database, "POSTGRES_HOST": url.host or "127.0.0.1",
-        "POSTGRES_PORT": str(url.port or 5432), "POSTGRES_USER": url.username or "postgres",
-        "POSTGRES_PASSWORD": url.password or "",
-    })
+    app = Catalogues(env=eventsourcing_postgres_env(url))
     items = [{"sku": f"sku-{n}", "price": n * 1.5, "tags": ["a", "b"]} for n in range(300)]  # > 200 brackets
     big = Catalogue(items=items, note={"actor": "nested", "timestamp": "x"}, actor="ada")
     big.rename(title="spring", actor="ada")  # small

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from inspector.stores import EventFilter, open_store
 
-from .servers import scratch_database
+from .servers import eventsourcing_postgres_env, scratch_database
 from .shop import Job, Shop, Wallet
 
 #: aggregates of each class; each saved after the other, so a page meets both categories
@@ -40,9 +40,7 @@ def store_url(request, tmp_path_factory) -> Iterator[str]:
     db = scratch_database(request.getfixturevalue("postgres_url"), "esclass")
     url = sa.engine.make_url(db.url)
     try:
-        _write({"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": url.database or "",
-                "POSTGRES_HOST": url.host or "127.0.0.1", "POSTGRES_PORT": str(url.port or 5432),
-                "POSTGRES_USER": url.username or "postgres", "POSTGRES_PASSWORD": url.password or ""})
+        _write(eventsourcing_postgres_env(url))
         yield db.url
     finally:
         db.drop()

@@ -15,7 +15,7 @@ from inspector.stores import open_store
 from inspector.stores.connect import server_read_only_engine
 from inspector.stores.lazy import left_out
 
-from .servers import scratch_database
+from .servers import eventsourcing_postgres_env, scratch_database
 from .shop import Shop, Wallet
 
 
@@ -28,12 +28,7 @@ def library_store_in_a_schema(postgres_url):
         with db.writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         url = sa.engine.make_url(db.url)
-        app = Shop(env={
-            "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_SCHEMA": schema,
-            "POSTGRES_DBNAME": url.database, "POSTGRES_HOST": url.host or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432), "POSTGRES_USER": url.username or "postgres",
-            "POSTGRES_PASSWORD": url.password or "", "IS_SNAPSHOTTING_ENABLED": "y",
-        })
+        app = Shop(env=eventsourcing_postgres_env(url, POSTGRES_SCHEMA=schema, IS_SNAPSHOTTING_ENABLED="y"))
         wallet = Wallet("ada", actor="ada")
         wallet.grant(5, actor="ada")
         wallet.spend(2, actor="bob")

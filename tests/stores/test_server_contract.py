@@ -26,7 +26,7 @@ from .contract import (
     SqlContract,
     balance,
 )
-from .servers import scratch_database
+from .servers import eventsourcing_postgres_env, scratch_database
 from .test_sqlite_contract import (
     CATEGORIES,
     ES_CATEGORIES,
@@ -139,13 +139,7 @@ class TestEventsourcingLayoutOnPostgres(EventStoreContract, SqlContract):
 
         db = scratch_database(request.getfixturevalue("postgres_url"), "es")
         url = sa.engine.make_url(db.url)
-        app = Shop(env={
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": url.database, "POSTGRES_HOST": url.host or "127.0.0.1",
-            "POSTGRES_PORT": str(url.port or 5432), "POSTGRES_USER": url.username or "postgres",
-            "POSTGRES_PASSWORD": url.password or "",
-            "IS_SNAPSHOTTING_ENABLED": "y",
-        })
+        app = Shop(env=eventsourcing_postgres_env(url, IS_SNAPSHOTTING_ENABLED="y"))
         ids = write_drafts(app, DRAFTS, {"wallet-a": [3, 6]})
         app.close()
         broken, rows, bad, decodable = es_broken_rows()

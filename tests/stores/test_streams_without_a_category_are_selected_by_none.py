@@ -22,7 +22,7 @@ from inspector.cli import main
 from inspector.core.events import NO_CATEGORY, category_key
 from inspector.stores import open_store
 
-from .servers import scratch_database
+from .servers import eventsourcing_postgres_env, scratch_database
 from .test_axon import JDBC_DDL
 from .test_eventsauce import EVENTSAUCE_MYSQL_DDL, EVENTSAUCE_PG_DDL
 from .test_eventsauce import TABLE as EVENTSAUCE_TABLE
@@ -120,10 +120,7 @@ def _eventsourcing_postgres(request, folder: Path) -> Iterator[Written]:
     db = scratch_database(request.getfixturevalue("postgres_url"), "esnone")
     url = sa.engine.make_url(db.url)
     try:
-        wallet, odd = _eventsourcing_app({
-            "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": url.database or "",
-            "POSTGRES_HOST": url.host or "127.0.0.1", "POSTGRES_PORT": str(url.port or 5432),
-            "POSTGRES_USER": url.username or "postgres", "POSTGRES_PASSWORD": url.password or ""})
+        wallet, odd = _eventsourcing_app(eventsourcing_postgres_env(url))
         with db.writer.begin() as conn:
             for n, topic in enumerate(NO_AGGREGATE_TOPICS, 1):
                 conn.exec_driver_sql("INSERT INTO shop_events (originator_id, originator_version, topic, state) "
