@@ -73,7 +73,8 @@ CACHE_BYTES = 2 * 1024**3
 class _StreamIndex:
     offsets: array = field(default_factory=lambda: array("q"))
     versions: list[int | None] = field(default_factory=list)
-    #: each line's number in the file (``offsets`` and ``versions`` are in file order too)
+    #: each line's number in the file, from 0, blank lines not counted (``JsonlEventStore._file_line``
+    #: gives an editor's); ``offsets`` and ``versions`` are in file order too
     lines: array = field(default_factory=lambda: array("q"))
     first_at: datetime | None = None
     last_at: datetime | None = None
@@ -272,6 +273,10 @@ class JsonlEventStore:
         #: line number -> the position ``_place_lines`` gave a line without one of its own, where
         #: that is not the line number itself
         self._placed: dict[int, int] = {}
+        #: for each blank (or whitespace-only) line, in file order: how many lines that are not blank
+        #: come before it. Lines are numbered (``_offsets``, ``_order``, ...) counting only those that
+        #: are not blank; ``_file_line`` gives the number an editor shows
+        self._blanks = array("q")
         self._scan()
 
     def _scan(self) -> None:
@@ -290,6 +295,7 @@ class JsonlEventStore:
                         offset += len(rest)  # skip the rest of a line too long to read
                     offset += len(rest)
                 elif not line.strip():
+                    self._blanks.append(len(self._offsets))
                     continue
                 position = len(self._offsets)
                 self._offsets.append(start)
@@ -389,6 +395,13 @@ class JsonlEventStore:
         own = event.position != _PLACED
         return (event if own else self._at_place(event, position)), own
 
+    def _file_line(self, line: int) -> int:
+        """The number an editor shows for line ``line`` (0-based, counting only the lines that are
+        not blank): 1-based, every line of the file counted, blank ones too; lines end at ``\\n``
+        (a CRLF ending is one), a ``.jsonl.gz`` file's are its decompressed lines. Worked out only
+        for a line a message names (a binary search over the blank lines)."""
+        return line + 1 + bisect_right(self._blanks, line)
+
     def _at_place(self, event: Event, line: int) -> Event:
         """``event`` of line number ``line`` at the position ``_place_lines`` gave it, where its
         line gives none of its own."""
@@ -398,7 +411,7 @@ class JsonlEventStore:
         """Line ``position`` decoded; its position ``_PLACED`` where the line gives none of its own."""
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
             return Event(_PLACED, UNREADABLE, None, UNREADABLE,
-                         problem=f"line {position + 1} is longer than {MAX_LINE:,} bytes: not read")
+                         problem=f"line {self._file_line(position)} is longer than {MAX_LINE:,} bytes: not read")
         if line.startswith(_BOM):
             line = line[len(_BOM):]  # a UTF-8 byte order mark some editors write before the first line
         try:
@@ -411,7 +424,7 @@ class JsonlEventStore:
                 doc, shallow = loads_exact(line, max_depth=None), False
         except TooDeep as exc:
             return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
-                         problem=f"line {position + 1}: {exc}")
+                         problem=f"line {self._file_line(position)}: {exc}")
         except ValueError as exc:
             try:
                 line.decode("utf-8")
@@ -420,10 +433,10 @@ class JsonlEventStore:
             else:
                 reason = f"malformed JSON: {exc}"
             return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
-                         problem=f"line {position + 1}: {reason}")
+                         problem=f"line {self._file_line(position)}: {reason}")
         if not isinstance(doc, dict):
             return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
-                         problem=f"line {position + 1}: not a JSON object")
+                         problem=f"line {self._file_line(position)}: not a JSON object")
         return self._from_document(doc, line, position, shallow=shallow)
 
     def _from_document(self, doc: dict[str, Any], line: bytes, position: int, *, shallow: bool = False) -> Event:
@@ -440,7 +453,7 @@ class JsonlEventStore:
         found, problem = (None, None) if "position" not in doc else whole_number(doc["position"], "position")
         stored_position = _PLACED if found is None else found  # placed by ``_place_lines``
         if problem:
-            problems.append(f"{problem} (line {position + 1} placed after the line before it instead)")
+            problems.append(f"{problem} (line {self._file_line(position)} placed after the line before it instead)")
         data, raw = doc.get("data"), None
         metadata: dict[str, Any] = doc["metadata"] if isinstance(doc.get("metadata"), dict) else {}
         if not shallow and line.count(b"[") + line.count(b"{") > MAX_NESTING:
