@@ -408,5 +408,10 @@ def run_check(args: argparse.Namespace) -> int:
         [(f.kind, "" if f.stream is None else shown_name(f.stream), f.version, f.detail) for f in report.findings],
         right=(2,),
     )
-    print(f"\n{plural(len(report.findings), 'finding')} in {plural(report.streams_checked, 'stream')}")
+    outside = sum(1 for f in report.findings if f.stream is None)  # a file's lines that are no event
+    if outside:
+        print(f"\n{plural(len(report.findings), 'finding')} ({outside} outside any stream), "
+              f"{plural(report.streams_checked, 'stream')} checked")
+    else:
+        print(f"\n{plural(len(report.findings), 'finding')} in {plural(report.streams_checked, 'stream')}")
     return found

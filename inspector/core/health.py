@@ -165,9 +165,16 @@ def check_store(
         if len(summaries) < page:
             break
         after = summaries[-1].stream
-    unreadable = getattr(store, "unreadable_lines", None)
-    if unreadable is not None:
-        for event in unreadable(cancel=cancel):
-            report.findings.append(Finding("undecodable_payload", None, None,
-                                           f"{event.problem} (at position {event.position}; in no stream)"))
+    report.findings.extend(outside_stream_findings(store, cancel))
     return report
+
+
+def outside_stream_findings(store: Any, cancel: CancelToken | None = None) -> list[Finding]:
+    """The store's lines that are no event (a JSON Lines file's ``unreadable_lines``), each an
+    ``undecodable_payload`` finding whose ``stream`` and ``version`` are None; [] for a store
+    without such lines. Every whole-store check adds them after the streams' findings."""
+    unreadable = getattr(store, "unreadable_lines", None)
+    if unreadable is None:
+        return []
+    return [Finding("undecodable_payload", None, None, f"{event.problem} (at position {event.position}; in no stream)")
+            for event in unreadable(cancel=cancel)]

@@ -50,7 +50,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken, Cancelled, Progress, check
 from inspector.core.diff import Change, diff_states
 from inspector.core.events import Event, format_time
-from inspector.core.health import CheckReport, Finding, check_events
+from inspector.core.health import CheckReport, Finding, check_events, outside_stream_findings
 from inspector.replay.eventsourcing_state import ENVELOPE_FIELDS, EventsourcingStateProjector
 from inspector.replay.projectors import GenericProjector, Projector, ProjectorSet, error_text, shown_state
 from inspector.stores.base import EventStore, Snapshot
@@ -87,7 +87,9 @@ def check_with_projectors(
     page: int = 500,
 ) -> CheckReport:
     """The damage checks of one stream (or every stream, page by page), plus ``unknown_type``
-    findings and, with ``snapshots``, the snapshot findings (see the module docstring).
+    findings and, with ``snapshots``, the snapshot findings (see the module docstring). A
+    whole-store check ends with the store's lines that are no event, as ``check_store``'s does
+    (``outside_stream_findings``: ``undecodable_payload``, stream None).
 
     The report's ``counts`` hold ``snapshots_checked`` (compared with a replay) and
     ``snapshots_skipped`` (in streams only a code-free projector applies to) when ``snapshots``.
@@ -123,6 +125,7 @@ def check_with_projectors(
         for summary in summaries:
             one(summary.stream, summary.category)
         if len(summaries) < page:
+            report.findings.extend(outside_stream_findings(store, cancel))
             return report
         after = summaries[-1].stream
 
