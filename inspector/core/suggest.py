@@ -19,6 +19,7 @@ import re
 from typing import Any, Iterable, Sequence
 
 from inspector.core.matching import EventFilter
+from inspector.core.terminal import quoted_name
 
 #: Stream names read to look for close ones: the store's first ones, and per half of the name.
 SAMPLE_STREAMS = 2_000
@@ -58,10 +59,11 @@ def close_names(word: str, names: Iterable[str], n: int = 3) -> list[str]:
 
 
 def did_you_mean(names: Sequence[str]) -> str:
-    """``"; did you mean 'a'?"``, ``"; did you mean 'a' or 'b'?"``; empty when there is none."""
+    """``"; did you mean 'a'?"``, ``"; did you mean 'a' or 'b'?"``; empty when there is none.
+    Each name is quoted as ``quoted_name`` does, so pasting it into a shell gives back the name."""
     if not names:
         return ""
-    quoted = [repr(name) for name in names]
+    quoted = [quoted_name(name) for name in names]
     listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
     return f"; did you mean {listed}?"
 
@@ -114,7 +116,7 @@ def missing_stream(store: Any, stream: str) -> str | None:
     if stream == "(unreadable)" and bad:
         return (f"'(unreadable)' is not a stream: it marks the {bad:,} line(s) of this file that are no event "
                 "(events lists them, check reports them)")
-    return f"no events in stream {stream!r}" + did_you_mean(close_names(stream, nearby_streams(store, stream)))
+    return f"no events in stream {quoted_name(stream)}" + did_you_mean(close_names(stream, nearby_streams(store, stream)))
 
 
 def missing_types(store: Any, types: Sequence[str]) -> str | None:
@@ -156,7 +158,7 @@ def missing_pattern(store: Any, pattern: str, category: str | None = None) -> st
         return head + did_you_mean([fixed])
     plain = pattern.replace("*", "").replace("?", "")
     near = close_names(plain, names) if plain else []
-    return head + (f"; close stream names: {', '.join(repr(name) for name in near)}" if near else "")
+    return head + (f"; close stream names: {', '.join(quoted_name(name) for name in near)}" if near else "")
 
 
 def missing_actor(store: Any, actor: str, *, checked: bool = False) -> str | None:

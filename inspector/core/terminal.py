@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "shortened", "shown_name"]
+__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "quoted_name", "shortened", "shown_name"]
 
 # C0 controls (tab and newline too: a table cell is one line), DEL, C1 controls (U+0080-U+009F,
 # which some terminals read as CSI/OSC), the bidirectional overrides and isolates that reorder
 # what follows them, line/paragraph separators, and lone surrogates (not text at all).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# blank characters other than the plain space (no-break, en, em, ideographic spaces...): they read
+# as a space on a terminal and in the window, so names and keys show them escaped (\u00a0)
+_ODD_BLANK = re.compile("[\u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -52,6 +55,29 @@ def shown_name(name: str) -> str:
     if not name or name != name.strip() or name.startswith('"'):
         return f'"{text}"'
     return text
+
+
+def quoted_name(name: str) -> str:
+    """A stream, category or type name quoted in a message so that pasting the quoted text into a
+    POSIX shell gives back exactly the name: ``'order-1'``, ``'C:\\orders-1'`` (backslashes kept
+    as they are), ``'it'\\''s'`` (a single quote closes, adds ``\\'`` and reopens), ``''``.
+
+    A name holding a character that could control a terminal (``printable``'s set), or a blank
+    character other than the plain space (no-break space and the like, which read as a space),
+    is written in the shell's ANSI-C quotes instead, with that character escaped and so visible:
+    ``$'a\\x1bb'``, ``$'\\u00a0z'``, ``$'tab\\there'`` (backslashes and single quotes escaped
+    there too). Bash, zsh, ksh and POSIX.1-2024 ``sh`` read those quotes back as the name."""
+    if _UNSAFE.search(name) is None and _ODD_BLANK.search(name) is None:
+        return "'" + name.replace("'", "'\\''") + "'"
+    text = name.replace("\\", "\\\\").replace("'", "\\'")
+    text = _ODD_BLANK.sub(_shell_escape, _UNSAFE.sub(_shell_escape, text))
+    return f"$'{text}'"
+
+
+def _shell_escape(match: re.Match[str]) -> str:
+    """``_escape`` as ANSI-C quotes read it back: ``\\xHH`` is a byte there, so only below 0x80."""
+    code = ord(match.group(0))
+    return _escape(match) if code < 0x80 else f"\\u{code:04x}"
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

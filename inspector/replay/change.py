@@ -18,6 +18,7 @@ from inspector.core.cancel import CancelToken, Progress
 from inspector.core.diff import Change, diff_states
 from inspector.core.events import Event, Moment, format_time
 from inspector.core.json_pieces import cycle_collection_paused, settle_new_objects
+from inspector.core.terminal import quoted_name
 from inspector.replay import worker
 from inspector.replay.cache import SnapshotCache
 from inspector.replay.engine import FIRST_EVENT_PAYLOAD_CAP, EventStep, ReplayResult
@@ -247,7 +248,7 @@ def event_change(store: Any, stream: str, version: int, *, projectors: Any = Non
     if after.problem is not None or after.stopped is not None or after.version is None:
         change.problem = after.problem or (
             f"the projector raised at v{after.stopped.version}: {after.stopped.error}" if after.stopped is not None
-            else f"stream {stream!r} has no event at v{version}")
+            else f"stream {quoted_name(stream)} has no event at v{version}")
         return change
     before = worker.replay(store, stream, at=Moment(version=after.version - 1), projectors=projectors,
                            cache=cache, cancel=cancel, time_limit=time_limit, isolate=isolate)

@@ -39,6 +39,7 @@ from inspector.replay.key_reads import KeyReads
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import left_out, materialize
 from inspector.core.matching import StreamPattern
+from inspector.core.terminal import quoted_name
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
     GenericProjector,
@@ -744,7 +745,7 @@ def replay(
         first = _first_event(store, stream, cancel)
         if first is None:
             name = projectors.name if isinstance(projectors, Projector) else GENERIC_PROJECTOR.name
-            return ReplayResult(stream, None, None, {}, name, problem=f"no events in stream {stream!r}",
+            return ReplayResult(stream, None, None, {}, name, problem=f"no events in stream {quoted_name(stream)}",
                                 elapsed_ms=_ms(started))
         if projector is None:
             projector = _choose_projector(projectors, store, stream, first)
@@ -773,7 +774,7 @@ def replay(
     if at is not None and at.version is not None and outcome.stopped is None and outcome.version != upto:
         # never answer another version silently: the state shown is the one before, named as such
         nearest = "" if outcome.version is None else f"; the last version before it is v{outcome.version}"
-        result.problem = f"stream {stream!r} has no event at v{upto}{nearest}"
+        result.problem = f"stream {quoted_name(stream)} has no event at v{upto}{nearest}"
     return result
 
 
@@ -1058,7 +1059,7 @@ def diff(
     first = _first_event(store, stream, cancel)
     if first is None:
         return StateDiff(stream, MomentRef(None, None), MomentRef(None, None),
-                         problem=f"no events in stream {stream!r}", elapsed_ms=_ms(started))
+                         problem=f"no events in stream {quoted_name(stream)}", elapsed_ms=_ms(started))
     projector = _choose_projector(projectors, store, stream, first)
     at_a = replay(store, stream, at=a, projectors=projector, cache=cache, cancel=cancel)
     at_b = replay(store, stream, at=b, projectors=projector, cache=cache, cancel=cancel)
@@ -1263,7 +1264,7 @@ def bisect(
                             problem=f"--when may use only state and event; unknown name(s): {', '.join(predicate.unknown)}")
     first = _first_event(store, stream, cancel)
     if first is None:
-        return BisectResult(stream, when, False, problem=f"no events in stream {stream!r}", elapsed_ms=_ms(started))
+        return BisectResult(stream, when, False, problem=f"no events in stream {quoted_name(stream)}", elapsed_ms=_ms(started))
     projector = _choose_projector(projectors, store, stream, first)
     assert first.version is not None
     origin = version_origin(getattr(store, "layout_name", None), first.version)

@@ -21,6 +21,7 @@ from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.decoding import text_or_bytes
 from inspector.core.events import Event, StreamSummary, category_key, in_category
 from inspector.core.matching import searchable_text
+from inspector.core.terminal import quoted_name
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
 from inspector.stores.base import (
     ACTOR_DECODED_ROWS,
@@ -1913,7 +1914,7 @@ class _LeftOutColumns:
             else:
                 whole = self._read_again(short, key)
             if whole is None:
-                raise StoreError(f"{self.store.location}: stream {self.stream!r} has no event at v{key[0]} "
+                raise StoreError(f"{self.store.location}: stream {quoted_name(self.stream)} has no event at v{key[0]} "
                                  f"(position {key[1]}) any more")
         return widened(short, whole, self.shape)
 
@@ -1961,7 +1962,7 @@ class _LeftOutColumns:
                 return row
         if rows:
             raise StoreError(f"{self.store.location}: the event at v{key[0]} (position {key[1]}) of stream "
-                             f"{self.stream!r} changed while it was replayed")
+                             f"{quoted_name(self.stream)} changed while it was replayed")
         return None
 
 
