@@ -81,11 +81,17 @@ def run_export(args: argparse.Namespace) -> int:
     recorded = args.format in ("jsonl", "sqlite")  # the formats that keep the projector's record
     if args.json:
         print_json({"path": str(result.path), "format": result.format, "events": result.events,
+                    "problem_lines": result.problem_lines, "left_out": list(result.left_out),
                     "projector": projectors.label if recorded else None})
     else:
-        print(f"wrote {result.events} event(s) as {result.format} to {result.path}")
+        kept = f", with the {result.problem_lines} line(s) that are no event as they were" if result.problem_lines else ""
+        print(f"wrote {result.events} event(s) as {result.format} to {result.path}{kept}")
         if recorded:
             print(f"projector recorded with the slice: {projectors.label}")
+    if result.left_out:  # a line that is no event is in no stream: a copy never makes it one
+        print(f"note: left out {len(result.left_out)} line(s) of the source that are no event (in no stream; "
+              f"a {result.format} export cannot hold them): " + "; ".join(result.left_out[:5])
+              + ("; …" if len(result.left_out) > 5 else ""), file=sys.stderr)
     if recorded and choice.kind == "native":
         print("note: native eventsourcing replay needs the library's own tables, which a slice does not keep: "
               "the slice replays with the code-free eventsourcing state (envelope fields left out); replay "

@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -34,6 +34,7 @@ from inspector.core.suggest import missing_stream
 from inspector.core.summary import summarize
 from inspector.stores.base import EventFilter, EventStore, StoreError
 from inspector.stores.files import special_kind
+from inspector.stores.jsonl import UNREADABLE
 
 FORMATS = ("jsonl", "csv", "html", "sqlite", "pytest")
 PAGE = 1000
@@ -64,9 +65,17 @@ def write_private_text(path: Path, text: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
+    """What an export wrote: ``events`` (rows; in a JSON Lines export the events alone),
+    ``problem_lines`` (a JSON Lines export's lines that are no event, written as they were so the
+    copy reads them as problems again) and ``left_out`` (the problem text, naming the line, of
+    each source line that is no event and that this format cannot hold: a SQLite copy, a pytest
+    fixture, or a JSON Lines export of a line too long to read; never made into a stream)."""
+
     path: Path
     format: str
     events: int
+    problem_lines: int = 0
+    left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +168,10 @@ def export(
             raise StoreError(f"nothing to export: {missing}")
     masker = Masker(mask)
     categories: dict[str, str] = {}
-    events = _with_categories(store, iter_slice(store, part, cancel), masker, categories)
+    left_out: list[str] = []
+    problem_lines = [0]
+    events = _with_categories(store, iter_slice(store, part, cancel), masker, categories,
+                              _outside_lines(fmt, left_out, problem_lines))
     counted = _Counter(events, progress, cancel)
     if target.is_dir():
         raise StoreError(f"{target} is a folder: give a file name to export to")
@@ -181,18 +193,44 @@ def export(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return ExportResult(target, fmt, counted.count)
+    return ExportResult(target, fmt, counted.count - problem_lines[0], problem_lines[0], tuple(left_out))
+
+
+def _outside_lines(fmt: str, left_out: list[str], kept: list[int]) -> Callable[[Event], bool]:
+    """Whether a source line that is no event (``UNREADABLE``: in no stream) goes into a ``fmt``
+    export: a JSON Lines export writes it as it was (its ``raw`` line, masked like any raw
+    payload) so the copy reads it as a problem again, CSV and HTML reports list it with its
+    problem and no stream; a SQLite copy or a fixture cannot hold it, nor a JSON Lines export a
+    line without its text (too long to read, or withheld by masking). One left out is noted in
+    ``left_out`` (its problem), one kept as a JSON Lines line counted in ``kept[0]``."""
+
+    def keep(event: Event) -> bool:
+        if fmt in ("csv", "html"):
+            return True
+        if fmt == "jsonl" and event.raw is not None:
+            kept[0] += 1
+            return True
+        left_out.append(event.problem or f"a line at position {event.position} that is no event")
+        return False
+
+    return keep
 
 
 def _with_categories(store: EventStore, events: Iterator[Event], masker: Masker,
-                     categories: dict[str, str]) -> Iterator[Event]:
+                     categories: dict[str, str], outside: Callable[[Event], bool]) -> Iterator[Event]:
     """``events`` masked, with ``categories`` (exported stream name -> category) filled for each
     stream before its first event is given, where the store lists a category its name does not
     tell (eventsourcing's aggregate class, Marten's and Axon's aggregate types): JSON Lines and
-    SQLite slices record it, so they list the streams under the source's categories."""
+    SQLite slices record it, so they list the streams under the source's categories. A line that
+    is no event (in no stream) is given only where ``outside`` keeps it, still marked ``UNREADABLE``."""
     recorded: dict[str, str | None] = {}
     for event in events:
         stream = event.stream
+        if stream is UNREADABLE:
+            shown = replace(masker.event(event), stream=UNREADABLE, type=UNREADABLE)  # raw None: withheld
+            if outside(shown):
+                yield shown
+            continue
         if stream not in recorded:
             found = store.category(stream)
             recorded[stream] = found if found and found != category_of_stream_name(stream) else None
@@ -288,9 +326,14 @@ class _Counter:
 
 # --- writers --------------------------------------------------------------------------------
 def _write_jsonl(events, path: Path, *, categories: dict[str, str], **_: Any) -> None:
-    """One ``event_record`` per line, with ``category`` where the source's is not the name's."""
+    """One ``event_record`` per line, with ``category`` where the source's is not the name's; a
+    source line that is no event is written as it was (its ``raw`` text), a problem line again."""
     with path.open("wb") as out:
         for event in events:
+            if event.stream is UNREADABLE:
+                raw = event.raw.encode("utf-8") if isinstance(event.raw, str) else event.raw
+                out.write(raw.replace(b"\n", b" ") + b"\n")
+                continue
             record = event_record(event)
             category = categories.get(event.stream)
             if category is not None:
@@ -304,12 +347,18 @@ CSV_COLUMNS = ["position", "stream", "version", "type", "recorded_at", "actor", 
 
 def _csv_row(event: Event) -> list[Any]:
     meta = event.metadata if isinstance(event.metadata, dict) else {}
+    stream, kind = _stream_and_type(event)
     return [
-        event.position, event.stream, event.version, event.type, format_time(event.recorded_at),
+        event.position, stream, event.version, kind, format_time(event.recorded_at),
         event.actor or "", meta.get("correlation_id", ""), meta.get("causation_id", ""),
         summarize(event, 120), jsontext.dumps(event.data) if event.data is not None else "",
         event.problem or "",
     ]
+
+
+def _stream_and_type(event: Event) -> tuple[str, str]:
+    """The stream and type a report shows: none for a line that is no event (its problem says what it is)."""
+    return ("", "") if event.stream is UNREADABLE else (event.stream, event.type)
 
 
 def _write_csv(events, path: Path, **_: Any) -> None:
@@ -356,8 +405,9 @@ def _write_html(events, path: Path, *, store: EventStore, part: Slice, masker: M
             meta = event.metadata if isinstance(event.metadata, dict) else {}
             css = ' class="problem"' if event.problem else ""
             cells = [
-                ("num", event.position), ("mono", format_time(event.recorded_at) or ""), ("mono", event.stream),
-                ("num", "" if event.version is None else event.version), ("", event.type),
+                ("num", event.position), ("mono", format_time(event.recorded_at) or ""),
+                ("mono", _stream_and_type(event)[0]),
+                ("num", "" if event.version is None else event.version), ("", _stream_and_type(event)[1]),
                 ("", event.actor or ""), ("mono", meta.get("correlation_id", "")), ("", summarize(event, 160)),
             ]
             out.write(f"<tr{css}>" + "".join(

@@ -48,3 +48,51 @@ def test_check_with_a_projector_file_reports_lines_that_are_no_event(tmp_path, c
 def test_the_total_says_a_finding_is_outside_any_stream(tmp_path, capsys):
     assert main(["check", _file(tmp_path, LINES[:3])]) == 3
     assert capsys.readouterr().out.rstrip().endswith("1 finding (1 outside any stream), 1 stream checked")
+
+
+def _streams(path: str) -> list[str]:
+    from inspector.stores import open_store
+
+    store = open_store(path)
+    try:
+        return [summary.stream for summary in store.streams()]
+    finally:
+        store.close()
+
+
+def test_a_sqlite_copy_leaves_lines_that_are_no_event_out_and_says_which(tmp_path, capsys):
+    copy = str(tmp_path / "copy.db")
+    assert main(["export", _file(tmp_path), "--format", "sqlite", "-o", copy, "--json"]) == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["events"] == 2 and [text[:6] for text in summary["left_out"]] == ["line 2", "line 4"]
+    assert "left out 2 line(s) of the source that are no event" in captured.err
+    assert _streams(copy) == ["order-1"]
+
+
+def test_a_json_lines_copy_keeps_lines_that_are_no_event_as_problems(tmp_path, capsys):
+    copy = str(tmp_path / "copy.jsonl")
+    assert main(["export", _file(tmp_path), "--format", "jsonl", "-o", copy]) == 0
+    assert "with the 2 line(s) that are no event as they were" in capsys.readouterr().out
+    assert _streams(copy) == ["order-1"]
+    assert main(["check", copy, "--json"]) == 3
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["kind"], f["stream"]) for f in findings] == [("undecodable_payload", None)] * 2
+    assert main(["events", copy, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(e["position"], e["problem"] is not None) for e in listed] == [(1, False), (2, True), (3, False), (4, True)]
+
+
+def test_a_csv_report_lists_lines_that_are_no_event_in_no_stream(tmp_path, capsys):
+    import csv
+
+    copy = tmp_path / "copy.csv"
+    assert main(["export", _file(tmp_path), "--format", "csv", "-o", str(copy)]) == 0
+    rows = list(csv.DictReader(copy.open(encoding="utf-8")))
+    assert [(row["position"], row["stream"], row["type"]) for row in rows] == [
+        ("1", "order-1", "Placed"),
+        ("2", "", ""),
+        ("3", "order-1", "Paid"),
+        ("4", "", ""),
+    ]
+    assert rows[1]["problem"].startswith("line 2")

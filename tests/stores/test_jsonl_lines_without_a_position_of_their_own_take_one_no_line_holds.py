@@ -114,9 +114,12 @@ def test_a_big_line_without_a_position_keeps_its_place_in_a_capped_read(tmp_path
     assert type(capped[2].data).__name__ == "PayloadLeftOut"
 
 
-def test_a_sqlite_copy_of_a_file_with_a_bad_line_keeps_every_line(tmp_path):
-    store = _store(tmp_path, [_line(p, version=p) for p in range(1, 9)] + ["{not json", _line(99, version=9)])
-    export(store, "sqlite", tmp_path / "copy.db")
+def test_a_sqlite_copy_of_a_file_with_a_bad_line_keeps_every_event(tmp_path):
+    # the line without a position is placed at 9 and kept; the line that is no event (placed at
+    # 10) is in no stream, so the copy leaves it out and says so
+    lines = [_line(p, version=p) for p in range(1, 9)] + [_line(None, version=9), "{not json", _line(99, version=10)]
+    store = _store(tmp_path, lines)
+    assert export(store, "sqlite", tmp_path / "copy.db").left_out[0].startswith("line 10: malformed JSON")
     with sqlite3.connect(tmp_path / "copy.db") as copy:
         assert [row[0] for row in copy.execute("SELECT position FROM events ORDER BY position")] == [
             1,

@@ -65,9 +65,12 @@ class Exporting:
             self._end_progress()
             self.last_export = result
             masked = " (e-mail addresses masked)" if "emails" in request.mask else ""
+            left_out = getattr(result, "left_out", ())  # the source's lines that are no event: in no stream
+            outside = (f"; left out {len(left_out)} line(s) that are no event ({left_out[0]}"
+                       + (", …" if len(left_out) > 1 else "") + ")") if left_out else ""
             self.statusBar().showMessage(
                 f"Exported {result.events:,} event{'s' if result.events != 1 else ''} of "
-                f"{request.part.describe()} to {result.path}{masked}", 20000)
+                f"{request.part.describe()} to {result.path}{masked}{outside}", 20000)
 
         def failed(exc: BaseException) -> None:
             self._end_progress()
