@@ -30,7 +30,7 @@ import orjson
 
 from inspector.core.cancel import CancelToken
 from inspector.core.decoding import MAX_NESTING
-from inspector.core.events import Event, event_name_of_topic
+from inspector.core.events import Event, event_name_of_topic, parse_time
 from inspector.stores.base import EventStore
 from inspector.replay.projectors import Projector, ProjectorError, hash_text
 
@@ -44,19 +44,25 @@ class NativeEvent:
     """A stored event together with the domain event the library decoded from the same row.
 
     A fold needs only the domain event, the version and the position; the ``Event`` with the
-    event's time, actor and topic (``event()``, and every other attribute) is made when first
-    asked for, so folding costs the library's own decoding and little more.
+    event's time, actor, topic and data (``event()``, and every other attribute) is made when
+    first asked for, so folding costs the library's own decoding and little more. Its ``data``
+    is the stored state decoded as the store's own reads decode it (``decode``: the layout's
+    ``decode_state``, exact Decimals included), so a result's event shows what ``events`` shows;
+    only events a result carries are decoded so.
     """
 
-    __slots__ = ("position", "stream", "version", "domain", "_topic", "_event")
+    __slots__ = ("position", "stream", "version", "domain", "_topic", "_event", "_state", "_decode")
 
-    def __init__(self, position: int, stream: str, version: int, topic: str, domain: Any) -> None:
+    def __init__(self, position: int, stream: str, version: int, topic: str, domain: Any, state: Any = None,
+                 decode: Callable[[Any], tuple[Any, str | None]] | None = None) -> None:
         self.position = position
         self.stream = stream
         self.version = version
         self.domain = domain
         self._topic = topic
         self._event: Event | None = None
+        self._state = state
+        self._decode = decode
 
     @property
     def type(self) -> str:
@@ -64,9 +70,24 @@ class NativeEvent:
 
     def event(self) -> Event:
         if self._event is None:
-            domain, topic = self.domain, self._topic
+            domain, topic, state = self.domain, self._topic, self._state
+            data: Any = None
+            problem: str | None = None
+            raw: Any = None
+            if self._decode is not None and state is not None:
+                data, problem = self._decode(state)
+                if problem:
+                    raw = bytes(state) if not isinstance(state, str) else state
+            if isinstance(domain, _Broken):
+                problem = domain.error
             timestamp = getattr(domain, "timestamp", None)
+            if not isinstance(timestamp, datetime) and isinstance(data, dict):
+                timestamp = parse_time(data.get("timestamp"))
             metadata: dict[str, Any] = {"topic": topic}
+            if isinstance(data, dict):
+                for key in ("actor", "correlation_id", "causation_id"):
+                    if key in data:
+                        metadata[key] = data[key]
             actor = getattr(domain, "actor", None)
             if isinstance(actor, str):
                 metadata["actor"] = actor
@@ -76,9 +97,10 @@ class NativeEvent:
                 version=self.version,
                 type=event_name_of_topic(topic),
                 recorded_at=timestamp if isinstance(timestamp, datetime) else None,
-                data=None,
+                data=data,
                 metadata=metadata,
-                problem=domain.error if isinstance(domain, _Broken) else None,
+                raw=raw,
+                problem=problem,
             )
         return self._event
 
@@ -229,6 +251,8 @@ class NativeEventsourcingProjector(Projector):
 
         originator = _originator_id(stream)  # once per read, not per event
         domain_of = self._domain
+        layout = getattr(store, "layout", None)
+        decode = getattr(layout, "decode_state", None)  # a result's event: its data as ``events`` shows it
         for record in store.stored_records(stream, after=after, upto=upto, cancel=cancel):
             topic = record.type or ""
             state = record.payload
@@ -237,7 +261,7 @@ class NativeEventsourcingProjector(Projector):
             else:  # the usual row: plain JSON bytes, given to the library as they are
                 stored = StoredEvent(originator_id=originator, originator_version=record.version, topic=topic,
                                      state=state)
-            yield NativeEvent(record.position, stream, record.version, topic, domain_of(stored))
+            yield NativeEvent(record.position, stream, record.version, topic, domain_of(stored), state, decode)
 
     def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any, Any] | None:
         """The latest library snapshot at or before ``upto`` that decodes and matches an event:
