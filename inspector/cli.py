@@ -331,7 +331,8 @@ def _not_a_command(word: str, commands: Sequence[str]) -> int:
 def open_store_from_args(args: argparse.Namespace, target: str | None = None) -> EventStore:
     """Open ``args.store`` (or ``target``) read-only, asking for a password when told to. Where
     the database holds several event stores, a note on stderr says which one is read and how to
-    read another (``info`` lists it among its notes instead)."""
+    read another (``info`` lists it among its notes instead), unless ``--layout`` picked it (the
+    one store of that layout there)."""
     from inspector.stores import open_store, redact
 
     target = target or args.store
@@ -342,7 +343,8 @@ def open_store_from_args(args: argparse.Namespace, target: str | None = None) ->
         target = make_url(target).set(password=password).render_as_string(hide_password=False)
     store = open_store(target, layout=getattr(args, "layout", None), mapping=getattr(args, "mapping", None))
     note = getattr(store, "choice_note", None)
-    if note and getattr(args, "command", None) != "info":
+    # not when the user's --layout picked the store read (the one of its layout): that was their choice
+    if note and getattr(args, "command", None) != "info" and not getattr(store, "choice_asked", False):
         print(printable(f"note: {note}"), file=sys.stderr)
     # a UUID written in another case or form on a UUID-typed stream column is that stream, named as shown
     from inspector.stores import stream_spelled

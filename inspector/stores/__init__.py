@@ -46,7 +46,7 @@ def open_store(target: str, *, layout: str | None = None, mapping: str | Path | 
     else:
         engine = server_read_only_engine(target)
     try:
-        chosen, (note, stores_here) = _choose_layout(engine, layout, mapping)
+        chosen, (note, stores_here, asked) = _choose_layout(engine, layout, mapping)
     except StoreError:
         engine.dispose()
         raise
@@ -54,16 +54,16 @@ def open_store(target: str, *, layout: str | None = None, mapping: str | Path | 
         engine.dispose()
         raise StoreError(f"cannot open {redact(target)}: {one_line(exc)}") from None
     store = SqlEventStore(engine, chosen, target)
-    store.choice_note, store.stores_here = note, stores_here
+    store.choice_note, store.stores_here, store.choice_asked = note, stores_here, asked
     return store
 
 
 def _choose_layout(engine: sa.Engine, forced: str | None,
-                   mapping: str | Path | None) -> tuple[SqlLayout, tuple[str | None, int]]:
+                   mapping: str | Path | None) -> tuple[SqlLayout, tuple[str | None, int, bool]]:
     """The layout read, and (PostgreSQL) a note when the database holds other event tables with
-    the number of event tables found (``_choice_note``)."""
+    the number of event tables found and whether ``forced`` picked the one read (``_choice_note``)."""
     if mapping is not None:
-        return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), (None, 1)
+        return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), (None, 1, True)
     inspector = sa.inspect(engine)
     for layout_class in LAYOUTS:
         if forced is not None and layout_class.name != forced:
@@ -85,22 +85,23 @@ _Found = tuple[str, str, str]
 
 
 def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
-                 forced: str | None) -> tuple[str | None, int]:
+                 forced: str | None) -> tuple[str | None, int, bool]:
     """Where a PostgreSQL database holds more than one event table a layout recognises (in
     several schemas, or of several layouts): how many (all of them, whatever ``--layout`` was
     asked), which one is read, and for each other one what reads it instead, a ``search_path``
     in the URL's ``options`` and/or a ``--layout`` (said where it differs from ``forced``), or
-    that neither does; with the number of event tables found. ``(None, 1)`` when there is one
-    (and off PostgreSQL: a URL names one database)."""
+    that neither does; with the number of event tables found, and True where ``forced`` (the
+    user's ``--layout``) is the layout of that table alone, so that the user chose which is read.
+    ``(None, 1, False)`` when there is one (and off PostgreSQL: a URL names one database)."""
     if engine.dialect.name != "postgresql":
-        return None, 1
+        return None, 1, False
     default = inspector.default_schema_name or "public"
     schemas = [default, *other_schemas(engine, inspector)]
     tables = {(layout.name, schema): layout.tables_in(engine, inspector, None if schema == default else schema)
               for layout in LAYOUTS for schema in schemas}
     here = [(name, schema, table) for (name, schema), names in tables.items() for table in names]
     if len(here) < 2:
-        return None, 1
+        return None, 1, False
     read = (chosen.name, chosen.table.schema or default, chosen.table.name)
 
     def first_read(session_schema: str, layout: str | None) -> _Found | None:
@@ -131,7 +132,9 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
         name, schema, table = found
         return f"{schema}.{table} ({name})"
     others = "; ".join(f"{shown(other)} {how(other)}" for other in here if other != read)
-    return f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}", len(here)
+    asked = forced is not None and sum(1 for found in here if found[0] == forced) == 1
+    return (f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}",
+            len(here), asked)
 
 
 def stream_spelled(store: EventStore, stream: str) -> str:

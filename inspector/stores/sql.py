@@ -138,6 +138,8 @@ class SqlEventStore:
         #: which event table opening chose where the database holds several, and how to read
         #: another (``open_store`` sets it; ``describe`` lists it first among the notes)
         self.choice_note: str | None = None
+        #: the user's ``--layout`` picked the one store of that layout among several (``choice_note``)
+        self.choice_asked = False
         #: how many event stores opening found in the database (PostgreSQL; 1 elsewhere)
         self.stores_here = 1
         self._order: tuple[sa.ColumnElement[Any], ...] | None = None

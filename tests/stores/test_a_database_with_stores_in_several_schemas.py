@@ -90,11 +90,24 @@ def test_a_forced_layout_counts_every_store_and_says_how_to_read_the_others(stor
 
 
 def test_streams_with_a_forced_layout_says_the_note_on_stderr(stores_in_schemas, capsys):
+    # --layout eventsourcing leaves the choice between a's and b's stores to the search
+    assert main(["streams", stores_in_schemas.url, "--layout", "eventsourcing"]) == 0
+    out, err = capsys.readouterr()
+    assert WALLETS["a"] in out
+    assert err.startswith("note: 3 event stores in this database, reading a.shop_events (eventsourcing); "
+                          "to read another: b.shop_events (eventsourcing) with options=-csearch_path%3Db in the URL;")
+
+
+def test_a_layout_that_picks_the_one_store_of_its_kind_says_no_note(stores_in_schemas, capsys):
+    """--layout generic names the database's one generic store: the user chose it, nothing to advise."""
     assert main(["streams", stores_in_schemas.url, "--layout", "generic"]) == 0
     out, err = capsys.readouterr()
     assert "order-1" in out
-    assert err.startswith("note: 3 event stores in this database, reading public.events (generic); to read another: "
-                          "a.shop_events (eventsourcing) with --layout eventsourcing;")
+    assert err == ""
+    # info still lists every store there
+    assert main(["info", stores_in_schemas.url, "--layout", "generic", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"][0].startswith(
+        "3 event stores in this database, reading public.events (generic)")
 
 
 @pytest.mark.parametrize("options, layout, table", [
