@@ -273,6 +273,9 @@ class JsonlEventStore:
         #: line number -> the position ``_place_lines`` gave a line without one of its own, where
         #: that is not the line number itself
         self._placed: dict[int, int] = {}
+        #: line number -> what its problem adds: a line ``_place_lines`` could not place after the line
+        #: before it (no 64-bit position above was free), placed from 0 instead, out of file order
+        self._out_of_order: dict[int, str] = {}
         #: for each blank (or whitespace-only) line, in file order: how many lines that are not blank
         #: come before it. Lines are numbered (``_offsets``, ``_order``, ...) counting only those that
         #: are not blank; ``_file_line`` gives the number an editor shows
@@ -334,8 +337,10 @@ class JsonlEventStore:
         line's position and the last one placed so far that no line of the file holds. So no
         two lines share a position (a SQLite copy keys by it), a page ``--after`` the line before
         reaches it, and the placed lines keep their file order. A file without positions gets
-        its line numbers (0, 1, 2, …); ``100, bad, 200`` places the bad line at 101. Where no
-        number up to 2^63-1 is free above, a line takes the first free one from 0."""
+        its line numbers (0, 1, 2, …); ``100, bad, 200`` places the bad line at 101. Positions are
+        signed 64-bit (as ``whole_number`` reads them and a SQLite copy keys by them): where no
+        number up to 2^63-1 is free above, a line takes the first free one from 0, out of file
+        order, and its problem says so (``_out_of_order``)."""
         positions = self._positions
         if not unplaced or len(unplaced) == len(positions):
             return  # none to place, or a file without positions: each line at its number already
@@ -361,14 +366,17 @@ class JsonlEventStore:
             if candidate > INT64_MAX:
                 candidate = free_from(0, wrapped | {positions[earlier] for earlier in unplaced if earlier < line})
                 wrapped.add(candidate)
+                self._out_of_order[line] = (
+                    f"line {self._file_line(line)} placed at {candidate}, out of file order: no position above the "
+                    f"line before it ({positions[line - 1]}) is free, as positions are 64-bit (at most {INT64_MAX})")
             else:
                 last = candidate
-            if candidate != positions[line]:
+            if candidate != positions[line] or line in self._out_of_order:
                 positions[line] = candidate
                 self._placed[line] = candidate
                 big = self._big_lines.get(line)
                 if big is not None:
-                    self._big_lines[line] = (big[0], replace(big[1], position=candidate))
+                    self._big_lines[line] = (big[0], self._at_place(replace(big[1], position=_PLACED), line))
 
     def _index_positions(self) -> None:
         """Lines in position order (ties by line), so paging by position is a binary search.
@@ -405,7 +413,13 @@ class JsonlEventStore:
     def _at_place(self, event: Event, line: int) -> Event:
         """``event`` of line number ``line`` at the position ``_place_lines`` gave it, where its
         line gives none of its own."""
-        return event if event.position != _PLACED else replace(event, position=self._placed.get(line, line))
+        if event.position != _PLACED:
+            return event
+        note = self._out_of_order.get(line)
+        if note is None:
+            return replace(event, position=self._placed.get(line, line))
+        problem = f"{event.problem}; {note}" if event.problem else note
+        return replace(event, position=self._placed.get(line, line), problem=problem)
 
     def _decoded(self, line: bytes, position: int) -> Event:
         """Line ``position`` decoded; its position ``_PLACED`` where the line gives none of its own."""

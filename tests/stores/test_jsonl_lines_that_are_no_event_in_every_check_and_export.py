@@ -96,3 +96,49 @@ def test_a_csv_report_lists_lines_that_are_no_event_in_no_stream(tmp_path, capsy
         ("4", "", ""),
     ]
     assert rows[1]["problem"].startswith("line 2")
+
+
+def test_a_line_after_the_largest_64_bit_position_says_it_is_placed_out_of_file_order(tmp_path):
+    from inspector.stores import open_store
+
+    lines = [
+        {"position": 1, "stream": "order-1", "version": 1, "type": "Placed", "data": {}},
+        {"position": 2**63 - 1, "stream": "order-1", "version": 2, "type": "Paid", "data": {}},
+        "{not json",
+        {"stream": "order-1", "version": 3, "type": "Shipped", "data": {}},
+    ]
+    store = open_store(_file(tmp_path, lines))
+    listed = store.read_all(limit=10)
+    assert [event.position for event in listed] == [0, 1, 2, 2**63 - 1]  # each placed once, no two alike
+    bad, shipped = listed[0], listed[2]
+    assert (
+        bad.problem.startswith("line 3: malformed JSON")
+        and ("line 3 placed at 0, out of file order: no position above the line before it (9223372036854775807)")
+        in bad.problem
+    )
+    assert shipped.type == "Shipped" and shipped.problem is None  # after the line before it (0): in order
+    assert [event.problem for event in store.unreadable_lines()] == [bad.problem]
+    assert listed[1].problem is None and listed[3].problem is None
+    assert "out of file order" in check_text(store)
+
+
+def check_text(store) -> str:
+    from inspector.core.health import check_store
+
+    return " ".join(finding.detail for finding in check_store(store).findings)
+
+
+def test_an_event_without_a_position_after_the_largest_one_says_where_it_went(tmp_path):
+    from inspector.stores import open_store
+
+    lines = [
+        {"position": 2**63 - 1, "stream": "order-1", "version": 1, "type": "Placed", "data": {}},
+        {"stream": "order-1", "version": 2, "type": "Paid", "data": {}},
+    ]
+    store = open_store(_file(tmp_path, lines))
+    paid = list(store.read_stream("order-1"))[1]
+    assert paid.position == 0 and paid.data == {}
+    assert paid.problem == (
+        "line 2 placed at 0, out of file order: no position above the line before it (9223372036854775807) "
+        "is free, as positions are 64-bit (at most 9223372036854775807)"
+    )
