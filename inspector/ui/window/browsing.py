@@ -35,6 +35,18 @@ class Browsing:
             text = stream_spelled(self.store, text)
         self.stream_model.set_query(text or None, None if category in (None, ALL) else category)
 
+    def _on_category_changed(self) -> None:
+        """The category box narrows the stream list and the timeline's lanes, and with no stream
+        selected the events table to that category's events."""
+        self._apply_stream_query()
+        if self.current_stream is None:
+            self.refresh_events()
+
+    def _shown_category(self) -> str | None:
+        """The category the box picks, as the store names it (``streams(category=...)``); None for all."""
+        category = self.category_box.currentData()
+        return None if category in (None, ALL) else category
+
     def _on_stream_model_loading_changed(self, loading: bool) -> None:
         if loading:
             self._streams_failed = False
@@ -191,6 +203,8 @@ class Browsing:
             types=() if event_type in (None, ALL) else (event_type,),
             # the stream named '' (some stores hold one) is a stream too: only None is "all events"
             streams=(self.current_stream,) if self.current_stream is not None else (),
+            # all events: those of the category the box picks (the store's ``events --category``)
+            category=self._shown_category() if self.current_stream is None else None,
             since=since,
             until=until,
             actor=self.actor_edit.text().strip() or None,
@@ -216,7 +230,9 @@ class Browsing:
         self.event_columns.fit()
 
     def _update_events_title(self) -> None:
-        parts = [f"Events of {shown_name(self.current_stream)}" if self.current_stream is not None else "All events"]
+        category = self._shown_category()
+        parts = [f"Events of {shown_name(self.current_stream)}" if self.current_stream is not None
+                 else f"Events of category {shown_name(category)}" if category is not None else "All events"]
         if self.region_filter:
             parts.append("in the timeline region")
         count = self.event_model.rowCount()

@@ -77,7 +77,7 @@ class WindowLayout:
         self._filter_timer.setInterval(250)
         self._filter_timer.timeout.connect(self._apply_stream_query)
         self.filter_edit.textChanged.connect(lambda _text: self._filter_timer.start())
-        self.category_box.currentIndexChanged.connect(lambda _i: self._apply_stream_query())
+        self.category_box.currentIndexChanged.connect(lambda _i: self._on_category_changed())
         self.streams_view.selectionModel().currentRowChanged.connect(self._on_streams_current_changed)
         self.stream_model.rowsLoaded.connect(self._on_stream_model_rows_loaded)
         self._stream_rows_fitted = 0  # rows the count/age columns were last fitted to

@@ -178,7 +178,7 @@ class StoreSession:
             self.select_event(event)
         elif stream is not None:
             self.select_stream(stream)
-        elif shown["type"] not in (None, ALL) or region is not None:
+        elif shown["type"] not in (None, ALL) or shown["category"] not in (None, ALL) or region is not None:
             self.refresh_events()
         self._restore_cursors_and_diff(shown)
         if shown["health"] == "stopped":  # the open stopped it: nothing of it is shown
