@@ -147,7 +147,7 @@ def run_changed(args: argparse.Namespace) -> int:
         for step in change.steps:  # what each event changed on its own
             own = len(step.changes)
             print()
-            print(printable(f"position {step.position} ({step.type}) on its own: "
+            print(printable(f"position {step.position} ({shown_name(step.type)}) on its own: "
                             + (f"the projector raised: {step.problem}" if step.problem
                                else f"{own} change{'s' if own != 1 else ''}")))
             if step.changes:
@@ -177,12 +177,12 @@ def _change_cells(change: Any) -> tuple[str, str, str, str]:
 def _event_words(event: Event) -> str:
     """``JobCompleted at 2026-08-22T23:54:10.996000Z by bruno@example.com``."""
     by = f" by {event.actor}" if event.actor else ""
-    return f"{event.type} at {format_time(event.recorded_at)}{by}"
+    return f"{shown_name(event.type)} at {format_time(event.recorded_at)}{by}"
 
 
 # --- audit ----------------------------------------------------------------------------------
 def _rows(events: list[Event]) -> list[tuple[Any, ...]]:
-    return [(e.position, shown_name(e.stream), e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 50))
+    return [(e.position, shown_name(e.stream), e.version, shown_name(e.type), format_time(e.recorded_at), e.actor, summarize(e, 50))
             for e in events]
 
 
@@ -235,7 +235,7 @@ def _print_causes(args: argparse.Namespace, found: audit.CausesOf) -> int:
     causes = found.causes
     what = (f"{causes} stored event{'s' if causes != 1 else ''} led to it, listed first cause first, "
             "then the event itself" if causes else "no stored event led to it")
-    print(printable(f"{shown_name(event.stream)} v{event.version} ({event.type}): {what}; {found.chain_end_words()}"))
+    print(printable(f"{shown_name(event.stream)} v{event.version} ({shown_name(event.type)}): {what}; {found.chain_end_words()}"))
     _print_events(found.chain)
     print()
     if found.correlation_id is None:

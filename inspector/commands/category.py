@@ -400,7 +400,7 @@ def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, st
     if stopped:
         out.write(f"{len(stopped):,} stopped (the projector raised; not folded past that event):\n")
         for entry in stopped:
-            out.write(printable(f"  {shown_name(entry['stream'])} at v{entry['version']} ({entry['type']}): "
+            out.write(printable(f"  {shown_name(entry['stream'])} at v{entry['version']} ({shown_name(entry['type'])}): "
                                 f"{entry['error']}") + "\n")
 
 
@@ -471,7 +471,7 @@ def run_compare(args: argparse.Namespace) -> int:
         if stopped:
             out.write(f"{len(stopped):,} stopped alike with both projectors (no difference):\n")
             for entry in stopped:
-                out.write(printable(f"  {shown_name(entry['stream'])} at v{entry['version']} ({entry['type']}): "
+                out.write(printable(f"  {shown_name(entry['stream'])} at v{entry['version']} ({shown_name(entry['type'])}): "
                                     f"{entry['error']}") + "\n")
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
@@ -484,7 +484,7 @@ def _print_difference(difference: Any) -> None:
                     f"{len(difference.changes)} change(s)"))
     for side, stop in (("--projector", difference.old_stopped), ("--against", difference.new_stopped)):
         if stop is not None:
-            print(printable(f"  {side} raised at v{stop.version} ({stop.type}): {stop.error}"))
+            print(printable(f"  {side} raised at v{stop.version} ({shown_name(stop.type)}): {stop.error}"))
     if difference.changes:
         table = io.StringIO()
         with redirect_stdout(table):

@@ -217,7 +217,7 @@ def run_replay(args: argparse.Namespace) -> int:
         _print_state(result.state)
     if result.stopped is not None:
         print(printable(
-            f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
+            f"warning: the projector raised at v{result.stopped.version} ({shown_name(result.stopped.type)}): "
             f"{result.stopped.error}; the state shown is the state just before it"),
             file=sys.stderr,
         )
@@ -263,7 +263,7 @@ def run_diff(args: argparse.Namespace) -> int:
                 total=len(result.changes),
             )
     if result.stopped is not None:
-        print(printable(f"warning: the projector raised at v{result.stopped.version} ({result.stopped.type}): "
+        print(printable(f"warning: the projector raised at v{result.stopped.version} ({shown_name(result.stopped.type)}): "
                         f"{result.stopped.error}"), file=sys.stderr)
     for warning in result.warnings:
         print(printable(f"warning: {warning}"), file=sys.stderr)
@@ -291,7 +291,7 @@ def _blame_text(events: list, omitted: int = 0) -> str:
     three (the ones nearest the later moment) and how many earlier ones there were (blame keeps
     the latest when it must cut: ``omitted`` more). A cut that saves no line is not made."""
     keep = events if not omitted and len(events) <= _BLAME_SHOWN + 1 else events[-_BLAME_SHOWN:]
-    shown = [f"v{e.version} {e.type}" + (f" by {e.actor}" if e.actor else "") for e in keep]
+    shown = [f"v{e.version} {shown_name(e.type)}" + (f" by {e.actor}" if e.actor else "") for e in keep]
     earlier = len(events) - len(shown) + omitted
     if earlier:
         shown.insert(0, f"{earlier:,} earlier")
@@ -336,7 +336,7 @@ def run_bisect(args: argparse.Namespace) -> int:
                         f"in order from the first, {result.elapsed_ms:.1f} ms)"))
     if event is not None:
         by = f" by {event.actor}" if event.actor else ""
-        print(printable(f"  event: {event.type} at {format_time(event.recorded_at)}{by}"))
+        print(printable(f"  event: {shown_name(event.type)} at {format_time(event.recorded_at)}{by}"))
         if event.data is not None:
             print(printable(f"  data:  {shortened(_show(event.data), LINE_LIMIT)}"))
     print("state before:")

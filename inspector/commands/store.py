@@ -278,7 +278,7 @@ def run_events(args: argparse.Namespace) -> int:
         return 0
     print_table(
         ["position", "stream", "version", "type", "recorded at", "actor", "summary"],
-        [(e.position, shown_name(e.stream), e.version, e.type, format_time(e.recorded_at), e.actor, summarize(e, 60))
+        [(e.position, shown_name(e.stream), e.version, shown_name(e.type), format_time(e.recorded_at), e.actor, summarize(e, 60))
          for e in events],
         right=(0, 2),
     )

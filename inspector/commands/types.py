@@ -10,7 +10,7 @@ from typing import Any
 from inspector.cli import category_name, known_category, open_store_from_args, positive_int, print_json, print_table, terminal_progress
 from inspector.core.cancel import CancelToken
 from inspector.core.events import format_time
-from inspector.core.terminal import printable
+from inspector.core.terminal import printable, shown_name
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSeen, TypeSurvey, field_drift, survey_to_json
 from inspector.export.provenance import slice_of_eventsourcing
 
@@ -96,7 +96,7 @@ def print_survey(survey: TypeSurvey) -> None:
     print(printable(survey.scope_line()))
     print(f"method: {survey.method} — {_how(survey)}")
     if survey.unreadable:
-        where = ", ".join(f"{printable(kind.name)}: {kind.unreadable:,}" for kind in survey.types if kind.unreadable)
+        where = ", ".join(f"{shown_name(kind.name)}: {kind.unreadable:,}" for kind in survey.types if kind.unreadable)
         print(f"payloads that are not JSON: {survey.unreadable:,} ({where}); counted, not surveyed")
     if not survey.complete:
         print("incomplete: stopped before the end")
@@ -108,7 +108,7 @@ def print_survey(survey: TypeSurvey) -> None:
 def _print_type(kind: TypeSeen, method: str) -> None:
     exact = "" if kind.count_exact else " (in the sample)"
     span = f"{format_time(kind.first_at) or '?'} .. {format_time(kind.last_at) or '?'}"
-    print(f"{printable(kind.name)}: {kind.count:,} event(s){exact}, {span}")
+    print(f"{shown_name(kind.name)}: {kind.count:,} event(s){exact}, {span}")
     parts = [f"{kind.objects:,} JSON object(s)"]
     if kind.not_objects:
         parts.append(f"{kind.not_objects:,} JSON but not an object")
@@ -127,7 +127,7 @@ def _print_type(kind: TypeSeen, method: str) -> None:
         types = ", ".join(f"{one.json_type} {one.count:,}" if len(seen.json_types) > 1 else one.json_type
                           for one in seen.json_types)
         marks = "; ".join(f"{mark.sign} {_short(mark)}" for mark in field_drift(kind, seen))
-        rows.append([seen.name, f"{seen.count:,} of {kind.objects:,}", types,
+        rows.append([shown_name(seen.name), f"{seen.count:,} of {kind.objects:,}", types,
                      format_time(seen.first_at) or "", format_time(seen.last_at) or "", marks])
     print_table(["field", "present", "json types", "first seen", "last seen", "drift"], rows, right=(1,))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from inspector.core.events import Event, event_name_of_topic
 from inspector.core.jsontext import number_text
-from inspector.core.terminal import printable
+from inspector.core.terminal import printable, shown_name, visible_blanks
 
 
 #: Envelope fields the ``eventsourcing`` library writes into every stored event's state.
@@ -19,7 +19,9 @@ def _string_text(value: str, limit: int) -> str:
     its blank edges kept (``printable``: a newline reads ``\\n``) when it is empty, starts or ends
     with blank space, or starts with a double quote, as ``shown_name`` quotes names: ``"a "``,
     ``" a"``, ``""``, ``"a\\n"`` read apart from ``a``. Blank space past a cut line's end is
-    not shown, and marks nothing (the line ends with ``…``)."""
+    not shown, and marks nothing (the line ends with ``…``). Blanks other than the plain space
+    are escaped first (``visible_blanks``: a no-break space reads ``\\u00a0``), never folded."""
+    value = visible_blanks(value)
     inner = " ".join(value.split())
     if value and inner and value[0] == inner[0] and value[-1] == inner[-1] and not value.startswith('"'):
         return inner
@@ -44,7 +46,7 @@ def short_value(value: Any, limit: int = 60) -> str:
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{k}: {short_value(v, 20)}" for k, v in list(value.items())[:4])
+        text = "{" + ", ".join(f"{shown_name(str(k))}: {short_value(v, 20)}" for k, v in list(value.items())[:4])
         text += ", …}" if len(value) > 4 else "}"
     elif isinstance(value, list):
         text = f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
@@ -81,7 +83,7 @@ def summarize(event: Event, limit: int = 90) -> str:
         # What the event says first; fields of the envelope names last, so they never push it
         # out of a short line.
         items = sorted(data.items(), key=lambda item: item[0] in ENVELOPE_KEYS)
-        parts = [f"{key}={short_value(value, 28)}" for key, value in items]
+        parts = [f"{shown_name(str(key))}={short_value(value, 28)}" for key, value in items]
         text = " · ".join(parts)
     elif data is None:
         text = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "quoted_name", "shortened", "shown_name"]
+__all__ = ["CELL_LIMIT", "LINE_LIMIT", "plural", "printable", "quoted_name", "shortened", "shown_name", "visible_blanks"]
 
 # C0 controls (tab and newline too: a table cell is one line), DEL, C1 controls (U+0080-U+009F,
 # which some terminals read as CSI/OSC), the bidirectional overrides and isolates that reorder
@@ -19,7 +19,7 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # blank characters other than the plain space (no-break, en, em, ideographic spaces...): they read
 # as a space on a terminal and in the window, so names and keys show them escaped (\u00a0)
-_ODD_BLANK = re.compile("[\u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
+_ODD_BLANK = re.compile("[\u00a0\u1680\u2000-\u200b\u202f\u205f\u2060\u3000\ufeff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -44,14 +44,25 @@ def printable(text: object) -> str:
     return _UNSAFE.sub(_escape, value)
 
 
+def visible_blanks(text: str) -> str:
+    """``text`` with every blank character other than the plain space (no-break space, the
+    en/em/thin spaces, the zero-width space, the ideographic space, U+FEFF) written as its escape,
+    ``\\u00a0``, so ``" z"`` with a no-break space reads apart from ``" z"`` with a space. Names,
+    keys and string values shown as text pass through it; ``--json`` and exports keep them exact."""
+    if _ODD_BLANK.search(text) is None:
+        return text
+    return _ODD_BLANK.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
+
 def shown_name(name: str) -> str:
     """A stream or category name as text shows it (the window's lists, the CLI's tables and
     lines): ``printable`` (control characters escaped: ``\\x1b``, ``\\t``), and in double quotes
     when it is empty, starts or ends with blank space, or starts with a double quote, so
     ``order`` and ``order `` read apart: ``order``, ``"order "``, ``" order"``, ``""``,
-    ``""q"``. Any other name is returned as ``printable`` returns it. Not for ``--json``, CSV
-    or exports, which keep names exact."""
-    text = printable(name)
+    ``""q"``; blanks other than the plain space escaped (``visible_blanks``: ``\\u00a0z``). Any
+    other name is returned as ``printable`` returns it. Event types and payload keys are shown
+    the same way. Not for ``--json``, CSV or exports, which keep names exact."""
+    text = visible_blanks(printable(name))
     if not name or name != name.strip() or name.startswith('"'):
         return f'"{text}"'
     return text

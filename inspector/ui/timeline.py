@@ -328,7 +328,7 @@ class TickScatter(pg.ScatterPlotItem):
 def _tip(x: float, y: float, data: Any) -> str:
     event: Event = data
     problem = f"\nunreadable: {event.problem}" if event.problem else ""
-    text = (f"{event.type}\n{shown_name(event.stream)} v{event.version}\n{local_time(event.recorded_at)} "
+    text = (f"{shown_name(event.type)}\n{shown_name(event.stream)} v{event.version}\n{local_time(event.recorded_at)} "
             f"(UTC {utc_time(event.recorded_at)})\nactor: {event.actor or '—'}{problem}")
     return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"  # names as written, not markup
 
@@ -629,7 +629,7 @@ class TimelineWidget(QWidget):
         """Name the store's event types with their colours (made distinct for these types),
         and a red cross for unreadable events."""
         use_type_colours(types)
-        items = [f"<span style='color:{type_colour(t)}'>■</span>&nbsp;{html.escape(t)}" for t in types]
+        items = [f"<span style='color:{type_colour(t)}'>■</span>&nbsp;{html.escape(shown_name(t))}" for t in types]
         if items:
             items.append(f"<span style='color:{DAMAGED_COLOUR}'>✕</span>&nbsp;unreadable")
         self.legend.setText("&nbsp;&nbsp; ".join(items))

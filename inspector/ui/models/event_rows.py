@@ -12,6 +12,7 @@ from inspector.stores.lazy import left_out, size_text
 from inspector.ui.models.bounded_summary import table_summary
 from inspector.ui.presenting import (
     local_time,
+    shown_name,
     utc_time,
 )
 from inspector.ui.models.common import PROBLEM_COLOUR, RIGHT, ObjectRole, SortRole, _monospace, _valid_parent, type_icon
@@ -114,11 +115,11 @@ class EventRowsModel(QAbstractTableModel):
             if column == self.POSITION:
                 return str(event.position)
             if column == self.STREAM:
-                return event.stream
+                return shown_name(event.stream)  # "order " apart from order, as the stream list shows it
             if column == self.VERSION:
                 return "—" if event.version is None else str(event.version)
             if column == self.TYPE:
-                return event.type
+                return shown_name(event.type)
             if column == self.TIME:
                 if event.recorded_at is not None and self.shows_milliseconds():
                     return f"{local_time(event.recorded_at)}.{event.recorded_at.microsecond // 1000:03d}"
@@ -135,7 +136,7 @@ class EventRowsModel(QAbstractTableModel):
             if column == self.ACTOR and event.actor:
                 return event.actor
             if event.problem:
-                return f"{event.stream} v{event.version}: {event.problem}"
+                return f"{shown_name(event.stream)} v{event.version}: {event.problem}"
         elif role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMERIC:
             return RIGHT
         elif role == Qt.ItemDataRole.DecorationRole and column == self.TYPE:

@@ -7,6 +7,7 @@ from typing import Any
 
 from inspector.ui.models.common import type_icon
 from inspector.ui.models.stream_rows import StreamRowsModel
+from inspector.ui.presenting import shown_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +38,12 @@ class StoppedStreamsModel(StreamRowsModel):
 
     def cell(self, row: StoppedRow, column: int) -> str:
         if column == self.TYPE:
-            return row.type
+            return shown_name(row.type)
         return f"{row.side}: {row.error}" if row.side else row.error
 
     def tooltip(self, row: StoppedRow) -> str:
         who = f"{row.side} projector" if row.side else "The projector"
-        return (f"{who} raised on {row.stream} v{row.version} ({row.type}):\n{row.error}\n"
+        return (f"{who} raised on {shown_name(row.stream)} v{row.version} ({shown_name(row.type)}):\n{row.error}\n"
                 "Click or press Enter to open the stream at that version")
 
     def problem(self, row: StoppedRow, column: int) -> bool:
