@@ -196,7 +196,11 @@ class HealthView(QWidget):
         where = "listed stream" if listed else "stream"
         checked = f"{report.streams_checked:,} {where}{'s' if report.streams_checked != 1 else ''} checked"
         count = len(self.findings)
-        if count:
+        outside = sum(1 for finding in self.findings if finding.stream is None)  # lines that are no event
+        if outside:
+            self.summary.setText(f"{count} finding{'s' if count != 1 else ''} ({outside} outside any stream), "
+                                 f"{checked}. Select one to go to its event.")
+        elif count:
             self.summary.setText(f"{count} finding{'s' if count != 1 else ''} in {checked}. "
                                  "Select one to go to its event.")
         else:

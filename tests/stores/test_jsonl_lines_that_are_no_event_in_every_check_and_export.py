@@ -142,3 +142,14 @@ def test_an_event_without_a_position_after_the_largest_one_says_where_it_went(tm
         "line 2 placed at 0, out of file order: no position above the line before it (9223372036854775807) "
         "is free, as positions are 64-bit (at most 9223372036854775807)"
     )
+
+
+def test_the_health_tab_says_a_finding_is_outside_any_stream(qtbot, tmp_path):
+    from inspector.core.health import check_store
+    from inspector.stores import open_store
+    from inspector.ui.health import HealthView
+
+    view = HealthView()
+    qtbot.addWidget(view)
+    view.show_report(check_store(open_store(_file(tmp_path, LINES[:3]))), listed=False)
+    assert view.summary.text().startswith("1 finding (1 outside any stream), 1 stream checked.")
