@@ -21,6 +21,7 @@ Counts merge across worker processes (``merge``); the object pickles.
 
 from __future__ import annotations
 
+import decimal
 import difflib
 from typing import Any
 
@@ -32,6 +33,38 @@ _KNOWN_LIMIT = 2_000
 _ERRORS_LIMIT = 20
 #: Distinct errors named in ``error_note``'s line (the JSON lists every one kept).
 _ERRORS_SHOWN = 3
+
+#: What each decimal signal means, as an error's text says it: the decimal module's own message is
+#: only the list of signals raised (``[<class 'decimal.DivisionByZero'>]``).
+_DECIMAL_SIGNALS = {
+    "DivisionByZero": "division by zero",
+    "DivisionUndefined": "zero divided by zero is undefined",
+    "DivisionImpossible": "the integer part of the quotient has more digits than the decimal precision",
+    "ConversionSyntax": "text that is not a number",
+    "InvalidOperation": "invalid operation on decimal numbers (such as the square root of a negative number, "
+                        "infinity minus infinity, or an order comparison with NaN)",
+    "InvalidContext": "an invalid decimal context",
+    "Overflow": "the result is too large for a decimal number (its exponent is above the largest allowed)",
+    "Underflow": "the result is too small for a decimal number and rounds to zero",
+    "Subnormal": "the result's exponent is below the smallest normal one",
+    "Inexact": "the result was rounded and is not exact",
+    "Rounded": "the result was rounded",
+    "Clamped": "the result's exponent was clamped",
+    "FloatOperation": "a float mixed with a decimal number",
+}
+
+
+def error_text(error: BaseException) -> str:
+    """An error as a report names it: ``TypeError: '<' not supported between instances of 'str'
+    and 'int'``; a decimal signal in words, not as the list of signal classes the decimal module
+    gives (``DivisionByZero: division by zero``, ``InvalidOperation: zero divided by zero is
+    undefined``), so a Decimal state's error reads like an integer state's."""
+    name = type(error).__name__
+    if isinstance(error, decimal.DecimalException) and len(error.args) == 1 and isinstance(error.args[0], list):
+        signals = error.args[0]
+        if signals and all(isinstance(signal, type) for signal in signals):
+            return f"{name}: " + "; ".join(_DECIMAL_SIGNALS.get(signal.__name__, signal.__name__) for signal in signals)
+    return f"{name}: {error}"
 
 
 class KeyReads:
@@ -55,7 +88,7 @@ class KeyReads:
         """Note one evaluation that raised ``error`` (not a missing key) on the state after ``event``
         (the last event applied: its stream and version say where; None: not known)."""
         self.raised += 1
-        text = f"{type(error).__name__}: {error}"
+        text = error_text(error)
         seen = self.errors.get(text)
         stream, version = getattr(event, "stream", None), getattr(event, "version", None)
         if seen is not None:

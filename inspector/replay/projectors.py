@@ -33,6 +33,7 @@ from inspector.core import jsontext
 from inspector.core.cancel import CancelToken
 from inspector.core.events import Event, category_of_stream_name
 from inspector.core.matching import StreamPattern
+from inspector.replay.key_reads import error_text as named_error
 from inspector.stores.base import Snapshot
 
 #: ``fn(state, event) -> state``; a user's function gets a ``ProjectorEvent`` (an Event's attributes)
@@ -57,11 +58,12 @@ class ProjectorRaised(Exception):
 
 
 def error_text(exc: BaseException) -> str:
-    """How a projector's error is reported: ``ValueError: bad amount``, or ``SystemExit(3)`` for
-    what a projector raised that is not an ``Exception``."""
+    """How a projector's error is reported: ``ValueError: bad amount``, ``DivisionByZero: division
+    by zero`` (a decimal signal in words), or ``SystemExit(3)`` for what a projector raised that is
+    not an ``Exception``."""
     if isinstance(exc, ProjectorRaised):
         return repr(exc.original)
-    return f"{type(exc).__name__}: {exc}"
+    return named_error(exc)
 
 
 class UserInterrupt(KeyboardInterrupt):
