@@ -36,15 +36,6 @@ def test_a_value_with_blank_edges_reads_apart_from_one_without(value, shown):
     assert summarize(_event(value)) == shown
 
 
-def test_the_window_s_summary_column_shows_them_too():
-    pytest.importorskip("PySide6")
-    from inspector.ui.models.bounded_summary import table_summary
-
-    for value in ("a", "a ", " a", "a\n", ""):
-        assert table_summary(_event({"reason": value})) == summarize(_event({"reason": value}))
-    assert table_summary(_event("x " * 5_000)) == summarize(_event("x " * 5_000))  # cut to a preview first
-
-
 def test_values_that_differ_only_in_trailing_blanks_give_different_lines():
     lines = {summarize(_event({"sku": sku, "n": 1})) for sku in ("A-1", "A-1 ", "A-1  ", "A-1\t")}
     assert len(lines) == 4
