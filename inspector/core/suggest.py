@@ -128,7 +128,7 @@ def missing_types(store: Any, types: Sequence[str]) -> str | None:
     present = set(known)
     for wanted in types:
         if wanted not in present:
-            return (f"--type {wanted}: no event of that type in this store; its types: {listed(sorted(known))}"
+            return (f"--type {quoted_name(wanted)}: no event of that type in this store; its types: {listed(sorted(known))}"
                     f"{did_you_mean(close_names(wanted, known))}")
     return None
 
@@ -140,8 +140,8 @@ def missing_pattern(store: Any, pattern: str, category: str | None = None) -> st
     closest stream names."""
     if store.streams(match=pattern, category=category, limit=1):
         return None
-    within = f" of category {category}" if category else ""
-    head = f"--match {pattern}: no stream{within} matches (names are matched case-sensitively)"
+    within = f" of category {quoted_name(category)}" if category else ""
+    head = f"--match {quoted_name(pattern)}: no stream{within} matches (names are matched case-sensitively)"
     for variant in dict.fromkeys((pattern.lower(), pattern.upper())):
         if variant != pattern and store.streams(match=variant, category=category, limit=1):
             return head + did_you_mean([variant])

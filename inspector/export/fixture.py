@@ -16,6 +16,7 @@ from inspector.core import jsontext
 from inspector.core.decoding import loads_exact
 from inspector.core.events import Event
 from inspector.core.masking import Masker
+from inspector.core.terminal import quoted_name
 from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC, NATIVE_SPECS
 from inspector.stores.base import EventStore, StoreError
 
@@ -127,7 +128,7 @@ def write_fixture(
 
     lines = [jsontext.dumps(event_record(event)) for event in events]
     if not lines:
-        raise StoreError(f"stream {stream!r} has no events in this slice")
+        raise StoreError(f"stream {quoted_name(stream)} has no events in this slice")
     spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else _recorded_builtin(store))
     if _eventsourcing_events(store):
         if spec is not None and (spec.strip().lower() in NATIVE_SPECS or spec.strip().startswith("native:")):
@@ -151,7 +152,7 @@ def write_fixture(
     if result.stopped is not None:
         raise StoreError(f"the projector raised at v{result.stopped.version}: {result.stopped.error}")
     if result.events_applied == 0:  # a fixture that replays nothing would pass whatever the projector does
-        raise StoreError(f"stream {stream!r} replays no event from this slice: no fixture written")
+        raise StoreError(f"stream {quoted_name(stream)} replays no event from this slice: no fixture written")
     versions = [loads_exact(line).get("version") for line in lines]
     known = [v for v in versions if isinstance(v, int)]
     location = getattr(store, "location", None) or str(getattr(store, "path", ""))

@@ -36,7 +36,7 @@ def test_a_known_category_with_no_stream_matching_is_an_empty_listing_with_a_not
     code = main(["streams", str(demo_store_path), "--category", "wallet", "--match", "nosuch-*", "--json"])
     out, err = capsys.readouterr()
     assert code == 0 and out.strip() == "[]"
-    assert err.strip() == "note: --match nosuch-*: no stream of category wallet matches (names are matched case-sensitively)"
+    assert err.strip() == "note: --match 'nosuch-*': no stream of category 'wallet' matches (names are matched case-sensitively)"
 
 
 def test_a_misspelt_category_is_answered_with_the_nearest_one(demo_store_path, capsys):

@@ -79,3 +79,24 @@ def test_a_suggested_category_pasted_back_selects_that_category(tmp_path, capsys
     for quoted, stream in (("'\\(none)'", "(none)-2"), ("'\\\\(none)'", "\\(none)-1")):
         assert main(["streams", store, "--category", pasted(quoted), "--json"]) == 0
         assert stream in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs a POSIX shell with ANSI-C quotes")
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--type", "Credit Spent\\x", "--type {}: no event of that type"),
+        ("--match", "it's-*", "--match {}: no stream matches"),
+    ],
+)
+def test_a_type_or_pattern_the_store_does_not_have_is_echoed_so_it_pastes_back(tmp_path, capsys, option, value, said):
+    """The user's own --type or --match, echoed by the error, reads back as typed: a space, a
+    backslash or a quote in it is not lost or doubled (it was echoed bare)."""
+    store = write_jsonl(tmp_path / "s.jsonl", ["order-1"])
+    command = ["events", store, option, value] if option == "--type" else ["states", store, option, value]
+    code = main(command)
+    _, err = capsys.readouterr()
+    assert code == 1
+    quoted = quoted_name(value)
+    assert said.format(quoted) in err
+    assert pasted(quoted) == value

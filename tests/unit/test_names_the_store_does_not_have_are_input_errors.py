@@ -57,7 +57,7 @@ def test_check_of_a_stream_that_exists_still_checks_it(demo_store_path, demo_pla
 def test_an_unknown_event_type_names_the_known_types(demo_store_path, capsys):
     code, out, err = run(capsys, "events", str(demo_store_path), "--type", "CreditSpent")
     assert code == 1 and out == ""
-    assert err.startswith(f"{ERROR}--type CreditSpent: no event of that type in this store; its types: ")
+    assert err.startswith(f"{ERROR}--type 'CreditSpent': no event of that type in this store; its types: ")
     assert "CreditsGranted, CreditsSpent, JobAssigned" in err
     assert err.strip().endswith("did you mean 'CreditsSpent'?")
 
@@ -81,7 +81,7 @@ def test_export_of_a_stream_with_no_events_writes_nothing(demo_store_path, tmp_p
 def test_a_pattern_matching_no_stream_is_refused_by_the_category_commands(demo_store_path, capsys, command):
     code, out, err = run(capsys, command[0], str(demo_store_path), "--match", "nosuch", *command[1:])
     assert code == 1 and out == ""
-    assert err.strip() == f"{ERROR}--match nosuch: no stream matches (names are matched case-sensitively)"
+    assert err.strip() == f"{ERROR}--match 'nosuch': no stream matches (names are matched case-sensitively)"
 
 
 def test_a_listing_whose_pattern_keeps_nothing_is_empty_and_names_the_right_case(demo_store_path, capsys):
@@ -89,7 +89,7 @@ def test_a_listing_whose_pattern_keeps_nothing_is_empty_and_names_the_right_case
     can read), with a note on stderr naming the pattern in the right case."""
     code, out, err = run(capsys, "streams", str(demo_store_path), "--match", "WALLET-*", "--json")
     assert code == 0 and json.loads(out) == []
-    assert err.strip() == ("note: --match WALLET-*: no stream matches (names are matched case-sensitively); "
+    assert err.strip() == ("note: --match 'WALLET-*': no stream matches (names are matched case-sensitively); "
                            "did you mean 'wallet-*'?")
 
 
