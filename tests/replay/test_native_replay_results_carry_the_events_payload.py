@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
-import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from inspector.cli import main
 
-from tests.stores.servers import eventsourcing_postgres_env, scratch_database
+from tests.stores.servers import eventsourcing_target, imported_domain
 
 pytest.importorskip("eventsourcing")
 
@@ -62,20 +59,8 @@ MOVES = [("deposit", "10.10"), ("withdraw", "0.30"), ("withdraw", "20.005")]
 def bank(request, tmp_path, monkeypatch):
     """(what the inspector opens, the domain's folder, the account's stream)."""
     domain_dir = tmp_path / "domain"
-    domain_dir.mkdir()
-    module = f"payload_bank_{uuid.uuid4().hex[:8]}"
-    (domain_dir / f"{module}.py").write_text(textwrap.dedent(DOMAIN), encoding="utf-8")
-    monkeypatch.syspath_prepend(str(domain_dir))
-    domain = __import__(module)
-    drop: Any = lambda: None  # noqa: E731
-    if request.param == "sqlite":
-        target = str(tmp_path / "bank.db")
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target}
-    else:
-        db = scratch_database(request.getfixturevalue("postgres_url"), "nativepayload")
-        env = eventsourcing_postgres_env(sa.engine.make_url(db.url))
-        target, drop = db.url, db.drop
-        db.writer.dispose()
+    domain = imported_domain(domain_dir, monkeypatch, DOMAIN, "payload_bank")
+    target, env, drop = eventsourcing_target(request, request.param, tmp_path / "bank.db", "nativepayload")
     app = domain.Bank(env=env)
     account = domain.Account("ada")
     for move, amount in MOVES:
@@ -84,7 +69,7 @@ def bank(request, tmp_path, monkeypatch):
     yield target, str(domain_dir), str(account.id)
     app.close()
     drop()
-    sys.modules.pop(module, None)
+    sys.modules.pop(domain.__name__, None)
 
 
 def _json(capsys, *argv: str) -> Any:

@@ -14,16 +14,14 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
-import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from inspector.cli import main
 
-from tests.stores.servers import eventsourcing_postgres_env, scratch_database
+from tests.stores.servers import eventsourcing_target, imported_domain
 
 pytest.importorskip("eventsourcing")
 
@@ -79,23 +77,10 @@ MOVES = [("deposit", "0.1"), ("deposit", "10.50"), ("withdraw", "60.61"), ("depo
 def bank(request, tmp_path, monkeypatch):
     """(what the inspector opens, the domain's folder, the projector file, the account's stream)."""
     domain_dir = tmp_path / "domain"
-    domain_dir.mkdir()
-    module = f"decimal_bank_{uuid.uuid4().hex[:8]}"
-    (domain_dir / f"{module}.py").write_text(textwrap.dedent(DOMAIN), encoding="utf-8")
     projector_file = tmp_path / "bank_projector.py"
     projector_file.write_text(textwrap.dedent(PROJECTOR), encoding="utf-8")
-    monkeypatch.syspath_prepend(str(domain_dir))
-    domain = __import__(module)
-    drop: Any = lambda: None  # noqa: E731
-    if request.param == "sqlite":
-        target = str(tmp_path / "bank.db")
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target}
-    else:
-        db = scratch_database(request.getfixturevalue("postgres_url"), "decimals")
-        url = sa.engine.make_url(db.url)
-        env = eventsourcing_postgres_env(url)
-        target, drop = db.url, db.drop
-        db.writer.dispose()
+    domain = imported_domain(domain_dir, monkeypatch, DOMAIN, "decimal_bank")
+    target, env, drop = eventsourcing_target(request, request.param, tmp_path / "bank.db", "decimals")
     app = domain.Bank(env=env)
     account = domain.Account("ada")
     app.save(account)
@@ -106,7 +91,7 @@ def bank(request, tmp_path, monkeypatch):
     yield target, str(domain_dir), str(projector_file), str(account.id)
     app.close()
     drop()
-    sys.modules.pop(module, None)
+    sys.modules.pop(domain.__name__, None)
 
 
 def _json(capsys, *argv: str) -> tuple[int, Any]:

@@ -76,6 +76,32 @@ def eventsourcing_postgres_env(url: Any, **extra: str) -> dict[str, str]:
     }
 
 
+def imported_domain(folder: Path, monkeypatch: Any, source: str, prefix: str) -> Any:
+    """``source`` (a domain module's text, dedented here) written into ``folder`` as a module of
+    a fresh name ``{prefix}_<hex>`` and imported, as an application's own code is: the library
+    records its aggregates' topics by that name. Take it out of ``sys.modules`` when done."""
+    import sys
+    import textwrap
+
+    folder.mkdir(exist_ok=True)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(folder))
+    __import__(name)
+    return sys.modules[name]
+
+
+def eventsourcing_target(request: Any, engine: str, sqlite_path: Path, label: str) -> tuple[str, dict[str, str], Callable[[], None]]:
+    """Where the ``eventsourcing`` library writes a test's store on ``engine`` (``sqlite`` or
+    ``postgresql``): ``(what the inspector opens, the library's environment, clean-up)``. SQLite
+    is the file ``sqlite_path``; PostgreSQL a ``scratch_database`` named after ``label``."""
+    if engine == "sqlite":
+        return str(sqlite_path), {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(sqlite_path)}, lambda: None
+    db = scratch_database(request.getfixturevalue("postgres_url"), label)
+    db.writer.dispose()
+    return db.url, eventsourcing_postgres_env(make_url(db.url)), db.drop
+
+
 def wait_for_a_change_mark(store: Any) -> None:
     """Poll until ``store.change_mark()`` gives a mark (or fail after a hundred polls).
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import json
 import sys
-import textwrap
 import uuid
 from datetime import datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
 from inspector.cli import main
 from inspector.stores import open_store, stream_spelled
 
-from tests.stores.servers import eventsourcing_postgres_env, scratch_database
+from tests.stores.servers import eventsourcing_target, imported_domain, scratch_database
 from tests.stores.test_exact_numbers_marten import MARTEN_DDL
 
 DOMAIN = """
@@ -59,31 +57,16 @@ def _json(capsys, *argv: str):
 def desk(request, tmp_path, monkeypatch):
     """(what the inspector opens, the engine, the ticket's stream) of a store the library wrote."""
     pytest.importorskip("eventsourcing")
-    folder = tmp_path / "domain"
-    folder.mkdir()
-    module = f"desk_{uuid.uuid4().hex[:8]}"
-    (folder / f"{module}.py").write_text(textwrap.dedent(DOMAIN), encoding="utf-8")
-    monkeypatch.syspath_prepend(str(folder))
-    domain = __import__(module)
-    drop = None
-    if request.param == "sqlite":
-        target = str(tmp_path / "desk.db")
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": target}
-    else:
-        db = scratch_database(request.getfixturevalue("postgres_url"), "uuidcase")
-        url = sa.engine.make_url(db.url)
-        env = eventsourcing_postgres_env(url)
-        target, drop = db.url, db.drop
-        db.writer.dispose()
+    domain = imported_domain(tmp_path / "domain", monkeypatch, DOMAIN, "desk")
+    target, env, drop = eventsourcing_target(request, request.param, tmp_path / "desk.db", "uuidcase")
     app = domain.Desk(env=env)
     ticket = domain.Ticket("printer")
     ticket.note("printer on fire")
     app.save(ticket)
     yield target, request.param, str(ticket.id)
     app.close()
-    if drop is not None:
-        drop()
-    sys.modules.pop(module, None)
+    drop()
+    sys.modules.pop(domain.__name__, None)
 
 
 def test_the_library_s_uuid_column_takes_any_spelling_and_a_text_column_none(desk, capsys, tmp_path):
