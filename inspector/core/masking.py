@@ -38,7 +38,8 @@ WITHHELD = "raw payload withheld by masking"
 KEY_FILE = "masking.key"
 
 _AT = r"(?:@|%40|\\u0040|\\x40|&#64;|&#x40;)"
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)(" + _AT + r")([A-Za-z0-9.-]+\.[A-Za-z]{2,})", re.IGNORECASE)
+# Local parts and domains in any script (``jörg@bücher.de``): ``\w`` is Unicode-aware.
+_EMAIL = re.compile(r"([\w.%+-]+)(" + _AT + r")([\w.-]+\.[^\W\d_]{2,})", re.IGNORECASE)
 _TOKEN = r"masked:[0-9a-f]{12}"
 
 
