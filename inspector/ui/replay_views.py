@@ -581,21 +581,22 @@ class DiffPathsModel(DiffTreeModel):
     left out (``events_omitted``) are counted on that row too."""
 
     def set_changes(self, changes: list[Any]) -> None:
-        super().set_changes(changes)
-        self.beginResetModel()
         self._full: dict[int, list[Any]] = {}
-        for node in self._root.children:
-            everything = node.children
-            omitted = getattr(node.item, "events_omitted", 0) or 0
-            # cut only when it saves rows: a "1 more" row would take the place of that one event
-            cut = len(everything) > BLAMES_SHOWN + 1
-            if cut:
-                self._full[id(node)] = everything
-                node.children = everything[:BLAMES_SHOWN]
-            if cut or omitted:
-                hidden = len(everything) - len(node.children)
-                node.children.append(_MoreNode(node, len(node.children), hidden, omitted))
-        self.endResetModel()
+        super().set_changes(changes)
+
+    def _path_node(self, row: int, change: Any) -> Any:
+        node = super()._path_node(row, change)
+        everything = node.children
+        omitted = getattr(node.item, "events_omitted", 0) or 0
+        # cut only when it saves rows: a "1 more" row would take the place of that one event
+        cut = len(everything) > BLAMES_SHOWN + 1
+        if cut:
+            self._full[id(node)] = everything
+            node.children = everything[:BLAMES_SHOWN]
+        if cut or omitted:
+            hidden = len(everything) - len(node.children)
+            node.children.append(_MoreNode(node, len(node.children), hidden, omitted))
+        return node
 
     @staticmethod
     def is_more(index: QModelIndex) -> bool:
@@ -684,6 +685,8 @@ class DiffView(QWidget):
         header.setSectionResizeMode(DiffTreeModel.BEFORE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(DiffTreeModel.AFTER, QHeaderView.ResizeMode.Stretch)
         self.tree.setToolTip("Changed paths; expand one to see the events that changed it")
+        # A blame row reads as one line across the columns: version, type, actor, time.
+        self.tree.expanded.connect(self._on_path_expanded)
         self.tree.activated.connect(self._on_tree_activated)
         self.tree.doubleClicked.connect(self._on_tree_activated)
         self.tree.clicked.connect(self._on_tree_clicked)
@@ -751,11 +754,21 @@ class DiffView(QWidget):
     def show_diff(self, diff: Any) -> None:
         self.diff = diff
         self.model.set_changes(diff.changes)
-        # A blame row reads as one line across the columns: version, type, actor, time.
-        # Long blame lists are cut to a few rows and a "… N more" row (DiffPathsModel).
-        for row in range(self.model.rowCount()):
-            self._span_blames(self.model.index(row, 0))
-        self.tree.expandAll()
+        # Long blame lists are cut to a few rows and a "… N more" row (DiffPathsModel). The paths
+        # the model lists first are opened (at most PATHS_AT_A_TIME; later ones are listed closed
+        # as the list is scrolled): Qt's expandAll over 150,000 paths held the GUI thread 16 s.
+        # The tree's signals are blocked meanwhile, as expandAll sends none: each `expanded` would
+        # measure the columns again.
+        opened = min(self.model.rowCount(), DiffTreeModel.PATHS_AT_A_TIME)
+        blocked = self.tree.blockSignals(True)
+        try:
+            paths = [self.model.index(row, 0) for row in range(opened)]
+            for index in paths:  # while the model's reset is not laid out yet: each is only noted
+                self.tree.expand(index)
+            for index in paths:
+                self._span_blames(index)
+        finally:
+            self.tree.blockSignals(blocked)
         self.between_model.set_events(diff.events_between)
         total = getattr(diff, "events_between_total", len(diff.events_between))
         shown = len(diff.events_between)
@@ -785,6 +798,10 @@ class DiffView(QWidget):
     def show_failed(self, text: str) -> None:
         self.summary.setText(text)
         self.summary.setStyleSheet("color: #d9534f;")
+
+    def _on_path_expanded(self, index: QModelIndex) -> None:
+        if index.isValid() and not index.parent().isValid():
+            self._span_blames(index.siblingAtColumn(0))
 
     def _span_blames(self, parent: QModelIndex) -> None:
         """A blame row reads as one line across the columns."""

@@ -29,35 +29,69 @@ OP_WORDS = {"add": "added", "remove": "removed", "change": "changed"}
 
 
 class DiffTreeModel(_NodeTreeModel):
-    """Changed paths of a StateDiff, each with the events that changed it (blame) as children."""
+    """Changed paths of a StateDiff, each with the events that changed it (blame) as children.
+
+    The paths are handed to the view ``PATHS_AT_A_TIME`` at a time (``canFetchMore`` /
+    ``fetchMore``: the view asks for more as its list is scrolled to the end), so a diff of
+    150,000 paths makes and lays out rows for the first thousand only, not all of them on the
+    GUI thread."""
 
     COLUMNS = ("Path", "Change", "Before (A)", "After (B)", "Changed by")
     PATH, OP, BEFORE, AFTER, BLAME = range(5)
+    PATHS_AT_A_TIME = 1_000
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._root = _DiffNode(None, None, 0)
+        self._changes: list[Any] = []
 
     def set_changes(self, changes: list[Any]) -> None:
         self.beginResetModel()
         self._root = _DiffNode(None, None, 0)
-        for row, change in enumerate(changes):
-            node = _DiffNode(change, self._root, row)
-            node.children = [_DiffNode(blame, node, i) for i, blame in enumerate(change.events or [])]
-            self._root.children.append(node)
+        self._changes = list(changes)
+        self._add_paths(self.PATHS_AT_A_TIME)
         self.endResetModel()
 
+    def _add_paths(self, count: int) -> None:
+        start = len(self._root.children)
+        for row in range(start, min(start + count, len(self._changes))):
+            self._root.children.append(self._path_node(row, self._changes[row]))
+
+    def _path_node(self, row: int, change: Any) -> _DiffNode:
+        node = _DiffNode(change, self._root, row)
+        node.children = [_DiffNode(blame, node, i) for i, blame in enumerate(change.events or [])]
+        return node
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: N802 (Qt naming)
+        return not parent.isValid() and len(self._root.children) < len(self._changes)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: N802 (Qt naming)
+        if not self.canFetchMore(parent):
+            return
+        start = len(self._root.children)
+        end = min(start + self.PATHS_AT_A_TIME, len(self._changes))
+        self.beginInsertRows(QModelIndex(), start, end - 1)
+        self._add_paths(end - start)
+        self.endInsertRows()
+
+    def path_count(self) -> int:
+        """Every changed path, listed in the view yet or not."""
+        return len(self._changes)
+
     def paths(self) -> list[str]:
-        return [node.item.path for node in self._root.children]
+        return [change.path for change in self._changes]
 
     def change_at(self, path: str) -> Any:
-        return next((node.item for node in self._root.children if node.item.path == path), None)
+        return next((change for change in self._changes if change.path == path), None)
 
     def index_of_path(self, path: str) -> QModelIndex:
-        for node in self._root.children:
-            if node.item.path == path:
-                return self.createIndex(node.row, 0, node)
-        return QModelIndex()
+        """The row of ``path``, the rows before it handed to the view first when it was not yet."""
+        row = next((row for row, change in enumerate(self._changes) if change.path == path), None)
+        if row is None:
+            return QModelIndex()
+        while row >= len(self._root.children):
+            self.fetchMore()
+        return self.createIndex(row, 0, self._root.children[row])
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
