@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,21 +15,34 @@ from inspector.core.terminal import printable, shown_name, visible_blanks
 ENVELOPE_KEYS = frozenset({"timestamp", "originator_topic", "originator_id", "originator_version"})
 
 
+#: the blank space a one-line summary folds: ASCII's (space, tab, line ends, vertical tab, form
+#: feed). Python's ``str.split()`` also splits at the separators ``\x1c``-``\x1f``, ``\x85``,
+#: ``\u2028`` and ``\u2029``: those are control characters, kept to be shown escaped
+#: (``printable``: ``\x1c``) as the others are, never turned into a space.
+_BLANKS = " \t\n\r\x0b\x0c"
+_BLANK_RUN = re.compile(f"[{_BLANKS}]+")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its runs of ASCII blank space folded to one space and its blank edges cut."""
+    return _BLANK_RUN.sub(" ", text).strip(" ")
+
+
 def _string_text(value: str, limit: int) -> str:
-    """A string on one line: its whitespace runs folded to one space, and in double quotes with
+    """A string on one line: its runs of blank space (``_BLANKS``) folded to one space, and in double quotes with
     its blank edges kept (``printable``: a newline reads ``\\n``) when it is empty, starts or ends
     with blank space, or starts with a double quote, as ``shown_name`` quotes names: ``"a "``,
     ``" a"``, ``""``, ``"a\\n"`` read apart from ``a``. Blank space past a cut line's end is
     not shown, and marks nothing (the line ends with ``…``). Blanks other than the plain space
     are escaped first (``visible_blanks``: a no-break space reads ``\\u00a0``), never folded."""
     value = visible_blanks(value)
-    inner = " ".join(value.split())
+    inner = _one_line(value)
     if value and inner and value[0] == inner[0] and value[-1] == inner[-1] and not value.startswith('"'):
         return inner
     if not inner:
         return f'"{printable(value)}"'
-    lead = value[: len(value) - len(value.lstrip())]
-    trail = value[len(value.rstrip()) :]
+    lead = value[: len(value) - len(value.lstrip(_BLANKS))]
+    trail = value[len(value.rstrip(_BLANKS)) :]
     quoted = f'"{printable(lead)}{inner}{printable(trail)}"'
     if len(quoted) > limit and not lead and not value.startswith('"'):
         return inner  # only the end is blank, and the line is cut before it
@@ -54,7 +68,7 @@ def short_value(value: Any, limit: int = 60) -> str:
         text = number_text(value)  # all an int's digits, a Decimal's digits, NaN/Infinity as JSON writes them
     else:
         text = str(value)
-    text = " ".join(text.split())
+    text = _one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush
 
 from inspector.core.events import Event
+from inspector.core.terminal import printable
 from inspector.stores.lazy import left_out, size_text
 from inspector.ui.models.bounded_summary import table_summary
 from inspector.ui.presenting import (
@@ -20,11 +21,13 @@ from inspector.ui.models.common import PROBLEM_COLOUR, RIGHT, ObjectRole, SortRo
 
 def row_summary(event: Event, limit: int = 90) -> str:
     """The Summary cell: ``table_summary``, or, for a payload the page left out (a capped read),
-    its size and where it is shown ("52.4 MB payload, shown in the Event tab")."""
+    its size and where it is shown ("52.4 MB payload, shown in the Event tab"). Control characters
+    in values read as escapes (``printable``: ``\x1b``, ``\x1c``), as the CLI's summary prints them
+    and as the names beside them are shown."""
     marker = left_out(event)
     if marker is not None:
         return f"{size_text(marker.size)} payload, shown in the Event tab"
-    return table_summary(event, limit)
+    return printable(table_summary(event, limit))
 
 
 class EventRowsModel(QAbstractTableModel):
