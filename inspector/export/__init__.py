@@ -32,6 +32,7 @@ from inspector.core.events import Event, category_of_stream_name, format_time, i
 from inspector.core.masking import Masker
 from inspector.core.suggest import missing_stream
 from inspector.core.summary import summarize
+from inspector.core.terminal import shown_name
 from inspector.stores.base import EventFilter, EventStore, StoreError
 from inspector.stores.files import special_kind
 from inspector.stores.jsonl import UNREADABLE
@@ -92,10 +93,13 @@ class Slice:
     category: str | None = None
 
     def describe(self) -> str:
-        parts = [f"stream {self.stream or repr(self.stream)}" if self.stream is not None else
-                 f"the streams of category {self.category}" if self.category else "all streams"]
+        """The slice in words, names shown as text shows them (``shown_name``: an empty name
+        reads ``""``, blank edges quoted, control characters escaped), for a report's title and
+        heading and the window's status line."""
+        parts = [f"stream {shown_name(self.stream)}" if self.stream is not None else
+                 f"the streams of category {shown_name(self.category)}" if self.category else "all streams"]
         if self.actor:
-            parts.append(f"caused by {self.actor}")
+            parts.append(f"caused by {shown_name(self.actor)}")
         if self.since:
             parts.append(f"since {format_time(self.since)}")
         if self.until:
@@ -420,7 +424,8 @@ def _masked_slice(part: Slice, masker: Masker) -> Slice:
     """The slice as a masked export names it: its stream and actor masked like the events' own."""
     if not masker.active:
         return part
-    return Slice(stream=masker.label(part.stream), since=part.since, until=part.until, actor=masker.actor(part.actor))
+    return Slice(stream=masker.label(part.stream), since=part.since, until=part.until, actor=masker.actor(part.actor),
+                 category=masker.label(part.category))
 
 
 SQLITE_SCHEMA = """
