@@ -195,8 +195,9 @@ class ReplayRequests:
                            on_progress=self.progress_strip.update_progress)
 
     def run_check(self, listed: bool = False) -> None:
-        """The ``check`` findings of the store (``listed``: of the streams the list shows), in the Health tab."""
-        from inspector.core.health import CheckReport, check_store
+        """The ``check`` findings of the store (``listed``: of the streams the list shows, and the
+        store's lines that are in no stream, which no stream list can show), in the Health tab."""
+        from inspector.core.health import CheckReport, check_store, outside_stream_findings
 
         store = self.store
         if store is None:
@@ -213,6 +214,9 @@ class ReplayRequests:
                 report.findings.extend(check_store(store, stream=name, cancel=cancel).findings)
                 report.streams_checked += 1
                 progress(count, len(streams))
+            # a JSON Lines file's lines that are no event belong to no stream, listed or not: they
+            # are reported (as outside any stream) whichever streams are listed, never dropped
+            report.findings.extend(outside_stream_findings(store, cancel))
             return report
 
         def done(report: Any) -> None:
