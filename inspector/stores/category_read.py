@@ -41,6 +41,7 @@ database) is held, whatever the size of a stream or the category.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -102,24 +103,116 @@ def _stream_is(store: SqlEventStore, bound: StreamBound) -> sa.ColumnElement[boo
 
 
 def _name_span(store: SqlEventStore, category: str, clause: sa.ColumnElement[bool]) -> tuple[str, str] | None:
-    """On SQLite, where the layout's ``category_clause`` selects the names equal to the category or
-    starting with it and a ``-`` (its ``_named_category``, compared by its SQL and values), the
-    half-open span of names ``[category, category + '.')`` that holds all of them (``.`` follows
-    ``-``); None elsewhere (other engines, a category read from anything but the name, names
-    compared by their bytes)."""
+    """Where the layout's ``category_clause`` selects the names equal to the category or starting
+    with it and a ``-`` (its ``_named_category``, compared by its SQL and values) and every such
+    name lies in the span ``[category, category + '.')`` of the stream index's order (``.``
+    follows ``-``), that span; None elsewhere (a category read from anything but the name, a
+    collation the span is not known to hold under). The span holds where the index orders names
+    by their code points (SQLite; a PostgreSQL column whose collation is ``C``, ``POSIX``,
+    ``C.UTF-8`` or the builtin provider's: ``_code_point_order``) and under the MySQL/MariaDB
+    collations that weigh ``-`` below ``.`` and ignore neither (``_SPAN_COLLATIONS``: the binary,
+    general and Unicode ones; their case folding and padding only widen what the span holds,
+    and the clause, comparing bytes, still filters it)."""
     layout = store.layout
     named = category_named(category)
-    if (not named or store.engine.dialect.name != "sqlite" or layout.exact_text_streams()
-            or layout.listing_keys() != [layout.stream] or layout.stream_key() is not layout.stream):
+    dialect = store.engine.dialect
+    if (not named or dialect.name not in ("sqlite", "postgresql", "mysql", "mariadb")
+            or layout.listing_keys() != [layout.stream]):
+        return None
+    if dialect.name in ("sqlite", "postgresql") and (layout.exact_text_streams() or layout.stream_key() is not layout.stream):
         return None
     by_name = getattr(layout, "_named_category", None)
     if by_name is None:
         return None
-    dialect = store.engine.dialect
     asked, names = clause.compile(dialect=dialect), by_name(named).compile(dialect=dialect)
     if str(asked) != str(names) or asked.params != names.params:
         return None
+    if dialect.name == "postgresql" and not _code_point_order(store):
+        return None
+    if dialect.name in ("mysql", "mariadb") and not _span_collation(store):
+        return None
     return named, named + "."
+
+
+#: MySQL/MariaDB collations under which ``-`` weighs less than ``.`` and neither is ignored, with
+#: no contraction or tailoring of ASCII letters: the names starting with ``category-`` sort
+#: between ``category`` and ``category.`` (checked on MariaDB 10.11; others, the UCA 9.0 and 14.0
+#: ones among them, keep the plan without the span)
+_SPAN_COLLATIONS = re.compile(
+    r"(utf8mb4|utf8mb3|utf8)_(bin|nopad_bin|general_ci|general_nopad_ci|unicode_ci|unicode_nopad_ci"
+    r"|unicode_520_ci|unicode_520_nopad_ci)")
+
+
+def _span_collation(store: SqlEventStore) -> bool:
+    """Whether the MySQL/MariaDB stream column (a text column of a table) has a collation of
+    ``_SPAN_COLLATIONS``. Asked once per layout; False when it cannot be told."""
+    layout = store.layout
+    known = layout.__dict__.get("_span_collation")
+    if known is None:
+        known = False
+        column, table = layout.stream, getattr(layout.stream, "table", None)
+        if isinstance(column, sa.Column) and isinstance(table, sa.Table) and isinstance(column.type, sa.String):
+            query = sa.text(
+                "SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(:schema, DATABASE())"
+                " AND TABLE_NAME = :table AND COLUMN_NAME = :column")
+            try:
+                with store.engine.connect() as conn:
+                    found = conn.execute(query, {"schema": table.schema, "table": table.name,
+                                                 "column": column.name}).scalar()
+                known = isinstance(found, str) and _SPAN_COLLATIONS.fullmatch(found) is not None
+            except sa.exc.SQLAlchemyError:
+                known = False
+        layout.__dict__["_span_collation"] = known
+    return bool(known)
+
+
+#: libc locales whose collation orders text by its code points (glibc's C.UTF-8 since 2.35, and
+#: Debian's and Fedora's before that), as "C" and "POSIX" order it by its bytes
+_CODE_POINT_LOCALES = frozenset({"C", "POSIX", "C.UTF-8", "C.utf8", "C.UTF8", "C.utf-8"})
+
+
+def _code_point_order(store: SqlEventStore) -> bool:
+    """Whether the PostgreSQL stream column (a text column of a table) orders names by their
+    code points, so that the names starting with a prefix lie in one range of its index: its
+    collation (or the database's, for ``default``) is a libc ``C``-like locale or the builtin
+    provider's (PostgreSQL 17: ``C``, ``C.UTF-8``). Asked once per layout; False when it cannot
+    be told (an expression, a view's column that cannot be looked up, an ICU or other locale)."""
+    layout = store.layout
+    known = layout.__dict__.get("_code_point_streams")
+    if known is None:
+        known = False
+        column, table = layout.stream, getattr(layout.stream, "table", None)
+        if isinstance(column, sa.Column) and isinstance(table, sa.Table) and isinstance(column.type, sa.String):
+            name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
+            of_column = sa.text(
+                "SELECT c.collname, c.collprovider, c.collcollate FROM pg_attribute a"
+                " JOIN pg_collation c ON c.oid = a.attcollation"
+                " WHERE a.attrelid = to_regclass(:table) AND a.attname = :column")
+            try:
+                with store.engine.connect() as conn:
+                    found = conn.execute(of_column, {"table": name, "column": column.name}).first()
+                    if found is not None:
+                        _, provider, locale = found
+                        if provider == "d":  # the database's own collation
+                            provider, locale = _database_collation(conn)
+                        known = provider == "b" or (provider == "c" and locale in _CODE_POINT_LOCALES)
+            except sa.exc.SQLAlchemyError:
+                known = False
+        layout.__dict__["_code_point_streams"] = known
+    return bool(known)
+
+
+def _database_collation(conn: sa.Connection) -> tuple[str, str | None]:
+    """(provider, locale) of the current database's collation: ``datlocprovider`` where the
+    server has it (PostgreSQL 15 and later: ``c`` libc, ``i`` ICU, ``b`` builtin), else libc."""
+    if (conn.dialect.server_version_info or (0,)) >= (15,):
+        query = "SELECT datlocprovider, datcollate FROM pg_database WHERE datname = current_database()"
+    else:  # libc only
+        query = "SELECT 'c', datcollate FROM pg_database WHERE datname = current_database()"
+    found = conn.execute(sa.text(query)).first()
+    if found is None:
+        return "", None
+    return str(found[0]), found[1]
 
 
 def _category_rows(store: SqlEventStore, columns: list[Any], *, category: str | None, match: str | None,
@@ -138,8 +231,10 @@ def _category_rows(store: SqlEventStore, columns: list[Any], *, category: str | 
         if span is not None:
             # one range of the stream index, walked in its order (no sort); the clause itself only
             # filters (as an OR over two index ranges SQLite would read every row of the category
-            # after ``after`` and sort them, for every page). The range starts after ``after``
-            # when there is one (a row of the category, so inside the span)
+            # after ``after`` and sort them, for every page; PostgreSQL walked the index from its
+            # first name, or from ``after`` to its last, filtering every other category's rows
+            # on the way). The range starts after ``after`` when there is one (a row of the
+            # category, so inside the span)
             low, high = span
             query = query.where(layout.stream < high)
             if after is None:
