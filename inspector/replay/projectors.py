@@ -10,6 +10,7 @@ edited projector never reuses state computed by its previous version.
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import importlib
@@ -281,6 +282,9 @@ class Projector:
     #: The inspector's own projectors (generic, demo) may run in the window's process and get
     #: events as they are; every other projector runs isolated and gets read-only events.
     trusted: bool = False
+    #: Whether ``fold`` may read events' ``type``: where not, a store may fetch the type only of
+    #: the events whose type is asked (a hint for speed: a type asked is always the stored one).
+    reads_type: bool = True
 
     def applies_to(self, stream: str, category: str | None = None) -> bool:
         return any(matches(pattern, stream, category) for pattern in self.patterns)
@@ -341,7 +345,8 @@ class Projector:
 
         ``full`` asks for completely decoded events (diffs show each one's time and actor).
         """
-        return store.read_for_replay(stream, after=after, upto=upto, cancel=cancel, full=full)
+        return store.read_for_replay(stream, after=after, upto=upto, cancel=cancel, full=full,
+                                     reads_type=self.reads_type)
 
     def store_snapshot(self, store: Any, stream: str, upto: int | None) -> tuple[int, Any] | tuple[int, Any, Any] | None:
         """The latest usable store-native snapshot at or before ``upto``: ``(version, state)``, or
@@ -390,6 +395,7 @@ class FunctionProjector(Projector):
         self.handles: frozenset[str] | None = getattr(fn, _HANDLES, None)
         self.code_hash = hash_text(code, self.name)
         self.trusted = getattr(fn, "__module__", None) in TRUSTED_MODULES
+        self.reads_type = _may_read_types(fn)
 
     def fold(self, state: Any, event: Any) -> Any:
         if self.trusted:
@@ -415,12 +421,31 @@ class FunctionProjector(Projector):
         return state if result is None else result
 
 
+def _may_read_types(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` may read an event's ``type``: its module's source (else its own) names a
+    ``.type`` attribute or holds the text ``"type"``; True where no source is found. Only a hint
+    for the fold's read: a type asked of an event is read, whatever this said."""
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    path = getattr(module, "__file__", None) if module else None
+    try:
+        if path and str(path).endswith(".py") and Path(path).is_file():
+            source = Path(path).read_text(encoding="utf-8", errors="replace")
+        else:
+            source = inspect.getsource(fn)
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError, ValueError):
+        return True
+    return any((isinstance(node, ast.Attribute) and node.attr == "type")
+               or (isinstance(node, ast.Constant) and node.value == "type") for node in ast.walk(tree))
+
+
 class GenericProjector(Projector):
     """Per top-level field, the last value any event's payload wrote: useful with no code at all."""
 
     name = "generic"
     patterns = ("*",)
     trusted = True
+    reads_type = False  # ``fold`` reads the payload alone
 
     def __init__(self) -> None:
         self.code_hash = hash_text(*_source_of(type(self).fold)[:1], "generic-1")

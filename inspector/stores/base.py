@@ -197,9 +197,12 @@ class EventStore(Protocol):
         upto: int | None = None,
         cancel: CancelToken | None = None,
         full: bool = False,
+        reads_type: bool = True,
     ) -> Iterator[FoldEvent]:
         """The stream's versioned events after version ``after`` up to ``upto``, in (version,
-        position) order, for a fold: payloads decoded when first read (``full``: every field at once)."""
+        position) order, for a fold: payloads decoded when first read (``full``: every field at once).
+        ``reads_type=False``: the fold is not expected to read event types (a store may then fetch
+        them only for the events whose type is asked; every field is still exact)."""
 
     def count_upto(self, stream: str, version: int) -> int:
         """How many versioned events the stream has at versions up to ``version``."""

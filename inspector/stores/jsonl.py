@@ -613,10 +613,11 @@ class JsonlEventStore:
             yield event
 
     def read_for_replay(self, stream: str, *, after: int | None = None, upto: int | None = None,
-                        cancel: CancelToken | None = None, full: bool = False) -> Iterator[FoldEvent]:
+                        cancel: CancelToken | None = None, full: bool = False,
+                        reads_type: bool = True) -> Iterator[FoldEvent]:
         """The stream's versioned events after ``after`` up to ``upto``, in (version, line) order:
         events whose payload is decoded when a projector first reads it (``full``: plain Events,
-        every field decoded)."""
+        every field decoded; ``reads_type`` changes nothing: a line is read whole)."""
         if full:
             for event in self.read_stream(stream, from_version=None if after is None else after + 1,
                                           to_version=upto, cancel=cancel):

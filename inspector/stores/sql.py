@@ -143,7 +143,7 @@ class SqlEventStore:
         #: how many event stores opening found in the database (PostgreSQL; 1 elsewhere)
         self.stores_here = 1
         self._order: tuple[sa.ColumnElement[Any], ...] | None = None
-        self._short: Any = _UNKNOWN  # ``_short_fold``
+        self._short: dict[bool, Any] = {}  # ``_short_fold``, with the type and without
         self._span_statements: dict[str, sa.Select] = {}  # ``_fold_span_query``
 
     # --- plumbing ---------------------------------------------------------------------
@@ -173,9 +173,10 @@ class SqlEventStore:
             return False
         shape = fold_row_shape(self.layout)
         columns = list(query.selected_columns)
-        short = self._short_fold()
-        if short is not None and [getattr(column, "name", None) for column in columns] == short[1]:
-            shape = fold_row_shape(short[0])  # a short fold's rows (``read_for_replay``)
+        names = [getattr(column, "name", None) for column in columns]
+        for short in (self._short_fold(), self._short_fold(typed=False)):
+            if short is not None and names == short[1]:
+                shape = fold_row_shape(short[0])  # a short fold's rows (``read_for_replay``)
         try:
             return (shape is not None and tuple(getattr(column, "name", None) for column in columns) == shape._fields
                     and all(column.type.dialect_impl(dialect).result_processor(dialect, None) is None
@@ -841,6 +842,7 @@ class SqlEventStore:
         upto: int | None = None,
         cancel: CancelToken | None = None,
         full: bool = False,
+        reads_type: bool = True,
     ) -> Iterator[FoldEvent]:
         """The stream's versioned events after version ``after`` up to ``upto``, for a fold.
 
@@ -848,13 +850,17 @@ class SqlEventStore:
         whose payload is decoded when the projector first reads it (``full``: plain Events,
         every field decoded, for diffs). Rows without a version are left out: a fold applies
         versions. Raises ``Cancelled`` between batches once ``cancel`` is set.
+
+        ``reads_type=False`` (the projector is not expected to read event types): where the
+        layout reads its type from a column of its own, the fold leaves it out too and an
+        event's type is read, as its time is, only when asked (``_LeftOutColumns``).
         """
         layout = self.layout
         check(cancel)
         if not layout.stream_exists_possibly(stream):
             return
         short = None if full or (after is not None and upto is not None and upto - after <= FOLD_BATCH) else (
-            self._short_fold())
+            self._short_fold(typed=reads_type))
         if short is not None:
             yield from self._short_fold_events(stream, after, upto, cancel, short)
             return
@@ -865,17 +871,26 @@ class SqlEventStore:
             else:
                 yield from lazy_events(rows, layout, stream)
 
-    def _short_fold(self) -> tuple[Any, list[str], bool] | None:
+    def _short_fold(self, *, typed: bool = True) -> tuple[Any, list[str], bool] | None:
         """(a ``FoldView`` of the columns a fold reads for every event, their labels, whether a
         column left out holds values) for a layout with ``fold_fields``, or None where a fold
         fetches every column. Left out: the columns not among ``fold_fields`` where the engine
         reads them again in the fold's own snapshot (SQLite, PostgreSQL: ``_LeftOutColumns``),
         elsewhere (MySQL/MariaDB, whose streamed cursor takes the connection) only the layout's
-        NULL placeholders (``NULL AS actor``), which need no read. Worked out once."""
-        if self._short is _UNKNOWN:
+        NULL placeholders (``NULL AS actor``), which need no read. ``typed=False``: the type too,
+        where the layout reads it as ``SqlLayout.lazy_type`` does (from the row by name, else from
+        the whole event) and the engine reads the others again (elsewhere: the typed fold's).
+        Worked out once."""
+        if typed not in self._short:
             layout, short = self.layout, None
             fields = layout.fold_fields()
             shape = fold_row_shape(layout)
+            if not typed:
+                if not (fields is not None and "type" in fields and self.engine.dialect.name in ("sqlite", "postgresql")
+                        and type(layout).lazy_type is SqlLayout.lazy_type and not layout.lazy_reads_by_place):
+                    self._short[typed] = self._short_fold()
+                    return self._short[typed]
+                fields = tuple(name for name in fields if name != "type")
             if fields is not None and shape is not None:
                 again = self.engine.dialect.name in ("sqlite", "postgresql")
                 kept = [column for column in layout.columns if column.name in fields
@@ -886,8 +901,8 @@ class SqlEventStore:
                     nulls = shape._make([None] * len(shape._fields))
                     short = (FoldView(layout, kept, partial(widened, whole=nulls, shape=shape)),
                              [column.name for column in kept], reads)
-            self._short = short
-        return self._short
+            self._short[typed] = short
+        return self._short[typed]
 
     def _short_fold_events(self, stream: str, after: int | None, upto: int | None, cancel: CancelToken | None,
                            short: tuple[Any, list[str], bool]) -> Iterator[FoldEvent]:
