@@ -346,6 +346,10 @@ def open_store_from_args(args: argparse.Namespace, target: str | None = None) ->
     # not when the user's --layout picked the store read (the one of its layout): that was their choice
     if note and getattr(args, "command", None) != "info" and not getattr(store, "choice_asked", False):
         print(printable(f"note: {note}"), file=sys.stderr)
+    # a mapping's time = "iso" that the stored times do not keep: read as auto, and said (info lists it)
+    broken = getattr(getattr(store, "layout", None), "declared_form_broken", None)
+    if broken and getattr(args, "command", None) != "info":
+        print(printable(f"note: {broken}"), file=sys.stderr)
     # a UUID written in another case or form on a UUID-typed stream column is that stream, named as shown
     from inspector.stores import stream_spelled
 
@@ -556,8 +560,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if os.environ.get("INSPECTOR_DEBUG") == "1":
             raise
-        message = str(exc).splitlines()[0] if str(exc) else ""
-        return fail(f"{type(exc).__name__}: {message} (set INSPECTOR_DEBUG=1 for details)")
+        from inspector.core.failure import failure_reason
+
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        said = f"{type(exc).__name__}: {message}" if message else failure_reason(exc)
+        return fail(f"{said} (set INSPECTOR_DEBUG=1 for details)")
 
 
 #: X11 libraries Qt's xcb platform plugin loads, with the Debian/Ubuntu package that has each.

@@ -15,7 +15,8 @@ text it can read without failing the query on a bad row:
 
 Per event type and, per top-level field and JSON type, the database returns the count and
 the first and last recorded time, grouped over one range of positions at a time (about
-``PART_ROWS`` rows), so no row comes to Python, progress is reported between parts and a
+``PART_ROWS`` rows: ranges of values where positions are dense, else ranges ending every
+``PART_ROWS`` rows, so sparse or huge positions such as snowflake ids make no more parts), so no row comes to Python, progress is reported between parts and a
 cancel stops between them with what was counted so far. Rows whose payload is not JSON are
 counted per type (``unreadable``), never surveyed, never an error.
 
@@ -261,15 +262,37 @@ def _parts(store: SqlEventStore, category: str | None,
     position = layout.position
     if not isinstance(position, sa.Column) or not isinstance(position.type, sa.Integer):
         return where, iter([[]]), 1
-    low, high = store._rows(sa.select(sa.func.min(position), sa.func.max(position))
-                            .select_from(layout.table).where(*where))[0]
-    if low is None:
+    rows, low, high = store._rows(sa.select(sa.func.count(), sa.func.min(position), sa.func.max(position))
+                                  .select_from(layout.table).where(*where))[0]
+    if not rows or low is None:
         return where, iter([]), 0
-    low, high = int(low), int(high)
-    count = max(1, math.ceil((high - low + 1) / PART_ROWS))
-    step = math.ceil((high - low + 1) / count)
-    bounds = [(low + i * step, low + (i + 1) * step) for i in range(count)]
-    return where, iter([[position >= lo, position < hi] for lo, hi in bounds]), count
+    rows, low, high = int(rows), int(low), int(high)
+    count = max(1, math.ceil(rows / PART_ROWS))
+    if count == 1:
+        return where, iter([[]]), 1
+    if high - low + 1 <= 2 * rows:  # positions dense enough: ranges of values hold about PART_ROWS rows each
+        count = max(1, math.ceil((high - low + 1) / PART_ROWS))
+        step = math.ceil((high - low + 1) / count)
+        return where, (([position >= low + i * step, position < low + (i + 1) * step]) for i in range(count)), count
+    return where, _row_parts(store, where, position, cancel), count
+
+
+def _row_parts(store: SqlEventStore, where: list[sa.ColumnElement[bool]], position: sa.Column[Any],
+               cancel: CancelToken | None) -> Iterator[list[sa.ColumnElement[bool]]]:
+    """Parts of about ``PART_ROWS`` rows each where positions are sparse (gaps, ids such as
+    snowflakes near 2**63): each part ends at the position ``PART_ROWS`` rows after the last one,
+    asked of the position's index, so the number of parts follows the rows, not the range of values."""
+    after: int | None = None
+    while not (cancel is not None and cancel.cancelled):
+        bounds = list(where) if after is None else [*where, position > after]
+        end = store._rows(sa.select(position).select_from(store.layout.table).where(*bounds)
+                          .order_by(position).offset(PART_ROWS - 1).limit(1))
+        above = [] if after is None else [position > after]
+        if not end:
+            yield above  # the last rows
+            return
+        yield [*above, position <= end[0][0]]
+        after = int(end[0][0])
 
 
 def _stream_pages(store: SqlEventStore, category: str,
@@ -315,6 +338,8 @@ def survey_sql_store(store: SqlEventStore, *, category: str | None = None, cance
         done += 1
         if progress is not None:
             progress(done, count)
+    if cancel is not None and cancel.cancelled and (count is None or done < count):
+        complete = False  # the parts stopped at the cancel
     if payload is not None:
         detail = f"counted by the database: {payload.detail}, every event" + (_ENVELOPE_NOTE if envelope else "")
         return builder.build(method="sql", method_detail=detail, category=category, complete=complete)

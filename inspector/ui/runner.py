@@ -30,6 +30,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal, Slot
 
 from inspector.core.cancel import CancelToken, Cancelled
+from inspector.core.failure import give_a_reason
 from inspector.stores.base import ConnectionLost
 
 
@@ -220,6 +221,7 @@ class TaskRunner(QObject):
             except BaseException as exc:  # delivered to on_error; never kills the pool
                 if not isinstance(exc, Cancelled):
                     exc.__inspector_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
+                    give_a_reason(exc)  # a MemoryError has no message: "… failed:" must say what ran out
                 self._emit(ticket, False, exc)
             else:
                 self._emit(ticket, True, result)
