@@ -2,8 +2,8 @@
 
 Each entry is generated here (nothing binary is committed): SQLite generic tables with odd
 versions, payloads, times and names, and JSON Lines files with the same kinds of damage.
-Every read command (info, streams, events, check, replay, diff, export) runs on every
-entry: none ends in a generic error, every readable event is shown, and each bad row is an
+Every read command (info, streams, events, check, replay, diff, export, types, bisect, states,
+compare, changed, audit) runs on every entry: none ends in a generic error, every readable event is shown, and each bad row is an
 event with a problem that says what is wrong.
 """
 
@@ -142,6 +142,12 @@ def _commands(path: Path, out: Path) -> list[list[str]]:
         ["export", store, "--format", "csv", "-o", str(out / "slice.csv")],
         ["export", store, "--format", "html", "-o", str(out / "slice.html")],
         ["export", store, "--stream", "order-1", "--format", "sqlite", "-o", str(out / "slice.db")],
+        ["types", store], ["types", store, "--json"],
+        ["bisect", store, "--stream", "order-1", "--when", "state.get('a') == 2", "--no-cache"],
+        ["states", store, "--match", "order-*"], ["states", store, "--match", "*", "--json"],
+        ["compare", store, "--match", "*", "--projector", "generic", "--against", "generic"],
+        ["changed", store, "order-1", "1"],
+        ["audit", store, "--actor", "nobody"], ["audit", store, "--causes-of", "order-1@0"],
     ]
 
 
@@ -159,7 +165,8 @@ def test_every_read_command_reads_a_malformed_store_without_a_generic_error(entr
         code = main(argv)
         captured = capsys.readouterr()
         assert "INSPECTOR_DEBUG" not in captured.err and "Traceback" not in captured.err, (argv, captured.err)
-        if argv[0] in ("info", "streams", "events", "check") or argv[2:3] == ["--format"]:
+        if argv[0] in ("info", "streams", "events", "check", "types", "states", "compare", "audit") \
+                or argv[2:3] == ["--format"]:
             assert code in (0, 3), (argv, code, captured.err)  # 3: check found something
         else:  # a stream without the asked version, or positions a SQLite copy cannot key: one clear line
             assert code in (0, 1) and len(captured.err.splitlines()) <= 1, (argv, code, captured.err)
