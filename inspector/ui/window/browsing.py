@@ -166,7 +166,10 @@ class Browsing:
             self.state_view.set_stream(stream, None, None)
             if stream is not None:
                 self._look_up_stream(stream)  # not listed: the scrubber needs its versions
-        if stream is not None and (self.current_event is None or self.current_event.stream != stream):
+        # the stream's last state, unless the event selected (of this stream) asks for its own: an
+        # event without a version (a version stored as text) asks for none, so this one is shown
+        if stream is not None and (self.current_event is None or self.current_event.stream != stream
+                                   or self.current_event.version is None):
             if summary is not None and summary.last_version is not None:
                 self.request_state(stream, summary.last_version)
         self.request_diff()
