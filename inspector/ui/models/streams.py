@@ -21,10 +21,16 @@ from inspector.ui.runner import TaskRunner
 from inspector.ui.models.common import RIGHT, ObjectRole, SortRole, _monospace, _valid_parent
 
 
-def _counted(old: StreamSummary, event: Event) -> StreamSummary | None:
-    """``old`` with ``event`` counted in, or None when the row already counts it."""
-    if event.version is not None and old.last_version is not None and event.version <= old.last_version:
-        return None  # the page was read after the event was written: already counted
+def _counted(old: StreamSummary, event: Event, *, surely_new: bool = False) -> StreamSummary | None:
+    """``old`` with ``event`` counted in, or None when the row may already count it: a version at
+    or below the row's last may have been read with the page (written before it was read) or
+    committed late, after a higher version was (a sequence-backed position taken by a transaction
+    that commits after another's): the row cannot tell which (``StreamListModel`` asks the store).
+    ``surely_new``: the row was made from live events only, each counted once (the tail delivers
+    every position once)."""
+    if (not surely_new and event.version is not None and old.last_version is not None
+            and event.version <= old.last_version):
+        return None
     last_at = old.last_at
     if event.recorded_at is not None and (last_at is None or event.recorded_at > last_at):
         last_at = event.recorded_at
@@ -136,6 +142,11 @@ class StreamListModel(QAbstractTableModel):
         self._exhausted = True
         self._loading = False
         self._generation = 0
+        #: rows made from live events only (every event counted once), and rows whose count the
+        #: store is asked again for (a live event the row may or may not count: ``_counted``)
+        self._live_made: set[str] = set()
+        self._recount_wanted: set[str] = set()
+        self._recounting = False
 
     # --- query ---------------------------------------------------------------------
     def set_store(self, store: Any) -> None:
@@ -153,6 +164,8 @@ class StreamListModel(QAbstractTableModel):
         self._exhausted = self._store is None
         self._loading = False
         self._generation += 1
+        self._live_made, self._recount_wanted, self._recounting = set(), set(), False
+        self._runner.cancel("stream-recount")
         self.endResetModel()
         self.rowsLoaded.emit()
         if self._store is not None:
@@ -233,14 +246,16 @@ class StreamListModel(QAbstractTableModel):
         for event in events:
             row = self._row_of.get(event.stream)
             if row is not None:
-                counted = _counted(self._rows[row], event)
+                counted = _counted(self._rows[row], event, surely_new=event.stream in self._live_made)
                 if counted is not None:
                     self._rows[row] = counted
                     changed.add(event.stream)
+                else:  # counted with the page, or committed late: the store says which
+                    self._recount_wanted.add(event.stream)
                 continue
             known = new.get(event.stream)
             if known is not None:
-                new[event.stream] = _counted(known, event) or known
+                new[event.stream] = _counted(known, event, surely_new=True) or known
                 continue
             if not stream_matches(event.stream, self._match, self._category):
                 continue
@@ -256,6 +271,7 @@ class StreamListModel(QAbstractTableModel):
             self.endInsertRows()
         if new:
             self._row_of = {name: row for row, name in enumerate(self._names)}
+            self._live_made.update(new)
         rows = sorted(self._row_of[stream] for stream in changed)
         if len(rows) > 16:  # one signal for a big batch: views repaint what they show, once
             rows = [(rows[0], rows[-1])]
@@ -265,6 +281,61 @@ class StreamListModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(self.COLUMNS) - 1))
         if events:
             self.rowsLoaded.emit()
+        self._recount()
+
+    def _recount(self) -> None:
+        """Ask the store again for the rows in ``_recount_wanted``, one worker task at a time:
+        each row is the one stream after the row above it in the list's own query (the list is
+        key-paged in the store's order), so the store answers its count, versions and times."""
+        if self._recounting or not self._recount_wanted or self._store is None:
+            return
+        asks, rows = [], {}
+        for stream in sorted(self._recount_wanted):
+            row = self._row_of.get(stream)
+            if row is not None:
+                asks.append((stream, self._names[row - 1] if row > 0 else None))
+                rows[stream] = self._rows[row]
+        self._recount_wanted = set()
+        if not asks:
+            return
+        store, match, category, generation = self._store, self._match, self._category, self._generation
+
+        def work(cancel, progress):
+            found = []
+            for stream, after in asks:
+                cancel.raise_if_cancelled()
+                page = store.streams(match=match, category=category, after=after, limit=1)
+                if page and page[0].stream == stream:
+                    found.append(page[0])
+            return found
+
+        self._recounting = True
+        self._runner.submit("stream-recount", work, lambda found: self._on_recounted(generation, rows, found),
+                            lambda exc: self._on_recount_failed(generation, exc), label="Counting streams again")
+
+    def _on_recounted(self, generation: int, asked: dict[str, StreamSummary], found: list[StreamSummary]) -> None:
+        if generation != self._generation:
+            return
+        self._recounting = False
+        for summary in found:
+            row = self._row_of.get(summary.stream)
+            if row is None:
+                continue
+            if self._rows[row] is not asked.get(summary.stream):
+                self._recount_wanted.add(summary.stream)  # counted on meanwhile: the answer may be older
+                continue
+            self._rows[row] = summary
+            self._live_made.discard(summary.stream)  # the store's count: later events may be in it
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        if found:
+            self.rowsLoaded.emit()
+        self._recount()
+
+    def _on_recount_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._recounting = False
+        self.failed.emit(f"Counting streams again failed: {exc}")
 
     # --- access --------------------------------------------------------------------
     def summaries(self) -> list[StreamSummary]:
