@@ -947,6 +947,8 @@ class GenericLayout(SqlLayout):
         exprs = [self._searchable(self._data, self._data_column)]
         if self._metadata is not None and self._metadata_column is not None:
             exprs.append(self._searchable(self._metadata, self._metadata_column))
+        if self._actor_column is not None:  # actor = "column:NAME": shown as metadata.actor
+            exprs.append(self._searchable(self._actor_column, self._actor_column))
         return exprs
 
     # --- what ``info`` says ------------------------------------------------------------
