@@ -514,13 +514,17 @@ class SqlEventStore:
             query = query.having(having)
         keys = layout.listing_keys()  # the stream column, or its key columns (Marten's tenant, id)
         dialect = self.engine.dialect.name
-        if match and having is None and len(keys) == 1 and keys[0] is layout.stream and dialect != "sqlite":
+        if match and having is None and len(keys) == 1 and keys[0] is layout.stream and (
+                dialect in ("mysql", "mariadb")):
             # the page's names first, from the stream index alone; only their rows are then read for
             # counts and times (MariaDB otherwise fetches every row before it tests the name: 90 s
-            # at 10 M rows). On MariaDB/MySQL text streams a DISTINCT (or a GROUP BY with only MIN or
-            # MAX) runs as a loose index scan that tests the byte-exact match on one name per
-            # collation group only, and loses groups whose first name does not match ('Order-1'
-            # hides 'order-1' from '*order*'; MariaDB 10.11): a count per group rules that plan out,
+            # at 10 M rows). Not on PostgreSQL, which tests the name on the row it reads anyway and
+            # misjudges how many names match: the join back to the names ran 13x the plain query
+            # at 1 M rows / 1,000 streams (4.9 s against 0.36 s). On MariaDB/MySQL text streams a
+            # DISTINCT (or a GROUP BY with only MIN or MAX) runs as a loose index scan that tests the
+            # byte-exact match on one name per collation group only, and loses groups whose first
+            # name does not match ('Order-1' hides 'order-1' from '*order*'; MariaDB 10.11): a count
+            # per group rules that plan out,
             # so every index entry is tested (a scan of the index, in its order, no row fetched).
             if dialect in ("mysql", "mariadb") and layout.exact_text_streams():
                 names = self._listing_where(sa.select(layout.stream.label("stream"), sa.func.count().label("rows")),
@@ -1447,8 +1451,11 @@ class SqlEventStore:
             needle = filters.text.lower()
             if exprs:
                 pattern = glob_to_like(needle)
-                clause = sa.or_(
-                    *[sa.func.lower(sa.cast(expr, sa.Text)).like(pattern, escape="\\") for expr in exprs])
+                # SQLite's LIKE already ignores ASCII case, the only case its lower() folds: the
+                # same rows without a lower-cased copy of every payload (2.6x faster at 1 M rows)
+                clause = sa.or_(*[
+                    (sa.cast(expr, sa.Text) if self.engine.dialect.name == "sqlite"
+                     else sa.func.lower(sa.cast(expr, sa.Text))).like(pattern, escape="\\") for expr in exprs])
                 where.append(clause if unreadable is None else sa.or_(clause, unreadable))
             if not exprs or unreadable is not None:
                 python.append(lambda e: needle in searchable_text(e))
