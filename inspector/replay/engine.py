@@ -37,7 +37,8 @@ from inspector.core.health import late_start_text, version_origin
 from inspector.replay.cache import CacheEntry, SnapshotCache
 from inspector.replay.key_reads import KeyReads
 from inspector.stores.base import EventStore
-from inspector.stores.lazy import left_out, materialize
+from inspector.core.decoding import NOT_PLAIN
+from inspector.stores.lazy import PAUSE_COLLECTION_ABOVE, fold_page, left_out, materialize
 from inspector.core.matching import StreamPattern
 from inspector.core.terminal import quoted_name
 from inspector.replay.projectors import (
@@ -535,6 +536,9 @@ class _Run:
         events: Iterator[Any]
         if verify is None and start_version is not None and upto is not None and start_version >= upto:
             events = iter(())  # a store snapshot at the target itself: no event can follow it
+        elif (verify is None and stop_before is None and type(projector) is GenericProjector
+              and getattr(self.store, "fold_pages", None) is not None):
+            return self._fold_generic(state, start_version, source, recorded_at, after, upto, next_checkpoint)
         else:
             events = projector.read(self.store, self.stream, after=after, upto=upto, cancel=cancel)
         try:
@@ -578,6 +582,13 @@ class _Run:
         finally:
             self._flush()
         throttle.finish(applied)
+        return self._outcome(state, start_version, source, recorded_at, last_event, applied)
+
+    def _outcome(self, state: Any, start_version: int | None, source: str | None, recorded_at: datetime | None,
+                 last_event: Any, applied: int) -> _Outcome:
+        """The run's outcome once its fold ended: the last event folded as a plain Event, else the
+        stream's event at the starting point's version."""
+        cancel = self.cancel
         version = start_version if last_event is None else last_event.version
         if last_event is None and version is not None:
             # Started from a store snapshot at the target itself: show that event's time (read
@@ -592,6 +603,83 @@ class _Run:
             last_event = materialize(last_event)
             recorded_at = last_event.recorded_at
         return _Outcome(state, version, recorded_at, last_event, source, start_version, applied)
+
+    def _fold_generic(self, state: Any, start_version: int | None, source: str | None, recorded_at: datetime | None,
+                      after: int | None, upto: int | None, next_checkpoint: float) -> _Outcome:
+        """``_run_once``'s fold for the generic projector, from the store's pages of rows
+        (``fold_pages``): each row's payload read as its event's ``data`` would be (``fold_page``)
+        and merged into the state, with no event made but for the rows whose payload goes the
+        event's way, the events of a checkpoint and the last one. Versions, duplicates,
+        checkpoints, cancel and progress as in ``_run_once``'s loop."""
+        stream, cancel = self.stream, self.cancel
+        every = self.cache.every if self.cache is not None else 0
+        writes_cache = self.cache_writable
+        throttle = _Throttle(self.progress, None if upto is None else max(upto - (start_version or 0), 0))
+        group_version: int | None = None
+        group_rows: list[tuple[Any, Any, Any]] = []  # (row, view, kind) of the events at group_version
+        last: tuple[Any, Any, Any] | None = None  # (row, view, kind) of the last event folded
+        last_row: Any = None
+        last_position: Any = None
+        applied = 0
+        update = state.update  # what ``GenericProjector.fold`` does, to the one state it returns
+        pause_above = PAUSE_COLLECTION_ABOVE
+        not_plain = NOT_PLAIN
+        refused = orjson.JSONDecodeError
+        pages = self.store.fold_pages(stream, after=after, upto=upto, cancel=cancel, reads_type=False)  # type: ignore[attr-defined]
+        try:
+            for rows, view in pages:
+                kind, at_position, at_version, at_payload, decode = fold_page(rows, view)
+                before = applied
+                for row in rows:
+                    version, position = row[at_version], row[at_position]
+                    event = None
+                    if type(position) is not int or type(version) is not int:
+                        event = kind(row, view, stream)  # the layout converts odd keys its own way
+                        version, position = event.version, event.position
+                        if version is None:
+                            continue  # rows without a version cannot be placed in the stream's order
+                    if version != group_version:
+                        if group_version is not None and group_version >= next_checkpoint:
+                            if writes_cache and self._checkpoint_affordable():
+                                events = [made(row_, view_, stream) for row_, view_, made in group_rows]
+                                writes_cache = self._checkpoint(state, group_version, events, None, applied)
+                            next_checkpoint = (group_version // every + 1) * every
+                        group_version = version
+                        if writes_cache:
+                            group_rows = []
+                    else:  # the event folded before it is of this version too
+                        self.duplicates.append((version, last_position, position))
+                        writes_cache = False  # no checkpoint past it: every replay folds it again, and says so
+                    if writes_cache:
+                        group_rows.append((row, view, kind))
+                    data = not_plain
+                    if decode is not None and event is None:
+                        payload = row[at_payload]
+                        if (type(payload) is str or type(payload) is bytes) and len(payload) <= pause_above:
+                            try:
+                                data = decode(payload)
+                            except refused:  # a clean page's payload orjson refuses: the event's way says why
+                                data = not_plain
+                    if data is not_plain:
+                        data = (event or kind(row, view, stream)).data
+                    if type(data) is dict:
+                        update(data)
+                    last_row, last_position = row, position
+                    applied += 1
+                    if not applied & _CHECK_MASK:
+                        check(cancel)
+                        throttle.tick(applied)
+                if applied != before:
+                    last = (last_row, view, kind)
+            if (writes_cache and group_version is not None and applied >= _KEEP_FINAL_AFTER
+                    and self._checkpoint_affordable()):
+                events = [made(row_, view_, stream) for row_, view_, made in group_rows]
+                self._checkpoint(state, group_version, events, None, applied)
+        finally:
+            self._flush()
+        throttle.finish(applied)
+        last_event = None if last is None else last[2](last[0], last[1], stream)
+        return self._outcome(state, start_version, source, recorded_at, last_event, applied)
 
     def _verify(self, entry: CacheEntry, events: Iterator[Any]) -> tuple[Iterator[Any], Any]:
         """Check the events at the cache entry's version against its fingerprint; the rest follow."""

@@ -385,20 +385,44 @@ def lazy_events(rows: Sequence[Any], layout: "SqlLayout", stream: str) -> Iterat
     ``plain_document``) the page's numbers are checked for orjson at once, not per payload: the
     same values either way, about a tenth less time per event of a replay."""
     places = layout._lazy_event_places or _places(layout)
-    checked = 0
-    if rows:
-        # the payload column, or the column the layout's ``lazy_data`` reads checked pages of
-        plain = places[4] is plain_document
-        place = places[3] if plain else layout.checked_pages_at
-        if place is not None:
-            payloads = [row[place] for row in rows]
-            if page_reads_exactly(payloads):
-                # all text when the first is (``page_reads_exactly`` joins them as text or as bytes)
-                checked = 2 if plain and type(payloads[0]) is str and max(map(len, payloads)) <= MAX_NESTING else 1
+    checked = _page_checked(rows, layout, places)
     if len(rows) > MADE_UP_TO:  # a long page: each event made as it is folded, gone once folded
         return map(_PAGE_KINDS[0][checked], rows, repeat(layout), repeat(stream))
     typed = places[2] >= 0 and places[5]  # ``LazyEvent.type`` would read the row's type as stored
     return iter(_made(_PAGE_KINDS[typed][checked], rows, layout, stream, places))
+
+
+def _page_checked(rows: Sequence[Any], layout: "SqlLayout", places: Any) -> int:
+    """How a page's payloads were checked (``lazy_events``): 0 each on its own, 1 the page's
+    numbers at once (``page_reads_exactly``), 2 as 1 and all JSON text of at most ``MAX_NESTING``
+    characters (``_CleanPageEvent``)."""
+    if not rows:
+        return 0
+    # the payload column, or the column the layout's ``lazy_data`` reads checked pages of
+    plain = places[4] is plain_document
+    place = places[3] if plain else layout.checked_pages_at
+    if place is None:
+        return 0
+    payloads = [row[place] for row in rows]
+    if not page_reads_exactly(payloads):
+        return 0
+    # all text when the first is (``page_reads_exactly`` joins them as text or as bytes)
+    return 2 if plain and type(payloads[0]) is str and max(map(len, payloads)) <= MAX_NESTING else 1
+
+
+def fold_page(rows: Sequence[Any], layout: "SqlLayout") -> tuple[type[LazyEvent], int, int, int, Any]:
+    """How to fold a page of one stream's fold rows without an event per row, reading each row's
+    payload as its ``LazyEvent``'s ``data`` would: ``(kind, position place, version place, payload
+    place, decode)``. ``kind(row, layout, stream)`` is the row's ``LazyEvent`` (for the rows that
+    need one, and for anything but the payload). ``decode``: ``orjson.loads`` for a clean page
+    (``_CleanPageEvent``: what it refuses goes the event's way), else the layout's decoder for a
+    payload of text or bytes up to ``PAUSE_COLLECTION_ABOVE`` (``NOT_PLAIN``: the event's way),
+    or None (every payload the event's way)."""
+    places = layout._lazy_event_places or _places(layout)
+    checked = _page_checked(rows, layout, places)
+    kind = _PAGE_KINDS[0][checked]
+    decode = None if places[4] is None or places[3] < 0 else (_loads if checked == 2 else places[8] if checked else places[4])
+    return kind, places[0], places[1], places[3], decode
 
 
 #: Pages of at most this many rows (a stream of a category read, most often) get their events made
@@ -648,4 +672,4 @@ def _stored_payload_bytes(store: Any, position: int, size: int) -> bytes | None:
 
 
 __all__ = ["FoldEvent", "FoldView", "FromFullEvent", "LazyEvent", "PayloadLeftOut", "capped_columns", "capped_row_event",
-           "cycle_collection_paused", "full_event", "left_out", "materialize", "size_text"]
+           "cycle_collection_paused", "fold_page", "full_event", "left_out", "materialize", "size_text"]
