@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from inspector.core.cancel import CancelToken
-from inspector.core.decoding import MAX_NESTING
+from inspector.core.decoding import MAX_INFLATED, MAX_NESTING
 from inspector.core.events import Event, event_name_of_topic, parse_time
 from inspector.stores.base import EventStore
 from inspector.replay.projectors import Projector, ProjectorError, hash_text
@@ -214,14 +214,21 @@ class NativeEventsourcingProjector(Projector):
             )
 
     def _stored(self, stream: str, version: int, topic: str, state: Any) -> Any:
+        """The library's StoredEvent of a row whose state is compressed or not bytes; ``_Broken``
+        when the state inflates beyond ``MAX_INFLATED`` (a small row can inflate to gigabytes: it is
+        never inflated past the limit, as ``decode_json`` does for ``events``)."""
         from eventsourcing.persistence import StoredEvent
 
         blob = bytes(state) if not isinstance(state, str) else state.encode("utf-8")
         if blob.startswith(_ZLIB_HEADERS):
             try:
-                blob = zlib.decompress(blob)
+                inflated = zlib.decompressobj().decompress(blob, MAX_INFLATED + 1)
             except zlib.error:
                 pass  # not compressed after all
+            else:
+                if len(inflated) > MAX_INFLATED:
+                    return _Broken(f"compressed state inflates beyond {MAX_INFLATED // (1024 * 1024)} MiB, not decoded")
+                blob = inflated
         return StoredEvent(originator_id=_originator_id(stream), originator_version=version, topic=topic, state=blob)
 
     def _domain(self, stored: Any) -> Any:
@@ -258,10 +265,11 @@ class NativeEventsourcingProjector(Projector):
             state = record.payload
             if type(state) is not bytes or state.startswith(_ZLIB_HEADERS):
                 stored = self._stored(stream, record.version, topic, state)
+                domain = stored if isinstance(stored, _Broken) else domain_of(stored)
             else:  # the usual row: plain JSON bytes, given to the library as they are
-                stored = StoredEvent(originator_id=originator, originator_version=record.version, topic=topic,
-                                     state=state)
-            yield NativeEvent(record.position, stream, record.version, topic, domain_of(stored), state, decode)
+                domain = domain_of(StoredEvent(originator_id=originator, originator_version=record.version,
+                                               topic=topic, state=state))
+            yield NativeEvent(record.position, stream, record.version, topic, domain, state, decode)
 
     def store_snapshot(self, store: EventStore, stream: str, upto: int | None) -> tuple[int, Any, Any] | None:
         """The latest library snapshot at or before ``upto`` that decodes and matches an event:
@@ -287,7 +295,8 @@ class NativeEventsourcingProjector(Projector):
     def _restored(self, stream: str, record: Any) -> Any:
         """The aggregate a snapshot row restores, or None when the library or the classes cannot
         restore it or it names another version."""
-        snapshot = self._domain(self._stored(stream, record.version, record.type or "", record.payload))
+        stored = self._stored(stream, record.version, record.type or "", record.payload)
+        snapshot = stored if isinstance(stored, _Broken) else self._domain(stored)
         if isinstance(snapshot, _Broken):
             return None
         try:

@@ -97,6 +97,7 @@ def check_with_projectors(
     store (native replay of another layout).
     """
     report = CheckReport()
+    layout = getattr(store, "layout_name", None)
     if snapshots:
         report.counts.update(snapshots_checked=0, snapshots_skipped=0)
 
@@ -107,7 +108,7 @@ def check_with_projectors(
         tally = _TypeTally(projector.handles) if projector.handles is not None else None
         if tally is not None:
             events = tally.counted(events)
-        report.findings.extend(check_events(name, events, cancel))
+        report.findings.extend(check_events(name, events, cancel, layout))  # where versions start: as check_store
         if tally is not None:
             report.findings.extend(tally.findings(name, projector))
         if snapshots:

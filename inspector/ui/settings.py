@@ -90,6 +90,15 @@ def store_key(target: str) -> str:
     return without_secrets(normalized_target(target))
 
 
+#: the type of each value the window reads back without checking it; a value of another type (a
+#: hand-edited or damaged file) is left out when the file is read, as if it had not been saved,
+#: so the window starts with its default instead of failing to start
+_TYPES: dict[str, type] = {
+    "geometry": str, "splitters": dict, "recent_stores": list, "projectors": dict, "type_colours": list,
+    "last_export_dir": str, "last_bisect": str, "preferences": dict,
+}
+
+
 class Settings:
     """A small JSON document, written atomically on every change."""
 
@@ -99,7 +108,8 @@ class Settings:
         try:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(loaded, dict):
-                self._data = loaded
+                self._data = {key: value for key, value in loaded.items()
+                              if key not in _TYPES or isinstance(value, _TYPES[key])}
         except (OSError, ValueError):
             self._data = {}
         if self._scrub_secrets():

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from inspector.core.events import Event
 from inspector.stores.base import EventFilter, EventStore
 from inspector.ui.models.event_table import PAYLOAD_CAP
+from inspector.ui.models.streams import elided_apart
 from inspector.ui.presenting import local_time, shown_name, type_colour, use_type_colours, utc_time
 from inspector.ui.runner import TaskRunner
 from inspector.ui.widgets import ElidingLabel
@@ -757,8 +758,8 @@ class TimelineWidget(QWidget):
         metrics = QFontMetricsF(self.font())
         widest = AXIS_MAX_WIDTH - _AXIS_TEXT_GAP
         shown = [shown_name(name) for name in names]  # "order " quoted, as the stream list shows it
-        return [name if metrics.horizontalAdvance(name) <= widest
-                else metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, widest) for name in shown]
+        fitted = elided_apart(metrics, shown, widest)  # names that differ never read alike
+        return [fitted[name] for name in shown]
 
     def _fit_axis(self, labels: list[str]) -> None:
         """Make the left axes wide enough for every label: pyqtgraph drops labels that do not fit."""

@@ -363,11 +363,18 @@ class AxonLayout(SqlLayout):
         return clause
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
+        """The payload and metadata, and the columns ``row_to_event`` puts in the event's metadata
+        (the event identifier a causation id names, the aggregate type, the payload revision)."""
+        c = self._c
         blobs = [self._payload] + ([self._meta] if self._meta is not None else [])
+        columns: list[sa.ColumnElement[Any]] = [c["eventidentifier"], self._aggregate_type]
+        if "payloadrevision" in c:
+            columns.append(c["payloadrevision"])
         if self.dialect == "postgresql":
             # bytes as escaped text (valid for any bytes); text and JSON text as they are
-            return [sa.func.encode(blob, "escape") if isinstance(blob.type, _Binary) else blob for blob in blobs]
-        return [sa.cast(blob, sa.Text) for blob in blobs]
+            return [sa.func.encode(blob, "escape") if isinstance(blob.type, _Binary) else blob
+                    for blob in blobs] + columns
+        return [*(sa.cast(blob, sa.Text) for blob in blobs), *columns]
 
     # --- decoding ----------------------------------------------------------------------
     def _decode(self, value: Any, reference: Any, what: str) -> tuple[Any, Any, str | None]:

@@ -354,7 +354,22 @@ class EventSauceLayout(SqlLayout):
         return sa.func.coalesce(*[self.header(key) for key in ACTOR_HEADERS])
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
-        return [self._payload]
+        """The envelope (headers and payload) and the event id column, as ``metadata.event_id``
+        shows it (16 bytes as a lowercase hyphenated UUID), which a causation id names."""
+        return [self._payload, self._event_id_text()]
+
+    def _event_id_text(self) -> sa.ColumnElement[Any]:
+        e = self._event_id
+        if not isinstance(e.type, _BINARY_TYPES):
+            return e
+        if self.dialect == "postgresql":
+            spelled = sa.func.regexp_replace(sa.func.encode(e, "hex"), "^(.{8})(.{4})(.{4})(.{4})(.{12})$",
+                                             "\\1-\\2-\\3-\\4-\\5")
+            return sa.case((sa.func.length(e) == 16, spelled), else_=sa.func.encode(e, "escape"))
+        shown: sa.ColumnElement[Any] = sa.func.lower(sa.func.hex(e))
+        for at in (21, 17, 13, 9):  # from the end, so earlier positions stay put
+            shown = sa.func.insert(shown, at, 0, "-")
+        return sa.case((sa.func.length(e) == 16, shown), else_=e)
 
     def time_from_db(self, value: Any):
         return parse_time(value)  # normalised to UTC by SQL; MySQL hands back a naive UTC datetime

@@ -18,7 +18,8 @@ another table and other columns::
     data = "json"              # json | text
     time = "auto"              # auto | iso | native | epoch_s | epoch_ms | epoch_us | epoch_ns
                                # "iso" also declares every row written in one ISO form and zone,
-                               # so the first/last time come from the index on the column
+                               # so the first/last time come from the index on the column (checked
+                               # when opened: where a row is not, times are read as with "auto")
     actor = "actor"            # key in metadata, or "column:NAME"
 
 Every column's type is read from the schema (reflected), never assumed from the engine:
@@ -71,6 +72,7 @@ from inspector.core.decoding import as_bytes, decode_json, json_value, plain_doc
 from inspector.core.events import NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_glob, escape_like, sqlite_glob
 from inspector.stores.layouts.base import (
+    IsoTextForm,
     SqlLayout,
     Utf8mb4,
     epoch_seconds,
@@ -279,6 +281,9 @@ class GenericLayout(SqlLayout):
         self._unit_source = "declared"
         self._time_codec = self._resolve_time_codec()
         self._scale = EPOCH_SCALE.get(self._time_codec)
+        #: ``time = "iso"`` declared but a stored text not in the first one's form and zone (see
+        #: ``_declared_form_broken``): what the store holds, said in ``notes``; times then read as ``auto``
+        self.declared_form_broken: str | None = self._declared_form_broken()
         self._actor_column = None
         if mapping.actor.startswith("column:"):
             name = mapping.actor.split(":", 1)[1]
@@ -372,6 +377,49 @@ class GenericLayout(SqlLayout):
             self._unit_source = "magnitude" if found else "no values"
             return found or "epoch_s"
         return "iso"
+
+    def _declared_form_broken(self) -> str | None:
+        """Whether the mapping's ``time = "iso"`` (every time written in one ISO form and zone, so
+        text order is time order) holds for what is stored, checked once when the store is opened:
+        every non-NULL time must be text of exactly the first timed row's shape (by position; each
+        digit a digit, every other character the same, case too, the same length) and so its zone.
+        None where it holds (or no row is timed yet); else a sentence naming the first row that
+        breaks it. A declaration that does not hold would give wrong first/last times, time range
+        and histogram counts (mixed offsets sort as text, not as time): the store then reads its
+        times as ``auto`` does, every instant computed, and says so (``notes``)."""
+        column = self.time_column
+        if (self.mapping.time_codec != "iso" or column is None or self._time_codec != "iso"
+                or self.dialect not in ("sqlite", "postgresql", "mysql", "mariadb")):
+            return None
+        present = [column.is_not(None), *self.scope()]
+        with self.engine.connect() as conn:
+            first = conn.execute(sa.select(self.position, sa.type_coerce(column, sa.types.NullType()))
+                                 .select_from(self.table).where(*present).order_by(self.position).limit(1)).first()
+            if first is None:
+                return None
+            sample = first[1]
+            where = f"{self.mapping.table}.{column.name}"
+            if not isinstance(sample, str) or not sample.isascii() or IsoTextForm.of(sample) is None:
+                return (f"the mapping declares time = \"iso\" (one ISO-8601 form and zone), but the first timed row "
+                        f"(position {first[0]}) holds {sample!r} in {where}, no ISO-8601 text")
+            shape = "".join("[0-9]" if ch.isdigit() else re.escape(ch) for ch in sample)
+            text = sa.type_coerce(column, sa.String())  # SQLite's DATETIME columns hold text too
+            if self.dialect == "sqlite":
+                glob = "".join("[0-9]" if ch.isdigit() else ch for ch in sample)  # no GLOB wildcard in ISO text
+                matches = sa.and_(sa.func.typeof(column) == "text", text.op("GLOB")(glob))
+            elif self.dialect == "postgresql":
+                matches = text.regexp_match(f"^{shape}$")
+            else:  # bytes compared: MariaDB's collations would take 'z' for 'Z'
+                matches = sa.cast(column, sa.LargeBinary).op("REGEXP", is_comparison=True)(
+                    sa.literal(f"^{shape}$", sa.String()))
+            other = conn.execute(sa.select(self.position, sa.type_coerce(column, sa.types.NullType()))
+                                 .select_from(self.table).where(*present, sa.not_(matches))
+                                 .order_by(self.position).limit(1)).first()
+        if other is None:
+            return None
+        return (f"the mapping declares time = \"iso\" (every time in one ISO-8601 form and zone), but {where} "
+                f"holds {other[1]!r} at position {other[0]}, not in the form of {sample!r} (position {first[0]}): "
+                f"times are read as with time = \"auto\", each row's instant computed")
 
     def _time_sample(self) -> list[Any]:
         """A few stored time values from both ends of the table (by position: its key)."""
@@ -779,7 +827,7 @@ class GenericLayout(SqlLayout):
             return False
         if self._scale is not None or (self._time_codec == "native" and self.dialect != "sqlite"):
             return True
-        return self.mapping.time_codec == "iso"
+        return self.mapping.time_codec == "iso" and not self.declared_form_broken
 
     def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:
         if self.time_column is None or not self.time_sorts_as_stored():
@@ -899,6 +947,8 @@ class GenericLayout(SqlLayout):
         exprs = [self._searchable(self._data, self._data_column)]
         if self._metadata is not None and self._metadata_column is not None:
             exprs.append(self._searchable(self._metadata, self._metadata_column))
+        if self._actor_column is not None:  # actor = "column:NAME": shown as metadata.actor
+            exprs.append(self._searchable(self._actor_column, self._actor_column))
         return exprs
 
     # --- what ``info`` says ------------------------------------------------------------
@@ -974,7 +1024,9 @@ class GenericLayout(SqlLayout):
                 kept = f", {fsp} fractional digits kept" if fsp else ", whole seconds"
                 return f"{self.sql_type_name(column).split('(')[0].lower()} read as UTC{kept}"
             return "timestamp read as UTC"
-        declared = ", all in one form and zone (sorts as stored)" if self.mapping.time_codec == "iso" else ""
+        declared = ", all in one form and zone (sorts as stored)" if self.time_sorts_as_stored() else ""
+        if self.declared_form_broken:
+            declared = ", declared in one form and zone but not all so: each row's instant computed"
         compared = "; time filters compare to the millisecond" if self.dialect == "sqlite" else ""
         return f"ISO-8601 text{declared}, without a zone read as UTC{compared}"
 
@@ -1034,7 +1086,9 @@ class GenericLayout(SqlLayout):
             actor = (self._metadata_column, self.mapping.actor)
         notes.extend(self.index_notes(conn, self.time_column, actor, inspector))
         text_time = self.iso_text_time()
-        if text_time is not None:
+        if self.declared_form_broken:
+            notes.append(self.declared_form_broken)
+        elif text_time is not None:
             notes.append(f"times are ISO text read row by row (no declared form): histograms compute every row's "
                          f"instant; if every time is written in one ISO form and zone, a mapping declaring "
                          f"time = \"iso\" counts them as ranges of an index on {text_time.name!r}")

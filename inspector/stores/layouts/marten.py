@@ -316,8 +316,13 @@ class MartenLayout(SqlLayout):
         return candidates[0] if len(candidates) == 1 else sa.func.coalesce(*candidates)
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
+        """The payload and every column ``row_to_event`` puts in the event's metadata (the event
+        id, correlation and causation ids, headers, user name, .NET type, tenant), so a text search
+        and the audit look-ups find what ``events --json`` shows in ``metadata``."""
         c = self.table.c
-        return [c.data] + ([c.headers] if "headers" in c else [])
+        metadata = [c[name] for name in ("id", "correlation_id", "causation_id", "headers", "user_name",
+                                         "mt_dotnet_type", "tenant_id") if name in c]
+        return [c.data, *metadata]
 
     # --- decoding ----------------------------------------------------------------------
     def row_to_event(self, row: Row[Any]) -> Event:

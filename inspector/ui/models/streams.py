@@ -21,10 +21,16 @@ from inspector.ui.runner import TaskRunner
 from inspector.ui.models.common import RIGHT, ObjectRole, SortRole, _monospace, _valid_parent
 
 
-def _counted(old: StreamSummary, event: Event) -> StreamSummary | None:
-    """``old`` with ``event`` counted in, or None when the row already counts it."""
-    if event.version is not None and old.last_version is not None and event.version <= old.last_version:
-        return None  # the page was read after the event was written: already counted
+def _counted(old: StreamSummary, event: Event, *, surely_new: bool = False) -> StreamSummary | None:
+    """``old`` with ``event`` counted in, or None when the row may already count it: a version at
+    or below the row's last may have been read with the page (written before it was read) or
+    committed late, after a higher version was (a sequence-backed position taken by a transaction
+    that commits after another's): the row cannot tell which (``StreamListModel`` asks the store).
+    ``surely_new``: the row was made from live events only, each counted once (the tail delivers
+    every position once)."""
+    if (not surely_new and event.version is not None and old.last_version is not None
+            and event.version <= old.last_version):
+        return None
     last_at = old.last_at
     if event.recorded_at is not None and (last_at is None or event.recorded_at > last_at):
         last_at = event.recorded_at
@@ -47,6 +53,7 @@ class ElidingDelegate(QStyledItemDelegate):
     def __init__(self, parent: Any = None, mode: Qt.TextElideMode | str = Qt.TextElideMode.ElideMiddle) -> None:
         super().__init__(parent)
         self.mode = mode
+        self._columns: dict[int, _ColumnNames] = {}
 
     def paint(self, painter, option, index) -> None:
         opt = self._shown_option(option, index)
@@ -72,9 +79,126 @@ class ElidingDelegate(QStyledItemDelegate):
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
         if opt.text:
-            opt.text = elided_text(opt, style, widget, self.mode)
+            if self.mode == Qt.TextElideMode.ElideMiddle and index.model() is not None:
+                # told apart from the column's other names (``elided_apart``)
+                width = text_width(opt, style, widget)
+                model, column = index.model(), index.column()
+                names = self._columns.get(column)
+                if names is None or names.model is not model:
+                    names = self._columns[column] = _ColumnNames(model, column)
+                opt.text = names.shown(opt.text, QFontMetrics(opt.font), opt.font.key(), width, widget)
+            else:
+                opt.text = elided_text(opt, style, widget, self.mode)
             opt.textElideMode = Qt.TextElideMode.ElideNone
         return opt
+
+
+def _first_difference(name: str, other: str) -> int:
+    """The index of ``name``'s first character that ``other`` does not have there."""
+    for at, (mine, theirs) in enumerate(zip(name, other)):
+        if mine != theirs:
+            return at
+    return min(len(name), len(other))
+
+
+def elided_keeping(metrics: Any, text: str, width: float, keep: int) -> str:
+    """``text`` fitted to ``width`` pixels with its character at ``keep`` in view: as much of the
+    start as fits, "…", then the text from ``keep`` on (itself elided in the middle when too long,
+    its first character and its end kept). Unchanged when it fits."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    keep = max(0, min(keep, len(text) - 1))
+    left, right = text[:keep], text[keep:]
+    if not left:
+        return metrics.elidedText(right, Qt.TextElideMode.ElideMiddle, width)
+    if metrics.horizontalAdvance("…" + right) > width:
+        return "…" + metrics.elidedText(right, Qt.TextElideMode.ElideMiddle, width - metrics.horizontalAdvance("…"))
+    shown = "…" + right
+    for end in range(1, len(left)):
+        candidate = left[:end] + "…" + right
+        if metrics.horizontalAdvance(candidate) > width:
+            break
+        shown = candidate
+    return shown
+
+
+def elided_apart(metrics: Any, names: Any, width: float) -> dict[str, str]:
+    """Each of ``names`` fitted to ``width`` pixels, elided in the middle (both ends kept); where
+    two names would then read alike (``acme/order-1``, ``acme/Order-1``: ``acme/…der-1``), each is
+    elided around the first character that tells it from the others instead (``acm…order-1``,
+    ``acm…Order-1``), so names that differ never read alike while that character fits."""
+    shown = {name: (name if metrics.horizontalAdvance(name) <= width
+                    else metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)) for name in set(names)}
+    for _ in range(3):
+        alike: dict[str, list[str]] = {}
+        for name, text in shown.items():
+            alike.setdefault(text, []).append(name)
+        clashes = [group for group in alike.values() if len(group) > 1]
+        if not clashes:
+            break
+        for group in clashes:
+            for name in group:
+                keep = min(_first_difference(name, other) for other in group if other != name)
+                shown[name] = elided_keeping(metrics, name, width, keep)
+    return shown
+
+
+class _ColumnNames:
+    """The texts of one model column, kept up to date from the model's signals (rows inserted:
+    only those read), and each width's ``elided_apart`` of them."""
+
+    #: above this many names a cell is told apart from the rows in view only (one elision per name
+    #: of a long list at every width would hold the GUI thread)
+    WHOLE_COLUMN = 5000
+
+    def __init__(self, model: Any, column: int) -> None:
+        self.model, self.column = model, column
+        self.names: set[str] = set()
+        self.fitted: dict[tuple[float, str], dict[str, str]] = {}
+        self._stale = True
+        model.modelReset.connect(self._forget)
+        model.layoutChanged.connect(self._forget)
+        model.rowsRemoved.connect(self._forget)
+        model.rowsInserted.connect(self._inserted)
+        model.dataChanged.connect(lambda top, bottom, *_: self._inserted(None, top.row(), bottom.row()))
+
+    def _forget(self, *_: Any) -> None:
+        self._stale, self.fitted = True, {}
+
+    def _inserted(self, _parent: Any, first: int, last: int) -> None:
+        if self._stale:
+            return
+        before = len(self.names)
+        self._read(first, last)
+        if len(self.names) != before:
+            self.fitted = {}
+
+    def _read(self, first: int, last: int) -> None:
+        model, column = self.model, self.column
+        for row in range(first, last + 1):
+            text = model.index(row, column).data(Qt.ItemDataRole.DisplayRole)
+            if isinstance(text, str):
+                self.names.add(text)
+
+    def shown(self, text: str, metrics: Any, font_key: str, width: float, view: Any) -> str:
+        if self._stale:
+            self.names = set()
+            self._read(0, self.model.rowCount() - 1)
+            self._stale = False
+        if len(self.names) > self.WHOLE_COLUMN and view is not None:  # the rows in view tell it apart
+            top = max(view.rowAt(0), 0)
+            bottom = view.rowAt(view.viewport().height() - 1)
+            bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+            near = {self.model.index(row, self.column).data() for row in range(top, bottom + 1)}
+            near.add(text)
+            return elided_apart(metrics, [n for n in near if isinstance(n, str)], width).get(text, text)
+        key = (width, font_key)
+        fitted = self.fitted.get(key)
+        if fitted is None:
+            if len(self.fitted) > 8:
+                self.fitted = {}
+            fitted = self.fitted[key] = elided_apart(metrics, self.names | {text}, width)
+        return fitted.get(text) or elided_apart(metrics, self.names | {text}, width)[text]
 
 
 #: The ``ElidingDelegate`` mode for event type names (see ``elided_type_name``).
@@ -96,13 +220,18 @@ def elided_type_name(metrics: QFontMetrics, name: str, width: int) -> str:
     return metrics.elidedText(parts[-1], Qt.TextElideMode.ElideRight, width)
 
 
+def text_width(option: QStyleOptionViewItem, style: QStyle, widget: Any = None) -> int:
+    """The pixels the style gives a cell's text (its rectangle less icon and margins)."""
+    rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
+    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+    return max(rect.width() - 2 * margin, 0)
+
+
 def elided_text(option: QStyleOptionViewItem, style: QStyle, widget: Any = None,
                 mode: Qt.TextElideMode | str = Qt.TextElideMode.ElideMiddle) -> str:
     """``option.text`` elided (a Qt elide ``mode``, or ``TYPE_NAME``) to fit the text area the
     style gives the cell (its rectangle less icon and margins); unchanged when it fits."""
-    rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, widget)
-    margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
-    width = max(rect.width() - 2 * margin, 0)
+    width = text_width(option, style, widget)
     metrics = QFontMetrics(option.font)
     if mode == TYPE_NAME:
         return elided_type_name(metrics, option.text, width)
@@ -136,6 +265,11 @@ class StreamListModel(QAbstractTableModel):
         self._exhausted = True
         self._loading = False
         self._generation = 0
+        #: rows made from live events only (every event counted once), and rows whose count the
+        #: store is asked again for (a live event the row may or may not count: ``_counted``)
+        self._live_made: set[str] = set()
+        self._recount_wanted: set[str] = set()
+        self._recounting = False
 
     # --- query ---------------------------------------------------------------------
     def set_store(self, store: Any) -> None:
@@ -153,6 +287,8 @@ class StreamListModel(QAbstractTableModel):
         self._exhausted = self._store is None
         self._loading = False
         self._generation += 1
+        self._live_made, self._recount_wanted, self._recounting = set(), set(), False
+        self._runner.cancel("stream-recount")
         self.endResetModel()
         self.rowsLoaded.emit()
         if self._store is not None:
@@ -233,14 +369,16 @@ class StreamListModel(QAbstractTableModel):
         for event in events:
             row = self._row_of.get(event.stream)
             if row is not None:
-                counted = _counted(self._rows[row], event)
+                counted = _counted(self._rows[row], event, surely_new=event.stream in self._live_made)
                 if counted is not None:
                     self._rows[row] = counted
                     changed.add(event.stream)
+                else:  # counted with the page, or committed late: the store says which
+                    self._recount_wanted.add(event.stream)
                 continue
             known = new.get(event.stream)
             if known is not None:
-                new[event.stream] = _counted(known, event) or known
+                new[event.stream] = _counted(known, event, surely_new=True) or known
                 continue
             if not stream_matches(event.stream, self._match, self._category):
                 continue
@@ -256,6 +394,7 @@ class StreamListModel(QAbstractTableModel):
             self.endInsertRows()
         if new:
             self._row_of = {name: row for row, name in enumerate(self._names)}
+            self._live_made.update(new)
         rows = sorted(self._row_of[stream] for stream in changed)
         if len(rows) > 16:  # one signal for a big batch: views repaint what they show, once
             rows = [(rows[0], rows[-1])]
@@ -265,6 +404,61 @@ class StreamListModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(top, 0), self.index(bottom, len(self.COLUMNS) - 1))
         if events:
             self.rowsLoaded.emit()
+        self._recount()
+
+    def _recount(self) -> None:
+        """Ask the store again for the rows in ``_recount_wanted``, one worker task at a time:
+        each row is the one stream after the row above it in the list's own query (the list is
+        key-paged in the store's order), so the store answers its count, versions and times."""
+        if self._recounting or not self._recount_wanted or self._store is None:
+            return
+        asks, rows = [], {}
+        for stream in sorted(self._recount_wanted):
+            row = self._row_of.get(stream)
+            if row is not None:
+                asks.append((stream, self._names[row - 1] if row > 0 else None))
+                rows[stream] = self._rows[row]
+        self._recount_wanted = set()
+        if not asks:
+            return
+        store, match, category, generation = self._store, self._match, self._category, self._generation
+
+        def work(cancel, progress):
+            found = []
+            for stream, after in asks:
+                cancel.raise_if_cancelled()
+                page = store.streams(match=match, category=category, after=after, limit=1)
+                if page and page[0].stream == stream:
+                    found.append(page[0])
+            return found
+
+        self._recounting = True
+        self._runner.submit("stream-recount", work, lambda found: self._on_recounted(generation, rows, found),
+                            lambda exc: self._on_recount_failed(generation, exc), label="Counting streams again")
+
+    def _on_recounted(self, generation: int, asked: dict[str, StreamSummary], found: list[StreamSummary]) -> None:
+        if generation != self._generation:
+            return
+        self._recounting = False
+        for summary in found:
+            row = self._row_of.get(summary.stream)
+            if row is None:
+                continue
+            if self._rows[row] is not asked.get(summary.stream):
+                self._recount_wanted.add(summary.stream)  # counted on meanwhile: the answer may be older
+                continue
+            self._rows[row] = summary
+            self._live_made.discard(summary.stream)  # the store's count: later events may be in it
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        if found:
+            self.rowsLoaded.emit()
+        self._recount()
+
+    def _on_recount_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self._recounting = False
+        self.failed.emit(f"Counting streams again failed: {exc}")
 
     # --- access --------------------------------------------------------------------
     def summaries(self) -> list[StreamSummary]:

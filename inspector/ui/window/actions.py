@@ -140,18 +140,17 @@ class WindowActions:
     def _restore_window_state(self) -> None:
         """Where the window was and as big (remembered), else 1280x800 or as much of the screen's
         free area as fits with its frame (a 1024x700 screen: none of it off-screen), centred."""
-        geometry = self.settings.get("geometry")
-        if isinstance(geometry, str):
-            self.restoreGeometry(QByteArray(base64.b64decode(geometry)))
-        else:
+        geometry = _saved_bytes(self.settings.get("geometry"))
+        # none saved, or a damaged one (not base64, or not a geometry Qt can restore): the default
+        if geometry is None or not self.restoreGeometry(QByteArray(geometry)):
             screen = self.screen() or QGuiApplication.primaryScreen()
             if screen is not None:
                 self.setGeometry(fitted_geometry(screen.availableGeometry()))
         saved = self.settings.get("splitters", {})
         for name, split in self._splitters().items():
-            state = saved.get(name) if isinstance(saved, dict) else None
-            if isinstance(state, str):
-                split.restoreState(QByteArray(base64.b64decode(state)))
+            state = _saved_bytes(saved.get(name) if isinstance(saved, dict) else None)
+            if state is not None:
+                split.restoreState(QByteArray(state))  # False (and left as it is) for a damaged state
 
     def save_window_state(self) -> None:
         self.settings.set("geometry", base64.b64encode(bytes(self.saveGeometry())).decode())
@@ -204,3 +203,13 @@ class WindowActions:
             return  # the answer for a stream no longer shown
         self.banner.show_message(text)
         self.banner.about_stream = stream
+
+
+def _saved_bytes(value: object) -> bytes | None:
+    """A remembered base64 value's bytes; None when it is not text or not base64 (a damaged file)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:  # binascii.Error
+        return None

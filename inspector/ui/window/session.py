@@ -232,6 +232,11 @@ class StoreSession:
             self.layout_label.setText(f"Layout: {info.layout} ({info.engine}) ·{table} "
                                       + (f"1 of {of} stores here" if of > 1 else "one of several stores here"))
             self.layout_label.setToolTip(note.replace("; ", ";\n").replace(": ", ":\n", 1))
+        broken = getattr(getattr(self.store, "layout", None), "declared_form_broken", None)
+        if broken:  # the mapping's time = "iso" does not hold: times are read as with auto (and right)
+            self.layout_label.setText(self.layout_label.text() + " · mixed time forms")
+            tip = self.layout_label.toolTip()
+            self.layout_label.setToolTip((tip + "\n\n" if tip else "") + broken)
         self.readonly_badge.setVisible(bool(info.read_only))
         self.readonly_badge.setText(" READ-ONLY · role could write " if getattr(info, "role_can_write", None)
                                     else " READ-ONLY ")

@@ -1,0 +1,87 @@
+"""Two streams whose names differ only in their middle (``acme/order-1`` and ``acme/Order-1``)
+read apart wherever names are elided: the events table's Stream column, the stream list and the
+timeline's lanes at 1280x800. Middle elision alone (``acme/…der-1``) cut away the only difference;
+where it would make two names read alike, the first character that tells them apart stays in view."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from inspector.ui.models import EventTableModel, StreamListModel
+from inspector.ui.models.streams import elided_apart
+
+SHORT = ["acme/order-1", "acme/Order-1"]
+LONG = ["acme-tenant-0042/fulfilment/orders/order-20260329-1",
+        "acme-tenant-0042/fulfilment/orders/Order-20260329-1",
+        "acme-tenant-0042/fulfilment/orders/order-20260329-2"]
+
+
+def _store(path):
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+                     " recorded_at TEXT, data TEXT, metadata TEXT)")
+        for position, stream in enumerate(SHORT + LONG, start=1):
+            conn.execute("INSERT INTO events VALUES (?, ?, 1, 'OrderPlaced', '2026-03-29T10:00:00Z', '{}', '{}')",
+                         (position, stream))
+    conn.close()
+    return path
+
+
+def _elision_of(name, text):
+    """Whether ``text`` is ``name`` with parts cut out where it shows "…"."""
+    return re.fullmatch(".+".join(re.escape(part) for part in text.split("…")), name) is not None
+
+
+def _shown(view, delegate, index):
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = view.visualRect(index)
+    return delegate.shown_text(option, index)
+
+
+def test_names_differing_in_the_middle_read_apart_in_the_table_the_list_and_the_lanes(qtbot, window, tmp_path):
+    window.resize(1280, 800)
+    window.open_target(str(_store(tmp_path / "orders.db")))
+    qtbot.waitUntil(lambda: window.event_model.rowCount() == 5 and window.stream_model.rowCount() == 5
+                    and window.stream_model.exhausted, timeout=10000)
+    names = SHORT + LONG
+
+    view, model = window.events_view, window.event_model
+    delegate = view.itemDelegateForColumn(EventTableModel.STREAM)
+    table = {model.index(row, EventTableModel.STREAM).data():
+             _shown(view, delegate, model.index(row, EventTableModel.STREAM)) for row in range(5)}
+    assert sorted(table) == sorted(names)
+    assert any(table[name] != name for name in SHORT), "the Stream column elides at 1280x800 (else no proof)"
+    assert len(set(table.values())) == 5, table
+    for name, text in table.items():  # each read as an elision of its own name
+        assert _elision_of(name, text), (name, text)
+
+    view, model = window.streams_view, window.stream_model
+    delegate = view.itemDelegateForColumn(StreamListModel.STREAM)
+    listed = {model.index(row, 0).data(): _shown(view, delegate, model.index(row, 0)) for row in range(5)}
+    assert any(listed[name] != name for name in LONG), "the stream list elides the long names (else no proof)"
+    assert len(set(listed.values())) == 5, listed
+    assert all(_elision_of(name, text) for name, text in listed.items()), listed
+
+    timeline = window.timeline
+    qtbot.waitUntil(lambda: len(timeline.lane_labels()) == 5, timeout=10000)
+    lanes = timeline.lane_labels()
+    assert any("…" in label for label in lanes), lanes
+    assert len(set(lanes)) == 5, lanes
+    window.grab().save(str(tmp_path / "apart.png"))
+    window.grab().save("/tmp/h9_apart.png")
+
+
+def test_elision_keeps_the_first_difference_and_both_ends_where_it_can(qtbot, window):
+    metrics = window.events_view.fontMetrics()
+    width = metrics.horizontalAdvance("acme/order-1") - 2  # too narrow for any of the three whole
+    shown = elided_apart(metrics, SHORT + ["acme/order-2", "zz"], width)
+    assert shown["zz"] == "zz"
+    assert shown["acme/order-2"] == metrics.elidedText("acme/order-2", Qt.TextElideMode.ElideMiddle, width)  # no rival: the middle goes
+    assert shown["acme/order-1"] != shown["acme/Order-1"]
+    assert shown["acme/order-1"].endswith("order-1") and shown["acme/Order-1"].endswith("Order-1")
+    assert all(metrics.horizontalAdvance(text) <= width for text in shown.values())
