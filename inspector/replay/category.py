@@ -563,6 +563,15 @@ def replay_category(
                                       totals), totals)
 
 
+def _starting(progress: Progress | None, stream: str, number: int, totals: CategoryTotals) -> None:
+    """Tell a ``progress`` that has a ``stream_started(stream, number, total)`` (a window's run)
+    which stream is being folded now, before its first event: a projector that never returns
+    inside it is then seen to be in that stream (one in-process run; not over several processes)."""
+    started = getattr(progress, "stream_started", None)
+    if started is not None:
+        started(stream, number, totals.total)
+
+
 @contextmanager
 def _counted(totals: CategoryTotals, started: float) -> Iterator[None]:
     """A run's counting: a cancel marks ``totals`` partial (what was found so far is kept), and
@@ -589,6 +598,7 @@ def _replay_all(store: EventStore, projectors: Projectors, category: str | None,
             check(cancel)
             done += 1
             if exists:
+                _starting(progress, summary.stream, done, totals)
                 projector = _projector_for(projectors, summary)
                 outcome = replay_stream_states(store, summary, projector, upto=upto, where=predicate, ever=ever,
                                                cancel=cancel,
@@ -1316,6 +1326,7 @@ def _compare_all(store: EventStore, old: Projectors, new: Projectors, category: 
             check(cancel)
             done += 1
             if exists:
+                _starting(progress, summary.stream, done, totals)
                 difference = _count_difference(totals, *_compare_stream(
                     store, summary, _projector_for(old, summary), _projector_for(new, summary), upto, cancel, read))
                 totals.elapsed_ms = _ms(started)

@@ -619,6 +619,11 @@ def _serve_category(conn: Any, cancel_event: Any, request: _CategoryRequest) -> 
             def progress(done: int, total: int | None = None) -> None:
                 conn.send(("progress", done, total))
 
+            def stream_started(stream: str, number: int, total: int | None) -> None:
+                conn.send(("stream", stream, number, total))
+
+            progress.stream_started = stream_started  # type: ignore[attr-defined]  # see category._starting
+
             if request.kind == "states":
                 run = replay_category(store, projectors=sets[0], cancel=token, progress=progress, **request.kwargs)
             else:
@@ -670,6 +675,13 @@ def _category_results(request: _CategoryRequest, totals: Any, cancel: CancelToke
                 kind = message[0]
                 if kind == "ready":
                     ready = True
+                    told = getattr(progress, "worker_ready", None)
+                    if told is not None:
+                        told()
+                elif kind == "stream":
+                    starting = getattr(progress, "stream_started", None)
+                    if starting is not None:
+                        starting(*message[1:])
                 elif kind == "item":
                     update(message[2])
                     yield message[1]

@@ -12,9 +12,10 @@ A subclass lays the widgets out, says what it runs (``start``), how results are 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,6 +38,8 @@ from inspector.ui.runner import TaskRunner
 from inspector.ui.streamed_run import StreamedRun
 
 ERROR_STYLE = "color: #d9534f;"
+#: seconds without news from a run (no stream started or finished) before its status line says so
+STALL_SECONDS = 10
 
 
 def table(model: Any) -> QTableView:
@@ -87,6 +90,12 @@ class CategoryRunView(QWidget):
         self._done = 0
         self._total: int | None = None
         self._moment = "latest"
+        self._begun_text = ""
+        #: redraws the status line while a run goes on, so a run with no news says how long (a
+        #: projector stuck in a loop inside one event sends none)
+        self._watch = QTimer(self)
+        self._watch.setInterval(1000)
+        self._watch.timeout.connect(self._show_running)
 
         self.category_box = QComboBox()
         self.category_box.setMinimumContentsLength(18)
@@ -290,6 +299,8 @@ class CategoryRunView(QWidget):
         self.progress.setRange(0, 0)
         self.progress.show()
         self.status.setText(status)
+        self._begun_text = status
+        self._watch.start()
 
     def cancel(self) -> None:
         """Stop the run; what was found so far stays listed."""
@@ -301,6 +312,7 @@ class CategoryRunView(QWidget):
                             "are listed.")
 
     def _set_idle(self) -> None:
+        self._watch.stop()
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.hide()
@@ -314,12 +326,35 @@ class CategoryRunView(QWidget):
         self._show_running()
 
     def _show_running(self) -> None:
-        """The status line while a run goes on: streams done (of the total) and results so far."""
-        if not self.run.running or not self._done:
+        """The status line while a run goes on: the stream being folded (its number of the total),
+        results and events applied so far; before that, the worker process starting or the streams
+        being listed; and, after ``STALL_SECONDS`` without news, for how long (with Cancel)."""
+        run = self.run
+        if not run.running:
             return
         total = self._total
-        self.status.setText(f"{self.RUNNING}… {self._done:,}{f' of {total:,}' if total else ''} streams, "
-                            f"{self._found()} so far")
+        current = run.current
+        applied = getattr(run.totals, "events_applied", 0) or 0
+        if current is not None:
+            stream, number, of = current
+            of = of or total
+            where = f"stream {shown_name(stream)} ({number:,}{f' of {of:,}' if of else ''})"
+            text = f"{self.RUNNING} {where}… {self._found()} so far · {applied:,} events applied"
+        elif self._done:
+            where = f"{self._done:,}{f' of {total:,}' if total else ''} streams"
+            text = f"{self.RUNNING}… {where}, {self._found()} so far · {applied:,} events applied"
+        elif run.worker_ready:
+            where = "the worker process"
+            text = "The worker process started: opening the store, loading the projector and listing the streams…"
+        else:
+            where = "the worker process" if "worker" in self._begun_text else "the run"
+            text = self._begun_text
+        quiet = time.monotonic() - run.last_news
+        if quiet >= STALL_SECONDS:  # one line: the status row does not grow
+            lead = f"{self.RUNNING} {where}" if current is not None else f"Waiting for {where}"
+            text = (f"{lead}: no progress for {quiet:.0f} s (a stuck projector or a long stream); "
+                    f"Cancel stops it · {self._found()} so far")
+        self.status.setText(text)
 
     def _on_failed(self, exc: BaseException) -> None:
         self._set_idle()

@@ -11,6 +11,7 @@ the inbox; what was shown stays shown.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any, Callable
 
@@ -43,6 +44,13 @@ class StreamedRun(QObject):
         self.channel = channel
         self._inbox: deque[Any] = deque()
         self.running = False
+        #: what the run going on has told so far (set on the worker thread, read on the GUI thread):
+        #: its worker process started; the stream being folded (name, its number, the total); the
+        #: totals counted so far; when it last told anything (``time.monotonic``)
+        self.worker_ready = False
+        self.current: tuple[str, int, int | None] | None = None
+        self.totals: Any = None
+        self.last_news = 0.0
         self._flush = QTimer(self)
         self._flush.setInterval(FLUSH_MS)
         self._flush.timeout.connect(self._deliver)
@@ -53,12 +61,37 @@ class StreamedRun(QObject):
         self.cancel()
         inbox = self._inbox = deque()
         self.running = True
+        self.worker_ready, self.current, self.totals = False, None, None
+        self.last_news = time.monotonic()
+
+        def news() -> None:
+            if inbox is self._inbox:
+                self.last_news = time.monotonic()
 
         def work(cancel: CancelToken, progress: Callable[[int, int | None], None]) -> Any:
-            run = make_run(cancel, progress)
+            def reported(done: int, total: int | None = None) -> None:
+                news()
+                progress(done, total)
+
+            def stream_started(stream: str, number: int, total: int | None) -> None:
+                if inbox is self._inbox:
+                    self.current = (stream, number, total)
+                reported(number - 1, total)
+
+            def worker_ready() -> None:
+                if inbox is self._inbox:
+                    self.worker_ready = True
+                reported(0, None)
+
+            reported.stream_started = stream_started  # type: ignore[attr-defined]  # replay.category._starting
+            reported.worker_ready = worker_ready  # type: ignore[attr-defined]  # replay.worker's process started
+            run = make_run(cancel, reported)
+            if inbox is self._inbox:
+                self.totals = getattr(run, "totals", None)  # counted as results come (read on the GUI thread)
             try:
                 for result in run:
                     inbox.append(result)
+                    news()
             finally:
                 close = getattr(run, "close", None)
                 if close is not None:

@@ -215,7 +215,10 @@ def test_streams_fill_in_as_they_are_replayed_with_progress(qtbot, window, demo_
     assert view.model.streams() == wallets[:-1]
     qtbot.waitUntil(lambda: view.progress.value() == len(wallets) - 1, timeout=10000)
     assert view.progress.isVisible() and view.progress.maximum() == len(wallets)
-    assert view.status.text() == f"Replaying… {len(wallets) - 1} of {len(wallets)} streams, {len(wallets) - 1} matches so far"
+    # the stream it is in, by number, the matches so far and the events applied in the streams done
+    assert view.status.text().startswith(f"Replaying stream {wallets[-1]} ({len(wallets)} of {len(wallets)})… "
+                                         f"{len(wallets) - 1} matches so far · "), view.status.text()
+    assert view.status.text().endswith(" events applied")
     assert view.run.running and view.cancel_button.isEnabled()
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     assert view.status.text().startswith(f"Cancelled after {len(wallets) - 1} of {len(wallets)} streams")
