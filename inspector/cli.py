@@ -64,7 +64,8 @@ def common_options() -> argparse.ArgumentParser:
 #: Help of the positional STORE, shared by every subcommand that reads a store.
 STORE_HELP = (
     "the store: a SQLAlchemy URL (sqlite:///events.db, postgresql+psycopg://me@host/db, "
-    "mysql+pymysql://root@127.0.0.1/test) or a .db/.sqlite/.jsonl file"
+    "mysql+pymysql://root@127.0.0.1/test) or a .db/.sqlite/.jsonl file; on PostgreSQL a search_path in the "
+    "URL (?options=-csearch_path%%3Dledger) reads the stores in its schemas before any other schema's"
 )
 
 #: One example per subcommand, shown under its --help.
@@ -278,7 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Read-only inspector for event stores. With no subcommand it opens the window "
             "(on the embedded demo store when no STORE is given).\n\n"
             "STORE is a SQLAlchemy URL (sqlite:///events.db, postgresql+psycopg://user@host/db, "
-            "mysql+pymysql://root@127.0.0.1/test) or a path to a .db/.sqlite/.jsonl file."
+            "mysql+pymysql://root@127.0.0.1/test) or a path to a .db/.sqlite/.jsonl file. On PostgreSQL "
+            "a search_path in the URL (?options=-csearch_path%3Dledger) reads the stores in its schemas "
+            "before any other schema's."
         ),
         epilog=f"GUI: {PROG} [STORE] [--layout L] [--mapping TOML]. Nothing is ever written to STORE.",
         formatter_class=argparse.RawDescriptionHelpFormatter,

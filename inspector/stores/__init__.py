@@ -24,7 +24,7 @@ from inspector.stores.connect import (
 )
 from inspector.stores.jsonl import JsonlEventStore
 from inspector.stores.layouts import LAYOUTS, layout_names
-from inspector.stores.layouts.base import SqlLayout, other_schemas
+from inspector.stores.layouts.base import SqlLayout, only_in_schemas, other_schemas, set_search_path
 from inspector.stores.layouts.generic import ColumnMapping, GenericLayout
 from inspector.stores.sql import SqlEventStore, one_line
 
@@ -65,12 +65,16 @@ def _choose_layout(engine: sa.Engine, forced: str | None,
     if mapping is not None:
         return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), (None, 1, True)
     inspector = sa.inspect(engine)
-    for layout_class in LAYOUTS:
-        if forced is not None and layout_class.name != forced:
-            continue
-        found = layout_class.detect(engine, inspector)
-        if found is not None:
-            return found, _choice_note(engine, inspector, found, forced)
+    path = set_search_path(engine)
+    # a search_path the user set: every layout looks in its schemas before any looks elsewhere
+    for only in ([path, None] if path else [None]):
+        with only_in_schemas(only):
+            for layout_class in LAYOUTS:
+                if forced is not None and layout_class.name != forced:
+                    continue
+                found = layout_class.detect(engine, inspector)
+                if found is not None:
+                    return found, _choice_note(engine, inspector, found, forced, path)
     tables = inspector.get_table_names()
     if forced is not None:
         raise StoreError(f"no {forced} tables found (tables here: {', '.join(tables[:10]) or 'none'})")
@@ -85,7 +89,7 @@ _Found = tuple[str, str, str]
 
 
 def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
-                 forced: str | None) -> tuple[str | None, int, bool]:
+                 forced: str | None, path: list[str] | None = None) -> tuple[str | None, int, bool]:
     """Where a PostgreSQL database holds more than one event table a layout recognises (in
     several schemas, or of several layouts): how many (all of them, whatever ``--layout`` was
     asked), which one is read, and for each other one what reads it instead, a ``search_path``
@@ -105,14 +109,20 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
     read = (chosen.name, chosen.table.schema or default, chosen.table.name)
 
     def first_read(session_schema: str, layout: str | None) -> _Found | None:
-        """What opening reads with ``session_schema`` first in the search_path (and ``--layout``)."""
+        """What opening reads with ``session_schema`` first in the search_path (and ``--layout``):
+        a search_path set in the URL (any schema but the default, or the one set now) is looked
+        in by every layout before any layout looks elsewhere."""
         others = [schema for schema in schemas if schema != session_schema]
-        for layout_class in LAYOUTS:
-            if layout is None or layout_class.name == layout:
-                for schema in layout_class.search_order(session_schema, others):
-                    found = tables.get((layout_class.name, schema or session_schema))
-                    if found:
-                        return layout_class.name, schema or session_schema, found[0]
+        given = [session_schema] if session_schema != default else path
+        for only in ([given, None] if given else [None]):
+            for layout_class in LAYOUTS:
+                if layout is None or layout_class.name == layout:
+                    for schema in layout_class.search_order(session_schema, others):
+                        if only is not None and (schema or session_schema) not in only:
+                            continue
+                        found = tables.get((layout_class.name, schema or session_schema))
+                        if found:
+                            return layout_class.name, schema or session_schema, found[0]
         return None
 
     def how(other: _Found) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import operator
 import re
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from datetime import datetime, timedelta, timezone
@@ -680,11 +682,42 @@ def other_schemas(engine: Engine, inspector: sa.Inspector) -> list[str]:
                   if s != default and s != "information_schema" and not s.startswith("pg_"))
 
 
+#: While set (``only_in_schemas``): the only schemas ``look_in`` looks in (a search_path's)
+_ONLY_SCHEMAS: ContextVar[tuple[str, ...] | None] = ContextVar("only_schemas", default=None)
+
+
+@contextmanager
+def only_in_schemas(schemas: Sequence[str] | None) -> Iterator[None]:
+    """Within it, detection (``look_in``) looks in ``schemas`` alone (None: everywhere)."""
+    token = _ONLY_SCHEMAS.set(None if schemas is None else tuple(schemas))
+    try:
+        yield
+    finally:
+        _ONLY_SCHEMAS.reset(token)
+
+
+def set_search_path(engine: Engine) -> list[str] | None:
+    """The schemas of the session's ``search_path`` when it was set (in the URL's ``options``,
+    ``PGOPTIONS``, or for the role or database), those that exist, in its order; None where it
+    is the server's default or off PostgreSQL."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        source = conn.exec_driver_sql("SELECT source FROM pg_settings WHERE name = 'search_path'").scalar()
+        if source in (None, "default"):
+            return None
+        return [str(name) for name in conn.exec_driver_sql("SELECT unnest(current_schemas(false))").scalars()]
+
+
 def look_in(engine: Engine, inspector: sa.Inspector, layout: "type[SqlLayout]") -> Iterator[tuple[str | None, list[str]]]:
     """``(schema, event tables)`` for each schema ``layout.detect`` looks in, in its order, with
-    the tables it recognises there (``tables_in``); the session's own schema is given as None."""
+    the tables it recognises there (``tables_in``); the session's own schema is given as None.
+    Within ``only_in_schemas`` only those schemas."""
     default = inspector.default_schema_name
+    only = _ONLY_SCHEMAS.get()
     for schema in layout.search_order(default, other_schemas(engine, inspector)):
+        if only is not None and (schema or default) not in only:
+            continue
         qualified = None if schema == default else schema
         yield qualified, layout.tables_in(engine, inspector, qualified)
 

@@ -1,0 +1,67 @@
+"""A PostgreSQL URL whose ``options`` set a ``search_path`` reads the stores in that path's
+schemas before any other: a generic ``events`` table in schema ``orders`` is read with
+``search_path=orders``, though the eventsourcing library wrote its tables into schema ``ledger``
+(which, without a search_path, is read first, as before); the note says how to read the other.
+The window: tests/ui/test_the_window_reads_the_store_a_search_path_points_at.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from inspector.cli import main
+from inspector.stores import open_store
+
+from .servers import eventsourcing_postgres_env, scratch_database
+from .shop import Shop, Wallet
+
+
+@pytest.fixture(scope="module")
+def two_schemas(postgres_url: str) -> Iterator[tuple[str, str]]:
+    db = scratch_database(postgres_url, "searchpath")
+    try:
+        with db.writer.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA ledger")
+            conn.exec_driver_sql("CREATE SCHEMA orders")
+            conn.exec_driver_sql("CREATE TABLE orders.events (position bigserial PRIMARY KEY, stream text NOT NULL, "
+                                 "version int NOT NULL, type text NOT NULL, data jsonb NOT NULL, "
+                                 "recorded_at timestamptz)")
+            conn.exec_driver_sql("INSERT INTO orders.events (stream, version, type, data, recorded_at) VALUES "
+                                 "('order-1', 1, 'Placed', '{}', '2026-01-01T00:00:00Z')")
+        app = Shop(env=eventsourcing_postgres_env(sa.engine.make_url(db.url), POSTGRES_SCHEMA="ledger"))
+        wallet = Wallet("ada", actor="ada")
+        app.save(wallet)
+        app.close()
+        yield db.url, str(wallet.id)
+    finally:
+        db.drop()
+
+
+def _read(url: str) -> tuple[str, str, list[str], str | None]:
+    store = open_store(url)
+    try:
+        return store.layout_name, store.layout.table.name, [s.stream for s in store.streams()], store.choice_note
+    finally:
+        store.close()
+
+
+def test_a_search_path_reads_the_generic_table_in_its_schema(two_schemas: tuple[str, str]) -> None:
+    url, wallet = two_schemas
+    layout, table, streams, note = _read(url + "?options=-csearch_path%3Dorders")
+    assert (layout, table, streams) == ("generic", "events", ["order-1"])
+    assert note == ("2 event stores in this database, reading orders.events (generic); to read another: "
+                    "ledger.shop_events (eventsourcing) with --layout eventsourcing")
+    # without one, the library's schema is found by the search, as before, and the note says how to read orders
+    layout, table, streams, note = _read(url)
+    assert (layout, table, streams) == ("eventsourcing", "shop_events", [wallet])
+    assert note is not None and "orders.events (generic) with options=-csearch_path%3Dorders in the URL" in note
+
+
+def test_streams_with_a_search_path_lists_that_schema_s_streams(two_schemas: tuple[str, str],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    url, _wallet = two_schemas
+    assert main(["streams", url + "?options=-csearch_path%3Dorders", "--json"]) == 0
+    assert [s["stream"] for s in json.loads(capsys.readouterr().out)] == ["order-1"]
