@@ -18,7 +18,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QLayout,
@@ -36,6 +35,7 @@ from inspector.ui.models.stopped_streams import StoppedStreamsModel
 from inspector.ui.presenting import shown_name
 from inspector.ui.runner import TaskRunner
 from inspector.ui.streamed_run import StreamedRun
+from inspector.ui.widgets import NameComboBox
 
 ERROR_STYLE = "color: #d9534f;"
 #: seconds without news from a run (no stream started or finished) before its status line says so
@@ -97,7 +97,7 @@ class CategoryRunView(QWidget):
         self._watch.setInterval(1000)
         self._watch.timeout.connect(self._show_running)
 
-        self.category_box = QComboBox()
+        self.category_box = NameComboBox()
         self.category_box.setMinimumContentsLength(18)
         #: the category the user picked here (for this store): the selected stream's no longer applies
         self._picked_category = False

@@ -16,7 +16,6 @@ from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -40,6 +39,7 @@ from inspector.ui.models.type_survey import MarksRole, TypeSurveyModel
 from inspector.ui.presenting import shown_name
 from inspector.ui.runner import TaskRunner
 from inspector.ui.category_run_view import ERROR_STYLE
+from inspector.ui.widgets import NameComboBox
 
 #: Settings key of the last inputs.
 SETTINGS_KEY = "types_view"
@@ -124,7 +124,7 @@ class EventTypesView(QWidget):
         self._stop: _Stop | None = None
         self._generation = 0
 
-        self.category_box = QComboBox()
+        self.category_box = NameComboBox()
         self.category_box.setMinimumContentsLength(18)
         self.category_box.addItem("Whole store", WHOLE_STORE)
         self.sample_spin = QSpinBox()

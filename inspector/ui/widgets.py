@@ -956,3 +956,47 @@ class ConnectionBanner(QFrame):
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
+
+
+class NameComboBox(QComboBox):
+    """A combo box of names (categories, types, actors) whose closed box elides the current text
+    so that it reads apart from every other item (``elided_apart``: the middle goes, but never the
+    only character that tells two items apart); Qt's own cuts the end, so two names differing
+    only there read alike."""
+
+    def shown_text(self) -> str:
+        """The current text as the closed box draws it."""
+        from PySide6.QtWidgets import QStyleOptionComboBox
+
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        return self._fitted(option)
+
+    def _fitted(self, option) -> str:
+        from PySide6.QtWidgets import QStyle
+
+        from inspector.ui.models.streams import elided_apart
+
+        text = option.currentText
+        if not text:
+            return text
+        room = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                           QStyle.SubControl.SC_ComboBoxEditField, self).width() - 4
+        if not option.currentIcon.isNull():
+            room -= option.iconSize.width() + 4
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(text) <= room:
+            return text
+        names = {self.itemText(i) for i in range(self.count())} | {text}
+        return elided_apart(metrics, names, max(room, 0))[text]
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt naming)
+        from PySide6.QtWidgets import QStyle, QStyleOptionComboBox, QStylePainter
+
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        if not self.isEditable():
+            option.currentText = self._fitted(option)
+            painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)

@@ -85,3 +85,28 @@ def test_elision_keeps_the_first_difference_and_both_ends_where_it_can(qtbot, wi
     assert shown["acme/order-1"] != shown["acme/Order-1"]
     assert shown["acme/order-1"].endswith("order-1") and shown["acme/Order-1"].endswith("Order-1")
     assert all(metrics.horizontalAdvance(text) <= width for text in shown.values())
+
+
+def test_categories_differing_in_the_middle_read_apart_in_the_closed_category_box(qtbot, window, tmp_path):
+    categories = ["acmetenant0042/fulfilment/orders/order/eu/2026", "acmetenant0042/fulfilment/orders/Order/eu/2026"]
+    path = tmp_path / "categories.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+                     " recorded_at TEXT, data TEXT, metadata TEXT)")
+        for position, category in enumerate(categories, start=1):
+            conn.execute("INSERT INTO events VALUES (?, ?, 1, 'OrderPlaced', '2026-03-29T10:00:00Z', '{}', '{}')",
+                         (position, f"{category}-1"))
+    conn.close()
+    window.resize(1280, 800)
+    window.open_target(str(path))
+    box = window.category_box
+    qtbot.waitUntil(lambda: all(box.findData(category) >= 0 for category in categories), timeout=10000)
+    shown = []
+    for category in categories:
+        box.setCurrentIndex(box.findData(category))
+        text = box.shown_text()
+        assert text != box.currentText(), "the closed box elides these names at 1280x800 (else no proof)"
+        assert _elision_of(box.currentText(), text), (box.currentText(), text)
+        shown.append(text)
+        box.grab().save(f"/tmp/h9_category_box_{len(shown)}.png")
+    assert shown[0] != shown[1], shown

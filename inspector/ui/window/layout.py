@@ -12,7 +12,6 @@ from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QToolButton,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +30,7 @@ from inspector.ui.models import EventTableModel, StreamListModel
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.replay_views import DiffView, StateView
 from inspector.ui.timeline import TimelineWidget
-from inspector.ui.widgets import ConnectionBanner, ElidingLabel, ErrorBanner, EventView, ProgressStrip
+from inspector.ui.widgets import ConnectionBanner, ElidingLabel, ErrorBanner, EventView, NameComboBox, ProgressStrip
 from inspector.ui.window.banners import BannerOverlay
 from inspector.ui.window.names import ALL
 from inspector.ui.window.play_speed import remember_play_speed
@@ -48,7 +47,7 @@ class WindowLayout:
         self.filter_edit.setToolTip("Streams whose name contains the text, or matches a glob (* any run, ? one "
                                     "character).\nCase-sensitive, on the name as shown, on every store.")
         self.filter_edit.setClearButtonEnabled(True)
-        self.category_box = QComboBox()
+        self.category_box = NameComboBox()  # long names cut where they still read apart
         self.category_box.addItem("All categories", ALL)
         self.category_box.setToolTip("Group: show the streams of one category")
         self.streams_view = QTableView()
@@ -133,7 +132,7 @@ class WindowLayout:
         self.show_all_button.setToolTip("Stop filtering the table to the selected stream")
         self.show_all_button.clicked.connect(lambda: self.select_stream(None))
         self.show_all_button.hide()
-        self.type_box = QComboBox()
+        self.type_box = NameComboBox()
         self.type_box.addItem("All types", ALL)
         self.type_box.setMinimumContentsLength(14)
         self.actor_edit = QLineEdit()
