@@ -174,8 +174,13 @@ def export(
     categories: dict[str, str] = {}
     left_out: list[str] = []
     problem_lines = [0]
-    events = _with_categories(store, iter_slice(store, part, cancel), masker, categories,
-                              _outside_lines(fmt, left_out, problem_lines))
+    # A JSON Lines export of a whole JSON Lines file follows the file line by line, blank lines and
+    # lines it leaves out kept as blank lines, so a problem line's "line N" in the copy is the
+    # source's; any other slice is written in position order (its line numbers are the copy's own).
+    in_file_order = fmt == "jsonl" and part == Slice() and hasattr(store, "read_in_file_order")
+    source = store.read_in_file_order(cancel) if in_file_order else iter_slice(store, part, cancel)  # type: ignore[attr-defined]
+    events = _with_categories(store, source, masker, categories,
+                              _outside_lines(fmt, left_out, problem_lines), keep_places=in_file_order)
     counted = _Counter(events, progress, cancel)
     if target.is_dir():
         raise StoreError(f"{target} is a folder: give a file name to export to")
@@ -220,20 +225,28 @@ def _outside_lines(fmt: str, left_out: list[str], kept: list[int]) -> Callable[[
     return keep
 
 
-def _with_categories(store: EventStore, events: Iterator[Event], masker: Masker,
-                     categories: dict[str, str], outside: Callable[[Event], bool]) -> Iterator[Event]:
+def _with_categories(store: EventStore, events: Iterator[Event | None], masker: Masker,
+                     categories: dict[str, str], outside: Callable[[Event], bool], *,
+                     keep_places: bool = False) -> Iterator[Event | None]:
     """``events`` masked, with ``categories`` (exported stream name -> category) filled for each
     stream before its first event is given, where the store lists a category its name does not
     tell (eventsourcing's aggregate class, Marten's and Axon's aggregate types): JSON Lines and
     SQLite slices record it, so they list the streams under the source's categories. A line that
-    is no event (in no stream) is given only where ``outside`` keeps it, still marked ``UNREADABLE``."""
+    is no event (in no stream) is given only where ``outside`` keeps it, still marked ``UNREADABLE``.
+    ``keep_places`` (a JSON Lines file read in its own order): a blank line (None) is given as None,
+    and so is a line left out, so the lines after it keep their numbers."""
     recorded: dict[str, str | None] = {}
     for event in events:
+        if event is None:
+            yield None
+            continue
         stream = event.stream
         if stream is UNREADABLE:
             shown = replace(masker.event(event), stream=UNREADABLE, type=UNREADABLE)  # raw None: withheld
             if outside(shown):
                 yield shown
+            elif keep_places:
+                yield None
             continue
         if stream not in recorded:
             found = store.category(stream)
@@ -312,14 +325,17 @@ def _refuse_to_overwrite_the_store(store: EventStore, target: Path) -> None:
 
 
 class _Counter:
-    def __init__(self, events: Iterator[Event], progress: Progress | None, cancel: CancelToken | None) -> None:
+    def __init__(self, events: Iterator[Event | None], progress: Progress | None, cancel: CancelToken | None) -> None:
         self._events = events
         self._progress = progress
         self._cancel = cancel
         self.count = 0
 
-    def __iter__(self) -> Iterator[Event]:
+    def __iter__(self) -> Iterator[Event | None]:
         for event in self._events:
+            if event is None:  # a blank line kept in its place (a JSON Lines file in its own order)
+                yield None
+                continue
             self.count += 1
             if self.count % 500 == 0:
                 check(self._cancel)
@@ -334,6 +350,9 @@ def _write_jsonl(events, path: Path, *, categories: dict[str, str], **_: Any) ->
     source line that is no event is written as it was (its ``raw`` text), a problem line again."""
     with path.open("wb") as out:
         for event in events:
+            if event is None:  # a blank line, or a line left out, kept in its place
+                out.write(b"\n")
+                continue
             if event.stream is UNREADABLE:
                 raw = event.raw.encode("utf-8") if isinstance(event.raw, str) else event.raw
                 out.write(raw.replace(b"\n", b" ") + b"\n")

@@ -531,6 +531,24 @@ class JsonlEventStore:
                 check(cancel)
             yield event
 
+    def read_in_file_order(self, cancel: CancelToken | None = None) -> Iterator[Event | None]:
+        """Every line of the file in the file's order, each as ``read_all`` gives it (an event, or a
+        line that is no event with its problem), and None for each blank line: a whole-file JSON
+        Lines export written from it names each line with the number the source's has."""
+        blanks = self._blanks  # for each blank line, how many lines that are not blank come before it
+        next_blank = 0
+        with self.path.open("rb") as handle:
+            for line_number, offset in enumerate(self._offsets):
+                if line_number % 1000 == 0:
+                    check(cancel)
+                while next_blank < len(blanks) and blanks[next_blank] == line_number:
+                    next_blank += 1
+                    yield None
+                handle.seek(offset)
+                yield self._decode(handle.readline(MAX_LINE + 1), line_number)
+        for _ in range(next_blank, len(blanks)):
+            yield None
+
     def describe(self, *, counts: bool = True) -> StoreInfo:
         notes = ((f"{self._bad_lines} line(s) are not readable events: in no stream, listed by events and "
                   "reported by check",) if self._bad_lines else ())
