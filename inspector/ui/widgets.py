@@ -851,6 +851,10 @@ class OpenStoreDialog(QDialog):
         return self.target.currentText().strip(), None if layout == "auto-detect" else layout
 
 
+#: seconds without progress before a strip running a projector says so
+PROGRESS_STALL_SECONDS = 10
+
+
 class ProgressStrip(QWidget):
     """Status-bar strip for the long task in progress: label, bar and Cancel."""
 
@@ -873,22 +877,60 @@ class ProgressStrip(QWidget):
         layout.addWidget(self.cancel_button)
         self.hide()
 
-    def start(self, text: str) -> None:
+    def start(self, text: str, *, projector: bool = False) -> None:
+        """Show ``text`` with a busy bar. ``projector``: the work runs a projector (a replay, a
+        bisect, a diff), which may be stuck in a loop: once no progress has come for
+        ``PROGRESS_STALL_SECONDS`` the label says for how long, and that Cancel stops it."""
+        import time
+
+        from PySide6.QtCore import QTimer
+
         self._text = text
+        self._shown = text
+        self._projector = projector
+        self._news = time.monotonic()
+        if not hasattr(self, "_watch"):
+            self._watch = QTimer(self)
+            self._watch.setInterval(1000)
+            self._watch.timeout.connect(self._check_stall)
+        if projector:
+            self._watch.start()
+        else:
+            self._watch.stop()
         self.label.setText(text)
+        self.label.setToolTip("")
         self.bar.setRange(0, 0)
         self.show()
 
     def update_progress(self, done: int, total: int | None) -> None:
+        import time
+
+        self._news = time.monotonic()
         if total:
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(1000 * done / total))
             self.bar.setFormat(f"{done:,} / {total:,}")
+            self._shown = getattr(self, "_text", "")
         else:  # no total known (an export streams its slice): a busy bar and the count so far
             self.bar.setRange(0, 0)
-            self.label.setText(f"{getattr(self, '_text', '')} · {done:,} events")
+            self._shown = f"{getattr(self, '_text', '')} · {done:,} events"
+        self.label.setText(self._shown)
+        self.label.setToolTip("")
+
+    def _check_stall(self) -> None:
+        import time
+
+        if not self.isVisible() or not getattr(self, "_projector", False):
+            return
+        quiet = time.monotonic() - self._news
+        if quiet >= PROGRESS_STALL_SECONDS:  # the news first: the status bar may cut the label's end
+            text = f"No progress for {quiet:.0f} s · {self._shown} (a stuck projector or a long stream); Cancel stops it"
+            self.label.setText(text)
+            self.label.setToolTip(text)
 
     def finish(self) -> None:
+        if hasattr(self, "_watch"):
+            self._watch.stop()
         self.hide()
 
 

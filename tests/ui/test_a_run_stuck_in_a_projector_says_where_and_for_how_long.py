@@ -49,7 +49,7 @@ def _says_stuck(view, stream, number, total):
 
 
 def test_states_names_the_stream_a_stuck_projector_is_in_and_how_long_nothing_moved(
-        qtbot, window, stuck, monkeypatch):
+        qtbot, window, stuck, monkeypatch, tmp_path):
     monkeypatch.setattr(category_run_view, "STALL_SECONDS", 2)
     window.set_projector_file(str(stuck))
     qtbot.waitUntil(lambda: window.projectors is not None and window.projectors.spec == str(stuck.resolve()),
@@ -69,7 +69,7 @@ def test_states_names_the_stream_a_stuck_projector_is_in_and_how_long_nothing_mo
     assert re.search(r" · [1-9][0-9,]* events applied$", view.status.text()), view.status.text()
     qtbot.waitUntil(lambda: _says_stuck(view, wallets[1], 2, len(wallets)), timeout=10000)
     assert view.status.text().endswith("1 match so far")
-    view.grab().save("/tmp/h9_states_stuck.png")
+    view.grab().save(str(tmp_path / "states_stuck.png"))
     assert view.cancel_button.isEnabled()
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     assert view.run_button.isEnabled() and "Cancelled" in view.status.text()
@@ -92,3 +92,31 @@ def test_compare_names_the_stream_a_stuck_projector_is_in(qtbot, window, stuck, 
     qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     assert view.run_button.isEnabled() and view.status.text().startswith("Cancelled after")
     qtbot.waitUntil(lambda: worker.category_processes() == [], timeout=10000)
+
+
+def test_the_state_tabs_replay_says_when_its_projector_makes_no_progress(qtbot, window, tmp_path, monkeypatch):
+    from inspector.ui import widgets
+
+    monkeypatch.setattr(widgets, "PROGRESS_STALL_SECONDS", 2)
+    looping = tmp_path / "looping.py"
+    looping.write_text(
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        "    while event.version >= 3:\n"
+        "        pass\n"
+        "    return state\n", encoding="utf-8")
+    window.set_projector_file(str(looping))
+    qtbot.waitUntil(lambda: window.projectors is not None and window.projectors.spec == str(looping.resolve()),
+                    timeout=15000)
+    wallet = _wallets(window)[0]
+    window.select_stream(wallet)
+    strip = window.progress_strip
+    # the news first (the status bar may cut the label's end), the whole text on hover too
+    qtbot.waitUntil(lambda: strip.isVisible() and re.match(rf"No progress for \d+ s · Replaying {wallet} to v\d+ ",
+                                                           strip.label.text()) is not None, timeout=30000)
+    assert strip.label.text().endswith("(a stuck projector or a long stream); Cancel stops it")
+    assert strip.label.toolTip() == strip.label.text()
+    window.grab().save(str(tmp_path / "strip.png"))
+    qtbot.mouseClick(strip.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not strip.isVisible(), timeout=10000)

@@ -4,8 +4,6 @@ the text's order), and the layout label says the declaration does not hold (its 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.stores.test_a_mapping_declaring_iso_times_is_checked_against_the_stored_times import (
@@ -39,6 +37,6 @@ def test_fit_all_shows_all_six_events_written_with_mixed_offsets(qtbot, request,
             return x0 < min(instants) and max(instants) < x1 and timeline.lanes_drawn()
         qtbot.waitUntil(all_shown, timeout=10000)
         if engine == "postgresql":
-            window.grab().save(str(Path("/tmp") / "h9_iso_fit_all.png"))
+            window.grab().save(str(tmp_path / "iso_fit_all.png"))
     finally:
         window.shutdown()

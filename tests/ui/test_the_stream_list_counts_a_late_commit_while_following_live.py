@@ -24,7 +24,7 @@ INSERT = ("INSERT INTO events (stream, version, type, recorded_at, data, metadat
           "(%(s)s, %(v)s, 'CreditsGranted', now(), '{}', '{}')")
 
 
-def test_a_late_committed_event_is_counted_in_the_stream_list(qtbot, pg_events_db):
+def test_a_late_committed_event_is_counted_in_the_stream_list(qtbot, pg_events_db, tmp_path):
     from inspector.ui.app import MainWindow, make_app
 
     url, writer = pg_events_db
@@ -69,6 +69,6 @@ def test_a_late_committed_event_is_counted_in_the_stream_list(qtbot, pg_events_d
             a.close()
             b.close()
         qtbot.waitUntil(lambda: _count(win, "wallet-2") == "2", timeout=10000)
-        win.grab().save("/tmp/h9_live_count.png")
+        win.grab().save(str(tmp_path / "live_count.png"))
     finally:
         win.shutdown()

@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QInputDialog
 from inspector.ui.preferences import PreferencesDialog
 from inspector.ui.presenting import shown_name
 
+#: channels whose work runs a projector (the progress strip says when one makes no progress)
+_PROJECTOR_CHANNELS = ("state", "diff", "bisect")
+
 
 class ReplayRequests:
     """Part of ``MainWindow`` (a mixin: ``self`` is the window)."""
@@ -243,12 +246,13 @@ class ReplayRequests:
         if self._first_screen_pending:
             # The strip was saying the store's first screen is on its way: it now shows this work.
             self._first_screen_pending = False
-            self.progress_strip.start(text)
+            self.progress_strip.start(text, projector=channel in _PROJECTOR_CHANNELS)
         self._progress_timer.start()
 
     def _show_progress_strip(self) -> None:
-        if self.runner.busy(getattr(self, "_progress_channel", "")):
-            self.progress_strip.start(self._progress_text)
+        channel = getattr(self, "_progress_channel", "")
+        if self.runner.busy(channel):
+            self.progress_strip.start(self._progress_text, projector=channel in _PROJECTOR_CHANNELS)
 
     def _end_progress(self) -> None:
         if getattr(self, "_first_screen_pending", False):
