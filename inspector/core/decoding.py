@@ -7,6 +7,7 @@ never an exception, so that one bad row cannot end a read.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -142,7 +143,8 @@ _NUMBER_MARKS = bytes(
     for c in range(256)
 )
 _LONG_RUN = b"0" * 16
-_TINY_EXPONENTS = (b"0es000t", b"0es0000t", b"0es00000")
+#: a negative exponent of 3+ digits that ends where a number ends (in ``_NUMBER_MARKS``' terms)
+_TINY_EXPONENT = re.compile(rb"0es000+(?:t|\Z)")
 _INT_DIGITS_LIMIT = 4000  # below Python's default int<->str conversion limit (4300 digits)
 
 
@@ -151,9 +153,13 @@ def needs_exact_parser(blob: bytes | bytearray) -> bool:
     marks = blob.translate(_NUMBER_MARKS)
     if _LONG_RUN in marks:
         return True
-    if b"0es000" not in marks:
-        return False
-    return any(tiny in marks for tiny in _TINY_EXPONENTS) or marks.endswith((b"0es000", b"0es0000"))
+    return _tiny_exponent_in(marks)
+
+
+def _tiny_exponent_in(marks: bytes | bytearray) -> bool:
+    """Whether ``marks`` (``_NUMBER_MARKS``' translation) hold a negative exponent of 3+ digits
+    that ends where a number ends (not the hex of a UUID, ``…9e-9800-…``)."""
+    return b"0es000" in marks and _TINY_EXPONENT.search(marks) is not None
 
 
 def loads_exact(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> Any:
@@ -311,7 +317,7 @@ def _plain_document(value: Any, _str: type = str, _bytes: type = bytes, _starts:
         return _NOT_PLAIN  # read in pieces by ``loads_exact``, never in one long call
     # ``find`` rather than ``in``: the same search at about half the cost per call
     marks = blob.translate(_marks)
-    if marks.find(_run) >= 0 or marks.find(_tiny) >= 0:
+    if marks.find(_run) >= 0 or marks.find(_tiny) >= 0 and _tiny_exponent_in(marks):
         return _NOT_PLAIN
     if len(blob) > _deepest and blob.count(b"[") + blob.count(b"{") > _deepest:
         return _NOT_PLAIN  # might nest too deep: the long way measures it
@@ -345,7 +351,8 @@ def page_reads_exactly(payloads: Sequence[Any]) -> bool:
     except UnicodeEncodeError:
         return False
     marks = joined.translate(_NUMBER_MARKS)
-    return marks.find(_LONG_RUN) < 0 and marks.find(b"0es000") < 0
+    # a tiny exponent's look-alike (a UUID's ``…9e-9800-…``) confirmed or not only where one is there
+    return marks.find(_LONG_RUN) < 0 and (marks.find(b"0es000") < 0 or not _tiny_exponent_in(marks))
 
 
 def _plain_in_checked_page(value: Any, _str: type = str, _bytes: type = bytes, _starts: tuple = (b"{", b"["),

@@ -110,9 +110,14 @@ class FoldView:
         self.full_layout = layout
         self.columns = columns
         self.widen = widen
+        # read once or twice per event (``LazyEvent.type``/``data`` of a layout that decodes its own): no ``__getattr__``
+        self.lazy_data, self.lazy_type = layout.lazy_data, layout.lazy_type
         self._lazy_event_places: Any = None
-        #: only plain JSON payloads are checked a page at once here (``lazy_events``)
-        self.checked_pages_at = None
+        #: the place in these rows of the column the layout's ``lazy_data`` reads checked pages of
+        #: (``lazy_events``; None where it reads none, or this view left it out)
+        at = layout.checked_pages_at
+        self.checked_pages_at = None if at is None else next(
+            (place for place, column in enumerate(columns) if column is layout.columns[at]), None)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.full_layout, name)

@@ -70,6 +70,15 @@ class Counted:
         monkeypatch.setattr(owner, name, counting)
 
 
+def _places_again(monkeypatch: pytest.MonkeyPatch, store: Any) -> None:
+    """The places (and decoder) of the layout's fold rows worked out again, and of a short fold's
+    rows (``SqlEventStore._short_fold``'s view of the layout)."""
+    monkeypatch.setattr(store.layout, "_lazy_event_places", None)
+    short = store._short_fold()
+    if short is not None:
+        monkeypatch.setattr(short[0], "_lazy_event_places", None)
+
+
 def test_the_type_and_data_a_fold_reads_are_those_of_a_full_read_without_building_the_full_event(built, monkeypatch):
     store = built.store
     layout = store.layout
@@ -97,7 +106,7 @@ def test_a_fold_reading_each_events_type_then_its_data_decodes_each_payload_once
         # through ``_decode``: both counted (the places worked out again, with the counting one)
         counters = [Counted(monkeypatch, axon_layout, "plain_document"),
                     Counted(monkeypatch, axon_layout.AxonLayout, "_decode")]
-        monkeypatch.setattr(layout, "_lazy_event_places", None)
+        _places_again(monkeypatch, store)
 
     def decodes() -> int:
         return sum(counter.calls for counter in counters)
@@ -126,7 +135,7 @@ def test_a_fold_that_reads_no_data_decodes_no_axon_payload(built, monkeypatch):
     assert built.store.layout.name == "axon"
     counters = [Counted(monkeypatch, axon_layout, "plain_document"),
                 Counted(monkeypatch, axon_layout.AxonLayout, "_decode")]
-    monkeypatch.setattr(built.store.layout, "_lazy_event_places", None)  # worked out again, counting
+    _places_again(monkeypatch, built.store)  # worked out again, counting
     events = list(built.store.read_for_replay(built.streams["wallet-a"]))
     assert [event.version for event in events] and all(event.type for event in events)
     assert [counter.calls for counter in counters] == [0, 0]

@@ -16,10 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
-from inspector.core.decoding import decode_json, page_reads_exactly
+from inspector.core.decoding import NOT_PLAIN, decode_json, page_reads_exactly, plain_document
 from inspector.stores import open_store
 from inspector.stores.lazy import materialize
 
@@ -144,6 +145,14 @@ def test_a_page_check_finds_what_a_per_payload_check_finds():
     assert not page_reads_exactly(['{"n": 1}', '{"tiny": 1e-400}'])
     # digits of two documents never make one long run
     assert page_reads_exactly(['[12345678]', '[87654321]'])
+    # the hex of a UUID that reads like an exponent (9e-9800) is no number: the page and each payload
+    # go straight to orjson; a real exponent of 3+ digits anywhere still does not
+    look_alike = '{"event_id": "d41d8c9e-9800-4998-812e-84270b1a2c3f", "tiny": 1e-30}'
+    assert page_reads_exactly(['{"n": 1}', look_alike, look_alike.encode().decode()])
+    assert plain_document(look_alike) == orjson.loads(look_alike) and plain_document(look_alike.encode()) is not NOT_PLAIN
+    for tiny in ('[1e-400]', '{"a": 2E-1000}', '{"a": [5e-300, 1]}', '1e-4000', '[1e-12345 ]', '{"a":1e-123456}'):
+        assert not page_reads_exactly([look_alike, tiny]), tiny
+        assert plain_document(tiny) is NOT_PLAIN, tiny
     # what cannot be looked at as one page is looked at payload by payload
     assert not page_reads_exactly(['{"n": 1}', None])
     assert not page_reads_exactly(['{"n": 1}', b'{"n": 2}'])

@@ -440,7 +440,21 @@ class AxonLayout(SqlLayout):
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The payload alone, as ``row_to_event`` decodes it: the metadata, time and ids are not
         read (a fold needs none; the type is a column of the row)."""
-        return self._decode(row[self._payload_place], row[self._reference_place], "payload")[0]
+        layout = event._layout
+        if layout is self:
+            return self._decode(row[self._payload_place], row[self._reference_place], "payload")[0]
+        # a short fold's row (``fold_fields``): the payload where its ``FoldView`` has it, no large objects
+        return self._decode(row[layout._lazy_event_places[3]], None, "payload")[0]
+
+    def fold_fields(self) -> tuple[str, ...] | None:
+        """Position, version, type and the payload (``lazy_data`` decodes it alone): a fold leaves
+        out the time, the aggregate type, the event id, the revision and the metadata, read only
+        for the events whose other fields are asked. Not for payloads in large objects (Hibernate's
+        ``oid``), whose reference ``lazy_data`` reads to tell a dangling one: there a fold reads
+        every column."""
+        if self._is_large_object(self._c["payload"]):
+            return None
+        return ("position", "version", "type", "payload")
 
     def payload_decoder(self) -> Callable[[Any], Any]:
         """``plain_document`` (see ``SqlLayout``): a payload read as JSON text or bytes gives

@@ -142,6 +142,9 @@ class EventSauceLayout(SqlLayout):
         names = [column.name for column in self.columns]
         self._payload_place, self._type_place = names.index("payload"), names.index("type_column")
         self.checked_pages_at = self._payload_place  # ``lazy_data`` reads checked pages' envelopes at once
+        #: (the columns of a short fold's rows, where the payload and the type column are in them):
+        #: a ``FoldView``'s rows hold ``fold_fields`` alone, so their places are others (``_places_in``)
+        self._short_places: tuple[Any, int, int] | None = None
         #: the last fold row whose payload was decoded, with its envelope: a fold that reads an
         #: event's type and then its data (both from the payload) decodes it once
         self._decoded: tuple[Any, Any] | None = None
@@ -414,14 +417,41 @@ class EventSauceLayout(SqlLayout):
             problem="; ".join(problems) or None,
         )
 
-    def _envelope(self, row: Row[Any], checked: bool = False) -> Any:
+    def _places_in(self, layout: Any) -> tuple[int, int]:
+        """Where the payload and the type column are in the fold rows of ``layout``: this layout,
+        or the ``FoldView`` of a short fold (``fold_fields``: the columns it kept, the same for
+        every view of this layout)."""
+        if layout is self:
+            return self._payload_place, self._type_place
+        memo = self._short_places
+        if memo is None or memo[0] is not layout.columns:
+            names = [column.name for column in layout.columns]
+            memo = self._short_places = (layout.columns, names.index("payload"),
+                                         names.index("type_column") if "type_column" in names else -1)
+        return memo[1], memo[2]
+
+    def fold_fields(self) -> tuple[str, ...]:
+        """Position, version and the payload (the type too where a pre-1.0 table keeps it in a
+        column): ``lazy_data`` and ``lazy_type`` read nothing else. A fold leaves out the stream
+        and event ids (a ``uuid.UUID`` each per row on PostgreSQL) and the time column, read only
+        for the events whose other fields are asked."""
+        kept = ("position", "version", "payload")
+        return kept + ("type_column",) if self._type_column is not None else kept
+
+    def _envelope(self, row: Row[Any], checked: bool = False, layout: Any = None) -> Any:
         """The row's payload decoded as ``row_to_event`` decodes it; None when it is not JSON.
         ``checked``: the row's page passed ``page_reads_exactly`` (``LazyEvent._checked_page``),
-        so a plain document goes straight to orjson (``plain_in_checked_page``)."""
+        so a plain document goes straight to orjson (``plain_in_checked_page``). ``layout``: the
+        one whose fold row ``row`` is (this layout when None, else a short fold's ``FoldView``)."""
         memo = self._decoded
         if memo is not None and memo[0] is row:
             return memo[1]
-        payload = row[self._payload_place]
+        if layout is None or layout is self:
+            place = self._payload_place
+        else:  # a short fold's row: where its view has the payload (``_places_in``, written out)
+            short = self._short_places
+            place = short[1] if short is not None and short[0] is layout.columns else self._places_in(layout)[0]
+        payload = row[place]
         envelope = plain_in_checked_page(payload) if checked else NOT_PLAIN
         if envelope is NOT_PLAIN:
             envelope = json_value(payload, allow_null=False)
@@ -433,7 +463,7 @@ class EventSauceLayout(SqlLayout):
     def lazy_data(self, row: Row[Any], event: Any) -> Any:
         """The event's own payload alone, as ``row_to_event`` gives it (the envelope's ``payload``;
         a pre-1.0 row's own JSON): the headers, times and ids are not read (a fold needs none)."""
-        envelope = self._envelope(row, event._checked_page)
+        envelope = self._envelope(row, event._checked_page, event._layout)
         if isinstance(envelope, dict) and isinstance(envelope.get("headers"), dict):
             return envelope.get("payload")
         return envelope  # a row holding the event's own JSON, or None where the payload is not JSON
@@ -442,9 +472,9 @@ class EventSauceLayout(SqlLayout):
         """The type ``row_to_event`` gives: the ``event_type`` column where the table has one,
         else the envelope's ``__event_type`` header (the payload decoded once for type and data)."""
         if self._type_column is not None:
-            kind = row[self._type_place]
+            kind = row[self._places_in(event._layout)[1]]
         else:
-            envelope = self._envelope(row)
+            envelope = self._envelope(row, False, event._layout)
             headers = envelope.get("headers") if isinstance(envelope, dict) else None
             kind = headers.get("__event_type") if isinstance(headers, dict) else None
         return self.type_from_db(None if kind is None else str(kind))
