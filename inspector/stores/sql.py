@@ -60,6 +60,8 @@ FOLD_BATCH = 2000
 #: at most this many connections count one SQLite histogram's buckets side by side
 HISTOGRAM_THREADS = 4
 _UNKNOWN = object()
+#: MySQL's and MariaDB's dialect names
+_MYSQL = ("mysql", "mariadb")
 #: ISO text read row by row: how far an instant may lie from the local date written first (a zone
 #: offset under 16 hours, before the date's own midnight or after its last second)
 _BEFORE_DATE = timedelta(hours=16)
@@ -1034,9 +1036,9 @@ class SqlEventStore:
         """(a ``FoldView`` of the columns a fold reads for every event, their labels, whether a
         column left out holds values) for a layout with ``fold_fields``, or None where a fold
         fetches every column. Left out: the columns not among ``fold_fields`` where the engine
-        reads them again in the fold's own snapshot (SQLite, PostgreSQL: ``_LeftOutColumns``),
-        elsewhere (MySQL/MariaDB, whose streamed cursor takes the connection) only the layout's
-        NULL placeholders (``NULL AS actor``), which need no read. ``typed=False``: the type too,
+        reads them again in the fold's own snapshot (SQLite, PostgreSQL, MySQL/MariaDB, whose fold
+        reads keyset pages: ``_LeftOutColumns``), elsewhere only the layout's NULL placeholders
+        (``NULL AS actor``), which need no read. ``typed=False``: the type too,
         where the layout reads it as ``SqlLayout.lazy_type`` does (from the row by name, else from
         the whole event) and the engine reads the others again (elsewhere: the typed fold's).
         Worked out once."""
@@ -1051,7 +1053,7 @@ class SqlEventStore:
                     return self._short[typed]
                 fields = tuple(name for name in fields if name != "type")
             if fields is not None and shape is not None:
-                again = self.engine.dialect.name in ("sqlite", "postgresql")
+                again = self.engine.dialect.name in ("sqlite", "postgresql", *_MYSQL)
                 kept = [column for column in layout.columns if column.name in fields
                         or not again and not isinstance(getattr(column, "element", None), sa.sql.elements.Null)]
                 if 0 < len(kept) < len(layout.columns):
@@ -1128,6 +1130,10 @@ class SqlEventStore:
                             # a short span (after a snapshot): one bounded read, no server-side cursor (on
                             # PostgreSQL BEGIN, DECLARE, two FETCHes, CLOSE and ROLLBACK were 6 round trips)
                             batches = [for_one_statement(conn).execute(statement).all()]
+                        elif query is None and on_connection is not None and conn.dialect.name in _MYSQL:
+                            # MySQL/MariaDB: a streamed result holds the connection the other fields are read
+                            # on, so keyset pages, each read whole, in the snapshot ``on_connection`` took
+                            batches = self._keyset_pages(conn, stream, after, upto, columns)
                         else:  # on PostgreSQL by the driver's own server-side cursor, as plain tuples
                             if self._plain_tuples(statement):
                                 streamed = streamed_plain_rows(conn, statement, {}, FOLD_BATCH)
@@ -1156,6 +1162,29 @@ class SqlEventStore:
                     fast = False  # text that is not UTF-8 further on: read on the careful way
                     continue
                 raise
+
+    def _keyset_pages(self, conn: sa.Connection, stream: str, after: int | None, upto: int | None,
+                      columns: Sequence[sa.ColumnElement[Any]] | None) -> Iterator[Sequence[Any]]:
+        """``_fold_query``'s rows in pages of ``FOLD_BATCH``, each one bounded read on ``conn`` (a
+        buffered result: the connection is free between pages), the next page after the last
+        row's (version, position) in the fold's order (one range of the stream index, as
+        ``stream_page_query`` pages). One snapshot for them all only inside a transaction that
+        holds one (``_LeftOutColumns.attach``)."""
+        layout = self.layout
+        by_position = len(self._stream_order()) > 1
+        rows = conn.execute(self._fold_query(stream, after, upto, columns).limit(FOLD_BATCH)).all()
+        while rows:
+            yield rows
+            if len(rows) < FOLD_BATCH:
+                return
+            last = rows[-1]
+            query = self._fold_query(stream, None, upto, columns)
+            if by_position:
+                query = query.where(layout.version >= last.version,
+                                    sa.or_(layout.version > last.version, layout.position > last.position))
+            else:
+                query = query.where(layout.version > last.version)
+            rows = conn.execute(query.limit(FOLD_BATCH)).all()
 
     def read_category_for_replay(self, *, category: str | None = None, match: str | None = None,
                                  upto: int | None = None, cancel: CancelToken | None = None,
@@ -2039,6 +2068,14 @@ class _LeftOutColumns:
             self.exact = not dbapi.in_transaction
             if self.exact:
                 dbapi.execute("BEGIN")  # ended by the pool's rollback
+        elif conn.dialect.name in _MYSQL:
+            # InnoDB's consistent snapshot, taken now and kept by every read of the transaction (REPEATABLE
+            # READ, whatever the session's level; read-only as the session is); ended by the pool's rollback.
+            # A session handed out inside a transaction (status flag 1) keeps it: every event is read again
+            self.exact = not getattr(dbapi, "server_status", 1) & 1
+            if self.exact:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                conn.exec_driver_sql("START TRANSACTION READ ONLY, WITH CONSISTENT SNAPSHOT")
         else:
             # the transaction's first statement (it ends with the pool's rollback; nothing to set back); a
             # session handed out inside a transaction cannot change it: then every event is read again
