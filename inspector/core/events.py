@@ -53,17 +53,39 @@ def raw_text(raw: bytes | str | None) -> str | None:
     return bytes(raw).decode("utf-8", errors="backslashreplace")
 
 
-_ACTOR_KEYS = ("actor", "user", "user_id", "userId", "user_name", "userName", "$user", "__actor")
+#: The metadata keys an event's actor is read from, first to last: the actor is the first of
+#: them whose value is not null or empty (the one rule display, filters and look-ups share;
+#: each SQL layout reads the same keys in the same order: ``SqlLayout.actor_in``).
+ACTOR_KEYS = ("actor", "user", "user_id", "userId", "user_name", "userName", "$user", "__actor")
+_ACTOR_KEYS = ACTOR_KEYS
+
+#: Said by ``info`` and the README: the rule above in words.
+ACTOR_RULE = "the first of metadata " + ", ".join(ACTOR_KEYS) + " that is not empty"
+
+
+def actor_text(value: Any) -> str | None:
+    """An actor value as text: a string as it is, anything else (a number, an object) as its
+    JSON (``5``, ``{"id":5}``), never Python's repr; None for null or an empty string."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    from inspector.core import jsontext
+
+    try:
+        return jsontext.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def actor_of(metadata: dict[str, Any] | None) -> str | None:
-    """The actor named in event metadata under any of the usual keys."""
+    """The actor named in event metadata: the first of ``ACTOR_KEYS`` that is not empty."""
     if not isinstance(metadata, dict):
         return None
-    for key in _ACTOR_KEYS:
+    for key in ACTOR_KEYS:
         value = metadata.get(key)
         if value not in (None, ""):
-            return str(value)
+            return actor_text(value)
     return None
 
 

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.sqltypes import _Binary
 
 from inspector.core.decoding import as_bytes, decode_json, plain_document
-from inspector.core.events import Event, category_named, parse_time
+from inspector.core.events import Event, actor_text, category_named, parse_time
 from inspector.stores.base import ColumnReading, Snapshot
 from inspector.stores.layouts.base import SqlLayout, epoch_seconds, version_into
 
@@ -416,9 +416,9 @@ class AxonLayout(SqlLayout):
                 metadata["correlation_id"] = meta["traceId"]
             if "correlationId" in meta:
                 metadata["causation_id"] = meta["correlationId"]
-            actor = next((meta[key] for key in ACTOR_KEYS if meta.get(key) is not None), None)
+            actor = next((actor_text(meta[key]) for key in ACTOR_KEYS if meta.get(key) not in (None, "")), None)
             if actor is not None:
-                metadata["actor"] = actor if isinstance(actor, str) else str(actor)
+                metadata["actor"] = actor
         recorded_at = self.time_from_db(row.recorded_at)
         stored = row.recorded_at if row.unrepresentable_time is None else row.unrepresentable_time
         if recorded_at is None and stored is not None and self._time_kind.kind != "none":

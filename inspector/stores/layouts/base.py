@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.decoding import whole_number
-from inspector.core.events import Event, category_named, category_of_stream_name, parse_time
+from inspector.core.events import ACTOR_KEYS, Event, category_named, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 
 _DATE = (
@@ -641,14 +641,17 @@ class SqlLayout:
 
             column, key = actor
             if isinstance(column.type, JSONB):
-                shape = f"{column.name} ->> '{key}'"
-                expressions = [str(e) for index in indexes for e in (index.get("expressions") or [])]
-                if not any(shape in e.replace('"', "") for e in expressions):
-                    name = preparer.quote(f"{table.name}_{key}")
-                    literal = key.replace("'", "''")
-                    notes.append(f"actor filters read {column.name} ->> '{key}' row by row; an expression index "
-                                 f"would serve them: CREATE INDEX {name} ON {qualified} "
-                                 f"(({preparer.quote(column.name)} ->> '{literal}'))")
+                keys = tuple(dict.fromkeys((key, *ACTOR_KEYS)))
+                shapes = [f"{column.name} ->> '{k}'" for k in keys]
+                expressions = [str(e).replace('"', "").replace("::text", "").replace("(", "").replace(")", "")
+                               for index in indexes for e in (index.get("expressions") or [])]
+                if not any(all(shape in e for shape in shapes) for e in expressions):
+                    name = preparer.quote(f"{table.name}_actor")
+                    read = str(self.actor_in(column, keys).compile(dialect=self.engine.dialect,
+                                                                   compile_kwargs={"literal_binds": True}))
+                    notes.append(f"actor filters read the actor ({', '.join(keys)}: the first not empty) from "
+                                 f"{column.name} row by row; an expression index would serve them: CREATE INDEX "
+                                 f"{name} ON {qualified} (({read}))")
         return notes
 
     def notes(self, conn: sa.Connection) -> list[str]:
@@ -656,6 +659,19 @@ class SqlLayout:
         return []
 
     # --- helpers for subclasses ------------------------------------------------------
+    def actor_in(self, column: sa.ColumnElement[Any], keys: Sequence[str] = ACTOR_KEYS) -> sa.ColumnElement[Any]:
+        """The actor ``actor_of`` reads from the JSON metadata in ``column``: the first of ``keys``
+        whose value is not null or empty, as text (a number as its digits). The empty string is
+        written as a constant, so an expression index on this very expression serves it."""
+        empty: sa.ColumnElement[Any] = sa.literal_column("''")
+        values = []
+        for key in keys:
+            value = self.json_field(column, key)
+            if self.dialect == "sqlite":
+                value = sa.cast(value, sa.Text)  # json_extract gives numbers as numbers
+            values.append(sa.func.nullif(value, empty))
+        return values[0] if len(values) == 1 else sa.func.coalesce(*values)
+
     def json_field(self, column: sa.ColumnElement[Any], key: str) -> sa.ColumnElement[Any]:
         """``column ->> key`` on every engine, for JSON stored as text or native JSON."""
         if self.dialect == "postgresql":
@@ -667,9 +683,14 @@ class SqlLayout:
                 quoted = "'" + key.replace("'", "''") + "'"
                 return sa.type_coerce(column.op("->>")(sa.literal_column(quoted)), sa.Text)
             return sa.func.jsonb_extract_path_text(sa.cast(sa.cast(column, sa.Text), JSONB), key)
+        path = f"$.{key}" if _PLAIN_KEY.fullmatch(key) else '$."' + key.replace('"', '\\"') + '"'
         if self.dialect in ("mysql", "mariadb"):
-            return sa.func.json_unquote(sa.func.json_extract(column, f"$.{key}"))
-        return sa.case((sa.func.json_valid(column) == 1, sa.func.json_extract(column, f"$.{key}")), else_=None)
+            return sa.func.json_unquote(sa.func.json_extract(column, path))
+        return sa.case((sa.func.json_valid(column) == 1, sa.func.json_extract(column, path)), else_=None)
+
+
+#: a key a JSON path names without quotes (``$.actor``); others are quoted (``$."$user"``)
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def other_schemas(engine: Engine, inspector: sa.Inspector) -> list[str]:

@@ -56,9 +56,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import NOT_PLAIN, as_bytes, decode_json, json_value, plain_in_checked_page
-from inspector.core.events import Event, category_named, parse_time
+from inspector.core.events import ACTOR_KEYS, Event, actor_text, category_named, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
-from inspector.stores.layouts.base import _DATE, LeftOutPayload, SqlLayout, version_into
+from inspector.stores.layouts.base import _DATE, _PLAIN_KEY, LeftOutPayload, SqlLayout, version_into
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 #: EventSauce's ``Y-m-d H:i:s.uO`` (the colon in the offset optional), with a real calendar date
@@ -70,7 +70,7 @@ _TIME_TEXT_RE = re.compile(_TIME_TEXT)
 #: A lowercase hyphenated UUID: event ids of this form give their own 128 bits to the position.
 _LOWER_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 #: Headers an application adds to name who acted (EventSauce has none of its own), in the order SQL and Python try them.
-ACTOR_HEADERS = ("actor", "user", "user_id")
+ACTOR_HEADERS = ACTOR_KEYS  # read from the headers, first not empty, as actor_of reads metadata
 _BINARY_TYPES = (sa.LargeBinary, sa.BINARY, sa.VARBINARY)
 
 #: Bounds of the computed position's parts (see the module docstring).
@@ -180,7 +180,8 @@ class EventSauceLayout(SqlLayout):
             return sa.func.json_extract_path_text(document, "headers", key)
         return sa.case(
             (sa.func.json_valid(self._payload) == 1,
-             sa.func.json_unquote(sa.func.json_extract(self._payload, f"$.headers.{key}"))),
+             sa.func.json_unquote(sa.func.json_extract(self._payload, "$.headers." + (
+                 key if _PLAIN_KEY.fullmatch(key) else '"' + key.replace('"', '\\"') + '"')))),
             else_=None,
         )
 
@@ -354,7 +355,7 @@ class EventSauceLayout(SqlLayout):
         return smallest == named
 
     def actor_expr(self) -> sa.ColumnElement[Any]:
-        return sa.func.coalesce(*[self.header(key) for key in ACTOR_HEADERS])
+        return sa.func.coalesce(*[sa.func.nullif(self.header(key), sa.literal_column("''")) for key in ACTOR_HEADERS])
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         """The envelope (headers and payload) and the event id column, as ``metadata.event_id``
@@ -401,9 +402,9 @@ class EventSauceLayout(SqlLayout):
         event_id = self.stream_from_db(row.event_id) if row.event_id is not None else None
         if event_id:
             metadata["event_id"] = event_id
-        actor = next((headers[key] for key in ACTOR_HEADERS if headers.get(key) is not None), None)
+        actor = next((actor_text(headers[key]) for key in ACTOR_HEADERS if headers.get(key) not in (None, "")), None)
         if actor is not None:
-            metadata["actor"] = actor if isinstance(actor, str) else str(actor)
+            metadata["actor"] = actor
         kind = row.type_column if self._type_column is not None else headers.get("__event_type")
         return Event(
             position=int(row.position),

@@ -69,7 +69,7 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
-from inspector.core.events import NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time
+from inspector.core.events import ACTOR_KEYS, NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_glob, escape_like, sqlite_glob
 from inspector.stores.layouts.base import (
     IsoTextForm,
@@ -756,8 +756,8 @@ class GenericLayout(SqlLayout):
                 problems.append(f"metadata: {meta.problem}")
         if row.actor is not None:
             metadata = {**metadata, "actor": row.actor}
-        elif self.mapping.actor != "actor" and self.mapping.actor in metadata:
-            metadata = {**metadata, "actor": metadata[self.mapping.actor]}
+        elif self.mapping.actor != "actor" and metadata.get(self.mapping.actor) not in (None, ""):
+            metadata = {**metadata, "actor": metadata[self.mapping.actor]}  # else actor_of reads on, as SQL does
         if row.stream is None:
             problems.append("stream is NULL")
         version, version_problem = version_of(row.stored_version if "stored_version" in row._fields else row.version)
@@ -927,7 +927,11 @@ class GenericLayout(SqlLayout):
             return None
         if self.dialect == "postgresql" and not _is_json(column.type):
             return None  # a cast of text that is not JSON would fail the query: Python reads the actor
-        return self.json_field(column, self.mapping.actor)
+        return self.actor_in(column, self._actor_keys())
+
+    def _actor_keys(self) -> tuple[str, ...]:
+        """The metadata keys the actor is read from, first to last: the mapping's, then the usual ones."""
+        return tuple(dict.fromkeys((self.mapping.actor, *ACTOR_KEYS)))
 
     def actor_source(self) -> sa.ColumnElement[Any] | None:
         column = self._metadata_column
@@ -1003,7 +1007,7 @@ class GenericLayout(SqlLayout):
         if role == "actor":
             if self._actor_column is not None:
                 return "text (the mapping's actor column)"
-            return f"the {self.mapping.actor!r} key of the metadata"
+            return ("the first of the metadata keys " + ", ".join(self._actor_keys()) + " that is not empty")
         assert isinstance(column, sa.Column), "payload readings are of mapped columns"
         return self._describe_payload(role, column)
 

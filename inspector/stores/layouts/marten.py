@@ -44,7 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import as_bytes, decode_json, plain_document
-from inspector.core.events import Event, category_named, parse_time
+from inspector.core.events import Event, actor_text, category_named, parse_time
 from inspector.stores.base import ColumnReading, Snapshot, glob_to_like
 from inspector.stores.layouts.base import SqlLayout, look_in, stored_instant, stored_json, version_into
 
@@ -310,7 +310,8 @@ class MartenLayout(SqlLayout):
         if "user_name" in c:
             candidates.append(sa.func.nullif(c.user_name, ""))
         if "headers" in c:
-            candidates.extend(self.json_field(c.headers, key) for key in ACTOR_HEADERS)
+            candidates.extend(sa.func.nullif(self.json_field(c.headers, key), sa.literal_column("''"))
+                              for key in ACTOR_HEADERS)
         if not candidates:
             return None
         return candidates[0] if len(candidates) == 1 else sa.func.coalesce(*candidates)
@@ -378,10 +379,9 @@ class MartenLayout(SqlLayout):
         if user_name:
             return str(user_name)
         if isinstance(headers, dict):
-            for key in ACTOR_HEADERS:
-                if headers.get(key) is not None:
-                    value = headers[key]
-                    return value if isinstance(value, str) else str(value)
+            for key in ACTOR_HEADERS:  # the first not empty, as actor_expr reads them
+                if headers.get(key) not in (None, ""):
+                    return actor_text(headers[key])
         return None
 
     # --- snapshots ---------------------------------------------------------------------

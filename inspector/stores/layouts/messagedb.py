@@ -3,7 +3,8 @@
 Streams are named ``category-id``; ``position`` is the 0-based version within the
 stream and ``global_position`` the global order (with gaps). ``time`` is a timestamp
 without time zone that Message DB always writes in UTC, read as UTC. ``data`` and
-``metadata`` are jsonb (numbers kept exact); the actor is ``metadata.actor``. Stream
+``metadata`` are jsonb (numbers kept exact); the actor is the first of ``metadata``'s actor
+keys (``inspector.core.events.ACTOR_KEYS``) that is not empty. Stream
 names are compared with ``=`` on ``text``, which PostgreSQL does byte for byte under
 its deterministic collations: ``account-1``, ``Account-1`` and ``account-1 `` are three
 streams.
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 
 from inspector.core.decoding import decode_json, plain_document
-from inspector.core.events import Event, category_named, parse_time
+from inspector.core.events import ACTOR_RULE, Event, category_named, parse_time
 from inspector.stores.base import ColumnReading
 from inspector.stores.layouts.base import SqlLayout, look_in, stored_json, version_into
 
@@ -103,7 +104,7 @@ class MessageDbLayout(SqlLayout):
         return self.category_expr() == (category_named(category) or "")
 
     def actor_expr(self) -> sa.ColumnElement[Any]:
-        return self.json_field(self._metadata, "actor")
+        return self.actor_in(self._metadata)
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
         return [self._data, self._metadata]
@@ -162,7 +163,7 @@ class MessageDbLayout(SqlLayout):
             reading("recorded_at", c.time,
                     "timestamp with time zone" if aware else "timestamp without time zone, read as UTC"),
             reading("data", c.data, "JSON, numbers kept exact"),
-            reading("metadata", c.metadata, "JSON; the actor is metadata.actor"),
+            reading("metadata", c.metadata, "JSON; the actor is " + ACTOR_RULE),
         ]
         return found
 
