@@ -112,3 +112,42 @@ def test_a_cancel_stops_a_sparse_survey_between_parts(target: tuple[sa.Engine, s
     assert result["complete"] is False
     assert result["reports"] == [[1, 4]]
     assert sum(count for _name, count in result["types"]) == 3  # the first part's rows only
+
+
+CTRL_C_SCRIPT = textwrap.dedent("""
+    import sys, threading
+    from inspector.cli import main
+    from inspector.stores import survey
+    from inspector.stores.sql import SqlEventStore
+    survey.PART_ROWS = 3
+    real = SqlEventStore.type_survey
+
+    def slow(self, *, progress=None, cancel=None, **kwargs):
+        def paused(done, total=None):
+            print(f"part {done} of {total}", file=sys.stderr, flush=True)
+            while not cancel.cancelled:  # a slow part, until Ctrl-C
+                threading.Event().wait(0.01)
+        return real(self, progress=paused, cancel=cancel, **kwargs)
+
+    SqlEventStore.type_survey = slow
+    sys.exit(main(["types", sys.argv[1]]))
+""")
+
+
+def test_ctrl_c_stops_a_sparse_survey_with_what_it_counted(target: tuple[sa.Engine, str], tmp_path: Path) -> None:
+    import signal
+
+    writer, url = target
+    write_events(writer, [1, 2, 3, 1000, HUGE, HUGE + 7, 2**62, 2**63 - 3, 2**63 - 2, 2**63 - 1])
+    child = subprocess.Popen([sys.executable, "-c", CTRL_C_SCRIPT, url], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, preexec_fn=_limited, cwd=tmp_path)
+    try:
+        assert child.stderr is not None
+        assert child.stderr.readline() == "part 1 of 4\n"  # the first part was counted: the survey is under way
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130, err
+    assert out.splitlines()[0] == "2 event type(s), 3 event(s)", out  # the first part: T at 1 and 3, U at 2
+    assert "stopped before the end (Ctrl-C)" in err
