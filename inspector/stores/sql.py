@@ -1470,6 +1470,7 @@ class SqlEventStore:
             since, until = filters.since, filters.until
             if self._epoch is not None:
                 bounds = self.text_time_window(since, until)  # an index range where there is one
+                bounds += self._payload_time_window(since, until)  # a cheap test before the exact one
                 if since:
                     bounds.append(self._time_clause(">=", since))  # exact in the column's own unit
                 if until:
@@ -1656,14 +1657,11 @@ class SqlEventStore:
             self._text_time = found
         return self._text_time
 
-    def text_time_window(self, since: datetime | None, until: datetime | None) -> list[sa.ColumnElement[bool]]:
-        """Clauses on the ISO text column (``text_time_column``) holding every row timed from
-        ``since`` to ``until`` (either may be None): from the date of ``since - 40 h`` to the day
-        after ``until + 16 h``, as text. They only narrow the rows the exact comparison of
-        instants then reads, through the index; [] where there is no such column."""
-        column = self.text_time_column()
-        if column is None:
-            return []
+    @staticmethod
+    def _date_window(since: datetime | None, until: datetime | None) -> tuple[str | None, str | None]:
+        """``(low, high)``: ISO dates such that every time text read as an instant from ``since`` to
+        ``until`` (either may be None) is written on a local date ``low <= date < high`` (its zone
+        moves an instant under 16 hours from its written date); None for no bound."""
         low = high = None
         try:
             if since is not None:
@@ -1675,6 +1673,45 @@ class SqlEventStore:
                 high = ((until.astimezone(timezone.utc) + _BEFORE_DATE).date() + timedelta(days=1)).isoformat()
         except OverflowError:
             pass  # past year 9999: no upper bound
+        return low, high
+
+    def _payload_time_window(self, since: datetime | None, until: datetime | None) -> list[sa.ColumnElement[bool]]:
+        """Where the time is text read out of a payload (eventsourcing's ``state``), clauses on its
+        first ten characters, the local date, that every row timed from ``since`` to ``until`` passes
+        (``_date_window``): written before the exact comparison, they leave it (the whole reading of
+        the text as an instant, costly per row) to the rows of those dates alone. [] elsewhere."""
+        layout = self.layout
+        time = layout.time
+        if time is None or isinstance(time, sa.Column) or not layout.time_text_sorts_within_a_zone():
+            return []
+        low, high = self._date_window(since, until)
+        if low is None and high is None:
+            return []
+        head, _ = layout.time_text_parts()
+        dialect = self.engine.dialect.name
+        date: sa.ColumnElement[Any]
+        if dialect == "sqlite":
+            date = sa.func.substr(head, 1, 10)
+        elif dialect == "postgresql":
+            date = sa.collate(sa.func.left(head, 10), "C")
+        else:
+            date = sa.cast(sa.func.left(head, 10), sa.LargeBinary)
+        clauses = []
+        if low is not None:
+            clauses.append(date >= (low.encode() if dialect in ("mysql", "mariadb") else low))
+        if high is not None:
+            clauses.append(date < (high.encode() if dialect in ("mysql", "mariadb") else high))
+        return clauses
+
+    def text_time_window(self, since: datetime | None, until: datetime | None) -> list[sa.ColumnElement[bool]]:
+        """Clauses on the ISO text column (``text_time_column``) holding every row timed from
+        ``since`` to ``until`` (either may be None): from the date of ``since - 40 h`` to the day
+        after ``until + 16 h``, as text. They only narrow the rows the exact comparison of
+        instants then reads, through the index; [] where there is no such column."""
+        column = self.text_time_column()
+        if column is None:
+            return []
+        low, high = self._date_window(since, until)
         if self._text_extremes is None:
             # the lowest and highest text stored (one step down each end of the index), asked once:
             # a window holding both reads every row anyway, faster in table order. Rows written
@@ -1787,6 +1824,17 @@ class SqlEventStore:
             .select_from(self.layout.table)
             .where(*where, *self.text_time_window(start, end), *self.layout.scope())
         )
+        time = self.layout.time
+        if time is not None and not isinstance(time, sa.Column) and self.layout.time_text_sorts_within_a_zone():
+            # a time read out of a payload: read once per row, below the epoch seconds, which use it
+            # many times over (each use would search the payload again)
+            texts = self._unmerged(
+                sa.select(time.label("time_text")).select_from(self.layout.table)
+                .where(*where, *self._payload_time_window(start, end), *self.layout.scope()), "time_texts")
+
+            def read_once(element: ExternallyTraversible, **_kw: Any) -> ExternallyTraversible | None:
+                return texts.c.time_text if element is time else None
+            inner = sa.select(replacement_traverse(epoch, {}, read_once).label("at")).select_from(texts)
         dialect = self.engine.dialect.name
         at = self._unmerged(inner).c.at
         offset = (at - start_s) / width
@@ -1959,7 +2007,11 @@ class SqlEventStore:
             for event in self._scan(where + readable, python_filters, None, False, cancel, self.page_size):
                 add(event.recorded_at)
         if unreadable is not None:
-            for event in self._scan(where + [unreadable], python_filters, None, False, cancel, self.page_size):
+            # those rows' times are judged in Python (``python_filters`` holds the time bounds, and
+            # ``add`` the buckets): the SQL time bounds, true of no such row, would only read every
+            # other row's time again (35 s of a 48 s histogram over 1 M eventsourcing events)
+            for event in self._scan(untimed_where + [unreadable], python_filters, None, False, cancel,
+                                    self.page_size):
                 add(event.recorded_at)
         return Histogram(start, end, counts)
 
