@@ -25,6 +25,7 @@ import decimal
 import difflib
 from typing import Any
 
+from inspector.core.failure import failure_reason
 from inspector.core.terminal import shown_name
 
 #: At most this many of the states' own keys are kept to suggest a spelling from.
@@ -64,6 +65,8 @@ def error_text(error: BaseException) -> str:
         signals = error.args[0]
         if signals and all(isinstance(signal, type) for signal in signals):
             return f"{name}: " + "; ".join(_DECIMAL_SIGNALS.get(signal.__name__, signal.__name__) for signal in signals)
+    if not str(error).strip():  # raised with no message (MemoryError()): words, never "MemoryError: "
+        return failure_reason(error)
     return f"{name}: {error}"
 
 

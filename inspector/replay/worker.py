@@ -254,7 +254,10 @@ def _portable(exc: BaseException) -> BaseException:
             return exc
     except Exception:  # noqa: BLE001 - anything unpicklable is sent as text
         pass
-    return RuntimeError(f"{type(exc).__name__}: {exc}")
+    from inspector.core.failure import failure_reason
+
+    text = str(exc).strip()
+    return RuntimeError(f"{type(exc).__name__}: {text}" if text else failure_reason(exc))
 
 
 # --- the caller's side -------------------------------------------------------------------------
