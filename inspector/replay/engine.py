@@ -625,10 +625,13 @@ class _Run:
         pause_above = PAUSE_COLLECTION_ABOVE
         not_plain = NOT_PLAIN
         refused = orjson.JSONDecodeError
+        loads = orjson.loads
+        mask = _CHECK_MASK
         pages = self.store.fold_pages(stream, after=after, upto=upto, cancel=cancel, reads_type=False)  # type: ignore[attr-defined]
         try:
             for rows, view in pages:
                 kind, at_position, at_version, at_payload, decode = fold_page(rows, view)
+                clean = decode is loads  # ``fold_page``'s decoder of a clean page
                 before = applied
                 for row in rows:
                     version, position = row[at_version], row[at_position]
@@ -652,21 +655,24 @@ class _Run:
                         writes_cache = False  # no checkpoint past it: every replay folds it again, and says so
                     if writes_cache:
                         group_rows.append((row, view, kind))
-                    data = not_plain
-                    if decode is not None and event is None:
-                        payload = row[at_payload]
-                        if (type(payload) is str or type(payload) is bytes) and len(payload) <= pause_above:
-                            try:
+                    if clean and event is None:  # JSON text of at most MAX_NESTING characters, checked
+                        try:
+                            data = loads(row[at_payload])
+                        except refused:  # orjson refuses it: the event's way says why
+                            data = kind(row, view, stream).data
+                    else:
+                        data = not_plain
+                        if decode is not None and event is None:
+                            payload = row[at_payload]
+                            if (type(payload) is str or type(payload) is bytes) and len(payload) <= pause_above:
                                 data = decode(payload)
-                            except refused:  # a clean page's payload orjson refuses: the event's way says why
-                                data = not_plain
-                    if data is not_plain:
-                        data = (event or kind(row, view, stream)).data
+                        if data is not_plain:
+                            data = (event or kind(row, view, stream)).data
                     if type(data) is dict:
                         update(data)
                     last_row, last_position = row, position
                     applied += 1
-                    if not applied & _CHECK_MASK:
+                    if not applied & mask:
                         check(cancel)
                         throttle.tick(applied)
                 if applied != before:
