@@ -46,8 +46,9 @@ PAUSE_COLLECTION_ABOVE = 1_000_000
 def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bool, Any]:
     """The places of ``position`` and ``version`` in the layout's fold rows, of ``type`` where
     the layout reads the type as ``SqlLayout.lazy_type`` does (-1: ask the layout), of the
-    payload where it is a column of its own (``SqlLayout.capped_payload``; -1: none), the
-    layout's ``payload_decoder`` (None: ask ``lazy_data``), whether a stored type that is
+    payload where it is a column of its own (``SqlLayout.capped_payload``, else
+    ``SqlLayout.fold_payload``; -1: none), the layout's ``payload_decoder`` (or
+    ``fold_payload``'s; None: ask ``lazy_data``), whether a stored type that is
     text is shown as it is (the layout keeps ``SqlLayout.type_from_db``), the fold rows' shape
     (``fold_row_shape``) and whether the layout's ``lazy_data``/``lazy_type`` read rows by place
     alone (``SqlLayout.lazy_reads_by_place``: a driver's plain tuple is handed to them as it is),
@@ -65,12 +66,15 @@ def _places(layout: "SqlLayout") -> tuple[int, int, int, int, Any, bool, Any, bo
         kind: Any = type(getattr(layout, "full_layout", layout))  # a ``FoldView``'s layout decodes its rows
         plain_type = kind.lazy_type is SqlLayout.lazy_type and "type" in names
         capped = layout.capped_payload()
-        payload = names.index(capped[0]) if capped is not None and capped[0] in names else -1
+        own = layout.fold_payload() if capped is None else None  # (label, decode, decode for checked pages)
+        label = capped[0] if capped is not None else None if own is None else own[0]
+        payload = names.index(label) if label is not None and label in names else -1
         places = (names.index("position"), names.index("version"), names.index("type") if plain_type else -1, payload,
-                  layout.payload_decoder() if payload >= 0 else None,
+                  (layout.payload_decoder() if own is None else own[1]) if payload >= 0 else None,
                   kind.type_from_db is SqlLayout.type_from_db, fold_row_shape(layout),
                   layout.lazy_reads_by_place)
-        places += (plain_in_checked_page if places[4] is plain_document else places[4],)
+        places += (own[2] if own is not None and payload >= 0
+                   else plain_in_checked_page if places[4] is plain_document else places[4],)
         layout._lazy_event_places = places
     return places
 

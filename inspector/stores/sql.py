@@ -1057,8 +1057,9 @@ class SqlEventStore:
                 kept = [column for column in layout.columns if column.name in fields
                         or not again and not isinstance(getattr(column, "element", None), sa.sql.elements.Null)]
                 if 0 < len(kept) < len(layout.columns):
+                    named = layout.fold_stream_fields()  # filled with the stream's name, not read
                     reads = any(not isinstance(getattr(column, "element", None), sa.sql.elements.Null)
-                                for column in layout.columns if column not in kept)
+                                for column in layout.columns if column not in kept and column.name not in named)
                     nulls = shape._make([None] * len(shape._fields))
                     short = (FoldView(layout, kept, partial(widened, whole=nulls, shape=shape)),
                              [column.name for column in kept], reads)
@@ -1074,6 +1075,12 @@ class SqlEventStore:
         template, _names, reads = short
         layout = self.layout
         if not reads:
+            named = layout.fold_stream_fields()
+            if named:  # the columns left out that hold values hold the stream's name (``fold_stream_fields``)
+                shape = fold_row_shape(layout)
+                assert shape is not None  # a short fold is only made for rows of a shape (``_short_fold``)
+                whole = shape._make([stream if name in named else None for name in shape._fields])
+                template = template.widened_by(partial(widened, whole=whole, shape=shape))
             for rows in self._fold_rows(stream, after, upto, cancel, columns=template.columns):
                 yield rows, template
             return

@@ -162,6 +162,17 @@ class SqlLayout:
         payload through ``lazy_data``."""
         return None
 
+    def fold_payload(self) -> tuple[str, Callable[[Any], Any], Callable[[Any], Any]] | None:
+        """For a layout whose other fields come from its payload (``capped_payload`` is None) but
+        whose ``lazy_data`` reads the payload column alone: ``(label, decode, decode_checked)``,
+        the column's label and two functions of its stored text or bytes giving what
+        ``lazy_data`` gives, or ``inspector.core.decoding.NOT_PLAIN`` where ``lazy_data`` must
+        read it; ``decode_checked`` for a payload of a page whose numbers were checked at once
+        (``checked_pages_at``). A fold then decodes payloads as it does a payload column's
+        (``inspector.stores.lazy.fold_page``). None (the default): ``capped_payload``'s column
+        through ``payload_decoder``."""
+        return None
+
     def capped_payload(self) -> tuple[str, Any] | None:
         """``(label, stand-in)`` for capped reads (``inspector.stores.lazy.capped_columns``): the
         label of the payload column a page may leave unread above a size, and a value
@@ -182,6 +193,14 @@ class SqlLayout:
         rest only for the events whose other fields are asked (``inspector.stores.lazy.FoldView``).
         None (the default): a fold fetches every column."""
         return None
+
+    def fold_stream_fields(self) -> tuple[str, ...]:
+        """The labels of ``columns`` left out by a fold (not in ``fold_fields``) whose value in each
+        of its rows is the stream's name as the fold was asked for it (the shown name of the one
+        stored id its rows are picked by, which ``row_to_event`` gives back unchanged): a fold
+        fills them with that name instead of reading them again. None of them (the default):
+        every column left out is read again for the events whose other fields are asked."""
+        return ()
 
     def payload_print(self, row: Row[Any]) -> bytes | str | None:
         """The payload as stored when it is text or bytes (for checkpoint fingerprints), else None."""

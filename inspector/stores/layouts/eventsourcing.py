@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 import orjson
@@ -43,7 +44,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.engine import Engine, Row
 
-from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_value, transcoded_decimal,
+from inspector.core.decoding import (MAX_NESTING, NOT_PLAIN, decode_json, json_value,
                                      untranscode)
 from inspector.core.events import Event, aggregate_of_topic, category_named, event_name_of_topic, parse_time
 from inspector.core.json_pieces import PIECEWISE_ABOVE
@@ -143,6 +144,7 @@ def _hyphenated(hex32: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     return shown
 
 
+_MISSING: Any = object()
 #: the state's fields ``row_to_event`` reads (the time and three metadata keys)
 _STATE_FIELDS = ("timestamp", "actor", "correlation_id", "causation_id")
 
@@ -158,25 +160,33 @@ def _state_of_fields(row: Row[Any]) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def untranscoded_state(value: Any) -> Any:
+def untranscoded_state(value: Any, _dict: Any = dict, _list: Any = list, _str: Any = str,
+                       _decimal: Any = Decimal) -> Any:
     """``untranscode(value)`` for a state decoded for the caller alone, made in place: the
     library writes a state's custom values (times, decimals, UUIDs) as top-level fields
     ``{"_type_": name, "_data_": text}``, which become their text (a UUID's hex hyphenated,
     a decimal the ``Decimal`` of ``transcoded_decimal``) in the state's own dict, with no new
     dict built and no search of the text first (each cost more than the unwrapping itself).
     Other containers at the top level are untranscoded as ``untranscode`` does them; a state
-    that is itself a wrapper is ``untranscode``'s."""
-    if type(value) is not dict or (len(value) == 2 and "_type_" in value and "_data_" in value):
+    that is itself a wrapper is ``untranscode``'s. (``transcoded_decimal`` written out, and
+    the pair's two keys read with ``get``: the replay's hot path, per field.)"""
+    if type(value) is not _dict or (len(value) == 2 and "_type_" in value and "_data_" in value):
         return untranscode(value)
     for key, item in value.items():  # values replaced, keys kept: the iteration goes on
         kind = type(item)
-        if kind is dict:
-            if len(item) == 2 and "_type_" in item and "_data_" in item:
-                data = item["_data_"]
-                if type(data) is str:
-                    name = item["_type_"]
+        if kind is _dict:
+            if len(item) == 2:
+                data = item.get("_data_")
+                name = item.get("_type_", _MISSING)
+                if type(data) is _str and name is not _MISSING:
                     if name == "decimal_str":
-                        data = transcoded_decimal(data)
+                        try:
+                            number = _decimal(data)
+                        except ArithmeticError:  # decimal.InvalidOperation: the text as stored
+                            pass
+                        else:
+                            if not number.is_snan():  # no comparison takes a signalling NaN: the text
+                                data = number
                     elif name == "uuid_hex" and len(data) == 32:
                         data = f"{data[:8]}-{data[8:12]}-{data[12:16]}-{data[16:20]}-{data[20:]}"
                     value[key] = data
@@ -185,6 +195,38 @@ def untranscoded_state(value: Any) -> Any:
         elif kind is list:
             value[key] = untranscode(item)
     return value
+
+
+def plain_state(state: Any) -> Any:
+    """A state as ``row_to_event`` decodes it, where it is plain JSON (bytes of a JSON object):
+    parsed (``json_value``) and its transcoded values unwrapped in place (``untranscoded_state``);
+    ``NOT_PLAIN`` for any other (compressed, encrypted, odd), which only the long way reads."""
+    if type(state) is bytes and state[:1] == b"{":
+        value = json_value(state)  # an object, or None when it is not JSON after all
+        if value is not None:
+            return untranscoded_state(value)  # a value decoded for this call alone
+    return NOT_PLAIN
+
+
+def plain_state_of_checked_page(state: Any, _loads: Any = orjson.loads,
+                                _refused: type[Exception] = orjson.JSONDecodeError) -> Any:
+    """``plain_state`` for a state of a page whose numbers were checked at once
+    (``inspector.stores.lazy.lazy_events``): straight to orjson, unless it might nest too deep
+    (``plain_in_checked_page``, written out) or orjson refuses it (then ``json_value`` as there)."""
+    if type(state) is bytes and state[:1] == b"{":
+        value = NOT_PLAIN
+        size = len(state)
+        if size <= MAX_NESTING or (size <= PIECEWISE_ABOVE
+                                   and state.count(b"[") + state.count(b"{") <= MAX_NESTING):
+            try:
+                value = _loads(state)
+            except _refused:  # NaN, Infinity, 1e400, not JSON, not UTF-8: json_value says which
+                pass
+        if value is NOT_PLAIN:
+            value = json_value(state)  # an object, or None when it is not JSON after all
+        if value is not None:
+            return untranscoded_state(value)
+    return NOT_PLAIN
 
 
 class BytesPosition(FunctionElement[int]):
@@ -285,7 +327,8 @@ class EventsourcingLayout(SqlLayout):
             self.type.label("type"),
             self._state.label("state"),
         ]
-        #: where ``state`` is in a fold row (``select(*self.columns)``): read by place, not by name
+        #: where ``state`` is in a fold row (``select(*self.columns)``): read by place, not by name;
+        #: the last column (``lazy_data`` reads it so in a short fold's rows too, ``fold_fields``)
         self._state_place = len(self.columns) - 1
         self.checked_pages_at = self._state_place  # ``lazy_data`` reads checked pages' states at once
         assert [column.name for column in self.columns][:4] == ["position", "stream", "version", "type"]
@@ -598,29 +641,30 @@ class EventsourcingLayout(SqlLayout):
 
     lazy_reads_by_place = True  # lazy_data and lazy_type read the row by place
 
-    def lazy_data(self, row: Row[Any], event: Any, _loads: Any = orjson.loads,
-                  _refused: type[Exception] = orjson.JSONDecodeError) -> Any:
-        """The state alone, as ``row_to_event`` decodes it (the replay's hot path): plain JSON
-        straight to the parser and its transcoded values unwrapped in place (``untranscoded_state``),
-        anything else (compressed, encrypted, odd) the long way."""
-        state = row[self._state_place]
-        if type(state) is bytes and state[:1] == b"{":
-            value = NOT_PLAIN
-            if event._checked_page:
-                # a state of a page whose numbers were checked at once (``lazy_events``) straight
-                # to orjson, unless it might nest too deep (``plain_in_checked_page``, written out)
-                size = len(state)
-                if size <= MAX_NESTING or (size <= PIECEWISE_ABOVE
-                                           and state.count(b"[") + state.count(b"{") <= MAX_NESTING):
-                    try:
-                        value = _loads(state)
-                    except _refused:  # NaN, Infinity, 1e400, not JSON, not UTF-8: the long way says which
-                        pass
-            if value is NOT_PLAIN:
-                value = json_value(state)  # an object, or None when it is not JSON after all
-            if value is not None:
-                return untranscoded_state(value)  # a value decoded for this call alone
-        return event.event().data  # row_to_event says why
+    def fold_fields(self) -> tuple[str, ...]:
+        """Position, version, topic and state: ``lazy_data`` reads the state alone (the last
+        column of a fold row, whole or short), ``type_from_db`` the topic. The stored id is left
+        out (a ``uuid.UUID`` per row on PostgreSQL, a 32-character text on SQLite): it is the
+        same for every row of the stream (``fold_stream_fields``)."""
+        return ("position", "version", "type", "state")
+
+    def fold_stream_fields(self) -> tuple[str, ...]:
+        """``stream``: a fold's rows are picked by one stored id (``stream_is``), whose shown name
+        is the name asked for, and ``row_to_event`` gives a shown name back unchanged
+        (``stream_from_db``), as the snapshot statement's rows say it too."""
+        return ("stream",)
+
+    def fold_payload(self) -> tuple[str, Callable[[Any], Any], Callable[[Any], Any]]:
+        """The state, decoded alone (``plain_state``; ``plain_state_of_checked_page`` for a page
+        whose numbers were checked at once): a fold decodes each state with no event made."""
+        return "state", plain_state, plain_state_of_checked_page
+
+    def lazy_data(self, row: Row[Any], event: Any) -> Any:
+        """The state alone, as ``row_to_event`` decodes it: a plain JSON state as ``fold_payload``
+        decodes it, anything else (compressed, encrypted, odd) the long way."""
+        state = row[-1]  # the last column of a fold row, whole or short (``fold_fields``)
+        value = plain_state_of_checked_page(state) if event._checked_page else plain_state(state)
+        return event.event().data if value is NOT_PLAIN else value  # row_to_event says why
 
     def stored_record(self, row: Row[Any]) -> StoredRecord:
         """The row as stored (native replay's hot path): read by place, not by name (``row._fields``
