@@ -65,7 +65,8 @@ def common_options() -> argparse.ArgumentParser:
 STORE_HELP = (
     "the store: a SQLAlchemy URL (sqlite:///events.db, postgresql+psycopg://me@host/db, "
     "mysql+pymysql://root@127.0.0.1/test) or a .db/.sqlite/.jsonl file; on PostgreSQL a search_path in the "
-    "URL (?options=-csearch_path%%3Dledger) reads the stores in its schemas before any other schema's"
+    "URL (?options=-csearch_path%%3Dledger,orders) reads the stores in its schemas before any other schema's, "
+    "schema by schema in its order (every layout in a schema before the next schema)"
 )
 
 #: One example per subcommand, shown under its --help.
@@ -280,8 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
             "(on the embedded demo store when no STORE is given).\n\n"
             "STORE is a SQLAlchemy URL (sqlite:///events.db, postgresql+psycopg://user@host/db, "
             "mysql+pymysql://root@127.0.0.1/test) or a path to a .db/.sqlite/.jsonl file. On PostgreSQL "
-            "a search_path in the URL (?options=-csearch_path%3Dledger) reads the stores in its schemas "
-            "before any other schema's."
+            "a search_path in the URL (?options=-csearch_path%3Dledger,orders) reads the stores in its "
+            "schemas before any other schema's, schema by schema in its order."
         ),
         epilog=f"GUI: {PROG} [STORE] [--layout L] [--mapping TOML]. Nothing is ever written to STORE.",
         formatter_class=argparse.RawDescriptionHelpFormatter,

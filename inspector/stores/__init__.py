@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -64,13 +65,19 @@ def _choose_layout(engine: sa.Engine, forced: str | None,
     the number of event tables found and whether ``forced`` picked the one read (``_choice_note``)."""
     if mapping is not None:
         return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), (None, 1, True)
-    inspector = sa.inspect(engine)
+    inspector = _own_schema_inspector(engine)
     path = set_search_path(engine)
-    # a search_path the user set: every layout looks in its schemas before any looks elsewhere
-    for only in ([path, None] if path else [None]):
+    default = inspector.default_schema_name
+    others = other_schemas(engine, inspector) if path else []
+    # a search_path the user set: its schemas in its order, each looked in by every layout (in
+    # LAYOUTS order) before the next schema and before any layout looks elsewhere
+    for only in ([*([schema] for schema in path), None] if path else [None]):
         with only_in_schemas(only):
             for layout_class in LAYOUTS:
                 if forced is not None and layout_class.name != forced:
+                    continue
+                if only is not None and only[0] not in [
+                        schema or default for schema in layout_class.search_order(default, others)]:
                     continue
                 found = layout_class.detect(engine, inspector)
                 if found is not None:
@@ -82,6 +89,20 @@ def _choose_layout(engine: sa.Engine, forced: str | None,
         "no known event store layout found"
         f" (tables here: {', '.join(tables[:10]) or 'none'}); use --layout or a --mapping file"
     )
+
+
+def _own_schema_inspector(engine: sa.Engine) -> sa.Inspector:
+    """``sa.inspect(engine)`` whose table listing for no schema is the session's own schema's
+    tables alone: on PostgreSQL SQLAlchemy lists every table the search_path makes visible (of
+    all its schemas), which detection would take for the first schema's and read from another."""
+    inspector = sa.inspect(engine)
+    if engine.dialect.name == "postgresql":
+        own, listing = inspector.default_schema_name, inspector.get_table_names
+
+        def own_tables(schema: str | None = None, **kw: Any) -> list[str]:
+            return listing(schema=own if schema is None else schema, **kw)
+        inspector.get_table_names = own_tables  # type: ignore[method-assign]
+    return inspector
 
 
 #: (layout name, schema, table): one event table a layout recognises
@@ -114,7 +135,7 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
         in by every layout before any layout looks elsewhere."""
         others = [schema for schema in schemas if schema != session_schema]
         given = [session_schema] if session_schema != default else path
-        for only in ([given, None] if given else [None]):
+        for only in ([*([schema] for schema in given), None] if given else [None]):
             for layout_class in LAYOUTS:
                 if layout is None or layout_class.name == layout:
                     for schema in layout_class.search_order(session_schema, others):

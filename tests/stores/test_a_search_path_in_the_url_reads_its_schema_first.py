@@ -65,3 +65,30 @@ def test_streams_with_a_search_path_lists_that_schema_s_streams(two_schemas: tup
     url, _wallet = two_schemas
     assert main(["streams", url + "?options=-csearch_path%3Dorders", "--json"]) == 0
     assert [s["stream"] for s in json.loads(capsys.readouterr().out)] == ["order-1"]
+
+
+def test_a_search_path_of_two_schemas_reads_them_in_its_order_naming_each_table_where_it_is(
+        two_schemas: tuple[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    url, wallet = two_schemas
+    # the path's first schema holds the generic table: it is read, though eventsourcing is tried first elsewhere
+    layout, table, streams, note = _read(url + "?options=-csearch_path%3Dorders,ledger")
+    assert (layout, table, streams) == ("generic", "events", ["order-1"])
+    assert note == ("2 event stores in this database, reading orders.events (generic); to read another: "
+                    "ledger.shop_events (eventsourcing) with --layout eventsourcing")
+    assert main(["info", url + "?options=-csearch_path%3Dorders,ledger"]) == 0
+    out = capsys.readouterr().out
+    assert "orders.events.stream" in out and "ledger.events" not in out
+    # the other way round: the library's table, named in its own schema, and no table that is not there
+    layout, table, streams, note = _read(url + "?options=-csearch_path%3Dledger,orders")
+    assert (layout, table, streams) == ("eventsourcing", "shop_events", [wallet])
+    assert note == ("2 event stores in this database, reading ledger.shop_events (eventsourcing); to read another: "
+                    "orders.events (generic) with options=-csearch_path%3Dorders in the URL")
+    assert main(["info", url + "?options=-csearch_path%3Dledger,orders"]) == 0
+    out = capsys.readouterr().out
+    assert "ledger.shop_events.originator_id" in out and "orders.shop_events" not in out
+    # --layout eventsourcing with orders first reads the library's table where it is
+    store = open_store(url + "?options=-csearch_path%3Dorders,ledger", layout="eventsourcing")
+    try:
+        assert (store.layout.table.schema, [s.stream for s in store.streams()]) == ("ledger", [wallet])
+    finally:
+        store.close()
