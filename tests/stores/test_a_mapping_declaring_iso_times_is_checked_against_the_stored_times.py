@@ -135,3 +135,44 @@ def test_any_other_form_breaks_the_declaration(request, tmp_path, other):
         assert repr(other) in store.layout.declared_form_broken
     finally:
         store.close()
+
+
+#: offsets of one shape (+01:00 and +02:00, as around a change of summer time): text order is not time order
+SAME_SHAPE_OFFSETS = [
+    (1, "wallet-1", 1, "2026-03-29T02:10:00+02:00"),
+    (2, "wallet-1", 2, "2026-03-29T00:20:00+01:00"),
+    (3, "wallet-2", 1, "2026-03-29T00:30:00+02:00"),
+    (4, "wallet-2", 2, "2026-03-28T23:50:00+01:00"),
+]
+
+
+def test_offsets_of_one_shape_but_other_hours_break_the_declaration(request, tmp_path, engine):
+    target, mapping = _store(request, tmp_path, engine, SAME_SHAPE_OFFSETS)
+    store = open_store(target, mapping=str(mapping))
+    try:
+        assert not store.layout.time_sorts_as_stored()
+        assert "'2026-03-29T00:20:00+01:00' at position 2" in store.layout.declared_form_broken
+        listed = {s.stream: (s.first_at, s.last_at) for s in store.streams()}
+        assert listed["wallet-2"] == (datetime(2026, 3, 28, 22, 30, tzinfo=UTC), datetime(2026, 3, 28, 22, 50, tzinfo=UTC))
+        assert listed["wallet-1"] == (datetime(2026, 3, 28, 23, 20, tzinfo=UTC), datetime(2026, 3, 29, 0, 10, tzinfo=UTC))
+        instants = _instants(SAME_SHAPE_OFFSETS)
+        assert store.time_range() == (min(instants), max(instants))
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("other", ["2026-03-29T00:10:00.1+0100", "2026-03-29T00:10:00.123+01", "2026-03-29T00:10:00.12345Z"])
+def test_a_zone_in_the_places_of_a_fractions_digits_breaks_the_declaration(request, tmp_path, engine, other):
+    rows = [(1, "wallet-1", 1, "2026-03-29T00:20:00.123456"), (2, "wallet-1", 2, other),
+            (3, "wallet-1", 3, "2026-03-29T00:30:00.000000")]
+    assert all(len(t) == len(rows[0][3]) for _, _, _, t in rows)  # one length: only the zone differs
+    target, mapping = _store(request, tmp_path, engine, rows)
+    store = open_store(target, mapping=str(mapping))
+    try:
+        assert not store.layout.time_sorts_as_stored()
+        assert repr(other) in store.layout.declared_form_broken
+        (listed,) = store.streams()
+        times = [e.recorded_at for e in store.read_stream("wallet-1")]
+        assert (listed.first_at, listed.last_at) == (min(times), max(times))
+    finally:
+        store.close()

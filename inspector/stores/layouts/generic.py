@@ -382,8 +382,9 @@ class GenericLayout(SqlLayout):
         """Whether the mapping's ``time = "iso"`` (every time written in one ISO form and zone, so
         text order is time order) holds for what is stored, checked once when the store is opened:
         every non-NULL time must be text of exactly the first timed row's shape (by position; the
-        same length, every character but a digit the same, case too, so the same zone; a digit's
-        place holds a digit on SQLite, any one character elsewhere, one LIKE per row).
+        same length, every character but a digit the same, case too, and the zone (offset or Z) the
+        first row's text exactly; a digit's place holds a digit on SQLite, any one character but
+        + - : Z z elsewhere, one LIKE per row).
         None where it holds (or no row is timed yet); else a sentence naming the first row that
         breaks it. A declaration that does not hold would give wrong first/last times, time range
         and histogram counts (mixed offsets sort as text, not as time): the store then reads its
@@ -404,17 +405,33 @@ class GenericLayout(SqlLayout):
                 return (f"the mapping declares time = \"iso\" (one ISO-8601 form and zone), but the first timed row "
                         f"(position {first[0]}) holds {sample!r} in {where}, no ISO-8601 text")
             # one LIKE per row (a regular expression costs ~15 times as much on PostgreSQL): a digit
-            # place takes any one character there; SQLite's GLOB asks for a digit
-            shape = "".join("_" if ch.isdigit() else ch for ch in sample)  # ISO text holds no % _ or \\
+            # place takes any one character there; SQLite's GLOB asks for a digit. The zone (offset or
+            # Z) is matched as the first row writes it: +01:00 and +02:00 text does not sort as time
+            zone = IsoTextForm.of(sample).zone  # type: ignore[union-attr]
+            head = sample[:len(sample) - len(zone)]
+            shape = "".join("_" if ch.isdigit() else ch for ch in head) + zone  # ISO text holds no % _ or \\
             text = sa.type_coerce(column, sa.String())  # SQLite's DATETIME columns hold text too
             if self.dialect == "sqlite":
-                glob = "".join("[0-9]" if ch.isdigit() else ch for ch in sample)
+                glob = "".join("[0-9]" if ch.isdigit() else ch for ch in head) + zone
                 matches = sa.and_(sa.func.typeof(column) == "text", text.op("GLOB")(glob))
-            elif self.dialect == "postgresql":
-                matches = sa.collate(text, "C").like(shape)  # byte for byte: case too
-            else:  # bytes compared: MariaDB's collations would take 'z' for 'Z'
-                matches = sa.cast(column, sa.LargeBinary).op("LIKE", is_comparison=True)(
-                    sa.literal(shape.encode(), sa.LargeBinary))
+            else:
+                raw: sa.ColumnElement[Any]
+                if self.dialect == "postgresql":
+                    raw = sa.collate(text, "C")  # byte for byte: case too
+                    matches = raw.like(shape)
+                else:  # bytes compared: MariaDB's collations would take 'z' for 'Z'
+                    raw = sa.cast(column, sa.LargeBinary)
+                    matches = raw.op("LIKE", is_comparison=True)(sa.literal(shape.encode(), sa.LargeBinary))
+                if "." in head or "," in head:
+                    # a fraction's digit places could hold a zone of their own ('.1+0100' where '.123456'
+                    # is written): no more + - : Z z than the first row has, so each is at its place
+                    marks: sa.ColumnElement[Any] = raw
+                    for ch in "+-:Zz":
+                        gone: Any = ch if self.dialect == "postgresql" else sa.literal(ch.encode(), sa.LargeBinary)
+                        marks = sa.func.replace(marks, gone, "" if self.dialect == "postgresql"
+                                                else sa.literal(b"", sa.LargeBinary))
+                    kept = len(sample) - sum(sample.count(ch) for ch in "+-:Zz")
+                    matches = sa.and_(matches, sa.func.length(marks) == kept)
             other = conn.execute(sa.select(self.position, sa.type_coerce(column, sa.types.NullType()))
                                  .select_from(self.table).where(*present, sa.not_(matches))
                                  .order_by(self.position).limit(1)).first()
