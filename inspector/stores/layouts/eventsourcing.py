@@ -639,7 +639,11 @@ class EventsourcingLayout(SqlLayout):
             return None, decoded.problem
         return untranscode(decoded.value), None
 
-    lazy_reads_by_place = True  # lazy_data and lazy_type read the row by place
+    # lazy_data reads the row's last column (by place, whole or short row), lazy_type is the base's
+    # (by name): so a fold for the generic projector may leave the topic out too (``fold_pages``,
+    # ``reads_type=False``), read for the events whose type is asked. A plain state is decoded
+    # without either (``fold_payload``), so rows are made named only for the odd ones.
+    lazy_reads_by_place = False
 
     def fold_fields(self) -> tuple[str, ...]:
         """Position, version, topic and state: ``lazy_data`` reads the state alone (the last
