@@ -425,7 +425,21 @@ def _json_problem(blob: bytes | bytearray, exc: Exception) -> str:
         blob.decode("utf-8")
     except UnicodeDecodeError:
         return f"binary payload ({len(blob)} bytes): not UTF-8 JSON (encrypted or another codec?)"
-    return f"malformed JSON: {exc}"
+    return f"malformed JSON: {json_error_words(exc, 'payload')}"
+
+
+def json_error_words(exc: Exception, whole: str) -> str:
+    """A JSON parser's error with where it is said in words of ``whole`` (the text parsed: a
+    "payload", a "line"): the parser's own "line 2 column 1 (char 76)" counts a line break that
+    ends a one-line record as a line of its own, so the place is given as a column, or as "at
+    the end of the line" where only blanks follow; a line and column only for text of several lines."""
+    if not isinstance(exc, json.JSONDecodeError) or not isinstance(exc.doc, str):
+        return str(exc)
+    if not exc.doc[exc.pos:].strip():
+        return exc.msg if "end of" in exc.msg else f"{exc.msg} at the end of the {whole}"
+    if exc.lineno == 1:
+        return f"{exc.msg} at column {exc.colno}"
+    return f"{exc.msg} at line {exc.lineno}, column {exc.colno} of the {whole}"
 
 
 def untranscode(value: Any) -> Any:

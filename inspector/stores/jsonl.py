@@ -26,7 +26,7 @@ import orjson
 
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
-from inspector.core.decoding import (INT64_MAX, INT64_MIN, MAX_NESTING, TooDeep, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
+from inspector.core.decoding import (INT64_MAX, INT64_MIN, MAX_NESTING, TooDeep, json_error_words, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
                                      whole_number)
 from inspector.core import jsontext
 from inspector.core.events import (Event, StreamSummary, category_key, category_of_stream_name, in_category, parse_time,
@@ -445,7 +445,7 @@ class JsonlEventStore:
             except UnicodeDecodeError as bad:
                 reason = f"not UTF-8 text (byte 0x{line[bad.start]:02x} at column {bad.start + 1})"
             else:
-                reason = f"malformed JSON: {exc}"
+                reason = f"malformed JSON: {json_error_words(exc, 'line')}"
             return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
                          problem=f"line {self._file_line(position)}: {reason}")
         if not isinstance(doc, dict):
