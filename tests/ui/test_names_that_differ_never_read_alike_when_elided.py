@@ -109,3 +109,39 @@ def test_categories_differing_in_the_middle_read_apart_in_the_closed_category_bo
         shown.append(text)
         box.grab().save(str(tmp_path / f"category_box_{len(shown)}.png"))
     assert shown[0] != shown[1], shown
+
+
+def _fits(text, name):
+    """Whether ``text`` could be read as a cut of ``name`` (each "…" any characters)."""
+    return re.fullmatch(".*".join(re.escape(part) for part in text.split("…")), name) is not None
+
+
+def test_a_type_cut_in_the_closed_type_box_is_a_cut_of_no_other_type_and_keeps_its_version(qtbot, window, tmp_path):
+    types = ["com.acme.fulfilment.orders.events.v2.OrderPlaced", "com.acme.fulfilment.orders.events.v3.OrderPlaced",
+             "com.acme.fulfilment.orders.events.v2.OrderPaid"]
+    path = tmp_path / "types.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT, version INTEGER, type TEXT,"
+                     " recorded_at TEXT, data TEXT, metadata TEXT)")
+        for position, event_type in enumerate(types * 4, start=1):
+            conn.execute("INSERT INTO events VALUES (?, ?, ?, ?, '2026-03-29T10:00:00Z', '{}', '{}')",
+                         (position, f"order-{position % 4}", position, event_type))
+    conn.close()
+    window.resize(1280, 800)
+    window.show()
+    window.open_target(str(path))
+    box = window.type_box
+    qtbot.waitUntil(lambda: box.count() == 4, timeout=10000)
+    items = [box.itemText(i) for i in range(box.count())]
+    for index, item in enumerate(items):
+        if index == 0:
+            continue
+        box.setCurrentIndex(index)
+        text = box.shown_text()
+        box.grab().save(str(tmp_path / f"type_box_{index}.png"))
+        assert text != item, "the closed box cuts these names at 1280x800 (else no proof)"
+        assert _elision_of(item, text), (item, text)
+        assert [other for other in items if _fits(text, other)] == [item], (item, text)
+        version = item.split(".")[-2]
+        assert version in text and text.endswith(" (4)"), (item, text)
+        assert box.fontMetrics().horizontalAdvance(text) <= box.width(), (item, text)
