@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.cancel import CancelToken, Progress, check
-from inspector.core.decoding import text_or_bytes
-from inspector.core.events import Event, StreamSummary, category_key, in_category
+from inspector.core.decoding import decode_json, text_or_bytes
+from inspector.core.events import Event, StreamSummary, actor_text, category_key, in_category
 from inspector.core.matching import searchable_text
 from inspector.core.terminal import quoted_name
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
@@ -1532,12 +1532,20 @@ class SqlEventStore:
                     and (until is None or e.recorded_at <= until)
                 )
         if filters.actor:
+            actor = filters.actor
             actor_sql = layout.actor_expr()
-            if actor_sql is not None:
-                where.extend(self._actor_prefilter(filters.actor))
-                where.append(actor_sql == filters.actor)
-            else:
-                actor = filters.actor
+            judged = actor_sql is None or self.engine.dialect.name != "sqlite" and self.engine.dialect.name != "postgresql"
+            if actor_sql is not None and _json_not_text(actor) is not None:
+                # shown as JSON (a number, false, an object): the database's text of the value
+                # may differ (``{"id": 5}``, ``0``); rows naming an actor, judged as shown
+                where.append(actor_sql.is_not(None))
+                judged = True
+            elif actor_sql is not None:
+                # a string equals only a string actor's text (a value not a string reads as JSON
+                # text of no string); MariaDB's PAD SPACE collations also let 'bob ' equal 'bob'
+                where.extend(self._actor_prefilter(actor))
+                where.append(actor_sql == actor)
+            if judged:
                 python.append(lambda e: e.actor == actor)
         if filters.text:
             exprs = layout.text_exprs()
@@ -2090,12 +2098,23 @@ class SqlEventStore:
         newest = (sa.select(actor.label("actor")).select_from(layout.table).where(*layout.scope())
                   .order_by(layout.position.desc()).limit(ACTOR_ROWS).subquery("newest"))
         frequency = sa.func.count().label("events")
-        query = sa.select(newest.c.actor, frequency).where(newest.c.actor.is_not(None)).group_by(newest.c.actor)
+        grouped: Any = newest.c.actor
+        if self.engine.dialect.name not in ("sqlite", "postgresql"):
+            grouped = sa.func.binary(grouped)  # PAD SPACE collations would group 'bob ' with 'bob'
+        query = (sa.select(sa.func.min(newest.c.actor).label("actor"), frequency)
+                 .where(newest.c.actor.is_not(None)).group_by(grouped))
         if containing:
             text = sa.func.lower(sa.cast(newest.c.actor, sa.Text))
             query = query.where(text.like(f"%{escape_like(containing.lower())}%", escape="\\"))
-        rows = self._rows(query.order_by(frequency.desc(), newest.c.actor).limit(limit))
-        return [str(row.actor) for row in rows if row.actor not in (None, "")]
+        rows = self._rows(query.order_by(frequency.desc(), grouped).limit(limit))
+        names: list[str] = []
+        for row in rows:
+            if row.actor in (None, ""):
+                continue
+            name = str(row.actor)
+            value = _json_not_text(name)  # the engine's JSON text of a number or object: as shown
+            names.append(name if value is None else (actor_text(value.value) or name))
+        return list(dict.fromkeys(names))
 
     def latest_position(self) -> int | None:
         value = self._rows(
@@ -2316,6 +2335,23 @@ class StreamsOfCategory:
         if found is None:
             found = self.known[event.stream] = in_category(self.store.category(event.stream), self.category)
         return found
+
+
+@dataclass(frozen=True)
+class _JsonValue:
+    value: Any
+
+
+def _json_not_text(text: str) -> _JsonValue | None:
+    """The value ``text`` is the JSON of where that is a number, true, false, an object or an
+    array (an actor no string, which ``actor_text`` shows as JSON); None for anything else,
+    JSON null and text with spaces around it included."""
+    if not text or text[0] not in "-0123456789tf{[" or text != text.strip():
+        return None
+    decoded = decode_json(text, allow_null=False)
+    if decoded.problem is not None or decoded.value is None or isinstance(decoded.value, str):
+        return None
+    return _JsonValue(decoded.value)
 
 
 def _hashable(value: Any) -> Any:

@@ -92,3 +92,56 @@ def test_message_db_reads_the_actor_by_the_same_rule(message_db: str, capsys: py
                 if column["column"].endswith("metadata")]
     assert readings == ["JSON; the actor is the first of metadata actor, user, user_id, userId, user_name, "
                         "userName, $user, __actor that is not empty"]
+
+
+#: Actors whose stored form differs from the text shown, or that SQL could take for empty: a
+#: JSON null passed over, a blank name (an actor: only null and "" are empty, on every engine), trailing spaces,
+#: the text "null", and values no string (shown as JSON, compact, numbers whole).
+TRICKY = [
+    {"actor": "bob"},
+    {"user": None, "userId": "bob"},
+    {"$user": "bob", "user": "  "},
+    {"user": False},
+    {"user": 10000000000000000000001},
+    {"user": {"id": 5}},
+    {"user": "null"},
+    {"user": "", "user_id": "bob "},
+    {"user": "Bob"},
+    {"user": None},
+]
+TRICKY_SHOWN = ["bob", "bob", "  ", "false", "10000000000000000000001", '{"id":5}', "null", "bob ", "Bob", None]
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def tricky(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    writer, url, clean = writable_target(request, request.param, tmp_path / "tricky.db", "tricky_actors")
+    text = "TEXT" if request.param == "sqlite" else "VARCHAR(100)"
+    meta = {"sqlite": "TEXT", "postgresql": "JSONB", "mysql": "LONGTEXT"}[request.param]
+    mark = "?" if request.param == "sqlite" else "%s"
+    with writer.begin() as conn:
+        conn.exec_driver_sql(f"CREATE TABLE events (position INTEGER PRIMARY KEY, stream {text}, version INTEGER, "
+                             f"type {text}, data {text}, metadata {meta})")
+        for index, metadata in enumerate(TRICKY):
+            conn.exec_driver_sql(f"INSERT INTO events VALUES ({mark}, 'a-1', {mark}, 'T', '{{}}', {mark})",
+                                 (index + 1, index + 1, json.dumps(metadata)))
+    yield url
+    clean()
+
+
+def test_every_actor_shown_finds_exactly_the_events_showing_it(tricky: str, capsys: pytest.CaptureFixture[str]) -> None:
+    shown = [event["actor"] for event in listed(capsys, "events", tricky)]
+    assert shown == TRICKY_SHOWN
+    for actor in dict.fromkeys(a for a in shown if a is not None and a.strip()):  # --actor refuses blank text
+        showing = [index + 1 for index, a in enumerate(shown) if a == actor]
+        assert [e["position"] for e in listed(capsys, "events", tricky, "--actor", actor)] == showing, actor
+        assert [e["position"] for e in listed(capsys, "audit", tricky, "--actor", actor)] == showing, actor
+
+
+def test_the_actor_list_names_the_actors_as_shown(tricky: str) -> None:
+    from inspector.stores import open_store
+
+    store = open_store(tricky)
+    try:
+        assert sorted(store.actor_names()) == sorted(set(a for a in TRICKY_SHOWN if a is not None))
+    finally:
+        store.close()

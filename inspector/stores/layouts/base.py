@@ -680,15 +680,27 @@ class SqlLayout:
     # --- helpers for subclasses ------------------------------------------------------
     def actor_in(self, column: sa.ColumnElement[Any], keys: Sequence[str] = ACTOR_KEYS) -> sa.ColumnElement[Any]:
         """The actor ``actor_of`` reads from the JSON metadata in ``column``: the first of ``keys``
-        whose value is not null or empty, as text (a number as its digits). The empty string is
-        written as a constant, so an expression index on this very expression serves it."""
+        whose value is not JSON null, missing or the empty string (a blank string is an actor), as
+        text: a string as it is, anything else as the engine's JSON text of it, which need not be
+        the JSON ``actor_text`` shows (``{"id": 5}``, ``0`` for false): a filter on such an actor
+        is judged in Python (``SqlEventStore._filter_clauses``). The empty string is written as a
+        constant, so an expression index on this very expression serves it."""
         empty: sa.ColumnElement[Any] = sa.literal_column("''")
-        values = []
-        for key in keys:
-            value = self.json_field(column, key)
-            if self.dialect == "sqlite":
-                value = sa.cast(value, sa.Text)  # json_extract gives numbers as numbers
-            values.append(sa.func.nullif(value, empty))
+        if self.dialect in ("mysql", "mariadb"):
+            values = [json_actor_value(column, json_path(key)) for key in keys]
+        elif self.dialect == "sqlite":
+            values = []
+            for key in keys:
+                path = json_path(key)
+                # json_extract gives false as 0 and a JSON null as NULL; ``->`` gives JSON text
+                values.append(sa.case(
+                    (sa.func.json_type(column, path) == "text", sa.func.nullif(sa.func.json_extract(column, path), empty)),
+                    (sa.func.json_type(column, path) == "null", sa.null()),
+                    else_=sa.type_coerce(column.op("->")(path), sa.Text)))
+            found = values[0] if len(values) == 1 else sa.func.coalesce(*values)
+            return sa.case((sa.func.json_valid(column) == 1, found), else_=None)
+        else:
+            values = [sa.func.nullif(self.json_field(column, key), empty) for key in keys]
         return values[0] if len(values) == 1 else sa.func.coalesce(*values)
 
     def json_field(self, column: sa.ColumnElement[Any], key: str) -> sa.ColumnElement[Any]:
@@ -706,6 +718,22 @@ class SqlLayout:
         if self.dialect in ("mysql", "mariadb"):
             return sa.func.json_unquote(sa.func.json_extract(column, path))
         return sa.case((sa.func.json_valid(column) == 1, sa.func.json_extract(column, path)), else_=None)
+
+
+def json_path(key: str, prefix: str = "$") -> str:
+    """The JSON path of ``key`` under ``prefix`` (``$.actor``, ``$."$user"``)."""
+    return f"{prefix}.{key}" if _PLAIN_KEY.fullmatch(key) else prefix + '."' + key.replace('"', '\\"') + '"'
+
+
+def json_actor_value(column: sa.ColumnElement[Any], path: str) -> sa.ColumnElement[Any]:
+    """MariaDB/MySQL: the value at ``path`` as text; NULL where it is missing, JSON null or the
+    empty string. Tested on the JSON text (``null``, ``""``) before unquoting: JSON_UNQUOTE
+    gives a JSON null as 'null', and ``NULLIF(x, '')`` would drop a blank string (PAD SPACE
+    collations compare '  ' equal to ''); the cast to text keeps MariaDB from comparing the
+    JSON value ``"null"`` equal to 'null'."""
+    text = sa.cast(sa.func.json_extract(column, path), sa.Text)
+    return sa.func.json_unquote(sa.func.nullif(sa.func.nullif(text, sa.literal_column("'null'")),
+                                               sa.literal_column("'\"\"'")))
 
 
 #: a key a JSON path names without quotes (``$.actor``); others are quoted (``$."$user"``)

@@ -58,7 +58,8 @@ from sqlalchemy.engine import Engine, Row
 from inspector.core.decoding import NOT_PLAIN, as_bytes, decode_json, json_value, plain_in_checked_page
 from inspector.core.events import ACTOR_KEYS, Event, actor_text, category_named, parse_time
 from inspector.stores.base import ColumnReading, glob_to_like
-from inspector.stores.layouts.base import _DATE, _PLAIN_KEY, LeftOutPayload, SqlLayout, version_into
+from inspector.stores.layouts.base import (_DATE, _PLAIN_KEY, LeftOutPayload, SqlLayout, json_actor_value, json_path,
+                                          version_into)
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 #: EventSauce's ``Y-m-d H:i:s.uO`` (the colon in the offset optional), with a real calendar date
@@ -355,6 +356,9 @@ class EventSauceLayout(SqlLayout):
         return smallest == named
 
     def actor_expr(self) -> sa.ColumnElement[Any]:
+        if self.dialect != "postgresql":  # MariaDB: JSON null, "" and "  " told apart (json_actor_value)
+            return sa.case((sa.func.json_valid(self._payload) == 1, sa.func.coalesce(*[
+                json_actor_value(self._payload, json_path(key, "$.headers")) for key in ACTOR_HEADERS])), else_=None)
         return sa.func.coalesce(*[sa.func.nullif(self.header(key), sa.literal_column("''")) for key in ACTOR_HEADERS])
 
     def text_exprs(self) -> list[sa.ColumnElement[Any]]:
