@@ -83,11 +83,17 @@ def _choose_layout(engine: sa.Engine, forced: str | None,
                 if found is not None:
                     return found, _choice_note(engine, inspector, found, forced, path)
     tables = inspector.get_table_names()
+    here = f"tables in {default}" if engine.dialect.name == "postgresql" and default else "tables here"
     if forced is not None:
-        raise StoreError(f"no {forced} tables found (tables here: {', '.join(tables[:10]) or 'none'})")
+        elsewhere = [f"{schema}.{table}" for layout_class in LAYOUTS if layout_class.name == forced
+                     for schema in other_schemas(engine, inspector)
+                     for table in layout_class.tables_in(engine, inspector, schema)]
+        hint = (f"; {', '.join(elsewhere[:5])} in another schema: put its schema first in the URL's "
+                "search_path (options=-csearch_path%3D<schema>)") if elsewhere else ""
+        raise StoreError(f"no {forced} tables found ({here}: {', '.join(tables[:10]) or 'none'}){hint}")
     raise StoreError(
         "no known event store layout found"
-        f" (tables here: {', '.join(tables[:10]) or 'none'}); use --layout or a --mapping file"
+        f" ({here}: {', '.join(tables[:10]) or 'none'}); use --layout or a --mapping file"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from inspector.cli import main
-from inspector.stores import open_store
+from inspector.stores import StoreError, open_store
 
 from .servers import eventsourcing_postgres_env, scratch_database
 from .shop import Shop, Wallet
@@ -86,6 +86,12 @@ def test_a_search_path_of_two_schemas_reads_them_in_its_order_naming_each_table_
     assert main(["info", url + "?options=-csearch_path%3Dledger,orders"]) == 0
     out = capsys.readouterr().out
     assert "ledger.shop_events.originator_id" in out and "orders.shop_events" not in out
+    # --layout generic with ledger first: the session's schema holds none, and the error says which
+    # schema's tables it looked at and where a generic table is
+    with pytest.raises(StoreError) as raised:
+        open_store(url + "?options=-csearch_path%3Dledger,orders", layout="generic")
+    assert "tables in ledger: " in str(raised.value) and "orders.events in another schema" in str(raised.value)
+    assert "ledger.events" not in str(raised.value)
     # --layout eventsourcing with orders first reads the library's table where it is
     store = open_store(url + "?options=-csearch_path%3Dorders,ledger", layout="eventsourcing")
     try:
