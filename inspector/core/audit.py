@@ -41,6 +41,38 @@ def meta(event: Event, key: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+#: Message DB's own metadata names the cause by its stream and position in that stream, and the
+#: correlation by a stream name (Eventide's ``causationMessageStreamName``, ...).
+CAUSE_STREAM_KEY = "causationMessageStreamName"
+CAUSE_POSITION_KEY = "causationMessagePosition"
+CORRELATION_STREAM_KEY = "correlationStreamName"
+
+
+def cause_named(event: Event) -> str | None:
+    """What ``event``'s metadata names as its cause: its ``causation_id``, else Message DB's
+    ``STREAM/POSITION`` (``causationMessageStreamName``/``causationMessagePosition``); None."""
+    cause_id = meta(event, "causation_id")
+    if cause_id is not None:
+        return cause_id
+    place = _cause_place(event)
+    return None if place is None else f"{place[0]}/{place[1]}"
+
+
+def _cause_place(event: Event) -> tuple[str, int] | None:
+    """Message DB's causing message as (stream, position in it), when the metadata names both."""
+    if not isinstance(event.metadata, dict) or meta(event, "causation_id") is not None:
+        return None
+    stream, position = event.metadata.get(CAUSE_STREAM_KEY), event.metadata.get(CAUSE_POSITION_KEY)
+    if not isinstance(stream, str) or not stream or not isinstance(position, int) or isinstance(position, bool):
+        return None
+    return (stream, position) if position >= 0 else None
+
+
+def correlation_of(event: Event) -> str | None:
+    """``event``'s correlation: its ``correlation_id``, else Message DB's ``correlationStreamName``."""
+    return meta(event, "correlation_id") or meta(event, CORRELATION_STREAM_KEY)
+
+
 def _matching(store: Any, needle: str, cancel: CancelToken | None, pages: int = SEARCH_PAGES) -> Iterator[Event]:
     """Events whose payload or metadata mention ``needle``, page by page, at most ``pages`` pages."""
     after = None
@@ -70,33 +102,39 @@ def causation_chain(store: Any, event: Event, *, limit: int = CHAIN_LIMIT,
     on itself"`` or ``"caused by ID (its correlation id | no stored event)"``."""
     chain = [event]
     seen = {meta(event, "event_id")}
+    positions = {event.position}
     current = event
     while True:
         check(cancel)
-        cause_id = meta(current, "causation_id")
+        cause_id = cause_named(current)
         if cause_id is None:
             return chain[::-1], "the first event has no causation id"
         if len(chain) >= limit:
             return chain[::-1], f"stopped after {limit} events"
         if cause_id in seen:
             return chain[::-1], "the chain loops back on itself"
-        cause = find_by_event_id(store, cause_id, cancel)
+        place = _cause_place(current)
+        cause = find_by_event_id(store, cause_id, cancel) if place is None else event_at(store, *place, cancel)
         if cause is None:
             # A causation id that names no event is usually the command or request that
             # started it all (the demo uses the correlation id for that).
-            origin = "its correlation id" if cause_id == meta(current, "correlation_id") else "no stored event"
+            origin = "its correlation id" if cause_id == correlation_of(current) else "no stored event"
             return chain[::-1], f"caused by {cause_id} ({origin})"
+        if cause.position in positions:
+            return chain[::-1], "the chain loops back on itself"
         chain.append(cause)
         seen.add(cause_id)
+        positions.add(cause.position)
         current = cause
 
 
 def events_with_correlation(store: Any, correlation: str, *, limit: int = CORRELATED_LIMIT,
                             cancel: CancelToken | None = None) -> list[Event]:
-    """Events whose ``metadata.correlation_id`` is ``correlation``, in global order (at most ``limit``)."""
+    """Events whose correlation (``correlation_of``: ``metadata.correlation_id``, or Message DB's
+    ``correlationStreamName``) is ``correlation``, in global order (at most ``limit``)."""
     found = []
     for other in _matching(store, correlation, cancel):
-        if meta(other, "correlation_id") == correlation:
+        if correlation_of(other) == correlation:
             found.append(other)
             if len(found) >= limit:
                 break
@@ -106,7 +144,7 @@ def events_with_correlation(store: Any, correlation: str, *, limit: int = CORREL
 def correlated_events(store: Any, event: Event, *, limit: int = CORRELATED_LIMIT,
                       cancel: CancelToken | None = None) -> list[Event]:
     """Events sharing ``event``'s correlation id, in global order (at most ``limit``; [] without one)."""
-    correlation = meta(event, "correlation_id")
+    correlation = correlation_of(event)
     if correlation is None:
         return []
     return events_with_correlation(store, correlation, limit=limit, cancel=cancel)
@@ -180,7 +218,7 @@ class CausesOf:
 
     @property
     def correlation_id(self) -> str | None:
-        return meta(self.event, "correlation_id")
+        return correlation_of(self.event)
 
     @property
     def correlated_capped(self) -> bool:
@@ -200,12 +238,14 @@ class CausesOf:
         it, not a stored event`` (``chain_end`` is the short form the JSON keeps)."""
         root = self.chain[0]
         whose = "the first cause's" if self.causes else "its"
-        cause_id = meta(root, "causation_id")
+        cause_id = cause_named(root)
         if cause_id is None:
             return f"{whose} metadata has no causation id"
         if not self.chain_end.startswith("caused by "):
             return self.chain_end  # stopped after N events, or a loop
-        if cause_id == meta(root, "correlation_id"):
+        if _cause_place(root) is not None:
+            return f"{whose} causing message {cause_id} is not stored"
+        if cause_id == correlation_of(root):
             return (f"{whose} causation id {cause_id} is the correlation id: the request or command "
                     "that started it, not a stored event")
         return f"{whose} causation id {cause_id} names no stored event"
@@ -227,6 +267,8 @@ __all__ = [
     "CausesOf",
     "actor_page",
     "causation_chain",
+    "cause_named",
+    "correlation_of",
     "causes_of",
     "correlated_events",
     "event_at",

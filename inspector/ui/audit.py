@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.core.audit import CORRELATED_LIMIT, causation_chain, correlated_events
-from inspector.core.audit import meta as _meta
+from inspector.core.audit import CORRELATED_LIMIT, causation_chain, cause_named, correlated_events, correlation_of
 from inspector.core.events import Event
 from inspector.core.masking import MASK_EMAILS
 from inspector.core.suggest import missing_actor
@@ -330,11 +329,11 @@ class AuditView(QWidget):
         if causes:
             self.chain_label.setText(f"{where}: {causes} cause{'s' if causes != 1 else ''}, "
                                      f"first cause at the top; {end}")
-        elif _meta(event, "causation_id") is None:
+        elif cause_named(event) is None:
             self.chain_label.setText(f"{where}: no cause recorded (the event has no causation id)")
         else:
             self.chain_label.setText(f"{where}: no stored event caused it; {end}")
-        correlation = _meta(event, "correlation_id")
+        correlation = correlation_of(event)
         capped = " (first ones)" if len(correlated) >= CORRELATED_LIMIT else ""
         self.correlated_label.setText(
             f"Correlated events{capped}: {len(correlated):,} {'event shares' if len(correlated) == 1 else 'events share'} "
