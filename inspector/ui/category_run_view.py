@@ -149,6 +149,10 @@ class CategoryRunView(QWidget):
         """The results so far, counted: ``3 matches``."""
         raise NotImplementedError
 
+    def _found_count(self) -> int:
+        """How many results ``_found`` counts."""
+        raise NotImplementedError
+
     def _idle_text(self, has_categories: bool) -> str:
         """The status line when nothing runs."""
         raise NotImplementedError
@@ -307,9 +311,16 @@ class CategoryRunView(QWidget):
         if not self.run.cancel():
             return
         self._set_idle()
-        of = f" of {self._total:,}" if self._total else ""
-        self.status.setText(f"Cancelled after {self._done:,}{of} streams: the {self._found()} found so far "
-                            "are listed.")
+        self.status.setText(self.cancelled_text(self._done, self._total, self._found_count(), self._found()))
+
+    @staticmethod
+    def cancelled_text(done: int, total: int, count: int, found: str) -> str:
+        """What the status line says once a run is cancelled: the streams done (of ``total`` when
+        known) and the ``count`` results, ``found`` in words, still listed (one or many, or none)."""
+        streams = f"{done:,} of {plural(total, 'stream')}" if total else plural(done, "stream")
+        if count == 0:
+            return f"Cancelled after {streams}: none found so far."
+        return f"Cancelled after {streams}: the {found} found so far {'is' if count == 1 else 'are'} listed."
 
     def _set_idle(self) -> None:
         self._watch.stop()

@@ -294,7 +294,10 @@ class CompareView(CategoryRunView):
         self.run.start(make_run, label=f"Comparing projectors on {category or match}")
 
     def _found(self) -> str:
-        return plural(self.model.rowCount() + self.model.dropped, "difference")
+        return plural(self._found_count(), "difference")
+
+    def _found_count(self) -> int:
+        return self.model.rowCount() + self.model.dropped
 
     def _clear_results(self) -> None:
         super()._clear_results()

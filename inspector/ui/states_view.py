@@ -240,6 +240,9 @@ class StatesView(CategoryRunView):
     def _found(self) -> str:
         return plural(self._matches, "match", "matches")
 
+    def _found_count(self) -> int:
+        return self._matches
+
     def _not_run(self, message: str) -> None:
         """Say ``message`` (why nothing runs); results still listed are named as the previous
         run's, so they are not read as the answer to the inputs shown now."""

@@ -306,3 +306,37 @@ def test_the_at_field_comes_back_as_the_user_left_it_not_as_last_run(qtbot, wind
         assert reopened.category_box.currentData() == "wallet"
     finally:
         again.shutdown()
+
+
+@pytest.mark.parametrize(("stuck_on", "said"), [
+    (0, "none found so far."),
+    (1, "the 1 match found so far is listed."),
+    (2, "the 2 matches found so far are listed."),
+])
+def test_a_cancelled_run_counts_what_it_found_in_words(qtbot, window, demo_copy, tmp_path, stuck_on, said):
+    """A projector that hangs on one wallet, cancelled there: one match is said as one, none as none."""
+    wallets = _wallets(demo_copy)
+    projector = tmp_path / "hangs.py"
+    projector.write_text(
+        "from inspector.replay import projector\n\n"
+        "@projector('wallet')\n"
+        "def wallet(state, event):\n"
+        f"    while event.stream == {wallets[stuck_on]!r}:\n"
+        "        pass\n"
+        "    return state\n", encoding="utf-8")
+    window.set_projector_file(str(projector))
+    qtbot.waitUntil(lambda: window.projectors is not None and window.projectors.spec == str(projector.resolve()),
+                    timeout=15000)
+    view = _states(qtbot, window)
+    qtbot.waitUntil(lambda: view.projectors is window.projectors, timeout=5000)
+
+    _find(qtbot, view, "wallet")
+    qtbot.waitUntil(lambda: view.status.text().startswith(f"Replaying stream {wallets[stuck_on]} ")
+                    and view.model.rowCount() == stuck_on, timeout=60000)
+    qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+
+    if stuck_on:
+        assert view.status.text() == f"Cancelled after {stuck_on} of {len(wallets)} streams: {said}"
+    else:  # the first stream's replay has not told the number of streams yet
+        assert view.status.text() in (f"Cancelled after 0 of {len(wallets)} streams: {said}",
+                                      f"Cancelled after 0 streams: {said}")
