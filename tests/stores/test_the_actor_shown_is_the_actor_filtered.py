@@ -145,3 +145,39 @@ def test_the_actor_list_names_the_actors_as_shown(tricky: str) -> None:
         assert sorted(store.actor_names()) == sorted(set(a for a in TRICKY_SHOWN if a is not None))
     finally:
         store.close()
+
+
+@pytest.fixture(params=["postgresql", "mysql"])
+def eventsauce_tricky(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """EventSauce with the tricky actors in its headers (the library's DDL; headers an application adds)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from .test_eventsauce import EVENTSAUCE_MYSQL_DDL, EVENTSAUCE_PG_DDL, TABLE
+    from .test_marten import _ddl
+
+    writer, url, clean = writable_target(request, request.param, tmp_path / "unused.db", "sauceactors")
+    postgres = request.param == "postgresql"
+    root = uuid.uuid5(uuid.NAMESPACE_URL, "sauce/actors")
+    table = sa.table(TABLE, *(sa.column(n) for n in ("event_id", "aggregate_root_id", "version", "payload")))
+    with writer.begin() as conn:
+        _ddl(conn, EVENTSAUCE_PG_DDL if postgres else EVENTSAUCE_MYSQL_DDL)
+        for version, actor in enumerate(TRICKY, start=1):
+            event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"sauce/actors/{version}")
+            headers = {"__event_type": "order.placed", "__aggregate_root_type": "order",
+                       "__time_of_recording": "2026-01-01 10:00:00.000000+0000", **actor}
+            conn.execute(table.insert().values(
+                event_id=event_id if postgres else event_id.bytes, aggregate_root_id=root if postgres else root.bytes,
+                version=version, payload=json.dumps({"headers": headers, "payload": {}})))
+    yield url
+    clean()
+
+
+def test_eventsauce_headers_name_the_actor_by_the_same_rule(eventsauce_tricky: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    shown = [event["actor"] for event in listed(capsys, "events", eventsauce_tricky)]
+    assert shown == TRICKY_SHOWN
+    for actor in dict.fromkeys(a for a in shown if a is not None and a.strip()):
+        showing = [index + 1 for index, a in enumerate(shown) if a == actor]
+        assert [e["version"] for e in listed(capsys, "events", eventsauce_tricky, "--actor", actor)] == showing, actor
