@@ -52,7 +52,8 @@ from inspector.stores.lazy import (
     left_out,
     widened,
 )
-from inspector.stores.layouts.base import IsoTextForm, SqlLayout, Utf8mb4, epoch_seconds, exact_time_key, version_of
+from inspector.stores.layouts.base import (IsoTextForm, SqlLayout, Utf8mb4, epoch_seconds, exact_time_key,
+                                           no_zone_in_digit_places, version_of)
 
 PAGE = 1000
 #: rows per driver round trip while a fold streams one stream's events
@@ -136,6 +137,7 @@ class SqlEventStore:
         self._text_time: Any = _UNKNOWN
         self._iso_column: Any = _UNKNOWN  # ``_iso_text_column``
         self._form: Any = _UNKNOWN  # ``_form_pattern``
+        self._form_fraction: str | None = None  # ``_form_pattern``'s sample where a zone could hide in its digits
         self._text_extremes: tuple[Any, Any] | None = None
         #: whether the event table's writes move the server's log position (asked once)
         self._logged: bool | None = None
@@ -274,9 +276,10 @@ class SqlEventStore:
     def _form_pattern(self) -> str | None:
         """A LIKE (GLOB on SQLite) pattern of the form the store's first timed row is written in
         (``_proof_columns``), or None where that row is no ISO text (every stream is then compared
-        row by row). Digits are any character, the rest as written; where the text has seconds and
-        ends in a ``+HH:MM``/``-HH:MM`` offset, anything may stand between the seconds and the offset
-        (a fraction of any length, or none)."""
+        row by row). Digits are a digit on SQLite, any character elsewhere (where a fraction is written,
+        ``_form_fraction`` is then the row, for ``no_zone_in_digit_places``), the rest and the zone as
+        written; where the text has seconds and ends in a ``+HH:MM``/``-HH:MM`` offset, anything may
+        stand between the seconds and the offset (a fraction of any length, or none)."""
         if self._form is _UNKNOWN:
             layout = self.layout
             time = layout.time
@@ -288,13 +291,15 @@ class SqlEventStore:
             pattern = None
             if form is not None and isinstance(sample, str):
                 sqlite = layout.dialect == "sqlite"
-                one, many = ("?", "*") if sqlite else ("_", "%")
+                one, many = ("[0-9]", "*") if sqlite else ("_", "%")
                 zone = form.zone
-                shaped = "".join(one if ch.isdigit() else ch for ch in sample[:len(sample) - len(zone)])
+                head = sample[:len(sample) - len(zone)]
                 if form.seconds and _OFFSET.fullmatch(zone):
-                    pattern = shaped[:19] + many + zone
+                    pattern = "".join(one if ch.isdigit() else ch for ch in head[:19]) + many + zone
                 else:
-                    pattern = shaped + zone
+                    pattern = "".join(one if ch.isdigit() else ch for ch in head) + zone
+                    if form.dot and not sqlite:  # '.1+0100' where '.123456' is written
+                        self._form_fraction = sample
             self._form = pattern
         return self._form
 
@@ -318,13 +323,15 @@ class SqlEventStore:
         pattern = self._form_pattern()
         if dialect == "sqlite":
             raw: sa.ColumnElement[Any] = sa.collate(time, "BINARY")
-            in_form = raw.op("GLOB")(pattern)
+            in_form: sa.ColumnElement[Any] = raw.op("GLOB")(pattern)
         elif dialect == "postgresql":
             raw = sa.collate(time, "C")
             in_form = raw.like(pattern)
         else:
             raw = sa.cast(time, sa.LargeBinary)
             in_form = raw.op("LIKE")(sa.literal((pattern or "").encode(), sa.LargeBinary))
+        if self._form_fraction is not None:
+            in_form = sa.and_(in_form, no_zone_in_digit_places(raw, self._form_fraction, dialect))
         lowest, highest = sa.func.min(raw), sa.func.max(raw)
 
         def read(text: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:

@@ -993,6 +993,24 @@ _ISO_FORM = re.compile(
 )
 
 
+#: the characters that begin or make up a zone (``+01:00``, ``-0100``, ``Z``) in ISO-8601 text
+ZONE_MARKS = "+-:Zz"
+
+
+def no_zone_in_digit_places(text: sa.ColumnElement[Any], sample: str, dialect: str) -> sa.ColumnElement[bool]:
+    """For ``text`` (compared bytewise: COLLATE "C" on PostgreSQL, a binary cast on MariaDB) already
+    LIKE ``sample`` with every digit's place as ``_``: that no digit's place holds a zone's mark
+    (where ``.123456`` is written, ``.1+0100`` and ``.12345Z`` have the length and every other
+    character): as many ``+ - : Z z`` as ``sample`` has, the other places being ``sample``'s own.
+    One nested REPLACE and a length per row; SQLite's GLOB asks ``[0-9]`` instead."""
+    def mark(value: str) -> Any:
+        return value if dialect == "postgresql" else sa.literal(value.encode(), sa.LargeBinary)
+    left: sa.ColumnElement[Any] = text
+    for ch in ZONE_MARKS:
+        left = sa.func.replace(left, mark(ch), mark(""))
+    return sa.func.length(left) == len(sample) - sum(sample.count(ch) for ch in ZONE_MARKS)
+
+
 @dataclass(frozen=True)
 class IsoTextForm:
     """The one ISO-8601 form a column's text times are written in, learned from a stored value.

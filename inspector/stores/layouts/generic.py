@@ -76,6 +76,7 @@ from inspector.stores.layouts.base import (
     SqlLayout,
     Utf8mb4,
     epoch_seconds,
+    no_zone_in_digit_places,
     rowid_column,
     stored_instant,
     stored_json,
@@ -422,16 +423,8 @@ class GenericLayout(SqlLayout):
                 else:  # bytes compared: MariaDB's collations would take 'z' for 'Z'
                     raw = sa.cast(column, sa.LargeBinary)
                     matches = raw.op("LIKE", is_comparison=True)(sa.literal(shape.encode(), sa.LargeBinary))
-                if "." in head or "," in head:
-                    # a fraction's digit places could hold a zone of their own ('.1+0100' where '.123456'
-                    # is written): no more + - : Z z than the first row has, so each is at its place
-                    marks: sa.ColumnElement[Any] = raw
-                    for ch in "+-:Zz":
-                        gone: Any = ch if self.dialect == "postgresql" else sa.literal(ch.encode(), sa.LargeBinary)
-                        marks = sa.func.replace(marks, gone, "" if self.dialect == "postgresql"
-                                                else sa.literal(b"", sa.LargeBinary))
-                    kept = len(sample) - sum(sample.count(ch) for ch in "+-:Zz")
-                    matches = sa.and_(matches, sa.func.length(marks) == kept)
+                if "." in head or "," in head:  # a fraction's digit places could hold a zone of their own
+                    matches = sa.and_(matches, no_zone_in_digit_places(raw, sample, self.dialect))
             other = conn.execute(sa.select(self.position, sa.type_coerce(column, sa.types.NullType()))
                                  .select_from(self.table).where(*present, sa.not_(matches))
                                  .order_by(self.position).limit(1)).first()
