@@ -56,9 +56,10 @@ from inspector.core.events import Moment, StreamSummary, format_time
 from inspector.replay.engine import StoppedAt, _Predicate, version_at
 from inspector.replay.key_reads import KeyReads
 from inspector.core.health import version_origin
-from inspector.replay.projectors import Projector, ProjectorError, ProjectorSet, error_text, shown_state
+from inspector.replay.projectors import (_IMMUTABLE, FunctionProjector, Projector, ProjectorError, ProjectorSet, error_text,
+                                         private_copy, shown_state)
 from inspector.stores.base import EventStore
-from inspector.stores.lazy import materialize
+from inspector.stores.lazy import LazyEvent, materialize
 
 #: Streams asked for per page of the store's stream listing.
 STREAM_PAGE = 500
@@ -405,10 +406,24 @@ def compile_where(expression: str) -> Callable[[Any, Any], bool]:
     return predicate
 
 
+def _json_is_state(projector: Projector) -> bool:
+    """Whether the projector's state is its JSON (``to_json`` not overridden)."""
+    return getattr(type(projector).to_json, "__func__", type(projector).to_json) is Projector.to_json
+
+
+def _decodes_ahead(projector: Projector) -> bool:
+    """Whether a fold decodes each payload for ``projector`` before its turn and hands it over
+    (``FunctionProjector.fold_with_data``): a user's projector whose source reads ``data``. The
+    payload it gets is its own either way (``LazyEvent.fresh_data`` with ``private_copy``, as
+    ``ProjectorEvent.data`` makes it); decoded ahead, its view reads it with no call. Only the
+    lazy events of a store's read are decoded ahead (the fold checks a stream's first event)."""
+    return isinstance(projector, FunctionProjector) and not projector.trusted and projector.reads_data
+
+
 def _asker(where: Callable[[Any, Any], bool], projector: Projector) -> Callable[[Any, Any], bool]:
     """``where(projector.to_json(state), event)`` as one call: ``where`` itself where the
     projector's state is its JSON (``to_json`` not overridden), no call in between."""
-    if getattr(type(projector).to_json, "__func__", type(projector).to_json) is Projector.to_json:
+    if _json_is_state(projector):
         return where
     to_json = projector.to_json
     return lambda state, event: where(to_json(state), event)
@@ -428,7 +443,9 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     """
     stream = summary.stream
     state = projector.initial()
-    fold = projector.fold
+    ahead = _decodes_ahead(projector) and (not ever or where is None
+                                           or (isinstance(where, _Predicate) and _json_is_state(projector)))
+    fold: Callable[..., Any] = projector.fold_with_data if ahead else projector.fold  # type: ignore[attr-defined]
     to_json = projector.to_json
     applied = 0
     group: int | None = None
@@ -436,6 +453,7 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     found: int | None = None
     stopped: StoppedAt | None = None
     first_version: int | None = None
+    asked = 0  # versions the predicate was asked of in the written-out ``--ever`` loop
     if events is None:
         events = _events(projector, store, stream, upto, cancel)
     try:
@@ -447,8 +465,13 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
                     continue  # rows without a version cannot be placed in the stream's order
                 if first_version is None:
                     first_version = version
+                    if ahead and not isinstance(event, LazyEvent):  # plain events: each view copies its payload
+                        ahead, fold = False, projector.fold
                 try:
-                    state = fold(state, event)
+                    if ahead:
+                        state = fold(state, event, event.fresh_data(private_copy))
+                    else:
+                        state = fold(state, event)
                 except Cancelled:
                     raise
                 except Exception as exc:  # the user's projector: it stops this stream, not the run
@@ -458,6 +481,51 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
                 applied += 1
                 if not applied & _CHECK_MASK:
                     check(cancel)
+        elif isinstance(where, _Predicate) and _json_is_state(projector):
+            # ``where(state, last_event)`` written out: the expression's function asked at once,
+            # its errors tallied as ``_Predicate.__call__`` tallies them (a frame less per version)
+            test, reads = where.holds, where.reads
+            try:
+                for event in events:
+                    version = event.version
+                    if version is None:
+                        continue
+                    if version != group:
+                        # the previous version is complete: ask the predicate of it
+                        if group is not None:
+                            asked += 1
+                            try:
+                                if test(state, last_event):
+                                    found = group
+                                    break
+                            except KeyError as exc:  # a field not written yet: does not hold
+                                reads.missed(exc, state)
+                            except Exception as exc:  # reported with where it was raised
+                                reads.failed(exc, last_event)
+                        else:
+                            first_version = version
+                            if ahead and not isinstance(event, LazyEvent):  # as above
+                                ahead, fold = False, projector.fold
+                        group = version
+                    try:
+                        if ahead:
+                            state = fold(state, event, event.fresh_data(private_copy))
+                        else:
+                            state = fold(state, event)
+                    except Cancelled:
+                        raise
+                    except Exception as exc:  # the user's projector: it stops this stream, not the run
+                        stopped = StoppedAt(version, event.type, error_text(exc))
+                        break
+                    last_event = event
+                    applied += 1
+                    if not applied & _CHECK_MASK:
+                        check(cancel)
+                else:
+                    if group is not None:
+                        found = group if where(state, last_event) else None
+            finally:
+                reads.evaluated += asked
         else:
             holds = _asker(where, projector)
             for event in events:
@@ -1114,8 +1182,16 @@ def _reads_the_ordinary_way(projector: Projector) -> bool:
 def _fold_both(old: Projector, new: Projector, events: Iterator[Any], cancel: CancelToken | None,
                ) -> tuple[list[tuple[Any, StoppedAt | None, Any]], int]:
     """``_fold_two`` from one read: each event folded by ``old`` then by ``new`` while both go on;
-    once one raises (it stops there), the other alone on the rest (``_fold_rest``)."""
+    once one raises (it stops there), the other alone on the rest (``_fold_rest``).
+
+    Where both are user projectors reading ``data`` (``_decodes_ahead``) and the events are a
+    store's lazy events, each payload is decoded once for both: ``old`` gets it (its own, as
+    ``fresh_data`` makes it), ``new`` a copy made before either folds: no
+    projector sees what the other does to its payload."""
+    ahead = _decodes_ahead(old) and _decodes_ahead(new)
     old_fold, new_fold = old.fold, new.fold
+    old_with: Any = getattr(old, "fold_with_data", None)
+    new_with: Any = getattr(new, "fold_with_data", None)
     old_state, new_state = old.initial(), new.initial()
     old_stop: StoppedAt | None = None
     new_stop: StoppedAt | None = None
@@ -1126,18 +1202,40 @@ def _fold_both(old: Projector, new: Projector, events: Iterator[Any], cancel: Ca
     for event in events:
         if event.version is None:
             continue
-        try:
-            old_state = old_fold(old_state, event)
-        except Cancelled:
-            raise
-        except Exception as exc:  # that projector stops; the other goes on
-            old_stop = StoppedAt(event.version, event.type, error_text(exc))
-        try:
-            new_state = new_fold(new_state, event)
-        except Cancelled:
-            raise
-        except Exception as exc:
-            new_stop = StoppedAt(event.version, event.type, error_text(exc))
+        if ahead:
+            if not isinstance(event, LazyEvent):  # plain events: each view copies its own payload
+                ahead = False
+            else:
+                data = event.fresh_data(private_copy)
+                # the other's copy: an object of immutable values (the usual event) by one C call,
+                # anything else by ``private_copy`` (lists and objects inside copied too)
+                other = (data.copy() if type(data) is dict and _IMMUTABLE.issuperset(map(type, data.values()))
+                         else private_copy(data))
+                try:
+                    old_state = old_with(old_state, event, data)
+                except Cancelled:
+                    raise
+                except Exception as exc:  # that projector stops; the other goes on
+                    old_stop = StoppedAt(event.version, event.type, error_text(exc))
+                try:
+                    new_state = new_with(new_state, event, other)
+                except Cancelled:
+                    raise
+                except Exception as exc:
+                    new_stop = StoppedAt(event.version, event.type, error_text(exc))
+        if not ahead:
+            try:
+                old_state = old_fold(old_state, event)
+            except Cancelled:
+                raise
+            except Exception as exc:  # that projector stops; the other goes on
+                old_stop = StoppedAt(event.version, event.type, error_text(exc))
+            try:
+                new_state = new_fold(new_state, event)
+            except Cancelled:
+                raise
+            except Exception as exc:
+                new_stop = StoppedAt(event.version, event.type, error_text(exc))
         if old_stop is None and new_stop is None:
             old_last = new_last = event
             applied += 1

@@ -108,3 +108,60 @@ def test_both_sides_stopping_at_one_event_with_other_errors_is_a_difference(stor
     )
     (difference,) = found
     assert difference.differs and totals.events_applied == 3 and totals.differences == 1
+
+
+@pytest.fixture()
+def flat_store(tmp_path):
+    """Payloads of plain values only (no list or object inside): the usual event."""
+    path = tmp_path / "flat.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE events (position INTEGER PRIMARY KEY, stream TEXT NOT NULL, version INTEGER, type TEXT NOT NULL,"
+        " recorded_at TEXT, data TEXT, metadata TEXT);"
+        "CREATE INDEX events_stream_version ON events (stream, version);"
+    )
+    for version in range(1, VERSIONS + 1):
+        conn.execute(
+            "INSERT INTO events VALUES (?, 'acct-1', ?, 'Added', ?, ?, '{}')",
+            (version, version, f"2026-01-01T00:00:0{version}Z", f'{{"n": {version}, "note": "x", "big": 1.5}}'),
+        )
+    conn.commit()
+    conn.close()
+    opened = open_store(str(path))
+    yield opened
+    opened.close()
+
+
+def _flat_projector(folder: Path, name: str, *, mutate: bool = False, keep: bool = False) -> str:
+    """A projector file summing ``n`` and keeping ``note``; with ``mutate``, changing and clearing
+    the payload it is handed after reading it; with ``keep``, holding the first payload in its state."""
+    lines = [
+        "from inspector.replay import projector",
+        "@projector('acct')",
+        "def acct(state, event):",
+        "    data = event.data",
+        "    state['total'] = state.get('total', 0) + data['n']",
+        "    state['notes'] = state.get('notes', '') + data['note']",
+    ]
+    if keep:
+        lines += ["    state.setdefault('first', data)"]
+    if mutate:
+        lines += ["    data['n'] = 1000", "    data['note'] = 'changed'", "    data.clear()"]
+    lines.append("    return state")
+    path = folder / f"{name}.py"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("mutating_side", ["old", "new"])
+def test_a_projector_changing_a_payload_of_plain_values_changes_nothing_the_other_reads(flat_store, tmp_path,
+                                                                                        mutating_side):
+    mutating = _flat_projector(tmp_path, "mutating", mutate=True)
+    keeping = _flat_projector(tmp_path, "keeping", keep=True)
+    old, new = (mutating, keeping) if mutating_side == "old" else (keeping, mutating)
+    found, totals = _compare(flat_store, old, new)
+    (difference,) = found  # the keeping side's state has "first"; both summed the stored values
+    assert [change.path for change in difference.changes] == ["/first"]
+    kept = difference.changes[0].after if mutating_side == "old" else difference.changes[0].before
+    assert kept == {"n": 1, "note": "x", "big": 1.5}
+    assert totals.events_applied == VERSIONS
