@@ -936,6 +936,15 @@ class SqlEventStore:
             self._order = (version,) if unique else (version, layout.position)
         return self._order
 
+    def _positions_never_null(self) -> bool:
+        """Whether no row's position is NULL (then an event is found again by its version and
+        position): a column of the layout's table that is its primary key or declared NOT NULL,
+        or a position the layout computes from the row (never NULL: EventSauce without ``id``)."""
+        position = self.layout.position
+        if not isinstance(position, sa.Column):
+            return True
+        return position.primary_key or position.nullable is False
+
     def _versions_never_null(self) -> bool:
         """Whether the layout's version is a column its table declares NOT NULL (then no row
         of a stream lacks a version, and no query need look for one)."""
@@ -1102,7 +1111,8 @@ class SqlEventStore:
                     return self._short[typed]
                 fields = tuple(name for name in fields if name != "type")
             if fields is not None and shape is not None:
-                again = self.engine.dialect.name in ("sqlite", "postgresql", *_MYSQL)
+                # an event is read again by its (version, position): not where a position may be NULL
+                again = self.engine.dialect.name in ("sqlite", "postgresql", *_MYSQL) and self._positions_never_null()
                 kept = [column for column in layout.columns if column.name in fields
                         or not again and not isinstance(getattr(column, "element", None), sa.sql.elements.Null)]
                 if 0 < len(kept) < len(layout.columns):
