@@ -417,14 +417,14 @@ def _json_problem(blob: bytes | bytearray, exc: Exception) -> str:
     if isinstance(exc, TooDeep):
         return f"{exc}, shown raw"
     stripped = blob.lstrip()
-    if stripped.startswith(b"<"):
-        return "XML payload, shown raw"
     if not stripped:
         return "empty payload"
     try:
         blob.decode("utf-8")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError:  # before the XML test: random bytes (a cipher's) may begin with "<"
         return f"binary payload ({len(blob)} bytes): not UTF-8 JSON (encrypted or another codec?)"
+    if stripped.startswith(b"<"):
+        return "XML payload, shown raw"
     return f"malformed JSON: {json_error_words(exc, 'payload')}"
 
 

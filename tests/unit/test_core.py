@@ -57,6 +57,10 @@ def test_broken_json_becomes_a_problem_not_an_exception():
 def test_binary_and_xml_payloads_are_named_for_what_they_are():
     assert "binary payload" in decode_json(bytes(range(256))).problem
     assert decode_json(b"<event><amount>3</amount></event>").problem == "XML payload, shown raw"
+    # a cipher's output is random bytes, and one in 256 begins with "<": not UTF-8, so not XML
+    cipher = b"<" + bytes(range(128, 256)) + bytes(range(128))
+    assert decode_json(cipher).problem.startswith(f"binary payload ({len(cipher)} bytes)")
+    assert "encrypted" in decode_json(b" <\xff\xfe").problem
 
 
 def test_null_payload_is_a_problem_only_where_a_payload_is_required():
