@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 
@@ -171,11 +171,17 @@ def format_time(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+#: Text times whose offset is this far from UTC or further are no time (PostgreSQL keeps offsets
+#: under 16 hours; the SQL readings of text times on SQLite and MariaDB read the same ones).
+_OFFSET_LIMIT = timedelta(hours=16)
+
+
 def parse_time(text: str | datetime | int | float | None) -> datetime | None:
     """Parse an ISO-8601 instant (or epoch seconds) into an aware UTC datetime.
 
     Naive times are taken as UTC, as the stores we read record them.
-    Returns None for None or text that is not a time.
+    Returns None for None or text that is not a time, text with an offset of 16 hours or more
+    included (no engine's SQL reads those, so a time filter could not find them).
     """
     try:
         return _parse_time(text)
@@ -204,6 +210,9 @@ def _parse_time(text: str | datetime | int | float | None) -> datetime | None:
             value = datetime.fromisoformat(raw)
         except ValueError:
             return None
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) >= _OFFSET_LIMIT:
+            return None  # as every engine's reading of stored text: no zone is 16 hours or more off UTC
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
