@@ -326,11 +326,13 @@ class SqlEventStore:
             in_form: sa.ColumnElement[Any] = raw.op("GLOB")(pattern)
         elif dialect == "postgresql":
             raw = sa.collate(time, "C")
-            in_form = raw.like(pattern)
+            in_form = raw.like(pattern) if pattern is not None else sa.false()
         else:
             raw = sa.cast(time, sa.LargeBinary)
             in_form = raw.op("LIKE")(sa.literal((pattern or "").encode(), sa.LargeBinary))
-        if self._form_fraction is not None:
+        if pattern is None:  # no row is timed, or the first is no ISO text: no stream is proved
+            in_form = sa.false()
+        elif self._form_fraction is not None:
             in_form = sa.and_(in_form, no_zone_in_digit_places(raw, self._form_fraction, dialect))
         lowest, highest = sa.func.min(raw), sa.func.max(raw)
 

@@ -237,11 +237,20 @@ def test_postgres_actor_in_jsonb_is_read_as_it_is_and_an_expression_index_on_it_
                 "('acct-x', 1, 'Ticked', now(), '{}', '{\"actor\": \"o''neil\"}'),"
                 " ('acct-x', 2, 'Ticked', now(), '{}', '{\"actor\": 7}'), ('acct-x', 3, 'Ticked', now(), '{}', '[1]'),"
                 " ('acct-x', 4, 'Ticked', now(), '{}', NULL)")
-            conn.exec_driver_sql("CREATE INDEX events_actor ON events ((metadata ->> 'actor'))")
+        # the index info says would serve actor filters (the actor is the first of several keys), created as it says
+        store = open_store(db.url)
+        try:
+            hint = next(note for note in store.describe(counts=False).notes if "actor filters" in note)
+        finally:
+            store.close()
+        statement = hint[hint.index("CREATE INDEX"):]
+        with db.writer.begin() as conn:
+            conn.exec_driver_sql(statement.replace("%", "%%"))
         with db.writer.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE events")
         store = open_store(db.url)
         try:
+            assert not any("actor filters" in note for note in store.describe(counts=False).notes)
             actor = store.layout.actor_expr()
             compiled = str(actor.compile(store.engine))
             assert "->> 'actor'" in compiled and "jsonb_extract_path_text" not in compiled, compiled
@@ -421,9 +430,9 @@ def test_a_stream_filter_finds_the_page_names_in_the_stream_index_first(engine, 
                     break
                 after = page[-1].stream
             assert paged == [name for name, _count in listed]
-            plan = store.explain(store.stream_listing_query(match="rder-1", limit=3))
-            assert "events_stream_version" in plan, plan
-            if engine == "mariadb":
+            if engine == "mariadb":  # PostgreSQL filters the listing's own scan (5d28e60: its estimate misled a join)
+                plan = store.explain(store.stream_listing_query(match="rder-1", limit=3))
+                assert "events_stream_version" in plan, plan
                 assert "Using index" in plan, plan  # the names are tested in the index, rows fetched after
         finally:
             store.close()
