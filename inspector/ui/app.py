@@ -97,20 +97,11 @@ class MainWindow(Analysing, WindowLayout, WindowActions, StoreSession, Browsing,
 
 
 
-#: seconds a thread runs Python before it hands the GIL on, while the window runs (``make_app``)
-GUI_SWITCH_INTERVAL = 0.0005
-
-
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication with Fusion style; Fusion follows the system's dark or light palette."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv or sys.argv[:1])
-    # The GUI thread takes the GIL for every Python override it paints through (delegates, views);
-    # each time a worker holds it (decoding, formatting a 50 MB event), it waits up to the switch
-    # interval: at Python's 5 ms a repaint of a few hundred such calls stalled the window 0.7-1.5 s,
-    # at 0.5 ms 0.3-0.4 s, with the workers' wall time unchanged (benchmarks/huge_event.py).
-    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
     app.setApplicationName("event-inspector")
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(app_version())

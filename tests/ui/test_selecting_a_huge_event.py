@@ -278,14 +278,3 @@ def test_a_big_payload_that_is_not_utf8_or_not_json_reads_as_a_full_read_gives_i
         assert [event.problem is not None for event in whole] == [False, True, True, False]
     finally:
         store.close()
-
-
-def test_the_window_hands_the_gil_on_often_so_painting_never_waits_long_on_a_worker(window):
-    # every Python override the GUI thread paints through waits for the GIL while a worker decodes
-    # the big event; Python's 5 ms switch interval made a repaint of the tabs stall for a second
-    import sys
-
-    from inspector.ui.app import GUI_SWITCH_INTERVAL
-
-    assert GUI_SWITCH_INTERVAL <= 0.001
-    assert sys.getswitchinterval() == pytest.approx(GUI_SWITCH_INTERVAL)
