@@ -84,3 +84,16 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _automatic_collection_as_before():
+    """A window's task runner turns Python's automatic garbage collection off for its process
+    (the GUI thread collects instead, ``inspector.ui.collector``): after a test that opened one,
+    the next test starts with automatic collection on again, as the CLI and the core run."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    yield
+    if was_enabled and not gc.isenabled():
+        gc.enable()

@@ -102,6 +102,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv or sys.argv[:1])
+    from inspector.ui.collector import collect_on_the_gui_thread
+
+    collect_on_the_gui_thread(app)  # cyclic garbage is collected on this thread only
     app.setApplicationName("event-inspector")
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(app_version())

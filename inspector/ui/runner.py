@@ -27,11 +27,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from inspector.core.cancel import CancelToken, Cancelled
 from inspector.core.failure import give_a_reason
 from inspector.stores.base import ConnectionLost
+from inspector.ui.collector import collect_on_the_gui_thread
 
 
 @dataclass
@@ -170,6 +171,10 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None, *, workers: int = 4, page_workers: int = 2) -> None:
         super().__init__(parent)
+        app = QCoreApplication.instance()
+        if app is not None:
+            # before any worker starts: a cycle holding a Qt object is never collected on a worker
+            collect_on_the_gui_thread(app)
         self._pool = WorkerPool(workers, "inspector-task")
         self._page_pool = WorkerPool(page_workers, "inspector-page")
         for pool in (self._pool, self._page_pool):

@@ -34,11 +34,13 @@ def test_a_replaced_value_whose_rows_were_opened_is_freed_without_the_collector_
     assert model.parent(model.parent(index)).data() == "meters"
     del reading, index
 
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         model.set_value({"site": "south"})
         qtbot.waitUntil(lambda: freed() is None, timeout=10000)
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
     assert Reading.freed_on and threading.main_thread() not in Reading.freed_on
     assert [model.index(row, model.KEY).data() for row in range(model.rowCount())] == ["site"]
