@@ -67,5 +67,4 @@ def test_the_gui_thread_collects_what_the_thresholds_call_for(qtbot: Any) -> Non
         return bool(Holder.freed_on)
 
     qtbot.waitUntil(freed_while_allocating, timeout=10_000)
-    del kept
     assert Holder.freed_on == [threading.main_thread()]
