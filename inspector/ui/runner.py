@@ -23,6 +23,7 @@ import itertools
 import queue
 import threading
 import traceback
+import weakref
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -47,6 +48,8 @@ class Task:
     on_error: Callable[[BaseException], None] | None = None
     on_progress: Callable[[int, int | None], None] | None = None
     future: Future | None = None
+    #: the submitted call, held here on the GUI thread so that it is freed there
+    call: Callable[..., Any] | None = None
 
 
 #: Channels whose tasks read one page or one listing: they get the page pool.
@@ -206,30 +209,42 @@ class TaskRunner(QObject):
             return None
         self.cancel(channel)
         task = Task(channel, next(self._tickets), label or channel, on_done=on_done,
-                    on_error=on_error, on_progress=on_progress)
+                    on_error=on_error, on_progress=on_progress, call=fn)
         self._current[channel] = task
         self._by_ticket[task.ticket] = task
         ticket = task.ticket
+        cancel = task.cancel
         last_reported: list[Any] = [None]
+        # The worker holds the runner weakly and lets go of ``fn`` before it reports, while the
+        # task (GUI side) still holds it: whatever Qt object the call or the runner's owner holds
+        # is freed by the GUI thread, never by a worker (a Qt object deleted off its thread can
+        # crash the process).
+        runner = weakref.ref(self)
+        calls = [fn]
 
         def report(done: int, total: int | None = None) -> None:
             # Only when the rounded value changes: no signal storms from tight loops.
             key = (done * 200 // total) if total else done // 1000
             if key != last_reported[0]:
                 last_reported[0] = key
-                self._progressed.emit(ticket, int(done), total)
+                alive = runner()
+                if alive is not None:
+                    alive._progressed.emit(ticket, int(done), total)
 
         def work() -> None:
+            call = calls.pop()
             try:
-                task.cancel.raise_if_cancelled()
-                result = fn(task.cancel, report)
+                cancel.raise_if_cancelled()
+                outcome = (True, call(cancel, report))
             except BaseException as exc:  # delivered to on_error; never kills the pool
                 if not isinstance(exc, Cancelled):
                     exc.__inspector_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
                     give_a_reason(exc)  # a MemoryError has no message: "… failed:" must say what ran out
-                self._emit(ticket, False, exc)
-            else:
-                self._emit(ticket, True, result)
+                outcome = (False, exc)
+            del call
+            alive = runner()
+            if alive is not None:
+                alive._emit(ticket, *outcome)
 
         self.activity.emit(channel, task.label, True)
         task.future = self._pool_of(channel).submit(work)

@@ -68,3 +68,38 @@ def test_the_gui_thread_collects_what_the_thresholds_call_for(qtbot: Any) -> Non
 
     qtbot.waitUntil(freed_while_allocating, timeout=10_000)
     assert Holder.freed_on == [threading.main_thread()]
+
+
+class Owned:
+    """What a task's call may hold (a widget's dialog, a timer): notes the thread that frees it."""
+
+    freed_on: list[threading.Thread] = []
+
+    def __init__(self) -> None:
+        self.qt_object = QObject()
+
+    def __del__(self) -> None:
+        Owned.freed_on.append(threading.current_thread())
+
+
+def test_what_a_finished_task_held_is_freed_on_the_gui_thread(qtbot: Any) -> None:
+    from inspector.ui.runner import TaskRunner
+
+    runner = TaskRunner(workers=1)
+    try:
+        Owned.freed_on.clear()
+        owned = Owned()
+        results: list[str] = []
+
+        def count_with(held: Owned):
+            return lambda _cancel, _progress: type(held).__name__
+
+        runner.submit("replay", count_with(owned), on_done=results.append)
+        del owned  # only the task holds it now
+        qtbot.waitUntil(lambda: results == ["Owned"], timeout=10_000)
+        runner.submit("diff", lambda _cancel, _progress: "next", on_done=results.append)  # the same worker
+        qtbot.waitUntil(lambda: results == ["Owned", "next"], timeout=10_000)
+        qtbot.waitUntil(lambda: bool(Owned.freed_on), timeout=10_000)
+        assert Owned.freed_on == [threading.main_thread()]
+    finally:
+        runner.shutdown()
