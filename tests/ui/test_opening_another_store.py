@@ -131,9 +131,11 @@ def test_cancel_while_another_store_opens_keeps_the_open_one(qtbot, window, demo
     from inspector.ui.window import session
 
     release = threading.Event()
+    entered = threading.Event()
     opened: list = []
 
     def slow_open(target, **kwargs):
+        entered.set()
         release.wait(10)
         store = open_store(target, **kwargs)
         opened.append(store)
@@ -143,6 +145,8 @@ def test_cancel_while_another_store_opens_keeps_the_open_one(qtbot, window, demo
     parcels = write_parcel_store(tmp_path / "parcels.db")
     window.open_target(str(parcels))
     assert window.stream_model.rowCount() == 0 and window.progress_strip.isVisible()
+    # the open is under way (a task cancelled before it starts never opens the store at all)
+    qtbot.waitUntil(entered.is_set, timeout=10000)
     qtbot.mouseClick(window.progress_strip.cancel_button, Qt.MouseButton.LeftButton)
     # the demo is shown again at once, under its own name
     assert "demo.db" in window.windowTitle() and not window.windowTitle().startswith("Opening")
