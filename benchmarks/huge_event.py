@@ -163,6 +163,9 @@ def main() -> None:
                         help="save the Event tab while the big event loads and once shown (huge-event-loading.png, "
                              "huge-event.png) to DIR")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each in a fresh process; prints the medians")
+    parser.add_argument("--switch-interval", type=float, metavar="SECONDS",
+                        help="run the window with this sys.setswitchinterval instead of make_app's "
+                             "(GUI_SWITCH_INTERVAL), to compare; Python's own is 0.005")
     parser.add_argument("--changed-paths", type=int, default=0, metavar="N",
                         help="also measure selecting an event that changes N paths of its stream's state "
                              "(phase 'changed'; e.g. 150000)")
@@ -176,6 +179,9 @@ def main() -> None:
     from inspector.ui.app import MainWindow, make_app
 
     app = make_app()
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    print(f"switch interval {sys.getswitchinterval() * 1000:g} ms", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         os.environ.setdefault("XDG_CONFIG_HOME", folder)
         os.environ.setdefault("XDG_CACHE_HOME", folder)
@@ -268,8 +274,9 @@ def repeat(args: argparse.Namespace) -> None:
     for number in range(args.repeat):
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"run {number + 1} (load average {load:.1f})", flush=True)
+        interval = [] if args.switch_interval is None else ["--switch-interval", str(args.switch_interval)]
         output = subprocess.run([sys.executable, __file__, "--mb", str(args.mb), "--json",
-                                 "--changed-paths", str(args.changed_paths)], capture_output=True,
+                                 "--changed-paths", str(args.changed_paths), *interval], capture_output=True,
                                 text=True, check=True).stdout
         print("\n".join(line for line in output.splitlines()[:-1] if line.startswith("  ")), flush=True)
         runs.append(json.loads(output.splitlines()[-1]))

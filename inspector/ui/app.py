@@ -96,6 +96,17 @@ class MainWindow(Analysing, WindowLayout, WindowActions, StoreSession, Browsing,
             self.open_target(target, layout=layout, mapping=mapping)
 
 
+GUI_SWITCH_INTERVAL = 0.0005
+"""Seconds a thread runs Python before it must hand the GIL on, in the window's process
+(``sys.setswitchinterval``, set by ``make_app``; Python's default is 0.005).
+
+The GUI thread takes the GIL for every Python override it paints through (item delegates, views,
+the timeline) and for every slot; each take waits while a worker holds the GIL (decoding or
+formatting a 50 MB event, a replay), up to the switch interval. A repaint makes hundreds of such
+takes: at 5 ms, selecting a 50 MB event stalled the window 0.7-1.5 s, at 0.5 ms 0.3-0.4 s, the
+workers' wall time unchanged (``benchmarks/huge_event.py``, RESULTS.md). Shorter still (0.1 ms)
+costs the workers 15-25 % of their time."""
+
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     """The QApplication with Fusion style; Fusion follows the system's dark or light palette."""
@@ -105,6 +116,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     from inspector.ui.collector import collect_on_the_gui_thread
 
     collect_on_the_gui_thread(app)  # cyclic garbage is collected on this thread only
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)  # the GUI thread waits less for the GIL
     app.setApplicationName("event-inspector")
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(app_version())
