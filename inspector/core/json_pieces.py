@@ -17,6 +17,10 @@ limit (1,024 levels) refuses exactly the runs that nest too deep.
 
 Anything unexpected (malformed JSON, NaN, a run that never balances) raises ``NotInPieces``:
 the caller then parses the whole text at once, as before, and gets the usual error or value.
+
+The runs a big container was read in are remembered (``runs_of``): whoever writes the value
+as text again (the Event tab) can write it run by run, each one call over a bounded part, with
+no walk over its millions of objects to find out how big its parts are.
 """
 
 from __future__ import annotations
@@ -79,17 +83,20 @@ def loads_in_pieces(blob: bytes | bytearray, max_depth: int | None = None) -> An
     """The value of the UTF-8 JSON document ``blob``, as ``orjson.loads(blob)`` gives it, parsed
     in calls of about ``PIECE`` bytes each. Raises ``TooDeepInPieces`` when arrays and objects
     nest more than ``max_depth`` levels (None: orjson's own 1,024), ``NotInPieces`` for anything
-    else that is not a plain JSON document (parse it whole then)."""
+    else that is not a plain JSON document (parse it whole then). The runs of each container
+    read in pieces are remembered for ``runs_of`` while the value lives (see ``_remember_runs``)."""
     limit = ORJSON_DEPTH if max_depth is None else min(max_depth, ORJSON_DEPTH)
     start = _skip(blob, 0)
     if start >= len(blob) or blob[start] not in b"[{":
         return _parse(blob, 0)  # a scalar (a huge string): one call, nothing to cut
+    runs: dict[int, tuple[Any, Runs]] = {}
     try:
-        value, end = _container(blob, start, limit)
+        value, end = _container(blob, start, limit, runs)
     except RecursionError:  # big containers nested about 1,000 deep: the whole parse says what it is
         raise NotInPieces("nested too deep to descend") from None
     if _skip(blob, end) != len(blob):
         raise NotInPieces("content after the document")
+    _remember_runs(value, runs)
     _report(len(blob), len(blob))
     return value
 
@@ -133,9 +140,11 @@ def _parse(text: bytes | bytearray, levels_used: int) -> Any:
     return wrapped
 
 
-def _container(blob: bytes | bytearray, at: int, levels_left: int) -> tuple[Any, int]:
+def _container(blob: bytes | bytearray, at: int, levels_left: int,
+               runs: dict[int, tuple[Any, Runs]]) -> tuple[Any, int]:
     """The array or object starting at ``blob[at]`` and the index after its closing bracket;
-    ``levels_left``: how many levels of nesting it may use, itself included."""
+    ``levels_left``: how many levels of nesting it may use, itself included. The runs it was
+    read in go into ``runs`` (by the container's id, with the container: see ``runs_of``)."""
     if levels_left < 1:
         raise TooDeepInPieces("JSON nested too deep")
     is_object = blob[at] == ord("{")
@@ -146,6 +155,8 @@ def _container(blob: bytes | bytearray, at: int, levels_left: int) -> tuple[Any,
     i = _skip(blob, at + 1)
     if i < len(blob) and blob[i] == closing[0]:
         return value, i + 1
+    read: Runs = []
+    runs[id(value)] = (value, read)
     while True:
         _report(i, len(blob))
         if len(blob) - i <= 2 * PIECE:
@@ -153,11 +164,13 @@ def _container(blob: bytes | bytearray, at: int, levels_left: int) -> tuple[Any,
             end = _end_of_container(blob, i, opening)
             part = _parse(opening + blob[i:end], padding)
             _merge(value, part, is_object)
+            read.append((len(part), end - i))
             return value, end
         cut = _run_end(blob, i, opening, closing, padding)
         if cut is not None:
             end, part = cut
             _merge(value, part, is_object)
+            read.append((len(part), end - i))
             if blob[end] == closing[0]:
                 return value, end + 1
             i = _after_comma(blob, end, closing)
@@ -165,19 +178,69 @@ def _container(blob: bytes | bytearray, at: int, levels_left: int) -> tuple[Any,
         # the element at i is too big for one run: go down into it
         key, j = _member_key(blob, i) if is_object else (None, i)
         if j < len(blob) and blob[j] in b"[{":
-            item, k = _container(blob, j, levels_left - 1)
+            item, k = _container(blob, j, levels_left - 1, runs)
         else:
             item, k = _scalar(blob, j)
         if is_object:
             value[key] = item
         else:
             value.append(item)
+        read.append((1, k - i))
         k = _skip(blob, k)
         if k < len(blob) and blob[k] == closing[0]:
             return value, k + 1
         if k >= len(blob) or blob[k] != ord(","):
             raise NotInPieces("expected a comma or the end of a container")
         i = _after_comma(blob, k, closing)
+
+
+# --- the runs a big container was read in ------------------------------------------------
+#: ``(elements, bytes of text)`` of each run a container was read in, in order
+Runs = list[tuple[int, int]]
+#: documents whose runs are remembered at most (the oldest forgotten first)
+_DOCUMENTS_REMEMBERED = 8
+_runs_lock = threading.Lock()
+#: id of a container read in pieces -> (its length then, its runs)
+_runs_by_id: dict[int, tuple[int, Runs]] = {}
+#: id of a document read in pieces -> the ids of its containers in ``_runs_by_id``, oldest first
+_runs_of_document: dict[int, list[int]] = {}
+
+
+def _remember_runs(value: Any, runs: dict[int, tuple[Any, Runs]]) -> None:
+    """Keep the runs of ``value``'s containers read in pieces, by id: while ``value`` is held to
+    be freed in pieces (``free_in_pieces_when_unused``) its containers keep their ids, and the
+    entries go when it is freed; at most ``_DOCUMENTS_REMEMBERED`` documents' runs are kept."""
+    kept = [(key, (len(container), read)) for key, (container, read) in runs.items()
+            # an object whose key came again in a later run holds fewer members than its runs
+            if sum(count for count, _size in read) == len(container)]
+    with _runs_lock:
+        _forget_runs_locked(id(value))
+        while len(_runs_of_document) >= _DOCUMENTS_REMEMBERED:
+            _forget_runs_locked(next(iter(_runs_of_document)))
+        _runs_by_id.update(kept)
+        _runs_of_document[id(value)] = [key for key, _entry in kept]
+
+
+def _forget_runs_locked(document: int) -> None:
+    for key in _runs_of_document.pop(document, ()):
+        _runs_by_id.pop(key, None)
+
+
+def _forget_runs(value: Any) -> None:
+    with _runs_lock:
+        _forget_runs_locked(id(value))
+
+
+def runs_of(container: Any) -> Runs | None:
+    """``(elements, bytes of text)`` of each run ``container`` (a list or dict of a document
+    ``loads_in_pieces`` read, still alive) was read in, in order; None when it was not read in
+    pieces or has changed length since. A hint for writing it again in parts of bounded size:
+    an element in a run of one may be as big as the run (it was gone into, or is a big
+    string); a run of several holds no more than about ``2 * PIECE`` bytes of text."""
+    entry = _runs_by_id.get(id(container))
+    if entry is None or entry[0] != len(container):
+        return None
+    return entry[1]
 
 
 def _after_comma(blob: bytes | bytearray, comma: int, closing: bytes) -> int:
@@ -378,6 +441,14 @@ def cycle_collection_paused() -> Iterator[None]:
                 gc.enable()
 
 
+def collection_paused() -> bool:
+    """Whether some thread has the cyclic collector paused (``cycle_collection_paused``): a
+    collector run by hand (the window's, on its GUI thread) waits too, as the automatic one
+    does; a young collection meanwhile walks every object the decode has made so far, in one
+    C call (up to a second seen for a 50 MB payload)."""
+    return _collection_pauses[0] > 0
+
+
 def settle_new_objects() -> None:
     """Move every object the collector tracks to its oldest generation at once (a splice of
     lists, no walk), so that a big value just decoded with the collector paused is not walked,
@@ -433,6 +504,9 @@ def _unused() -> list[Any]:
             # referred to by ``_held``, this loop's variable and getrefcount's argument alone
             (unused if sys.getrefcount(value) <= 3 else kept).append(value)
         del value
+        for document in unused:
+            _forget_runs(document)  # while its containers still live: their ids stay theirs
+        document = None
         _held[:] = kept
         return unused
 

@@ -8,7 +8,8 @@ inside ``gc``, seen on a replay worker). So the window turns automatic collectio
 collects on a timer of the GUI thread instead, the approach ``pyqtgraph.util.GarbageCollector``
 takes; this one also keeps CPython's rule that a full collection waits until the objects
 promoted since the last one are a quarter of those it would walk, so a big state shown in the
-window is not walked again every few seconds.
+window is not walked again every few seconds, and it waits while a worker decodes a big payload
+with collection paused (``json_pieces.cycle_collection_paused``), as the automatic one would.
 
 Reference counting frees everything that is not in a cycle at once, on any thread, as always.
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
+
+from inspector.core.json_pieces import collection_paused
 
 #: how often the GUI thread looks at the collector's counts (milliseconds)
 INTERVAL_MS = 500
@@ -42,6 +45,8 @@ class GuiThreadCollector(QObject):
     def collect_due(self) -> int:
         """Collect the oldest generation whose threshold is passed, as CPython's automatic
         collection does; the number of objects found unreachable."""
+        if collection_paused():
+            return 0  # a big payload is being decoded: its objects go to the oldest generation at once after
         young, middle, old = gc.get_count()
         first, second, third = self._thresholds[:3]
         if first <= 0 or young <= first:

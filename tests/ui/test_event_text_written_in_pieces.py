@@ -4,7 +4,9 @@ back to the GUI thread between them), and the pieces make exactly the text writt
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+import orjson
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from inspector.core import jsontext
@@ -62,3 +64,37 @@ def test_size_estimate_tells_small_from_big_values():
     assert text_size_beyond(["x" * 60, "y" * 60], 100)
     assert text_size_beyond([0.5] * 10, 100)
     assert text_size_beyond({"k": {"deep": ["z" * 200]}}, 100)
+
+
+def test_a_payload_decoded_in_pieces_is_written_run_by_run_walking_none_of_its_items(monkeypatch):
+    from inspector.core import decoding, json_pieces
+
+    monkeypatch.setattr(json_pieces, "PIECE", 2_000)
+    monkeypatch.setattr(decoding, "PIECEWISE_ABOVE", 20_000)
+    records = [{"id": i, "name": "x" * 80, "tags": ["a", "b"], "rows": [[i] * 4] * (300 if i % 97 == 0 else 1)}
+               for i in range(3_000)]
+    data = decoding.loads_exact(orjson.dumps({"items": records, "count": 3_000, "note": "y" * 9_000}))
+    assert json_pieces.runs_of(data["items"]) is not None
+    payload = {"data": data, "metadata": {"actor": "ann"}}
+    walked: list[Any] = []
+    written: list[int] = []
+    real_walk, real_dumps = text_chunks.text_size_beyond, jsontext.dumps
+
+    def walking(value, limit):
+        walked.append(value)
+        return real_walk(value, limit)
+
+    def writing(value, **options):
+        if not isinstance(value, str):  # a big string is one piece, as always
+            written.append(len(orjson.dumps(value)))
+        return real_dumps(value, **options)
+
+    monkeypatch.setattr(text_chunks, "text_size_beyond", walking)
+    monkeypatch.setattr(text_chunks.jsontext, "dumps", writing)
+    text = "".join(pretty_json_pieces(payload, budget=3_000))
+    assert text == real_dumps(payload, indent=True)
+    # only the wrapper around the payload is looked at item by item, never the payload's big containers
+    assert all(json_pieces.runs_of(value) is None and value is not data["items"] for value in walked)
+    assert not any(value is data or value is data["items"] for value in walked)
+    assert len(walked) < 3_000 // 100  # not an item at a time: a few wrappers and the odd record alone in a run
+    assert len(written) > 100 and max(written) <= 2 * json_pieces.PIECE  # each call over at most a run

@@ -224,3 +224,37 @@ def test_a_big_document_given_as_text_is_read_from_its_bytes_encoded_a_slice_at_
             except ValueError as exc:
                 outcomes.append((type(exc).__name__, str(exc)))
         assert outcomes[0] == outcomes[1]
+
+
+def test_the_runs_a_big_document_was_read_in_are_known_while_it_lives(small_pieces):
+    records = [{"id": i, "name": "n" * 40, "rows": [[i] * 3 for _ in range(40)] if i == 50 else []} for i in range(300)]
+    text = orjson.dumps({"items": records, "count": 300})
+    value = loads_exact(text)
+    items_runs = json_pieces.runs_of(value["items"])
+    assert items_runs is not None and len(items_runs) > 10
+    assert sum(count for count, _size in items_runs) == 300
+    assert max(size for count, size in items_runs if count > 1) <= 2 * PIECE  # a run of several is small
+    assert sum(size for _count, size in items_runs) < len(orjson.dumps(records))  # the commas between runs aside
+    top_runs = json_pieces.runs_of(value)
+    assert top_runs is not None and sum(count for count, _size in top_runs) == 2
+    assert json_pieces.runs_of(value["items"][0]) is None  # read whole inside a run
+    assert json_pieces.runs_of(records) is None  # never read in pieces
+    value["items"].append({"id": 300})
+    assert json_pieces.runs_of(value["items"]) is None  # changed since: the runs no longer describe it
+    items = value["items"]
+    ident = id(value)
+    del value, items
+
+    def held() -> bool:
+        return any(id(item) == ident for item in list(json_pieces._held))
+
+    _until(lambda: not held())
+    assert ident not in json_pieces._runs_of_document  # forgotten with it
+
+
+def test_an_object_whose_key_comes_again_in_a_later_run_has_no_runs(small_pieces):
+    members = b",".join(b'"k%d": "%s"' % (i, b"v" * 30) for i in range(200))
+    text = b"{" + members + b', "k3": "again"}'
+    value = loads_exact(text)
+    assert value == orjson.loads(text) and value["k3"] == "again"
+    assert json_pieces.runs_of(value) is None
