@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from inspector.core.events import Event
 from inspector.stores.base import EventFilter, EventStore
 from inspector.ui.models.event_table import PAYLOAD_CAP
-from inspector.ui.models.streams import elided_apart
+from inspector.ui.elision import elided_apart
 from inspector.ui.presenting import local_time, shown_name, type_colour, use_type_colours, utc_time
 from inspector.ui.runner import TaskRunner
 from inspector.ui.widgets import ElidingLabel

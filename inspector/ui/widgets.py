@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import itertools
-import re
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, Signal
@@ -35,6 +34,7 @@ from inspector.core.events import Event
 from inspector.stores.lazy import size_text
 from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
+from inspector.ui.elision import elided_unmistakable
 from inspector.ui.presenting import local_time, shown_name, type_colour, utc_time
 from inspector.ui.runner import WorkerPool
 from inspector.ui.text_chunks import pretty_json_pieces
@@ -999,81 +999,6 @@ class ConnectionBanner(QFrame):
 
     def text(self) -> str:
         return self.label.text() if self.isVisible() else ""
-
-
-def _cut(text: str, kept: list[bool]) -> str:
-    """``text`` with each run of characters not ``kept`` shown as one "…"."""
-    out: list[str] = []
-    for char, keep in zip(text, kept):
-        if keep:
-            out.append(char)
-        elif not out or out[-1] != "…":
-            out.append("…")
-    return "".join(out)
-
-
-def _fits_another(text: str, kept: list[bool], others: list[str]) -> bool:
-    """Whether ``text`` cut to ``kept`` could also be read as one of ``others`` (each "…" taken
-    for any characters, none included)."""
-    pattern, run = [], False
-    for char, keep in zip(text, kept):
-        if keep:
-            pattern.append(re.escape(char))
-            run = False
-        elif not run:
-            pattern.append(".*")
-            run = True
-    found = re.compile("".join(pattern), re.DOTALL)
-    return any(found.fullmatch(other) for other in others)
-
-
-def elided_unmistakable(metrics, text: str, others, width: float) -> str:
-    """``text`` fitted to ``width`` pixels so that what is shown could not also be a cut of any of
-    ``others``: a dotted type name (``com.acme.orders.events.v2.OrderPlaced (4)``) loses its
-    leading package parts first, keeping the tail (class name, version); then characters go from
-    the middle of what is left outwards, each only where the cut still fits no other name (the
-    character that tells ``v2.OrderPlaced`` from ``v2.OrderPaid`` stays). Unchanged when it fits."""
-    if metrics.horizontalAdvance(text) <= width:
-        return text
-    rivals = [other for other in set(others) if other != text]
-    kept = [True] * len(text)
-
-    def fits() -> bool:
-        return metrics.horizontalAdvance(_cut(text, kept)) <= width
-
-    def drop(places: range | list[int]) -> bool:
-        """Cut ``places`` unless the cut then fits another name; whether it was cut."""
-        before = kept[:]
-        for place in places:
-            kept[place] = False
-        if _fits_another(text, kept, rivals):
-            kept[:] = before
-            return False
-        return True
-
-    name = text[:text.rfind(" (")] if text.endswith(")") and " (" in text else text
-    if "." in name and " " not in name and "/" not in name:
-        start = 0  # package parts, first to last, while the tail still reads apart; the last
-        # part before the class name (its version: v2) stays
-        last = name.rfind(".", 0, name.rfind("."))
-        while not fits() and name.find(".", start) != -1 and name.find(".", start) <= last:
-            end = name.find(".", start) + 1
-            if not drop(range(start, end)):
-                break
-            start = end
-    beside: set[int] = set()  # next to a character that tells it apart: cut last, so it reads
-    while not fits():
-        left = [place for place, keep in enumerate(kept) if keep]
-        if len(left) <= 2:
-            break
-        middle = (left[0] + left[-1]) / 2
-        for place in sorted(left[1:-1], key=lambda at: (at in beside, abs(at - middle))):
-            if drop([place]):
-                break
-            beside.update((place - 1, place + 1))
-        else:
-            break  # every character left tells it apart: the box clips what does not fit
-    return _cut(text, kept)
 
 
 class NameComboBox(QComboBox):

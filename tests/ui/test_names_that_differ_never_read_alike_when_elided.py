@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QStyleOptionViewItem
 
 from inspector.ui.models import EventTableModel, StreamListModel
-from inspector.ui.models.streams import elided_apart
+from inspector.ui.elision import elided_apart
 
 SHORT = ["acme/order-1", "acme/Order-1"]
 LONG = ["acme-tenant-0042/fulfilment/orders/order-20260329-1",
@@ -145,3 +145,39 @@ def test_a_type_cut_in_the_closed_type_box_is_a_cut_of_no_other_type_and_keeps_i
         version = item.split(".")[-2]
         assert version in text and text.endswith(" (4)"), (item, text)
         assert box.fontMetrics().horizontalAdvance(text) <= box.width(), (item, text)
+
+
+#: streams of one tenant that differ only in their middle: region, day and shipment; plain middle
+#: elision shows all five as the same text, and keeping one first difference shows eu-west's
+#: 29th as a text that us-west's 29th also fits
+REGIONS = ["acme-tenant-0042/fulfilment/eu-west/orders/2026-03-29/shipment-1/order-1",
+           "acme-tenant-0042/fulfilment/us-west/orders/2026-03-29/shipment-1/order-1",
+           "acme-tenant-0042/fulfilment/eu-west/orders/2026-03-28/shipment-1/order-1",
+           "acme-tenant-0042/fulfilment/eu-west/orders/2026-03-29/shipment-2/order-1",
+           "acme-tenant-0042/fulfilment/us-west/orders/2026-03-28/shipment-2/order-1"]
+
+
+def test_each_stream_list_row_and_lane_label_is_a_cut_of_its_own_name_and_of_no_other(qtbot, window_on_streams):
+    window = window_on_streams([(name, 1) for name in REGIONS])
+    window.resize(1280, 800)
+    model, view = window.stream_model, window.streams_view
+    qtbot.waitUntil(lambda: model.exhausted and model.rowCount() == len(REGIONS), timeout=10000)
+    delegate = view.itemDelegateForColumn(StreamListModel.STREAM)
+
+    def listed():
+        return {model.index(row, 0).data(): _shown(view, delegate, model.index(row, 0)) for row in range(model.rowCount())}
+
+    qtbot.waitUntil(lambda: all(text != name for name, text in listed().items()), timeout=10000)  # all elided
+    rows = listed()
+    assert len(set(rows.values())) == len(REGIONS), rows
+    for name, text in rows.items():  # what a user reads names that stream and no other
+        assert [other for other in REGIONS if _fits(text, other)] == [name], (name, text)
+        assert view.fontMetrics().horizontalAdvance(text) <= view.columnWidth(StreamListModel.STREAM), (name, text)
+
+    timeline = window.timeline
+    qtbot.waitUntil(lambda: len(timeline.lane_labels()) == len(REGIONS), timeout=10000)
+    lanes = dict(zip(timeline.visible_streams(), timeline.lane_labels()))
+    assert sorted(lanes) == sorted(REGIONS)
+    assert all("…" in label for label in lanes.values()), lanes
+    for name, label in lanes.items():
+        assert [other for other in REGIONS if _fits(label, other)] == [name], (name, label)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from inspector.core.events import Event, StreamSummary, category_key, category_of_stream_name
+from inspector.ui.elision import NamesApart
 from inspector.ui.presenting import (
     local_time,
     relative_age,
@@ -80,7 +81,7 @@ class ElidingDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else QApplication.style()
         if opt.text:
             if self.mode == Qt.TextElideMode.ElideMiddle and index.model() is not None:
-                # told apart from the column's other names (``elided_apart``)
+                # told apart from the column's other names (``NamesApart``)
                 width = text_width(opt, style, widget)
                 model, column = index.model(), index.column()
                 names = self._columns.get(column)
@@ -93,68 +94,17 @@ class ElidingDelegate(QStyledItemDelegate):
         return opt
 
 
-def _first_difference(name: str, other: str) -> int:
-    """The index of ``name``'s first character that ``other`` does not have there."""
-    for at, (mine, theirs) in enumerate(zip(name, other)):
-        if mine != theirs:
-            return at
-    return min(len(name), len(other))
-
-
-def elided_keeping(metrics: Any, text: str, width: float, keep: int) -> str:
-    """``text`` fitted to ``width`` pixels with its character at ``keep`` in view: as much of the
-    start as fits, "…", then the text from ``keep`` on (itself elided in the middle when too long,
-    its first character and its end kept). Unchanged when it fits."""
-    if metrics.horizontalAdvance(text) <= width:
-        return text
-    keep = max(0, min(keep, len(text) - 1))
-    left, right = text[:keep], text[keep:]
-    if not left:
-        return metrics.elidedText(right, Qt.TextElideMode.ElideMiddle, width)
-    if metrics.horizontalAdvance("…" + right) > width:
-        return "…" + metrics.elidedText(right, Qt.TextElideMode.ElideMiddle, width - metrics.horizontalAdvance("…"))
-    shown = "…" + right
-    for end in range(1, len(left)):
-        candidate = left[:end] + "…" + right
-        if metrics.horizontalAdvance(candidate) > width:
-            break
-        shown = candidate
-    return shown
-
-
-def elided_apart(metrics: Any, names: Any, width: float) -> dict[str, str]:
-    """Each of ``names`` fitted to ``width`` pixels, elided in the middle (both ends kept); where
-    two names would then read alike (``acme/order-1``, ``acme/Order-1``: ``acme/…der-1``), each is
-    elided around the first character that tells it from the others instead (``acm…order-1``,
-    ``acm…Order-1``), so names that differ never read alike while that character fits."""
-    shown = {name: (name if metrics.horizontalAdvance(name) <= width
-                    else metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, width)) for name in set(names)}
-    for _ in range(3):
-        alike: dict[str, list[str]] = {}
-        for name, text in shown.items():
-            alike.setdefault(text, []).append(name)
-        clashes = [group for group in alike.values() if len(group) > 1]
-        if not clashes:
-            break
-        for group in clashes:
-            for name in group:
-                keep = min(_first_difference(name, other) for other in group if other != name)
-                shown[name] = elided_keeping(metrics, name, width, keep)
-    return shown
-
-
 class _ColumnNames:
     """The texts of one model column, kept up to date from the model's signals (rows inserted:
-    only those read), and each width's ``elided_apart`` of them."""
+    only those read), shown apart from each other (``NamesApart``)."""
 
-    #: above this many names a cell is told apart from the rows in view only (one elision per name
-    #: of a long list at every width would hold the GUI thread)
+    #: above this many names a cell is told apart from the rows in view only (keeping every name
+    #: of a long list sorted as its pages arrive would hold the GUI thread)
     WHOLE_COLUMN = 5000
 
     def __init__(self, model: Any, column: int) -> None:
         self.model, self.column = model, column
-        self.names: set[str] = set()
-        self.fitted: dict[tuple[float, str], dict[str, str]] = {}
+        self.names = NamesApart()
         self._stale = True
         model.modelReset.connect(self._forget)
         model.layoutChanged.connect(self._forget)
@@ -163,42 +113,29 @@ class _ColumnNames:
         model.dataChanged.connect(lambda top, bottom, *_: self._inserted(None, top.row(), bottom.row()))
 
     def _forget(self, *_: Any) -> None:
-        self._stale, self.fitted = True, {}
+        self._stale = True
 
     def _inserted(self, _parent: Any, first: int, last: int) -> None:
-        if self._stale:
-            return
-        before = len(self.names)
-        self._read(first, last)
-        if len(self.names) != before:
-            self.fitted = {}
+        if not self._stale:
+            self.names.add(self._read(first, last))
 
-    def _read(self, first: int, last: int) -> None:
+    def _read(self, first: int, last: int) -> list[str]:
         model, column = self.model, self.column
-        for row in range(first, last + 1):
-            text = model.index(row, column).data(Qt.ItemDataRole.DisplayRole)
-            if isinstance(text, str):
-                self.names.add(text)
+        texts = (model.index(row, column).data(Qt.ItemDataRole.DisplayRole) for row in range(first, last + 1))
+        return [text for text in texts if isinstance(text, str)]
 
     def shown(self, text: str, metrics: Any, font_key: str, width: float, view: Any) -> str:
         if self._stale:
-            self.names = set()
-            self._read(0, self.model.rowCount() - 1)
+            self.names = NamesApart(self._read(0, self.model.rowCount() - 1))
             self._stale = False
         if len(self.names) > self.WHOLE_COLUMN and view is not None:  # the rows in view tell it apart
             top = max(view.rowAt(0), 0)
             bottom = view.rowAt(view.viewport().height() - 1)
             bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
-            near = {self.model.index(row, self.column).data() for row in range(top, bottom + 1)}
-            near.add(text)
-            return elided_apart(metrics, [n for n in near if isinstance(n, str)], width).get(text, text)
-        key = (width, font_key)
-        fitted = self.fitted.get(key)
-        if fitted is None:
-            if len(self.fitted) > 8:
-                self.fitted = {}
-            fitted = self.fitted[key] = elided_apart(metrics, self.names | {text}, width)
-        return fitted.get(text) or elided_apart(metrics, self.names | {text}, width)[text]
+            near = NamesApart(self._read(top, bottom) + [text])
+            return near.shown(metrics, text, width)
+        self.names.add((text,))
+        return self.names.shown(metrics, text, width, font_key)
 
 
 #: The ``ElidingDelegate`` mode for event type names (see ``elided_type_name``).
