@@ -12,7 +12,7 @@ import shlex
 
 from inspector.cli import (InputError, actor_name, category_name, known_category, open_store_from_args, positive_int, print_json,
                            print_table, stream_in_category, terminal_progress)
-from inspector.core.events import category_key, format_time, parse_time
+from inspector.core.events import category_key, format_time, parse_time_input
 from inspector.core.health import check_store
 from inspector.core.suggest import missing_actor, missing_pattern, missing_stream, missing_types
 from inspector.core.summary import summarize
@@ -219,7 +219,7 @@ def _category(category: str | None) -> str:
 def _time_arg(value: str | None, name: str):
     if value is None:
         return None
-    parsed = parse_time(value)
+    parsed = parse_time_input(value)
     if parsed is None:
         raise InputError(f"{name} {value!r} is not an ISO-8601 time (e.g. 2026-08-01T12:00Z)")
     return parsed

@@ -175,13 +175,32 @@ def format_time(value: datetime | None) -> str | None:
 #: under 16 hours; the SQL readings of text times on SQLite and MariaDB read the same ones).
 _OFFSET_LIMIT = timedelta(hours=16)
 
+#: The blanks a stored time text may have around it (ASCII whitespace; every engine's SQL trims these)
+TIME_BLANKS = " \t\n\r\f\v"
+
+#: The one grammar of a stored ISO-8601 time text, which Python (``parse_time``) and every engine's
+#: SQL reading (``inspector.stores.layouts.base.epoch_seconds``) read alike: blanks around it
+#: (``TIME_BLANKS``), a calendar date ``YYYY-MM-DD``, ``T``, ``t`` or a space, ``HH:MM`` with
+#: optional ``:SS`` and, after seconds, a fraction of any length after ``.`` or ``,`` (read to the
+#: microsecond, the digits past the sixth cut off), and an optional zone: ``Z``/``z`` or an offset
+#: ``+HH``, ``+HHMM``, ``+HH:MM`` under 16 hours. Digits are ASCII digits. Other forms
+#: ``datetime.fromisoformat`` takes (a date alone, week dates, ``20240301T1000``, hour 24, any
+#: separator, ``10.5`` hours) are no stored time: no engine's SQL could find them by time.
+STORED_TIME = re.compile(
+    r"(?P<year>[0-9]{4})-(?P<month>[0-9]{2})-(?P<day>[0-9]{2})[Tt ](?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})"
+    r"(?::(?P<second>[0-9]{2})(?:[.,](?P<fraction>[0-9]+))?)?"
+    r"(?:(?P<zulu>[Zz])|(?P<sign>[+-])(?P<zone_hours>[0-9]{2})(?::?(?P<zone_minutes>[0-9]{2}))?)?"
+)
+
 
 def parse_time(text: str | datetime | int | float | None) -> datetime | None:
-    """Parse an ISO-8601 instant (or epoch seconds) into an aware UTC datetime.
+    """Read a stored time into an aware UTC datetime: text in the one grammar of stored times
+    (``STORED_TIME``), a datetime, or epoch seconds.
 
     Naive times are taken as UTC, as the stores we read record them.
     Returns None for None or text that is not a time, text with an offset of 16 hours or more
-    included (no engine's SQL reads those, so a time filter could not find them).
+    included (no engine's SQL reads those, so a time filter could not find them). Times a user
+    types are read by ``parse_time_input``, which takes more forms.
     """
     try:
         return _parse_time(text)
@@ -199,23 +218,47 @@ def _parse_time(text: str | datetime | int | float | None) -> datetime | None:
     elif isinstance(text, (int, float)):
         return datetime.fromtimestamp(float(text), tz=timezone.utc)
     else:
-        raw = str(text).strip()
-        if not raw:
+        match = STORED_TIME.fullmatch(str(text).strip(TIME_BLANKS))
+        if match is None:
             return None
-        if raw.endswith(("Z", "z")):
-            raw = raw[:-1] + "+00:00"
-        # '+0400' (EventSauce) -> '+04:00'
-        raw = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", raw)
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
+        part = match.group
+        hour, minute, second = int(part("hour")), int(part("minute")), int(part("second") or 0)
+        if hour > 23 or minute > 59 or second > 59:
             return None
-        offset = value.utcoffset()
-        if offset is not None and abs(offset) >= _OFFSET_LIMIT:
-            return None  # as every engine's reading of stored text: no zone is 16 hours or more off UTC
+        zone = timezone.utc
+        if part("sign"):
+            zone_minutes = int(part("zone_minutes") or 0)
+            if zone_minutes > 59:
+                return None
+            offset = timedelta(hours=int(part("zone_hours")), minutes=zone_minutes)
+            if offset >= _OFFSET_LIMIT:
+                return None  # as every engine's reading of stored text: no zone is 16 hours or more off UTC
+            zone = timezone(-offset if part("sign") == "-" else offset)
+        value = datetime(int(part("year")), int(part("month")), int(part("day")), hour, minute, second,
+                         int((part("fraction") or "0")[:6].ljust(6, "0")), tzinfo=zone)
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
+
+
+def parse_time_input(text: str) -> datetime | None:
+    """A time a user types (``--since``, ``--until``, a moment): every stored form
+    (``parse_time``) and what ``datetime.fromisoformat`` takes besides, a date alone
+    (``2026-08-01``, its midnight) included; naive is UTC. None for text that is no time."""
+    stored = parse_time(text)
+    if stored is not None:
+        return stored
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    raw = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", raw)  # '+0400' -> '+04:00'
+    try:
+        value = datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 _VERSION_MOMENT = re.compile(r"^[vV](-?\d+)$")
@@ -242,7 +285,7 @@ def parse_moment(text: str) -> Moment:
     match = _VERSION_MOMENT.match(text)
     if match:
         return Moment(version=int(match.group(1)))
-    at = parse_time(text)
+    at = parse_time_input(text)
     if at is None:
         raise ValueError(f"not a moment: {text!r} (use vN or an ISO-8601 time such as 2024-05-01T12:00Z)")
     return Moment(at=at)

@@ -4,7 +4,7 @@ the events between."""
 
 from __future__ import annotations
 
-from inspector.core.events import Moment, parse_time
+from inspector.core.events import Moment, parse_time_input
 
 STREAM = "wallet-9b2e71cc"
 
@@ -32,7 +32,7 @@ def test_b_before_a_is_refused_and_nothing_is_blamed(qtbot, window, tmp_path):
 
 def test_a_time_after_a_version_b_is_refused_too(qtbot, window):
     _open(qtbot, window)
-    window.set_cursor("A", Moment(at=parse_time("2026-09-01")))
+    window.set_cursor("A", Moment(at=parse_time_input("2026-09-01")))
     window.set_cursor("B", Moment(version=10))
     view = window.diff_view
     qtbot.waitUntil(lambda: view.diff is not None and view.diff.to.version == 10, timeout=10000)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from inspector.cli import main
-from inspector.core.events import Moment, parse_time
+from inspector.core.events import Moment, parse_time_input
 from inspector.replay.engine import diff
 from inspector.stores import open_store
 
@@ -59,7 +59,7 @@ def test_a_version_and_a_time_in_order_are_diffed(demo_store_path, capsys):
 def test_the_engine_says_which_moment_comes_first(demo_store_path):
     store = open_store(str(demo_store_path))
     try:
-        result = diff(store, STREAM, Moment(at=parse_time("2026-09-01")), Moment(version=10))
+        result = diff(store, STREAM, Moment(at=parse_time_input("2026-09-01")), Moment(version=10))
     finally:
         store.close()
     assert result.reversed and result.changes == [] and result.events_between_total == 0
