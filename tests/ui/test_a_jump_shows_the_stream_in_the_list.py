@@ -3,6 +3,8 @@ that stream's row, and the list's footer no longer asks to select a stream while
 
 from __future__ import annotations
 
+import pytest
+
 from inspector.ui.models import StreamListModel
 
 
@@ -31,3 +33,26 @@ def test_a_jump_to_the_last_stream_scrolls_the_list_to_it(qtbot, window):
 
     window.select_stream(None)  # Show all streams
     assert "select one to see its events" in window.streams_status.text()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 700)])
+def test_a_jump_to_a_stream_the_filter_leaves_out_says_so_under_the_list(qtbot, window, size):
+    window.resize(*size)
+    model = window.stream_model
+    qtbot.waitUntil(lambda: model.exhausted and model.rowCount() > 0, timeout=10000)
+    hidden = next(s.stream for s in model.summaries() if not s.stream.startswith("wallet"))
+    window.filter_edit.setText("wallet")
+    qtbot.waitUntil(lambda: model.exhausted and model.rowCount() > 0
+                    and all(model.index(r, 0).data().startswith("wallet") for r in range(model.rowCount())),
+                    timeout=10000)
+    wallets = model.rowCount()
+    window.jump_to_version(hidden, 1)
+    qtbot.waitUntil(lambda: window.current_stream == hidden, timeout=10000)
+    assert model.row_of(hidden) is None
+    footer = window.streams_status
+    assert footer.text() == f"{wallets} streams · 1 selected, filtered out"
+    assert footer.fontMetrics().horizontalAdvance(footer.text()) <= footer.contentsRect().width()
+
+    window.filter_edit.setText("")  # listed again: the footer no longer says it is left out
+    qtbot.waitUntil(lambda: model.row_of(hidden) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: footer.text().endswith("streams · 1 selected"), timeout=10000)

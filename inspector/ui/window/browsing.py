@@ -74,6 +74,9 @@ class Browsing:
             more = "" if model.exhausted else "+ (scroll for more)"
             if self.current_stream is None:
                 text = f"{shown:,}{more} streams · select one to see its events"
+            elif model.exhausted and model.row_of(self.current_stream) is None:
+                # a jump (Health, Audit, States…) to a stream the filter or category leaves out
+                text = f"{shown:,} streams · 1 selected, filtered out"
             else:
                 text = f"{shown:,}{more} streams · 1 selected"
         self.streams_status.setText(text)
