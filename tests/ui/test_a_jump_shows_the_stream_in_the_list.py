@@ -56,3 +56,15 @@ def test_a_jump_to_a_stream_the_filter_leaves_out_says_so_under_the_list(qtbot, 
     window.filter_edit.setText("")  # listed again: the footer no longer says it is left out
     qtbot.waitUntil(lambda: model.row_of(hidden) is not None, timeout=10000)
     qtbot.waitUntil(lambda: footer.text().endswith("streams · 1 selected"), timeout=10000)
+
+
+def test_a_list_of_one_stream_says_one_stream(qtbot, window):
+    model = window.stream_model
+    qtbot.waitUntil(lambda: model.exhausted and model.rowCount() > 1, timeout=10000)
+    only = model.summaries()[0].stream
+    window.filter_edit.setText(only)
+    qtbot.waitUntil(lambda: model.exhausted and model.rowCount() == 1, timeout=10000)
+    qtbot.waitUntil(lambda: window.streams_status.text() == "1 stream · select one to see its events", timeout=5000)
+    window.streams_view.setCurrentIndex(model.index(0, StreamListModel.STREAM))
+    qtbot.waitUntil(lambda: window.current_stream == only, timeout=5000)
+    assert window.streams_status.text() == "1 stream · 1 selected"

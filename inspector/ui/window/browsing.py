@@ -72,13 +72,14 @@ class Browsing:
             text = "No stream matches the filter." if model.query != (None, None) else "This store holds no streams."
         else:
             more = "" if model.exhausted else "+ (scroll for more)"
+            listed = f"{shown:,}{more} stream{'' if shown == 1 and not more else 's'}"
             if self.current_stream is None:
-                text = f"{shown:,}{more} streams · select one to see its events"
+                text = f"{listed} · select one to see its events"
             elif model.exhausted and model.row_of(self.current_stream) is None:
                 # a jump (Health, Audit, States…) to a stream the filter or category leaves out
-                text = f"{shown:,} streams · 1 selected, filtered out"
+                text = f"{listed} · 1 selected, filtered out"
             else:
-                text = f"{shown:,}{more} streams · 1 selected"
+                text = f"{listed} · 1 selected"
         self.streams_status.setText(text)
 
     def _on_stream_model_reset(self) -> None:
