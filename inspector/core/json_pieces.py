@@ -38,8 +38,10 @@ import orjson
 
 #: documents longer than this many bytes are parsed in pieces
 PIECEWISE_ABOVE = 4_000_000
-#: about how many bytes one orjson call parses (about 3 ms)
-PIECE = 500_000
+#: about how many bytes one orjson call parses (0.5 ms, 1 ms at most, for the 50 MB payload of
+#: ``benchmarks/huge_event.py``: the GUI thread waits that long for the GIL at most while one runs;
+#: 500,000 took twice as long for the same CPU in all)
+PIECE = 250_000
 #: the deepest nesting orjson parses (it refuses 1,025 levels)
 ORJSON_DEPTH = 1024
 #: candidate cuts looked at, each way, before the first element of a run counts as too big for one run

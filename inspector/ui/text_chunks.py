@@ -142,7 +142,7 @@ def _pieces_by_runs(value: dict | list, runs: json_pieces.Runs, prefix: str, bud
     inner = prefix + "  "
     is_dict = isinstance(value, dict)
     yield "{\n" if is_dict else "[\n"
-    items: Iterator[Any] = iter(value.items()) if is_dict else iter(value)
+    items: Iterator[Any] = iter(value.items()) if isinstance(value, dict) else iter(value)
     first = True
     for count, size in runs:
         if count == 1:
