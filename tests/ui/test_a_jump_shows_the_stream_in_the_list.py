@@ -68,3 +68,23 @@ def test_a_list_of_one_stream_says_one_stream(qtbot, window):
     window.streams_view.setCurrentIndex(model.index(0, StreamListModel.STREAM))
     qtbot.waitUntil(lambda: window.current_stream == only, timeout=5000)
     assert window.streams_status.text() == "1 stream · 1 selected"
+
+
+def test_a_jump_to_an_event_halfway_down_a_stream_shows_its_row_in_the_table(qtbot, window):
+    """The stream's first page holds the event but the row is below the table's fold: the table
+    scrolls to it (it stayed at v1 when the scroll came before the rows were laid out)."""
+    window.resize(1280, 800)
+    model = window.stream_model
+    qtbot.waitUntil(lambda: model.exhausted and model.rowCount() > 0, timeout=10000)
+    summary = next(s for s in model.summaries() if 40 <= s.count <= 150 and s.first_version == 1)
+    version = summary.count // 2
+    view = window.events_view
+    window.jump_to_version(summary.stream, version)
+    qtbot.waitUntil(lambda: window.current_event is not None and window.current_event.stream == summary.stream
+                    and window.current_event.version == version, timeout=10000)
+    qtbot.waitUntil(lambda: view.currentIndex().isValid()
+                    and window.event_model.event_at(view.currentIndex().row()).version == version, timeout=10000)
+    row = view.currentIndex().row()
+    assert view.rowViewportPosition(row) + view.verticalOffset() >= view.viewport().height(), \
+        "the row is below the table's first screen (else no proof)"
+    assert view.viewport().rect().contains(view.visualRect(view.currentIndex())), "the table scrolled to the row"

@@ -321,6 +321,9 @@ class Browsing:
         selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                                   | QItemSelectionModel.SelectionFlag.Rows)
         selection.blockSignals(False)
+        # rows just read: lay them out first, else the scroll range is still the old one and
+        # scrollTo stops at its end (a jump from Health to v24 of a 49-event stream stayed at v1)
+        self.events_view.doItemsLayout()
         self.events_view.scrollTo(index)
         self.events_view.viewport().update()
 
