@@ -96,7 +96,9 @@ def test_before_the_store_s_time_range_arrives_the_lanes_cover_the_listed_stream
         # no store-wide histogram over a provisional range: it waits for the store's own range
         assert histogram.calls == 0 and _bars(timeline) == 0
         # the type and category counts are asked one after another, after the time range
-        assert window.type_box.itemText(0) == "All types (counting…)"
+        assert window.type_box.itemText(0) == "All (counting…)"
+        window.type_box.setCurrentIndex(0)
+        assert window.type_box.shown_text() == "All (counting…)"  # the closed box shows it whole
     finally:
         time_range.release()
     qtbot.waitUntil(lambda: _bars(timeline) > 0, timeout=10000)

@@ -284,7 +284,8 @@ class StoreSession:
         store are dropped."""
         store, target = self.store, self.store_target or ""
         self._clear_store_views()
-        self.type_box.setItemText(0, "All types (counting…)")
+        # short enough for the closed box (All types (counting…) read 'All type…unting…)')
+        self.type_box.setItemText(0, "All (counting…)")
         self.stream_model.set_store(store)
         self.event_model.set_store(store)
         self.audit_view.set_store(store, None if "://" in target else target)
