@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +34,7 @@ from inspector.export import ExportResult, Slice, export
 from inspector.stores.base import EventFilter
 from PySide6.QtGui import QBrush
 
+from inspector.ui.keep_in_view import CurrentRowKeptInView
 from inspector.ui.models import PROBLEM_COLOUR, EventRowsModel, EventTableModel, ObjectRole, type_icon
 from inspector.ui.presenting import local_time, shown_name, summarize, utc_time
 from inspector.ui.runner import TaskRunner
@@ -168,7 +169,8 @@ class AuditView(QWidget):
         self.table = _table(self.model)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current_changed)
         self.table.doubleClicked.connect(lambda index: self._activate(self.model, index))
-        self.table.viewport().installEventFilter(self)  # the selected event stays in view (eventFilter)
+        # the event picked stays in view when the chain and correlated lists take their room
+        self._kept_in_view = CurrentRowKeptInView(self.table)
 
         self.chain_label = QLabel("Causation chain")
         self.chain_label.setTextFormat(Qt.TextFormat.PlainText)  # names a stream as written
@@ -203,23 +205,6 @@ class AuditView(QWidget):
         self.split = split
         layout.addWidget(split, 1)
         self._show_no_selection()
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
-        """When the actor's list shrinks (the chain and correlated lists below it take their room
-        once an event is picked), the picked event stays whole in view if it was in view."""
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
-            current = self.table.currentIndex()
-            row = self.table.visualRect(current) if current.isValid() else None
-            if row is not None and row.isValid() and row.bottom() >= 0 and row.top() < event.oldSize().height():
-                # once the view has taken its new height (its scroll range follows this event)
-                picked = QPersistentModelIndex(current)
-                QTimer.singleShot(0, self, lambda: self._keep_in_view(picked))
-        return super().eventFilter(watched, event)
-
-    def _keep_in_view(self, picked: QPersistentModelIndex) -> None:
-        current = self.table.currentIndex()
-        if picked.isValid() and current.isValid() and picked.row() == current.row():
-            self.table.scrollTo(current, QAbstractItemView.ScrollHint.EnsureVisible)
 
     # --- inputs ------------------------------------------------------------------------
     def set_store(self, store: Any, store_path: str | None) -> None:

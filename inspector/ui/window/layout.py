@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.audit import AuditView
+from inspector.ui.keep_in_view import CurrentRowKeptInView
 from inspector.ui.models import EventTableModel, StreamListModel
 from inspector.ui.models.streams import TYPE_NAME, ElidingDelegate
 from inspector.ui.replay_views import DiffView, StateView
@@ -122,6 +123,7 @@ class WindowLayout:
         self.events_view.setItemDelegateForColumn(EventTableModel.STREAM, self._event_stream_delegate)
         self.events_view.setItemDelegateForColumn(EventTableModel.TYPE, self._event_type_delegate)
         self.event_columns = EventColumnsFitter(self.events_view)  # Summary keeps a readable width
+        self._events_kept_in_view = CurrentRowKeptInView(self.events_view)  # the window made smaller
         self.events_view.selectionModel().currentRowChanged.connect(self._on_events_current_changed)
         self.event_model.rowsLoaded.connect(self._on_event_model_rows_loaded)
         self.event_model.failed.connect(self.show_error)
