@@ -93,6 +93,9 @@ def main() -> int:
         _wait(app, lambda: window.store is not None and window.projectors is not None)
         window.show_analysis("states")
         analysis = window.analysis_window
+        # its usual size: it opens as big as the screen's free area allows, and the offscreen
+        # platform's screen is 800x800
+        analysis.resize(1280, 800)
         states = analysis.states_view
         _wait(app, lambda: states.category_box.findData("job") >= 0)
         states.category_box.setCurrentIndex(states.category_box.findData("job"))

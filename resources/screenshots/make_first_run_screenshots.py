@@ -38,6 +38,7 @@ def main() -> int:
         window.resize(1280, 800)
         window.show()
         _wait(app, lambda: window.store is not None and window.stream_model.rowCount() > 0)
+        _wait(app, lambda: window.timeline.lanes_drawn() and not window.timeline.histogram_pending(), 60.0)
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             app.processEvents()

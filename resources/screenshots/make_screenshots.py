@@ -4,7 +4,8 @@ written by the ``eventsourcing`` library.
 Run: ``python resources/screenshots/make_screenshots.py`` (offscreen; writes the PNGs
 next to this script). The demo store is built fresh in a temporary folder. ``dark.png``
 is the State tab under a dark palette; ``health-view.png`` the demo's planted faults;
-``compact-1024x700.png`` the window at 1024x700; ``state-tab-shared-version.png`` the State
+``compact-1024x700.png`` the window at 1024x700; ``diff-blame-collapsed.png`` the Diff tab from v1,
+its paths changed by many events; ``state-tab-shared-version.png`` the State
 tab on one of the two events that claim a version; ``eventsourcing-store.png`` an
 eventsourcing store with the native projector chosen (the library's snapshots used).
 """
@@ -30,7 +31,11 @@ def _wait(app, condition, timeout=15.0) -> None:
         time.sleep(0.01)
 
 
-def _settle(app, seconds=0.6) -> None:
+def _settle(app, seconds=0.6, window=None) -> None:
+    """Let the window paint for ``seconds``, after its timeline has drawn the lanes in view and
+    counted the histogram (under load a fixed pause grabbed lanes of the previous filter)."""
+    if window is not None:
+        _wait(app, lambda: window.timeline.lanes_drawn() and not window.timeline.histogram_pending(), 60.0)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         app.processEvents()
@@ -64,16 +69,26 @@ def main() -> int:
         window.timeline.cursorRequested.emit("B")
         _wait(app, lambda: window.state_view.version == bad and window.diff_view.diff is not None
               and window.timeline.drawn_events())
-        _settle(app)
+        _settle(app, window=window)
         window.tabs.setCurrentWidget(window.event_view)
-        _settle(app, 0.3)
+        _settle(app, 0.3, window=window)
         window.grab().save(str(HERE / "main-window.png"))
         window.tabs.setCurrentWidget(window.state_view)
-        _settle(app, 0.3)
+        _settle(app, 0.3, window=window)
         window.grab().save(str(HERE / "state-view.png"))
         window.tabs.setCurrentWidget(window.diff_view)
-        _settle(app, 0.3)
+        _settle(app, 0.3, window=window)
         window.grab().save(str(HERE / "diff-view.png"))
+        # Diff from v1: a path changed by many events lists three of them and a count
+        window.jump_to_version(stream, 1)
+        _wait(app, lambda: window.current_event is not None and window.current_event.version == 1)
+        window.timeline.cursorRequested.emit("A")
+        window.jump_to_version(stream, bad)
+        _wait(app, lambda: window.current_event is not None and window.current_event.version == bad)
+        window.timeline.cursorRequested.emit("B")
+        _wait(app, lambda: f"from v1 to v{bad}" in window.diff_view.summary.text() and not window.runner.busy("diff"))
+        _settle(app, 0.4, window=window)
+        window.grab().save(str(HERE / "diff-blame-collapsed.png"))
         # Audit: one actor across streams, an event's causation chain and correlated events.
         window.tabs.setCurrentWidget(window.audit_view)
         audit = window.audit_view
@@ -87,14 +102,14 @@ def main() -> int:
         audit.table.setCurrentIndex(audit.model.index(row, 0))
         audit.table.scrollTo(audit.model.index(row, 0))
         _wait(app, lambda: audit.selected is not None and bool(audit.chain_end))
-        _settle(app, 0.4)
+        _settle(app, 0.4, window=window)
         window.grab().save(str(HERE / "audit-view.png"))
         # Dark: the same window under a dark palette, on the State tab (highlighted fields).
         from inspector.ui.theme import dark_palette
 
         app.setPalette(dark_palette())
         window.tabs.setCurrentWidget(window.state_view)
-        _settle(app, 0.5)
+        _settle(app, 0.5, window=window)
         window.grab().save(str(HERE / "dark.png"))
         app.setPalette(app.style().standardPalette())
         # Health: the demo's planted faults, one selected (its event shown in the table).
@@ -106,12 +121,12 @@ def main() -> int:
         window.health_view.tree.itemActivated.emit(item, 0)
         _wait(app, lambda: window.current_event is not None
               and window.current_event.stream == window.health_view.findings[0].stream)
-        _settle(app, 0.5)
+        _settle(app, 0.5, window=window)
         window.grab().save(str(HERE / "health-view.png"))
         # Compact: the same window at 1024x700, State tab.
         window.tabs.setCurrentWidget(window.state_view)
         window.resize(1024, 700)
-        _settle(app, 0.6)
+        _settle(app, 0.6, window=window)
         window.grab().save(str(HERE / "compact-1024x700.png"))
         window.close()
         shared_version(app, store, planted)
@@ -141,7 +156,7 @@ def shared_version(app, store: Path, planted) -> None:
     window.events_view.setCurrentIndex(model.index(row, EventTableModel.TYPE))
     event = model.event_at(row)
     _wait(app, lambda: window.state_view.position == event.position and not window.runner.busy("state"))
-    _settle(app, 0.6)
+    _settle(app, 0.6, window=window)
     window.grab().save(str(HERE / "state-tab-shared-version.png"))
     window.close()
 
@@ -214,7 +229,7 @@ def _eventsourcing_store(app, home: Path) -> None:
     _wait(app, lambda: window.projector_choice.kind == "native")
     window.state_view.slider.setValue(120)
     _wait(app, lambda: window.state_view.version == 120 and not window.runner.busy("state"))
-    _settle(app, 0.6)
+    _settle(app, 0.6, window=window)
     window.grab().save(str(HERE / "eventsourcing-store.png"))
     window.close()
 

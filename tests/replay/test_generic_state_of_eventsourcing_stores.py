@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -96,6 +97,11 @@ def test_the_windows_generic_state_tab_agrees_with_the_command_line(qtbot, capsy
         assert "14 events from the start" in state.describe_label.text()
         assert "not used" in state.projector_bar.explanation.text()
         win.tabs.setCurrentWidget(state)
-        win.grab().save(str(tmp_path / "generic-eventsourcing-state.png"))
+        qtbot.waitUntil(lambda: win.timeline.lanes_drawn() and not win.timeline.histogram_pending()
+                        and "counting" not in win.type_box.itemText(0), timeout=30000)
+        shot = tmp_path / "generic-eventsourcing-state.png"
+        if os.environ.get("INSPECTOR_SAVE_SCREENSHOTS"):  # refresh the README's picture on request only
+            shot = Path(__file__).resolve().parents[2] / "resources" / "screenshots" / "eventsourcing-store-generic.png"
+        win.grab().save(str(shot))
     finally:
         win.shutdown()

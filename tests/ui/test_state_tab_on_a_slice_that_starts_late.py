@@ -58,6 +58,8 @@ def test_the_state_tab_warns_that_a_slice_s_stream_starts_late(qtbot, demo_store
                         timeout=10000)
         qtbot.waitUntil(lambda: state.isVisible(), timeout=5000)
         if os.environ.get("INSPECTOR_SAVE_SCREENSHOTS"):  # refresh the README's picture on request only
+            qtbot.waitUntil(lambda: win.timeline.lanes_drawn() and not win.timeline.histogram_pending()
+                            and "counting" not in win.type_box.itemText(0), timeout=30000)
             win.grab().save(str(SCREENSHOTS / "state-tab-slice-starts-late.png"))
     finally:
         win.shutdown()
