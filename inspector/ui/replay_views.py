@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -706,9 +706,12 @@ class DiffView(QWidget):
         self.between.horizontalHeader().resizeSection(EventRowsModel.TYPE, 112)
         self.between.horizontalHeader().resizeSection(EventRowsModel.TIME, 136)
         self.between.hideColumn(EventRowsModel.SUMMARY)
-        # The hidden summary is the last column, so the actor takes the remaining width itself.
+        # The hidden summary is the last column, so the actor takes the remaining width itself,
+        # or, where that is too little to read (the right pane at 1280x800 left it 35 px: 'sys…'),
+        # the actor is left out and the type takes it (_fit_between_columns)
         self.between.horizontalHeader().setStretchLastSection(False)
         self.between.horizontalHeader().setSectionResizeMode(EventRowsModel.ACTOR, QHeaderView.ResizeMode.Stretch)
+        self.between.viewport().installEventFilter(self)
         self.between.activated.connect(self._on_between_activated)
         self.between.clicked.connect(self._on_between_activated)
         self.between_label = QLabel("Events between A and B")
@@ -728,6 +731,30 @@ class DiffView(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
         self.show_moments(None, None, None)
+
+    #: the least width the Events between table's Actor column is shown at (an address reads)
+    BETWEEN_ACTOR_MIN = 90
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt naming)
+        if watched is self.between.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_between_columns(event.size().width())
+        return super().eventFilter(watched, event)
+
+    def _fit_between_columns(self, width: int) -> None:
+        """The Actor column where the table leaves it ``BETWEEN_ACTOR_MIN`` or more, stretched;
+        else left out, the Type column stretched over its room (named in the header's tooltip)."""
+        header = self.between.horizontalHeader()
+        fixed = sum(header.sectionSize(c) for c in (EventRowsModel.VERSION, EventRowsModel.TIME))
+        room = width - fixed - 112  # Type at its own width
+        narrow = room < self.BETWEEN_ACTOR_MIN
+        if narrow != self.between.isColumnHidden(EventRowsModel.ACTOR):
+            self.between.setColumnHidden(EventRowsModel.ACTOR, narrow)
+            header.setSectionResizeMode(EventRowsModel.TYPE, QHeaderView.ResizeMode.Stretch if narrow
+                                        else QHeaderView.ResizeMode.Interactive)
+            if not narrow:
+                header.resizeSection(EventRowsModel.TYPE, 112)
+            header.setToolTip("Actor left out: the pane is too narrow for it (widen it; the Event tab "
+                              "has every field)" if narrow else "")
 
     def show_moments(self, stream: str | None, a: Moment | None, b: Moment | None) -> None:
         def side(name: str, moment: Moment | None) -> str:
