@@ -38,17 +38,21 @@ from inspector.replay.cache import CacheEntry, SnapshotCache
 from inspector.replay.key_reads import KeyReads
 from inspector.stores.base import EventStore
 from inspector.core.decoding import NOT_PLAIN
-from inspector.stores.lazy import PAUSE_COLLECTION_ABOVE, fold_page, left_out, materialize
+from inspector.stores.lazy import PAUSE_COLLECTION_ABOVE, fold_page, fold_page_type, left_out, materialize
 from inspector.core.matching import StreamPattern
 from inspector.core.terminal import quoted_name
 from inspector.replay.projectors import (
     GENERIC_PROJECTOR,
+    FunctionProjector,
     GenericProjector,
     Projector,
     ProjectorError,
     ProjectorSet,
+    OddRowProjectorEvent,
+    RowProjectorEvent,
     error_text,
     hash_text,
+    private_copy,
     shown_state,
 )
 
@@ -539,6 +543,9 @@ class _Run:
         elif (verify is None and stop_before is None and type(projector) is GenericProjector
               and getattr(self.store, "fold_pages", None) is not None):
             return self._fold_generic(state, start_version, source, recorded_at, after, upto, next_checkpoint)
+        elif (verify is None and stop_before is None and type(projector) is FunctionProjector and not projector.trusted
+              and getattr(self.store, "fold_pages", None) is not None):
+            return self._fold_user(state, start_version, source, recorded_at, after, upto, next_checkpoint)
         else:
             events = projector.read(self.store, self.stream, after=after, upto=upto, cancel=cancel)
         try:
@@ -687,6 +694,163 @@ class _Run:
         last_event = None if last is None else last[2](last[0], last[1], stream)
         return self._outcome(state, start_version, source, recorded_at, last_event, applied)
 
+    def _fold_user(self, state: Any, start_version: int | None, source: str | None, recorded_at: datetime | None,
+                   after: int | None, upto: int | None, next_checkpoint: float) -> _Outcome:
+        """``_run_once``'s fold for a user's ``@projector`` function (``FunctionProjector``, not
+        trusted), from the store's pages of rows (``fold_pages``) with no event made per row: the
+        function gets a ``RowProjectorEvent`` of each row, whose payload is decoded from the
+        row ahead where the projector's source reads ``data`` (``reads_data``: its own value, as
+        ``ProjectorEvent.data`` makes it: ``orjson.loads`` of a clean page, the page-checked or
+        plain decoder, else the row's event's ``fresh_data``), whose type is read with the row
+        where the projector reads types and the row's event reads it as stored
+        (``fold_page_type``), and whose other fields come from the row's ``LazyEvent``, made
+        when one is asked. What the function raises stops the replay there, as ``fold`` says
+        it (``_stopped``: the state just before that event). Versions, duplicates,
+        checkpoints, cancel and progress as in ``_run_once``'s loop.
+
+        Where no checkpoint can be written (no cache, or none past a duplicate), a page's rows
+        take the quick way until one needs a look (a version that is no whole number, or the
+        version of the row before it): the view, its payload and type, the call, a count.
+        That row and the rest of its page are folded as ``_run_once`` folds, each looked at."""
+        stream, cancel = self.stream, self.cancel
+        projector = cast(FunctionProjector, self.projector)
+        fn = projector.fn
+        error_of = projector.error_of
+        every = self.cache.every if self.cache is not None else 0
+        writes_cache = self.cache_writable
+        throttle = _Throttle(self.progress, None if upto is None else max(upto - (start_version or 0), 0))
+        group_version: int | None = None
+        group_rows: list[tuple[Any, Any, Any]] = []  # (row, view, kind) of the events at group_version
+        last: tuple[Any, Any, Any] | None = None  # (row, view, kind) of the last event folded
+        last_row: Any = None
+        last_position: Any = None
+        applied = 0
+        ahead = projector.reads_data
+        reads_type = projector.reads_type
+        odd_shows = OddRowProjectorEvent.kinds[ahead]
+        refused = orjson.JSONDecodeError
+        loads = orjson.loads
+        fresh = private_copy
+        new = object.__new__
+        mask = _CHECK_MASK
+        pages = self.store.fold_pages(stream, after=after, upto=upto, cancel=cancel,  # type: ignore[attr-defined]
+                                      reads_type=reads_type)
+        try:
+            for rows, view in pages:
+                kind, at_position, at_version, at_payload, decode = fold_page(rows, view)
+                at_type = fold_page_type(view) if reads_type else -1
+                typed = at_type >= 0
+                shows = RowProjectorEvent.kinds[ahead][typed]
+                page = (kind, view, stream, at_position, at_version)
+                clean = ahead and decode is loads  # ``fold_page``'s decoder of a clean page
+                before = applied
+                type_from_db = view.type_from_db
+                folded: Iterator[Any] = iter(rows)
+                if not writes_cache:
+                    # the quick way, until a row that needs a look: a version that is no whole number or
+                    # that the row before claimed too (the rest of the page is then folded below)
+                    previous = None
+                    for row in folded:
+                        version = row[at_version]
+                        if type(version) is not int or version == group_version:
+                            folded = itertools.chain((row,), folded)
+                            break
+                        group_version = version
+                        shown = new(shows)
+                        shown._row = row
+                        shown._page = page
+                        if ahead:
+                            if clean:
+                                try:
+                                    shown._data = loads(row[at_payload])
+                                except refused:  # orjson refuses it: the event's way says why
+                                    shown._data = kind(row, view, stream).fresh_data(fresh)
+                            else:
+                                shown._data = _own_data(row, at_payload, decode, kind, view, stream)
+                        if typed:
+                            stored = row[at_type]
+                            shown._type = stored if type(stored) is str else type_from_db(stored)
+                        try:
+                            result = fn(state, shown)
+                        except Cancelled:
+                            raise
+                        except Exception as exc:  # the user's projector: its error ends the replay, not the program
+                            return self._stopped(kind(row, view, stream), exc)
+                        except BaseException as exc:  # SystemExit and the like: the projector's error, as ``fold`` says
+                            return self._stopped(kind(row, view, stream), error_of(exc))
+                        if result is not None:  # a function that changes the state in place returns None
+                            state = result
+                        previous = row
+                        applied += 1
+                        if not applied & mask:
+                            check(cancel)
+                            throttle.tick(applied)
+                    if previous is not None:
+                        last_row, last_position = previous, previous[at_position]
+                        if type(last_position) is not int:  # as its event says it (a duplicate's warning names it)
+                            last_position = kind(previous, view, stream).position
+                for row in folded:
+                    version, position = row[at_version], row[at_position]
+                    event = None
+                    if type(position) is not int or type(version) is not int:
+                        event = kind(row, view, stream)  # the layout converts odd keys its own way
+                        version, position = event.version, event.position
+                        if version is None:
+                            continue  # rows without a version cannot be placed in the stream's order
+                    if version != group_version:
+                        if group_version is not None and group_version >= next_checkpoint:
+                            if writes_cache and self._checkpoint_affordable():
+                                events = [made(row_, view_, stream) for row_, view_, made in group_rows]
+                                writes_cache = self._checkpoint(state, group_version, events, None, applied)
+                            next_checkpoint = (group_version // every + 1) * every
+                        group_version = version
+                        if writes_cache:
+                            group_rows = []
+                    else:  # the event folded before it is of this version too
+                        self.duplicates.append((version, last_position, position))
+                        writes_cache = False  # no checkpoint past it: every replay folds it again, and says so
+                    if writes_cache:
+                        group_rows.append((row, view, kind))
+                    if event is None:
+                        shown = new(shows)
+                        if typed:
+                            stored = row[at_type]
+                            shown._type = stored if type(stored) is str else type_from_db(stored)
+                    else:
+                        shown = new(odd_shows)
+                        shown._made = event
+                    shown._row = row
+                    shown._page = page
+                    if ahead:
+                        shown._data = (event.fresh_data(fresh) if event is not None
+                                       else _own_data(row, at_payload, decode, kind, view, stream))
+                    try:
+                        result = fn(state, shown)
+                    except Cancelled:
+                        raise
+                    except Exception as exc:  # the user's projector: its error ends the replay, not the program
+                        return self._stopped(event or kind(row, view, stream), exc)
+                    except BaseException as exc:  # SystemExit and the like: the projector's error, as ``fold`` says
+                        return self._stopped(event or kind(row, view, stream), error_of(exc))
+                    if result is not None:  # a function that changes the state in place and returns None
+                        state = result
+                    last_row, last_position = row, position
+                    applied += 1
+                    if not applied & mask:
+                        check(cancel)
+                        throttle.tick(applied)
+                if applied != before:
+                    last = (last_row, view, kind)
+            if (writes_cache and group_version is not None and applied >= _KEEP_FINAL_AFTER
+                    and self._checkpoint_affordable()):
+                events = [made(row_, view_, stream) for row_, view_, made in group_rows]
+                self._checkpoint(state, group_version, events, None, applied)
+        finally:
+            self._flush()
+        throttle.finish(applied)
+        last_event = None if last is None else last[2](last[0], last[1], stream)
+        return self._outcome(state, start_version, source, recorded_at, last_event, applied)
+
     def _verify(self, entry: CacheEntry, events: Iterator[Any]) -> tuple[Iterator[Any], Any]:
         """Check the events at the cache entry's version against its fingerprint; the rest follow."""
         prints: list[str] = []
@@ -801,6 +965,25 @@ class _Run:
         before = again.run(event.version, stop_before=event)
         before.stopped = StoppedAt(event.version, event.type, error_text(exc))
         return before
+
+
+def _own_data(row: Any, at_payload: int, decode: Any, kind: Any, layout: Any, stream: str) -> Any:
+    """The payload of a row of a fold's page for a user's projector alone (``_Run._fold_user``),
+    the value ``kind(row, layout, stream).fresh_data(private_copy)`` gives, with no event made
+    for the usual row: ``decode`` being ``fold_page``'s decoder of the page (``orjson.loads``
+    for a clean page, the page-checked or plain decoder, None: the event's way)."""
+    if decode is orjson.loads:
+        try:
+            return orjson.loads(row[at_payload])
+        except orjson.JSONDecodeError:  # NaN, 1e400, not JSON: the event's way says which
+            return kind(row, layout, stream).fresh_data(private_copy)
+    if decode is not None:
+        payload = row[at_payload]
+        if (type(payload) is str or type(payload) is bytes) and len(payload) <= PAUSE_COLLECTION_ABOVE:
+            data = decode(payload)
+            if data is not NOT_PLAIN:
+                return data
+    return kind(row, layout, stream).fresh_data(private_copy)
 
 
 # --- public API ----------------------------------------------------------------------

@@ -195,6 +195,104 @@ class ProjectorEvent:
 _new_view = object.__new__
 
 
+class RowProjectorEvent(ProjectorEvent):
+    """The view a user's projector gets of one row of a fold's page (``_Run._fold_user`` in
+    the replay engine), with no event made for the row. ``_page`` is ``(kind, layout, stream,
+    position place, version place)``: the row's ``LazyEvent`` is ``kind(row, layout, stream)``,
+    made only when a field the fold did not read is asked (time, metadata, actor, raw, problem,
+    and the type or payload where the fold did not read them ahead); ``version`` is the row's
+    own (a whole number: a row whose version is not is shown by an ``OddRowProjectorEvent``,
+    which reads its keys from its event), and so is ``position`` where it is a whole number
+    (else its event's). Every value is the one a ``ProjectorEvent`` of the row's event gives.
+
+    ``kinds[data ahead][type ahead]``: where the fold decoded the payload for the projector
+    ahead (its own value, as ``ProjectorEvent.data`` makes it) or read the type as the row's
+    event would, the view's ``data`` or ``type`` reads it with no Python call. Slots the fold
+    did not set (``_made``, ``_metadata``, and ``_data``, ``_type`` where not read ahead) are
+    filled on first use."""
+
+    __slots__ = ("_row", "_page", "_made", "_type")
+    _row: Any
+    _page: tuple[Any, ...]
+    _made: Any
+    _type: Any
+    kinds: tuple[tuple[type["RowProjectorEvent"], ...], ...] = ()
+
+    @property
+    def _event(self) -> Any:  # the row's event, made on first use
+        try:
+            return self._made
+        except AttributeError:
+            page = self._page
+            made = self._made = page[0](self._row, page[1], page[2])
+            return made
+
+    @property
+    def data(self) -> Any:
+        try:
+            return self._data
+        except AttributeError:
+            data = self._data = self._event.fresh_data(private_copy)  # decoded for this view alone
+            return data
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        try:
+            return self._metadata
+        except AttributeError:
+            metadata = self._metadata = private_copy(self._event.metadata)
+            return metadata
+
+    @property
+    def type(self) -> str:
+        try:
+            return self._type
+        except AttributeError:
+            kind = self._type = self._event.type
+            return kind
+
+    @property
+    def position(self) -> int:
+        position = self._row[self._page[3]]
+        return position if type(position) is int else self._event.position  # the layout converts odd keys
+
+    @property
+    def version(self) -> int:
+        return self._row[self._page[4]]
+
+    @property
+    def stream(self) -> str:
+        return self._page[2]
+
+
+class OddRowProjectorEvent(RowProjectorEvent):
+    """A ``RowProjectorEvent`` of a row whose position or version is not a whole number as
+    read (the layout converts it its own way): they are its event's (``_made``, set by the
+    fold). ``kinds[data ahead]``."""
+
+    __slots__ = ()
+    kinds: tuple[type["OddRowProjectorEvent"], ...] = ()  # type: ignore[assignment]
+    position = property(attrgetter("_made.position"), doc="int: the event's place in the store")
+    version = property(attrgetter("_made.version"), doc="int | None: the event's version in its stream")
+
+
+def _view_kind(base: type[RowProjectorEvent], data_ahead: bool, type_ahead: bool) -> Any:
+    """``base`` with ``data`` and ``type`` read with no call where the fold set them ahead."""
+    if not (data_ahead or type_ahead):
+        return base
+    members: dict[str, Any] = {"__slots__": ()}
+    if data_ahead:
+        members["data"] = property(attrgetter("_data"), doc="the payload, this view's own")
+    if type_ahead:
+        members["type"] = property(attrgetter("_type"), doc="str: the event type as the store shows it")
+    return type(base.__name__ + ("Data" if data_ahead else "") + ("Type" if type_ahead else ""), (base,), members)
+
+
+RowProjectorEvent.kinds = tuple(tuple(_view_kind(RowProjectorEvent, data, kind) for kind in (False, True))
+                                for data in (False, True))
+OddRowProjectorEvent.kinds = tuple(_view_kind(OddRowProjectorEvent, data, False) for data in (False, True))
+
+
 def projector(pattern: str, *, handles: Iterable[str] | None = None
               ) -> Callable[[ProjectorFunction], ProjectorFunction]:
     """Mark ``fn(state, event) -> state`` as the projector for a category or a stream glob.
@@ -447,6 +545,18 @@ class FunctionProjector(Projector):
             except BaseException as exc:  # SystemExit, GeneratorExit, a BaseException of its own
                 raise ProjectorRaised(exc) from exc
         return state if result is None else result
+
+    @staticmethod
+    def error_of(exc: BaseException) -> Exception:
+        """What a fold that calls ``fn`` itself (``_Run._fold_user``) reports for what it raised
+        that is not an ``Exception``, as ``fold`` does: ``ProjectorRaised``; a ``UserInterrupt``,
+        or a ``KeyboardInterrupt`` while interrupts are not marked (it may be the user's Ctrl+C),
+        is raised again."""
+        if isinstance(exc, UserInterrupt) or (isinstance(exc, KeyboardInterrupt) and not _interrupts_marked):
+            raise exc
+        error = ProjectorRaised(exc)
+        error.__cause__ = exc
+        return error
 
 
 def _may_read_types(fn: Callable[..., Any]) -> bool:

@@ -434,6 +434,15 @@ def fold_page(rows: Sequence[Any], layout: "SqlLayout") -> tuple[type[LazyEvent]
     return kind, places[0], places[1], places[3], decode
 
 
+def fold_page_type(layout: "SqlLayout") -> int:
+    """The place of the type in ``layout``'s fold rows where a row's ``LazyEvent.type`` is the
+    text stored there as it is (else ``layout.type_from_db`` of it), as ``_TypedEvent``s read
+    it; -1 where the event reads its type another way (the layout's ``lazy_type``, a type left
+    out of the fold's read, a layout that converts text types)."""
+    places = layout._lazy_event_places or _places(layout)
+    return places[2] if places[2] >= 0 and places[5] else -1
+
+
 #: Pages of at most this many rows (a stream of a category read, most often) get their events made
 #: at once (``_made``: less Python per event, the type read with the row); a longer page (a long
 #: stream's batch of ``FOLD_BATCH`` rows) one at a time as it is folded: held a whole batch long,
