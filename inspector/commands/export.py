@@ -10,7 +10,7 @@ from pathlib import Path
 from inspector.cli import (InputError, category_name, known_category, open_store_from_args, print_json,
                            stream_in_category, terminal_progress)
 from inspector.commands.store import time_range_args
-from inspector.export import FORMATS, Slice
+from inspector.export import FORMATS, Slice, pytest_name_problem
 from inspector.export.provenance import choice_for, export_recording_projector
 from inspector.replay import ProjectorError
 
@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         description=(
             "Export a slice of a store: one --stream, the streams of one --category, or every stream, "
             "narrowed by time and actor. jsonl and sqlite slices open in the inspector like any store; "
-            "csv and html are audit reports; pytest writes a test that replays one stream to its exported state."
+            "csv and html are audit reports; pytest writes a test (test_<name>.py) that replays one stream to "
+            "its exported state with the stream's projector, refused when the projector handles none of the "
+            "exported streams."
         ),
     )
     parser.add_argument("store")
@@ -41,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                              "sqlite (a local copy that reopens as a store), pytest (a test replaying --stream)")
     parser.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="the file to write, in a folder that exists (never created); a name ending in .gz "
-                             "is written gzip-compressed (jsonl, csv, html)")
+                             "is written gzip-compressed (jsonl, csv, html); a pytest fixture's name ends in .py "
+                             "(test_<name>.py, so pytest also finds it in its folder)")
     parser.add_argument(
         "--mask", action="append", default=[], metavar="FIELD",
         help="replace this field's values everywhere (repeatable); 'emails' masks every e-mail address",
@@ -52,10 +55,14 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
              "with it (default: the one replay uses for this store: the demo's for the demo store, else generic)",
     )
     parser.add_argument("--path", metavar="DIR", help="import path for the projector")
-    parser.set_defaults(handler=run_export)
+    parser.set_defaults(handler=run_export, usage_error=parser.error)
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.format == "pytest":  # pytest runs *.py files only: said under the usage, before the store opens
+        problem = pytest_name_problem(args.output)
+        if problem is not None:
+            args.usage_error(f"-o {args.output}: {problem}")  # exit 2
     since, until = time_range_args(args)
     store = open_store_from_args(args)  # names --stream as the store shows it
     part = Slice(stream=args.stream, since=since, until=until, actor=args.actor, category=args.category)

@@ -248,10 +248,12 @@ def _with_categories(store: EventStore, events: Iterator[Event | None], masker: 
             elif keep_places:
                 yield None
             continue
-        if stream not in recorded:
-            found = store.category(stream)
-            recorded[stream] = found if found and found != category_of_stream_name(stream) else None
         shown = masker.event(event)
+        if stream not in recorded:
+            # the category as the slice shows it (an address in it masked as in the name), kept where
+            # the name the slice shows does not tell it: masking may change the name's own
+            found = masker.label(store.category(stream))
+            recorded[stream] = found if found and found != category_of_stream_name(shown.stream) else None
         category = recorded[stream]
         if category is not None:
             categories[shown.stream] = category
@@ -277,7 +279,8 @@ def _gzipped(target: Path) -> bool:
 def _refuse_odd_targets(target: Path, fmt: str) -> None:
     """Exports write regular files only: a symbolic link (wherever it points), a FIFO, a
     device or a socket is refused, never replaced or written through. ``.gz`` names are
-    written gzip-compressed (jsonl, csv, html); a SQLite copy or a pytest file cannot be."""
+    written gzip-compressed (jsonl, csv, html); a SQLite copy or a pytest file cannot be, and a
+    pytest file's name ends in ``.py`` (``pytest_name_problem``)."""
     try:
         info = target.lstat()
     except FileNotFoundError:
@@ -294,6 +297,22 @@ def _refuse_odd_targets(target: Path, fmt: str) -> None:
             raise StoreError(f"refusing to export to {target}: it is {kind}; exports write regular files only")
     if _gzipped(target) and fmt in ("sqlite", "pytest"):
         raise StoreError(f"a {fmt} export cannot be gzip-compressed: name it without .gz")
+    problem = pytest_name_problem(target) if fmt == "pytest" else None
+    if problem is not None:
+        raise StoreError(problem)
+
+
+def pytest_name_problem(target: str | Path) -> str | None:
+    """Why a pytest fixture cannot be named ``target``, or None: pytest runs Python files only
+    (``pytest w.pytest`` answers "not found"), so its name ends in ``.py``; the message suggests
+    ``test_<name>.py``, the name pytest also finds when run on the fixture's folder."""
+    name = Path(target).name
+    if name.endswith(".py"):
+        return None
+    stem = name.split(".", 1)[0] if not name.startswith(".") else name.lstrip(".").split(".", 1)[0]
+    stem = stem if stem.startswith("test_") else f"test_{stem or 'slice'}"
+    return (f"a pytest fixture is a Python file, and pytest runs only files named *.py: name it {stem}.py "
+            f"(not {name!r}); test_<name>.py is also found when pytest runs the folder")
 
 
 def _gzip_in_place(path: Path) -> None:
@@ -499,12 +518,13 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _write_pytest(events, path: Path, *, store: EventStore, part: Slice, target: Path, masker: Masker,
-                  projector: str | None, projector_path: str | None, **_: Any) -> None:
+                  projector: str | None, projector_path: str | None, categories: dict[str, str], **_: Any) -> None:
     from inspector.export.fixture import write_fixture
 
-    # The events carry the masked stream name: the fixture replays that name.
+    # The events carry the masked stream name: the fixture replays that name, under the store's category.
     write_fixture(events, path, store=store, stream=masker.label(part.stream) or "", target=target,
-                  projector=projector, projector_path=projector_path, masker=masker)
+                  projector=projector, projector_path=projector_path, masker=masker, categories=categories,
+                  source_stream=part.stream)
 
 
 _WRITERS: dict[str, Callable[..., None]] = {

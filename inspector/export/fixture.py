@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from inspector import __version__
 from inspector.core import jsontext
@@ -17,7 +17,7 @@ from inspector.core.decoding import loads_exact
 from inspector.core.events import Event
 from inspector.core.masking import Masker
 from inspector.core.terminal import quoted_name
-from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC, NATIVE_SPECS
+from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC, NATIVE_SPECS, ProjectorSet
 from inspector.stores.base import EventStore, StoreError
 
 DEMO_PROJECTOR = "inspector.replay.demo_projector"
@@ -90,6 +90,37 @@ def _literal(text: str) -> str:
     return repr(text)
 
 
+def _with_category(record: dict[str, Any], categories: dict[str, str] | None) -> dict[str, Any]:
+    """An event's line with its stream's ``category`` where the store's is not the name's."""
+    stream = record.get("stream")
+    category = categories.get(stream) if categories and isinstance(stream, str) else None
+    if category is not None:
+        record["category"] = category
+    return record
+
+
+def _refuse_a_projector_for_other_streams(projectors: ProjectorSet, stream: str, category: str | None,
+                                          store: EventStore, source_stream: str | None) -> None:
+    """``StoreError`` when ``projectors`` name projectors of their own (a file, a module, the
+    demo's) and none applies to ``stream`` of ``category`` as the fixture replays it: its replay
+    would fall back to the generic fold, and a fixture pinning that tests nothing of the projector."""
+    own = projectors.projectors
+    if not own or projectors.fallback in own or any(p.applies_to(stream, category) for p in own):
+        return
+    patterns = ", ".join(sorted({repr(pattern) for p in own for pattern in getattr(p, "patterns", ())})) or "none"
+    shown = f"stream {quoted_name(stream)} (category {quoted_name(category or '')})"
+    advice = ("give --projector a file whose @projector names this stream's category or name, or export "
+              "without --projector to pin the generic state")
+    if source_stream is not None and source_stream != stream and any(
+            p.applies_to(source_stream, store.category(source_stream)) for p in own):
+        advice = (f"it handles the store's {quoted_name(source_stream)}, and masking changed the name and category "
+                  "its pattern matches: export the fixture without masking them")
+    raise StoreError(
+        f"the projector {projectors.label} handles none of the exported streams: {shown} would replay with the "
+        f"generic fold, so the fixture would test nothing of it (its projectors apply to {patterns}): {advice}"
+    )
+
+
 def _eventsourcing_events(store: EventStore) -> bool:
     """True when ``store`` is an eventsourcing store, or a slice exported from one."""
     from inspector.export.provenance import recorded_projector
@@ -119,14 +150,23 @@ def write_fixture(
     projector: str | None,
     projector_path: str | None,
     masker: Masker | None = None,
+    categories: dict[str, str] | None = None,
+    source_stream: str | None = None,
 ) -> None:
+    """Write the fixture of ``events`` (one stream, masked as exported) to ``path`` (named
+    ``target``). Each event line keeps the stream's ``category`` where the store's is not its
+    name's (``categories``, exported stream name -> category, as JSON Lines slices record it), so
+    the fixture's replay picks the projector the store's does. ``StoreError`` when the projector
+    chosen (a file, module or the demo's) handles no stream of the slice: the fixture would pin
+    the generic fold and test nothing of it (``source_stream``: the stream's name in the store,
+    before masking)."""
     from inspector.demo import is_demo_store
     from inspector.export import event_record, write_private_text
     from inspector.replay import load_projectors, replay
     from inspector.replay.projectors import ProjectorError
     from inspector.stores.jsonl import JsonlEventStore
 
-    lines = [jsontext.dumps(event_record(event)) for event in events]
+    lines = [jsontext.dumps(_with_category(event_record(event), categories)) for event in events]
     if not lines:
         raise StoreError(f"stream {quoted_name(stream)} has no events in this slice")
     spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else _recorded_builtin(store))
@@ -146,6 +186,7 @@ def write_fixture(
             projectors = load_projectors(spec, path=projector_path, store=sliced)
         except ProjectorError as exc:
             raise StoreError(str(exc)) from None
+        _refuse_a_projector_for_other_streams(projectors, stream, sliced.category(stream), store, source_stream)
         result = replay(sliced, stream, projectors=projectors, cache=None)
     finally:
         slice_file.unlink(missing_ok=True)
