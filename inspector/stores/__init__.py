@@ -61,7 +61,7 @@ def open_store(target: str, *, layout: str | None = None, mapping: str | Path | 
 
 def _choose_layout(engine: sa.Engine, forced: str | None,
                    mapping: str | Path | None) -> tuple[SqlLayout, tuple[str | None, int, bool]]:
-    """The layout read, and (PostgreSQL) a note when the database holds other event tables with
+    """The layout read, and a note when the database holds other event tables with
     the number of event tables found and whether ``forced`` picked the one read (``_choice_note``)."""
     if mapping is not None:
         return GenericLayout.from_mapping(engine, ColumnMapping.load(mapping)), (None, 1, True)
@@ -123,10 +123,11 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
     in the URL's ``options`` and/or a ``--layout`` (said where it differs from ``forced``), or
     that neither does; with the number of event tables found, and True where ``forced`` (the
     user's ``--layout``) is the layout of that table alone, so that the user chose which is read.
-    ``(None, 1, False)`` when there is one (and off PostgreSQL: a URL names one database)."""
-    if engine.dialect.name != "postgresql":
-        return None, 1, False
-    default = inspector.default_schema_name or "public"
+    ``(None, 1, False)`` when there is one. Off PostgreSQL a URL names one database (SQLite's
+    file, MariaDB's database): its tables alone are counted, named without a schema, and
+    ``--layout`` alone reads another."""
+    postgres = engine.dialect.name == "postgresql"
+    default = inspector.default_schema_name or ("public" if postgres else "")
     schemas = [default, *other_schemas(engine, inspector)]
     tables = {(layout.name, schema): layout.tables_in(engine, inspector, None if schema == default else schema)
               for layout in LAYOUTS for schema in schemas}
@@ -163,11 +164,11 @@ def _choice_note(engine: sa.Engine, inspector: sa.Inspector, chosen: SqlLayout,
                     said = ([f"options=-csearch_path%3D{schema} in the URL"] if session_schema != default else []) + (
                         [f"--layout {layout}"] if layout is not None and layout != forced else [])
                     return "with " + " and ".join(said)
-        return "(neither a search_path nor --layout reads it first)"
+        return "(neither a search_path nor --layout reads it first)" if postgres else "(no --layout reads it first)"
 
     def shown(found: _Found) -> str:
         name, schema, table = found
-        return f"{schema}.{table} ({name})"
+        return f"{schema}.{table} ({name})" if postgres else f"{table} ({name})"
     others = "; ".join(f"{shown(other)} {how(other)}" for other in here if other != read)
     asked = forced is not None and sum(1 for found in here if found[0] == forced) == 1
     return (f"{len(here)} event stores in this database, reading {shown(read)}; to read another: {others}",

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from inspector.core import jsontext
 from inspector.core.events import Event
+from inspector.stores.layouts import layout_names
 from inspector.stores.lazy import size_text
 from inspector.ui.models import JsonTreeModel
 from inspector.ui import presenting
@@ -807,9 +808,10 @@ class EventView(QWidget):
 
 
 class OpenStoreDialog(QDialog):
-    """Asks for a store: a file path (with Browse…) or a SQLAlchemy URL, and an optional layout."""
+    """Asks for a store: a file path (with Browse…) or a SQLAlchemy URL, and an optional layout
+    (each one ``--layout`` takes: where a database holds several stores, the one the note names)."""
 
-    LAYOUTS = ("auto-detect", "eventsourcing", "generic", "jsonl")
+    LAYOUTS = ("auto-detect", *layout_names())
 
     def __init__(self, recent: list[str], parent=None) -> None:
         super().__init__(parent)
