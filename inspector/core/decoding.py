@@ -398,6 +398,47 @@ def driver_loads(text: str | bytes) -> Any:
         return DeepJsonText(text if isinstance(text, str) else bytes(text).decode("utf-8", "replace"))
 
 
+def loads_decimal(text: str | bytes, *, max_depth: int | None = MAX_NESTING) -> Any:
+    """``loads_exact`` with every number that has a fraction or an exponent read as a
+    ``decimal.Decimal`` with the digits and exponent written (``10.10`` -> ``Decimal('10.10')``,
+    ``1E-18`` -> ``Decimal('1E-18')``); integers stay ``int``, the NaN/Infinity tokens floats.
+    For JSON whose numbers were Decimals where it was made (a slice of an ``eventsourcing``
+    store, whose library decodes them so). The same errors as ``loads_exact``, worded as it
+    words them."""
+    try:
+        value = json.loads(text.decode("utf-8") if isinstance(text, (bytes, bytearray)) else text,
+                           parse_float=Decimal, parse_int=_exact_int)
+    except RecursionError:
+        raise TooDeep("JSON nested deeper than the parser follows") from None
+    except ValueError:
+        loads_exact(text, max_depth=max_depth)  # its own words for what is wrong
+        raise
+    if max_depth is not None and nesting_exceeds(value, max_depth):
+        raise TooDeep(f"JSON nested deeper than {max_depth} levels")
+    return value
+
+
+def decode_json_decimal(value: Any, *, allow_null: bool = True) -> Decoded:
+    """``decode_json`` with numbers read as ``loads_decimal`` reads them, for JSON text or bytes
+    that is a JSON object or array; anything else (and a payload with a problem) as ``decode_json``."""
+    found = decimal_document(value)
+    if found is not _NOT_PLAIN:
+        return Decoded(found)
+    return decode_json(value, allow_null=allow_null)
+
+
+def decimal_document(value: Any) -> Any:
+    """``plain_document`` for JSON read as ``loads_decimal`` reads it: the value of text, or of
+    bytes that start like a JSON object or array, that reads without a problem; ``NOT_PLAIN``
+    for anything else (``decode_json_decimal`` and ``decode_json`` then say what it is)."""
+    if type(value) is str or (type(value) is bytes and value[:1] in (b"{", b"[")):
+        try:
+            return loads_decimal(value)
+        except (ValueError, UnicodeDecodeError):
+            return _NOT_PLAIN
+    return _NOT_PLAIN
+
+
 def _exact_float(token: str) -> float | Decimal:
     number = float(token)
     if number - number == 0.0:  # finite: keep the float when it holds the written value
@@ -436,10 +477,25 @@ def json_error_words(exc: Exception, whole: str) -> str:
     if not isinstance(exc, json.JSONDecodeError) or not isinstance(exc.doc, str):
         return str(exc)
     if not exc.doc[exc.pos:].strip():
+        if _ends_in_a_string(exc.doc):
+            # a string still open where the text ends: orjson names the line break ending the
+            # record ("unexpected control character in string"), or "unexpected end of data"
+            return f"unterminated string at the end of the {whole}: the {whole} is cut off"
         return exc.msg if "end of" in exc.msg else f"{exc.msg} at the end of the {whole}"
     if exc.lineno == 1:
         return f"{exc.msg} at column {exc.colno}"
     return f"{exc.msg} at line {exc.lineno}, column {exc.colno} of the {whole}"
+
+
+def _ends_in_a_string(doc: str) -> bool:
+    """Whether JSON text ``doc`` ends (blanks at its end aside) inside a string left open."""
+    try:
+        json.loads(doc.rstrip())
+    except json.JSONDecodeError as exc:
+        return exc.msg.startswith("Unterminated string")
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def untranscode(value: Any) -> Any:

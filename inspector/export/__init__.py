@@ -22,6 +22,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -70,13 +71,46 @@ class ExportResult:
     ``problem_lines`` (a JSON Lines export's lines that are no event, written as they were so the
     copy reads them as problems again) and ``left_out`` (the problem text, naming the line, of
     each source line that is no event and that this format cannot hold: a SQLite copy, a pytest
-    fixture, or a JSON Lines export of a line too long to read; never made into a stream)."""
+    fixture, or a JSON Lines export of a line too long to read; never made into a stream).
+    ``fractions``, for a slice of an ``eventsourcing`` store (or of a slice of one): which kinds of
+    numbers with a fraction or exponent its payloads held (``Fractions.kind``: ``decimal``,
+    ``float``, ``mixed`` or ``none``); None for other stores."""
 
     path: Path
     format: str
     events: int
     problem_lines: int = 0
     left_out: tuple[str, ...] = ()
+    fractions: str | None = None
+
+
+class Fractions:
+    """The kinds of numbers with a fraction or exponent seen in payloads (``see``): the
+    ``eventsourcing`` library decodes its decimals as ``Decimal`` and floats as ``float``, which
+    JSON writes alike (``10.10``, ``0.5``); a slice records which it held, so reading it gives
+    each back (``inspector.export.provenance.decimal_numbers``)."""
+
+    def __init__(self) -> None:
+        self.decimals = False
+        self.floats = False
+
+    def see(self, value: Any) -> None:
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            kind = type(item)
+            if kind is dict:
+                stack.extend(item.values())
+            elif kind is list or kind is tuple:
+                stack.extend(item)
+            elif kind is float:
+                self.floats = True
+            elif isinstance(item, Decimal) and item.is_finite() and item.as_tuple().exponent != 0:
+                self.decimals = True  # integral Decimals are written as integers and read back so
+
+    @property
+    def kind(self) -> str:
+        return ("mixed" if self.floats else "decimal") if self.decimals else "float" if self.floats else "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +215,9 @@ def export(
     source = store.read_in_file_order(cancel) if in_file_order else iter_slice(store, part, cancel)  # type: ignore[attr-defined]
     events = _with_categories(store, source, masker, categories,
                               _outside_lines(fmt, left_out, problem_lines), keep_places=in_file_order)
+    fractions = Fractions() if _of_eventsourcing(store) else None
+    if fractions is not None:
+        events = _seeing_fractions(events, fractions)
     counted = _Counter(events, progress, cancel)
     if target.is_dir():
         raise StoreError(f"{target} is a folder: give a file name to export to")
@@ -202,7 +239,24 @@ def export(
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return ExportResult(target, fmt, counted.count - problem_lines[0], problem_lines[0], tuple(left_out))
+    return ExportResult(target, fmt, counted.count - problem_lines[0], problem_lines[0], tuple(left_out),
+                        None if fractions is None else fractions.kind)
+
+
+def _of_eventsourcing(store: EventStore) -> bool:
+    """Whether ``store`` holds events the ``eventsourcing`` library wrote (its own store, or a slice of one)."""
+    from inspector.export.provenance import slice_of_eventsourcing
+
+    return getattr(store, "layout_name", None) == "eventsourcing" or slice_of_eventsourcing(store)
+
+
+def _seeing_fractions(events: Iterator[Event | None], fractions: Fractions) -> Iterator[Event | None]:
+    """``events``, each event's payload and metadata shown to ``fractions`` on the way."""
+    for event in events:
+        if event is not None and event.stream is not UNREADABLE:
+            fractions.see(event.data)
+            fractions.see(event.metadata)
+        yield event
 
 
 def _outside_lines(fmt: str, left_out: list[str], kept: list[int]) -> Callable[[Event], bool]:

@@ -45,6 +45,8 @@ PROJECTOR = {projector_literal}
 PROJECTOR_PATH = {path_literal}
 
 EVENTS = {events_literal}
+# Kept next to the events where they are of an eventsourcing store: its Decimals are read as Decimals.
+SLICE_RECORD = {record_literal}
 
 # Numbers exactly as exported: integers of any size, decimals with their digits, NaN/Infinity.
 EXPECTED_STATE = loads_exact({state_literal})
@@ -55,6 +57,8 @@ EXPECTED_VERSION = {last}
 def slice_store(tmp_path):
     path = tmp_path / "slice.jsonl"
     path.write_text(EVENTS, encoding="utf-8")
+    if SLICE_RECORD is not None:
+        (tmp_path / "slice.jsonl.projector.json").write_text(SLICE_RECORD, encoding="utf-8")
     store = open_store(str(path))
     yield store
     store.close()
@@ -166,7 +170,12 @@ def write_fixture(
     from inspector.replay.projectors import ProjectorError
     from inspector.stores.jsonl import JsonlEventStore
 
-    lines = [jsontext.dumps(_with_category(event_record(event), categories)) for event in events]
+    from inspector.export import Fractions
+    from inspector.export.provenance import sidecar_of
+
+    fractions = Fractions()
+    records = [_with_category(event_record(event), categories) for event in events]
+    lines = [jsontext.dumps(record) for record in records]
     if not lines:
         raise StoreError(f"stream {quoted_name(stream)} has no events in this slice")
     spec = projector if projector is not None else (DEMO_PROJECTOR if is_demo_store(store) else _recorded_builtin(store))
@@ -177,9 +186,18 @@ def write_fixture(
                              "--projector generic (the code-free eventsourcing state) or a projector file")
         if spec is None or spec.strip().lower() == "generic":
             spec = GENERIC_EVENTSOURCING_SPEC  # the fixture's state leaves the library's envelope fields out
+        for record in records:
+            fractions.see(record.get("data"))
+            fractions.see(record.get("metadata"))
+        # read back as the store's events are: the library's Decimals as Decimals (``numbers_are_decimal``)
+        slice_record: str | None = jsontext.dumps({"source_layout": "eventsourcing", "fractions": fractions.kind})
+    else:
+        slice_record = None
     # The expected state is what the exported events replay to, so the fixture pins the projector's behaviour.
     slice_file = path.with_suffix(".slice.jsonl")
     write_private_text(slice_file, "\n".join(lines) + "\n")  # the slice's events: private like the export
+    if slice_record is not None:
+        write_private_text(sidecar_of(slice_file), slice_record)
     try:
         sliced = JsonlEventStore(slice_file)
         try:
@@ -190,6 +208,7 @@ def write_fixture(
         result = replay(sliced, stream, projectors=projectors, cache=None)
     finally:
         slice_file.unlink(missing_ok=True)
+        sidecar_of(slice_file).unlink(missing_ok=True)
     if result.stopped is not None:
         raise StoreError(f"the projector raised at v{result.stopped.version}: {result.stopped.error}")
     if result.events_applied == 0:  # a fixture that replays nothing would pass whatever the projector does
@@ -213,6 +232,7 @@ def write_fixture(
         projector_literal=_projector_literal(spec, target),
         path_literal=repr(projector_path),
         events_literal=_literal("\n".join(lines) + "\n"),
+        record_literal=repr(slice_record),
         state_literal=_literal(jsontext.dumps(result.state, sort_keys=True)),
         test_name=test_name,
     )

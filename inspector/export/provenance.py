@@ -13,7 +13,9 @@ The record (``inspector.replay.choices.projector_record``)::
 
     {"kind": "generic"|"native"|"demo"|"file", "name": str, "spec": str, "code_hash": str,
      "module": str (generic, demo), "file": str (file), "path": str (native), "application": str,
-     "source": the exported store (file path, or server URL without password), "exported_by": str}
+     "source": the exported store (file path, or server URL without password), "exported_by": str,
+     "source_layout": str, "fractions": "decimal"|"float"|"mixed"|"none" (a slice of an eventsourcing
+     store: the kinds of numbers with a fraction its payloads held, ``numbers_are_decimal``)}
 """
 
 from __future__ import annotations
@@ -123,6 +125,28 @@ def slice_of_eventsourcing(store: "EventStore") -> bool:
     return record is not None and from_eventsourcing(record)
 
 
+def decimal_numbers(source: str | Path | None) -> bool:
+    """Whether the slice at ``source`` (a SQLite or JSON Lines file) is read with its numbers that
+    have a fraction or exponent as ``Decimal``s (``inspector.core.decoding.loads_decimal``):
+    ``numbers_are_decimal`` of its record."""
+    return numbers_are_decimal(recorded_projector(source))
+
+
+def numbers_are_decimal(record: dict[str, Any] | None) -> bool:
+    """Whether a slice with this projector record is read with its fractions as ``Decimal``s: a
+    slice of an ``eventsourcing`` store, whose library decodes its decimals as ``Decimal`` (JSON
+    writes them as it writes floats: ``10.10``), unless the export saw floats only there (its
+    ``fractions``, ``ExportResult.fractions``; a slice written before it was recorded: Decimals,
+    the library's usual numbers with a fraction). Where both were seen (``mixed``) Decimals too
+    (the slice cannot tell which number was which): a Decimal read as a float would lose its
+    digits, a float read as a Decimal keeps the value its text shows."""
+    if record is None or record.get("fractions") == "float":
+        return False
+    from inspector.replay.choices import from_eventsourcing
+
+    return from_eventsourcing(record)
+
+
 def slice_projector(store: "EventStore") -> tuple[str | None, str | None]:
     """``(spec, note)`` for a run given no ``--projector`` on ``store``, as the window decides on opening it.
 
@@ -221,10 +245,12 @@ def export_recording_projector(
     if cancel is not None and cancel.cancelled:  # cancelled just as it finished: honour the Cancel
         result.path.unlink(missing_ok=True)
         raise Cancelled("cancelled")
+    if result.fractions is not None:  # how to read its numbers back (``numbers_are_decimal``)
+        record["fractions"] = result.fractions
     record_projector(result.path, fmt, record)
     return result
 
 
-__all__ = ["SIDECAR_SUFFIX", "choice_for", "export_recording_projector", "record_projector", "recorded_projector",
-           "slice_of_eventsourcing",
+__all__ = ["SIDECAR_SUFFIX", "choice_for", "decimal_numbers", "export_recording_projector", "numbers_are_decimal",
+           "record_projector", "recorded_projector", "slice_of_eventsourcing",
            "sidecar_of", "slice_projector"]

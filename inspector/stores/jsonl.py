@@ -26,7 +26,7 @@ import orjson
 
 from inspector.core.cancel import CancelToken, Progress, check
 from inspector.core.type_drift import DEFAULT_SAMPLE, TypeSurvey
-from inspector.core.decoding import (INT64_MAX, INT64_MIN, MAX_NESTING, TooDeep, json_error_words, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
+from inspector.core.decoding import (INT64_MAX, INT64_MIN, MAX_NESTING, TooDeep, decimal_document, json_error_words, loads_decimal, loads_exact, nesting_exceeds, page_reads_exactly, plain_document,
                                      whole_number)
 from inspector.core import jsontext
 from inspector.core.events import (Event, StreamSummary, category_key, category_of_stream_name, in_category, parse_time,
@@ -105,14 +105,29 @@ JSONL_READINGS = (
     ColumnReading("version", "version", "JSON number", "a whole number (2.0 and \"3\" too); anything else is a problem"),
     ColumnReading("type", "type", "JSON string", "as written"),
     ColumnReading("recorded_at", "recorded_at", "JSON string", "ISO-8601 (no zone: UTC); anything else is a problem"),
-    ColumnReading("data", "data", "any JSON", "numbers exactly as written: big integers, long decimals, NaN/Infinity"),
+    ColumnReading("data", "data", "any JSON", "numbers at their exact value (big integers, long decimals, NaN/Infinity);"
+                  " not their spelling: 10.10 reads 10.1, 1E-18 reads 1e-18"),
     ColumnReading("metadata", "metadata", "JSON object", "as written; the actor from actor/user/user_id keys"),
     ColumnReading("category", "category", "JSON string", "the stream's category, from the first of its lines that "
                   "has one (optional: else the text before the name's first '-')"),
 )
 
 
+#: ``data`` of a slice of an ``eventsourcing`` store (``inspector.export.provenance.decimal_numbers``)
+DECIMAL_DATA_READING = ColumnReading(
+    "data", "data", "any JSON", "a slice of an eventsourcing store: numbers with a fraction or exponent as Decimals"
+    " with the digits written (10.10 stays 10.10), as the library decodes them; integers exact")
+
+
 _UNREAD: Any = object()
+
+
+def _decimal_numbers(source: Path) -> bool:
+    """Whether the file at ``source`` is a slice of an ``eventsourcing`` store whose fractions
+    were Decimals there (its record says so, next to it)."""
+    from inspector.export.provenance import decimal_numbers
+
+    return decimal_numbers(source)
 
 
 def _recorded_category(line: bytes) -> str | None:
@@ -157,7 +172,7 @@ class _LineEvent(FromFullEvent):
         orjson reads exactly); None where only the full decoding reads it right."""
         document = self._document
         if document is _UNREAD:
-            found = plain_document(self._line)
+            found = self._store._plain_reader(self._line)
             document = self._document = found if type(found) is dict else None
         return document
 
@@ -238,7 +253,7 @@ def _line_events(store: "JsonlEventStore", lines: list[bytes], numbers: list[int
     (the same values either way)."""
     if not lines:
         return iter(())
-    kind = _CheckedLineEvent if _page_is_plain(lines) else _LineEvent
+    kind = _CheckedLineEvent if not store.decimal_numbers and _page_is_plain(lines) else _LineEvent
     # the same attributes as a LazyEvent (and ``event()``): what a fold is given
     return cast(Iterator[FoldEvent], map(kind, repeat(store), lines, numbers, map(positions.__getitem__, numbers),
                                          repeat(stream), versions))
@@ -280,6 +295,11 @@ class JsonlEventStore:
         #: come before it. Lines are numbered (``_offsets``, ``_order``, ...) counting only those that
         #: are not blank; ``_file_line`` gives the number an editor shows
         self._blanks = array("q")
+        #: a slice of an ``eventsourcing`` store: numbers with a fraction or exponent are read as the
+        #: Decimals they were there (``loads_decimal``), the library's decimals exact, digits and all
+        self.decimal_numbers = _decimal_numbers(self.source)
+        self._loads = loads_decimal if self.decimal_numbers else loads_exact
+        self._plain_reader = decimal_document if self.decimal_numbers else plain_document
         self._scan()
 
     def _scan(self) -> None:
@@ -433,9 +453,9 @@ class JsonlEventStore:
             # a field may be plus the line's own object has no field to measure (checked by the
             # parser, not by a walk over 1.6 M objects of a 50 MB payload); else each field is, below
             try:
-                doc, shallow = loads_exact(line, max_depth=MAX_NESTING + 1), True
+                doc, shallow = self._loads(line, max_depth=MAX_NESTING + 1), True
             except TooDeep:
-                doc, shallow = loads_exact(line, max_depth=None), False
+                doc, shallow = self._loads(line, max_depth=None), False
         except TooDeep as exc:
             return Event(_PLACED, UNREADABLE, None, UNREADABLE, raw=line.rstrip(b"\r\n"),
                          problem=f"line {self._file_line(position)}: {exc}")
@@ -554,7 +574,9 @@ class JsonlEventStore:
                   "reported by check",) if self._bad_lines else ())
         return StoreInfo(
             layout="jsonl", engine="file", location=str(self.source), read_only=True,
-            events=len(self._offsets) - self._bad_lines, streams=len(self._streams), notes=notes, columns=JSONL_READINGS,
+            events=len(self._offsets) - self._bad_lines, streams=len(self._streams), notes=notes,
+            columns=tuple(DECIMAL_DATA_READING if self.decimal_numbers and reading.role == "data" else reading
+                          for reading in JSONL_READINGS),
         )
 
     def streams(self, *, match=None, category=None, after=None, limit=500) -> list[StreamSummary]:

@@ -53,6 +53,7 @@ compared through a double.
 
 from __future__ import annotations
 
+import json
 import math
 import operator
 import re
@@ -68,7 +69,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
-from inspector.core.decoding import as_bytes, decode_json, json_value, plain_document, whole_number
+from inspector.core.decoding import (as_bytes, decimal_document, decode_json, decode_json_decimal, json_value,
+                                     plain_document, whole_number)
 from inspector.core.events import ACTOR_KEYS, NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time
 from inspector.stores.base import ColumnReading, StoreError, escape_glob, escape_like, sqlite_glob
 from inspector.stores.layouts.base import (
@@ -160,6 +162,24 @@ def _micros(instant: datetime) -> int:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=timezone.utc)
     return (instant - _EPOCH) // _MICROSECOND
+
+
+#: The table a SQLite slice keeps its record in (``inspector.export.provenance``): the layout ignores it
+SLICE_TABLE = "inspector_slice"
+
+
+def _slice_of_decimals(engine: Engine) -> bool:
+    """Whether the SQLite slice ``engine`` reads is read with its fractions as Decimals (its
+    record: ``inspector.export.provenance.numbers_are_decimal``); False where it has none."""
+    from inspector.export.provenance import numbers_are_decimal
+
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(f"SELECT value FROM {SLICE_TABLE} WHERE key = 'projector'")).first()
+        record = json.loads(row[0]) if row is not None and isinstance(row[0], str) else None
+    except (sa.exc.SQLAlchemyError, ValueError):
+        return False
+    return numbers_are_decimal(record if isinstance(record, dict) else None)
 
 
 @dataclass
@@ -456,8 +476,12 @@ class GenericLayout(SqlLayout):
         names = {col["name"] for col in inspector.get_columns(name)}
         columns = {key: value for key, value in DEFAULT_COLUMNS.items() if value in names}
         # the demo store writes its times itself, all in one ISO form: they sort as text
-        time_codec = "iso" if name == "events" and "demo_info" in inspector.get_table_names() else "auto"
-        return cls.from_mapping(engine, ColumnMapping(table=name, columns=columns, time_codec=time_codec))
+        tables = inspector.get_table_names()
+        time_codec = "iso" if name == "events" and "demo_info" in tables else "auto"
+        layout = cls.from_mapping(engine, ColumnMapping(table=name, columns=columns, time_codec=time_codec))
+        if SLICE_TABLE in tables and name == "events" and engine.dialect.name == "sqlite":
+            layout.decimal_numbers = _slice_of_decimals(engine)
+        return layout
 
     @classmethod
     def tables_in(cls, engine: Engine, inspector: sa.Inspector, schema: str | None) -> list[str]:
@@ -740,9 +764,14 @@ class GenericLayout(SqlLayout):
         return sa.case((dash > 0, sa.func.substr(stream, 1, dash - 1)), else_=stream)
 
     # --- decoding ----------------------------------------------------------------------
+    #: a SQLite slice of an ``eventsourcing`` store (``detect``): numbers with a fraction or exponent
+    #: are read as the Decimals they were there (``decode_json_decimal``), digits and all
+    decimal_numbers = False
+
     def row_to_event(self, row: Row[Any]) -> Event:
         problems: list[str] = []
         raw: bytes | str | None
+        decode = decode_json_decimal if self.decimal_numbers else decode_json
         if self.mapping.data_codec == "text":
             data, raw = row.data, None
             blob = as_bytes(data)
@@ -753,13 +782,13 @@ class GenericLayout(SqlLayout):
                     data, raw = None, blob
                     problems.append(f"binary payload ({len(blob)} bytes), not UTF-8 text")
         else:
-            decoded = decode_json(row.data, allow_null=False)
+            decoded = decode(row.data, allow_null=False)
             data, raw = decoded.value, decoded.raw
             if decoded.problem:
                 problems.append(decoded.problem)
         metadata: dict[str, Any] = {}
         if row.metadata is not None:
-            meta = decode_json(row.metadata)
+            meta = decode(row.metadata)
             if isinstance(meta.value, dict):
                 metadata = meta.value
             elif meta.problem:
@@ -797,6 +826,8 @@ class GenericLayout(SqlLayout):
         """The payload alone, as ``row_to_event`` decodes it (a fold reads nothing else)."""
         if self.mapping.data_codec == "text":
             return event.event().data
+        if self.decimal_numbers:
+            return decode_json_decimal(row.data, allow_null=False).value
         return json_value(row.data, allow_null=False)  # decode_json(...).value without its Decoded
 
     def fold_fields(self) -> tuple[str, ...] | None:
@@ -805,8 +836,11 @@ class GenericLayout(SqlLayout):
         return None if self.mapping.data_codec == "text" else ("position", "version", "type", "data")
 
     def payload_decoder(self) -> Callable[[Any], Any] | None:
-        """JSON payloads (every codec but ``text``): ``plain_document`` (see ``SqlLayout``)."""
-        return None if self.mapping.data_codec == "text" else plain_document
+        """JSON payloads (every codec but ``text``): ``plain_document`` (see ``SqlLayout``), or
+        ``decimal_document`` where numbers are read as Decimals (``decimal_numbers``)."""
+        if self.mapping.data_codec == "text":
+            return None
+        return decimal_document if self.decimal_numbers else plain_document
 
     def capped_payload(self) -> tuple[str, Any]:
         """The payload (``data``) is a column of its own: a capped read may leave it out."""
@@ -1019,6 +1053,10 @@ class GenericLayout(SqlLayout):
                 return "text (the mapping's actor column)"
             return ("the first of the metadata keys " + ", ".join(self._actor_keys()) + " that is not empty")
         assert isinstance(column, sa.Column), "payload readings are of mapped columns"
+        if self.decimal_numbers:
+            return (f"{self._describe_payload(role, column)}; a slice of an eventsourcing store: numbers with a "
+                    "fraction or exponent as Decimals with the digits written (10.10 stays 10.10), as the library "
+                    "decodes them")
         return self._describe_payload(role, column)
 
     def _describe_time(self) -> str:
