@@ -708,10 +708,10 @@ class _Run:
         it (``_stopped``: the state just before that event). Versions, duplicates,
         checkpoints, cancel and progress as in ``_run_once``'s loop.
 
-        Where no checkpoint can be written (no cache, or none past a duplicate), a page's rows
-        take the quick way until one needs a look (a version that is no whole number, or the
-        version of the row before it): the view, its payload and type, the call, a count.
-        That row and the rest of its page are folded as ``_run_once`` folds, each looked at."""
+        The usual row (a whole-number version after the last one's, no checkpoint due after the
+        version before it) takes the quick way: the view, its payload and type, the call, a count;
+        any other is looked at as ``_run_once`` looks at an event (odd keys, rows without a
+        version, duplicates and their positions, checkpoints)."""
         stream, cancel = self.stream, self.cancel
         projector = cast(FunctionProjector, self.projector)
         fn = projector.fn
@@ -721,10 +721,14 @@ class _Run:
         throttle = _Throttle(self.progress, None if upto is None else max(upto - (start_version or 0), 0))
         group_version: int | None = None
         group_rows: list[tuple[Any, Any, Any]] = []  # (row, view, kind) of the events at group_version
-        last: tuple[Any, Any, Any] | None = None  # (row, view, kind) of the last event folded
+        # the last row folded, and the layout view, event class and position place of its page
         last_row: Any = None
-        last_position: Any = None
+        last_view: Any = None
+        last_kind: Any = None
+        last_at_position = 0
         applied = 0
+        #: a row of a version above this is looked at: a checkpoint may be due after the version before it
+        due = int(next_checkpoint) if writes_cache and next_checkpoint != float("inf") else _NO_CHECKPOINT
         ahead = projector.reads_data
         reads_type = projector.reads_type
         odd_shows = OddRowProjectorEvent.kinds[ahead]
@@ -745,20 +749,16 @@ class _Run:
                 clean = ahead and decode is loads  # ``fold_page``'s decoder of a clean page
                 before = applied
                 type_from_db = view.type_from_db
-                folded: Iterator[Any] = iter(rows)
-                if not writes_cache:
-                    # the quick way, until a row that needs a look: a version that is no whole number or
-                    # that the row before claimed too (the rest of the page is then folded below)
-                    previous = None
-                    for row in folded:
-                        version = row[at_version]
-                        if type(version) is not int or version == group_version:
-                            folded = itertools.chain((row,), folded)
-                            break
+                carried = (last_row, last_view, last_kind, last_at_position)  # the page before's last row
+                for row in rows:
+                    version = row[at_version]
+                    if type(version) is int and version != group_version and version <= due:
+                        # the usual row: a whole-number version after the last one, no checkpoint due
                         group_version = version
+                        if writes_cache:
+                            group_rows = [(row, view, kind)]
+                        event = None
                         shown = new(shows)
-                        shown._row = row
-                        shown._page = page
                         if ahead:
                             if clean:
                                 try:
@@ -770,60 +770,49 @@ class _Run:
                         if typed:
                             stored = row[at_type]
                             shown._type = stored if type(stored) is str else type_from_db(stored)
-                        try:
-                            result = fn(state, shown)
-                        except Cancelled:
-                            raise
-                        except Exception as exc:  # the user's projector: its error ends the replay, not the program
-                            return self._stopped(kind(row, view, stream), exc)
-                        except BaseException as exc:  # SystemExit and the like: the projector's error, as ``fold`` says
-                            return self._stopped(kind(row, view, stream), error_of(exc))
-                        if result is not None:  # a function that changes the state in place returns None
-                            state = result
-                        previous = row
-                        applied += 1
-                        if not applied & mask:
-                            check(cancel)
-                            throttle.tick(applied)
-                    if previous is not None:
-                        last_row, last_position = previous, previous[at_position]
-                        if type(last_position) is not int:  # as its event says it (a duplicate's warning names it)
-                            last_position = kind(previous, view, stream).position
-                for row in folded:
-                    version, position = row[at_version], row[at_position]
-                    event = None
-                    if type(position) is not int or type(version) is not int:
-                        event = kind(row, view, stream)  # the layout converts odd keys its own way
-                        version, position = event.version, event.position
-                        if version is None:
-                            continue  # rows without a version cannot be placed in the stream's order
-                    if version != group_version:
-                        if group_version is not None and group_version >= next_checkpoint:
-                            if writes_cache and self._checkpoint_affordable():
-                                events = [made(row_, view_, stream) for row_, view_, made in group_rows]
-                                writes_cache = self._checkpoint(state, group_version, events, None, applied)
-                            next_checkpoint = (group_version // every + 1) * every
-                        group_version = version
+                    else:  # looked at as ``_run_once`` does
+                        position = row[at_position]
+                        if type(position) is not int or type(version) is not int:
+                            event = kind(row, view, stream)  # the layout converts odd keys its own way
+                            version, position = event.version, event.position
+                            if version is None:
+                                continue  # rows without a version cannot be placed in the stream's order
+                        else:
+                            event = None
+                        if version != group_version:
+                            if group_version is not None and group_version >= next_checkpoint:
+                                if writes_cache and self._checkpoint_affordable():
+                                    events = [made(row_, view_, stream) for row_, view_, made in group_rows]
+                                    writes_cache = self._checkpoint(state, group_version, events, None, applied)
+                                next_checkpoint = (group_version // every + 1) * every
+                                due = next_checkpoint if writes_cache else _NO_CHECKPOINT
+                            group_version = version
+                            if writes_cache:
+                                group_rows = []
+                        else:  # the event folded before it is of this version too: named by both positions
+                            before_row, before_view, before_kind, at_before = (
+                                carried if last_row is carried[0] else (last_row, view, kind, at_position))
+                            last_position = before_row[at_before]
+                            if type(last_position) is not int:
+                                last_position = before_kind(before_row, before_view, stream).position
+                            self.duplicates.append((version, last_position, position))
+                            writes_cache = False  # no checkpoint past it: every replay folds it again, and says so
+                            due = _NO_CHECKPOINT
                         if writes_cache:
-                            group_rows = []
-                    else:  # the event folded before it is of this version too
-                        self.duplicates.append((version, last_position, position))
-                        writes_cache = False  # no checkpoint past it: every replay folds it again, and says so
-                    if writes_cache:
-                        group_rows.append((row, view, kind))
-                    if event is None:
-                        shown = new(shows)
-                        if typed:
-                            stored = row[at_type]
-                            shown._type = stored if type(stored) is str else type_from_db(stored)
-                    else:
-                        shown = new(odd_shows)
-                        shown._made = event
+                            group_rows.append((row, view, kind))
+                        if event is None:
+                            shown = new(shows)
+                            if typed:
+                                stored = row[at_type]
+                                shown._type = stored if type(stored) is str else type_from_db(stored)
+                        else:
+                            shown = new(odd_shows)
+                            shown._made = event
+                        if ahead:
+                            shown._data = (event.fresh_data(fresh) if event is not None
+                                           else _own_data(row, at_payload, decode, kind, view, stream))
                     shown._row = row
                     shown._page = page
-                    if ahead:
-                        shown._data = (event.fresh_data(fresh) if event is not None
-                                       else _own_data(row, at_payload, decode, kind, view, stream))
                     try:
                         result = fn(state, shown)
                     except Cancelled:
@@ -832,15 +821,15 @@ class _Run:
                         return self._stopped(event or kind(row, view, stream), exc)
                     except BaseException as exc:  # SystemExit and the like: the projector's error, as ``fold`` says
                         return self._stopped(event or kind(row, view, stream), error_of(exc))
-                    if result is not None:  # a function that changes the state in place and returns None
+                    if result is not None:  # a function that changes the state in place returns None
                         state = result
-                    last_row, last_position = row, position
+                    last_row = row
                     applied += 1
                     if not applied & mask:
                         check(cancel)
                         throttle.tick(applied)
                 if applied != before:
-                    last = (last_row, view, kind)
+                    last_view, last_kind, last_at_position = view, kind, at_position
             if (writes_cache and group_version is not None and applied >= _KEEP_FINAL_AFTER
                     and self._checkpoint_affordable()):
                 events = [made(row_, view_, stream) for row_, view_, made in group_rows]
@@ -848,7 +837,7 @@ class _Run:
         finally:
             self._flush()
         throttle.finish(applied)
-        last_event = None if last is None else last[2](last[0], last[1], stream)
+        last_event = None if last_row is None else last_kind(last_row, last_view, stream)
         return self._outcome(state, start_version, source, recorded_at, last_event, applied)
 
     def _verify(self, entry: CacheEntry, events: Iterator[Any]) -> tuple[Iterator[Any], Any]:
@@ -965,6 +954,11 @@ class _Run:
         before = again.run(event.version, stop_before=event)
         before.stopped = StoppedAt(event.version, event.type, error_text(exc))
         return before
+
+
+#: ``_Run._fold_user``'s ``due`` where no checkpoint is written: the largest one-digit int of CPython
+#: (the quick comparison of two such ints); a row of a later version is only looked at
+_NO_CHECKPOINT = (1 << 30) - 1
 
 
 def _own_data(row: Any, at_payload: int, decode: Any, kind: Any, layout: Any, stream: str) -> Any:
