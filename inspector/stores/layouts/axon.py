@@ -40,7 +40,7 @@ from sqlalchemy.sql.sqltypes import _Binary
 from inspector.core.decoding import as_bytes, decode_json, plain_document
 from inspector.core.events import Event, actor_text, category_named, parse_time
 from inspector.stores.base import ColumnReading, Snapshot
-from inspector.stores.layouts.base import SqlLayout, epoch_seconds, version_into
+from inspector.stores.layouts.base import IsoTextForm, SqlLayout, epoch_seconds, version_into
 
 #: column roles, keyed by the column name in lower case without underscores
 _REQUIRED = ("globalindex", "aggregateidentifier", "sequencenumber", "type", "eventidentifier", "payload",
@@ -203,6 +203,8 @@ class AxonLayout(SqlLayout):
         else:
             self.time = None
         self._time_guard = None if self.time is None or self.time is stamp else self.time.is_not(None)
+        #: ISO text: whether every timed row has one form and zone (``_text_in_one_form``), once asked
+        self._one_form: bool | None = None
         recorded_at = (stamp if self.time is None or self._time_guard is None or self._time_kind.kind == "iso"
                        else self.time)
         unrepresentable = (sa.case((self._time_guard, sa.null()), else_=sa.cast(stamp, sa.Text))
@@ -276,13 +278,51 @@ class AxonLayout(SqlLayout):
 
     # --- time --------------------------------------------------------------------------
     def time_sorts_as_stored(self) -> bool:
-        """True for every kind read: Axon writes ISO text as UTC ``formatInstant`` (text order is
-        time order), timestamps sort as instants, and an epoch column holds one unit."""
-        return self.time is not None
+        """True where MIN/MAX of ``time_stamp`` as stored are the first/last instants: timestamps
+        and an epoch column (one unit) always; ISO text only where every timed row is proven to be
+        written in one fixed-width form and zone (``_text_in_one_form``), as ``formatInstant`` writes
+        it: text with an offset (``+01:00``) or fractions of several lengths among it does not sort
+        as time, and its instants are then compared (the time range, histograms)."""
+        if self.time is None:
+            return False
+        return self._time_kind.kind != "iso" or self._text_in_one_form()
+
+    def _text_in_one_form(self) -> bool:
+        """Whether every row's ``time_stamp`` read as a time has the length and the zone literal
+        (``Z``, ``+01:00``, …) of the first one by ``global_index`` (the same bytes: case too), so
+        that text order is time order. Asked once (one pass over the table, stopping at the first
+        row that differs) once a row is timed; True while none is."""
+        if self._one_form is None:
+            stamp = self._c["timestamp"]
+            timed = self.time.is_not(None)  # type: ignore[union-attr]  # iso text: ``time`` is set
+            with self.engine.connect() as conn:
+                first = conn.execute(sa.select(stamp).where(timed).order_by(self.position).limit(1)).scalar()
+                form = IsoTextForm.of(first)
+                if first is None:
+                    return True  # no row timed yet: asked again later
+                if form is None:
+                    self._one_form = False
+                    return False
+                zone = form.zone
+                text = sa.type_coerce(stamp, sa.String())
+                if self.dialect == "sqlite":
+                    end: sa.ColumnElement[Any] = sa.func.substr(text, -len(zone)) if zone else sa.literal("")
+                    differs = sa.or_(sa.func.length(text) != len(first), end != zone)
+                elif self.dialect == "postgresql":
+                    end = sa.collate(sa.func.right(text, len(zone)), "C")
+                    differs = sa.or_(sa.func.length(text) != len(first), end != zone)
+                else:  # bytes compared: MariaDB's collations would take 'z' for 'Z'
+                    end = sa.cast(sa.func.right(text, len(zone)), sa.LargeBinary)
+                    differs = sa.or_(sa.func.length(text) != len(first),
+                                     end != sa.literal(zone.encode(), sa.LargeBinary))
+                other = conn.execute(sa.select(sa.literal(1)).select_from(self.table)
+                                     .where(stamp.is_not(None), differs, timed).limit(1)).first()
+            self._one_form = other is None
+        return self._one_form
 
     def stored_time(self) -> tuple[sa.Column[Any], sa.ColumnElement[bool] | None] | None:
         """``time_stamp`` itself; for text with a guard: where it reads as a time (as in ``time``)."""
-        if self.time is None:
+        if not self.time_sorts_as_stored():
             return None
         stamp = self._c["timestamp"]
         return stamp, self._time_guard
@@ -512,7 +552,7 @@ class AxonLayout(SqlLayout):
             ColumnReading("category", f"{table}.{self._aggregate_type.name}",
                           self.sql_type_name(self._aggregate_type), "aggregate type, as stored"),
             ColumnReading("recorded_at", f"{table}.{c['timestamp'].name}", self.sql_type_name(c["timestamp"]),
-                          self._time_reading(self._time_kind, c["timestamp"])),
+                          self._time_reading(self._time_kind, c["timestamp"], events=True)),
             ColumnReading("data", f"{table}.{c['payload'].name}", self.sql_type_name(c["payload"]),
                           self._serialized_reading(c["payload"])),
         ]
@@ -537,9 +577,12 @@ class AxonLayout(SqlLayout):
                                               self._time_reading(kind, s["timestamp"])))
         return readings
 
-    def _time_reading(self, kind: _TimeKind, column: sa.Column[Any]) -> str:
+    def _time_reading(self, kind: _TimeKind, column: sa.Column[Any], events: bool = False) -> str:
         if kind.kind == "iso":
-            return "ISO-8601 text in UTC (Axon's formatInstant): text order is time order"
+            if events and not self._text_in_one_form():
+                return "ISO-8601 text in several zones or forms: each read as an instant, compared as instants"
+            return ("ISO-8601 text in one form and zone (Axon's formatInstant): text order is time order" if events
+                    else "ISO-8601 text (Axon's formatInstant)")
         if kind.kind == "native":
             if getattr(column.type, "timezone", False):
                 return "timestamp with time zone"
