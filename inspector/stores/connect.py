@@ -9,6 +9,7 @@ import re
 import sqlite3
 import weakref
 from collections import namedtuple
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Generator
 from urllib.parse import quote
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
 from inspector.core.decoding import driver_loads, text_or_bytes
+from inspector.core.events import parse_time
 from inspector.stores.files import refuse_special_file
 from inspector.stores.base import StoreError
 
@@ -170,6 +172,31 @@ def _strict_utf8(value: Any) -> int:
     return 1
 
 
+#: an SQL function on the inspector's SQLite connections: the microseconds since 1970 of a stored
+#: time text (given as a BLOB) as ``parse_time`` reads it, else NULL (``layouts.base.sqlite_iso_micros``)
+TIME_FUNCTION = "inspector_stored_time_micros"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _stored_time_micros(value: Any) -> int | None:
+    if type(value) is not bytes or not value.isascii():
+        return None  # the grammar of stored times is ASCII
+    at = parse_time(value.decode("ascii"))
+    if at is None:
+        return None
+    delta = at - _EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+#: the pools of the engines ``sqlite_read_only_engine`` made: their connections have ``TIME_FUNCTION``
+_GUARDED_POOLS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def has_time_function(engine: Any) -> bool:
+    """Whether ``engine``'s connections have ``TIME_FUNCTION`` (the inspector's own SQLite engines)."""
+    return getattr(engine, "pool", None) in _GUARDED_POOLS
+
+
 class GuardedSqliteConnection(sqlite3.Connection):
     """A ``sqlite3`` connection that stays read-only whoever holds it.
 
@@ -185,6 +212,7 @@ class GuardedSqliteConnection(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self.execute("PRAGMA query_only = ON")
         self.create_function(UTF8_FUNCTION, 1, _strict_utf8, deterministic=True)
+        self.create_function(TIME_FUNCTION, 1, _stored_time_micros, deterministic=True)
         super().set_authorizer(_sqlite_authorizer)
         self._guarded = True
 
@@ -273,6 +301,7 @@ def sqlite_read_only_engine(path: str | Path) -> Engine:
         poolclass=sa.pool.QueuePool,
         json_deserializer=driver_loads,  # a column typed JSON: numbers exactly as written
     )
+    _GUARDED_POOLS.add(engine.pool)
     open_connections = [0]
 
     @sa.event.listens_for(engine, "connect")

@@ -1774,7 +1774,9 @@ class SqlEventStore:
             date = sa.cast(sa.func.left(head, 10), sa.LargeBinary)
         clauses = []
         if low is not None:
-            clauses.append(date >= (low.encode() if dialect in ("mysql", "mariadb") else low))
+            # text led by blanks (read as a time, ``parse_time``) sorts below every date
+            blank_led = date < (b"0" if dialect in ("mysql", "mariadb") else "0")
+            clauses.append(sa.or_(date >= (low.encode() if dialect in ("mysql", "mariadb") else low), blank_led))
         if high is not None:
             clauses.append(date < (high.encode() if dialect in ("mysql", "mariadb") else high))
         return clauses
@@ -1796,10 +1798,13 @@ class SqlEventStore:
                                         for aggregate in (sa.func.min, sa.func.max))
         stored_low, stored_high = self._text_extremes
         clauses = []
-        if low is not None and (stored_low is None or low > str(stored_low)):
-            clauses.append(column >= low)
         if high is not None and (stored_high is None or high <= str(stored_high)):
             clauses.append(column < high)
+        if low is not None and (stored_low is None or low > str(stored_low)):
+            # a text led by blanks (read as a time, ``parse_time``) sorts below every date where
+            # the collation orders blanks (C, SQLite's BINARY, ICU), and as its date where it
+            # ignores them: the rows below '0' join the range (one more step down the index)
+            clauses = [sa.or_(sa.and_(column >= low, *clauses), column < "0")]
         return clauses
 
     def _text_time_range(self) -> tuple[datetime | None, datetime | None]:

@@ -8,7 +8,7 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator, Sequence
 
@@ -18,7 +18,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from inspector.core.decoding import whole_number
-from inspector.core.events import ACTOR_KEYS, Event, category_named, category_of_stream_name, parse_time
+from inspector.core.events import (ACTOR_KEYS, TIME_BLANKS, Event, category_named, category_of_stream_name,
+                                   parse_time)
 from inspector.stores.base import ColumnReading, Snapshot, StoredRecord, escape_glob, escape_like, sqlite_glob
 
 _DATE = (
@@ -28,10 +29,13 @@ _DATE = (
     r"|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29)"
 )
 _ZONE = r"(?:[Zz]|[+-](?:0[0-9]|1[0-5])(?::?[0-5][0-9])?)?"
-#: An ISO-8601 instant the server's own cast accepts: checked first, so one bad row never fails a query.
-ISO_TIME_PG = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?{_ZONE}$"
-#: The same with seconds required: the MySQL/MariaDB expression below reads them by position.
-ISO_TIME_MYSQL = rf"^{_DATE}[ T](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?{_ZONE}$"
+_CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?"
+#: The grammar of stored times (``inspector.core.events.STORED_TIME``, its date and clock
+#: checked too) for text with its blanks trimmed; PostgreSQL casts only text it matches, so one
+#: bad row never fails a query.
+ISO_TIME_PG = rf"^{_DATE}[Tt ]{_CLOCK}{_ZONE}$"
+#: The same for the text as stored, blanks around it included (MySQL/MariaDB).
+ISO_TIME_MYSQL = rf"^[{TIME_BLANKS}]*{_DATE}[Tt ]{_CLOCK}{_ZONE}[{TIME_BLANKS}]*$"
 
 
 @dataclass(frozen=True)
@@ -525,10 +529,11 @@ class SqlLayout:
         """The table column of times held as ISO-8601 text and read row by row (forms and zones
         may be mixed: ``epoch_seconds``'s SQLite and PostgreSQL readings), else None.
 
-        Every time those readings accept is written date first, ``YYYY-MM-DD`` in its own zone,
-        with an offset under 16 hours, so the rows timed from ``a`` to ``b`` all lie in the text
-        range from the date of ``a - 40 h`` to the day after ``b + 16 h``: a range of an index on
-        the column, which ``SqlEventStore`` adds to time filters, histograms and the time range.
+        Every time those readings accept is written date first (after any blanks, which sort
+        below every digit), ``YYYY-MM-DD`` in its own zone, with an offset under 16 hours, so the
+        rows timed from ``a`` to ``b`` all lie in the text range from the date of ``a - 40 h`` to
+        the day after ``b + 16 h``, or below '0': ranges of an index on the column, which
+        ``SqlEventStore`` adds to time filters, histograms and the time range.
         """
         time = self.time
         if self.dialect not in ("sqlite", "postgresql") or getattr(self, "epoch_expr", None) is not None:
@@ -560,9 +565,9 @@ class SqlLayout:
     def time_clause(self, op: str, instant: datetime) -> sa.ColumnElement[bool] | None:
         """Rows whose recorded time is ``op`` (``>=``, ``>``, ``<=``, ``<``) the instant, in SQL.
 
-        By default epoch seconds (``epoch_seconds``) against the instant rounded to the
-        millisecond (SQLite's ``julianday`` is rounded so); layouts that can compare exactly
-        in the column's own form (epoch integers, native timestamps) override it.
+        By default epoch seconds (``epoch_seconds``) against the instant, exactly: on SQLite
+        integer microseconds (``exact_time_key``); layouts that can compare exactly in the
+        column's own form (epoch integers, native timestamps) override it.
         None when SQL cannot read the layout's times.
         """
         epoch = epoch_seconds(self)
@@ -570,8 +575,9 @@ class SqlLayout:
             return None
         compare = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}[op]
         if self.dialect == "sqlite":
-            # julianday keeps milliseconds: both sides rounded alike, so a time compares as its millisecond
-            return compare(epoch, round(instant.timestamp(), 3))
+            exact = exact_time_key(self)
+            assert exact is not None, "SQLite reads this layout's times (epoch_seconds)"
+            return compare(exact[0], exact_micros(instant))
         # PostgreSQL and MariaDB read the microseconds: the bound is exact too (a rounded one would
         # leave out, or let in, the events of the same millisecond on the wrong side of it)
         return compare(epoch, exact_epoch(instant))
@@ -855,6 +861,12 @@ def exact_epoch(instant: datetime) -> Decimal:
     return Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds).scaleb(-6)
 
 
+def exact_micros(instant: datetime) -> int:
+    """Microseconds since 1970 of an aware instant, exactly."""
+    delta = instant - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnElement[Any] | None:
     """Seconds since 1970 for the layout's time column, on the layout's engine.
 
@@ -869,50 +881,13 @@ def epoch_seconds(layout: SqlLayout, *, use_custom: bool = True) -> sa.ColumnEle
         return None
     native = isinstance(getattr(time, "type", None), sa.DateTime)
     if layout.dialect == "sqlite":
-        # julianday reads ISO text with or without fraction, Z or offset;
-        # it is a double: round to the millisecond so a bound equal to an event's time matches it.
-        # julianday also takes 'now', bare numbers and 30 February (as 2 March): the GLOB and the
-        # day check (only for days past 28, to stay cheap) leave those without a time, as Python does.
-        text = sa.cast(time, sa.Text)
-        day = sa.func.substr(text, 1, 10)
-        # Hour 24 and year 0 julianday reads, Python does not: no time on either side.
-        shaped = sa.and_(
-            text.op("GLOB")("[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9][ T][0-2][0-9]:[0-5][0-9]*"),
-            sa.func.substr(text, 12, 2) <= "23", sa.func.substr(text, 1, 4) != "0000",
-            sa.or_(sa.func.substr(text, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
-        )
-        def seconds(julian: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-            return sa.func.round((julian - 2440587.5) * 86400.0, 3)
-
-        # julianday reads the usual forms (Z, no zone, offsets to 14:59) and is NULL for the rest.
-        # Those few are read apart: ``+HHMM``, ``+HH`` and offsets of 15 hours (which Python,
-        # PostgreSQL and MariaDB read) by their local time less the offset; the last half
-        # millisecond of 9999 (julianday rounds to the millisecond first, past the year) to the
-        # millisecond below. Each pattern looks at the last few characters only (a leading *
-        # would try every position), and only where julianday gave nothing.
-        zone_length = sa.case((sa.func.substr(text, -6).op("GLOB")("[+-][0-9][0-9]:[0-5][0-9]"), 6),
-                              (sa.func.substr(text, -5).op("GLOB")("[+-][0-9][0-9][0-5][0-9]"), 5),
-                              (sa.func.substr(text, -3).op("GLOB")("[+-][0-9][0-9]"), 3), else_=0)
-        local = sa.func.substr(text, 1, sa.func.length(text) - zone_length)
-        hours = sa.cast(sa.func.substr(text, 1 - zone_length, 2), sa.Integer)
-        minutes = sa.case((zone_length > 3, sa.cast(sa.func.substr(text, -2, 2), sa.Integer)), else_=0)
-        sign = sa.case((sa.func.substr(text, -zone_length, 1) == "-", -1), else_=1)
-        local_julian = sa.func.coalesce(sa.func.julianday(local), sa.func.julianday(sa.func.substr(local, 1, 23)))
-        apart = sa.case(
-            (zone_length == 0, seconds(sa.func.julianday(sa.func.substr(text, 1, 23)))),
-            (hours <= 15, seconds(local_julian) - sign * (hours * 3600 + minutes * 60)),
-            else_=None,
-        )
-        apart = sa.case((apart < 253402300800.0, apart), else_=None)  # past 9999 in UTC: no time, as in Python
-        return sa.case((shaped, sa.func.coalesce(seconds(sa.func.julianday(time)), apart)), else_=None)
+        # microseconds exact (``sqlite_iso_micros``), as seconds; time filters compare the
+        # microseconds themselves (``exact_time_key``, ``SqlLayout.time_clause``)
+        return sqlite_iso_micros(time, layout.engine) / 1_000_000.0
     if layout.dialect == "postgresql":
         if native:
             return sa.extract("epoch", time)
-        # a failed cast would end the whole query: only text shaped like a valid instant is cast.
-        # Text without a zone is UTC because the session's TimeZone is UTC (connect.py).
-        text = sa.cast(time, sa.Text)
-        return sa.case((text.regexp_match(ISO_TIME_PG), sa.extract("epoch", sa.cast(text, sa.DateTime(timezone=True)))),
-                       else_=None)
+        return postgresql_iso_epoch(time)
     if layout.dialect in ("mysql", "mariadb"):
         if native:
             return sa.func.unix_timestamp(time)
@@ -926,12 +901,9 @@ def exact_time_key(layout: SqlLayout) -> tuple[sa.ColumnElement[Any], Callable[[
     None where SQL reads no time (``epoch_seconds`` is None).
 
     PostgreSQL and MariaDB: ``epoch_seconds``, which reads the microseconds already. SQLite:
-    integer microseconds since 1970. Its ``julianday`` keeps whole milliseconds (``…14.082813``
-    reads as ``…14.083``), so for text the fraction written there (its first six digits, as
-    Python reads it) is put back on the instant's whole second, ``round(epoch - fraction)``,
-    the epoch's millisecond rounding being far below half a second; an integer holds every
-    microsecond of years 1-9999 (a double would not past 2242). Histograms and time filters
-    keep ``epoch_seconds``: both sides of each of their comparisons are rounded alike.
+    integer microseconds since 1970 (``sqlite_iso_micros`` for text): an integer holds every
+    microsecond of years 1-9999 (a double would not past 2255). Time filters on SQLite compare
+    these integers too (``SqlLayout.time_clause``).
     """
     epoch = epoch_seconds(layout)
     time = layout.time
@@ -939,19 +911,122 @@ def exact_time_key(layout: SqlLayout) -> tuple[sa.ColumnElement[Any], Callable[[
         return None
     if layout.dialect != "sqlite":
         return epoch, _read_epoch_seconds
-    # '0' and the separator and six digits after the seconds read as a number: '0.082813' (a comma
-    # read as a point); '0+01:00', '0Z', '0:00' (no seconds) or '0' read as 0
-    after_seconds = sa.func.replace(sa.func.substr(time, 20, 7, type_=sa.String()), ",", ".", type_=sa.String())
-    fraction = sa.cast(sa.literal("0", sa.String()).concat(after_seconds), sa.Float)
-    micros = (sa.cast(sa.func.round(epoch - fraction), sa.Integer) * 1_000_000
-              + sa.cast(sa.func.round(fraction * 1_000_000), sa.Integer))
-    # only text is read so: epoch numbers (a generic layout's) come to the nearest microsecond
-    return sa.case((sa.func.typeof(time) == "text", micros),
+    # text is read to the microsecond (``sqlite_iso_micros``); epoch numbers (a generic layout's,
+    # Axon's) come to the nearest microsecond
+    return sa.case((sa.func.typeof(time) == "text", sqlite_iso_micros(time, layout.engine)),
                    else_=sa.cast(sa.func.round(epoch * 1_000_000), sa.Integer)), _read_epoch_micros
 
 
+#: ``TIME_BLANKS`` as a SQL string literal (the characters themselves between quotes: SQLite,
+#: PostgreSQL and MariaDB take them so)
+_BLANKS_SQL = "'" + TIME_BLANKS + "'"
+#: one digit (GLOB)
+_D = "[0-9]"
+
+
+def sqlite_iso_micros(time: sa.ColumnElement[Any], engine: Any = None) -> sa.ColumnElement[Any]:
+    """SQLite: microseconds since 1970 of a text time in the grammar of stored times
+    (``inspector.core.events.STORED_TIME``), exactly as ``parse_time`` reads it; NULL for any
+    other value.
+
+    Text in the form ``julianday`` reads (``YYYY-MM-DD`` ``T`` or space ``HH:MM``, optional
+    ``:SS`` and fraction, ``Z`` or ``+HH:MM``, and no blank where ``julianday`` would skip one)
+    is read by it: its whole seconds, and the
+    fraction's first six digits as written (``julianday`` rounds to the millisecond). It also
+    reads hour 24, year 0 and 30 February (as 2 March): the GLOB and the day check leave those
+    out, and the first and last years (where an offset may leave the years a datetime holds) go
+    the other way. Every other row (lower case, blanks, commas, ``+HHMM``, ``+HH``, offsets of 15
+    hours, the first and last years, no time at all) is read by ``parse_time`` itself through
+    ``TIME_FUNCTION`` on the inspector's own connections (``has_time_function(engine)``), else by
+    a reading in SQL alone (``_sqlite_iso_micros_in_sql``, some 40 times as costly a row)."""
+    from inspector.stores.connect import TIME_FUNCTION, has_time_function
+
+    raw = sa.cast(time, sa.Text)
+    day = sa.func.substr(raw, 1, 10)
+    julian_form = sa.and_(
+        raw.op("GLOB")(f"{_D * 4}-[01]{_D}-[0-3]{_D}[T ][0-2]{_D}:[0-5]{_D}*"),
+        # julianday skips blanks before a zone ('Z', '+HH:MM') and at the end, where the grammar has
+        # none: no blank (each sorts at or below ' ') last, before a 'Z' or before a '+HH:MM'
+        sa.func.substr(raw, -1) > " ", sa.func.substr(raw, -2, 1) > " ",
+        sa.or_(sa.func.substr(raw, -7, 1) > " ", sa.func.length(raw) == 17),
+        sa.func.substr(raw, 12, 2) <= "23", sa.func.substr(raw, 1, 4).between("0002", "9998"),
+        sa.or_(sa.func.substr(raw, 17, 1) != ":", sa.func.substr(raw, 18, 2) <= "59"),
+        sa.or_(sa.func.substr(raw, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
+    )
+    # '0' and the point and six digits after the seconds read as a number: '0.082813' ('0.5Z' as 0.5);
+    # in this form what stands there otherwise reads as 0 ('0+01:00', '0Z', '0:00' without seconds, '0')
+    fraction = sa.cast(sa.literal_column("'0'").concat(sa.func.substr(raw, 20, 7)), sa.Float)
+    epoch = (sa.func.julianday(raw) - 2440587.5) * 86400.0
+    read = (sa.cast(sa.func.round(epoch - fraction), sa.Integer) * 1_000_000
+            + sa.cast(sa.func.round(fraction * 1_000_000), sa.Integer))
+    if has_time_function(engine):
+        apart = getattr(sa.func, TIME_FUNCTION)(sa.cast(raw, sa.LargeBinary), type_=sa.Integer())
+    else:
+        apart = _sqlite_iso_micros_in_sql(time)
+    return sa.case((julian_form, sa.func.coalesce(read, apart)), else_=apart)
+
+
+def _sqlite_iso_micros_in_sql(time: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """SQLite, in SQL alone: microseconds since 1970 of a text time in the grammar of stored times
+    (``inspector.core.events.STORED_TIME``), exactly as ``parse_time`` reads it; NULL for any
+    other value. Blanks around it are trimmed, ``t``/``z`` read as ``T``/``Z`` (upper case), a
+    comma as the fraction's point; the fraction's first six digits are the microseconds (the
+    rest cut off, as Python does); the whole seconds are ``julianday``'s of the text without its
+    fraction and zone (a double, exact to far below a second), less the offset. ``julianday``
+    also reads 'now', bare numbers, 30 February (as 2 March), year 0 and hour 24: the GLOBs and
+    the day check leave those without a time. Past 9999 or before year 1 in UTC: no time."""
+    text = sa.func.upper(sa.func.replace(sa.func.trim(sa.cast(time, sa.Text), sa.literal_column(_BLANKS_SQL)),
+                                         ",", "."), type_=sa.String())
+    zone_length = sa.case((sa.func.substr(text, -1) == "Z", 1),
+                          (sa.func.substr(text, -6).op("GLOB")(f"[+-]{_D}{_D}:{_D}{_D}"), 6),
+                          (sa.func.substr(text, -5).op("GLOB")(f"[+-]{_D}{_D}{_D}{_D}"), 5),
+                          (sa.func.substr(text, -3).op("GLOB")(f"[+-]{_D}{_D}"), 3), else_=0)
+    local_length = sa.func.length(text) - zone_length
+    day = sa.func.substr(text, 1, 10)
+    shaped = sa.and_(
+        sa.func.substr(text, 1, 16).op("GLOB")(f"{_D * 4}-[01]{_D}-[0-3]{_D}[T ][0-2]{_D}:[0-5]{_D}"),
+        sa.func.substr(text, 12, 2) <= "23", sa.func.substr(text, 1, 4) != "0000",
+        sa.or_(local_length == 16,
+               sa.and_(local_length == 19, sa.func.substr(text, 17, 3).op("GLOB")(f":[0-5]{_D}")),
+               sa.and_(local_length >= 21, sa.func.substr(text, 17, 4).op("GLOB")(f":[0-5]{_D}."),
+                       sa.not_(sa.func.substr(text, 21, local_length - 20).op("GLOB")("*[^0-9]*")))),
+        # zone hours under 16, minutes under 60
+        sa.or_(zone_length < 3, sa.and_(sa.func.substr(text, local_length + 2, 2) <= "15",
+                                        sa.or_(zone_length == 3, sa.func.substr(text, -2) <= "59"))),
+        sa.or_(sa.func.substr(text, 9, 2) <= "28", sa.func.date(sa.func.julianday(day)) == day),
+    )
+    whole = sa.func.julianday(day.concat(" ").concat(
+        sa.func.substr(text, 12, sa.case((local_length >= 19, 8), else_=5))))
+    seconds = sa.cast(sa.func.round((whole - 2440587.5) * 86400.0), sa.Integer)
+    sign = sa.case((sa.func.substr(text, local_length + 1, 1) == "-", -1), else_=1)
+    offset = sa.case((zone_length < 3, 0), else_=sign * (
+        sa.cast(sa.func.substr(text, local_length + 2, 2), sa.Integer) * 3600
+        + sa.case((zone_length > 3, sa.cast(sa.func.substr(text, -2), sa.Integer) * 60), else_=0)))
+    fraction = sa.case((local_length >= 21, sa.cast(sa.func.substr(
+        sa.func.substr(text, 21, sa.func.min(local_length - 20, 6)).concat("000000"), 1, 6), sa.Integer)), else_=0)
+    micros = (seconds - offset) * 1_000_000 + fraction
+    return sa.case((sa.and_(shaped, micros >= _FIRST_MICROS, micros < _PAST_MICROS), micros), else_=None)
+
+
+#: microseconds since 1970 of 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z: times Python holds
+_FIRST_MICROS = -62135596800 * 1_000_000
+_PAST_MICROS = 253402300800 * 1_000_000
+#: the same in seconds, written into the statement (a bound parameter would be typed as a 32-bit integer)
+_FIRST_SECOND: sa.ColumnElement[Any] = sa.literal_column("-62135596800")
+_PAST_SECOND: sa.ColumnElement[Any] = sa.literal_column("253402300800")
+
+
 def _read_epoch_seconds(value: Any) -> datetime | None:
-    return None if value is None else parse_time(float(value))
+    """Epoch seconds as PostgreSQL and MariaDB give them (exact decimals; floats elsewhere) as
+    an aware datetime, to the microsecond (a float of the last microsecond of 9999 is past it)."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return parse_time(value)
+    try:
+        return _read_epoch_micros(int(Decimal(value).scaleb(6).to_integral_value(ROUND_HALF_EVEN)))
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _read_epoch_micros(value: Any) -> datetime | None:
@@ -966,25 +1041,57 @@ def _read_epoch_micros(value: Any) -> datetime | None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+def postgresql_iso_epoch(time: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """Epoch seconds (exact numeric) of text in the grammar of stored times on PostgreSQL, as
+    ``parse_time`` reads it; NULL for any other value. A failed cast would end the whole query:
+    only text the pattern takes (blanks around it trimmed) is cast, with a comma read as the
+    fraction's point and the fraction cut to six digits (the cast would round the seventh).
+    Text without a zone is UTC because the session's TimeZone is UTC (connect.py). Past 9999 or
+    before year 1 in UTC (an offset moving a first or last day over): no time, as in Python."""
+    text = sa.func.btrim(sa.cast(time, sa.Text), sa.literal_column(_BLANKS_SQL), type_=sa.String())
+    points = sa.func.translate(text, ",", ".", type_=sa.String())
+    # a fraction follows seconds, from the 21st character: digits past its 6th are cut
+    cut = sa.case((sa.func.ascii(sa.func.substr(text, 27, 1)).between(48, 57),
+                   sa.func.regexp_replace(points, "^(.{19}[.][0-9]{6})[0-9]+", "\\1")), else_=points)
+    epoch = sa.extract("epoch", sa.cast(cut, sa.DateTime(timezone=True)))
+    edge = sa.func.left(text, 4).in_(("0001", "9999"))
+    in_range = sa.case((sa.and_(epoch >= _FIRST_SECOND, epoch < _PAST_SECOND), epoch), else_=None)
+    return sa.case((sa.not_(text.regexp_match(ISO_TIME_PG)), None), (edge, in_range), else_=epoch)
+
+
 def mysql_iso_epoch(time: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
-    """Epoch seconds of ISO-8601 text on MySQL/MariaDB, NULL for text that is not an instant.
+    """Epoch seconds (exact decimal) of text in the grammar of stored times on MySQL/MariaDB, as
+    ``parse_time`` reads it; NULL for any other value.
 
     ``str_to_date`` neither reads offsets nor optional fractions, so the parts are read
-    apart: the date and time by position, the fraction and the zone by pattern.
-    ``TIMESTAMPDIFF`` from 1970 does not depend on the session time zone or 2038.
+    apart: the date and time by position (seconds 0 where there are none), the fraction's
+    first six digits and the zone by pattern, on the text with its blanks trimmed (``TRIM``
+    takes spaces only: the other blanks become spaces first, the pattern having allowed
+    them only around the text). ``TIMESTAMPDIFF`` from 1970 does not depend on the session
+    time zone or 2038. Past 9999 or before year 1 in UTC: no time, as in Python.
     """
-    text = sa.func.trim(time)
-    base = sa.func.str_to_date(
-        sa.func.concat(sa.func.left(text, 10), " ", sa.func.substring(text, 12, 8)), "%Y-%m-%d %H:%i:%s")
+    spaced: sa.ColumnElement[Any] = time
+    for blank in TIME_BLANKS[1:]:
+        spaced = sa.func.replace(spaced, sa.literal_column(f"'{blank}'"), sa.literal_column("' '"))
+    # text led by a digit and ending in no blank (ASCII above 32) is read as it is, the rest trimmed
+    bare = sa.and_(sa.func.ascii(time).between(48, 57), sa.func.ascii(sa.func.right(time, 1)) > 32)
+    text = sa.case((bare, time), else_=sa.func.trim(spaced))
+    clock = sa.func.concat(sa.func.substring(text, 12, 5), ":",
+                           sa.case((sa.func.substring(text, 17, 1) == ":", sa.func.substring(text, 18, 2)),
+                                   else_="00"))
+    base = sa.func.str_to_date(sa.func.concat(sa.func.left(text, 10), " ", clock), "%Y-%m-%d %H:%i:%s")
     seconds = sa.func.timestampdiff(sa.literal_column("SECOND"), sa.literal("1970-01-01 00:00:00"), base)
-    fraction = sa.func.coalesce(
-        sa.cast(sa.func.concat("0", sa.func.nullif(sa.func.regexp_substr(text, "[.][0-9]+"), "")),
-                sa.Numeric(20, 9)), 0)
+    digits = sa.func.substring(sa.func.nullif(sa.func.regexp_substr(text, "[.,][0-9]+"), ""), 2, 6)
+    fraction = sa.func.coalesce(sa.cast(sa.func.concat("0.", sa.func.rpad(digits, 6, "0")), sa.Numeric(7, 6)), 0)
     zone = sa.func.replace(sa.func.nullif(sa.func.regexp_substr(text, "[+-][0-9]{2}(:?[0-9]{2})?$"), ""), ":", "")
     sign = sa.case((sa.func.left(zone, 1) == "-", -1), else_=1)
     minutes = sa.case((sa.func.length(zone) == 5, sa.cast(sa.func.substring(zone, 4, 2), sa.Integer)), else_=0)
     offset = sa.func.coalesce(sign * (sa.cast(sa.func.substring(zone, 2, 2), sa.Integer) * 3600 + minutes * 60), 0)
-    return sa.case((text.regexp_match(ISO_TIME_MYSQL), seconds + fraction - offset), else_=None)
+    epoch = seconds + fraction - offset
+    edge = sa.func.left(text, 4).in_(("0001", "9999"))
+    in_range = sa.case((sa.and_(epoch >= _FIRST_SECOND, epoch < _PAST_SECOND), epoch), else_=None)
+    return sa.case((sa.not_(sa.type_coerce(time, sa.String()).regexp_match(ISO_TIME_MYSQL)), None),
+                   (edge, in_range), else_=epoch)
 
 
 _ISO_FORM = re.compile(
