@@ -315,8 +315,10 @@ class AxonLayout(SqlLayout):
                     end = sa.cast(sa.func.right(text, len(zone)), sa.LargeBinary)
                     differs = sa.or_(sa.func.length(text) != len(first),
                                      end != sa.literal(zone.encode(), sa.LargeBinary))
-                other = conn.execute(sa.select(sa.literal(1)).select_from(self.table)
-                                     .where(stamp.is_not(None), differs, timed).limit(1)).first()
+                # the regular expression (``timed``) only on rows that differ: in a CASE, so that
+                # PostgreSQL does not take it first for every row (4.3 s against 0.6 s for 1 M rows)
+                other = conn.execute(sa.select(sa.literal(1)).select_from(self.table).where(
+                    stamp.is_not(None), sa.case((differs, timed), else_=sa.false())).limit(1)).first()
             self._one_form = other is None
         return self._one_form
 
