@@ -5,7 +5,7 @@ whatever forms its ``time_stamp`` text takes. Axon's ``formatInstant`` writes UT
 02:00:02Z, the text MAX though not the last instant) or fractions of several lengths
 (``.100Z`` sorts after ``.1005Z``) breaks that: the times are then compared as instants, and
 ``info`` says so, and the window's timeline opens with every event in view. Axon's JPA tables
-(Hibernate's DDL) on PostgreSQL and MariaDB."""
+(Hibernate's DDL) on PostgreSQL, MariaDB and SQLite (Hibernate's community SQLite dialect)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from inspector.cli import main
 from inspector.stores import open_store
 
 from . import test_axon as axon_tables
-from .servers import scratch_database
+from .servers import writable_target
 
 UTC = timezone.utc
 
@@ -41,32 +41,35 @@ CASES = [
                               "2026-12-08T03:00:02.000+01:00", "2026-12-08T03:00:03.000+01:00"],
      [at(0), at(1), at(2), at(3)], True),
 ]
-SERVERS = ["postgres_url", "mysql_url"]
+ENGINES = ["postgresql", "mysql", "sqlite"]
 
 
-@pytest.fixture(scope="module", params=[(server, case) for server in SERVERS for case in CASES],
-                ids=[f"{server.split('_')[0]}-{case[0]}" for server in SERVERS for case in CASES])
-def axon_times(request):
-    """(URL, store, the events' instants, whether text order is proven)."""
-    server, (_id, texts, instants, proven) = request.param
-    db = scratch_database(request.getfixturevalue(server), "axonzones")
+@pytest.fixture(scope="module", params=[(engine, case) for engine in ENGINES for case in CASES],
+                ids=[f"{engine}-{case[0]}" for engine in ENGINES for case in CASES])
+def axon_times(request, tmp_path_factory):
+    """(URL or path, store, the events' instants, whether text order is proven)."""
+    engine, (_id, texts, instants, proven) = request.param
+    writer, target, cleanup = writable_target(request, engine, tmp_path_factory.mktemp("axon") / "axon.db",
+                                              "axonzones")
     ddl = axon_tables.JPA_PG_DDL.split(";", 1)[1]
-    blob = " bytea" if db.writer.dialect.name == "postgresql" else " longblob"
-    with db.writer.begin() as conn:
+    blob = {"postgresql": " bytea", "mysql": " longblob", "sqlite": " blob"}[engine]
+    mark = "?" if engine == "sqlite" else "%s"
+    with writer.begin() as conn:
         axon_tables._ddl(conn, ddl.replace(" oid", blob))
         conn.exec_driver_sql("CREATE INDEX ix_time ON domain_event_entry (time_stamp)")  # the index path too
         for index, text in enumerate(texts):
             conn.exec_driver_sql(
                 "INSERT INTO domain_event_entry (global_index, aggregate_identifier, sequence_number, type, "
                 "event_identifier, payload, payload_type, time_stamp) "
-                "VALUES (%s, 'order-9', %s, 'Order', %s, %s, 'com.acme.OrderEvent', %s)",
+                f"VALUES ({mark}, 'order-9', {mark}, 'Order', {mark}, {mark}, 'com.acme.OrderEvent', {mark})",
                 (1 + 50 * index, index, str(uuid.uuid4()), b"{}", text))
-    store = open_store(db.url)
+    writer.dispose()
+    store = open_store(target)
     try:
-        yield db.url, store, instants, proven
+        yield target, store, instants, proven
     finally:
         store.close()
-        db.drop()
+        cleanup()
 
 
 def test_the_time_range_is_the_first_and_last_event_time(axon_times):
