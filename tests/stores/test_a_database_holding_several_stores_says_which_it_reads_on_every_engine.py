@@ -177,7 +177,8 @@ def test_the_window_names_the_store_it_reads_and_its_open_dialog_offers_the_othe
         assert win.layout_label.text() == f"Layout: {layout} ({engine}) · {shown(target, table)}, 1 of 2 stores here"
         assert win.layout_label.toolTip() == (
             f"2 event stores in this database, reading {shown(target, table)} ({layout});\nto read another:\n"
-            f"{shown(target, other_table)} ({other_layout}) with --layout {other_layout}")
+            f"{shown(target, other_table)} ({other_layout}) with --layout {other_layout}\n\n"
+            "In this window: File › Open store… with that Layout.")
         dialog = OpenStoreDialog([], win)
         offered = [dialog.layout_box.itemText(i) for i in range(dialog.layout_box.count())]
         assert {layout, other_layout} <= set(offered)

@@ -158,7 +158,8 @@ def test_the_window_names_the_store_it_reads_among_several(stores_in_schemas, qt
         assert win.layout_label.toolTip() == (
             "3 event stores in this database, reading a.shop_events (eventsourcing);\nto read another:\n"
             "b.shop_events (eventsourcing) with options=-csearch_path%3Db in the URL;\n"
-            "public.events (generic) with --layout generic")
+            "public.events (generic) with --layout generic\n\n"
+            "In this window: File › Open store… with that Layout.")
         # the store label stays in sight beside it (no status message over it), both read whole
         # once the store's reads are done (the progress strip gone from the status bar)
         qtbot.waitUntil(lambda: not win.progress_strip.isVisible(), timeout=20000)

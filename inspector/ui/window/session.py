@@ -231,7 +231,10 @@ class StoreSession:
             of = getattr(self.store, "stores_here", 0)
             self.layout_label.setText(f"Layout: {info.layout} ({info.engine}) ·{table} "
                                       + (f"1 of {of} stores here" if of > 1 else "one of several stores here"))
-            self.layout_label.setToolTip(note.replace("; ", ";\n").replace(": ", ":\n", 1))
+            tip = note.replace("; ", ";\n").replace(": ", ":\n", 1)
+            if "--layout " in note:  # what the command line's --layout is here
+                tip += "\n\nIn this window: File › Open store… with that Layout."
+            self.layout_label.setToolTip(tip)
         broken = getattr(getattr(self.store, "layout", None), "declared_form_broken", None)
         if broken:  # the mapping's time = "iso" does not hold: times are read as with auto (and right)
             self.layout_label.setText(self.layout_label.text() + " · mixed time forms")
