@@ -2,7 +2,8 @@
 
 A thin shell over core/stores/replay: every subcommand opens the store read-only,
 calls one core function and prints text or one JSON document. Exit codes: 0 success,
-1 store or input error (one line on stderr), 2 bad usage (a mistyped subcommand included).
+1 store or input error (one line on stderr), or a projector that raised (replay, states and
+compare print what they found first), 2 bad usage (a mistyped subcommand included).
 
 Importing this module is cheap: SQLAlchemy, the stores and Qt are imported only by the
 command that needs them, so ``--version``, ``--help`` of the launcher and shell completion
@@ -101,6 +102,7 @@ EXAMPLES = {
                 "--against projectors_v2.py --processes 2",
                 "event-inspector compare es.db --category Account --projector native --against my_account.py --path src"],
     "changed": ["event-inspector changed demo.db wallet-9b2e71cc 42",
+                "event-inspector changed demo.db --stream wallet-9b2e71cc --version 42   # the same, as options",
                 "event-inspector changed demo.db wallet-9b2e71cc v42 --projector generic --json",
                 "event-inspector changed demo.db job-52e6b438 2   # v2 is shared by 2 events: together, then each's own"],
     "audit": ["event-inspector audit demo.db --causes-of wallet-9b2e71cc@42",
@@ -147,9 +149,12 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
     return {}
 
 
-#: Options a mistaken ``changed`` may be given for its STREAM and VERSION arguments (the form of
-#: replay, diff and bisect): each is a usage error that writes the command the right way.
-CHANGED_AS_OPTIONS = ("--stream", "--at", "--version", "--to", "--from")
+#: ``changed``'s options for its STREAM and VERSION arguments (the form of replay, diff and bisect):
+#: read as those arguments (``_changed_as_arguments``).
+CHANGED_OPTIONS = ("--stream", "--version")
+#: Options a mistaken ``changed`` may be given for its VERSION (the moments of replay and diff): each
+#: is a usage error that writes the command the right way.
+CHANGED_AS_OPTIONS = ("--at", "--to", "--from")
 #: Options a stream command fills, in order, from the words after its store and stream (a stream
 #: given as an argument, or words left over after ``--stream``): a moment, two moments, an expression.
 WORD_OPTIONS = {"replay": ("--at",), "diff": ("--from", "--to"), "bisect": ("--when",)}
@@ -218,11 +223,49 @@ def _left_out(name: str, rest: Sequence[str]) -> str:
     return f" ({' '.join(shlex.quote(word) for word in rest)}: no argument of {name}, left out)"
 
 
+def _changed_as_arguments(parser: argparse.ArgumentParser, tokens: list[str]) -> list[str]:
+    """``changed``'s ``tokens`` with ``--stream STREAM`` and ``--version VERSION`` (also ``--stream=S``,
+    or a prefix naming one of them alone) given as its STREAM and VERSION arguments, the words
+    argparse reads: ``STORE --stream S --version 42`` is ``STORE S 42``, and one given as an option
+    with the other as an argument (``STORE --stream S 42``) is filled in too. The same value given
+    both ways, or one missing, is a usage error (exit 2) under ``changed``'s usage."""
+    expanded = []
+    for token in tokens:
+        name, equals, value = token.partition("=")
+        action = _option_named(parser, name) if name.startswith("--") else None
+        if action is not None and action.option_strings[0] in CHANGED_OPTIONS:
+            token = action.option_strings[0] + equals + value
+        expanded.append(token)
+    if any(token.partition("=")[0] in CHANGED_AS_OPTIONS for token in tokens):
+        return tokens  # a moment given for the version: ``_stream_form_problem`` writes the right command
+    words, options, values, _ = _split_tokens(parser, expanded, CHANGED_OPTIONS)
+    if not values:
+        return tokens
+    store, rest = (words[0], words[1:]) if words else (None, [])
+    slots = [values.get("--stream"), values.get("--version")]
+    free = [index for index, value in enumerate(slots) if value is None]
+    if len(rest) > len(free):
+        given = " and ".join(f"{option} {values[option]}" for option in CHANGED_OPTIONS if option in values)
+        parser.error(f"{given} and {' '.join(rest)} as argument{'s' if len(rest) > 1 else ''}: give the stream and "
+                     "the version once each, as arguments (STREAM VERSION) or as --stream and --version")
+    for index, word in zip(free, rest):
+        slots[index] = word
+    missing = [what for what, value in zip(("the stream (STREAM or --stream STREAM)",
+                                            "the version (VERSION or --version VERSION)"), slots) if value is None]
+    if store is None:
+        missing.insert(0, "the store (STORE)")
+    if missing:
+        parser.error(f"changed needs {' and '.join(missing)}")
+    assert store is not None and slots[0] is not None and slots[1] is not None
+    return [store, slots[0], slots[1], *options]
+
+
 def _stream_form_problem(name: str, parser: argparse.ArgumentParser, tokens: list[str]) -> str | None:
     """A usage error for a stream given the other command's way, naming the right form, else None.
 
-    ``changed`` takes ``STORE STREAM VERSION`` as arguments, while ``replay``, ``diff``, ``bisect``,
-    ``events``, ``check`` and ``export`` take ``--stream STREAM`` (and moments, bisect's
+    ``changed`` takes ``STORE STREAM VERSION`` as arguments (or ``--stream``/``--version``, read as
+    them before this: ``_changed_as_arguments``) and no moment option, while ``replay``, ``diff``,
+    ``bisect``, ``events``, ``check`` and ``export`` take ``--stream STREAM`` (and moments, bisect's
     expression, as options): a word given the other way is answered with the command written the
     right way, with the user's values and every other option they gave, which runs as written.
     """
@@ -233,7 +276,7 @@ def _stream_form_problem(name: str, parser: argparse.ArgumentParser, tokens: lis
         wrong = [option for option in CHANGED_AS_OPTIONS if option in given]
         if not wrong:
             return None
-        words, options, values, _ = _split_tokens(parser, tokens, CHANGED_AS_OPTIONS)
+        words, options, values, _ = _split_tokens(parser, tokens, (*CHANGED_OPTIONS, *CHANGED_AS_OPTIONS))
         store, rest = (words[0], words[1:]) if words else ("STORE", [])
         stream = values.get("--stream")
         if stream is None:
@@ -242,7 +285,8 @@ def _stream_form_problem(name: str, parser: argparse.ArgumentParser, tokens: lis
         if version is None:
             version = rest.pop(0) if rest else "VERSION"
         written = " ".join(shlex.quote(word) for word in (store, stream, version, *options))
-        return (f"changed takes the stream and the version as arguments, not {' or '.join(wrong)}: "
+        return (f"changed takes the stream and the version as arguments (or --stream and --version), "
+                f"not {' or '.join(wrong)}: "
                 f"{PROG} changed {written}{_left_out(name, rest)}")
     if "--stream" not in parser._option_string_actions:
         return None
@@ -535,6 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _not_a_command(argv[0], list(commands))
         return _run_gui(argv)
     command = commands.get(argv[0])
+    if argv[0] == "changed" and command is not None:
+        argv = [argv[0], *_changed_as_arguments(command, argv[1:])]
     problem = _stream_form_problem(argv[0], command, argv[1:]) if command is not None else None
     if command is not None and problem:
         command.error(problem)  # exit 2, under the subcommand's own usage

@@ -37,13 +37,18 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
                     "the events that changed it, then each event's own changes in position order. "
                     "With --json every change has changed_by (the positions of the events that changed "
                     "its path) and by_event lists each event's own changes, the one event's when one "
-                    "owns the version. STREAM and VERSION are arguments here (changed demo.db wallet-9b2e71cc "
-                    "42), not --stream and --at as in replay: given that way, the usage error writes the "
-                    "command with them as arguments.",
+                    "owns the version. STREAM and VERSION are arguments (changed demo.db wallet-9b2e71cc 42) "
+                    "or --stream and --version, as the other commands take a stream (changed demo.db --stream "
+                    "wallet-9b2e71cc --version 42); a version given as --at, --from or --to is a usage error "
+                    "that writes the command the right way.",
     )
     changed.add_argument("store")
     changed.add_argument("stream", metavar="STREAM", help="the stream, exactly as the store names it")
     changed.add_argument("version", metavar="VERSION", type=_version, help="the event's version (42 or v42)")
+    changed.add_argument("--stream", dest="stream_option", metavar="STREAM",
+                         help="the stream, as replay, diff and bisect take it (instead of the STREAM argument)")
+    changed.add_argument("--version", dest="version_option", metavar="VERSION", type=_version,
+                         help="the event's version, 42 or v42 (instead of the VERSION argument)")
     changed.add_argument("--states", action="store_true", help="also print the whole state before and after")
     changed.set_defaults(handler=run_changed)
 

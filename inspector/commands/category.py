@@ -7,6 +7,10 @@ its ``print()`` goes to stderr. Progress (streams done of the total, when the st
 cheaply) is shown on stderr when stderr is a terminal. The first Ctrl+C stops the run at the
 next stream (or within 256 events): what was found so far is printed, marked partial
 (``"partial": true``), and the exit code is 130; a second Ctrl+C interrupts at once.
+
+A run where a projector raised in any stream (``stopped``) prints its results as usual, says how many
+streams stopped in its summary, and exits 1 (``STOPPED``) with one line on stderr: the states past that
+event are not known, so the answer is not a full one, and a script must not read it as a clean one.
 """
 
 from __future__ import annotations
@@ -44,15 +48,24 @@ from inspector.replay.projectors import UserInterrupt, marked_interrupts
 #: Exit code after Ctrl+C (128 + SIGINT), with the partial results printed.
 INTERRUPTED = 130
 
+#: Exit code when a projector raised in any stream (printed under "stopped"): the results are
+#: printed, but the states past that event are not known. bisect's code for a projector that raised.
+STOPPED = 1
+
 #: What --help says after the options (cli.EXAMPLES adds the examples below it).
 STATES_NOTES = """\
 A stream whose projector raises is reported under "stopped" (version, event type, error);
-the other streams are replayed as usual. Ctrl+C prints what was found so far (exit 130)."""
+the other streams are replayed as usual. The summary says how many streams stopped, and
+the exit status is then 1 (one line on stderr): their states past that event are not
+known, so it is not a clean answer. Ctrl+C prints what was found so far (exit 130)."""
 
 COMPARE_NOTES = """\
 Each side is a .py file or module with @projector functions, 'native' (eventsourcing
 aggregates with your own classes, see --path), 'demo' or 'generic'. Changes read as
 diff's: path, op (add/remove/change), before (--projector) and after (--against).
+A stream where either side raised is headed "--against stopped at vN (type): error" (or
+--projector), never counted as 0 changes; the summary says how many streams stopped and
+the exit status is then 1 (one line on stderr). Ctrl+C prints what was found so far (exit 130).
 With --processes N every worker loads both sides again; a side that loads here but not
 in a fresh process is an error naming it (run without --processes)."""
 
@@ -352,7 +365,22 @@ def run_states(args: argparse.Namespace) -> int:
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
         return INTERRUPTED
+    if stopped:
+        return _stopped_exit(f"the projector raised in {len(stopped):,} of {plural(totals.streams, 'stream')} "
+                             "(listed under stopped): " + ("its state past that event is not known" if len(stopped) == 1
+                                                           else "their states past that event are not known"))
     return 0
+
+
+def _stopped_exit(what: str) -> int:
+    """``STOPPED``, after one line on stderr saying why the run, though printed, is no clean answer."""
+    print(printable(f"event-inspector: error: {what}, so this is not a full answer"), file=sys.stderr)
+    return STOPPED
+
+
+def _stopped_words(count: int) -> str:
+    """``, 3 stopped`` for a summary line; nothing when no stream stopped."""
+    return f", {count:,} stopped" if count else ""
 
 
 def _ended_note(ended: list[tuple[str, int]], at: Any) -> str:
@@ -394,6 +422,7 @@ def _print_states_summary(out: TextIO, args: argparse.Namespace, totals: Any, st
         head = f"{totals.matches:,} of {totals.streams:,} {what} where {args.where} {held}"
     else:
         head = f"{totals.streams:,} {what} replayed"
+    head += _stopped_words(len(stopped))
     out.write(printable(f"{head}; {totals.events_applied:,} events applied in {totals.elapsed_ms:,.0f} ms{partial}") + "\n")
     if totals.where_note():
         out.write(printable(f"note: {totals.where_note()}") + "\n")
@@ -418,6 +447,7 @@ def run_compare(args: argparse.Namespace) -> int:
     processes, cpus_note = _processes(args.processes)
     progress = terminal_progress("comparing", "streams")
     stopped: list[dict[str, Any]] = []
+    stopped_any = 0  # streams where either side raised (those alike on both sides are in ``stopped`` too)
     listing = _JsonList(out, "differences") if args.json else None
     interrupted = False
     try:
@@ -428,6 +458,7 @@ def run_compare(args: argparse.Namespace) -> int:
         with redirect_stdout(sys.stderr), _first_interrupt_cancels(token):
             try:
                 for difference in run:
+                    stopped_any += difference.old_stopped is not None or difference.new_stopped is not None
                     if not difference.differs:
                         assert difference.old_stopped is not None
                         stopped.append({"stream": difference.stream, **difference.old_stopped.to_json()})
@@ -463,8 +494,8 @@ def run_compare(args: argparse.Namespace) -> int:
                   file=sys.stderr)
     else:
         partial = " (partial: interrupted)" if interrupted else ""
-        out.write(f"{totals.differences:,} of {totals.streams:,} streams differ; {totals.events_applied:,} events "
-                  f"applied in {totals.elapsed_ms:,.0f} ms{partial}\n")
+        out.write(f"{totals.differences:,} of {totals.streams:,} streams differ{_stopped_words(stopped_any)}; "
+                  f"{totals.events_applied:,} events applied in {totals.elapsed_ms:,.0f} ms{partial}\n")
         if totals.ended_before:
             out.write(f"note: {plural(totals.ended_before, 'stream')} {'ends' if totals.ended_before == 1 else 'end'} "
                       f"before {at}: no state there, not compared\n")
@@ -476,15 +507,22 @@ def run_compare(args: argparse.Namespace) -> int:
     if interrupted:
         print("event-inspector: interrupted: the results above are partial", file=sys.stderr)
         return INTERRUPTED
+    if stopped_any:
+        return _stopped_exit(f"a projector raised in {stopped_any:,} of {plural(totals.streams, 'stream')} "
+                             "(each said with where it stopped): " + ("it is" if stopped_any == 1 else "they are")
+                             + " not compared past that event")
     return 0
 
 
 def _print_difference(difference: Any) -> None:
+    """A stream whose states differ, headed with its count of changed paths; one where a side
+    stopped is headed with where and why (it has no state there to count changes of)."""
+    stops = [f"{side} stopped at v{stop.version} ({shown_name(stop.type)}): {stop.error}"
+             for side, stop in (("--projector", difference.old_stopped), ("--against", difference.new_stopped))
+             if stop is not None]
+    what = "; ".join(stops) if stops else f"{len(difference.changes)} change(s)"
     print(printable(f"{shown_name(difference.stream)} at {_moment_text(difference.version, difference.recorded_at)}: "
-                    f"{len(difference.changes)} change(s)"))
-    for side, stop in (("--projector", difference.old_stopped), ("--against", difference.new_stopped)):
-        if stop is not None:
-            print(printable(f"  {side} raised at v{stop.version} ({shown_name(stop.type)}): {stop.error}"))
+                    f"{what}"))
     if difference.changes:
         table = io.StringIO()
         with redirect_stdout(table):

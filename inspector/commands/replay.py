@@ -5,6 +5,10 @@ one JSON document with ``--json``), and whatever it raises, ``SystemExit`` and
 ``KeyboardInterrupt`` included, is reported as its error at that event; Ctrl+C still
 interrupts (exit 130). With ``--time-limit`` the work runs in a worker process that is
 stopped when the limit passes (exit 1 with a message saying so).
+
+A replay whose projector raised is no clean answer: it exits 1 with the projector's error on
+stderr. Raised at the stream's first event, nothing was folded and no state is printed; later,
+the state just before that event is printed (``stopped`` in ``--json``) before it fails.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import textwrap
 from contextlib import contextmanager, redirect_stdout
 from typing import Any, Callable, Iterator
 
-from inspector.cli import CHANGE_ROWS, InputError, open_store_from_args, print_json, print_table, terminal_progress
+from inspector.cli import (CHANGE_ROWS, InputError, fail, open_store_from_args, print_json, print_table,
+                           terminal_progress)
 from inspector.core import jsontext
 from inspector.core.terminal import LINE_LIMIT, printable, shortened, shown_name
 from inspector.core.events import Moment, format_time, parse_moment
@@ -45,7 +50,11 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     rep = subparsers.add_parser(
         "replay", parents=[common, projector_options],
         help="a stream's state at a version or an instant",
-        description="Rebuild a stream's state at MOMENT (vN or an ISO-8601 time; default: its latest version).",
+        description=textwrap.fill(
+            "Rebuild a stream's state at MOMENT (vN or an ISO-8601 time; default: its latest version). A "
+            "projector that raises stops the replay at that event and the exit status is 1 with its error: "
+            "raised at the first event, no state is printed (there is none); later, the state just before that "
+            "event is printed first.", width=88),
     )
     rep.add_argument("store")
     rep.add_argument("--stream", required=True, help="the stream to replay")
@@ -206,6 +215,11 @@ def run_replay(args: argparse.Namespace) -> int:
             progress.close()
     if result.problem:
         raise InputError(result.problem)
+    stop = result.stopped
+    raised = None if stop is None else (f"the projector raised at v{stop.version} ({shown_name(stop.type)}): "
+                                        f"{stop.error}")
+    if raised is not None and result.version is None:  # nothing folded: no state to show, only the error
+        raise InputError(f"{raised}; no event was applied, so {shown_name(result.stream)} has no state to show")
     if args.json:
         print_json(result.to_json())
     else:
@@ -215,17 +229,13 @@ def run_replay(args: argparse.Namespace) -> int:
         print(printable(f"  {result.describe()}"))
         print("state:")
         _print_state(result.state)
-    if result.stopped is not None:
-        print(printable(
-            f"warning: the projector raised at v{result.stopped.version} ({shown_name(result.stopped.type)}): "
-            f"{result.stopped.error}; the state shown is the state just before it"),
-            file=sys.stderr,
-        )
     if result.state_note:
         print(f"warning: {result.state_note}", file=sys.stderr)
     if args.json:  # the text output says them on its second line
         for warning in result.warnings:
             print(printable(f"warning: {warning}"), file=sys.stderr)
+    if raised is not None:  # the state shown is not the one asked for: no clean answer
+        return fail(f"{raised}; the state shown is the state just before it, at v{result.version}")
     return 0
 
 

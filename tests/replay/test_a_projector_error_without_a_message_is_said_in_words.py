@@ -39,9 +39,9 @@ def test_replay_says_what_a_projector_raised_without_a_message(store: Path, tmp_
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     projector = tmp_path / "boom.py"
     projector.write_text(PROJECTOR.format(error=error))
-    main(["replay", str(store), "--stream", "order-1", "--projector", str(projector)])
+    assert main(["replay", str(store), "--stream", "order-1", "--projector", str(projector)]) == 1
     captured = capsys.readouterr()
-    assert f"stopped at v1 (Placed): {said}" in captured.out + captured.err
+    assert f"raised at v1 (Placed): {said}" in captured.err
 
 
 def test_states_in_worker_processes_say_it_too(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -108,7 +108,8 @@ def test_a_missing_key_stays_not_yet(demo_store_path, capsys):
         capsys, "states", str(demo_store_path), "--category", "job", "--where", 'state["rating"] >= 1', "--json"
     )
     result = json.loads(out)
-    assert code == 0 and result["expression_errors"] == [] and result["note"] is None
+    assert result["expression_errors"] == [] and result["note"] is None
+    assert code == 1 and len(result["stopped"]) == 1  # the job whose payload is not JSON stops: no clean answer
 
 
 def test_error_tallies_from_several_processes_add_up():

@@ -354,7 +354,7 @@ def test_what_a_projector_raises_is_reported_as_its_error_at_that_version(
     limit = ["--time-limit", "60"] if isolated else []
     code, out, err = run_cli(capsys, "replay", str(wallet_path), "--stream", "wallet-1", "--projector", spec,
                              "--json", *limit)
-    assert code == 0  # not exit 3, not "interrupted" (130)
+    assert code == 1  # the state asked for is not known; not exit 3, not "interrupted" (130)
     document = json.loads(out)
     assert document["stopped"] == {"version": 5, "type": "CreditsSpent", "error": shown}
     assert document["state"] == {"n": 4} and document["version"] == 4

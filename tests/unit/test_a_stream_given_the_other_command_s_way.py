@@ -1,6 +1,8 @@
-"""``changed`` takes ``STORE STREAM VERSION`` as arguments; ``replay``, ``diff``, ``bisect``,
-``events``, ``check`` and ``export`` take ``--stream STREAM``. A stream (or version) given the other
-command's way, or a moment or bisect's expression given as an argument, is a usage error (exit 2)
+"""``changed`` takes ``STORE STREAM VERSION`` as arguments (or ``--stream``/``--version``: see
+test_changed_takes_the_stream_and_the_version_as_options_too.py); ``replay``, ``diff``, ``bisect``,
+``events``, ``check`` and ``export`` take ``--stream STREAM``. A stream given as an argument to those,
+a version given to ``changed`` as a moment (``--at``, ``--from``, ``--to``), or a moment or bisect's
+expression given as an argument, is a usage error (exit 2)
 under that subcommand's usage, writing the command the right way with the user's own values and
 other options, and nothing is read from the store; the command written runs."""
 
@@ -32,22 +34,20 @@ def usage_error(capsys, *argv: str) -> str:
 
 
 @pytest.mark.parametrize("given, wrong", [
-    (["--stream", STREAM, "42"], "--stream"),
-    (["--stream", STREAM, "--version", "42"], "--stream or --version"),
-    ([f"--stream={STREAM}", "--at", "42"], "--stream or --at"),
+    ([f"--stream={STREAM}", "--at", "42"], "--at"),
+    (["--stream", STREAM, "--to", "42"], "--to"),
     ([STREAM, "--at", "42"], "--at"),
 ])
-def test_changed_with_options_for_its_stream_or_version_writes_the_command_with_arguments(capsys, demo_copy,
-                                                                                           given, wrong):
+def test_changed_with_a_moment_for_its_version_writes_the_command_with_arguments(capsys, demo_copy, given, wrong):
     err = usage_error(capsys, "changed", demo_copy, *given)
     assert err.startswith("usage: event-inspector changed")
-    assert (f"changed takes the stream and the version as arguments, not {wrong}: "
-            f"event-inspector changed {demo_copy} {STREAM} 42") in err
+    assert (f"changed takes the stream and the version as arguments (or --stream and --version), not {wrong}: "
+            f"event-inspector changed {demo_copy} {STREAM} 42") in " ".join(err.split())
 
 
 def test_changed_with_stream_alone_names_the_version_still_to_give(capsys, demo_copy):
     err = usage_error(capsys, "changed", "--json", demo_copy, "--stream", STREAM)
-    assert f"event-inspector changed {demo_copy} {STREAM} VERSION" in err
+    assert "changed needs the version (VERSION or --version VERSION)" in err
 
 
 @pytest.mark.parametrize("command, given, right", [
@@ -97,11 +97,11 @@ def _written(err: str) -> list[str]:
     ("diff", ["--stream", STREAM, "--from", "v1", "v3"], f"--stream {STREAM} --from v1 --to v3",
      "diff takes --to MOMENT as an option"),
     ("changed", ["--stream", STREAM, "--at", "v3", "--json"], f"{STREAM} v3 --json",
-     "changed takes the stream and the version as arguments, not --stream or --at"),
+     "changed takes the stream and the version as arguments (or --stream and --version), not --at"),
     ("changed", ["--stream", STREAM, "--at=v3", "--projector", "demo", "--states"],
-     f"{STREAM} v3 --projector demo --states", "not --stream or --at"),
-    ("changed", ["--proj", "demo", STREAM, "--version", "3", "--json"], f"{STREAM} 3 --proj demo --json",
-     "not --version"),
+     f"{STREAM} v3 --projector demo --states", "not --at"),
+    ("changed", ["--proj", "demo", STREAM, "--to", "3", "--json"], f"{STREAM} 3 --proj demo --json",
+     "not --to"),
 ])
 def test_the_command_a_usage_error_writes_runs_with_the_user_s_other_options(capsys, demo_copy, command, given,
                                                                              right, says):
