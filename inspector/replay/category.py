@@ -56,8 +56,8 @@ from inspector.core.events import Moment, StreamSummary, format_time
 from inspector.replay.engine import StoppedAt, _Predicate, version_at
 from inspector.replay.key_reads import KeyReads
 from inspector.core.health import version_origin
-from inspector.replay.projectors import (_IMMUTABLE, FunctionProjector, Projector, ProjectorError, ProjectorSet, error_text,
-                                         private_copy, shown_state)
+from inspector.replay.projectors import (_IMMUTABLE, _UNREAD, AheadProjectorEvent, FunctionProjector, Projector,
+                                         ProjectorError, ProjectorSet, _new_view, error_text, private_copy, shown_state)
 from inspector.stores.base import EventStore
 from inspector.stores.lazy import LazyEvent, materialize
 
@@ -417,7 +417,12 @@ def _decodes_ahead(projector: Projector) -> bool:
     payload it gets is its own either way (``LazyEvent.fresh_data`` with ``private_copy``, as
     ``ProjectorEvent.data`` makes it); decoded ahead, its view reads it with no call. Only the
     lazy events of a store's read are decoded ahead (the fold checks a stream's first event)."""
-    return isinstance(projector, FunctionProjector) and not projector.trusted and projector.reads_data
+    kind = type(projector)
+    return (isinstance(projector, FunctionProjector) and not projector.trusted and projector.reads_data
+            # the fold calls the function itself (``fold_with_data`` written out): not for a
+            # subclass folding its own way
+            and kind.fold is FunctionProjector.fold
+            and getattr(kind, "fold_with_data", None) is FunctionProjector.fold_with_data)
 
 
 def _asker(where: Callable[[Any, Any], bool], projector: Projector) -> Callable[[Any, Any], bool]:
@@ -445,7 +450,11 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
     state = projector.initial()
     ahead = _decodes_ahead(projector) and (not ever or where is None
                                            or (isinstance(where, _Predicate) and _json_is_state(projector)))
-    fold: Callable[..., Any] = projector.fold_with_data if ahead else projector.fold  # type: ignore[attr-defined]
+    fold: Callable[..., Any] = projector.fold
+    # decoded ahead: ``fold_with_data`` written out, the user's function called with an
+    # ``AheadProjectorEvent`` (a Python frame less per event, ``data`` read with no call)
+    fn: Any = getattr(projector, "fn", None)
+    error_of = FunctionProjector.error_of
     to_json = projector.to_json
     applied = 0
     group: int | None = None
@@ -466,16 +475,27 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
                 if first_version is None:
                     first_version = version
                     if ahead and not isinstance(event, LazyEvent):  # plain events: each view copies its payload
-                        ahead, fold = False, projector.fold
+                        ahead = False
                 try:
                     if ahead:
-                        state = fold(state, event, event.fresh_data(private_copy))
+                        view = _new_view(AheadProjectorEvent)
+                        view._event = event
+                        view._data = event.fresh_data(private_copy)
+                        view._metadata = _UNREAD
+                        result = fn(state, view)
+                        if result is not None:  # a function that mutates in place may return None
+                            state = result
                     else:
                         state = fold(state, event)
                 except Cancelled:
                     raise
                 except Exception as exc:  # the user's projector: it stops this stream, not the run
                     stopped = StoppedAt(version, event.type, error_text(exc))
+                    break
+                except BaseException as exc:  # the function's own, as ``fold`` reports it (a Ctrl+C goes on up)
+                    if not ahead:
+                        raise
+                    stopped = StoppedAt(version, event.type, error_text(error_of(exc)))
                     break
                 last_event = event
                 applied += 1
@@ -505,17 +525,28 @@ def replay_stream_states(store: EventStore, summary: StreamSummary, projector: P
                         else:
                             first_version = version
                             if ahead and not isinstance(event, LazyEvent):  # as above
-                                ahead, fold = False, projector.fold
+                                ahead = False
                         group = version
                     try:
-                        if ahead:
-                            state = fold(state, event, event.fresh_data(private_copy))
+                        if ahead:  # as above
+                            view = _new_view(AheadProjectorEvent)
+                            view._event = event
+                            view._data = event.fresh_data(private_copy)
+                            view._metadata = _UNREAD
+                            result = fn(state, view)
+                            if result is not None:
+                                state = result
                         else:
                             state = fold(state, event)
                     except Cancelled:
                         raise
                     except Exception as exc:  # the user's projector: it stops this stream, not the run
                         stopped = StoppedAt(version, event.type, error_text(exc))
+                        break
+                    except BaseException as exc:  # as above
+                        if not ahead:
+                            raise
+                        stopped = StoppedAt(version, event.type, error_text(error_of(exc)))
                         break
                     last_event = event
                     applied += 1
@@ -1190,8 +1221,13 @@ def _fold_both(old: Projector, new: Projector, events: Iterator[Any], cancel: Ca
     projector sees what the other does to its payload."""
     ahead = _decodes_ahead(old) and _decodes_ahead(new)
     old_fold, new_fold = old.fold, new.fold
-    old_with: Any = getattr(old, "fold_with_data", None)
-    new_with: Any = getattr(new, "fold_with_data", None)
+    # decoded ahead, both are users' functions: ``fold_with_data`` written out (each gets an
+    # ``AheadProjectorEvent`` of its own, what it raises that is no ``Exception`` as ``fold``
+    # reports it: ``error_of``), two Python frames less per event
+    old_fn: Any = getattr(old, "fn", None)
+    new_fn: Any = getattr(new, "fn", None)
+    error_of = FunctionProjector.error_of
+    view_kind = AheadProjectorEvent
     old_state, new_state = old.initial(), new.initial()
     old_stop: StoppedAt | None = None
     new_stop: StoppedAt | None = None
@@ -1211,18 +1247,36 @@ def _fold_both(old: Projector, new: Projector, events: Iterator[Any], cancel: Ca
                 # anything else by ``private_copy`` (lists and objects inside copied too)
                 other = (data.copy() if type(data) is dict and _IMMUTABLE.issuperset(map(type, data.values()))
                          else private_copy(data))
+                view = _new_view(view_kind)
+                view._event = event
+                view._data = data
+                view._metadata = _UNREAD
                 try:
-                    old_state = old_with(old_state, event, data)
+                    result = old_fn(old_state, view)
                 except Cancelled:
                     raise
                 except Exception as exc:  # that projector stops; the other goes on
                     old_stop = StoppedAt(event.version, event.type, error_text(exc))
+                except BaseException as exc:  # SystemExit and the like; a Ctrl+C goes on up
+                    old_stop = StoppedAt(event.version, event.type, error_text(error_of(exc)))
+                else:
+                    if result is not None:  # a function that mutates in place may return None
+                        old_state = result
+                view = _new_view(view_kind)
+                view._event = event
+                view._data = other
+                view._metadata = _UNREAD
                 try:
-                    new_state = new_with(new_state, event, other)
+                    result = new_fn(new_state, view)
                 except Cancelled:
                     raise
                 except Exception as exc:
                     new_stop = StoppedAt(event.version, event.type, error_text(exc))
+                except BaseException as exc:
+                    new_stop = StoppedAt(event.version, event.type, error_text(error_of(exc)))
+                else:
+                    if result is not None:
+                        new_state = result
         if not ahead:
             try:
                 old_state = old_fold(old_state, event)

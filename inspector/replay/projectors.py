@@ -195,6 +195,15 @@ class ProjectorEvent:
 _new_view = object.__new__
 
 
+class AheadProjectorEvent(ProjectorEvent):
+    """A ``ProjectorEvent`` whose payload a fold decoded for it before the call (``_data`` set
+    with the view, a value of this view's own, as ``ProjectorEvent.data`` makes it): ``data``
+    is read with no Python call. Made by a whole-category fold (``category._fold_both``,
+    ``replay_stream_states``) for a user's projector that reads ``data``."""
+
+    __slots__ = ()
+    data = property(attrgetter("_data"), doc="the payload, this view's own")
+
 class RowProjectorEvent(ProjectorEvent):
     """The view a user's projector gets of one row of a fold's page (``_Run._fold_user`` in
     the replay engine), with no event made for the row. ``_page`` is ``(kind, layout, stream,
