@@ -8,7 +8,9 @@ stopped when the limit passes (exit 1 with a message saying so).
 
 A replay whose projector raised is no clean answer: it exits 1 with the projector's error on
 stderr. Raised at the stream's first event, nothing was folded and no state is printed; later,
-the state just before that event is printed (``stopped`` in ``--json``) before it fails.
+the state just before that event is printed (``stopped`` in ``--json``) before it fails. A diff
+whose projector raised between its two moments prints the changes up to that event, then fails
+the same way.
 """
 
 from __future__ import annotations
@@ -272,11 +274,11 @@ def run_diff(args: argparse.Namespace) -> int:
                 ],
                 total=len(result.changes),
             )
-    if result.stopped is not None:
-        print(printable(f"warning: the projector raised at v{result.stopped.version} ({shown_name(result.stopped.type)}): "
-                        f"{result.stopped.error}"), file=sys.stderr)
     for warning in result.warnings:
         print(printable(f"warning: {warning}"), file=sys.stderr)
+    if result.stopped is not None:  # the later state is not the one asked for: no clean answer
+        return fail(printable(f"the projector raised at v{result.stopped.version} ({shown_name(result.stopped.type)}): "
+                              f"{result.stopped.error}; the changes shown end just before that event"))
     return 0
 
 

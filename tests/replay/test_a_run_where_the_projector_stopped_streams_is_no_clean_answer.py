@@ -209,3 +209,15 @@ def test_replay_whose_projector_raised_later_prints_the_state_before_and_exits_1
     assert "ValueError: no third event here; the state shown is the state just before it" in err
     code, out, err = _run(capsys, "replay", path, "--stream", stream, "--projector", late, "--no-cache", "--json")
     assert code == 1 and json.loads(out)["stopped"]["error"] == "ValueError: no third event here"
+
+
+def test_diff_whose_projector_raised_between_its_moments_shows_the_changes_before_and_exits_1(capsys, store):
+    path, _, stream, _, _, late = store
+    code, out, err = _run(capsys, "diff", path, "--stream", stream, "--from", "v1", "--to", "v2",
+                          "--projector", late, "--no-cache")
+    assert code == 0 and "1 change(s)" in out  # before the third event: a clean answer
+    code, out, err = _run(capsys, "diff", path, "--stream", stream, "--from", "v1", "--to", "v3",
+                          "--projector", late, "--no-cache")
+    assert code == 1 and "change(s)" in out
+    assert "event-inspector: error: the projector raised at v3" in err
+    assert "ValueError: no third event here; the changes shown end just before that event" in err
