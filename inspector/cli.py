@@ -587,6 +587,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said under the subcommand's usage, not the top level's
         (command or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    if command is not None and argv[0] in ("states", "compare") and not (args.category or args.match):
+        command.error("say which streams: --category C and/or --match GLOB")  # exit 2, as bad usage is
     handler: Callable[[argparse.Namespace], int] = args.handler
     from inspector.core.cancel import Cancelled
     from inspector.stores import StoreError

@@ -262,7 +262,9 @@ def run_diff(args: argparse.Namespace) -> int:
     else:
         print(printable(f"{shown_name(result.stream)}: {_moment_text(result.from_.version)} -> {_moment_text(result.to.version)}, "
                         f"{len(result.changes)} change(s), {result.events_between_total} event(s) between, "
-                        f"projector {result.projector}"))
+                        f"projector {result.projector}"
+                        + ("" if result.stopped is None else
+                           f"; asked {args.from_} -> {args.to}, the projector stopped at v{result.stopped.version}")))
         if result.changes:
             print()
             print_table(

@@ -130,7 +130,8 @@ class EventChange:
         ``event`` is the last of ``events``. Each of ``changes`` also has ``changed_by`` (the
         positions of the events that changed its path: the one event's when one owns the
         version) and ``by_event`` gives each event's own changes (one entry, holding ``changes``,
-        when one event owns the version; empty when ``problem`` is set)."""
+        when one event owns the version; empty when ``problem`` is set). ``state_after`` is null
+        when the projector raised (``stopped``): the state after the event is not known."""
         event = self.event
         return {
             "stream": self.stream,
@@ -141,7 +142,8 @@ class EventChange:
             "warnings": list(self.warnings),
             "projector": self.after.projector,
             "state_before": None if self.before is None else self.before.state,
-            "state_after": self.after.state,
+            # the projector raised at or before this version: the state after it is not known
+            "state_after": None if self.after.stopped is not None else self.after.state,
             "changes": [self._change_json(change) for change in self.changes],
             "by_event": [step.to_json() for step in self.steps],
             "problem": self.problem,

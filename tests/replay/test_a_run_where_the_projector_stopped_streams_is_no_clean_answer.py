@@ -221,3 +221,25 @@ def test_diff_whose_projector_raised_between_its_moments_shows_the_changes_befor
     assert code == 1 and "change(s)" in out
     assert "event-inspector: error: the projector raised at v3" in err
     assert "ValueError: no third event here; the changes shown end just before that event" in err
+
+
+def test_diff_and_changed_where_the_projector_raised_at_the_first_event_say_no_state_is_known(capsys, store):
+    path, _, stream, raises, _, _ = store
+    code, out, err = _run(capsys, "diff", path, "--stream", stream, "--from", "v1", "--to", "v3",
+                          "--projector", raises, "--no-cache")
+    assert code == 1 and "asked v1 -> v3, the projector stopped at v1" in out.splitlines()[0]
+    code, out, err = _run(capsys, "changed", path, "--stream", stream, "--version", "2", "--json",
+                          "--projector", raises, "--no-cache")
+    document = json.loads(out)
+    assert code == 1 and document["stopped"] is not None
+    assert document["state_after"] is None  # not {}: the state after the event is not known
+
+
+@pytest.mark.parametrize("command", ["states", "compare"])
+def test_states_or_compare_without_streams_named_is_bad_usage(capsys, store, command):
+    path, _, _, _, counts, _ = store
+    extra = ["--against", counts] if command == "compare" else []
+    with pytest.raises(SystemExit) as exit_:
+        main([command, path, "--projector", counts, *extra])
+    assert exit_.value.code == 2  # bad usage, not 1 (a store error, or a projector that stopped)
+    assert "say which streams: --category C and/or --match GLOB" in capsys.readouterr().err
