@@ -36,13 +36,16 @@ def _fits_another(text: str, kept: list[bool], others: list[str]) -> bool:
     return any(found.fullmatch(other) for other in others)
 
 
-def elided_unmistakable(metrics, text: str, others, width: float, *, type_name: bool = True) -> str:
+def elided_unmistakable(metrics, text: str, others, width: float, *, type_name: bool = True,
+                        ends: bool = True) -> str:
     """``text`` fitted to ``width`` pixels so that what is shown could not also be a cut of any of
     ``others``: a dotted type name (``com.acme.orders.events.v2.OrderPlaced (4)``) loses its
     leading package parts first, keeping the tail (class name, version), unless ``type_name`` is
     false (stream names); then characters go from the middle of what is left outwards, each only
     where the cut still fits no other name (the character that tells ``v2.OrderPlaced`` from
-    ``v2.OrderPaid`` stays). Unchanged when it fits."""
+    ``v2.OrderPaid`` stays). The first and last characters stay unless ``ends`` is false (then
+    they go last, where the cut still fits no other name: ``…eu-w…9…1/…1``). Unchanged when it
+    fits."""
     if metrics.horizontalAdvance(text) <= width:
         return text
     rivals = [other for other in set(others) if other != text]
@@ -74,10 +77,11 @@ def elided_unmistakable(metrics, text: str, others, width: float, *, type_name: 
     beside: set[int] = set()  # next to a character that tells it apart: cut last, so it reads
     while not fits():
         left = [place for place, keep in enumerate(kept) if keep]
-        if len(left) <= 2:
+        if len(left) <= (2 if ends else 1):
             break
         middle = (left[0] + left[-1]) / 2
-        for place in sorted(left[1:-1], key=lambda at: (at in beside, abs(at - middle))):
+        for place in sorted(left[1:-1] if ends else left,
+                            key=lambda at: (at in (left[0], left[-1]), at in beside, abs(at - middle))):
             if drop([place]):
                 break
             beside.update((place - 1, place + 1))
@@ -144,15 +148,18 @@ class NamesApart:
             if not more:
                 break
             rivals |= more
-        while True:  # each round's cut fits none of the rivals so far: they only grow
-            shown = elided_unmistakable(metrics, name, rivals, width, type_name=False)
-            more = self._read_as(shown, name) - rivals
-            if not more:
-                break
-            rivals |= more
-        if metrics.horizontalAdvance(shown) > width:  # too many characters tell it apart to fit
-            return plain  # (a view would clip the end, a timeline axis drop the label)
-        return shown
+        for ends in (True, False):  # both ends kept where that fits, else the ends may go too
+            while True:  # each round's cut fits none of the rivals so far: they only grow
+                shown = elided_unmistakable(metrics, name, rivals, width, type_name=False, ends=ends)
+                more = self._read_as(shown, name) - rivals
+                if not more:
+                    break
+                rivals |= more
+            if metrics.horizontalAdvance(shown) <= width:
+                return shown
+        # too many characters tell it apart to fit: the plain cut (a view would clip the end, a
+        # timeline axis drop the label); a view's tooltip gives the whole name
+        return plain
 
     def _read_as(self, shown: str, name: str) -> set[str]:
         """The other names ``shown`` could be read as a cut of (each "…" any characters): those

@@ -181,3 +181,64 @@ def test_each_stream_list_row_and_lane_label_is_a_cut_of_its_own_name_and_of_no_
     assert all("…" in label for label in lanes.values()), lanes
     for name, label in lanes.items():
         assert [other for other in REGIONS if _fits(label, other)] == [name], (name, label)
+
+
+#: one tenant's streams differing in region, day, shipment and order number, so alike that at
+#: 1280x800 the events table's Stream column read "acme-…der-1" for four different eu-west streams
+DAYS_AND_SHIPMENTS = [f"acme-tenant-0042/fulfilment/{region}/orders/{day}/{shipment}/order-1"
+                      for region in ("eu-west", "us-west", "eu-east")
+                      for day in ("2026-03-29", "2026-03-28")
+                      for shipment in ("shipment-1", "shipment-12")] + [
+    "acme-tenant-0042/fulfilment/eu-west/orders/2026-03-29/shipment-1/order-10"]
+
+
+def test_streams_in_the_events_table_read_apart_where_a_cut_of_one_name_fits(qtbot, window_on_streams, tmp_path):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QFontMetrics, QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    window = window_on_streams([(name, version) for name in DAYS_AND_SHIPMENTS for version in (1, 2)])
+    window.resize(1280, 800)
+    model, view = window.event_model, window.events_view
+    qtbot.waitUntil(lambda: model.rowCount() == 2 * len(DAYS_AND_SHIPMENTS), timeout=10000)
+    delegate = view.itemDelegateForColumn(EventTableModel.STREAM)
+    width = view.columnWidth(EventTableModel.STREAM)
+
+    def visible():
+        bottom = view.rowAt(view.viewport().height() - 1)
+        rows = range(max(view.rowAt(0), 0), model.rowCount() if bottom < 0 else bottom + 1)
+        return [(row, model.index(row, EventTableModel.STREAM).data(),
+                 _shown(view, delegate, model.index(row, EventTableModel.STREAM))) for row in rows]
+
+    qtbot.waitUntil(lambda: len(visible()) >= 8 and all(text != name for _, name, text in visible()), timeout=10000)
+    window.grab().save(str(tmp_path / "events_table.png"))
+    seen = visible()
+    font = model.index(0, EventTableModel.STREAM).data(Qt.ItemDataRole.FontRole) or view.font()
+    metrics = QFontMetrics(font)  # the cell's own font (monospace)
+    for _, name, text in seen:
+        assert _elision_of(name, text), (name, text)
+        assert metrics.horizontalAdvance(text) <= width, (name, text)
+    # the first eight rows are four eu-west streams, which plain middle elision showed as one
+    # text ("acme-…der-1"); the two shipment-12 streams have a cut of their name and no other that
+    # fits this column ("…/e…w…9…2…"); the shipment-1 ones need one more character or two
+    # ("…/e…w…9…1/…1": the "1/" and the end tell them from shipment-12 and order-10), which fits
+    # the column only as some fonts set it
+    first = {name: text for _, name, text in seen[:8]}
+    assert len(first) == 4
+    own = [name for name, text in first.items() if [o for o in DAYS_AND_SHIPMENTS if _fits(text, o)] == [name]]
+    assert {name for name in first if "shipment-12" in name} <= set(own), first
+    assert len(set(first.values())) >= 3, first
+    # a text another stream also fits does not pretend: the cell's tooltip is the whole name
+    shared = [(row, name) for row, name, text in seen if [o for o in DAYS_AND_SHIPMENTS if _fits(text, o)] != [name]]
+    assert shared and len(shared) < len(seen), seen
+    for row, name in shared:
+        index = model.index(row, EventTableModel.STREAM)
+        assert index.data(Qt.ItemDataRole.ToolTipRole) is None  # the delegate's tooltip is the one shown
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        at = option.rect.center()
+        assert delegate.helpEvent(QHelpEvent(QEvent.Type.ToolTip, at, view.viewport().mapToGlobal(at)),
+                                  view, option, index)
+        qtbot.waitUntil(lambda: QToolTip.text() == name, timeout=5000)
+        QToolTip.hideText()
