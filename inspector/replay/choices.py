@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from inspector.replay.eventsourcing_state import EventsourcingStateProjector
 from inspector.replay.projectors import GENERIC_EVENTSOURCING_SPEC, ProjectorSet, load_projectors
+from inspector.stores.slice_record import recorded_from_eventsourcing
 
 KINDS = ("generic", "native", "demo", "file")
 DEMO_MODULE = "inspector.replay.demo_projector"
@@ -209,8 +209,7 @@ def projector_record(choice: ProjectorChoice, projectors: ProjectorSet) -> dict[
 def from_eventsourcing(recorded: dict[str, Any]) -> bool:
     """True when an export's record says its source was an eventsourcing store (its layout, or
     the code-free eventsourcing state or native replay in force when it was written)."""
-    return (recorded.get("source_layout") == "eventsourcing" or recorded.get("kind") == "native"
-            or recorded.get("module") == EventsourcingStateProjector.__module__)
+    return recorded_from_eventsourcing(recorded)
 
 
 def _is_eventsourcing(store: Any) -> bool:

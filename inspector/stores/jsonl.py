@@ -113,7 +113,7 @@ JSONL_READINGS = (
 )
 
 
-#: ``data`` of a slice of an ``eventsourcing`` store (``inspector.export.provenance.decimal_numbers``)
+#: ``data`` of a slice of an ``eventsourcing`` store (``inspector.stores.slice_record.decimal_numbers``)
 DECIMAL_DATA_READING = ColumnReading(
     "data", "data", "any JSON", "a slice of an eventsourcing store: numbers with a fraction or exponent as Decimals"
     " with the digits written (10.10 stays 10.10), as the library decodes them; integers exact")
@@ -125,7 +125,7 @@ _UNREAD: Any = object()
 def _decimal_numbers(source: Path) -> bool:
     """Whether the file at ``source`` is a slice of an ``eventsourcing`` store whose fractions
     were Decimals there (its record says so, next to it)."""
-    from inspector.export.provenance import decimal_numbers
+    from inspector.stores.slice_record import decimal_numbers
 
     return decimal_numbers(source)
 

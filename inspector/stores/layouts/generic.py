@@ -170,8 +170,8 @@ SLICE_TABLE = "inspector_slice"
 
 def _slice_of_decimals(engine: Engine) -> bool:
     """Whether the SQLite slice ``engine`` reads is read with its fractions as Decimals (its
-    record: ``inspector.export.provenance.numbers_are_decimal``); False where it has none."""
-    from inspector.export.provenance import numbers_are_decimal
+    record: ``inspector.stores.slice_record.numbers_are_decimal``); False where it has none."""
+    from inspector.stores.slice_record import numbers_are_decimal
 
     try:
         with engine.connect() as conn:
