@@ -208,6 +208,18 @@ def parse_time(text: str | datetime | int | float | None) -> datetime | None:
         return None  # a time the platform cannot represent (year 1, 1e20 s) is no time
 
 
+def unread_time_problem(column: str, value: Any) -> str:
+    """The problem an event notes when its stored time ``value`` (of ``column``) is no time: text
+    not in the stored-time grammar (``STORED_TIME``: ``YYYY-MM-DD``, then ``T``, ``t`` or a space,
+    ``HH:MM[:SS[.fraction]]``, then ``Z``, ``+HH``, ``+HHMM``, ``+HH:MM`` or no zone) or outside
+    years 1-9999, or a value of another kind that is no instant this inspector can hold."""
+    shown = repr(str(value)[:40])
+    if isinstance(value, str):
+        return (f"{column} {shown} is not a time in a form this inspector reads (YYYY-MM-DD, then T or a "
+                "space, HH:MM[:SS[.fraction]], then Z, +HH:MM or no zone; years 1-9999)")
+    return f"{column} {shown} is not a time this inspector can hold"
+
+
 def _parse_time(text: str | datetime | int | float | None) -> datetime | None:
     if text is None:
         return None

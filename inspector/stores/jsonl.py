@@ -30,7 +30,7 @@ from inspector.core.decoding import (INT64_MAX, INT64_MIN, MAX_NESTING, TooDeep,
                                      whole_number)
 from inspector.core import jsontext
 from inspector.core.events import (Event, StreamSummary, category_key, category_of_stream_name, in_category, parse_time,
-                                   raw_text)
+                                   raw_text, unread_time_problem)
 from inspector.stores.lazy import FoldEvent, FromFullEvent, PayloadLeftOut
 from inspector.core.matching import accepts, stream_matches
 from inspector.stores.files import refuse_special_file
@@ -504,7 +504,7 @@ class JsonlEventStore:
         stamp = doc.get("recorded_at")
         recorded_at = parse_time(stamp) if isinstance(stamp, str) else None
         if stamp is not None and recorded_at is None:
-            problems.append(f"recorded_at {str(stamp)[:40]!r} is not a time this inspector can hold")
+            problems.append(unread_time_problem("recorded_at", stamp))
         if doc.get("problem"):
             problems.append(str(doc["problem"]))
         return Event(

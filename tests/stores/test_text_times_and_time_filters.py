@@ -11,6 +11,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
+from inspector.core.events import unread_time_problem
 from inspector.stores import EventFilter, open_store
 
 from .servers import scratch_database
@@ -104,7 +105,7 @@ def test_text_times_in_mixed_forms_are_instants_and_a_bad_time_is_no_time(text_t
     assert [e.recorded_at for e in events] == [at for _, at in TEXT_TIMES]
     # a bad time is no time, and its event says which text it could not read
     assert [e.problem for e in events] == [
-        None if at is not None else f"recorded_at {text!r} is not a time this inspector can hold"
+        None if at is not None else unread_time_problem("recorded_at", text)
         for text, at in TEXT_TIMES]
 
 

@@ -71,7 +71,7 @@ from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from inspector.core.decoding import (as_bytes, decimal_document, decode_json, decode_json_decimal, json_value,
                                      plain_document, whole_number)
-from inspector.core.events import ACTOR_KEYS, NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time
+from inspector.core.events import ACTOR_KEYS, NO_CATEGORY, Event, category_named, category_of_stream_name, parse_time, unread_time_problem
 from inspector.stores.base import ColumnReading, StoreError, escape_glob, escape_like, sqlite_glob
 from inspector.stores.layouts.base import (
     IsoTextForm,
@@ -804,7 +804,7 @@ class GenericLayout(SqlLayout):
             problems.append(version_problem)
         recorded_at = self.time_from_db(row.recorded_at)
         if recorded_at is None and row.recorded_at is not None:
-            problems.append(f"recorded_at {str(row.recorded_at)[:40]!r} is not a time this inspector can hold")
+            problems.append(unread_time_problem("recorded_at", row.recorded_at))
         position, position_problem = whole_number(row.position, "position")
         if position_problem:
             problems.append(position_problem)
